@@ -1,0 +1,618 @@
+"""DynamoDB adapters: PynamoDB models over one table, and the repositories on them.
+
+Single-table design (docs/architecture.md lists every access pattern):
+
+| item                | pk               | sk                         | gsi1pk              | gsi1sk              |
+|---------------------|------------------|----------------------------|---------------------|---------------------|
+| company             | CO#{company}     | COMPANY                    |                     |                     |
+| user profile        | USER#{user}      | PROFILE                    | CO#{company}#USERS  | {name}#{user}       |
+| personal contact    | USER#{user}      | CONTACT#{contact}          |                     |                     |
+| membership          | USER#{user}      | CONV#{conversation}        | USER#{user}#CONVS * | {activity}#{conv}   |
+| connection (user)   | USER#{user}      | CONN#{connection}          |                     |                     |
+| connection (lookup) | CONN#{connection}| CONN                       |                     |                     |
+| conversation        | CONV#{conv}      | META                       |                     |                     |
+| message             | CONV#{conv}      | MSG#{seq:012d}             |                     |                     |
+| client key          | CONV#{conv}      | CLIENT#{sender}#{client_id}|                     |                     |
+
+(*) absent while the member has hidden the conversation: a sparse index.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.connection import Connection as PynamoConnection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ValidationError
+from chalicelib.domain.model import (
+    Company,
+    Connection,
+    Contact,
+    Conversation,
+    Membership,
+    Message,
+    Page,
+    User,
+)
+
+M = TypeVar("M", bound=Model)
+
+COMPANY_SK = "COMPANY"
+PROFILE_SK = "PROFILE"
+META_SK = "META"
+CONN_SK = "CONN"
+
+
+def co_pk(company_id: str) -> str:
+    return f"CO#{company_id}"
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def conv_pk(conversation_id: str) -> str:
+    return f"CONV#{conversation_id}"
+
+
+def msg_sk(seq: int) -> str:
+    return f"MSG#{seq:012d}"
+
+
+def client_sk(sender: str, client_id: str) -> str:
+    return f"CLIENT#{sender}#{client_id}"
+
+
+def users_gsi(company_id: str) -> str:
+    return f"CO#{company_id}#USERS"
+
+
+def convs_gsi(user_id: str) -> str:
+    return f"USER#{user_id}#CONVS"
+
+
+# -- cursors ------------------------------------------------------------------
+
+def encode_cursor(key: dict[str, str]) -> str:
+    raw = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, expect: dict[str, str]) -> dict[str, dict[str, str]] | None:
+    """Turn an opaque cursor back into an ExclusiveStartKey, refusing one from another list."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error):
+        raise ValidationError("cursor is not valid", code="invalid_cursor") from None
+    if (
+        not isinstance(key, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in key.items())
+        or any(key.get(name) != value for name, value in expect.items())
+    ):
+        raise ValidationError("cursor is not valid", code="invalid_cursor")
+    return {name: {"S": value} for name, value in key.items()}
+
+
+# -- models ---------------------------------------------------------------------
+
+class Gsi1(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class _Item(Model):
+    class Meta:
+        table_name = "unset"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class CompanyItem(_Item):
+    name = UnicodeAttribute()
+    default_region = UnicodeAttribute(default="US")
+
+
+class UserItem(_Item):
+    company_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(default="")
+    extension = UnicodeAttribute(default="")
+    role = UnicodeAttribute(default="user")
+    license_type = UnicodeAttribute(default="unlimited")
+    numbers = ListAttribute(of=UnicodeAttribute, default=list)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi1 = Gsi1()
+
+
+class ContactItem(_Item):
+    company_id = UnicodeAttribute()
+    contact_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class ConversationItem(_Item):
+    conversation_id = UnicodeAttribute()
+    company_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    members = ListAttribute(of=UnicodeAttribute)
+    name = UnicodeAttribute(default="")
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    last_seq = NumberAttribute(default=0)
+    last_message = MapAttribute(null=True)  # type: ignore[var-annotated]
+    version = NumberAttribute(default=0)
+
+
+class MessageItem(_Item):
+    conversation_id = UnicodeAttribute()
+    company_id = UnicodeAttribute()
+    seq = NumberAttribute()
+    client_id = UnicodeAttribute()
+    sender = UnicodeAttribute()
+    text = UnicodeAttribute()
+    status = UnicodeAttribute(default="sent")
+    created_at = UnicodeAttribute()
+    deleted = BooleanAttribute(default=False)
+    deleted_at = UnicodeAttribute(null=True)
+
+
+class ClientKeyItem(_Item):
+    seq = NumberAttribute()
+
+
+class MembershipItem(_Item):
+    company_id = UnicodeAttribute()
+    conversation_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    read_seq = NumberAttribute(default=0)
+    muted = BooleanAttribute(default=False)
+    hidden = BooleanAttribute(default=False)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+
+
+class ConnectionItem(_Item):
+    connection_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    company_id = UnicodeAttribute()
+    connected_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+MODELS: tuple[type[_Item], ...] = (
+    CompanyItem, UserItem, ContactItem, ConversationItem, MessageItem, ClientKeyItem,
+    MembershipItem, ConnectionItem,
+)
+
+
+def bind_models(table_name: str, region: str, host: str | None = None) -> None:
+    """Point every model at the stage's table (called once by the composition root)."""
+    for model in (_Item, *MODELS):
+        model.Meta.table_name = table_name
+        model.Meta.region = region
+        model.Meta.host = host  # type: ignore[attr-defined]
+        # PynamoDB caches its connection per class; drop it so a new table/region takes effect.
+        model._connection = None
+
+
+# -- conversions ------------------------------------------------------------------
+
+def _user(item: UserItem) -> User:
+    return User(
+        user_id=item.user_id, company_id=item.company_id, name=item.name, email=item.email,
+        extension=item.extension, role=item.role, license_type=item.license_type,
+        numbers=list(item.numbers or []),
+    )
+
+
+def _conversation(item: ConversationItem) -> Conversation:
+    last = item.last_message.as_dict() if item.last_message is not None else None
+    return Conversation(
+        conversation_id=item.conversation_id, company_id=item.company_id, type=item.type,
+        members=list(item.members), created_by=item.created_by, created_at=item.created_at,
+        name=item.name, last_seq=int(item.last_seq), last_message=last,
+        updated_at=item.updated_at, version=int(item.version),
+    )
+
+
+def _message(item: MessageItem) -> Message:
+    return Message(
+        conversation_id=item.conversation_id, company_id=item.company_id, seq=int(item.seq),
+        client_id=item.client_id, sender=item.sender, text=item.text, status=item.status,
+        created_at=item.created_at, deleted=bool(item.deleted), deleted_at=item.deleted_at,
+    )
+
+
+def _membership(item: MembershipItem) -> Membership:
+    activity = (item.gsi1sk or "").split("#", 1)[0]
+    return Membership(
+        user_id=item.user_id, conversation_id=item.conversation_id, company_id=item.company_id,
+        read_seq=int(item.read_seq), muted=bool(item.muted), hidden=bool(item.hidden),
+        activity_at=activity,
+    )
+
+
+def _contact(item: ContactItem) -> Contact:
+    return Contact(
+        contact_id=item.contact_id, owner_id=item.pk.removeprefix("USER#"),
+        company_id=item.company_id, name=item.name, phone=item.phone,
+        created_at=item.created_at, updated_at=item.updated_at,
+    )
+
+
+def _get(model: type[M], pk: str, sk: str, consistent: bool = False) -> M | None:
+    try:
+        return model.get(pk, sk, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def _page(items: list[M], limit: int, key_names: tuple[str, ...]) -> tuple[list[M], str | None]:
+    """Queries ask for limit+1 items so the cursor is null exactly at the end."""
+    if len(items) <= limit:
+        return items, None
+    last = items[limit - 1]
+    return items[:limit], encode_cursor({k: getattr(last, k) for k in key_names})
+
+
+# -- repositories -----------------------------------------------------------------
+
+class DynamoDirectoryRepository:
+    """Companies and users in the messaging table."""
+
+    def get_company(self, company_id: str) -> Company | None:
+        item = _get(CompanyItem, co_pk(company_id), COMPANY_SK)
+        if item is None:
+            return None
+        return Company(company_id=company_id, name=item.name, default_region=item.default_region)
+
+    def put_company(self, company: Company) -> None:
+        CompanyItem(co_pk(company.company_id), COMPANY_SK, name=company.name,
+                    default_region=company.default_region).save()
+
+    def get_user(self, user_id: str) -> User | None:
+        item = _get(UserItem, user_pk(user_id), PROFILE_SK)
+        return _user(item) if item else None
+
+    def put_user(self, user: User) -> None:
+        UserItem(
+            user_pk(user.user_id), PROFILE_SK, company_id=user.company_id, user_id=user.user_id,
+            name=user.name, email=user.email, extension=user.extension, role=user.role,
+            license_type=user.license_type, numbers=list(user.numbers),
+            gsi1pk=users_gsi(user.company_id), gsi1sk=f"{user.name.lower()}#{user.user_id}",
+        ).save()
+
+    def list_users(self, company_id: str, limit: int, cursor: str | None) -> Page[User]:
+        start = decode_cursor(cursor, {"gsi1pk": users_gsi(company_id)})
+        items = list(UserItem.gsi1.query(users_gsi(company_id), limit=limit + 1,
+                                         last_evaluated_key=start))
+        page, next_cursor = _page(items, limit, ("pk", "sk", "gsi1pk", "gsi1sk"))
+        return Page([_user(i) for i in page], next_cursor)
+
+
+class DynamoContactRepository:
+    """A user's personal contacts, under the user's partition."""
+
+    def list_contacts(self, owner_id: str, limit: int, cursor: str | None) -> Page[Contact]:
+        start = decode_cursor(cursor, {"pk": user_pk(owner_id)})
+        items = list(ContactItem.query(user_pk(owner_id), ContactItem.sk.startswith("CONTACT#"),
+                                       limit=limit + 1, last_evaluated_key=start))
+        page, next_cursor = _page(items, limit, ("pk", "sk"))
+        return Page([_contact(i) for i in page], next_cursor)
+
+    def get_contact(self, owner_id: str, contact_id: str) -> Contact | None:
+        item = _get(ContactItem, user_pk(owner_id), f"CONTACT#{contact_id}")
+        return _contact(item) if item else None
+
+    def put_contact(self, contact: Contact) -> None:
+        ContactItem(user_pk(contact.owner_id), f"CONTACT#{contact.contact_id}",
+                    company_id=contact.company_id, contact_id=contact.contact_id,
+                    name=contact.name, phone=contact.phone, created_at=contact.created_at,
+                    updated_at=contact.updated_at).save()
+
+    def delete_contact(self, owner_id: str, contact_id: str) -> bool:
+        item = ContactItem(user_pk(owner_id), f"CONTACT#{contact_id}")
+        try:
+            item.delete(condition=ContactItem.pk.exists())
+        except Exception as exc:  # DeleteError wraps ConditionalCheckFailed
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+
+def _conditional_failed(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    return cause == "ConditionalCheckFailedException"
+
+
+class DynamoConversationRepository:
+    """Conversations, messages and memberships in the messaging table."""
+
+    def _membership_item(self, conversation: Conversation, user_id: str) -> MembershipItem:
+        return MembershipItem(
+            user_pk(user_id), f"CONV#{conversation.conversation_id}",
+            company_id=conversation.company_id, conversation_id=conversation.conversation_id,
+            user_id=user_id, read_seq=conversation.last_seq, muted=False, hidden=False,
+            gsi1pk=convs_gsi(user_id),
+            gsi1sk=f"{conversation.updated_at or conversation.created_at}#{conversation.conversation_id}",
+        )
+
+    def create(self, conversation: Conversation) -> tuple[Conversation, bool]:
+        item = ConversationItem(
+            conv_pk(conversation.conversation_id), META_SK,
+            conversation_id=conversation.conversation_id, company_id=conversation.company_id,
+            type=conversation.type, members=list(conversation.members), name=conversation.name,
+            created_by=conversation.created_by, created_at=conversation.created_at,
+            updated_at=conversation.updated_at or conversation.created_at,
+            last_seq=0, last_message=None, version=0,
+        )
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.save(item, condition=ConversationItem.pk.does_not_exist())
+                for user_id in conversation.members:
+                    tx.save(self._membership_item(conversation, user_id))
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons
+            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+                existing = self.get(conversation.conversation_id)
+                if existing is not None:
+                    return existing, False
+            raise
+        return conversation, True
+
+    def get(self, conversation_id: str) -> Conversation | None:
+        item = _get(ConversationItem, conv_pk(conversation_id), META_SK, consistent=True)
+        return _conversation(item) if item else None
+
+    def get_many(self, conversation_ids: Iterable[str]) -> dict[str, Conversation]:
+        keys = [(conv_pk(cid), META_SK) for cid in dict.fromkeys(conversation_ids)]
+        if not keys:
+            return {}
+        return {i.conversation_id: _conversation(i) for i in ConversationItem.batch_get(keys)}
+
+    def replace_members(self, conversation: Conversation, members: list[str],
+                        name: str) -> Conversation:
+        added = [m for m in members if m not in conversation.members]
+        removed = [m for m in conversation.members if m not in members]
+        now_version = conversation.version + 1
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.update(
+                    ConversationItem(conv_pk(conversation.conversation_id), META_SK),
+                    actions=[ConversationItem.members.set(members), ConversationItem.name.set(name),
+                             ConversationItem.version.set(now_version)],
+                    condition=ConversationItem.version == conversation.version,
+                )
+                for user_id in added:
+                    tx.save(self._membership_item(conversation, user_id))
+                for user_id in removed:
+                    tx.delete(MembershipItem(user_pk(user_id), f"CONV#{conversation.conversation_id}"))
+        except TransactWriteError as exc:
+            raise ConcurrentUpdate("the conversation changed meanwhile") from exc
+        conversation.members = list(members)
+        conversation.name = name
+        conversation.version = now_version
+        return conversation
+
+    def append_message(self, conversation: Conversation, message: Message) -> Message:
+        preview = message.preview()
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.update(
+                    ConversationItem(conv_pk(conversation.conversation_id), META_SK),
+                    actions=[
+                        ConversationItem.last_seq.set(message.seq),
+                        ConversationItem.last_message.set(preview),
+                        ConversationItem.updated_at.set(message.created_at),
+                    ],
+                    condition=ConversationItem.last_seq == conversation.last_seq,
+                )
+                tx.save(
+                    MessageItem(
+                        conv_pk(message.conversation_id), msg_sk(message.seq),
+                        conversation_id=message.conversation_id, company_id=message.company_id,
+                        seq=message.seq, client_id=message.client_id, sender=message.sender,
+                        text=message.text, status=message.status, created_at=message.created_at,
+                        deleted=False,
+                    ),
+                    condition=MessageItem.pk.does_not_exist(),
+                )
+                tx.save(
+                    ClientKeyItem(conv_pk(message.conversation_id),
+                                  client_sk(message.sender, message.client_id), seq=message.seq),
+                    condition=ClientKeyItem.pk.does_not_exist(),
+                )
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons
+            if len(reasons) > 2 and reasons[2] is not None and reasons[2].code == "ConditionalCheckFailed":
+                raise Conflict("this client_id was already used") from exc
+            raise ConcurrentUpdate("another message took this sequence number") from exc
+        conversation.last_seq = message.seq
+        conversation.last_message = preview
+        conversation.updated_at = message.created_at
+        return message
+
+    def get_message(self, conversation_id: str, seq: int) -> Message | None:
+        item = _get(MessageItem, conv_pk(conversation_id), msg_sk(seq), consistent=True)
+        return _message(item) if item else None
+
+    def find_by_client_id(self, conversation_id: str, sender: str, client_id: str) -> Message | None:
+        key = _get(ClientKeyItem, conv_pk(conversation_id), client_sk(sender, client_id),
+                   consistent=True)
+        return self.get_message(conversation_id, int(key.seq)) if key else None
+
+    def list_messages(self, conversation_id: str, limit: int, cursor: str | None,
+                      after_seq: int | None = None) -> Page[Message]:
+        pk = conv_pk(conversation_id)
+        start = decode_cursor(cursor, {"pk": pk})
+        if after_seq is None:
+            condition = MessageItem.sk.startswith("MSG#")
+            forward = False
+        else:
+            condition = MessageItem.sk.between(msg_sk(after_seq + 1), msg_sk(10**12 - 1))
+            forward = True
+        items = list(MessageItem.query(pk, condition, scan_index_forward=forward,
+                                       limit=limit + 1, last_evaluated_key=start))
+        page, next_cursor = _page(items, limit, ("pk", "sk"))
+        return Page([_message(i) for i in page], next_cursor)
+
+    def mark_deleted(self, conversation_id: str, seq: int, deleted_at: str) -> Message | None:
+        item = MessageItem(conv_pk(conversation_id), msg_sk(seq))
+        try:
+            item.update(
+                actions=[MessageItem.deleted.set(True), MessageItem.deleted_at.set(deleted_at),
+                         MessageItem.text.set("")],
+                condition=MessageItem.pk.exists() & (MessageItem.deleted == False),  # noqa: E712
+            )
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return self.get_message(conversation_id, seq)
+            raise
+        message = _message(item)
+        self._refresh_preview(conversation_id, message)
+        return message
+
+    def _refresh_preview(self, conversation_id: str, message: Message) -> None:
+        """A deleted last message must not linger in the conversation list preview."""
+        try:
+            ConversationItem(conv_pk(conversation_id), META_SK).update(
+                actions=[ConversationItem.last_message.set(message.preview())],
+                condition=ConversationItem.last_seq == message.seq,
+            )
+        except UpdateError as exc:
+            if not _conditional_failed(exc):
+                raise
+
+    def get_membership(self, user_id: str, conversation_id: str) -> Membership | None:
+        item = _get(MembershipItem, user_pk(user_id), f"CONV#{conversation_id}", consistent=True)
+        return _membership(item) if item else None
+
+    def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
+        start = decode_cursor(cursor, {"gsi1pk": convs_gsi(user_id)})
+        items = list(MembershipItem.gsi1.query(convs_gsi(user_id), scan_index_forward=False,
+                                               limit=limit + 1, last_evaluated_key=start))
+        page, next_cursor = _page(items, limit, ("pk", "sk", "gsi1pk", "gsi1sk"))
+        return Page([_membership(i) for i in page], next_cursor)
+
+    def touch_members(self, conversation: Conversation, activity_at: str) -> None:
+        sort_key = f"{activity_at}#{conversation.conversation_id}"
+        for user_id in conversation.members:
+            item = MembershipItem(user_pk(user_id), f"CONV#{conversation.conversation_id}")
+            try:
+                item.update(
+                    actions=[MembershipItem.gsi1pk.set(convs_gsi(user_id)),
+                             MembershipItem.gsi1sk.set(sort_key),
+                             MembershipItem.hidden.set(False)],
+                    condition=MembershipItem.pk.exists()
+                    & (MembershipItem.gsi1sk.does_not_exist() | (MembershipItem.gsi1sk <= sort_key)),
+                )
+            except UpdateError as exc:
+                if not _conditional_failed(exc):
+                    raise
+
+    def advance_read(self, user_id: str, conversation_id: str, seq: int) -> bool:
+        item = MembershipItem(user_pk(user_id), f"CONV#{conversation_id}")
+        try:
+            item.update(actions=[MembershipItem.read_seq.set(seq)],
+                        condition=MembershipItem.pk.exists() & (MembershipItem.read_seq < seq))
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def set_flags(self, user_id: str, conversation_id: str, *, muted: bool | None = None,
+                  hidden: bool | None = None) -> None:
+        item = MembershipItem(user_pk(user_id), f"CONV#{conversation_id}")
+        actions: list[Any] = []
+        if muted is not None:
+            actions.append(MembershipItem.muted.set(muted))
+        if hidden is True:
+            actions += [MembershipItem.hidden.set(True), MembershipItem.gsi1pk.remove()]
+        elif hidden is False:
+            actions += [MembershipItem.hidden.set(False),
+                        MembershipItem.gsi1pk.set(convs_gsi(user_id))]
+        if actions:
+            item.update(actions=actions, condition=MembershipItem.pk.exists())
+
+
+class DynamoConnectionRepository:
+    """WebSocket connections: per-user items plus a lookup item per connection id."""
+
+    def add(self, connection: Connection, ttl_seconds: int) -> None:
+        expires = int(time.time()) + ttl_seconds
+        attrs = dict(connection_id=connection.connection_id, user_id=connection.user_id,
+                     company_id=connection.company_id, connected_at=connection.connected_at,
+                     expires_at=expires)
+        with TransactWrite(connection=_connection()) as tx:
+            tx.save(ConnectionItem(user_pk(connection.user_id),
+                                   f"CONN#{connection.connection_id}", **attrs))
+            tx.save(ConnectionItem(f"CONN#{connection.connection_id}", CONN_SK, **attrs))
+
+    def get(self, connection_id: str) -> Connection | None:
+        item = _get(ConnectionItem, f"CONN#{connection_id}", CONN_SK)
+        if item is None or item.expires_at < time.time():
+            return None
+        return _connection_of(item)
+
+    def remove(self, connection_id: str) -> Connection | None:
+        item = _get(ConnectionItem, f"CONN#{connection_id}", CONN_SK, consistent=True)
+        if item is None:
+            return None
+        with TransactWrite(connection=_connection()) as tx:
+            tx.delete(ConnectionItem(user_pk(item.user_id), f"CONN#{connection_id}"))
+            tx.delete(ConnectionItem(f"CONN#{connection_id}", CONN_SK))
+        return _connection_of(item)
+
+    def list_for_user(self, user_id: str) -> list[Connection]:
+        now = time.time()
+        return [
+            _connection_of(i)
+            for i in ConnectionItem.query(user_pk(user_id), ConnectionItem.sk.startswith("CONN#"))
+            if i.expires_at >= now  # DynamoDB TTL deletes late; an expired one is already gone
+        ]
+
+
+def _connection_of(item: ConnectionItem) -> Connection:
+    return Connection(connection_id=item.connection_id, user_id=item.user_id,
+                      company_id=item.company_id, connected_at=item.connected_at)
+
+
+def _connection() -> PynamoConnection:
+    """The low-level connection transactions need: the models' own, so one client is reused."""
+    return _Item._get_connection().connection
+
+
+__all__ = ["PutError", "bind_models"]

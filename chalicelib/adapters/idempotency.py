@@ -1,0 +1,60 @@
+"""Run a piece of work once per key, across retries and redeliveries.
+
+The real adapter is Powertools' idempotency utility over the idempotency table
+(INPROGRESS → COMPLETED records with expiry, so a crash mid-way lets a retry in
+once the in-progress record expires). The memory one serves unit tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class PowertoolsDeduplicator:
+    def __init__(self, table_name: str, ttl_seconds: int, client: Any = None) -> None:
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+        )
+
+        self._store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
+        self._config = IdempotencyConfig(event_key_jmespath="key",
+                                         expires_after_seconds=ttl_seconds,
+                                         raise_on_no_idempotency_key=True)
+        self._work: Callable[[], Any] | None = None
+
+        from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+        @idempotent_function(data_keyword_argument="claim", persistence_store=self._store,
+                             config=self._config)
+        def _once(claim: dict[str, str]) -> Any:
+            assert self._work is not None
+            return self._work()
+
+        self._once = _once
+
+    def register_lambda_context(self, context: Any) -> None:
+        """Lets an in-progress record expire with the invocation that wrote it."""
+        if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+            self._config.register_lambda_context(context)
+
+    def run_once(self, key: str, work: Callable[[], Any]) -> Any:
+        self._work = work
+        try:
+            return self._once(claim={"key": key})
+        finally:
+            self._work = None
+
+
+class MemoryDeduplicator:
+    def __init__(self) -> None:
+        self.done: dict[str, Any] = {}
+
+    def register_lambda_context(self, context: Any) -> None:
+        return None
+
+    def run_once(self, key: str, work: Callable[[], Any]) -> Any:
+        if key not in self.done:
+            self.done[key] = work()
+        return self.done[key]

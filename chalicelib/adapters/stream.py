@@ -1,0 +1,128 @@
+"""The outbox: DynamoDB stream records of the messaging table become domain events.
+
+Every change that devices must hear about is first a write to the table; the
+table's stream carries it to ``outbox_stream``, which publishes the events this
+module derives. A crash after the write cannot lose the event: the stream keeps
+the record until the consumer succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pynamodb.models import Model
+
+from chalicelib.adapters.dynamodb import (
+    ConversationItem,
+    MembershipItem,
+    MessageItem,
+    _conversation,
+    _membership,
+    _message,
+)
+from chalicelib.domain.model import Conversation, Event
+
+MembersLookup = Callable[[str], "Conversation | None"]
+
+
+def _image(model: type[Model], raw: dict[str, Any] | None) -> Any:
+    if not raw:
+        return None
+    return model.from_dynamodb_dict(raw)
+
+
+def _kind(keys: dict[str, Any]) -> str:
+    pk = keys.get("pk", {}).get("S", "")
+    sk = keys.get("sk", {}).get("S", "")
+    if pk.startswith("CONV#") and sk.startswith("MSG#"):
+        return "message"
+    if pk.startswith("CONV#") and sk == "META":
+        return "conversation"
+    if pk.startswith("USER#") and sk.startswith("CONV#"):
+        return "membership"
+    return "other"
+
+
+def events_from_record(record: dict[str, Any], lookup: MembersLookup) -> list[Event]:
+    """Translate one stream record (Lambda's DynamoDB event shape) into events.
+
+    ``lookup`` returns the conversation (for its current members) by id.
+    """
+    ddb = record.get("dynamodb", {})
+    name = record.get("eventName")
+    kind = _kind(ddb.get("Keys", {}))
+    if kind == "message" and name in ("INSERT", "MODIFY"):
+        return _message_events(name, ddb, lookup)
+    if kind == "conversation" and name in ("INSERT", "MODIFY"):
+        return _conversation_events(name, ddb)
+    if kind == "membership" and name == "MODIFY":
+        return _read_events(ddb, lookup)
+    return []
+
+
+def _message_events(name: str, ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
+    new = _message(_image(MessageItem, ddb.get("NewImage")))
+    if name == "MODIFY":
+        old = _message(_image(MessageItem, ddb.get("OldImage")))
+        if (old.deleted, old.status, old.text) == (new.deleted, new.status, new.text):
+            return []
+    conversation = lookup(new.conversation_id)
+    if conversation is None:
+        return []
+    event_type = "message.created" if name == "INSERT" else "message.updated"
+    version = "created" if name == "INSERT" else f"{new.status}.{new.deleted}"
+    return [Event(
+        event_id=f"{event_type}:{new.message_id}:{version}",
+        type=event_type,
+        company_id=new.company_id,
+        conversation_id=new.conversation_id,
+        recipients=list(conversation.members),
+        data=new.to_dict(),
+    )]
+
+
+def _conversation_events(name: str, ddb: dict[str, Any]) -> list[Event]:
+    new = _conversation(_image(ConversationItem, ddb.get("NewImage")))
+    recipients = list(new.members)
+    if name == "MODIFY":
+        old = _conversation(_image(ConversationItem, ddb.get("OldImage")))
+        if old.version == new.version:
+            return []  # a message changed last_seq/preview: message.created says it already
+        recipients += [m for m in old.members if m not in recipients]
+        removed = [m for m in old.members if m not in new.members]
+    else:
+        removed = []
+    data = new.to_dict()
+    data["removed"] = removed
+    return [Event(
+        event_id=f"conversation.updated:{new.conversation_id}:{new.version}",
+        type="conversation.updated",
+        company_id=new.company_id,
+        conversation_id=new.conversation_id,
+        recipients=recipients,
+        data=data,
+    )]
+
+
+def _read_events(ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
+    new = _membership(_image(MembershipItem, ddb.get("NewImage")))
+    old = _membership(_image(MembershipItem, ddb.get("OldImage")))
+    if new.read_seq <= old.read_seq:
+        return []
+    conversation = lookup(new.conversation_id)
+    if conversation is None:
+        return []
+    return [Event(
+        event_id=f"conversation.read:{new.conversation_id}:{new.user_id}:{new.read_seq}",
+        type="conversation.read",
+        company_id=new.company_id,
+        conversation_id=new.conversation_id,
+        recipients=list(conversation.members),
+        data={
+            "conversation_id": new.conversation_id,
+            "user_id": new.user_id,
+            "seq": new.read_seq,
+            "unread_count": max(0, conversation.last_seq - new.read_seq),
+        },
+    )]

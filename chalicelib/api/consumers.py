@@ -1,0 +1,69 @@
+"""Event consumers: the outbox (table stream → SNS) and the real-time fan-out (SQS → devices).
+
+Both report partial batch failures (Powertools BatchProcessor), so one bad
+record is retried alone; the fan-out is idempotent per event id.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from chalice import Blueprint  # type: ignore[attr-defined]
+
+from chalicelib import resources
+from chalicelib.bootstrap import services
+from chalicelib.domain.model import Event
+
+consumers_bp = Blueprint(__name__)
+
+
+def _outbox_record(record: Any) -> None:
+    svc = services()
+    from chalicelib.adapters.stream import events_from_record
+
+    events = events_from_record(record.raw_event, svc.conversation_repo.get)
+    svc.outbox.publish(events)
+
+
+@consumers_bp.on_dynamodb_record(
+    stream_arn=resources.placeholder_stream_arn(resources.MESSAGING_TABLE.logical),
+    name="outbox_stream", batch_size=100, starting_position="TRIM_HORIZON",
+)
+def outbox_stream(event: Any) -> dict[str, Any]:
+    return process_partial_response(
+        event=event.to_dict(), record_handler=_outbox_record,
+        processor=BatchProcessor(event_type=EventType.DynamoDBStreams), context=event.context,
+    )
+
+
+def parse_queued_event(body: str) -> Event:
+    """An SQS body is the event itself (raw delivery) or an SNS envelope around it."""
+    raw = json.loads(body)
+    if isinstance(raw, dict) and raw.get("Type") == "Notification" and "Message" in raw:
+        raw = json.loads(raw["Message"])
+    return Event.from_dict(raw)
+
+
+def _realtime_record(record: Any) -> None:
+    svc = services()
+    event = parse_queued_event(record.body)
+    svc.idempotency.run_once(f"fanout:{event.event_id}",
+                             lambda: svc.fanout.deliver(event).delivered)
+
+
+@consumers_bp.on_sqs_message(
+    queue=resources.placeholder_queue(resources.REALTIME_QUEUE.logical),
+    name="realtime_consumer", batch_size=10,
+)
+def realtime_consumer(event: Any) -> dict[str, Any]:
+    services().idempotency.register_lambda_context(event.context)
+    return process_partial_response(
+        event=event.to_dict(), record_handler=_realtime_record,
+        processor=BatchProcessor(event_type=EventType.SQS), context=event.context,
+    )

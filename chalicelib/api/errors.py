@@ -1,0 +1,99 @@
+"""The one place where domain errors become HTTP statuses and error bodies."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Response  # type: ignore[attr-defined]
+
+from chalicelib.domain import errors
+
+_STATUS_BY_CLASS: list[tuple[type[errors.DomainError], int]] = [
+    (errors.ValidationError, 400),
+    (errors.Unauthorized, 401),
+    (errors.Forbidden, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.ConcurrentUpdate, 409),
+    (errors.FeatureDisabled, 403),
+]
+
+# Codes whose status differs from their class's.
+_STATUS_BY_CODE = {
+    "text_too_long": 413,
+    "not_implemented": 501,
+}
+
+
+def status_for(error: errors.DomainError) -> int:
+    if error.code in _STATUS_BY_CODE:
+        return _STATUS_BY_CODE[error.code]
+    for cls, status in _STATUS_BY_CLASS:
+        if isinstance(error, cls):
+            return status
+    return 400
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(error: errors.DomainError) -> Response:
+    return Response(body=error_body(error.code, error.message), status_code=status_for(error),
+                    headers={"Content-Type": "application/json"})
+
+
+def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors raised by a view into the contract's error response."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except errors.DomainError as error:
+            return error_response(error)
+
+    return wrapper
+
+
+_CHALICE_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+def normalise_error_response(response: Response) -> Response:
+    """Rewrite Chalice's own error bodies (``{"Code", "Message"}``) into the contract's shape.
+
+    Chalice answers some errors itself (malformed JSON, unsupported media type,
+    unhandled exceptions); clients must see one error format everywhere.
+    """
+    if response.status_code < 400:
+        return response
+    body = response.body
+    if isinstance(body, (bytes, str)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            body = None
+    if isinstance(body, dict) and "error" in body:
+        return response
+    message = "the request failed"
+    if isinstance(body, dict):
+        message = str(body.get("Message") or body.get("message") or message)
+    if response.status_code >= 500:
+        message = "an internal error occurred"
+    response.body = error_body(_CHALICE_CODES.get(response.status_code, "error"), message)
+    response.headers["Content-Type"] = "application/json"
+    return response

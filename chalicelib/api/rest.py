@@ -1,0 +1,193 @@
+"""REST routes: parse, call one service, shape the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response  # type: ignore[attr-defined]
+
+from chalicelib.api.auth import caller_from, cognito
+from chalicelib.api.errors import handles_errors
+from chalicelib.bootstrap import services
+from chalicelib.domain.errors import DomainError, ValidationError
+from chalicelib.domain.model import IM, SMS, Page
+from chalicelib.services.common import Caller, page_limit
+
+rest_bp = Blueprint(__name__)
+
+
+def _caller() -> Caller:
+    return caller_from(rest_bp.current_request)
+
+
+def _body() -> dict[str, Any]:
+    request = rest_bp.current_request
+    raw = request.raw_body
+    if not raw:
+        raise ValidationError("a JSON object body is required", code="invalid_body")
+    try:
+        body = request.json_body
+    except Exception:
+        raise ValidationError("the body is not valid JSON", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise ValidationError("the body must be a JSON object", code="invalid_body")
+    return body
+
+
+def _paging() -> tuple[int, str | None]:
+    params = rest_bp.current_request.query_params or {}
+    settings = services().settings
+    limit = page_limit(params.get("limit"), settings.page_size_default, settings.page_size_max)
+    return limit, params.get("cursor") or None
+
+
+def _list(page: Page[Any]) -> dict[str, Any]:
+    items = [i.to_dict() if hasattr(i, "to_dict") else i for i in page.items]
+    return {"items": items, "next_cursor": page.next_cursor}
+
+
+def _created(body: Any, created: bool) -> Response:
+    return Response(body=body, status_code=201 if created else 200)
+
+
+def route(path: str, **kwargs: Any) -> Any:
+    """Every REST route: Cognito-authorized, domain errors mapped to the contract's shape."""
+
+    def register(view: Any) -> Any:
+        return rest_bp.route(path, authorizer=cognito, **kwargs)(handles_errors(view))
+
+    return register
+
+
+# -- me, directory, contacts --------------------------------------------------
+
+@route("/me", methods=["GET"])
+def get_me() -> dict[str, Any]:
+    return services().directory.me(_caller())
+
+
+@route("/directory", methods=["GET"])
+def get_directory() -> dict[str, Any]:
+    return _list(services().directory.list_directory(_caller(), *_paging()))
+
+
+@route("/directory/{user_id}", methods=["GET"])
+def get_co_worker(user_id: str) -> dict[str, Any]:
+    entry = services().directory.co_worker(_caller(), user_id).to_dict()
+    entry["presence"] = {"status": "available", "message": ""}
+    return entry
+
+
+@route("/contacts", methods=["GET"])
+def list_contacts() -> dict[str, Any]:
+    return _list(services().directory.list_contacts(_caller(), *_paging()))
+
+
+@route("/contacts", methods=["POST"])
+def create_contact() -> Response:
+    body = _body()
+    contact = services().directory.create_contact(_caller(), body.get("name"), body.get("phone"))
+    return _created(contact.to_dict(), True)
+
+
+@route("/contacts/{contact_id}", methods=["GET"])
+def get_contact(contact_id: str) -> dict[str, Any]:
+    return services().directory.get_contact(_caller(), contact_id).to_dict()
+
+
+@route("/contacts/{contact_id}", methods=["PATCH"])
+def update_contact(contact_id: str) -> dict[str, Any]:
+    body = _body()
+    contact = services().directory.update_contact(_caller(), contact_id, body.get("name"),
+                                                  body.get("phone"))
+    return contact.to_dict()
+
+
+@route("/contacts/{contact_id}", methods=["DELETE"])
+def delete_contact(contact_id: str) -> Response:
+    services().directory.delete_contact(_caller(), contact_id)
+    return Response(body="", status_code=204)
+
+
+# -- conversations ----------------------------------------------------------------
+
+@route("/conversations", methods=["GET"])
+def list_conversations() -> dict[str, Any]:
+    return _list(services().conversations.list(_caller(), *_paging()))
+
+
+@route("/conversations", methods=["POST"])
+def create_conversation() -> Response:
+    body = _body()
+    kind = body.get("type", IM)
+    if kind == SMS:
+        raise DomainError("SMS conversations are not available yet", code="not_implemented")
+    if kind != IM:
+        raise ValidationError("type must be 'im' or 'sms'", code="invalid_type")
+    view, created = services().conversations.create_im(
+        _caller(), body.get("members"), body.get("name"), body.get("group")
+    )
+    return _created(view, created)
+
+
+@route("/conversations/{conversation_id}", methods=["GET"])
+def get_conversation(conversation_id: str) -> dict[str, Any]:
+    return services().conversations.get(_caller(), conversation_id)
+
+
+@route("/conversations/{conversation_id}", methods=["PATCH"])
+def update_conversation(conversation_id: str) -> dict[str, Any]:
+    body = _body()
+    unknown = set(body) - {"name", "muted", "hidden"}
+    if unknown or not body:
+        raise ValidationError("give name, muted and/or hidden", code="invalid_request")
+    caller = _caller()
+    conversations = services().conversations
+    view: dict[str, Any] = {}
+    if "name" in body:
+        view = conversations.rename(caller, conversation_id, body["name"])
+    if "muted" in body or "hidden" in body:
+        view = conversations.set_flags(caller, conversation_id, muted=body.get("muted"),
+                                       hidden=body.get("hidden"))
+    return view
+
+
+@route("/conversations/{conversation_id}/members", methods=["POST"])
+def add_members(conversation_id: str) -> dict[str, Any]:
+    body = _body()
+    return services().conversations.add_members(_caller(), conversation_id, body.get("members"))
+
+
+@route("/conversations/{conversation_id}/members/{user_id}", methods=["DELETE"])
+def remove_member(conversation_id: str, user_id: str) -> dict[str, Any]:
+    return services().conversations.remove_member(_caller(), conversation_id, user_id)
+
+
+@route("/conversations/{conversation_id}/messages", methods=["GET"])
+def list_messages(conversation_id: str) -> dict[str, Any]:
+    return _list(services().conversations.history(_caller(), conversation_id, *_paging()))
+
+
+@route("/conversations/{conversation_id}/messages", methods=["POST"])
+def send_message(conversation_id: str) -> Response:
+    body = _body()
+    message, created = services().conversations.send(
+        _caller(), conversation_id, body.get("client_id"), body.get("text")
+    )
+    return _created(message.to_dict(), created)
+
+
+@route("/conversations/{conversation_id}/messages/{message_id}", methods=["GET"])
+def get_message(conversation_id: str, message_id: str) -> dict[str, Any]:
+    return services().conversations.get_message(_caller(), conversation_id, message_id).to_dict()
+
+
+@route("/conversations/{conversation_id}/messages/{message_id}", methods=["DELETE"])
+def delete_message(conversation_id: str, message_id: str) -> dict[str, Any]:
+    return services().conversations.delete_message(_caller(), conversation_id, message_id).to_dict()
+
+
+@route("/conversations/{conversation_id}/read", methods=["POST"])
+def read_conversation(conversation_id: str) -> dict[str, Any]:
+    body = _body()
+    return services().conversations.read(_caller(), conversation_id, body.get("seq"))

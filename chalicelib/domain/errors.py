@@ -1,0 +1,59 @@
+"""Domain errors. Each has a stable machine-readable ``code``.
+
+One module (``chalicelib.api.errors``) maps codes to HTTP statuses; nothing
+branches on the message text.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class ValidationError(DomainError):
+    """The request is malformed: a missing field, a wrong type, a bad value."""
+
+    code = "invalid_request"
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or is not visible to the caller's company."""
+
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    """The caller may see the thing but not do this to it."""
+
+    code = "forbidden"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class FeatureDisabled(DomainError):
+    code = "feature_disabled"
+
+
+class ConcurrentUpdate(DomainError):
+    """An optimistic write lost a race; the caller may retry."""
+
+    code = "concurrent_update"
+
+
+class ConnectionGone(DomainError):
+    """A WebSocket connection no longer exists (API Gateway answered 410)."""
+
+    code = "connection_gone"

@@ -1,0 +1,242 @@
+"""Entities of the messaging domain. Pure Python: no AWS, no Chalice."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+IM = "im"
+SMS = "sms"
+ROLES = ("user", "admin")
+
+
+def utcnow_iso(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+@dataclass
+class Company:
+    company_id: str
+    name: str
+    default_region: str = "US"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"company_id": self.company_id, "name": self.name,
+                "default_region": self.default_region}
+
+
+@dataclass
+class User:
+    user_id: str
+    company_id: str
+    name: str
+    email: str = ""
+    extension: str = ""
+    role: str = "user"
+    license_type: str = "unlimited"
+    numbers: list[str] = field(default_factory=list)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "company_id": self.company_id,
+            "name": self.name,
+            "email": self.email,
+            "extension": self.extension,
+            "role": self.role,
+            "license_type": self.license_type,
+            "numbers": list(self.numbers),
+        }
+
+
+@dataclass
+class Contact:
+    contact_id: str
+    owner_id: str
+    company_id: str
+    name: str
+    phone: str
+    created_at: str
+    updated_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.contact_id,
+            "name": self.name,
+            "phone": self.phone,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass
+class Message:
+    conversation_id: str
+    company_id: str
+    seq: int
+    client_id: str
+    sender: str
+    text: str
+    created_at: str
+    status: str = "sent"
+    deleted: bool = False
+    deleted_at: str | None = None
+
+    @property
+    def message_id(self) -> str:
+        return message_id(self.conversation_id, self.seq)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.message_id,
+            "conversation_id": self.conversation_id,
+            "seq": self.seq,
+            "client_id": self.client_id,
+            "sender": self.sender,
+            "text": "" if self.deleted else self.text,
+            "status": self.status,
+            "created_at": self.created_at,
+            "deleted": self.deleted,
+            "deleted_at": self.deleted_at,
+        }
+
+    def preview(self, limit: int = 140) -> dict[str, Any]:
+        """What a conversation list shows of its last message."""
+        text = "" if self.deleted else self.text
+        return {
+            "id": self.message_id,
+            "seq": self.seq,
+            "sender": self.sender,
+            "text": text[:limit],
+            "created_at": self.created_at,
+            "deleted": self.deleted,
+        }
+
+
+def message_id(conversation_id: str, seq: int) -> str:
+    """A message's id: unique, and enough to find the message with one GetItem."""
+    return f"{conversation_id}.{seq}"
+
+
+def parse_message_id(conversation_id: str, value: str) -> int | None:
+    prefix, _, seq = value.rpartition(".")
+    if prefix != conversation_id or not seq.isdigit():
+        return None
+    return int(seq)
+
+
+@dataclass
+class Conversation:
+    conversation_id: str
+    company_id: str
+    type: str
+    members: list[str]
+    created_by: str
+    created_at: str
+    name: str = ""
+    last_seq: int = 0
+    last_message: dict[str, Any] | None = None
+    updated_at: str = ""
+    version: int = 0
+
+    @property
+    def is_group(self) -> bool:
+        return self.type == IM and self.conversation_id.startswith("g")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.conversation_id,
+            "type": self.type,
+            "group": self.is_group,
+            "name": self.name,
+            "members": list(self.members),
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at or self.created_at,
+            "last_seq": self.last_seq,
+            "last_message": self.last_message,
+        }
+
+
+@dataclass
+class Membership:
+    """One user's own view of a conversation: read horizon, mute, hidden."""
+
+    user_id: str
+    conversation_id: str
+    company_id: str
+    read_seq: int = 0
+    muted: bool = False
+    hidden: bool = False
+    activity_at: str = ""
+
+
+@dataclass
+class Connection:
+    connection_id: str
+    user_id: str
+    company_id: str
+    connected_at: str
+
+
+@dataclass
+class Event:
+    """A domain event on its way to connected devices.
+
+    ``event_id`` is deterministic (derived from the change it describes) so a
+    redelivered or re-published event is recognised as the same event.
+    """
+
+    event_id: str
+    type: str
+    company_id: str
+    recipients: list[str]
+    data: dict[str, Any]
+    conversation_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "type": self.type,
+            "company_id": self.company_id,
+            "conversation_id": self.conversation_id,
+            "recipients": list(self.recipients),
+            "data": self.data,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Event:
+        return cls(
+            event_id=str(raw["event_id"]),
+            type=str(raw["type"]),
+            company_id=str(raw["company_id"]),
+            conversation_id=raw.get("conversation_id"),
+            recipients=[str(r) for r in raw.get("recipients", [])],
+            data=dict(raw.get("data", {})),
+        )
+
+    def frame(self) -> dict[str, Any]:
+        """The WebSocket frame clients receive (contract.md)."""
+        return {"type": self.type, "data": self.data}
+
+
+def direct_conversation_id(company_id: str, a: str, b: str) -> str:
+    """The one 1:1 IM conversation of a pair: derived, so get-or-create is one conditional put."""
+    low, high = sorted((a, b))
+    digest = hashlib.sha256(f"{company_id}|{low}|{high}".encode()).hexdigest()[:32]
+    return f"d{digest}"

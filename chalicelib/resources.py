@@ -1,0 +1,145 @@
+"""The AWS resources the application needs, as plain data.
+
+This module is the one source of truth for tables, indexes, topics, queues and
+subscriptions: the infrastructure stack (``infra/``) deploys exactly these, the
+local stack (``local/``) creates exactly these in moto, and the tests build
+their moto fixtures from them. It imports nothing from AWS so it can be read
+anywhere, including at Chalice import time.
+
+Physical names are ``{prefix}-{logical name}``; the prefix is per stage
+(``texting-dev``, ``texting-prod``, ``texting-local``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    hash_key: str
+    range_key: str
+
+
+@dataclass(frozen=True)
+class Table:
+    logical: str
+    hash_key: str
+    range_key: str | None = None
+    indexes: tuple[Index, ...] = ()
+    stream: str | None = None  # StreamViewType, None for no stream
+    ttl_attribute: str | None = None
+
+    @property
+    def attributes(self) -> list[str]:
+        """Every attribute that appears in a key (table or index), in order."""
+        names = [self.hash_key] + ([self.range_key] if self.range_key else [])
+        for index in self.indexes:
+            for key in (index.hash_key, index.range_key):
+                if key not in names:
+                    names.append(key)
+        return names
+
+
+@dataclass(frozen=True)
+class Queue:
+    logical: str
+    visibility_timeout: int = 60
+    max_receive_count: int = 5
+    dead_letter: bool = True
+
+    @property
+    def dlq_logical(self) -> str:
+        return f"{self.logical}-dlq"
+
+
+@dataclass(frozen=True)
+class Topic:
+    logical: str
+
+
+@dataclass(frozen=True)
+class Subscription:
+    topic: str
+    queue: str
+    # SNS filter policy on message attributes; events carry ``event_type``.
+    filter_policy: dict[str, list[str]] = field(default_factory=dict)
+    raw_message_delivery: bool = True
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A Lambda function fed by an event source, as Chalice registers it."""
+
+    function: str  # the Chalice handler name in app.py
+    source_kind: str  # "sqs" or "dynamodb-stream"
+    source: str  # logical queue or table
+    batch_size: int = 10
+
+
+MESSAGING_TABLE = Table(
+    logical="messaging",
+    hash_key="pk",
+    range_key="sk",
+    indexes=(Index(name="gsi1", hash_key="gsi1pk", range_key="gsi1sk"),),
+    stream="NEW_AND_OLD_IMAGES",
+    ttl_attribute="expires_at",
+)
+
+IDEMPOTENCY_TABLE = Table(
+    logical="idempotency",
+    hash_key="id",
+    ttl_attribute="expiration",
+)
+
+EVENTS_TOPIC = Topic(logical="events")
+
+REALTIME_QUEUE = Queue(logical="realtime", visibility_timeout=60, max_receive_count=5)
+
+# Event types that connected devices see; the realtime queue takes all of them.
+REALTIME_EVENT_TYPES = [
+    "message.created",
+    "message.updated",
+    "conversation.read",
+    "conversation.updated",
+]
+
+TABLES: tuple[Table, ...] = (MESSAGING_TABLE, IDEMPOTENCY_TABLE)
+TOPICS: tuple[Topic, ...] = (EVENTS_TOPIC,)
+QUEUES: tuple[Queue, ...] = (REALTIME_QUEUE,)
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription(
+        topic=EVENTS_TOPIC.logical,
+        queue=REALTIME_QUEUE.logical,
+        filter_policy={"event_type": REALTIME_EVENT_TYPES},
+    ),
+)
+CONSUMERS: tuple[Consumer, ...] = (
+    Consumer(function="outbox_stream", source_kind="dynamodb-stream", source="messaging",
+             batch_size=100),
+    Consumer(function="realtime_consumer", source_kind="sqs", source="realtime", batch_size=10),
+)
+
+DEFAULT_PREFIX = "texting-local"
+
+
+def physical(prefix: str, logical: str) -> str:
+    return f"{prefix}-{logical}"
+
+
+def placeholder_queue(logical: str) -> str:
+    """The queue name given to Chalice's decorator at import time.
+
+    Chalice needs a literal at import; the infra stack rewrites the event
+    source mapping to the stage's real queue, and the local stack maps the
+    handler to its queue through ``CONSUMERS``.
+    """
+    return physical(DEFAULT_PREFIX, logical)
+
+
+def placeholder_stream_arn(logical: str) -> str:
+    return (
+        f"arn:aws:dynamodb:us-east-1:000000000000:table/"
+        f"{physical(DEFAULT_PREFIX, logical)}/stream/placeholder"
+    )

@@ -1,0 +1,313 @@
+"""Use cases for IM conversations: create, list, send, read, delete, hide, mute, members."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from chalicelib.domain.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    FeatureDisabled,
+    Forbidden,
+    NotFound,
+    ValidationError,
+)
+from chalicelib.domain.model import (
+    IM,
+    Conversation,
+    Membership,
+    Message,
+    Page,
+    direct_conversation_id,
+    parse_message_id,
+)
+from chalicelib.services.common import Caller, Clock, IdFactory
+from chalicelib.services.ports import ConversationRepository, DirectoryRepository
+from chalicelib.settings import Settings
+
+MAX_CLIENT_ID = 128
+MAX_GROUP_NAME = 100
+_SEQ_RETRIES = 8
+
+
+class ConversationService:
+    """Everything a member does to a conversation.
+
+    Visibility rule: a conversation exists for a caller only if it belongs to
+    the caller's company and the caller is a member; otherwise it is a 404, so
+    ids of other companies reveal nothing.
+    """
+
+    def __init__(self, conversations: ConversationRepository, directory: DirectoryRepository,
+                 settings: Settings, clock: Clock, ids: IdFactory) -> None:
+        self._repo = conversations
+        self._directory = directory
+        self._settings = settings
+        self._clock = clock
+        self._ids = ids
+
+    # -- reading ----------------------------------------------------------
+
+    def visible(self, caller: Caller, conversation_id: str) -> Conversation:
+        conversation = self._repo.get(conversation_id) if conversation_id else None
+        if (
+            conversation is None
+            or conversation.company_id != caller.company_id
+            or caller.user_id not in conversation.members
+        ):
+            raise NotFound("no such conversation", code="conversation_not_found")
+        return conversation
+
+    def view(self, conversation: Conversation, membership: Membership | None) -> dict[str, Any]:
+        body = conversation.to_dict()
+        read_seq = membership.read_seq if membership else 0
+        body["read_seq"] = read_seq
+        body["unread_count"] = max(0, conversation.last_seq - read_seq)
+        body["muted"] = bool(membership and membership.muted)
+        body["hidden"] = bool(membership and membership.hidden)
+        return body
+
+    def get(self, caller: Caller, conversation_id: str) -> dict[str, Any]:
+        conversation = self.visible(caller, conversation_id)
+        return self.view(conversation, self._repo.get_membership(caller.user_id, conversation_id))
+
+    def list(self, caller: Caller, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
+        page = self._repo.list_memberships(caller.user_id, limit, cursor)
+        conversations = self._repo.get_many(m.conversation_id for m in page.items)
+        items = [
+            self.view(conversations[m.conversation_id], m)
+            for m in page.items
+            if m.conversation_id in conversations
+        ]
+        return Page(items, page.next_cursor)
+
+    def history(self, caller: Caller, conversation_id: str, limit: int,
+                cursor: str | None) -> Page[Message]:
+        self.visible(caller, conversation_id)
+        return self._repo.list_messages(conversation_id, limit, cursor)
+
+    # -- creating ---------------------------------------------------------
+
+    def _require_im(self) -> None:
+        if not self._settings.im_enabled:
+            raise FeatureDisabled("instant messaging is switched off", code="im_disabled")
+
+    def _member_ids(self, caller: Caller, raw: Any) -> list[str]:
+        if not isinstance(raw, list) or not raw or not all(isinstance(m, str) and m for m in raw):
+            raise ValidationError("members must be a non-empty list of user ids",
+                                  code="invalid_members")
+        members: list[str] = []
+        for user_id in raw:
+            if user_id != caller.user_id and user_id not in members:
+                members.append(user_id)
+        if not members:
+            raise ValidationError("a conversation needs someone besides you",
+                                  code="invalid_members")
+        if len(members) + 1 > self._settings.max_group_members:
+            raise ValidationError(
+                f"a group has at most {self._settings.max_group_members} members",
+                code="too_many_members",
+            )
+        for user_id in members:
+            user = self._directory.get_user(user_id)
+            if user is None or user.company_id != caller.company_id:
+                raise NotFound(f"no user {user_id} in your company", code="user_not_found")
+        return members
+
+    @staticmethod
+    def _group_name(raw: Any) -> str:
+        if raw is None:
+            return ""
+        if not isinstance(raw, str) or len(raw.strip()) > MAX_GROUP_NAME:
+            raise ValidationError(f"name must be text of at most {MAX_GROUP_NAME} characters",
+                                  code="invalid_name")
+        return raw.strip()
+
+    def create_im(self, caller: Caller, members: Any, name: Any = None,
+                  group: Any = None) -> tuple[dict[str, Any], bool]:
+        """Get-or-create: one 1:1 conversation per pair; a new group otherwise."""
+        self._require_im()
+        others = self._member_ids(caller, members)
+        clean_name = self._group_name(name)
+        if group is not None and not isinstance(group, bool):
+            raise ValidationError("group must be true or false", code="invalid_request")
+        is_group = bool(group) or len(others) > 1 or bool(clean_name)
+        now = self._clock()
+        if is_group:
+            conversation_id = self._ids("g")
+        else:
+            conversation_id = direct_conversation_id(caller.company_id, caller.user_id, others[0])
+        conversation = Conversation(
+            conversation_id=conversation_id,
+            company_id=caller.company_id,
+            type=IM,
+            members=[caller.user_id, *others],
+            created_by=caller.user_id,
+            created_at=now,
+            updated_at=now,
+            name=clean_name,
+        )
+        stored, created = self._repo.create(conversation)
+        return self.view(stored, self._repo.get_membership(caller.user_id, stored.conversation_id)), created
+
+    # -- members ----------------------------------------------------------
+
+    def _group(self, caller: Caller, conversation_id: str) -> Conversation:
+        conversation = self.visible(caller, conversation_id)
+        if not conversation.is_group:
+            raise Conflict("members can only change in a group conversation", code="not_a_group")
+        return conversation
+
+    def add_members(self, caller: Caller, conversation_id: str, raw: Any) -> dict[str, Any]:
+        self._require_im()
+        for _ in range(_SEQ_RETRIES):
+            conversation = self._group(caller, conversation_id)
+            new = [m for m in self._member_ids(caller, raw) if m not in conversation.members]
+            members = conversation.members + new
+            if len(members) > self._settings.max_group_members:
+                raise ValidationError(
+                    f"a group has at most {self._settings.max_group_members} members",
+                    code="too_many_members",
+                )
+            if not new:
+                return self.get(caller, conversation_id)
+            try:
+                updated = self._repo.replace_members(conversation, members, conversation.name)
+            except ConcurrentUpdate:
+                continue
+            return self.view(updated, self._repo.get_membership(caller.user_id, conversation_id))
+        raise ConcurrentUpdate("the conversation kept changing; try again")
+
+    def remove_member(self, caller: Caller, conversation_id: str, user_id: str) -> dict[str, Any]:
+        for _ in range(_SEQ_RETRIES):
+            conversation = self._group(caller, conversation_id)
+            if user_id not in conversation.members:
+                raise NotFound("that user is not a member", code="member_not_found")
+            members = [m for m in conversation.members if m != user_id]
+            try:
+                updated = self._repo.replace_members(conversation, members, conversation.name)
+            except ConcurrentUpdate:
+                continue
+            body = updated.to_dict()
+            body["removed"] = user_id
+            return body
+        raise ConcurrentUpdate("the conversation kept changing; try again")
+
+    def rename(self, caller: Caller, conversation_id: str, name: Any) -> dict[str, Any]:
+        clean = self._group_name(name)
+        for _ in range(_SEQ_RETRIES):
+            conversation = self._group(caller, conversation_id)
+            try:
+                updated = self._repo.replace_members(conversation, conversation.members, clean)
+            except ConcurrentUpdate:
+                continue
+            return self.view(updated, self._repo.get_membership(caller.user_id, conversation_id))
+        raise ConcurrentUpdate("the conversation kept changing; try again")
+
+    # -- messages ---------------------------------------------------------
+
+    def _text(self, raw: Any) -> str:
+        if not isinstance(raw, str):
+            raise ValidationError("text is required and must be a string", code="invalid_text")
+        if not raw.strip():
+            raise ValidationError("text must not be empty", code="empty_text")
+        if len(raw) > self._settings.max_text_length:
+            raise ValidationError(
+                f"text is longer than {self._settings.max_text_length} characters",
+                code="text_too_long",
+            )
+        return raw
+
+    @staticmethod
+    def _client_id(raw: Any) -> str:
+        if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_CLIENT_ID:
+            raise ValidationError(
+                f"client_id is required: a string of 1 to {MAX_CLIENT_ID} characters",
+                code="invalid_client_id",
+            )
+        return raw
+
+    def send(self, caller: Caller, conversation_id: str, client_id: Any,
+             text: Any) -> tuple[Message, bool]:
+        """Store a message once per (sender, client_id). Returns (message, created)."""
+        key = self._client_id(client_id)
+        body = self._text(text)
+        conversation = self.visible(caller, conversation_id)
+        if conversation.type == IM:
+            self._require_im()
+        existing = self._repo.find_by_client_id(conversation_id, caller.user_id, key)
+        if existing is not None:
+            return existing, False
+        for attempt in range(_SEQ_RETRIES):
+            message = Message(
+                conversation_id=conversation_id,
+                company_id=conversation.company_id,
+                seq=conversation.last_seq + 1,
+                client_id=key,
+                sender=caller.user_id,
+                text=body,
+                created_at=self._clock(),
+                status="sent",
+            )
+            try:
+                stored = self._repo.append_message(conversation, message)
+            except Conflict:
+                # The same client_id won a race with us: that message is the answer.
+                again = self._repo.find_by_client_id(conversation_id, caller.user_id, key)
+                if again is None:  # pragma: no cover - a conflict implies the item exists
+                    raise
+                return again, False
+            except ConcurrentUpdate:
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+                conversation = self.visible(caller, conversation_id)
+                continue
+            self._repo.touch_members(conversation, stored.created_at)
+            self._repo.advance_read(caller.user_id, conversation_id, stored.seq)
+            return stored, True
+        raise ConcurrentUpdate("the conversation is busy; try again")
+
+    def _own_message(self, caller: Caller, conversation_id: str, message_id: str) -> Message:
+        self.visible(caller, conversation_id)
+        seq = parse_message_id(conversation_id, message_id)
+        message = self._repo.get_message(conversation_id, seq) if seq is not None else None
+        if message is None:
+            raise NotFound("no such message", code="message_not_found")
+        return message
+
+    def get_message(self, caller: Caller, conversation_id: str, message_id: str) -> Message:
+        return self._own_message(caller, conversation_id, message_id)
+
+    def delete_message(self, caller: Caller, conversation_id: str, message_id: str) -> Message:
+        message = self._own_message(caller, conversation_id, message_id)
+        if message.sender != caller.user_id:
+            raise Forbidden("only its author can delete a message", code="not_author")
+        if message.deleted:
+            return message
+        deleted = self._repo.mark_deleted(conversation_id, message.seq, self._clock())
+        return deleted or message
+
+    # -- per-member state -------------------------------------------------
+
+    def read(self, caller: Caller, conversation_id: str, seq: Any) -> dict[str, Any]:
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+            raise ValidationError("seq must be a non-negative whole number", code="invalid_seq")
+        conversation = self.visible(caller, conversation_id)
+        if seq > conversation.last_seq:
+            raise ValidationError(
+                f"seq {seq} is past the last message ({conversation.last_seq})", code="invalid_seq"
+            )
+        self._repo.advance_read(caller.user_id, conversation_id, seq)
+        return self.view(conversation, self._repo.get_membership(caller.user_id, conversation_id))
+
+    def set_flags(self, caller: Caller, conversation_id: str, *, muted: Any = None,
+                  hidden: Any = None) -> dict[str, Any]:
+        for name, value in (("muted", muted), ("hidden", hidden)):
+            if value is not None and not isinstance(value, bool):
+                raise ValidationError(f"{name} must be true or false", code="invalid_request")
+        if muted is None and hidden is None:
+            raise ValidationError("give muted and/or hidden", code="invalid_request")
+        conversation = self.visible(caller, conversation_id)
+        self._repo.set_flags(caller.user_id, conversation_id, muted=muted, hidden=hidden)
+        return self.view(conversation, self._repo.get_membership(caller.user_id, conversation_id))

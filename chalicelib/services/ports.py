@@ -1,0 +1,132 @@
+"""Ports: what the services need from the outside world.
+
+Each port has a DynamoDB/AWS adapter in ``chalicelib.adapters`` and an
+in-memory fake in ``chalicelib.adapters.memory``; both pass the same contract
+tests (``tests/adapters``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from chalicelib.domain.model import (
+    Company,
+    Connection,
+    Contact,
+    Conversation,
+    Event,
+    Membership,
+    Message,
+    Page,
+    User,
+)
+
+
+class DirectoryRepository(Protocol):
+    """Companies and their users."""
+
+    def get_company(self, company_id: str) -> Company | None: ...
+
+    def put_company(self, company: Company) -> None: ...
+
+    def get_user(self, user_id: str) -> User | None: ...
+
+    def put_user(self, user: User) -> None: ...
+
+    def list_users(self, company_id: str, limit: int, cursor: str | None) -> Page[User]: ...
+
+
+class ContactRepository(Protocol):
+    """A user's personal contacts."""
+
+    def list_contacts(self, owner_id: str, limit: int, cursor: str | None) -> Page[Contact]: ...
+
+    def get_contact(self, owner_id: str, contact_id: str) -> Contact | None: ...
+
+    def put_contact(self, contact: Contact) -> None: ...
+
+    def delete_contact(self, owner_id: str, contact_id: str) -> bool: ...
+
+
+class ConversationRepository(Protocol):
+    """Conversations, their messages, and each member's own view of them."""
+
+    def create(self, conversation: Conversation) -> tuple[Conversation, bool]:
+        """Store a new conversation and its memberships; if the id exists, return the stored one.
+
+        Returns (conversation, created).
+        """
+        ...
+
+    def get(self, conversation_id: str) -> Conversation | None: ...
+
+    def get_many(self, conversation_ids: Iterable[str]) -> dict[str, Conversation]: ...
+
+    def replace_members(self, conversation: Conversation, members: list[str], name: str) -> Conversation:
+        """Change members/name if ``conversation.version`` is still current (else ConcurrentUpdate)."""
+        ...
+
+    def append_message(self, conversation: Conversation, message: Message) -> Message:
+        """Store ``message`` with ``seq = conversation.last_seq + 1`` atomically.
+
+        Raises ConcurrentUpdate if another message took that seq first, and
+        Conflict if the (sender, client_id) pair is already stored.
+        """
+        ...
+
+    def get_message(self, conversation_id: str, seq: int) -> Message | None: ...
+
+    def find_by_client_id(self, conversation_id: str, sender: str, client_id: str) -> Message | None: ...
+
+    def list_messages(self, conversation_id: str, limit: int, cursor: str | None,
+                      after_seq: int | None = None) -> Page[Message]: ...
+
+    def mark_deleted(self, conversation_id: str, seq: int, deleted_at: str) -> Message | None: ...
+
+    def get_membership(self, user_id: str, conversation_id: str) -> Membership | None: ...
+
+    def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
+        """Visible conversations of a user, most recent activity first."""
+        ...
+
+    def touch_members(self, conversation: Conversation, activity_at: str) -> None:
+        """Move the conversation to the top of every member's list (and unhide it)."""
+        ...
+
+    def advance_read(self, user_id: str, conversation_id: str, seq: int) -> bool:
+        """Move the read horizon forward only; False if it was already at or past ``seq``."""
+        ...
+
+    def set_flags(self, user_id: str, conversation_id: str, *, muted: bool | None = None,
+                  hidden: bool | None = None) -> None: ...
+
+
+class ConnectionRepository(Protocol):
+    """Live WebSocket connections, indexed per user (never scanned)."""
+
+    def add(self, connection: Connection, ttl_seconds: int) -> None: ...
+
+    def get(self, connection_id: str) -> Connection | None: ...
+
+    def remove(self, connection_id: str) -> Connection | None: ...
+
+    def list_for_user(self, user_id: str) -> list[Connection]: ...
+
+
+class EventPublisher(Protocol):
+    """Hands domain events to the fan-out (SNS on AWS)."""
+
+    def publish(self, events: list[Event]) -> None: ...
+
+
+class ConnectionSender(Protocol):
+    """Posts a frame to one WebSocket connection; raises ConnectionGone on 410."""
+
+    def send(self, connection_id: str, frame: dict[str, Any]) -> None: ...
+
+
+class TokenVerifier(Protocol):
+    """Verifies a Cognito IdToken and returns its claims, or raises Unauthorized."""
+
+    def verify(self, token: str) -> dict[str, Any]: ...

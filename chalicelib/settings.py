@@ -1,0 +1,73 @@
+"""One typed settings object, read from the environment when asked for.
+
+Nothing here runs at import time: ``Settings.from_env()`` is called by the
+composition root (``bootstrap``) on first use, so tests and the local stack can
+set the environment first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from chalicelib import resources
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    resource_prefix: str
+    messaging_table: str
+    idempotency_table: str
+    events_topic_arn: str
+    websocket_management_url: str
+    cognito_user_pool_id: str
+    cognito_client_id: str
+    cognito_jwks_url: str
+    im_enabled: bool = True
+    max_text_length: int = 4000
+    max_group_members: int = 50
+    page_size_default: int = 25
+    page_size_max: int = 100
+    connection_ttl_seconds: int = 2 * 60 * 60
+    idempotency_ttl_seconds: int = 24 * 60 * 60
+
+    @property
+    def cognito_issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        prefix = env.get("RESOURCE_PREFIX", resources.DEFAULT_PREFIX)
+        pool_id = env.get("COGNITO_USER_POOL_ID", "")
+        issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+        return cls(
+            stage=env.get("STAGE", "local"),
+            region=region,
+            resource_prefix=prefix,
+            messaging_table=env.get(
+                "MESSAGING_TABLE", resources.physical(prefix, resources.MESSAGING_TABLE.logical)
+            ),
+            idempotency_table=env.get(
+                "IDEMPOTENCY_TABLE",
+                resources.physical(prefix, resources.IDEMPOTENCY_TABLE.logical),
+            ),
+            events_topic_arn=env.get("EVENTS_TOPIC_ARN", ""),
+            websocket_management_url=env.get("WEBSOCKET_MANAGEMENT_URL", ""),
+            cognito_user_pool_id=pool_id,
+            cognito_client_id=env.get("COGNITO_CLIENT_ID", ""),
+            cognito_jwks_url=env.get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
+            im_enabled=_flag(env.get("IM_ENABLED"), True),
+            max_text_length=int(env.get("MAX_TEXT_LENGTH", "4000")),
+            max_group_members=int(env.get("MAX_GROUP_MEMBERS", "50")),
+        )

@@ -1,0 +1,49 @@
+"""The real Chalice app, driven through chalice.test.Client, on moto DynamoDB."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from chalicelib import bootstrap
+from chalicelib.adapters import memory
+from chalicelib.adapters.idempotency import MemoryDeduplicator
+from tests.support import KEYS, seed_people, settings, verifier
+
+
+@dataclass
+class Api:
+    client: Any
+    publisher: memory.MemoryPublisher
+    sender: memory.MemorySender
+    people: dict[str, Any]
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {KEYS.token(self.people[who].user_id)}",
+                "Content-Type": "application/json"}
+
+    def call(self, method: str, path: str, who: str | None = "alice", body: Any = None,
+             raw: str | None = None) -> Any:
+        headers = self.headers(who) if who else {"Content-Type": "application/json"}
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else "")
+        return self.client.http.request(method, path, headers=headers, body=payload.encode())
+
+
+@pytest.fixture
+def api(aws: Any) -> Iterator[Api]:
+    from chalice.test import Client
+
+    from app import app
+
+    publisher, sender = memory.MemoryPublisher(), memory.MemorySender()
+    services = bootstrap.bootstrap(settings(), publisher=publisher, sender=sender,
+                                   verifier=verifier(), idempotency=MemoryDeduplicator())
+    bootstrap.use(services)
+    people = seed_people(services.directory._directory)
+    with Client(app, stage_name="local") as client:
+        yield Api(client, publisher, sender, people)
+    bootstrap.use(None)

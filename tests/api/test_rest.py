@@ -1,0 +1,150 @@
+"""REST routes end to end through Chalice, on moto DynamoDB."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Api
+
+
+def body(response: Any) -> Any:
+    return json.loads(response.body) if response.body else None
+
+
+def start_im(api: Api, who: str = "alice", members: list[str] | None = None) -> dict[str, Any]:
+    response = api.call("POST", "/conversations", who,
+                        {"type": "im", "members": members or ["u-bob"]})
+    assert response.status_code in (200, 201), response.body
+    return body(response)
+
+
+def test_me_returns_the_callers_profile(api: Api) -> None:
+    response = api.call("GET", "/me", "bob")
+    me = body(response)
+    assert response.status_code == 200
+    assert (me["user_id"], me["company_id"], me["name"], me["extension"]) == (
+        "u-bob", "acme", "Bob Brown", "102")
+    assert me["role"] == "user" and me["numbers"] == [] and me["presence"]["status"]
+
+
+def test_missing_or_bad_token_is_refused(api: Api) -> None:
+    assert api.call("GET", "/me", None).status_code in (401, 403)
+    bad = api.client.http.get("/me", headers={"Authorization": "Bearer nonsense"})
+    assert bad.status_code in (401, 403)
+
+
+def test_directory_lists_only_co_workers_paginated(api: Api) -> None:
+    first = body(api.call("GET", "/directory?limit=2", "alice"))
+    second = body(api.call("GET", f"/directory?limit=2&cursor={first['next_cursor']}", "alice"))
+    names = [u["name"] for u in first["items"] + second["items"]]
+    assert names == ["Alice Adams", "Bob Brown", "Carol Cruz"]
+    assert second["next_cursor"] is None
+
+
+def test_contact_phone_is_normalised_to_e164(api: Api) -> None:
+    created = api.call("POST", "/contacts", "alice", {"name": "Pat", "phone": "(415) 555-2671"})
+    assert created.status_code == 201
+    contact = body(created)
+    assert contact["phone"] == "+14155552671"
+    listed = body(api.call("GET", "/contacts", "alice"))
+    assert [c["id"] for c in listed["items"]] == [contact["id"]]
+    assert body(api.call("GET", "/contacts", "bob"))["items"] == []
+
+
+def test_invalid_contact_phone_says_why_and_stores_nothing(api: Api) -> None:
+    response = api.call("POST", "/contacts", "alice", {"name": "Pat", "phone": "12"})
+    assert response.status_code == 400
+    error = body(response)["error"]
+    assert error["code"] == "invalid_phone" and "12" in error["message"]
+    assert body(api.call("GET", "/contacts", "alice"))["items"] == []
+
+
+def test_contact_update_and_delete(api: Api) -> None:
+    contact = body(api.call("POST", "/contacts", "alice", {"name": "Pat", "phone": "4155552671"}))
+    path = f"/contacts/{contact['id']}"
+    updated = body(api.call("PATCH", path, "alice", {"name": "Patricia"}))
+    assert updated["name"] == "Patricia" and updated["phone"] == "+14155552671"
+    assert api.call("DELETE", path, "alice").status_code == 204
+    assert api.call("GET", path, "alice").status_code == 404
+
+
+def test_send_is_idempotent_on_client_id(api: Api) -> None:
+    conv = start_im(api)
+    path = f"/conversations/{conv['id']}/messages"
+    first = api.call("POST", path, "alice", {"client_id": "k-1", "text": "hello"})
+    second = api.call("POST", path, "alice", {"client_id": "k-1", "text": "hello"})
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert body(first)["id"] == body(second)["id"]
+    history = body(api.call("GET", path, "bob"))
+    assert [m["text"] for m in history["items"]] == ["hello"]
+    message = history["items"][0]
+    for field in ("id", "conversation_id", "seq", "client_id", "sender", "text", "status",
+                  "created_at"):
+        assert field in message
+
+
+def test_conversation_list_has_unread_counts_and_last_message(api: Api) -> None:
+    conv = start_im(api)
+    path = f"/conversations/{conv['id']}/messages"
+    for n in range(2):
+        api.call("POST", path, "alice", {"client_id": f"k{n}", "text": f"m{n}"})
+    listed = body(api.call("GET", "/conversations", "bob"))
+    item = listed["items"][0]
+    assert item["id"] == conv["id"] and item["type"] == "im"
+    assert item["unread_count"] == 2 and item["last_message"]["text"] == "m1"
+    read = api.call("POST", f"/conversations/{conv['id']}/read", "bob", {"seq": 2})
+    assert read.status_code == 200 and body(read)["unread_count"] == 0
+    assert body(api.call("GET", "/conversations", "bob"))["items"][0]["unread_count"] == 0
+
+
+def test_delete_message_leaves_a_tombstone(api: Api) -> None:
+    conv = start_im(api)
+    sent = body(api.call("POST", f"/conversations/{conv['id']}/messages", "alice",
+                         {"client_id": "k", "text": "secret"}))
+    path = f"/conversations/{conv['id']}/messages/{sent['id']}"
+    assert api.call("DELETE", path, "bob").status_code == 403
+    gone = body(api.call("DELETE", path, "alice"))
+    assert gone["deleted"] is True and gone["text"] == ""
+    assert body(api.call("GET", path, "bob"))["text"] == ""
+
+
+def test_group_membership_changes(api: Api) -> None:
+    group = body(api.call("POST", "/conversations", "alice",
+                          {"type": "im", "members": ["u-bob"], "name": "Ops"}))
+    assert group["group"] is True
+    added = api.call("POST", f"/conversations/{group['id']}/members", "bob",
+                     {"members": ["u-carol"]})
+    assert sorted(body(added)["members"]) == ["u-alice", "u-bob", "u-carol"]
+    removed = api.call("DELETE", f"/conversations/{group['id']}/members/u-alice", "carol")
+    assert removed.status_code == 200
+    assert api.call("GET", f"/conversations/{group['id']}", "alice").status_code == 404
+
+
+def test_mute_and_hide_are_per_member(api: Api) -> None:
+    conv = start_im(api)
+    api.call("POST", f"/conversations/{conv['id']}/messages", "alice",
+             {"client_id": "k", "text": "hi"})
+    muted = body(api.call("PATCH", f"/conversations/{conv['id']}", "bob", {"muted": True}))
+    assert muted["muted"] is True
+    api.call("PATCH", f"/conversations/{conv['id']}", "bob", {"hidden": True})
+    assert body(api.call("GET", "/conversations", "bob"))["items"] == []
+    assert len(body(api.call("GET", "/conversations", "alice"))["items"]) == 1
+
+
+def test_sms_conversations_are_not_available_yet(api: Api) -> None:
+    response = api.call("POST", "/conversations", "alice",
+                        {"type": "sms", "to": "4155552671", "from": "+14155550100"})
+    assert response.status_code == 501
+    assert body(response)["error"]["code"] == "not_implemented"
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "\"text\""])
+def test_malformed_bodies_get_the_contract_error_shape(api: Api, raw: str) -> None:
+    conv = start_im(api)
+    response = api.call("POST", f"/conversations/{conv['id']}/messages", "alice", raw=raw)
+    assert response.status_code == 400
+    assert set(body(response)["error"]) == {"code", "message"}
+    assert body(api.call("GET", f"/conversations/{conv['id']}/messages", "alice"))["items"] == []

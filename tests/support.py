@@ -1,0 +1,139 @@
+"""Test helpers: a real RSA key pair and Cognito-shaped IdTokens signed with it."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from chalicelib.adapters import memory
+from chalicelib.adapters.idempotency import MemoryDeduplicator
+from chalicelib.adapters.jwt_verifier import CognitoJwtVerifier
+from chalicelib.bootstrap import Services, bootstrap
+from chalicelib.domain.model import Company, User, utcnow_iso
+from chalicelib.settings import Settings
+
+REGION = "us-east-1"
+POOL_ID = "us-east-1_TestPool"
+CLIENT_ID = "test-client-id"
+ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"
+
+
+class KeyPair:
+    """An RS256 signing key and its JWKS, as a Cognito user pool publishes it."""
+
+    def __init__(self, kid: str = "test-key") -> None:
+        self.kid = kid
+        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
+        public_jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
+        self.jwks = {"keys": [public_jwk]}
+
+    def token(self, sub: str, **overrides: Any) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": sub, "iss": ISSUER, "aud": CLIENT_ID, "token_use": "id",
+            "iat": now, "auth_time": now, "exp": now + 3600, "jti": str(uuid.uuid4()),
+            "cognito:username": sub,
+        }
+        claims.update(overrides)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid})
+
+
+KEYS = KeyPair()
+
+
+def settings(**overrides: Any) -> Settings:
+    base = Settings.from_env({
+        "AWS_REGION": REGION, "RESOURCE_PREFIX": "texting-test",
+        "COGNITO_USER_POOL_ID": POOL_ID, "COGNITO_CLIENT_ID": CLIENT_ID,
+        "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:texting-test-events",
+        "WEBSOCKET_MANAGEMENT_URL": "http://127.0.0.1:9/",
+    })
+    return Settings(**{**base.__dict__, **overrides})
+
+
+def verifier(keys: KeyPair = KEYS) -> CognitoJwtVerifier:
+    return CognitoJwtVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks_url="https://jwks.test",
+                              fetcher=lambda _url: keys.jwks)
+
+
+class TickingClock:
+    """A clock that moves one millisecond per reading, so orderings are deterministic."""
+
+    def __init__(self) -> None:
+        self._now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> str:
+        self._now += timedelta(milliseconds=1)
+        return utcnow_iso(self._now)
+
+
+class World:
+    """A set of services on in-memory adapters, plus handles on the fakes."""
+
+    def __init__(self, **setting_overrides: Any) -> None:
+        self.directory_repo = memory.MemoryDirectoryRepository()
+        self.contact_repo = memory.MemoryContactRepository()
+        self.conversation_repo = memory.MemoryConversationRepository()
+        self.connection_repo = memory.MemoryConnectionRepository()
+        self.publisher = memory.MemoryPublisher()
+        self.sender = memory.MemorySender()
+        self.dedup = MemoryDeduplicator()
+        self.services: Services = bootstrap(
+            settings(**setting_overrides),
+            directory_repo=self.directory_repo, contact_repo=self.contact_repo,
+            conversation_repo=self.conversation_repo, connection_repo=self.connection_repo,
+            publisher=self.publisher, sender=self.sender, verifier=verifier(),
+            idempotency=self.dedup, clock=TickingClock(),
+        )
+
+
+def seed_people(directory: Any) -> dict[str, User]:
+    """Two companies: acme (alice admin, bob, carol) and globex (dave admin, erin, frank)."""
+    directory.put_company(Company("acme", "Acme Corp", "US"))
+    directory.put_company(Company("globex", "Globex", "GB"))
+    people = {
+        "alice": User("u-alice", "acme", "Alice Adams", "alice@acme.test", "101", "admin"),
+        "bob": User("u-bob", "acme", "Bob Brown", "bob@acme.test", "102"),
+        "carol": User("u-carol", "acme", "Carol Cruz", "carol@acme.test", "103"),
+        "dave": User("u-dave", "globex", "Dave Dunn", "dave@globex.test", "201", "admin"),
+        "erin": User("u-erin", "globex", "Erin Eng", "erin@globex.test", "202"),
+        "frank": User("u-frank", "globex", "Frank Fox", "frank@globex.test", "203"),
+    }
+    for user in people.values():
+        directory.put_user(user)
+    return people
+
+
+def create_tables(client: Any, prefix: str) -> None:
+    """Create the tables chalicelib.resources declares (the same spec the stacks use)."""
+    from chalicelib import resources
+
+    for table in resources.TABLES:
+        name = resources.physical(prefix, table.logical)
+        keys = [{"AttributeName": table.hash_key, "KeyType": "HASH"}]
+        if table.range_key:
+            keys.append({"AttributeName": table.range_key, "KeyType": "RANGE"})
+        kwargs: dict[str, Any] = {
+            "TableName": name, "KeySchema": keys, "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"}
+                                     for a in table.attributes],
+        }
+        if table.indexes:
+            kwargs["GlobalSecondaryIndexes"] = [
+                {"IndexName": i.name, "Projection": {"ProjectionType": "ALL"},
+                 "KeySchema": [{"AttributeName": i.hash_key, "KeyType": "HASH"},
+                               {"AttributeName": i.range_key, "KeyType": "RANGE"}]}
+                for i in table.indexes
+            ]
+        if table.stream:
+            kwargs["StreamSpecification"] = {"StreamEnabled": True,
+                                             "StreamViewType": table.stream}
+        client.create_table(**kwargs)

@@ -1,0 +1,210 @@
+"""Conversation use cases against in-memory adapters."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.errors import FeatureDisabled, Forbidden, NotFound, ValidationError
+from chalicelib.services.common import Caller
+from tests.support import World, seed_people
+
+
+@pytest.fixture
+def world() -> World:
+    w = World()
+    w.people = seed_people(w.directory_repo)  # type: ignore[attr-defined]
+    return w
+
+
+def caller(world: World, name: str) -> Caller:
+    user = world.people[name]  # type: ignore[attr-defined]
+    return Caller(user.user_id, user.company_id, user.role)
+
+
+def test_direct_conversation_is_one_per_pair_whoever_starts_it(world: World) -> None:
+    svc = world.services.conversations
+    first, created = svc.create_im(caller(world, "alice"), ["u-bob"])
+    again, created_again = svc.create_im(caller(world, "bob"), ["u-alice"])
+    assert created and not created_again
+    assert first["id"] == again["id"]
+    assert sorted(first["members"]) == ["u-alice", "u-bob"]
+    assert first["group"] is False
+
+
+def test_group_conversation_is_created_each_time_with_a_name(world: World) -> None:
+    svc = world.services.conversations
+    a, _ = svc.create_im(caller(world, "alice"), ["u-bob", "u-carol"], name="Launch")
+    b, _ = svc.create_im(caller(world, "alice"), ["u-bob", "u-carol"], name="Launch")
+    assert a["id"] != b["id"]
+    assert a["group"] is True and a["name"] == "Launch"
+
+
+def test_member_from_another_company_is_not_found(world: World) -> None:
+    with pytest.raises(NotFound) as err:
+        world.services.conversations.create_im(caller(world, "alice"), ["u-dave"])
+    assert err.value.code == "user_not_found"
+    assert world.conversation_repo.conversations == {}
+
+
+def test_group_larger_than_the_limit_is_refused(world: World) -> None:
+    small = World(max_group_members=3)
+    seed_people(small.directory_repo)
+    with pytest.raises(ValidationError) as err:
+        small.services.conversations.create_im(
+            Caller("u-alice", "acme"), ["u-bob", "u-carol", "u-x"])
+    assert err.value.code == "too_many_members"
+
+
+def test_send_assigns_growing_sequence_numbers(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    m1, _ = svc.send(caller(world, "alice"), conv["id"], "c1", "hello")
+    m2, _ = svc.send(caller(world, "bob"), conv["id"], "c1", "hi")
+    assert (m1.seq, m2.seq) == (1, 2)
+    assert m1.message_id != m2.message_id
+
+
+def test_same_client_id_twice_returns_the_same_message_and_stores_one(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    first, created = svc.send(caller(world, "alice"), conv["id"], "key-1", "hello")
+    second, created_again = svc.send(caller(world, "alice"), conv["id"], "key-1", "hello")
+    assert created and not created_again
+    assert first.message_id == second.message_id
+    assert len(world.conversation_repo.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("", "empty_text"), ("   ", "empty_text"), (None, "invalid_text"), (42, "invalid_text"),
+     ("x" * 4001, "text_too_long")],
+)
+def test_bad_text_is_refused_and_nothing_is_stored(world: World, text: object, code: str) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    with pytest.raises(ValidationError) as err:
+        svc.send(caller(world, "alice"), conv["id"], "k", text)
+    assert err.value.code == code
+    assert world.conversation_repo.messages == {}
+
+
+def test_text_of_exactly_the_limit_is_accepted(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    message, _ = svc.send(caller(world, "alice"), conv["id"], "k", "x" * 4000)
+    assert len(message.text) == 4000
+
+
+def test_non_member_cannot_see_or_send(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    for who in ("carol", "dave"):
+        with pytest.raises(NotFound):
+            svc.send(caller(world, who), conv["id"], "k", "hi")
+        with pytest.raises(NotFound):
+            svc.get(caller(world, who), conv["id"])
+
+
+def test_unread_count_follows_read_horizon_and_own_sends(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    for n in range(3):
+        svc.send(caller(world, "alice"), conv["id"], f"k{n}", f"message {n}")
+    bob_view = svc.get(caller(world, "bob"), conv["id"])
+    alice_view = svc.get(caller(world, "alice"), conv["id"])
+    assert bob_view["unread_count"] == 3
+    assert alice_view["unread_count"] == 0
+    after = svc.read(caller(world, "bob"), conv["id"], 2)
+    assert after["unread_count"] == 1
+    # the horizon never moves back
+    again = svc.read(caller(world, "bob"), conv["id"], 1)
+    assert again["read_seq"] == 2
+
+
+def test_read_past_the_last_message_is_refused(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    with pytest.raises(ValidationError) as err:
+        svc.read(caller(world, "bob"), conv["id"], 5)
+    assert err.value.code == "invalid_seq"
+
+
+def test_list_is_most_recent_first_and_paginated(world: World) -> None:
+    svc = world.services.conversations
+    ids = []
+    for n, other in enumerate(["u-bob", "u-carol"]):
+        conv, _ = svc.create_im(caller(world, "alice"), [other])
+        svc.send(caller(world, "alice"), conv["id"], f"k{n}", "hi")
+        ids.append(conv["id"])
+    svc.send(caller(world, "bob"), ids[0], "k9", "bump")  # bob's conversation is now newest
+    first = svc.list(caller(world, "alice"), 1, None)
+    second = svc.list(caller(world, "alice"), 1, first.next_cursor)
+    assert [c["id"] for c in first.items + second.items] == [ids[0], ids[1]]
+    assert second.next_cursor is None
+
+
+def test_hidden_conversation_leaves_the_list_until_a_new_message(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    svc.send(caller(world, "alice"), conv["id"], "k1", "hi")
+    svc.set_flags(caller(world, "bob"), conv["id"], hidden=True)
+    assert svc.list(caller(world, "bob"), 10, None).items == []
+    svc.send(caller(world, "alice"), conv["id"], "k2", "are you there?")
+    assert [c["id"] for c in svc.list(caller(world, "bob"), 10, None).items] == [conv["id"]]
+
+
+def test_mute_is_per_member(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    assert svc.set_flags(caller(world, "bob"), conv["id"], muted=True)["muted"] is True
+    assert svc.get(caller(world, "alice"), conv["id"])["muted"] is False
+
+
+def test_only_the_author_deletes_and_everyone_sees_a_tombstone(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    message, _ = svc.send(caller(world, "alice"), conv["id"], "k1", "oops")
+    with pytest.raises(Forbidden):
+        svc.delete_message(caller(world, "bob"), conv["id"], message.message_id)
+    deleted = svc.delete_message(caller(world, "alice"), conv["id"], message.message_id)
+    assert deleted.deleted and deleted.text == ""
+    seen_by_bob = svc.history(caller(world, "bob"), conv["id"], 10, None).items[0]
+    assert seen_by_bob.deleted and seen_by_bob.to_dict()["text"] == ""
+    assert svc.get(caller(world, "bob"), conv["id"])["last_message"]["text"] == ""
+
+
+def test_members_can_be_added_and_removed_in_groups_only(world: World) -> None:
+    svc = world.services.conversations
+    group, _ = svc.create_im(caller(world, "alice"), ["u-bob"], group=True)
+    grown = svc.add_members(caller(world, "bob"), group["id"], ["u-carol"])
+    assert sorted(grown["members"]) == ["u-alice", "u-bob", "u-carol"]
+    svc.remove_member(caller(world, "carol"), group["id"], "u-alice")
+    with pytest.raises(NotFound):
+        svc.get(caller(world, "alice"), group["id"])
+    direct, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    with pytest.raises(Exception) as err:
+        svc.add_members(caller(world, "alice"), direct["id"], ["u-carol"])
+    assert getattr(err.value, "code", None) == "not_a_group"
+
+
+def test_history_is_newest_first_and_paginated(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    for n in range(5):
+        svc.send(caller(world, "alice"), conv["id"], f"k{n}", f"m{n}")
+    seen = []
+    cursor = None
+    while True:
+        page = svc.history(caller(world, "bob"), conv["id"], 2, cursor)
+        seen += [m.seq for m in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [5, 4, 3, 2, 1]
+
+
+def test_im_switched_off_refuses_new_conversations(world: World) -> None:
+    off = World(im_enabled=False)
+    seed_people(off.directory_repo)
+    with pytest.raises(FeatureDisabled):
+        off.services.conversations.create_im(Caller("u-alice", "acme"), ["u-bob"])

@@ -1,0 +1,66 @@
+"""Connections and the fan-out to devices, against in-memory adapters."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.errors import Unauthorized
+from chalicelib.domain.model import Event
+from tests.support import KEYS, KeyPair, World, seed_people
+
+
+@pytest.fixture
+def world() -> World:
+    w = World()
+    seed_people(w.directory_repo)
+    return w
+
+
+def test_connect_with_a_valid_token_registers_the_connection(world: World) -> None:
+    connection = world.services.connections.connect("c-1", KEYS.token("u-alice"))
+    assert connection.user_id == "u-alice" and connection.company_id == "acme"
+    assert [c.connection_id for c in world.connection_repo.list_for_user("u-alice")] == ["c-1"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [None, "", "not-a-jwt", KeyPair("other").token("u-alice"), KEYS.token("u-alice", aud="x"),
+     KEYS.token("u-alice", token_use="access"), KEYS.token("u-alice", exp=1_000_000),
+     KEYS.token("u-alice", iss="https://evil.test"), KEYS.token("u-nobody")],
+    ids=["none", "empty", "garbage", "unknown-key", "wrong-audience", "access-token",
+         "expired", "wrong-issuer", "no-profile"],
+)
+def test_connect_with_a_bad_token_is_refused_and_stores_nothing(world: World, token: str) -> None:
+    with pytest.raises(Unauthorized):
+        world.services.connections.connect("c-1", token)
+    assert world.connection_repo.connections == {}
+
+
+def test_every_device_of_every_recipient_gets_the_event(world: World) -> None:
+    for cid, user in [("a1", "u-alice"), ("a2", "u-alice"), ("b1", "u-bob"), ("c1", "u-carol")]:
+        world.services.connections.connect(cid, KEYS.token(user))
+    event = Event("e1", "message.created", "acme", ["u-alice", "u-bob"], {"seq": 1}, "conv")
+    result = world.services.fanout.deliver(event)
+    assert result.delivered == 3
+    assert set(world.sender.frames) == {"a1", "a2", "b1"}
+    assert world.sender.frames["b1"] == [{"type": "message.created", "data": {"seq": 1}}]
+
+
+def test_a_gone_connection_is_removed_and_the_others_still_receive(world: World) -> None:
+    for cid in ("a1", "a2"):
+        world.services.connections.connect(cid, KEYS.token("u-alice"))
+    world.services.connections.connect("b1", KEYS.token("u-bob"))
+    world.sender.gone.add("a1")
+    result = world.services.fanout.deliver(
+        Event("e1", "message.created", "acme", ["u-alice", "u-bob"], {}, "conv"))
+    assert result.gone == ["a1"]
+    assert world.connection_repo.get("a1") is None
+    assert world.connection_repo.get("a2") is not None and world.connection_repo.get("b1")
+    assert set(world.sender.frames) == {"a2", "b1"}
+
+
+def test_disconnect_removes_exactly_that_connection(world: World) -> None:
+    world.services.connections.connect("a1", KEYS.token("u-alice"))
+    world.services.connections.connect("a2", KEYS.token("u-alice"))
+    world.services.connections.disconnect("a1")
+    assert [c.connection_id for c in world.connection_repo.list_for_user("u-alice")] == ["a2"]
