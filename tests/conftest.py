@@ -20,12 +20,12 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 @pytest.fixture
 def aws() -> Iterator[Any]:
-    """In-process moto with the tables the app needs, created from chalicelib.resources."""
+    """In-process moto with every resource chalicelib.resources declares (as the stacks do)."""
     import boto3
     from moto import mock_aws
 
-    from tests.support import create_tables
+    from local.provision import provision
 
     with mock_aws():
-        create_tables(boto3.client("dynamodb", region_name="us-east-1"), "texting-test")
+        provision(boto3.session.Session(region_name="us-east-1"), "texting-test")
         yield boto3

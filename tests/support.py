@@ -111,29 +111,3 @@ def seed_people(directory: Any) -> dict[str, User]:
         directory.put_user(user)
     return people
 
-
-def create_tables(client: Any, prefix: str) -> None:
-    """Create the tables chalicelib.resources declares (the same spec the stacks use)."""
-    from chalicelib import resources
-
-    for table in resources.TABLES:
-        name = resources.physical(prefix, table.logical)
-        keys = [{"AttributeName": table.hash_key, "KeyType": "HASH"}]
-        if table.range_key:
-            keys.append({"AttributeName": table.range_key, "KeyType": "RANGE"})
-        kwargs: dict[str, Any] = {
-            "TableName": name, "KeySchema": keys, "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"}
-                                     for a in table.attributes],
-        }
-        if table.indexes:
-            kwargs["GlobalSecondaryIndexes"] = [
-                {"IndexName": i.name, "Projection": {"ProjectionType": "ALL"},
-                 "KeySchema": [{"AttributeName": i.hash_key, "KeyType": "HASH"},
-                               {"AttributeName": i.range_key, "KeyType": "RANGE"}]}
-                for i in table.indexes
-            ]
-        if table.stream:
-            kwargs["StreamSpecification"] = {"StreamEnabled": True,
-                                             "StreamViewType": table.stream}
-        client.create_table(**kwargs)

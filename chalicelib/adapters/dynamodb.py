@@ -455,8 +455,10 @@ class DynamoConversationRepository:
                     condition=ClientKeyItem.pk.does_not_exist(),
                 )
         except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons
-            if len(reasons) > 2 and reasons[2] is not None and reasons[2].code == "ConditionalCheckFailed":
+            # Ask the table rather than trusting the order of cancellation reasons
+            # (emulators disagree on it): is it our key, or just a lost race?
+            if self.find_by_client_id(message.conversation_id, message.sender,
+                                      message.client_id) is not None:
                 raise Conflict("this client_id was already used") from exc
             raise ConcurrentUpdate("another message took this sequence number") from exc
         conversation.last_seq = message.seq

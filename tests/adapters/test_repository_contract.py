@@ -1,0 +1,178 @@
+"""One contract, two implementations: the DynamoDB repositories (on moto) and the fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters import dynamodb, memory
+from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ValidationError
+from chalicelib.domain.model import Connection, Contact, Conversation, Message, User
+from tests.support import seed_people
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def repos(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    if request.param == "memory":
+        yield {
+            "directory": memory.MemoryDirectoryRepository(),
+            "contacts": memory.MemoryContactRepository(),
+            "conversations": memory.MemoryConversationRepository(),
+            "connections": memory.MemoryConnectionRepository(),
+        }
+        return
+    request.getfixturevalue("aws")
+    dynamodb.bind_models("texting-test-messaging", "us-east-1")
+    yield {
+        "directory": dynamodb.DynamoDirectoryRepository(),
+        "contacts": dynamodb.DynamoContactRepository(),
+        "conversations": dynamodb.DynamoConversationRepository(),
+        "connections": dynamodb.DynamoConnectionRepository(),
+    }
+
+
+def conversation(cid: str = "g1", members: list[str] | None = None, at: str = "2026-01-01T00:00:00.000Z") -> Conversation:
+    return Conversation(conversation_id=cid, company_id="acme", type="im",
+                        members=members or ["u-alice", "u-bob"], created_by="u-alice",
+                        created_at=at, updated_at=at)
+
+
+def message(conv: Conversation, seq: int, client_id: str, at: str = "2026-01-01T00:00:01.000Z",
+            sender: str = "u-alice") -> Message:
+    return Message(conversation_id=conv.conversation_id, company_id=conv.company_id, seq=seq,
+                   client_id=client_id, sender=sender, text=f"text {seq}", created_at=at)
+
+
+def test_users_round_trip_and_list_by_company(repos: dict[str, Any]) -> None:
+    seed_people(repos["directory"])
+    alice = repos["directory"].get_user("u-alice")
+    assert isinstance(alice, User) and alice.company_id == "acme" and alice.role == "admin"
+    page = repos["directory"].list_users("globex", 2, None)
+    rest = repos["directory"].list_users("globex", 2, page.next_cursor)
+    assert [u.user_id for u in page.items + rest.items] == ["u-dave", "u-erin", "u-frank"]
+    assert rest.next_cursor is None
+    assert repos["directory"].get_user("u-nobody") is None
+
+
+def test_a_cursor_from_another_list_is_refused(repos: dict[str, Any]) -> None:
+    seed_people(repos["directory"])
+    page = repos["directory"].list_users("acme", 1, None)
+    with pytest.raises(ValidationError):
+        repos["directory"].list_users("globex", 1, page.next_cursor)
+
+
+def test_contacts_belong_to_their_owner(repos: dict[str, Any]) -> None:
+    contact = Contact("k1", "u-alice", "acme", "Pat", "+14155552671", "t", "t")
+    repos["contacts"].put_contact(contact)
+    assert repos["contacts"].get_contact("u-alice", "k1").phone == "+14155552671"
+    assert repos["contacts"].get_contact("u-bob", "k1") is None
+    assert repos["contacts"].delete_contact("u-bob", "k1") is False
+    assert repos["contacts"].delete_contact("u-alice", "k1") is True
+    assert repos["contacts"].list_contacts("u-alice", 10, None).items == []
+
+
+def test_create_is_get_or_create(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    stored, created = repo.create(conversation())
+    again, created_again = repo.create(conversation(members=["u-alice", "u-carol"]))
+    assert created and not created_again
+    assert again.members == ["u-alice", "u-bob"]
+    assert repo.get_membership("u-bob", "g1").read_seq == 0
+
+
+def test_append_message_is_atomic_on_sequence_and_client_id(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    conv, _ = repo.create(conversation())
+    stale = repo.get("g1")
+    repo.append_message(conv, message(conv, 1, "a"))
+    assert repo.get("g1").last_seq == 1
+    with pytest.raises(ConcurrentUpdate):
+        repo.append_message(stale, message(stale, 1, "b"))
+    fresh = repo.get("g1")
+    with pytest.raises(Conflict):
+        repo.append_message(fresh, message(fresh, 2, "a"))
+    assert repo.get("g1").last_seq == 1
+    assert repo.find_by_client_id("g1", "u-alice", "a").seq == 1
+    assert repo.find_by_client_id("g1", "u-bob", "a") is None
+
+
+def test_messages_page_newest_first_and_after_a_sequence(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    conv, _ = repo.create(conversation())
+    for seq in range(1, 6):
+        repo.append_message(conv, message(conv, seq, f"c{seq}"))
+    first = repo.list_messages("g1", 3, None)
+    second = repo.list_messages("g1", 3, first.next_cursor)
+    assert [m.seq for m in first.items] == [5, 4, 3]
+    assert [m.seq for m in second.items] == [2, 1] and second.next_cursor is None
+    after = repo.list_messages("g1", 10, None, after_seq=3)
+    assert [m.seq for m in after.items] == [4, 5]
+
+
+def test_memberships_list_by_activity_and_hide(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    older, _ = repo.create(conversation("g1", at="2026-01-01T00:00:00.000Z"))
+    newer, _ = repo.create(conversation("g2", at="2026-01-02T00:00:00.000Z"))
+    assert [m.conversation_id for m in repo.list_memberships("u-bob", 10, None).items] == ["g2", "g1"]
+    repo.touch_members(older, "2026-01-03T00:00:00.000Z")
+    page = repo.list_memberships("u-bob", 1, None)
+    assert [m.conversation_id for m in page.items] == ["g1"]
+    assert [m.conversation_id for m in repo.list_memberships("u-bob", 1, page.next_cursor).items] == ["g2"]
+    repo.set_flags("u-bob", "g1", hidden=True, muted=True)
+    assert [m.conversation_id for m in repo.list_memberships("u-bob", 10, None).items] == ["g2"]
+    assert repo.get_membership("u-bob", "g1").muted is True
+    repo.touch_members(older, "2026-01-04T00:00:00.000Z")
+    assert [m.conversation_id for m in repo.list_memberships("u-bob", 10, None).items] == ["g1", "g2"]
+    assert newer.conversation_id == "g2"
+
+
+def test_read_horizon_only_moves_forward(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    repo.create(conversation())
+    assert repo.advance_read("u-bob", "g1", 3) is True
+    assert repo.advance_read("u-bob", "g1", 2) is False
+    assert repo.get_membership("u-bob", "g1").read_seq == 3
+    assert repo.advance_read("u-nobody", "g1", 5) is False
+
+
+def test_replace_members_is_optimistic(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    conv, _ = repo.create(conversation())
+    stale = repo.get("g1")
+    repo.replace_members(conv, ["u-alice", "u-bob", "u-carol"], "Team")
+    assert repo.get_membership("u-carol", "g1") is not None
+    with pytest.raises(ConcurrentUpdate):
+        repo.replace_members(stale, ["u-alice"], "")
+    updated = repo.replace_members(repo.get("g1"), ["u-alice", "u-carol"], "Team")
+    assert updated.members == ["u-alice", "u-carol"]
+    assert repo.get_membership("u-bob", "g1") is None
+
+
+def test_mark_deleted_blanks_the_text_and_the_preview(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    conv, _ = repo.create(conversation())
+    repo.append_message(conv, message(conv, 1, "a"))
+    deleted = repo.mark_deleted("g1", 1, "2026-01-01T00:00:02.000Z")
+    assert deleted.deleted and deleted.text == ""
+    assert repo.get("g1").last_message["text"] == ""
+    assert repo.mark_deleted("g1", 99, "x") is None
+
+
+def test_connections_are_indexed_per_user_and_removed_exactly(repos: dict[str, Any]) -> None:
+    repo = repos["connections"]
+    for cid, user in [("c1", "u-alice"), ("c2", "u-alice"), ("c3", "u-bob")]:
+        repo.add(Connection(cid, user, "acme", "t"), 3600)
+    assert sorted(c.connection_id for c in repo.list_for_user("u-alice")) == ["c1", "c2"]
+    assert repo.remove("c1").user_id == "u-alice"
+    assert repo.remove("c1") is None
+    assert [c.connection_id for c in repo.list_for_user("u-alice")] == ["c2"]
+    assert repo.get("c3").user_id == "u-bob"
+
+
+def test_expired_connections_are_not_listed(repos: dict[str, Any]) -> None:
+    repo = repos["connections"]
+    repo.add(Connection("old", "u-alice", "acme", "t"), -1)
+    assert repo.list_for_user("u-alice") == []
+    assert repo.get("old") is None

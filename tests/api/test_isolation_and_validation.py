@@ -1,0 +1,126 @@
+"""Tenant isolation and bad input, as matrices over every route that takes an id or a body."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Api
+
+
+def body(response: Any) -> Any:
+    return json.loads(response.body) if response.body else None
+
+
+@pytest.fixture
+def acme(api: Api) -> dict[str, str]:
+    """Alice's world in company acme: a group, a message in it, a contact."""
+    conv = body(api.call("POST", "/conversations", "alice",
+                         {"type": "im", "members": ["u-bob", "u-carol"], "name": "Acme"}))
+    message = body(api.call("POST", f"/conversations/{conv['id']}/messages", "alice",
+                            {"client_id": "k1", "text": "acme only"}))
+    contact = body(api.call("POST", "/contacts", "alice", {"name": "Pat", "phone": "4155552671"}))
+    return {"conv": conv["id"], "message": message["id"], "contact": contact["id"]}
+
+
+ROUTES_WITH_IDS = [
+    ("GET", "/directory/u-alice", None),
+    ("GET", "/conversations/{conv}", None),
+    ("PATCH", "/conversations/{conv}", {"muted": True}),
+    ("PATCH", "/conversations/{conv}", {"name": "stolen"}),
+    ("POST", "/conversations/{conv}/members", {"members": ["u-erin"]}),
+    ("DELETE", "/conversations/{conv}/members/u-bob", None),
+    ("GET", "/conversations/{conv}/messages", None),
+    ("POST", "/conversations/{conv}/messages", {"client_id": "x", "text": "intrusion"}),
+    ("GET", "/conversations/{conv}/messages/{message}", None),
+    ("DELETE", "/conversations/{conv}/messages/{message}", None),
+    ("POST", "/conversations/{conv}/read", {"seq": 1}),
+    ("POST", "/conversations", {"type": "im", "members": ["u-alice"]}),
+    ("GET", "/contacts/{contact}", None),
+    ("PATCH", "/contacts/{contact}", {"name": "x"}),
+    ("DELETE", "/contacts/{contact}", None),
+]
+
+
+def snapshot(api: Api, ids: dict[str, str]) -> Any:
+    conv = body(api.call("GET", f"/conversations/{ids['conv']}", "alice"))
+    history = body(api.call("GET", f"/conversations/{ids['conv']}/messages", "alice"))
+    contact = body(api.call("GET", f"/contacts/{ids['contact']}", "alice"))
+    conv.pop("unread_count")
+    return conv, history, contact
+
+
+@pytest.mark.parametrize(("method", "path", "payload"), ROUTES_WITH_IDS,
+                         ids=[f"{m} {p} {json.dumps(b)}" for m, p, b in ROUTES_WITH_IDS])
+def test_another_company_gets_404_and_changes_nothing(api: Api, acme: dict[str, str], method: str,
+                                                      path: str, payload: Any) -> None:
+    before = snapshot(api, acme)
+    response = api.call(method, path.format(**acme), "dave", payload)
+    assert response.status_code == 404, response.body
+    assert set(body(response)["error"]) == {"code", "message"}
+    assert snapshot(api, acme) == before
+
+
+BAD_INPUT = [
+    ("POST", "/conversations", {}, "invalid_members"),
+    ("POST", "/conversations", {"type": "fax", "members": ["u-bob"]}, "invalid_type"),
+    ("POST", "/conversations", {"type": "im", "members": "u-bob"}, "invalid_members"),
+    ("POST", "/conversations", {"type": "im", "members": [1]}, "invalid_members"),
+    ("POST", "/conversations", {"type": "im", "members": ["u-alice"]}, "invalid_members"),
+    ("POST", "/conversations", {"type": "im", "members": ["u-nobody"]}, "user_not_found"),
+    ("POST", "/conversations", {"type": "im", "members": ["u-bob"], "name": 7}, "invalid_name"),
+    ("POST", "/conversations/{conv}/messages", {"text": "no key"}, "invalid_client_id"),
+    ("POST", "/conversations/{conv}/messages", {"client_id": 5, "text": "x"}, "invalid_client_id"),
+    ("POST", "/conversations/{conv}/messages", {"client_id": "k"}, "invalid_text"),
+    ("POST", "/conversations/{conv}/messages", {"client_id": "k", "text": ""}, "empty_text"),
+    ("POST", "/conversations/{conv}/messages", {"client_id": "k", "text": ["x"]}, "invalid_text"),
+    ("POST", "/conversations/{conv}/messages", {"client_id": "k", "text": "x" * 4001},
+     "text_too_long"),
+    ("POST", "/conversations/unknown/messages", {"client_id": "k", "text": "x"},
+     "conversation_not_found"),
+    ("POST", "/conversations/{conv}/read", {}, "invalid_seq"),
+    ("POST", "/conversations/{conv}/read", {"seq": "1"}, "invalid_seq"),
+    ("POST", "/conversations/{conv}/read", {"seq": -1}, "invalid_seq"),
+    ("POST", "/conversations/{conv}/read", {"seq": 99}, "invalid_seq"),
+    ("PATCH", "/conversations/{conv}", {"muted": "yes"}, "invalid_request"),
+    ("PATCH", "/conversations/{conv}", {"colour": "red"}, "invalid_request"),
+    ("POST", "/conversations/{conv}/members", {"members": []}, "invalid_members"),
+    ("DELETE", "/conversations/{conv}/members/u-nobody", None, "member_not_found"),
+    ("GET", "/conversations/{conv}/messages/{conv}.99", None, "message_not_found"),
+    ("GET", "/conversations/{conv}/messages/garbage", None, "message_not_found"),
+    ("GET", "/conversations?limit=0", None, "invalid_limit"),
+    ("GET", "/conversations?limit=abc", None, "invalid_limit"),
+    ("GET", "/conversations?limit=1000", None, "invalid_limit"),
+    ("GET", "/conversations?cursor=!!!", None, "invalid_cursor"),
+    ("GET", "/conversations/{conv}/messages?cursor=eyJwayI6IkNPTlYjb3RoZXIifQ", None,
+     "invalid_cursor"),
+    ("GET", "/directory?cursor=e30", None, "invalid_cursor"),
+    ("POST", "/contacts", {"phone": "4155552671"}, "invalid_name"),
+    ("POST", "/contacts", {"name": "Pat"}, "invalid_phone"),
+    ("POST", "/contacts", {"name": "Pat", "phone": "+999 1"}, "invalid_phone"),
+    ("PATCH", "/contacts/{contact}", {}, "invalid_request"),
+    ("GET", "/contacts/unknown", None, "contact_not_found"),
+    ("GET", "/directory/u-nobody", None, "user_not_found"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "payload", "code"), BAD_INPUT,
+                         ids=[f"{m} {p} {json.dumps(b)}" for m, p, b, _ in BAD_INPUT])
+def test_bad_input_gets_a_4xx_with_a_code_and_changes_nothing(
+    api: Api, acme: dict[str, str], method: str, path: str, payload: Any, code: str
+) -> None:
+    before = snapshot(api, acme)
+    conversations_before = body(api.call("GET", "/conversations", "alice"))
+    response = api.call(method, path.format(**acme), "alice", payload)
+    assert 400 <= response.status_code < 500, response.body
+    assert body(response)["error"]["code"] == code
+    assert snapshot(api, acme) == before
+    assert body(api.call("GET", "/conversations", "alice")) == conversations_before
+
+
+def test_a_missing_body_is_refused(api: Api, acme: dict[str, str]) -> None:
+    response = api.call("POST", f"/conversations/{acme['conv']}/messages", "alice")
+    assert response.status_code == 400
+    assert body(response)["error"]["code"] == "invalid_body"
