@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice  # type: ignore[attr-defined]
+from chalice import Chalice
 
+from chalicelib.api import websocket
 from chalicelib.api.auth import auth_bp
 from chalicelib.api.consumers import consumers_bp
 from chalicelib.api.errors import normalise_error_response
 from chalicelib.api.rest import rest_bp
-from chalicelib.api import websocket
 
 app = Chalice(app_name="texting")
 app.experimental_feature_flags.update(["WEBSOCKETS"])

@@ -75,20 +75,24 @@ def bootstrap(
     if verifier is None:
         from chalicelib.adapters.jwt_verifier import CognitoJwtVerifier
 
-        verifier = CognitoJwtVerifier(issuer=settings.cognito_issuer,
-                                      client_id=settings.cognito_client_id,
-                                      jwks_url=settings.cognito_jwks_url)
+        verifier = CognitoJwtVerifier(
+            issuer=settings.cognito_issuer,
+            client_id=settings.cognito_client_id,
+            jwks_url=settings.cognito_jwks_url,
+        )
     if idempotency is None:
         from chalicelib.adapters.idempotency import PowertoolsDeduplicator
 
-        idempotency = PowertoolsDeduplicator(settings.idempotency_table,
-                                             settings.idempotency_ttl_seconds)
+        idempotency = PowertoolsDeduplicator(
+            settings.idempotency_table, settings.idempotency_ttl_seconds
+        )
     return Services(
         settings=settings,
         directory=DirectoryService(directory_repo, contact_repo, clock, ids),
         conversations=ConversationService(conversation_repo, directory_repo, settings, clock, ids),
-        connections=ConnectionService(verifier, directory_repo, connection_repo, clock,
-                                      settings.connection_ttl_seconds),
+        connections=ConnectionService(
+            verifier, directory_repo, connection_repo, clock, settings.connection_ttl_seconds
+        ),
         fanout=FanoutService(connection_repo, sender),
         outbox=OutboxService(publisher),
         verifier=verifier,

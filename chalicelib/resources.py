@@ -116,8 +116,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     ),
 )
 CONSUMERS: tuple[Consumer, ...] = (
-    Consumer(function="outbox_stream", source_kind="dynamodb-stream", source="messaging",
-             batch_size=100),
+    Consumer(
+        function="outbox_stream", source_kind="dynamodb-stream", source="messaging", batch_size=100
+    ),
     Consumer(function="realtime_consumer", source_kind="sqs", source="realtime", batch_size=10),
 )
 

@@ -37,8 +37,14 @@ class KeyPair:
     def token(self, sub: str, **overrides: Any) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
-            "sub": sub, "iss": ISSUER, "aud": CLIENT_ID, "token_use": "id",
-            "iat": now, "auth_time": now, "exp": now + 3600, "jti": str(uuid.uuid4()),
+            "sub": sub,
+            "iss": ISSUER,
+            "aud": CLIENT_ID,
+            "token_use": "id",
+            "iat": now,
+            "auth_time": now,
+            "exp": now + 3600,
+            "jti": str(uuid.uuid4()),
             "cognito:username": sub,
         }
         claims.update(overrides)
@@ -50,18 +56,26 @@ KEYS = KeyPair()
 
 
 def settings(**overrides: Any) -> Settings:
-    base = Settings.from_env({
-        "AWS_REGION": REGION, "RESOURCE_PREFIX": "texting-test",
-        "COGNITO_USER_POOL_ID": POOL_ID, "COGNITO_CLIENT_ID": CLIENT_ID,
-        "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:texting-test-events",
-        "WEBSOCKET_MANAGEMENT_URL": "http://127.0.0.1:9/",
-    })
+    base = Settings.from_env(
+        {
+            "AWS_REGION": REGION,
+            "RESOURCE_PREFIX": "texting-test",
+            "COGNITO_USER_POOL_ID": POOL_ID,
+            "COGNITO_CLIENT_ID": CLIENT_ID,
+            "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:texting-test-events",
+            "WEBSOCKET_MANAGEMENT_URL": "http://127.0.0.1:9/",
+        }
+    )
     return Settings(**{**base.__dict__, **overrides})
 
 
 def verifier(keys: KeyPair = KEYS) -> CognitoJwtVerifier:
-    return CognitoJwtVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks_url="https://jwks.test",
-                              fetcher=lambda _url: keys.jwks)
+    return CognitoJwtVerifier(
+        issuer=ISSUER,
+        client_id=CLIENT_ID,
+        jwks_url="https://jwks.test",
+        fetcher=lambda _url: keys.jwks,
+    )
 
 
 class TickingClock:
@@ -88,10 +102,15 @@ class World:
         self.dedup = MemoryDeduplicator()
         self.services: Services = bootstrap(
             settings(**setting_overrides),
-            directory_repo=self.directory_repo, contact_repo=self.contact_repo,
-            conversation_repo=self.conversation_repo, connection_repo=self.connection_repo,
-            publisher=self.publisher, sender=self.sender, verifier=verifier(),
-            idempotency=self.dedup, clock=TickingClock(),
+            directory_repo=self.directory_repo,
+            contact_repo=self.contact_repo,
+            conversation_repo=self.conversation_repo,
+            connection_repo=self.connection_repo,
+            publisher=self.publisher,
+            sender=self.sender,
+            verifier=verifier(),
+            idempotency=self.dedup,
+            clock=TickingClock(),
         )
 
 
@@ -110,4 +129,3 @@ def seed_people(directory: Any) -> dict[str, User]:
     for user in people.values():
         directory.put_user(user)
     return people
-

@@ -32,7 +32,7 @@ class SnsEventPublisher:
 
     def publish(self, events: list[Event]) -> None:
         for start in range(0, len(events), _SNS_BATCH):
-            batch = events[start:start + _SNS_BATCH]
+            batch = events[start : start + _SNS_BATCH]
             entries = [
                 {
                     "Id": str(n),
@@ -44,8 +44,9 @@ class SnsEventPublisher:
                 }
                 for n, e in enumerate(batch)
             ]
-            response = self._sns().publish_batch(TopicArn=self._topic_arn,
-                                                 PublishBatchRequestEntries=entries)
+            response = self._sns().publish_batch(
+                TopicArn=self._topic_arn, PublishBatchRequestEntries=entries
+            )
             failed = response.get("Failed") or []
             if failed:
                 raise RuntimeError(f"SNS refused {len(failed)} event(s): {failed[0].get('Code')}")
@@ -62,14 +63,14 @@ class ApiGatewayConnectionSender:
         if self._client is None:
             import boto3
 
-            self._client = boto3.client("apigatewaymanagementapi",
-                                        endpoint_url=self._endpoint_url)
+            self._client = boto3.client("apigatewaymanagementapi", endpoint_url=self._endpoint_url)
         return self._client
 
     def send(self, connection_id: str, frame: dict[str, Any]) -> None:
         api = self._api()
         try:
-            api.post_to_connection(ConnectionId=connection_id,
-                                   Data=json.dumps(frame, separators=(",", ":")).encode())
+            api.post_to_connection(
+                ConnectionId=connection_id, Data=json.dumps(frame, separators=(",", ":")).encode()
+            )
         except api.exceptions.GoneException as exc:
             raise ConnectionGone(f"connection {connection_id} is gone") from exc

@@ -89,6 +89,7 @@ def convs_gsi(user_id: str) -> str:
 
 # -- cursors ------------------------------------------------------------------
 
+
 def encode_cursor(key: dict[str, str]) -> str:
     raw = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -113,6 +114,7 @@ def decode_cursor(cursor: str | None, expect: dict[str, str]) -> dict[str, dict[
 
 
 # -- models ---------------------------------------------------------------------
+
 
 class Gsi1(GlobalSecondaryIndex[Any]):
     class Meta:
@@ -144,7 +146,7 @@ class UserItem(_Item):
     extension = UnicodeAttribute(default="")
     role = UnicodeAttribute(default="user")
     license_type = UnicodeAttribute(default="unlimited")
-    numbers = ListAttribute(of=UnicodeAttribute, default=list)
+    numbers: ListAttribute[str] = ListAttribute(default=list)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     gsi1 = Gsi1()
@@ -163,7 +165,7 @@ class ConversationItem(_Item):
     conversation_id = UnicodeAttribute()
     company_id = UnicodeAttribute()
     type = UnicodeAttribute()
-    members = ListAttribute(of=UnicodeAttribute)
+    members: ListAttribute[str] = ListAttribute()
     name = UnicodeAttribute(default="")
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
@@ -211,27 +213,39 @@ class ConnectionItem(_Item):
 
 
 MODELS: tuple[type[_Item], ...] = (
-    CompanyItem, UserItem, ContactItem, ConversationItem, MessageItem, ClientKeyItem,
-    MembershipItem, ConnectionItem,
+    CompanyItem,
+    UserItem,
+    ContactItem,
+    ConversationItem,
+    MessageItem,
+    ClientKeyItem,
+    MembershipItem,
+    ConnectionItem,
 )
 
 
 def bind_models(table_name: str, region: str, host: str | None = None) -> None:
     """Point every model at the stage's table (called once by the composition root)."""
-    for model in (_Item, *MODELS):
+    for model in (_Item, *MODELS):  # type: Any
         model.Meta.table_name = table_name
         model.Meta.region = region
-        model.Meta.host = host  # type: ignore[attr-defined]
+        model.Meta.host = host
         # PynamoDB caches its connection per class; drop it so a new table/region takes effect.
         model._connection = None
 
 
 # -- conversions ------------------------------------------------------------------
 
+
 def _user(item: UserItem) -> User:
     return User(
-        user_id=item.user_id, company_id=item.company_id, name=item.name, email=item.email,
-        extension=item.extension, role=item.role, license_type=item.license_type,
+        user_id=item.user_id,
+        company_id=item.company_id,
+        name=item.name,
+        email=item.email,
+        extension=item.extension,
+        role=item.role,
+        license_type=item.license_type,
         numbers=list(item.numbers or []),
     )
 
@@ -239,35 +253,57 @@ def _user(item: UserItem) -> User:
 def _conversation(item: ConversationItem) -> Conversation:
     last = item.last_message.as_dict() if item.last_message is not None else None
     return Conversation(
-        conversation_id=item.conversation_id, company_id=item.company_id, type=item.type,
-        members=list(item.members), created_by=item.created_by, created_at=item.created_at,
-        name=item.name, last_seq=int(item.last_seq), last_message=last,
-        updated_at=item.updated_at, version=int(item.version),
+        conversation_id=item.conversation_id,
+        company_id=item.company_id,
+        type=item.type,
+        members=list(item.members),
+        created_by=item.created_by,
+        created_at=item.created_at,
+        name=item.name,
+        last_seq=int(item.last_seq),
+        last_message=last,
+        updated_at=item.updated_at,
+        version=int(item.version),
     )
 
 
 def _message(item: MessageItem) -> Message:
     return Message(
-        conversation_id=item.conversation_id, company_id=item.company_id, seq=int(item.seq),
-        client_id=item.client_id, sender=item.sender, text=item.text, status=item.status,
-        created_at=item.created_at, deleted=bool(item.deleted), deleted_at=item.deleted_at,
+        conversation_id=item.conversation_id,
+        company_id=item.company_id,
+        seq=int(item.seq),
+        client_id=item.client_id,
+        sender=item.sender,
+        text=item.text,
+        status=item.status,
+        created_at=item.created_at,
+        deleted=bool(item.deleted),
+        deleted_at=item.deleted_at,
     )
 
 
 def _membership(item: MembershipItem) -> Membership:
     activity = (item.gsi1sk or "").split("#", 1)[0]
     return Membership(
-        user_id=item.user_id, conversation_id=item.conversation_id, company_id=item.company_id,
-        read_seq=int(item.read_seq), muted=bool(item.muted), hidden=bool(item.hidden),
+        user_id=item.user_id,
+        conversation_id=item.conversation_id,
+        company_id=item.company_id,
+        read_seq=int(item.read_seq),
+        muted=bool(item.muted),
+        hidden=bool(item.hidden),
         activity_at=activity,
     )
 
 
 def _contact(item: ContactItem) -> Contact:
     return Contact(
-        contact_id=item.contact_id, owner_id=item.pk.removeprefix("USER#"),
-        company_id=item.company_id, name=item.name, phone=item.phone,
-        created_at=item.created_at, updated_at=item.updated_at,
+        contact_id=item.contact_id,
+        owner_id=item.pk.removeprefix("USER#"),
+        company_id=item.company_id,
+        name=item.name,
+        phone=item.phone,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
     )
 
 
@@ -288,6 +324,7 @@ def _page(items: list[M], limit: int, key_names: tuple[str, ...]) -> tuple[list[
 
 # -- repositories -----------------------------------------------------------------
 
+
 class DynamoDirectoryRepository:
     """Companies and users in the messaging table."""
 
@@ -298,8 +335,12 @@ class DynamoDirectoryRepository:
         return Company(company_id=company_id, name=item.name, default_region=item.default_region)
 
     def put_company(self, company: Company) -> None:
-        CompanyItem(co_pk(company.company_id), COMPANY_SK, name=company.name,
-                    default_region=company.default_region).save()
+        CompanyItem(
+            co_pk(company.company_id),
+            COMPANY_SK,
+            name=company.name,
+            default_region=company.default_region,
+        ).save()
 
     def get_user(self, user_id: str) -> User | None:
         item = _get(UserItem, user_pk(user_id), PROFILE_SK)
@@ -307,16 +348,25 @@ class DynamoDirectoryRepository:
 
     def put_user(self, user: User) -> None:
         UserItem(
-            user_pk(user.user_id), PROFILE_SK, company_id=user.company_id, user_id=user.user_id,
-            name=user.name, email=user.email, extension=user.extension, role=user.role,
-            license_type=user.license_type, numbers=list(user.numbers),
-            gsi1pk=users_gsi(user.company_id), gsi1sk=f"{user.name.lower()}#{user.user_id}",
+            user_pk(user.user_id),
+            PROFILE_SK,
+            company_id=user.company_id,
+            user_id=user.user_id,
+            name=user.name,
+            email=user.email,
+            extension=user.extension,
+            role=user.role,
+            license_type=user.license_type,
+            numbers=list(user.numbers),
+            gsi1pk=users_gsi(user.company_id),
+            gsi1sk=f"{user.name.lower()}#{user.user_id}",
         ).save()
 
     def list_users(self, company_id: str, limit: int, cursor: str | None) -> Page[User]:
         start = decode_cursor(cursor, {"gsi1pk": users_gsi(company_id)})
-        items = list(UserItem.gsi1.query(users_gsi(company_id), limit=limit + 1,
-                                         last_evaluated_key=start))
+        items = list(
+            UserItem.gsi1.query(users_gsi(company_id), limit=limit + 1, last_evaluated_key=start)
+        )
         page, next_cursor = _page(items, limit, ("pk", "sk", "gsi1pk", "gsi1sk"))
         return Page([_user(i) for i in page], next_cursor)
 
@@ -326,8 +376,14 @@ class DynamoContactRepository:
 
     def list_contacts(self, owner_id: str, limit: int, cursor: str | None) -> Page[Contact]:
         start = decode_cursor(cursor, {"pk": user_pk(owner_id)})
-        items = list(ContactItem.query(user_pk(owner_id), ContactItem.sk.startswith("CONTACT#"),
-                                       limit=limit + 1, last_evaluated_key=start))
+        items = list(
+            ContactItem.query(
+                user_pk(owner_id),
+                ContactItem.sk.startswith("CONTACT#"),
+                limit=limit + 1,
+                last_evaluated_key=start,
+            )
+        )
         page, next_cursor = _page(items, limit, ("pk", "sk"))
         return Page([_contact(i) for i in page], next_cursor)
 
@@ -336,10 +392,16 @@ class DynamoContactRepository:
         return _contact(item) if item else None
 
     def put_contact(self, contact: Contact) -> None:
-        ContactItem(user_pk(contact.owner_id), f"CONTACT#{contact.contact_id}",
-                    company_id=contact.company_id, contact_id=contact.contact_id,
-                    name=contact.name, phone=contact.phone, created_at=contact.created_at,
-                    updated_at=contact.updated_at).save()
+        ContactItem(
+            user_pk(contact.owner_id),
+            f"CONTACT#{contact.contact_id}",
+            company_id=contact.company_id,
+            contact_id=contact.contact_id,
+            name=contact.name,
+            phone=contact.phone,
+            created_at=contact.created_at,
+            updated_at=contact.updated_at,
+        ).save()
 
     def delete_contact(self, owner_id: str, contact_id: str) -> bool:
         item = ContactItem(user_pk(owner_id), f"CONTACT#{contact_id}")
@@ -362,21 +424,33 @@ class DynamoConversationRepository:
 
     def _membership_item(self, conversation: Conversation, user_id: str) -> MembershipItem:
         return MembershipItem(
-            user_pk(user_id), f"CONV#{conversation.conversation_id}",
-            company_id=conversation.company_id, conversation_id=conversation.conversation_id,
-            user_id=user_id, read_seq=conversation.last_seq, muted=False, hidden=False,
+            user_pk(user_id),
+            f"CONV#{conversation.conversation_id}",
+            company_id=conversation.company_id,
+            conversation_id=conversation.conversation_id,
+            user_id=user_id,
+            read_seq=conversation.last_seq,
+            muted=False,
+            hidden=False,
             gsi1pk=convs_gsi(user_id),
             gsi1sk=f"{conversation.updated_at or conversation.created_at}#{conversation.conversation_id}",
         )
 
     def create(self, conversation: Conversation) -> tuple[Conversation, bool]:
         item = ConversationItem(
-            conv_pk(conversation.conversation_id), META_SK,
-            conversation_id=conversation.conversation_id, company_id=conversation.company_id,
-            type=conversation.type, members=list(conversation.members), name=conversation.name,
-            created_by=conversation.created_by, created_at=conversation.created_at,
+            conv_pk(conversation.conversation_id),
+            META_SK,
+            conversation_id=conversation.conversation_id,
+            company_id=conversation.company_id,
+            type=conversation.type,
+            members=list(conversation.members),
+            name=conversation.name,
+            created_by=conversation.created_by,
+            created_at=conversation.created_at,
             updated_at=conversation.updated_at or conversation.created_at,
-            last_seq=0, last_message=None, version=0,
+            last_seq=0,
+            last_message=None,
+            version=0,
         )
         try:
             with TransactWrite(connection=_connection()) as tx:
@@ -402,8 +476,9 @@ class DynamoConversationRepository:
             return {}
         return {i.conversation_id: _conversation(i) for i in ConversationItem.batch_get(keys)}
 
-    def replace_members(self, conversation: Conversation, members: list[str],
-                        name: str) -> Conversation:
+    def replace_members(
+        self, conversation: Conversation, members: list[str], name: str
+    ) -> Conversation:
         added = [m for m in members if m not in conversation.members]
         removed = [m for m in conversation.members if m not in members]
         now_version = conversation.version + 1
@@ -411,14 +486,19 @@ class DynamoConversationRepository:
             with TransactWrite(connection=_connection()) as tx:
                 tx.update(
                     ConversationItem(conv_pk(conversation.conversation_id), META_SK),
-                    actions=[ConversationItem.members.set(members), ConversationItem.name.set(name),
-                             ConversationItem.version.set(now_version)],
+                    actions=[
+                        ConversationItem.members.set(members),
+                        ConversationItem.name.set(name),
+                        ConversationItem.version.set(now_version),
+                    ],
                     condition=ConversationItem.version == conversation.version,
                 )
                 for user_id in added:
                     tx.save(self._membership_item(conversation, user_id))
                 for user_id in removed:
-                    tx.delete(MembershipItem(user_pk(user_id), f"CONV#{conversation.conversation_id}"))
+                    tx.delete(
+                        MembershipItem(user_pk(user_id), f"CONV#{conversation.conversation_id}")
+                    )
         except TransactWriteError as exc:
             raise ConcurrentUpdate("the conversation changed meanwhile") from exc
         conversation.members = list(members)
@@ -441,24 +521,35 @@ class DynamoConversationRepository:
                 )
                 tx.save(
                     MessageItem(
-                        conv_pk(message.conversation_id), msg_sk(message.seq),
-                        conversation_id=message.conversation_id, company_id=message.company_id,
-                        seq=message.seq, client_id=message.client_id, sender=message.sender,
-                        text=message.text, status=message.status, created_at=message.created_at,
+                        conv_pk(message.conversation_id),
+                        msg_sk(message.seq),
+                        conversation_id=message.conversation_id,
+                        company_id=message.company_id,
+                        seq=message.seq,
+                        client_id=message.client_id,
+                        sender=message.sender,
+                        text=message.text,
+                        status=message.status,
+                        created_at=message.created_at,
                         deleted=False,
                     ),
                     condition=MessageItem.pk.does_not_exist(),
                 )
                 tx.save(
-                    ClientKeyItem(conv_pk(message.conversation_id),
-                                  client_sk(message.sender, message.client_id), seq=message.seq),
+                    ClientKeyItem(
+                        conv_pk(message.conversation_id),
+                        client_sk(message.sender, message.client_id),
+                        seq=message.seq,
+                    ),
                     condition=ClientKeyItem.pk.does_not_exist(),
                 )
         except TransactWriteError as exc:
             # Ask the table rather than trusting the order of cancellation reasons
             # (emulators disagree on it): is it our key, or just a lost race?
-            if self.find_by_client_id(message.conversation_id, message.sender,
-                                      message.client_id) is not None:
+            if (
+                self.find_by_client_id(message.conversation_id, message.sender, message.client_id)
+                is not None
+            ):
                 raise Conflict("this client_id was already used") from exc
             raise ConcurrentUpdate("another message took this sequence number") from exc
         conversation.last_seq = message.seq
@@ -470,23 +561,31 @@ class DynamoConversationRepository:
         item = _get(MessageItem, conv_pk(conversation_id), msg_sk(seq), consistent=True)
         return _message(item) if item else None
 
-    def find_by_client_id(self, conversation_id: str, sender: str, client_id: str) -> Message | None:
-        key = _get(ClientKeyItem, conv_pk(conversation_id), client_sk(sender, client_id),
-                   consistent=True)
+    def find_by_client_id(
+        self, conversation_id: str, sender: str, client_id: str
+    ) -> Message | None:
+        key = _get(
+            ClientKeyItem, conv_pk(conversation_id), client_sk(sender, client_id), consistent=True
+        )
         return self.get_message(conversation_id, int(key.seq)) if key else None
 
-    def list_messages(self, conversation_id: str, limit: int, cursor: str | None,
-                      after_seq: int | None = None) -> Page[Message]:
+    def list_messages(
+        self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
+    ) -> Page[Message]:
         pk = conv_pk(conversation_id)
         start = decode_cursor(cursor, {"pk": pk})
+        condition: Any
         if after_seq is None:
             condition = MessageItem.sk.startswith("MSG#")
             forward = False
         else:
             condition = MessageItem.sk.between(msg_sk(after_seq + 1), msg_sk(10**12 - 1))
             forward = True
-        items = list(MessageItem.query(pk, condition, scan_index_forward=forward,
-                                       limit=limit + 1, last_evaluated_key=start))
+        items = list(
+            MessageItem.query(
+                pk, condition, scan_index_forward=forward, limit=limit + 1, last_evaluated_key=start
+            )
+        )
         page, next_cursor = _page(items, limit, ("pk", "sk"))
         return Page([_message(i) for i in page], next_cursor)
 
@@ -494,8 +593,11 @@ class DynamoConversationRepository:
         item = MessageItem(conv_pk(conversation_id), msg_sk(seq))
         try:
             item.update(
-                actions=[MessageItem.deleted.set(True), MessageItem.deleted_at.set(deleted_at),
-                         MessageItem.text.set("")],
+                actions=[
+                    MessageItem.deleted.set(True),
+                    MessageItem.deleted_at.set(deleted_at),
+                    MessageItem.text.set(""),
+                ],
                 condition=MessageItem.pk.exists() & (MessageItem.deleted == False),  # noqa: E712
             )
         except UpdateError as exc:
@@ -523,8 +625,14 @@ class DynamoConversationRepository:
 
     def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
         start = decode_cursor(cursor, {"gsi1pk": convs_gsi(user_id)})
-        items = list(MembershipItem.gsi1.query(convs_gsi(user_id), scan_index_forward=False,
-                                               limit=limit + 1, last_evaluated_key=start))
+        items = list(
+            MembershipItem.gsi1.query(
+                convs_gsi(user_id),
+                scan_index_forward=False,
+                limit=limit + 1,
+                last_evaluated_key=start,
+            )
+        )
         page, next_cursor = _page(items, limit, ("pk", "sk", "gsi1pk", "gsi1sk"))
         return Page([_membership(i) for i in page], next_cursor)
 
@@ -534,11 +642,15 @@ class DynamoConversationRepository:
             item = MembershipItem(user_pk(user_id), f"CONV#{conversation.conversation_id}")
             try:
                 item.update(
-                    actions=[MembershipItem.gsi1pk.set(convs_gsi(user_id)),
-                             MembershipItem.gsi1sk.set(sort_key),
-                             MembershipItem.hidden.set(False)],
+                    actions=[
+                        MembershipItem.gsi1pk.set(convs_gsi(user_id)),
+                        MembershipItem.gsi1sk.set(sort_key),
+                        MembershipItem.hidden.set(False),
+                    ],
                     condition=MembershipItem.pk.exists()
-                    & (MembershipItem.gsi1sk.does_not_exist() | (MembershipItem.gsi1sk <= sort_key)),
+                    & (
+                        MembershipItem.gsi1sk.does_not_exist() | (MembershipItem.gsi1sk <= sort_key)
+                    ),
                 )
             except UpdateError as exc:
                 if not _conditional_failed(exc):
@@ -547,16 +659,24 @@ class DynamoConversationRepository:
     def advance_read(self, user_id: str, conversation_id: str, seq: int) -> bool:
         item = MembershipItem(user_pk(user_id), f"CONV#{conversation_id}")
         try:
-            item.update(actions=[MembershipItem.read_seq.set(seq)],
-                        condition=MembershipItem.pk.exists() & (MembershipItem.read_seq < seq))
+            item.update(
+                actions=[MembershipItem.read_seq.set(seq)],
+                condition=MembershipItem.pk.exists() & (MembershipItem.read_seq < seq),
+            )
         except UpdateError as exc:
             if _conditional_failed(exc):
                 return False
             raise
         return True
 
-    def set_flags(self, user_id: str, conversation_id: str, *, muted: bool | None = None,
-                  hidden: bool | None = None) -> None:
+    def set_flags(
+        self,
+        user_id: str,
+        conversation_id: str,
+        *,
+        muted: bool | None = None,
+        hidden: bool | None = None,
+    ) -> None:
         item = MembershipItem(user_pk(user_id), f"CONV#{conversation_id}")
         actions: list[Any] = []
         if muted is not None:
@@ -564,8 +684,10 @@ class DynamoConversationRepository:
         if hidden is True:
             actions += [MembershipItem.hidden.set(True), MembershipItem.gsi1pk.remove()]
         elif hidden is False:
-            actions += [MembershipItem.hidden.set(False),
-                        MembershipItem.gsi1pk.set(convs_gsi(user_id))]
+            actions += [
+                MembershipItem.hidden.set(False),
+                MembershipItem.gsi1pk.set(convs_gsi(user_id)),
+            ]
         if actions:
             item.update(actions=actions, condition=MembershipItem.pk.exists())
 
@@ -575,12 +697,19 @@ class DynamoConnectionRepository:
 
     def add(self, connection: Connection, ttl_seconds: int) -> None:
         expires = int(time.time()) + ttl_seconds
-        attrs = dict(connection_id=connection.connection_id, user_id=connection.user_id,
-                     company_id=connection.company_id, connected_at=connection.connected_at,
-                     expires_at=expires)
+        attrs: dict[str, Any] = dict(
+            connection_id=connection.connection_id,
+            user_id=connection.user_id,
+            company_id=connection.company_id,
+            connected_at=connection.connected_at,
+            expires_at=expires,
+        )
         with TransactWrite(connection=_connection()) as tx:
-            tx.save(ConnectionItem(user_pk(connection.user_id),
-                                   f"CONN#{connection.connection_id}", **attrs))
+            tx.save(
+                ConnectionItem(
+                    user_pk(connection.user_id), f"CONN#{connection.connection_id}", **attrs
+                )
+            )
             tx.save(ConnectionItem(f"CONN#{connection.connection_id}", CONN_SK, **attrs))
 
     def get(self, connection_id: str) -> Connection | None:
@@ -608,8 +737,12 @@ class DynamoConnectionRepository:
 
 
 def _connection_of(item: ConnectionItem) -> Connection:
-    return Connection(connection_id=item.connection_id, user_id=item.user_id,
-                      company_id=item.company_id, connected_at=item.connected_at)
+    return Connection(
+        connection_id=item.connection_id,
+        user_id=item.user_id,
+        company_id=item.company_id,
+        connected_at=item.connected_at,
+    )
 
 
 def _connection() -> PynamoConnection:

@@ -19,15 +19,18 @@ class PowertoolsDeduplicator:
         )
 
         self._store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
-        self._config = IdempotencyConfig(event_key_jmespath="key",
-                                         expires_after_seconds=ttl_seconds,
-                                         raise_on_no_idempotency_key=True)
+        self._config = IdempotencyConfig(
+            event_key_jmespath="key",
+            expires_after_seconds=ttl_seconds,
+            raise_on_no_idempotency_key=True,
+        )
         self._work: Callable[[], Any] | None = None
 
         from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
-        @idempotent_function(data_keyword_argument="claim", persistence_store=self._store,
-                             config=self._config)
+        @idempotent_function(
+            data_keyword_argument="claim", persistence_store=self._store, config=self._config
+        )
         def _once(claim: dict[str, str]) -> Any:
             assert self._work is not None
             return self._work()

@@ -23,14 +23,21 @@ JwksFetcher = Callable[[str], dict[str, Any]]
 
 
 def fetch_jwks(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - configured URL
+    with urllib.request.urlopen(url, timeout=5) as response:
         return dict(json.loads(response.read()))
 
 
 class CognitoJwtVerifier:
-    def __init__(self, *, issuer: str, client_id: str, jwks_url: str,
-                 fetcher: JwksFetcher = fetch_jwks, refetch_after: float = 60.0,
-                 leeway: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        client_id: str,
+        jwks_url: str,
+        fetcher: JwksFetcher = fetch_jwks,
+        refetch_after: float = 60.0,
+        leeway: float = 30.0,
+    ) -> None:
         self._issuer = issuer
         self._client_id = client_id
         self._jwks_url = jwks_url
@@ -58,8 +65,9 @@ class CognitoJwtVerifier:
                 try:
                     self._load()
                 except Exception as exc:  # network or JSON trouble: deny, never crash
-                    raise Unauthorized("the sign-in keys could not be loaded",
-                                       code="invalid_token") from exc
+                    raise Unauthorized(
+                        "the sign-in keys could not be loaded", code="invalid_token"
+                    ) from exc
             key = self._keys.get(kid)
         if key is None:
             raise Unauthorized("the token was signed by an unknown key", code="invalid_token")
@@ -75,7 +83,11 @@ class CognitoJwtVerifier:
         key = self._key(str(header.get("kid", "")))
         try:
             claims = jwt.decode(
-                token, key, algorithms=["RS256"], audience=self._client_id, issuer=self._issuer,
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self._client_id,
+                issuer=self._issuer,
                 leeway=self._leeway,
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "token_use"]},
             )

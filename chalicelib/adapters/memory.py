@@ -26,8 +26,9 @@ from chalicelib.domain.model import (
 )
 
 
-def _paginate(keys: list[Any], limit: int, cursor: str | None, scope: str,
-              descending: bool = False) -> tuple[list[Any], str | None]:
+def _paginate(
+    keys: list[Any], limit: int, cursor: str | None, scope: str, descending: bool = False
+) -> tuple[list[Any], str | None]:
     """Pages over (sort key, item) pairs already sorted in the list's order."""
     start = decode_cursor(cursor, {"scope": scope})
     if start is not None:
@@ -56,8 +57,11 @@ class MemoryDirectoryRepository:
         self.users[user.user_id] = copy.deepcopy(user)
 
     def list_users(self, company_id: str, limit: int, cursor: str | None) -> Page[User]:
-        keys = sorted((f"{u.name.lower()}#{u.user_id}", u) for u in self.users.values()
-                      if u.company_id == company_id)
+        keys = sorted(
+            (f"{u.name.lower()}#{u.user_id}", u)
+            for u in self.users.values()
+            if u.company_id == company_id
+        )
         page, next_cursor = _paginate(keys, limit, cursor, f"users:{company_id}")
         return Page([copy.deepcopy(u) for _, u in page], next_cursor)
 
@@ -89,9 +93,13 @@ class MemoryConversationRepository:
         self.memberships: dict[tuple[str, str], Membership] = {}
 
     def _new_membership(self, conversation: Conversation, user_id: str) -> Membership:
-        return Membership(user_id=user_id, conversation_id=conversation.conversation_id,
-                          company_id=conversation.company_id, read_seq=conversation.last_seq,
-                          activity_at=conversation.updated_at or conversation.created_at)
+        return Membership(
+            user_id=user_id,
+            conversation_id=conversation.conversation_id,
+            company_id=conversation.company_id,
+            read_seq=conversation.last_seq,
+            activity_at=conversation.updated_at or conversation.created_at,
+        )
 
     def create(self, conversation: Conversation) -> tuple[Conversation, bool]:
         existing = self.conversations.get(conversation.conversation_id)
@@ -100,25 +108,31 @@ class MemoryConversationRepository:
         self.conversations[conversation.conversation_id] = copy.deepcopy(conversation)
         for user_id in conversation.members:
             self.memberships[(user_id, conversation.conversation_id)] = self._new_membership(
-                conversation, user_id)
+                conversation, user_id
+            )
         return copy.deepcopy(conversation), True
 
     def get(self, conversation_id: str) -> Conversation | None:
         return copy.deepcopy(self.conversations.get(conversation_id))
 
     def get_many(self, conversation_ids: Iterable[str]) -> dict[str, Conversation]:
-        return {cid: copy.deepcopy(self.conversations[cid]) for cid in conversation_ids
-                if cid in self.conversations}
+        return {
+            cid: copy.deepcopy(self.conversations[cid])
+            for cid in conversation_ids
+            if cid in self.conversations
+        }
 
-    def replace_members(self, conversation: Conversation, members: list[str],
-                        name: str) -> Conversation:
+    def replace_members(
+        self, conversation: Conversation, members: list[str], name: str
+    ) -> Conversation:
         stored = self.conversations[conversation.conversation_id]
         if stored.version != conversation.version:
             raise ConcurrentUpdate("the conversation changed meanwhile")
         for user_id in members:
             if user_id not in stored.members:
                 self.memberships[(user_id, stored.conversation_id)] = self._new_membership(
-                    stored, user_id)
+                    stored, user_id
+                )
         for user_id in stored.members:
             if user_id not in members:
                 self.memberships.pop((user_id, stored.conversation_id), None)
@@ -146,21 +160,27 @@ class MemoryConversationRepository:
     def get_message(self, conversation_id: str, seq: int) -> Message | None:
         return copy.deepcopy(self.messages.get((conversation_id, seq)))
 
-    def find_by_client_id(self, conversation_id: str, sender: str, client_id: str) -> Message | None:
+    def find_by_client_id(
+        self, conversation_id: str, sender: str, client_id: str
+    ) -> Message | None:
         seq = self.client_keys.get((conversation_id, sender, client_id))
         return self.get_message(conversation_id, seq) if seq is not None else None
 
-    def list_messages(self, conversation_id: str, limit: int, cursor: str | None,
-                      after_seq: int | None = None) -> Page[Message]:
-        seqs = sorted((s for (cid, s) in self.messages if cid == conversation_id),
-                      reverse=after_seq is None)
+    def list_messages(
+        self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
+    ) -> Page[Message]:
+        seqs = sorted(
+            (s for (cid, s) in self.messages if cid == conversation_id), reverse=after_seq is None
+        )
         if after_seq is not None:
             seqs = [s for s in seqs if s > after_seq]
         keys = [(f"{s:012d}", s) for s in seqs]
-        page, next_cursor = _paginate(keys, limit, cursor, f"messages:{conversation_id}",
-                                      descending=after_seq is None)
-        return Page([copy.deepcopy(self.messages[(conversation_id, s)]) for _, s in page],
-                    next_cursor)
+        page, next_cursor = _paginate(
+            keys, limit, cursor, f"messages:{conversation_id}", descending=after_seq is None
+        )
+        return Page(
+            [copy.deepcopy(self.messages[(conversation_id, s)]) for _, s in page], next_cursor
+        )
 
     def mark_deleted(self, conversation_id: str, seq: int, deleted_at: str) -> Message | None:
         message = self.messages.get((conversation_id, seq))
@@ -177,11 +197,18 @@ class MemoryConversationRepository:
         return copy.deepcopy(self.memberships.get((user_id, conversation_id)))
 
     def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
-        keys = sorted(((f"{m.activity_at}#{m.conversation_id}", m)
-                       for (uid, _), m in self.memberships.items()
-                       if uid == user_id and not m.hidden), key=lambda k: k[0], reverse=True)
-        page, next_cursor = _paginate(keys, limit, cursor, f"memberships:{user_id}",
-                                      descending=True)
+        keys = sorted(
+            (
+                (f"{m.activity_at}#{m.conversation_id}", m)
+                for (uid, _), m in self.memberships.items()
+                if uid == user_id and not m.hidden
+            ),
+            key=lambda k: k[0],
+            reverse=True,
+        )
+        page, next_cursor = _paginate(
+            keys, limit, cursor, f"memberships:{user_id}", descending=True
+        )
         return Page([copy.deepcopy(m) for _, m in page], next_cursor)
 
     def touch_members(self, conversation: Conversation, activity_at: str) -> None:
@@ -198,8 +225,14 @@ class MemoryConversationRepository:
         m.read_seq = seq
         return True
 
-    def set_flags(self, user_id: str, conversation_id: str, *, muted: bool | None = None,
-                  hidden: bool | None = None) -> None:
+    def set_flags(
+        self,
+        user_id: str,
+        conversation_id: str,
+        *,
+        muted: bool | None = None,
+        hidden: bool | None = None,
+    ) -> None:
         m = self.memberships[(user_id, conversation_id)]
         if muted is not None:
             m.muted = muted
@@ -212,8 +245,10 @@ class MemoryConnectionRepository:
         self.connections: dict[str, tuple[Connection, float]] = {}
 
     def add(self, connection: Connection, ttl_seconds: int) -> None:
-        self.connections[connection.connection_id] = (copy.deepcopy(connection),
-                                                      time.time() + ttl_seconds)
+        self.connections[connection.connection_id] = (
+            copy.deepcopy(connection),
+            time.time() + ttl_seconds,
+        )
 
     def get(self, connection_id: str) -> Connection | None:
         entry = self.connections.get(connection_id)
@@ -227,8 +262,11 @@ class MemoryConnectionRepository:
 
     def list_for_user(self, user_id: str) -> list[Connection]:
         now = time.time()
-        return [copy.deepcopy(c) for c, exp in self.connections.values()
-                if c.user_id == user_id and exp >= now]
+        return [
+            copy.deepcopy(c)
+            for c, exp in self.connections.values()
+            if c.user_id == user_id and exp >= now
+        ]
 
 
 class MemoryPublisher:

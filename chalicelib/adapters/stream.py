@@ -29,7 +29,7 @@ MembersLookup = Callable[[str], "Conversation | None"]
 def _image(model: type[Model], raw: dict[str, Any] | None) -> Any:
     if not raw:
         return None
-    return model.from_dynamodb_dict(raw)
+    return model.from_raw_data(raw)
 
 
 def _kind(keys: dict[str, Any]) -> str:
@@ -72,14 +72,16 @@ def _message_events(name: str, ddb: dict[str, Any], lookup: MembersLookup) -> li
         return []
     event_type = "message.created" if name == "INSERT" else "message.updated"
     version = "created" if name == "INSERT" else f"{new.status}.{new.deleted}"
-    return [Event(
-        event_id=f"{event_type}:{new.message_id}:{version}",
-        type=event_type,
-        company_id=new.company_id,
-        conversation_id=new.conversation_id,
-        recipients=list(conversation.members),
-        data=new.to_dict(),
-    )]
+    return [
+        Event(
+            event_id=f"{event_type}:{new.message_id}:{version}",
+            type=event_type,
+            company_id=new.company_id,
+            conversation_id=new.conversation_id,
+            recipients=list(conversation.members),
+            data=new.to_dict(),
+        )
+    ]
 
 
 def _conversation_events(name: str, ddb: dict[str, Any]) -> list[Event]:
@@ -95,14 +97,16 @@ def _conversation_events(name: str, ddb: dict[str, Any]) -> list[Event]:
         removed = []
     data = new.to_dict()
     data["removed"] = removed
-    return [Event(
-        event_id=f"conversation.updated:{new.conversation_id}:{new.version}",
-        type="conversation.updated",
-        company_id=new.company_id,
-        conversation_id=new.conversation_id,
-        recipients=recipients,
-        data=data,
-    )]
+    return [
+        Event(
+            event_id=f"conversation.updated:{new.conversation_id}:{new.version}",
+            type="conversation.updated",
+            company_id=new.company_id,
+            conversation_id=new.conversation_id,
+            recipients=recipients,
+            data=data,
+        )
+    ]
 
 
 def _read_events(ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
@@ -113,16 +117,18 @@ def _read_events(ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
     conversation = lookup(new.conversation_id)
     if conversation is None:
         return []
-    return [Event(
-        event_id=f"conversation.read:{new.conversation_id}:{new.user_id}:{new.read_seq}",
-        type="conversation.read",
-        company_id=new.company_id,
-        conversation_id=new.conversation_id,
-        recipients=list(conversation.members),
-        data={
-            "conversation_id": new.conversation_id,
-            "user_id": new.user_id,
-            "seq": new.read_seq,
-            "unread_count": max(0, conversation.last_seq - new.read_seq),
-        },
-    )]
+    return [
+        Event(
+            event_id=f"conversation.read:{new.conversation_id}:{new.user_id}:{new.read_seq}",
+            type="conversation.read",
+            company_id=new.company_id,
+            conversation_id=new.conversation_id,
+            recipients=list(conversation.members),
+            data={
+                "conversation_id": new.conversation_id,
+                "user_id": new.user_id,
+                "seq": new.read_seq,
+                "unread_count": max(0, conversation.last_seq - new.read_seq),
+            },
+        )
+    ]

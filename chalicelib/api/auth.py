@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice import AuthResponse, Blueprint  # type: ignore[attr-defined]
+from chalice import AuthResponse, Blueprint
 
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import DomainError, Unauthorized
@@ -49,5 +49,6 @@ def caller_from(request: Any) -> Caller:
     company_id = context.get("company_id")
     if not user_id or not company_id:
         raise Unauthorized("not signed in", code="unauthorized")
-    return Caller(user_id=str(user_id), company_id=str(company_id),
-                  role=str(context.get("role", "user")))
+    return Caller(
+        user_id=str(user_id), company_id=str(company_id), role=str(context.get("role", "user"))
+    )

@@ -9,36 +9,46 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
     process_partial_response,
 )
-from chalice import Blueprint  # type: ignore[attr-defined]
+from chalice import Blueprint
 
 from chalicelib import resources
 from chalicelib.bootstrap import services
 from chalicelib.domain.model import Event
 
 consumers_bp = Blueprint(__name__)
+logger = Logger(service="texting")
 
 
 def _outbox_record(record: Any) -> None:
     svc = services()
     from chalicelib.adapters.stream import events_from_record
 
-    events = events_from_record(record.raw_event, svc.conversation_repo.get)
-    svc.outbox.publish(events)
+    try:
+        events = events_from_record(record.raw_event, svc.conversation_repo.get)
+        svc.outbox.publish(events)
+    except Exception:
+        logger.exception("outbox record failed", extra={"event_id": record.event_id})
+        raise
 
 
 @consumers_bp.on_dynamodb_record(
     stream_arn=resources.placeholder_stream_arn(resources.MESSAGING_TABLE.logical),
-    name="outbox_stream", batch_size=100, starting_position="TRIM_HORIZON",
+    name="outbox_stream",
+    batch_size=100,
+    starting_position="TRIM_HORIZON",
 )
-def outbox_stream(event: Any) -> dict[str, Any]:
+def outbox_stream(event: Any) -> Any:
     return process_partial_response(
-        event=event.to_dict(), record_handler=_outbox_record,
-        processor=BatchProcessor(event_type=EventType.DynamoDBStreams), context=event.context,
+        event=event.to_dict(),
+        record_handler=_outbox_record,
+        processor=BatchProcessor(event_type=EventType.DynamoDBStreams),
+        context=event.context,
     )
 
 
@@ -52,18 +62,26 @@ def parse_queued_event(body: str) -> Event:
 
 def _realtime_record(record: Any) -> None:
     svc = services()
-    event = parse_queued_event(record.body)
-    svc.idempotency.run_once(f"fanout:{event.event_id}",
-                             lambda: svc.fanout.deliver(event).delivered)
+    try:
+        event = parse_queued_event(record.body)
+        svc.idempotency.run_once(
+            f"fanout:{event.event_id}", lambda: svc.fanout.deliver(event).delivered
+        )
+    except Exception:
+        logger.exception("realtime record failed", extra={"message_id": record.message_id})
+        raise
 
 
 @consumers_bp.on_sqs_message(
     queue=resources.placeholder_queue(resources.REALTIME_QUEUE.logical),
-    name="realtime_consumer", batch_size=10,
+    name="realtime_consumer",
+    batch_size=10,
 )
-def realtime_consumer(event: Any) -> dict[str, Any]:
+def realtime_consumer(event: Any) -> Any:
     services().idempotency.register_lambda_context(event.context)
     return process_partial_response(
-        event=event.to_dict(), record_handler=_realtime_record,
-        processor=BatchProcessor(event_type=EventType.SQS), context=event.context,
+        event=event.to_dict(),
+        record_handler=_realtime_record,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=event.context,
     )

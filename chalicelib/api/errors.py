@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Response  # type: ignore[attr-defined]
+from chalice import Response
 
 from chalicelib.domain import errors
 
@@ -42,8 +42,11 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 
 def error_response(error: errors.DomainError) -> Response:
-    return Response(body=error_body(error.code, error.message), status_code=status_for(error),
-                    headers={"Content-Type": "application/json"})
+    return Response(
+        body=error_body(error.code, error.message),
+        status_code=status_for(error),
+        headers={"Content-Type": "application/json"},
+    )
 
 
 def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response  # type: ignore[attr-defined]
+from chalice import Blueprint, Response
 
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
@@ -35,7 +35,7 @@ def _body() -> dict[str, Any]:
 
 
 def _paging() -> tuple[int, str | None]:
-    params = rest_bp.current_request.query_params or {}
+    params: Any = rest_bp.current_request.query_params or {}
     settings = services().settings
     limit = page_limit(params.get("limit"), settings.page_size_default, settings.page_size_max)
     return limit, params.get("cursor") or None
@@ -60,6 +60,7 @@ def route(path: str, **kwargs: Any) -> Any:
 
 
 # -- me, directory, contacts --------------------------------------------------
+
 
 @route("/me", methods=["GET"])
 def get_me() -> dict[str, Any]:
@@ -98,8 +99,9 @@ def get_contact(contact_id: str) -> dict[str, Any]:
 @route("/contacts/{contact_id}", methods=["PATCH"])
 def update_contact(contact_id: str) -> dict[str, Any]:
     body = _body()
-    contact = services().directory.update_contact(_caller(), contact_id, body.get("name"),
-                                                  body.get("phone"))
+    contact = services().directory.update_contact(
+        _caller(), contact_id, body.get("name"), body.get("phone")
+    )
     return contact.to_dict()
 
 
@@ -111,9 +113,10 @@ def delete_contact(contact_id: str) -> Response:
 
 # -- conversations ----------------------------------------------------------------
 
+
 @route("/conversations", methods=["GET"])
 def list_conversations() -> dict[str, Any]:
-    return _list(services().conversations.list(_caller(), *_paging()))
+    return _list(services().conversations.list_for(_caller(), *_paging()))
 
 
 @route("/conversations", methods=["POST"])
@@ -147,8 +150,9 @@ def update_conversation(conversation_id: str) -> dict[str, Any]:
     if "name" in body:
         view = conversations.rename(caller, conversation_id, body["name"])
     if "muted" in body or "hidden" in body:
-        view = conversations.set_flags(caller, conversation_id, muted=body.get("muted"),
-                                       hidden=body.get("hidden"))
+        view = conversations.set_flags(
+            caller, conversation_id, muted=body.get("muted"), hidden=body.get("hidden")
+        )
     return view
 
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice import Response  # type: ignore[attr-defined]
+from chalice import Response
 
 from chalicelib.api.errors import error_body, status_for
 from chalicelib.bootstrap import services
@@ -23,8 +23,9 @@ def connect(event: Any) -> Response:
     try:
         services().connections.connect(event.connection_id, params.get("token"))
     except DomainError as error:
-        return Response(body=json.dumps(error_body(error.code, error.message)),
-                        status_code=status_for(error))
+        return Response(
+            body=json.dumps(error_body(error.code, error.message)), status_code=status_for(error)
+        )
     return Response(body="", status_code=200)
 
 
@@ -55,20 +56,26 @@ def message(event: Any) -> None:
         elif action == "send":
             caller = svc.connections.caller(event.connection_id)
             sent, created = svc.conversations.send(
-                caller, str(frame.get("conversation_id") or ""), frame.get("client_id"),
+                caller,
+                str(frame.get("conversation_id") or ""),
+                frame.get("client_id"),
                 frame.get("text"),
             )
-            reply = {"type": "message.ack",
-                     "data": {"request_id": request_id, "created": created,
-                              "message": sent.to_dict()}}
+            reply = {
+                "type": "message.ack",
+                "data": {"request_id": request_id, "created": created, "message": sent.to_dict()},
+            }
         elif action == "read":
             caller = svc.connections.caller(event.connection_id)
-            view = svc.conversations.read(caller, str(frame.get("conversation_id") or ""),
-                                          frame.get("seq"))
+            view = svc.conversations.read(
+                caller, str(frame.get("conversation_id") or ""), frame.get("seq")
+            )
             reply = {"type": "read.ack", "data": {"request_id": request_id, "conversation": view}}
         else:
             raise ValidationError("action must be ping, send or read", code="unknown_action")
     except DomainError as error:
-        reply = {"type": "error", "data": {"request_id": request_id, "code": error.code,
-                                           "message": error.message}}
+        reply = {
+            "type": "error",
+            "data": {"request_id": request_id, "code": error.code, "message": error.message},
+        }
     svc.fanout.reply(event.connection_id, reply)

@@ -32,8 +32,11 @@ class Company:
     default_region: str = "US"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"company_id": self.company_id, "name": self.name,
-                "default_region": self.default_region}
+        return {
+            "company_id": self.company_id,
+            "name": self.name,
+            "default_region": self.default_region,
+        }
 
 
 @dataclass

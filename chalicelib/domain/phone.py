@@ -29,5 +29,7 @@ def normalise(raw: str, default_region: str = "US") -> str:
             phonenumbers.is_possible_number_with_reason(parsed),
             f"it is not a valid number in region {phonenumbers.region_code_for_number(parsed) or default_region}",
         )
-        raise ValidationError(f"'{raw}' is not a valid phone number: {reason}", code="invalid_phone")
+        raise ValidationError(
+            f"'{raw}' is not a valid phone number: {reason}", code="invalid_phone"
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

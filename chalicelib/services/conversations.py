@@ -40,8 +40,14 @@ class ConversationService:
     ids of other companies reveal nothing.
     """
 
-    def __init__(self, conversations: ConversationRepository, directory: DirectoryRepository,
-                 settings: Settings, clock: Clock, ids: IdFactory) -> None:
+    def __init__(
+        self,
+        conversations: ConversationRepository,
+        directory: DirectoryRepository,
+        settings: Settings,
+        clock: Clock,
+        ids: IdFactory,
+    ) -> None:
         self._repo = conversations
         self._directory = directory
         self._settings = settings
@@ -73,7 +79,7 @@ class ConversationService:
         conversation = self.visible(caller, conversation_id)
         return self.view(conversation, self._repo.get_membership(caller.user_id, conversation_id))
 
-    def list(self, caller: Caller, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
+    def list_for(self, caller: Caller, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
         page = self._repo.list_memberships(caller.user_id, limit, cursor)
         conversations = self._repo.get_many(m.conversation_id for m in page.items)
         items = [
@@ -83,8 +89,9 @@ class ConversationService:
         ]
         return Page(items, page.next_cursor)
 
-    def history(self, caller: Caller, conversation_id: str, limit: int,
-                cursor: str | None) -> Page[Message]:
+    def history(
+        self, caller: Caller, conversation_id: str, limit: int, cursor: str | None
+    ) -> Page[Message]:
         self.visible(caller, conversation_id)
         return self._repo.list_messages(conversation_id, limit, cursor)
 
@@ -96,15 +103,17 @@ class ConversationService:
 
     def _member_ids(self, caller: Caller, raw: Any) -> list[str]:
         if not isinstance(raw, list) or not raw or not all(isinstance(m, str) and m for m in raw):
-            raise ValidationError("members must be a non-empty list of user ids",
-                                  code="invalid_members")
+            raise ValidationError(
+                "members must be a non-empty list of user ids", code="invalid_members"
+            )
         members: list[str] = []
         for user_id in raw:
             if user_id != caller.user_id and user_id not in members:
                 members.append(user_id)
         if not members:
-            raise ValidationError("a conversation needs someone besides you",
-                                  code="invalid_members")
+            raise ValidationError(
+                "a conversation needs someone besides you", code="invalid_members"
+            )
         if len(members) + 1 > self._settings.max_group_members:
             raise ValidationError(
                 f"a group has at most {self._settings.max_group_members} members",
@@ -121,12 +130,14 @@ class ConversationService:
         if raw is None:
             return ""
         if not isinstance(raw, str) or len(raw.strip()) > MAX_GROUP_NAME:
-            raise ValidationError(f"name must be text of at most {MAX_GROUP_NAME} characters",
-                                  code="invalid_name")
+            raise ValidationError(
+                f"name must be text of at most {MAX_GROUP_NAME} characters", code="invalid_name"
+            )
         return raw.strip()
 
-    def create_im(self, caller: Caller, members: Any, name: Any = None,
-                  group: Any = None) -> tuple[dict[str, Any], bool]:
+    def create_im(
+        self, caller: Caller, members: Any, name: Any = None, group: Any = None
+    ) -> tuple[dict[str, Any], bool]:
         """Get-or-create: one 1:1 conversation per pair; a new group otherwise."""
         self._require_im()
         others = self._member_ids(caller, members)
@@ -150,7 +161,9 @@ class ConversationService:
             name=clean_name,
         )
         stored, created = self._repo.create(conversation)
-        return self.view(stored, self._repo.get_membership(caller.user_id, stored.conversation_id)), created
+        return self.view(
+            stored, self._repo.get_membership(caller.user_id, stored.conversation_id)
+        ), created
 
     # -- members ----------------------------------------------------------
 
@@ -229,8 +242,9 @@ class ConversationService:
             )
         return raw
 
-    def send(self, caller: Caller, conversation_id: str, client_id: Any,
-             text: Any) -> tuple[Message, bool]:
+    def send(
+        self, caller: Caller, conversation_id: str, client_id: Any, text: Any
+    ) -> tuple[Message, bool]:
         """Store a message once per (sender, client_id). Returns (message, created)."""
         key = self._client_id(client_id)
         body = self._text(text)
@@ -301,8 +315,9 @@ class ConversationService:
         self._repo.advance_read(caller.user_id, conversation_id, seq)
         return self.view(conversation, self._repo.get_membership(caller.user_id, conversation_id))
 
-    def set_flags(self, caller: Caller, conversation_id: str, *, muted: Any = None,
-                  hidden: Any = None) -> dict[str, Any]:
+    def set_flags(
+        self, caller: Caller, conversation_id: str, *, muted: Any = None, hidden: Any = None
+    ) -> dict[str, Any]:
         for name, value in (("muted", muted), ("hidden", hidden)):
             if value is not None and not isinstance(value, bool):
                 raise ValidationError(f"{name} must be true or false", code="invalid_request")

@@ -16,8 +16,13 @@ MAX_CONTACT_NAME = 200
 class DirectoryService:
     """Who the caller is, who their co-workers are, and their personal contacts."""
 
-    def __init__(self, directory: DirectoryRepository, contacts: ContactRepository,
-                 clock: Clock, ids: IdFactory) -> None:
+    def __init__(
+        self,
+        directory: DirectoryRepository,
+        contacts: ContactRepository,
+        clock: Clock,
+        ids: IdFactory,
+    ) -> None:
         self._directory = directory
         self._contacts = contacts
         self._clock = clock
@@ -43,7 +48,9 @@ class DirectoryService:
             raise NotFound(f"no user {user_id} in your company", code="user_not_found")
         return user
 
-    def list_directory(self, caller: Caller, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
+    def list_directory(
+        self, caller: Caller, limit: int, cursor: str | None
+    ) -> Page[dict[str, Any]]:
         page = self._directory.list_users(caller.company_id, limit, cursor)
         return Page([self._directory_entry(u) for u in page.items], page.next_cursor)
 
@@ -65,8 +72,9 @@ class DirectoryService:
             raise ValidationError("name is required and must be text", code="invalid_name")
         name = raw.strip()
         if len(name) > MAX_CONTACT_NAME:
-            raise ValidationError(f"name is longer than {MAX_CONTACT_NAME} characters",
-                                  code="invalid_name")
+            raise ValidationError(
+                f"name is longer than {MAX_CONTACT_NAME} characters", code="invalid_name"
+            )
         return name
 
     def create_contact(self, caller: Caller, name: Any, number: Any) -> Contact:
@@ -91,8 +99,9 @@ class DirectoryService:
             raise NotFound("no such contact", code="contact_not_found")
         return contact
 
-    def update_contact(self, caller: Caller, contact_id: str, name: Any = None,
-                       number: Any = None) -> Contact:
+    def update_contact(
+        self, caller: Caller, contact_id: str, name: Any = None, number: Any = None
+    ) -> Contact:
         if name is None and number is None:
             raise ValidationError("give a name or a phone to change", code="invalid_request")
         contact = self.get_contact(caller, contact_id)

@@ -63,7 +63,9 @@ class ConversationRepository(Protocol):
 
     def get_many(self, conversation_ids: Iterable[str]) -> dict[str, Conversation]: ...
 
-    def replace_members(self, conversation: Conversation, members: list[str], name: str) -> Conversation:
+    def replace_members(
+        self, conversation: Conversation, members: list[str], name: str
+    ) -> Conversation:
         """Change members/name if ``conversation.version`` is still current (else ConcurrentUpdate)."""
         ...
 
@@ -77,10 +79,13 @@ class ConversationRepository(Protocol):
 
     def get_message(self, conversation_id: str, seq: int) -> Message | None: ...
 
-    def find_by_client_id(self, conversation_id: str, sender: str, client_id: str) -> Message | None: ...
+    def find_by_client_id(
+        self, conversation_id: str, sender: str, client_id: str
+    ) -> Message | None: ...
 
-    def list_messages(self, conversation_id: str, limit: int, cursor: str | None,
-                      after_seq: int | None = None) -> Page[Message]: ...
+    def list_messages(
+        self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
+    ) -> Page[Message]: ...
 
     def mark_deleted(self, conversation_id: str, seq: int, deleted_at: str) -> Message | None: ...
 
@@ -98,8 +103,14 @@ class ConversationRepository(Protocol):
         """Move the read horizon forward only; False if it was already at or past ``seq``."""
         ...
 
-    def set_flags(self, user_id: str, conversation_id: str, *, muted: bool | None = None,
-                  hidden: bool | None = None) -> None: ...
+    def set_flags(
+        self,
+        user_id: str,
+        conversation_id: str,
+        *,
+        muted: bool | None = None,
+        hidden: bool | None = None,
+    ) -> None: ...
 
 
 class ConnectionRepository(Protocol):

@@ -24,8 +24,14 @@ logger = Logger(service="texting")
 class ConnectionService:
     """Opens and closes WebSocket connections for authenticated users."""
 
-    def __init__(self, verifier: TokenVerifier, directory: DirectoryRepository,
-                 connections: ConnectionRepository, clock: Clock, ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        directory: DirectoryRepository,
+        connections: ConnectionRepository,
+        clock: Clock,
+        ttl_seconds: int,
+    ) -> None:
         self._verifier = verifier
         self._directory = directory
         self._connections = connections
@@ -46,14 +52,22 @@ class ConnectionService:
             connected_at=self._clock(),
         )
         self._connections.add(connection, self._ttl)
-        logger.info("connected", extra={"user_id": user.user_id, "company_id": user.company_id,
-                                        "connection_id": connection_id})
+        logger.info(
+            "connected",
+            extra={
+                "user_id": user.user_id,
+                "company_id": user.company_id,
+                "connection_id": connection_id,
+            },
+        )
         return connection
 
     def disconnect(self, connection_id: str) -> None:
         gone = self._connections.remove(connection_id)
-        logger.info("disconnected", extra={"connection_id": connection_id,
-                                           "user_id": gone.user_id if gone else None})
+        logger.info(
+            "disconnected",
+            extra={"connection_id": connection_id, "user_id": gone.user_id if gone else None},
+        )
 
     def caller(self, connection_id: str) -> Caller:
         connection = self._connections.get(connection_id)
@@ -94,9 +108,14 @@ class FanoutService:
                 result.delivered += 1
         logger.info(
             "fanout",
-            extra={"event_id": event.event_id, "event_type": event.type,
-                   "company_id": event.company_id, "conversation_id": event.conversation_id,
-                   "delivered": result.delivered, "gone": len(result.gone)},
+            extra={
+                "event_id": event.event_id,
+                "event_type": event.type,
+                "company_id": event.company_id,
+                "conversation_id": event.conversation_id,
+                "delivered": result.delivered,
+                "gone": len(result.gone),
+            },
         )
         return result
 

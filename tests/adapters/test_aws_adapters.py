@@ -20,8 +20,9 @@ def test_published_events_reach_the_realtime_queue_with_their_type(aws: Any) -> 
     sqs = boto3.client("sqs", region_name="us-east-1")
     topic = sns.create_topic(Name="texting-test-events")["TopicArn"]
     queue_url = sqs.get_queue_url(QueueName="texting-test-realtime")["QueueUrl"]
-    events = [Event(f"e{n}", "message.created", "acme", ["u-bob"], {"seq": n}, "c1")
-              for n in range(12)]  # more than one PublishBatch
+    events = [
+        Event(f"e{n}", "message.created", "acme", ["u-bob"], {"seq": n}, "c1") for n in range(12)
+    ]  # more than one PublishBatch
     SnsEventPublisher(topic, client=sns).publish(events)
     received: list[dict[str, Any]] = []
     for _ in range(5):
@@ -37,16 +38,21 @@ def test_events_outside_the_filter_policy_do_not_reach_the_queue(aws: Any) -> No
     topic = sns.create_topic(Name="texting-test-events")["TopicArn"]
     queue_url = sqs.get_queue_url(QueueName="texting-test-realtime")["QueueUrl"]
     SnsEventPublisher(topic, client=sns).publish(
-        [Event("x", "billing.reported", "acme", [], {}, None)])
+        [Event("x", "billing.reported", "acme", [], {}, None)]
+    )
     assert "Messages" not in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
 
 
 def test_sender_turns_410_gone_into_connection_gone() -> None:
-    client = boto3.client("apigatewaymanagementapi", region_name="us-east-1",
-                          endpoint_url="https://abc.execute-api.us-east-1.amazonaws.com/dev")
+    client = boto3.client(
+        "apigatewaymanagementapi",
+        region_name="us-east-1",
+        endpoint_url="https://abc.execute-api.us-east-1.amazonaws.com/dev",
+    )
     with Stubber(client) as stub:
-        stub.add_response("post_to_connection", {},
-                          {"ConnectionId": "ok", "Data": b'{"type":"t","data":{}}'})
+        stub.add_response(
+            "post_to_connection", {}, {"ConnectionId": "ok", "Data": b'{"type":"t","data":{}}'}
+        )
         stub.add_client_error("post_to_connection", "GoneException", http_status_code=410)
         sender = ApiGatewayConnectionSender("unused", client=client)
         sender.send("ok", {"type": "t", "data": {}})
@@ -64,14 +70,21 @@ def test_a_token_issued_by_cognito_is_verified_against_its_jwks(aws: Any) -> Non
         UserPoolId=pool, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
     )["UserPoolClient"]["ClientId"]
     idp.admin_create_user(UserPoolId=pool, Username="alice", TemporaryPassword="Tmp-pass-1!")
-    idp.admin_set_user_password(UserPoolId=pool, Username="alice", Password="Pass-word-1!",
-                                Permanent=True)
-    tokens = idp.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=client_id,
-                               AuthParameters={"USERNAME": "alice", "PASSWORD": "Pass-word-1!"})
+    idp.admin_set_user_password(
+        UserPoolId=pool, Username="alice", Password="Pass-word-1!", Permanent=True
+    )
+    tokens = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=client_id,
+        AuthParameters={"USERNAME": "alice", "PASSWORD": "Pass-word-1!"},
+    )
     jwks = load_resource("moto.cognitoidp.responses", "resources/jwks-public.json")
     verifier = CognitoJwtVerifier(
-        issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{pool}", client_id=client_id,
-        jwks_url="unused", fetcher=lambda _url: jwks)
+        issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{pool}",
+        client_id=client_id,
+        jwks_url="unused",
+        fetcher=lambda _url: jwks,
+    )
     claims = verifier.verify(tokens["AuthenticationResult"]["IdToken"])
     sub = idp.admin_get_user(UserPoolId=pool, Username="alice")["UserAttributes"]
     assert claims["sub"] == next(a["Value"] for a in sub if a["Name"] == "sub")
@@ -90,8 +103,9 @@ def test_jwks_is_fetched_once_and_refetched_for_an_unknown_key() -> None:
         fetches.append(url)
         return served["jwks"]
 
-    verifier = CognitoJwtVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks_url="https://j",
-                                  fetcher=fetch, refetch_after=0)
+    verifier = CognitoJwtVerifier(
+        issuer=ISSUER, client_id=CLIENT_ID, jwks_url="https://j", fetcher=fetch, refetch_after=0
+    )
     for _ in range(3):
         verifier.verify(old.token("u-1"))
     assert len(fetches) == 1

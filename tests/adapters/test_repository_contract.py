@@ -33,16 +33,36 @@ def repos(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     }
 
 
-def conversation(cid: str = "g1", members: list[str] | None = None, at: str = "2026-01-01T00:00:00.000Z") -> Conversation:
-    return Conversation(conversation_id=cid, company_id="acme", type="im",
-                        members=members or ["u-alice", "u-bob"], created_by="u-alice",
-                        created_at=at, updated_at=at)
+def conversation(
+    cid: str = "g1", members: list[str] | None = None, at: str = "2026-01-01T00:00:00.000Z"
+) -> Conversation:
+    return Conversation(
+        conversation_id=cid,
+        company_id="acme",
+        type="im",
+        members=members or ["u-alice", "u-bob"],
+        created_by="u-alice",
+        created_at=at,
+        updated_at=at,
+    )
 
 
-def message(conv: Conversation, seq: int, client_id: str, at: str = "2026-01-01T00:00:01.000Z",
-            sender: str = "u-alice") -> Message:
-    return Message(conversation_id=conv.conversation_id, company_id=conv.company_id, seq=seq,
-                   client_id=client_id, sender=sender, text=f"text {seq}", created_at=at)
+def message(
+    conv: Conversation,
+    seq: int,
+    client_id: str,
+    at: str = "2026-01-01T00:00:01.000Z",
+    sender: str = "u-alice",
+) -> Message:
+    return Message(
+        conversation_id=conv.conversation_id,
+        company_id=conv.company_id,
+        seq=seq,
+        client_id=client_id,
+        sender=sender,
+        text=f"text {seq}",
+        created_at=at,
+    )
 
 
 def test_users_round_trip_and_list_by_company(repos: dict[str, Any]) -> None:
@@ -75,7 +95,7 @@ def test_contacts_belong_to_their_owner(repos: dict[str, Any]) -> None:
 
 def test_create_is_get_or_create(repos: dict[str, Any]) -> None:
     repo = repos["conversations"]
-    stored, created = repo.create(conversation())
+    _stored, created = repo.create(conversation())
     again, created_again = repo.create(conversation(members=["u-alice", "u-carol"]))
     assert created and not created_again
     assert again.members == ["u-alice", "u-bob"]
@@ -115,16 +135,24 @@ def test_memberships_list_by_activity_and_hide(repos: dict[str, Any]) -> None:
     repo = repos["conversations"]
     older, _ = repo.create(conversation("g1", at="2026-01-01T00:00:00.000Z"))
     newer, _ = repo.create(conversation("g2", at="2026-01-02T00:00:00.000Z"))
-    assert [m.conversation_id for m in repo.list_memberships("u-bob", 10, None).items] == ["g2", "g1"]
+    assert [m.conversation_id for m in repo.list_memberships("u-bob", 10, None).items] == [
+        "g2",
+        "g1",
+    ]
     repo.touch_members(older, "2026-01-03T00:00:00.000Z")
     page = repo.list_memberships("u-bob", 1, None)
     assert [m.conversation_id for m in page.items] == ["g1"]
-    assert [m.conversation_id for m in repo.list_memberships("u-bob", 1, page.next_cursor).items] == ["g2"]
+    assert [
+        m.conversation_id for m in repo.list_memberships("u-bob", 1, page.next_cursor).items
+    ] == ["g2"]
     repo.set_flags("u-bob", "g1", hidden=True, muted=True)
     assert [m.conversation_id for m in repo.list_memberships("u-bob", 10, None).items] == ["g2"]
     assert repo.get_membership("u-bob", "g1").muted is True
     repo.touch_members(older, "2026-01-04T00:00:00.000Z")
-    assert [m.conversation_id for m in repo.list_memberships("u-bob", 10, None).items] == ["g1", "g2"]
+    assert [m.conversation_id for m in repo.list_memberships("u-bob", 10, None).items] == [
+        "g1",
+        "g2",
+    ]
     assert newer.conversation_id == "g2"
 
 

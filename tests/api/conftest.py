@@ -23,11 +23,19 @@ class Api:
     people: dict[str, Any]
 
     def headers(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {KEYS.token(self.people[who].user_id)}",
-                "Content-Type": "application/json"}
+        return {
+            "Authorization": f"Bearer {KEYS.token(self.people[who].user_id)}",
+            "Content-Type": "application/json",
+        }
 
-    def call(self, method: str, path: str, who: str | None = "alice", body: Any = None,
-             raw: str | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        who: str | None = "alice",
+        body: Any = None,
+        raw: str | None = None,
+    ) -> Any:
         headers = self.headers(who) if who else {"Content-Type": "application/json"}
         payload = raw if raw is not None else (json.dumps(body) if body is not None else "")
         return self.client.http.request(method, path, headers=headers, body=payload.encode())
@@ -40,8 +48,13 @@ def api(aws: Any) -> Iterator[Api]:
     from app import app
 
     publisher, sender = memory.MemoryPublisher(), memory.MemorySender()
-    services = bootstrap.bootstrap(settings(), publisher=publisher, sender=sender,
-                                   verifier=verifier(), idempotency=MemoryDeduplicator())
+    services = bootstrap.bootstrap(
+        settings(),
+        publisher=publisher,
+        sender=sender,
+        verifier=verifier(),
+        idempotency=MemoryDeduplicator(),
+    )
     bootstrap.use(services)
     people = seed_people(services.directory._directory)
     with Client(app, stage_name="local") as client:

@@ -17,10 +17,22 @@ def body(response: Any) -> Any:
 @pytest.fixture
 def acme(api: Api) -> dict[str, str]:
     """Alice's world in company acme: a group, a message in it, a contact."""
-    conv = body(api.call("POST", "/conversations", "alice",
-                         {"type": "im", "members": ["u-bob", "u-carol"], "name": "Acme"}))
-    message = body(api.call("POST", f"/conversations/{conv['id']}/messages", "alice",
-                            {"client_id": "k1", "text": "acme only"}))
+    conv = body(
+        api.call(
+            "POST",
+            "/conversations",
+            "alice",
+            {"type": "im", "members": ["u-bob", "u-carol"], "name": "Acme"},
+        )
+    )
+    message = body(
+        api.call(
+            "POST",
+            f"/conversations/{conv['id']}/messages",
+            "alice",
+            {"client_id": "k1", "text": "acme only"},
+        )
+    )
     contact = body(api.call("POST", "/contacts", "alice", {"name": "Pat", "phone": "4155552671"}))
     return {"conv": conv["id"], "message": message["id"], "contact": contact["id"]}
 
@@ -52,10 +64,14 @@ def snapshot(api: Api, ids: dict[str, str]) -> Any:
     return conv, history, contact
 
 
-@pytest.mark.parametrize(("method", "path", "payload"), ROUTES_WITH_IDS,
-                         ids=[f"{m} {p} {json.dumps(b)}" for m, p, b in ROUTES_WITH_IDS])
-def test_another_company_gets_404_and_changes_nothing(api: Api, acme: dict[str, str], method: str,
-                                                      path: str, payload: Any) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    ROUTES_WITH_IDS,
+    ids=[f"{m} {p} {json.dumps(b)}" for m, p, b in ROUTES_WITH_IDS],
+)
+def test_another_company_gets_404_and_changes_nothing(
+    api: Api, acme: dict[str, str], method: str, path: str, payload: Any
+) -> None:
     before = snapshot(api, acme)
     response = api.call(method, path.format(**acme), "dave", payload)
     assert response.status_code == 404, response.body
@@ -76,10 +92,18 @@ BAD_INPUT = [
     ("POST", "/conversations/{conv}/messages", {"client_id": "k"}, "invalid_text"),
     ("POST", "/conversations/{conv}/messages", {"client_id": "k", "text": ""}, "empty_text"),
     ("POST", "/conversations/{conv}/messages", {"client_id": "k", "text": ["x"]}, "invalid_text"),
-    ("POST", "/conversations/{conv}/messages", {"client_id": "k", "text": "x" * 4001},
-     "text_too_long"),
-    ("POST", "/conversations/unknown/messages", {"client_id": "k", "text": "x"},
-     "conversation_not_found"),
+    (
+        "POST",
+        "/conversations/{conv}/messages",
+        {"client_id": "k", "text": "x" * 4001},
+        "text_too_long",
+    ),
+    (
+        "POST",
+        "/conversations/unknown/messages",
+        {"client_id": "k", "text": "x"},
+        "conversation_not_found",
+    ),
     ("POST", "/conversations/{conv}/read", {}, "invalid_seq"),
     ("POST", "/conversations/{conv}/read", {"seq": "1"}, "invalid_seq"),
     ("POST", "/conversations/{conv}/read", {"seq": -1}, "invalid_seq"),
@@ -94,8 +118,12 @@ BAD_INPUT = [
     ("GET", "/conversations?limit=abc", None, "invalid_limit"),
     ("GET", "/conversations?limit=1000", None, "invalid_limit"),
     ("GET", "/conversations?cursor=!!!", None, "invalid_cursor"),
-    ("GET", "/conversations/{conv}/messages?cursor=eyJwayI6IkNPTlYjb3RoZXIifQ", None,
-     "invalid_cursor"),
+    (
+        "GET",
+        "/conversations/{conv}/messages?cursor=eyJwayI6IkNPTlYjb3RoZXIifQ",
+        None,
+        "invalid_cursor",
+    ),
     ("GET", "/directory?cursor=e30", None, "invalid_cursor"),
     ("POST", "/contacts", {"phone": "4155552671"}, "invalid_name"),
     ("POST", "/contacts", {"name": "Pat"}, "invalid_phone"),
@@ -106,8 +134,11 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "payload", "code"), BAD_INPUT,
-                         ids=[f"{m} {p} {json.dumps(b)}" for m, p, b, _ in BAD_INPUT])
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "code"),
+    BAD_INPUT,
+    ids=[f"{m} {p} {json.dumps(b)}" for m, p, b, _ in BAD_INPUT],
+)
 def test_bad_input_gets_a_4xx_with_a_code_and_changes_nothing(
     api: Api, acme: dict[str, str], method: str, path: str, payload: Any, code: str
 ) -> None:

@@ -15,8 +15,9 @@ def body(response: Any) -> Any:
 
 
 def start_im(api: Api, who: str = "alice", members: list[str] | None = None) -> dict[str, Any]:
-    response = api.call("POST", "/conversations", who,
-                        {"type": "im", "members": members or ["u-bob"]})
+    response = api.call(
+        "POST", "/conversations", who, {"type": "im", "members": members or ["u-bob"]}
+    )
     assert response.status_code in (200, 201), response.body
     return body(response)
 
@@ -26,7 +27,11 @@ def test_me_returns_the_callers_profile(api: Api) -> None:
     me = body(response)
     assert response.status_code == 200
     assert (me["user_id"], me["company_id"], me["name"], me["extension"]) == (
-        "u-bob", "acme", "Bob Brown", "102")
+        "u-bob",
+        "acme",
+        "Bob Brown",
+        "102",
+    )
     assert me["role"] == "user" and me["numbers"] == [] and me["presence"]["status"]
 
 
@@ -81,8 +86,16 @@ def test_send_is_idempotent_on_client_id(api: Api) -> None:
     history = body(api.call("GET", path, "bob"))
     assert [m["text"] for m in history["items"]] == ["hello"]
     message = history["items"][0]
-    for field in ("id", "conversation_id", "seq", "client_id", "sender", "text", "status",
-                  "created_at"):
+    for field in (
+        "id",
+        "conversation_id",
+        "seq",
+        "client_id",
+        "sender",
+        "text",
+        "status",
+        "created_at",
+    ):
         assert field in message
 
 
@@ -102,8 +115,14 @@ def test_conversation_list_has_unread_counts_and_last_message(api: Api) -> None:
 
 def test_delete_message_leaves_a_tombstone(api: Api) -> None:
     conv = start_im(api)
-    sent = body(api.call("POST", f"/conversations/{conv['id']}/messages", "alice",
-                         {"client_id": "k", "text": "secret"}))
+    sent = body(
+        api.call(
+            "POST",
+            f"/conversations/{conv['id']}/messages",
+            "alice",
+            {"client_id": "k", "text": "secret"},
+        )
+    )
     path = f"/conversations/{conv['id']}/messages/{sent['id']}"
     assert api.call("DELETE", path, "bob").status_code == 403
     gone = body(api.call("DELETE", path, "alice"))
@@ -112,11 +131,15 @@ def test_delete_message_leaves_a_tombstone(api: Api) -> None:
 
 
 def test_group_membership_changes(api: Api) -> None:
-    group = body(api.call("POST", "/conversations", "alice",
-                          {"type": "im", "members": ["u-bob"], "name": "Ops"}))
+    group = body(
+        api.call(
+            "POST", "/conversations", "alice", {"type": "im", "members": ["u-bob"], "name": "Ops"}
+        )
+    )
     assert group["group"] is True
-    added = api.call("POST", f"/conversations/{group['id']}/members", "bob",
-                     {"members": ["u-carol"]})
+    added = api.call(
+        "POST", f"/conversations/{group['id']}/members", "bob", {"members": ["u-carol"]}
+    )
     assert sorted(body(added)["members"]) == ["u-alice", "u-bob", "u-carol"]
     removed = api.call("DELETE", f"/conversations/{group['id']}/members/u-alice", "carol")
     assert removed.status_code == 200
@@ -125,8 +148,9 @@ def test_group_membership_changes(api: Api) -> None:
 
 def test_mute_and_hide_are_per_member(api: Api) -> None:
     conv = start_im(api)
-    api.call("POST", f"/conversations/{conv['id']}/messages", "alice",
-             {"client_id": "k", "text": "hi"})
+    api.call(
+        "POST", f"/conversations/{conv['id']}/messages", "alice", {"client_id": "k", "text": "hi"}
+    )
     muted = body(api.call("PATCH", f"/conversations/{conv['id']}", "bob", {"muted": True}))
     assert muted["muted"] is True
     api.call("PATCH", f"/conversations/{conv['id']}", "bob", {"hidden": True})
@@ -135,13 +159,17 @@ def test_mute_and_hide_are_per_member(api: Api) -> None:
 
 
 def test_sms_conversations_are_not_available_yet(api: Api) -> None:
-    response = api.call("POST", "/conversations", "alice",
-                        {"type": "sms", "to": "4155552671", "from": "+14155550100"})
+    response = api.call(
+        "POST",
+        "/conversations",
+        "alice",
+        {"type": "sms", "to": "4155552671", "from": "+14155550100"},
+    )
     assert response.status_code == 501
     assert body(response)["error"]["code"] == "not_implemented"
 
 
-@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "\"text\""])
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"text"'])
 def test_malformed_bodies_get_the_contract_error_shape(api: Api, raw: str) -> None:
     conv = start_im(api)
     response = api.call("POST", f"/conversations/{conv['id']}/messages", "alice", raw=raw)

@@ -9,14 +9,21 @@ from tests.api.conftest import Api
 from tests.support import KEYS
 
 
-def ws_event(route: str, connection_id: str, body: str | None = None,
-             query: dict[str, str] | None = None) -> dict[str, Any]:
+def ws_event(
+    route: str, connection_id: str, body: str | None = None, query: dict[str, str] | None = None
+) -> dict[str, Any]:
     event_type = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}.get(route, "MESSAGE")
     return {
         "requestContext": {
-            "routeKey": route, "eventType": event_type, "connectionId": connection_id,
-            "domainName": "abc123.execute-api.us-east-1.amazonaws.com", "stage": "local",
-            "apiId": "abc123", "requestId": "r-1", "connectedAt": 0, "messageDirection": "IN",
+            "routeKey": route,
+            "eventType": event_type,
+            "connectionId": connection_id,
+            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+            "stage": "local",
+            "apiId": "abc123",
+            "requestId": "r-1",
+            "connectedAt": 0,
+            "messageDirection": "IN",
         },
         "queryStringParameters": query,
         "headers": {},
@@ -57,11 +64,17 @@ def test_ping_gets_a_pong_on_the_same_connection(api: Api) -> None:
 
 
 def test_send_action_stores_the_message_like_rest(api: Api) -> None:
-    conv = json.loads(api.call("POST", "/conversations", "alice",
-                               {"type": "im", "members": ["u-bob"]}).body)
+    conv = json.loads(
+        api.call("POST", "/conversations", "alice", {"type": "im", "members": ["u-bob"]}).body
+    )
     connect("conn-a", KEYS.token("u-alice"))
-    frame = {"action": "send", "request_id": "s1", "conversation_id": conv["id"],
-             "client_id": "ws-1", "text": "over the socket"}
+    frame = {
+        "action": "send",
+        "request_id": "s1",
+        "conversation_id": conv["id"],
+        "client_id": "ws-1",
+        "text": "over the socket",
+    }
     send_frame("conn-a", frame)
     send_frame("conn-a", frame)  # a retry of the same frame
     acks = api.sender.frames["conn-a"]
@@ -76,8 +89,9 @@ def test_bad_frames_get_an_error_frame(api: Api) -> None:
     connect("conn-a", KEYS.token("u-alice"))
     send_frame("conn-a", "{nope")
     send_frame("conn-a", {"action": "dance", "request_id": "d1"})
-    send_frame("conn-a", {"action": "send", "conversation_id": "nope", "client_id": "k",
-                          "text": "x"})
+    send_frame(
+        "conn-a", {"action": "send", "conversation_id": "nope", "client_id": "k", "text": "x"}
+    )
     codes = [f["data"]["code"] for f in api.sender.frames["conn-a"]]
     assert codes == ["invalid_json", "unknown_action", "conversation_not_found"]
 
@@ -87,6 +101,5 @@ def test_disconnect_forgets_the_connection(api: Api) -> None:
 
     connect("conn-a", KEYS.token("u-alice"))
     ws_disconnect(ws_event("$disconnect", "conn-a"), None)
-    send_frame("conn-a", {"action": "send", "conversation_id": "c", "client_id": "k",
-                          "text": "x"})
+    send_frame("conn-a", {"action": "send", "conversation_id": "c", "client_id": "k", "text": "x"})
     assert api.sender.frames["conn-a"][-1]["data"]["code"] == "unknown_connection"

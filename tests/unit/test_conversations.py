@@ -51,7 +51,8 @@ def test_group_larger_than_the_limit_is_refused(world: World) -> None:
     seed_people(small.directory_repo)
     with pytest.raises(ValidationError) as err:
         small.services.conversations.create_im(
-            Caller("u-alice", "acme"), ["u-bob", "u-carol", "u-x"])
+            Caller("u-alice", "acme"), ["u-bob", "u-carol", "u-x"]
+        )
     assert err.value.code == "too_many_members"
 
 
@@ -76,8 +77,13 @@ def test_same_client_id_twice_returns_the_same_message_and_stores_one(world: Wor
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("", "empty_text"), ("   ", "empty_text"), (None, "invalid_text"), (42, "invalid_text"),
-     ("x" * 4001, "text_too_long")],
+    [
+        ("", "empty_text"),
+        ("   ", "empty_text"),
+        (None, "invalid_text"),
+        (42, "invalid_text"),
+        ("x" * 4001, "text_too_long"),
+    ],
 )
 def test_bad_text_is_refused_and_nothing_is_stored(world: World, text: object, code: str) -> None:
     svc = world.services.conversations
@@ -137,8 +143,8 @@ def test_list_is_most_recent_first_and_paginated(world: World) -> None:
         svc.send(caller(world, "alice"), conv["id"], f"k{n}", "hi")
         ids.append(conv["id"])
     svc.send(caller(world, "bob"), ids[0], "k9", "bump")  # bob's conversation is now newest
-    first = svc.list(caller(world, "alice"), 1, None)
-    second = svc.list(caller(world, "alice"), 1, first.next_cursor)
+    first = svc.list_for(caller(world, "alice"), 1, None)
+    second = svc.list_for(caller(world, "alice"), 1, first.next_cursor)
     assert [c["id"] for c in first.items + second.items] == [ids[0], ids[1]]
     assert second.next_cursor is None
 
@@ -148,9 +154,9 @@ def test_hidden_conversation_leaves_the_list_until_a_new_message(world: World) -
     conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
     svc.send(caller(world, "alice"), conv["id"], "k1", "hi")
     svc.set_flags(caller(world, "bob"), conv["id"], hidden=True)
-    assert svc.list(caller(world, "bob"), 10, None).items == []
+    assert svc.list_for(caller(world, "bob"), 10, None).items == []
     svc.send(caller(world, "alice"), conv["id"], "k2", "are you there?")
-    assert [c["id"] for c in svc.list(caller(world, "bob"), 10, None).items] == [conv["id"]]
+    assert [c["id"] for c in svc.list_for(caller(world, "bob"), 10, None).items] == [conv["id"]]
 
 
 def test_mute_is_per_member(world: World) -> None:

@@ -24,11 +24,28 @@ def test_connect_with_a_valid_token_registers_the_connection(world: World) -> No
 
 @pytest.mark.parametrize(
     "token",
-    [None, "", "not-a-jwt", KeyPair("other").token("u-alice"), KEYS.token("u-alice", aud="x"),
-     KEYS.token("u-alice", token_use="access"), KEYS.token("u-alice", exp=1_000_000),
-     KEYS.token("u-alice", iss="https://evil.test"), KEYS.token("u-nobody")],
-    ids=["none", "empty", "garbage", "unknown-key", "wrong-audience", "access-token",
-         "expired", "wrong-issuer", "no-profile"],
+    [
+        None,
+        "",
+        "not-a-jwt",
+        KeyPair("other").token("u-alice"),
+        KEYS.token("u-alice", aud="x"),
+        KEYS.token("u-alice", token_use="access"),
+        KEYS.token("u-alice", exp=1_000_000),
+        KEYS.token("u-alice", iss="https://evil.test"),
+        KEYS.token("u-nobody"),
+    ],
+    ids=[
+        "none",
+        "empty",
+        "garbage",
+        "unknown-key",
+        "wrong-audience",
+        "access-token",
+        "expired",
+        "wrong-issuer",
+        "no-profile",
+    ],
 )
 def test_connect_with_a_bad_token_is_refused_and_stores_nothing(world: World, token: str) -> None:
     with pytest.raises(Unauthorized):
@@ -52,7 +69,8 @@ def test_a_gone_connection_is_removed_and_the_others_still_receive(world: World)
     world.services.connections.connect("b1", KEYS.token("u-bob"))
     world.sender.gone.add("a1")
     result = world.services.fanout.deliver(
-        Event("e1", "message.created", "acme", ["u-alice", "u-bob"], {}, "conv"))
+        Event("e1", "message.created", "acme", ["u-alice", "u-bob"], {}, "conv")
+    )
     assert result.gone == ["a1"]
     assert world.connection_repo.get("a1") is None
     assert world.connection_repo.get("a2") is not None and world.connection_repo.get("b1")

@@ -1,0 +1,209 @@
+"""The whole event path in one process: table stream → outbox → SNS → SQS → fan-out → devices.
+
+Real adapters on moto (SNS publisher, Powertools idempotency); only the
+WebSocket sender is a fake that records frames per connection.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib import bootstrap
+from chalicelib.adapters import memory
+from chalicelib.adapters.aws import SnsEventPublisher
+from chalicelib.adapters.idempotency import PowertoolsDeduplicator
+from local import lambda_events
+from tests.api.test_websocket import connect
+from tests.support import KEYS, seed_people, settings, verifier
+
+REGION = "us-east-1"
+
+
+@dataclass
+class Pipeline:
+    client: Any
+    sender: memory.MemorySender
+    queue_url: str
+    stream_arn: str
+    iterators: dict[str, str]
+
+    def call(self, method: str, path: str, who: str, payload: Any) -> Any:
+        headers = {"Authorization": f"Bearer {KEYS.token(who)}", "Content-Type": "application/json"}
+        response = self.client.http.request(
+            method, path, headers=headers, body=json.dumps(payload).encode()
+        )
+        return json.loads(response.body)
+
+    def run_outbox(self) -> int:
+        """Feed every new stream record to outbox_stream, as the event source mapping would."""
+        from chalicelib.api.consumers import outbox_stream
+
+        streams = boto3.client("dynamodbstreams", region_name=REGION)
+        shards = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        handled = 0
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self.iterators:
+                self.iterators[shard_id] = streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            out = streams.get_records(ShardIterator=self.iterators[shard_id])
+            self.iterators[shard_id] = out["NextShardIterator"]
+            if out["Records"]:
+                event = lambda_events.stream_event(out["Records"], self.stream_arn, REGION)
+                result = outbox_stream(event, lambda_events.lambda_context("outbox_stream"))
+                assert result == {"batchItemFailures": []}
+                handled += len(out["Records"])
+        return handled
+
+    def run_realtime(self, redeliver: bool = False) -> int:
+        """Feed queued events to realtime_consumer (optionally twice, as SQS may)."""
+        from chalicelib.api.consumers import realtime_consumer
+
+        sqs = boto3.client("sqs", region_name=REGION)
+        messages = sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        if messages:
+            event = lambda_events.sqs_event(messages, "arn:aws:sqs:us-east-1:123:q", REGION)
+            for _ in range(2 if redeliver else 1):
+                result = realtime_consumer(event, lambda_events.lambda_context("realtime"))
+                assert result == {"batchItemFailures": []}
+            for m in messages:
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+        return len(messages)
+
+    def frames(self, connection_id: str, event_type: str) -> list[dict[str, Any]]:
+        return [
+            f["data"] for f in self.sender.frames.get(connection_id, []) if f["type"] == event_type
+        ]
+
+
+@pytest.fixture
+def pipeline(aws: Any) -> Iterator[Pipeline]:
+    from chalice.test import Client
+
+    from app import app
+
+    sender = memory.MemorySender()
+    config = settings()
+    topic = boto3.client("sns", region_name=REGION).create_topic(Name="texting-test-events")[
+        "TopicArn"
+    ]
+    services = bootstrap.bootstrap(
+        config,
+        publisher=SnsEventPublisher(topic),
+        sender=sender,
+        verifier=verifier(),
+        idempotency=PowertoolsDeduplicator(config.idempotency_table, 3600),
+    )
+    bootstrap.use(services)
+    seed_people(services.directory._directory)
+    stream_arn = boto3.client("dynamodb", region_name=REGION).describe_table(
+        TableName=config.messaging_table
+    )["Table"]["LatestStreamArn"]
+    queue_url = boto3.client("sqs", region_name=REGION).get_queue_url(
+        QueueName="texting-test-realtime"
+    )["QueueUrl"]
+    with Client(app, stage_name="local") as client:
+        yield Pipeline(client, sender, queue_url, stream_arn, {})
+    bootstrap.use(None)
+
+
+def test_a_message_reaches_every_device_of_both_users_once(pipeline: Pipeline) -> None:
+    for conn, user in [
+        ("alice-phone", "u-alice"),
+        ("alice-desk", "u-alice"),
+        ("bob-desk", "u-bob"),
+        ("carol-desk", "u-carol"),
+    ]:
+        assert connect(conn, KEYS.token(user))["statusCode"] == 200
+    conv = pipeline.call("POST", "/conversations", "u-alice", {"type": "im", "members": ["u-bob"]})
+    sent = pipeline.call(
+        "POST",
+        f"/conversations/{conv['id']}/messages",
+        "u-alice",
+        {"client_id": "k1", "text": "hello"},
+    )
+    pipeline.run_outbox()
+    pipeline.run_realtime(redeliver=True)  # SQS delivers at least once
+    for device in ("alice-phone", "alice-desk", "bob-desk"):
+        created = pipeline.frames(device, "message.created")
+        assert [m["id"] for m in created] == [sent["id"]], device
+        assert created[0]["text"] == "hello" and created[0]["seq"] == 1
+    assert pipeline.frames("carol-desk", "message.created") == []
+
+
+def test_read_horizon_reaches_the_other_member_and_the_readers_other_devices(
+    pipeline: Pipeline,
+) -> None:
+    for conn, user in [("alice-desk", "u-alice"), ("bob-phone", "u-bob"), ("bob-desk", "u-bob")]:
+        connect(conn, KEYS.token(user))
+    conv = pipeline.call("POST", "/conversations", "u-alice", {"type": "im", "members": ["u-bob"]})
+    pipeline.call(
+        "POST",
+        f"/conversations/{conv['id']}/messages",
+        "u-alice",
+        {"client_id": "k1", "text": "hello"},
+    )
+    pipeline.call("POST", f"/conversations/{conv['id']}/read", "u-bob", {"seq": 1})
+    pipeline.run_outbox()
+    pipeline.run_realtime()
+    for device in ("alice-desk", "bob-phone", "bob-desk"):
+        reads = [r for r in pipeline.frames(device, "conversation.read") if r["user_id"] == "u-bob"]
+        assert reads and reads[-1]["seq"] == 1 and reads[-1]["unread_count"] == 0, device
+
+
+def test_deleting_a_message_tells_everyone_with_message_updated(pipeline: Pipeline) -> None:
+    connect("bob-desk", KEYS.token("u-bob"))
+    conv = pipeline.call("POST", "/conversations", "u-alice", {"type": "im", "members": ["u-bob"]})
+    sent = pipeline.call(
+        "POST",
+        f"/conversations/{conv['id']}/messages",
+        "u-alice",
+        {"client_id": "k1", "text": "oops"},
+    )
+    pipeline.call("DELETE", f"/conversations/{conv['id']}/messages/{sent['id']}", "u-alice", {})
+    pipeline.run_outbox()
+    pipeline.run_realtime()
+    updated = pipeline.frames("bob-desk", "message.updated")
+    assert [(u["id"], u["deleted"], u["text"]) for u in updated] == [(sent["id"], True, "")]
+
+
+def test_group_changes_reach_added_and_removed_members(pipeline: Pipeline) -> None:
+    connect("carol-desk", KEYS.token("u-carol"))
+    group = pipeline.call(
+        "POST",
+        "/conversations",
+        "u-alice",
+        {"type": "im", "members": ["u-bob", "u-carol"], "name": "Ops"},
+    )
+    pipeline.call("DELETE", f"/conversations/{group['id']}/members/u-carol", "u-alice", {})
+    pipeline.run_outbox()
+    pipeline.run_realtime()
+    updates = pipeline.frames("carol-desk", "conversation.updated")
+    assert updates[0]["id"] == group["id"] and "u-carol" in updates[0]["members"]
+    assert updates[-1]["removed"] == ["u-carol"]
+
+
+def test_a_crash_before_publishing_loses_nothing(pipeline: Pipeline) -> None:
+    """The message is in the table; its event waits in the stream until the outbox runs."""
+    connect("bob-desk", KEYS.token("u-bob"))
+    conv = pipeline.call("POST", "/conversations", "u-alice", {"type": "im", "members": ["u-bob"]})
+    pipeline.call(
+        "POST",
+        f"/conversations/{conv['id']}/messages",
+        "u-alice",
+        {"client_id": "k1", "text": "survives"},
+    )
+    # (no outbox run here: the process "crashed" after the write)
+    assert pipeline.frames("bob-desk", "message.created") == []
+    pipeline.run_outbox()
+    pipeline.run_realtime()
+    assert [m["text"] for m in pipeline.frames("bob-desk", "message.created")] == ["survives"]
