@@ -33,6 +33,20 @@ class Settings:
     cognito_client_id: str
     cognito_jwks_url: str
     im_enabled: bool = True
+    sms_enabled: bool = True
+    mms_enabled: bool = True
+    sms_allowed_countries: tuple[str, ...] = ("US", "CA")
+    sms_max_segments: int = 10
+    mms_max_bytes: int = 5 * 1024 * 1024
+    sms_rate_per_user_per_minute: int = 30
+    sms_rate_per_company_per_minute: int = 300
+    sms_pacing_local_per_second: float = 1.0
+    sms_pacing_toll_free_per_second: float = 3.0
+    sms_default_provider: str = "simulator"
+    twilio_secret_name: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    public_api_base_url: str = ""
+    media_bucket: str = ""
     max_text_length: int = 4000
     max_group_members: int = 50
     page_size_default: int = 25
@@ -68,6 +82,24 @@ class Settings:
             cognito_client_id=env.get("COGNITO_CLIENT_ID", ""),
             cognito_jwks_url=env.get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
             im_enabled=_flag(env.get("IM_ENABLED"), True),
+            sms_enabled=_flag(env.get("SMS_ENABLED"), True),
+            mms_enabled=_flag(env.get("MMS_ENABLED"), True),
+            sms_allowed_countries=tuple(
+                c.strip().upper()
+                for c in env.get("SMS_ALLOWED_COUNTRIES", "US,CA").split(",")
+                if c.strip()
+            ),
+            sms_max_segments=int(env.get("SMS_MAX_SEGMENTS", "10")),
+            mms_max_bytes=int(env.get("MMS_MAX_BYTES", str(5 * 1024 * 1024))),
+            sms_rate_per_user_per_minute=int(env.get("SMS_RATE_PER_USER_PER_MINUTE", "30")),
+            sms_rate_per_company_per_minute=int(env.get("SMS_RATE_PER_COMPANY_PER_MINUTE", "300")),
+            sms_pacing_local_per_second=float(env.get("SMS_PACING_LOCAL_PER_SECOND", "1")),
+            sms_pacing_toll_free_per_second=float(env.get("SMS_PACING_TOLL_FREE_PER_SECOND", "3")),
+            sms_default_provider=env.get("SMS_DEFAULT_PROVIDER", "simulator"),
+            twilio_secret_name=env.get("TWILIO_SECRET_NAME", ""),
+            twilio_api_base_url=env.get("TWILIO_API_BASE_URL", "https://api.twilio.com"),
+            public_api_base_url=env.get("PUBLIC_API_BASE_URL", ""),
+            media_bucket=env.get("MEDIA_BUCKET", resources.physical(prefix, "media")),
             max_text_length=int(env.get("MAX_TEXT_LENGTH", "4000")),
             max_group_members=int(env.get("MAX_GROUP_MEMBERS", "50")),
         )
