@@ -60,6 +60,16 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    """A private, encrypted bucket. Objects under ``expire_prefixes`` expire after
+    ``expire_days`` (uploads never attached to a message, for example)."""
+
+    logical: str
+    expire_prefixes: tuple[str, ...] = ()
+    expire_days: int = 1
+
+
+@dataclass(frozen=True)
 class Subscription:
     topic: str
     queue: str
@@ -105,7 +115,10 @@ REALTIME_EVENT_TYPES = [
     "conversation.updated",
 ]
 
+MEDIA_BUCKET = Bucket(logical="media", expire_prefixes=("uploads/",), expire_days=1)
+
 TABLES: tuple[Table, ...] = (MESSAGING_TABLE, IDEMPOTENCY_TABLE)
+BUCKETS: tuple[Bucket, ...] = (MEDIA_BUCKET,)
 TOPICS: tuple[Topic, ...] = (EVENTS_TOPIC,)
 QUEUES: tuple[Queue, ...] = (REALTIME_QUEUE,)
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
