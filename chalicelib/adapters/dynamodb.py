@@ -636,22 +636,33 @@ class DynamoConversationRepository:
         page, next_cursor = _page(items, limit, ("pk", "sk", "gsi1pk", "gsi1sk"))
         return Page([_membership(i) for i in page], next_cursor)
 
-    def touch_members(self, conversation: Conversation, activity_at: str) -> None:
+    def touch_members(
+        self, conversation: Conversation, activity_at: str, sender: str | None = None
+    ) -> None:
         sort_key = f"{activity_at}#{conversation.conversation_id}"
         for user_id in conversation.members:
             item = MembershipItem(user_pk(user_id), f"CONV#{conversation.conversation_id}")
+            actions: list[Any] = [
+                MembershipItem.gsi1pk.set(convs_gsi(user_id)),
+                MembershipItem.gsi1sk.set(sort_key),
+                MembershipItem.hidden.set(False),
+            ]
+            newer = MembershipItem.gsi1sk.does_not_exist() | (MembershipItem.gsi1sk <= sort_key)
+            if user_id == sender:
+                # Sending reads everything up to one's own message: one write, not two,
+                # and the outbox sees it is a send, not a read receipt.
+                read = MembershipItem.read_seq < conversation.last_seq
+                try:
+                    item.update(
+                        actions=[*actions, MembershipItem.read_seq.set(conversation.last_seq)],
+                        condition=MembershipItem.pk.exists() & newer & read,
+                    )
+                    continue
+                except UpdateError as exc:
+                    if not _conditional_failed(exc):
+                        raise
             try:
-                item.update(
-                    actions=[
-                        MembershipItem.gsi1pk.set(convs_gsi(user_id)),
-                        MembershipItem.gsi1sk.set(sort_key),
-                        MembershipItem.hidden.set(False),
-                    ],
-                    condition=MembershipItem.pk.exists()
-                    & (
-                        MembershipItem.gsi1sk.does_not_exist() | (MembershipItem.gsi1sk <= sort_key)
-                    ),
-                )
+                item.update(actions=actions, condition=MembershipItem.pk.exists() & newer)
             except UpdateError as exc:
                 if not _conditional_failed(exc):
                     raise

@@ -211,12 +211,16 @@ class MemoryConversationRepository:
         )
         return Page([copy.deepcopy(m) for _, m in page], next_cursor)
 
-    def touch_members(self, conversation: Conversation, activity_at: str) -> None:
+    def touch_members(
+        self, conversation: Conversation, activity_at: str, sender: str | None = None
+    ) -> None:
         for user_id in conversation.members:
             m = self.memberships.get((user_id, conversation.conversation_id))
             if m is not None and m.activity_at <= activity_at:
                 m.activity_at = activity_at
                 m.hidden = False
+            if m is not None and user_id == sender:
+                m.read_seq = max(m.read_seq, conversation.last_seq)
 
     def advance_read(self, user_id: str, conversation_id: str, seq: int) -> bool:
         m = self.memberships.get((user_id, conversation_id))

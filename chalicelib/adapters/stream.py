@@ -114,6 +114,8 @@ def _read_events(ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
     old = _membership(_image(MembershipItem, ddb.get("OldImage")))
     if new.read_seq <= old.read_seq:
         return []
+    if new.activity_at != old.activity_at:
+        return []  # the member sent a message: message.created already says so
     conversation = lookup(new.conversation_id)
     if conversation is None:
         return []

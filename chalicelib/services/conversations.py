@@ -277,8 +277,7 @@ class ConversationService:
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
                 conversation = self.visible(caller, conversation_id)
                 continue
-            self._repo.touch_members(conversation, stored.created_at)
-            self._repo.advance_read(caller.user_id, conversation_id, stored.seq)
+            self._repo.touch_members(conversation, stored.created_at, sender=caller.user_id)
             return stored, True
         raise ConcurrentUpdate("the conversation is busy; try again")
 

@@ -95,8 +95,11 @@ class ConversationRepository(Protocol):
         """Visible conversations of a user, most recent activity first."""
         ...
 
-    def touch_members(self, conversation: Conversation, activity_at: str) -> None:
-        """Move the conversation to the top of every member's list (and unhide it)."""
+    def touch_members(
+        self, conversation: Conversation, activity_at: str, sender: str | None = None
+    ) -> None:
+        """Move the conversation to the top of every member's list (and unhide it);
+        the sender's read horizon moves to ``conversation.last_seq`` in the same write."""
         ...
 
     def advance_read(self, user_id: str, conversation_id: str, seq: int) -> bool:

@@ -18,7 +18,7 @@ from chalicelib import bootstrap
 from chalicelib.adapters import memory
 from chalicelib.adapters.aws import SnsEventPublisher
 from chalicelib.adapters.idempotency import PowertoolsDeduplicator
-from local import lambda_events
+from local.inprocess import EventPath
 from tests.api.test_websocket import connect
 from tests.support import KEYS, seed_people, settings, verifier
 
@@ -29,9 +29,7 @@ REGION = "us-east-1"
 class Pipeline:
     client: Any
     sender: memory.MemorySender
-    queue_url: str
-    stream_arn: str
-    iterators: dict[str, str]
+    path: EventPath
 
     def call(self, method: str, path: str, who: str, payload: Any) -> Any:
         headers = {"Authorization": f"Bearer {KEYS.token(who)}", "Content-Type": "application/json"}
@@ -41,43 +39,10 @@ class Pipeline:
         return json.loads(response.body)
 
     def run_outbox(self) -> int:
-        """Feed every new stream record to outbox_stream, as the event source mapping would."""
-        from chalicelib.api.consumers import outbox_stream
-
-        streams = boto3.client("dynamodbstreams", region_name=REGION)
-        shards = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        handled = 0
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            if shard_id not in self.iterators:
-                self.iterators[shard_id] = streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            out = streams.get_records(ShardIterator=self.iterators[shard_id])
-            self.iterators[shard_id] = out["NextShardIterator"]
-            if out["Records"]:
-                event = lambda_events.stream_event(out["Records"], self.stream_arn, REGION)
-                result = outbox_stream(event, lambda_events.lambda_context("outbox_stream"))
-                assert result == {"batchItemFailures": []}
-                handled += len(out["Records"])
-        return handled
+        return self.path.run_outbox()
 
     def run_realtime(self, redeliver: bool = False) -> int:
-        """Feed queued events to realtime_consumer (optionally twice, as SQS may)."""
-        from chalicelib.api.consumers import realtime_consumer
-
-        sqs = boto3.client("sqs", region_name=REGION)
-        messages = sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
-        ).get("Messages", [])
-        if messages:
-            event = lambda_events.sqs_event(messages, "arn:aws:sqs:us-east-1:123:q", REGION)
-            for _ in range(2 if redeliver else 1):
-                result = realtime_consumer(event, lambda_events.lambda_context("realtime"))
-                assert result == {"batchItemFailures": []}
-            for m in messages:
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
-        return len(messages)
+        return self.path.run_realtime(deliveries=2 if redeliver else 1)
 
     def frames(self, connection_id: str, event_type: str) -> list[dict[str, Any]]:
         return [
@@ -105,14 +70,8 @@ def pipeline(aws: Any) -> Iterator[Pipeline]:
     )
     bootstrap.use(services)
     seed_people(services.directory._directory)
-    stream_arn = boto3.client("dynamodb", region_name=REGION).describe_table(
-        TableName=config.messaging_table
-    )["Table"]["LatestStreamArn"]
-    queue_url = boto3.client("sqs", region_name=REGION).get_queue_url(
-        QueueName="texting-test-realtime"
-    )["QueueUrl"]
     with Client(app, stage_name="local") as client:
-        yield Pipeline(client, sender, queue_url, stream_arn, {})
+        yield Pipeline(client, sender, EventPath.for_prefix("texting-test"))
     bootstrap.use(None)
 
 
@@ -207,3 +166,19 @@ def test_a_crash_before_publishing_loses_nothing(pipeline: Pipeline) -> None:
     pipeline.run_outbox()
     pipeline.run_realtime()
     assert [m["text"] for m in pipeline.frames("bob-desk", "message.created")] == ["survives"]
+
+
+def test_a_send_is_one_event_not_also_a_read_receipt(pipeline: Pipeline) -> None:
+    connect("bob-desk", KEYS.token("u-bob"))
+    conv = pipeline.call("POST", "/conversations", "u-alice", {"type": "im", "members": ["u-bob"]})
+    pipeline.run_outbox()
+    pipeline.run_realtime()
+    pipeline.sender.frames.clear()
+    pipeline.call(
+        "POST", f"/conversations/{conv['id']}/messages", "u-alice", {"client_id": "k", "text": "x"}
+    )
+    pipeline.run_outbox()
+    pipeline.run_realtime()
+    assert [f["type"] for f in pipeline.sender.frames["bob-desk"]] == ["message.created"]
+    alice_view = pipeline.call("GET", f"/conversations/{conv['id']}", "u-alice", None)
+    assert alice_view["unread_count"] == 0 and alice_view["read_seq"] == 1

@@ -1,0 +1,195 @@
+"""`make bench`: the figures the Foundation issue asks for, measured in one run.
+
+1. Import time of ``app.py`` in a fresh interpreter against bare ``boto3`` (the
+   Lambda cold-start share that is ours), as a ratio.
+2. The Lambda package ``chalice package`` builds: zipped and unzipped size.
+3. What one IM send to a recipient with two connected devices costs end to end:
+   DynamoDB, SNS and SQS requests (and DynamoDB capacity units as moto reports
+   them), and WebSocket posts, per stage of the path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 7
+
+
+def _import_seconds(statement: str) -> float:
+    env = {**os.environ, "AWS_REGION": "us-east-1", "PYTHONDONTWRITEBYTECODE": "1"}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", statement], cwd=ROOT, env=env, check=True)
+    return time.perf_counter() - start
+
+
+def import_times() -> dict[str, float]:
+    """Median wall time of a fresh interpreter importing each, minus an empty interpreter."""
+    samples: dict[str, list[float]] = {"empty": [], "boto3": [], "app": []}
+    for _ in range(RUNS):  # interleaved, so machine noise hits all three alike
+        samples["empty"].append(_import_seconds("pass"))
+        samples["boto3"].append(_import_seconds("import boto3"))
+        samples["app"].append(_import_seconds("import app"))
+    empty = statistics.median(samples["empty"])
+    return {
+        "boto3_s": statistics.median(samples["boto3"]) - empty,
+        "app_s": statistics.median(samples["app"]) - empty,
+    }
+
+
+def package_size() -> dict[str, Any]:
+    """Build the Lambda package as deployment would and measure it."""
+    chalice = Path(sys.executable).with_name("chalice")
+    with tempfile.TemporaryDirectory() as out:
+        env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+        result = subprocess.run(
+            [str(chalice), "package", "--stage", "dev", out],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            return {"error": (result.stderr or result.stdout).strip().splitlines()[-1:]}
+        archive = Path(out) / "deployment.zip"
+        with zipfile.ZipFile(archive) as zf:
+            unzipped = sum(info.file_size for info in zf.infolist())
+            files = len(zf.infolist())
+        return {"zipped_bytes": archive.stat().st_size, "unzipped_bytes": unzipped, "files": files}
+
+
+class _Meter:
+    """Counts every AWS API call botocore makes, and DynamoDB capacity units."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.capacity: Counter[str] = Counter()
+
+    def install(self) -> None:
+        import botocore.client
+
+        original = botocore.client.BaseClient._make_api_call
+        meter = self
+
+        def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            if service == "dynamodb" and operation not in ("DescribeTable",):
+                params = {**params, "ReturnConsumedCapacity": "TOTAL"}
+            response = original(client, operation, params)
+            meter.calls[f"{service}:{operation}"] += 1
+            consumed = response.get("ConsumedCapacity") if isinstance(response, dict) else None
+            for entry in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
+                meter.capacity[f"{service}:{operation}"] += float(entry.get("CapacityUnits", 0))
+            return response
+
+        botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+    def take(self) -> dict[str, Any]:
+        snapshot = {"requests": dict(self.calls), "capacity_units": dict(self.capacity)}
+        self.calls.clear()
+        self.capacity.clear()
+        return snapshot
+
+
+def send_cost() -> dict[str, Any]:
+    """One IM from alice to bob, bob on two devices, through the whole event path."""
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        from chalicelib import bootstrap
+        from chalicelib.adapters.aws import ApiGatewayConnectionSender, SnsEventPublisher
+        from chalicelib.adapters.idempotency import PowertoolsDeduplicator
+        from chalicelib.services.common import Caller
+        from local.inprocess import EventPath
+        from local.provision import provision
+        from tests.support import KEYS, seed_people, settings, verifier
+
+        provided = provision(boto3.session.Session(region_name="us-east-1"), "texting-test")
+        config = settings()
+        management = boto3.client(
+            "apigatewaymanagementapi",
+            region_name="us-east-1",
+            endpoint_url="https://bench.execute-api.us-east-1.amazonaws.com/dev",
+        )
+        services = bootstrap.bootstrap(
+            config,
+            publisher=SnsEventPublisher(provided["topics"]["events"]),
+            sender=ApiGatewayConnectionSender("", client=management),
+            verifier=verifier(),
+            idempotency=PowertoolsDeduplicator(config.idempotency_table, 3600),
+        )
+        bootstrap.use(services)
+        seed_people(services.directory._directory)
+        for connection in ("bob-phone", "bob-desk"):
+            services.connections.connect(connection, KEYS.token("u-bob"))
+        alice = Caller("u-alice", "acme")
+        conversation, _ = services.conversations.create_im(alice, ["u-bob"])
+        path = EventPath.for_prefix("texting-test")
+        path.run_outbox()
+        path.run_realtime()
+
+        meter = _Meter()
+        meter.install()
+        services.directory.user("u-alice")  # what the authorizer looks up (cached 5 min by API GW)
+        stages = {"authorizer (uncached)": meter.take()}
+        services.conversations.send(alice, conversation["id"], "bench-1", "hello bob")
+        stages["send request"] = meter.take()
+        path.run_outbox()
+        stages["outbox (stream → SNS)"] = meter.take()
+        path.run_realtime()
+        stages["fan-out (SQS → devices)"] = meter.take()
+        bootstrap.use(None)
+        return stages
+
+
+def main() -> None:
+    print("== import time (fresh interpreter, median of", RUNS, "runs, minus an empty one)")
+    times = import_times()
+    print(
+        f"   boto3: {times['boto3_s'] * 1000:.0f} ms   app.py: {times['app_s'] * 1000:.0f} ms"
+        f"   ratio app/boto3: {times['app_s'] / times['boto3_s']:.2f}"
+    )
+    print("== Lambda package (chalice package --stage dev)")
+    size = package_size()
+    if "error" in size:
+        print("   could not build:", size["error"])
+    else:
+        print(
+            f"   zipped: {size['zipped_bytes'] / 1e6:.1f} MB   unzipped: "
+            f"{size['unzipped_bytes'] / 1e6:.1f} MB   files: {size['files']}"
+        )
+    print("== one IM send to a recipient with two connected devices")
+    stages = send_cost()
+    totals: Counter[str] = Counter()
+    for stage, figures in stages.items():
+        print(f"   {stage}:")
+        for call, count in sorted(figures["requests"].items()):
+            units = figures["capacity_units"].get(call)
+            extra = f"  ({units:g} capacity units)" if units else ""
+            print(f"      {call:45s} {count}{extra}")
+            totals[call.split(":")[0]] += count
+    print("   totals by service:", json.dumps(dict(totals)))
+
+
+if __name__ == "__main__":
+    main()
