@@ -13,7 +13,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 dev: $(STAMP)
-	$(BIN)/python -m local.stack
+	$(BIN)/python -m local.stack $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

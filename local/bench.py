@@ -74,7 +74,7 @@ class _Meter:
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
-        self.capacity: Counter[str] = Counter()
+        self.capacity: dict[str, float] = {}
 
     def install(self) -> None:
         import botocore.client
@@ -90,15 +90,18 @@ class _Meter:
             meter.calls[f"{service}:{operation}"] += 1
             consumed = response.get("ConsumedCapacity") if isinstance(response, dict) else None
             for entry in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
-                meter.capacity[f"{service}:{operation}"] += float(entry.get("CapacityUnits", 0))
+                key = f"{service}:{operation}"
+                meter.capacity[key] = meter.capacity.get(key, 0.0) + float(
+                    entry.get("CapacityUnits", 0)
+                )
             return response
 
-        botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = counted
 
     def take(self) -> dict[str, Any]:
         snapshot = {"requests": dict(self.calls), "capacity_units": dict(self.capacity)}
         self.calls.clear()
-        self.capacity.clear()
+        self.capacity = {}
         return snapshot
 
 

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -186,6 +187,7 @@ class MessageItem(_Item):
     created_at = UnicodeAttribute()
     deleted = BooleanAttribute(default=False)
     deleted_at = UnicodeAttribute(null=True)
+    entities = JSONAttribute(null=True)
 
 
 class ClientKeyItem(_Item):
@@ -279,6 +281,7 @@ def _message(item: MessageItem) -> Message:
         created_at=item.created_at,
         deleted=bool(item.deleted),
         deleted_at=item.deleted_at,
+        entities=list(item.entities or []),
     )
 
 
@@ -532,6 +535,7 @@ class DynamoConversationRepository:
                         status=message.status,
                         created_at=message.created_at,
                         deleted=False,
+                        entities=message.entities or None,
                     ),
                     condition=MessageItem.pk.does_not_exist(),
                 )
@@ -597,6 +601,7 @@ class DynamoConversationRepository:
                     MessageItem.deleted.set(True),
                     MessageItem.deleted_at.set(deleted_at),
                     MessageItem.text.set(""),
+                    MessageItem.entities.remove(),
                 ],
                 condition=MessageItem.pk.exists() & (MessageItem.deleted == False),  # noqa: E712
             )

@@ -188,6 +188,7 @@ class MemoryConversationRepository:
             return None
         if not message.deleted:
             message.deleted, message.deleted_at, message.text = True, deleted_at, ""
+            message.entities = []
             stored = self.conversations[conversation_id]
             if stored.last_seq == seq:
                 stored.last_message = message.preview()

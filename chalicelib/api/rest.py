@@ -169,7 +169,21 @@ def remove_member(conversation_id: str, user_id: str) -> dict[str, Any]:
 
 @route("/conversations/{conversation_id}/messages", methods=["GET"])
 def list_messages(conversation_id: str) -> dict[str, Any]:
-    return _list(services().conversations.history(_caller(), conversation_id, *_paging()))
+    params: Any = rest_bp.current_request.query_params or {}
+    after = params.get("after_seq")
+    if after is not None and not after.isdigit():
+        raise ValidationError("after_seq must be a whole number", code="invalid_seq")
+    page = services().conversations.history(
+        _caller(), conversation_id, *_paging(), after_seq=int(after) if after else None
+    )
+    return _list(page)
+
+
+@route("/sync", methods=["POST"])
+def sync() -> dict[str, Any]:
+    body = _body()
+    limit, _ = _paging()
+    return services().conversations.sync(_caller(), body.get("conversations"), limit)
 
 
 @route("/conversations/{conversation_id}/messages", methods=["POST"])

@@ -99,6 +99,7 @@ class Message:
     status: str = "sent"
     deleted: bool = False
     deleted_at: str | None = None
+    entities: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def message_id(self) -> str:
@@ -116,6 +117,7 @@ class Message:
             "created_at": self.created_at,
             "deleted": self.deleted,
             "deleted_at": self.deleted_at,
+            "entities": [] if self.deleted else [dict(e) for e in self.entities],
         }
 
     def preview(self, limit: int = 140) -> dict[str, Any]:

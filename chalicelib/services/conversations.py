@@ -6,6 +6,7 @@ import random
 import time
 from typing import Any
 
+from chalicelib.domain import entities
 from chalicelib.domain.errors import (
     ConcurrentUpdate,
     Conflict,
@@ -28,6 +29,7 @@ from chalicelib.services.ports import ConversationRepository, DirectoryRepositor
 from chalicelib.settings import Settings
 
 MAX_CLIENT_ID = 128
+MAX_SYNC_CONVERSATIONS = 50
 MAX_GROUP_NAME = 100
 _SEQ_RETRIES = 8
 
@@ -53,6 +55,7 @@ class ConversationService:
         self._settings = settings
         self._clock = clock
         self._ids = ids
+        self._regions: dict[str, str] = {}
 
     # -- reading ----------------------------------------------------------
 
@@ -90,10 +93,52 @@ class ConversationService:
         return Page(items, page.next_cursor)
 
     def history(
-        self, caller: Caller, conversation_id: str, limit: int, cursor: str | None
+        self,
+        caller: Caller,
+        conversation_id: str,
+        limit: int,
+        cursor: str | None,
+        after_seq: int | None = None,
     ) -> Page[Message]:
+        """Newest first; or, with ``after_seq``, everything after it, oldest first (catch-up)."""
         self.visible(caller, conversation_id)
-        return self._repo.list_messages(conversation_id, limit, cursor)
+        return self._repo.list_messages(conversation_id, limit, cursor, after_seq=after_seq)
+
+    def sync(self, caller: Caller, positions: Any, limit: int) -> dict[str, Any]:
+        """What a reconnecting device missed: per conversation, the messages after the
+        sequence number it last saw, oldest first, and where the conversation stands."""
+        if not isinstance(positions, dict) or not positions:
+            raise ValidationError(
+                "conversations must map conversation ids to the last seq seen", code="invalid_sync"
+            )
+        if len(positions) > MAX_SYNC_CONVERSATIONS:
+            raise ValidationError(
+                f"sync at most {MAX_SYNC_CONVERSATIONS} conversations per call", code="invalid_sync"
+            )
+        for conversation_id, seen in positions.items():
+            if isinstance(seen, bool) or not isinstance(seen, int) or seen < 0:
+                raise ValidationError(
+                    f"the seq for {conversation_id} must be a whole number", code="invalid_sync"
+                )
+        result: dict[str, Any] = {}
+        for conversation_id, seen in positions.items():
+            try:
+                conversation = self.visible(caller, conversation_id)
+            except NotFound as error:
+                result[conversation_id] = {"error": {"code": error.code, "message": error.message}}
+                continue
+            page = self._repo.list_messages(conversation_id, limit, None, after_seq=seen)
+            view = self.view(
+                conversation, self._repo.get_membership(caller.user_id, conversation_id)
+            )
+            result[conversation_id] = {
+                "messages": [m.to_dict() for m in page.items],
+                "next_cursor": page.next_cursor,
+                "last_seq": conversation.last_seq,
+                "read_seq": view["read_seq"],
+                "unread_count": view["unread_count"],
+            }
+        return {"conversations": result}
 
     # -- creating ---------------------------------------------------------
 
@@ -221,6 +266,19 @@ class ConversationService:
 
     # -- messages ---------------------------------------------------------
 
+    def _region(self, company_id: str) -> str:
+        """The company's default region, for finding phone numbers in text (cached: it
+        changes about never, and a send should not pay a read for it)."""
+        cached = self._regions.get(company_id)
+        if cached is not None:
+            return cached
+        company = self._directory.get_company(company_id)
+        region = company.default_region if company else "US"
+        if len(self._regions) > 1000:
+            self._regions.clear()
+        self._regions[company_id] = region
+        return region
+
     def _text(self, raw: Any) -> str:
         if not isinstance(raw, str):
             raise ValidationError("text is required and must be a string", code="invalid_text")
@@ -264,6 +322,7 @@ class ConversationService:
                 text=body,
                 created_at=self._clock(),
                 status="sent",
+                entities=entities.extract(body, self._region(conversation.company_id)),
             )
             try:
                 stored = self._repo.append_message(conversation, message)

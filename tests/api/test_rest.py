@@ -176,3 +176,20 @@ def test_malformed_bodies_get_the_contract_error_shape(api: Api, raw: str) -> No
     assert response.status_code == 400
     assert set(body(response)["error"]) == {"code", "message"}
     assert body(api.call("GET", f"/conversations/{conv['id']}/messages", "alice"))["items"] == []
+
+
+def test_catch_up_after_a_sequence_number_over_rest(api: Api) -> None:
+    conv = start_im(api)
+    path = f"/conversations/{conv['id']}/messages"
+    for n in range(5):
+        api.call("POST", path, "alice", {"client_id": f"k{n}", "text": f"m{n} www.acme.test"})
+    first = body(api.call("GET", f"{path}?after_seq=2&limit=2", "bob"))
+    second = body(
+        api.call("GET", f"{path}?after_seq=2&limit=2&cursor={first['next_cursor']}", "bob")
+    )
+    assert [m["seq"] for m in first["items"] + second["items"]] == [3, 4, 5]
+    assert second["next_cursor"] is None
+    assert first["items"][0]["entities"][0]["url"] == "https://www.acme.test"
+    synced = body(api.call("POST", "/sync", "bob", {"conversations": {conv["id"]: 4}}))
+    assert [m["seq"] for m in synced["conversations"][conv["id"]]["messages"]] == [5]
+    assert api.call("GET", f"{path}?after_seq=x", "bob").status_code == 400

@@ -214,3 +214,39 @@ def test_im_switched_off_refuses_new_conversations(world: World) -> None:
     seed_people(off.directory_repo)
     with pytest.raises(FeatureDisabled):
         off.services.conversations.create_im(Caller("u-alice", "acme"), ["u-bob"])
+
+
+def test_sent_messages_carry_their_entities(world: World) -> None:
+    svc = world.services.conversations
+    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    message, _ = svc.send(caller(world, "alice"), conv["id"], "k", "call (415) 555-2671")
+    assert message.to_dict()["entities"] == [
+        {"type": "phone", "start": 5, "end": 19, "e164": "+14155552671"}
+    ]
+
+
+def test_sync_returns_exactly_what_a_device_missed_per_conversation(world: World) -> None:
+    svc = world.services.conversations
+    a, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    b, _ = svc.create_im(caller(world, "carol"), ["u-bob"])
+    for n in range(4):
+        svc.send(caller(world, "alice"), a["id"], f"a{n}", f"a{n}")
+    svc.send(caller(world, "carol"), b["id"], "b0", "b0")
+    result = svc.sync(caller(world, "bob"), {a["id"]: 2, b["id"]: 1, "nope": 0}, 10)[
+        "conversations"
+    ]
+    assert [m["seq"] for m in result[a["id"]]["messages"]] == [3, 4]
+    assert result[a["id"]]["last_seq"] == 4 and result[a["id"]]["unread_count"] == 4
+    assert result[b["id"]]["messages"] == []
+    assert result["nope"]["error"]["code"] == "conversation_not_found"
+    paged = svc.sync(caller(world, "bob"), {a["id"]: 0}, 3)["conversations"][a["id"]]
+    assert [m["seq"] for m in paged["messages"]] == [1, 2, 3] and paged["next_cursor"]
+    rest = svc.history(caller(world, "bob"), a["id"], 3, paged["next_cursor"], after_seq=0)
+    assert [m.seq for m in rest.items] == [4] and rest.next_cursor is None
+
+
+def test_sync_refuses_malformed_positions(world: World) -> None:
+    for bad in (None, {}, {"c": "1"}, {"c": -1}, {f"c{n}": 0 for n in range(51)}):
+        with pytest.raises(ValidationError) as err:
+            world.services.conversations.sync(caller(world, "bob"), bad, 10)
+        assert err.value.code == "invalid_sync"
