@@ -7,12 +7,15 @@ to install a set for the Chalice handlers; the handlers only ever call
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.services.common import Clock, IdFactory, default_clock, default_ids
 from chalicelib.services.conversations import ConversationService
 from chalicelib.services.directory import DirectoryService
+from chalicelib.services.notifications import NotificationService, TypingService
 from chalicelib.services.ports import (
     ConnectionRepository,
     ConnectionSender,
@@ -20,8 +23,13 @@ from chalicelib.services.ports import (
     ConversationRepository,
     DirectoryRepository,
     EventPublisher,
+    MediaStore,
+    NotificationRepository,
+    PresenceRepository,
+    PushGateway,
     TokenVerifier,
 )
+from chalicelib.services.presence import PresenceService
 from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
 from chalicelib.settings import Settings
 
@@ -36,6 +44,9 @@ class Services:
     outbox: OutboxService
     verifier: TokenVerifier
     conversation_repo: ConversationRepository
+    presence: PresenceService
+    notifications: NotificationService
+    typing: TypingService
     idempotency: Any  # runs consumer work once per event id (adapters.idempotency)
 
 
@@ -49,13 +60,25 @@ def bootstrap(
     publisher: EventPublisher | None = None,
     sender: ConnectionSender | None = None,
     verifier: TokenVerifier | None = None,
+    presence_repo: PresenceRepository | None = None,
+    notification_repo: NotificationRepository | None = None,
+    push: PushGateway | None = None,
+    media: MediaStore | None = None,
     clock: Clock = default_clock,
     ids: IdFactory = default_ids,
+    epoch: Callable[[], float] = time.time,
     idempotency: Any = None,
 ) -> Services:
     settings = settings or Settings.from_env()
-    needs_dynamo = None in (directory_repo, contact_repo, conversation_repo, connection_repo)
-    if needs_dynamo:
+    repos = (
+        directory_repo,
+        contact_repo,
+        conversation_repo,
+        connection_repo,
+        presence_repo,
+        notification_repo,
+    )
+    if None in repos:
         from chalicelib.adapters import dynamodb
 
         dynamodb.bind_models(settings.messaging_table, settings.region)
@@ -63,7 +86,10 @@ def bootstrap(
         contact_repo = contact_repo or dynamodb.DynamoContactRepository()
         conversation_repo = conversation_repo or dynamodb.DynamoConversationRepository()
         connection_repo = connection_repo or dynamodb.DynamoConnectionRepository()
+        presence_repo = presence_repo or dynamodb.DynamoPresenceRepository()
+        notification_repo = notification_repo or dynamodb.DynamoNotificationRepository()
     assert directory_repo and contact_repo and conversation_repo and connection_repo
+    assert presence_repo and notification_repo
     if publisher is None:
         from chalicelib.adapters.aws import SnsEventPublisher
 
@@ -80,23 +106,63 @@ def bootstrap(
             client_id=settings.cognito_client_id,
             jwks_url=settings.cognito_jwks_url,
         )
+    if push is None:
+        from chalicelib.adapters.aws import SnsPushGateway
+
+        push = SnsPushGateway(
+            {
+                "apns": settings.push_apns_application_arn,
+                "fcm": settings.push_fcm_application_arn,
+                "webpush": settings.push_fcm_application_arn,
+            }
+        )
+    if media is None:
+        from chalicelib.adapters.aws import S3MediaStore
+
+        media = S3MediaStore(settings.media_bucket)
     if idempotency is None:
         from chalicelib.adapters.idempotency import PowertoolsDeduplicator
 
         idempotency = PowertoolsDeduplicator(
             settings.idempotency_table, settings.idempotency_ttl_seconds
         )
+    presence = PresenceService(
+        directory_repo,
+        presence_repo,
+        connection_repo,
+        media,
+        clock,
+        epoch,
+        settings.photo_max_bytes,
+    )
+    connections = ConnectionService(
+        verifier, directory_repo, connection_repo, presence_repo, clock, epoch
+    )
+    conversations = ConversationService(
+        conversation_repo, directory_repo, settings, clock, ids, presence
+    )
+    fanout = FanoutService(connection_repo, sender, notification_repo, connections.forget)
     return Services(
         settings=settings,
-        directory=DirectoryService(directory_repo, contact_repo, clock, ids),
-        conversations=ConversationService(conversation_repo, directory_repo, settings, clock, ids),
-        connections=ConnectionService(
-            verifier, directory_repo, connection_repo, clock, settings.connection_ttl_seconds
-        ),
-        fanout=FanoutService(connection_repo, sender),
+        directory=DirectoryService(directory_repo, contact_repo, clock, ids, presence),
+        conversations=conversations,
+        connections=connections,
+        fanout=fanout,
         outbox=OutboxService(publisher),
         verifier=verifier,
         conversation_repo=conversation_repo,
+        presence=presence,
+        notifications=NotificationService(
+            directory_repo,
+            conversation_repo,
+            connection_repo,
+            notification_repo,
+            push,
+            sender,
+            clock,
+            connections.disconnect,
+        ),
+        typing=TypingService(conversations, notification_repo, fanout, epoch),
         idempotency=idempotency,
     )
 

@@ -106,26 +106,37 @@ IDEMPOTENCY_TABLE = Table(
 EVENTS_TOPIC = Topic(logical="events")
 
 REALTIME_QUEUE = Queue(logical="realtime", visibility_timeout=60, max_receive_count=5)
+NOTIFICATIONS_QUEUE = Queue(logical="notifications", visibility_timeout=60, max_receive_count=5)
 
-# Event types that connected devices see; the realtime queue takes all of them.
+# Event types that reach connected devices (connection.opened is internal: it
+# triggers the missed-messages summary for the device that just connected).
 REALTIME_EVENT_TYPES = [
     "message.created",
     "message.updated",
     "conversation.read",
     "conversation.updated",
+    "presence.changed",
+    "connection.opened",
 ]
+# Event types that may need a push or count as missed.
+NOTIFICATION_EVENT_TYPES = ["message.created"]
 
 MEDIA_BUCKET = Bucket(logical="media", expire_prefixes=("uploads/",), expire_days=1)
 
 TABLES: tuple[Table, ...] = (MESSAGING_TABLE, IDEMPOTENCY_TABLE)
 BUCKETS: tuple[Bucket, ...] = (MEDIA_BUCKET,)
 TOPICS: tuple[Topic, ...] = (EVENTS_TOPIC,)
-QUEUES: tuple[Queue, ...] = (REALTIME_QUEUE,)
+QUEUES: tuple[Queue, ...] = (REALTIME_QUEUE, NOTIFICATIONS_QUEUE)
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         topic=EVENTS_TOPIC.logical,
         queue=REALTIME_QUEUE.logical,
         filter_policy={"event_type": REALTIME_EVENT_TYPES},
+    ),
+    Subscription(
+        topic=EVENTS_TOPIC.logical,
+        queue=NOTIFICATIONS_QUEUE.logical,
+        filter_policy={"event_type": NOTIFICATION_EVENT_TYPES},
     ),
 )
 CONSUMERS: tuple[Consumer, ...] = (
@@ -133,6 +144,23 @@ CONSUMERS: tuple[Consumer, ...] = (
         function="outbox_stream", source_kind="dynamodb-stream", source="messaging", batch_size=100
     ),
     Consumer(function="realtime_consumer", source_kind="sqs", source="realtime", batch_size=10),
+    Consumer(
+        function="notifications_consumer", source_kind="sqs", source="notifications", batch_size=10
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A function Chalice runs on a timer (``@app.schedule``)."""
+
+    function: str
+    every_seconds: int
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    # finds WebSocket connections that vanished without a $disconnect
+    Schedule(function="presence_sweeper", every_seconds=60),
 )
 
 DEFAULT_PREFIX = "texting-local"

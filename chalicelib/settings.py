@@ -47,11 +47,13 @@ class Settings:
     twilio_api_base_url: str = "https://api.twilio.com"
     public_api_base_url: str = ""
     media_bucket: str = ""
+    push_apns_application_arn: str = ""
+    push_fcm_application_arn: str = ""
+    photo_max_bytes: int = 2 * 1024 * 1024
     max_text_length: int = 4000
     max_group_members: int = 50
     page_size_default: int = 25
     page_size_max: int = 100
-    connection_ttl_seconds: int = 2 * 60 * 60
     idempotency_ttl_seconds: int = 24 * 60 * 60
 
     @property
@@ -99,6 +101,9 @@ class Settings:
             twilio_secret_name=env.get("TWILIO_SECRET_NAME", ""),
             twilio_api_base_url=env.get("TWILIO_API_BASE_URL", "https://api.twilio.com"),
             public_api_base_url=env.get("PUBLIC_API_BASE_URL", ""),
+            push_apns_application_arn=env.get("PUSH_APNS_APPLICATION_ARN", ""),
+            push_fcm_application_arn=env.get("PUSH_FCM_APPLICATION_ARN", ""),
+            photo_max_bytes=int(env.get("PHOTO_MAX_BYTES", str(2 * 1024 * 1024))),
             media_bucket=env.get("MEDIA_BUCKET", resources.physical(prefix, "media")),
             max_text_length=int(env.get("MAX_TEXT_LENGTH", "4000")),
             max_group_members=int(env.get("MAX_GROUP_MEMBERS", "50")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -78,28 +78,31 @@ def verifier(keys: KeyPair = KEYS) -> CognitoJwtVerifier:
     )
 
 
-class TickingClock:
-    """A clock that moves one millisecond per reading, so orderings are deterministic."""
-
-    def __init__(self) -> None:
-        self._now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> str:
-        self._now += timedelta(milliseconds=1)
-        return utcnow_iso(self._now)
-
-
 class World:
-    """A set of services on in-memory adapters, plus handles on the fakes."""
+    """A set of services on in-memory adapters, plus handles on the fakes.
+
+    Time is ``now`` (epoch seconds), moved by hand; the ISO clock follows it and
+    ticks a millisecond per reading so orderings are deterministic.
+    """
+
+    def clock(self) -> str:
+        self._ticks += 1
+        return utcnow_iso(datetime.fromtimestamp(self.now + self._ticks / 1000, UTC))
 
     def __init__(self, **setting_overrides: Any) -> None:
         self.directory_repo = memory.MemoryDirectoryRepository()
         self.contact_repo = memory.MemoryContactRepository()
         self.conversation_repo = memory.MemoryConversationRepository()
-        self.connection_repo = memory.MemoryConnectionRepository()
+        self.now = 1_800_000_000.0  # a fake epoch the tests move by hand
+        self.connection_repo = memory.MemoryConnectionRepository(epoch=lambda: self.now)
+        self.presence_repo = memory.MemoryPresenceRepository(self.directory_repo)
+        self.notification_repo = memory.MemoryNotificationRepository()
+        self.push = memory.MemoryPushGateway()
+        self.media = memory.MemoryMediaStore()
         self.publisher = memory.MemoryPublisher()
         self.sender = memory.MemorySender()
         self.dedup = MemoryDeduplicator()
+        self._ticks = 0
         self.services: Services = bootstrap(
             settings(**setting_overrides),
             directory_repo=self.directory_repo,
@@ -109,8 +112,13 @@ class World:
             publisher=self.publisher,
             sender=self.sender,
             verifier=verifier(),
+            presence_repo=self.presence_repo,
+            notification_repo=self.notification_repo,
+            push=self.push,
+            media=self.media,
             idempotency=self.dedup,
-            clock=TickingClock(),
+            clock=self.clock,
+            epoch=lambda: self.now,
         )
 
 

@@ -6,10 +6,11 @@ client is created on first use, never at import time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
-from chalicelib.domain.errors import ConnectionGone
+from chalicelib.domain.errors import ConnectionGone, PushRejected
 from chalicelib.domain.model import Event
 
 _SNS_BATCH = 10  # PublishBatch takes at most ten entries
@@ -74,3 +75,114 @@ class ApiGatewayConnectionSender:
             )
         except api.exceptions.GoneException as exc:
             raise ConnectionGone(f"connection {connection_id} is gone") from exc
+
+    def close(self, connection_id: str) -> None:
+        api = self._api()
+        with contextlib.suppress(api.exceptions.GoneException):
+            api.delete_connection(ConnectionId=connection_id)
+
+
+class SnsPushGateway:
+    """Push through SNS mobile push: one platform endpoint per device token.
+
+    Platform applications (APNs, FCM) are created by the operator with the
+    provider credentials; their ARNs come from configuration. Web push tokens are
+    FCM web tokens and go through the FCM application.
+    """
+
+    _SNS_PLATFORM = {"apns": "APNS", "fcm": "GCM", "webpush": "GCM"}
+
+    def __init__(self, application_arns: dict[str, str], client: Any = None) -> None:
+        self._apps = application_arns
+        self._client = client
+
+    def _sns(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("sns")
+        return self._client
+
+    def register(self, platform: str, token: str, user_id: str) -> str:
+        app = self._apps.get(platform)
+        if not app:
+            return ""  # no application configured for this platform: registered, never pushed
+        response = self._sns().create_platform_endpoint(
+            PlatformApplicationArn=app, Token=token, CustomUserData=user_id
+        )
+        return str(response["EndpointArn"])
+
+    def unregister(self, endpoint: str) -> None:
+        if endpoint:
+            self._sns().delete_endpoint(EndpointArn=endpoint)
+
+    def push(self, endpoint: str, platform: str, payload: dict[str, Any], silent: bool) -> None:
+        if not endpoint:
+            return
+        data = {k: v for k, v in payload.items() if k not in ("title", "body")}
+        if platform == "apns":
+            aps: dict[str, Any] = (
+                {"content-available": 1}
+                if silent
+                else {
+                    "alert": {"title": payload["title"], "body": payload["body"]},
+                    "sound": "default",
+                }
+            )
+            body = {"APNS": json.dumps({"aps": aps, **data})}
+        else:
+            fcm: dict[str, Any] = {"data": {k: str(v) for k, v in payload.items()}}
+            if not silent:
+                fcm["notification"] = {"title": payload["title"], "body": payload["body"]}
+            body = {"GCM": json.dumps({"fcmV1Message": {"message": fcm}})}
+        body["default"] = payload["body"]
+        sns = self._sns()
+        try:
+            sns.publish(TargetArn=endpoint, Message=json.dumps(body), MessageStructure="json")
+        except sns.exceptions.EndpointDisabledException as exc:
+            raise PushRejected("the device endpoint is disabled") from exc
+
+
+class S3MediaStore:
+    """Private bucket; uploads by presigned POST, downloads by short-lived presigned GET."""
+
+    def __init__(self, bucket: str, client: Any = None) -> None:
+        self._bucket = bucket
+        self._client = client
+
+    def _s3(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
+        return self._client
+
+    def presigned_upload(
+        self, key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]:
+        post = self._s3().generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            ExpiresIn=expires_in,
+        )
+        return {"method": "POST", "url": post["url"], "fields": post["fields"]}
+
+    def describe(self, key: str) -> dict[str, Any] | None:
+        s3 = self._s3()
+        try:
+            head = s3.head_object(Bucket=self._bucket, Key=key)
+        except s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return {"content_type": head.get("ContentType", ""), "size": int(head["ContentLength"])}
+
+    def download_url(self, key: str, expires_in: int) -> str:
+        return str(
+            self._s3().generate_presigned_url(
+                "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
+            )
+        )

@@ -46,9 +46,12 @@ from chalicelib.domain.model import (
     Connection,
     Contact,
     Conversation,
+    Device,
     Membership,
     Message,
+    Missed,
     Page,
+    Presence,
     User,
 )
 
@@ -148,6 +151,13 @@ class UserItem(_Item):
     role = UnicodeAttribute(default="user")
     license_type = UnicodeAttribute(default="unlimited")
     numbers: ListAttribute[str] = ListAttribute(default=list)
+    photo_key = UnicodeAttribute(default="")
+    presence_status = UnicodeAttribute(default="available")
+    presence_message = UnicodeAttribute(default="")
+    presence_message_expires_at = UnicodeAttribute(null=True)
+    presence_updated_at = UnicodeAttribute(default="")
+    online = BooleanAttribute(default=False)
+    online_until = NumberAttribute(default=0)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     gsi1 = Gsi1()
@@ -211,7 +221,43 @@ class ConnectionItem(_Item):
     user_id = UnicodeAttribute()
     company_id = UnicodeAttribute()
     connected_at = UnicodeAttribute()
+    device_id = UnicodeAttribute(default="")
+    background = BooleanAttribute(default=False)
     expires_at = NumberAttribute()
+    watching: ListAttribute[str] = ListAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)  # LIVE#{shard} on the per-user item: the sweeper's index
+    gsi1sk = UnicodeAttribute(null=True)  # {expires_at:012d}#{connection}
+    gsi1 = Gsi1()
+
+
+class WatchItem(_Item):
+    """A connection that wants ``presence.changed`` for one co-worker."""
+
+    connection_id = UnicodeAttribute()
+    watcher_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class MarkerItem(_Item):
+    """A short-lived marker (typing throttle); TTL removes it."""
+
+    until = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
+class MissedItem(_Item):
+    conversation_id = UnicodeAttribute()
+    missed = NumberAttribute(default=0)
+    last_seq = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute(default="")
+
+
+class DeviceItem(_Item):
+    device_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    token = UnicodeAttribute()
+    endpoint = UnicodeAttribute(default="")
+    registered_at = UnicodeAttribute()
 
 
 MODELS: tuple[type[_Item], ...] = (
@@ -223,6 +269,10 @@ MODELS: tuple[type[_Item], ...] = (
     ClientKeyItem,
     MembershipItem,
     ConnectionItem,
+    WatchItem,
+    MarkerItem,
+    MissedItem,
+    DeviceItem,
 )
 
 
@@ -249,6 +299,15 @@ def _user(item: UserItem) -> User:
         role=item.role,
         license_type=item.license_type,
         numbers=list(item.numbers or []),
+        photo_key=item.photo_key or "",
+        presence=Presence(
+            status=item.presence_status,
+            message=item.presence_message,
+            message_expires_at=item.presence_message_expires_at,
+            online=bool(item.online),
+            online_until=int(item.online_until or 0),
+            updated_at=item.presence_updated_at or "",
+        ),
     )
 
 
@@ -348,6 +407,12 @@ class DynamoDirectoryRepository:
     def get_user(self, user_id: str) -> User | None:
         item = _get(UserItem, user_pk(user_id), PROFILE_SK)
         return _user(item) if item else None
+
+    def get_users(self, user_ids: list[str]) -> dict[str, User]:
+        keys = [(user_pk(u), PROFILE_SK) for u in dict.fromkeys(user_ids)]
+        if not keys:
+            return {}
+        return {i.user_id: _user(i) for i in UserItem.batch_get(keys)}
 
     def put_user(self, user: User) -> None:
         UserItem(
@@ -708,25 +773,70 @@ class DynamoConversationRepository:
             item.update(actions=actions, condition=MembershipItem.pk.exists())
 
 
-class DynamoConnectionRepository:
-    """WebSocket connections: per-user items plus a lookup item per connection id."""
+LIVE_SHARDS = 4  # the sweeper's index is spread over a few partitions
 
-    def add(self, connection: Connection, ttl_seconds: int) -> None:
-        expires = int(time.time()) + ttl_seconds
+
+def live_shard(connection_id: str) -> str:
+    return f"LIVE#{sum(connection_id.encode()) % LIVE_SHARDS}"
+
+
+class DynamoConnectionRepository:
+    """WebSocket connections: per-user items (listed per recipient, and indexed by expiry
+    for the sweeper) plus a lookup item per connection id."""
+
+    def _items(self, connection: Connection) -> tuple[ConnectionItem, ConnectionItem]:
         attrs: dict[str, Any] = dict(
             connection_id=connection.connection_id,
             user_id=connection.user_id,
             company_id=connection.company_id,
             connected_at=connection.connected_at,
-            expires_at=expires,
+            device_id=connection.device_id,
+            background=connection.background,
+            expires_at=connection.expires_at,
         )
+        per_user = ConnectionItem(
+            user_pk(connection.user_id),
+            f"CONN#{connection.connection_id}",
+            gsi1pk=live_shard(connection.connection_id),
+            gsi1sk=f"{connection.expires_at:012d}#{connection.connection_id}",
+            **attrs,
+        )
+        return per_user, ConnectionItem(f"CONN#{connection.connection_id}", CONN_SK, **attrs)
+
+    def add(self, connection: Connection) -> None:
+        per_user, lookup = self._items(connection)
         with TransactWrite(connection=_connection()) as tx:
-            tx.save(
-                ConnectionItem(
-                    user_pk(connection.user_id), f"CONN#{connection.connection_id}", **attrs
-                )
+            tx.save(per_user)
+            tx.save(lookup)
+
+    def touch(self, connection: Connection, expires_at: int) -> None:
+        """Push the idle deadline out (the lookup item keeps the 2-hour cap)."""
+        item = ConnectionItem(user_pk(connection.user_id), f"CONN#{connection.connection_id}")
+        try:
+            item.update(
+                actions=[
+                    ConnectionItem.expires_at.set(expires_at),
+                    ConnectionItem.gsi1sk.set(f"{expires_at:012d}#{connection.connection_id}"),
+                ],
+                condition=ConnectionItem.pk.exists(),
             )
-            tx.save(ConnectionItem(f"CONN#{connection.connection_id}", CONN_SK, **attrs))
+        except UpdateError as exc:
+            if not _conditional_failed(exc):
+                raise
+
+    def set_background(self, connection: Connection, background: bool) -> None:
+        for pk, sk in (
+            (user_pk(connection.user_id), f"CONN#{connection.connection_id}"),
+            (f"CONN#{connection.connection_id}", CONN_SK),
+        ):
+            try:
+                ConnectionItem(pk, sk).update(
+                    actions=[ConnectionItem.background.set(background)],
+                    condition=ConnectionItem.pk.exists(),
+                )
+            except UpdateError as exc:
+                if not _conditional_failed(exc):
+                    raise
 
     def get(self, connection_id: str) -> Connection | None:
         item = _get(ConnectionItem, f"CONN#{connection_id}", CONN_SK)
@@ -741,6 +851,8 @@ class DynamoConnectionRepository:
         with TransactWrite(connection=_connection()) as tx:
             tx.delete(ConnectionItem(user_pk(item.user_id), f"CONN#{connection_id}"))
             tx.delete(ConnectionItem(f"CONN#{connection_id}", CONN_SK))
+        for watched in item.watching or []:
+            WatchItem(f"WATCH#{watched}", f"CONN#{connection_id}").delete()
         return _connection_of(item)
 
     def list_for_user(self, user_id: str) -> list[Connection]:
@@ -748,7 +860,48 @@ class DynamoConnectionRepository:
         return [
             _connection_of(i)
             for i in ConnectionItem.query(user_pk(user_id), ConnectionItem.sk.startswith("CONN#"))
-            if i.expires_at >= now  # DynamoDB TTL deletes late; an expired one is already gone
+            if i.expires_at >= now  # TTL deletes late; an expired one is already gone
+        ]
+
+    def expired(self, now: int, limit: int) -> list[Connection]:
+        """Connections whose deadline passed without a $disconnect (the sweeper's work)."""
+        found: list[Connection] = []
+        for shard in range(LIVE_SHARDS):
+            found += [
+                _connection_of(i)
+                for i in ConnectionItem.gsi1.query(
+                    f"LIVE#{shard}", ConnectionItem.gsi1sk < f"{now:012d}#", limit=limit
+                )
+            ]
+        return found
+
+    def watch(self, connection: Connection, user_ids: list[str]) -> None:
+        """Replace what this connection watches (presence subscriptions)."""
+        lookup = _get(ConnectionItem, f"CONN#{connection.connection_id}", CONN_SK, consistent=True)
+        if lookup is None:
+            return
+        before = set(lookup.watching or [])
+        for watched in before - set(user_ids):
+            WatchItem(f"WATCH#{watched}", f"CONN#{connection.connection_id}").delete()
+        with WatchItem.batch_write() as batch:
+            for watched in user_ids:
+                batch.save(
+                    WatchItem(
+                        f"WATCH#{watched}",
+                        f"CONN#{connection.connection_id}",
+                        connection_id=connection.connection_id,
+                        watcher_id=connection.user_id,
+                        expires_at=int(time.time()) + 2 * 60 * 60,
+                    )
+                )
+        lookup.update(actions=[ConnectionItem.watching.set(list(user_ids))])
+
+    def watchers(self, user_id: str) -> list[str]:
+        now = time.time()
+        return [
+            w.connection_id
+            for w in WatchItem.query(f"WATCH#{user_id}", WatchItem.sk.startswith("CONN#"))
+            if w.expires_at >= now
         ]
 
 
@@ -758,6 +911,152 @@ def _connection_of(item: ConnectionItem) -> Connection:
         user_id=item.user_id,
         company_id=item.company_id,
         connected_at=item.connected_at,
+        device_id=item.device_id or "",
+        background=bool(item.background),
+        expires_at=int(item.expires_at),
+    )
+
+
+class DynamoPresenceRepository:
+    """Presence lives on the profile item, so the directory shows it with no extra reads."""
+
+    def set_choice(
+        self, user_id: str, status: str, message: str, expires_at: str | None, now: str
+    ) -> None:
+        UserItem(user_pk(user_id), PROFILE_SK).update(
+            actions=[
+                UserItem.presence_status.set(status),
+                UserItem.presence_message.set(message),
+                UserItem.presence_message_expires_at.set(expires_at)
+                if expires_at
+                else UserItem.presence_message_expires_at.remove(),
+                UserItem.presence_updated_at.set(now),
+            ],
+            condition=UserItem.pk.exists(),
+        )
+
+    def set_online(self, user_id: str, online: bool, online_until: int, now: str) -> bool:
+        """Store liveness; returns whether the user was online before."""
+        item = UserItem(user_pk(user_id), PROFILE_SK)
+        actions: list[Any] = [
+            UserItem.online.set(online),
+            UserItem.online_until.set(online_until),
+            UserItem.presence_updated_at.set(now),
+        ]
+        was_other = (
+            UserItem.online.does_not_exist() | (UserItem.online == False)  # noqa: E712
+            if online
+            else UserItem.online == True  # noqa: E712
+        )
+        try:
+            item.update(actions=actions, condition=UserItem.pk.exists() & was_other)
+        except UpdateError as exc:
+            if not _conditional_failed(exc):
+                raise
+            # no change of state: only move the deadline, with no presence event
+            try:
+                item.update(
+                    actions=[UserItem.online_until.set(online_until)],
+                    condition=UserItem.pk.exists(),
+                )
+            except UpdateError as inner:
+                if not _conditional_failed(inner):
+                    raise
+            return online
+        return not online
+
+    def set_photo(self, user_id: str, key: str) -> None:
+        UserItem(user_pk(user_id), PROFILE_SK).update(
+            actions=[UserItem.photo_key.set(key)], condition=UserItem.pk.exists()
+        )
+
+
+class DynamoNotificationRepository:
+    """Push registrations, missed-message counters and the typing throttle."""
+
+    def put_device(self, device: Device) -> None:
+        DeviceItem(
+            user_pk(device.user_id),
+            f"DEVICE#{device.device_id}",
+            device_id=device.device_id,
+            platform=device.platform,
+            token=device.token,
+            endpoint=device.endpoint,
+            registered_at=device.registered_at,
+        ).save()
+
+    def get_device(self, user_id: str, device_id: str) -> Device | None:
+        item = _get(DeviceItem, user_pk(user_id), f"DEVICE#{device_id}")
+        return _device(user_id, item) if item else None
+
+    def delete_device(self, user_id: str, device_id: str) -> None:
+        DeviceItem(user_pk(user_id), f"DEVICE#{device_id}").delete()
+
+    def devices(self, user_id: str) -> list[Device]:
+        return [
+            _device(user_id, i)
+            for i in DeviceItem.query(user_pk(user_id), DeviceItem.sk.startswith("DEVICE#"))
+        ]
+
+    def add_missed(self, user_id: str, conversation_id: str, seq: int, at: str) -> None:
+        MissedItem(user_pk(user_id), f"MISSED#{conversation_id}").update(
+            actions=[
+                MissedItem.conversation_id.set(conversation_id),
+                MissedItem.missed.add(1),
+                MissedItem.last_seq.set(seq),
+                MissedItem.updated_at.set(at),
+            ]
+        )
+
+    def claim_missed(self, user_id: str) -> list[Missed] | None:
+        """Take every missed counter at once; None if another device took them first."""
+        items = list(
+            MissedItem.query(
+                user_pk(user_id), MissedItem.sk.startswith("MISSED#"), consistent_read=True
+            )
+        )
+        if not items:
+            return []
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                for item in items[:100]:
+                    tx.delete(item, condition=MissedItem.missed == item.missed)
+        except TransactWriteError:
+            return None
+        return [
+            Missed(
+                conversation_id=i.conversation_id,
+                count=int(i.missed),
+                last_seq=int(i.last_seq),
+                updated_at=i.updated_at,
+            )
+            for i in items[:100]
+        ]
+
+    def allow_typing(self, conversation_id: str, user_id: str, now: float, every: float) -> bool:
+        marker = MarkerItem(
+            conv_pk(conversation_id),
+            f"TYPING#{user_id}",
+            until=now + every,
+            expires_at=int(now + every) + 60,
+        )
+        try:
+            marker.save(condition=MarkerItem.pk.does_not_exist() | (MarkerItem.until <= now))
+        except PutError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+
+def _device(user_id: str, item: DeviceItem) -> Device:
+    return Device(
+        user_id=user_id,
+        device_id=item.device_id,
+        platform=item.platform,
+        token=item.token,
+        endpoint=item.endpoint,
+        registered_at=item.registered_at,
     )
 
 

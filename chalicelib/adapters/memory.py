@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from chalicelib.adapters.dynamodb import decode_cursor, encode_cursor
-from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ConnectionGone
+from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ConnectionGone, PushRejected
 from chalicelib.domain.model import (
     Company,
     Connection,
     Contact,
     Conversation,
+    Device,
     Event,
     Membership,
     Message,
+    Missed,
     Page,
     User,
 )
@@ -52,6 +54,9 @@ class MemoryDirectoryRepository:
 
     def get_user(self, user_id: str) -> User | None:
         return copy.deepcopy(self.users.get(user_id))
+
+    def get_users(self, user_ids: list[str]) -> dict[str, User]:
+        return {u: copy.deepcopy(self.users[u]) for u in user_ids if u in self.users}
 
     def put_user(self, user: User) -> None:
         self.users[user.user_id] = copy.deepcopy(user)
@@ -246,32 +251,156 @@ class MemoryConversationRepository:
 
 
 class MemoryConnectionRepository:
-    def __init__(self) -> None:
-        self.connections: dict[str, tuple[Connection, float]] = {}
+    def __init__(self, epoch: Callable[[], float] = time.time) -> None:
+        self.connections: dict[str, Connection] = {}
+        self.watching: dict[str, list[str]] = {}  # connection -> watched users
+        self._epoch = epoch
 
-    def add(self, connection: Connection, ttl_seconds: int) -> None:
-        self.connections[connection.connection_id] = (
-            copy.deepcopy(connection),
-            time.time() + ttl_seconds,
-        )
+    def add(self, connection: Connection) -> None:
+        self.connections[connection.connection_id] = copy.deepcopy(connection)
+
+    def touch(self, connection: Connection, expires_at: int) -> None:
+        if connection.connection_id in self.connections:
+            self.connections[connection.connection_id].expires_at = expires_at
+
+    def set_background(self, connection: Connection, background: bool) -> None:
+        if connection.connection_id in self.connections:
+            self.connections[connection.connection_id].background = background
 
     def get(self, connection_id: str) -> Connection | None:
-        entry = self.connections.get(connection_id)
-        if entry is None or entry[1] < time.time():
+        found = self.connections.get(connection_id)
+        if found is None or found.expires_at < self._epoch():
             return None
-        return copy.deepcopy(entry[0])
+        return copy.deepcopy(found)
 
     def remove(self, connection_id: str) -> Connection | None:
-        entry = self.connections.pop(connection_id, None)
-        return entry[0] if entry else None
+        self.watching.pop(connection_id, None)
+        return self.connections.pop(connection_id, None)
 
     def list_for_user(self, user_id: str) -> list[Connection]:
-        now = time.time()
+        now = self._epoch()
         return [
             copy.deepcopy(c)
-            for c, exp in self.connections.values()
-            if c.user_id == user_id and exp >= now
+            for c in self.connections.values()
+            if c.user_id == user_id and c.expires_at >= now
         ]
+
+    def expired(self, now: int, limit: int) -> list[Connection]:
+        return [copy.deepcopy(c) for c in self.connections.values() if c.expires_at < now][:limit]
+
+    def watch(self, connection: Connection, user_ids: list[str]) -> None:
+        if connection.connection_id in self.connections:
+            self.watching[connection.connection_id] = list(user_ids)
+
+    def watchers(self, user_id: str) -> list[str]:
+        return [
+            cid
+            for cid, users in self.watching.items()
+            if user_id in users and cid in self.connections
+        ]
+
+
+class MemoryPresenceRepository:
+    """Presence on the profiles of a MemoryDirectoryRepository, like the real one."""
+
+    def __init__(self, directory: MemoryDirectoryRepository) -> None:
+        self._directory = directory
+
+    def set_choice(
+        self, user_id: str, status: str, message: str, expires_at: str | None, now: str
+    ) -> None:
+        presence = self._directory.users[user_id].presence
+        presence.status, presence.message = status, message
+        presence.message_expires_at, presence.updated_at = expires_at, now
+
+    def set_online(self, user_id: str, online: bool, online_until: int, now: str) -> bool:
+        presence = self._directory.users[user_id].presence
+        was = presence.online
+        if was != online:
+            presence.updated_at = now
+        presence.online, presence.online_until = online, online_until
+        return was
+
+    def set_photo(self, user_id: str, key: str) -> None:
+        self._directory.users[user_id].photo_key = key
+
+
+class MemoryNotificationRepository:
+    def __init__(self) -> None:
+        self.devices_by_user: dict[str, dict[str, Device]] = {}
+        self.missed: dict[str, dict[str, Missed]] = {}
+        self.typing_until: dict[tuple[str, str], float] = {}
+
+    def put_device(self, device: Device) -> None:
+        self.devices_by_user.setdefault(device.user_id, {})[device.device_id] = copy.deepcopy(
+            device
+        )
+
+    def get_device(self, user_id: str, device_id: str) -> Device | None:
+        return copy.deepcopy(self.devices_by_user.get(user_id, {}).get(device_id))
+
+    def delete_device(self, user_id: str, device_id: str) -> None:
+        self.devices_by_user.get(user_id, {}).pop(device_id, None)
+
+    def devices(self, user_id: str) -> list[Device]:
+        return [copy.deepcopy(d) for d in self.devices_by_user.get(user_id, {}).values()]
+
+    def add_missed(self, user_id: str, conversation_id: str, seq: int, at: str) -> None:
+        entry = self.missed.setdefault(user_id, {}).setdefault(
+            conversation_id, Missed(conversation_id, 0, 0)
+        )
+        entry.count += 1
+        entry.last_seq, entry.updated_at = seq, at
+
+    def claim_missed(self, user_id: str) -> list[Missed] | None:
+        return list(self.missed.pop(user_id, {}).values())
+
+    def allow_typing(self, conversation_id: str, user_id: str, now: float, every: float) -> bool:
+        key = (conversation_id, user_id)
+        if self.typing_until.get(key, 0) > now:
+            return False
+        self.typing_until[key] = now + every
+        return True
+
+
+class MemoryPushGateway:
+    """Records pushes; endpoints in ``dead`` are rejected like a disabled SNS endpoint."""
+
+    def __init__(self) -> None:
+        self.pushed: list[dict[str, Any]] = []
+        self.registered: dict[str, str] = {}
+        self.dead: set[str] = set()
+
+    def register(self, platform: str, token: str, user_id: str) -> str:
+        endpoint = f"endpoint/{platform}/{token}"
+        self.registered[endpoint] = user_id
+        return endpoint
+
+    def unregister(self, endpoint: str) -> None:
+        self.registered.pop(endpoint, None)
+
+    def push(self, endpoint: str, platform: str, payload: dict[str, Any], silent: bool) -> None:
+        if endpoint in self.dead:
+            raise PushRejected("the device endpoint is disabled")
+        self.pushed.append(
+            {"endpoint": endpoint, "platform": platform, "silent": silent, **payload}
+        )
+
+
+class MemoryMediaStore:
+    def __init__(self) -> None:
+        self.objects: dict[str, dict[str, Any]] = {}
+
+    def presigned_upload(
+        self, key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]:
+        return {"method": "POST", "url": "memory://upload", "fields": {"key": key}}
+
+    def describe(self, key: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.objects.get(key))
+
+    def download_url(self, key: str, expires_in: int) -> str:
+        return f"memory://{key}?expires_in={expires_in}"
 
 
 class MemoryPublisher:
@@ -288,8 +417,13 @@ class MemorySender:
     def __init__(self) -> None:
         self.frames: dict[str, list[dict[str, Any]]] = {}
         self.gone: set[str] = set()
+        self.closed: list[str] = []
 
     def send(self, connection_id: str, frame: dict[str, Any]) -> None:
         if connection_id in self.gone:
             raise ConnectionGone(f"connection {connection_id} is gone")
         self.frames.setdefault(connection_id, []).append(copy.deepcopy(frame))
+
+    def close(self, connection_id: str) -> None:
+        self.closed.append(connection_id)
+        self.gone.add(connection_id)

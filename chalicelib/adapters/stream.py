@@ -8,20 +8,25 @@ the record until the consumer succeeds.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamodb import (
+    ConnectionItem,
     ConversationItem,
     MembershipItem,
     MessageItem,
+    UserItem,
+    _connection_of,
     _conversation,
     _membership,
     _message,
+    _user,
 )
-from chalicelib.domain.model import Conversation, Event
+from chalicelib.domain.model import Conversation, Event, utcnow_iso
 
 MembersLookup = Callable[[str], "Conversation | None"]
 
@@ -41,6 +46,10 @@ def _kind(keys: dict[str, Any]) -> str:
         return "conversation"
     if pk.startswith("USER#") and sk.startswith("CONV#"):
         return "membership"
+    if pk.startswith("USER#") and sk == "PROFILE":
+        return "profile"
+    if pk.startswith("CONN#") and sk == "CONN":
+        return "connection"
     return "other"
 
 
@@ -58,7 +67,47 @@ def events_from_record(record: dict[str, Any], lookup: MembersLookup) -> list[Ev
         return _conversation_events(name, ddb)
     if kind == "membership" and name == "MODIFY":
         return _read_events(ddb, lookup)
+    if kind == "profile" and name == "MODIFY":
+        return _presence_events(ddb)
+    if kind == "connection" and name == "INSERT":
+        return _connection_events(ddb)
     return []
+
+
+def _presence_events(ddb: dict[str, Any]) -> list[Event]:
+    new = _user(_image(UserItem, ddb.get("NewImage")))
+    old = _user(_image(UserItem, ddb.get("OldImage")))
+    before, after = old.presence, new.presence
+    watched = ("online", "status", "message", "message_expires_at")
+    if all(getattr(before, f) == getattr(after, f) for f in watched):
+        return []  # only a deadline moved, or another profile field changed
+    now = time.time()
+    view = after.view(now, utcnow_iso())
+    return [
+        Event(
+            event_id=f"presence.changed:{new.user_id}:{after.updated_at}:{after.online}:{after.status}",
+            type="presence.changed",
+            company_id=new.company_id,
+            recipients=[new.user_id],
+            audience="watchers",
+            data={"user_id": new.user_id, "presence": view},
+        )
+    ]
+
+
+def _connection_events(ddb: dict[str, Any]) -> list[Event]:
+    connection = _connection_of(_image(ConnectionItem, ddb.get("NewImage")))
+    return [
+        Event(
+            event_id=f"connection.opened:{connection.connection_id}",
+            type="connection.opened",
+            company_id=connection.company_id,
+            recipients=[connection.user_id],
+            audience="connection",
+            connection_id=connection.connection_id,
+            data={"user_id": connection.user_id},
+        )
+    ]
 
 
 def _message_events(name: str, ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:

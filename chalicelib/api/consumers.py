@@ -85,3 +85,35 @@ def realtime_consumer(event: Any) -> Any:
         processor=BatchProcessor(event_type=EventType.SQS),
         context=event.context,
     )
+
+
+def _notification_record(record: Any) -> None:
+    svc = services()
+    try:
+        event = parse_queued_event(record.body)
+        if event.type == "message.created":
+            svc.notifications.on_message(event, svc.idempotency.run_once)
+    except Exception:
+        logger.exception("notification record failed", extra={"message_id": record.message_id})
+        raise
+
+
+@consumers_bp.on_sqs_message(
+    queue=resources.placeholder_queue(resources.NOTIFICATIONS_QUEUE.logical),
+    name="notifications_consumer",
+    batch_size=10,
+)
+def notifications_consumer(event: Any) -> Any:
+    services().idempotency.register_lambda_context(event.context)
+    return process_partial_response(
+        event=event.to_dict(),
+        record_handler=_notification_record,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=event.context,
+    )
+
+
+@consumers_bp.schedule("rate(1 minute)", name="presence_sweeper")
+def presence_sweeper(event: Any) -> dict[str, int]:
+    """Connections that vanished without a $disconnect go offline within a minute."""
+    return {"swept": services().connections.sweep()}

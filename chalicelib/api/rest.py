@@ -74,9 +74,50 @@ def get_directory() -> dict[str, Any]:
 
 @route("/directory/{user_id}", methods=["GET"])
 def get_co_worker(user_id: str) -> dict[str, Any]:
-    entry = services().directory.co_worker(_caller(), user_id).to_dict()
-    entry["presence"] = {"status": "available", "message": ""}
-    return entry
+    return services().directory.co_worker(_caller(), user_id)
+
+
+@route("/me/presence", methods=["PUT"])
+def set_presence() -> dict[str, Any]:
+    body = _body()
+    return services().presence.set_status(
+        _caller(),
+        body.get("status"),
+        body.get("message"),
+        body.get("expires_at"),
+        body.get("expires_in"),
+    )
+
+
+@route("/me/photo", methods=["POST"])
+def start_photo_upload() -> dict[str, Any]:
+    body = _body()
+    return services().presence.photo_upload(_caller(), body.get("content_type"), body.get("size"))
+
+
+@route("/me/photo", methods=["PUT"])
+def confirm_photo() -> dict[str, Any]:
+    return services().presence.photo_confirm(_caller(), _body().get("key"))
+
+
+@route("/devices", methods=["GET"])
+def list_devices() -> dict[str, Any]:
+    return {"items": services().notifications.list_devices(_caller()), "next_cursor": None}
+
+
+@route("/devices", methods=["POST"])
+def register_device() -> Response:
+    body = _body()
+    device = services().notifications.register_device(
+        _caller(), body.get("device_id"), body.get("platform"), body.get("token")
+    )
+    return _created(device, True)
+
+
+@route("/devices/{device_id}", methods=["DELETE"])
+def logout_device(device_id: str) -> Response:
+    services().notifications.logout(_caller(), device_id)
+    return Response(body="", status_code=204)
 
 
 @route("/contacts", methods=["GET"])

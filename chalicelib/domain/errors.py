@@ -57,3 +57,9 @@ class ConnectionGone(DomainError):
     """A WebSocket connection no longer exists (API Gateway answered 410)."""
 
     code = "connection_gone"
+
+
+class PushRejected(DomainError):
+    """The push provider says this device endpoint is gone or disabled."""
+
+    code = "push_rejected"

@@ -39,6 +39,40 @@ class Company:
         }
 
 
+STATUSES = ("available", "busy", "dnd", "away")
+OFFLINE = "offline"
+
+
+@dataclass
+class Presence:
+    """What a user chose (status, message) and whether any device is live.
+
+    ``offline`` is never chosen: it is derived when no connection is live,
+    so closing one device leaves the user online while another is connected.
+    """
+
+    status: str = "available"
+    message: str = ""
+    message_expires_at: str | None = None  # ISO time; the message is hidden after it
+    online: bool = False
+    online_until: int = 0  # epoch seconds: the latest expiry of a live connection
+    updated_at: str = ""
+
+    def view(self, now_epoch: float, now_iso: str) -> dict[str, Any]:
+        live = self.online and self.online_until > now_epoch
+        message = self.message
+        if self.message_expires_at and self.message_expires_at <= now_iso:
+            message = ""
+        return {
+            "status": self.status if live else OFFLINE,
+            "chosen_status": self.status,
+            "message": message,
+            "message_expires_at": self.message_expires_at if message else None,
+            "online": live,
+            "updated_at": self.updated_at,
+        }
+
+
 @dataclass
 class User:
     user_id: str
@@ -49,6 +83,8 @@ class User:
     role: str = "user"
     license_type: str = "unlimited"
     numbers: list[str] = field(default_factory=list)
+    presence: Presence = field(default_factory=lambda: Presence())
+    photo_key: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -197,6 +233,31 @@ class Connection:
     user_id: str
     company_id: str
     connected_at: str
+    device_id: str = ""
+    background: bool = False
+    expires_at: int = 0  # epoch seconds: idle timeout or API Gateway's 2-hour limit
+
+
+@dataclass
+class Device:
+    """A device registered for push (apns, fcm or webpush)."""
+
+    user_id: str
+    device_id: str
+    platform: str
+    token: str
+    registered_at: str
+    endpoint: str = ""  # the provider's handle (an SNS platform endpoint ARN on AWS)
+
+
+@dataclass
+class Missed:
+    """Messages that arrived in one conversation while the user had no live device."""
+
+    conversation_id: str
+    count: int
+    last_seq: int
+    updated_at: str = ""
 
 
 @dataclass
@@ -213,9 +274,16 @@ class Event:
     recipients: list[str]
     data: dict[str, Any]
     conversation_id: str | None = None
+    # Who hears it: "members" (every device of every recipient), "watchers" (the
+    # connections that subscribed to the presence of recipients[0], plus that
+    # user's own devices), or "connection" (exactly connection_id).
+    audience: str = "members"
+    connection_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "audience": self.audience,
+            "connection_id": self.connection_id,
             "event_id": self.event_id,
             "type": self.type,
             "company_id": self.company_id,
@@ -231,6 +299,8 @@ class Event:
             type=str(raw["type"]),
             company_id=str(raw["company_id"]),
             conversation_id=raw.get("conversation_id"),
+            audience=str(raw.get("audience", "members")),
+            connection_id=raw.get("connection_id"),
             recipients=[str(r) for r in raw.get("recipients", [])],
             data=dict(raw.get("data", {})),
         )

@@ -26,6 +26,7 @@ from chalicelib.domain.model import (
 )
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.ports import ConversationRepository, DirectoryRepository
+from chalicelib.services.presence import PresenceService
 from chalicelib.settings import Settings
 
 MAX_CLIENT_ID = 128
@@ -49,12 +50,14 @@ class ConversationService:
         settings: Settings,
         clock: Clock,
         ids: IdFactory,
+        presence: PresenceService | None = None,
     ) -> None:
         self._repo = conversations
         self._directory = directory
         self._settings = settings
         self._clock = clock
         self._ids = ids
+        self._presence = presence
         self._regions: dict[str, str] = {}
 
     # -- reading ----------------------------------------------------------
@@ -80,7 +83,9 @@ class ConversationService:
 
     def get(self, caller: Caller, conversation_id: str) -> dict[str, Any]:
         conversation = self.visible(caller, conversation_id)
-        return self.view(conversation, self._repo.get_membership(caller.user_id, conversation_id))
+        view = self.view(conversation, self._repo.get_membership(caller.user_id, conversation_id))
+        self._with_peer_presence(caller, [view])
+        return view
 
     def list_for(self, caller: Caller, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
         page = self._repo.list_memberships(caller.user_id, limit, cursor)
@@ -90,7 +95,23 @@ class ConversationService:
             for m in page.items
             if m.conversation_id in conversations
         ]
+        self._with_peer_presence(caller, items)
         return Page(items, page.next_cursor)
+
+    def _with_peer_presence(self, caller: Caller, views: list[dict[str, Any]]) -> None:
+        """A 1:1 conversation shows the other person's presence (one batch read a page)."""
+        if self._presence is None:
+            return
+        peers = {
+            v["id"]: next((m for m in v["members"] if m != caller.user_id), None)
+            for v in views
+            if v["type"] == IM and not v["group"]
+        }
+        users = self._directory.get_users([p for p in peers.values() if p])
+        for view in views:
+            peer = users.get(peers.get(view["id"]) or "")
+            if peer is not None:
+                view["peer_presence"] = self._presence.view(peer)
 
     def history(
         self,

@@ -9,6 +9,7 @@ from chalicelib.domain.errors import NotFound, ValidationError
 from chalicelib.domain.model import Contact, Page, User
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.ports import ContactRepository, DirectoryRepository
+from chalicelib.services.presence import PresenceService
 
 MAX_CONTACT_NAME = 200
 
@@ -22,11 +23,13 @@ class DirectoryService:
         contacts: ContactRepository,
         clock: Clock,
         ids: IdFactory,
+        presence: PresenceService,
     ) -> None:
         self._directory = directory
         self._contacts = contacts
         self._clock = clock
         self._ids = ids
+        self._presence = presence
 
     def user(self, user_id: str) -> User:
         user = self._directory.get_user(user_id)
@@ -37,28 +40,21 @@ class DirectoryService:
     def me(self, caller: Caller) -> dict[str, Any]:
         user = self.user(caller.user_id)
         company = self._directory.get_company(user.company_id)
-        body = user.to_dict()
+        body = self._presence.entry(user)
         body["company"] = company.to_dict() if company else None
-        body["presence"] = {"status": "available", "message": ""}
         return body
 
-    def co_worker(self, caller: Caller, user_id: str) -> User:
+    def co_worker(self, caller: Caller, user_id: str) -> dict[str, Any]:
         user = self._directory.get_user(user_id)
         if user is None or user.company_id != caller.company_id:
             raise NotFound(f"no user {user_id} in your company", code="user_not_found")
-        return user
+        return self._presence.entry(user)
 
     def list_directory(
         self, caller: Caller, limit: int, cursor: str | None
     ) -> Page[dict[str, Any]]:
         page = self._directory.list_users(caller.company_id, limit, cursor)
-        return Page([self._directory_entry(u) for u in page.items], page.next_cursor)
-
-    @staticmethod
-    def _directory_entry(user: User) -> dict[str, Any]:
-        entry = user.to_dict()
-        entry["presence"] = {"status": "available", "message": ""}
-        return entry
+        return Page([self._presence.entry(u) for u in page.items], page.next_cursor)
 
     # -- personal contacts -------------------------------------------------
 

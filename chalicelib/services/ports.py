@@ -15,9 +15,11 @@ from chalicelib.domain.model import (
     Connection,
     Contact,
     Conversation,
+    Device,
     Event,
     Membership,
     Message,
+    Missed,
     Page,
     User,
 )
@@ -31,6 +33,10 @@ class DirectoryRepository(Protocol):
     def put_company(self, company: Company) -> None: ...
 
     def get_user(self, user_id: str) -> User | None: ...
+
+    def get_users(self, user_ids: list[str]) -> dict[str, User]:
+        """Several users at once (one BatchGetItem); unknown ids are left out."""
+        ...
 
     def put_user(self, user: User) -> None: ...
 
@@ -117,15 +123,95 @@ class ConversationRepository(Protocol):
 
 
 class ConnectionRepository(Protocol):
-    """Live WebSocket connections, indexed per user (never scanned)."""
+    """Live WebSocket connections, indexed per user (never scanned) and by expiry."""
 
-    def add(self, connection: Connection, ttl_seconds: int) -> None: ...
+    def add(self, connection: Connection) -> None: ...
+
+    def touch(self, connection: Connection, expires_at: int) -> None: ...
+
+    def set_background(self, connection: Connection, background: bool) -> None: ...
 
     def get(self, connection_id: str) -> Connection | None: ...
 
     def remove(self, connection_id: str) -> Connection | None: ...
 
     def list_for_user(self, user_id: str) -> list[Connection]: ...
+
+    def expired(self, now: int, limit: int) -> list[Connection]:
+        """Connections past their deadline that were never closed."""
+        ...
+
+    def watch(self, connection: Connection, user_ids: list[str]) -> None:
+        """Replace the set of users whose presence this connection follows."""
+        ...
+
+    def watchers(self, user_id: str) -> list[str]:
+        """Connection ids following ``user_id``'s presence."""
+        ...
+
+
+class PresenceRepository(Protocol):
+    """A user's chosen status and liveness (on the profile, so lists read it for free)."""
+
+    def set_choice(
+        self, user_id: str, status: str, message: str, expires_at: str | None, now: str
+    ) -> None: ...
+
+    def set_online(self, user_id: str, online: bool, online_until: int, now: str) -> bool:
+        """Store liveness; returns whether the user was online before."""
+        ...
+
+    def set_photo(self, user_id: str, key: str) -> None: ...
+
+
+class NotificationRepository(Protocol):
+    """Push registrations, missed-message counters, and the typing throttle."""
+
+    def put_device(self, device: Device) -> None: ...
+
+    def get_device(self, user_id: str, device_id: str) -> Device | None: ...
+
+    def delete_device(self, user_id: str, device_id: str) -> None: ...
+
+    def devices(self, user_id: str) -> list[Device]: ...
+
+    def add_missed(self, user_id: str, conversation_id: str, seq: int, at: str) -> None: ...
+
+    def claim_missed(self, user_id: str) -> list[Missed] | None:
+        """Take all missed counters at once; None if another device took them first."""
+        ...
+
+    def allow_typing(self, conversation_id: str, user_id: str, now: float, every: float) -> bool:
+        """True at most once per ``every`` seconds per user and conversation."""
+        ...
+
+
+class PushGateway(Protocol):
+    """Mobile/web push (SNS platform endpoints on AWS)."""
+
+    def register(self, platform: str, token: str, user_id: str) -> str:
+        """Create (or find) the endpoint for a device token; returns its handle."""
+        ...
+
+    def unregister(self, endpoint: str) -> None: ...
+
+    def push(self, endpoint: str, platform: str, payload: dict[str, Any], silent: bool) -> None:
+        """Deliver one notification; raises PushRejected if the endpoint is dead."""
+        ...
+
+
+class MediaStore(Protocol):
+    """Uploads by presigned URL and short-lived download links (S3)."""
+
+    def presigned_upload(
+        self, key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]: ...
+
+    def describe(self, key: str) -> dict[str, Any] | None:
+        """``{"content_type", "size"}`` of an uploaded object, or None."""
+        ...
+
+    def download_url(self, key: str, expires_in: int) -> str: ...
 
 
 class EventPublisher(Protocol):
@@ -138,6 +224,10 @@ class ConnectionSender(Protocol):
     """Posts a frame to one WebSocket connection; raises ConnectionGone on 410."""
 
     def send(self, connection_id: str, frame: dict[str, Any]) -> None: ...
+
+    def close(self, connection_id: str) -> None:
+        """Close a connection from the server side (logout); a gone one is fine."""
+        ...
 
 
 class TokenVerifier(Protocol):

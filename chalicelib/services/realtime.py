@@ -1,13 +1,15 @@
-"""Real-time delivery: WebSocket connections, the outbox, and the fan-out to devices."""
+"""Real-time delivery: WebSocket connections and liveness, the outbox, the fan-out to devices."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.domain.errors import ConnectionGone, Unauthorized
+from chalicelib.domain.errors import ConnectionGone, Unauthorized, ValidationError
 from chalicelib.domain.model import Connection, Event
 from chalicelib.services.common import Caller, Clock
 from chalicelib.services.ports import (
@@ -15,32 +17,61 @@ from chalicelib.services.ports import (
     ConnectionSender,
     DirectoryRepository,
     EventPublisher,
+    NotificationRepository,
+    PresenceRepository,
     TokenVerifier,
 )
+from chalicelib.services.presence import parse_time
 
 logger = Logger(service="texting")
 
+IDLE_SECONDS = 10 * 60  # API Gateway closes a WebSocket idle for 10 minutes
+MAX_AGE_SECONDS = 2 * 60 * 60  # ... and any WebSocket after 2 hours
+MAX_DEVICE_ID = 128
+Epoch = Callable[[], float]
+
 
 class ConnectionService:
-    """Opens and closes WebSocket connections for authenticated users."""
+    """Opens and closes WebSocket connections and keeps each user's liveness true.
+
+    A connection lives until its deadline: the earlier of ten idle minutes after
+    its last frame and two hours after it opened (API Gateway's own limits). The
+    user is online while any connection lives. A connection that vanished without
+    a ``$disconnect`` is found by ``sweep`` once its deadline passes.
+    """
 
     def __init__(
         self,
         verifier: TokenVerifier,
         directory: DirectoryRepository,
         connections: ConnectionRepository,
+        presence: PresenceRepository,
         clock: Clock,
-        ttl_seconds: int,
+        epoch: Epoch = time.time,
+        idle_seconds: int = IDLE_SECONDS,
+        max_age_seconds: int = MAX_AGE_SECONDS,
     ) -> None:
         self._verifier = verifier
         self._directory = directory
         self._connections = connections
+        self._presence = presence
         self._clock = clock
-        self._ttl = ttl_seconds
+        self._epoch = epoch
+        self._idle = idle_seconds
+        self._max_age = max_age_seconds
 
-    def connect(self, connection_id: str, token: str | None) -> Connection:
+    def _deadline(self, connected_at_epoch: float) -> int:
+        return int(min(self._epoch() + self._idle, connected_at_epoch + self._max_age))
+
+    def connect(
+        self, connection_id: str, token: str | None, device_id: str | None = None
+    ) -> Connection:
         if not token:
             raise Unauthorized("a token is required to connect", code="missing_token")
+        if device_id is not None and (not device_id or len(device_id) > MAX_DEVICE_ID):
+            raise ValidationError(
+                f"device_id must be 1 to {MAX_DEVICE_ID} characters", code="invalid_device_id"
+            )
         claims = self._verifier.verify(token)
         user = self._directory.get_user(str(claims["sub"]))
         if user is None:
@@ -50,8 +81,11 @@ class ConnectionService:
             user_id=user.user_id,
             company_id=user.company_id,
             connected_at=self._clock(),
+            device_id=device_id or "",
+            expires_at=self._deadline(self._epoch()),
         )
-        self._connections.add(connection, self._ttl)
+        self._connections.add(connection)
+        self._refresh_presence(user.user_id)
         logger.info(
             "connected",
             extra={
@@ -62,17 +96,58 @@ class ConnectionService:
         )
         return connection
 
+    def heartbeat(self, connection: Connection) -> None:
+        """Any frame from a device proves it is there: push its deadline out."""
+        deadline = self._deadline(parse_time(connection.connected_at).timestamp())
+        if deadline - connection.expires_at < 60:
+            return  # touched within the last minute: not worth a write
+        self._connections.touch(connection, deadline)
+        connection.expires_at = deadline
+        self._refresh_presence(connection.user_id)
+
+    def set_state(self, connection: Connection, state: Any) -> None:
+        if state not in ("foreground", "background"):
+            raise ValidationError("state must be foreground or background", code="invalid_state")
+        self._connections.set_background(connection, state == "background")
+
     def disconnect(self, connection_id: str) -> None:
         gone = self._connections.remove(connection_id)
+        if gone is not None:
+            self._refresh_presence(gone.user_id)
         logger.info(
             "disconnected",
             extra={"connection_id": connection_id, "user_id": gone.user_id if gone else None},
         )
 
-    def caller(self, connection_id: str) -> Caller:
+    def forget(self, connection_id: str) -> None:
+        """A post answered 410 Gone: remove exactly that connection."""
+        self.disconnect(connection_id)
+
+    def sweep(self, limit: int = 500) -> int:
+        """Remove connections whose deadline passed without a $disconnect; returns how many."""
+        expired = self._connections.expired(int(self._epoch()), limit)
+        users = set()
+        for connection in expired:
+            self._connections.remove(connection.connection_id)
+            users.add(connection.user_id)
+        for user_id in users:
+            self._refresh_presence(user_id)
+        if expired:
+            logger.info("swept", extra={"connections": len(expired), "users": len(users)})
+        return len(expired)
+
+    def _refresh_presence(self, user_id: str) -> None:
+        live = self._connections.list_for_user(user_id)
+        until = max((c.expires_at for c in live), default=0)
+        self._presence.set_online(user_id, bool(live), until, self._clock())
+
+    def connection(self, connection_id: str) -> Connection:
         connection = self._connections.get(connection_id)
         if connection is None:
             raise Unauthorized("this connection is not registered", code="unknown_connection")
+        return connection
+
+    def caller(self, connection: Connection) -> Caller:
         user = self._directory.get_user(connection.user_id)
         return Caller(connection.user_id, connection.company_id, user.role if user else "user")
 
@@ -84,28 +159,47 @@ class FanoutResult:
 
 
 class FanoutService:
-    """Posts an event to every live connection of every recipient.
+    """Posts an event to the connections that should hear it.
 
     A connection that answers 410 Gone is removed, exactly that one; any other
     failure propagates so the queue redelivers the event.
     """
 
-    def __init__(self, connections: ConnectionRepository, sender: ConnectionSender) -> None:
+    def __init__(
+        self,
+        connections: ConnectionRepository,
+        sender: ConnectionSender,
+        notifications: NotificationRepository,
+        on_gone: Callable[[str], None] | None = None,
+    ) -> None:
         self._connections = connections
         self._sender = sender
+        self._notifications = notifications
+        self._on_gone = on_gone or (lambda cid: None)
+
+    def _targets(self, event: Event) -> list[str]:
+        if event.audience == "connection":
+            return [event.connection_id] if event.connection_id else []
+        targets: list[str] = []
+        if event.audience == "watchers" and event.recipients:
+            targets += self._connections.watchers(event.recipients[0])
+        for user_id in dict.fromkeys(event.recipients):
+            targets += [c.connection_id for c in self._connections.list_for_user(user_id)]
+        return list(dict.fromkeys(targets))
 
     def deliver(self, event: Event) -> FanoutResult:
+        if event.type == "connection.opened":
+            return self._missed_summary(event)
         result = FanoutResult()
         frame = event.frame()
-        for user_id in dict.fromkeys(event.recipients):
-            for connection in self._connections.list_for_user(user_id):
-                try:
-                    self._sender.send(connection.connection_id, frame)
-                except ConnectionGone:
-                    self._connections.remove(connection.connection_id)
-                    result.gone.append(connection.connection_id)
-                    continue
-                result.delivered += 1
+        for connection_id in self._targets(event):
+            try:
+                self._sender.send(connection_id, frame)
+            except ConnectionGone:
+                self._on_gone(connection_id)
+                result.gone.append(connection_id)
+                continue
+            result.delivered += 1
         logger.info(
             "fanout",
             extra={
@@ -119,12 +213,42 @@ class FanoutService:
         )
         return result
 
+    def _missed_summary(self, event: Event) -> FanoutResult:
+        """The first device to connect after messages were missed hears of them, once."""
+        user_id = event.recipients[0] if event.recipients else ""
+        claimed = self._notifications.claim_missed(user_id) if user_id else None
+        if not claimed or not event.connection_id:
+            return FanoutResult()
+        frame = {
+            "type": "notification.missed",
+            "data": {
+                "total": sum(m.count for m in claimed),
+                "conversations": [
+                    {
+                        "conversation_id": m.conversation_id,
+                        "count": m.count,
+                        "last_seq": m.last_seq,
+                        "updated_at": m.updated_at,
+                    }
+                    for m in sorted(claimed, key=lambda m: m.updated_at, reverse=True)
+                ],
+            },
+        }
+        try:
+            self._sender.send(event.connection_id, frame)
+        except ConnectionGone:
+            # that device left already: put nothing back, the next device reconnects
+            # with unread counts that are right anyway
+            self._on_gone(event.connection_id)
+            return FanoutResult(gone=[event.connection_id])
+        return FanoutResult(delivered=1)
+
     def reply(self, connection_id: str, frame: dict[str, Any]) -> None:
-        """Answer the device that asked (ping, send acks, errors)."""
+        """Answer the device that asked (ping, acks, errors)."""
         try:
             self._sender.send(connection_id, frame)
         except ConnectionGone:
-            self._connections.remove(connection_id)
+            self._on_gone(connection_id)
 
 
 class OutboxService:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from chalicelib.adapters import dynamodb, memory
 from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ValidationError
-from chalicelib.domain.model import Connection, Contact, Conversation, Message, User
+from chalicelib.domain.model import Connection, Contact, Conversation, Device, Message, User
 from tests.support import seed_people
 
 
@@ -188,19 +189,122 @@ def test_mark_deleted_blanks_the_text_and_the_preview(repos: dict[str, Any]) -> 
     assert repo.mark_deleted("g1", 99, "x") is None
 
 
+def live(cid: str, user: str, expires_in: int = 3600, device: str = "") -> Connection:
+    return Connection(
+        cid,
+        user,
+        "acme",
+        "2026-01-01T00:00:00.000Z",
+        device_id=device,
+        expires_at=int(time.time()) + expires_in,
+    )
+
+
 def test_connections_are_indexed_per_user_and_removed_exactly(repos: dict[str, Any]) -> None:
     repo = repos["connections"]
     for cid, user in [("c1", "u-alice"), ("c2", "u-alice"), ("c3", "u-bob")]:
-        repo.add(Connection(cid, user, "acme", "t"), 3600)
+        repo.add(live(cid, user, device=f"dev-{cid}"))
     assert sorted(c.connection_id for c in repo.list_for_user("u-alice")) == ["c1", "c2"]
     assert repo.remove("c1").user_id == "u-alice"
     assert repo.remove("c1") is None
     assert [c.connection_id for c in repo.list_for_user("u-alice")] == ["c2"]
-    assert repo.get("c3").user_id == "u-bob"
+    assert repo.get("c3").device_id == "dev-c3"
 
 
-def test_expired_connections_are_not_listed(repos: dict[str, Any]) -> None:
+def test_expired_connections_are_not_listed_and_the_sweeper_finds_them(
+    repos: dict[str, Any],
+) -> None:
     repo = repos["connections"]
-    repo.add(Connection("old", "u-alice", "acme", "t"), -1)
-    assert repo.list_for_user("u-alice") == []
+    repo.add(live("old", "u-alice", expires_in=-5))
+    repo.add(live("new", "u-alice", expires_in=600))
+    assert [c.connection_id for c in repo.list_for_user("u-alice")] == ["new"]
     assert repo.get("old") is None
+    assert [c.connection_id for c in repo.expired(int(time.time()), 100)] == ["old"]
+    repo.touch(repo.get("new"), int(time.time()) - 1)  # idle past its deadline
+    assert sorted(c.connection_id for c in repo.expired(int(time.time()), 100)) == ["new", "old"]
+
+
+def test_background_state_is_kept_per_connection(repos: dict[str, Any]) -> None:
+    repo = repos["connections"]
+    repo.add(live("c1", "u-alice"))
+    repo.set_background(repo.get("c1"), True)
+    assert repo.list_for_user("u-alice")[0].background is True
+
+
+def test_presence_watchers_follow_their_connection(repos: dict[str, Any]) -> None:
+    repo = repos["connections"]
+    repo.add(live("c1", "u-alice"))
+    repo.add(live("c2", "u-carol"))
+    repo.watch(repo.get("c1"), ["u-bob", "u-carol"])
+    repo.watch(repo.get("c2"), ["u-bob"])
+    assert sorted(repo.watchers("u-bob")) == ["c1", "c2"]
+    repo.watch(repo.get("c1"), ["u-carol"])  # replaces the set
+    assert repo.watchers("u-bob") == ["c2"]
+    repo.remove("c2")
+    assert repo.watchers("u-bob") == []
+    assert repo.watchers("u-carol") == ["c1"]
+
+
+@pytest.fixture
+def presence_repos(repos: dict[str, Any]) -> dict[str, Any]:
+    seed_people(repos["directory"])
+    if isinstance(repos["directory"], memory.MemoryDirectoryRepository):
+        return {
+            **repos,
+            "presence": memory.MemoryPresenceRepository(repos["directory"]),
+            "notifications": memory.MemoryNotificationRepository(),
+        }
+    return {
+        **repos,
+        "presence": dynamodb.DynamoPresenceRepository(),
+        "notifications": dynamodb.DynamoNotificationRepository(),
+    }
+
+
+def test_online_state_reports_transitions_only(presence_repos: dict[str, Any]) -> None:
+    repo, users = presence_repos["presence"], presence_repos["directory"]
+    assert repo.set_online("u-bob", True, 100, "t1") is False  # was offline
+    assert repo.set_online("u-bob", True, 200, "t2") is True  # already online: deadline only
+    assert users.get_user("u-bob").presence.online_until == 200
+    assert repo.set_online("u-bob", False, 0, "t3") is True
+    assert users.get_user("u-bob").presence.online is False
+
+
+def test_chosen_status_and_message_are_stored_on_the_profile(
+    presence_repos: dict[str, Any],
+) -> None:
+    repo, users = presence_repos["presence"], presence_repos["directory"]
+    repo.set_choice("u-bob", "busy", "presenting", "2030-01-01T00:00:00.000Z", "t")
+    presence = users.get_user("u-bob").presence
+    assert (presence.status, presence.message, presence.message_expires_at) == (
+        "busy",
+        "presenting",
+        "2030-01-01T00:00:00.000Z",
+    )
+    assert users.get_users(["u-bob", "u-nobody"])["u-bob"].presence.status == "busy"
+
+
+def test_missed_counters_are_claimed_once(presence_repos: dict[str, Any]) -> None:
+    repo = presence_repos["notifications"]
+    repo.add_missed("u-bob", "c1", 3, "2026-01-01T00:00:01.000Z")
+    repo.add_missed("u-bob", "c1", 4, "2026-01-01T00:00:02.000Z")
+    repo.add_missed("u-bob", "c2", 1, "2026-01-01T00:00:03.000Z")
+    claimed = repo.claim_missed("u-bob")
+    assert sorted((m.conversation_id, m.count, m.last_seq) for m in claimed) == [
+        ("c1", 2, 4),
+        ("c2", 1, 1),
+    ]
+    assert repo.claim_missed("u-bob") == []
+
+
+def test_devices_and_the_typing_throttle(presence_repos: dict[str, Any]) -> None:
+    repo = presence_repos["notifications"]
+    repo.put_device(Device("u-bob", "phone", "apns", "tok", "t", "arn:endpoint"))
+    assert [d.device_id for d in repo.devices("u-bob")] == ["phone"]
+    assert repo.get_device("u-bob", "phone").endpoint == "arn:endpoint"
+    repo.delete_device("u-bob", "phone")
+    assert repo.devices("u-bob") == []
+    assert repo.allow_typing("c1", "u-bob", 1000.0, 3.0) is True
+    assert repo.allow_typing("c1", "u-bob", 1001.0, 3.0) is False
+    assert repo.allow_typing("c1", "u-carol", 1001.0, 3.0) is True
+    assert repo.allow_typing("c1", "u-bob", 1003.5, 3.0) is True

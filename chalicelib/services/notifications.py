@@ -1,0 +1,228 @@
+"""Push notifications, missed messages, device registration and logout, typing indicators."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain.errors import NotFound, PushRejected, ValidationError
+from chalicelib.domain.model import Device, Event
+from chalicelib.services.common import Caller, Clock
+from chalicelib.services.conversations import ConversationService
+from chalicelib.services.ports import (
+    ConnectionRepository,
+    ConnectionSender,
+    ConversationRepository,
+    DirectoryRepository,
+    NotificationRepository,
+    PushGateway,
+)
+from chalicelib.services.realtime import FanoutService
+
+logger = Logger(service="texting")
+
+PLATFORMS = ("apns", "fcm", "webpush")
+MAX_TOKEN = 4096
+PREVIEW = 100
+TYPING_EVERY_SECONDS = 3.0
+RunOnce = Callable[[str, Callable[[], Any]], Any]
+
+
+class NotificationService:
+    """Decides, per recipient of a new message, between WebSocket, push, and "missed".
+
+    Connected devices in the foreground already got the WebSocket event. Every
+    other registered device gets a push — unless the conversation is muted; under
+    do-not-disturb the push is silent. A recipient with no live device at all has
+    the message counted as missed, for the first device that connects next.
+    """
+
+    def __init__(
+        self,
+        directory: DirectoryRepository,
+        conversations: ConversationRepository,
+        connections: ConnectionRepository,
+        notifications: NotificationRepository,
+        push: PushGateway,
+        sender: ConnectionSender,
+        clock: Clock,
+        on_disconnect: Callable[[str], None],
+    ) -> None:
+        self._directory = directory
+        self._conversations = conversations
+        self._connections = connections
+        self._notifications = notifications
+        self._push = push
+        self._sender = sender
+        self._clock = clock
+        self._on_disconnect = on_disconnect
+
+    # -- devices ----------------------------------------------------------
+
+    def register_device(
+        self, caller: Caller, device_id: Any, platform: Any, token: Any
+    ) -> dict[str, Any]:
+        if not isinstance(device_id, str) or not 0 < len(device_id) <= 128:
+            raise ValidationError("device_id must be 1 to 128 characters", code="invalid_device_id")
+        if platform not in PLATFORMS:
+            raise ValidationError(
+                f"platform must be one of {', '.join(PLATFORMS)}", code="invalid_platform"
+            )
+        if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN:
+            raise ValidationError(
+                "token must be the platform's push token", code="invalid_push_token"
+            )
+        existing = self._notifications.get_device(caller.user_id, device_id)
+        if existing and existing.token == token and existing.platform == platform:
+            return _device_view(existing)
+        if existing and existing.endpoint:
+            self._push.unregister(existing.endpoint)
+        device = Device(
+            user_id=caller.user_id,
+            device_id=device_id,
+            platform=platform,
+            token=token,
+            registered_at=self._clock(),
+            endpoint=self._push.register(platform, token, caller.user_id),
+        )
+        self._notifications.put_device(device)
+        return _device_view(device)
+
+    def list_devices(self, caller: Caller) -> list[dict[str, Any]]:
+        return [_device_view(d) for d in self._notifications.devices(caller.user_id)]
+
+    def logout(self, caller: Caller, device_id: str) -> None:
+        """The device signs out: no more pushes to it, and its live connections close."""
+        device = self._notifications.get_device(caller.user_id, device_id)
+        closing = [
+            c for c in self._connections.list_for_user(caller.user_id) if c.device_id == device_id
+        ]
+        if device is None and not closing:
+            raise NotFound("no such device", code="device_not_found")
+        if device is not None:
+            if device.endpoint:
+                self._push.unregister(device.endpoint)
+            self._notifications.delete_device(caller.user_id, device_id)
+        for connection in closing:
+            self._sender.close(connection.connection_id)
+            self._on_disconnect(connection.connection_id)
+
+    # -- a new message ----------------------------------------------------
+
+    def on_message(self, event: Event, once: RunOnce) -> dict[str, int]:
+        message = event.data
+        conversation_id = str(message.get("conversation_id") or event.conversation_id)
+        sender_id = str(message.get("sender", ""))
+        sender = self._directory.get_user(sender_id) if sender_id else None
+        conversation = self._conversations.get(conversation_id)
+        title = sender.name if sender else "New message"
+        if conversation is not None and conversation.is_group and conversation.name:
+            title = f"{title} in {conversation.name}"
+        text = str(message.get("text", ""))
+        payload = {
+            "title": title,
+            "body": text[:PREVIEW] + ("…" if len(text) > PREVIEW else ""),
+            "conversation_id": conversation_id,
+            "message_id": message.get("id"),
+            "seq": message.get("seq"),
+        }
+        counts = {"pushed": 0, "missed": 0, "muted": 0}
+        for user_id in event.recipients:
+            if user_id == sender_id:
+                continue
+            live = self._connections.list_for_user(user_id)
+            if not live:
+                seq = int(message.get("seq") or 0)
+                once(
+                    f"missed:{event.event_id}:{user_id}",
+                    partial(
+                        self._notifications.add_missed, user_id, conversation_id, seq, self._clock()
+                    ),
+                )
+                counts["missed"] += 1
+            membership = self._conversations.get_membership(user_id, conversation_id)
+            if membership is None or membership.muted:
+                counts["muted"] += membership is not None
+                continue
+            recipient = self._directory.get_user(user_id)
+            silent = bool(recipient and recipient.presence.status == "dnd")
+            in_front = {c.device_id for c in live if c.device_id and not c.background}
+            for device in self._notifications.devices(user_id):
+                if device.device_id in in_front:
+                    continue
+                once(
+                    f"push:{event.event_id}:{user_id}:{device.device_id}",
+                    partial(self._push_one, device, payload, silent),
+                )
+                counts["pushed"] += 1
+        logger.info(
+            "notified",
+            extra={"event_id": event.event_id, "conversation_id": conversation_id, **counts},
+        )
+        return counts
+
+    def _push_one(self, device: Device, payload: dict[str, Any], silent: bool) -> bool:
+        try:
+            self._push.push(device.endpoint, device.platform, payload, silent)
+        except PushRejected:
+            # the token is dead (app uninstalled, token rotated): forget the device
+            logger.info(
+                "push endpoint rejected; device removed",
+                extra={"user_id": device.user_id, "device_id": device.device_id},
+            )
+            self._notifications.delete_device(device.user_id, device.device_id)
+            return False
+        return True
+
+
+def _device_view(device: Device) -> dict[str, Any]:
+    return {
+        "device_id": device.device_id,
+        "platform": device.platform,
+        "registered_at": device.registered_at,
+    }
+
+
+class TypingService:
+    """Typing indicators: throttled per user and conversation, sent to the other members'
+    live connections, never stored."""
+
+    def __init__(
+        self,
+        conversations: ConversationService,
+        notifications: NotificationRepository,
+        fanout: FanoutService,
+        epoch: Callable[[], float] = time.time,
+        every: float = TYPING_EVERY_SECONDS,
+    ) -> None:
+        self._conversations = conversations
+        self._notifications = notifications
+        self._fanout = fanout
+        self._epoch = epoch
+        self._every = every
+
+    def typing(self, caller: Caller, conversation_id: str) -> bool:
+        conversation = self._conversations.visible(caller, conversation_id)
+        now = self._epoch()
+        if not self._notifications.allow_typing(conversation_id, caller.user_id, now, self._every):
+            return False
+        others = [m for m in conversation.members if m != caller.user_id]
+        self._fanout.deliver(
+            Event(
+                event_id=f"typing:{conversation_id}:{caller.user_id}:{int(now)}",
+                type="typing",
+                company_id=conversation.company_id,
+                conversation_id=conversation_id,
+                recipients=others,
+                data={
+                    "conversation_id": conversation_id,
+                    "user_id": caller.user_id,
+                    "expires_in": int(self._every * 2),
+                },
+            )
+        )
+        return True

@@ -1,0 +1,176 @@
+"""Presence: what users choose, whether any of their devices is live, and who hears of it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.errors import NotFound, ValidationError
+from chalicelib.domain.model import STATUSES, User, utcnow_iso
+from chalicelib.services.common import Caller, Clock
+from chalicelib.services.ports import (
+    ConnectionRepository,
+    DirectoryRepository,
+    MediaStore,
+    PresenceRepository,
+)
+
+MAX_STATUS_MESSAGE = 100
+MAX_WATCHED = 200
+PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
+PHOTO_URL_SECONDS = 3600
+Epoch = Callable[[], float]
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class PresenceService:
+    """Chosen status and message, derived offline, presence subscriptions, profile photos.
+
+    A presence change reaches only the connections that asked for it
+    (``presence.subscribe``: the people a client has on screen) and the user's own
+    devices, so its cost does not grow with the size of the company.
+    """
+
+    def __init__(
+        self,
+        directory: DirectoryRepository,
+        presence: PresenceRepository,
+        connections: ConnectionRepository,
+        media: MediaStore | None,
+        clock: Clock,
+        epoch: Epoch = time.time,
+        photo_max_bytes: int = 2 * 1024 * 1024,
+    ) -> None:
+        self._directory = directory
+        self._presence = presence
+        self._connections = connections
+        self._media = media
+        self._clock = clock
+        self._epoch = epoch
+        self._photo_max_bytes = photo_max_bytes
+
+    def view(self, user: User) -> dict[str, Any]:
+        now = self._epoch()
+        return user.presence.view(now, utcnow_iso(datetime.fromtimestamp(now, UTC)))
+
+    def entry(self, user: User) -> dict[str, Any]:
+        """A user as co-workers see them: profile, presence, photo link."""
+        body = user.to_dict()
+        body["presence"] = self.view(user)
+        body["photo_url"] = (
+            self._media.download_url(user.photo_key, PHOTO_URL_SECONDS)
+            if self._media and user.photo_key
+            else None
+        )
+        return body
+
+    def set_status(
+        self,
+        caller: Caller,
+        status: Any,
+        message: Any = None,
+        expires_at: Any = None,
+        expires_in: Any = None,
+    ) -> dict[str, Any]:
+        if status not in STATUSES:
+            raise ValidationError(
+                f"status must be one of {', '.join(STATUSES)}", code="invalid_status"
+            )
+        if message is None:
+            message = ""
+        if not isinstance(message, str) or len(message) > MAX_STATUS_MESSAGE:
+            raise ValidationError(
+                f"message must be text of at most {MAX_STATUS_MESSAGE} characters",
+                code="invalid_status_message",
+            )
+        expiry = self._expiry(expires_at, expires_in) if message else None
+        self._presence.set_choice(caller.user_id, status, message.strip(), expiry, self._clock())
+        user = self._directory.get_user(caller.user_id)
+        if user is None:
+            raise NotFound("no such user", code="user_not_found")
+        return self.view(user)
+
+    def _expiry(self, expires_at: Any, expires_in: Any) -> str | None:
+        now = datetime.fromtimestamp(self._epoch(), UTC)
+        if expires_in is not None:
+            if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0:
+                raise ValidationError(
+                    "expires_in must be a positive number of seconds", code="invalid_expiry"
+                )
+            return utcnow_iso(now + timedelta(seconds=expires_in))
+        if expires_at is None:
+            return None
+        try:
+            when = parse_time(str(expires_at))
+        except ValueError:
+            raise ValidationError(
+                "expires_at must be an ISO 8601 time", code="invalid_expiry"
+            ) from None
+        if when.tzinfo is None or when <= now:
+            raise ValidationError(
+                "expires_at must be a future time with a time zone", code="invalid_expiry"
+            )
+        return utcnow_iso(when)
+
+    def subscribe(self, connection_id: str, caller: Caller, user_ids: Any) -> dict[str, Any]:
+        """Follow co-workers' presence on this connection; answers with their presence now."""
+        if not isinstance(user_ids, list) or not all(isinstance(u, str) for u in user_ids):
+            raise ValidationError("user_ids must be a list of user ids", code="invalid_user_ids")
+        wanted = list(dict.fromkeys(user_ids))
+        if len(wanted) > MAX_WATCHED:
+            raise ValidationError(
+                f"follow at most {MAX_WATCHED} users per connection", code="too_many_users"
+            )
+        users = self._directory.get_users(wanted)
+        visible = {u.user_id: u for u in users.values() if u.company_id == caller.company_id}
+        connection = self._connections.get(connection_id)
+        if connection is None:
+            raise NotFound("this connection is not registered", code="unknown_connection")
+        self._connections.watch(connection, list(visible))
+        return {
+            "users": {uid: self.view(u) for uid, u in visible.items()},
+            "unknown": [u for u in wanted if u not in visible],
+        }
+
+    # -- profile photo --------------------------------------------------
+
+    def photo_upload(self, caller: Caller, content_type: Any, size: Any) -> dict[str, Any]:
+        if self._media is None:
+            raise ValidationError("photos are not configured", code="media_unavailable")
+        if content_type not in PHOTO_TYPES:
+            raise ValidationError(
+                "a photo must be image/jpeg or image/png", code="invalid_content_type"
+            )
+        if (
+            isinstance(size, bool)
+            or not isinstance(size, int)
+            or not 0 < size <= self._photo_max_bytes
+        ):
+            raise ValidationError(
+                f"size must be 1 to {self._photo_max_bytes} bytes", code="photo_too_large"
+            )
+        key = f"photos/{caller.user_id}/{int(self._epoch() * 1000)}.{PHOTO_TYPES[content_type]}"
+        upload = self._media.presigned_upload(key, content_type, self._photo_max_bytes, 900)
+        return {"key": key, "upload": upload, "max_bytes": self._photo_max_bytes}
+
+    def photo_confirm(self, caller: Caller, key: Any) -> dict[str, Any]:
+        if self._media is None:
+            raise ValidationError("photos are not configured", code="media_unavailable")
+        if not isinstance(key, str) or not key.startswith(f"photos/{caller.user_id}/"):
+            raise ValidationError("key must be one of your photo uploads", code="invalid_key")
+        found = self._media.describe(key)
+        if found is None:
+            raise NotFound("nothing was uploaded under that key", code="upload_not_found")
+        if found["content_type"] not in PHOTO_TYPES or found["size"] > self._photo_max_bytes:
+            raise ValidationError(
+                "the upload is not a JPEG or PNG within the size limit", code="invalid_photo"
+            )
+        self._presence.set_photo(caller.user_id, key)
+        user = self._directory.get_user(caller.user_id)
+        assert user is not None
+        return self.entry(user)
