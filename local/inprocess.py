@@ -21,8 +21,7 @@ REGION = "us-east-1"
 @dataclass
 class EventPath:
     stream_arn: str
-    queue_url: str
-    queue_arn: str
+    queues: dict[str, tuple[str, str]]  # logical -> (url, arn)
     iterators: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -31,12 +30,14 @@ class EventPath:
         table = resources.physical(prefix, resources.MESSAGING_TABLE.logical)
         stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
         sqs = boto3.client("sqs", region_name=REGION)
-        queue = resources.physical(prefix, resources.REALTIME_QUEUE.logical)
-        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        return cls(stream_arn=stream_arn, queue_url=url, queue_arn=arn)
+        queues = {}
+        for queue in resources.QUEUES:
+            url = sqs.get_queue_url(QueueName=resources.physical(prefix, queue.logical))["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            queues[queue.logical] = (url, arn)
+        return cls(stream_arn=stream_arn, queues=queues)
 
     def run_outbox(self) -> int:
         """Feed every new stream record to ``outbox_stream``; returns how many."""
@@ -61,24 +62,42 @@ class EventPath:
                 handled += len(out["Records"])
         return handled
 
-    def run_realtime(self, deliveries: int = 1) -> int:
-        """Feed queued events to ``realtime_consumer`` (``deliveries`` > 1 replays the batch,
+    def run_queue(self, logical: str, deliveries: int = 1) -> int:
+        """Feed a queue's messages to its consumer (``deliveries`` > 1 replays each batch,
         as SQS's at-least-once delivery may); returns how many messages."""
-        from chalicelib.api.consumers import realtime_consumer
+        from chalicelib.api import consumers
 
+        function = next(
+            c.function
+            for c in resources.CONSUMERS
+            if c.source_kind == "sqs" and c.source == logical
+        )
+        handler = getattr(consumers, function)
+        url, arn = self.queues[logical]
         sqs = boto3.client("sqs", region_name=REGION)
         total = 0
         while True:
             messages = sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+                QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
             ).get("Messages", [])
             if not messages:
                 return total
-            event = lambda_events.sqs_event(messages, self.queue_arn, REGION)
+            event = lambda_events.sqs_event(messages, arn, REGION)
             for _ in range(deliveries):
-                result = realtime_consumer(event, lambda_events.lambda_context("realtime"))
+                result = handler(event, lambda_events.lambda_context(function))
                 if result.get("batchItemFailures"):
-                    raise RuntimeError(f"realtime_consumer failed records: {result}")
+                    raise RuntimeError(f"{function} failed records: {result}")
             for message in messages:
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             total += len(messages)
+
+    def run_realtime(self, deliveries: int = 1) -> int:
+        return self.run_queue(resources.REALTIME_QUEUE.logical, deliveries)
+
+    def run_notifications(self, deliveries: int = 1) -> int:
+        return self.run_queue(resources.NOTIFICATIONS_QUEUE.logical, deliveries)
+
+    def run_all(self) -> None:
+        """Until nothing moves: outbox, then every queue."""
+        while self.run_outbox() + sum(self.run_queue(q) for q in self.queues):
+            pass

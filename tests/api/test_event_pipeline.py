@@ -33,10 +33,9 @@ class Pipeline:
 
     def call(self, method: str, path: str, who: str, payload: Any) -> Any:
         headers = {"Authorization": f"Bearer {KEYS.token(who)}", "Content-Type": "application/json"}
-        response = self.client.http.request(
-            method, path, headers=headers, body=json.dumps(payload).encode()
-        )
-        return json.loads(response.body)
+        body = json.dumps(payload).encode() if payload is not None else b""
+        response = self.client.http.request(method, path, headers=headers, body=body)
+        return json.loads(response.body) if response.body else None
 
     def run_outbox(self) -> int:
         return self.path.run_outbox()
@@ -182,3 +181,56 @@ def test_a_send_is_one_event_not_also_a_read_receipt(pipeline: Pipeline) -> None
     assert [f["type"] for f in pipeline.sender.frames["bob-desk"]] == ["message.created"]
     alice_view = pipeline.call("GET", f"/conversations/{conv['id']}", "u-alice", None)
     assert alice_view["unread_count"] == 0 and alice_view["read_seq"] == 1
+
+
+def test_presence_changes_reach_subscribed_co_workers(pipeline: Pipeline) -> None:
+    from app import ws_message
+    from tests.api.test_websocket import ws_event
+
+    connect("alice-desk", KEYS.token("u-alice"))
+    ws_message(
+        ws_event(
+            "$default",
+            "alice-desk",
+            json.dumps({"action": "presence.subscribe", "user_ids": ["u-bob"]}),
+        ),
+        None,
+    )
+    snapshot = pipeline.frames("alice-desk", "presence.snapshot")
+    assert snapshot[0]["users"]["u-bob"]["status"] == "offline"
+    pipeline.path.run_all()
+    connect("bob-phone", KEYS.token("u-bob"))  # bob comes online
+    pipeline.path.run_all()
+    changes = [
+        c for c in pipeline.frames("alice-desk", "presence.changed") if c["user_id"] == "u-bob"
+    ]
+    assert [c["presence"]["status"] for c in changes] == ["available"]
+    pipeline.call("PUT", "/me/presence", "u-bob", {"status": "busy", "message": "Demo"})
+    pipeline.path.run_all()
+    last = pipeline.frames("alice-desk", "presence.changed")[-1]
+    assert (last["user_id"], last["presence"]["status"], last["presence"]["message"]) == (
+        "u-bob",
+        "busy",
+        "Demo",
+    )
+
+
+def test_missed_messages_reach_the_first_device_that_connects(pipeline: Pipeline) -> None:
+    conv = pipeline.call("POST", "/conversations", "u-alice", {"type": "im", "members": ["u-bob"]})
+    for n in range(3):
+        pipeline.call(
+            "POST",
+            f"/conversations/{conv['id']}/messages",
+            "u-alice",
+            {"client_id": f"k{n}", "text": f"while you were out {n}"},
+        )
+    pipeline.path.run_all()  # bob has no device: the notifications consumer counts them missed
+    connect("bob-desk", KEYS.token("u-bob"))
+    pipeline.path.run_all()
+    connect("bob-phone", KEYS.token("u-bob"))
+    pipeline.path.run_all()
+    (missed,) = pipeline.frames("bob-desk", "notification.missed")
+    assert missed["total"] == 3 and missed["conversations"][0]["last_seq"] == 3
+    assert pipeline.frames("bob-phone", "notification.missed") == []
+    listed = pipeline.call("GET", "/conversations", "u-bob", None)
+    assert listed["items"][0]["unread_count"] == 3
