@@ -34,6 +34,9 @@ def acme(api: Api) -> dict[str, str]:
         )
     )
     contact = body(api.call("POST", "/contacts", "alice", {"name": "Pat", "phone": "4155552671"}))
+    api.call(
+        "POST", "/devices", "alice", {"device_id": "alice-phone", "platform": "apns", "token": "t"}
+    )
     return {"conv": conv["id"], "message": message["id"], "contact": contact["id"]}
 
 
@@ -53,6 +56,8 @@ ROUTES_WITH_IDS = [
     ("GET", "/contacts/{contact}", None),
     ("PATCH", "/contacts/{contact}", {"name": "x"}),
     ("DELETE", "/contacts/{contact}", None),
+    ("DELETE", "/devices/alice-phone", None),
+    ("POST", "/sync", {"conversations": {"{conv}": 0}}),
 ]
 
 
@@ -60,8 +65,10 @@ def snapshot(api: Api, ids: dict[str, str]) -> Any:
     conv = body(api.call("GET", f"/conversations/{ids['conv']}", "alice"))
     history = body(api.call("GET", f"/conversations/{ids['conv']}/messages", "alice"))
     contact = body(api.call("GET", f"/contacts/{ids['contact']}", "alice"))
+    devices = body(api.call("GET", "/devices", "alice"))
     conv.pop("unread_count")
-    return conv, history, contact
+    conv.pop("peer_presence", None)
+    return conv, history, contact, devices
 
 
 @pytest.mark.parametrize(
@@ -73,7 +80,19 @@ def test_another_company_gets_404_and_changes_nothing(
     api: Api, acme: dict[str, str], method: str, path: str, payload: Any
 ) -> None:
     before = snapshot(api, acme)
+    payload = (
+        json.loads(json.dumps(payload).replace("{conv}", acme["conv"]))
+        if payload is not None
+        else None
+    )
     response = api.call(method, path.format(**acme), "dave", payload)
+    if path == "/sync":  # a batch route: the foreign conversation is not found inside it
+        result = body(response)["conversations"][acme["conv"]]
+        assert result == {
+            "error": {"code": "conversation_not_found", "message": "no such conversation"}
+        }
+        assert snapshot(api, acme) == before
+        return
     assert response.status_code == 404, response.body
     assert set(body(response)["error"]) == {"code", "message"}
     assert snapshot(api, acme) == before
@@ -131,6 +150,24 @@ BAD_INPUT = [
     ("PATCH", "/contacts/{contact}", {}, "invalid_request"),
     ("GET", "/contacts/unknown", None, "contact_not_found"),
     ("GET", "/directory/u-nobody", None, "user_not_found"),
+    ("PUT", "/me/presence", {"status": "asleep"}, "invalid_status"),
+    ("PUT", "/me/presence", {"status": "busy", "message": "x" * 101}, "invalid_status_message"),
+    (
+        "PUT",
+        "/me/presence",
+        {"status": "busy", "message": "m", "expires_at": "yesterday"},
+        "invalid_expiry",
+    ),
+    ("PUT", "/me/presence", {"status": "busy", "message": "m", "expires_in": -5}, "invalid_expiry"),
+    ("POST", "/me/photo", {"content_type": "image/gif", "size": 10}, "invalid_content_type"),
+    ("POST", "/me/photo", {"content_type": "image/png", "size": 0}, "photo_too_large"),
+    ("PUT", "/me/photo", {"key": "photos/u-bob/1.png"}, "invalid_key"),
+    ("POST", "/devices", {"device_id": "d", "platform": "pager", "token": "t"}, "invalid_platform"),
+    ("POST", "/devices", {"device_id": "d", "platform": "fcm"}, "invalid_push_token"),
+    ("DELETE", "/devices/unknown", None, "device_not_found"),
+    ("POST", "/sync", {"conversations": []}, "invalid_sync"),
+    ("POST", "/sync", {"conversations": {"{conv}": "1"}}, "invalid_sync"),
+    ("GET", "/conversations/{conv}/messages?after_seq=-1", None, "invalid_seq"),
 ]
 
 
@@ -144,6 +181,11 @@ def test_bad_input_gets_a_4xx_with_a_code_and_changes_nothing(
 ) -> None:
     before = snapshot(api, acme)
     conversations_before = body(api.call("GET", "/conversations", "alice"))
+    payload = (
+        json.loads(json.dumps(payload).replace("{conv}", acme["conv"]))
+        if payload is not None
+        else None
+    )
     response = api.call(method, path.format(**acme), "alice", payload)
     assert 400 <= response.status_code < 500, response.body
     assert body(response)["error"]["code"] == code

@@ -193,3 +193,62 @@ def test_catch_up_after_a_sequence_number_over_rest(api: Api) -> None:
     synced = body(api.call("POST", "/sync", "bob", {"conversations": {conv["id"]: 4}}))
     assert [m["seq"] for m in synced["conversations"][conv["id"]]["messages"]] == [5]
     assert api.call("GET", f"{path}?after_seq=x", "bob").status_code == 400
+
+
+def test_presence_is_set_and_shown_in_the_directory(api: Api) -> None:
+    response = api.call("PUT", "/me/presence", "bob", {"status": "busy", "message": "In a demo"})
+    assert response.status_code == 200
+    assert body(response)["chosen_status"] == "busy"
+    bob = next(
+        u for u in body(api.call("GET", "/directory", "alice"))["items"] if u["user_id"] == "u-bob"
+    )
+    assert bob["presence"]["status"] == "offline"  # no live device yet
+    assert bob["presence"]["chosen_status"] == "busy"
+    assert bob["presence"]["message"] == "In a demo"
+    bad = api.call("PUT", "/me/presence", "bob", {"status": "gone fishing"})
+    assert bad.status_code == 400 and body(bad)["error"]["code"] == "invalid_status"
+
+
+def test_one_to_one_conversations_show_the_peers_presence(api: Api) -> None:
+    conv = start_im(api)
+    api.call("PUT", "/me/presence", "bob", {"status": "away"})
+    listed = body(api.call("GET", "/conversations", "alice"))["items"][0]
+    assert listed["id"] == conv["id"] and listed["peer_presence"]["chosen_status"] == "away"
+
+
+def test_devices_register_list_and_log_out(api: Api) -> None:
+    created = api.call(
+        "POST",
+        "/devices",
+        "bob",
+        {"device_id": "bob-phone", "platform": "fcm", "token": "fcm-token-1"},
+    )
+    assert created.status_code == 201
+    assert [d["device_id"] for d in body(api.call("GET", "/devices", "bob"))["items"]] == [
+        "bob-phone"
+    ]
+    assert body(api.call("GET", "/devices", "alice"))["items"] == []
+    assert api.call("DELETE", "/devices/bob-phone", "bob").status_code == 204
+    assert body(api.call("GET", "/devices", "bob"))["items"] == []
+    assert api.call("DELETE", "/devices/bob-phone", "bob").status_code == 404
+
+
+def test_profile_photo_by_presigned_upload(api: Api, aws: Any) -> None:
+    s3 = aws.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="texting-test-media")
+    started = body(api.call("POST", "/me/photo", "bob", {"content_type": "image/png", "size": 68}))
+    upload = started["upload"]
+    assert upload["method"] == "POST" and upload["fields"]["key"] == started["key"]
+    s3.put_object(
+        Bucket="texting-test-media",
+        Key=started["key"],
+        Body=b"\x89PNG" + b"0" * 64,
+        ContentType="image/png",
+    )
+    confirmed = api.call("PUT", "/me/photo", "bob", {"key": started["key"]})
+    assert confirmed.status_code == 200
+    assert "texting-test-media" in body(confirmed)["photo_url"]
+    bob = body(api.call("GET", "/directory/u-bob", "alice"))
+    assert bob["photo_url"] and started["key"] in bob["photo_url"]
+    stolen = api.call("PUT", "/me/photo", "alice", {"key": started["key"]})
+    assert stolen.status_code == 400

@@ -1,0 +1,186 @@
+"""The local stack's Cognito pool and demo data (contract.md, "Local stack").
+
+Two companies with three or more users each and SMS numbers, so a newcomer can
+sign in as several people at once and see IMs, shared numbers and company
+isolation. Users are real Cognito users of the local pool; their app
+``user_id`` is their Cognito ``sub``, exactly as on AWS. Profiles and companies
+are written through the app's own repositories, so the demo data is shaped like
+data the app itself wrote.
+
+Passwords and the provider credentials are random per run and are only ever
+written to ``.local/stack.json`` (git-ignored) and printed to the terminal.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from chalicelib.domain.model import Company, User
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    name: str
+    role: str
+    extension: str
+    numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoCompany:
+    name: str
+    domain: str
+    users: tuple[DemoUser, ...]
+    provider: str = "twilio"
+
+
+DEMO_COMPANIES: tuple[DemoCompany, ...] = (
+    DemoCompany(
+        name="Acme Plumbing",
+        domain="acme.example",
+        users=(
+            DemoUser("alice", "Alice Admin", "admin", "101", ("+14155550100",)),
+            DemoUser("bob", "Bob Baker", "user", "102", ("+14155550101",)),
+            DemoUser("carol", "Carol Chen", "user", "103", ("+14155550101",)),
+            DemoUser("dave", "Dave Diaz", "user", "104"),
+        ),
+    ),
+    DemoCompany(
+        name="Globex Dental",
+        domain="globex.example",
+        users=(
+            DemoUser("erin", "Erin Evans", "admin", "201", ("+12125550100",)),
+            DemoUser("frank", "Frank Fox", "user", "202", ("+12125550100",)),
+            DemoUser("grace", "Grace Green", "user", "203"),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class CognitoPool:
+    user_pool_id: str
+    client_id: str
+
+
+def random_password() -> str:
+    """A random password that satisfies Cognito's default policy (all four classes)."""
+    core = secrets.token_urlsafe(15)
+    return (
+        core
+        + secrets.choice(string.ascii_uppercase)
+        + secrets.choice(string.ascii_lowercase)
+        + secrets.choice(string.digits)
+        + "!"
+    )
+
+
+def twilio_credentials() -> dict[str, str]:
+    """A placeholder Twilio account: the simulator checks signatures made with this token."""
+    return {"account_sid": "AC" + secrets.token_hex(16), "auth_token": secrets.token_hex(16)}
+
+
+def create_pool(cognito: Any, name: str) -> CognitoPool:
+    """A user pool and an app client that allows USER_PASSWORD_AUTH (what clients use locally)."""
+    pool_id = cognito.create_user_pool(PoolName=name)["UserPool"]["Id"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName=f"{name}-app",
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    return CognitoPool(user_pool_id=str(pool_id), client_id=str(client["ClientId"]))
+
+
+def create_cognito_user(
+    cognito: Any, pool_id: str, username: str, email: str, password: str
+) -> str:
+    """Create a confirmed user with a permanent password; returns its ``sub``."""
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=pool_id, Username=username, Password=password, Permanent=True
+    )
+    attributes = cognito.admin_get_user(UserPoolId=pool_id, Username=username)["UserAttributes"]
+    return next(str(a["Value"]) for a in attributes if a["Name"] == "sub")
+
+
+def seed(
+    session: boto3.session.Session,
+    *,
+    table_name: str,
+    region: str,
+    pool_name: str,
+    companies: tuple[DemoCompany, ...] = DEMO_COMPANIES,
+) -> dict[str, Any]:
+    """Create the pool, the users and the directory; returns the demo part of stack.json."""
+    from chalicelib.adapters import dynamodb
+
+    cognito = session.client("cognito-idp")
+    pool = create_pool(cognito, pool_name)
+    dynamodb.bind_models(table_name, region)
+    directory = dynamodb.DynamoDirectoryRepository()
+    users: list[dict[str, Any]] = []
+    company_rows: list[dict[str, str]] = []
+    numbers: dict[str, dict[str, Any]] = {}
+    for spec in companies:
+        company = Company(company_id=f"c{uuid.uuid4().hex}", name=spec.name)
+        directory.put_company(company)
+        company_rows.append({"company_id": company.company_id, "name": company.name})
+        for person in spec.users:
+            password = random_password()
+            email = f"{person.username}@{spec.domain}"
+            sub = create_cognito_user(cognito, pool.user_pool_id, person.username, email, password)
+            directory.put_user(
+                User(
+                    user_id=sub,
+                    company_id=company.company_id,
+                    name=person.name,
+                    email=email,
+                    extension=person.extension,
+                    role=person.role,
+                    numbers=list(person.numbers),
+                )
+            )
+            users.append(
+                {
+                    "username": person.username,
+                    "password": password,
+                    "user_id": sub,
+                    "company_id": company.company_id,
+                    "role": person.role,
+                    "numbers": list(person.numbers),
+                }
+            )
+            for e164 in person.numbers:
+                row = numbers.setdefault(
+                    e164,
+                    {
+                        "e164": e164,
+                        "company_id": company.company_id,
+                        "provider": spec.provider,
+                        "users": [],
+                    },
+                )
+                row["users"].append(sub)
+    return {
+        "cognito": {"user_pool_id": pool.user_pool_id, "client_id": pool.client_id},
+        "users": users,
+        "companies": company_rows,
+        "numbers": list(numbers.values()),
+        "providers": {"twilio": twilio_credentials()},
+    }

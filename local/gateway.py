@@ -1,0 +1,425 @@
+"""API Gateway on one local port: REST, WebSocket and the WebSocket Management API.
+
+On AWS three things sit in front of the Lambda functions: the REST API (with
+the Cognito token authorizer), the WebSocket API (``$connect``,
+``$default``, ``$disconnect`` routes) and the Management API the fan-out posts
+frames through. This module emulates the three with aiohttp, invoking the real
+Chalice handlers (in a thread pool: the app uses blocking boto3), so the code
+that runs locally is the code that is deployed.
+
+Routes on the one port:
+
+- ``/ws``: WebSocket API (``ws://host:port/ws?token=...``).
+- ``/@connections/{id}``: Management API (``POST`` send, ``GET`` info,
+  ``DELETE`` close), the ``endpoint_url`` of boto3's ``apigatewaymanagementapi``.
+- ``/_sim...``: reserved for the SMS carrier simulator.
+- everything else: the REST API, through ``chalice.local.LocalGateway``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from aiohttp.abc import AbstractAccessLogger
+from chalice.app import Chalice
+from chalice.config import Config
+from chalice.local import (
+    ForbiddenError,
+    InvalidAuthorizerError,
+    LocalChalice,
+    LocalGateway,
+    LocalGatewayException,
+    NotAuthorizedError,
+)
+from multidict import CIMultiDict
+
+from local import lambda_events
+
+log = logging.getLogger("local.gateway")
+
+STAGE = "local"
+API_ID = "local"
+MAX_POST_BYTES = 128 * 1024  # API Gateway's limit for one PostToConnection payload
+
+WsHandler = Callable[[dict[str, Any], Any], Any]
+
+
+def error_body(code: str, message: str) -> bytes:
+    return json.dumps({"error": {"code": code, "message": message}}).encode()
+
+
+def json_error(status: int, code: str, message: str) -> web.Response:
+    return web.Response(
+        status=status, body=error_body(code, message), content_type="application/json"
+    )
+
+
+def new_connection_id() -> str:
+    """An API Gateway-looking connection id: 16 characters, base64 of 11 random bytes."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(11)).decode()
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def make_thread_safe(app: Any) -> None:
+    """Give the Chalice app a per-thread ``current_request``, as ``chalice local`` does.
+
+    A Lambda instance serves one request at a time, so Chalice keeps the
+    current request on the app object; this server runs requests in parallel
+    threads, which would otherwise see each other's requests.
+    """
+    if isinstance(app, LocalChalice):
+        return
+    cls = type(app)
+    bases = (LocalChalice,) if cls is Chalice else (LocalChalice, cls)
+    app.__class__ = type(f"ThreadLocal{cls.__name__}", bases, {})
+
+
+# -- REST ---------------------------------------------------------------------------------
+
+
+def gateway_error(error: Exception) -> web.Response:
+    """API Gateway's own errors, in the contract's error shape.
+
+    On AWS the infrastructure stack configures API Gateway "Gateway Responses"
+    to the same statuses and bodies: ACCESS_DENIED and UNAUTHORIZED (the
+    authorizer denied, or no token) become 401 ``unauthorized``;
+    MISSING_AUTHENTICATION_TOKEN (no such route) becomes 404 ``not_found``;
+    AUTHORIZER_FAILURE and the rest keep their status with an ``error`` body.
+    """
+    if isinstance(error, NotAuthorizedError):
+        return json_error(401, "unauthorized", "a valid Bearer IdToken is required")
+    if isinstance(error, ForbiddenError):
+        kind = {k.lower(): v for k, v in error.headers.items()}.get("x-amzn-errortype")
+        if kind == "AccessDeniedException":
+            return json_error(401, "unauthorized", "a valid Bearer IdToken is required")
+        return json_error(404, "not_found", "no such route")
+    if isinstance(error, InvalidAuthorizerError):
+        return json_error(500, "internal_error", "the authorizer failed")
+    if isinstance(error, LocalGatewayException):
+        return json_error(error.CODE or 500, "gateway_error", "the request failed")
+    return json_error(500, "internal_error", "an internal error occurred")
+
+
+def lambda_response(response: dict[str, Any]) -> web.Response:
+    """A Lambda proxy integration response as an HTTP response."""
+    headers: CIMultiDict[str] = CIMultiDict()
+    for name, value in (response.get("headers") or {}).items():
+        headers[name] = str(value)
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        headers.popall(name, None)
+        for value in values:
+            headers.add(name, str(value))
+    for hop in ("Content-Length", "Transfer-Encoding", "Connection"):
+        headers.popall(hop, None)
+    # API Gateway's proxy integration answers application/json when the function sets no type.
+    headers.setdefault("Content-Type", "application/json")
+    body = response.get("body")
+    if body is None:
+        raw = b""
+    elif response.get("isBase64Encoded"):
+        raw = base64.b64decode(body)
+    else:
+        raw = body.encode() if isinstance(body, str) else bytes(body)
+    return web.Response(status=int(response.get("statusCode", 200)), headers=headers, body=raw)
+
+
+# -- WebSocket ------------------------------------------------------------------------------
+
+
+class Connection:
+    """One live WebSocket. Frames posted before the upgrade completes are queued."""
+
+    def __init__(self, connection_id: str, source_ip: str, user_agent: str) -> None:
+        self.connection_id = connection_id
+        self.source_ip = source_ip
+        self.user_agent = user_agent
+        self.connected_at = _now_iso()
+        self.connected_at_ms = int(time.time() * 1000)
+        self.last_active_at = self.connected_at
+        self.socket: web.WebSocketResponse | None = None
+        self._queued: list[bytes] = []
+        self._close_requested = False
+
+    @property
+    def open(self) -> bool:
+        return self.socket is None or not self.socket.closed
+
+    async def attach(self, socket: web.WebSocketResponse) -> None:
+        self.socket = socket
+        queued, self._queued = self._queued, []
+        for data in queued:
+            await self.send(data)
+        if self._close_requested:
+            await self.close()
+
+    async def close(self) -> None:
+        """Close from the server side (DeleteConnection); $disconnect follows."""
+        if self.socket is None:
+            self._close_requested = True
+        elif not self.socket.closed:
+            await self.socket.close(code=1000, message=b"closed by the server")
+
+    async def send(self, data: bytes) -> None:
+        if self.socket is None:
+            self._queued.append(data)
+            return
+        try:
+            await self.socket.send_str(data.decode())
+        except UnicodeDecodeError:
+            await self.socket.send_bytes(data)
+
+    def info(self) -> dict[str, Any]:
+        """GetConnection's response body (the wire names are camelCase)."""
+        return {
+            "connectedAt": self.connected_at,
+            "lastActiveAt": self.last_active_at,
+            "identity": {"sourceIp": self.source_ip, "userAgent": self.user_agent},
+        }
+
+
+def _gone() -> web.Response:
+    return web.Response(
+        status=410,
+        body=b'{"message":"GoneException"}',
+        content_type="application/json",
+        headers={"x-amzn-ErrorType": "GoneException"},
+    )
+
+
+class AccessLogger(AbstractAccessLogger):
+    """Method, path and status only: the query string may carry a token."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s %.0fms", request.method, request.path, response.status, time * 1000
+        )
+
+
+class Gateway:
+    """The aiohttp application emulating the three API Gateway surfaces."""
+
+    def __init__(
+        self,
+        *,
+        chalice_app: Any,
+        connect: WsHandler,
+        message: WsHandler,
+        disconnect: WsHandler,
+        executor: Executor,
+    ) -> None:
+        make_thread_safe(chalice_app)
+        self._rest = LocalGateway(chalice_app, Config())
+        self._connect = connect
+        self._message = message
+        self._disconnect = disconnect
+        self._executor = executor
+        self.connections: dict[str, Connection] = {}
+
+    def web_app(self) -> web.Application:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_get("/ws", self.websocket)
+        app.router.add_post("/@connections/{connection_id}", self.post_to_connection)
+        app.router.add_get("/@connections/{connection_id}", self.get_connection)
+        app.router.add_delete("/@connections/{connection_id}", self.delete_connection)
+        app.router.add_route("*", "/_sim{tail:.*}", self.simulator)
+        app.router.add_route("*", "/{tail:.*}", self.rest)
+        app.on_shutdown.append(self._close_all)
+        return app
+
+    async def _invoke(self, handler: Callable[..., Any], *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, handler, *args)
+
+    # -- REST -------------------------------------------------------------
+
+    async def rest(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        headers: dict[str, str] = {}
+        for name, value in request.headers.items():
+            key = name.lower()  # what API Gateway's event has, and what Chalice looks up
+            headers[key] = f"{headers[key]},{value}" if key in headers else value
+        try:
+            response = await self._invoke(
+                self._rest.handle_request, request.method, request.raw_path, headers, body or None
+            )
+        except LocalGatewayException as error:
+            return gateway_error(error)
+        except Exception:
+            log.exception(
+                "%s %s failed outside the app's error handling", request.method, request.path
+            )
+            return gateway_error(RuntimeError())
+        return lambda_response(response)
+
+    async def simulator(self, request: web.Request) -> web.Response:
+        return json_error(404, "not_found", "the SMS simulator is not available yet")
+
+    # -- WebSocket API ------------------------------------------------------
+
+    def _ws_event(
+        self, request: web.Request, connection: Connection, route: str, kind: str, **extra: Any
+    ) -> dict[str, Any]:
+        now = time.time()
+        context: dict[str, Any] = {
+            "routeKey": route,
+            "eventType": kind,
+            "connectionId": connection.connection_id,
+            "domainName": request.host,
+            "stage": STAGE,
+            "apiId": API_ID,
+            "requestId": uuid.uuid4().hex,
+            "extendedRequestId": uuid.uuid4().hex,
+            "connectedAt": connection.connected_at_ms,
+            "requestTimeEpoch": int(now * 1000),
+            "messageDirection": "IN",
+            "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+        }
+        event: dict[str, Any] = {"requestContext": context, "isBase64Encoded": False}
+        if kind == "CONNECT":
+            query: dict[str, list[str]] = {}
+            for name, value in request.query.items():
+                query.setdefault(name, []).append(value)
+            event["queryStringParameters"] = {k: v[-1] for k, v in query.items()} or None
+            event["multiValueQueryStringParameters"] = query or None
+            event["headers"] = dict(request.headers)
+            event["multiValueHeaders"] = {k: request.headers.getall(k) for k in request.headers}
+        if kind == "MESSAGE":
+            context["messageId"] = uuid.uuid4().hex
+        event.update(extra)
+        return event
+
+    async def _call_ws(self, handler: WsHandler, function: str, event: dict[str, Any]) -> Any:
+        return await self._invoke(handler, event, lambda_events.lambda_context(function))
+
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        socket = web.WebSocketResponse(heartbeat=30.0)
+        if not socket.can_prepare(request).ok:
+            return json_error(426, "upgrade_required", "a WebSocket upgrade is required")
+        connection = Connection(
+            new_connection_id(),
+            request.remote or "127.0.0.1",
+            request.headers.get("User-Agent", ""),
+        )
+        self.connections[connection.connection_id] = connection
+        try:
+            result = await self._call_ws(
+                self._connect,
+                "ws_connect",
+                self._ws_event(request, connection, "$connect", "CONNECT"),
+            )
+        except Exception:
+            self.connections.pop(connection.connection_id, None)
+            log.exception("$connect failed")
+            return json_error(500, "internal_error", "an internal error occurred")
+        result = result if isinstance(result, dict) else {}
+        status = int(result.get("statusCode", 200))
+        if not 200 <= status < 300:
+            # API Gateway refuses the handshake with the $connect route's response.
+            self.connections.pop(connection.connection_id, None)
+            log.info("$connect refused with %s", status)
+            return lambda_response(result)
+        try:
+            await socket.prepare(request)
+            await connection.attach(socket)
+            log.info("websocket %s connected", connection.connection_id)
+            await self._read_frames(request, connection, socket)
+        finally:
+            self.connections.pop(connection.connection_id, None)
+            await self._disconnected(request, connection, socket)
+        return socket
+
+    async def _read_frames(
+        self, request: web.Request, connection: Connection, socket: web.WebSocketResponse
+    ) -> None:
+        async for frame in socket:
+            if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                continue
+            connection.last_active_at = _now_iso()
+            if frame.type == WSMsgType.TEXT:
+                event = self._ws_event(request, connection, "$default", "MESSAGE", body=frame.data)
+            else:
+                event = self._ws_event(
+                    request,
+                    connection,
+                    "$default",
+                    "MESSAGE",
+                    body=base64.b64encode(frame.data).decode(),
+                    isBase64Encoded=True,
+                )
+            try:
+                await self._call_ws(self._message, "ws_message", event)
+            except Exception:
+                log.exception("$default failed on %s", connection.connection_id)
+
+    async def _disconnected(
+        self, request: web.Request, connection: Connection, socket: web.WebSocketResponse
+    ) -> None:
+        event = self._ws_event(
+            request,
+            connection,
+            "$disconnect",
+            "DISCONNECT",
+            disconnectStatusCode=socket.close_code or 1005,
+            disconnectReason="",
+        )
+        try:
+            await self._call_ws(self._disconnect, "ws_disconnect", event)
+        except Exception:
+            log.exception("$disconnect failed on %s", connection.connection_id)
+        log.info("websocket %s disconnected", connection.connection_id)
+
+    async def _close_all(self, app: web.Application) -> None:
+        for connection in list(self.connections.values()):
+            if connection.socket is not None and not connection.socket.closed:
+                await connection.socket.close(code=1001, message=b"server shutting down")
+
+    # -- Management API -----------------------------------------------------
+
+    def _live(self, request: web.Request) -> Connection | None:
+        connection = self.connections.get(request.match_info["connection_id"])
+        return connection if connection is not None and connection.open else None
+
+    async def post_to_connection(self, request: web.Request) -> web.Response:
+        connection = self._live(request)
+        if connection is None:
+            return _gone()
+        data = await request.read()
+        if len(data) > MAX_POST_BYTES:
+            return web.Response(
+                status=413,
+                body=b'{"message":"PayloadTooLargeException"}',
+                content_type="application/json",
+                headers={"x-amzn-ErrorType": "PayloadTooLargeException"},
+            )
+        try:
+            await connection.send(data)
+        except (ConnectionError, RuntimeError):
+            return _gone()
+        return web.Response(status=200)
+
+    async def get_connection(self, request: web.Request) -> web.Response:
+        connection = self._live(request)
+        if connection is None:
+            return _gone()
+        return web.json_response(connection.info())
+
+    async def delete_connection(self, request: web.Request) -> web.Response:
+        connection = self._live(request)
+        if connection is None:
+            return _gone()
+        await connection.close()
+        return web.Response(status=204)

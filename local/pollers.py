@@ -1,0 +1,342 @@
+"""Local event source mappings: feed SQS messages and DynamoDB stream records to consumers.
+
+On AWS, Lambda polls the queues and streams and invokes the consumers with
+batches, deleting or re-driving by the consumer's ``batchItemFailures``. Here a
+thread per consumer does the same, driven by ``chalicelib.resources.CONSUMERS``
+and the handlers Chalice registered (``app.event_sources``), so adding a
+consumer there adds it here.
+
+Semantics kept from Lambda:
+
+- SQS: successful messages are deleted, failed ones are left to reappear after
+  the visibility timeout; moto moves a message to the dead-letter queue once it
+  has been received ``maxReceiveCount`` times (the RedrivePolicy). If the
+  handler raises, nothing is deleted.
+- DynamoDB streams: records are delivered in order per shard; on a failure the
+  batch is retried from the first failed record (or whole, if the handler
+  raised), with a back-off, before anything later in the shard is read.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from chalicelib import resources
+from local import lambda_events
+
+log = logging.getLogger("local.pollers")
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+SQS_WAIT_SECONDS = 1
+STREAM_IDLE_SECONDS = 0.1
+STREAM_REFRESH_SECONDS = 5.0
+RETRY_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0)
+
+
+def resolve_handler(app: Any, function: str) -> Handler:
+    """The callable Chalice registered for ``function`` (an event source's handler)."""
+    for source in getattr(app, "event_sources", []):
+        if source.name == function:
+            module_name, _, attribute = source.handler_string.rpartition(".")
+            handler: Handler = getattr(importlib.import_module(module_name), attribute)
+            return handler
+    raise LookupError(f"no event source handler named {function!r} in the Chalice app")
+
+
+def _backoff(attempt: int) -> float:
+    return RETRY_BACKOFF_SECONDS[min(attempt, len(RETRY_BACKOFF_SECONDS) - 1)]
+
+
+class Poller:
+    """Polls in a daemon thread of its own until ``stop`` is set."""
+
+    def __init__(self, name: str, stop: threading.Event) -> None:
+        self.name = name
+        self.stop_event = stop
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        log.info("poller %s started", self.name)
+        while not self.stop_event.is_set():
+            try:
+                self.poll_once()
+            except Exception:
+                if self.stop_event.is_set():
+                    break
+                log.exception("poller %s failed; retrying", self.name)
+                self.stop_event.wait(1.0)
+        log.info("poller %s stopped", self.name)
+
+    def poll_once(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SqsPoller(Poller):
+    """One queue → one consumer, as a Lambda SQS event source mapping."""
+
+    def __init__(
+        self,
+        *,
+        function: str,
+        handler: Handler,
+        queue_url: str,
+        queue_arn: str,
+        batch_size: int,
+        region: str,
+        stop: threading.Event,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        super().__init__(f"sqs:{function}", stop)
+        self.function = function
+        self.handler = handler
+        self.queue_url = queue_url
+        self.queue_arn = queue_arn
+        self.batch_size = max(1, min(batch_size, 10))
+        self.region = region
+        self.sqs = (session or boto3.session.Session()).client("sqs")
+
+    def poll_once(self) -> None:
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=SQS_WAIT_SECONDS,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if messages:
+            self.invoke(messages)
+
+    def invoke(self, messages: list[dict[str, Any]]) -> None:
+        event = lambda_events.sqs_event(messages, self.queue_arn, self.region)
+        try:
+            response = self.handler(event, lambda_events.lambda_context(self.function))
+        except Exception:
+            log.exception("%s raised; %d message(s) will be retried", self.function, len(messages))
+            return
+        ids = [str(m["MessageId"]) for m in messages]
+        failed = lambda_events.failed_item_ids(response, ids)
+        if failed is None:
+            log.warning(
+                "%s returned malformed batchItemFailures; the batch will be retried", self.function
+            )
+            return
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if failed:
+            log.warning(
+                "%s failed %d of %d message(s); they will be retried",
+                self.function,
+                len(failed),
+                len(messages),
+            )
+        self._delete_messages(done)
+
+    def _delete_messages(self, messages: list[dict[str, Any]]) -> None:
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
+            if not chunk:
+                continue
+            response = self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(chunk)
+                ],
+            )
+            if response.get("Failed"):
+                log.warning("could not delete %d message(s)", len(response["Failed"]))
+
+
+@dataclass
+class _Shard:
+    shard_id: str
+    parent_id: str | None
+    last_sequence: str | None = None  # the last record handed to the consumer successfully
+    iterator: str | None = None  # where the next read starts (None: after last_sequence)
+    pending: list[dict[str, Any]] = field(default_factory=list)  # records to retry first
+    attempts: int = 0
+    retry_at: float = 0.0
+    closed: bool = False
+
+
+class StreamPoller(Poller):
+    """One table stream → one consumer, as a Lambda DynamoDB event source mapping.
+
+    Reads follow ``NextShardIterator``; a new iterator (``AFTER_SEQUENCE_NUMBER``
+    the last delivered record, or ``TRIM_HORIZON`` before any) is asked for at
+    the start, after a failed delivery and when an iterator expires.
+    """
+
+    def __init__(
+        self,
+        *,
+        function: str,
+        handler: Handler,
+        stream_arn: str,
+        batch_size: int,
+        region: str,
+        stop: threading.Event,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        super().__init__(f"stream:{function}", stop)
+        self.function = function
+        self.handler = handler
+        self.stream_arn = stream_arn
+        self.batch_size = max(1, min(batch_size, 1000))
+        self.region = region
+        self.streams = (session or boto3.session.Session()).client("dynamodbstreams")
+        self.shards: dict[str, _Shard] = {}
+        self._refreshed_at = 0.0
+
+    def poll_once(self) -> None:
+        now = time.monotonic()
+        if now - self._refreshed_at > STREAM_REFRESH_SECONDS or not self.shards:
+            self._refresh_shards()
+            self._refreshed_at = now
+        delivered = False
+        for shard in list(self.shards.values()):
+            if self._ready(shard):
+                delivered = self._poll_shard(shard) or delivered
+        if not delivered:
+            self.stop_event.wait(STREAM_IDLE_SECONDS)
+
+    def _refresh_shards(self) -> None:
+        description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        for raw in description.get("Shards", []):
+            shard_id = str(raw["ShardId"])
+            if shard_id not in self.shards:
+                self.shards[shard_id] = _Shard(shard_id, raw.get("ParentShardId"))
+                log.info("%s: reading shard %s", self.function, shard_id)
+
+    def _ready(self, shard: _Shard) -> bool:
+        """Closed shards are done; a child waits until its parent is drained (ordering)."""
+        if shard.closed or time.monotonic() < shard.retry_at:
+            return False
+        parent = self.shards.get(shard.parent_id or "")
+        return parent is None or parent.closed
+
+    def _iterator(self, shard: _Shard) -> str | None:
+        request: dict[str, Any] = {"StreamArn": self.stream_arn, "ShardId": shard.shard_id}
+        if shard.last_sequence is None:
+            request["ShardIteratorType"] = "TRIM_HORIZON"
+        else:
+            request["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
+            request["SequenceNumber"] = shard.last_sequence
+        iterator = self.streams.get_shard_iterator(**request).get("ShardIterator")
+        return str(iterator) if iterator else None
+
+    def _read(self, shard: _Shard) -> list[dict[str, Any]]:
+        iterator = shard.iterator or self._iterator(shard)
+        if iterator is None:
+            shard.closed = True
+            return []
+        try:
+            response = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
+        except self.streams.exceptions.ExpiredIteratorException:
+            shard.iterator = None
+            return []
+        records: list[dict[str, Any]] = response.get("Records", [])
+        shard.iterator = response.get("NextShardIterator")
+        if shard.iterator is None and not records:
+            shard.closed = True
+            log.info("%s: shard %s is closed", self.function, shard.shard_id)
+        return records
+
+    def _poll_shard(self, shard: _Shard) -> bool:
+        records = shard.pending or self._read(shard)
+        if not records:
+            return False
+        self._deliver(shard, records)
+        return True
+
+    def _deliver(self, shard: _Shard, records: list[dict[str, Any]]) -> None:
+        event = lambda_events.stream_event(records, self.stream_arn, self.region)
+        sequences = [str(r["dynamodb"]["SequenceNumber"]) for r in records]
+        try:
+            response = self.handler(event, lambda_events.lambda_context(self.function))
+            failed = lambda_events.failed_item_ids(response, sequences)
+        except Exception:
+            log.exception("%s raised on %d record(s)", self.function, len(records))
+            failed = None
+        if failed == set():
+            shard.last_sequence, shard.pending, shard.attempts = sequences[-1], [], 0
+            return
+        first = 0 if failed is None else min(sequences.index(s) for s in failed)
+        if first > 0:
+            shard.last_sequence = sequences[first - 1]
+        shard.pending, shard.iterator = records[first:], None
+        shard.retry_at = time.monotonic() + _backoff(shard.attempts)
+        shard.attempts += 1
+        log.warning(
+            "%s: %d record(s) of shard %s will be retried (attempt %d)",
+            self.function,
+            len(shard.pending),
+            shard.shard_id,
+            shard.attempts,
+        )
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where each logical source lives (from ``local.provision.provision``)."""
+
+    queue_urls: dict[str, str]
+    queue_arns: dict[str, str]
+    stream_arns: dict[str, str]
+
+
+def build_pollers(
+    app: Any,
+    sources: Sources,
+    region: str,
+    stop: threading.Event,
+    session: boto3.session.Session | None = None,
+    consumers: tuple[resources.Consumer, ...] = resources.CONSUMERS,
+) -> list[Poller]:
+    """One poller per consumer of ``chalicelib.resources.CONSUMERS``."""
+    pollers: list[Poller] = []
+    for consumer in consumers:
+        handler = resolve_handler(app, consumer.function)
+        if consumer.source_kind == "sqs":
+            pollers.append(
+                SqsPoller(
+                    function=consumer.function,
+                    handler=handler,
+                    queue_url=sources.queue_urls[consumer.source],
+                    queue_arn=sources.queue_arns[consumer.source],
+                    batch_size=consumer.batch_size,
+                    region=region,
+                    stop=stop,
+                    session=session,
+                )
+            )
+        elif consumer.source_kind == "dynamodb-stream":
+            pollers.append(
+                StreamPoller(
+                    function=consumer.function,
+                    handler=handler,
+                    stream_arn=sources.stream_arns[consumer.source],
+                    batch_size=consumer.batch_size,
+                    region=region,
+                    stop=stop,
+                    session=session,
+                )
+            )
+        else:
+            raise ValueError(
+                f"unknown source kind {consumer.source_kind!r} for {consumer.function}"
+            )
+    return pollers

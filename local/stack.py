@@ -1,0 +1,324 @@
+"""``python -m local.stack`` (``make dev``): the whole system on one machine, no AWS account.
+
+What it starts, in order:
+
+1. a moto server (DynamoDB + Streams, SNS, SQS, Cognito, S3) on ``--moto-port``;
+2. the resources of ``chalicelib.resources`` in it (``local.provision``);
+3. a Cognito pool with demo users and the demo directory (``local.demo``);
+4. one HTTP port (``--port``) emulating API Gateway: REST, WebSocket and the
+   WebSocket Management API (``local.gateway``), invoking the real Chalice app;
+5. pollers feeding the queue and stream consumers (``local.pollers``).
+
+When all of that serves, it writes ``<state-dir>/stack.json`` (contract.md,
+"Local stack") and prints the URLs and demo logins. Ctrl-C or SIGTERM stops
+everything it started and exits 0; a busy port exits 2 with a one-line error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import importlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # ``app`` lives at the repository root
+    sys.path.insert(0, str(REPO_ROOT))
+
+from aiohttp import web  # noqa: E402
+
+from local import environment  # noqa: E402
+from local.motoserver import LocalMotoServer  # noqa: E402
+
+log = logging.getLogger("local.stack")
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_MOTO_PORT = 5000
+DEFAULT_STATE_DIR = ".local"
+STATE_FILE = "stack.json"
+LAMBDA_THREADS = 32
+POLLER_JOIN_SECONDS = 5.0
+
+
+class PortInUse(Exception):
+    """A port given on the command line cannot be bound."""
+
+    def __init__(self, port: int, option: str) -> None:
+        super().__init__(f"port {port} is already in use; pass {option}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m local.stack", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help="REST, WebSocket and simulator port (0: pick a free one)",
+    )
+    parser.add_argument(
+        "--moto-port",
+        type=int,
+        default=DEFAULT_MOTO_PORT,
+        help="moto (local AWS) port (0: pick a free one)",
+    )
+    parser.add_argument(
+        "--state-dir", default=DEFAULT_STATE_DIR, help="where stack.json is written (git-ignored)"
+    )
+    return parser.parse_args(argv)
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("werkzeug", "botocore", "boto3", "urllib3", "moto", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def app_logs_to_stderr() -> None:
+    """Powertools loggers write to stdout (CloudWatch on AWS); stdout here is for people."""
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+                handler.setStream(sys.stderr)
+
+
+def listening_socket(port: int, option: str) -> socket.socket:
+    """Bind the port now, so a busy port is reported before anything starts."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError as error:
+        sock.close()
+        if error.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise PortInUse(port, option) from None
+        raise
+    return sock
+
+
+def start_moto(port: int) -> LocalMotoServer:
+    if port:
+        listening_socket(port, "--moto-port").close()  # a clear error instead of werkzeug's
+    server = LocalMotoServer(HOST, port)
+    try:
+        server.start()
+    except OSError:
+        raise PortInUse(port, "--moto-port") from None
+    return server
+
+
+@dataclass
+class Stack:
+    """Everything the stack started, so ``stop`` can stop exactly that."""
+
+    state_file: Path
+    state_inode: int | None = None  # of the file this stack wrote; never delete another's
+    moto: LocalMotoServer | None = None
+    executor: ThreadPoolExecutor | None = None
+    runner: web.AppRunner | None = None
+    poll_stop: threading.Event = field(default_factory=threading.Event)
+    pollers: list[Any] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            if self.state_file.stat().st_ino == self.state_inode:
+                self.state_file.unlink()
+        if self.runner is not None:
+            await self.runner.cleanup()  # closes WebSockets; their $disconnect still runs
+        self.poll_stop.set()
+        for poller in self.pollers:
+            await asyncio.to_thread(poller.join, POLLER_JOIN_SECONDS)
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+        if self.moto is not None:
+            self.moto.stop()
+            log.info("stopped")
+
+
+def _stack_json(rest_url: str, ws_url: str, moto_url: str, demo: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "rest_url": rest_url,
+        "ws_url": ws_url,
+        "aws_endpoint_url": moto_url,
+        "region": environment.REGION,
+        "cognito": demo["cognito"],
+        "simulator_url": f"{rest_url}/_sim",
+        "users": demo["users"],
+        "companies": demo["companies"],
+        "numbers": demo["numbers"],
+        "providers": demo["providers"],
+    }
+
+
+def write_state(path: Path, state: dict[str, Any]) -> None:
+    """Atomically, so a reader never sees half a file; readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(state, out, indent=2)
+        out.write("\n")
+    os.replace(tmp, path)
+
+
+def print_summary(state: dict[str, Any], state_file: Path) -> None:
+    lines = [
+        "",
+        "Local stack is ready.",
+        f"  REST       {state['rest_url']}",
+        f"  WebSocket  {state['ws_url']}?token=<IdToken>",
+        f"  AWS (moto) {state['aws_endpoint_url']}",
+        f"  Simulator  {state['simulator_url']}",
+        f"  Details    {state_file}",
+        "",
+        "Demo logins (USER_PASSWORD_AUTH on the Cognito client in the details file):",
+    ]
+    company_names = {c["company_id"]: c["name"] for c in state["companies"]}
+    for user in state["users"]:
+        numbers = ", ".join(user["numbers"]) or "-"
+        lines.append(
+            f"  {user['username']:<8} {user['password']}  "
+            f"{company_names[user['company_id']]} ({user['role']}; numbers: {numbers})"
+        )
+    lines += ["", "Ctrl-C stops the stack.", ""]
+    print("\n".join(lines), flush=True)
+
+
+async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
+    """Start everything; returns the stack.json content."""
+    import boto3
+
+    from chalicelib import resources
+    from local import demo, gateway, pollers, provision
+
+    http_socket = listening_socket(args.port, "--port")
+    port = http_socket.getsockname()[1]
+    try:
+        stack.moto = start_moto(args.moto_port)
+    except BaseException:
+        http_socket.close()
+        raise
+    moto_url = stack.moto.url
+    environment.use_local_aws(moto_url)
+    log.info("moto serving on %s", moto_url)
+
+    session = boto3.session.Session()
+    prefix = resources.DEFAULT_PREFIX
+    created = await asyncio.to_thread(provision.provision, session, prefix)
+    log.info(
+        "provisioned %d table(s), %d topic(s), %d queue(s)",
+        len(created["tables"]),
+        len(created["topics"]),
+        len(created["queues"]),
+    )
+    demo_state = await asyncio.to_thread(
+        demo.seed,
+        session,
+        table_name=created["tables"][resources.MESSAGING_TABLE.logical],
+        region=environment.REGION,
+        pool_name=f"{prefix}-users",
+    )
+    pool_id = demo_state["cognito"]["user_pool_id"]
+    rest_url = f"http://{HOST}:{port}"
+    environment.use_app_settings(
+        prefix=prefix,
+        events_topic_arn=created["topics"][resources.EVENTS_TOPIC.logical],
+        websocket_management_url=rest_url,
+        user_pool_id=pool_id,
+        client_id=demo_state["cognito"]["client_id"],
+        jwks_url=f"{moto_url}/{pool_id}/.well-known/jwks.json",
+    )
+
+    app_module = importlib.import_module("app")
+    app_logs_to_stderr()
+    from chalicelib.bootstrap import services
+
+    stack.executor = ThreadPoolExecutor(max_workers=LAMBDA_THREADS, thread_name_prefix="lambda")
+    await asyncio.get_running_loop().run_in_executor(stack.executor, services)
+
+    api = gateway.Gateway(
+        chalice_app=app_module.app,
+        connect=app_module.ws_connect,
+        message=app_module.ws_message,
+        disconnect=app_module.ws_disconnect,
+        executor=stack.executor,
+    )
+    stack.runner = web.AppRunner(
+        api.web_app(),
+        access_log_class=gateway.AccessLogger,
+        handle_signals=False,
+        shutdown_timeout=5.0,
+    )
+    await stack.runner.setup()
+    await web.SockSite(stack.runner, http_socket).start()
+    log.info("API Gateway emulation serving on %s", rest_url)
+
+    sources = pollers.Sources(
+        queue_urls=created["queues"],
+        queue_arns=created["queue_arns"],
+        stream_arns=created["streams"],
+    )
+    stack.pollers = pollers.build_pollers(
+        app_module.app, sources, environment.REGION, stack.poll_stop, session
+    )
+    for poller in stack.pollers:
+        poller.start()
+    return _stack_json(rest_url, f"ws://{HOST}:{port}/ws", moto_url, demo_state)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    state_file = Path(args.state_dir) / STATE_FILE
+    with contextlib.suppress(FileNotFoundError):
+        state_file.unlink()  # a stale file must never look like a ready stack
+    stack = Stack(state_file=state_file)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        state = await start(args, stack)
+        if stopping.is_set():  # interrupted while starting
+            return
+        write_state(state_file, state)
+        stack.state_inode = state_file.stat().st_ino
+        print_summary(state, state_file)
+        log.info("ready; state in %s", state_file)
+        await stopping.wait()
+        log.info("stopping")
+    finally:
+        await stack.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging()
+    try:
+        asyncio.run(serve(args))
+    except PortInUse as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # a second Ctrl-C during shutdown
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
