@@ -23,6 +23,7 @@ import importlib
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -305,8 +306,10 @@ def build_pollers(
     stop: threading.Event,
     session: boto3.session.Session | None = None,
     consumers: tuple[resources.Consumer, ...] = resources.CONSUMERS,
+    schedules: tuple[resources.Schedule, ...] = resources.SCHEDULES,
 ) -> list[Poller]:
-    """One poller per consumer of ``chalicelib.resources.CONSUMERS``."""
+    """One poller per consumer of ``chalicelib.resources.CONSUMERS``, one timer per
+    ``SCHEDULES`` entry."""
     pollers: list[Poller] = []
     for consumer in consumers:
         handler = resolve_handler(app, consumer.function)
@@ -339,4 +342,48 @@ def build_pollers(
             raise ValueError(
                 f"unknown source kind {consumer.source_kind!r} for {consumer.function}"
             )
+    for schedule in schedules:
+        pollers.append(
+            SchedulePoller(
+                function=schedule.function,
+                handler=resolve_handler(app, schedule.function),
+                every_seconds=schedule.every_seconds,
+                region=region,
+                stop=stop,
+            )
+        )
     return pollers
+
+
+class SchedulePoller(Poller):
+    """Invokes a ``@app.schedule`` function on its timer, as an EventBridge rule would."""
+
+    def __init__(
+        self,
+        function: str,
+        handler: Handler,
+        every_seconds: float,
+        region: str,
+        stop: threading.Event,
+    ) -> None:
+        super().__init__(f"schedule:{function}", stop)
+        self.function = function
+        self.handler = handler
+        self.every_seconds = every_seconds
+        self.region = region
+
+    def poll_once(self) -> None:
+        if self.stop_event.wait(self.every_seconds):
+            return
+        event = {
+            "version": "0",
+            "id": uuid.uuid4().hex,
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "region": self.region,
+            "resources": [f"arn:aws:events:{self.region}:123456789012:rule/{self.function}"],
+            "detail": {},
+        }
+        self.handler(event, lambda_events.lambda_context(self.function))

@@ -30,6 +30,7 @@ class Provisioned(TypedDict):
     queue_arns: dict[str, str]  # logical -> queue ARN
     dead_letter_queues: dict[str, str]  # logical (of the main queue) -> DLQ URL
     subscriptions: list[str]  # subscription ARNs
+    buckets: dict[str, str]  # logical -> bucket name
 
 
 def _table_request(table: resources.Table, name: str) -> dict[str, Any]:
@@ -160,6 +161,7 @@ def provision(
         "queue_arns": {},
         "dead_letter_queues": {},
         "subscriptions": [],
+        "buckets": {},
     }
     for table in resources.TABLES:
         name = resources.physical(prefix, table.logical)
@@ -167,6 +169,14 @@ def provision(
         result["tables"][table.logical] = name
         if table.stream:
             result["streams"][table.logical] = str(description["LatestStreamArn"])
+    s3 = session.client("s3")
+    for bucket in resources.BUCKETS:
+        name = resources.physical(prefix, bucket.logical)
+        with contextlib.suppress(
+            s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists
+        ):
+            s3.create_bucket(Bucket=name)
+        result["buckets"][bucket.logical] = name
     for topic in resources.TOPICS:
         name = resources.physical(prefix, topic.logical)
         result["topics"][topic.logical] = str(sns.create_topic(Name=name)["TopicArn"])

@@ -1008,6 +1008,14 @@ class DynamoNotificationRepository:
             ]
         )
 
+    def missed(self, user_id: str) -> list[Missed]:
+        return [
+            _missed(i)
+            for i in MissedItem.query(
+                user_pk(user_id), MissedItem.sk.startswith("MISSED#"), consistent_read=True
+            )
+        ]
+
     def claim_missed(self, user_id: str) -> list[Missed] | None:
         """Take every missed counter at once; None if another device took them first."""
         items = list(
@@ -1023,15 +1031,7 @@ class DynamoNotificationRepository:
                     tx.delete(item, condition=MissedItem.missed == item.missed)
         except TransactWriteError:
             return None
-        return [
-            Missed(
-                conversation_id=i.conversation_id,
-                count=int(i.missed),
-                last_seq=int(i.last_seq),
-                updated_at=i.updated_at,
-            )
-            for i in items[:100]
-        ]
+        return [_missed(i) for i in items[:100]]
 
     def allow_typing(self, conversation_id: str, user_id: str, now: float, every: float) -> bool:
         marker = MarkerItem(
@@ -1047,6 +1047,15 @@ class DynamoNotificationRepository:
                 return False
             raise
         return True
+
+
+def _missed(item: MissedItem) -> Missed:
+    return Missed(
+        conversation_id=item.conversation_id,
+        count=int(item.missed),
+        last_seq=int(item.last_seq),
+        updated_at=item.updated_at,
+    )
 
 
 def _device(user_id: str, item: DeviceItem) -> Device:

@@ -24,16 +24,15 @@ class PowertoolsDeduplicator:
             expires_after_seconds=ttl_seconds,
             raise_on_no_idempotency_key=True,
         )
-        self._work: Callable[[], Any] | None = None
-
         from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
+        # Only ``claim`` is hashed into the idempotency key; the work travels as an
+        # argument (not instance state) so concurrent callers never see each other's.
         @idempotent_function(
             data_keyword_argument="claim", persistence_store=self._store, config=self._config
         )
-        def _once(claim: dict[str, str]) -> Any:
-            assert self._work is not None
-            return self._work()
+        def _once(claim: dict[str, str], work: Callable[[], Any]) -> Any:
+            return work()
 
         self._once = _once
 
@@ -43,11 +42,7 @@ class PowertoolsDeduplicator:
             self._config.register_lambda_context(context)
 
     def run_once(self, key: str, work: Callable[[], Any]) -> Any:
-        self._work = work
-        try:
-            return self._once(claim={"key": key})
-        finally:
-            self._work = None
+        return self._once(claim={"key": key}, work=work)
 
 
 class MemoryDeduplicator:

@@ -328,7 +328,7 @@ class MemoryPresenceRepository:
 class MemoryNotificationRepository:
     def __init__(self) -> None:
         self.devices_by_user: dict[str, dict[str, Device]] = {}
-        self.missed: dict[str, dict[str, Missed]] = {}
+        self.missed_by_user: dict[str, dict[str, Missed]] = {}
         self.typing_until: dict[tuple[str, str], float] = {}
 
     def put_device(self, device: Device) -> None:
@@ -346,14 +346,17 @@ class MemoryNotificationRepository:
         return [copy.deepcopy(d) for d in self.devices_by_user.get(user_id, {}).values()]
 
     def add_missed(self, user_id: str, conversation_id: str, seq: int, at: str) -> None:
-        entry = self.missed.setdefault(user_id, {}).setdefault(
+        entry = self.missed_by_user.setdefault(user_id, {}).setdefault(
             conversation_id, Missed(conversation_id, 0, 0)
         )
         entry.count += 1
         entry.last_seq, entry.updated_at = seq, at
 
+    def missed(self, user_id: str) -> list[Missed]:
+        return [copy.deepcopy(m) for m in self.missed_by_user.get(user_id, {}).values()]
+
     def claim_missed(self, user_id: str) -> list[Missed] | None:
-        return list(self.missed.pop(user_id, {}).values())
+        return list(self.missed_by_user.pop(user_id, {}).values())
 
     def allow_typing(self, conversation_id: str, user_id: str, now: float, every: float) -> bool:
         key = (conversation_id, user_id)

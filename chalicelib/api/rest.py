@@ -77,6 +77,11 @@ def get_co_worker(user_id: str) -> dict[str, Any]:
     return services().directory.co_worker(_caller(), user_id)
 
 
+@route("/me/missed", methods=["GET"])
+def pending_missed() -> dict[str, Any]:
+    return services().notifications.pending_missed(_caller())
+
+
 @route("/me/presence", methods=["PUT"])
 def set_presence() -> dict[str, Any]:
     body = _body()

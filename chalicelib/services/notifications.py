@@ -111,6 +111,24 @@ class NotificationService:
             self._sender.close(connection.connection_id)
             self._on_disconnect(connection.connection_id)
 
+    def pending_missed(self, caller: Caller) -> dict[str, Any]:
+        """What the next device to connect will be told it missed (not claimed here)."""
+        missed = sorted(
+            self._notifications.missed(caller.user_id), key=lambda m: m.updated_at, reverse=True
+        )
+        return {
+            "total": sum(m.count for m in missed),
+            "conversations": [
+                {
+                    "conversation_id": m.conversation_id,
+                    "count": m.count,
+                    "last_seq": m.last_seq,
+                    "updated_at": m.updated_at,
+                }
+                for m in missed
+            ],
+        }
+
     # -- a new message ----------------------------------------------------
 
     def on_message(self, event: Event, once: RunOnce) -> dict[str, int]:

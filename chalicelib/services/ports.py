@@ -177,6 +177,10 @@ class NotificationRepository(Protocol):
 
     def add_missed(self, user_id: str, conversation_id: str, seq: int, at: str) -> None: ...
 
+    def missed(self, user_id: str) -> list[Missed]:
+        """What is waiting for the next device, without taking it."""
+        ...
+
     def claim_missed(self, user_id: str) -> list[Missed] | None:
         """Take all missed counters at once; None if another device took them first."""
         ...
