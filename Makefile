@@ -23,7 +23,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not infra"
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit tests/api tests/adapters
@@ -36,3 +36,5 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+
+include infra/Makefile.inc

@@ -105,8 +105,9 @@ IDEMPOTENCY_TABLE = Table(
 
 EVENTS_TOPIC = Topic(logical="events")
 
-REALTIME_QUEUE = Queue(logical="realtime", visibility_timeout=60, max_receive_count=5)
-NOTIFICATIONS_QUEUE = Queue(logical="notifications", visibility_timeout=60, max_receive_count=5)
+# Visibility timeout: six times the consumers' 60-second Lambda timeout, as AWS advises.
+REALTIME_QUEUE = Queue(logical="realtime", visibility_timeout=360, max_receive_count=5)
+NOTIFICATIONS_QUEUE = Queue(logical="notifications", visibility_timeout=360, max_receive_count=5)
 
 # Event types that reach connected devices (connection.opened is internal: it
 # triggers the missed-messages summary for the device that just connected).

@@ -180,6 +180,13 @@ class S3MediaStore:
             raise
         return {"content_type": head.get("ContentType", ""), "size": int(head["ContentLength"])}
 
+    def copy(self, source: str, destination: str) -> None:
+        self._s3().copy_object(
+            Bucket=self._bucket,
+            Key=destination,
+            CopySource={"Bucket": self._bucket, "Key": source},
+        )
+
     def download_url(self, key: str, expires_in: int) -> str:
         return str(
             self._s3().generate_presigned_url(

@@ -402,6 +402,9 @@ class MemoryMediaStore:
     def describe(self, key: str) -> dict[str, Any] | None:
         return copy.deepcopy(self.objects.get(key))
 
+    def copy(self, source: str, destination: str) -> None:
+        self.objects[destination] = copy.deepcopy(self.objects[source])
+
     def download_url(self, key: str, expires_in: int) -> str:
         return f"memory://{key}?expires_in={expires_in}"
 

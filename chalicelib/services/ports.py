@@ -217,6 +217,8 @@ class MediaStore(Protocol):
 
     def download_url(self, key: str, expires_in: int) -> str: ...
 
+    def copy(self, source: str, destination: str) -> None: ...
+
 
 class EventPublisher(Protocol):
     """Hands domain events to the fan-out (SNS on AWS)."""

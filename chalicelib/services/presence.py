@@ -154,14 +154,18 @@ class PresenceService:
             raise ValidationError(
                 f"size must be 1 to {self._photo_max_bytes} bytes", code="photo_too_large"
             )
-        key = f"photos/{caller.user_id}/{int(self._epoch() * 1000)}.{PHOTO_TYPES[content_type]}"
+        # uploads/ expires after a day: an upload never confirmed does not linger
+        key = (
+            f"uploads/photos/{caller.user_id}/{int(self._epoch() * 1000)}."
+            f"{PHOTO_TYPES[content_type]}"
+        )
         upload = self._media.presigned_upload(key, content_type, self._photo_max_bytes, 900)
         return {"key": key, "upload": upload, "max_bytes": self._photo_max_bytes}
 
     def photo_confirm(self, caller: Caller, key: Any) -> dict[str, Any]:
         if self._media is None:
             raise ValidationError("photos are not configured", code="media_unavailable")
-        if not isinstance(key, str) or not key.startswith(f"photos/{caller.user_id}/"):
+        if not isinstance(key, str) or not key.startswith(f"uploads/photos/{caller.user_id}/"):
             raise ValidationError("key must be one of your photo uploads", code="invalid_key")
         found = self._media.describe(key)
         if found is None:
@@ -170,7 +174,9 @@ class PresenceService:
             raise ValidationError(
                 "the upload is not a JPEG or PNG within the size limit", code="invalid_photo"
             )
-        self._presence.set_photo(caller.user_id, key)
+        kept = key.removeprefix("uploads/")  # out of the expiring prefix, for good
+        self._media.copy(key, kept)
+        self._presence.set_photo(caller.user_id, kept)
         user = self._directory.get_user(caller.user_id)
         assert user is not None
         return self.entry(user)

@@ -161,7 +161,7 @@ BAD_INPUT = [
     ("PUT", "/me/presence", {"status": "busy", "message": "m", "expires_in": -5}, "invalid_expiry"),
     ("POST", "/me/photo", {"content_type": "image/gif", "size": 10}, "invalid_content_type"),
     ("POST", "/me/photo", {"content_type": "image/png", "size": 0}, "photo_too_large"),
-    ("PUT", "/me/photo", {"key": "photos/u-bob/1.png"}, "invalid_key"),
+    ("PUT", "/me/photo", {"key": "uploads/photos/u-bob/1.png"}, "invalid_key"),
     ("POST", "/devices", {"device_id": "d", "platform": "pager", "token": "t"}, "invalid_platform"),
     ("POST", "/devices", {"device_id": "d", "platform": "fcm"}, "invalid_push_token"),
     ("DELETE", "/devices/unknown", None, "device_not_found"),

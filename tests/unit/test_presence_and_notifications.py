@@ -126,12 +126,14 @@ def test_presence_changes_reach_watchers_and_own_devices_only(world: World) -> N
 def test_profile_photo_upload_is_checked_before_it_shows(world: World) -> None:
     started = world.services.presence.photo_upload(BOB, "image/png", 50_000)
     key = started["key"]
-    assert key.startswith("photos/u-bob/") and started["upload"]["method"] == "POST"
+    assert key.startswith("uploads/photos/u-bob/") and started["upload"]["method"] == "POST"
     with pytest.raises(NotFound):
         world.services.presence.photo_confirm(BOB, key)  # nothing uploaded yet
     world.media.objects[key] = {"content_type": "image/png", "size": 50_000}
     entry = world.services.presence.photo_confirm(BOB, key)
-    assert entry["photo_url"].startswith(f"memory://{key}")
+    kept = key.removeprefix("uploads/")  # moved out of the expiring prefix
+    assert entry["photo_url"].startswith(f"memory://{kept}")
+    assert world.media.objects[kept] == world.media.objects[key]
     with pytest.raises(ValidationError):
         world.services.presence.photo_confirm(ALICE, key)  # not alice's upload
     with pytest.raises(ValidationError):

@@ -1,0 +1,42 @@
+"""CDK entry point: ``cdk synth -c stage=dev`` (run from infra/, or via ``make synth``).
+
+The stage comes from the ``stage`` context value and its flags from
+``infra/stages.py``; ``-c flags='{"sms_enabled": false}'`` overrides some of
+them for one synth/deploy without editing the file (an experiment, not a way to
+run production: committed configuration is the record of what is deployed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+# The repository root goes first: chalicelib must import, and Chalice imports the
+# application's ``app`` module by name, which must not resolve to this file.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+import aws_cdk as cdk  # noqa: E402
+
+from infra.stack import TextingStack  # noqa: E402
+from infra.stages import stage  # noqa: E402
+
+
+def main() -> None:
+    app = cdk.App()
+    name = app.node.try_get_context("stage")
+    if not name:
+        raise SystemExit("choose a stage: cdk synth -c stage=dev (see infra/stages.py)")
+    config = stage(str(name))
+    overrides = app.node.try_get_context("flags")
+    if overrides:
+        config = config.with_overrides(
+            **(json.loads(overrides) if isinstance(overrides, str) else overrides)
+        )
+    TextingStack(app, config=config)
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

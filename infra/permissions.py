@@ -1,0 +1,127 @@
+"""What each Lambda function may touch: the input to its least-privilege IAM policy.
+
+Functions are named as Chalice names them (``api_handler``, the authorizer's
+name, ``websocket_connect`` …, a consumer's ``name=``). The stack refuses to
+synthesize a function that has no entry here, so a new handler cannot ship
+with a guessed (or wildcard) policy: whoever adds one states what it uses.
+
+A consumer's own event source (its queue, or its table's stream and failure
+queue) is granted from ``chalicelib.resources.CONSUMERS`` and needs no entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+TableAccess = Literal["read", "read-write"]
+BucketAccess = Literal["read", "write", "read-write"]
+PushAccess = Literal["register", "send"]
+
+# PynamoDB and Powertools use exactly these; transactions are authorised per
+# item action (plus ConditionCheckItem), so no Transact* action exists in IAM.
+TABLE_READ_ACTIONS: tuple[str, ...] = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+)
+TABLE_WRITE_ACTIONS: tuple[str, ...] = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+# Lambda's event source mapping polls the stream with these.
+STREAM_READ_ACTIONS: tuple[str, ...] = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+)
+STREAM_LIST_ACTIONS: tuple[str, ...] = ("dynamodb:ListStreams",)
+QUEUE_CONSUME_ACTIONS: tuple[str, ...] = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+)
+QUEUE_SEND_ACTIONS: tuple[str, ...] = ("sqs:SendMessage",)
+TOPIC_PUBLISH_ACTIONS: tuple[str, ...] = ("sns:Publish",)  # also covers PublishBatch
+BUCKET_ACTIONS: dict[str, tuple[str, ...]] = {
+    "read": ("s3:GetObject",),
+    "write": ("s3:PutObject",),
+    "read-write": ("s3:GetObject", "s3:PutObject"),
+}
+SECRET_READ_ACTIONS: tuple[str, ...] = ("secretsmanager:GetSecretValue",)
+# SNS mobile push: endpoints are created under the operator's platform applications.
+PUSH_REGISTER_ACTIONS: tuple[str, ...] = ("sns:CreatePlatformEndpoint",)
+PUSH_UNREGISTER_ACTIONS: tuple[str, ...] = ("sns:DeleteEndpoint",)
+PUSH_SEND_ACTIONS: tuple[str, ...] = ("sns:Publish",)
+MANAGE_CONNECTIONS_ACTIONS: tuple[str, ...] = ("execute-api:ManageConnections",)
+LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+
+@dataclass(frozen=True)
+class Access:
+    """The data a function reads or writes, by logical name (chalicelib.resources)."""
+
+    tables: Mapping[str, TableAccess] = field(default_factory=dict)
+    publish: tuple[str, ...] = ()  # topics
+    send: tuple[str, ...] = ()  # queues
+    buckets: Mapping[str, BucketAccess] = field(default_factory=dict)
+    # Provider secrets by provider name; the stage config names the secret.
+    secrets: tuple[str, ...] = ()
+    # Post to / drop WebSocket connections through the API's @connections.
+    manage_connections: bool = False
+    # SNS mobile push: register/unregister device endpoints, send to them.
+    push: frozenset[PushAccess] = frozenset()
+
+
+FUNCTIONS: dict[str, Access] = {
+    # REST: every route. Twilio webhooks check signatures with the auth token;
+    # media (photos, MMS) is uploaded and read through URLs presigned by this
+    # function's role; devices register for push; logout closes connections.
+    "api_handler": Access(
+        tables={"messaging": "read-write"},
+        buckets={"media": "read-write"},
+        secrets=("twilio",),
+        manage_connections=True,
+        push=frozenset({"register"}),
+    ),
+    # The REST authorizer resolves the token's user.
+    "cognito": Access(tables={"messaging": "read"}),
+    "websocket_connect": Access(tables={"messaging": "read-write"}),
+    "websocket_disconnect": Access(tables={"messaging": "read-write"}),
+    # Replies (acks, errors) go back over the caller's own connection.
+    "websocket_message": Access(tables={"messaging": "read-write"}, manage_connections=True),
+    # Stream → events: reads the conversation for recipients, publishes to SNS.
+    "outbox_stream": Access(tables={"messaging": "read"}, publish=("events",)),
+    # SQS → devices: idempotency records, connection lookups, drops gone connections.
+    "realtime_consumer": Access(
+        tables={"messaging": "read-write", "idempotency": "read-write"},
+        manage_connections=True,
+    ),
+    # SQS → missed-message records and mobile push to devices not in front.
+    "notifications_consumer": Access(
+        tables={"messaging": "read-write", "idempotency": "read-write"},
+        push=frozenset({"send"}),
+    ),
+    # Timer: drops connections that vanished without $disconnect, updates presence.
+    "presence_sweeper": Access(tables={"messaging": "read-write"}),
+}
+
+
+class UndeclaredFunction(Exception):
+    """A Lambda function in the Chalice app has no entry in ``FUNCTIONS``."""
+
+
+def access_for(function: str, declared: Mapping[str, Access] | None = None) -> Access:
+    """The declared access of one function; refuses to guess for an undeclared one."""
+    declared = FUNCTIONS if declared is None else declared
+    try:
+        return declared[function]
+    except KeyError:
+        raise UndeclaredFunction(
+            f"Lambda function {function!r} has no entry in infra/permissions.py FUNCTIONS: "
+            "declare the tables, topics, queues, buckets and secrets it uses."
+        ) from None

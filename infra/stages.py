@@ -1,0 +1,251 @@
+"""The operator's flags per stage, the one place an operator steers a deployment.
+
+A stage is configuration as code: change a value here, commit, and
+``make deploy STAGE=...`` rolls it out. Every application flag reaches every
+Lambda function as the environment variable ``chalicelib/settings.py`` reads
+(``FLAGS`` below is that mapping, and ``docs/deploy.md`` documents each one);
+the remaining fields size and protect the infrastructure itself.
+
+Secrets never appear here: a stage names the Secrets Manager secret that holds
+a provider's credentials, and the stack grants read access to that one secret.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# The values CloudWatch Logs accepts for a retention period.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One application flag: the StageConfig field, its variable and what it does."""
+
+    field: str
+    env: str
+    meaning: str
+
+
+# Every application flag, in the order docs/deploy.md lists them.
+FLAGS: tuple[Flag, ...] = (
+    Flag("im_enabled", "IM_ENABLED", "instant messages between co-workers on/off"),
+    Flag("sms_enabled", "SMS_ENABLED", "sending and receiving SMS on/off"),
+    Flag("mms_enabled", "MMS_ENABLED", "picture/media messages on/off"),
+    Flag(
+        "sms_allowed_countries",
+        "SMS_ALLOWED_COUNTRIES",
+        "ISO country codes an SMS may be sent to (comma-separated)",
+    ),
+    Flag("sms_max_segments", "SMS_MAX_SEGMENTS", "longest SMS accepted, in segments"),
+    Flag("mms_max_bytes", "MMS_MAX_BYTES", "largest MMS attachment accepted, in bytes"),
+    Flag(
+        "sms_rate_per_user_per_minute",
+        "SMS_RATE_PER_USER_PER_MINUTE",
+        "SMS one user may send per minute",
+    ),
+    Flag(
+        "sms_rate_per_company_per_minute",
+        "SMS_RATE_PER_COMPANY_PER_MINUTE",
+        "SMS one company may send per minute",
+    ),
+    Flag(
+        "sms_pacing_local_per_second",
+        "SMS_PACING_LOCAL_PER_SECOND",
+        "messages per second sent from one local (10DLC) number",
+    ),
+    Flag(
+        "sms_pacing_toll_free_per_second",
+        "SMS_PACING_TOLL_FREE_PER_SECOND",
+        "messages per second sent from one toll-free number",
+    ),
+    Flag(
+        "sms_default_provider",
+        "SMS_DEFAULT_PROVIDER",
+        "provider for numbers that do not name one (twilio, simulator, ...)",
+    ),
+    Flag(
+        "twilio_secret_name",
+        "TWILIO_SECRET_NAME",
+        "Secrets Manager secret holding the Twilio account SID and auth token",
+    ),
+    Flag("twilio_api_base_url", "TWILIO_API_BASE_URL", "Twilio REST API base URL"),
+    Flag(
+        "public_api_base_url",
+        "PUBLIC_API_BASE_URL",
+        "public base URL of the REST API (custom domain), used to check webhook signatures",
+    ),
+    Flag(
+        "push_apns_application_arn",
+        "PUSH_APNS_APPLICATION_ARN",
+        "SNS platform application for Apple push (APNs); empty: no iOS push",
+    ),
+    Flag(
+        "push_fcm_application_arn",
+        "PUSH_FCM_APPLICATION_ARN",
+        "SNS platform application for Firebase (Android and web push); empty: none",
+    ),
+    Flag("photo_max_bytes", "PHOTO_MAX_BYTES", "largest profile photo accepted, in bytes"),
+    Flag("max_text_length", "MAX_TEXT_LENGTH", "longest message text, in characters"),
+    Flag("max_group_members", "MAX_GROUP_MEMBERS", "most members in a group conversation"),
+    Flag("log_level", "LOG_LEVEL", "log level of every function (DEBUG, INFO, WARNING, ERROR)"),
+)
+
+
+def _env_value(value: Any) -> str:
+    """Lambda environment values are strings; spell them the way settings.py parses them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """Everything that differs between two deployments of the same code."""
+
+    name: str
+    region: str = "us-east-1"
+    # None deploys to the account of the credentials `cdk deploy` runs with.
+    account: str | None = None
+
+    # --- application flags (FLAGS): defaults match chalicelib/settings.py ---
+    im_enabled: bool = True
+    sms_enabled: bool = True
+    mms_enabled: bool = True
+    sms_allowed_countries: tuple[str, ...] = ("US", "CA")
+    sms_max_segments: int = 10
+    mms_max_bytes: int = 5 * 1024 * 1024
+    sms_rate_per_user_per_minute: int = 30
+    sms_rate_per_company_per_minute: int = 300
+    sms_pacing_local_per_second: float = 1.0
+    sms_pacing_toll_free_per_second: float = 3.0
+    sms_default_provider: str = "twilio"
+    twilio_secret_name: str = ""  # "" means texting/{name}/twilio
+    twilio_api_base_url: str = "https://api.twilio.com"
+    public_api_base_url: str = ""
+    push_apns_application_arn: str = ""
+    push_fcm_application_arn: str = ""
+    photo_max_bytes: int = 2 * 1024 * 1024
+    max_text_length: int = 4000
+    max_group_members: int = 50
+    log_level: str = "INFO"
+
+    # --- infrastructure ---
+    lambda_memory_mb: int = 512
+    log_retention_days: int = 30
+    # Keep tables, the media bucket and the user pool when the stack is deleted.
+    retain_data: bool = True
+    # API Gateway throttling for the whole REST stage (requests/second, burst).
+    api_throttle_rate: float = 100.0
+    api_throttle_burst: int = 200
+    # Where alarms are e-mailed (a subscription to the alarms topic); None: topic only.
+    alarm_email: str | None = None
+    # A consumer falling further behind than this (seconds) raises an alarm.
+    consumer_lag_alarm_seconds: int = 300
+    # A stream record that keeps failing is retried this often / this long, then
+    # its position goes to the consumer's failure queue so the shard moves on.
+    stream_max_retry_attempts: int = 20
+    stream_max_record_age_seconds: int = 6 * 60 * 60
+    # Logical name (chalicelib.resources.TOPICS) of the topic that AWS End User
+    # Messaging publishes inbound SMS to (two-way SMS); None while unused.
+    sms_inbound_topic: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.twilio_secret_name:
+            object.__setattr__(self, "twilio_secret_name", f"texting/{self.name}/twilio")
+        self.validate()
+
+    @property
+    def prefix(self) -> str:
+        """The physical-name prefix of every resource (``chalicelib.resources.physical``)."""
+        return f"texting-{self.name}"
+
+    @property
+    def stack_name(self) -> str:
+        return self.prefix
+
+    def validate(self) -> None:
+        """Refuse a configuration that would deploy but misbehave."""
+        if not re.fullmatch(r"[a-z][a-z0-9]{0,15}", self.name):
+            raise ValueError(f"stage name {self.name!r}: lowercase letters and digits only")
+        if self.log_level not in LOG_LEVELS:
+            raise ValueError(f"log_level must be one of {LOG_LEVELS}, not {self.log_level!r}")
+        for country in self.sms_allowed_countries:
+            if not re.fullmatch(r"[A-Z]{2}", country):
+                raise ValueError(f"sms_allowed_countries: {country!r} is not an ISO alpha-2 code")
+        positive = (
+            "sms_max_segments",
+            "mms_max_bytes",
+            "sms_rate_per_user_per_minute",
+            "sms_rate_per_company_per_minute",
+            "sms_pacing_local_per_second",
+            "sms_pacing_toll_free_per_second",
+            "photo_max_bytes",
+            "max_text_length",
+            "max_group_members",
+            "lambda_memory_mb",
+            "api_throttle_rate",
+            "api_throttle_burst",
+        )
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"log_retention_days must be one of {LOG_RETENTION_DAYS}")
+        if not 60 <= self.stream_max_record_age_seconds <= 604800:
+            raise ValueError("stream_max_record_age_seconds must be within 60..604800")
+        if not 0 <= self.stream_max_retry_attempts <= 10000:
+            raise ValueError("stream_max_retry_attempts must be within 0..10000")
+        for arn in (self.push_apns_application_arn, self.push_fcm_application_arn):
+            if arn and not re.fullmatch(r"arn:[^:]+:sns:[^:]+:\d{12}:app/[^/]+/[^/]+", arn):
+                raise ValueError(f"{arn!r} is not an SNS platform application ARN")
+        if self.sms_default_provider == "twilio" and not self.twilio_secret_name:
+            raise ValueError("the twilio provider needs twilio_secret_name")
+
+    def environment(self) -> dict[str, str]:
+        """The flags as the environment variables every function reads."""
+        return {flag.env: _env_value(getattr(self, flag.field)) for flag in FLAGS}
+
+    def with_overrides(self, **changes: Any) -> StageConfig:
+        """A copy with some values changed (``-c flags=...`` on the command line, tests)."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown stage settings: {', '.join(unknown)}")
+        for key, value in changes.items():
+            if isinstance(value, list):
+                changes[key] = tuple(value)
+        return replace(self, **changes)
+
+
+STAGES: dict[str, StageConfig] = {
+    "dev": StageConfig(
+        name="dev",
+        log_level="DEBUG",
+        retain_data=False,
+        log_retention_days=14,
+        api_throttle_rate=20.0,
+        api_throttle_burst=40,
+        sms_rate_per_company_per_minute=60,
+    ),
+    "prod": StageConfig(
+        name="prod",
+        log_level="WARNING",
+        retain_data=True,
+        log_retention_days=90,
+    ),
+}
+
+
+def stage(name: str) -> StageConfig:
+    """The configuration of a named stage, with a helpful error for a typo."""
+    try:
+        return STAGES[name]
+    except KeyError:
+        raise ValueError(f"unknown stage {name!r}; known stages: {', '.join(STAGES)}") from None

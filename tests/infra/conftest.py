@@ -1,0 +1,108 @@
+"""Synthesize every stage once per session, in-process, with no AWS credentials.
+
+Synthesis packages the Chalice app (``chalice package``: Lambda wheels come
+from PyPI the first time, then from ``.chalice/deployments``), so it is done
+once for the whole session and shared. Each stage is kept in two forms: the
+template CloudFormation receives, and the same template after the SAM
+transform (``samtranslator``, run offline), which is what CloudFormation then
+creates — the event source mappings, schedules and REST API stage only exist
+in that second form.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.stages import STAGES, StageConfig
+
+# jsii warns loudly on every start about the Node version; the tests do not care.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CDK_JSON = REPO_ROOT / "infra" / "cdk.json"
+ACCOUNT = "123456789012"
+# A stage the repository does not ship, with mobile push configured, so the
+# push permissions (off in dev and prod until an operator sets them) are proven.
+PUSH_VARIANT = "pushcheck"
+PUSH_APPLICATIONS = {
+    "push_apns_application_arn": f"arn:aws:sns:us-east-1:{ACCOUNT}:app/APNS/texting",
+    "push_fcm_application_arn": f"arn:aws:sns:us-east-1:{ACCOUNT}:app/GCM/texting",
+}
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    """One stage's stack, synthesized."""
+
+    name: str
+    config: StageConfig
+    stack: Any  # infra.stack.TextingStack
+    template: dict[str, Any]  # what `cdk deploy` hands to CloudFormation
+    translated: dict[str, Any]  # after the SAM transform: what CloudFormation creates
+    template_path: Path
+
+
+class _NoManagedPolicies:
+    """The SAM transform looks up AWS managed policies only for ``Policies`` we never use."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def sam_translate(template: dict[str, Any], region: str) -> dict[str, Any]:
+    """Run the AWS::Serverless transform locally, as CloudFormation will."""
+    from samtranslator.translator.transform import transform
+
+    parameters = {"AWS::Region": region, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws"}
+    translated: dict[str, Any] = transform(
+        copy.deepcopy(template), parameters, _NoManagedPolicies()
+    )
+    return translated
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
+    import aws_cdk as cdk
+
+    from infra.stack import TextingStack
+
+    context = json.loads(CDK_JSON.read_text())["context"]  # the CLI's feature flags
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = cdk.App(outdir=str(outdir), context=context)
+    configs = dict(STAGES)
+    configs[PUSH_VARIANT] = STAGES["dev"].with_overrides(name=PUSH_VARIANT, **PUSH_APPLICATIONS)
+    stacks = {name: TextingStack(app, config=config) for name, config in configs.items()}
+    assembly = app.synth()
+    result = {}
+    for name, stack in stacks.items():
+        artifact = assembly.get_stack_by_name(stack.stack_name)
+        template = json.loads(json.dumps(artifact.template))
+        result[name] = Synthesized(
+            name=name,
+            config=configs[name],
+            stack=stack,
+            template=template,
+            translated=sam_translate(template, configs[name].region),
+            template_path=Path(artifact.template_full_path),
+        )
+    return result
+
+
+@pytest.fixture(params=sorted(STAGES))
+def stage(request: pytest.FixtureRequest, synthesized: dict[str, Synthesized]) -> Synthesized:
+    """Each test that takes ``stage`` runs once per stage."""
+    return synthesized[request.param]
+
+
+@pytest.fixture(params=[*sorted(STAGES), PUSH_VARIANT])
+def variant(request: pytest.FixtureRequest, synthesized: dict[str, Synthesized]) -> Synthesized:
+    """Every synthesized stack, the push-enabled variant included."""
+    return synthesized[request.param]

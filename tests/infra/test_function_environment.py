@@ -1,0 +1,96 @@
+"""The operator's flags and the stage's resource names reach every function's environment."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from chalicelib import resources
+from infra.stack import env_name
+from tests.infra import cfn
+from tests.infra.conftest import REPO_ROOT, Synthesized
+
+pytestmark = pytest.mark.infra
+
+# Read by settings.py but deliberately not set by the stack: Lambda sets the
+# region itself, and the JWKS URL is derived from the pool id.
+NOT_SET_BY_STACK = {"AWS_REGION", "AWS_DEFAULT_REGION", "COGNITO_JWKS_URL"}
+
+
+def settings_variables() -> set[str]:
+    """Every environment variable chalicelib/settings.py reads."""
+    source = (REPO_ROOT / "chalicelib" / "settings.py").read_text()
+    return set(re.findall(r"""env\.get\(\s*["']([A-Z0-9_]+)["']""", source))
+
+
+def environments(stage: Synthesized) -> dict[str, dict[str, Any]]:
+    return {
+        function_id: body["Properties"]["Environment"]["Variables"]
+        for function_id, body in cfn.of_type(stage.template, "AWS::Serverless::Function").items()
+    }
+
+
+def test_every_variable_settings_reads_is_set_on_every_function(stage: Synthesized) -> None:
+    wanted = settings_variables() - NOT_SET_BY_STACK
+    assert wanted, "settings.py should read its configuration from env.get(...)"
+    for function_id, variables in environments(stage).items():
+        missing = wanted - set(variables)
+        assert not missing, f"{function_id} lacks {sorted(missing)}: wire them in infra/"
+
+
+def test_stage_flags_reach_the_functions(stage: Synthesized) -> None:
+    flags = stage.config.environment()
+    for variables in environments(stage).values():
+        assert {k: variables[k] for k in flags} == flags
+        assert variables["STAGE"] == stage.name
+        assert variables["RESOURCE_PREFIX"] == stage.config.prefix
+
+
+def test_stages_differ_where_their_configuration_differs(
+    synthesized: dict[str, Synthesized],
+) -> None:
+    dev = next(iter(environments(synthesized["dev"]).values()))
+    prod = next(iter(environments(synthesized["prod"]).values()))
+    assert dev["LOG_LEVEL"] == synthesized["dev"].config.log_level
+    assert prod["LOG_LEVEL"] == synthesized["prod"].config.log_level
+    assert dev["LOG_LEVEL"] != prod["LOG_LEVEL"]
+    assert dev["TWILIO_SECRET_NAME"] == "texting/dev/twilio"
+    assert prod["TWILIO_SECRET_NAME"] == "texting/prod/twilio"
+
+
+def test_resource_variables_name_this_stages_resources(stage: Synthesized) -> None:
+    named: list[tuple[str, str, str]] = [
+        *((t.logical, "TABLE", "TableName") for t in resources.TABLES),
+        *((t.logical, "TOPIC_ARN", "TopicName") for t in resources.TOPICS),
+        *((q.logical, "QUEUE_URL", "QueueName") for q in resources.QUEUES),
+    ]
+    for variables in environments(stage).values():
+        for logical, kind, name_key in named:
+            target = cfn.props(stage.template, cfn.target(variables[env_name(logical, kind)]))
+            assert target[name_key] == resources.physical(stage.config.prefix, logical)
+        typed = {
+            **{env_name(b.logical, "BUCKET"): "AWS::S3::Bucket" for b in resources.BUCKETS},
+            "COGNITO_USER_POOL_ID": "AWS::Cognito::UserPool",
+            "COGNITO_CLIENT_ID": "AWS::Cognito::UserPoolClient",
+        }
+        for variable, resource_type in typed.items():
+            target_id = cfn.target(variables[variable])
+            assert stage.template["Resources"][target_id]["Type"] == resource_type
+
+
+def test_websocket_management_url_is_the_deployed_websocket_stage(stage: Synthesized) -> None:
+    for variables in environments(stage).values():
+        parts = variables["WEBSOCKET_MANAGEMENT_URL"]["Fn::Join"][1]
+        assert parts[0] == "https://"
+        assert cfn.target(parts[1]) == "WebsocketAPI"
+        assert parts[2].startswith(".execute-api.")
+        assert parts[-1] == f"/{stage.name}"
+
+
+def test_no_secret_value_is_in_the_template(stage: Synthesized) -> None:
+    for variables in environments(stage).values():
+        for key, value in variables.items():
+            if isinstance(value, str) and re.search(r"TOKEN|SECRET|PASSWORD", key):
+                assert key == "TWILIO_SECRET_NAME" and value.startswith("texting/"), key
