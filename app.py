@@ -11,12 +11,14 @@ from chalicelib.api.auth import auth_bp
 from chalicelib.api.consumers import consumers_bp
 from chalicelib.api.errors import normalise_error_response
 from chalicelib.api.rest import rest_bp
+from chalicelib.api.webhooks import webhooks_bp
 
 app = Chalice(app_name="texting")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 
 app.register_blueprint(auth_bp)
 app.register_blueprint(rest_bp)
+app.register_blueprint(webhooks_bp)
 app.register_blueprint(consumers_bp)
 
 

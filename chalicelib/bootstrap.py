@@ -27,10 +27,12 @@ from chalicelib.services.ports import (
     NotificationRepository,
     PresenceRepository,
     PushGateway,
+    SmsRepository,
     TokenVerifier,
 )
 from chalicelib.services.presence import PresenceService
 from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
+from chalicelib.services.sms import Providers, SmsService
 from chalicelib.settings import Settings
 
 
@@ -47,6 +49,8 @@ class Services:
     presence: PresenceService
     notifications: NotificationService
     typing: TypingService
+    sms: SmsService
+    twilio_credentials: Any  # adapters.providers.TwilioCredentials (webhook signatures)
     idempotency: Any  # runs consumer work once per event id (adapters.idempotency)
 
 
@@ -63,6 +67,8 @@ def bootstrap(
     presence_repo: PresenceRepository | None = None,
     notification_repo: NotificationRepository | None = None,
     push: PushGateway | None = None,
+    sms_repo: SmsRepository | None = None,
+    providers: Providers | None = None,
     media: MediaStore | None = None,
     clock: Clock = default_clock,
     ids: IdFactory = default_ids,
@@ -77,6 +83,7 @@ def bootstrap(
         connection_repo,
         presence_repo,
         notification_repo,
+        sms_repo,
     )
     if None in repos:
         from chalicelib.adapters import dynamodb
@@ -88,8 +95,14 @@ def bootstrap(
         connection_repo = connection_repo or dynamodb.DynamoConnectionRepository()
         presence_repo = presence_repo or dynamodb.DynamoPresenceRepository()
         notification_repo = notification_repo or dynamodb.DynamoNotificationRepository()
+        sms_repo = sms_repo or dynamodb.DynamoSmsRepository()
     assert directory_repo and contact_repo and conversation_repo and connection_repo
-    assert presence_repo and notification_repo
+    assert presence_repo and notification_repo and sms_repo
+    from chalicelib.adapters.providers import ProviderRegistry, TwilioCredentials
+
+    twilio_credentials = TwilioCredentials(settings)
+    if providers is None:
+        providers = ProviderRegistry(settings, twilio_credentials)
     if publisher is None:
         from chalicelib.adapters.aws import SnsEventPublisher
 
@@ -141,6 +154,11 @@ def bootstrap(
     conversations = ConversationService(
         conversation_repo, directory_repo, settings, clock, ids, presence
     )
+    sms_service = SmsService(
+        directory_repo, conversation_repo, sms_repo, providers, settings, clock
+    )
+    conversations.sms = sms_service
+    sms_service.messaging = conversations
     fanout = FanoutService(connection_repo, sender, notification_repo, connections.forget)
     return Services(
         settings=settings,
@@ -163,6 +181,8 @@ def bootstrap(
             connections.disconnect,
         ),
         typing=TypingService(conversations, notification_repo, fanout, epoch),
+        sms=sms_service,
+        twilio_credentials=twilio_credentials,
         idempotency=idempotency,
     )
 

@@ -108,6 +108,9 @@ EVENTS_TOPIC = Topic(logical="events")
 # Visibility timeout: six times the consumers' 60-second Lambda timeout, as AWS advises.
 REALTIME_QUEUE = Queue(logical="realtime", visibility_timeout=360, max_receive_count=5)
 NOTIFICATIONS_QUEUE = Queue(logical="notifications", visibility_timeout=360, max_receive_count=5)
+# Texts waiting for their provider. A failed send reappears after the visibility
+# timeout (the retry back-off); after max_receive_count it waits in the DLQ.
+SMS_OUTBOUND_QUEUE = Queue(logical="sms-outbound", visibility_timeout=360, max_receive_count=8)
 
 # Event types that reach connected devices (connection.opened is internal: it
 # triggers the missed-messages summary for the device that just connected).
@@ -127,7 +130,7 @@ MEDIA_BUCKET = Bucket(logical="media", expire_prefixes=("uploads/",), expire_day
 TABLES: tuple[Table, ...] = (MESSAGING_TABLE, IDEMPOTENCY_TABLE)
 BUCKETS: tuple[Bucket, ...] = (MEDIA_BUCKET,)
 TOPICS: tuple[Topic, ...] = (EVENTS_TOPIC,)
-QUEUES: tuple[Queue, ...] = (REALTIME_QUEUE, NOTIFICATIONS_QUEUE)
+QUEUES: tuple[Queue, ...] = (REALTIME_QUEUE, NOTIFICATIONS_QUEUE, SMS_OUTBOUND_QUEUE)
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         topic=EVENTS_TOPIC.logical,
@@ -139,6 +142,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         queue=NOTIFICATIONS_QUEUE.logical,
         filter_policy={"event_type": NOTIFICATION_EVENT_TYPES},
     ),
+    Subscription(
+        topic=EVENTS_TOPIC.logical,
+        queue=SMS_OUTBOUND_QUEUE.logical,
+        filter_policy={"event_type": ["message.created"], "sms_outbound": ["true"]},
+    ),
 )
 CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
@@ -148,6 +156,7 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         function="notifications_consumer", source_kind="sqs", source="notifications", batch_size=10
     ),
+    Consumer(function="sms_sender", source_kind="sqs", source="sms-outbound", batch_size=10),
 )
 
 

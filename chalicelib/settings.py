@@ -44,6 +44,8 @@ class Settings:
     sms_pacing_toll_free_per_second: float = 3.0
     sms_default_provider: str = "simulator"
     twilio_secret_name: str = ""
+    twilio_account_sid: str = ""  # local stack only; on AWS the secret holds them
+    twilio_auth_token: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
     public_api_base_url: str = ""
     media_bucket: str = ""
@@ -99,6 +101,8 @@ class Settings:
             sms_pacing_toll_free_per_second=float(env.get("SMS_PACING_TOLL_FREE_PER_SECOND", "3")),
             sms_default_provider=env.get("SMS_DEFAULT_PROVIDER", "simulator"),
             twilio_secret_name=env.get("TWILIO_SECRET_NAME", ""),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
             twilio_api_base_url=env.get("TWILIO_API_BASE_URL", "https://api.twilio.com"),
             public_api_base_url=env.get("PUBLIC_API_BASE_URL", ""),
             push_apns_application_arn=env.get("PUSH_APNS_APPLICATION_ARN", ""),

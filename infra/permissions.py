@@ -108,6 +108,12 @@ FUNCTIONS: dict[str, Access] = {
     ),
     # Timer: drops connections that vanished without $disconnect, updates presence.
     "presence_sweeper": Access(tables={"messaging": "read-write"}),
+    # SMS queue: hands queued texts to the number's provider (Twilio's API with the
+    # auth token from the secret), records statuses; runs each send once.
+    "sms_sender": Access(
+        tables={"messaging": "read-write", "idempotency": "read-write"},
+        secrets=("twilio",),
+    ),
 }
 
 

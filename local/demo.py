@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib.domain.model import Company, User
+from chalicelib.domain.model import BusinessNumber, Company, User
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,18 @@ def seed(
                     },
                 )
                 row["users"].append(sub)
+    sms = dynamodb.DynamoSmsRepository()
+    for row in numbers.values():
+        sms.put_number(
+            BusinessNumber(
+                e164=row["e164"],
+                company_id=row["company_id"],
+                type="local",
+                country="US",
+                provider=row["provider"],
+                users=list(row["users"]),
+            )
+        )
     return {
         "cognito": {"user_pool_id": pool.user_pool_id, "client_id": pool.client_id},
         "users": users,

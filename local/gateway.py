@@ -12,7 +12,7 @@ Routes on the one port:
 - ``/ws``: WebSocket API (``ws://host:port/ws?token=...``).
 - ``/@connections/{id}``: Management API (``POST`` send, ``GET`` info,
   ``DELETE`` close), the ``endpoint_url`` of boto3's ``apigatewaymanagementapi``.
-- ``/_sim...``: reserved for the SMS carrier simulator.
+- ``/_sim...``: the SMS carrier simulator (``local/simulator.py``, mounted by the stack).
 - everything else: the REST API, through ``chalice.local.LocalGateway``.
 """
 
@@ -266,7 +266,7 @@ class Gateway:
         return lambda_response(response)
 
     async def simulator(self, request: web.Request) -> web.Response:
-        return json_error(404, "not_found", "the SMS simulator is not available yet")
+        return json_error(404, "not_found", "no such simulator route")
 
     # -- WebSocket API ------------------------------------------------------
 

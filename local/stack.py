@@ -207,7 +207,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
     import boto3
 
     from chalicelib import resources
-    from local import demo, gateway, pollers, provision
+    from local import demo, gateway, pollers, provision, simulator
 
     http_socket = listening_socket(args.port, "--port")
     port = http_socket.getsockname()[1]
@@ -246,6 +246,17 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         client_id=demo_state["cognito"]["client_id"],
         jwks_url=f"{moto_url}/{pool_id}/.well-known/jwks.json",
     )
+    twilio = demo_state["providers"]["twilio"]
+    # The real Twilio adapter talks to the simulator's Twilio-compatible API, and the
+    # simulator signs its webhooks for this URL, exactly as Twilio would.
+    os.environ.update(
+        {
+            "TWILIO_ACCOUNT_SID": twilio["account_sid"],
+            "TWILIO_AUTH_TOKEN": twilio["auth_token"],
+            "TWILIO_API_BASE_URL": f"{rest_url}/_sim/twilio",
+            "PUBLIC_API_BASE_URL": rest_url,
+        }
+    )
 
     app_module = importlib.import_module("app")
     app_logs_to_stderr()
@@ -261,8 +272,15 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         disconnect=app_module.ws_disconnect,
         executor=stack.executor,
     )
+    web_app = api.web_app()
+    simulator.register_simulator(
+        web_app,
+        account_sid=twilio["account_sid"],
+        auth_token=twilio["auth_token"],
+        webhook_base_url=rest_url,
+    )
     stack.runner = web.AppRunner(
-        api.web_app(),
+        web_app,
         access_log_class=gateway.AccessLogger,
         handle_signals=False,
         shutdown_timeout=5.0,

@@ -41,6 +41,10 @@ class SnsEventPublisher:
                     "MessageAttributes": {
                         "event_type": {"DataType": "String", "StringValue": e.type},
                         "company_id": {"DataType": "String", "StringValue": e.company_id},
+                        **{
+                            name: {"DataType": "String", "StringValue": value}
+                            for name, value in e.attributes.items()
+                        },
                     },
                 }
                 for n, e in enumerate(batch)

@@ -42,6 +42,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ValidationError
 from chalicelib.domain.model import (
+    BusinessNumber,
     Company,
     Connection,
     Contact,
@@ -54,6 +55,7 @@ from chalicelib.domain.model import (
     Presence,
     User,
 )
+from chalicelib.domain.sms import status_rank
 
 M = TypeVar("M", bound=Model)
 
@@ -140,6 +142,38 @@ class _Item(Model):
 class CompanyItem(_Item):
     name = UnicodeAttribute()
     default_region = UnicodeAttribute(default="US")
+    sms_enabled = BooleanAttribute(default=True)
+    help_text = UnicodeAttribute(default="")
+
+
+class NumberItem(_Item):
+    e164 = UnicodeAttribute()
+    company_id = UnicodeAttribute()
+    type = UnicodeAttribute(default="local")
+    country = UnicodeAttribute(default="US")
+    capabilities: ListAttribute[str] = ListAttribute(default=list)
+    provider = UnicodeAttribute(default="twilio")
+    state = UnicodeAttribute(default="active")
+    users: ListAttribute[str] = ListAttribute(default=list)
+    gsi1pk = UnicodeAttribute()  # CO#{company}#NUMBERS
+    gsi1sk = UnicodeAttribute()  # e164
+    gsi1 = Gsi1()
+
+
+class OptOutItem(_Item):
+    """Whether an external number opted out of one business number (and its audit trail)."""
+
+    opted_out = BooleanAttribute(default=False)
+    keyword = UnicodeAttribute(default="")
+    changed_at = UnicodeAttribute(default="")
+    source = UnicodeAttribute(default="")
+
+
+class ProviderMessageItem(_Item):
+    """A provider's message id → our message, for status callbacks."""
+
+    conversation_id = UnicodeAttribute()
+    seq = NumberAttribute()
 
 
 class UserItem(_Item):
@@ -152,6 +186,7 @@ class UserItem(_Item):
     license_type = UnicodeAttribute(default="unlimited")
     numbers: ListAttribute[str] = ListAttribute(default=list)
     photo_key = UnicodeAttribute(default="")
+    sms_enabled = BooleanAttribute(default=True)
     presence_status = UnicodeAttribute(default="available")
     presence_message = UnicodeAttribute(default="")
     presence_message_expires_at = UnicodeAttribute(null=True)
@@ -184,6 +219,8 @@ class ConversationItem(_Item):
     last_seq = NumberAttribute(default=0)
     last_message = MapAttribute(null=True)  # type: ignore[var-annotated]
     version = NumberAttribute(default=0)
+    business_number = UnicodeAttribute(default="")
+    external_number = UnicodeAttribute(default="")
 
 
 class MessageItem(_Item):
@@ -198,6 +235,13 @@ class MessageItem(_Item):
     deleted = BooleanAttribute(default=False)
     deleted_at = UnicodeAttribute(null=True)
     entities = JSONAttribute(null=True)
+    channel = UnicodeAttribute(default="im")
+    direction = UnicodeAttribute(default="")
+    segments = NumberAttribute(default=0)
+    encoding = UnicodeAttribute(default="")
+    provider_message_id = UnicodeAttribute(default="")
+    error_code = UnicodeAttribute(default="")
+    status_rank = NumberAttribute(default=0)  # statuses only move forward (domain.sms)
 
 
 class ClientKeyItem(_Item):
@@ -273,6 +317,9 @@ MODELS: tuple[type[_Item], ...] = (
     MarkerItem,
     MissedItem,
     DeviceItem,
+    NumberItem,
+    OptOutItem,
+    ProviderMessageItem,
 )
 
 
@@ -300,6 +347,7 @@ def _user(item: UserItem) -> User:
         license_type=item.license_type,
         numbers=list(item.numbers or []),
         photo_key=item.photo_key or "",
+        sms_enabled=item.sms_enabled is not False,
         presence=Presence(
             status=item.presence_status,
             message=item.presence_message,
@@ -325,6 +373,8 @@ def _conversation(item: ConversationItem) -> Conversation:
         last_message=last,
         updated_at=item.updated_at,
         version=int(item.version),
+        business_number=item.business_number or "",
+        external_number=item.external_number or "",
     )
 
 
@@ -341,6 +391,12 @@ def _message(item: MessageItem) -> Message:
         deleted=bool(item.deleted),
         deleted_at=item.deleted_at,
         entities=list(item.entities or []),
+        channel=item.channel or "im",
+        direction=item.direction or "",
+        segments=int(item.segments or 0),
+        encoding=item.encoding or "",
+        provider_message_id=item.provider_message_id or "",
+        error_code=item.error_code or "",
     )
 
 
@@ -394,7 +450,13 @@ class DynamoDirectoryRepository:
         item = _get(CompanyItem, co_pk(company_id), COMPANY_SK)
         if item is None:
             return None
-        return Company(company_id=company_id, name=item.name, default_region=item.default_region)
+        return Company(
+            company_id=company_id,
+            name=item.name,
+            default_region=item.default_region,
+            sms_enabled=item.sms_enabled is not False,
+            help_text=item.help_text or "",
+        )
 
     def put_company(self, company: Company) -> None:
         CompanyItem(
@@ -402,6 +464,8 @@ class DynamoDirectoryRepository:
             COMPANY_SK,
             name=company.name,
             default_region=company.default_region,
+            sms_enabled=company.sms_enabled,
+            help_text=company.help_text,
         ).save()
 
     def get_user(self, user_id: str) -> User | None:
@@ -426,6 +490,7 @@ class DynamoDirectoryRepository:
             role=user.role,
             license_type=user.license_type,
             numbers=list(user.numbers),
+            sms_enabled=user.sms_enabled,
             gsi1pk=users_gsi(user.company_id),
             gsi1sk=f"{user.name.lower()}#{user.user_id}",
         ).save()
@@ -519,6 +584,8 @@ class DynamoConversationRepository:
             last_seq=0,
             last_message=None,
             version=0,
+            business_number=conversation.business_number,
+            external_number=conversation.external_number,
         )
         try:
             with TransactWrite(connection=_connection()) as tx:
@@ -601,6 +668,11 @@ class DynamoConversationRepository:
                         created_at=message.created_at,
                         deleted=False,
                         entities=message.entities or None,
+                        channel=message.channel,
+                        direction=message.direction,
+                        segments=message.segments,
+                        encoding=message.encoding,
+                        status_rank=status_rank(message.status),
                     ),
                     condition=MessageItem.pk.does_not_exist(),
                 )
@@ -1066,6 +1138,130 @@ def _device(user_id: str, item: DeviceItem) -> Device:
         token=item.token,
         endpoint=item.endpoint,
         registered_at=item.registered_at,
+    )
+
+
+class DynamoSmsRepository:
+    """Business numbers, opt-outs (with their audit trail) and provider message ids."""
+
+    def get_number(self, e164: str) -> BusinessNumber | None:
+        item = _get(NumberItem, f"NUM#{e164}", "NUMBER")
+        return _number(item) if item else None
+
+    def put_number(self, number: BusinessNumber) -> None:
+        NumberItem(
+            f"NUM#{number.e164}",
+            "NUMBER",
+            e164=number.e164,
+            company_id=number.company_id,
+            type=number.type,
+            country=number.country,
+            capabilities=list(number.capabilities),
+            provider=number.provider,
+            state=number.state,
+            users=list(number.users),
+            gsi1pk=f"CO#{number.company_id}#NUMBERS",
+            gsi1sk=number.e164,
+        ).save()
+
+    def numbers_of(self, user: User) -> list[BusinessNumber]:
+        keys = [(f"NUM#{e164}", "NUMBER") for e164 in dict.fromkeys(user.numbers)]
+        return [_number(i) for i in NumberItem.batch_get(keys)] if keys else []
+
+    def opted_out(self, business: str, external: str) -> bool:
+        item = _get(OptOutItem, f"OPTOUT#{business}#{external}", "STATE", consistent=True)
+        return bool(item and item.opted_out)
+
+    def set_opt_out(
+        self, business: str, external: str, opted_out: bool, keyword: str, source: str, at: str
+    ) -> bool:
+        """Record the change and its audit entry; False if it was already so."""
+        pk = f"OPTOUT#{business}#{external}"
+        state = OptOutItem(
+            pk, "STATE", opted_out=opted_out, keyword=keyword, changed_at=at, source=source
+        )
+        audit = OptOutItem(
+            pk,
+            f"AUDIT#{at}#{source}",
+            opted_out=opted_out,
+            keyword=keyword,
+            changed_at=at,
+            source=source,
+        )
+        changed = (
+            OptOutItem.opted_out.does_not_exist() | (OptOutItem.opted_out == (not opted_out))
+            if opted_out
+            else OptOutItem.opted_out == True  # noqa: E712
+        )
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.save(state, condition=changed)
+                tx.save(audit)
+        except TransactWriteError:
+            return False
+        return True
+
+    def opt_out_history(self, business: str, external: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "opted_out": bool(i.opted_out),
+                "keyword": i.keyword,
+                "at": i.changed_at,
+                "source": i.source,
+            }
+            for i in OptOutItem.query(
+                f"OPTOUT#{business}#{external}", OptOutItem.sk.startswith("AUDIT#")
+            )
+        ]
+
+    def map_provider_message(
+        self, provider: str, provider_id: str, conversation_id: str, seq: int
+    ) -> None:
+        ProviderMessageItem(
+            f"PMSG#{provider}#{provider_id}", "PMSG", conversation_id=conversation_id, seq=seq
+        ).save()
+
+    def find_provider_message(self, provider: str, provider_id: str) -> tuple[str, int] | None:
+        item = _get(ProviderMessageItem, f"PMSG#{provider}#{provider_id}", "PMSG", consistent=True)
+        return (item.conversation_id, int(item.seq)) if item else None
+
+    def advance_status(
+        self,
+        conversation_id: str,
+        seq: int,
+        status: str,
+        provider_message_id: str | None = None,
+        error_code: str | None = None,
+    ) -> bool:
+        """Move a message's status forward only (late, repeated, out-of-order callbacks)."""
+        rank = status_rank(status)
+        actions: list[Any] = [MessageItem.status.set(status), MessageItem.status_rank.set(rank)]
+        if provider_message_id:
+            actions.append(MessageItem.provider_message_id.set(provider_message_id))
+        if error_code:
+            actions.append(MessageItem.error_code.set(error_code))
+        try:
+            MessageItem(conv_pk(conversation_id), msg_sk(seq)).update(
+                actions=actions,
+                condition=MessageItem.pk.exists() & (MessageItem.status_rank < rank),
+            )
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+
+def _number(item: NumberItem) -> BusinessNumber:
+    return BusinessNumber(
+        e164=item.e164,
+        company_id=item.company_id,
+        type=item.type,
+        country=item.country,
+        capabilities=list(item.capabilities or []),
+        provider=item.provider,
+        state=item.state,
+        users=list(item.users or []),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from chalicelib.adapters.dynamodb import decode_cursor, encode_cursor
 from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ConnectionGone, PushRejected
 from chalicelib.domain.model import (
+    BusinessNumber,
     Company,
     Connection,
     Contact,
@@ -26,6 +27,7 @@ from chalicelib.domain.model import (
     Page,
     User,
 )
+from chalicelib.domain.sms import ProviderSend, status_rank
 
 
 def _paginate(
@@ -407,6 +409,84 @@ class MemoryMediaStore:
 
     def download_url(self, key: str, expires_in: int) -> str:
         return f"memory://{key}?expires_in={expires_in}"
+
+
+class MemorySmsRepository:
+    def __init__(self, conversations: MemoryConversationRepository) -> None:
+        self.numbers: dict[str, BusinessNumber] = {}
+        self.opt_outs: dict[tuple[str, str], bool] = {}
+        self.audit: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.provider_ids: dict[tuple[str, str], tuple[str, int]] = {}
+        self._conversations = conversations
+
+    def get_number(self, e164: str) -> BusinessNumber | None:
+        return copy.deepcopy(self.numbers.get(e164))
+
+    def put_number(self, number: BusinessNumber) -> None:
+        self.numbers[number.e164] = copy.deepcopy(number)
+
+    def numbers_of(self, user: User) -> list[BusinessNumber]:
+        return [copy.deepcopy(self.numbers[n]) for n in user.numbers if n in self.numbers]
+
+    def opted_out(self, business: str, external: str) -> bool:
+        return self.opt_outs.get((business, external), False)
+
+    def set_opt_out(
+        self, business: str, external: str, opted_out: bool, keyword: str, source: str, at: str
+    ) -> bool:
+        if self.opted_out(business, external) == opted_out:
+            return False
+        self.opt_outs[(business, external)] = opted_out
+        self.audit.setdefault((business, external), []).append(
+            {"opted_out": opted_out, "keyword": keyword, "at": at, "source": source}
+        )
+        return True
+
+    def opt_out_history(self, business: str, external: str) -> list[dict[str, Any]]:
+        return list(self.audit.get((business, external), []))
+
+    def map_provider_message(
+        self, provider: str, provider_id: str, conversation_id: str, seq: int
+    ) -> None:
+        self.provider_ids[(provider, provider_id)] = (conversation_id, seq)
+
+    def find_provider_message(self, provider: str, provider_id: str) -> tuple[str, int] | None:
+        return self.provider_ids.get((provider, provider_id))
+
+    def advance_status(
+        self,
+        conversation_id: str,
+        seq: int,
+        status: str,
+        provider_message_id: str | None = None,
+        error_code: str | None = None,
+    ) -> bool:
+        message = self._conversations.messages.get((conversation_id, seq))
+        if message is None or status_rank(message.status) >= status_rank(status):
+            return False
+        message.status = status
+        if provider_message_id:
+            message.provider_message_id = provider_message_id
+        if error_code:
+            message.error_code = error_code
+        return True
+
+
+class MemoryProviders:
+    """A fake carrier: records sends; ``fail_with`` makes the next sends raise."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.fail_with: list[Exception] = []
+        self._ids: dict[str, str] = {}
+
+    def send(self, from_: str, to: str, body: str, idempotency_key: str) -> ProviderSend:
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        if idempotency_key not in self._ids:  # the provider's own idempotency
+            self._ids[idempotency_key] = f"SM{len(self._ids):032d}"
+            self.sent.append({"from": from_, "to": to, "body": body, "key": idempotency_key})
+        return ProviderSend(self._ids[idempotency_key], "queued")
 
 
 class MemoryPublisher:

@@ -121,8 +121,15 @@ def _message_events(name: str, ddb: dict[str, Any], lookup: MembersLookup) -> li
         return []
     event_type = "message.created" if name == "INSERT" else "message.updated"
     version = "created" if name == "INSERT" else f"{new.status}.{new.deleted}"
+    queued_text = (
+        name == "INSERT"
+        and new.channel == "sms"
+        and new.direction == "outbound"
+        and new.status == "queued"
+    )
     return [
         Event(
+            attributes={"sms_outbound": "true"} if queued_text else {},
             event_id=f"{event_type}:{new.message_id}:{version}",
             type=event_type,
             company_id=new.company_id,

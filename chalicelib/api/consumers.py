@@ -117,3 +117,33 @@ def notifications_consumer(event: Any) -> Any:
 def presence_sweeper(event: Any) -> dict[str, int]:
     """Connections that vanished without a $disconnect go offline within a minute."""
     return {"swept": services().connections.sweep()}
+
+
+def _sms_record(record: Any) -> None:
+    svc = services()
+    try:
+        event = parse_queued_event(record.body)
+        svc.idempotency.run_once(
+            f"sms-send:{event.data.get('id')}", lambda: svc.sms.deliver(event.data)
+        )
+    except Exception:
+        logger.exception(
+            "sms send failed; the queue will retry", extra={"message_id": record.message_id}
+        )
+        raise
+
+
+@consumers_bp.on_sqs_message(
+    queue=resources.placeholder_queue(resources.SMS_OUTBOUND_QUEUE.logical),
+    name="sms_sender",
+    batch_size=10,
+)
+def sms_sender(event: Any) -> Any:
+    """Hands queued texts to their provider; a retryable failure goes back to the queue."""
+    services().idempotency.register_lambda_context(event.context)
+    return process_partial_response(
+        event=event.to_dict(),
+        record_handler=_sms_record,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=event.context,
+    )

@@ -24,7 +24,10 @@ _STATUS_BY_CLASS: list[tuple[type[errors.DomainError], int]] = [
 # Codes whose status differs from their class's.
 _STATUS_BY_CODE = {
     "text_too_long": 413,
+    "too_many_segments": 413,
     "not_implemented": 501,
+    "provider_unavailable": 503,
+    "provider_rejected": 502,
 }
 
 

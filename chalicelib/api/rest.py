@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
 from chalicelib.bootstrap import services
-from chalicelib.domain.errors import DomainError, ValidationError
+from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.model import IM, SMS, Page
 from chalicelib.services.common import Caller, page_limit
 
@@ -170,7 +170,9 @@ def create_conversation() -> Response:
     body = _body()
     kind = body.get("type", IM)
     if kind == SMS:
-        raise DomainError("SMS conversations are not available yet", code="not_implemented")
+        caller = _caller()
+        conversation, created = services().sms.start(caller, body.get("to"), body.get("from"))
+        return _created(services().conversations.get(caller, conversation.conversation_id), created)
     if kind != IM:
         raise ValidationError("type must be 'im' or 'sms'", code="invalid_type")
     view, created = services().conversations.create_im(
@@ -238,7 +240,14 @@ def send_message(conversation_id: str) -> Response:
     message, created = services().conversations.send(
         _caller(), conversation_id, body.get("client_id"), body.get("text")
     )
-    return _created(message.to_dict(), created)
+    status = 202 if created and message.status == "queued" else (201 if created else 200)
+    return Response(body=message.to_dict(), status_code=status)
+
+
+@route("/sms/preview", methods=["POST"])
+def sms_preview() -> dict[str, Any]:
+    body = _body()
+    return services().sms.preview(_caller(), body.get("text"), body.get("to"))
 
 
 @route("/conversations/{conversation_id}/messages/{message_id}", methods=["GET"])

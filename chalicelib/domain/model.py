@@ -30,12 +30,53 @@ class Company:
     company_id: str
     name: str
     default_region: str = "US"
+    sms_enabled: bool = True
+    help_text: str = ""  # the reply to HELP/INFO texts
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "company_id": self.company_id,
             "name": self.name,
             "default_region": self.default_region,
+            "sms_enabled": self.sms_enabled,
+        }
+
+
+NOT_SMS_CAPABLE_TYPES = ("virtual", "temporary_port_in")
+
+
+@dataclass
+class BusinessNumber:
+    """A number the company owns; its users (one, or several for a shared line) text from it."""
+
+    e164: str
+    company_id: str
+    type: str = "local"  # local, mobile, toll_free, virtual, temporary_port_in
+    country: str = "US"
+    capabilities: list[str] = field(default_factory=lambda: ["sms", "mms"])
+    provider: str = "twilio"
+    state: str = "active"
+    users: list[str] = field(default_factory=list)
+
+    @property
+    def sms_capable(self) -> bool:
+        return (
+            "sms" in self.capabilities
+            and self.type not in NOT_SMS_CAPABLE_TYPES
+            and self.state == "active"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "e164": self.e164,
+            "company_id": self.company_id,
+            "type": self.type,
+            "country": self.country,
+            "capabilities": list(self.capabilities),
+            "provider": self.provider,
+            "state": self.state,
+            "users": list(self.users),
+            "sms_capable": self.sms_capable,
         }
 
 
@@ -85,6 +126,7 @@ class User:
     numbers: list[str] = field(default_factory=list)
     presence: Presence = field(default_factory=lambda: Presence())
     photo_key: str = ""
+    sms_enabled: bool = True
 
     @property
     def is_admin(self) -> bool:
@@ -136,6 +178,12 @@ class Message:
     deleted: bool = False
     deleted_at: str | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
+    channel: str = IM  # im or sms
+    direction: str = ""  # sms: outbound (business → phone) or inbound
+    segments: int = 0
+    encoding: str = ""
+    provider_message_id: str = ""
+    error_code: str = ""
 
     @property
     def message_id(self) -> str:
@@ -154,6 +202,17 @@ class Message:
             "deleted": self.deleted,
             "deleted_at": self.deleted_at,
             "entities": [] if self.deleted else [dict(e) for e in self.entities],
+            "channel": self.channel,
+            **(
+                {
+                    "direction": self.direction,
+                    "segments": self.segments,
+                    "encoding": self.encoding,
+                    "error_code": self.error_code or None,
+                }
+                if self.channel == SMS
+                else {}
+            ),
         }
 
     def preview(self, limit: int = 140) -> dict[str, Any]:
@@ -194,6 +253,8 @@ class Conversation:
     last_message: dict[str, Any] | None = None
     updated_at: str = ""
     version: int = 0
+    business_number: str = ""  # sms: the company's number
+    external_number: str = ""  # sms: the customer's or contact's number
 
     @property
     def is_group(self) -> bool:
@@ -211,6 +272,11 @@ class Conversation:
             "updated_at": self.updated_at or self.created_at,
             "last_seq": self.last_seq,
             "last_message": self.last_message,
+            **(
+                {"business_number": self.business_number, "external_number": self.external_number}
+                if self.type == SMS
+                else {}
+            ),
         }
 
 
@@ -279,6 +345,8 @@ class Event:
     # user's own devices), or "connection" (exactly connection_id).
     audience: str = "members"
     connection_id: str | None = None
+    # Extra SNS message attributes the subscriptions' filter policies route on.
+    attributes: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -308,6 +376,12 @@ class Event:
     def frame(self) -> dict[str, Any]:
         """The WebSocket frame clients receive (contract.md)."""
         return {"type": self.type, "data": self.data}
+
+
+def sms_conversation_id(business_number: str, external_number: str) -> str:
+    """The one SMS conversation between a business number and an external number."""
+    digest = hashlib.sha256(f"sms|{business_number}|{external_number}".encode()).hexdigest()[:32]
+    return f"s{digest}"
 
 
 def direct_conversation_id(company_id: str, a: str, b: str) -> str:

@@ -282,6 +282,13 @@ FINAL_STATUSES = frozenset({DELIVERED, UNDELIVERED, FAILED})
 _RANK = {QUEUED: 0, SENDING: 1, SENT: 2, DELIVERED: 3, UNDELIVERED: 3, FAILED: 3}
 
 
+def status_rank(status: str) -> int:
+    """How far along a status is; IM's "sent" and inbound "received" count as final."""
+    if status in _RANK:
+        return _RANK[status]
+    return 3
+
+
 def status_advances(current: str | None, new: str) -> bool:
     """Whether a provider status update should replace the stored status.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain import entities
@@ -17,6 +18,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.model import (
     IM,
+    SMS,
     Conversation,
     Membership,
     Message,
@@ -27,6 +29,7 @@ from chalicelib.domain.model import (
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.ports import ConversationRepository, DirectoryRepository
 from chalicelib.services.presence import PresenceService
+from chalicelib.services.sms import SmsService
 from chalicelib.settings import Settings
 
 MAX_CLIENT_ID = 128
@@ -59,6 +62,7 @@ class ConversationService:
         self._ids = ids
         self._presence = presence
         self._regions: dict[str, str] = {}
+        self.sms: SmsService | None = None  # wired by bootstrap
 
     # -- reading ----------------------------------------------------------
 
@@ -324,40 +328,107 @@ class ConversationService:
     def send(
         self, caller: Caller, conversation_id: str, client_id: Any, text: Any
     ) -> tuple[Message, bool]:
-        """Store a message once per (sender, client_id). Returns (message, created)."""
+        """Store a message once per (sender, client_id). Returns (message, created).
+
+        An SMS is stored ``queued`` (with its segments); the outbound pipeline sends it.
+        """
         key = self._client_id(client_id)
         body = self._text(text)
         conversation = self.visible(caller, conversation_id)
-        if conversation.type == IM:
-            self._require_im()
         existing = self._repo.find_by_client_id(conversation_id, caller.user_id, key)
         if existing is not None:
             return existing, False
+        extra: dict[str, Any] = {"status": "sent"}
+        if conversation.type == IM:
+            self._require_im()
+        else:
+            if self.sms is None:
+                raise FeatureDisabled("SMS is not configured", code="sms_disabled")
+            extra = {
+                "status": "queued",
+                "channel": SMS,
+                "direction": "outbound",
+                **self.sms.check_send(caller, conversation, body),
+            }
+        return self._append(
+            conversation,
+            caller.user_id,
+            key,
+            body,
+            extra,
+            reader=caller.user_id,
+            refresh=lambda: self.visible(caller, conversation_id),
+        )
+
+    def store_inbound(
+        self,
+        conversation: Conversation,
+        *,
+        sender: str,
+        client_id: str,
+        text: str,
+        segments: int,
+        encoding: str,
+    ) -> tuple[Message, bool]:
+        """A text from an external phone, stored once per provider message id."""
+        existing = self._repo.find_by_client_id(conversation.conversation_id, sender, client_id)
+        if existing is not None:
+            return existing, False
+        extra = {
+            "status": "received",
+            "channel": SMS,
+            "direction": "inbound",
+            "segments": segments,
+            "encoding": encoding,
+        }
+
+        def refresh() -> Conversation:
+            fresh = self._repo.get(conversation.conversation_id)
+            assert fresh is not None
+            return fresh
+
+        return self._append(
+            conversation, sender, client_id, text, extra, reader=None, refresh=refresh
+        )
+
+    def _append(
+        self,
+        conversation: Conversation,
+        sender: str,
+        client_id: str,
+        body: str,
+        extra: dict[str, Any],
+        reader: str | None,
+        refresh: Callable[[], Conversation],
+    ) -> tuple[Message, bool]:
+        """Take the next sequence number and store; a lost race retries, a repeated
+        client id returns the stored message."""
+        conversation_id = conversation.conversation_id
         for attempt in range(_SEQ_RETRIES):
             message = Message(
                 conversation_id=conversation_id,
                 company_id=conversation.company_id,
                 seq=conversation.last_seq + 1,
-                client_id=key,
-                sender=caller.user_id,
+                client_id=client_id,
+                sender=sender,
                 text=body,
                 created_at=self._clock(),
-                status="sent",
                 entities=entities.extract(body, self._region(conversation.company_id)),
+                **extra,
             )
             try:
                 stored = self._repo.append_message(conversation, message)
             except Conflict:
                 # The same client_id won a race with us: that message is the answer.
-                again = self._repo.find_by_client_id(conversation_id, caller.user_id, key)
+                again = self._repo.find_by_client_id(conversation_id, sender, client_id)
                 if again is None:  # pragma: no cover - a conflict implies the item exists
                     raise
                 return again, False
             except ConcurrentUpdate:
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
-                conversation = self.visible(caller, conversation_id)
+                conversation = refresh()
                 continue
-            self._repo.touch_members(conversation, stored.created_at, sender=caller.user_id)
+            self._repo.touch_members(conversation, stored.created_at, sender=reader)
             return stored, True
         raise ConcurrentUpdate("the conversation is busy; try again")
 

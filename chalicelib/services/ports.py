@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from chalicelib.domain.model import (
+    BusinessNumber,
     Company,
     Connection,
     Contact,
@@ -23,6 +24,7 @@ from chalicelib.domain.model import (
     Page,
     User,
 )
+from chalicelib.domain.sms import ProviderSend
 
 
 class DirectoryRepository(Protocol):
@@ -218,6 +220,50 @@ class MediaStore(Protocol):
     def download_url(self, key: str, expires_in: int) -> str: ...
 
     def copy(self, source: str, destination: str) -> None: ...
+
+
+class SmsRepository(Protocol):
+    """Business numbers, opt-outs (with an audit trail), provider message ids, SMS statuses."""
+
+    def get_number(self, e164: str) -> BusinessNumber | None: ...
+
+    def put_number(self, number: BusinessNumber) -> None: ...
+
+    def numbers_of(self, user: User) -> list[BusinessNumber]: ...
+
+    def opted_out(self, business: str, external: str) -> bool: ...
+
+    def set_opt_out(
+        self, business: str, external: str, opted_out: bool, keyword: str, source: str, at: str
+    ) -> bool:
+        """Record the change and its audit entry; False if it was already so."""
+        ...
+
+    def opt_out_history(self, business: str, external: str) -> list[dict[str, Any]]: ...
+
+    def map_provider_message(
+        self, provider: str, provider_id: str, conversation_id: str, seq: int
+    ) -> None: ...
+
+    def find_provider_message(self, provider: str, provider_id: str) -> tuple[str, int] | None: ...
+
+    def advance_status(
+        self,
+        conversation_id: str,
+        seq: int,
+        status: str,
+        provider_message_id: str | None = None,
+        error_code: str | None = None,
+    ) -> bool:
+        """Move a message's status forward only; False if it was already as far."""
+        ...
+
+
+class SmsProvider(Protocol):
+    """One carrier bridge (Twilio, AWS End User Messaging): sends; raises
+    ProviderRetryable or ProviderRejected (chalicelib.domain.sms)."""
+
+    def send(self, from_: str, to: str, body: str, idempotency_key: str) -> ProviderSend: ...
 
 
 class EventPublisher(Protocol):

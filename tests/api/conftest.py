@@ -14,6 +14,10 @@ from chalicelib.adapters import memory
 from chalicelib.adapters.idempotency import MemoryDeduplicator
 from tests.support import KEYS, seed_people, settings, verifier
 
+TWILIO_SID = "AC" + "0" * 32
+TWILIO_TOKEN = "test-auth-token"  # a test fixture, not a secret
+PUBLIC_BASE = "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
+
 
 @dataclass
 class Api:
@@ -21,6 +25,8 @@ class Api:
     publisher: memory.MemoryPublisher
     sender: memory.MemorySender
     people: dict[str, Any]
+    providers: memory.MemoryProviders
+    services: Any
 
     def headers(self, who: str) -> dict[str, str]:
         return {
@@ -48,15 +54,21 @@ def api(aws: Any) -> Iterator[Api]:
     from app import app
 
     publisher, sender = memory.MemoryPublisher(), memory.MemorySender()
+    providers = memory.MemoryProviders()
     services = bootstrap.bootstrap(
-        settings(),
+        settings(
+            twilio_account_sid=TWILIO_SID,
+            twilio_auth_token=TWILIO_TOKEN,
+            public_api_base_url=PUBLIC_BASE,
+        ),
         publisher=publisher,
         sender=sender,
         verifier=verifier(),
         idempotency=MemoryDeduplicator(),
+        providers=lambda name: providers,
     )
     bootstrap.use(services)
     people = seed_people(services.directory._directory)
     with Client(app, stage_name="local") as client:
-        yield Api(client, publisher, sender, people)
+        yield Api(client, publisher, sender, people, providers, services)
     bootstrap.use(None)

@@ -158,17 +158,6 @@ def test_mute_and_hide_are_per_member(api: Api) -> None:
     assert len(body(api.call("GET", "/conversations", "alice"))["items"]) == 1
 
 
-def test_sms_conversations_are_not_available_yet(api: Api) -> None:
-    response = api.call(
-        "POST",
-        "/conversations",
-        "alice",
-        {"type": "sms", "to": "4155552671", "from": "+14155550100"},
-    )
-    assert response.status_code == 501
-    assert body(response)["error"]["code"] == "not_implemented"
-
-
 @pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"text"'])
 def test_malformed_bodies_get_the_contract_error_shape(api: Api, raw: str) -> None:
     conv = start_im(api)

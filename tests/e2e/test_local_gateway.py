@@ -38,10 +38,13 @@ def test_unknown_connection_is_gone_for_botocore(management: Any) -> None:
         management.delete_connection(ConnectionId="AAAAAAAAAAAAAAA=")
 
 
-def test_simulator_is_reserved(stack: Stack) -> None:
+def test_simulator_serves_under_its_url(stack: Stack) -> None:
     response = Api(stack["simulator_url"], None).get("/phones/+15550001111/inbox")
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 200
+    assert response.json() == []
+    unknown = Api(stack["simulator_url"], None).get("/no/such/route")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "not_found"
 
 
 def test_stack_json_has_the_contract_keys(stack: Stack) -> None:

@@ -16,7 +16,10 @@ pytestmark = pytest.mark.infra
 
 # Read by settings.py but deliberately not set by the stack: Lambda sets the
 # region itself, and the JWKS URL is derived from the pool id.
-NOT_SET_BY_STACK = {"AWS_REGION", "AWS_DEFAULT_REGION", "COGNITO_JWKS_URL"}
+# Twilio's sid and token come from the Secrets Manager secret on AWS; the environment
+# variables exist for the local stack only and must never be in a template.
+LOCAL_ONLY = {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"}
+NOT_SET_BY_STACK = {"AWS_REGION", "AWS_DEFAULT_REGION", "COGNITO_JWKS_URL", *LOCAL_ONLY}
 
 
 def settings_variables() -> set[str]:
@@ -38,6 +41,7 @@ def test_every_variable_settings_reads_is_set_on_every_function(stage: Synthesiz
     for function_id, variables in environments(stage).items():
         missing = wanted - set(variables)
         assert not missing, f"{function_id} lacks {sorted(missing)}: wire them in infra/"
+        assert not LOCAL_ONLY & set(variables), f"{function_id} carries Twilio credentials"
 
 
 def test_stage_flags_reach_the_functions(stage: Synthesized) -> None:

@@ -1,0 +1,90 @@
+"""Carrier webhooks: Twilio inbound texts and status callbacks (form-encoded, signed).
+
+A bad or missing signature is 403 and stores nothing. The signature covers the
+exact public URL Twilio called: ``PUBLIC_API_BASE_URL`` + the route when set
+(a custom domain), else rebuilt from the request (host + API Gateway stage).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.sax.saxutils import escape
+
+from aws_lambda_powertools import Logger
+from chalice import Blueprint, Response
+
+from chalicelib.adapters import twilio
+from chalicelib.api.errors import error_body
+from chalicelib.bootstrap import services
+from chalicelib.domain.errors import DomainError
+
+webhooks_bp = Blueprint(__name__)
+logger = Logger(service="texting")
+FORM = ["application/x-www-form-urlencoded"]
+
+
+def _public_url(request: Any) -> str:
+    context = request.context or {}
+    path = context.get("resourcePath") or request.path
+    query = "&".join(f"{k}={v}" for k, v in (request.query_params or {}).items()) or None
+    base = services().settings.public_api_base_url
+    if not base:
+        host = request.headers.get("host", "")
+        stage = context.get("stage", "")
+        base = f"https://{host}/{stage}" if stage else f"https://{host}"
+    return twilio.public_url(base, path, query)
+
+
+def _verified_params() -> dict[str, list[str]] | Response:
+    request = webhooks_bp.current_request
+    params = twilio.parse_form(request.raw_body or b"")
+    signature = request.headers.get("x-twilio-signature", "")
+    _, token = services().twilio_credentials.get()
+    if (
+        not signature
+        or not token
+        or not twilio.valid_twilio_signature(_public_url(request), params, signature, token)
+    ):
+        logger.info("twilio webhook refused: bad or missing signature")
+        return Response(
+            body=error_body("invalid_signature", "the request signature is not valid"),
+            status_code=403,
+            headers={"Content-Type": "application/json"},
+        )
+    return params
+
+
+def _twiml(reply: str | None = None) -> Response:
+    body = (
+        "<Response/>" if not reply else f"<Response><Message>{escape(reply)}</Message></Response>"
+    )
+    return Response(
+        body=f'<?xml version="1.0" encoding="UTF-8"?>{body}',
+        status_code=200,
+        headers={"Content-Type": "text/xml"},
+    )
+
+
+@webhooks_bp.route("/webhooks/twilio/sms", methods=["POST"], content_types=FORM)
+def twilio_inbound() -> Response:
+    params = _verified_params()
+    if isinstance(params, Response):
+        return params
+    try:
+        reply = services().sms.inbound(twilio.parse_inbound(params))
+    except DomainError as error:  # malformed but signed: acknowledge, log, store nothing
+        logger.info("twilio inbound ignored", extra={"reason": error.code})
+        return _twiml()
+    return _twiml(reply)
+
+
+@webhooks_bp.route("/webhooks/twilio/status", methods=["POST"], content_types=FORM)
+def twilio_status() -> Response:
+    params = _verified_params()
+    if isinstance(params, Response):
+        return params
+    try:
+        services().sms.status(twilio.parse_status(params))
+    except DomainError as error:
+        logger.info("twilio status ignored", extra={"reason": error.code})
+    return _twiml()

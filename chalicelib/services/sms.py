@@ -1,0 +1,332 @@
+"""Texting external numbers: who may, from which number, to where; the outbound
+pipeline's sender; carrier webhooks (inbound texts, delivery status, opt-out)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain import phone, sms
+from chalicelib.domain.errors import FeatureDisabled, Forbidden, NotFound, ValidationError
+from chalicelib.domain.model import (
+    SMS,
+    BusinessNumber,
+    Conversation,
+    Message,
+    User,
+    parse_message_id,
+    sms_conversation_id,
+)
+from chalicelib.services.common import Caller, Clock
+from chalicelib.services.ports import (
+    ConversationRepository,
+    DirectoryRepository,
+    SmsProvider,
+    SmsRepository,
+)
+from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.services.conversations import ConversationService
+
+logger = Logger(service="texting")
+
+# Licence types that include SMS unless the operator says otherwise.
+SMS_LICENSES = ("unlimited", "global", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "express")
+STOP_REPLY = "You are unsubscribed and will receive no more messages from this number. Reply START to resubscribe."
+START_REPLY = "You are resubscribed. Reply STOP to unsubscribe, HELP for help."
+DEFAULT_HELP = "Reply STOP to unsubscribe. Msg&data rates may apply."
+Providers = Callable[[str], SmsProvider]
+
+
+class SmsService:
+    """The rules of business texting, over the SMS repository and the provider bridge."""
+
+    def __init__(
+        self,
+        directory: DirectoryRepository,
+        conversations: ConversationRepository,
+        repo: SmsRepository,
+        providers: Providers,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self._directory = directory
+        self._conversations = conversations
+        self._repo = repo
+        self._providers = providers
+        self._settings = settings
+        self._clock = clock
+        self.messaging: ConversationService | None = None  # wired by bootstrap (stores texts)
+
+    # -- who may text, from where, to where ----------------------------------
+
+    def _user(self, caller: Caller) -> User:
+        user = self._directory.get_user(caller.user_id)
+        if user is None:
+            raise NotFound("no such user", code="user_not_found")
+        return user
+
+    def sending_numbers(self, caller: Caller) -> list[BusinessNumber]:
+        """The caller's SMS-capable numbers, after every eligibility rule (each its own code)."""
+        if not self._settings.sms_enabled:
+            raise FeatureDisabled("SMS is switched off", code="sms_disabled")
+        company = self._directory.get_company(caller.company_id)
+        if company is not None and not company.sms_enabled:
+            raise FeatureDisabled(
+                "SMS is switched off for your company", code="sms_disabled_company"
+            )
+        user = self._user(caller)
+        if not user.sms_enabled:
+            raise FeatureDisabled("SMS is switched off for your account", code="sms_disabled_user")
+        if user.license_type.lower() not in SMS_LICENSES:
+            raise Forbidden(
+                f"a {user.license_type} licence cannot send SMS", code="license_not_eligible"
+            )
+        numbers = [
+            n
+            for n in self._repo.numbers_of(user)
+            if n.sms_capable and n.company_id == caller.company_id and caller.user_id in n.users
+        ]
+        if not numbers:
+            raise Forbidden("you have no SMS-capable number", code="no_sms_number")
+        return numbers
+
+    def _region(self, company_id: str) -> str:
+        company = self._directory.get_company(company_id)
+        return company.default_region if company else "US"
+
+    def preview(self, caller: Caller, text: Any, to: Any = None) -> dict[str, Any]:
+        if not isinstance(text, str):
+            raise ValidationError("text is required and must be a string", code="invalid_text")
+        info = sms.segments(text)
+        country = "US"
+        if to is not None:
+            country = (
+                sms.classify_destination(
+                    phone.normalise(to, self._region(caller.company_id))
+                ).country
+                or "US"
+            )
+        body = info.to_dict()
+        body["estimated_cost"] = {
+            "amount": str(sms.estimate_cost(info.segments, country)),
+            "currency": "USD",
+            "country": country,
+        }
+        body["max_segments"] = self._settings.sms_max_segments
+        body["non_gsm_characters"] = sms.non_gsm_characters(text)
+        return body
+
+    def start(self, caller: Caller, to: Any, from_: Any = None) -> tuple[Conversation, bool]:
+        """Get-or-create the conversation between one of the caller's numbers and ``to``."""
+        if isinstance(to, list):
+            raise ValidationError(
+                "group SMS is not supported: text one number at a time",
+                code="group_sms_unsupported",
+            )
+        if isinstance(to, str) and sms.is_short_code(to):
+            raise ValidationError("texting short codes is not allowed", code="short_code")
+        external = phone.normalise(to, self._region(caller.company_id))
+        numbers = self.sending_numbers(caller)
+        business = self._choose_number(caller, numbers, from_)
+        if external == business.e164 or self._repo.get_number(external) is not None:
+            raise ValidationError(
+                "that is one of the business numbers: use IM for co-workers", code="internal_number"
+            )
+        sms.check_outbound(external, self._settings.sms_allowed_countries)
+        now = self._clock()
+        conversation = Conversation(
+            conversation_id=sms_conversation_id(business.e164, external),
+            company_id=caller.company_id,
+            type=SMS,
+            members=list(business.users),
+            created_by=caller.user_id,
+            created_at=now,
+            updated_at=now,
+            business_number=business.e164,
+            external_number=external,
+        )
+        return self._conversations.create(conversation)
+
+    def _choose_number(
+        self, caller: Caller, numbers: list[BusinessNumber], from_: Any
+    ) -> BusinessNumber:
+        if from_ is not None:
+            if not isinstance(from_, str):
+                raise ValidationError(
+                    "from must be one of your business numbers", code="invalid_from"
+                )
+            chosen = next((n for n in numbers if n.e164 == from_), None)
+            if chosen is None:
+                raise Forbidden(f"you cannot text from {from_}", code="number_not_assigned")
+            return chosen
+        if len(numbers) == 1:
+            return numbers[0]
+        user = self._user(caller)
+        default = next((n for n in numbers if user.numbers and n.e164 == user.numbers[0]), None)
+        return default or numbers[0]
+
+    def check_send(self, caller: Caller, conversation: Conversation, text: str) -> dict[str, Any]:
+        """Everything that must hold before an outbound text is accepted; returns its segments."""
+        numbers = self.sending_numbers(caller)
+        if conversation.business_number not in {n.e164 for n in numbers}:
+            raise Forbidden(
+                f"you cannot text from {conversation.business_number}", code="number_not_assigned"
+            )
+        sms.check_outbound(conversation.external_number, self._settings.sms_allowed_countries)
+        if self._repo.opted_out(conversation.business_number, conversation.external_number):
+            raise Forbidden(
+                "this number opted out of texts from this business number", code="opted_out"
+            )
+        info = sms.segments(text)
+        if info.segments > self._settings.sms_max_segments:
+            raise ValidationError(
+                f"the text needs {info.segments} segments; at most "
+                f"{self._settings.sms_max_segments} are allowed",
+                code="too_many_segments",
+            )
+        return {"segments": info.segments, "encoding": info.encoding}
+
+    # -- the outbound pipeline -------------------------------------------------
+
+    def deliver(self, data: dict[str, Any]) -> str:
+        """Hand one queued text to its number's provider; returns the resulting status.
+
+        Retryable provider trouble raises (the queue retries with backoff); a
+        refusal marks the message failed with the provider's code. The message id
+        is the provider idempotency key, so a retry never sends twice.
+        """
+        conversation_id = str(data["conversation_id"])
+        seq = parse_message_id(conversation_id, str(data["id"]))
+        conversation = self._conversations.get(conversation_id)
+        message = self._conversations.get_message(conversation_id, seq) if seq else None
+        if conversation is None or message is None or message.status != sms.QUEUED:
+            return "skipped"  # gone, or already handed over by an earlier attempt
+        number = self._repo.get_number(conversation.business_number)
+        if self._repo.opted_out(conversation.business_number, conversation.external_number):
+            self._repo.advance_status(
+                conversation_id, message.seq, sms.FAILED, error_code="opted_out"
+            )
+            return sms.FAILED
+        if number is None or not number.sms_capable:
+            self._repo.advance_status(
+                conversation_id, message.seq, sms.FAILED, error_code="number_unavailable"
+            )
+            return sms.FAILED
+        try:
+            sent = self._providers(number.provider).send(
+                from_=number.e164,
+                to=conversation.external_number,
+                body=message.text,
+                idempotency_key=message.message_id,
+            )
+        except sms.ProviderRejected as refusal:
+            code = refusal.provider_code or refusal.code
+            self._repo.advance_status(conversation_id, message.seq, sms.FAILED, error_code=code)
+            logger.info(
+                "provider refused", extra={"message_id": message.message_id, "provider_code": code}
+            )
+            return sms.FAILED
+        self._repo.map_provider_message(
+            number.provider, sent.provider_message_id, conversation_id, message.seq
+        )
+        self._repo.advance_status(
+            conversation_id, message.seq, sms.SENDING, provider_message_id=sent.provider_message_id
+        )
+        logger.info(
+            "handed to provider",
+            extra={
+                "message_id": message.message_id,
+                "provider": number.provider,
+                "provider_message_id": sent.provider_message_id,
+            },
+        )
+        return sms.SENDING
+
+    # -- carrier webhooks --------------------------------------------------------
+
+    def inbound(self, text: sms.InboundSms) -> str | None:
+        """Store an inbound text once (the provider id is the idempotency key); act on
+        STOP/START/HELP. Returns the automatic reply to send back, if any."""
+        number = self._repo.get_number(text.to)
+        if number is None or number.state != "active":
+            logger.info(
+                "inbound to an unknown or inactive number",
+                extra={"provider": text.provider, "provider_message_id": text.provider_message_id},
+            )
+            return None
+        external = text.from_
+        now = self._clock()
+        conversation, _ = self._conversations.create(
+            Conversation(
+                conversation_id=sms_conversation_id(number.e164, external),
+                company_id=number.company_id,
+                type=SMS,
+                members=list(number.users),
+                created_by=external,
+                created_at=now,
+                updated_at=now,
+                business_number=number.e164,
+                external_number=external,
+            )
+        )
+        info = sms.segments(text.body)
+        assert self.messaging is not None
+        _, created = self.messaging.store_inbound(
+            conversation,
+            sender=external,
+            client_id=f"{text.provider}:{text.provider_message_id}",
+            text=text.body,
+            segments=info.segments,
+            encoding=info.encoding,
+        )
+        if not created:
+            return None  # a provider retry: already handled, reply already given
+        keyword = sms.keyword(text.body)
+        if keyword is None:
+            return None
+        word = text.body.strip().upper()
+        if keyword == "stop":
+            changed = self._repo.set_opt_out(
+                number.e164,
+                external,
+                True,
+                word,
+                f"{text.provider}:{text.provider_message_id}",
+                now,
+            )
+            return STOP_REPLY if changed else None
+        if keyword == "start":
+            changed = self._repo.set_opt_out(
+                number.e164,
+                external,
+                False,
+                word,
+                f"{text.provider}:{text.provider_message_id}",
+                now,
+            )
+            return START_REPLY if changed else None
+        company = self._directory.get_company(number.company_id)
+        return company.help_text if company and company.help_text else DEFAULT_HELP
+
+    def status(self, update: sms.StatusUpdate) -> bool:
+        found = self._repo.find_provider_message(update.provider, update.provider_message_id)
+        if found is None:
+            logger.info(
+                "status for an unknown message",
+                extra={
+                    "provider": update.provider,
+                    "provider_message_id": update.provider_message_id,
+                },
+            )
+            return False
+        conversation_id, seq = found
+        return self._repo.advance_status(
+            conversation_id, seq, update.status, error_code=update.error_code
+        )
+
+    def message(self, conversation_id: str, seq: int) -> Message | None:
+        return self._conversations.get_message(conversation_id, seq)

@@ -1,0 +1,284 @@
+"""SMS through the real app: conversations with external numbers, eligibility, the
+sender, and Twilio webhooks signed exactly as Twilio signs them."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from chalicelib.domain.model import BusinessNumber
+from tests.api.conftest import PUBLIC_BASE, TWILIO_TOKEN, Api
+
+SHOP = "+14155550100"  # alice's number
+SHARED = "+14155550101"  # bob and carol share it
+CUSTOMER = "+14155552671"
+
+
+def body(response: Any) -> Any:
+    return json.loads(response.body) if response.body else None
+
+
+@pytest.fixture
+def numbers(api: Api) -> Api:
+    repo = api.services.sms._repo
+    repo.put_number(BusinessNumber(SHOP, "acme", users=["u-alice"]))
+    repo.put_number(BusinessNumber(SHARED, "acme", users=["u-bob", "u-carol"]))
+    directory = api.services.directory._directory
+    for who, numbers in (("alice", [SHOP]), ("bob", [SHARED]), ("carol", [SHARED])):
+        user = api.people[who]
+        user.numbers = numbers
+        directory.put_user(user)
+    return api
+
+
+def webhook(api: Api, path: str, params: dict[str, str], signature: str | None = None) -> Any:
+    url = PUBLIC_BASE + path
+    if signature is None:
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signature:
+        headers["X-Twilio-Signature"] = signature
+    return api.client.http.post(path, headers=headers, body=urllib.parse.urlencode(params))
+
+
+def inbound(sid: str, text: str, from_: str = CUSTOMER, to: str = SHOP) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": from_,
+        "To": to,
+        "Body": text,
+        "NumMedia": "0",
+    }
+
+
+def history(api: Api, conversation_id: str, who: str = "alice") -> list[dict[str, Any]]:
+    return body(api.call("GET", f"/conversations/{conversation_id}/messages", who))["items"]
+
+
+def start(api: Api, to: str = "(415) 555-2671", who: str = "alice") -> dict[str, Any]:
+    response = api.call("POST", "/conversations", who, {"type": "sms", "to": to})
+    assert response.status_code in (200, 201), response.body
+    return body(response)
+
+
+def test_an_sms_conversation_is_keyed_by_business_and_external_number(numbers: Api) -> None:
+    first = start(numbers)
+    again = start(numbers, to="+1 415-555-2671")
+    assert first["id"] == again["id"]
+    assert (first["type"], first["business_number"], first["external_number"]) == (
+        "sms",
+        SHOP,
+        CUSTOMER,
+    )
+    shared = start(numbers, who="bob")
+    assert sorted(shared["members"]) == ["u-bob", "u-carol"]
+    assert shared["id"] != first["id"]
+
+
+def test_a_text_is_queued_with_its_segments_and_sent_once(numbers: Api) -> None:
+    conversation = start(numbers)
+    path = f"/conversations/{conversation['id']}/messages"
+    queued = numbers.call("POST", path, "alice", {"client_id": "k1", "text": "Table ready {"})
+    assert queued.status_code == 202
+    message = body(queued)
+    assert (message["status"], message["segments"], message["encoding"]) == ("queued", 1, "GSM-7")
+    data = message
+    for _ in range(3):  # the queue delivers at least once
+        numbers.services.sms.deliver(data)
+    assert [s["to"] for s in numbers.providers.sent] == [CUSTOMER]
+    assert numbers.providers.sent[0]["from"] == SHOP
+    assert history(numbers, conversation["id"])[0]["status"] == "sending"
+
+
+def test_statuses_only_move_forward_whatever_order_callbacks_arrive_in(numbers: Api) -> None:
+    conversation = start(numbers)
+    message = body(
+        numbers.call(
+            "POST",
+            f"/conversations/{conversation['id']}/messages",
+            "alice",
+            {"client_id": "k1", "text": "hi"},
+        )
+    )
+    numbers.services.sms.deliver(message)
+    sid = numbers.providers._ids[message["id"]]
+    for status in ("delivered", "sent", "delivered", "sending"):  # late, twice, out of order
+        response = webhook(
+            numbers,
+            "/webhooks/twilio/status",
+            {
+                "MessageSid": sid,
+                "MessageStatus": status,
+                "To": CUSTOMER,
+                "From": SHOP,
+                "AccountSid": "AC" + "0" * 32,
+            },
+        )
+        assert response.status_code == 200
+    assert history(numbers, conversation["id"])[0]["status"] == "delivered"
+
+
+def test_five_identical_inbound_webhooks_store_one_message(numbers: Api) -> None:
+    for _ in range(5):
+        response = webhook(numbers, "/webhooks/twilio/sms", inbound("SM" + "a" * 32, "Hello?"))
+        assert response.status_code == 200
+        assert b"<Response/>" in response.body
+    conversation = body(numbers.call("GET", "/conversations", "alice"))["items"][0]
+    assert conversation["type"] == "sms" and conversation["unread_count"] == 1
+    (message,) = history(numbers, conversation["id"])
+    assert (message["text"], message["sender"], message["direction"]) == (
+        "Hello?",
+        CUSTOMER,
+        "inbound",
+    )
+
+
+@pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl"], ids=["missing", "wrong"])
+def test_a_bad_signature_is_403_and_stores_nothing(numbers: Api, signature: str) -> None:
+    response = webhook(numbers, "/webhooks/twilio/sms", inbound("SM" + "b" * 32, "hi"), signature)
+    assert response.status_code == 403
+    assert body(response)["error"]["code"] == "invalid_signature"
+    assert body(numbers.call("GET", "/conversations", "alice"))["items"] == []
+
+
+def test_a_signature_for_another_url_is_refused(numbers: Api) -> None:
+    params = inbound("SM" + "c" * 32, "hi")
+    wrong = RequestValidator(TWILIO_TOKEN).compute_signature(
+        "https://abc123.execute-api.us-east-1.amazonaws.com/webhooks/twilio/sms", params
+    )  # no stage
+    assert webhook(numbers, "/webhooks/twilio/sms", params, wrong).status_code == 403
+
+
+def test_a_text_to_a_shared_line_reaches_everyone_on_it(numbers: Api) -> None:
+    webhook(numbers, "/webhooks/twilio/sms", inbound("SM" + "d" * 32, "Open Sunday?", to=SHARED))
+    for who in ("bob", "carol"):
+        (conversation,) = body(numbers.call("GET", "/conversations", who))["items"]
+        assert conversation["business_number"] == SHARED
+    assert body(numbers.call("GET", "/conversations", "alice"))["items"] == []
+
+
+def test_inbound_to_an_unknown_number_is_acknowledged_and_stored_nowhere(numbers: Api) -> None:
+    response = webhook(
+        numbers, "/webhooks/twilio/sms", inbound("SM" + "e" * 32, "hi", to="+14155550199")
+    )
+    assert response.status_code == 200
+    for who in ("alice", "bob", "dave"):
+        assert body(numbers.call("GET", "/conversations", who))["items"] == []
+
+
+def test_stop_opts_out_once_start_opts_back_in_and_help_answers(numbers: Api) -> None:
+    conversation = start(numbers)
+    stop = webhook(numbers, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, " stop "))
+    assert b"unsubscribed" in stop.body
+    again = webhook(numbers, "/webhooks/twilio/sms", inbound("SM" + "2" * 32, "STOPALL"))
+    assert b"<Response/>" in again.body  # one confirmation only
+    refused = numbers.call(
+        "POST",
+        f"/conversations/{conversation['id']}/messages",
+        "alice",
+        {"client_id": "k", "text": "still there?"},
+    )
+    assert refused.status_code == 403 and body(refused)["error"]["code"] == "opted_out"
+    assert numbers.providers.sent == []
+    help_reply = webhook(numbers, "/webhooks/twilio/sms", inbound("SM" + "3" * 32, "HELP"))
+    assert b"Reply STOP" in help_reply.body
+    start_reply = webhook(numbers, "/webhooks/twilio/sms", inbound("SM" + "4" * 32, "Start"))
+    assert b"resubscribed" in start_reply.body
+    allowed = numbers.call(
+        "POST",
+        f"/conversations/{conversation['id']}/messages",
+        "alice",
+        {"client_id": "k2", "text": "welcome back"},
+    )
+    assert allowed.status_code == 202
+    audit = numbers.services.sms._repo.opt_out_history(SHOP, CUSTOMER)
+    assert [(a["opted_out"], a["keyword"]) for a in audit] == [(True, "STOP"), (False, "START")]
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "status"),
+    [
+        (
+            lambda api: setattr(api.people["alice"], "license_type", "metered"),
+            "license_not_eligible",
+            403,
+        ),
+        (lambda api: setattr(api.people["alice"], "sms_enabled", False), "sms_disabled_user", 403),
+        (lambda api: setattr(api.people["alice"], "numbers", []), "no_sms_number", 403),
+    ],
+    ids=["metered-licence", "user-switched-off", "no-number"],
+)
+def test_who_may_text_each_refusal_has_its_code(
+    numbers: Api, change: Any, code: str, status: int
+) -> None:
+    change(numbers)
+    numbers.services.directory._directory.put_user(numbers.people["alice"])
+    response = numbers.call("POST", "/conversations", "alice", {"type": "sms", "to": CUSTOMER})
+    assert response.status_code == status
+    assert body(response)["error"]["code"] == code
+
+
+def test_virtual_and_port_in_numbers_cannot_text(numbers: Api) -> None:
+    numbers.services.sms._repo.put_number(
+        BusinessNumber(SHOP, "acme", type="virtual", users=["u-alice"])
+    )
+    response = numbers.call("POST", "/conversations", "alice", {"type": "sms", "to": CUSTOMER})
+    assert body(response)["error"]["code"] == "no_sms_number"
+
+
+@pytest.mark.parametrize(
+    ("to", "code"),
+    [
+        ("+44 20 7946 0958", "country_not_allowed"),
+        ("+1 900 555 0199", "premium_number"),
+        ("55555", "short_code"),
+        (["+14155552671", "+14155552672"], "group_sms_unsupported"),
+        ("12", "invalid_phone"),
+    ],
+)
+def test_destinations_outside_the_policy_are_refused(numbers: Api, to: Any, code: str) -> None:
+    response = numbers.call("POST", "/conversations", "alice", {"type": "sms", "to": to})
+    assert 400 <= response.status_code < 500
+    assert body(response)["error"]["code"] == code
+    assert body(numbers.call("GET", "/conversations", "alice"))["items"] == []
+
+
+def test_sending_only_from_an_assigned_number(numbers: Api) -> None:
+    response = numbers.call(
+        "POST", "/conversations", "alice", {"type": "sms", "to": CUSTOMER, "from": SHARED}
+    )
+    assert response.status_code == 403
+    assert body(response)["error"]["code"] == "number_not_assigned"
+
+
+def test_too_many_segments_is_413(numbers: Api) -> None:
+    conversation = start(numbers)
+    response = numbers.call(
+        "POST",
+        f"/conversations/{conversation['id']}/messages",
+        "alice",
+        {"client_id": "k", "text": "x" * (153 * 10 + 1)},
+    )
+    assert response.status_code == 413
+    assert body(response)["error"]["code"] == "too_many_segments"
+
+
+def test_preview_counts_segments_encoding_and_cost(numbers: Api) -> None:
+    gsm = body(numbers.call("POST", "/sms/preview", "alice", {"text": "x" * 161, "to": CUSTOMER}))
+    assert (gsm["segments"], gsm["encoding"], gsm["remaining"]) == (2, "GSM-7", 145)
+    assert gsm["estimated_cost"]["country"] == "US"
+    emoji = body(numbers.call("POST", "/sms/preview", "alice", {"text": "Thanks 👍"}))
+    assert (emoji["encoding"], emoji["segments"]) == ("UCS-2", 1)
+
+
+def test_another_company_cannot_see_or_text_in_an_sms_conversation(numbers: Api) -> None:
+    conversation = start(numbers)
+    path = f"/conversations/{conversation['id']}/messages"
+    assert numbers.call("GET", path, "dave").status_code == 404
+    refused = numbers.call("POST", path, "dave", {"client_id": "k", "text": "hi"})
+    assert refused.status_code == 404
