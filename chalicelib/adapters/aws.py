@@ -111,10 +111,14 @@ class SnsPushGateway:
         app = self._apps.get(platform)
         if not app:
             return ""  # no application configured for this platform: registered, never pushed
-        response = self._sns().create_platform_endpoint(
-            PlatformApplicationArn=app, Token=token, CustomUserData=user_id
+        # No per-user attributes: SNS keeps one endpoint per token, and a token can move
+        # from one user to another (the service records who owns it now).
+        sns = self._sns()
+        endpoint = str(
+            sns.create_platform_endpoint(PlatformApplicationArn=app, Token=token)["EndpointArn"]
         )
-        return str(response["EndpointArn"])
+        sns.set_endpoint_attributes(EndpointArn=endpoint, Attributes={"Enabled": "true"})
+        return endpoint
 
     def unregister(self, endpoint: str) -> None:
         if endpoint:
@@ -143,8 +147,12 @@ class SnsPushGateway:
         sns = self._sns()
         try:
             sns.publish(TargetArn=endpoint, Message=json.dumps(body), MessageStructure="json")
-        except sns.exceptions.EndpointDisabledException as exc:
-            raise PushRejected("the device endpoint is disabled") from exc
+        except (
+            sns.exceptions.EndpointDisabledException,
+            sns.exceptions.NotFoundException,
+            sns.exceptions.InvalidParameterException,
+        ) as exc:
+            raise PushRejected("the device endpoint is disabled or gone") from exc
 
 
 class S3MediaStore:

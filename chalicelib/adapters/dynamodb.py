@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import time
 from collections.abc import Iterable
@@ -96,13 +97,20 @@ def convs_gsi(user_id: str) -> str:
 # -- cursors ------------------------------------------------------------------
 
 
-def encode_cursor(key: dict[str, str]) -> str:
-    raw = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
+def encode_cursor(key: dict[str, str], tag: str) -> str:
+    raw = json.dumps({**key, "_list": tag}, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, expect: dict[str, str]) -> dict[str, dict[str, str]] | None:
-    """Turn an opaque cursor back into an ExclusiveStartKey, refusing one from another list."""
+def decode_cursor(
+    cursor: str | None, tag: str, keys: tuple[str, ...], expect: dict[str, str]
+) -> dict[str, dict[str, str]] | None:
+    """Turn an opaque cursor back into an ExclusiveStartKey.
+
+    A cursor only works for the list that produced it: its tag (which list, which
+    order) must match, it must carry exactly that list's key attributes, and its
+    partition must be the caller's.
+    """
     if not cursor:
         return None
     try:
@@ -113,6 +121,8 @@ def decode_cursor(cursor: str | None, expect: dict[str, str]) -> dict[str, dict[
     if (
         not isinstance(key, dict)
         or not all(isinstance(k, str) and isinstance(v, str) for k, v in key.items())
+        or key.pop("_list", None) != tag
+        or set(key) != set(keys)
         or any(key.get(name) != value for name, value in expect.items())
     ):
         raise ValidationError("cursor is not valid", code="invalid_cursor")
@@ -267,10 +277,13 @@ class ConnectionItem(_Item):
     connected_at = UnicodeAttribute()
     device_id = UnicodeAttribute(default="")
     background = BooleanAttribute(default=False)
+    deadline = NumberAttribute(default=0)  # liveness: past it, the connection is gone
+    # TTL only, for cleaning up: fixed at connect, after API Gateway's 2-hour limit,
+    # so DynamoDB never removes an item the sweeper still needs to see.
     expires_at = NumberAttribute()
     watching: ListAttribute[str] = ListAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)  # LIVE#{shard} on the per-user item: the sweeper's index
-    gsi1sk = UnicodeAttribute(null=True)  # {expires_at:012d}#{connection}
+    gsi1sk = UnicodeAttribute(null=True)  # {deadline:012d}#{connection}
     gsi1 = Gsi1()
 
 
@@ -296,6 +309,13 @@ class MissedItem(_Item):
     updated_at = UnicodeAttribute(default="")
 
 
+class TokenItem(_Item):
+    """Who owns a push token now (by a hash of platform and token)."""
+
+    user_id = UnicodeAttribute()
+    device_id = UnicodeAttribute()
+
+
 class DeviceItem(_Item):
     device_id = UnicodeAttribute()
     platform = UnicodeAttribute()
@@ -317,6 +337,7 @@ MODELS: tuple[type[_Item], ...] = (
     MarkerItem,
     MissedItem,
     DeviceItem,
+    TokenItem,
     NumberItem,
     OptOutItem,
     ProviderMessageItem,
@@ -432,12 +453,18 @@ def _get(model: type[M], pk: str, sk: str, consistent: bool = False) -> M | None
         return None
 
 
-def _page(items: list[M], limit: int, key_names: tuple[str, ...]) -> tuple[list[M], str | None]:
+TABLE_KEYS = ("pk", "sk")
+GSI1_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+
+
+def _page(
+    items: list[M], limit: int, key_names: tuple[str, ...], tag: str
+) -> tuple[list[M], str | None]:
     """Queries ask for limit+1 items so the cursor is null exactly at the end."""
     if len(items) <= limit:
         return items, None
     last = items[limit - 1]
-    return items[:limit], encode_cursor({k: getattr(last, k) for k in key_names})
+    return items[:limit], encode_cursor({k: getattr(last, k) for k in key_names}, tag)
 
 
 # -- repositories -----------------------------------------------------------------
@@ -496,11 +523,11 @@ class DynamoDirectoryRepository:
         ).save()
 
     def list_users(self, company_id: str, limit: int, cursor: str | None) -> Page[User]:
-        start = decode_cursor(cursor, {"gsi1pk": users_gsi(company_id)})
+        start = decode_cursor(cursor, "users", GSI1_KEYS, {"gsi1pk": users_gsi(company_id)})
         items = list(
             UserItem.gsi1.query(users_gsi(company_id), limit=limit + 1, last_evaluated_key=start)
         )
-        page, next_cursor = _page(items, limit, ("pk", "sk", "gsi1pk", "gsi1sk"))
+        page, next_cursor = _page(items, limit, GSI1_KEYS, "users")
         return Page([_user(i) for i in page], next_cursor)
 
 
@@ -508,7 +535,7 @@ class DynamoContactRepository:
     """A user's personal contacts, under the user's partition."""
 
     def list_contacts(self, owner_id: str, limit: int, cursor: str | None) -> Page[Contact]:
-        start = decode_cursor(cursor, {"pk": user_pk(owner_id)})
+        start = decode_cursor(cursor, "contacts", TABLE_KEYS, {"pk": user_pk(owner_id)})
         items = list(
             ContactItem.query(
                 user_pk(owner_id),
@@ -517,7 +544,7 @@ class DynamoContactRepository:
                 last_evaluated_key=start,
             )
         )
-        page, next_cursor = _page(items, limit, ("pk", "sk"))
+        page, next_cursor = _page(items, limit, TABLE_KEYS, "contacts")
         return Page([_contact(i) for i in page], next_cursor)
 
     def get_contact(self, owner_id: str, contact_id: str) -> Contact | None:
@@ -593,12 +620,12 @@ class DynamoConversationRepository:
                 for user_id in conversation.members:
                     tx.save(self._membership_item(conversation, user_id))
         except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons
-            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
-                existing = self.get(conversation.conversation_id)
-                if existing is not None:
-                    return existing, False
-            raise
+            # It exists already (the usual get-or-create), or two people opened the same
+            # conversation at the same instant and the other transaction won.
+            existing = self.get(conversation.conversation_id)
+            if existing is not None:
+                return existing, False
+            raise ConcurrentUpdate("the conversation is being created; try again") from exc
         return conversation, True
 
     def get(self, conversation_id: str) -> Conversation | None:
@@ -714,7 +741,8 @@ class DynamoConversationRepository:
         self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
     ) -> Page[Message]:
         pk = conv_pk(conversation_id)
-        start = decode_cursor(cursor, {"pk": pk})
+        tag = "messages:newest-first" if after_seq is None else f"messages:after:{after_seq}"
+        start = decode_cursor(cursor, tag, TABLE_KEYS, {"pk": pk})
         condition: Any
         if after_seq is None:
             condition = MessageItem.sk.startswith("MSG#")
@@ -727,7 +755,7 @@ class DynamoConversationRepository:
                 pk, condition, scan_index_forward=forward, limit=limit + 1, last_evaluated_key=start
             )
         )
-        page, next_cursor = _page(items, limit, ("pk", "sk"))
+        page, next_cursor = _page(items, limit, TABLE_KEYS, tag)
         return Page([_message(i) for i in page], next_cursor)
 
     def mark_deleted(self, conversation_id: str, seq: int, deleted_at: str) -> Message | None:
@@ -766,7 +794,7 @@ class DynamoConversationRepository:
         return _membership(item) if item else None
 
     def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
-        start = decode_cursor(cursor, {"gsi1pk": convs_gsi(user_id)})
+        start = decode_cursor(cursor, "conversations", GSI1_KEYS, {"gsi1pk": convs_gsi(user_id)})
         items = list(
             MembershipItem.gsi1.query(
                 convs_gsi(user_id),
@@ -775,7 +803,7 @@ class DynamoConversationRepository:
                 last_evaluated_key=start,
             )
         )
-        page, next_cursor = _page(items, limit, ("pk", "sk", "gsi1pk", "gsi1sk"))
+        page, next_cursor = _page(items, limit, GSI1_KEYS, "conversations")
         return Page([_membership(i) for i in page], next_cursor)
 
     def touch_members(
@@ -846,6 +874,7 @@ class DynamoConversationRepository:
 
 
 LIVE_SHARDS = 4  # the sweeper's index is spread over a few partitions
+CONNECTION_TTL_SECONDS = 3 * 60 * 60  # API Gateway's 2-hour limit, plus an hour to sweep
 
 
 def live_shard(connection_id: str) -> str:
@@ -864,13 +893,14 @@ class DynamoConnectionRepository:
             connected_at=connection.connected_at,
             device_id=connection.device_id,
             background=connection.background,
-            expires_at=connection.expires_at,
+            deadline=connection.deadline,
+            expires_at=int(time.time()) + CONNECTION_TTL_SECONDS,
         )
         per_user = ConnectionItem(
             user_pk(connection.user_id),
             f"CONN#{connection.connection_id}",
             gsi1pk=live_shard(connection.connection_id),
-            gsi1sk=f"{connection.expires_at:012d}#{connection.connection_id}",
+            gsi1sk=f"{connection.deadline:012d}#{connection.connection_id}",
             **attrs,
         )
         return per_user, ConnectionItem(f"CONN#{connection.connection_id}", CONN_SK, **attrs)
@@ -881,20 +911,25 @@ class DynamoConnectionRepository:
             tx.save(per_user)
             tx.save(lookup)
 
-    def touch(self, connection: Connection, expires_at: int) -> None:
-        """Push the idle deadline out (the lookup item keeps the 2-hour cap)."""
-        item = ConnectionItem(user_pk(connection.user_id), f"CONN#{connection.connection_id}")
+    def touch(self, connection: Connection, deadline: int) -> None:
+        """Push the liveness deadline out on both items, together."""
         try:
-            item.update(
-                actions=[
-                    ConnectionItem.expires_at.set(expires_at),
-                    ConnectionItem.gsi1sk.set(f"{expires_at:012d}#{connection.connection_id}"),
-                ],
-                condition=ConnectionItem.pk.exists(),
-            )
-        except UpdateError as exc:
-            if not _conditional_failed(exc):
-                raise
+            with TransactWrite(connection=_connection()) as tx:
+                tx.update(
+                    ConnectionItem(user_pk(connection.user_id), f"CONN#{connection.connection_id}"),
+                    actions=[
+                        ConnectionItem.deadline.set(deadline),
+                        ConnectionItem.gsi1sk.set(f"{deadline:012d}#{connection.connection_id}"),
+                    ],
+                    condition=ConnectionItem.pk.exists(),
+                )
+                tx.update(
+                    ConnectionItem(f"CONN#{connection.connection_id}", CONN_SK),
+                    actions=[ConnectionItem.deadline.set(deadline)],
+                    condition=ConnectionItem.pk.exists(),
+                )
+        except TransactWriteError:
+            pass  # the connection was closed meanwhile: nothing to keep alive
 
     def set_background(self, connection: Connection, background: bool) -> None:
         for pk, sk in (
@@ -912,7 +947,7 @@ class DynamoConnectionRepository:
 
     def get(self, connection_id: str) -> Connection | None:
         item = _get(ConnectionItem, f"CONN#{connection_id}", CONN_SK)
-        if item is None or item.expires_at < time.time():
+        if item is None or item.user_id is None or item.deadline < time.time():
             return None
         return _connection_of(item)
 
@@ -931,8 +966,10 @@ class DynamoConnectionRepository:
         now = time.time()
         return [
             _connection_of(i)
-            for i in ConnectionItem.query(user_pk(user_id), ConnectionItem.sk.startswith("CONN#"))
-            if i.expires_at >= now  # TTL deletes late; an expired one is already gone
+            for i in ConnectionItem.query(
+                user_pk(user_id), ConnectionItem.sk.startswith("CONN#"), consistent_read=True
+            )
+            if i.deadline >= now  # past its deadline, it is gone (the sweeper removes it)
         ]
 
     def expired(self, now: int, limit: int) -> list[Connection]:
@@ -966,7 +1003,14 @@ class DynamoConnectionRepository:
                         expires_at=int(time.time()) + 2 * 60 * 60,
                     )
                 )
-        lookup.update(actions=[ConnectionItem.watching.set(list(user_ids))])
+        try:
+            lookup.update(
+                actions=[ConnectionItem.watching.set(list(user_ids))],
+                condition=ConnectionItem.pk.exists(),
+            )
+        except UpdateError as exc:
+            if not _conditional_failed(exc):
+                raise
 
     def watchers(self, user_id: str) -> list[str]:
         now = time.time()
@@ -985,7 +1029,7 @@ def _connection_of(item: ConnectionItem) -> Connection:
         connected_at=item.connected_at,
         device_id=item.device_id or "",
         background=bool(item.background),
-        expires_at=int(item.expires_at),
+        deadline=int(item.deadline or 0),
     )
 
 
@@ -1070,6 +1114,21 @@ class DynamoNotificationRepository:
             for i in DeviceItem.query(user_pk(user_id), DeviceItem.sk.startswith("DEVICE#"))
         ]
 
+    def claim_token(
+        self, platform: str, token: str, user_id: str, device_id: str
+    ) -> tuple[str, str] | None:
+        """Make (user, device) the one owner of a push token; returns the previous owner.
+
+        A phone passed from one person to another keeps its token: the new owner's
+        registration must take the token away from the old one, or the old owner's
+        previews would land on the new owner's screen.
+        """
+        digest = hashlib.sha256(f"{platform}|{token}".encode()).hexdigest()
+        item = _get(TokenItem, f"PUSHTOKEN#{digest}", "OWNER", consistent=True)
+        previous = (item.user_id, item.device_id) if item else None
+        TokenItem(f"PUSHTOKEN#{digest}", "OWNER", user_id=user_id, device_id=device_id).save()
+        return previous
+
     def add_missed(self, user_id: str, conversation_id: str, seq: int, at: str) -> None:
         MissedItem(user_pk(user_id), f"MISSED#{conversation_id}").update(
             actions=[
@@ -1101,9 +1160,23 @@ class DynamoNotificationRepository:
             with TransactWrite(connection=_connection()) as tx:
                 for item in items[:100]:
                     tx.delete(item, condition=MissedItem.missed == item.missed)
-        except TransactWriteError:
-            return None
+        except TransactWriteError as exc:
+            reasons = [r.code for r in exc.cancellation_reasons if r is not None]
+            if "ConditionalCheckFailed" in reasons:
+                return None  # another device claimed them, or a new one arrived: lost race
+            raise  # throttled or conflicting: the queue retries
         return [_missed(i) for i in items[:100]]
+
+    def restore_missed(self, user_id: str, missed: list[Missed]) -> None:
+        for entry in missed:
+            MissedItem(user_pk(user_id), f"MISSED#{entry.conversation_id}").update(
+                actions=[
+                    MissedItem.conversation_id.set(entry.conversation_id),
+                    MissedItem.missed.add(entry.count),
+                    MissedItem.last_seq.set(MissedItem.last_seq | entry.last_seq),
+                    MissedItem.updated_at.set(MissedItem.updated_at | entry.updated_at),
+                ]
+            )
 
     def allow_typing(self, conversation_id: str, user_id: str, now: float, every: float) -> bool:
         marker = MarkerItem(

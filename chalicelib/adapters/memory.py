@@ -34,12 +34,12 @@ def _paginate(
     keys: list[Any], limit: int, cursor: str | None, scope: str, descending: bool = False
 ) -> tuple[list[Any], str | None]:
     """Pages over (sort key, item) pairs already sorted in the list's order."""
-    start = decode_cursor(cursor, {"scope": scope})
+    start = decode_cursor(cursor, scope, ("k",), {})
     if start is not None:
         after = start["k"]["S"]
         keys = [k for k in keys if (k[0] < after if descending else k[0] > after)]
     page = keys[:limit]
-    next_cursor = encode_cursor({"scope": scope, "k": page[-1][0]}) if len(keys) > limit else None
+    next_cursor = encode_cursor({"k": page[-1][0]}, scope) if len(keys) > limit else None
     return page, next_cursor
 
 
@@ -182,9 +182,10 @@ class MemoryConversationRepository:
         if after_seq is not None:
             seqs = [s for s in seqs if s > after_seq]
         keys = [(f"{s:012d}", s) for s in seqs]
-        page, next_cursor = _paginate(
-            keys, limit, cursor, f"messages:{conversation_id}", descending=after_seq is None
+        scope = f"messages:{conversation_id}:" + (
+            "newest-first" if after_seq is None else f"after:{after_seq}"
         )
+        page, next_cursor = _paginate(keys, limit, cursor, scope, descending=after_seq is None)
         return Page(
             [copy.deepcopy(self.messages[(conversation_id, s)]) for _, s in page], next_cursor
         )
@@ -261,9 +262,9 @@ class MemoryConnectionRepository:
     def add(self, connection: Connection) -> None:
         self.connections[connection.connection_id] = copy.deepcopy(connection)
 
-    def touch(self, connection: Connection, expires_at: int) -> None:
+    def touch(self, connection: Connection, deadline: int) -> None:
         if connection.connection_id in self.connections:
-            self.connections[connection.connection_id].expires_at = expires_at
+            self.connections[connection.connection_id].deadline = deadline
 
     def set_background(self, connection: Connection, background: bool) -> None:
         if connection.connection_id in self.connections:
@@ -271,7 +272,7 @@ class MemoryConnectionRepository:
 
     def get(self, connection_id: str) -> Connection | None:
         found = self.connections.get(connection_id)
-        if found is None or found.expires_at < self._epoch():
+        if found is None or found.deadline < self._epoch():
             return None
         return copy.deepcopy(found)
 
@@ -284,11 +285,11 @@ class MemoryConnectionRepository:
         return [
             copy.deepcopy(c)
             for c in self.connections.values()
-            if c.user_id == user_id and c.expires_at >= now
+            if c.user_id == user_id and c.deadline >= now
         ]
 
     def expired(self, now: int, limit: int) -> list[Connection]:
-        return [copy.deepcopy(c) for c in self.connections.values() if c.expires_at < now][:limit]
+        return [copy.deepcopy(c) for c in self.connections.values() if c.deadline < now][:limit]
 
     def watch(self, connection: Connection, user_ids: list[str]) -> None:
         if connection.connection_id in self.connections:
@@ -332,6 +333,7 @@ class MemoryNotificationRepository:
         self.devices_by_user: dict[str, dict[str, Device]] = {}
         self.missed_by_user: dict[str, dict[str, Missed]] = {}
         self.typing_until: dict[tuple[str, str], float] = {}
+        self.token_owners: dict[tuple[str, str], tuple[str, str]] = {}
 
     def put_device(self, device: Device) -> None:
         self.devices_by_user.setdefault(device.user_id, {})[device.device_id] = copy.deepcopy(
@@ -347,6 +349,13 @@ class MemoryNotificationRepository:
     def devices(self, user_id: str) -> list[Device]:
         return [copy.deepcopy(d) for d in self.devices_by_user.get(user_id, {}).values()]
 
+    def claim_token(
+        self, platform: str, token: str, user_id: str, device_id: str
+    ) -> tuple[str, str] | None:
+        previous = self.token_owners.get((platform, token))
+        self.token_owners[(platform, token)] = (user_id, device_id)
+        return previous
+
     def add_missed(self, user_id: str, conversation_id: str, seq: int, at: str) -> None:
         entry = self.missed_by_user.setdefault(user_id, {}).setdefault(
             conversation_id, Missed(conversation_id, 0, 0)
@@ -356,6 +365,14 @@ class MemoryNotificationRepository:
 
     def missed(self, user_id: str) -> list[Missed]:
         return [copy.deepcopy(m) for m in self.missed_by_user.get(user_id, {}).values()]
+
+    def restore_missed(self, user_id: str, missed: list[Missed]) -> None:
+        for entry in missed:
+            stored = self.missed_by_user.setdefault(user_id, {}).setdefault(
+                entry.conversation_id,
+                Missed(entry.conversation_id, 0, entry.last_seq, entry.updated_at),
+            )
+            stored.count += entry.count
 
     def claim_missed(self, user_id: str) -> list[Missed] | None:
         return list(self.missed_by_user.pop(user_id, {}).values())

@@ -8,6 +8,7 @@ the record until the consumer succeeds.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -120,7 +121,8 @@ def _message_events(name: str, ddb: dict[str, Any], lookup: MembersLookup) -> li
     if conversation is None:
         return []
     event_type = "message.created" if name == "INSERT" else "message.updated"
-    version = "created" if name == "INSERT" else f"{new.status}.{new.deleted}"
+    text_version = hashlib.sha256(new.text.encode()).hexdigest()[:8]
+    version = "created" if name == "INSERT" else f"{new.status}.{new.deleted}.{text_version}"
     queued_text = (
         name == "INSERT"
         and new.channel == "sms"

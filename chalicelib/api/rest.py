@@ -219,7 +219,7 @@ def remove_member(conversation_id: str, user_id: str) -> dict[str, Any]:
 def list_messages(conversation_id: str) -> dict[str, Any]:
     params: Any = rest_bp.current_request.query_params or {}
     after = params.get("after_seq")
-    if after is not None and not after.isdigit():
+    if after is not None and not (after.isascii() and after.isdigit() and len(after) <= 11):
         raise ValidationError("after_seq must be a whole number", code="invalid_seq")
     page = services().conversations.history(
         _caller(), conversation_id, *_paging(), after_seq=int(after) if after else None

@@ -100,7 +100,7 @@ def _act(
         view = svc.conversations.read(caller, conversation_id, frame.get("seq"))
         return {"type": "read.ack", "data": {"request_id": request_id, "conversation": view}}
     if action == "sync":
-        limit = frame.get("limit", svc.settings.page_size_max)
+        limit = frame.get("limit", svc.settings.page_size_default)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit <= 100:
             raise ValidationError("limit must be 1 to 100", code="invalid_limit")
         result = svc.conversations.sync(caller, frame.get("conversations"), limit)

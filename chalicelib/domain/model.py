@@ -301,7 +301,9 @@ class Connection:
     connected_at: str
     device_id: str = ""
     background: bool = False
-    expires_at: int = 0  # epoch seconds: idle timeout or API Gateway's 2-hour limit
+    # epoch seconds: the earlier of 10 idle minutes after the last frame and two hours
+    # after connecting (API Gateway's limits); past it the connection is gone
+    deadline: int = 0
 
 
 @dataclass

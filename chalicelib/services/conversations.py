@@ -34,6 +34,7 @@ from chalicelib.settings import Settings
 
 MAX_CLIENT_ID = 128
 MAX_SYNC_CONVERSATIONS = 50
+MAX_SEQ = 10**11  # sequence numbers are stored zero-padded to 12 digits
 MAX_GROUP_NAME = 100
 _SEQ_RETRIES = 8
 
@@ -141,7 +142,7 @@ class ConversationService:
                 f"sync at most {MAX_SYNC_CONVERSATIONS} conversations per call", code="invalid_sync"
             )
         for conversation_id, seen in positions.items():
-            if isinstance(seen, bool) or not isinstance(seen, int) or seen < 0:
+            if isinstance(seen, bool) or not isinstance(seen, int) or not 0 <= seen < MAX_SEQ:
                 raise ValidationError(
                     f"the seq for {conversation_id} must be a whole number", code="invalid_sync"
                 )
@@ -274,7 +275,7 @@ class ConversationService:
             except ConcurrentUpdate:
                 continue
             body = updated.to_dict()
-            body["removed"] = user_id
+            body["removed"] = [user_id]  # as in the conversation.updated event
             return body
         raise ConcurrentUpdate("the conversation kept changing; try again")
 
@@ -337,6 +338,10 @@ class ConversationService:
         conversation = self.visible(caller, conversation_id)
         existing = self._repo.find_by_client_id(conversation_id, caller.user_id, key)
         if existing is not None:
+            # A retry may follow a crash between storing and the member updates: redo
+            # them (both are conditional, so a normal replay changes nothing).
+            self._repo.touch_members(conversation, existing.created_at)
+            self._repo.advance_read(caller.user_id, conversation_id, existing.seq)
             return existing, False
         extra: dict[str, Any] = {"status": "sent"}
         if conversation.type == IM:

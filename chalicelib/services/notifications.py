@@ -76,10 +76,14 @@ class NotificationService:
             raise ValidationError(
                 "token must be the platform's push token", code="invalid_push_token"
             )
+        previous = self._notifications.claim_token(platform, token, caller.user_id, device_id)
+        if previous is not None and previous != (caller.user_id, device_id):
+            # the token moved to another account or install: the old one loses it
+            self._notifications.delete_device(*previous)
         existing = self._notifications.get_device(caller.user_id, device_id)
         if existing and existing.token == token and existing.platform == platform:
             return _device_view(existing)
-        if existing and existing.endpoint:
+        if existing and existing.endpoint and existing.token != token:
             self._push.unregister(existing.endpoint)
         device = Device(
             user_id=caller.user_id,

@@ -129,7 +129,9 @@ class ConnectionRepository(Protocol):
 
     def add(self, connection: Connection) -> None: ...
 
-    def touch(self, connection: Connection, expires_at: int) -> None: ...
+    def touch(self, connection: Connection, deadline: int) -> None:
+        """Move the liveness deadline (both the per-user and the lookup item)."""
+        ...
 
     def set_background(self, connection: Connection, background: bool) -> None: ...
 
@@ -177,10 +179,20 @@ class NotificationRepository(Protocol):
 
     def devices(self, user_id: str) -> list[Device]: ...
 
+    def claim_token(
+        self, platform: str, token: str, user_id: str, device_id: str
+    ) -> tuple[str, str] | None:
+        """Make (user, device) the one owner of a push token; returns the previous owner."""
+        ...
+
     def add_missed(self, user_id: str, conversation_id: str, seq: int, at: str) -> None: ...
 
     def missed(self, user_id: str) -> list[Missed]:
         """What is waiting for the next device, without taking it."""
+        ...
+
+    def restore_missed(self, user_id: str, missed: list[Missed]) -> None:
+        """Put claimed counters back (the summary could not be delivered)."""
         ...
 
     def claim_missed(self, user_id: str) -> list[Missed] | None:

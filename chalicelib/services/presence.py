@@ -18,6 +18,7 @@ from chalicelib.services.ports import (
 )
 
 MAX_STATUS_MESSAGE = 100
+MAX_EXPIRY_SECONDS = 366 * 24 * 60 * 60
 MAX_WATCHED = 200
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
 PHOTO_URL_SECONDS = 3600
@@ -98,24 +99,30 @@ class PresenceService:
     def _expiry(self, expires_at: Any, expires_in: Any) -> str | None:
         now = datetime.fromtimestamp(self._epoch(), UTC)
         if expires_in is not None:
-            if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0:
+            if (
+                isinstance(expires_in, bool)
+                or not isinstance(expires_in, int)
+                or not 0 < expires_in <= MAX_EXPIRY_SECONDS
+            ):
                 raise ValidationError(
-                    "expires_in must be a positive number of seconds", code="invalid_expiry"
+                    f"expires_in must be 1 to {MAX_EXPIRY_SECONDS} seconds", code="invalid_expiry"
                 )
             return utcnow_iso(now + timedelta(seconds=expires_in))
         if expires_at is None:
             return None
         try:
             when = parse_time(str(expires_at))
-        except ValueError:
-            raise ValidationError(
-                "expires_at must be an ISO 8601 time", code="invalid_expiry"
-            ) from None
-        if when.tzinfo is None or when <= now:
-            raise ValidationError(
-                "expires_at must be a future time with a time zone", code="invalid_expiry"
+            valid = when.tzinfo is not None and now < when <= now + timedelta(
+                seconds=MAX_EXPIRY_SECONDS
             )
-        return utcnow_iso(when)
+        except (ValueError, OverflowError):
+            valid = False
+        if not valid:
+            raise ValidationError(
+                "expires_at must be an ISO 8601 time with a time zone, within a year",
+                code="invalid_expiry",
+            )
+        return utcnow_iso(when.astimezone(UTC))
 
     def subscribe(self, connection_id: str, caller: Caller, user_ids: Any) -> dict[str, Any]:
         """Follow co-workers' presence on this connection; answers with their presence now."""

@@ -82,7 +82,7 @@ class ConnectionService:
             company_id=user.company_id,
             connected_at=self._clock(),
             device_id=device_id or "",
-            expires_at=self._deadline(self._epoch()),
+            deadline=self._deadline(self._epoch()),
         )
         self._connections.add(connection)
         self._refresh_presence(user.user_id)
@@ -99,10 +99,10 @@ class ConnectionService:
     def heartbeat(self, connection: Connection) -> None:
         """Any frame from a device proves it is there: push its deadline out."""
         deadline = self._deadline(parse_time(connection.connected_at).timestamp())
-        if deadline - connection.expires_at < 60:
+        if deadline - connection.deadline < 60:
             return  # touched within the last minute: not worth a write
         self._connections.touch(connection, deadline)
-        connection.expires_at = deadline
+        connection.deadline = deadline
         self._refresh_presence(connection.user_id)
 
     def set_state(self, connection: Connection, state: Any) -> None:
@@ -138,8 +138,15 @@ class ConnectionService:
 
     def _refresh_presence(self, user_id: str) -> None:
         live = self._connections.list_for_user(user_id)
-        until = max((c.expires_at for c in live), default=0)
+        until = max((c.deadline for c in live), default=0)
         self._presence.set_online(user_id, bool(live), until, self._clock())
+        if not live:
+            # A device may have connected between our read and our write, and seen the
+            # user as already online: look again, so "offline" never wins over it.
+            again = self._connections.list_for_user(user_id)
+            if again:
+                until = max(c.deadline for c in again)
+                self._presence.set_online(user_id, True, until, self._clock())
 
     def connection(self, connection_id: str) -> Connection:
         connection = self._connections.get(connection_id)
@@ -237,10 +244,13 @@ class FanoutService:
         try:
             self._sender.send(event.connection_id, frame)
         except ConnectionGone:
-            # that device left already: put nothing back, the next device reconnects
-            # with unread counts that are right anyway
+            # that device left already: the summary waits for the next one
+            self._notifications.restore_missed(user_id, claimed)
             self._on_gone(event.connection_id)
             return FanoutResult(gone=[event.connection_id])
+        except Exception:
+            self._notifications.restore_missed(user_id, claimed)  # the retry claims again
+            raise
         return FanoutResult(delivered=1)
 
     def reply(self, connection_id: str, frame: dict[str, Any]) -> None:

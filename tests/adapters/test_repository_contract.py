@@ -196,7 +196,7 @@ def live(cid: str, user: str, expires_in: int = 3600, device: str = "") -> Conne
         "acme",
         "2026-01-01T00:00:00.000Z",
         device_id=device,
-        expires_at=int(time.time()) + expires_in,
+        deadline=int(time.time()) + expires_in,
     )
 
 
@@ -222,6 +222,16 @@ def test_expired_connections_are_not_listed_and_the_sweeper_finds_them(
     assert [c.connection_id for c in repo.expired(int(time.time()), 100)] == ["old"]
     repo.touch(repo.get("new"), int(time.time()) - 1)  # idle past its deadline
     assert sorted(c.connection_id for c in repo.expired(int(time.time()), 100)) == ["new", "old"]
+
+
+def test_a_heartbeat_keeps_the_connection_findable_by_id(repos: dict[str, Any]) -> None:
+    repo = repos["connections"]
+    repo.add(live("c1", "u-alice", expires_in=5))
+    later = int(time.time()) + 600
+    repo.touch(repo.get("c1"), later)
+    assert repo.get("c1").deadline == later  # the lookup by id follows the heartbeat
+    assert repo.list_for_user("u-alice")[0].deadline == later
+    assert repo.expired(int(time.time()) + 60, 10) == []
 
 
 def test_background_state_is_kept_per_connection(repos: dict[str, Any]) -> None:

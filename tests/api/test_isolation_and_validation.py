@@ -197,3 +197,35 @@ def test_a_missing_body_is_refused(api: Api, acme: dict[str, str]) -> None:
     response = api.call("POST", f"/conversations/{acme['conv']}/messages", "alice")
     assert response.status_code == 400
     assert body(response)["error"]["code"] == "invalid_body"
+
+
+def test_odd_input_is_a_400_never_a_500(api: Api, acme: dict[str, str]) -> None:
+    """Inputs that once slipped past validation into DynamoDB or datetime arithmetic."""
+    import base64
+
+    def cursor(key: dict[str, str]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+    messages = f"/conversations/{acme['conv']}/messages"
+    pk = f"CONV#{acme['conv']}"
+    api.call("POST", messages, "alice", {"client_id": "k2", "text": "second"})
+    after = body(api.call("GET", f"{messages}?after_seq=0&limit=1", "alice"))
+    assert after["next_cursor"]
+    cases = [
+        ("GET", f"{messages}?after_seq=%C2%B2", None),  # a superscript two isdigit()s
+        ("GET", f"{messages}?after_seq=999999999999999", None),
+        ("GET", f"{messages}?cursor={cursor({'pk': pk, '_list': 'messages:newest-first'})}", None),
+        ("GET", f"{messages}?cursor={after['next_cursor']}", None),  # another list's cursor
+        ("GET", f"/conversations?cursor={cursor({'gsi1pk': 'USER#u-alice#CONVS'})}", None),
+        ("PUT", "/me/presence", {"status": "busy", "message": "m", "expires_in": 10**12}),
+        (
+            "PUT",
+            "/me/presence",
+            {"status": "busy", "message": "m", "expires_at": "9999-12-31T23:59:59-14:00"},
+        ),
+        ("POST", "/sync", {"conversations": {acme["conv"]: 10**13}}),
+    ]
+    for method, path, payload in cases:
+        response = api.call(method, path, "alice", payload)
+        assert 400 <= response.status_code < 500, (path, payload, response.body)
+        assert body(response)["error"]["code"]

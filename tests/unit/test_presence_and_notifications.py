@@ -319,3 +319,37 @@ def test_typing_in_someone_elses_conversation_is_not_found(world: World) -> None
     conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
     with pytest.raises(NotFound):
         world.services.typing.typing(CAROL, conv["id"])
+
+
+def test_a_push_token_moves_to_its_new_owner(world: World) -> None:
+    """A phone handed from Alice (acme) to Dave (globex): Alice's previews must not follow."""
+    world.services.notifications.register_device(ALICE, "shared-phone", "apns", "tok-1")
+    dave = Caller("u-dave", "globex", "admin")
+    world.services.notifications.register_device(dave, "shared-phone", "apns", "tok-1")
+    assert world.notification_repo.devices("u-alice") == []
+    assert [d.device_id for d in world.notification_repo.devices("u-dave")] == ["shared-phone"]
+    conv, _ = world.services.conversations.create_im(BOB, ["u-alice"])
+    notify(world, message_event(world, conv, "for alice only", sender=BOB))
+    assert world.push.pushed == []
+
+
+def test_a_summary_that_could_not_be_delivered_waits_for_the_next_device(world: World) -> None:
+    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    notify(world, message_event(world, conv, "while away"))
+    connect(world, "bob-phone", "u-bob")
+    connect(world, "bob-desk", "u-bob")
+    world.sender.gone.add("bob-phone")  # it left before the summary could reach it
+    for connection in ("bob-phone", "bob-desk"):
+        world.services.fanout.deliver(
+            Event(
+                f"connection.opened:{connection}",
+                "connection.opened",
+                "acme",
+                ["u-bob"],
+                {"user_id": "u-bob"},
+                audience="connection",
+                connection_id=connection,
+            )
+        )
+    (summary,) = world.sender.frames["bob-desk"]
+    assert summary["data"]["total"] == 1
