@@ -324,6 +324,17 @@ class DeviceItem(_Item):
     registered_at = UnicodeAttribute()
 
 
+class CounterItem(_Item):
+    """Rate-limit windows (with TTL) and usage counters."""
+
+    hits = NumberAttribute(default=0)
+    messages_out = NumberAttribute(default=0)
+    segments_out = NumberAttribute(default=0)
+    messages_in = NumberAttribute(default=0)
+    segments_in = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)
+
+
 MODELS: tuple[type[_Item], ...] = (
     CompanyItem,
     UserItem,
@@ -341,6 +352,7 @@ MODELS: tuple[type[_Item], ...] = (
     NumberItem,
     OptOutItem,
     ProviderMessageItem,
+    CounterItem,
 )
 
 
@@ -1297,6 +1309,56 @@ class DynamoSmsRepository:
     def find_provider_message(self, provider: str, provider_id: str) -> tuple[str, int] | None:
         item = _get(ProviderMessageItem, f"PMSG#{provider}#{provider_id}", "PMSG", consistent=True)
         return (item.conversation_id, int(item.seq)) if item else None
+
+    def take_rate(self, key: str, window: int, limit: int) -> bool:
+        """Count one request in ``key``'s window; False once ``limit`` is reached."""
+        item = CounterItem(f"RATE#{key}", f"W#{window}")
+        try:
+            item.update(
+                actions=[CounterItem.hits.add(1), CounterItem.expires_at.set(window + 3600)],
+                condition=CounterItem.hits.does_not_exist() | (CounterItem.hits < limit),
+            )
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def add_usage(
+        self, company_id: str, user_id: str | None, day: str, direction: str, segments: int
+    ) -> None:
+        messages, segs = (
+            (CounterItem.messages_out, CounterItem.segments_out)
+            if direction == "outbound"
+            else (CounterItem.messages_in, CounterItem.segments_in)
+        )
+        scopes = [f"{day}#company"] + ([f"{day}#user#{user_id}"] if user_id else [])
+        for sk in scopes:
+            CounterItem(f"USAGE#{company_id}", sk).update(
+                actions=[messages.add(1), segs.add(segments)]
+            )
+
+    def usage(self, company_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        rows = []
+        for item in CounterItem.query(
+            f"USAGE#{company_id}", CounterItem.sk.between(first_day, f"{last_day}#~")
+        ):
+            day, _, scope = item.sk.partition("#")
+            rows.append(
+                {
+                    "day": day,
+                    "scope": "company" if scope == "company" else scope.removeprefix("user#"),
+                    "outbound": {
+                        "messages": int(item.messages_out),
+                        "segments": int(item.segments_out),
+                    },
+                    "inbound": {
+                        "messages": int(item.messages_in),
+                        "segments": int(item.segments_in),
+                    },
+                }
+            )
+        return rows
 
     def advance_status(
         self,

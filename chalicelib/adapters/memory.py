@@ -434,6 +434,8 @@ class MemorySmsRepository:
         self.opt_outs: dict[tuple[str, str], bool] = {}
         self.audit: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.provider_ids: dict[tuple[str, str], tuple[str, int]] = {}
+        self.rates: dict[tuple[str, int], int] = {}
+        self.usage_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._conversations = conversations
 
     def get_number(self, e164: str) -> BusinessNumber | None:
@@ -469,6 +471,36 @@ class MemorySmsRepository:
 
     def find_provider_message(self, provider: str, provider_id: str) -> tuple[str, int] | None:
         return self.provider_ids.get((provider, provider_id))
+
+    def take_rate(self, key: str, window: int, limit: int) -> bool:
+        count = self.rates.get((key, window), 0)
+        if count >= limit:
+            return False
+        self.rates[(key, window)] = count + 1
+        return True
+
+    def add_usage(
+        self, company_id: str, user_id: str | None, day: str, direction: str, segments: int
+    ) -> None:
+        for scope in ["company"] + ([user_id] if user_id else []):
+            row = self.usage_rows.setdefault(
+                (company_id, day, scope),
+                {
+                    "day": day,
+                    "scope": scope,
+                    "outbound": {"messages": 0, "segments": 0},
+                    "inbound": {"messages": 0, "segments": 0},
+                },
+            )
+            row[direction]["messages"] += 1
+            row[direction]["segments"] += segments
+
+    def usage(self, company_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        return [
+            copy.deepcopy(row)
+            for (cid, day, _), row in sorted(self.usage_rows.items())
+            if cid == company_id and first_day <= day <= last_day
+        ]
 
     def advance_status(
         self,

@@ -19,6 +19,7 @@ _STATUS_BY_CLASS: list[tuple[type[errors.DomainError], int]] = [
     (errors.Conflict, 409),
     (errors.ConcurrentUpdate, 409),
     (errors.FeatureDisabled, 403),
+    (errors.RateLimited, 429),
 ]
 
 # Codes whose status differs from their class's.
@@ -45,10 +46,13 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 
 def error_response(error: errors.DomainError) -> Response:
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+    if isinstance(error, errors.RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
     return Response(
         body=error_body(error.code, error.message),
         status_code=status_for(error),
-        headers={"Content-Type": "application/json"},
+        headers=headers,
     )
 
 

@@ -244,6 +244,12 @@ def send_message(conversation_id: str) -> Response:
     return Response(body=message.to_dict(), status_code=status)
 
 
+@route("/admin/usage", methods=["GET"])
+def sms_usage() -> dict[str, Any]:
+    params: Any = rest_bp.current_request.query_params or {}
+    return services().sms.usage(_caller(), params.get("from"), params.get("to"))
+
+
 @route("/sms/preview", methods=["POST"])
 def sms_preview() -> dict[str, Any]:
     body = _body()

@@ -63,3 +63,13 @@ class PushRejected(DomainError):
     """The push provider says this device endpoint is gone or disabled."""
 
     code = "push_rejected"
+
+
+class RateLimited(DomainError):
+    """Too many requests in the current window; ``retry_after`` seconds until the next."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

@@ -355,7 +355,7 @@ class ConversationService:
                 "direction": "outbound",
                 **self.sms.check_send(caller, conversation, body),
             }
-        return self._append(
+        message, created = self._append(
             conversation,
             caller.user_id,
             key,
@@ -364,6 +364,9 @@ class ConversationService:
             reader=caller.user_id,
             refresh=lambda: self.visible(caller, conversation_id),
         )
+        if created and self.sms is not None and message.channel == SMS:
+            self.sms.record_usage(message)
+        return message, created
 
     def store_inbound(
         self,

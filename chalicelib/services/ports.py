@@ -259,6 +259,18 @@ class SmsRepository(Protocol):
 
     def find_provider_message(self, provider: str, provider_id: str) -> tuple[str, int] | None: ...
 
+    def take_rate(self, key: str, window: int, limit: int) -> bool:
+        """Count one request in the window; False once ``limit`` is reached."""
+        ...
+
+    def add_usage(
+        self, company_id: str, user_id: str | None, day: str, direction: str, segments: int
+    ) -> None: ...
+
+    def usage(self, company_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        """Per day: the company's row and one per user, outbound and inbound."""
+        ...
+
     def advance_status(
         self,
         conversation_id: str,

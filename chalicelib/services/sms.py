@@ -3,13 +3,21 @@ pipeline's sender; carrier webhooks (inbound texts, delivery status, opt-out).""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain import phone, sms
-from chalicelib.domain.errors import FeatureDisabled, Forbidden, NotFound, ValidationError
+from chalicelib.domain.errors import (
+    FeatureDisabled,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ValidationError,
+)
 from chalicelib.domain.model import (
     SMS,
     BusinessNumber,
@@ -52,7 +60,9 @@ class SmsService:
         providers: Providers,
         settings: Settings,
         clock: Clock,
+        epoch: Callable[[], float] = time.time,
     ) -> None:
+        self._epoch = epoch
         self._directory = directory
         self._conversations = conversations
         self._repo = repo
@@ -188,7 +198,56 @@ class SmsService:
                 f"{self._settings.sms_max_segments} are allowed",
                 code="too_many_segments",
             )
+        self._take_rate(caller)
         return {"segments": info.segments, "encoding": info.encoding}
+
+    def _take_rate(self, caller: Caller) -> None:
+        """Per user and per company, per minute: texting abuse costs real money."""
+        now = self._epoch()
+        window = int(now // 60) * 60
+        retry_after = max(1, window + 60 - int(now))
+        for key, limit, who in (
+            (f"user#{caller.user_id}", self._settings.sms_rate_per_user_per_minute, "you"),
+            (
+                f"company#{caller.company_id}",
+                self._settings.sms_rate_per_company_per_minute,
+                "your company",
+            ),
+        ):
+            if not self._repo.take_rate(key, window, limit):
+                raise RateLimited(
+                    f"{who} sent {limit} texts this minute; try again shortly",
+                    retry_after=retry_after,
+                )
+
+    def record_usage(self, message: Message) -> None:
+        """Usage per company and user per day, kept as texts flow (no scan)."""
+        user = None if message.direction == "inbound" else message.sender
+        self._repo.add_usage(
+            message.company_id, user, message.created_at[:10], message.direction, message.segments
+        )
+
+    def usage(self, caller: Caller, first_day: Any, last_day: Any) -> dict[str, Any]:
+        if not caller.is_admin:
+            raise Forbidden("only company admins see usage", code="admin_only")
+        days = []
+        for value in (first_day, last_day):
+            try:
+                days.append(date.fromisoformat(str(value)))
+            except ValueError:
+                raise ValidationError(
+                    "from and to must be dates (YYYY-MM-DD)", code="invalid_date"
+                ) from None
+        if days[0] > days[1] or (days[1] - days[0]).days > 366:
+            raise ValidationError(
+                "from must not be after to, at most a year apart", code="invalid_date"
+            )
+        first, last = days[0].isoformat(), days[1].isoformat()
+        return {
+            "items": self._repo.usage(caller.company_id, first, last),
+            "from": first,
+            "to": last,
+        }
 
     # -- the outbound pipeline -------------------------------------------------
 
@@ -275,7 +334,7 @@ class SmsService:
         )
         info = sms.segments(text.body)
         assert self.messaging is not None
-        _, created = self.messaging.store_inbound(
+        stored, created = self.messaging.store_inbound(
             conversation,
             sender=external,
             client_id=f"{text.provider}:{text.provider_message_id}",
@@ -283,6 +342,8 @@ class SmsService:
             segments=info.segments,
             encoding=info.encoding,
         )
+        if created:
+            self.record_usage(stored)
         if not created:
             return None  # a provider retry: already handled, reply already given
         keyword = sms.keyword(text.body)

@@ -282,3 +282,46 @@ def test_another_company_cannot_see_or_text_in_an_sms_conversation(numbers: Api)
     assert numbers.call("GET", path, "dave").status_code == 404
     refused = numbers.call("POST", path, "dave", {"client_id": "k", "text": "hi"})
     assert refused.status_code == 404
+
+
+def test_rate_limit_per_user_answers_429_with_retry_after(api: Api) -> None:
+    from dataclasses import replace
+
+    api.services.sms._settings = replace(api.services.sms._settings, sms_rate_per_user_per_minute=2)
+    api.services.sms._repo.put_number(BusinessNumber(SHOP, "acme", users=["u-alice"]))
+    alice = api.people["alice"]
+    alice.numbers = [SHOP]
+    api.services.directory._directory.put_user(alice)
+    conversation = start(api)
+    path = f"/conversations/{conversation['id']}/messages"
+    statuses = [
+        api.call("POST", path, "alice", {"client_id": f"k{n}", "text": "hi"}).status_code
+        for n in range(2)
+    ]
+    limited = api.call("POST", path, "alice", {"client_id": "k9", "text": "hi"})
+    assert statuses == [202, 202]
+    assert limited.status_code == 429
+    assert body(limited)["error"]["code"] == "rate_limited"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert len(history(api, conversation["id"])) == 2  # nothing stored for the refused one
+
+
+def test_usage_counts_texts_and_segments_per_day_for_admins(numbers: Api) -> None:
+    conversation = start(numbers)
+    numbers.call(
+        "POST",
+        f"/conversations/{conversation['id']}/messages",
+        "alice",
+        {"client_id": "k1", "text": "x" * 161},
+    )  # two segments
+    webhook(numbers, "/webhooks/twilio/sms", inbound("SM" + "9" * 32, "thanks"))
+    day = history(numbers, conversation["id"])[0]["created_at"][:10]
+    usage = body(numbers.call("GET", f"/admin/usage?from={day}&to={day}", "alice"))["items"]
+    company = next(r for r in usage if r["scope"] == "company")
+    assert company["outbound"] == {"messages": 1, "segments": 2}
+    assert company["inbound"] == {"messages": 1, "segments": 1}
+    assert next(r for r in usage if r["scope"] == "u-alice")["outbound"]["messages"] == 1
+    refused = numbers.call("GET", f"/admin/usage?from={day}&to={day}", "bob")
+    assert refused.status_code == 403 and body(refused)["error"]["code"] == "admin_only"
+    assert numbers.call("GET", f"/admin/usage?from={day}&to={day}", "dave").status_code == 200
+    assert body(numbers.call("GET", f"/admin/usage?from={day}&to={day}", "dave"))["items"] == []
