@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.services.admin import AdminService
 from chalicelib.services.common import Clock, IdFactory, default_clock, default_ids
 from chalicelib.services.conversations import ConversationService
 from chalicelib.services.directory import DirectoryService
@@ -50,6 +51,7 @@ class Services:
     notifications: NotificationService
     typing: TypingService
     sms: SmsService
+    admin: AdminService
     twilio_credentials: Any  # adapters.providers.TwilioCredentials (webhook signatures)
     idempotency: Any  # runs consumer work once per event id (adapters.idempotency)
 
@@ -182,6 +184,7 @@ def bootstrap(
         ),
         typing=TypingService(conversations, notification_repo, fanout, epoch),
         sms=sms_service,
+        admin=AdminService(directory_repo, conversation_repo, sms_repo, ids),
         twilio_credentials=twilio_credentials,
         idempotency=idempotency,
     )

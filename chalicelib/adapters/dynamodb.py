@@ -53,6 +53,7 @@ from chalicelib.domain.model import (
     Message,
     Missed,
     Page,
+    Policy,
     Presence,
     User,
 )
@@ -153,7 +154,14 @@ class CompanyItem(_Item):
     name = UnicodeAttribute()
     default_region = UnicodeAttribute(default="US")
     sms_enabled = BooleanAttribute(default=True)
+    im_enabled = BooleanAttribute(default=True)
     help_text = UnicodeAttribute(default="")
+
+
+class PolicyItem(_Item):
+    policy_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    sms_enabled = BooleanAttribute(default=True)
 
 
 class NumberItem(_Item):
@@ -197,6 +205,7 @@ class UserItem(_Item):
     numbers: ListAttribute[str] = ListAttribute(default=list)
     photo_key = UnicodeAttribute(default="")
     sms_enabled = BooleanAttribute(default=True)
+    policy_id = UnicodeAttribute(default="")
     presence_status = UnicodeAttribute(default="available")
     presence_message = UnicodeAttribute(default="")
     presence_message_expires_at = UnicodeAttribute(null=True)
@@ -231,6 +240,9 @@ class ConversationItem(_Item):
     version = NumberAttribute(default=0)
     business_number = UnicodeAttribute(default="")
     external_number = UnicodeAttribute(default="")
+    gsi1pk = UnicodeAttribute(null=True)  # sms: NUM#{business number}#CONVS
+    gsi1sk = UnicodeAttribute(null=True)  # sms: conversation id
+    gsi1 = Gsi1()
 
 
 class MessageItem(_Item):
@@ -350,6 +362,7 @@ MODELS: tuple[type[_Item], ...] = (
     DeviceItem,
     TokenItem,
     NumberItem,
+    PolicyItem,
     OptOutItem,
     ProviderMessageItem,
     CounterItem,
@@ -381,6 +394,7 @@ def _user(item: UserItem) -> User:
         numbers=list(item.numbers or []),
         photo_key=item.photo_key or "",
         sms_enabled=item.sms_enabled is not False,
+        policy_id=item.policy_id or "",
         presence=Presence(
             status=item.presence_status,
             message=item.presence_message,
@@ -494,6 +508,7 @@ class DynamoDirectoryRepository:
             name=item.name,
             default_region=item.default_region,
             sms_enabled=item.sms_enabled is not False,
+            im_enabled=item.im_enabled is not False,
             help_text=item.help_text or "",
         )
 
@@ -504,6 +519,7 @@ class DynamoDirectoryRepository:
             name=company.name,
             default_region=company.default_region,
             sms_enabled=company.sms_enabled,
+            im_enabled=company.im_enabled,
             help_text=company.help_text,
         ).save()
 
@@ -530,6 +546,7 @@ class DynamoDirectoryRepository:
             license_type=user.license_type,
             numbers=list(user.numbers),
             sms_enabled=user.sms_enabled,
+            policy_id=user.policy_id,
             gsi1pk=users_gsi(user.company_id),
             gsi1sk=f"{user.name.lower()}#{user.user_id}",
         ).save()
@@ -625,6 +642,10 @@ class DynamoConversationRepository:
             version=0,
             business_number=conversation.business_number,
             external_number=conversation.external_number,
+            gsi1pk=f"NUM#{conversation.business_number}#CONVS"
+            if conversation.business_number
+            else None,
+            gsi1sk=conversation.conversation_id if conversation.business_number else None,
         )
         try:
             with TransactWrite(connection=_connection()) as tx:
@@ -1248,6 +1269,45 @@ class DynamoSmsRepository:
             gsi1pk=f"CO#{number.company_id}#NUMBERS",
             gsi1sk=number.e164,
         ).save()
+
+    def numbers_of_company(self, company_id: str) -> list[BusinessNumber]:
+        return [_number(i) for i in NumberItem.gsi1.query(f"CO#{company_id}#NUMBERS")]
+
+    def conversations_of_number(self, e164: str) -> list[str]:
+        return [i.conversation_id for i in ConversationItem.gsi1.query(f"NUM#{e164}#CONVS")]
+
+    def put_policy(self, policy: Policy) -> None:
+        PolicyItem(
+            co_pk(policy.company_id),
+            f"POLICY#{policy.policy_id}",
+            policy_id=policy.policy_id,
+            name=policy.name,
+            sms_enabled=policy.sms_enabled,
+        ).save()
+
+    def get_policy(self, company_id: str, policy_id: str) -> Policy | None:
+        item = _get(PolicyItem, co_pk(company_id), f"POLICY#{policy_id}")
+        return (
+            Policy(
+                policy_id=item.policy_id,
+                company_id=company_id,
+                name=item.name,
+                sms_enabled=item.sms_enabled is not False,
+            )
+            if item
+            else None
+        )
+
+    def policies(self, company_id: str) -> list[Policy]:
+        return [
+            Policy(
+                policy_id=i.policy_id,
+                company_id=company_id,
+                name=i.name,
+                sms_enabled=i.sms_enabled is not False,
+            )
+            for i in PolicyItem.query(co_pk(company_id), PolicyItem.sk.startswith("POLICY#"))
+        ]
 
     def numbers_of(self, user: User) -> list[BusinessNumber]:
         keys = [(f"NUM#{e164}", "NUMBER") for e164 in dict.fromkeys(user.numbers)]

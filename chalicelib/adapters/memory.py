@@ -25,6 +25,7 @@ from chalicelib.domain.model import (
     Message,
     Missed,
     Page,
+    Policy,
     User,
 )
 from chalicelib.domain.sms import ProviderSend, status_rank
@@ -435,6 +436,7 @@ class MemorySmsRepository:
         self.audit: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.provider_ids: dict[tuple[str, str], tuple[str, int]] = {}
         self.rates: dict[tuple[str, int], int] = {}
+        self.policy_store: dict[tuple[str, str], Policy] = {}
         self.usage_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._conversations = conversations
 
@@ -443,6 +445,33 @@ class MemorySmsRepository:
 
     def put_number(self, number: BusinessNumber) -> None:
         self.numbers[number.e164] = copy.deepcopy(number)
+
+    def numbers_of_company(self, company_id: str) -> list[BusinessNumber]:
+        return [
+            copy.deepcopy(n)
+            for n in sorted(self.numbers.values(), key=lambda n: n.e164)
+            if n.company_id == company_id
+        ]
+
+    def conversations_of_number(self, e164: str) -> list[str]:
+        return [
+            c.conversation_id
+            for c in self._conversations.conversations.values()
+            if c.business_number == e164
+        ]
+
+    def put_policy(self, policy: Policy) -> None:
+        self.policy_store[(policy.company_id, policy.policy_id)] = copy.deepcopy(policy)
+
+    def get_policy(self, company_id: str, policy_id: str) -> Policy | None:
+        return copy.deepcopy(self.policy_store.get((company_id, policy_id)))
+
+    def policies(self, company_id: str) -> list[Policy]:
+        return [
+            copy.deepcopy(p)
+            for (cid, _), p in sorted(self.policy_store.items())
+            if cid == company_id
+        ]
 
     def numbers_of(self, user: User) -> list[BusinessNumber]:
         return [copy.deepcopy(self.numbers[n]) for n in user.numbers if n in self.numbers]

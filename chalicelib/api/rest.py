@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 
@@ -242,6 +243,56 @@ def send_message(conversation_id: str) -> Response:
     )
     status = 202 if created and message.status == "queued" else (201 if created else 200)
     return Response(body=message.to_dict(), status_code=status)
+
+
+@route("/admin/company", methods=["GET"])
+def admin_company() -> dict[str, Any]:
+    return services().admin.company(_caller())
+
+
+@route("/admin/company", methods=["PATCH"])
+def admin_update_company() -> dict[str, Any]:
+    return services().admin.update_company(_caller(), _body())
+
+
+@route("/admin/numbers", methods=["GET"])
+def admin_numbers() -> dict[str, Any]:
+    return {"items": services().admin.numbers(_caller()), "next_cursor": None}
+
+
+@route("/admin/numbers/{e164}", methods=["PUT"])
+def admin_put_number(e164: str) -> dict[str, Any]:
+    return services().admin.put_number(_caller(), unquote(e164), _body())
+
+
+@route("/admin/numbers/{e164}/users/{user_id}", methods=["PUT"])
+def admin_assign(e164: str, user_id: str) -> dict[str, Any]:
+    return services().admin.assign(_caller(), unquote(e164), user_id)
+
+
+@route("/admin/numbers/{e164}/users/{user_id}", methods=["DELETE"])
+def admin_unassign(e164: str, user_id: str) -> dict[str, Any]:
+    return services().admin.unassign(_caller(), unquote(e164), user_id)
+
+
+@route("/admin/users/{user_id}", methods=["PATCH"])
+def admin_update_user(user_id: str) -> dict[str, Any]:
+    return services().admin.update_user(_caller(), user_id, _body())
+
+
+@route("/admin/policies", methods=["GET"])
+def admin_policies() -> dict[str, Any]:
+    return {"items": services().admin.policies(_caller()), "next_cursor": None}
+
+
+@route("/admin/policies", methods=["POST"])
+def admin_create_policy() -> Response:
+    return _created(services().admin.put_policy(_caller(), None, _body()), True)
+
+
+@route("/admin/policies/{policy_id}", methods=["PATCH"])
+def admin_update_policy(policy_id: str) -> dict[str, Any]:
+    return services().admin.put_policy(_caller(), policy_id, _body())
 
 
 @route("/admin/usage", methods=["GET"])

@@ -31,6 +31,7 @@ class Company:
     name: str
     default_region: str = "US"
     sms_enabled: bool = True
+    im_enabled: bool = True
     help_text: str = ""  # the reply to HELP/INFO texts
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,7 +40,22 @@ class Company:
             "name": self.name,
             "default_region": self.default_region,
             "sms_enabled": self.sms_enabled,
+            "im_enabled": self.im_enabled,
+            "help_text": self.help_text,
         }
+
+
+@dataclass
+class Policy:
+    """A profile policy: a named group of users with shared switches."""
+
+    policy_id: str
+    company_id: str
+    name: str
+    sms_enabled: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.policy_id, "name": self.name, "sms_enabled": self.sms_enabled}
 
 
 NOT_SMS_CAPABLE_TYPES = ("virtual", "temporary_port_in")
@@ -127,6 +143,7 @@ class User:
     presence: Presence = field(default_factory=lambda: Presence())
     photo_key: str = ""
     sms_enabled: bool = True
+    policy_id: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -142,6 +159,8 @@ class User:
             "role": self.role,
             "license_type": self.license_type,
             "numbers": list(self.numbers),
+            "sms_enabled": self.sms_enabled,
+            "policy_id": self.policy_id or None,
         }
 
 

@@ -168,9 +168,14 @@ class ConversationService:
 
     # -- creating ---------------------------------------------------------
 
-    def _require_im(self) -> None:
+    def _require_im(self, company_id: str) -> None:
         if not self._settings.im_enabled:
             raise FeatureDisabled("instant messaging is switched off", code="im_disabled")
+        company = self._directory.get_company(company_id)
+        if company is not None and not company.im_enabled:
+            raise FeatureDisabled(
+                "instant messaging is switched off for your company", code="im_disabled_company"
+            )
 
     def _member_ids(self, caller: Caller, raw: Any) -> list[str]:
         if not isinstance(raw, list) or not raw or not all(isinstance(m, str) and m for m in raw):
@@ -210,7 +215,7 @@ class ConversationService:
         self, caller: Caller, members: Any, name: Any = None, group: Any = None
     ) -> tuple[dict[str, Any], bool]:
         """Get-or-create: one 1:1 conversation per pair; a new group otherwise."""
-        self._require_im()
+        self._require_im(caller.company_id)
         others = self._member_ids(caller, members)
         clean_name = self._group_name(name)
         if group is not None and not isinstance(group, bool):
@@ -245,7 +250,7 @@ class ConversationService:
         return conversation
 
     def add_members(self, caller: Caller, conversation_id: str, raw: Any) -> dict[str, Any]:
-        self._require_im()
+        self._require_im(caller.company_id)
         for _ in range(_SEQ_RETRIES):
             conversation = self._group(caller, conversation_id)
             new = [m for m in self._member_ids(caller, raw) if m not in conversation.members]
@@ -345,7 +350,7 @@ class ConversationService:
             return existing, False
         extra: dict[str, Any] = {"status": "sent"}
         if conversation.type == IM:
-            self._require_im()
+            self._require_im(caller.company_id)
         else:
             if self.sms is None:
                 raise FeatureDisabled("SMS is not configured", code="sms_disabled")

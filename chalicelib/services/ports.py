@@ -22,6 +22,7 @@ from chalicelib.domain.model import (
     Message,
     Missed,
     Page,
+    Policy,
     User,
 )
 from chalicelib.domain.sms import ProviderSend
@@ -242,6 +243,18 @@ class SmsRepository(Protocol):
     def put_number(self, number: BusinessNumber) -> None: ...
 
     def numbers_of(self, user: User) -> list[BusinessNumber]: ...
+
+    def numbers_of_company(self, company_id: str) -> list[BusinessNumber]: ...
+
+    def conversations_of_number(self, e164: str) -> list[str]:
+        """Ids of the SMS conversations of one business number (an index, not a scan)."""
+        ...
+
+    def put_policy(self, policy: Policy) -> None: ...
+
+    def get_policy(self, company_id: str, policy_id: str) -> Policy | None: ...
+
+    def policies(self, company_id: str) -> list[Policy]: ...
 
     def opted_out(self, business: str, external: str) -> bool: ...
 

@@ -89,6 +89,13 @@ class SmsService:
                 "SMS is switched off for your company", code="sms_disabled_company"
             )
         user = self._user(caller)
+        policy = (
+            self._repo.get_policy(caller.company_id, user.policy_id) if user.policy_id else None
+        )
+        if policy is not None and not policy.sms_enabled:
+            raise FeatureDisabled(
+                f"SMS is switched off for the {policy.name} policy", code="sms_disabled_policy"
+            )
         if not user.sms_enabled:
             raise FeatureDisabled("SMS is switched off for your account", code="sms_disabled_user")
         if user.license_type.lower() not in SMS_LICENSES:
