@@ -28,6 +28,7 @@ from chalicelib.services.ports import (
     NotificationRepository,
     PresenceRepository,
     PushGateway,
+    RetryScheduler,
     SmsRepository,
     TokenVerifier,
 )
@@ -52,6 +53,7 @@ class Services:
     typing: TypingService
     sms: SmsService
     admin: AdminService
+    retries: Any  # RetryScheduler (SQS visibility) for consumer backoff
     twilio_credentials: Any  # adapters.providers.TwilioCredentials (webhook signatures)
     idempotency: Any  # runs consumer work once per event id (adapters.idempotency)
 
@@ -71,6 +73,8 @@ def bootstrap(
     push: PushGateway | None = None,
     sms_repo: SmsRepository | None = None,
     providers: Providers | None = None,
+    retries: RetryScheduler | None = None,
+    sleep: Callable[[float], None] = time.sleep,
     media: MediaStore | None = None,
     clock: Clock = default_clock,
     ids: IdFactory = default_ids,
@@ -156,8 +160,12 @@ def bootstrap(
     conversations = ConversationService(
         conversation_repo, directory_repo, settings, clock, ids, presence
     )
+    if retries is None:
+        from chalicelib.adapters.aws import SqsRetryScheduler
+
+        retries = SqsRetryScheduler()
     sms_service = SmsService(
-        directory_repo, conversation_repo, sms_repo, providers, settings, clock
+        directory_repo, conversation_repo, sms_repo, providers, settings, clock, epoch, sleep
     )
     conversations.sms = sms_service
     sms_service.messaging = conversations
@@ -185,6 +193,7 @@ def bootstrap(
         typing=TypingService(conversations, notification_repo, fanout, epoch),
         sms=sms_service,
         admin=AdminService(directory_repo, conversation_repo, sms_repo, ids),
+        retries=retries,
         twilio_credentials=twilio_credentials,
         idempotency=idempotency,
     )

@@ -171,6 +171,8 @@ class Schedule:
 SCHEDULES: tuple[Schedule, ...] = (
     # finds WebSocket connections that vanished without a $disconnect
     Schedule(function="presence_sweeper", every_seconds=60),
+    # marks texts with no final status after 72 hours as unknown
+    Schedule(function="sms_reconciler", every_seconds=3600),
 )
 
 DEFAULT_PREFIX = "texting-local"

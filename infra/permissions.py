@@ -44,6 +44,8 @@ QUEUE_CONSUME_ACTIONS: tuple[str, ...] = (
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
+    # a consumer backs off a retryable failure by delaying its own message
+    "sqs:ChangeMessageVisibility",
 )
 QUEUE_SEND_ACTIONS: tuple[str, ...] = ("sqs:SendMessage",)
 TOPIC_PUBLISH_ACTIONS: tuple[str, ...] = ("sns:Publish",)  # also covers PublishBatch
@@ -55,7 +57,8 @@ BUCKET_ACTIONS: dict[str, tuple[str, ...]] = {
 SECRET_READ_ACTIONS: tuple[str, ...] = ("secretsmanager:GetSecretValue",)
 # SNS mobile push: endpoints are created under the operator's platform applications.
 PUSH_REGISTER_ACTIONS: tuple[str, ...] = ("sns:CreatePlatformEndpoint",)
-PUSH_UNREGISTER_ACTIONS: tuple[str, ...] = ("sns:DeleteEndpoint",)
+# on endpoints: delete one at logout, re-enable one when its token is registered again
+PUSH_UNREGISTER_ACTIONS: tuple[str, ...] = ("sns:DeleteEndpoint", "sns:SetEndpointAttributes")
 PUSH_SEND_ACTIONS: tuple[str, ...] = ("sns:Publish",)
 MANAGE_CONNECTIONS_ACTIONS: tuple[str, ...] = ("execute-api:ManageConnections",)
 LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
@@ -110,6 +113,8 @@ FUNCTIONS: dict[str, Access] = {
     "presence_sweeper": Access(tables={"messaging": "read-write"}),
     # SMS queue: hands queued texts to the number's provider (Twilio's API with the
     # auth token from the secret), records statuses; runs each send once.
+    # Timer: texts with no final status after 72 hours become "unknown".
+    "sms_reconciler": Access(tables={"messaging": "read-write"}),
     "sms_sender": Access(
         tables={"messaging": "read-write", "idempotency": "read-write"},
         secrets=("twilio",),

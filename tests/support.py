@@ -99,6 +99,9 @@ class World:
         self.notification_repo = memory.MemoryNotificationRepository()
         self.push = memory.MemoryPushGateway()
         self.media = memory.MemoryMediaStore()
+        self.sms_repo = memory.MemorySmsRepository(self.conversation_repo)
+        self.providers = memory.MemoryProviders()
+        self.slept: list[float] = []
         self.publisher = memory.MemoryPublisher()
         self.sender = memory.MemorySender()
         self.dedup = MemoryDeduplicator()
@@ -113,6 +116,9 @@ class World:
             sender=self.sender,
             verifier=verifier(),
             presence_repo=self.presence_repo,
+            sms_repo=self.sms_repo,
+            providers=lambda name: self.providers,
+            sleep=self.slept.append,
             notification_repo=self.notification_repo,
             push=self.push,
             media=self.media,

@@ -205,3 +205,21 @@ class S3MediaStore:
                 "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
             )
         )
+
+
+class SqsRetryScheduler:
+    """Backs off a failing message by pushing out its visibility timeout."""
+
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
+    def delay(self, queue_arn: str, receipt_handle: str, seconds: int) -> None:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("sqs")
+        _, _, _, _, account, name = queue_arn.split(":", 5)
+        url = f"{self._client.meta.endpoint_url}/{account}/{name}"
+        self._client.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+        )

@@ -264,6 +264,10 @@ class MessageItem(_Item):
     provider_message_id = UnicodeAttribute(default="")
     error_code = UnicodeAttribute(default="")
     status_rank = NumberAttribute(default=0)  # statuses only move forward (domain.sms)
+    # Outbound texts without a final status, for the reconciler (a sparse index):
+    gsi1pk = UnicodeAttribute(null=True)  # PENDING#{shard}
+    gsi1sk = UnicodeAttribute(null=True)  # {created_at}#{conversation}#{seq}
+    gsi1 = Gsi1()
 
 
 class ClientKeyItem(_Item):
@@ -347,6 +351,10 @@ class CounterItem(_Item):
     expires_at = NumberAttribute(null=True)
 
 
+class PaceItem(_Item):
+    next_at = NumberAttribute(default=0)
+
+
 MODELS: tuple[type[_Item], ...] = (
     CompanyItem,
     UserItem,
@@ -366,6 +374,7 @@ MODELS: tuple[type[_Item], ...] = (
     OptOutItem,
     ProviderMessageItem,
     CounterItem,
+    PaceItem,
 )
 
 
@@ -733,6 +742,7 @@ class DynamoConversationRepository:
                         segments=message.segments,
                         encoding=message.encoding,
                         status_rank=status_rank(message.status),
+                        **_pending_index(message),
                     ),
                     condition=MessageItem.pk.does_not_exist(),
                 )
@@ -1420,6 +1430,39 @@ class DynamoSmsRepository:
             )
         return rows
 
+    def take_pace(self, e164: str, cost_seconds: float, now: float, max_wait: float) -> float:
+        """Reserve the number's next send slot; returns how long to wait for it (a wait
+        over ``max_wait`` reserves nothing)."""
+        for _ in range(10):
+            item = _get(PaceItem, f"PACE#{e164}", "PACE", consistent=True)
+            previous = float(item.next_at) if item else None
+            slot = max(now, previous or 0.0)
+            if slot - now > max_wait:
+                return slot - now
+            condition = (
+                PaceItem.pk.does_not_exist() if previous is None else PaceItem.next_at == previous
+            )
+            try:
+                PaceItem(f"PACE#{e164}", "PACE", next_at=slot + cost_seconds).save(
+                    condition=condition
+                )
+            except PutError as exc:
+                if _conditional_failed(exc):
+                    continue  # another sender took the slot: look again
+                raise
+            return slot - now
+        raise ConcurrentUpdate("the number is busy; try again")
+
+    def stale_pending(self, before: str, limit: int) -> list[tuple[str, int]]:
+        """Outbound texts created before ``before`` still without a final status."""
+        found: list[tuple[str, int]] = []
+        for shard in range(PENDING_SHARDS):
+            for item in MessageItem.gsi1.query(
+                f"PENDING#{shard}", MessageItem.gsi1sk < before, limit=limit
+            ):
+                found.append((item.conversation_id, int(item.seq)))
+        return found
+
     def advance_status(
         self,
         conversation_id: str,
@@ -1431,6 +1474,8 @@ class DynamoSmsRepository:
         """Move a message's status forward only (late, repeated, out-of-order callbacks)."""
         rank = status_rank(status)
         actions: list[Any] = [MessageItem.status.set(status), MessageItem.status_rank.set(rank)]
+        if rank >= 3:
+            actions.append(MessageItem.gsi1pk.remove())  # final: off the reconciler's index
         if provider_message_id:
             actions.append(MessageItem.provider_message_id.set(provider_message_id))
         if error_code:
@@ -1445,6 +1490,23 @@ class DynamoSmsRepository:
                 return False
             raise
         return True
+
+
+PENDING_SHARDS = 4
+
+
+def _pending_index(message: Message) -> dict[str, Any]:
+    if (
+        message.channel != "sms"
+        or message.direction != "outbound"
+        or status_rank(message.status) >= 3
+    ):
+        return {}
+    shard = message.seq % PENDING_SHARDS
+    return {
+        "gsi1pk": f"PENDING#{shard}",
+        "gsi1sk": f"{message.created_at}#{message.conversation_id}#{message.seq}",
+    }
 
 
 def _number(item: NumberItem) -> BusinessNumber:

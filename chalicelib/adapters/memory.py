@@ -437,6 +437,7 @@ class MemorySmsRepository:
         self.provider_ids: dict[tuple[str, str], tuple[str, int]] = {}
         self.rates: dict[tuple[str, int], int] = {}
         self.policy_store: dict[tuple[str, str], Policy] = {}
+        self.pace: dict[str, float] = {}
         self.usage_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._conversations = conversations
 
@@ -530,6 +531,23 @@ class MemorySmsRepository:
             for (cid, day, _), row in sorted(self.usage_rows.items())
             if cid == company_id and first_day <= day <= last_day
         ]
+
+    def take_pace(self, e164: str, cost_seconds: float, now: float, max_wait: float) -> float:
+        slot = max(now, self.pace.get(e164, 0.0))
+        if slot - now > max_wait:
+            return slot - now
+        self.pace[e164] = slot + cost_seconds
+        return slot - now
+
+    def stale_pending(self, before: str, limit: int) -> list[tuple[str, int]]:
+        return [
+            (m.conversation_id, m.seq)
+            for m in self._conversations.messages.values()
+            if m.channel == "sms"
+            and m.direction == "outbound"
+            and status_rank(m.status) < 3
+            and m.created_at < before
+        ][:limit]
 
     def advance_status(
         self,

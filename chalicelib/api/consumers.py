@@ -7,6 +7,7 @@ record is retried alone; the fan-out is idempotent per event id.
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -20,6 +21,8 @@ from chalice import Blueprint
 from chalicelib import resources
 from chalicelib.bootstrap import services
 from chalicelib.domain.model import Event
+from chalicelib.domain.sms import ProviderRetryable
+from chalicelib.services.sms import retry_delay
 
 consumers_bp = Blueprint(__name__)
 logger = Logger(service="texting")
@@ -126,6 +129,15 @@ def _sms_record(record: Any) -> None:
         svc.idempotency.run_once(
             f"sms-send:{event.data.get('id')}", lambda: svc.sms.deliver(event.data)
         )
+    except ProviderRetryable as trouble:
+        receives = int(record.attributes.approximate_receive_count or 1)
+        delay = retry_delay(receives, trouble.retry_after, random.random)
+        svc.retries.delay(record.event_source_arn, record.receipt_handle, delay)
+        logger.info(
+            "sms send will be retried",
+            extra={"message_id": record.message_id, "retry_in": delay, "receives": receives},
+        )
+        raise
     except Exception:
         logger.exception(
             "sms send failed; the queue will retry", extra={"message_id": record.message_id}
@@ -147,3 +159,9 @@ def sms_sender(event: Any) -> Any:
         processor=BatchProcessor(event_type=EventType.SQS),
         context=event.context,
     )
+
+
+@consumers_bp.schedule("rate(1 hour)", name="sms_reconciler")
+def sms_reconciler(event: Any) -> dict[str, int]:
+    """Texts still without a final status after 72 hours become ``unknown``."""
+    return {"unknown": services().sms.reconcile()}

@@ -284,6 +284,15 @@ class SmsRepository(Protocol):
         """Per day: the company's row and one per user, outbound and inbound."""
         ...
 
+    def take_pace(self, e164: str, cost_seconds: float, now: float, max_wait: float) -> float:
+        """Reserve the number's next send slot; returns how long to wait for it (a wait
+        over ``max_wait`` reserves nothing)."""
+        ...
+
+    def stale_pending(self, before: str, limit: int) -> list[tuple[str, int]]:
+        """Outbound texts created before ``before`` still without a final status."""
+        ...
+
     def advance_status(
         self,
         conversation_id: str,
@@ -301,6 +310,12 @@ class SmsProvider(Protocol):
     ProviderRetryable or ProviderRejected (chalicelib.domain.sms)."""
 
     def send(self, from_: str, to: str, body: str, idempotency_key: str) -> ProviderSend: ...
+
+
+class RetryScheduler(Protocol):
+    """Delays a queued message's next delivery (the consumer's backoff)."""
+
+    def delay(self, queue_arn: str, receipt_handle: str, seconds: int) -> None: ...
 
 
 class EventPublisher(Protocol):

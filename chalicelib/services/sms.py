@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -26,6 +26,7 @@ from chalicelib.domain.model import (
     User,
     parse_message_id,
     sms_conversation_id,
+    utcnow_iso,
 )
 from chalicelib.services.common import Caller, Clock
 from chalicelib.services.ports import (
@@ -47,6 +48,19 @@ STOP_REPLY = "You are unsubscribed and will receive no more messages from this n
 START_REPLY = "You are resubscribed. Reply STOP to unsubscribe, HELP for help."
 DEFAULT_HELP = "Reply STOP to unsubscribe. Msg&data rates may apply."
 Providers = Callable[[str], SmsProvider]
+MAX_PACING_WAIT = 10.0  # seconds a sender may wait for its number's next slot
+RECONCILE_AFTER_SECONDS = 72 * 60 * 60
+RETRY_BASE_SECONDS = 10
+RETRY_MAX_SECONDS = 900
+
+
+def retry_delay(receive_count: int, retry_after: float | None, rng: Callable[[], float]) -> int:
+    """Exponential backoff with full jitter, never sooner than the provider asked."""
+    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, receive_count - 1))
+    delay = ceiling * rng()
+    if retry_after:
+        delay = max(delay, retry_after)
+    return int(min(RETRY_MAX_SECONDS, max(1, round(delay))))
 
 
 class SmsService:
@@ -61,8 +75,10 @@ class SmsService:
         settings: Settings,
         clock: Clock,
         epoch: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._epoch = epoch
+        self._sleep = sleep
         self._directory = directory
         self._conversations = conversations
         self._repo = repo
@@ -282,6 +298,19 @@ class SmsService:
                 conversation_id, message.seq, sms.FAILED, error_code="number_unavailable"
             )
             return sms.FAILED
+        rate = (
+            self._settings.sms_pacing_toll_free_per_second
+            if number.type == "toll_free"
+            else self._settings.sms_pacing_local_per_second
+        )
+        wait = self._repo.take_pace(
+            number.e164, max(1, message.segments) / rate, self._epoch(), MAX_PACING_WAIT
+        )
+        if wait > MAX_PACING_WAIT:
+            # the number is booked up for a while: come back then rather than hold the Lambda
+            raise sms.ProviderRetryable("the sending number is busy", retry_after=wait)
+        if wait > 0:
+            self._sleep(wait)
         try:
             sent = self._providers(number.provider).send(
                 from_=number.e164,
@@ -395,6 +424,16 @@ class SmsService:
         return self._repo.advance_status(
             conversation_id, seq, update.status, error_code=update.error_code
         )
+
+    def reconcile(self, limit: int = 500) -> int:
+        """Texts with no final status 72 hours after they were sent are marked ``unknown``."""
+        cutoff = datetime.fromtimestamp(self._epoch() - RECONCILE_AFTER_SECONDS, UTC)
+        stale = self._repo.stale_pending(utcnow_iso(cutoff), limit)
+        for conversation_id, seq in stale:
+            self._repo.advance_status(conversation_id, seq, "unknown")
+        if stale:
+            logger.info("reconciled", extra={"unknown": len(stale)})
+        return len(stale)
 
     def message(self, conversation_id: str, seq: int) -> Message | None:
         return self._conversations.get_message(conversation_id, seq)

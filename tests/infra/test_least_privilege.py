@@ -110,11 +110,11 @@ def test_each_function_may_touch_only_what_permissions_py_declares(variant: Synt
                 assert actions == ["sns:Publish"] and targets <= allowed_topics, where
             elif service == "sns":  # mobile push, on the operator's platform applications
                 needs, arn_kind = {
-                    "sns:CreatePlatformEndpoint": ("register", ":app/"),
-                    "sns:DeleteEndpoint": ("register", ":endpoint/"),
-                    "sns:Publish": ("send", ":endpoint/"),
-                }[actions[0]]
-                assert len(actions) == 1 and needs in access.push, where
+                    ("sns:CreatePlatformEndpoint",): ("register", ":app/"),
+                    ("sns:DeleteEndpoint", "sns:SetEndpointAttributes"): ("register", ":endpoint/"),
+                    ("sns:Publish",): ("send", ":endpoint/"),
+                }[tuple(sorted(actions))]
+                assert needs in access.push, where
                 assert arn_kind in text, where
             elif service == "sqs":
                 assert targets <= allowed_queues and targets, where
@@ -188,7 +188,11 @@ def test_push_is_granted_on_the_configured_platform_applications_only(
                         for arn in PUSH_APPLICATIONS.values()
                     )
     assert by_function == {
-        "api_handler": {"sns:CreatePlatformEndpoint", "sns:DeleteEndpoint"},
+        "api_handler": {
+            "sns:CreatePlatformEndpoint",
+            "sns:DeleteEndpoint",
+            "sns:SetEndpointAttributes",
+        },
         "notifications_consumer": {"sns:Publish"},
     }
     for name in ("dev", "prod"):  # no applications configured: no push grants at all

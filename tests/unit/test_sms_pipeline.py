@@ -1,0 +1,90 @@
+"""The outbound SMS pipeline's timing rules: pacing per number, retry backoff, the
+72-hour reconciler — against in-memory adapters and a hand-moved clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.model import BusinessNumber
+from chalicelib.domain.sms import ProviderRetryable
+from chalicelib.services.common import Caller
+from chalicelib.services.sms import RETRY_MAX_SECONDS, retry_delay
+from tests.support import World, seed_people
+
+ALICE = Caller("u-alice", "acme", "admin")
+SHOP, TOLL_FREE, CUSTOMER = "+14155550100", "+18885550100", "+14155552671"
+
+
+@pytest.fixture
+def world() -> World:
+    w = World()
+    people = seed_people(w.directory_repo)
+    people["alice"].numbers = [SHOP, TOLL_FREE]
+    w.directory_repo.put_user(people["alice"])
+    w.sms_repo.put_number(BusinessNumber(SHOP, "acme", users=["u-alice"]))
+    w.sms_repo.put_number(BusinessNumber(TOLL_FREE, "acme", type="toll_free", users=["u-alice"]))
+    return w
+
+
+def queue_text(world: World, text: str, from_: str = SHOP, key: str = "k") -> dict:
+    conversation, _ = world.services.sms.start(ALICE, CUSTOMER, from_)
+    message, _ = world.services.conversations.send(ALICE, conversation.conversation_id, key, text)
+    return message.to_dict()
+
+
+def test_a_local_number_sends_one_segment_a_second(world: World) -> None:
+    texts = [queue_text(world, f"text {n}", key=f"k{n}") for n in range(3)]
+    for data in texts:
+        world.services.sms.deliver(data)
+    assert len(world.providers.sent) == 3
+    assert world.slept == [1.0, 2.0]  # the second waits a second, the third two
+
+
+def test_a_toll_free_number_sends_three_segments_a_second(world: World) -> None:
+    long_text = "x" * 306  # two segments
+    data = [queue_text(world, long_text, TOLL_FREE, key=f"k{n}") for n in range(2)]
+    for each in data:
+        world.services.sms.deliver(each)
+    assert world.slept == [pytest.approx(2 / 3)]
+
+
+def test_a_booked_up_number_hands_the_text_back_to_the_queue(world: World) -> None:
+    texts = [queue_text(world, "x" * 1530, key=f"k{n}") for n in range(3)]  # ten segments each
+    world.services.sms.deliver(texts[0])
+    world.services.sms.deliver(texts[1])  # waits ten seconds: still worth holding on
+    with pytest.raises(ProviderRetryable) as err:
+        world.services.sms.deliver(texts[2])
+    assert err.value.retry_after == pytest.approx(20.0)
+    assert len(world.providers.sent) == 2
+    world.now += 20  # later, the queue hands it back and the slot is free
+    world.services.sms.deliver(texts[2])
+    assert len(world.providers.sent) == 3
+
+
+def test_retry_backoff_grows_with_jitter_and_respects_retry_after() -> None:
+    assert [retry_delay(n, None, lambda: 1.0) for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
+    assert retry_delay(20, None, lambda: 1.0) == RETRY_MAX_SECONDS
+    assert retry_delay(3, None, lambda: 0.25) == 10  # full jitter: anywhere up to the ceiling
+    assert retry_delay(1, 120, lambda: 0.1) == 120  # never sooner than the provider asked
+
+
+def test_a_provider_refusal_marks_the_text_failed_with_its_code(world: World) -> None:
+    from chalicelib.domain.sms import ProviderRejected
+
+    data = queue_text(world, "hello")
+    world.providers.fail_with.append(ProviderRejected("invalid To", provider_code="21211"))
+    assert world.services.sms.deliver(data) == "failed"
+    stored = world.conversation_repo.messages[(data["conversation_id"], data["seq"])]
+    assert (stored.status, stored.error_code) == ("failed", "21211")
+
+
+def test_texts_with_no_final_status_after_72_hours_become_unknown(world: World) -> None:
+    data = queue_text(world, "hello")
+    world.services.sms.deliver(data)  # sending: the provider never called back
+    world.now += 71 * 3600
+    assert world.services.sms.reconcile() == 0
+    world.now += 2 * 3600
+    assert world.services.sms.reconcile() == 1
+    stored = world.conversation_repo.messages[(data["conversation_id"], data["seq"])]
+    assert stored.status == "unknown"
+    assert world.services.sms.reconcile() == 0  # final: never again
