@@ -104,6 +104,8 @@ IDEMPOTENCY_TABLE = Table(
 )
 
 EVENTS_TOPIC = Topic(logical="events")
+# AWS End User Messaging publishes two-way (inbound) texts and delivery events here.
+SMS_EVENTS_TOPIC = Topic(logical="sms-events")
 
 # Visibility timeout: six times the consumers' 60-second Lambda timeout, as AWS advises.
 REALTIME_QUEUE = Queue(logical="realtime", visibility_timeout=360, max_receive_count=5)
@@ -111,6 +113,7 @@ NOTIFICATIONS_QUEUE = Queue(logical="notifications", visibility_timeout=360, max
 # Texts waiting for their provider. A failed send reappears after the visibility
 # timeout (the retry back-off); after max_receive_count it waits in the DLQ.
 SMS_OUTBOUND_QUEUE = Queue(logical="sms-outbound", visibility_timeout=360, max_receive_count=8)
+SMS_EVENTS_QUEUE = Queue(logical="sms-events", visibility_timeout=360, max_receive_count=5)
 
 # Event types that reach connected devices (connection.opened is internal: it
 # triggers the missed-messages summary for the device that just connected).
@@ -129,8 +132,13 @@ MEDIA_BUCKET = Bucket(logical="media", expire_prefixes=("uploads/",), expire_day
 
 TABLES: tuple[Table, ...] = (MESSAGING_TABLE, IDEMPOTENCY_TABLE)
 BUCKETS: tuple[Bucket, ...] = (MEDIA_BUCKET,)
-TOPICS: tuple[Topic, ...] = (EVENTS_TOPIC,)
-QUEUES: tuple[Queue, ...] = (REALTIME_QUEUE, NOTIFICATIONS_QUEUE, SMS_OUTBOUND_QUEUE)
+TOPICS: tuple[Topic, ...] = (EVENTS_TOPIC, SMS_EVENTS_TOPIC)
+QUEUES: tuple[Queue, ...] = (
+    REALTIME_QUEUE,
+    NOTIFICATIONS_QUEUE,
+    SMS_OUTBOUND_QUEUE,
+    SMS_EVENTS_QUEUE,
+)
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         topic=EVENTS_TOPIC.logical,
@@ -147,6 +155,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         queue=SMS_OUTBOUND_QUEUE.logical,
         filter_policy={"event_type": ["message.created"], "sms_outbound": ["true"]},
     ),
+    Subscription(topic=SMS_EVENTS_TOPIC.logical, queue=SMS_EVENTS_QUEUE.logical),
 )
 CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
@@ -157,6 +166,7 @@ CONSUMERS: tuple[Consumer, ...] = (
         function="notifications_consumer", source_kind="sqs", source="notifications", batch_size=10
     ),
     Consumer(function="sms_sender", source_kind="sqs", source="sms-outbound", batch_size=10),
+    Consumer(function="eum_events", source_kind="sqs", source="sms-events", batch_size=10),
 )
 
 

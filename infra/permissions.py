@@ -61,6 +61,7 @@ PUSH_REGISTER_ACTIONS: tuple[str, ...] = ("sns:CreatePlatformEndpoint",)
 PUSH_UNREGISTER_ACTIONS: tuple[str, ...] = ("sns:DeleteEndpoint", "sns:SetEndpointAttributes")
 PUSH_SEND_ACTIONS: tuple[str, ...] = ("sns:Publish",)
 MANAGE_CONNECTIONS_ACTIONS: tuple[str, ...] = ("execute-api:ManageConnections",)
+SEND_SMS_ACTIONS: tuple[str, ...] = ("sms-voice:SendTextMessage", "sms-voice:SendMediaMessage")
 LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
@@ -76,6 +77,8 @@ class Access:
     secrets: tuple[str, ...] = ()
     # Post to / drop WebSocket connections through the API's @connections.
     manage_connections: bool = False
+    # Send texts through AWS End User Messaging from the account's numbers and pools.
+    send_sms: bool = False
     # SNS mobile push: register/unregister device endpoints, send to them.
     push: frozenset[PushAccess] = frozenset()
 
@@ -118,7 +121,10 @@ FUNCTIONS: dict[str, Access] = {
     "sms_sender": Access(
         tables={"messaging": "read-write", "idempotency": "read-write"},
         secrets=("twilio",),
+        send_sms=True,
     ),
+    # SQS fed by the End User Messaging topic: inbound texts and delivery events.
+    "eum_events": Access(tables={"messaging": "read-write"}),
 }
 
 

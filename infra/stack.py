@@ -689,6 +689,17 @@ class TextingStack(cdk.Stack):
                     ],
                 )
             )
+        if access.send_sms:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="SendSms",
+                    actions=list(permissions.SEND_SMS_ACTIONS),
+                    resources=[
+                        self.format_arn(service="sms-voice", resource=kind, resource_name="*")
+                        for kind in ("phone-number", "pool", "configuration-set")
+                    ],
+                )
+            )
         statements += self._push_statements(access)
         statements += self._source_statements(name)
         return statements

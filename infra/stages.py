@@ -153,7 +153,7 @@ class StageConfig:
     stream_max_record_age_seconds: int = 6 * 60 * 60
     # Logical name (chalicelib.resources.TOPICS) of the topic that AWS End User
     # Messaging publishes inbound SMS to (two-way SMS); None while unused.
-    sms_inbound_topic: str | None = None
+    sms_inbound_topic: str | None = "sms-events"
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -20,6 +20,7 @@ from chalice import Blueprint
 
 from chalicelib import resources
 from chalicelib.bootstrap import services
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.model import Event
 from chalicelib.domain.sms import ProviderRetryable
 from chalicelib.services.sms import retry_delay
@@ -165,3 +166,44 @@ def sms_sender(event: Any) -> Any:
 def sms_reconciler(event: Any) -> dict[str, int]:
     """Texts still without a final status after 72 hours become ``unknown``."""
     return {"unknown": services().sms.reconcile()}
+
+
+def _eum_record(record: Any) -> None:
+    """One AWS End User Messaging event: an inbound text, or a delivery report."""
+    from chalicelib.adapters import eum
+
+    svc = services()
+    try:
+        raw = json.loads(record.body)
+        if isinstance(raw, dict) and raw.get("Type") == "Notification":
+            raw = json.loads(raw["Message"])  # an SNS envelope (no raw delivery)
+        if isinstance(raw, dict) and "inboundMessageId" in raw:
+            # Keyword replies (STOP, HELP) are configured on the number in End User
+            # Messaging itself; the opt-out is still recorded and enforced here.
+            svc.sms.inbound(eum.parse_inbound(raw))
+            return
+        update = eum.parse_delivery_event(raw)
+        if update is not None:
+            svc.sms.status(update)
+    except DomainError as error:  # malformed: acknowledge and log, never retry forever
+        logger.info(
+            "sms event ignored", extra={"reason": error.code, "message_id": record.message_id}
+        )
+    except Exception:
+        logger.exception("sms event failed", extra={"message_id": record.message_id})
+        raise
+
+
+@consumers_bp.on_sqs_message(
+    queue=resources.placeholder_queue(resources.SMS_EVENTS_QUEUE.logical),
+    name="eum_events",
+    batch_size=10,
+)
+def eum_events(event: Any) -> Any:
+    """AWS End User Messaging two-way texts and delivery events (its SNS topic → SQS)."""
+    return process_partial_response(
+        event=event.to_dict(),
+        record_handler=_eum_record,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=event.context,
+    )

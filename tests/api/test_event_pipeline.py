@@ -234,3 +234,61 @@ def test_missed_messages_reach_the_first_device_that_connects(pipeline: Pipeline
     assert pipeline.frames("bob-phone", "notification.missed") == []
     listed = pipeline.call("GET", "/conversations", "u-bob", None)
     assert listed["items"][0]["unread_count"] == 3
+
+
+def test_end_user_messaging_texts_and_delivery_events_arrive_through_its_topic(
+    pipeline: Pipeline,
+) -> None:
+    """AWS End User Messaging publishes to SNS; the app reads it through SQS."""
+    from chalicelib import bootstrap as boot
+    from chalicelib.domain.model import BusinessNumber
+
+    services = boot.services()
+    services.sms._repo.put_number(
+        BusinessNumber("+14155550177", "acme", provider="eum", users=["u-alice"])
+    )
+    connect("alice-desk", KEYS.token("u-alice"))
+    sns = boto3.client("sns", region_name="us-east-1")
+    topic = sns.create_topic(Name="texting-test-sms-events")["TopicArn"]
+    inbound = {
+        "originationNumber": "+14155552671",
+        "destinationNumber": "+14155550177",
+        "messageKeyword": "KEYWORD_123456789012",
+        "messageBody": "Do you deliver?",
+        "inboundMessageId": "in-0001",
+        "previousPublishedMessageId": "",
+    }
+    for _ in range(2):  # SNS may deliver twice
+        sns.publish(TopicArn=topic, Message=json.dumps(inbound))
+    pipeline.path.run_queue("sms-events")
+    pipeline.path.run_all()
+    texts = [
+        m
+        for m in pipeline.frames("alice-desk", "message.created")
+        if m["text"] == "Do you deliver?"
+    ]
+    assert len(texts) == 1 and texts[0]["sender"] == "+14155552671"
+    conversation_id = texts[0]["conversation_id"]
+    from chalicelib.services.common import Caller
+
+    user = services.directory.user("u-alice")
+    user.numbers = ["+14155550177"]
+    services.directory._directory.put_user(user)
+    reply, _ = services.conversations.send(
+        Caller("u-alice", "acme", "admin"), conversation_id, "r1", "Yes, within 5 miles"
+    )
+    services.sms._repo.map_provider_message("eum", "out-0001", conversation_id, reply.seq)
+    services.sms._repo.advance_status(conversation_id, reply.seq, "sending")
+    delivered = {
+        "eventType": "TEXT_DELIVERED",
+        "isFinal": True,
+        "messageId": "out-0001",
+        "destinationPhoneNumber": "+14155552671",
+        "messageStatus": "DELIVERED",
+        "eventTimestamp": 1700000000000,
+        "originationPhoneNumber": "+14155550177",
+    }
+    sns.publish(TopicArn=topic, Message=json.dumps(delivered))
+    pipeline.path.run_queue("sms-events")
+    stored = services.conversation_repo.get_message(conversation_id, reply.seq)
+    assert stored is not None and stored.status == "delivered"

@@ -124,6 +124,11 @@ def test_each_function_may_touch_only_what_permissions_py_declares(variant: Synt
                 assert access.secrets, where
                 assert actions == ["secretsmanager:GetSecretValue"], where
                 assert f"secret:{stage.config.twilio_secret_name}-??????" in text, where
+            elif service == "sms-voice":
+                assert access.send_sms and sorted(actions) == sorted(permissions.SEND_SMS_ACTIONS)
+                assert all(
+                    ":sms-voice:" in json.dumps(r) for r in cfn.as_list(statement["Resource"])
+                )
             elif service == "execute-api":
                 assert access.manage_connections and targets == {"WebsocketAPI"}, where
                 assert "@connections/*" in text and f"/{stage.name}/" in text, where
