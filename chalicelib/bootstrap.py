@@ -24,6 +24,7 @@ from chalicelib.services.ports import (
     ConversationRepository,
     DirectoryRepository,
     EventPublisher,
+    MediaFetcher,
     MediaStore,
     NotificationRepository,
     PresenceRepository,
@@ -74,6 +75,7 @@ def bootstrap(
     sms_repo: SmsRepository | None = None,
     providers: Providers | None = None,
     retries: RetryScheduler | None = None,
+    fetcher: MediaFetcher | None = None,
     sleep: Callable[[float], None] = time.sleep,
     media: MediaStore | None = None,
     clock: Clock = default_clock,
@@ -164,8 +166,19 @@ def bootstrap(
         from chalicelib.adapters.aws import SqsRetryScheduler
 
         retries = SqsRetryScheduler()
+    from chalicelib.adapters.providers import HttpMediaFetcher
+
     sms_service = SmsService(
-        directory_repo, conversation_repo, sms_repo, providers, settings, clock, epoch, sleep
+        directory_repo,
+        conversation_repo,
+        sms_repo,
+        providers,
+        settings,
+        clock,
+        epoch,
+        sleep,
+        media=media,
+        fetcher=fetcher or HttpMediaFetcher(twilio_credentials),
     )
     conversations.sms = sms_service
     sms_service.messaging = conversations

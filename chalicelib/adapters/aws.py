@@ -192,6 +192,12 @@ class S3MediaStore:
             raise
         return {"content_type": head.get("ContentType", ""), "size": int(head["ContentLength"])}
 
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._s3().put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
+
+    def s3_url(self, key: str) -> str:
+        return f"s3://{self._bucket}/{key}"
+
     def copy(self, source: str, destination: str) -> None:
         self._s3().copy_object(
             Bucket=self._bucket,

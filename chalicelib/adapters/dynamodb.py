@@ -264,6 +264,7 @@ class MessageItem(_Item):
     provider_message_id = UnicodeAttribute(default="")
     error_code = UnicodeAttribute(default="")
     status_rank = NumberAttribute(default=0)  # statuses only move forward (domain.sms)
+    media = JSONAttribute(null=True)
     # Outbound texts without a final status, for the reconciler (a sparse index):
     gsi1pk = UnicodeAttribute(null=True)  # PENDING#{shard}
     gsi1sk = UnicodeAttribute(null=True)  # {created_at}#{conversation}#{seq}
@@ -453,6 +454,7 @@ def _message(item: MessageItem) -> Message:
         encoding=item.encoding or "",
         provider_message_id=item.provider_message_id or "",
         error_code=item.error_code or "",
+        media=list(item.media or []),
     )
 
 
@@ -742,6 +744,7 @@ class DynamoConversationRepository:
                         segments=message.segments,
                         encoding=message.encoding,
                         status_rank=status_rank(message.status),
+                        media=message.media or None,
                         **_pending_index(message),
                     ),
                     condition=MessageItem.pk.does_not_exist(),
@@ -810,6 +813,7 @@ class DynamoConversationRepository:
                     MessageItem.deleted_at.set(deleted_at),
                     MessageItem.text.set(""),
                     MessageItem.entities.remove(),
+                    MessageItem.media.remove(),
                 ],
                 condition=MessageItem.pk.exists() & (MessageItem.deleted == False),  # noqa: E712
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from chalicelib.adapters.dynamodb import decode_cursor, encode_cursor
@@ -425,6 +425,12 @@ class MemoryMediaStore:
     def copy(self, source: str, destination: str) -> None:
         self.objects[destination] = copy.deepcopy(self.objects[source])
 
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = {"content_type": content_type, "size": len(data), "data": data}
+
+    def s3_url(self, key: str) -> str:
+        return f"s3://memory/{key}"
+
     def download_url(self, key: str, expires_in: int) -> str:
         return f"memory://{key}?expires_in={expires_in}"
 
@@ -576,12 +582,27 @@ class MemoryProviders:
         self.fail_with: list[Exception] = []
         self._ids: dict[str, str] = {}
 
-    def send(self, from_: str, to: str, body: str, idempotency_key: str) -> ProviderSend:
+    def send(
+        self,
+        from_: str,
+        to: str,
+        body: str,
+        idempotency_key: str,
+        media_urls: Sequence[str] = (),
+    ) -> ProviderSend:
         if self.fail_with:
             raise self.fail_with.pop(0)
         if idempotency_key not in self._ids:  # the provider's own idempotency
             self._ids[idempotency_key] = f"SM{len(self._ids):032d}"
-            self.sent.append({"from": from_, "to": to, "body": body, "key": idempotency_key})
+            self.sent.append(
+                {
+                    "from": from_,
+                    "to": to,
+                    "body": body,
+                    "key": idempotency_key,
+                    "media_urls": list(media_urls),
+                }
+            )
         return ProviderSend(self._ids[idempotency_key], "queued")
 
 
@@ -609,3 +630,20 @@ class MemorySender:
     def close(self, connection_id: str) -> None:
         self.closed.append(connection_id)
         self.gone.add(connection_id)
+
+
+class MemoryFetcher:
+    """Serves inbound media from a dict of url -> (bytes, content type)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, str]] = {}
+
+    def fetch(self, url: str, max_bytes: int) -> tuple[bytes, str]:
+        from chalicelib.domain.errors import ValidationError
+
+        if url not in self.files:
+            raise ValidationError("the media could not be fetched", code="media_unavailable")
+        data, content_type = self.files[url]
+        if len(data) > max_bytes:
+            raise ValidationError("the media is too large", code="media_too_large")
+        return data, content_type

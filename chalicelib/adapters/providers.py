@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.domain.sms import ProviderRejected, ProviderSend
@@ -50,7 +51,9 @@ class TwilioProvider:
         self._credentials = credentials
         self._client: Any = None
 
-    def send(self, from_: str, to: str, body: str, idempotency_key: str) -> ProviderSend:
+    def send(
+        self, from_: str, to: str, body: str, idempotency_key: str, media_urls: Sequence[str] = ()
+    ) -> ProviderSend:
         if self._client is None:
             from chalicelib.adapters.twilio import TwilioClient
 
@@ -62,7 +65,12 @@ class TwilioProvider:
         # Without a public base URL, Twilio uses the callback set on the number or service.
         callback = f"{base}/webhooks/twilio/status" if base else ""
         sent: ProviderSend = self._client.send(
-            from_, to, body, status_callback=callback, idempotency_key=idempotency_key
+            from_,
+            to,
+            body,
+            media_urls=list(media_urls),
+            status_callback=callback,
+            idempotency_key=idempotency_key,
         )
         return sent
 
@@ -75,7 +83,9 @@ class EumProvider:
         self._client = client
         self._eum: Any = None
 
-    def send(self, from_: str, to: str, body: str, idempotency_key: str) -> ProviderSend:
+    def send(
+        self, from_: str, to: str, body: str, idempotency_key: str, media_urls: Sequence[str] = ()
+    ) -> ProviderSend:
         if self._eum is None:
             from chalicelib.adapters.eum import EumClient
 
@@ -104,3 +114,37 @@ class ProviderRegistry:
         if provider is None:
             raise ProviderRejected(f"no provider called {name}", provider_code="unknown_provider")
         return provider
+
+
+class HttpMediaFetcher:
+    """Fetches a provider's media URL (Twilio's with the account's basic auth)."""
+
+    def __init__(self, twilio: TwilioCredentials, timeout: float = 10.0) -> None:
+        self._twilio = twilio
+        self._timeout = timeout
+
+    def fetch(self, url: str, max_bytes: int) -> tuple[bytes, str]:
+        import base64
+        import urllib.request
+
+        from chalicelib.domain.errors import ValidationError
+
+        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValidationError("media must come over https", code="media_unavailable")
+        request = urllib.request.Request(url)
+        if "twilio.com" in url or url.startswith("http://127.0.0.1"):
+            sid, token = self._twilio.get()
+            if sid and token:
+                auth = base64.b64encode(f"{sid}:{token}".encode()).decode()
+                request.add_header("Authorization", f"Basic {auth}")
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                data = response.read(max_bytes + 1)
+                content_type = response.headers.get_content_type()
+        except OSError as exc:
+            raise ValidationError(
+                "the media could not be fetched", code="media_unavailable"
+            ) from exc
+        if len(data) > max_bytes:
+            raise ValidationError("the media is too large", code="media_too_large")
+        return data, content_type

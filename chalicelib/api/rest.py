@@ -239,7 +239,7 @@ def sync() -> dict[str, Any]:
 def send_message(conversation_id: str) -> Response:
     body = _body()
     message, created = services().conversations.send(
-        _caller(), conversation_id, body.get("client_id"), body.get("text")
+        _caller(), conversation_id, body.get("client_id"), body.get("text"), body.get("media")
     )
     status = 202 if created and message.status == "queued" else (201 if created else 200)
     return Response(body=message.to_dict(), status_code=status)
@@ -299,6 +299,20 @@ def admin_update_policy(policy_id: str) -> dict[str, Any]:
 def sms_usage() -> dict[str, Any]:
     params: Any = rest_bp.current_request.query_params or {}
     return services().sms.usage(_caller(), params.get("from"), params.get("to"))
+
+
+@route("/media", methods=["POST"])
+def start_media_upload() -> dict[str, Any]:
+    body = _body()
+    return services().sms.media_upload(_caller(), body.get("content_type"), body.get("size"))
+
+
+@route("/conversations/{conversation_id}/messages/{message_id}/media/{index}", methods=["GET"])
+def media_link(conversation_id: str, message_id: str, index: str) -> dict[str, Any]:
+    message = services().conversations.get_message(_caller(), conversation_id, message_id)
+    if not (index.isascii() and index.isdigit()):
+        raise ValidationError("index must be a whole number", code="media_not_found")
+    return services().sms.media_link(message, int(index))
 
 
 @route("/sms/preview", methods=["POST"])

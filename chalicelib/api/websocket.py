@@ -90,7 +90,7 @@ def _act(
     conversation_id = str(frame.get("conversation_id") or "")
     if action == "send":
         sent, created = svc.conversations.send(
-            caller, conversation_id, frame.get("client_id"), frame.get("text")
+            caller, conversation_id, frame.get("client_id"), frame.get("text"), frame.get("media")
         )
         return {
             "type": "message.ack",

@@ -203,6 +203,7 @@ class Message:
     encoding: str = ""
     provider_message_id: str = ""
     error_code: str = ""
+    media: list[dict[str, Any]] = field(default_factory=list)  # {key, content_type, size}
 
     @property
     def message_id(self) -> str:
@@ -221,6 +222,12 @@ class Message:
             "deleted": self.deleted,
             "deleted_at": self.deleted_at,
             "entities": [] if self.deleted else [dict(e) for e in self.entities],
+            "media": []
+            if self.deleted
+            else [
+                {"index": n, "content_type": m.get("content_type", ""), "size": m.get("size", 0)}
+                for n, m in enumerate(self.media)
+            ],
             "channel": self.channel,
             **(
                 {

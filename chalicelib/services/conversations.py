@@ -332,15 +332,20 @@ class ConversationService:
         return raw
 
     def send(
-        self, caller: Caller, conversation_id: str, client_id: Any, text: Any
+        self, caller: Caller, conversation_id: str, client_id: Any, text: Any, media: Any = None
     ) -> tuple[Message, bool]:
         """Store a message once per (sender, client_id). Returns (message, created).
 
         An SMS is stored ``queued`` (with its segments); the outbound pipeline sends it.
+        An MMS (``media``: upload keys) may have empty text.
         """
         key = self._client_id(client_id)
-        body = self._text(text)
+        body = "" if media and text in (None, "") else self._text(text)
         conversation = self.visible(caller, conversation_id)
+        if media and conversation.type == IM:
+            raise ValidationError(
+                "media can be sent in SMS conversations only", code="media_not_supported"
+            )
         existing = self._repo.find_by_client_id(conversation_id, caller.user_id, key)
         if existing is not None:
             # A retry may follow a crash between storing and the member updates: redo
@@ -358,7 +363,7 @@ class ConversationService:
                 "status": "queued",
                 "channel": SMS,
                 "direction": "outbound",
-                **self.sms.check_send(caller, conversation, body),
+                **self.sms.check_send(caller, conversation, body, media),
             }
         message, created = self._append(
             conversation,
@@ -382,6 +387,7 @@ class ConversationService:
         text: str,
         segments: int,
         encoding: str,
+        media: list[dict[str, Any]] | None = None,
     ) -> tuple[Message, bool]:
         """A text from an external phone, stored once per provider message id."""
         existing = self._repo.find_by_client_id(conversation.conversation_id, sender, client_id)
@@ -393,6 +399,7 @@ class ConversationService:
             "direction": "inbound",
             "segments": segments,
             "encoding": encoding,
+            "media": list(media or []),
         }
 
         def refresh() -> Conversation:

@@ -7,7 +7,7 @@ tests (``tests/adapters``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from chalicelib.domain.model import (
@@ -234,6 +234,20 @@ class MediaStore(Protocol):
 
     def copy(self, source: str, destination: str) -> None: ...
 
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def s3_url(self, key: str) -> str:
+        """``s3://bucket/key``, for providers that read media from S3 themselves."""
+        ...
+
+
+class MediaFetcher(Protocol):
+    """Downloads a provider's copy of inbound media (so it outlives the provider's)."""
+
+    def fetch(self, url: str, max_bytes: int) -> tuple[bytes, str]:
+        """(content, content type); raises ValidationError when too large or unreachable."""
+        ...
+
 
 class SmsRepository(Protocol):
     """Business numbers, opt-outs (with an audit trail), provider message ids, SMS statuses."""
@@ -309,7 +323,14 @@ class SmsProvider(Protocol):
     """One carrier bridge (Twilio, AWS End User Messaging): sends; raises
     ProviderRetryable or ProviderRejected (chalicelib.domain.sms)."""
 
-    def send(self, from_: str, to: str, body: str, idempotency_key: str) -> ProviderSend: ...
+    def send(
+        self,
+        from_: str,
+        to: str,
+        body: str,
+        idempotency_key: str,
+        media_urls: Sequence[str] = (),
+    ) -> ProviderSend: ...
 
 
 class RetryScheduler(Protocol):

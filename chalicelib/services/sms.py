@@ -4,6 +4,7 @@ pipeline's sender; carrier webhooks (inbound texts, delivery status, opt-out).""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,8 @@ from chalicelib.services.common import Caller, Clock
 from chalicelib.services.ports import (
     ConversationRepository,
     DirectoryRepository,
+    MediaFetcher,
+    MediaStore,
     SmsProvider,
     SmsRepository,
 )
@@ -48,6 +51,15 @@ STOP_REPLY = "You are unsubscribed and will receive no more messages from this n
 START_REPLY = "You are resubscribed. Reply STOP to unsubscribe, HELP for help."
 DEFAULT_HELP = "Reply STOP to unsubscribe. Msg&data rates may apply."
 Providers = Callable[[str], SmsProvider]
+MEDIA_TYPES = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "application/pdf": "pdf",
+}
+MAX_MEDIA = 10
+MEDIA_LINK_SECONDS = 15 * 60  # participants' download links
+PROVIDER_MEDIA_SECONDS = 60 * 60  # the provider fetches outbound media within this
 MAX_PACING_WAIT = 10.0  # seconds a sender may wait for its number's next slot
 RECONCILE_AFTER_SECONDS = 72 * 60 * 60
 RETRY_BASE_SECONDS = 10
@@ -76,7 +88,11 @@ class SmsService:
         clock: Clock,
         epoch: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        media: MediaStore | None = None,
+        fetcher: MediaFetcher | None = None,
     ) -> None:
+        self._media = media
+        self._fetcher = fetcher
         self._epoch = epoch
         self._sleep = sleep
         self._directory = directory
@@ -202,10 +218,113 @@ class SmsService:
         default = next((n for n in numbers if user.numbers and n.e164 == user.numbers[0]), None)
         return default or numbers[0]
 
-    def check_send(self, caller: Caller, conversation: Conversation, text: str) -> dict[str, Any]:
+    # -- MMS ------------------------------------------------------------------
+
+    def media_upload(self, caller: Caller, content_type: Any, size: Any) -> dict[str, Any]:
+        """A presigned upload for a picture or PDF to send (expires unless sent)."""
+        if self._media is None or not self._settings.mms_enabled:
+            raise FeatureDisabled("MMS is switched off", code="mms_disabled")
+        if content_type not in MEDIA_TYPES:
+            raise ValidationError(
+                f"media must be one of {', '.join(MEDIA_TYPES)}", code="invalid_content_type"
+            )
+        limit = self._settings.mms_max_bytes
+        if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= limit:
+            raise ValidationError(f"size must be 1 to {limit} bytes", code="media_too_large")
+        key = (
+            f"uploads/media/{caller.company_id}/{caller.user_id}/"
+            f"{int(self._epoch() * 1000)}-{uuid.uuid4().hex[:8]}.{MEDIA_TYPES[content_type]}"
+        )
+        return {
+            "key": key,
+            "upload": self._media.presigned_upload(key, content_type, limit, 900),
+            "max_bytes": limit,
+        }
+
+    def _attach(
+        self, caller: Caller, conversation: Conversation, number: BusinessNumber, keys: Any
+    ) -> list[dict[str, Any]]:
+        if keys is None or keys == []:
+            return []
+        if self._media is None or not self._settings.mms_enabled:
+            raise FeatureDisabled("MMS is switched off", code="mms_disabled")
+        if "mms" not in number.capabilities:
+            raise Forbidden(f"{number.e164} cannot send MMS", code="mms_not_supported")
+        if not isinstance(keys, list) or len(keys) > MAX_MEDIA:
+            raise ValidationError(
+                f"media is a list of at most {MAX_MEDIA} uploads", code="invalid_media"
+            )
+        prefix = f"uploads/media/{caller.company_id}/{caller.user_id}/"
+        attached = []
+        for key in keys:
+            found = (
+                self._media.describe(key)
+                if isinstance(key, str) and key.startswith(prefix)
+                else None
+            )
+            if (
+                found is None
+                or found["content_type"] not in MEDIA_TYPES
+                or found["size"] > self._settings.mms_max_bytes
+            ):
+                raise ValidationError(
+                    f"{key} is not one of your uploads of a picture or PDF", code="invalid_media"
+                )
+            kept = f"media/{conversation.conversation_id}/{key.rsplit('/', 1)[-1]}"
+            self._media.copy(key, kept)  # out of the expiring uploads/ prefix
+            attached.append(
+                {"key": kept, "content_type": found["content_type"], "size": found["size"]}
+            )
+        return attached
+
+    def media_link(self, message: Message, index: int) -> dict[str, Any]:
+        if self._media is None or not 0 <= index < len(message.media) or message.deleted:
+            raise NotFound("no such media", code="media_not_found")
+        item = message.media[index]
+        return {
+            "url": self._media.download_url(item["key"], MEDIA_LINK_SECONDS),
+            "content_type": item["content_type"],
+            "size": item["size"],
+            "expires_in": MEDIA_LINK_SECONDS,
+        }
+
+    def _provider_media(self, number: BusinessNumber, message: Message) -> list[str]:
+        if not message.media or self._media is None:
+            return []
+        if number.provider == "eum":  # End User Messaging reads from S3 itself
+            return [self._media.s3_url(m["key"]) for m in message.media]
+        return [self._media.download_url(m["key"], PROVIDER_MEDIA_SECONDS) for m in message.media]
+
+    def _copy_inbound_media(
+        self, conversation_id: str, text: sms.InboundSms
+    ) -> list[dict[str, Any]]:
+        """Inbound media is copied into the bucket so it outlives the provider's copy."""
+        if not text.media or self._media is None or self._fetcher is None:
+            return []
+        kept = []
+        for n, media in enumerate(text.media[:MAX_MEDIA]):
+            try:
+                data, content_type = self._fetcher.fetch(media.url, self._settings.mms_max_bytes)
+            except ValidationError as error:
+                logger.info(
+                    "inbound media skipped",
+                    extra={"reason": error.code, "provider_message_id": text.provider_message_id},
+                )
+                continue
+            content_type = media.content_type or content_type
+            ext = MEDIA_TYPES.get(content_type, "bin")
+            key = f"media/{conversation_id}/{text.provider}-{text.provider_message_id}-{n}.{ext}"
+            self._media.put(key, data, content_type)
+            kept.append({"key": key, "content_type": content_type, "size": len(data)})
+        return kept
+
+    def check_send(
+        self, caller: Caller, conversation: Conversation, text: str, media: Any = None
+    ) -> dict[str, Any]:
         """Everything that must hold before an outbound text is accepted; returns its segments."""
         numbers = self.sending_numbers(caller)
-        if conversation.business_number not in {n.e164 for n in numbers}:
+        number = next((n for n in numbers if n.e164 == conversation.business_number), None)
+        if number is None:
             raise Forbidden(
                 f"you cannot text from {conversation.business_number}", code="number_not_assigned"
             )
@@ -221,8 +340,9 @@ class SmsService:
                 f"{self._settings.sms_max_segments} are allowed",
                 code="too_many_segments",
             )
+        attached = self._attach(caller, conversation, number, media)
         self._take_rate(caller)
-        return {"segments": info.segments, "encoding": info.encoding}
+        return {"segments": info.segments, "encoding": info.encoding, "media": attached}
 
     def _take_rate(self, caller: Caller) -> None:
         """Per user and per company, per minute: texting abuse costs real money."""
@@ -317,6 +437,7 @@ class SmsService:
                 to=conversation.external_number,
                 body=message.text,
                 idempotency_key=message.message_id,
+                media_urls=self._provider_media(number, message),
             )
         except sms.ProviderRejected as refusal:
             code = refusal.provider_code or refusal.code
@@ -370,6 +491,11 @@ class SmsService:
         )
         info = sms.segments(text.body)
         assert self.messaging is not None
+        if self._conversations.find_by_client_id(
+            conversation.conversation_id, external, f"{text.provider}:{text.provider_message_id}"
+        ):
+            return None  # a provider retry: already stored, reply already given
+        media = self._copy_inbound_media(conversation.conversation_id, text)
         stored, created = self.messaging.store_inbound(
             conversation,
             sender=external,
@@ -377,6 +503,7 @@ class SmsService:
             text=text.body,
             segments=info.segments,
             encoding=info.encoding,
+            media=media,
         )
         if created:
             self.record_usage(stored)

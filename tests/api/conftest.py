@@ -27,6 +27,7 @@ class Api:
     people: dict[str, Any]
     providers: memory.MemoryProviders
     services: Any
+    fetcher: memory.MemoryFetcher
 
     def headers(self, who: str) -> dict[str, str]:
         return {
@@ -55,6 +56,7 @@ def api(aws: Any) -> Iterator[Api]:
 
     publisher, sender = memory.MemoryPublisher(), memory.MemorySender()
     providers = memory.MemoryProviders()
+    fetcher = memory.MemoryFetcher()
     services = bootstrap.bootstrap(
         settings(
             twilio_account_sid=TWILIO_SID,
@@ -66,9 +68,10 @@ def api(aws: Any) -> Iterator[Api]:
         verifier=verifier(),
         idempotency=MemoryDeduplicator(),
         providers=lambda name: providers,
+        fetcher=fetcher,
     )
     bootstrap.use(services)
     people = seed_people(services.directory._directory)
     with Client(app, stage_name="local") as client:
-        yield Api(client, publisher, sender, people, providers, services)
+        yield Api(client, publisher, sender, people, providers, services, fetcher)
     bootstrap.use(None)

@@ -325,3 +325,121 @@ def test_usage_counts_texts_and_segments_per_day_for_admins(numbers: Api) -> Non
     assert refused.status_code == 403 and body(refused)["error"]["code"] == "admin_only"
     assert numbers.call("GET", f"/admin/usage?from={day}&to={day}", "dave").status_code == 200
     assert body(numbers.call("GET", f"/admin/usage?from={day}&to={day}", "dave"))["items"] == []
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 120
+
+
+def upload(api: Api, aws: Any, who: str = "alice", content_type: str = "image/png") -> str:
+    started = body(
+        api.call("POST", "/media", who, {"content_type": content_type, "size": len(PNG)})
+    )
+    assert started["upload"]["method"] == "POST"
+    aws.client("s3", region_name="us-east-1").put_object(
+        Bucket="texting-test-media", Key=started["key"], Body=PNG, ContentType=content_type
+    )
+    return str(started["key"])
+
+
+def test_an_mms_carries_its_pictures_to_the_provider_and_to_participants(
+    numbers: Api, aws: Any
+) -> None:
+    conversation = start(numbers)
+    key = upload(numbers, aws)
+    sent = numbers.call(
+        "POST",
+        f"/conversations/{conversation['id']}/messages",
+        "alice",
+        {"client_id": "m1", "text": "", "media": [key]},
+    )
+    assert sent.status_code == 202, sent.body
+    message = body(sent)
+    assert message["media"] == [{"index": 0, "content_type": "image/png", "size": len(PNG)}]
+    numbers.services.sms.deliver(message)
+    (url,) = numbers.providers.sent[0]["media_urls"]
+    assert ("texting-test-media" in url and "Signature" in url) or "X-Amz" in url
+    link = body(
+        numbers.call(
+            "GET", f"/conversations/{conversation['id']}/messages/{message['id']}/media/0", "alice"
+        )
+    )
+    assert link["content_type"] == "image/png" and link["url"].startswith("http")
+    assert (
+        numbers.call(
+            "GET", f"/conversations/{conversation['id']}/messages/{message['id']}/media/0", "dave"
+        ).status_code
+        == 404
+    )
+
+
+def test_media_must_be_the_senders_own_upload_of_an_allowed_kind(numbers: Api, aws: Any) -> None:
+    conversation = start(numbers)
+    path = f"/conversations/{conversation['id']}/messages"
+    bobs = upload(numbers, aws, who="bob")
+    stolen = numbers.call("POST", path, "alice", {"client_id": "m", "text": "x", "media": [bobs]})
+    assert stolen.status_code == 400 and body(stolen)["error"]["code"] == "invalid_media"
+    missing = numbers.call(
+        "POST",
+        path,
+        "alice",
+        {"client_id": "m", "text": "x", "media": ["uploads/media/acme/u-alice/none.png"]},
+    )
+    assert body(missing)["error"]["code"] == "invalid_media"
+    bad_type = numbers.call("POST", "/media", "alice", {"content_type": "video/mp4", "size": 10})
+    assert body(bad_type)["error"]["code"] == "invalid_content_type"
+    too_big = numbers.call(
+        "POST", "/media", "alice", {"content_type": "image/png", "size": 6 * 1024 * 1024}
+    )
+    assert body(too_big)["error"]["code"] == "media_too_large"
+    assert history(numbers, conversation["id"]) == []
+
+
+def test_a_number_without_mms_cannot_send_media(numbers: Api, aws: Any) -> None:
+    numbers.services.sms._repo.put_number(
+        BusinessNumber(SHOP, "acme", capabilities=["sms"], users=["u-alice"])
+    )
+    conversation = start(numbers)
+    key = upload(numbers, aws)
+    refused = numbers.call(
+        "POST",
+        f"/conversations/{conversation['id']}/messages",
+        "alice",
+        {"client_id": "m", "text": "pic", "media": [key]},
+    )
+    assert refused.status_code == 403 and body(refused)["error"]["code"] == "mms_not_supported"
+
+
+def test_inbound_media_is_copied_into_our_bucket(numbers: Api, aws: Any) -> None:
+    numbers.fetcher.files["https://api.twilio.com/media/ME1"] = (PNG, "image/png")
+    params = {
+        **inbound("SM" + "7" * 32, "look"),
+        "NumMedia": "1",
+        "MediaUrl0": "https://api.twilio.com/media/ME1",
+        "MediaContentType0": "image/png",
+    }
+    assert webhook(numbers, "/webhooks/twilio/sms", params).status_code == 200
+    conversation = body(numbers.call("GET", "/conversations", "alice"))["items"][0]
+    (message,) = history(numbers, conversation["id"])
+    assert message["media"] == [{"index": 0, "content_type": "image/png", "size": len(PNG)}]
+    link = body(
+        numbers.call(
+            "GET", f"/conversations/{conversation['id']}/messages/{message['id']}/media/0", "alice"
+        )
+    )
+    assert "texting-test-media" in link["url"]  # our copy, not the provider's URL
+    stored = aws.client("s3", region_name="us-east-1").list_objects_v2(
+        Bucket="texting-test-media", Prefix=f"media/{conversation['id']}/"
+    )
+    assert stored["KeyCount"] == 1
+
+
+def test_media_belongs_to_sms_conversations(numbers: Api, aws: Any) -> None:
+    im = body(numbers.call("POST", "/conversations", "alice", {"type": "im", "members": ["u-bob"]}))
+    key = upload(numbers, aws)
+    refused = numbers.call(
+        "POST",
+        f"/conversations/{im['id']}/messages",
+        "alice",
+        {"client_id": "m", "text": "pic", "media": [key]},
+    )
+    assert body(refused)["error"]["code"] == "media_not_supported"
