@@ -10,33 +10,35 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.services.admin import AdminService
 from chalicelib.services.common import Clock, IdFactory, default_clock, default_ids
-from chalicelib.services.conversations import ConversationService
-from chalicelib.services.directory import DirectoryService
-from chalicelib.services.notifications import NotificationService, TypingService
-from chalicelib.services.ports import (
-    ConnectionRepository,
-    ConnectionSender,
-    ContactRepository,
-    ConversationRepository,
-    DirectoryRepository,
-    EventPublisher,
-    MediaFetcher,
-    MediaStore,
-    NotificationRepository,
-    PresenceRepository,
-    PushGateway,
-    RetryScheduler,
-    SmsRepository,
-    TokenVerifier,
-)
-from chalicelib.services.presence import PresenceService
-from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
-from chalicelib.services.sms import Providers, SmsService
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:  # the services are imported when first built, not at Lambda import time
+    from chalicelib.services.admin import AdminService
+    from chalicelib.services.conversations import ConversationService
+    from chalicelib.services.directory import DirectoryService
+    from chalicelib.services.notifications import NotificationService, TypingService
+    from chalicelib.services.ports import (
+        ConnectionRepository,
+        ConnectionSender,
+        ContactRepository,
+        ConversationRepository,
+        DirectoryRepository,
+        EventPublisher,
+        MediaFetcher,
+        MediaStore,
+        NotificationRepository,
+        PresenceRepository,
+        PushGateway,
+        RetryScheduler,
+        SmsRepository,
+        TokenVerifier,
+    )
+    from chalicelib.services.presence import PresenceService
+    from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
+    from chalicelib.services.sms import Providers, SmsService
 
 
 @dataclass
@@ -83,6 +85,14 @@ def bootstrap(
     epoch: Callable[[], float] = time.time,
     idempotency: Any = None,
 ) -> Services:
+    from chalicelib.services.admin import AdminService
+    from chalicelib.services.conversations import ConversationService
+    from chalicelib.services.directory import DirectoryService
+    from chalicelib.services.notifications import NotificationService, TypingService
+    from chalicelib.services.presence import PresenceService
+    from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
+    from chalicelib.services.sms import SmsService
+
     settings = settings or Settings.from_env()
     repos = (
         directory_repo,

@@ -165,7 +165,8 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         function="notifications_consumer", source_kind="sqs", source="notifications", batch_size=10
     ),
-    Consumer(function="sms_sender", source_kind="sqs", source="sms-outbound", batch_size=10),
+    # one text per invocation: pacing may hold a send for seconds, never a whole batch
+    Consumer(function="sms_sender", source_kind="sqs", source="sms-outbound", batch_size=1),
     Consumer(function="eum_events", source_kind="sqs", source="sms-events", batch_size=10),
 )
 

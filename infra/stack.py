@@ -121,6 +121,10 @@ def _isolated_packaging(region: str) -> Iterator[Path]:
             os.environ.update(saved_env)
 
 
+# Functions that give providers our status-callback URL (see _wire_functions).
+CALLBACK_SENDERS = frozenset({"sms_sender"})
+
+
 @dataclass(frozen=True)
 class ChaliceFunction:
     """A Lambda function as Chalice packaged it."""
@@ -589,7 +593,17 @@ class TextingStack(cdk.Stack):
             )
             function.resource.add_property_override("Role", role.role_arn)
             function.resource.add_property_override("LoggingConfig", {"LogGroup": log_group.ref})
-            _override(function.resource, "Environment.Variables", environment)
+            variables = environment
+            if name in CALLBACK_SENDERS and not self.config.public_api_base_url:
+                # Providers need an absolute status-callback URL. The REST API depends on
+                # the API handler, so only functions outside it can be told the API's URL.
+                variables = {
+                    **environment,
+                    "PUBLIC_API_BASE_URL": self._api_url(
+                        "https", self.rest_api, f"/{self.config.name}"
+                    ),
+                }
+            _override(function.resource, "Environment.Variables", variables)
 
     def _environment(self) -> dict[str, str]:
         """Every variable settings.py reads, the same for every function."""

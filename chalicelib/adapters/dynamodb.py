@@ -1434,6 +1434,37 @@ class DynamoSmsRepository:
             )
         return rows
 
+    def claim_send(self, conversation_id: str, seq: int) -> bool:
+        """queued → sending, once: only the claimer may call the provider."""
+        try:
+            MessageItem(conv_pk(conversation_id), msg_sk(seq)).update(
+                actions=[MessageItem.status.set("sending"), MessageItem.status_rank.set(1)],
+                condition=(MessageItem.status == "queued") & (MessageItem.deleted == False),  # noqa: E712
+            )
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def release_send(self, conversation_id: str, seq: int) -> None:
+        """sending → queued, when the provider certainly did not take the text."""
+        try:
+            MessageItem(conv_pk(conversation_id), msg_sk(seq)).update(
+                actions=[MessageItem.status.set("queued"), MessageItem.status_rank.set(0)],
+                condition=(MessageItem.status == "sending")
+                & (MessageItem.provider_message_id == ""),
+            )
+        except UpdateError as exc:
+            if not _conditional_failed(exc):
+                raise
+
+    def set_provider_id(self, conversation_id: str, seq: int, provider_message_id: str) -> None:
+        MessageItem(conv_pk(conversation_id), msg_sk(seq)).update(
+            actions=[MessageItem.provider_message_id.set(provider_message_id)],
+            condition=MessageItem.pk.exists(),
+        )
+
     def take_pace(self, e164: str, cost_seconds: float, now: float, max_wait: float) -> float:
         """Reserve the number's next send slot; returns how long to wait for it (a wait
         over ``max_wait`` reserves nothing)."""

@@ -239,5 +239,7 @@ class EumClient:
                 ) from exc
             raise
         except (BotoConnectionError, HTTPClientError) as exc:  # includes read/connect timeouts
-            raise ProviderRetryable(f"End User Messaging could not be reached: {exc}") from exc
+            raise ProviderRetryable(
+                f"End User Messaging could not be reached: {exc}", ambiguous=True
+            ) from exc
         return ProviderSend(str(response["MessageId"]), QUEUED)

@@ -538,6 +538,23 @@ class MemorySmsRepository:
             if cid == company_id and first_day <= day <= last_day
         ]
 
+    def claim_send(self, conversation_id: str, seq: int) -> bool:
+        message = self._conversations.messages.get((conversation_id, seq))
+        if message is None or message.status != "queued" or message.deleted:
+            return False
+        message.status = "sending"
+        return True
+
+    def release_send(self, conversation_id: str, seq: int) -> None:
+        message = self._conversations.messages.get((conversation_id, seq))
+        if message is not None and message.status == "sending" and not message.provider_message_id:
+            message.status = "queued"
+
+    def set_provider_id(self, conversation_id: str, seq: int, provider_message_id: str) -> None:
+        message = self._conversations.messages.get((conversation_id, seq))
+        if message is not None:
+            message.provider_message_id = provider_message_id
+
     def take_pace(self, e164: str, cost_seconds: float, now: float, max_wait: float) -> float:
         slot = max(now, self.pace.get(e164, 0.0))
         if slot - now > max_wait:

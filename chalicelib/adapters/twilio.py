@@ -347,6 +347,8 @@ class TwilioClient:
             "User-Agent": "texting-backend",
         }
         if idempotency_key:
+            # Twilio's Messages API does not deduplicate on it; the simulator does. The
+            # app never relies on it: it claims each text before sending (services.sms).
             headers[IDEMPOTENCY_HEADER] = idempotency_key
         request = urllib.request.Request(
             self.messages_url,
@@ -357,9 +359,11 @@ class TwilioClient:
         try:
             result = self._transport(request, self._timeout)
         except TimeoutError as exc:
-            raise ProviderRetryable("Twilio did not answer in time") from exc
+            raise ProviderRetryable("Twilio did not answer in time", ambiguous=True) from exc
         except (OSError, http.client.HTTPException) as exc:
-            raise ProviderRetryable(f"Twilio could not be reached ({type(exc).__name__})") from exc
+            raise ProviderRetryable(
+                f"Twilio could not be reached ({type(exc).__name__})", ambiguous=True
+            ) from exc
         return self._result(result)
 
     def _result(self, result: HttpResult) -> ProviderSend:
@@ -379,7 +383,7 @@ class TwilioClient:
         sid = payload.get("sid")
         if not isinstance(sid, str) or not sid:
             # Accepted or not? Unknown: retrying with the same idempotency key is the safe side.
-            raise ProviderRetryable("Twilio answered without a message SID")
+            raise ProviderRetryable("Twilio answered without a message SID", ambiguous=True)
         return ProviderSend(sid, map_status(str(payload.get("status") or "")) or QUEUED)
 
     @staticmethod

@@ -11,21 +11,33 @@ import random
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from chalice import Blueprint
 
 from chalicelib import resources
 from chalicelib.bootstrap import services
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.model import Event
-from chalicelib.domain.sms import ProviderRetryable
-from chalicelib.services.sms import retry_delay
 
 consumers_bp = Blueprint(__name__)
+
+
+def _batch(event: Any, record_handler: Any, stream: bool = False) -> Any:
+    """Powertools' partial batch response (imported on first use, not at cold start)."""
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    kind = EventType.DynamoDBStreams if stream else EventType.SQS
+    return process_partial_response(
+        event=event.to_dict(),
+        record_handler=record_handler,
+        processor=BatchProcessor(event_type=kind),
+        context=event.context,
+    )
+
+
 logger = Logger(service="texting")
 
 
@@ -48,12 +60,7 @@ def _outbox_record(record: Any) -> None:
     starting_position="TRIM_HORIZON",
 )
 def outbox_stream(event: Any) -> Any:
-    return process_partial_response(
-        event=event.to_dict(),
-        record_handler=_outbox_record,
-        processor=BatchProcessor(event_type=EventType.DynamoDBStreams),
-        context=event.context,
-    )
+    return _batch(event, _outbox_record, stream=True)
 
 
 def parse_queued_event(body: str) -> Event:
@@ -83,12 +90,7 @@ def _realtime_record(record: Any) -> None:
 )
 def realtime_consumer(event: Any) -> Any:
     services().idempotency.register_lambda_context(event.context)
-    return process_partial_response(
-        event=event.to_dict(),
-        record_handler=_realtime_record,
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=event.context,
-    )
+    return _batch(event, _realtime_record)
 
 
 def _notification_record(record: Any) -> None:
@@ -109,12 +111,7 @@ def _notification_record(record: Any) -> None:
 )
 def notifications_consumer(event: Any) -> Any:
     services().idempotency.register_lambda_context(event.context)
-    return process_partial_response(
-        event=event.to_dict(),
-        record_handler=_notification_record,
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=event.context,
-    )
+    return _batch(event, _notification_record)
 
 
 @consumers_bp.schedule("rate(1 minute)", name="presence_sweeper")
@@ -127,21 +124,23 @@ def _sms_record(record: Any) -> None:
     svc = services()
     try:
         event = parse_queued_event(record.body)
-        svc.idempotency.run_once(
-            f"sms-send:{event.data.get('id')}", lambda: svc.sms.deliver(event.data)
-        )
-    except ProviderRetryable as trouble:
         receives = int(record.attributes.approximate_receive_count or 1)
+        final = receives >= resources.SMS_OUTBOUND_QUEUE.max_receive_count
+        svc.sms.deliver(event.data, final_attempt=final)
+    except Exception as trouble:
+        from chalicelib.domain.sms import ProviderRetryable
+        from chalicelib.services.sms import retry_delay
+
+        if not isinstance(trouble, ProviderRetryable):
+            logger.exception(
+                "sms send failed; the queue will retry", extra={"message_id": record.message_id}
+            )
+            raise
         delay = retry_delay(receives, trouble.retry_after, random.random)
         svc.retries.delay(record.event_source_arn, record.receipt_handle, delay)
         logger.info(
             "sms send will be retried",
             extra={"message_id": record.message_id, "retry_in": delay, "receives": receives},
-        )
-        raise
-    except Exception:
-        logger.exception(
-            "sms send failed; the queue will retry", extra={"message_id": record.message_id}
         )
         raise
 
@@ -154,12 +153,7 @@ def _sms_record(record: Any) -> None:
 def sms_sender(event: Any) -> Any:
     """Hands queued texts to their provider; a retryable failure goes back to the queue."""
     services().idempotency.register_lambda_context(event.context)
-    return process_partial_response(
-        event=event.to_dict(),
-        record_handler=_sms_record,
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=event.context,
-    )
+    return _batch(event, _sms_record)
 
 
 @consumers_bp.schedule("rate(1 hour)", name="sms_reconciler")
@@ -185,7 +179,7 @@ def _eum_record(record: Any) -> None:
         update = eum.parse_delivery_event(raw)
         if update is not None:
             svc.sms.status(update)
-    except DomainError as error:  # malformed: acknowledge and log, never retry forever
+    except ValidationError as error:  # malformed: acknowledge and log, never retry forever
         logger.info(
             "sms event ignored", extra={"reason": error.code, "message_id": record.message_id}
         )
@@ -201,9 +195,4 @@ def _eum_record(record: Any) -> None:
 )
 def eum_events(event: Any) -> Any:
     """AWS End User Messaging two-way texts and delivery events (its SNS topic → SQS)."""
-    return process_partial_response(
-        event=event.to_dict(),
-        record_handler=_eum_record,
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=event.context,
-    )
+    return _batch(event, _eum_record)

@@ -7,16 +7,15 @@ exact public URL Twilio called: ``PUBLIC_API_BASE_URL`` + the route when set
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
-from xml.sax.saxutils import escape
 
 from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
-from chalicelib.adapters import twilio
 from chalicelib.api.errors import error_body
 from chalicelib.bootstrap import services
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import ValidationError
 
 webhooks_bp = Blueprint(__name__)
 logger = Logger(service="texting")
@@ -24,6 +23,8 @@ FORM = ["application/x-www-form-urlencoded"]
 
 
 def _public_url(request: Any) -> str:
+    from chalicelib.adapters import twilio
+
     context = request.context or {}
     path = context.get("resourcePath") or request.path
     query = "&".join(f"{k}={v}" for k, v in (request.query_params or {}).items()) or None
@@ -36,8 +37,13 @@ def _public_url(request: Any) -> str:
 
 
 def _verified_params() -> dict[str, list[str]] | Response:
+    from chalicelib.adapters import twilio
+
     request = webhooks_bp.current_request
-    params = twilio.parse_form(request.raw_body or b"")
+    try:
+        params = twilio.parse_form(request.raw_body or b"")
+    except ValueError:  # not form-encoded UTF-8: it cannot carry a valid signature
+        params = {}
     signature = request.headers.get("x-twilio-signature", "")
     _, token = services().twilio_credentials.get()
     if (
@@ -56,7 +62,9 @@ def _verified_params() -> dict[str, list[str]] | Response:
 
 def _twiml(reply: str | None = None) -> Response:
     body = (
-        "<Response/>" if not reply else f"<Response><Message>{escape(reply)}</Message></Response>"
+        "<Response/>"
+        if not reply
+        else f"<Response><Message>{escape(reply, quote=False)}</Message></Response>"
     )
     return Response(
         body=f'<?xml version="1.0" encoding="UTF-8"?>{body}',
@@ -67,12 +75,14 @@ def _twiml(reply: str | None = None) -> Response:
 
 @webhooks_bp.route("/webhooks/twilio/sms", methods=["POST"], content_types=FORM)
 def twilio_inbound() -> Response:
+    from chalicelib.adapters import twilio
+
     params = _verified_params()
     if isinstance(params, Response):
         return params
     try:
         reply = services().sms.inbound(twilio.parse_inbound(params))
-    except DomainError as error:  # malformed but signed: acknowledge, log, store nothing
+    except ValidationError as error:  # malformed but signed: acknowledge, log, store nothing
         logger.info("twilio inbound ignored", extra={"reason": error.code})
         return _twiml()
     return _twiml(reply)
@@ -80,11 +90,13 @@ def twilio_inbound() -> Response:
 
 @webhooks_bp.route("/webhooks/twilio/status", methods=["POST"], content_types=FORM)
 def twilio_status() -> Response:
+    from chalicelib.adapters import twilio
+
     params = _verified_params()
     if isinstance(params, Response):
         return params
     try:
         services().sms.status(twilio.parse_status(params))
-    except DomainError as error:
+    except ValidationError as error:
         logger.info("twilio status ignored", extra={"reason": error.code})
     return _twiml()

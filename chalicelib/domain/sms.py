@@ -360,9 +360,14 @@ class ProviderRetryable(DomainError):
 
     code = "provider_unavailable"
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, ambiguous: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        # True when the provider may have taken the message anyway (a timeout, a
+        # connection lost mid-request): resending could send it twice.
+        self.ambiguous = ambiguous
 
 
 class ProviderRejected(DomainError):

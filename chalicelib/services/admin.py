@@ -8,7 +8,6 @@ from typing import Any
 from chalicelib.domain import phone
 from chalicelib.domain.errors import (
     ConcurrentUpdate,
-    Conflict,
     Forbidden,
     NotFound,
     ValidationError,
@@ -106,13 +105,14 @@ class AdminService:
         self._admin(caller)
         e164 = phone.normalise(raw)
         number = self._sms.get_number(e164)
-        if number is not None and number.company_id != caller.company_id:
-            raise Conflict("that number belongs to another account", code="number_taken")
-        number = number or BusinessNumber(e164=e164, company_id=caller.company_id, users=[])
+        if number is None or number.company_id != caller.company_id:
+            # numbers are provisioned by the operator (infra/admin.py); an admin manages
+            # their company's own, and learns nothing about anyone else's
+            raise NotFound("no such number in your company", code="number_not_found")
         checks = (("type", NUMBER_TYPES), ("provider", PROVIDERS), ("state", STATES))
         for field_name, allowed in checks:
             if field_name in body:
-                if body[field_name] not in allowed:
+                if not isinstance(body[field_name], str) or body[field_name] not in allowed:
                     raise ValidationError(
                         f"{field_name} must be one of {', '.join(allowed)}",
                         code=f"invalid_{field_name}",
@@ -120,7 +120,9 @@ class AdminService:
                 setattr(number, field_name, body[field_name])
         if "capabilities" in body:
             caps = body["capabilities"]
-            if not isinstance(caps, list) or not set(caps) <= set(CAPABILITIES):
+            if not isinstance(caps, list) or not all(
+                isinstance(c, str) and c in CAPABILITIES for c in caps
+            ):
                 raise ValidationError(
                     "capabilities is a list of sms, mms", code="invalid_capabilities"
                 )

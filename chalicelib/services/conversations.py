@@ -19,6 +19,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.model import (
     IM,
     SMS,
+    Company,
     Conversation,
     Membership,
     Message,
@@ -33,6 +34,7 @@ from chalicelib.services.sms import SmsService
 from chalicelib.settings import Settings
 
 MAX_CLIENT_ID = 128
+COMPANY_CACHE_SECONDS = 60.0
 MAX_SYNC_CONVERSATIONS = 50
 MAX_SEQ = 10**11  # sequence numbers are stored zero-padded to 12 digits
 MAX_GROUP_NAME = 100
@@ -62,7 +64,7 @@ class ConversationService:
         self._clock = clock
         self._ids = ids
         self._presence = presence
-        self._regions: dict[str, str] = {}
+        self._companies: dict[str, tuple[float, Company | None]] = {}
         self.sms: SmsService | None = None  # wired by bootstrap
 
     # -- reading ----------------------------------------------------------
@@ -171,7 +173,7 @@ class ConversationService:
     def _require_im(self, company_id: str) -> None:
         if not self._settings.im_enabled:
             raise FeatureDisabled("instant messaging is switched off", code="im_disabled")
-        company = self._directory.get_company(company_id)
+        company = self._company(company_id)
         if company is not None and not company.im_enabled:
             raise FeatureDisabled(
                 "instant messaging is switched off for your company", code="im_disabled_company"
@@ -297,18 +299,22 @@ class ConversationService:
 
     # -- messages ---------------------------------------------------------
 
-    def _region(self, company_id: str) -> str:
-        """The company's default region, for finding phone numbers in text (cached: it
-        changes about never, and a send should not pay a read for it)."""
-        cached = self._regions.get(company_id)
-        if cached is not None:
-            return cached
+    def _company(self, company_id: str) -> Company | None:
+        """The company's settings, cached for a minute: read on every send, changed
+        about never (an admin's switch takes effect within a minute)."""
+        now = time.monotonic()
+        cached = self._companies.get(company_id)
+        if cached is not None and now - cached[0] < COMPANY_CACHE_SECONDS:
+            return cached[1]
         company = self._directory.get_company(company_id)
-        region = company.default_region if company else "US"
-        if len(self._regions) > 1000:
-            self._regions.clear()
-        self._regions[company_id] = region
-        return region
+        if len(self._companies) > 1000:
+            self._companies.clear()
+        self._companies[company_id] = (now, company)
+        return company
+
+    def _region(self, company_id: str) -> str:
+        company = self._company(company_id)
+        return company.default_region if company else "US"
 
     def _text(self, raw: Any) -> str:
         if not isinstance(raw, str):

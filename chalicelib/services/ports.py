@@ -298,6 +298,16 @@ class SmsRepository(Protocol):
         """Per day: the company's row and one per user, outbound and inbound."""
         ...
 
+    def claim_send(self, conversation_id: str, seq: int) -> bool:
+        """queued → sending, once; False if another attempt has it, or it was deleted."""
+        ...
+
+    def release_send(self, conversation_id: str, seq: int) -> None:
+        """sending → queued again, when the provider certainly did not take it."""
+        ...
+
+    def set_provider_id(self, conversation_id: str, seq: int, provider_message_id: str) -> None: ...
+
     def take_pace(self, e164: str, cost_seconds: float, now: float, max_wait: float) -> float:
         """Reserve the number's next send slot; returns how long to wait for it (a wait
         over ``max_wait`` reserves nothing)."""

@@ -176,12 +176,13 @@ class SmsService:
                 "group SMS is not supported: text one number at a time",
                 code="group_sms_unsupported",
             )
+        numbers = self.sending_numbers(caller)  # who may text comes first (api.md)
         if isinstance(to, str) and sms.is_short_code(to):
             raise ValidationError("texting short codes is not allowed", code="short_code")
         external = phone.normalise(to, self._region(caller.company_id))
-        numbers = self.sending_numbers(caller)
         business = self._choose_number(caller, numbers, from_)
-        if external == business.e164 or self._repo.get_number(external) is not None:
+        own = self._repo.get_number(external)
+        if external == business.e164 or (own is not None and own.company_id == caller.company_id):
             raise ValidationError(
                 "that is one of the business numbers: use IM for co-workers", code="internal_number"
             )
@@ -394,12 +395,14 @@ class SmsService:
 
     # -- the outbound pipeline -------------------------------------------------
 
-    def deliver(self, data: dict[str, Any]) -> str:
+    def deliver(self, data: dict[str, Any], final_attempt: bool = False) -> str:
         """Hand one queued text to its number's provider; returns the resulting status.
 
-        Retryable provider trouble raises (the queue retries with backoff); a
-        refusal marks the message failed with the provider's code. The message id
-        is the provider idempotency key, so a retry never sends twice.
+        Never twice: the text is claimed (queued → sending) before the provider is
+        called, and only the claimer calls it. If the provider certainly did not take
+        it (429, 5xx, a busy number) the claim is released and the queue retries with
+        backoff — or, on the queue's last attempt, the text fails. If it may have taken
+        it (a timeout), the text is not resent: it becomes ``unknown``.
         """
         conversation_id = str(data["conversation_id"])
         seq = parse_message_id(conversation_id, str(data["id"]))
@@ -407,6 +410,11 @@ class SmsService:
         message = self._conversations.get_message(conversation_id, seq) if seq else None
         if conversation is None or message is None or message.status != sms.QUEUED:
             return "skipped"  # gone, or already handed over by an earlier attempt
+        if message.deleted:  # deleted before it went out: it never goes out
+            self._repo.advance_status(
+                conversation_id, message.seq, sms.FAILED, error_code="deleted"
+            )
+            return sms.FAILED
         number = self._repo.get_number(conversation.business_number)
         if self._repo.opted_out(conversation.business_number, conversation.external_number):
             self._repo.advance_status(
@@ -428,9 +436,16 @@ class SmsService:
         )
         if wait > MAX_PACING_WAIT:
             # the number is booked up for a while: come back then rather than hold the Lambda
-            raise sms.ProviderRetryable("the sending number is busy", retry_after=wait)
+            return self._not_now(
+                conversation_id,
+                message,
+                final_attempt,
+                sms.ProviderRetryable("the sending number is busy", retry_after=wait),
+            )
         if wait > 0:
             self._sleep(wait)
+        if not self._repo.claim_send(conversation_id, message.seq):
+            return "skipped"  # another attempt claimed it, or it was deleted meanwhile
         try:
             sent = self._providers(number.provider).send(
                 from_=number.e164,
@@ -446,12 +461,22 @@ class SmsService:
                 "provider refused", extra={"message_id": message.message_id, "provider_code": code}
             )
             return sms.FAILED
+        except sms.ProviderRetryable as trouble:
+            if trouble.ambiguous:
+                self._repo.advance_status(
+                    conversation_id, message.seq, "unknown", error_code="provider_timeout"
+                )
+                logger.info(
+                    "provider may have taken the text; not resending",
+                    extra={"message_id": message.message_id},
+                )
+                return "unknown"
+            self._repo.release_send(conversation_id, message.seq)
+            return self._not_now(conversation_id, message, final_attempt, trouble)
         self._repo.map_provider_message(
             number.provider, sent.provider_message_id, conversation_id, message.seq
         )
-        self._repo.advance_status(
-            conversation_id, message.seq, sms.SENDING, provider_message_id=sent.provider_message_id
-        )
+        self._repo.set_provider_id(conversation_id, message.seq, sent.provider_message_id)
         logger.info(
             "handed to provider",
             extra={
@@ -461,6 +486,20 @@ class SmsService:
             },
         )
         return sms.SENDING
+
+    def _not_now(
+        self,
+        conversation_id: str,
+        message: Message,
+        final_attempt: bool,
+        trouble: sms.ProviderRetryable,
+    ) -> str:
+        if final_attempt:
+            self._repo.advance_status(
+                conversation_id, message.seq, sms.FAILED, error_code="provider_unavailable"
+            )
+            return sms.FAILED
+        raise trouble
 
     # -- carrier webhooks --------------------------------------------------------
 
@@ -491,10 +530,13 @@ class SmsService:
         )
         info = sms.segments(text.body)
         assert self.messaging is not None
-        if self._conversations.find_by_client_id(
+        existing = self._conversations.find_by_client_id(
             conversation.conversation_id, external, f"{text.provider}:{text.provider_message_id}"
-        ):
-            return None  # a provider retry: already stored, reply already given
+        )
+        if existing is not None:
+            # a provider retry: already stored; the keyword action is repeated (it is
+            # conditional), in case the first attempt failed before recording it
+            return self._keyword_action(number, external, text, now)
         media = self._copy_inbound_media(conversation.conversation_id, text)
         stored, created = self.messaging.store_inbound(
             conversation,
@@ -507,32 +549,24 @@ class SmsService:
         )
         if created:
             self.record_usage(stored)
-        if not created:
-            return None  # a provider retry: already handled, reply already given
+        return self._keyword_action(number, external, text, now)
+
+    def _keyword_action(
+        self, number: BusinessNumber, external: str, text: sms.InboundSms, now: str
+    ) -> str | None:
+        """STOP/START change the opt-out (once: repeats change nothing and get no second
+        confirmation); HELP gets the company's help text."""
         keyword = sms.keyword(text.body)
         if keyword is None:
             return None
         word = text.body.strip().upper()
-        if keyword == "stop":
-            changed = self._repo.set_opt_out(
-                number.e164,
-                external,
-                True,
-                word,
-                f"{text.provider}:{text.provider_message_id}",
-                now,
-            )
-            return STOP_REPLY if changed else None
-        if keyword == "start":
-            changed = self._repo.set_opt_out(
-                number.e164,
-                external,
-                False,
-                word,
-                f"{text.provider}:{text.provider_message_id}",
-                now,
-            )
-            return START_REPLY if changed else None
+        source = f"{text.provider}:{text.provider_message_id}"
+        if keyword in ("stop", "start"):
+            stop = keyword == "stop"
+            changed = self._repo.set_opt_out(number.e164, external, stop, word, source, now)
+            if not changed:
+                return None
+            return STOP_REPLY if stop else START_REPLY
         company = self._directory.get_company(number.company_id)
         return company.help_text if company and company.help_text else DEFAULT_HELP
 

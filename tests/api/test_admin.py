@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.model import BusinessNumber
 from tests.api.conftest import Api
 from tests.api.test_sms import CUSTOMER, inbound, webhook
 
@@ -21,6 +22,8 @@ def body(response: Any) -> Any:
 
 @pytest.fixture
 def line(api: Api) -> Api:
+    # the operator provisions the number for acme; the admin manages it from there
+    api.services.sms._repo.put_number(BusinessNumber(LINE, "acme", users=[]))
     created = api.call("PUT", f"/admin/numbers/{Q}", "alice", {"type": "local"})
     assert created.status_code == 200, created.body
     assert api.call("PUT", f"/admin/numbers/{Q}/users/u-bob", "alice").status_code == 200
@@ -57,7 +60,9 @@ def test_another_companys_admin_cannot_touch_our_numbers_or_users(line: Api) -> 
         line.call("PATCH", "/admin/users/u-bob", "dave", {"sms_enabled": False}).status_code == 404
     )
     taken = line.call("PUT", f"/admin/numbers/{Q}", "dave", {"type": "local"})
-    assert taken.status_code == 409 and body(taken)["error"]["code"] == "number_taken"
+    assert taken.status_code == 404 and body(taken)["error"]["code"] == "number_not_found"
+    unknown = line.call("PUT", "/admin/numbers/%2B14155550143", "alice", {"type": "local"})
+    assert unknown.status_code == 404  # admins cannot claim numbers: the operator provisions
     assert body(line.call("GET", "/admin/numbers", "dave"))["items"] == []
     assert line.call("PUT", f"/admin/numbers/{Q}/users/u-dave", "alice").status_code == 404
 

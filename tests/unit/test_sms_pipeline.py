@@ -88,3 +88,68 @@ def test_texts_with_no_final_status_after_72_hours_become_unknown(world: World) 
     stored = world.conversation_repo.messages[(data["conversation_id"], data["seq"])]
     assert stored.status == "unknown"
     assert world.services.sms.reconcile() == 0  # final: never again
+
+
+def test_a_timeout_is_never_resent_the_text_becomes_unknown(world: World) -> None:
+    data = queue_text(world, "hello")
+    world.providers.fail_with.append(ProviderRetryable("no answer", ambiguous=True))
+    assert world.services.sms.deliver(data) == "unknown"
+    assert world.services.sms.deliver(data) == "skipped"  # a redelivery sends nothing
+    assert world.providers.sent == []
+    stored = world.conversation_repo.messages[(data["conversation_id"], data["seq"])]
+    assert (stored.status, stored.error_code) == ("unknown", "provider_timeout")
+
+
+def test_a_certain_refusal_to_take_it_now_is_retried_then_failed_at_the_last_attempt(
+    world: World,
+) -> None:
+    data = queue_text(world, "hello")
+    world.providers.fail_with.append(ProviderRetryable("503", retry_after=5))
+    with pytest.raises(ProviderRetryable):
+        world.services.sms.deliver(data)
+    assert world.conversation_repo.messages[(data["conversation_id"], data["seq"])].status == (
+        "queued"
+    )  # released for the retry
+    world.now += 10
+    world.providers.fail_with.append(ProviderRetryable("503"))
+    assert world.services.sms.deliver(data, final_attempt=True) == "failed"
+    stored = world.conversation_repo.messages[(data["conversation_id"], data["seq"])]
+    assert (stored.status, stored.error_code) == ("failed", "provider_unavailable")
+
+
+def test_a_text_deleted_while_queued_never_goes_out(world: World) -> None:
+    data = queue_text(world, "oops")
+    world.services.conversations.delete_message(ALICE, data["conversation_id"], data["id"])
+    world.services.sms.deliver(data)
+    assert world.providers.sent == []
+
+
+def test_two_attempts_at_once_send_once(world: World) -> None:
+    data = queue_text(world, "hello")
+    assert world.sms_repo.claim_send(data["conversation_id"], data["seq"]) is True  # attempt 1
+    assert world.services.sms.deliver(data) == "skipped"  # attempt 2 finds it claimed
+    assert world.providers.sent == []
+
+
+def test_a_stop_whose_first_attempt_failed_is_recorded_on_the_retry(world: World) -> None:
+    from chalicelib.domain.sms import InboundSms
+
+    text = InboundSms(
+        provider="twilio", provider_message_id="SM1", from_=CUSTOMER, to=SHOP, body="STOP"
+    )
+    real = world.sms_repo.set_opt_out
+    calls = []
+
+    def failing_once(*args: object) -> bool:
+        if not calls:
+            calls.append(1)
+            raise RuntimeError("throttled")
+        return real(*args)  # type: ignore[arg-type]
+
+    world.sms_repo.set_opt_out = failing_once  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        world.services.sms.inbound(text)
+    reply = world.services.sms.inbound(text)  # the provider retries the webhook
+    assert reply is not None and "unsubscribed" in reply
+    assert world.sms_repo.opted_out(SHOP, CUSTOMER) is True
+    assert world.services.sms.inbound(text) is None  # and only one confirmation
