@@ -22,17 +22,32 @@ consumers_bp = Blueprint(__name__)
 
 
 def _batch(event: Any, record_handler: Any, stream: bool = False) -> Any:
-    """Powertools' partial batch response (imported on first use, not at cold start)."""
+    """Powertools' partial batch response (imported on first use, not at cold start).
+
+    A record that fails is logged with its id here, once for every consumer, and
+    reported back so only it is retried.
+    """
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
         EventType,
         process_partial_response,
     )
 
+    def logged(record: Any) -> Any:
+        try:
+            return record_handler(record)
+        except Exception:
+            record_id = record.event_id if stream else record.message_id
+            logger.exception(
+                f"{record_handler.__name__} failed; it will be retried",
+                extra={"record_id": record_id},
+            )
+            raise
+
     kind = EventType.DynamoDBStreams if stream else EventType.SQS
     return process_partial_response(
         event=event.to_dict(),
-        record_handler=record_handler,
+        record_handler=logged,
         processor=BatchProcessor(event_type=kind),
         context=event.context,
     )
@@ -45,12 +60,8 @@ def _outbox_record(record: Any) -> None:
     svc = services()
     from chalicelib.adapters.stream import events_from_record
 
-    try:
-        events = events_from_record(record.raw_event, svc.conversation_repo.get)
-        svc.outbox.publish(events)
-    except Exception:
-        logger.exception("outbox record failed", extra={"event_id": record.event_id})
-        raise
+    events = events_from_record(record.raw_event, svc.conversation_repo.get)
+    svc.outbox.publish(events)
 
 
 @consumers_bp.on_dynamodb_record(
@@ -73,14 +84,10 @@ def parse_queued_event(body: str) -> Event:
 
 def _realtime_record(record: Any) -> None:
     svc = services()
-    try:
-        event = parse_queued_event(record.body)
-        svc.idempotency.run_once(
-            f"fanout:{event.event_id}", lambda: svc.fanout.deliver(event).delivered
-        )
-    except Exception:
-        logger.exception("realtime record failed", extra={"message_id": record.message_id})
-        raise
+    event = parse_queued_event(record.body)
+    svc.idempotency.run_once(
+        f"fanout:{event.event_id}", lambda: svc.fanout.deliver(event).delivered
+    )
 
 
 @consumers_bp.on_sqs_message(
@@ -95,13 +102,9 @@ def realtime_consumer(event: Any) -> Any:
 
 def _notification_record(record: Any) -> None:
     svc = services()
-    try:
-        event = parse_queued_event(record.body)
-        if event.type == "message.created":
-            svc.notifications.on_message(event, svc.idempotency.run_once)
-    except Exception:
-        logger.exception("notification record failed", extra={"message_id": record.message_id})
-        raise
+    event = parse_queued_event(record.body)
+    if event.type == "message.created":
+        svc.notifications.on_message(event, svc.idempotency.run_once)
 
 
 @consumers_bp.on_sqs_message(
@@ -121,21 +124,16 @@ def presence_sweeper(event: Any) -> dict[str, int]:
 
 
 def _sms_record(record: Any) -> None:
-    svc = services()
-    try:
-        event = parse_queued_event(record.body)
-        receives = int(record.attributes.approximate_receive_count or 1)
-        final = receives >= resources.SMS_OUTBOUND_QUEUE.max_receive_count
-        svc.sms.deliver(event.data, final_attempt=final)
-    except Exception as trouble:
-        from chalicelib.domain.sms import ProviderRetryable
-        from chalicelib.services.sms import retry_delay
+    from chalicelib.domain.sms import ProviderRetryable
+    from chalicelib.services.sms import retry_delay
 
-        if not isinstance(trouble, ProviderRetryable):
-            logger.exception(
-                "sms send failed; the queue will retry", extra={"message_id": record.message_id}
-            )
-            raise
+    svc = services()
+    event = parse_queued_event(record.body)
+    receives = int(record.attributes.approximate_receive_count or 1)
+    final = receives >= resources.SMS_OUTBOUND_QUEUE.max_receive_count
+    try:
+        svc.sms.deliver(event.data, final_attempt=final)
+    except ProviderRetryable as trouble:  # back off: this message comes back later
         delay = retry_delay(receives, trouble.retry_after, random.random)
         svc.retries.delay(record.event_source_arn, record.receipt_handle, delay)
         logger.info(
@@ -183,9 +181,6 @@ def _eum_record(record: Any) -> None:
         logger.info(
             "sms event ignored", extra={"reason": error.code, "message_id": record.message_id}
         )
-    except Exception:
-        logger.exception("sms event failed", extra={"message_id": record.message_id})
-        raise
 
 
 @consumers_bp.on_sqs_message(
