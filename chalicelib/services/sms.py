@@ -180,7 +180,7 @@ class SmsService:
         if isinstance(to, str) and sms.is_short_code(to):
             raise ValidationError("texting short codes is not allowed", code="short_code")
         external = phone.normalise(to, self._region(caller.company_id))
-        business = self._choose_number(caller, numbers, from_)
+        business = self._choose_number(caller, numbers, from_, external)
         own = self._repo.get_number(external)
         if external == business.e164 or (own is not None and own.company_id == caller.company_id):
             raise ValidationError(
@@ -202,8 +202,10 @@ class SmsService:
         return self._conversations.create(conversation)
 
     def _choose_number(
-        self, caller: Caller, numbers: list[BusinessNumber], from_: Any
+        self, caller: Caller, numbers: list[BusinessNumber], from_: Any, external: str
     ) -> BusinessNumber:
+        """``from`` when given; else the number last used with this contact; else the
+        user's default (their first number)."""
         if from_ is not None:
             if not isinstance(from_, str):
                 raise ValidationError(
@@ -215,6 +217,12 @@ class SmsService:
             return chosen
         if len(numbers) == 1:
             return numbers[0]
+        existing = self._conversations.get_many(
+            sms_conversation_id(n.e164, external) for n in numbers
+        )
+        if existing:
+            latest = max(existing.values(), key=lambda c: c.updated_at or c.created_at)
+            return next(n for n in numbers if n.e164 == latest.business_number)
         user = self._user(caller)
         default = next((n for n in numbers if user.numbers and n.e164 == user.numbers[0]), None)
         return default or numbers[0]

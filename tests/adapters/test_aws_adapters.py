@@ -112,3 +112,24 @@ def test_jwks_is_fetched_once_and_refetched_for_an_unknown_key() -> None:
     served["jwks"] = new.jwks  # the pool rotated its key
     assert verifier.verify(new.token("u-1"))["sub"] == "u-1"
     assert len(fetches) == 2
+
+
+def test_push_goes_through_sns_platform_endpoints(aws: Any) -> None:
+    from chalicelib.adapters.aws import SnsPushGateway
+
+    sns = boto3.client("sns", region_name="us-east-1")
+    app = sns.create_platform_application(
+        Name="texting-apns", Platform="APNS", Attributes={"PlatformCredential": "x"}
+    )["PlatformApplicationArn"]
+    gateway = SnsPushGateway({"apns": app, "fcm": ""}, client=sns)
+    endpoint = gateway.register("apns", "device-token-1", "u-bob")
+    assert endpoint.startswith("arn:aws:sns:") and endpoint == gateway.register(
+        "apns", "device-token-1", "u-dave"
+    )  # one endpoint per token, whoever registers it
+    gateway.push(
+        endpoint, "apns", {"title": "Alice", "body": "hi", "conversation_id": "c"}, silent=False
+    )
+    assert gateway.register("fcm", "token", "u-bob") == ""  # no application configured
+    gateway.unregister(endpoint)
+    listed = sns.list_endpoints_by_platform_application(PlatformApplicationArn=app)["Endpoints"]
+    assert listed == []

@@ -153,3 +153,13 @@ def test_a_stop_whose_first_attempt_failed_is_recorded_on_the_retry(world: World
     assert reply is not None and "unsubscribed" in reply
     assert world.sms_repo.opted_out(SHOP, CUSTOMER) is True
     assert world.services.sms.inbound(text) is None  # and only one confirmation
+
+
+def test_the_sender_number_defaults_to_the_one_last_used_with_that_contact(world: World) -> None:
+    first, _ = world.services.sms.start(ALICE, CUSTOMER)
+    assert first.business_number == SHOP  # no history: the user's default (first) number
+    world.services.sms.start(ALICE, CUSTOMER, TOLL_FREE)
+    other, _ = world.services.sms.start(ALICE, CUSTOMER, TOLL_FREE)
+    world.services.conversations.send(ALICE, other.conversation_id, "k", "from toll-free")
+    again, created = world.services.sms.start(ALICE, CUSTOMER)
+    assert (again.business_number, created) == (TOLL_FREE, False)
