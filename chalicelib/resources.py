@@ -186,6 +186,23 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(function="sms_reconciler", every_seconds=3600),
 )
 
+
+def consumer(function: str) -> Consumer:
+    return next(c for c in CONSUMERS if c.function == function)
+
+
+def schedule(function: str) -> Schedule:
+    return next(s for s in SCHEDULES if s.function == function)
+
+
+def rate_expression(every_seconds: int) -> str:
+    """An EventBridge rate for ``Schedule.every_seconds`` (whole minutes only)."""
+    if every_seconds < 60 or every_seconds % 60:
+        raise ValueError(f"schedules run every whole minute, not every {every_seconds}s")
+    minutes = every_seconds // 60
+    return f"rate({minutes} minute{'s' if minutes > 1 else ''})"
+
+
 DEFAULT_PREFIX = "texting-local"
 
 

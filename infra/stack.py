@@ -33,6 +33,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from chalicelib import resources
+from chalicelib.resources import rate_expression
 from infra import permissions
 from infra.monitoring import MonitoredConsumer, Monitoring
 from infra.permissions import Access
@@ -80,14 +81,6 @@ def chalice_logical_id(function: str) -> str:
     from chalice.utils import to_cfn_resource_name
 
     return "APIHandler" if function == "api_handler" else to_cfn_resource_name(function)
-
-
-def rate_expression(every_seconds: int) -> str:
-    """An EventBridge rate for ``resources.Schedule.every_seconds`` (whole minutes only)."""
-    if every_seconds < 60 or every_seconds % 60:
-        raise ValueError(f"schedules run every whole minute, not every {every_seconds}s")
-    minutes = every_seconds // 60
-    return f"rate({minutes} minute{'s' if minutes > 1 else ''})"
 
 
 def push_endpoint_arn(application_arn: str) -> str:

@@ -21,6 +21,21 @@ from chalicelib.domain.model import Event
 consumers_bp = Blueprint(__name__)
 
 
+def _queue_consumer(function: str) -> Any:
+    """Register an SQS consumer as ``resources.CONSUMERS`` declares it (the infra and
+    local stacks wire the real queue; Chalice needs a literal at import)."""
+    spec = resources.consumer(function)
+    return consumers_bp.on_sqs_message(
+        queue=resources.placeholder_queue(spec.source), name=function, batch_size=spec.batch_size
+    )
+
+
+def _timer(function: str) -> Any:
+    """Register a ``@schedule`` at the rate ``resources.SCHEDULES`` declares."""
+    spec = resources.schedule(function)
+    return consumers_bp.schedule(resources.rate_expression(spec.every_seconds), name=function)
+
+
 def _batch(event: Any, record_handler: Any, stream: bool = False) -> Any:
     """Powertools' partial batch response (imported on first use, not at cold start).
 
@@ -65,21 +80,25 @@ def _outbox_record(record: Any) -> None:
 
 
 @consumers_bp.on_dynamodb_record(
-    stream_arn=resources.placeholder_stream_arn(resources.MESSAGING_TABLE.logical),
+    stream_arn=resources.placeholder_stream_arn(resources.consumer("outbox_stream").source),
     name="outbox_stream",
-    batch_size=100,
+    batch_size=resources.consumer("outbox_stream").batch_size,
     starting_position="TRIM_HORIZON",
 )
 def outbox_stream(event: Any) -> Any:
     return _batch(event, _outbox_record, stream=True)
 
 
-def parse_queued_event(body: str) -> Event:
-    """An SQS body is the event itself (raw delivery) or an SNS envelope around it."""
+def unwrap(body: str) -> Any:
+    """An SQS body is the published message itself (raw delivery) or an SNS envelope."""
     raw = json.loads(body)
     if isinstance(raw, dict) and raw.get("Type") == "Notification" and "Message" in raw:
         raw = json.loads(raw["Message"])
-    return Event.from_dict(raw)
+    return raw
+
+
+def parse_queued_event(body: str) -> Event:
+    return Event.from_dict(unwrap(body))
 
 
 def _realtime_record(record: Any) -> None:
@@ -90,11 +109,7 @@ def _realtime_record(record: Any) -> None:
     )
 
 
-@consumers_bp.on_sqs_message(
-    queue=resources.placeholder_queue(resources.REALTIME_QUEUE.logical),
-    name="realtime_consumer",
-    batch_size=10,
-)
+@_queue_consumer("realtime_consumer")
 def realtime_consumer(event: Any) -> Any:
     services().idempotency.register_lambda_context(event.context)
     return _batch(event, _realtime_record)
@@ -107,17 +122,13 @@ def _notification_record(record: Any) -> None:
         svc.notifications.on_message(event, svc.idempotency.run_once)
 
 
-@consumers_bp.on_sqs_message(
-    queue=resources.placeholder_queue(resources.NOTIFICATIONS_QUEUE.logical),
-    name="notifications_consumer",
-    batch_size=10,
-)
+@_queue_consumer("notifications_consumer")
 def notifications_consumer(event: Any) -> Any:
     services().idempotency.register_lambda_context(event.context)
     return _batch(event, _notification_record)
 
 
-@consumers_bp.schedule("rate(1 minute)", name="presence_sweeper")
+@_timer("presence_sweeper")
 def presence_sweeper(event: Any) -> dict[str, int]:
     """Connections that vanished without a $disconnect go offline within a minute."""
     return {"swept": services().connections.sweep()}
@@ -143,18 +154,13 @@ def _sms_record(record: Any) -> None:
         raise
 
 
-@consumers_bp.on_sqs_message(
-    queue=resources.placeholder_queue(resources.SMS_OUTBOUND_QUEUE.logical),
-    name="sms_sender",
-    batch_size=10,
-)
+@_queue_consumer("sms_sender")
 def sms_sender(event: Any) -> Any:
     """Hands queued texts to their provider; a retryable failure goes back to the queue."""
-    services().idempotency.register_lambda_context(event.context)
     return _batch(event, _sms_record)
 
 
-@consumers_bp.schedule("rate(1 hour)", name="sms_reconciler")
+@_timer("sms_reconciler")
 def sms_reconciler(event: Any) -> dict[str, int]:
     """Texts still without a final status after 72 hours become ``unknown``."""
     return {"unknown": services().sms.reconcile()}
@@ -166,9 +172,7 @@ def _eum_record(record: Any) -> None:
 
     svc = services()
     try:
-        raw = json.loads(record.body)
-        if isinstance(raw, dict) and raw.get("Type") == "Notification":
-            raw = json.loads(raw["Message"])  # an SNS envelope (no raw delivery)
+        raw = unwrap(record.body)
         if isinstance(raw, dict) and "inboundMessageId" in raw:
             # Keyword replies (STOP, HELP) are configured on the number in End User
             # Messaging itself; the opt-out is still recorded and enforced here.
@@ -183,11 +187,7 @@ def _eum_record(record: Any) -> None:
         )
 
 
-@consumers_bp.on_sqs_message(
-    queue=resources.placeholder_queue(resources.SMS_EVENTS_QUEUE.logical),
-    name="eum_events",
-    batch_size=10,
-)
+@_queue_consumer("eum_events")
 def eum_events(event: Any) -> Any:
     """AWS End User Messaging two-way texts and delivery events (its SNS topic → SQS)."""
     return _batch(event, _eum_record)
