@@ -11,12 +11,12 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.adapters import memory
 from chalicelib.adapters.idempotency import MemoryDeduplicator
 from chalicelib.adapters.jwt_verifier import CognitoJwtVerifier
 from chalicelib.bootstrap import Services, bootstrap
 from chalicelib.domain.model import Company, User, utcnow_iso
 from chalicelib.settings import Settings
+from tests import fakes
 
 REGION = "us-east-1"
 POOL_ID = "us-east-1_TestPool"
@@ -90,20 +90,20 @@ class World:
         return utcnow_iso(datetime.fromtimestamp(self.now + self._ticks / 1000, UTC))
 
     def __init__(self, **setting_overrides: Any) -> None:
-        self.directory_repo = memory.MemoryDirectoryRepository()
-        self.contact_repo = memory.MemoryContactRepository()
-        self.conversation_repo = memory.MemoryConversationRepository()
+        self.directory_repo = fakes.MemoryDirectoryRepository()
+        self.contact_repo = fakes.MemoryContactRepository()
+        self.conversation_repo = fakes.MemoryConversationRepository()
         self.now = 1_800_000_000.0  # a fake epoch the tests move by hand
-        self.connection_repo = memory.MemoryConnectionRepository(epoch=lambda: self.now)
-        self.presence_repo = memory.MemoryPresenceRepository(self.directory_repo)
-        self.notification_repo = memory.MemoryNotificationRepository()
-        self.push = memory.MemoryPushGateway()
-        self.media = memory.MemoryMediaStore()
-        self.sms_repo = memory.MemorySmsRepository(self.conversation_repo)
-        self.providers = memory.MemoryProviders()
+        self.connection_repo = fakes.MemoryConnectionRepository(epoch=lambda: self.now)
+        self.presence_repo = fakes.MemoryPresenceRepository(self.directory_repo)
+        self.notification_repo = fakes.MemoryNotificationRepository()
+        self.push = fakes.MemoryPushGateway()
+        self.media = fakes.MemoryMediaStore()
+        self.sms_repo = fakes.MemorySmsRepository(self.conversation_repo)
+        self.providers = fakes.MemoryProviders()
         self.slept: list[float] = []
-        self.publisher = memory.MemoryPublisher()
-        self.sender = memory.MemorySender()
+        self.publisher = fakes.MemoryPublisher()
+        self.sender = fakes.MemorySender()
         self.dedup = MemoryDeduplicator()
         self._ticks = 0
         self.services: Services = bootstrap(

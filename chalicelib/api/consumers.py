@@ -73,7 +73,7 @@ logger = Logger(service="texting")
 
 def _outbox_record(record: Any) -> None:
     svc = services()
-    from chalicelib.adapters.stream import events_from_record
+    from chalicelib.adapters.dynamodb.stream import events_from_record
 
     events = events_from_record(record.raw_event, svc.conversation_repo.get)
     svc.outbox.publish(events)

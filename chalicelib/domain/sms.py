@@ -278,28 +278,33 @@ def check_outbound(e164: str, allowed_countries: Collection[str]) -> Destination
 
 QUEUED, SENDING, SENT = "queued", "sending", "sent"
 DELIVERED, UNDELIVERED, FAILED = "delivered", "undelivered", "failed"
-FINAL_STATUSES = frozenset({DELIVERED, UNDELIVERED, FAILED})
-_RANK = {QUEUED: 0, SENDING: 1, SENT: 2, DELIVERED: 3, UNDELIVERED: 3, FAILED: 3}
+UNKNOWN = "unknown"  # the provider may or may not have taken it; 72 h without a final status
+FINAL_RANK = 3
+FINAL_STATUSES = frozenset({DELIVERED, UNDELIVERED, FAILED, UNKNOWN})
+_RANK = {QUEUED: 0, SENDING: 1, SENT: 2, **dict.fromkeys(FINAL_STATUSES, FINAL_RANK)}
 
 
 def status_rank(status: str) -> int:
-    """How far along a status is; IM's "sent" and inbound "received" count as final."""
-    if status in _RANK:
-        return _RANK[status]
-    return 3
+    """How far along a stored status is. Statuses outside the SMS pipeline (IM's
+    "sent" aside, inbound "received") are final: nothing moves them."""
+    return _RANK.get(status, FINAL_RANK)
+
+
+def is_final(status: str) -> bool:
+    return status_rank(status) >= FINAL_RANK
 
 
 def status_advances(current: str | None, new: str) -> bool:
-    """Whether a provider status update should replace the stored status.
+    """The one forward-only rule: whether ``new`` may replace the stored ``current``.
 
     Callbacks arrive late, twice, or out of order ("delivered" before "sent");
-    a status only moves forward, and the first final status wins.
+    a status only moves forward, the first final status wins, and a status this
+    pipeline does not know never replaces anything. ``current`` None: no status yet.
+    The DynamoDB adapter states the same rule as a condition on the stored rank.
     """
     if new not in _RANK:
         return False
-    if current not in _RANK:
-        return True
-    return _RANK[new] > _RANK[current]
+    return current is None or _RANK[new] > status_rank(current)
 
 
 # -- provider-neutral shapes and errors ---------------------------------------------------

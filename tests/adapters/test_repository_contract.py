@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters import dynamodb, memory
+from chalicelib.adapters import dynamodb
 from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ValidationError
 from chalicelib.domain.model import Connection, Contact, Conversation, Device, Message, User
+from tests import fakes
 from tests.support import seed_people
 
 
@@ -18,10 +19,10 @@ from tests.support import seed_people
 def repos(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     if request.param == "memory":
         yield {
-            "directory": memory.MemoryDirectoryRepository(),
-            "contacts": memory.MemoryContactRepository(),
-            "conversations": memory.MemoryConversationRepository(),
-            "connections": memory.MemoryConnectionRepository(),
+            "directory": fakes.MemoryDirectoryRepository(),
+            "contacts": fakes.MemoryContactRepository(),
+            "conversations": fakes.MemoryConversationRepository(),
+            "connections": fakes.MemoryConnectionRepository(),
         }
         return
     request.getfixturevalue("aws")
@@ -258,11 +259,11 @@ def test_presence_watchers_follow_their_connection(repos: dict[str, Any]) -> Non
 @pytest.fixture
 def presence_repos(repos: dict[str, Any]) -> dict[str, Any]:
     seed_people(repos["directory"])
-    if isinstance(repos["directory"], memory.MemoryDirectoryRepository):
+    if isinstance(repos["directory"], fakes.MemoryDirectoryRepository):
         return {
             **repos,
-            "presence": memory.MemoryPresenceRepository(repos["directory"]),
-            "notifications": memory.MemoryNotificationRepository(),
+            "presence": fakes.MemoryPresenceRepository(repos["directory"]),
+            "notifications": fakes.MemoryNotificationRepository(),
         }
     return {
         **repos,
@@ -322,8 +323,8 @@ def test_devices_and_the_typing_throttle(presence_repos: dict[str, Any]) -> None
 
 @pytest.fixture
 def sms_repos(repos: dict[str, Any]) -> dict[str, Any]:
-    if isinstance(repos["conversations"], memory.MemoryConversationRepository):
-        return {**repos, "sms": memory.MemorySmsRepository(repos["conversations"])}
+    if isinstance(repos["conversations"], fakes.MemoryConversationRepository):
+        return {**repos, "sms": fakes.MemorySmsRepository(repos["conversations"])}
     return {**repos, "sms": dynamodb.DynamoSmsRepository()}
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from chalicelib import bootstrap
-from chalicelib.adapters import memory
 from chalicelib.adapters.idempotency import MemoryDeduplicator
+from tests import fakes
 from tests.support import KEYS, seed_people, settings, verifier
 
 TWILIO_SID = "AC" + "0" * 32
@@ -22,12 +22,12 @@ PUBLIC_BASE = "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
 @dataclass
 class Api:
     client: Any
-    publisher: memory.MemoryPublisher
-    sender: memory.MemorySender
+    publisher: fakes.MemoryPublisher
+    sender: fakes.MemorySender
     people: dict[str, Any]
-    providers: memory.MemoryProviders
+    providers: fakes.MemoryProviders
     services: Any
-    fetcher: memory.MemoryFetcher
+    fetcher: fakes.MemoryFetcher
 
     def headers(self, who: str) -> dict[str, str]:
         return {
@@ -54,9 +54,9 @@ def api(aws: Any) -> Iterator[Api]:
 
     from app import app
 
-    publisher, sender = memory.MemoryPublisher(), memory.MemorySender()
-    providers = memory.MemoryProviders()
-    fetcher = memory.MemoryFetcher()
+    publisher, sender = fakes.MemoryPublisher(), fakes.MemorySender()
+    providers = fakes.MemoryProviders()
+    fetcher = fakes.MemoryFetcher()
     services = bootstrap.bootstrap(
         settings(
             twilio_account_sid=TWILIO_SID,

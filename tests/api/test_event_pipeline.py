@@ -15,10 +15,10 @@ import boto3
 import pytest
 
 from chalicelib import bootstrap
-from chalicelib.adapters import memory
 from chalicelib.adapters.aws import SnsEventPublisher
 from chalicelib.adapters.idempotency import PowertoolsDeduplicator
 from local.inprocess import EventPath
+from tests import fakes
 from tests.api.test_websocket import connect
 from tests.support import KEYS, seed_people, settings, verifier
 
@@ -28,7 +28,7 @@ REGION = "us-east-1"
 @dataclass
 class Pipeline:
     client: Any
-    sender: memory.MemorySender
+    sender: fakes.MemorySender
     path: EventPath
 
     def call(self, method: str, path: str, who: str, payload: Any) -> Any:
@@ -55,7 +55,7 @@ def pipeline(aws: Any) -> Iterator[Pipeline]:
 
     from app import app
 
-    sender = memory.MemorySender()
+    sender = fakes.MemorySender()
     config = settings()
     topic = boto3.client("sns", region_name=REGION).create_topic(Name="texting-test-events")[
         "TopicArn"

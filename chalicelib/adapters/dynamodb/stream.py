@@ -15,17 +15,20 @@ from typing import Any
 
 from pynamodb.models import Model
 
-from chalicelib.adapters.dynamodb import (
+from chalicelib.adapters.dynamodb.keys import kind_of
+from chalicelib.adapters.dynamodb.mapping import (
+    to_connection,
+    to_conversation,
+    to_membership,
+    to_message,
+    to_user,
+)
+from chalicelib.adapters.dynamodb.models import (
     ConnectionItem,
     ConversationItem,
     MembershipItem,
     MessageItem,
     UserItem,
-    _connection_of,
-    _conversation,
-    _membership,
-    _message,
-    _user,
 )
 from chalicelib.domain.model import Conversation, Event, utcnow_iso
 
@@ -39,19 +42,7 @@ def _image(model: type[Model], raw: dict[str, Any] | None) -> Any:
 
 
 def _kind(keys: dict[str, Any]) -> str:
-    pk = keys.get("pk", {}).get("S", "")
-    sk = keys.get("sk", {}).get("S", "")
-    if pk.startswith("CONV#") and sk.startswith("MSG#"):
-        return "message"
-    if pk.startswith("CONV#") and sk == "META":
-        return "conversation"
-    if pk.startswith("USER#") and sk.startswith("CONV#"):
-        return "membership"
-    if pk.startswith("USER#") and sk == "PROFILE":
-        return "profile"
-    if pk.startswith("CONN#") and sk == "CONN":
-        return "connection"
-    return "other"
+    return kind_of(keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", ""))
 
 
 def events_from_record(record: dict[str, Any], lookup: MembersLookup) -> list[Event]:
@@ -76,8 +67,8 @@ def events_from_record(record: dict[str, Any], lookup: MembersLookup) -> list[Ev
 
 
 def _presence_events(ddb: dict[str, Any]) -> list[Event]:
-    new = _user(_image(UserItem, ddb.get("NewImage")))
-    old = _user(_image(UserItem, ddb.get("OldImage")))
+    new = to_user(_image(UserItem, ddb.get("NewImage")))
+    old = to_user(_image(UserItem, ddb.get("OldImage")))
     before, after = old.presence, new.presence
     watched = ("online", "status", "message", "message_expires_at")
     if all(getattr(before, f) == getattr(after, f) for f in watched):
@@ -97,7 +88,7 @@ def _presence_events(ddb: dict[str, Any]) -> list[Event]:
 
 
 def _connection_events(ddb: dict[str, Any]) -> list[Event]:
-    connection = _connection_of(_image(ConnectionItem, ddb.get("NewImage")))
+    connection = to_connection(_image(ConnectionItem, ddb.get("NewImage")))
     return [
         Event(
             event_id=f"connection.opened:{connection.connection_id}",
@@ -112,9 +103,9 @@ def _connection_events(ddb: dict[str, Any]) -> list[Event]:
 
 
 def _message_events(name: str, ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
-    new = _message(_image(MessageItem, ddb.get("NewImage")))
+    new = to_message(_image(MessageItem, ddb.get("NewImage")))
     if name == "MODIFY":
-        old = _message(_image(MessageItem, ddb.get("OldImage")))
+        old = to_message(_image(MessageItem, ddb.get("OldImage")))
         if (old.deleted, old.status, old.text) == (new.deleted, new.status, new.text):
             return []
     conversation = lookup(new.conversation_id)
@@ -143,10 +134,10 @@ def _message_events(name: str, ddb: dict[str, Any], lookup: MembersLookup) -> li
 
 
 def _conversation_events(name: str, ddb: dict[str, Any]) -> list[Event]:
-    new = _conversation(_image(ConversationItem, ddb.get("NewImage")))
+    new = to_conversation(_image(ConversationItem, ddb.get("NewImage")))
     recipients = list(new.members)
     if name == "MODIFY":
-        old = _conversation(_image(ConversationItem, ddb.get("OldImage")))
+        old = to_conversation(_image(ConversationItem, ddb.get("OldImage")))
         if old.version == new.version:
             return []  # a message changed last_seq/preview: message.created says it already
         recipients += [m for m in old.members if m not in recipients]
@@ -168,8 +159,8 @@ def _conversation_events(name: str, ddb: dict[str, Any]) -> list[Event]:
 
 
 def _read_events(ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
-    new = _membership(_image(MembershipItem, ddb.get("NewImage")))
-    old = _membership(_image(MembershipItem, ddb.get("OldImage")))
+    new = to_membership(_image(MembershipItem, ddb.get("NewImage")))
+    old = to_membership(_image(MembershipItem, ddb.get("OldImage")))
     if new.read_seq <= old.read_seq:
         return []
     if new.activity_at != old.activity_at:

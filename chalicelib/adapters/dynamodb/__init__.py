@@ -1,0 +1,28 @@
+"""DynamoDB adapters: PynamoDB models over one table, and one repository module per port.
+
+``keys`` is the table's vocabulary (every key and index value), ``models`` the
+PynamoDB items, ``mapping`` the conversions to domain objects, ``stream`` the
+outbox's translation of stream records into events.
+"""
+
+from __future__ import annotations
+
+from chalicelib.adapters.dynamodb.connections import DynamoConnectionRepository
+from chalicelib.adapters.dynamodb.contacts import DynamoContactRepository
+from chalicelib.adapters.dynamodb.conversations import DynamoConversationRepository
+from chalicelib.adapters.dynamodb.directory import DynamoDirectoryRepository
+from chalicelib.adapters.dynamodb.models import bind_models
+from chalicelib.adapters.dynamodb.notifications import DynamoNotificationRepository
+from chalicelib.adapters.dynamodb.presence import DynamoPresenceRepository
+from chalicelib.adapters.dynamodb.sms import DynamoSmsRepository
+
+__all__ = [
+    "DynamoConnectionRepository",
+    "DynamoContactRepository",
+    "DynamoConversationRepository",
+    "DynamoDirectoryRepository",
+    "DynamoNotificationRepository",
+    "DynamoPresenceRepository",
+    "DynamoSmsRepository",
+    "bind_models",
+]

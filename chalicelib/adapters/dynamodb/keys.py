@@ -1,0 +1,248 @@
+"""Every key and index value of the messaging table: the one vocabulary.
+
+``docs/architecture.md`` mirrors this table row for row. Repositories and the
+stream translation build and recognise keys only through these functions.
+
+| item                  | pk                          | sk                              | gsi1pk                  | gsi1sk                          |
+|-----------------------|-----------------------------|---------------------------------|-------------------------|---------------------------------|
+| company               | CO#{company}                | COMPANY                         |                         |                                 |
+| SMS policy            | CO#{company}                | POLICY#{policy}                 |                         |                                 |
+| user profile          | USER#{user}                 | PROFILE                         | CO#{company}#USERS      | {name}#{user}                   |
+| personal contact      | USER#{user}                 | CONTACT#{contact}               |                         |                                 |
+| membership            | USER#{user}                 | CONV#{conversation}             | USER#{user}#CONVS (*)   | {activity}#{conversation}       |
+| connection (per user) | USER#{user}                 | CONN#{connection}               | LIVE#{shard}            | {deadline:012d}#{connection}    |
+| connection (lookup)   | CONN#{connection}           | CONN                            |                         |                                 |
+| presence watch        | WATCH#{watched user}        | CONN#{connection}               |                         |                                 |
+| device                | USER#{user}                 | DEVICE#{device}                 |                         |                                 |
+| push token owner      | PUSHTOKEN#{sha256}          | OWNER                           |                         |                                 |
+| missed counter        | USER#{user}                 | MISSED#{conversation}           |                         |                                 |
+| typing throttle       | TYPING#{user}               | CONV#{conversation}             |                         |                                 |
+| conversation          | CONV#{conversation}         | META                            | NUM#{business}#CONVS (sms) | {conversation}               |
+| message               | CONV#{conversation}         | MSG#{seq:012d}                  | PENDING#{shard} (**)    | {created_at}#{conversation}#{seq} |
+| client key            | CONV#{conversation}         | CLIENT#{sender}#{client_id}     |                         |                                 |
+| business number       | NUM#{e164}                  | NUMBER                          | CO#{company}#NUMBERS    | {e164}                          |
+| opt-out state         | OPTOUT#{business}#{external}| STATE                           |                         |                                 |
+| opt-out audit         | OPTOUT#{business}#{external}| AUDIT#{at}#{source}             |                         |                                 |
+| provider message      | PMSG#{provider}#{id}        | PMSG                            |                         |                                 |
+| rate window           | RATE#{user#… or company#…}  | W#{window}                      |                         |                                 |
+| usage counter         | USAGE#{company}             | {day}#company / {day}#user#{user} |                       |                                 |
+| pacing slot           | PACE#{e164}                 | PACE                            |                         |                                 |
+
+(*) absent while the member has hidden the conversation: a sparse index.
+(**) only outbound texts without a final status: the reconciler's sparse index.
+"""
+
+from __future__ import annotations
+
+COMPANY_SK = "COMPANY"
+PROFILE_SK = "PROFILE"
+META_SK = "META"
+CONN_SK = "CONN"
+NUMBER_SK = "NUMBER"
+OWNER_SK = "OWNER"
+STATE_SK = "STATE"
+PMSG_SK = "PMSG"
+PACE_SK = "PACE"
+
+MSG_PREFIX = "MSG#"
+CONV_PREFIX = "CONV#"
+CONN_PREFIX = "CONN#"
+USER_PREFIX = "USER#"
+POLICY_PREFIX = "POLICY#"
+AUDIT_PREFIX = "AUDIT#"
+MAX_SEQ_SK = 10**12 - 1  # sequence numbers are zero-padded to 12 digits
+
+LIVE_SHARDS = 4  # the sweeper's index is spread over a few partitions
+PENDING_SHARDS = 4  # so is the reconciler's
+
+
+# -- companies and users --------------------------------------------------------
+
+
+def co_pk(company_id: str) -> str:
+    return f"CO#{company_id}"
+
+
+def policy_sk(policy_id: str) -> str:
+    return f"{POLICY_PREFIX}{policy_id}"
+
+
+def user_pk(user_id: str) -> str:
+    return f"{USER_PREFIX}{user_id}"
+
+
+def users_gsi(company_id: str) -> str:
+    return f"CO#{company_id}#USERS"
+
+
+def user_sort(name: str, user_id: str) -> str:
+    return f"{name.lower()}#{user_id}"
+
+
+def contact_sk(contact_id: str) -> str:
+    return f"CONTACT#{contact_id}"
+
+
+# -- conversations ----------------------------------------------------------------
+
+
+def conv_pk(conversation_id: str) -> str:
+    return f"{CONV_PREFIX}{conversation_id}"
+
+
+def msg_sk(seq: int) -> str:
+    return f"{MSG_PREFIX}{seq:012d}"
+
+
+def client_sk(sender: str, client_id: str) -> str:
+    return f"CLIENT#{sender}#{client_id}"
+
+
+def membership_sk(conversation_id: str) -> str:
+    return f"{CONV_PREFIX}{conversation_id}"
+
+
+def convs_gsi(user_id: str) -> str:
+    return f"{USER_PREFIX}{user_id}#CONVS"
+
+
+def activity_sort(activity_at: str, conversation_id: str) -> str:
+    return f"{activity_at}#{conversation_id}"
+
+
+def activity_of(sort_key: str | None) -> str:
+    return (sort_key or "").split("#", 1)[0]
+
+
+def number_convs_gsi(e164: str) -> str:
+    return f"NUM#{e164}#CONVS"
+
+
+def pending_gsi(seq: int) -> str:
+    return f"PENDING#{seq % PENDING_SHARDS}"
+
+
+def pending_shard(shard: int) -> str:
+    return f"PENDING#{shard}"
+
+
+def pending_sort(created_at: str, conversation_id: str, seq: int) -> str:
+    return f"{created_at}#{conversation_id}#{seq}"
+
+
+# -- connections, presence, devices --------------------------------------------------
+
+
+def conn_pk(connection_id: str) -> str:
+    return f"{CONN_PREFIX}{connection_id}"
+
+
+def conn_sk(connection_id: str) -> str:
+    return f"{CONN_PREFIX}{connection_id}"
+
+
+def live_shard(connection_id: str) -> str:
+    return f"LIVE#{sum(connection_id.encode()) % LIVE_SHARDS}"
+
+
+def live_pk(shard: int) -> str:
+    return f"LIVE#{shard}"
+
+
+def deadline_sort(deadline: int, connection_id: str) -> str:
+    return f"{deadline:012d}#{connection_id}"
+
+
+def before_deadline(now: int) -> str:
+    """Every deadline sort key of a deadline before ``now`` is below this."""
+    return f"{now:012d}#"
+
+
+def watch_pk(user_id: str) -> str:
+    return f"WATCH#{user_id}"
+
+
+def device_sk(device_id: str) -> str:
+    return f"DEVICE#{device_id}"
+
+
+def push_token_pk(digest: str) -> str:
+    return f"PUSHTOKEN#{digest}"
+
+
+def missed_sk(conversation_id: str) -> str:
+    return f"MISSED#{conversation_id}"
+
+
+MISSED_PREFIX = "MISSED#"
+CONTACT_PREFIX = "CONTACT#"
+DEVICE_PREFIX = "DEVICE#"
+
+
+def typing_pk(user_id: str) -> str:
+    return f"TYPING#{user_id}"
+
+
+# -- SMS ------------------------------------------------------------------------------
+
+
+def number_pk(e164: str) -> str:
+    return f"NUM#{e164}"
+
+
+def company_numbers_gsi(company_id: str) -> str:
+    return f"CO#{company_id}#NUMBERS"
+
+
+def opt_out_pk(business: str, external: str) -> str:
+    return f"OPTOUT#{business}#{external}"
+
+
+def opt_out_audit_sk(at: str, source: str) -> str:
+    return f"{AUDIT_PREFIX}{at}#{source}"
+
+
+def provider_message_pk(provider: str, provider_id: str) -> str:
+    return f"PMSG#{provider}#{provider_id}"
+
+
+def rate_pk(key: str) -> str:
+    return f"RATE#{key}"
+
+
+def window_sk(window: int) -> str:
+    return f"W#{window}"
+
+
+def usage_pk(company_id: str) -> str:
+    return f"USAGE#{company_id}"
+
+
+def usage_sk(day: str, user_id: str | None) -> str:
+    return f"{day}#company" if user_id is None else f"{day}#user#{user_id}"
+
+
+def usage_end(last_day: str) -> str:
+    return f"{last_day}#~"
+
+
+def pace_pk(e164: str) -> str:
+    return f"PACE#{e164}"
+
+
+# -- recognising items (the stream translation) ----------------------------------------
+
+
+def kind_of(pk: str, sk: str) -> str:
+    """Which item a stream record's keys belong to."""
+    if pk.startswith(CONV_PREFIX) and sk.startswith(MSG_PREFIX):
+        return "message"
+    if pk.startswith(CONV_PREFIX) and sk == META_SK:
+        return "conversation"
+    if pk.startswith(USER_PREFIX) and sk.startswith(CONV_PREFIX):
+        return "membership"
+    if pk.startswith(USER_PREFIX) and sk == PROFILE_SK:
+        return "profile"
+    if pk.startswith(CONN_PREFIX) and sk == CONN_SK:
+        return "connection"
+    return "other"

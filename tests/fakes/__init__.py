@@ -1,0 +1,29 @@
+"""Fakes: in-memory twins of every port, for tests only (never in the Lambda package).
+
+Each passes the same contract suite as the real adapter (tests/adapters), so a
+service tested against them behaves the same on AWS.
+"""
+
+from tests.fakes.connections import MemoryConnectionRepository, MemoryPresenceRepository
+from tests.fakes.conversations import MemoryConversationRepository
+from tests.fakes.directory import MemoryContactRepository, MemoryDirectoryRepository
+from tests.fakes.events import MemoryPublisher, MemorySender
+from tests.fakes.media import MemoryFetcher, MemoryMediaStore
+from tests.fakes.notifications import MemoryNotificationRepository, MemoryPushGateway
+from tests.fakes.sms import MemoryProviders, MemorySmsRepository
+
+__all__ = [
+    "MemoryConnectionRepository",
+    "MemoryContactRepository",
+    "MemoryConversationRepository",
+    "MemoryDirectoryRepository",
+    "MemoryFetcher",
+    "MemoryMediaStore",
+    "MemoryNotificationRepository",
+    "MemoryPresenceRepository",
+    "MemoryProviders",
+    "MemoryPublisher",
+    "MemoryPushGateway",
+    "MemorySender",
+    "MemorySmsRepository",
+]

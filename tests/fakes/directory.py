@@ -1,0 +1,62 @@
+"""In-memory directory and contacts repositories."""
+
+from __future__ import annotations
+
+import copy
+
+from chalicelib.domain.model import (
+    Company,
+    Contact,
+    Page,
+    User,
+)
+from tests.fakes.paging import _paginate
+
+
+class MemoryDirectoryRepository:
+    def __init__(self) -> None:
+        self.companies: dict[str, Company] = {}
+        self.users: dict[str, User] = {}
+
+    def get_company(self, company_id: str) -> Company | None:
+        return copy.deepcopy(self.companies.get(company_id))
+
+    def put_company(self, company: Company) -> None:
+        self.companies[company.company_id] = copy.deepcopy(company)
+
+    def get_user(self, user_id: str) -> User | None:
+        return copy.deepcopy(self.users.get(user_id))
+
+    def get_users(self, user_ids: list[str]) -> dict[str, User]:
+        return {u: copy.deepcopy(self.users[u]) for u in user_ids if u in self.users}
+
+    def put_user(self, user: User) -> None:
+        self.users[user.user_id] = copy.deepcopy(user)
+
+    def list_users(self, company_id: str, limit: int, cursor: str | None) -> Page[User]:
+        keys = sorted(
+            (f"{u.name.lower()}#{u.user_id}", u)
+            for u in self.users.values()
+            if u.company_id == company_id
+        )
+        page, next_cursor = _paginate(keys, limit, cursor, f"users:{company_id}")
+        return Page([copy.deepcopy(u) for _, u in page], next_cursor)
+
+
+class MemoryContactRepository:
+    def __init__(self) -> None:
+        self.contacts: dict[tuple[str, str], Contact] = {}
+
+    def list_contacts(self, owner_id: str, limit: int, cursor: str | None) -> Page[Contact]:
+        keys = sorted((cid, c) for (owner, cid), c in self.contacts.items() if owner == owner_id)
+        page, next_cursor = _paginate(keys, limit, cursor, f"contacts:{owner_id}")
+        return Page([copy.deepcopy(c) for _, c in page], next_cursor)
+
+    def get_contact(self, owner_id: str, contact_id: str) -> Contact | None:
+        return copy.deepcopy(self.contacts.get((owner_id, contact_id)))
+
+    def put_contact(self, contact: Contact) -> None:
+        self.contacts[(contact.owner_id, contact.contact_id)] = copy.deepcopy(contact)
+
+    def delete_contact(self, owner_id: str, contact_id: str) -> bool:
+        return self.contacts.pop((owner_id, contact_id), None) is not None

@@ -1,0 +1,37 @@
+"""In-memory event publisher and WebSocket sender."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from chalicelib.domain.errors import ConnectionGone
+from chalicelib.domain.model import (
+    Event,
+)
+
+
+class MemoryPublisher:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def publish(self, events: list[Event]) -> None:
+        self.events.extend(events)
+
+
+class MemorySender:
+    """Records frames per connection; connections in ``gone`` answer like a 410."""
+
+    def __init__(self) -> None:
+        self.frames: dict[str, list[dict[str, Any]]] = {}
+        self.gone: set[str] = set()
+        self.closed: list[str] = []
+
+    def send(self, connection_id: str, frame: dict[str, Any]) -> None:
+        if connection_id in self.gone:
+            raise ConnectionGone(f"connection {connection_id} is gone")
+        self.frames.setdefault(connection_id, []).append(copy.deepcopy(frame))
+
+    def close(self, connection_id: str) -> None:
+        self.closed.append(connection_id)
+        self.gone.add(connection_id)

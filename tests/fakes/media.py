@@ -1,0 +1,48 @@
+"""In-memory media store and media fetcher."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+
+class MemoryMediaStore:
+    def __init__(self) -> None:
+        self.objects: dict[str, dict[str, Any]] = {}
+
+    def presigned_upload(
+        self, key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]:
+        return {"method": "POST", "url": "memory://upload", "fields": {"key": key}}
+
+    def describe(self, key: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.objects.get(key))
+
+    def copy(self, source: str, destination: str) -> None:
+        self.objects[destination] = copy.deepcopy(self.objects[source])
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = {"content_type": content_type, "size": len(data), "data": data}
+
+    def s3_url(self, key: str) -> str:
+        return f"s3://memory/{key}"
+
+    def download_url(self, key: str, expires_in: int) -> str:
+        return f"memory://{key}?expires_in={expires_in}"
+
+
+class MemoryFetcher:
+    """Serves inbound media from a dict of url -> (bytes, content type)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, str]] = {}
+
+    def fetch(self, url: str, max_bytes: int) -> tuple[bytes, str]:
+        from chalicelib.domain.errors import ValidationError
+
+        if url not in self.files:
+            raise ValidationError("the media could not be fetched", code="media_unavailable")
+        data, content_type = self.files[url]
+        if len(data) > max_bytes:
+            raise ValidationError("the media is too large", code="media_too_large")
+        return data, content_type
