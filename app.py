@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import nullcontext
 from typing import Any
 
 from chalice import Chalice
+from chalice.app import Request
 
 from chalicelib.api import websocket
 from chalicelib.api.auth import auth_bp
@@ -12,6 +15,7 @@ from chalicelib.api.consumers import consumers_bp
 from chalicelib.api.errors import normalise_error_response
 from chalicelib.api.rest import rest_bp
 from chalicelib.api.webhooks import webhooks_bp
+from chalicelib.observability import begin_invocation, tracer
 
 app = Chalice(app_name="texting")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -20,6 +24,28 @@ app.register_blueprint(auth_bp)
 app.register_blueprint(rest_bp)
 app.register_blueprint(webhooks_bp)
 app.register_blueprint(consumers_bp)
+
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    # Lambda init: build the services and their clients now, so the first request
+    # costs what the second does (init time is not billed against the request).
+    from chalicelib import bootstrap
+
+    bootstrap.warm()
+
+
+@app.middleware("all")
+def observe(event: Any, get_response: Any) -> Any:
+    """Every invocation: the Lambda context on the logger, an X-Ray subsegment."""
+    if isinstance(event, Request):
+        context, name = event.lambda_context, f"{event.method} {event.path}"
+    else:
+        context = getattr(event, "context", None)
+        name = getattr(context, "function_name", "") or type(event).__name__
+    begin_invocation(context, name)
+    segment = nullcontext() if tracer.disabled else tracer.provider.in_subsegment(f"## {name}")
+    with segment:
+        return get_response(event)
 
 
 @app.middleware("http")

@@ -1,30 +1,37 @@
-"""Composition root: builds the services with real adapters, once, on first use.
+"""Composition root: builds the adapters, then the services over them, once.
 
-Tests call ``bootstrap(settings, **overrides)`` with fakes, or ``use(services)``
-to install a set for the Chalice handlers; the handlers only ever call
-``services()``.
+On Lambda the graph is built during init (``app.py`` calls ``warm()`` when it
+runs inside Lambda), so the first request costs what the second does. Tests call
+``bootstrap(settings, **overrides)`` with fakes, or ``use(services)`` to install
+a set for the Chalice handlers; handlers only ever call ``services()``. The
+adapters a set was built with are on ``Services.adapters`` for tests to seed
+and inspect.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from chalicelib.services.common import Clock, IdFactory, default_clock, default_ids
 from chalicelib.settings import Settings
 
-if TYPE_CHECKING:  # the services are imported when first built, not at Lambda import time
+if TYPE_CHECKING:  # services are imported when first built, not at import time
+    from chalicelib.adapters.providers import TwilioCredentials
     from chalicelib.services.admin import AdminService
+    from chalicelib.services.company import CompanySettings
     from chalicelib.services.conversations import ConversationService
     from chalicelib.services.directory import DirectoryService
+    from chalicelib.services.messages import MessageLog
     from chalicelib.services.notifications import NotificationService, TypingService
     from chalicelib.services.ports import (
         ConnectionRepository,
         ConnectionSender,
         ContactRepository,
         ConversationRepository,
+        Deduplicator,
         DirectoryRepository,
         EventPublisher,
         MediaFetcher,
@@ -38,187 +45,219 @@ if TYPE_CHECKING:  # the services are imported when first built, not at Lambda i
     )
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
-    from chalicelib.services.sms import Providers, SmsService
+    from chalicelib.services.sms import (
+        CarrierWebhooks,
+        Providers,
+        SmsMedia,
+        SmsSender,
+        SmsService,
+    )
+
+
+@dataclass
+class Adapters:
+    """Every port's implementation, as built (real) or passed in (fakes)."""
+
+    directory: DirectoryRepository
+    contacts: ContactRepository
+    conversations: ConversationRepository
+    connections: ConnectionRepository
+    presence: PresenceRepository
+    notifications: NotificationRepository
+    sms: SmsRepository
+    publisher: EventPublisher
+    sender: ConnectionSender
+    verifier: TokenVerifier
+    push: PushGateway
+    media: MediaStore
+    fetcher: MediaFetcher
+    providers: Providers
+    retries: RetryScheduler
+    idempotency: Deduplicator
 
 
 @dataclass
 class Services:
     settings: Settings
+    adapters: Adapters
+    companies: CompanySettings
+    log: MessageLog
     directory: DirectoryService
     conversations: ConversationService
     connections: ConnectionService
     fanout: FanoutService
     outbox: OutboxService
-    verifier: TokenVerifier
-    conversation_repo: ConversationRepository
     presence: PresenceService
     notifications: NotificationService
     typing: TypingService
     sms: SmsService
+    sms_media: SmsMedia
+    sms_sender: SmsSender
+    carrier: CarrierWebhooks
     admin: AdminService
-    retries: Any  # RetryScheduler (SQS visibility) for consumer backoff
-    twilio_credentials: Any  # adapters.providers.TwilioCredentials (webhook signatures)
-    idempotency: Any  # runs consumer work once per event id (adapters.idempotency)
+    twilio_credentials: TwilioCredentials  # webhook signatures
 
 
-def bootstrap(
-    settings: Settings | None = None,
-    *,
-    directory_repo: DirectoryRepository | None = None,
-    contact_repo: ContactRepository | None = None,
-    conversation_repo: ConversationRepository | None = None,
-    connection_repo: ConnectionRepository | None = None,
-    publisher: EventPublisher | None = None,
-    sender: ConnectionSender | None = None,
-    verifier: TokenVerifier | None = None,
-    presence_repo: PresenceRepository | None = None,
-    notification_repo: NotificationRepository | None = None,
-    push: PushGateway | None = None,
-    sms_repo: SmsRepository | None = None,
-    providers: Providers | None = None,
-    retries: RetryScheduler | None = None,
-    fetcher: MediaFetcher | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    media: MediaStore | None = None,
-    clock: Clock = default_clock,
-    ids: IdFactory = default_ids,
-    epoch: Callable[[], float] = time.time,
-    idempotency: Any = None,
-) -> Services:
-    from chalicelib.services.admin import AdminService
-    from chalicelib.services.conversations import ConversationService
-    from chalicelib.services.directory import DirectoryService
-    from chalicelib.services.notifications import NotificationService, TypingService
-    from chalicelib.services.presence import PresenceService
-    from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
-    from chalicelib.services.sms import SmsService
+def _adapters(
+    settings: Settings, credentials: TwilioCredentials, given: dict[str, object]
+) -> Adapters:
+    """The real adapter for every port not given (each built only when missing)."""
+    made = dict(given)
 
-    settings = settings or Settings.from_env()
-    repos = (
-        directory_repo,
-        contact_repo,
-        conversation_repo,
-        connection_repo,
-        presence_repo,
-        notification_repo,
-        sms_repo,
-    )
-    if None in repos:
+    def need(name: str, build: Callable[[], object]) -> None:
+        if made.get(name) is None:
+            made[name] = build()
+
+    repos = ("directory", "contacts", "conversations", "connections", "presence")
+    if any(made.get(n) is None for n in (*repos, "notifications", "sms")):
         from chalicelib.adapters import dynamodb
 
         dynamodb.bind_models(settings.messaging_table, settings.region)
-        directory_repo = directory_repo or dynamodb.DynamoDirectoryRepository()
-        contact_repo = contact_repo or dynamodb.DynamoContactRepository()
-        conversation_repo = conversation_repo or dynamodb.DynamoConversationRepository()
-        connection_repo = connection_repo or dynamodb.DynamoConnectionRepository()
-        presence_repo = presence_repo or dynamodb.DynamoPresenceRepository()
-        notification_repo = notification_repo or dynamodb.DynamoNotificationRepository()
-        sms_repo = sms_repo or dynamodb.DynamoSmsRepository()
-    assert directory_repo and contact_repo and conversation_repo and connection_repo
-    assert presence_repo and notification_repo and sms_repo
-    from chalicelib.adapters.providers import ProviderRegistry, TwilioCredentials
+        need("directory", dynamodb.DynamoDirectoryRepository)
+        need("contacts", dynamodb.DynamoContactRepository)
+        need("conversations", dynamodb.DynamoConversationRepository)
+        need("connections", dynamodb.DynamoConnectionRepository)
+        need("presence", dynamodb.DynamoPresenceRepository)
+        need("notifications", dynamodb.DynamoNotificationRepository)
+        need("sms", dynamodb.DynamoSmsRepository)
+    from chalicelib.adapters import aws
 
-    twilio_credentials = TwilioCredentials(settings)
-    if providers is None:
-        providers = ProviderRegistry(settings, twilio_credentials)
-    if publisher is None:
-        from chalicelib.adapters.aws import SnsEventPublisher
-
-        publisher = SnsEventPublisher(settings.events_topic_arn)
-    if sender is None:
-        from chalicelib.adapters.aws import ApiGatewayConnectionSender
-
-        sender = ApiGatewayConnectionSender(settings.websocket_management_url)
-    if verifier is None:
-        from chalicelib.adapters.jwt_verifier import CognitoJwtVerifier
-
-        verifier = CognitoJwtVerifier(
-            issuer=settings.cognito_issuer,
-            client_id=settings.cognito_client_id,
-            jwks_url=settings.cognito_jwks_url,
-        )
-    if push is None:
-        from chalicelib.adapters.aws import SnsPushGateway
-
-        push = SnsPushGateway(
+    need("publisher", lambda: aws.SnsEventPublisher(settings.events_topic_arn))
+    need("sender", lambda: aws.ApiGatewayConnectionSender(settings.websocket_management_url))
+    need("media", lambda: aws.S3MediaStore(settings.media_bucket))
+    need("retries", aws.SqsRetryScheduler)
+    need(
+        "push",
+        lambda: aws.SnsPushGateway(
             {
                 "apns": settings.push_apns_application_arn,
                 "fcm": settings.push_fcm_application_arn,
                 "webpush": settings.push_fcm_application_arn,
             }
-        )
-    if media is None:
-        from chalicelib.adapters.aws import S3MediaStore
+        ),
+    )
 
-        media = S3MediaStore(settings.media_bucket)
-    if idempotency is None:
+    def verifier() -> object:
+        from chalicelib.adapters.jwt_verifier import CognitoJwtVerifier
+
+        return CognitoJwtVerifier(
+            issuer=settings.cognito_issuer,
+            client_id=settings.cognito_client_id,
+            jwks_url=settings.cognito_jwks_url,
+        )
+
+    def idempotency() -> object:
         from chalicelib.adapters.idempotency import PowertoolsDeduplicator
 
-        idempotency = PowertoolsDeduplicator(
-            settings.idempotency_table, settings.idempotency_ttl_seconds
-        )
+        return PowertoolsDeduplicator(settings.idempotency_table, settings.idempotency_ttl_seconds)
+
+    def providers() -> object:
+        from chalicelib.adapters.providers import ProviderRegistry
+
+        return ProviderRegistry(settings, credentials)
+
+    def fetcher() -> object:
+        from chalicelib.adapters.providers import HttpMediaFetcher
+
+        return HttpMediaFetcher(credentials)
+
+    need("verifier", verifier)
+    need("idempotency", idempotency)
+    need("providers", providers)
+    need("fetcher", fetcher)
+    return Adapters(**{f.name: made[f.name] for f in fields(Adapters)})  # type: ignore[arg-type]
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Clock = default_clock,
+    ids: IdFactory = default_ids,
+    epoch: Callable[[], float] = time.time,
+    **given: object,
+) -> Services:
+    """Build every service. ``given`` overrides adapters by their ``Adapters`` name."""
+    from chalicelib.adapters.providers import TwilioCredentials
+    from chalicelib.services.admin import AdminService
+    from chalicelib.services.company import CompanySettings
+    from chalicelib.services.conversations import ConversationService
+    from chalicelib.services.directory import DirectoryService
+    from chalicelib.services.im import ImPolicy
+    from chalicelib.services.messages import MessageLog
+    from chalicelib.services.notifications import NotificationService, TypingService
+    from chalicelib.services.presence import PresenceService
+    from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
+    from chalicelib.services.sms import (
+        CarrierWebhooks,
+        OutboundSmsPolicy,
+        SmsMedia,
+        SmsSender,
+        SmsService,
+    )
+
+    unknown = set(given) - {f.name for f in fields(Adapters)}
+    if unknown:
+        raise TypeError(f"bootstrap() got unknown adapters: {sorted(unknown)}")
+    settings = settings or Settings.from_env()
+    credentials = TwilioCredentials(settings)
+    a = _adapters(settings, credentials, given)
+    companies = CompanySettings(a.directory)
+    log = MessageLog(a.conversations, companies, clock)
     presence = PresenceService(
-        directory_repo,
-        presence_repo,
-        connection_repo,
-        media,
-        clock,
-        epoch,
-        settings.photo_max_bytes,
+        a.directory, a.presence, a.connections, a.media, clock, epoch, settings.photo_max_bytes
     )
     connections = ConnectionService(
-        verifier, directory_repo, connection_repo, presence_repo, clock, epoch
+        a.verifier, a.directory, a.connections, a.presence, clock, epoch
     )
+    sms = SmsService(a.directory, a.conversations, a.sms, companies, settings, clock)
+    sms_media = SmsMedia(a.media, a.fetcher, settings, epoch)
+    im = ImPolicy(settings, companies)
     conversations = ConversationService(
-        conversation_repo, directory_repo, settings, clock, ids, presence
-    )
-    if retries is None:
-        from chalicelib.adapters.aws import SqsRetryScheduler
-
-        retries = SqsRetryScheduler()
-    from chalicelib.adapters.providers import HttpMediaFetcher
-
-    sms_service = SmsService(
-        directory_repo,
-        conversation_repo,
-        sms_repo,
-        providers,
+        a.conversations,
+        a.directory,
         settings,
         clock,
-        epoch,
-        sleep,
-        media=media,
-        fetcher=fetcher or HttpMediaFetcher(twilio_credentials),
+        ids,
+        log,
+        im,
+        {
+            "im": im,
+            "sms": OutboundSmsPolicy(sms, a.sms, sms_media, settings, epoch),
+        },
+        presence,
     )
-    conversations.sms = sms_service
-    sms_service.messaging = conversations
-    fanout = FanoutService(connection_repo, sender, notification_repo, connections.forget)
+    fanout = FanoutService(a.connections, a.sender, a.notifications, connections.forget)
     return Services(
         settings=settings,
-        directory=DirectoryService(directory_repo, contact_repo, clock, ids, presence),
+        adapters=a,
+        companies=companies,
+        log=log,
+        directory=DirectoryService(a.directory, a.contacts, clock, ids, presence),
         conversations=conversations,
         connections=connections,
         fanout=fanout,
-        outbox=OutboxService(publisher),
-        verifier=verifier,
-        conversation_repo=conversation_repo,
+        outbox=OutboxService(a.publisher),
         presence=presence,
         notifications=NotificationService(
-            directory_repo,
-            conversation_repo,
-            connection_repo,
-            notification_repo,
-            push,
-            sender,
+            a.directory,
+            a.conversations,
+            a.connections,
+            a.notifications,
+            a.push,
+            a.sender,
             clock,
             connections.disconnect,
         ),
-        typing=TypingService(conversations, notification_repo, fanout, epoch),
-        sms=sms_service,
-        admin=AdminService(directory_repo, conversation_repo, sms_repo, ids),
-        retries=retries,
-        twilio_credentials=twilio_credentials,
-        idempotency=idempotency,
+        typing=TypingService(conversations, a.notifications, fanout, epoch),
+        sms=sms,
+        sms_media=sms_media,
+        sms_sender=SmsSender(
+            a.conversations, a.sms, a.providers, sms_media, settings, epoch, sleep
+        ),
+        carrier=CarrierWebhooks(a.conversations, a.sms, log, sms_media, companies, clock),
+        admin=AdminService(a.directory, a.conversations, a.sms, companies, ids),
+        twilio_credentials=credentials,
     )
 
 
@@ -230,6 +269,14 @@ def services() -> Services:
     if _current is None:
         _current = bootstrap()
     return _current
+
+
+def warm() -> None:
+    """Lambda init: build the graph and the clients a request will need."""
+    from chalicelib.adapters.dynamodb.models import warm_client
+
+    services()
+    warm_client()
 
 
 def use(new: Services | None) -> None:

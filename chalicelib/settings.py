@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
+from typing import Any
 
 from chalicelib import resources
 
@@ -42,7 +43,7 @@ class Settings:
     sms_rate_per_company_per_minute: int = 300
     sms_pacing_local_per_second: float = 1.0
     sms_pacing_toll_free_per_second: float = 3.0
-    sms_default_provider: str = "simulator"
+    sms_default_provider: str = "twilio"  # of numbers registered without one
     twilio_secret_name: str = ""
     twilio_account_sid: str = ""  # local stack only; on AWS the secret holds them
     twilio_auth_token: str = ""
@@ -64,51 +65,58 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Every field with a default reads the variable of its name in capitals
+        (``sms_max_segments`` ← ``SMS_MAX_SEGMENTS``); the defaults above are the
+        only place they are stated (the infra stack reads them from here)."""
         env = os.environ if env is None else env
         region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
         prefix = env.get("RESOURCE_PREFIX", resources.DEFAULT_PREFIX)
         pool_id = env.get("COGNITO_USER_POOL_ID", "")
         issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
-        return cls(
-            stage=env.get("STAGE", "local"),
-            region=region,
-            resource_prefix=prefix,
-            messaging_table=env.get(
+        values: dict[str, Any] = {
+            "stage": env.get("STAGE", "local"),
+            "region": region,
+            "resource_prefix": prefix,
+            "messaging_table": env.get(
                 "MESSAGING_TABLE", resources.physical(prefix, resources.MESSAGING_TABLE.logical)
             ),
-            idempotency_table=env.get(
+            "idempotency_table": env.get(
                 "IDEMPOTENCY_TABLE",
                 resources.physical(prefix, resources.IDEMPOTENCY_TABLE.logical),
             ),
-            events_topic_arn=env.get("EVENTS_TOPIC_ARN", ""),
-            websocket_management_url=env.get("WEBSOCKET_MANAGEMENT_URL", ""),
-            cognito_user_pool_id=pool_id,
-            cognito_client_id=env.get("COGNITO_CLIENT_ID", ""),
-            cognito_jwks_url=env.get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
-            im_enabled=_flag(env.get("IM_ENABLED"), True),
-            sms_enabled=_flag(env.get("SMS_ENABLED"), True),
-            mms_enabled=_flag(env.get("MMS_ENABLED"), True),
-            sms_allowed_countries=tuple(
-                c.strip().upper()
-                for c in env.get("SMS_ALLOWED_COUNTRIES", "US,CA").split(",")
-                if c.strip()
-            ),
-            sms_max_segments=int(env.get("SMS_MAX_SEGMENTS", "10")),
-            mms_max_bytes=int(env.get("MMS_MAX_BYTES", str(5 * 1024 * 1024))),
-            sms_rate_per_user_per_minute=int(env.get("SMS_RATE_PER_USER_PER_MINUTE", "30")),
-            sms_rate_per_company_per_minute=int(env.get("SMS_RATE_PER_COMPANY_PER_MINUTE", "300")),
-            sms_pacing_local_per_second=float(env.get("SMS_PACING_LOCAL_PER_SECOND", "1")),
-            sms_pacing_toll_free_per_second=float(env.get("SMS_PACING_TOLL_FREE_PER_SECOND", "3")),
-            sms_default_provider=env.get("SMS_DEFAULT_PROVIDER", "simulator"),
-            twilio_secret_name=env.get("TWILIO_SECRET_NAME", ""),
-            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
-            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
-            twilio_api_base_url=env.get("TWILIO_API_BASE_URL", "https://api.twilio.com"),
-            public_api_base_url=env.get("PUBLIC_API_BASE_URL", ""),
-            push_apns_application_arn=env.get("PUSH_APNS_APPLICATION_ARN", ""),
-            push_fcm_application_arn=env.get("PUSH_FCM_APPLICATION_ARN", ""),
-            photo_max_bytes=int(env.get("PHOTO_MAX_BYTES", str(2 * 1024 * 1024))),
-            media_bucket=env.get("MEDIA_BUCKET", resources.physical(prefix, "media")),
-            max_text_length=int(env.get("MAX_TEXT_LENGTH", "4000")),
-            max_group_members=int(env.get("MAX_GROUP_MEMBERS", "50")),
-        )
+            "events_topic_arn": env.get("EVENTS_TOPIC_ARN", ""),
+            "websocket_management_url": env.get("WEBSOCKET_MANAGEMENT_URL", ""),
+            "cognito_user_pool_id": pool_id,
+            "cognito_client_id": env.get("COGNITO_CLIENT_ID", ""),
+            "cognito_jwks_url": env.get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
+        }
+        for spec in fields(cls):
+            if spec.name in values:
+                continue
+            raw = env.get(spec.name.upper())
+            if spec.name == "media_bucket" and not raw:
+                values[spec.name] = resources.physical(prefix, "media")
+            elif raw is not None and raw != "":
+                values[spec.name] = _parse(raw, spec.default, spec.name)
+        return cls(**values)
+
+
+def defaults() -> dict[str, Any]:
+    """Every setting's default, by field name (for the infra stack's stage flags)."""
+    return {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
+
+
+def _parse(raw: str, default: Any, name: str) -> Any:
+    """A variable's text as the type of the field's default."""
+    if isinstance(default, bool):
+        return _flag(raw, default)
+    if isinstance(default, tuple):
+        return tuple(c.strip().upper() for c in raw.split(",") if c.strip())
+    try:
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"{name.upper()} must be a number, not {raw!r}") from None
+    return raw

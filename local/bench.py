@@ -145,7 +145,7 @@ def send_cost() -> dict[str, Any]:
             idempotency=PowertoolsDeduplicator(config.idempotency_table, 3600),
         )
         bootstrap.use(services)
-        seed_people(services.directory._directory)
+        seed_people(services.adapters.directory)
         for connection in ("bob-phone", "bob-desk"):
             services.connections.connect(connection, KEYS.token("u-bob"))
         alice = Caller("u-alice", "acme")

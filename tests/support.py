@@ -11,7 +11,6 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.adapters.idempotency import MemoryDeduplicator
 from chalicelib.adapters.jwt_verifier import CognitoJwtVerifier
 from chalicelib.bootstrap import Services, bootstrap
 from chalicelib.domain.model import Company, User, utcnow_iso
@@ -104,22 +103,22 @@ class World:
         self.slept: list[float] = []
         self.publisher = fakes.MemoryPublisher()
         self.sender = fakes.MemorySender()
-        self.dedup = MemoryDeduplicator()
+        self.dedup = fakes.MemoryDeduplicator()
         self._ticks = 0
         self.services: Services = bootstrap(
             settings(**setting_overrides),
-            directory_repo=self.directory_repo,
-            contact_repo=self.contact_repo,
-            conversation_repo=self.conversation_repo,
-            connection_repo=self.connection_repo,
+            directory=self.directory_repo,
+            contacts=self.contact_repo,
+            conversations=self.conversation_repo,
+            connections=self.connection_repo,
             publisher=self.publisher,
             sender=self.sender,
             verifier=verifier(),
-            presence_repo=self.presence_repo,
-            sms_repo=self.sms_repo,
+            presence=self.presence_repo,
+            sms=self.sms_repo,
             providers=lambda name: self.providers,
             sleep=self.slept.append,
-            notification_repo=self.notification_repo,
+            notifications=self.notification_repo,
             push=self.push,
             media=self.media,
             idempotency=self.dedup,

@@ -2,7 +2,7 @@
 
 The real adapter is Powertools' idempotency utility over the idempotency table
 (INPROGRESS → COMPLETED records with expiry, so a crash mid-way lets a retry in
-once the in-progress record expires). The memory one serves unit tests.
+once the in-progress record expires). Its fake is in tests/fakes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Any
 
 
 class PowertoolsDeduplicator:
+    """Powertools idempotency over the idempotency table (implements ``Deduplicator``)."""
+
     def __init__(self, table_name: str, ttl_seconds: int, client: Any = None) -> None:
         from aws_lambda_powertools.utilities.idempotency import (
             DynamoDBPersistenceLayer,
@@ -43,16 +45,3 @@ class PowertoolsDeduplicator:
 
     def run_once(self, key: str, work: Callable[[], Any]) -> Any:
         return self._once(claim={"key": key}, work=work)
-
-
-class MemoryDeduplicator:
-    def __init__(self) -> None:
-        self.done: dict[str, Any] = {}
-
-    def register_lambda_context(self, context: Any) -> None:
-        return None
-
-    def run_once(self, key: str, work: Callable[[], Any]) -> Any:
-        if key not in self.done:
-            self.done[key] = work()
-        return self.done[key]

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from chalice import AuthResponse, Blueprint
 
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import DomainError, Unauthorized
+from chalicelib.observability import logger
 from chalicelib.services.common import Caller
 
 auth_bp = Blueprint(__name__)
-logger = Logger(service="texting")
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -31,7 +30,7 @@ def cognito(auth_request: Any) -> AuthResponse:
     try:
         if token is None:
             raise Unauthorized("a Bearer IdToken is required", code="missing_token")
-        claims = services().verifier.verify(token)
+        claims = services().adapters.verifier.verify(token)
         user = services().directory.user(str(claims["sub"]))
     except DomainError as error:
         logger.info("denied", extra={"reason": error.code})

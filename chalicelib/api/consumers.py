@@ -10,13 +10,13 @@ import json
 import random
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from chalice import Blueprint
 
 from chalicelib import resources
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.model import Event
+from chalicelib.observability import logger, new_record
 
 consumers_bp = Blueprint(__name__)
 
@@ -49,6 +49,7 @@ def _batch(event: Any, record_handler: Any, stream: bool = False) -> Any:
     )
 
     def logged(record: Any) -> Any:
+        new_record()
         try:
             return record_handler(record)
         except Exception:
@@ -68,14 +69,11 @@ def _batch(event: Any, record_handler: Any, stream: bool = False) -> Any:
     )
 
 
-logger = Logger(service="texting")
-
-
 def _outbox_record(record: Any) -> None:
     svc = services()
     from chalicelib.adapters.dynamodb.stream import events_from_record
 
-    events = events_from_record(record.raw_event, svc.conversation_repo.get)
+    events = events_from_record(record.raw_event, svc.adapters.conversations.get)
     svc.outbox.publish(events)
 
 
@@ -104,14 +102,14 @@ def parse_queued_event(body: str) -> Event:
 def _realtime_record(record: Any) -> None:
     svc = services()
     event = parse_queued_event(record.body)
-    svc.idempotency.run_once(
+    svc.adapters.idempotency.run_once(
         f"fanout:{event.event_id}", lambda: svc.fanout.deliver(event).delivered
     )
 
 
 @_queue_consumer("realtime_consumer")
 def realtime_consumer(event: Any) -> Any:
-    services().idempotency.register_lambda_context(event.context)
+    services().adapters.idempotency.register_lambda_context(event.context)
     return _batch(event, _realtime_record)
 
 
@@ -119,12 +117,12 @@ def _notification_record(record: Any) -> None:
     svc = services()
     event = parse_queued_event(record.body)
     if event.type == "message.created":
-        svc.notifications.on_message(event, svc.idempotency.run_once)
+        svc.notifications.on_message(event, svc.adapters.idempotency.run_once)
 
 
 @_queue_consumer("notifications_consumer")
 def notifications_consumer(event: Any) -> Any:
-    services().idempotency.register_lambda_context(event.context)
+    services().adapters.idempotency.register_lambda_context(event.context)
     return _batch(event, _notification_record)
 
 
@@ -143,10 +141,10 @@ def _sms_record(record: Any) -> None:
     receives = int(record.attributes.approximate_receive_count or 1)
     final = receives >= resources.SMS_OUTBOUND_QUEUE.max_receive_count
     try:
-        svc.sms.deliver(event.data, final_attempt=final)
+        svc.sms_sender.deliver(event.data, final_attempt=final)
     except ProviderRetryable as trouble:  # back off: this message comes back later
         delay = retry_delay(receives, trouble.retry_after, random.random)
-        svc.retries.delay(record.event_source_arn, record.receipt_handle, delay)
+        svc.adapters.retries.delay(record.event_source_arn, record.receipt_handle, delay)
         logger.info(
             "sms send will be retried",
             extra={"message_id": record.message_id, "retry_in": delay, "receives": receives},
@@ -163,7 +161,7 @@ def sms_sender(event: Any) -> Any:
 @_timer("sms_reconciler")
 def sms_reconciler(event: Any) -> dict[str, int]:
     """Texts still without a final status after 72 hours become ``unknown``."""
-    return {"unknown": services().sms.reconcile()}
+    return {"unknown": services().sms_sender.reconcile()}
 
 
 def _eum_record(record: Any) -> None:
@@ -176,11 +174,11 @@ def _eum_record(record: Any) -> None:
         if isinstance(raw, dict) and "inboundMessageId" in raw:
             # Keyword replies (STOP, HELP) are configured on the number in End User
             # Messaging itself; the opt-out is still recorded and enforced here.
-            svc.sms.inbound(eum.parse_inbound(raw))
+            svc.carrier.inbound(eum.parse_inbound(raw))
             return
         update = eum.parse_delivery_event(raw)
         if update is not None:
-            svc.sms.status(update)
+            svc.carrier.status(update)
     except ValidationError as error:  # malformed: acknowledge and log, never retry forever
         logger.info(
             "sms event ignored", extra={"reason": error.code, "message_id": record.message_id}

@@ -304,7 +304,7 @@ def sms_usage() -> dict[str, Any]:
 @route("/media", methods=["POST"])
 def start_media_upload() -> dict[str, Any]:
     body = _body()
-    return services().sms.media_upload(_caller(), body.get("content_type"), body.get("size"))
+    return services().sms_media.media_upload(_caller(), body.get("content_type"), body.get("size"))
 
 
 @route("/conversations/{conversation_id}/messages/{message_id}/media/{index}", methods=["GET"])
@@ -312,7 +312,7 @@ def media_link(conversation_id: str, message_id: str, index: str) -> dict[str, A
     message = services().conversations.get_message(_caller(), conversation_id, message_id)
     if not (index.isascii() and index.isdigit()):
         raise ValidationError("index must be a whole number", code="media_not_found")
-    return services().sms.media_link(message, int(index))
+    return services().sms_media.media_link(message, int(index))
 
 
 @route("/sms/preview", methods=["POST"])

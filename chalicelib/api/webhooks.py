@@ -10,15 +10,14 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
 from chalicelib.api.errors import error_body
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import ValidationError
+from chalicelib.observability import logger
 
 webhooks_bp = Blueprint(__name__)
-logger = Logger(service="texting")
 FORM = ["application/x-www-form-urlencoded"]
 
 
@@ -81,7 +80,7 @@ def twilio_inbound() -> Response:
     if isinstance(params, Response):
         return params
     try:
-        reply = services().sms.inbound(twilio.parse_inbound(params))
+        reply = services().carrier.inbound(twilio.parse_inbound(params))
     except ValidationError as error:  # malformed but signed: acknowledge, log, store nothing
         logger.info("twilio inbound ignored", extra={"reason": error.code})
         return _twiml()
@@ -96,7 +95,7 @@ def twilio_status() -> Response:
     if isinstance(params, Response):
         return params
     try:
-        services().sms.status(twilio.parse_status(params))
+        services().carrier.status(twilio.parse_status(params))
     except ValidationError as error:
         logger.info("twilio status ignored", extra={"reason": error.code})
     return _twiml()

@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from chalice import Response
 
 from chalicelib.api.errors import error_body, status_for
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import DomainError, ValidationError
-
-logger = Logger(service="texting")
 
 # Chalice only wraps WebSocket handlers registered on the app itself (a
 # blueprint's would be deployed unwrapped), so app.py registers these three.

@@ -14,6 +14,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.model import BusinessNumber, Company, Policy, User
 from chalicelib.services.common import Caller, IdFactory
+from chalicelib.services.company import CompanySettings
 from chalicelib.services.ports import ConversationRepository, DirectoryRepository, SmsRepository
 
 NUMBER_TYPES = ("local", "mobile", "toll_free", "virtual", "temporary_port_in")
@@ -30,16 +31,20 @@ def _flag(value: Any, name: str) -> bool:
 
 
 class AdminService:
+    """A company admin's switches, numbers, assignments and SMS policies."""
+
     def __init__(
         self,
         directory: DirectoryRepository,
         conversations: ConversationRepository,
         sms: SmsRepository,
+        companies: CompanySettings,
         ids: IdFactory,
     ) -> None:
         self._directory = directory
         self._conversations = conversations
         self._sms = sms
+        self._companies = companies
         self._ids = ids
 
     @staticmethod
@@ -92,6 +97,7 @@ class AdminService:
                 )
             company.help_text = text.strip()
         self._directory.put_company(company)
+        self._companies.forget(company.company_id)  # this container sees it at once
         return company.to_dict()
 
     # -- numbers ----------------------------------------------------------

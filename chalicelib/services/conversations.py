@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.domain import entities
 from chalicelib.domain.errors import (
     ConcurrentUpdate,
     Conflict,
@@ -18,8 +15,6 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.model import (
     IM,
-    SMS,
-    Company,
     Conversation,
     Membership,
     Message,
@@ -28,13 +23,13 @@ from chalicelib.domain.model import (
     parse_message_id,
 )
 from chalicelib.services.common import Caller, Clock, IdFactory
+from chalicelib.services.im import ImPolicy
+from chalicelib.services.messages import ChannelPolicy, Draft, MessageLog
 from chalicelib.services.ports import ConversationRepository, DirectoryRepository
 from chalicelib.services.presence import PresenceService
-from chalicelib.services.sms import SmsService
 from chalicelib.settings import Settings
 
 MAX_CLIENT_ID = 128
-COMPANY_CACHE_SECONDS = 60.0
 MAX_SYNC_CONVERSATIONS = 50
 MAX_SEQ = 10**11  # sequence numbers are stored zero-padded to 12 digits
 MAX_GROUP_NAME = 100
@@ -56,6 +51,9 @@ class ConversationService:
         settings: Settings,
         clock: Clock,
         ids: IdFactory,
+        log: MessageLog,
+        im: ImPolicy,
+        policies: Mapping[str, ChannelPolicy],
         presence: PresenceService | None = None,
     ) -> None:
         self._repo = conversations
@@ -63,9 +61,10 @@ class ConversationService:
         self._settings = settings
         self._clock = clock
         self._ids = ids
+        self._log = log
+        self._im = im
+        self._policies = policies  # by conversation type: how each channel admits a message
         self._presence = presence
-        self._companies: dict[str, tuple[float, Company | None]] = {}
-        self.sms: SmsService | None = None  # wired by bootstrap
 
     # -- reading ----------------------------------------------------------
 
@@ -170,15 +169,6 @@ class ConversationService:
 
     # -- creating ---------------------------------------------------------
 
-    def _require_im(self, company_id: str) -> None:
-        if not self._settings.im_enabled:
-            raise FeatureDisabled("instant messaging is switched off", code="im_disabled")
-        company = self._company(company_id)
-        if company is not None and not company.im_enabled:
-            raise FeatureDisabled(
-                "instant messaging is switched off for your company", code="im_disabled_company"
-            )
-
     def _member_ids(self, caller: Caller, raw: Any) -> list[str]:
         if not isinstance(raw, list) or not raw or not all(isinstance(m, str) and m for m in raw):
             raise ValidationError(
@@ -217,7 +207,7 @@ class ConversationService:
         self, caller: Caller, members: Any, name: Any = None, group: Any = None
     ) -> tuple[dict[str, Any], bool]:
         """Get-or-create: one 1:1 conversation per pair; a new group otherwise."""
-        self._require_im(caller.company_id)
+        self._im.require(caller.company_id)
         others = self._member_ids(caller, members)
         clean_name = self._group_name(name)
         if group is not None and not isinstance(group, bool):
@@ -252,7 +242,7 @@ class ConversationService:
         return conversation
 
     def add_members(self, caller: Caller, conversation_id: str, raw: Any) -> dict[str, Any]:
-        self._require_im(caller.company_id)
+        self._im.require(caller.company_id)
         for _ in range(_SEQ_RETRIES):
             conversation = self._group(caller, conversation_id)
             new = [m for m in self._member_ids(caller, raw) if m not in conversation.members]
@@ -299,23 +289,6 @@ class ConversationService:
 
     # -- messages ---------------------------------------------------------
 
-    def _company(self, company_id: str) -> Company | None:
-        """The company's settings, cached for a minute: read on every send, changed
-        about never (an admin's switch takes effect within a minute)."""
-        now = time.monotonic()
-        cached = self._companies.get(company_id)
-        if cached is not None and now - cached[0] < COMPANY_CACHE_SECONDS:
-            return cached[1]
-        company = self._directory.get_company(company_id)
-        if len(self._companies) > 1000:
-            self._companies.clear()
-        self._companies[company_id] = (now, company)
-        return company
-
-    def _region(self, company_id: str) -> str:
-        company = self._company(company_id)
-        return company.default_region if company else "US"
-
     def _text(self, raw: Any) -> str:
         if not isinstance(raw, str):
             raise ValidationError("text is required and must be a string", code="invalid_text")
@@ -347,116 +320,20 @@ class ConversationService:
         """
         key = self._client_id(client_id)
         body = "" if media and text in (None, "") else self._text(text)
+        if media is not None and (
+            not isinstance(media, list) or not all(isinstance(m, str) for m in media)
+        ):
+            raise ValidationError("media is a list of upload keys", code="invalid_media")
         conversation = self.visible(caller, conversation_id)
         if media and conversation.type == IM:
             raise ValidationError(
                 "media can be sent in SMS conversations only", code="media_not_supported"
             )
-        existing = self._repo.find_by_client_id(conversation_id, caller.user_id, key)
-        if existing is not None:
-            # A retry may follow a crash between storing and the member updates: redo
-            # them (both are conditional, so a normal replay changes nothing).
-            self._repo.touch_members(conversation, existing.created_at)
-            self._repo.advance_read(caller.user_id, conversation_id, existing.seq)
-            return existing, False
-        extra: dict[str, Any] = {"status": "sent"}
-        if conversation.type == IM:
-            self._require_im(caller.company_id)
-        else:
-            if self.sms is None:
-                raise FeatureDisabled("SMS is not configured", code="sms_disabled")
-            extra = {
-                "status": "queued",
-                "channel": SMS,
-                "direction": "outbound",
-                **self.sms.check_send(caller, conversation, body, media),
-            }
-        message, created = self._append(
-            conversation,
-            caller.user_id,
-            key,
-            body,
-            extra,
-            reader=caller.user_id,
-            refresh=lambda: self.visible(caller, conversation_id),
-        )
-        if created and self.sms is not None and message.channel == SMS:
-            self.sms.record_usage(message)
-        return message, created
-
-    def store_inbound(
-        self,
-        conversation: Conversation,
-        *,
-        sender: str,
-        client_id: str,
-        text: str,
-        segments: int,
-        encoding: str,
-        media: list[dict[str, Any]] | None = None,
-    ) -> tuple[Message, bool]:
-        """A text from an external phone, stored once per provider message id."""
-        existing = self._repo.find_by_client_id(conversation.conversation_id, sender, client_id)
-        if existing is not None:
-            return existing, False
-        extra = {
-            "status": "received",
-            "channel": SMS,
-            "direction": "inbound",
-            "segments": segments,
-            "encoding": encoding,
-            "media": list(media or []),
-        }
-
-        def refresh() -> Conversation:
-            fresh = self._repo.get(conversation.conversation_id)
-            assert fresh is not None
-            return fresh
-
-        return self._append(
-            conversation, sender, client_id, text, extra, reader=None, refresh=refresh
-        )
-
-    def _append(
-        self,
-        conversation: Conversation,
-        sender: str,
-        client_id: str,
-        body: str,
-        extra: dict[str, Any],
-        reader: str | None,
-        refresh: Callable[[], Conversation],
-    ) -> tuple[Message, bool]:
-        """Take the next sequence number and store; a lost race retries, a repeated
-        client id returns the stored message."""
-        conversation_id = conversation.conversation_id
-        for attempt in range(_SEQ_RETRIES):
-            message = Message(
-                conversation_id=conversation_id,
-                company_id=conversation.company_id,
-                seq=conversation.last_seq + 1,
-                client_id=client_id,
-                sender=sender,
-                text=body,
-                created_at=self._clock(),
-                entities=entities.extract(body, self._region(conversation.company_id)),
-                **extra,
-            )
-            try:
-                stored = self._repo.append_message(conversation, message)
-            except Conflict:
-                # The same client_id won a race with us: that message is the answer.
-                again = self._repo.find_by_client_id(conversation_id, sender, client_id)
-                if again is None:  # pragma: no cover - a conflict implies the item exists
-                    raise
-                return again, False
-            except ConcurrentUpdate:
-                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
-                conversation = refresh()
-                continue
-            self._repo.touch_members(conversation, stored.created_at, sender=reader)
-            return stored, True
-        raise ConcurrentUpdate("the conversation is busy; try again")
+        policy = self._policies.get(conversation.type)
+        if policy is None:
+            raise FeatureDisabled("SMS is not configured", code="sms_disabled")
+        draft = Draft(caller.user_id, key, body, caller, tuple(media or ()))
+        return self._log.append(conversation, draft, policy)
 
     def _own_message(self, caller: Caller, conversation_id: str, message_id: str) -> Message:
         self.visible(caller, conversation_id)

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.domain.errors import NotFound, PushRejected, ValidationError
 from chalicelib.domain.model import Device, Event
+from chalicelib.observability import logger
 from chalicelib.services.common import Caller, Clock
 from chalicelib.services.conversations import ConversationService
 from chalicelib.services.ports import (
@@ -22,8 +21,6 @@ from chalicelib.services.ports import (
     PushGateway,
 )
 from chalicelib.services.realtime import FanoutService
-
-logger = Logger(service="texting")
 
 PLATFORMS = ("apns", "fcm", "webpush")
 MAX_TOKEN = 4096

@@ -1,13 +1,13 @@
 """Ports: what the services need from the outside world.
 
 Each port has a DynamoDB/AWS adapter in ``chalicelib.adapters`` and an
-in-memory fake in ``chalicelib.adapters.memory``; both pass the same contract
+in-memory fake in ``tests/fakes``; both pass the same contract
 tests (``tests/adapters``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from chalicelib.domain.model import (
@@ -369,3 +369,13 @@ class TokenVerifier(Protocol):
     """Verifies a Cognito IdToken and returns its claims, or raises Unauthorized."""
 
     def verify(self, token: str) -> dict[str, Any]: ...
+
+
+class Deduplicator(Protocol):
+    """Runs a piece of consumer work once per key, across retries and redeliveries."""
+
+    def register_lambda_context(self, context: Any) -> None:
+        """Lets an in-progress record expire with the invocation that wrote it."""
+        ...
+
+    def run_once(self, key: str, work: Callable[[], Any]) -> Any: ...

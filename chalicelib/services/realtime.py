@@ -7,10 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.domain.errors import ConnectionGone, Unauthorized, ValidationError
 from chalicelib.domain.model import Connection, Event
+from chalicelib.observability import count, logger
 from chalicelib.services.common import Caller, Clock
 from chalicelib.services.ports import (
     ConnectionRepository,
@@ -22,8 +21,6 @@ from chalicelib.services.ports import (
     TokenVerifier,
 )
 from chalicelib.services.presence import parse_time
-
-logger = Logger(service="texting")
 
 IDLE_SECONDS = 10 * 60  # API Gateway closes a WebSocket idle for 10 minutes
 MAX_AGE_SECONDS = 2 * 60 * 60  # ... and any WebSocket after 2 hours
@@ -207,6 +204,9 @@ class FanoutService:
                 result.gone.append(connection_id)
                 continue
             result.delivered += 1
+        count("FanoutDeliveries", result.delivered, event_type=event.type)
+        if result.gone:
+            count("GoneConnections", len(result.gone))
         logger.info(
             "fanout",
             extra={

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from chalicelib import bootstrap
-from chalicelib.adapters.idempotency import MemoryDeduplicator
 from tests import fakes
 from tests.support import KEYS, seed_people, settings, verifier
 
@@ -48,8 +48,9 @@ class Api:
         return self.client.http.request(method, path, headers=headers, body=payload.encode())
 
 
-@pytest.fixture
-def api(aws: Any) -> Iterator[Api]:
+@contextmanager
+def running_api(**setting_overrides: Any) -> Iterator[Api]:
+    """The app on moto with fakes for what leaves AWS; settings as given."""
     from chalice.test import Client
 
     from app import app
@@ -62,16 +63,25 @@ def api(aws: Any) -> Iterator[Api]:
             twilio_account_sid=TWILIO_SID,
             twilio_auth_token=TWILIO_TOKEN,
             public_api_base_url=PUBLIC_BASE,
+            **setting_overrides,
         ),
         publisher=publisher,
         sender=sender,
         verifier=verifier(),
-        idempotency=MemoryDeduplicator(),
+        idempotency=fakes.MemoryDeduplicator(),
         providers=lambda name: providers,
         fetcher=fetcher,
     )
     bootstrap.use(services)
-    people = seed_people(services.directory._directory)
-    with Client(app, stage_name="local") as client:
-        yield Api(client, publisher, sender, people, providers, services, fetcher)
-    bootstrap.use(None)
+    people = seed_people(services.adapters.directory)
+    try:
+        with Client(app, stage_name="local") as client:
+            yield Api(client, publisher, sender, people, providers, services, fetcher)
+    finally:
+        bootstrap.use(None)
+
+
+@pytest.fixture
+def api(aws: Any) -> Iterator[Api]:
+    with running_api() as running:
+        yield running

@@ -23,7 +23,7 @@ def body(response: Any) -> Any:
 @pytest.fixture
 def line(api: Api) -> Api:
     # the operator provisions the number for acme; the admin manages it from there
-    api.services.sms._repo.put_number(BusinessNumber(LINE, "acme", users=[]))
+    api.services.adapters.sms.put_number(BusinessNumber(LINE, "acme", users=[]))
     created = api.call("PUT", f"/admin/numbers/{Q}", "alice", {"type": "local"})
     assert created.status_code == 200, created.body
     assert api.call("PUT", f"/admin/numbers/{Q}/users/u-bob", "alice").status_code == 200

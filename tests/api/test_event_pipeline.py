@@ -68,7 +68,7 @@ def pipeline(aws: Any) -> Iterator[Pipeline]:
         idempotency=PowertoolsDeduplicator(config.idempotency_table, 3600),
     )
     bootstrap.use(services)
-    seed_people(services.directory._directory)
+    seed_people(services.adapters.directory)
     with Client(app, stage_name="local") as client:
         yield Pipeline(client, sender, EventPath.for_prefix("texting-test"))
     bootstrap.use(None)
@@ -244,7 +244,7 @@ def test_end_user_messaging_texts_and_delivery_events_arrive_through_its_topic(
     from chalicelib.domain.model import BusinessNumber
 
     services = boot.services()
-    services.sms._repo.put_number(
+    services.adapters.sms.put_number(
         BusinessNumber("+14155550177", "acme", provider="eum", users=["u-alice"])
     )
     connect("alice-desk", KEYS.token("u-alice"))
@@ -273,12 +273,12 @@ def test_end_user_messaging_texts_and_delivery_events_arrive_through_its_topic(
 
     user = services.directory.user("u-alice")
     user.numbers = ["+14155550177"]
-    services.directory._directory.put_user(user)
+    services.adapters.directory.put_user(user)
     reply, _ = services.conversations.send(
         Caller("u-alice", "acme", "admin"), conversation_id, "r1", "Yes, within 5 miles"
     )
-    services.sms._repo.map_provider_message("eum", "out-0001", conversation_id, reply.seq)
-    services.sms._repo.advance_status(conversation_id, reply.seq, "sending")
+    services.adapters.sms.map_provider_message("eum", "out-0001", conversation_id, reply.seq)
+    services.adapters.sms.advance_status(conversation_id, reply.seq, "sending")
     delivered = {
         "eventType": "TEXT_DELIVERED",
         "isFinal": True,
@@ -290,5 +290,5 @@ def test_end_user_messaging_texts_and_delivery_events_arrive_through_its_topic(
     }
     sns.publish(TopicArn=topic, Message=json.dumps(delivered))
     pipeline.path.run_queue("sms-events")
-    stored = services.conversation_repo.get_message(conversation_id, reply.seq)
+    stored = services.adapters.conversations.get_message(conversation_id, reply.seq)
     assert stored is not None and stored.status == "delivered"

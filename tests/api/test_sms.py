@@ -11,7 +11,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from chalicelib.domain.model import BusinessNumber
-from tests.api.conftest import PUBLIC_BASE, TWILIO_TOKEN, Api
+from tests.api.conftest import PUBLIC_BASE, TWILIO_TOKEN, Api, running_api
 
 SHOP = "+14155550100"  # alice's number
 SHARED = "+14155550101"  # bob and carol share it
@@ -24,10 +24,10 @@ def body(response: Any) -> Any:
 
 @pytest.fixture
 def numbers(api: Api) -> Api:
-    repo = api.services.sms._repo
+    repo = api.services.adapters.sms
     repo.put_number(BusinessNumber(SHOP, "acme", users=["u-alice"]))
     repo.put_number(BusinessNumber(SHARED, "acme", users=["u-bob", "u-carol"]))
-    directory = api.services.directory._directory
+    directory = api.services.adapters.directory
     for who, numbers in (("alice", [SHOP]), ("bob", [SHARED]), ("carol", [SHARED])):
         user = api.people[who]
         user.numbers = numbers
@@ -89,7 +89,7 @@ def test_a_text_is_queued_with_its_segments_and_sent_once(numbers: Api) -> None:
     assert (message["status"], message["segments"], message["encoding"]) == ("queued", 1, "GSM-7")
     data = message
     for _ in range(3):  # the queue delivers at least once
-        numbers.services.sms.deliver(data)
+        numbers.services.sms_sender.deliver(data)
     assert [s["to"] for s in numbers.providers.sent] == [CUSTOMER]
     assert numbers.providers.sent[0]["from"] == SHOP
     assert history(numbers, conversation["id"])[0]["status"] == "sending"
@@ -105,8 +105,8 @@ def test_statuses_only_move_forward_whatever_order_callbacks_arrive_in(numbers: 
             {"client_id": "k1", "text": "hi"},
         )
     )
-    numbers.services.sms.deliver(message)
-    sid = numbers.providers._ids[message["id"]]
+    numbers.services.sms_sender.deliver(message)
+    sid = numbers.providers.sent_by_key[message["id"]]
     for status in ("delivered", "sent", "delivered", "sending"):  # late, twice, out of order
         response = webhook(
             numbers,
@@ -196,7 +196,7 @@ def test_stop_opts_out_once_start_opts_back_in_and_help_answers(numbers: Api) ->
         {"client_id": "k2", "text": "welcome back"},
     )
     assert allowed.status_code == 202
-    audit = numbers.services.sms._repo.opt_out_history(SHOP, CUSTOMER)
+    audit = numbers.services.adapters.sms.opt_out_history(SHOP, CUSTOMER)
     assert [(a["opted_out"], a["keyword"]) for a in audit] == [(True, "STOP"), (False, "START")]
 
 
@@ -217,14 +217,14 @@ def test_who_may_text_each_refusal_has_its_code(
     numbers: Api, change: Any, code: str, status: int
 ) -> None:
     change(numbers)
-    numbers.services.directory._directory.put_user(numbers.people["alice"])
+    numbers.services.adapters.directory.put_user(numbers.people["alice"])
     response = numbers.call("POST", "/conversations", "alice", {"type": "sms", "to": CUSTOMER})
     assert response.status_code == status
     assert body(response)["error"]["code"] == code
 
 
 def test_virtual_and_port_in_numbers_cannot_text(numbers: Api) -> None:
-    numbers.services.sms._repo.put_number(
+    numbers.services.adapters.sms.put_number(
         BusinessNumber(SHOP, "acme", type="virtual", users=["u-alice"])
     )
     response = numbers.call("POST", "/conversations", "alice", {"type": "sms", "to": CUSTOMER})
@@ -284,26 +284,24 @@ def test_another_company_cannot_see_or_text_in_an_sms_conversation(numbers: Api)
     assert refused.status_code == 404
 
 
-def test_rate_limit_per_user_answers_429_with_retry_after(api: Api) -> None:
-    from dataclasses import replace
-
-    api.services.sms._settings = replace(api.services.sms._settings, sms_rate_per_user_per_minute=2)
-    api.services.sms._repo.put_number(BusinessNumber(SHOP, "acme", users=["u-alice"]))
-    alice = api.people["alice"]
-    alice.numbers = [SHOP]
-    api.services.directory._directory.put_user(alice)
-    conversation = start(api)
-    path = f"/conversations/{conversation['id']}/messages"
-    statuses = [
-        api.call("POST", path, "alice", {"client_id": f"k{n}", "text": "hi"}).status_code
-        for n in range(2)
-    ]
-    limited = api.call("POST", path, "alice", {"client_id": "k9", "text": "hi"})
-    assert statuses == [202, 202]
-    assert limited.status_code == 429
-    assert body(limited)["error"]["code"] == "rate_limited"
-    assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    assert len(history(api, conversation["id"])) == 2  # nothing stored for the refused one
+def test_rate_limit_per_user_answers_429_with_retry_after(aws: Any) -> None:
+    with running_api(sms_rate_per_user_per_minute=2) as api:
+        api.services.adapters.sms.put_number(BusinessNumber(SHOP, "acme", users=["u-alice"]))
+        alice = api.people["alice"]
+        alice.numbers = [SHOP]
+        api.services.adapters.directory.put_user(alice)
+        conversation = start(api)
+        path = f"/conversations/{conversation['id']}/messages"
+        statuses = [
+            api.call("POST", path, "alice", {"client_id": f"k{n}", "text": "hi"}).status_code
+            for n in range(2)
+        ]
+        limited = api.call("POST", path, "alice", {"client_id": "k9", "text": "hi"})
+        assert statuses == [202, 202]
+        assert limited.status_code == 429
+        assert body(limited)["error"]["code"] == "rate_limited"
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+        assert len(history(api, conversation["id"])) == 2  # nothing stored for the refused one
 
 
 def test_usage_counts_texts_and_segments_per_day_for_admins(numbers: Api) -> None:
@@ -355,7 +353,7 @@ def test_an_mms_carries_its_pictures_to_the_provider_and_to_participants(
     assert sent.status_code == 202, sent.body
     message = body(sent)
     assert message["media"] == [{"index": 0, "content_type": "image/png", "size": len(PNG)}]
-    numbers.services.sms.deliver(message)
+    numbers.services.sms_sender.deliver(message)
     (url,) = numbers.providers.sent[0]["media_urls"]
     assert ("texting-test-media" in url and "Signature" in url) or "X-Amz" in url
     link = body(
@@ -395,7 +393,7 @@ def test_media_must_be_the_senders_own_upload_of_an_allowed_kind(numbers: Api, a
 
 
 def test_a_number_without_mms_cannot_send_media(numbers: Api, aws: Any) -> None:
-    numbers.services.sms._repo.put_number(
+    numbers.services.adapters.sms.put_number(
         BusinessNumber(SHOP, "acme", capabilities=["sms"], users=["u-alice"])
     )
     conversation = start(numbers)

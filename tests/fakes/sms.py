@@ -177,7 +177,7 @@ class MemoryProviders:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
         self.fail_with: list[Exception] = []
-        self._ids: dict[str, str] = {}
+        self.sent_by_key: dict[str, str] = {}
 
     def send(
         self,
@@ -189,8 +189,8 @@ class MemoryProviders:
     ) -> ProviderSend:
         if self.fail_with:
             raise self.fail_with.pop(0)
-        if idempotency_key not in self._ids:  # the provider's own idempotency
-            self._ids[idempotency_key] = f"SM{len(self._ids):032d}"
+        if idempotency_key not in self.sent_by_key:  # the provider's own idempotency
+            self.sent_by_key[idempotency_key] = f"SM{len(self.sent_by_key):032d}"
             self.sent.append(
                 {
                     "from": from_,
@@ -200,4 +200,4 @@ class MemoryProviders:
                     "media_urls": list(media_urls),
                 }
             )
-        return ProviderSend(self._ids[idempotency_key], "queued")
+        return ProviderSend(self.sent_by_key[idempotency_key], "queued")

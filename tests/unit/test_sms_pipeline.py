@@ -8,7 +8,7 @@ import pytest
 from chalicelib.domain.model import BusinessNumber
 from chalicelib.domain.sms import ProviderRetryable
 from chalicelib.services.common import Caller
-from chalicelib.services.sms import RETRY_MAX_SECONDS, retry_delay
+from chalicelib.services.sms.sender import RETRY_MAX_SECONDS, retry_delay
 from tests.support import World, seed_people
 
 ALICE = Caller("u-alice", "acme", "admin")
@@ -35,7 +35,7 @@ def queue_text(world: World, text: str, from_: str = SHOP, key: str = "k") -> di
 def test_a_local_number_sends_one_segment_a_second(world: World) -> None:
     texts = [queue_text(world, f"text {n}", key=f"k{n}") for n in range(3)]
     for data in texts:
-        world.services.sms.deliver(data)
+        world.services.sms_sender.deliver(data)
     assert len(world.providers.sent) == 3
     assert world.slept == [1.0, 2.0]  # the second waits a second, the third two
 
@@ -44,20 +44,20 @@ def test_a_toll_free_number_sends_three_segments_a_second(world: World) -> None:
     long_text = "x" * 306  # two segments
     data = [queue_text(world, long_text, TOLL_FREE, key=f"k{n}") for n in range(2)]
     for each in data:
-        world.services.sms.deliver(each)
+        world.services.sms_sender.deliver(each)
     assert world.slept == [pytest.approx(2 / 3)]
 
 
 def test_a_booked_up_number_hands_the_text_back_to_the_queue(world: World) -> None:
     texts = [queue_text(world, "x" * 1530, key=f"k{n}") for n in range(3)]  # ten segments each
-    world.services.sms.deliver(texts[0])
-    world.services.sms.deliver(texts[1])  # waits ten seconds: still worth holding on
+    world.services.sms_sender.deliver(texts[0])
+    world.services.sms_sender.deliver(texts[1])  # waits ten seconds: still worth holding on
     with pytest.raises(ProviderRetryable) as err:
-        world.services.sms.deliver(texts[2])
+        world.services.sms_sender.deliver(texts[2])
     assert err.value.retry_after == pytest.approx(20.0)
     assert len(world.providers.sent) == 2
     world.now += 20  # later, the queue hands it back and the slot is free
-    world.services.sms.deliver(texts[2])
+    world.services.sms_sender.deliver(texts[2])
     assert len(world.providers.sent) == 3
 
 
@@ -73,28 +73,28 @@ def test_a_provider_refusal_marks_the_text_failed_with_its_code(world: World) ->
 
     data = queue_text(world, "hello")
     world.providers.fail_with.append(ProviderRejected("invalid To", provider_code="21211"))
-    assert world.services.sms.deliver(data) == "failed"
+    assert world.services.sms_sender.deliver(data) == "failed"
     stored = world.conversation_repo.messages[(data["conversation_id"], data["seq"])]
     assert (stored.status, stored.error_code) == ("failed", "21211")
 
 
 def test_texts_with_no_final_status_after_72_hours_become_unknown(world: World) -> None:
     data = queue_text(world, "hello")
-    world.services.sms.deliver(data)  # sending: the provider never called back
+    world.services.sms_sender.deliver(data)  # sending: the provider never called back
     world.now += 71 * 3600
-    assert world.services.sms.reconcile() == 0
+    assert world.services.sms_sender.reconcile() == 0
     world.now += 2 * 3600
-    assert world.services.sms.reconcile() == 1
+    assert world.services.sms_sender.reconcile() == 1
     stored = world.conversation_repo.messages[(data["conversation_id"], data["seq"])]
     assert stored.status == "unknown"
-    assert world.services.sms.reconcile() == 0  # final: never again
+    assert world.services.sms_sender.reconcile() == 0  # final: never again
 
 
 def test_a_timeout_is_never_resent_the_text_becomes_unknown(world: World) -> None:
     data = queue_text(world, "hello")
     world.providers.fail_with.append(ProviderRetryable("no answer", ambiguous=True))
-    assert world.services.sms.deliver(data) == "unknown"
-    assert world.services.sms.deliver(data) == "skipped"  # a redelivery sends nothing
+    assert world.services.sms_sender.deliver(data) == "unknown"
+    assert world.services.sms_sender.deliver(data) == "skipped"  # a redelivery sends nothing
     assert world.providers.sent == []
     stored = world.conversation_repo.messages[(data["conversation_id"], data["seq"])]
     assert (stored.status, stored.error_code) == ("unknown", "provider_timeout")
@@ -106,13 +106,13 @@ def test_a_certain_refusal_to_take_it_now_is_retried_then_failed_at_the_last_att
     data = queue_text(world, "hello")
     world.providers.fail_with.append(ProviderRetryable("503", retry_after=5))
     with pytest.raises(ProviderRetryable):
-        world.services.sms.deliver(data)
+        world.services.sms_sender.deliver(data)
     assert world.conversation_repo.messages[(data["conversation_id"], data["seq"])].status == (
         "queued"
     )  # released for the retry
     world.now += 10
     world.providers.fail_with.append(ProviderRetryable("503"))
-    assert world.services.sms.deliver(data, final_attempt=True) == "failed"
+    assert world.services.sms_sender.deliver(data, final_attempt=True) == "failed"
     stored = world.conversation_repo.messages[(data["conversation_id"], data["seq"])]
     assert (stored.status, stored.error_code) == ("failed", "provider_unavailable")
 
@@ -120,14 +120,14 @@ def test_a_certain_refusal_to_take_it_now_is_retried_then_failed_at_the_last_att
 def test_a_text_deleted_while_queued_never_goes_out(world: World) -> None:
     data = queue_text(world, "oops")
     world.services.conversations.delete_message(ALICE, data["conversation_id"], data["id"])
-    world.services.sms.deliver(data)
+    world.services.sms_sender.deliver(data)
     assert world.providers.sent == []
 
 
 def test_two_attempts_at_once_send_once(world: World) -> None:
     data = queue_text(world, "hello")
     assert world.sms_repo.claim_send(data["conversation_id"], data["seq"]) is True  # attempt 1
-    assert world.services.sms.deliver(data) == "skipped"  # attempt 2 finds it claimed
+    assert world.services.sms_sender.deliver(data) == "skipped"  # attempt 2 finds it claimed
     assert world.providers.sent == []
 
 
@@ -148,11 +148,11 @@ def test_a_stop_whose_first_attempt_failed_is_recorded_on_the_retry(world: World
 
     world.sms_repo.set_opt_out = failing_once  # type: ignore[method-assign]
     with pytest.raises(RuntimeError):
-        world.services.sms.inbound(text)
-    reply = world.services.sms.inbound(text)  # the provider retries the webhook
+        world.services.carrier.inbound(text)
+    reply = world.services.carrier.inbound(text)  # the provider retries the webhook
     assert reply is not None and "unsubscribed" in reply
     assert world.sms_repo.opted_out(SHOP, CUSTOMER) is True
-    assert world.services.sms.inbound(text) is None  # and only one confirmation
+    assert world.services.carrier.inbound(text) is None  # and only one confirmation
 
 
 def test_the_sender_number_defaults_to_the_one_last_used_with_that_contact(world: World) -> None:

@@ -299,11 +299,14 @@ class DynamoSmsRepository:
         raise ConcurrentUpdate("the number is busy; try again")
 
     def stale_pending(self, before: str, limit: int) -> list[tuple[str, int]]:
-        """Outbound texts created before ``before`` still without a final status."""
+        """At most ``limit`` outbound texts created before ``before`` still without a
+        final status (the shards are read in turn until the limit is reached)."""
         found: list[tuple[str, int]] = []
         for shard in range(PENDING_SHARDS):
+            if len(found) >= limit:
+                break
             for item in MessageItem.gsi1.query(
-                pending_shard(shard), MessageItem.gsi1sk < before, limit=limit
+                pending_shard(shard), MessageItem.gsi1sk < before, limit=limit - len(found)
             ):
                 found.append((item.conversation_id, int(item.seq)))
         return found

@@ -1,0 +1,104 @@
+"""Logs, metrics and traces, in one place (Powertools).
+
+- ``logger``: structured JSON logs; level from ``POWERTOOLS_LOG_LEVEL``. Every
+  invocation starts with ``begin_invocation`` (the Lambda context, stale keys
+  cleared); code appends correlation keys once with ``correlate``: company,
+  conversation, message, provider message id. No secrets, no message bodies.
+- ``count``/``measure``: CloudWatch metrics as Embedded Metric Format lines in
+  the log (no API call), namespace ``Texting``, one line per figure so each can
+  carry its own dimensions.
+- ``tracer``: X-Ray segments around handlers; off unless the stage turns
+  tracing on (``POWERTOOLS_TRACE_DISABLED=false``) and the code runs in Lambda.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from time import perf_counter
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+SERVICE = "texting"
+NAMESPACE = "Texting"
+CORRELATION_KEYS = (
+    "company_id",
+    "conversation_id",
+    "message_id",
+    "provider_message_id",
+    "interaction_id",
+)
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def begin_invocation(context: Any, handler: str) -> None:
+    """Once per invocation: forget the last one's keys, add the Lambda context."""
+    new_record()
+    keys: dict[str, Any] = {"handler": handler}
+    if context is not None and hasattr(context, "aws_request_id"):
+        keys.update(
+            function_name=getattr(context, "function_name", ""),
+            function_request_id=context.aws_request_id,
+            cold_start=_cold_start(),
+        )
+    logger.append_keys(**keys)
+
+
+_warm = False
+
+
+def _cold_start() -> bool:
+    global _warm
+    cold, _warm = not _warm, True
+    return cold
+
+
+def new_record() -> None:
+    """A batch's next record: its correlation keys replace the previous record's."""
+    logger.remove_keys(list(CORRELATION_KEYS))
+
+
+def correlate(**keys: str | None) -> None:
+    """Add correlation keys (company, conversation, message, provider id) to every
+    log line of this invocation; empty values are skipped."""
+    logger.append_keys(**{k: v for k, v in keys.items() if v})
+
+
+def count(name: str, value: float = 1, **dimensions: str) -> None:
+    """One metric figure with its own dimensions (e.g. ``channel="sms"``)."""
+    _emit(name, MetricUnit.Count, value, dimensions)
+
+
+def measure(name: str, milliseconds: float, **dimensions: str) -> None:
+    _emit(name, MetricUnit.Milliseconds, milliseconds, dimensions)
+
+
+@contextmanager
+def timed(name: str, **dimensions: str) -> Iterator[None]:
+    """Measure the block's duration in milliseconds (also when it raises)."""
+    started = perf_counter()
+    try:
+        yield
+    finally:
+        measure(name, (perf_counter() - started) * 1000, **dimensions)
+
+
+def _emit(name: str, unit: MetricUnit, value: float, dimensions: dict[str, str]) -> None:
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
+        return
+    with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
+        metric.add_dimension(name="service", value=SERVICE)
+        for key, dimension in dimensions.items():
+            metric.add_dimension(name=key, value=dimension or "none")
+
+
+def traced(handler: F) -> F:
+    """An X-Ray subsegment around a handler (a no-op while tracing is off)."""
+    return tracer.capture_method(handler)

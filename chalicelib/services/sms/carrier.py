@@ -1,0 +1,119 @@
+"""Carrier webhooks: inbound texts (stored once through the message log), the
+STOP/START/HELP keywords, and delivery status callbacks."""
+
+from __future__ import annotations
+
+from chalicelib.domain import sms
+from chalicelib.domain.model import SMS, BusinessNumber, Conversation, sms_conversation_id
+from chalicelib.observability import correlate, logger
+from chalicelib.services.common import Clock
+from chalicelib.services.company import CompanySettings
+from chalicelib.services.messages import Draft, MessageLog
+from chalicelib.services.ports import ConversationRepository, SmsRepository
+from chalicelib.services.sms.media import SmsMedia
+from chalicelib.services.sms.policy import InboundSmsPolicy
+
+STOP_REPLY = "You are unsubscribed and will receive no more messages from this number. Reply START to resubscribe."
+START_REPLY = "You are resubscribed. Reply STOP to unsubscribe, HELP for help."
+DEFAULT_HELP = "Reply STOP to unsubscribe. Msg&data rates may apply."
+
+
+class CarrierWebhooks:
+    """What carriers tell us: texts from phones, keywords, delivery statuses."""
+
+    def __init__(
+        self,
+        conversations: ConversationRepository,
+        repo: SmsRepository,
+        log: MessageLog,
+        media: SmsMedia,
+        companies: CompanySettings,
+        clock: Clock,
+    ) -> None:
+        self._conversations = conversations
+        self._repo = repo
+        self._log = log
+        self._media = media
+        self._companies = companies
+        self._clock = clock
+
+    def inbound(self, text: sms.InboundSms) -> str | None:
+        """Store an inbound text once (the provider id is the idempotency key); act on
+        STOP/START/HELP. Returns the automatic reply to send back, if any."""
+        correlate(provider_message_id=text.provider_message_id)
+        number = self._repo.get_number(text.to)
+        if number is None or number.state != "active":
+            logger.info(
+                "inbound to an unknown or inactive number",
+                extra={"provider": text.provider, "provider_message_id": text.provider_message_id},
+            )
+            return None
+        external = text.from_
+        now = self._clock()
+        conversation = self._conversation(number, external, now)
+        draft = Draft(
+            sender=external,
+            client_id=f"{text.provider}:{text.provider_message_id}",
+            text=text.body,
+        )
+        # A provider retry finds the text stored; the keyword action below is repeated
+        # (it is conditional) in case the first attempt failed before recording it.
+        self._log.append(conversation, draft, InboundSmsPolicy(self._repo, self._media, text))
+        return self._keyword_action(number, external, text, now)
+
+    def _conversation(self, number: BusinessNumber, external: str, now: str) -> Conversation:
+        """The conversation of this business number with this phone: read, and created
+        only the first time (not a cancelled create transaction on every text)."""
+        conversation_id = sms_conversation_id(number.e164, external)
+        existing = self._conversations.get(conversation_id)
+        if existing is not None:
+            return existing
+        conversation, _ = self._conversations.create(
+            Conversation(
+                conversation_id=conversation_id,
+                company_id=number.company_id,
+                type=SMS,
+                members=list(number.users),
+                created_by=external,
+                created_at=now,
+                updated_at=now,
+                business_number=number.e164,
+                external_number=external,
+            )
+        )
+        return conversation
+
+    def _keyword_action(
+        self, number: BusinessNumber, external: str, text: sms.InboundSms, now: str
+    ) -> str | None:
+        """STOP/START change the opt-out (once: repeats change nothing and get no second
+        confirmation); HELP gets the company's help text."""
+        keyword = sms.keyword(text.body)
+        if keyword is None:
+            return None
+        word = text.body.strip().upper()
+        source = f"{text.provider}:{text.provider_message_id}"
+        if keyword in ("stop", "start"):
+            stop = keyword == "stop"
+            changed = self._repo.set_opt_out(number.e164, external, stop, word, source, now)
+            if not changed:
+                return None
+            return STOP_REPLY if stop else START_REPLY
+        company = self._companies.get(number.company_id)
+        return company.help_text if company and company.help_text else DEFAULT_HELP
+
+    def status(self, update: sms.StatusUpdate) -> bool:
+        found = self._repo.find_provider_message(update.provider, update.provider_message_id)
+        if found is None:
+            logger.info(
+                "status for an unknown message",
+                extra={
+                    "provider": update.provider,
+                    "provider_message_id": update.provider_message_id,
+                },
+            )
+            return False
+        conversation_id, seq = found
+        return self._repo.advance_status(
+            conversation_id, seq, update.status, error_code=update.error_code
+        )
