@@ -1,4 +1,7 @@
-"""One contract, two implementations: the DynamoDB repositories (on moto) and the fakes."""
+"""One contract, two implementations: the DynamoDB repositories (on moto) and the fakes.
+
+The SMS repository has its own suite (test_sms_repository_contract.py).
+"""
 
 from __future__ import annotations
 
@@ -25,8 +28,7 @@ def repos(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
             "connections": fakes.MemoryConnectionRepository(),
         }
         return
-    request.getfixturevalue("aws")
-    dynamodb.bind_models("texting-test-messaging", "us-east-1")
+    request.getfixturevalue("tables")
     yield {
         "directory": dynamodb.DynamoDirectoryRepository(),
         "contacts": dynamodb.DynamoContactRepository(),
@@ -319,77 +321,3 @@ def test_devices_and_the_typing_throttle(presence_repos: dict[str, Any]) -> None
     assert repo.allow_typing("c1", "u-bob", 1001.0, 3.0) is False
     assert repo.allow_typing("c1", "u-carol", 1001.0, 3.0) is True
     assert repo.allow_typing("c1", "u-bob", 1003.5, 3.0) is True
-
-
-@pytest.fixture
-def sms_repos(repos: dict[str, Any]) -> dict[str, Any]:
-    if isinstance(repos["conversations"], fakes.MemoryConversationRepository):
-        return {**repos, "sms": fakes.MemorySmsRepository(repos["conversations"])}
-    return {**repos, "sms": dynamodb.DynamoSmsRepository()}
-
-
-def queued_text(repo: Any, seq: int, at: str) -> Message:
-    conv = (
-        repo.get("s1")
-        or repo.create(
-            Conversation(
-                conversation_id="s1",
-                company_id="acme",
-                type="sms",
-                members=["u-alice"],
-                created_by="u-alice",
-                created_at=at,
-                updated_at=at,
-                business_number="+14155550100",
-                external_number="+14155552671",
-            )
-        )[0]
-    )
-    message = Message(
-        conversation_id="s1",
-        company_id="acme",
-        seq=seq,
-        client_id=f"c{seq}",
-        sender="u-alice",
-        text="hi",
-        created_at=at,
-        status="queued",
-        channel="sms",
-        direction="outbound",
-        segments=1,
-        encoding="GSM-7",
-    )
-    return repo.append_message(conv, message)
-
-
-def test_sms_statuses_move_forward_and_leave_the_pending_index_when_final(
-    sms_repos: dict[str, Any],
-) -> None:
-    sms, conversations = sms_repos["sms"], sms_repos["conversations"]
-    queued_text(conversations, 1, "2026-01-01T00:00:00.000Z")
-    queued_text(conversations, 2, "2026-01-05T00:00:00.000Z")
-    assert sms.stale_pending("2026-01-02T00:00:00.000Z", 10) == [("s1", 1)]
-    assert sms.advance_status("s1", 1, "delivered") is True
-    assert sms.advance_status("s1", 1, "sent") is False  # a late callback
-    assert conversations.get_message("s1", 1).status == "delivered"
-    assert sms.stale_pending("2026-01-02T00:00:00.000Z", 10) == []
-
-
-def test_pacing_reserves_slots_one_after_another(sms_repos: dict[str, Any]) -> None:
-    sms = sms_repos["sms"]
-    assert sms.take_pace("+14155550100", 1.0, 1000.0, 10) == 0
-    assert sms.take_pace("+14155550100", 1.0, 1000.0, 10) == pytest.approx(1.0)
-    assert sms.take_pace("+14155550199", 1.0, 1000.0, 10) == 0  # another number, its own pace
-    assert sms.take_pace("+14155550100", 20.0, 1000.0, 10) == pytest.approx(2.0)
-    assert sms.take_pace("+14155550100", 1.0, 1000.0, 10) == pytest.approx(22.0)  # not reserved
-
-
-def test_rate_windows_and_opt_out_changes(sms_repos: dict[str, Any]) -> None:
-    sms = sms_repos["sms"]
-    assert [sms.take_rate("user#u-alice", 60, 2) for _ in range(3)] == [True, True, False]
-    assert sms.take_rate("user#u-alice", 120, 2) is True  # a new window
-    assert sms.set_opt_out("+1415", "+1212", True, "STOP", "sm1", "t1") is True
-    assert sms.set_opt_out("+1415", "+1212", True, "STOP", "sm2", "t2") is False
-    assert sms.opted_out("+1415", "+1212") is True
-    assert sms.set_opt_out("+1415", "+1212", False, "START", "sm3", "t3") is True
-    assert [h["keyword"] for h in sms.opt_out_history("+1415", "+1212")] == ["STOP", "START"]
