@@ -8,6 +8,7 @@ from tests.fakes.connections import MemoryConnectionRepository, MemoryPresenceRe
 from tests.fakes.conversations import MemoryConversationRepository
 from tests.fakes.directory import MemoryContactRepository, MemoryDirectoryRepository
 from tests.fakes.events import MemoryPublisher, MemorySender
+from tests.fakes.idempotency import MemoryDeduplicator
 from tests.fakes.media import MemoryFetcher, MemoryMediaStore
 from tests.fakes.notifications import MemoryNotificationRepository, MemoryPushGateway
 from tests.fakes.sms import MemoryProviders, MemorySmsRepository
@@ -16,6 +17,7 @@ __all__ = [
     "MemoryConnectionRepository",
     "MemoryContactRepository",
     "MemoryConversationRepository",
+    "MemoryDeduplicator",
     "MemoryDirectoryRepository",
     "MemoryFetcher",
     "MemoryMediaStore",
