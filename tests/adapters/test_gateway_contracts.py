@@ -1,5 +1,5 @@
 """AWS adapters and their fakes, one contract each: publisher, WebSocket sender,
-media store, push gateway and deduplicator.
+media store, push gateway, deduplicator, and the provider media fetcher.
 
 Each port has a small harness per implementation that observes what the outside
 world would see: what a subscriber of the topic receives, what a connection
@@ -10,7 +10,9 @@ answers 410, so the gone cases of the real sender use a botocore Stubber.
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,9 +34,15 @@ from chalicelib.adapters.aws import (
     SnsPushGateway,
 )
 from chalicelib.adapters.idempotency import PowertoolsDeduplicator
-from chalicelib.domain.errors import ConnectionGone, PushRejected
+from chalicelib.domain.errors import ConnectionGone, PushRejected, ValidationError
 from chalicelib.domain.model import Event
-from chalicelib.services.ports import ConnectionSender, EventPublisher, MediaStore, PushGateway
+from chalicelib.services.ports import (
+    ConnectionSender,
+    EventPublisher,
+    MediaFetcher,
+    MediaStore,
+    PushGateway,
+)
 from tests import fakes
 
 REGION = "us-east-1"
@@ -622,3 +630,130 @@ def test_with_a_lambda_context_registered_work_still_runs_once(dedup: Any) -> No
     dedup.register_lambda_context(None)  # an event without a context is not an error
     assert dedup.run_once("k", lambda: 1) == 1
     assert dedup.run_once("k", lambda: 2) == 1
+
+
+# -- MediaFetcher: what a provider's media URL gives -----------------------------------
+
+
+class _Files(http.server.BaseHTTPRequestHandler):
+    files: dict[str, tuple[bytes, str]] = {}
+    authorizations: list[str] = []
+
+    def do_GET(self) -> None:
+        self.authorizations.append(self.headers.get("Authorization", ""))
+        found = self.files.get(self.path)
+        if found is None:
+            self.send_error(404)
+            return
+        data, content_type = found
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+class HttpMediaHost:
+    """The real fetcher against a local HTTP server (the provider's media host)."""
+
+    def __init__(self, server: http.server.ThreadingHTTPServer, handler: type[_Files]) -> None:
+        from chalicelib.adapters.providers import HttpMediaFetcher, TwilioCredentials
+        from tests.support import settings
+
+        self._base = f"http://127.0.0.1:{server.server_address[1]}"
+        self._handler = handler
+        credentials = TwilioCredentials(
+            settings(twilio_account_sid="AC" + "1" * 32, twilio_auth_token="media-test-token")
+        )
+        self.fetcher: MediaFetcher = HttpMediaFetcher(credentials, timeout=5)
+
+    def serve(self, path: str, data: bytes, content_type: str) -> str:
+        self._handler.files[path] = (data, content_type)
+        return self._base + path
+
+    def missing(self, path: str) -> str:
+        return self._base + path
+
+    def plain_http(self, data: bytes) -> str:
+        return "http://media.example.com/a.png"  # refused before any request is made
+
+
+class MemoryMediaHost:
+    def __init__(self) -> None:
+        self.fake = fakes.MemoryFetcher()
+        self.fetcher: MediaFetcher = self.fake
+
+    def serve(self, path: str, data: bytes, content_type: str) -> str:
+        url = f"https://api.twilio.test{path}"
+        self.fake.files[url] = (data, content_type)
+        return url
+
+    def missing(self, path: str) -> str:
+        return f"https://api.twilio.test{path}"
+
+    def plain_http(self, data: bytes) -> str:
+        url = "http://media.example.com/a.png"
+        self.fake.files[url] = (data, "image/png")
+        return url
+
+
+@pytest.fixture(scope="module")
+def media_host() -> Iterator[tuple[http.server.ThreadingHTTPServer, type[_Files]]]:
+    handler = type("Files", (_Files,), {"files": {}, "authorizations": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, handler
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def host(request: pytest.FixtureRequest) -> Any:
+    if request.param == "memory":
+        return MemoryMediaHost()
+    return HttpMediaHost(*request.getfixturevalue("media_host"))
+
+
+def test_fetched_media_comes_with_its_bare_content_type(host: Any) -> None:
+    url = host.serve(f"/{unique('m')}/a.png", b"\x89PNG bytes", "Image/PNG; charset=binary")
+    assert host.fetcher.fetch(url, 1000) == (b"\x89PNG bytes", "image/png")
+
+
+def test_media_of_exactly_the_limit_is_fetched_and_one_byte_more_is_refused(host: Any) -> None:
+    exact = host.serve(f"/{unique('m')}/a.jpg", b"x" * 10, "image/jpeg")
+    over = host.serve(f"/{unique('m')}/b.jpg", b"x" * 11, "image/jpeg")
+    assert host.fetcher.fetch(exact, 10) == (b"x" * 10, "image/jpeg")
+    with pytest.raises(ValidationError) as refused:
+        host.fetcher.fetch(over, 10)
+    assert refused.value.code == "media_too_large"
+
+
+def test_media_that_is_not_there_is_unavailable(host: Any) -> None:
+    with pytest.raises(ValidationError) as refused:
+        host.fetcher.fetch(host.missing(f"/{unique('m')}/gone.png"), 1000)
+    assert refused.value.code == "media_unavailable"
+
+
+def test_media_over_plain_http_from_elsewhere_is_refused(host: Any) -> None:
+    url = host.plain_http(b"png")
+    with pytest.raises(ValidationError) as refused:
+        host.fetcher.fetch(url, 1000)
+    assert refused.value.code == "media_unavailable"
+
+
+def test_the_provider_host_is_asked_with_the_accounts_credentials(
+    media_host: tuple[http.server.ThreadingHTTPServer, type[_Files]],
+) -> None:
+    """Twilio serves media only to the account (the local simulator stands in for it)."""
+    import base64
+
+    real = HttpMediaHost(*media_host)
+    url = real.serve(f"/{unique('m')}/a.png", b"png", "image/png")
+    real.fetcher.fetch(url, 100)
+    expected = base64.b64encode(("AC" + "1" * 32 + ":media-test-token").encode()).decode()
+    assert media_host[1].authorizations[-1] == f"Basic {expected}"

@@ -13,7 +13,17 @@ import pytest
 
 from chalicelib.adapters import dynamodb
 from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ValidationError
-from chalicelib.domain.model import Connection, Contact, Conversation, Device, Message, User
+from chalicelib.domain.model import (
+    Company,
+    Connection,
+    Contact,
+    Conversation,
+    Device,
+    Message,
+    Missed,
+    Presence,
+    User,
+)
 from tests import fakes
 from tests.support import seed_people
 
@@ -80,6 +90,43 @@ def test_users_round_trip_and_list_by_company(repos: dict[str, Any]) -> None:
     assert repos["directory"].get_user("u-nobody") is None
 
 
+def test_a_company_reads_back_as_stored_and_a_second_put_replaces_it(
+    repos: dict[str, Any],
+) -> None:
+    directory = repos["directory"]
+    company = Company("acme", "Acme Corp", "GB", sms_enabled=False, help_text="Call 555")
+    directory.put_company(company)
+    assert directory.get_company("acme") == company
+    directory.put_company(Company("acme", "Acme Inc"))
+    assert directory.get_company("acme") == Company("acme", "Acme Inc")
+    assert directory.get_company("initech") is None
+
+
+def test_a_user_reads_back_as_stored_and_a_second_put_replaces_it(repos: dict[str, Any]) -> None:
+    directory = repos["directory"]
+    bob = User(
+        "u-bob",
+        "acme",
+        "Bob Brown",
+        "bob@acme.test",
+        "102",
+        "user",
+        "sms",
+        ["+14155550100"],
+        Presence(),
+        "",
+        False,
+        "p1",
+    )
+    directory.put_user(bob)
+    assert directory.get_user("u-bob") == bob
+    directory.put_user(User("u-bob", "acme", "Robert Brown", "bob@acme.test"))
+    assert directory.get_user("u-bob").name == "Robert Brown"
+    assert directory.get_user("u-bob").numbers == []
+    assert list(directory.get_users(["u-bob", "u-nobody"])) == ["u-bob"]
+    assert directory.get_users([]) == {}
+
+
 def test_a_cursor_from_another_list_is_refused(repos: dict[str, Any]) -> None:
     seed_people(repos["directory"])
     page = repos["directory"].list_users("acme", 1, None)
@@ -104,6 +151,16 @@ def test_create_is_get_or_create(repos: dict[str, Any]) -> None:
     assert created and not created_again
     assert again.members == ["u-alice", "u-bob"]
     assert repo.get_membership("u-bob", "g1").read_seq == 0
+
+
+def test_get_many_returns_the_known_conversations_only(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    repo.create(conversation("g1"))
+    repo.create(conversation("g2", members=["u-alice", "u-carol"]))
+    found = repo.get_many(["g2", "g9", "g1"])
+    assert sorted(found) == ["g1", "g2"]
+    assert found["g2"].members == ["u-alice", "u-carol"]
+    assert repo.get_many([]) == {}
 
 
 def test_append_message_is_atomic_on_sequence_and_client_id(repos: dict[str, Any]) -> None:
@@ -295,6 +352,52 @@ def test_chosen_status_and_message_are_stored_on_the_profile(
         "2030-01-01T00:00:00.000Z",
     )
     assert users.get_users(["u-bob", "u-nobody"])["u-bob"].presence.status == "busy"
+
+
+def test_a_profile_photo_key_is_stored_on_the_user(presence_repos: dict[str, Any]) -> None:
+    presence_repos["presence"].set_photo("u-bob", "photos/u-bob/1.png")
+    assert presence_repos["directory"].get_user("u-bob").photo_key == "photos/u-bob/1.png"
+    assert presence_repos["directory"].get_user("u-carol").photo_key == ""
+
+
+def test_a_push_token_has_one_owner_and_a_claim_names_the_previous_one(
+    presence_repos: dict[str, Any],
+) -> None:
+    repo = presence_repos["notifications"]
+    assert repo.claim_token("apns", "tok-1", "u-bob", "phone") is None
+    assert repo.claim_token("apns", "tok-1", "u-bob", "phone") == ("u-bob", "phone")
+    assert repo.claim_token("apns", "tok-1", "u-carol", "ipad") == ("u-bob", "phone")
+    assert repo.claim_token("fcm", "tok-1", "u-dave", "pixel") is None  # per platform
+    assert repo.claim_token("apns", "tok-2", "u-bob", "phone") is None
+
+
+def test_missed_counters_can_be_read_without_taking_them(presence_repos: dict[str, Any]) -> None:
+    repo = presence_repos["notifications"]
+    assert repo.missed("u-bob") == []
+    repo.add_missed("u-bob", "c1", 3, "2026-01-01T00:00:01.000Z")
+    repo.add_missed("u-bob", "c1", 4, "2026-01-01T00:00:02.000Z")
+    repo.add_missed("u-carol", "c1", 4, "2026-01-01T00:00:02.000Z")
+    expected = [Missed("c1", 2, 4, "2026-01-01T00:00:02.000Z")]
+    assert repo.missed("u-bob") == expected
+    assert repo.missed("u-bob") == expected  # still there
+    assert repo.claim_missed("u-bob") == expected
+
+
+def test_restored_counters_add_to_those_that_arrived_meanwhile(
+    presence_repos: dict[str, Any],
+) -> None:
+    repo = presence_repos["notifications"]
+    repo.add_missed("u-bob", "c1", 3, "2026-01-01T00:00:01.000Z")
+    repo.add_missed("u-bob", "c2", 1, "2026-01-01T00:00:02.000Z")
+    claimed = repo.claim_missed("u-bob")
+    repo.add_missed("u-bob", "c1", 5, "2026-01-01T00:00:09.000Z")  # arrived while delivering
+    repo.restore_missed("u-bob", claimed)
+    assert sorted(
+        (m.conversation_id, m.count, m.last_seq, m.updated_at) for m in repo.missed("u-bob")
+    ) == [
+        ("c1", 2, 5, "2026-01-01T00:00:09.000Z"),
+        ("c2", 1, 1, "2026-01-01T00:00:02.000Z"),
+    ]
 
 
 def test_missed_counters_are_claimed_once(presence_repos: dict[str, Any]) -> None:

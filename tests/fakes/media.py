@@ -43,7 +43,7 @@ class MemoryMediaStore:
 
 
 class MemoryFetcher:
-    """Serves inbound media from a dict of url -> (bytes, content type)."""
+    """Serves inbound media from a dict of url -> (bytes, Content-Type header)."""
 
     def __init__(self) -> None:
         self.files: dict[str, tuple[bytes, str]] = {}
@@ -51,9 +51,11 @@ class MemoryFetcher:
     def fetch(self, url: str, max_bytes: int) -> tuple[bytes, str]:
         from chalicelib.domain.errors import ValidationError
 
+        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValidationError("media must come over https", code="media_unavailable")
         if url not in self.files:
             raise ValidationError("the media could not be fetched", code="media_unavailable")
         data, content_type = self.files[url]
         if len(data) > max_bytes:
             raise ValidationError("the media is too large", code="media_too_large")
-        return data, content_type
+        return data, content_type.split(";", 1)[0].strip().lower()  # as HTTP reports it
