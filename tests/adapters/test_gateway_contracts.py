@@ -757,3 +757,32 @@ def test_the_provider_host_is_asked_with_the_accounts_credentials(
     real.fetcher.fetch(url, 100)
     expected = base64.b64encode(("AC" + "1" * 32 + ":media-test-token").encode()).decode()
     assert media_host[1].authorizations[-1] == f"Basic {expected}"
+
+
+# -- RetryScheduler: when a queued message comes back ----------------------------------
+
+
+def test_a_delayed_message_stays_hidden_and_a_zero_delay_brings_it_back(
+    moto_module: Any,
+) -> None:
+    """No fake: services never call it; the consumers' backoff goes straight to SQS."""
+    from chalicelib.adapters.aws import SqsRetryScheduler
+
+    sqs = moto_module.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName=unique("retry"), Attributes={"VisibilityTimeout": "0"})[
+        "QueueUrl"
+    ]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sqs.send_message(QueueUrl=url, MessageBody="work")
+    scheduler = SqsRetryScheduler(client=sqs)
+
+    def receive() -> list[Any]:
+        return list(sqs.receive_message(QueueUrl=url).get("Messages", []))
+
+    (first,) = poll(receive, 1)
+    scheduler.delay(arn, first["ReceiptHandle"], 300)
+    assert receive() == []  # hidden for five minutes, not redelivered at once
+    scheduler.delay(arn, first["ReceiptHandle"], 0)
+    assert [m["Body"] for m in poll(receive, 1)] == ["work"]
