@@ -503,3 +503,12 @@ def test_a_text_leaves_stale_pending_once_its_status_is_final(repos: Repos) -> N
     repos.sms.advance_status("s1", 1, "delivered")
     repos.sms.advance_status("s1", 2, "unknown")
     assert repos.sms.stale_pending(CUTOFF, 10) == []
+
+
+def test_stale_pending_returns_at_most_limit_texts(repos: Repos) -> None:
+    """The reconciler's batch size bounds one run; the texts beyond it wait for the next."""
+    for seq in range(1, 9):  # spread over every shard of the index
+        repos.text(seq)
+    batch = repos.sms.stale_pending(CUTOFF, 3)
+    assert len(batch) == 3
+    assert set(batch) <= {("s1", seq) for seq in range(1, 9)}
