@@ -1,4 +1,8 @@
-"""SNS publisher, WebSocket sender and Cognito JWT verification against AWS stand-ins."""
+"""The stage's event routing (SNS filter policies onto the queues) and Cognito JWT
+verification, against AWS stand-ins.
+
+The adapters' own behaviour, shared with their fakes, is in test_gateway_contracts.py.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,10 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 
-from chalicelib.adapters.aws import ApiGatewayConnectionSender, SnsEventPublisher
+from chalicelib.adapters.aws import SnsEventPublisher
 from chalicelib.adapters.jwt_verifier import CognitoJwtVerifier
-from chalicelib.domain.errors import ConnectionGone, Unauthorized
+from chalicelib.domain.errors import Unauthorized
 from chalicelib.domain.model import Event
 
 
@@ -41,23 +44,6 @@ def test_events_outside_the_filter_policy_do_not_reach_the_queue(aws: Any) -> No
         [Event("x", "billing.reported", "acme", [], {}, None)]
     )
     assert "Messages" not in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
-
-
-def test_sender_turns_410_gone_into_connection_gone() -> None:
-    client = boto3.client(
-        "apigatewaymanagementapi",
-        region_name="us-east-1",
-        endpoint_url="https://abc.execute-api.us-east-1.amazonaws.com/dev",
-    )
-    with Stubber(client) as stub:
-        stub.add_response(
-            "post_to_connection", {}, {"ConnectionId": "ok", "Data": b'{"type":"t","data":{}}'}
-        )
-        stub.add_client_error("post_to_connection", "GoneException", http_status_code=410)
-        sender = ApiGatewayConnectionSender("unused", client=client)
-        sender.send("ok", {"type": "t", "data": {}})
-        with pytest.raises(ConnectionGone):
-            sender.send("gone", {"type": "t", "data": {}})
 
 
 def test_a_token_issued_by_cognito_is_verified_against_its_jwks(aws: Any) -> None:
@@ -112,24 +98,3 @@ def test_jwks_is_fetched_once_and_refetched_for_an_unknown_key() -> None:
     served["jwks"] = new.jwks  # the pool rotated its key
     assert verifier.verify(new.token("u-1"))["sub"] == "u-1"
     assert len(fetches) == 2
-
-
-def test_push_goes_through_sns_platform_endpoints(aws: Any) -> None:
-    from chalicelib.adapters.aws import SnsPushGateway
-
-    sns = boto3.client("sns", region_name="us-east-1")
-    app = sns.create_platform_application(
-        Name="texting-apns", Platform="APNS", Attributes={"PlatformCredential": "x"}
-    )["PlatformApplicationArn"]
-    gateway = SnsPushGateway({"apns": app, "fcm": ""}, client=sns)
-    endpoint = gateway.register("apns", "device-token-1", "u-bob")
-    assert endpoint.startswith("arn:aws:sns:") and endpoint == gateway.register(
-        "apns", "device-token-1", "u-dave"
-    )  # one endpoint per token, whoever registers it
-    gateway.push(
-        endpoint, "apns", {"title": "Alice", "body": "hi", "conversation_id": "c"}, silent=False
-    )
-    assert gateway.register("fcm", "token", "u-bob") == ""  # no application configured
-    gateway.unregister(endpoint)
-    listed = sns.list_endpoints_by_platform_application(PlatformApplicationArn=app)["Endpoints"]
-    assert listed == []

@@ -1,4 +1,7 @@
-"""One contract, two implementations: the DynamoDB repositories (on moto) and the fakes."""
+"""One contract, two implementations: the DynamoDB repositories (on moto) and the fakes.
+
+The SMS repository has its own suite (test_sms_repository_contract.py).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,17 @@ import pytest
 
 from chalicelib.adapters import dynamodb
 from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ValidationError
-from chalicelib.domain.model import Connection, Contact, Conversation, Device, Message, User
+from chalicelib.domain.model import (
+    Company,
+    Connection,
+    Contact,
+    Conversation,
+    Device,
+    Message,
+    Missed,
+    Presence,
+    User,
+)
 from tests import fakes
 from tests.support import seed_people
 
@@ -25,8 +38,7 @@ def repos(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
             "connections": fakes.MemoryConnectionRepository(),
         }
         return
-    request.getfixturevalue("aws")
-    dynamodb.bind_models("texting-test-messaging", "us-east-1")
+    request.getfixturevalue("tables")
     yield {
         "directory": dynamodb.DynamoDirectoryRepository(),
         "contacts": dynamodb.DynamoContactRepository(),
@@ -78,6 +90,43 @@ def test_users_round_trip_and_list_by_company(repos: dict[str, Any]) -> None:
     assert repos["directory"].get_user("u-nobody") is None
 
 
+def test_a_company_reads_back_as_stored_and_a_second_put_replaces_it(
+    repos: dict[str, Any],
+) -> None:
+    directory = repos["directory"]
+    company = Company("acme", "Acme Corp", "GB", sms_enabled=False, help_text="Call 555")
+    directory.put_company(company)
+    assert directory.get_company("acme") == company
+    directory.put_company(Company("acme", "Acme Inc"))
+    assert directory.get_company("acme") == Company("acme", "Acme Inc")
+    assert directory.get_company("initech") is None
+
+
+def test_a_user_reads_back_as_stored_and_a_second_put_replaces_it(repos: dict[str, Any]) -> None:
+    directory = repos["directory"]
+    bob = User(
+        "u-bob",
+        "acme",
+        "Bob Brown",
+        "bob@acme.test",
+        "102",
+        "user",
+        "sms",
+        ["+14155550100"],
+        Presence(),
+        "",
+        False,
+        "p1",
+    )
+    directory.put_user(bob)
+    assert directory.get_user("u-bob") == bob
+    directory.put_user(User("u-bob", "acme", "Robert Brown", "bob@acme.test"))
+    assert directory.get_user("u-bob").name == "Robert Brown"
+    assert directory.get_user("u-bob").numbers == []
+    assert list(directory.get_users(["u-bob", "u-nobody"])) == ["u-bob"]
+    assert directory.get_users([]) == {}
+
+
 def test_a_cursor_from_another_list_is_refused(repos: dict[str, Any]) -> None:
     seed_people(repos["directory"])
     page = repos["directory"].list_users("acme", 1, None)
@@ -102,6 +151,16 @@ def test_create_is_get_or_create(repos: dict[str, Any]) -> None:
     assert created and not created_again
     assert again.members == ["u-alice", "u-bob"]
     assert repo.get_membership("u-bob", "g1").read_seq == 0
+
+
+def test_get_many_returns_the_known_conversations_only(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    repo.create(conversation("g1"))
+    repo.create(conversation("g2", members=["u-alice", "u-carol"]))
+    found = repo.get_many(["g2", "g9", "g1"])
+    assert sorted(found) == ["g1", "g2"]
+    assert found["g2"].members == ["u-alice", "u-carol"]
+    assert repo.get_many([]) == {}
 
 
 def test_append_message_is_atomic_on_sequence_and_client_id(repos: dict[str, Any]) -> None:
@@ -295,6 +354,52 @@ def test_chosen_status_and_message_are_stored_on_the_profile(
     assert users.get_users(["u-bob", "u-nobody"])["u-bob"].presence.status == "busy"
 
 
+def test_a_profile_photo_key_is_stored_on_the_user(presence_repos: dict[str, Any]) -> None:
+    presence_repos["presence"].set_photo("u-bob", "photos/u-bob/1.png")
+    assert presence_repos["directory"].get_user("u-bob").photo_key == "photos/u-bob/1.png"
+    assert presence_repos["directory"].get_user("u-carol").photo_key == ""
+
+
+def test_a_push_token_has_one_owner_and_a_claim_names_the_previous_one(
+    presence_repos: dict[str, Any],
+) -> None:
+    repo = presence_repos["notifications"]
+    assert repo.claim_token("apns", "tok-1", "u-bob", "phone") is None
+    assert repo.claim_token("apns", "tok-1", "u-bob", "phone") == ("u-bob", "phone")
+    assert repo.claim_token("apns", "tok-1", "u-carol", "ipad") == ("u-bob", "phone")
+    assert repo.claim_token("fcm", "tok-1", "u-dave", "pixel") is None  # per platform
+    assert repo.claim_token("apns", "tok-2", "u-bob", "phone") is None
+
+
+def test_missed_counters_can_be_read_without_taking_them(presence_repos: dict[str, Any]) -> None:
+    repo = presence_repos["notifications"]
+    assert repo.missed("u-bob") == []
+    repo.add_missed("u-bob", "c1", 3, "2026-01-01T00:00:01.000Z")
+    repo.add_missed("u-bob", "c1", 4, "2026-01-01T00:00:02.000Z")
+    repo.add_missed("u-carol", "c1", 4, "2026-01-01T00:00:02.000Z")
+    expected = [Missed("c1", 2, 4, "2026-01-01T00:00:02.000Z")]
+    assert repo.missed("u-bob") == expected
+    assert repo.missed("u-bob") == expected  # still there
+    assert repo.claim_missed("u-bob") == expected
+
+
+def test_restored_counters_add_to_those_that_arrived_meanwhile(
+    presence_repos: dict[str, Any],
+) -> None:
+    repo = presence_repos["notifications"]
+    repo.add_missed("u-bob", "c1", 3, "2026-01-01T00:00:01.000Z")
+    repo.add_missed("u-bob", "c2", 1, "2026-01-01T00:00:02.000Z")
+    claimed = repo.claim_missed("u-bob")
+    repo.add_missed("u-bob", "c1", 5, "2026-01-01T00:00:09.000Z")  # arrived while delivering
+    repo.restore_missed("u-bob", claimed)
+    assert sorted(
+        (m.conversation_id, m.count, m.last_seq, m.updated_at) for m in repo.missed("u-bob")
+    ) == [
+        ("c1", 2, 5, "2026-01-01T00:00:09.000Z"),
+        ("c2", 1, 1, "2026-01-01T00:00:02.000Z"),
+    ]
+
+
 def test_missed_counters_are_claimed_once(presence_repos: dict[str, Any]) -> None:
     repo = presence_repos["notifications"]
     repo.add_missed("u-bob", "c1", 3, "2026-01-01T00:00:01.000Z")
@@ -319,77 +424,3 @@ def test_devices_and_the_typing_throttle(presence_repos: dict[str, Any]) -> None
     assert repo.allow_typing("c1", "u-bob", 1001.0, 3.0) is False
     assert repo.allow_typing("c1", "u-carol", 1001.0, 3.0) is True
     assert repo.allow_typing("c1", "u-bob", 1003.5, 3.0) is True
-
-
-@pytest.fixture
-def sms_repos(repos: dict[str, Any]) -> dict[str, Any]:
-    if isinstance(repos["conversations"], fakes.MemoryConversationRepository):
-        return {**repos, "sms": fakes.MemorySmsRepository(repos["conversations"])}
-    return {**repos, "sms": dynamodb.DynamoSmsRepository()}
-
-
-def queued_text(repo: Any, seq: int, at: str) -> Message:
-    conv = (
-        repo.get("s1")
-        or repo.create(
-            Conversation(
-                conversation_id="s1",
-                company_id="acme",
-                type="sms",
-                members=["u-alice"],
-                created_by="u-alice",
-                created_at=at,
-                updated_at=at,
-                business_number="+14155550100",
-                external_number="+14155552671",
-            )
-        )[0]
-    )
-    message = Message(
-        conversation_id="s1",
-        company_id="acme",
-        seq=seq,
-        client_id=f"c{seq}",
-        sender="u-alice",
-        text="hi",
-        created_at=at,
-        status="queued",
-        channel="sms",
-        direction="outbound",
-        segments=1,
-        encoding="GSM-7",
-    )
-    return repo.append_message(conv, message)
-
-
-def test_sms_statuses_move_forward_and_leave_the_pending_index_when_final(
-    sms_repos: dict[str, Any],
-) -> None:
-    sms, conversations = sms_repos["sms"], sms_repos["conversations"]
-    queued_text(conversations, 1, "2026-01-01T00:00:00.000Z")
-    queued_text(conversations, 2, "2026-01-05T00:00:00.000Z")
-    assert sms.stale_pending("2026-01-02T00:00:00.000Z", 10) == [("s1", 1)]
-    assert sms.advance_status("s1", 1, "delivered") is True
-    assert sms.advance_status("s1", 1, "sent") is False  # a late callback
-    assert conversations.get_message("s1", 1).status == "delivered"
-    assert sms.stale_pending("2026-01-02T00:00:00.000Z", 10) == []
-
-
-def test_pacing_reserves_slots_one_after_another(sms_repos: dict[str, Any]) -> None:
-    sms = sms_repos["sms"]
-    assert sms.take_pace("+14155550100", 1.0, 1000.0, 10) == 0
-    assert sms.take_pace("+14155550100", 1.0, 1000.0, 10) == pytest.approx(1.0)
-    assert sms.take_pace("+14155550199", 1.0, 1000.0, 10) == 0  # another number, its own pace
-    assert sms.take_pace("+14155550100", 20.0, 1000.0, 10) == pytest.approx(2.0)
-    assert sms.take_pace("+14155550100", 1.0, 1000.0, 10) == pytest.approx(22.0)  # not reserved
-
-
-def test_rate_windows_and_opt_out_changes(sms_repos: dict[str, Any]) -> None:
-    sms = sms_repos["sms"]
-    assert [sms.take_rate("user#u-alice", 60, 2) for _ in range(3)] == [True, True, False]
-    assert sms.take_rate("user#u-alice", 120, 2) is True  # a new window
-    assert sms.set_opt_out("+1415", "+1212", True, "STOP", "sm1", "t1") is True
-    assert sms.set_opt_out("+1415", "+1212", True, "STOP", "sm2", "t2") is False
-    assert sms.opted_out("+1415", "+1212") is True
-    assert sms.set_opt_out("+1415", "+1212", False, "START", "sm3", "t3") is True
-    assert [h["keyword"] for h in sms.opt_out_history("+1415", "+1212")] == ["STOP", "START"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from chalicelib.domain.errors import ConnectionGone
@@ -12,15 +13,18 @@ from chalicelib.domain.model import (
 
 
 class MemoryPublisher:
+    """Keeps what subscribers would receive: a copy of each event as it was published."""
+
     def __init__(self) -> None:
         self.events: list[Event] = []
 
     def publish(self, events: list[Event]) -> None:
-        self.events.extend(events)
+        self.events.extend(copy.deepcopy(events))  # SNS carries a snapshot, not a reference
 
 
 class MemorySender:
-    """Records frames per connection; connections in ``gone`` answer like a 410."""
+    """Records frames per connection, as JSON carries them; connections in ``gone``
+    answer like a 410."""
 
     def __init__(self) -> None:
         self.frames: dict[str, list[dict[str, Any]]] = {}
@@ -28,9 +32,12 @@ class MemorySender:
         self.closed: list[str] = []
 
     def send(self, connection_id: str, frame: dict[str, Any]) -> None:
+        wire = json.dumps(
+            frame, separators=(",", ":")
+        )  # refuses what cannot travel, like the real one
         if connection_id in self.gone:
             raise ConnectionGone(f"connection {connection_id} is gone")
-        self.frames.setdefault(connection_id, []).append(copy.deepcopy(frame))
+        self.frames.setdefault(connection_id, []).append(json.loads(wire))
 
     def close(self, connection_id: str) -> None:
         self.closed.append(connection_id)

@@ -7,16 +7,27 @@ from typing import Any
 
 
 class MemoryMediaStore:
+    """Objects in a dict; an upload form names its key and content type as S3's does."""
+
+    bucket = "memory"
+
     def __init__(self) -> None:
         self.objects: dict[str, dict[str, Any]] = {}
 
     def presigned_upload(
         self, key: str, content_type: str, max_bytes: int, expires_in: int
     ) -> dict[str, Any]:
-        return {"method": "POST", "url": "memory://upload", "fields": {"key": key}}
+        return {
+            "method": "POST",
+            "url": "memory://upload",
+            "fields": {"key": key, "Content-Type": content_type},
+        }
 
     def describe(self, key: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.objects.get(key))
+        stored = self.objects.get(key)
+        if stored is None:
+            return None
+        return {"content_type": stored["content_type"], "size": stored["size"]}  # not the bytes
 
     def copy(self, source: str, destination: str) -> None:
         self.objects[destination] = copy.deepcopy(self.objects[source])
@@ -25,14 +36,14 @@ class MemoryMediaStore:
         self.objects[key] = {"content_type": content_type, "size": len(data), "data": data}
 
     def s3_url(self, key: str) -> str:
-        return f"s3://memory/{key}"
+        return f"s3://{self.bucket}/{key}"
 
     def download_url(self, key: str, expires_in: int) -> str:
         return f"memory://{key}?expires_in={expires_in}"
 
 
 class MemoryFetcher:
-    """Serves inbound media from a dict of url -> (bytes, content type)."""
+    """Serves inbound media from a dict of url -> (bytes, Content-Type header)."""
 
     def __init__(self) -> None:
         self.files: dict[str, tuple[bytes, str]] = {}
@@ -40,9 +51,11 @@ class MemoryFetcher:
     def fetch(self, url: str, max_bytes: int) -> tuple[bytes, str]:
         from chalicelib.domain.errors import ValidationError
 
+        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValidationError("media must come over https", code="media_unavailable")
         if url not in self.files:
             raise ValidationError("the media could not be fetched", code="media_unavailable")
         data, content_type = self.files[url]
         if len(data) > max_bytes:
             raise ValidationError("the media is too large", code="media_too_large")
-        return data, content_type
+        return data, content_type.split(";", 1)[0].strip().lower()  # as HTTP reports it

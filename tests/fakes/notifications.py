@@ -70,14 +70,22 @@ class MemoryNotificationRepository:
 
 
 class MemoryPushGateway:
-    """Records pushes; endpoints in ``dead`` are rejected like a disabled SNS endpoint."""
+    """Records pushes; endpoints in ``dead`` are rejected like a disabled SNS endpoint,
+    and so is one never registered or unregistered (SNS: not found).
 
-    def __init__(self) -> None:
+    ``platforms``: those with an application configured (default: all); a token of
+    another platform is registered with no endpoint and never pushed, as on AWS.
+    """
+
+    def __init__(self, platforms: set[str] | None = None) -> None:
         self.pushed: list[dict[str, Any]] = []
         self.registered: dict[str, str] = {}
         self.dead: set[str] = set()
+        self.platforms = platforms
 
     def register(self, platform: str, token: str, user_id: str) -> str:
+        if self.platforms is not None and platform not in self.platforms:
+            return ""
         endpoint = f"endpoint/{platform}/{token}"
         self.registered[endpoint] = user_id
         return endpoint
@@ -86,8 +94,10 @@ class MemoryPushGateway:
         self.registered.pop(endpoint, None)
 
     def push(self, endpoint: str, platform: str, payload: dict[str, Any], silent: bool) -> None:
-        if endpoint in self.dead:
-            raise PushRejected("the device endpoint is disabled")
+        if not endpoint:
+            return
+        if endpoint in self.dead or endpoint not in self.registered:
+            raise PushRejected("the device endpoint is disabled or gone")
         self.pushed.append(
             {"endpoint": endpoint, "platform": platform, "silent": silent, **payload}
         )

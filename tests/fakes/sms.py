@@ -11,7 +11,7 @@ from chalicelib.domain.model import (
     Policy,
     User,
 )
-from chalicelib.domain.sms import ProviderSend, status_rank
+from chalicelib.domain.sms import ProviderSend, is_final, status_advances
 from tests.fakes.conversations import MemoryConversationRepository
 
 
@@ -78,7 +78,9 @@ class MemorySmsRepository:
         return True
 
     def opt_out_history(self, business: str, external: str) -> list[dict[str, Any]]:
-        return list(self.audit.get((business, external), []))
+        # in the time order of the changes, not of their arrival (as the real table sorts)
+        entries = self.audit.get((business, external), [])
+        return [dict(e) for e in sorted(entries, key=lambda e: (e["at"], e["source"]))]
 
     def map_provider_message(
         self, provider: str, provider_id: str, conversation_id: str, seq: int
@@ -112,9 +114,12 @@ class MemorySmsRepository:
             row[direction]["segments"] += segments
 
     def usage(self, company_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        # per day, the company's row first, then one per user in id order
         return [
             copy.deepcopy(row)
-            for (cid, day, _), row in sorted(self.usage_rows.items())
+            for (cid, day, scope), row in sorted(
+                self.usage_rows.items(), key=lambda kv: (kv[0][1], kv[0][2] != "company", kv[0][2])
+            )
             if cid == company_id and first_day <= day <= last_day
         ]
 
@@ -148,7 +153,7 @@ class MemorySmsRepository:
             for m in self._conversations.messages.values()
             if m.channel == "sms"
             and m.direction == "outbound"
-            and status_rank(m.status) < 3
+            and not is_final(m.status)
             and m.created_at < before
         ][:limit]
 
@@ -161,8 +166,8 @@ class MemorySmsRepository:
         error_code: str | None = None,
     ) -> bool:
         message = self._conversations.messages.get((conversation_id, seq))
-        if message is None or status_rank(message.status) >= status_rank(status):
-            return False
+        if message is None or not status_advances(message.status, status):
+            return False  # backwards, repeated, or not a status of the pipeline
         message.status = status
         if provider_message_id:
             message.provider_message_id = provider_message_id
