@@ -1,5 +1,7 @@
 """`make bench`: the figures the Foundation issue asks for, measured in one run.
 
+0. First and second request of a fresh process, with the graph built at Lambda
+   init and (for comparison) lazily on the first request.
 1. Import time of ``app.py`` in a fresh interpreter against bare ``boto3`` (the
    Lambda cold-start share that is ours), as a ratio.
 2. The Lambda package ``chalice package`` builds: zipped and unzipped size.
@@ -126,7 +128,7 @@ def send_cost() -> dict[str, Any]:
         from local.inprocess import EventPath
         from local.motoserver import keep_streams_on_rollback
         from local.provision import provision
-        from tests.support import KEYS, seed_people, settings, verifier
+        from tests.support import KEYS, create_im, seed_people, send, settings, verifier
 
         keep_streams_on_rollback()
 
@@ -149,21 +151,21 @@ def send_cost() -> dict[str, Any]:
         for connection in ("bob-phone", "bob-desk"):
             services.connections.connect(connection, KEYS.token("u-bob"))
         alice = Caller("u-alice", "acme")
-        conversation, _ = services.conversations.create_im(alice, ["u-bob"])
+        conversation, _ = create_im(services.conversations, alice, ["u-bob"])
         path = EventPath.for_prefix("texting-test")
         path.run_outbox()
         path.run_realtime()
 
         # one send first, so per-container caches (the company's settings) are warm, as
         # they are for every send but a container's first
-        services.conversations.send(alice, conversation["id"], "bench-0", "warm-up")
+        send(services.conversations, alice, conversation["id"], "bench-0", "warm-up")
         path.run_outbox()
         path.run_realtime()
         meter = _Meter()
         meter.install()
         services.directory.user("u-alice")  # what the authorizer looks up (cached 5 min by API GW)
         stages = {"authorizer (uncached)": meter.take()}
-        services.conversations.send(alice, conversation["id"], "bench-1", "hello bob")
+        send(services.conversations, alice, conversation["id"], "bench-1", "hello bob")
         stages["send request"] = meter.take()
         path.run_outbox()
         stages["outbox (stream → SNS)"] = meter.take()
@@ -173,7 +175,24 @@ def send_cost() -> dict[str, Any]:
         return stages
 
 
+def cold_start(lazy: bool) -> dict[str, Any]:
+    """A fresh process: init, first and second request (``local.bench_cold``)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "local.bench_cold", *(["--lazy"] if lazy else [])]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def main() -> None:
+    print("== a fresh Lambda process: first and second request (GET /conversations)")
+    for lazy in (False, True):
+        f = cold_start(lazy)
+        label = "graph built at init (Lambda)" if not lazy else "graph built on first request"
+        print(
+            f"   {label}: init {f['init_s'] * 1000:.0f} ms, first {f['first_request_s'] * 1000:.0f}"
+            f" ms, second {f['second_request_s'] * 1000:.0f} ms, first/second {f['ratio']:.1f}"
+        )
     print("== import time (fresh interpreter, median of", RUNS, "runs, minus an empty one)")
     times = import_times()
     print(

@@ -12,8 +12,11 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from chalicelib.adapters.jwt_verifier import CognitoJwtVerifier
+from chalicelib.api import requests
 from chalicelib.bootstrap import Services, bootstrap
-from chalicelib.domain.model import Company, User, utcnow_iso
+from chalicelib.domain.model import Company, Message, User, utcnow_iso
+from chalicelib.services.common import Caller
+from chalicelib.services.conversations import ConversationService
 from chalicelib.settings import Settings
 from tests import fakes
 
@@ -142,3 +145,39 @@ def seed_people(directory: Any) -> dict[str, User]:
     for user in people.values():
         directory.put_user(user)
     return people
+
+
+# -- requests as a client sends them: parsed at the edge, then the service -------------
+
+
+def send(
+    svc: ConversationService,
+    caller: Caller,
+    conversation_id: str,
+    client_id: object,
+    text: object,
+    media: object = None,
+) -> tuple[Message, bool]:
+    body: dict[str, object] = {"client_id": client_id, "text": text}
+    if media is not None:
+        body["media"] = media
+    return svc.send(caller, requests.send_message(body, conversation_id))
+
+
+def create_im(
+    svc: ConversationService,
+    caller: Caller,
+    members: object,
+    name: object = None,
+    group: object = None,
+) -> tuple[dict[str, Any], bool]:
+    body = {"members": members, "name": name, "group": group}
+    return svc.create_im(caller, requests.create_im(body))
+
+
+def read(svc: ConversationService, caller: Caller, conversation_id: str, seq: object) -> Any:
+    return svc.read(caller, requests.mark_read({"seq": seq}, conversation_id))
+
+
+def sync(svc: ConversationService, caller: Caller, positions: object, limit: int) -> Any:
+    return svc.sync(caller, requests.sync({"conversations": positions}, limit))

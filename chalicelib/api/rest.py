@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 
+from chalicelib.api import presenters, requests
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
 from chalicelib.bootstrap import services
@@ -15,6 +16,7 @@ from chalicelib.domain.model import IM, SMS, Page
 from chalicelib.services.common import Caller, page_limit
 
 rest_bp = Blueprint(__name__)
+POLICY_FIELDS = {"name": "text", "sms_enabled": "flag"}
 
 
 def _caller() -> Caller:
@@ -42,9 +44,8 @@ def _paging() -> tuple[int, str | None]:
     return limit, params.get("cursor") or None
 
 
-def _list(page: Page[Any]) -> dict[str, Any]:
-    items = [i.to_dict() if hasattr(i, "to_dict") else i for i in page.items]
-    return {"items": items, "next_cursor": page.next_cursor}
+def _list(found: Page[Any]) -> dict[str, Any]:
+    return presenters.page(found)
 
 
 def _created(body: Any, created: bool) -> Response:
@@ -85,37 +86,34 @@ def pending_missed() -> dict[str, Any]:
 
 @route("/me/presence", methods=["PUT"])
 def set_presence() -> dict[str, Any]:
-    body = _body()
+    command = requests.set_presence(_body())
     return services().presence.set_status(
-        _caller(),
-        body.get("status"),
-        body.get("message"),
-        body.get("expires_at"),
-        body.get("expires_in"),
+        _caller(), command.status, command.message, command.expires_at, command.expires_in
     )
 
 
 @route("/me/photo", methods=["POST"])
 def start_photo_upload() -> dict[str, Any]:
-    body = _body()
-    return services().presence.photo_upload(_caller(), body.get("content_type"), body.get("size"))
+    command = requests.upload(_body(), "photo_too_large")
+    return services().presence.photo_upload(_caller(), command.content_type, command.size)
 
 
 @route("/me/photo", methods=["PUT"])
 def confirm_photo() -> dict[str, Any]:
-    return services().presence.photo_confirm(_caller(), _body().get("key"))
+    key = requests.required_string(_body(), "key", "invalid_key", max_len=1024)
+    return services().presence.photo_confirm(_caller(), key)
 
 
 @route("/devices", methods=["GET"])
 def list_devices() -> dict[str, Any]:
-    return {"items": services().notifications.list_devices(_caller()), "next_cursor": None}
+    return presenters.unpaged(services().notifications.list_devices(_caller()))
 
 
 @route("/devices", methods=["POST"])
 def register_device() -> Response:
-    body = _body()
+    command = requests.device(_body())
     device = services().notifications.register_device(
-        _caller(), body.get("device_id"), body.get("platform"), body.get("token")
+        _caller(), command.device_id, command.platform, command.token
     )
     return _created(device, True)
 
@@ -133,23 +131,23 @@ def list_contacts() -> dict[str, Any]:
 
 @route("/contacts", methods=["POST"])
 def create_contact() -> Response:
-    body = _body()
-    contact = services().directory.create_contact(_caller(), body.get("name"), body.get("phone"))
-    return _created(contact.to_dict(), True)
+    command = requests.contact(_body())
+    contact = services().directory.create_contact(_caller(), command.name, command.phone)
+    return _created(presenters.item(contact), True)
 
 
 @route("/contacts/{contact_id}", methods=["GET"])
 def get_contact(contact_id: str) -> dict[str, Any]:
-    return services().directory.get_contact(_caller(), contact_id).to_dict()
+    return presenters.item(services().directory.get_contact(_caller(), contact_id))
 
 
 @route("/contacts/{contact_id}", methods=["PATCH"])
 def update_contact(contact_id: str) -> dict[str, Any]:
-    body = _body()
+    command = requests.contact(_body())
     contact = services().directory.update_contact(
-        _caller(), contact_id, body.get("name"), body.get("phone")
+        _caller(), contact_id, command.name, command.phone
     )
-    return contact.to_dict()
+    return presenters.item(contact)
 
 
 @route("/contacts/{contact_id}", methods=["DELETE"])
@@ -172,13 +170,12 @@ def create_conversation() -> Response:
     kind = body.get("type", IM)
     if kind == SMS:
         caller = _caller()
-        conversation, created = services().sms.start(caller, body.get("to"), body.get("from"))
+        command = requests.create_sms(body)
+        conversation, created = services().sms.start(caller, command.to, command.from_)
         return _created(services().conversations.get(caller, conversation.conversation_id), created)
     if kind != IM:
         raise ValidationError("type must be 'im' or 'sms'", code="invalid_type")
-    view, created = services().conversations.create_im(
-        _caller(), body.get("members"), body.get("name"), body.get("group")
-    )
+    view, created = services().conversations.create_im(_caller(), requests.create_im(body))
     return _created(view, created)
 
 
@@ -189,26 +186,23 @@ def get_conversation(conversation_id: str) -> dict[str, Any]:
 
 @route("/conversations/{conversation_id}", methods=["PATCH"])
 def update_conversation(conversation_id: str) -> dict[str, Any]:
-    body = _body()
-    unknown = set(body) - {"name", "muted", "hidden"}
-    if unknown or not body:
-        raise ValidationError("give name, muted and/or hidden", code="invalid_request")
+    command = requests.update_conversation(_body())
     caller = _caller()
     conversations = services().conversations
     view: dict[str, Any] = {}
-    if "name" in body:
-        view = conversations.rename(caller, conversation_id, body["name"])
-    if "muted" in body or "hidden" in body:
+    if "name" in command.fields:
+        view = conversations.rename(caller, conversation_id, command.name)
+    if command.fields & {"muted", "hidden"}:
         view = conversations.set_flags(
-            caller, conversation_id, muted=body.get("muted"), hidden=body.get("hidden")
+            caller, conversation_id, muted=command.muted, hidden=command.hidden
         )
     return view
 
 
 @route("/conversations/{conversation_id}/members", methods=["POST"])
 def add_members(conversation_id: str) -> dict[str, Any]:
-    body = _body()
-    return services().conversations.add_members(_caller(), conversation_id, body.get("members"))
+    members = requests.members(_body())
+    return services().conversations.add_members(_caller(), conversation_id, members)
 
 
 @route("/conversations/{conversation_id}/members/{user_id}", methods=["DELETE"])
@@ -230,19 +224,16 @@ def list_messages(conversation_id: str) -> dict[str, Any]:
 
 @route("/sync", methods=["POST"])
 def sync() -> dict[str, Any]:
-    body = _body()
     limit, _ = _paging()
-    return services().conversations.sync(_caller(), body.get("conversations"), limit)
+    return services().conversations.sync(_caller(), requests.sync(_body(), limit))
 
 
 @route("/conversations/{conversation_id}/messages", methods=["POST"])
 def send_message(conversation_id: str) -> Response:
-    body = _body()
-    message, created = services().conversations.send(
-        _caller(), conversation_id, body.get("client_id"), body.get("text"), body.get("media")
-    )
+    command = requests.send_message(_body(), conversation_id)
+    message, created = services().conversations.send(_caller(), command)
     status = 202 if created and message.status == "queued" else (201 if created else 200)
-    return Response(body=message.to_dict(), status_code=status)
+    return Response(body=presenters.message(message), status_code=status)
 
 
 @route("/admin/company", methods=["GET"])
@@ -252,17 +243,25 @@ def admin_company() -> dict[str, Any]:
 
 @route("/admin/company", methods=["PATCH"])
 def admin_update_company() -> dict[str, Any]:
-    return services().admin.update_company(_caller(), _body())
+    changes = requests.changes(
+        _body(), {"sms_enabled": "flag", "im_enabled": "flag", "help_text": "text"}
+    )
+    return services().admin.update_company(_caller(), changes)
 
 
 @route("/admin/numbers", methods=["GET"])
 def admin_numbers() -> dict[str, Any]:
-    return {"items": services().admin.numbers(_caller()), "next_cursor": None}
+    return presenters.unpaged(services().admin.numbers(_caller()))
 
 
 @route("/admin/numbers/{e164}", methods=["PUT"])
 def admin_put_number(e164: str) -> dict[str, Any]:
-    return services().admin.put_number(_caller(), unquote(e164), _body())
+    changes = requests.changes(
+        _body(),
+        {"type": "text", "provider": "text", "state": "text", "capabilities": "list"},
+        max_len=32,
+    )
+    return services().admin.put_number(_caller(), unquote(e164), changes)
 
 
 @route("/admin/numbers/{e164}/users/{user_id}", methods=["PUT"])
@@ -277,34 +276,41 @@ def admin_unassign(e164: str, user_id: str) -> dict[str, Any]:
 
 @route("/admin/users/{user_id}", methods=["PATCH"])
 def admin_update_user(user_id: str) -> dict[str, Any]:
-    return services().admin.update_user(_caller(), user_id, _body())
+    changes = requests.changes(
+        _body(),
+        {"sms_enabled": "flag", "policy_id": "text?", "license_type": "text"},
+        max_len=64,
+    )
+    return services().admin.update_user(_caller(), user_id, changes)
 
 
 @route("/admin/policies", methods=["GET"])
 def admin_policies() -> dict[str, Any]:
-    return {"items": services().admin.policies(_caller()), "next_cursor": None}
+    return presenters.unpaged(services().admin.policies(_caller()))
 
 
 @route("/admin/policies", methods=["POST"])
 def admin_create_policy() -> Response:
-    return _created(services().admin.put_policy(_caller(), None, _body()), True)
+    changes = requests.changes(_body(), POLICY_FIELDS, max_len=100)
+    return _created(services().admin.put_policy(_caller(), None, changes), True)
 
 
 @route("/admin/policies/{policy_id}", methods=["PATCH"])
 def admin_update_policy(policy_id: str) -> dict[str, Any]:
-    return services().admin.put_policy(_caller(), policy_id, _body())
+    changes = requests.changes(_body(), POLICY_FIELDS, max_len=100)
+    return services().admin.put_policy(_caller(), policy_id, changes)
 
 
 @route("/admin/usage", methods=["GET"])
 def sms_usage() -> dict[str, Any]:
-    params: Any = rest_bp.current_request.query_params or {}
-    return services().sms.usage(_caller(), params.get("from"), params.get("to"))
+    days = requests.day_range(rest_bp.current_request.query_params or {})
+    return services().sms.usage(_caller(), days.first, days.last)
 
 
 @route("/media", methods=["POST"])
 def start_media_upload() -> dict[str, Any]:
-    body = _body()
-    return services().sms_media.media_upload(_caller(), body.get("content_type"), body.get("size"))
+    command = requests.upload(_body(), "media_too_large")
+    return services().sms_media.media_upload(_caller(), command.content_type, command.size)
 
 
 @route("/conversations/{conversation_id}/messages/{message_id}/media/{index}", methods=["GET"])
@@ -317,21 +323,24 @@ def media_link(conversation_id: str, message_id: str, index: str) -> dict[str, A
 
 @route("/sms/preview", methods=["POST"])
 def sms_preview() -> dict[str, Any]:
-    body = _body()
-    return services().sms.preview(_caller(), body.get("text"), body.get("to"))
+    command = requests.preview(_body())
+    return services().sms.preview(_caller(), command.text, command.to)
 
 
 @route("/conversations/{conversation_id}/messages/{message_id}", methods=["GET"])
 def get_message(conversation_id: str, message_id: str) -> dict[str, Any]:
-    return services().conversations.get_message(_caller(), conversation_id, message_id).to_dict()
+    return presenters.message(
+        services().conversations.get_message(_caller(), conversation_id, message_id)
+    )
 
 
 @route("/conversations/{conversation_id}/messages/{message_id}", methods=["DELETE"])
 def delete_message(conversation_id: str, message_id: str) -> dict[str, Any]:
-    return services().conversations.delete_message(_caller(), conversation_id, message_id).to_dict()
+    return presenters.message(
+        services().conversations.delete_message(_caller(), conversation_id, message_id)
+    )
 
 
 @route("/conversations/{conversation_id}/read", methods=["POST"])
 def read_conversation(conversation_id: str) -> dict[str, Any]:
-    body = _body()
-    return services().conversations.read(_caller(), conversation_id, body.get("seq"))
+    return services().conversations.read(_caller(), requests.mark_read(_body(), conversation_id))

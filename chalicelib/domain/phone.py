@@ -14,7 +14,7 @@ _REASONS = {
 }
 
 
-def normalise(raw: str, default_region: str = "US") -> str:
+def normalise(raw: str | None, default_region: str = "US") -> str:
     """Turn a number as a person types it into E.164, or say exactly why not."""
     if not isinstance(raw, str) or not raw.strip():
         raise ValidationError("a phone number is required", code="invalid_phone")

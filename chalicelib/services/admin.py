@@ -13,6 +13,7 @@ from chalicelib.domain.errors import (
     ValidationError,
 )
 from chalicelib.domain.model import BusinessNumber, Company, Policy, User
+from chalicelib.services.commands import Changes
 from chalicelib.services.common import Caller, IdFactory
 from chalicelib.services.company import CompanySettings
 from chalicelib.services.ports import ConversationRepository, DirectoryRepository, SmsRepository
@@ -76,7 +77,8 @@ class AdminService:
         self._admin(caller)
         return self._company(caller).to_dict()
 
-    def update_company(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    def update_company(self, caller: Caller, changes: Changes) -> dict[str, Any]:
+        body = changes.values
         self._admin(caller)
         unknown = set(body) - {"sms_enabled", "im_enabled", "help_text"}
         if unknown or not body:
@@ -106,8 +108,9 @@ class AdminService:
         self._admin(caller)
         return [n.to_dict() for n in self._sms.numbers_of_company(caller.company_id)]
 
-    def put_number(self, caller: Caller, raw: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Register a number the company owns, or change its type, capabilities, provider, state."""
+    def put_number(self, caller: Caller, raw: str, changes: Changes) -> dict[str, Any]:
+        """Change a number the company owns: its type, capabilities, provider, state."""
+        body = changes.values
         self._admin(caller)
         e164 = phone.normalise(raw)
         number = self._sms.get_number(e164)
@@ -180,7 +183,8 @@ class AdminService:
 
     # -- users and policies ------------------------------------------------
 
-    def update_user(self, caller: Caller, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def update_user(self, caller: Caller, user_id: str, changes: Changes) -> dict[str, Any]:
+        body = changes.values
         self._admin(caller)
         unknown = set(body) - {"sms_enabled", "policy_id", "license_type"}
         if unknown or not body:
@@ -209,9 +213,8 @@ class AdminService:
         self._admin(caller)
         return [p.to_dict() for p in self._sms.policies(caller.company_id)]
 
-    def put_policy(
-        self, caller: Caller, policy_id: str | None, body: dict[str, Any]
-    ) -> dict[str, Any]:
+    def put_policy(self, caller: Caller, policy_id: str | None, changes: Changes) -> dict[str, Any]:
+        body = changes.values
         self._admin(caller)
         existing = self._sms.get_policy(caller.company_id, policy_id) if policy_id else None
         if policy_id and existing is None:

@@ -22,6 +22,7 @@ from chalicelib.domain.model import (
     direct_conversation_id,
     parse_message_id,
 )
+from chalicelib.services.commands import CreateIm, MarkRead, SendMessage, SyncRequest
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.im import ImPolicy
 from chalicelib.services.messages import ChannelPolicy, Draft, MessageLog
@@ -131,24 +132,12 @@ class ConversationService:
         self.visible(caller, conversation_id)
         return self._repo.list_messages(conversation_id, limit, cursor, after_seq=after_seq)
 
-    def sync(self, caller: Caller, positions: Any, limit: int) -> dict[str, Any]:
+    def sync(self, caller: Caller, request: SyncRequest) -> dict[str, Any]:
         """What a reconnecting device missed: per conversation, the messages after the
         sequence number it last saw, oldest first, and where the conversation stands."""
-        if not isinstance(positions, dict) or not positions:
-            raise ValidationError(
-                "conversations must map conversation ids to the last seq seen", code="invalid_sync"
-            )
-        if len(positions) > MAX_SYNC_CONVERSATIONS:
-            raise ValidationError(
-                f"sync at most {MAX_SYNC_CONVERSATIONS} conversations per call", code="invalid_sync"
-            )
-        for conversation_id, seen in positions.items():
-            if isinstance(seen, bool) or not isinstance(seen, int) or not 0 <= seen < MAX_SEQ:
-                raise ValidationError(
-                    f"the seq for {conversation_id} must be a whole number", code="invalid_sync"
-                )
+        limit = request.limit
         result: dict[str, Any] = {}
-        for conversation_id, seen in positions.items():
+        for conversation_id, seen in request.positions.items():
             try:
                 conversation = self.visible(caller, conversation_id)
             except NotFound as error:
@@ -169,8 +158,8 @@ class ConversationService:
 
     # -- creating ---------------------------------------------------------
 
-    def _member_ids(self, caller: Caller, raw: Any) -> list[str]:
-        if not isinstance(raw, list) or not raw or not all(isinstance(m, str) and m for m in raw):
+    def _member_ids(self, caller: Caller, raw: tuple[str, ...]) -> list[str]:
+        if not raw or not all(raw):
             raise ValidationError(
                 "members must be a non-empty list of user ids", code="invalid_members"
             )
@@ -194,25 +183,21 @@ class ConversationService:
         return members
 
     @staticmethod
-    def _group_name(raw: Any) -> str:
+    def _group_name(raw: str | None) -> str:
         if raw is None:
             return ""
-        if not isinstance(raw, str) or len(raw.strip()) > MAX_GROUP_NAME:
+        if len(raw.strip()) > MAX_GROUP_NAME:
             raise ValidationError(
                 f"name must be text of at most {MAX_GROUP_NAME} characters", code="invalid_name"
             )
         return raw.strip()
 
-    def create_im(
-        self, caller: Caller, members: Any, name: Any = None, group: Any = None
-    ) -> tuple[dict[str, Any], bool]:
+    def create_im(self, caller: Caller, command: CreateIm) -> tuple[dict[str, Any], bool]:
         """Get-or-create: one 1:1 conversation per pair; a new group otherwise."""
         self._im.require(caller.company_id)
-        others = self._member_ids(caller, members)
-        clean_name = self._group_name(name)
-        if group is not None and not isinstance(group, bool):
-            raise ValidationError("group must be true or false", code="invalid_request")
-        is_group = bool(group) or len(others) > 1 or bool(clean_name)
+        others = self._member_ids(caller, command.members)
+        clean_name = self._group_name(command.name)
+        is_group = bool(command.group) or len(others) > 1 or bool(clean_name)
         now = self._clock()
         if is_group:
             conversation_id = self._ids("g")
@@ -241,7 +226,9 @@ class ConversationService:
             raise Conflict("members can only change in a group conversation", code="not_a_group")
         return conversation
 
-    def add_members(self, caller: Caller, conversation_id: str, raw: Any) -> dict[str, Any]:
+    def add_members(
+        self, caller: Caller, conversation_id: str, raw: tuple[str, ...]
+    ) -> dict[str, Any]:
         self._im.require(caller.company_id)
         for _ in range(_SEQ_RETRIES):
             conversation = self._group(caller, conversation_id)
@@ -276,7 +263,7 @@ class ConversationService:
             return body
         raise ConcurrentUpdate("the conversation kept changing; try again")
 
-    def rename(self, caller: Caller, conversation_id: str, name: Any) -> dict[str, Any]:
+    def rename(self, caller: Caller, conversation_id: str, name: str | None) -> dict[str, Any]:
         clean = self._group_name(name)
         for _ in range(_SEQ_RETRIES):
             conversation = self._group(caller, conversation_id)
@@ -289,8 +276,8 @@ class ConversationService:
 
     # -- messages ---------------------------------------------------------
 
-    def _text(self, raw: Any) -> str:
-        if not isinstance(raw, str):
+    def _text(self, raw: str | None) -> str:
+        if raw is None:
             raise ValidationError("text is required and must be a string", code="invalid_text")
         if not raw.strip():
             raise ValidationError("text must not be empty", code="empty_text")
@@ -301,30 +288,15 @@ class ConversationService:
             )
         return raw
 
-    @staticmethod
-    def _client_id(raw: Any) -> str:
-        if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_CLIENT_ID:
-            raise ValidationError(
-                f"client_id is required: a string of 1 to {MAX_CLIENT_ID} characters",
-                code="invalid_client_id",
-            )
-        return raw
-
-    def send(
-        self, caller: Caller, conversation_id: str, client_id: Any, text: Any, media: Any = None
-    ) -> tuple[Message, bool]:
+    def send(self, caller: Caller, command: SendMessage) -> tuple[Message, bool]:
         """Store a message once per (sender, client_id). Returns (message, created).
 
         An SMS is stored ``queued`` (with its segments); the outbound pipeline sends it.
         An MMS (``media``: upload keys) may have empty text.
         """
-        key = self._client_id(client_id)
-        body = "" if media and text in (None, "") else self._text(text)
-        if media is not None and (
-            not isinstance(media, list) or not all(isinstance(m, str) for m in media)
-        ):
-            raise ValidationError("media is a list of upload keys", code="invalid_media")
-        conversation = self.visible(caller, conversation_id)
+        media = command.media
+        body = "" if media and not command.text else self._text(command.text)
+        conversation = self.visible(caller, command.conversation_id)
         if media and conversation.type == IM:
             raise ValidationError(
                 "media can be sent in SMS conversations only", code="media_not_supported"
@@ -332,7 +304,7 @@ class ConversationService:
         policy = self._policies.get(conversation.type)
         if policy is None:
             raise FeatureDisabled("SMS is not configured", code="sms_disabled")
-        draft = Draft(caller.user_id, key, body, caller, tuple(media or ()))
+        draft = Draft(caller.user_id, command.client_id, body, caller, media)
         return self._log.append(conversation, draft, policy)
 
     def _own_message(self, caller: Caller, conversation_id: str, message_id: str) -> Message:
@@ -357,9 +329,8 @@ class ConversationService:
 
     # -- per-member state -------------------------------------------------
 
-    def read(self, caller: Caller, conversation_id: str, seq: Any) -> dict[str, Any]:
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-            raise ValidationError("seq must be a non-negative whole number", code="invalid_seq")
+    def read(self, caller: Caller, command: MarkRead) -> dict[str, Any]:
+        conversation_id, seq = command.conversation_id, command.seq
         conversation = self.visible(caller, conversation_id)
         if seq > conversation.last_seq:
             raise ValidationError(
@@ -369,11 +340,13 @@ class ConversationService:
         return self.view(conversation, self._repo.get_membership(caller.user_id, conversation_id))
 
     def set_flags(
-        self, caller: Caller, conversation_id: str, *, muted: Any = None, hidden: Any = None
+        self,
+        caller: Caller,
+        conversation_id: str,
+        *,
+        muted: bool | None = None,
+        hidden: bool | None = None,
     ) -> dict[str, Any]:
-        for name, value in (("muted", muted), ("hidden", hidden)):
-            if value is not None and not isinstance(value, bool):
-                raise ValidationError(f"{name} must be true or false", code="invalid_request")
         if muted is None and hidden is None:
             raise ValidationError("give muted and/or hidden", code="invalid_request")
         conversation = self.visible(caller, conversation_id)

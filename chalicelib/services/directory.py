@@ -63,7 +63,7 @@ class DirectoryService:
         return company.default_region if company else "US"
 
     @staticmethod
-    def _name(raw: Any) -> str:
+    def _name(raw: str | None) -> str:
         if not isinstance(raw, str) or not raw.strip():
             raise ValidationError("name is required and must be text", code="invalid_name")
         name = raw.strip()
@@ -73,7 +73,7 @@ class DirectoryService:
             )
         return name
 
-    def create_contact(self, caller: Caller, name: Any, number: Any) -> Contact:
+    def create_contact(self, caller: Caller, name: str | None, number: str | None) -> Contact:
         clean_name = self._name(name)
         e164 = phone.normalise(number, self._region(caller))
         now = self._clock()
@@ -96,7 +96,7 @@ class DirectoryService:
         return contact
 
     def update_contact(
-        self, caller: Caller, contact_id: str, name: Any = None, number: Any = None
+        self, caller: Caller, contact_id: str, name: str | None = None, number: str | None = None
     ) -> Contact:
         if name is None and number is None:
             raise ValidationError("give a name or a phone to change", code="invalid_request")

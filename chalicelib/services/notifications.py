@@ -61,7 +61,7 @@ class NotificationService:
     # -- devices ----------------------------------------------------------
 
     def register_device(
-        self, caller: Caller, device_id: Any, platform: Any, token: Any
+        self, caller: Caller, device_id: str, platform: str, token: str
     ) -> dict[str, Any]:
         if not isinstance(device_id, str) or not 0 < len(device_id) <= 128:
             raise ValidationError("device_id must be 1 to 128 characters", code="invalid_device_id")

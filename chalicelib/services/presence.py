@@ -73,10 +73,10 @@ class PresenceService:
     def set_status(
         self,
         caller: Caller,
-        status: Any,
-        message: Any = None,
-        expires_at: Any = None,
-        expires_in: Any = None,
+        status: str,
+        message: str | None = None,
+        expires_at: str | None = None,
+        expires_in: int | None = None,
     ) -> dict[str, Any]:
         if status not in STATUSES:
             raise ValidationError(
@@ -96,7 +96,7 @@ class PresenceService:
             raise NotFound("no such user", code="user_not_found")
         return self.view(user)
 
-    def _expiry(self, expires_at: Any, expires_in: Any) -> str | None:
+    def _expiry(self, expires_at: str | None, expires_in: int | None) -> str | None:
         now = datetime.fromtimestamp(self._epoch(), UTC)
         if expires_in is not None:
             if (
@@ -124,7 +124,7 @@ class PresenceService:
             )
         return utcnow_iso(when.astimezone(UTC))
 
-    def subscribe(self, connection_id: str, caller: Caller, user_ids: Any) -> dict[str, Any]:
+    def subscribe(self, connection_id: str, caller: Caller, user_ids: list[str]) -> dict[str, Any]:
         """Follow co-workers' presence on this connection; answers with their presence now."""
         if not isinstance(user_ids, list) or not all(isinstance(u, str) for u in user_ids):
             raise ValidationError("user_ids must be a list of user ids", code="invalid_user_ids")
@@ -146,7 +146,7 @@ class PresenceService:
 
     # -- profile photo --------------------------------------------------
 
-    def photo_upload(self, caller: Caller, content_type: Any, size: Any) -> dict[str, Any]:
+    def photo_upload(self, caller: Caller, content_type: str, size: int) -> dict[str, Any]:
         if self._media is None:
             raise ValidationError("photos are not configured", code="media_unavailable")
         if content_type not in PHOTO_TYPES:
@@ -169,7 +169,7 @@ class PresenceService:
         upload = self._media.presigned_upload(key, content_type, self._photo_max_bytes, 900)
         return {"key": key, "upload": upload, "max_bytes": self._photo_max_bytes}
 
-    def photo_confirm(self, caller: Caller, key: Any) -> dict[str, Any]:
+    def photo_confirm(self, caller: Caller, key: str) -> dict[str, Any]:
         if self._media is None:
             raise ValidationError("photos are not configured", code="media_unavailable")
         if not isinstance(key, str) or not key.startswith(f"uploads/photos/{caller.user_id}/"):

@@ -102,7 +102,7 @@ class ConnectionService:
         connection.deadline = deadline
         self._refresh_presence(connection.user_id)
 
-    def set_state(self, connection: Connection, state: Any) -> None:
+    def set_state(self, connection: Connection, state: str) -> None:
         if state not in ("foreground", "background"):
             raise ValidationError("state must be foreground or background", code="invalid_state")
         self._connections.set_background(connection, state == "background")

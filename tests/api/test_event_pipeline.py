@@ -20,7 +20,7 @@ from chalicelib.adapters.idempotency import PowertoolsDeduplicator
 from local.inprocess import EventPath
 from tests import fakes
 from tests.api.test_websocket import connect
-from tests.support import KEYS, seed_people, settings, verifier
+from tests.support import KEYS, seed_people, send, settings, verifier
 
 REGION = "us-east-1"
 
@@ -274,8 +274,12 @@ def test_end_user_messaging_texts_and_delivery_events_arrive_through_its_topic(
     user = services.directory.user("u-alice")
     user.numbers = ["+14155550177"]
     services.adapters.directory.put_user(user)
-    reply, _ = services.conversations.send(
-        Caller("u-alice", "acme", "admin"), conversation_id, "r1", "Yes, within 5 miles"
+    reply, _ = send(
+        services.conversations,
+        Caller("u-alice", "acme", "admin"),
+        conversation_id,
+        "r1",
+        "Yes, within 5 miles",
     )
     services.adapters.sms.map_provider_message("eum", "out-0001", conversation_id, reply.seq)
     services.adapters.sms.advance_status(conversation_id, reply.seq, "sending")

@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.domain.errors import FeatureDisabled, Forbidden, NotFound, ValidationError
 from chalicelib.services.common import Caller
-from tests.support import World, seed_people
+from tests.support import World, create_im, read, seed_people, send, sync
 
 
 @pytest.fixture
@@ -23,8 +23,8 @@ def caller(world: World, name: str) -> Caller:
 
 def test_direct_conversation_is_one_per_pair_whoever_starts_it(world: World) -> None:
     svc = world.services.conversations
-    first, created = svc.create_im(caller(world, "alice"), ["u-bob"])
-    again, created_again = svc.create_im(caller(world, "bob"), ["u-alice"])
+    first, created = create_im(svc, caller(world, "alice"), ["u-bob"])
+    again, created_again = create_im(svc, caller(world, "bob"), ["u-alice"])
     assert created and not created_again
     assert first["id"] == again["id"]
     assert sorted(first["members"]) == ["u-alice", "u-bob"]
@@ -33,15 +33,15 @@ def test_direct_conversation_is_one_per_pair_whoever_starts_it(world: World) -> 
 
 def test_group_conversation_is_created_each_time_with_a_name(world: World) -> None:
     svc = world.services.conversations
-    a, _ = svc.create_im(caller(world, "alice"), ["u-bob", "u-carol"], name="Launch")
-    b, _ = svc.create_im(caller(world, "alice"), ["u-bob", "u-carol"], name="Launch")
+    a, _ = create_im(svc, caller(world, "alice"), ["u-bob", "u-carol"], name="Launch")
+    b, _ = create_im(svc, caller(world, "alice"), ["u-bob", "u-carol"], name="Launch")
     assert a["id"] != b["id"]
     assert a["group"] is True and a["name"] == "Launch"
 
 
 def test_member_from_another_company_is_not_found(world: World) -> None:
     with pytest.raises(NotFound) as err:
-        world.services.conversations.create_im(caller(world, "alice"), ["u-dave"])
+        create_im(world.services.conversations, caller(world, "alice"), ["u-dave"])
     assert err.value.code == "user_not_found"
     assert world.conversation_repo.conversations == {}
 
@@ -50,26 +50,26 @@ def test_group_larger_than_the_limit_is_refused(world: World) -> None:
     small = World(max_group_members=3)
     seed_people(small.directory_repo)
     with pytest.raises(ValidationError) as err:
-        small.services.conversations.create_im(
-            Caller("u-alice", "acme"), ["u-bob", "u-carol", "u-x"]
+        create_im(
+            small.services.conversations, Caller("u-alice", "acme"), ["u-bob", "u-carol", "u-x"]
         )
     assert err.value.code == "too_many_members"
 
 
 def test_send_assigns_growing_sequence_numbers(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
-    m1, _ = svc.send(caller(world, "alice"), conv["id"], "c1", "hello")
-    m2, _ = svc.send(caller(world, "bob"), conv["id"], "c1", "hi")
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    m1, _ = send(svc, caller(world, "alice"), conv["id"], "c1", "hello")
+    m2, _ = send(svc, caller(world, "bob"), conv["id"], "c1", "hi")
     assert (m1.seq, m2.seq) == (1, 2)
     assert m1.message_id != m2.message_id
 
 
 def test_same_client_id_twice_returns_the_same_message_and_stores_one(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
-    first, created = svc.send(caller(world, "alice"), conv["id"], "key-1", "hello")
-    second, created_again = svc.send(caller(world, "alice"), conv["id"], "key-1", "hello")
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    first, created = send(svc, caller(world, "alice"), conv["id"], "key-1", "hello")
+    second, created_again = send(svc, caller(world, "alice"), conv["id"], "key-1", "hello")
     assert created and not created_again
     assert first.message_id == second.message_id
     assert len(world.conversation_repo.messages) == 1
@@ -87,51 +87,51 @@ def test_same_client_id_twice_returns_the_same_message_and_stores_one(world: Wor
 )
 def test_bad_text_is_refused_and_nothing_is_stored(world: World, text: object, code: str) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
     with pytest.raises(ValidationError) as err:
-        svc.send(caller(world, "alice"), conv["id"], "k", text)
+        send(svc, caller(world, "alice"), conv["id"], "k", text)
     assert err.value.code == code
     assert world.conversation_repo.messages == {}
 
 
 def test_text_of_exactly_the_limit_is_accepted(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
-    message, _ = svc.send(caller(world, "alice"), conv["id"], "k", "x" * 4000)
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    message, _ = send(svc, caller(world, "alice"), conv["id"], "k", "x" * 4000)
     assert len(message.text) == 4000
 
 
 def test_non_member_cannot_see_or_send(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
     for who in ("carol", "dave"):
         with pytest.raises(NotFound):
-            svc.send(caller(world, who), conv["id"], "k", "hi")
+            send(svc, caller(world, who), conv["id"], "k", "hi")
         with pytest.raises(NotFound):
             svc.get(caller(world, who), conv["id"])
 
 
 def test_unread_count_follows_read_horizon_and_own_sends(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
     for n in range(3):
-        svc.send(caller(world, "alice"), conv["id"], f"k{n}", f"message {n}")
+        send(svc, caller(world, "alice"), conv["id"], f"k{n}", f"message {n}")
     bob_view = svc.get(caller(world, "bob"), conv["id"])
     alice_view = svc.get(caller(world, "alice"), conv["id"])
     assert bob_view["unread_count"] == 3
     assert alice_view["unread_count"] == 0
-    after = svc.read(caller(world, "bob"), conv["id"], 2)
+    after = read(svc, caller(world, "bob"), conv["id"], 2)
     assert after["unread_count"] == 1
     # the horizon never moves back
-    again = svc.read(caller(world, "bob"), conv["id"], 1)
+    again = read(svc, caller(world, "bob"), conv["id"], 1)
     assert again["read_seq"] == 2
 
 
 def test_read_past_the_last_message_is_refused(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
     with pytest.raises(ValidationError) as err:
-        svc.read(caller(world, "bob"), conv["id"], 5)
+        read(svc, caller(world, "bob"), conv["id"], 5)
     assert err.value.code == "invalid_seq"
 
 
@@ -139,10 +139,10 @@ def test_list_is_most_recent_first_and_paginated(world: World) -> None:
     svc = world.services.conversations
     ids = []
     for n, other in enumerate(["u-bob", "u-carol"]):
-        conv, _ = svc.create_im(caller(world, "alice"), [other])
-        svc.send(caller(world, "alice"), conv["id"], f"k{n}", "hi")
+        conv, _ = create_im(svc, caller(world, "alice"), [other])
+        send(svc, caller(world, "alice"), conv["id"], f"k{n}", "hi")
         ids.append(conv["id"])
-    svc.send(caller(world, "bob"), ids[0], "k9", "bump")  # bob's conversation is now newest
+    send(svc, caller(world, "bob"), ids[0], "k9", "bump")  # bob's conversation is now newest
     first = svc.list_for(caller(world, "alice"), 1, None)
     second = svc.list_for(caller(world, "alice"), 1, first.next_cursor)
     assert [c["id"] for c in first.items + second.items] == [ids[0], ids[1]]
@@ -151,25 +151,25 @@ def test_list_is_most_recent_first_and_paginated(world: World) -> None:
 
 def test_hidden_conversation_leaves_the_list_until_a_new_message(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
-    svc.send(caller(world, "alice"), conv["id"], "k1", "hi")
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    send(svc, caller(world, "alice"), conv["id"], "k1", "hi")
     svc.set_flags(caller(world, "bob"), conv["id"], hidden=True)
     assert svc.list_for(caller(world, "bob"), 10, None).items == []
-    svc.send(caller(world, "alice"), conv["id"], "k2", "are you there?")
+    send(svc, caller(world, "alice"), conv["id"], "k2", "are you there?")
     assert [c["id"] for c in svc.list_for(caller(world, "bob"), 10, None).items] == [conv["id"]]
 
 
 def test_mute_is_per_member(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
     assert svc.set_flags(caller(world, "bob"), conv["id"], muted=True)["muted"] is True
     assert svc.get(caller(world, "alice"), conv["id"])["muted"] is False
 
 
 def test_only_the_author_deletes_and_everyone_sees_a_tombstone(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
-    message, _ = svc.send(caller(world, "alice"), conv["id"], "k1", "oops")
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    message, _ = send(svc, caller(world, "alice"), conv["id"], "k1", "oops")
     with pytest.raises(Forbidden):
         svc.delete_message(caller(world, "bob"), conv["id"], message.message_id)
     deleted = svc.delete_message(caller(world, "alice"), conv["id"], message.message_id)
@@ -181,13 +181,13 @@ def test_only_the_author_deletes_and_everyone_sees_a_tombstone(world: World) -> 
 
 def test_members_can_be_added_and_removed_in_groups_only(world: World) -> None:
     svc = world.services.conversations
-    group, _ = svc.create_im(caller(world, "alice"), ["u-bob"], group=True)
+    group, _ = create_im(svc, caller(world, "alice"), ["u-bob"], group=True)
     grown = svc.add_members(caller(world, "bob"), group["id"], ["u-carol"])
     assert sorted(grown["members"]) == ["u-alice", "u-bob", "u-carol"]
     svc.remove_member(caller(world, "carol"), group["id"], "u-alice")
     with pytest.raises(NotFound):
         svc.get(caller(world, "alice"), group["id"])
-    direct, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    direct, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
     with pytest.raises(Exception) as err:
         svc.add_members(caller(world, "alice"), direct["id"], ["u-carol"])
     assert getattr(err.value, "code", None) == "not_a_group"
@@ -195,9 +195,9 @@ def test_members_can_be_added_and_removed_in_groups_only(world: World) -> None:
 
 def test_history_is_newest_first_and_paginated(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
     for n in range(5):
-        svc.send(caller(world, "alice"), conv["id"], f"k{n}", f"m{n}")
+        send(svc, caller(world, "alice"), conv["id"], f"k{n}", f"m{n}")
     seen = []
     cursor = None
     while True:
@@ -213,13 +213,13 @@ def test_im_switched_off_refuses_new_conversations(world: World) -> None:
     off = World(im_enabled=False)
     seed_people(off.directory_repo)
     with pytest.raises(FeatureDisabled):
-        off.services.conversations.create_im(Caller("u-alice", "acme"), ["u-bob"])
+        create_im(off.services.conversations, Caller("u-alice", "acme"), ["u-bob"])
 
 
 def test_sent_messages_carry_their_entities(world: World) -> None:
     svc = world.services.conversations
-    conv, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
-    message, _ = svc.send(caller(world, "alice"), conv["id"], "k", "call (415) 555-2671")
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    message, _ = send(svc, caller(world, "alice"), conv["id"], "k", "call (415) 555-2671")
     assert message.to_dict()["entities"] == [
         {"type": "phone", "start": 5, "end": 19, "e164": "+14155552671"}
     ]
@@ -227,19 +227,19 @@ def test_sent_messages_carry_their_entities(world: World) -> None:
 
 def test_sync_returns_exactly_what_a_device_missed_per_conversation(world: World) -> None:
     svc = world.services.conversations
-    a, _ = svc.create_im(caller(world, "alice"), ["u-bob"])
-    b, _ = svc.create_im(caller(world, "carol"), ["u-bob"])
+    a, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    b, _ = create_im(svc, caller(world, "carol"), ["u-bob"])
     for n in range(4):
-        svc.send(caller(world, "alice"), a["id"], f"a{n}", f"a{n}")
-    svc.send(caller(world, "carol"), b["id"], "b0", "b0")
-    result = svc.sync(caller(world, "bob"), {a["id"]: 2, b["id"]: 1, "nope": 0}, 10)[
+        send(svc, caller(world, "alice"), a["id"], f"a{n}", f"a{n}")
+    send(svc, caller(world, "carol"), b["id"], "b0", "b0")
+    result = sync(svc, caller(world, "bob"), {a["id"]: 2, b["id"]: 1, "nope": 0}, 10)[
         "conversations"
     ]
     assert [m["seq"] for m in result[a["id"]]["messages"]] == [3, 4]
     assert result[a["id"]]["last_seq"] == 4 and result[a["id"]]["unread_count"] == 4
     assert result[b["id"]]["messages"] == []
     assert result["nope"]["error"]["code"] == "conversation_not_found"
-    paged = svc.sync(caller(world, "bob"), {a["id"]: 0}, 3)["conversations"][a["id"]]
+    paged = sync(svc, caller(world, "bob"), {a["id"]: 0}, 3)["conversations"][a["id"]]
     assert [m["seq"] for m in paged["messages"]] == [1, 2, 3] and paged["next_cursor"]
     rest = svc.history(caller(world, "bob"), a["id"], 3, paged["next_cursor"], after_seq=0)
     assert [m.seq for m in rest.items] == [4] and rest.next_cursor is None
@@ -248,5 +248,5 @@ def test_sync_returns_exactly_what_a_device_missed_per_conversation(world: World
 def test_sync_refuses_malformed_positions(world: World) -> None:
     for bad in (None, {}, {"c": "1"}, {"c": -1}, {f"c{n}": 0 for n in range(51)}):
         with pytest.raises(ValidationError) as err:
-            world.services.conversations.sync(caller(world, "bob"), bad, 10)
+            sync(world.services.conversations, caller(world, "bob"), bad, 10)
         assert err.value.code == "invalid_sync"

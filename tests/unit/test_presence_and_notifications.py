@@ -7,7 +7,7 @@ import pytest
 from chalicelib.domain.errors import NotFound, ValidationError
 from chalicelib.domain.model import Event
 from chalicelib.services.common import Caller
-from tests.support import KEYS, World, seed_people
+from tests.support import KEYS, World, create_im, seed_people, send
 
 ALICE = Caller("u-alice", "acme", "admin")
 BOB = Caller("u-bob", "acme")
@@ -146,7 +146,7 @@ def test_profile_photo_upload_is_checked_before_it_shows(world: World) -> None:
 
 
 def message_event(world: World, conversation: dict, text: str, sender: Caller = ALICE) -> Event:
-    message, _ = world.services.conversations.send(sender, conversation["id"], text, text)
+    message, _ = send(world.services.conversations, sender, conversation["id"], text, text)
     return Event(
         f"message.created:{message.message_id}:created",
         "message.created",
@@ -163,7 +163,7 @@ def notify(world: World, event: Event) -> dict[str, int]:
 
 def test_a_device_not_connected_gets_a_push_with_sender_and_preview(world: World) -> None:
     world.services.notifications.register_device(BOB, "bob-phone", "apns", "tok-1")
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     notify(world, message_event(world, conv, "Lunch at noon?"))
     (push,) = world.push.pushed
     assert (push["title"], push["body"], push["conversation_id"]) == (
@@ -177,7 +177,7 @@ def test_a_device_not_connected_gets_a_push_with_sender_and_preview(world: World
 def test_a_foreground_device_gets_no_push_a_backgrounded_one_does(world: World) -> None:
     world.services.notifications.register_device(BOB, "bob-phone", "fcm", "tok-1")
     connect(world, "c-phone", "u-bob", device="bob-phone")
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     notify(world, message_event(world, conv, "one"))
     assert world.push.pushed == []
     world.services.connections.set_state(world.connection_repo.get("c-phone"), "background")
@@ -187,7 +187,7 @@ def test_a_foreground_device_gets_no_push_a_backgrounded_one_does(world: World) 
 
 def test_a_muted_conversation_sends_no_push(world: World) -> None:
     world.services.notifications.register_device(BOB, "bob-phone", "apns", "tok-1")
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     world.services.conversations.set_flags(BOB, conv["id"], muted=True)
     notify(world, message_event(world, conv, "ignored"))
     assert world.push.pushed == []
@@ -196,14 +196,14 @@ def test_a_muted_conversation_sends_no_push(world: World) -> None:
 def test_do_not_disturb_still_delivers_silently(world: World) -> None:
     world.services.notifications.register_device(BOB, "bob-phone", "apns", "tok-1")
     world.services.presence.set_status(BOB, "dnd")
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     notify(world, message_event(world, conv, "quietly"))
     assert [(p["body"], p["silent"]) for p in world.push.pushed] == [("quietly", True)]
 
 
 def test_the_sender_is_never_notified_of_their_own_message(world: World) -> None:
     world.services.notifications.register_device(ALICE, "alice-phone", "apns", "tok-a")
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     notify(world, message_event(world, conv, "hello"))
     assert world.push.pushed == []
     assert world.notification_repo.missed("u-alice") == []
@@ -211,7 +211,7 @@ def test_the_sender_is_never_notified_of_their_own_message(world: World) -> None
 
 def test_a_redelivered_event_pushes_once(world: World) -> None:
     world.services.notifications.register_device(BOB, "bob-phone", "apns", "tok-1")
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     event = message_event(world, conv, "once")
     notify(world, event)
     notify(world, event)
@@ -223,14 +223,14 @@ def test_a_dead_push_token_is_forgotten_and_the_rest_still_get_it(world: World) 
     world.services.notifications.register_device(BOB, "old-phone", "apns", "dead")
     world.services.notifications.register_device(BOB, "new-phone", "apns", "alive")
     world.push.dead.add("endpoint/apns/dead")
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     notify(world, message_event(world, conv, "hi"))
     assert [p["endpoint"] for p in world.push.pushed] == ["endpoint/apns/alive"]
     assert [d.device_id for d in world.notification_repo.devices("u-bob")] == ["new-phone"]
 
 
 def test_missed_messages_are_summarised_to_the_first_device_only(world: World) -> None:
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     for text in ("one", "two"):
         notify(world, message_event(world, conv, text))
     connect(world, "bob-desk", "u-bob")
@@ -261,7 +261,7 @@ def test_missed_messages_are_summarised_to_the_first_device_only(world: World) -
 
 def test_a_message_to_a_connected_user_is_not_missed(world: World) -> None:
     connect(world, "bob-desk", "u-bob")
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     notify(world, message_event(world, conv, "live"))
     assert world.notification_repo.missed("u-bob") == []
 
@@ -296,7 +296,7 @@ def test_device_registration_is_validated(world: World) -> None:
 
 
 def test_typing_reaches_the_other_members_at_most_every_three_seconds(world: World) -> None:
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     connect(world, "alice-desk", "u-alice")
     connect(world, "bob-desk", "u-bob")
     assert world.services.typing.typing(ALICE, conv["id"]) is True
@@ -316,7 +316,7 @@ def test_typing_reaches_the_other_members_at_most_every_three_seconds(world: Wor
 
 
 def test_typing_in_someone_elses_conversation_is_not_found(world: World) -> None:
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     with pytest.raises(NotFound):
         world.services.typing.typing(CAROL, conv["id"])
 
@@ -328,13 +328,13 @@ def test_a_push_token_moves_to_its_new_owner(world: World) -> None:
     world.services.notifications.register_device(dave, "shared-phone", "apns", "tok-1")
     assert world.notification_repo.devices("u-alice") == []
     assert [d.device_id for d in world.notification_repo.devices("u-dave")] == ["shared-phone"]
-    conv, _ = world.services.conversations.create_im(BOB, ["u-alice"])
+    conv, _ = create_im(world.services.conversations, BOB, ["u-alice"])
     notify(world, message_event(world, conv, "for alice only", sender=BOB))
     assert world.push.pushed == []
 
 
 def test_a_summary_that_could_not_be_delivered_waits_for_the_next_device(world: World) -> None:
-    conv, _ = world.services.conversations.create_im(ALICE, ["u-bob"])
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     notify(world, message_event(world, conv, "while away"))
     connect(world, "bob-phone", "u-bob")
     connect(world, "bob-desk", "u-bob")

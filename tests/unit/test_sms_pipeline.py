@@ -9,7 +9,7 @@ from chalicelib.domain.model import BusinessNumber
 from chalicelib.domain.sms import ProviderRetryable
 from chalicelib.services.common import Caller
 from chalicelib.services.sms.sender import RETRY_MAX_SECONDS, retry_delay
-from tests.support import World, seed_people
+from tests.support import World, seed_people, send
 
 ALICE = Caller("u-alice", "acme", "admin")
 SHOP, TOLL_FREE, CUSTOMER = "+14155550100", "+18885550100", "+14155552671"
@@ -28,7 +28,7 @@ def world() -> World:
 
 def queue_text(world: World, text: str, from_: str = SHOP, key: str = "k") -> dict:
     conversation, _ = world.services.sms.start(ALICE, CUSTOMER, from_)
-    message, _ = world.services.conversations.send(ALICE, conversation.conversation_id, key, text)
+    message, _ = send(world.services.conversations, ALICE, conversation.conversation_id, key, text)
     return message.to_dict()
 
 
@@ -160,6 +160,6 @@ def test_the_sender_number_defaults_to_the_one_last_used_with_that_contact(world
     assert first.business_number == SHOP  # no history: the user's default (first) number
     world.services.sms.start(ALICE, CUSTOMER, TOLL_FREE)
     other, _ = world.services.sms.start(ALICE, CUSTOMER, TOLL_FREE)
-    world.services.conversations.send(ALICE, other.conversation_id, "k", "from toll-free")
+    send(world.services.conversations, ALICE, other.conversation_id, "k", "from toll-free")
     again, created = world.services.sms.start(ALICE, CUSTOMER)
     assert (again.business_number, created) == (TOLL_FREE, False)

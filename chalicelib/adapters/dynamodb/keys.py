@@ -3,30 +3,30 @@
 ``docs/architecture.md`` mirrors this table row for row. Repositories and the
 stream translation build and recognise keys only through these functions.
 
-| item                  | pk                          | sk                              | gsi1pk                  | gsi1sk                          |
-|-----------------------|-----------------------------|---------------------------------|-------------------------|---------------------------------|
-| company               | CO#{company}                | COMPANY                         |                         |                                 |
-| SMS policy            | CO#{company}                | POLICY#{policy}                 |                         |                                 |
-| user profile          | USER#{user}                 | PROFILE                         | CO#{company}#USERS      | {name}#{user}                   |
-| personal contact      | USER#{user}                 | CONTACT#{contact}               |                         |                                 |
-| membership            | USER#{user}                 | CONV#{conversation}             | USER#{user}#CONVS (*)   | {activity}#{conversation}       |
-| connection (per user) | USER#{user}                 | CONN#{connection}               | LIVE#{shard}            | {deadline:012d}#{connection}    |
-| connection (lookup)   | CONN#{connection}           | CONN                            |                         |                                 |
-| presence watch        | WATCH#{watched user}        | CONN#{connection}               |                         |                                 |
-| device                | USER#{user}                 | DEVICE#{device}                 |                         |                                 |
-| push token owner      | PUSHTOKEN#{sha256}          | OWNER                           |                         |                                 |
-| missed counter        | USER#{user}                 | MISSED#{conversation}           |                         |                                 |
-| typing throttle       | TYPING#{user}               | CONV#{conversation}             |                         |                                 |
-| conversation          | CONV#{conversation}         | META                            | NUM#{business}#CONVS (sms) | {conversation}               |
-| message               | CONV#{conversation}         | MSG#{seq:012d}                  | PENDING#{shard} (**)    | {created_at}#{conversation}#{seq} |
-| client key            | CONV#{conversation}         | CLIENT#{sender}#{client_id}     |                         |                                 |
-| business number       | NUM#{e164}                  | NUMBER                          | CO#{company}#NUMBERS    | {e164}                          |
-| opt-out state         | OPTOUT#{business}#{external}| STATE                           |                         |                                 |
-| opt-out audit         | OPTOUT#{business}#{external}| AUDIT#{at}#{source}             |                         |                                 |
-| provider message      | PMSG#{provider}#{id}        | PMSG                            |                         |                                 |
-| rate window           | RATE#{user#… or company#…}  | W#{window}                      |                         |                                 |
-| usage counter         | USAGE#{company}             | {day}#company / {day}#user#{user} |                       |                                 |
-| pacing slot           | PACE#{e164}                 | PACE                            |                         |                                 |
+| item | pk | sk | gsi1pk | gsi1sk |
+|---|---|---|---|---|
+| company | CO#{company} | COMPANY |  |  |
+| SMS policy | CO#{company} | POLICY#{policy} |  |  |
+| user profile | USER#{user} | PROFILE | CO#{company}#USERS | {name lower}#{user} |
+| personal contact | USER#{user} | CONTACT#{contact} |  |  |
+| membership | USER#{user} | CONV#{conversation} | USER#{user}#CONVS (*) | {activity}#{conversation} |
+| connection (per user) | USER#{user} | CONN#{connection} | LIVE#{shard} | {deadline:012d}#{connection} |
+| connection (lookup) | CONN#{connection} | CONN |  |  |
+| presence watch | WATCH#{watched user} | CONN#{connection} |  |  |
+| device | USER#{user} | DEVICE#{device} |  |  |
+| push token owner | PUSHTOKEN#{sha256} | OWNER |  |  |
+| missed counter | USER#{user} | MISSED#{conversation} |  |  |
+| conversation | CONV#{conversation} | META | NUM#{business}#CONVS (sms) | {conversation} |
+| message | CONV#{conversation} | MSG#{seq:012d} | PENDING#{seq mod 4} (**) | {created_at}#{conversation}#{seq} |
+| client key | CONV#{conversation} | CLIENT#{sender}#{client_id} |  |  |
+| typing throttle | CONV#{conversation} | TYPING#{user} |  |  |
+| business number | NUM#{e164} | NUMBER | CO#{company}#NUMBERS | {e164} |
+| opt-out state | OPTOUT#{business}#{external} | STATE |  |  |
+| opt-out audit | OPTOUT#{business}#{external} | AUDIT#{at}#{source} |  |  |
+| provider message | PMSG#{provider}#{id} | PMSG |  |  |
+| rate window | RATE#{user#… or company#…} | W#{window} |  |  |
+| usage counter | USAGE#{company} | {day}#company or {day}#user#{user} |  |  |
+| pacing slot | PACE#{e164} | PACE |  |  |
 
 (*) absent while the member has hidden the conversation: a sparse index.
 (**) only outbound texts without a final status: the reconciler's sparse index.
@@ -179,7 +179,7 @@ CONTACT_PREFIX = "CONTACT#"
 DEVICE_PREFIX = "DEVICE#"
 
 
-def typing_pk(user_id: str) -> str:
+def typing_sk(user_id: str) -> str:
     return f"TYPING#{user_id}"
 
 

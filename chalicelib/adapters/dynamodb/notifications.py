@@ -15,7 +15,7 @@ from chalicelib.adapters.dynamodb.keys import (
     device_sk,
     missed_sk,
     push_token_pk,
-    typing_pk,
+    typing_sk,
     user_pk,
 )
 from chalicelib.adapters.dynamodb.mapping import (
@@ -131,7 +131,7 @@ class DynamoNotificationRepository:
     def allow_typing(self, conversation_id: str, user_id: str, now: float, every: float) -> bool:
         marker = MarkerItem(
             conv_pk(conversation_id),
-            typing_pk(user_id),
+            typing_sk(user_id),
             until=now + every,
             expires_at=int(now + every) + 60,
         )

@@ -41,7 +41,7 @@ class SmsMedia:
         self._settings = settings
         self._epoch = epoch
 
-    def media_upload(self, caller: Caller, content_type: Any, size: Any) -> dict[str, Any]:
+    def media_upload(self, caller: Caller, content_type: str, size: int) -> dict[str, Any]:
         """A presigned upload for a picture or PDF to send (expires unless sent)."""
         if self._media is None or not self._settings.mms_enabled:
             raise FeatureDisabled("MMS is switched off", code="mms_disabled")
@@ -63,7 +63,7 @@ class SmsMedia:
         }
 
     def attach(
-        self, caller: Caller, conversation: Conversation, number: BusinessNumber, keys: Any
+        self, caller: Caller, conversation: Conversation, number: BusinessNumber, keys: list[str]
     ) -> list[dict[str, Any]]:
         if keys is None or keys == []:
             return []

@@ -83,7 +83,7 @@ class SmsService:
             raise Forbidden("you have no SMS-capable number", code="no_sms_number")
         return numbers
 
-    def preview(self, caller: Caller, text: Any, to: Any = None) -> dict[str, Any]:
+    def preview(self, caller: Caller, text: str, to: str | None = None) -> dict[str, Any]:
         if not isinstance(text, str):
             raise ValidationError("text is required and must be a string", code="invalid_text")
         info = sms.segments(text)
@@ -105,7 +105,7 @@ class SmsService:
         body["non_gsm_characters"] = sms.non_gsm_characters(text)
         return body
 
-    def start(self, caller: Caller, to: Any, from_: Any = None) -> tuple[Conversation, bool]:
+    def start(self, caller: Caller, to: str, from_: str | None = None) -> tuple[Conversation, bool]:
         """Get-or-create the conversation between one of the caller's numbers and ``to``."""
         if isinstance(to, list):
             raise ValidationError(
@@ -138,7 +138,7 @@ class SmsService:
         return self._repos.create(conversation)
 
     def _choose_number(
-        self, caller: Caller, numbers: list[BusinessNumber], from_: Any, external: str
+        self, caller: Caller, numbers: list[BusinessNumber], from_: str | None, external: str
     ) -> BusinessNumber:
         """``from`` when given; else the number last used with this contact; else the
         user's default (their first number)."""
@@ -161,7 +161,7 @@ class SmsService:
         default = next((n for n in numbers if user.numbers and n.e164 == user.numbers[0]), None)
         return default or numbers[0]
 
-    def usage(self, caller: Caller, first_day: Any, last_day: Any) -> dict[str, Any]:
+    def usage(self, caller: Caller, first_day: str, last_day: str) -> dict[str, Any]:
         if not caller.is_admin:
             raise Forbidden("only company admins see usage", code="admin_only")
         days = []

@@ -1,0 +1,102 @@
+"""The layout issue 8 promised, checked: one key vocabulary, mirrored in the docs;
+no import cycle among services; no fakes and no file over ~400 lines in the package."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "chalicelib"
+
+
+def _table_rows(text: str) -> list[list[str]]:
+    """The rows of the key table (the first pipe table whose header starts with item)."""
+    lines = text.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("| item | pk | sk"))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        if set(line) <= {"|", "-", " "}:
+            continue
+        rows.append([cell.strip().replace("`", "") for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_architecture_doc_mirrors_the_key_vocabulary_row_for_row() -> None:
+    keys = (PACKAGE / "adapters" / "dynamodb" / "keys.py").read_text()
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    assert _table_rows(doc) == _table_rows(keys)
+    assert len(_table_rows(keys)) > 20
+
+
+def test_keys_are_built_only_in_the_key_module() -> None:
+    key_literal = re.compile(r'f"[A-Z]{2,}#|"[A-Z]{2,}#"')
+    offenders = [
+        f"{path.name}:{n}"
+        for path in (PACKAGE / "adapters" / "dynamodb").glob("*.py")
+        if path.name != "keys.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if key_literal.search(line)
+    ]
+    assert offenders == []
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_import_cycle_in_the_package() -> None:
+    modules = {_module(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {
+        name: {m for m in _imports(path) if m in modules and m != name}
+        for name, path in modules.items()
+    }
+    visiting: list[str] = []
+    done: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
+        if name in visiting:
+            cycles.append([*visiting[visiting.index(name) :], name])
+            return
+        visiting.append(name)
+        for dependency in graph[name]:
+            visit(dependency)
+        visiting.pop()
+        done.add(name)
+
+    for name in graph:
+        visit(name)
+    assert cycles == []
+
+
+def test_the_package_holds_no_fakes_and_no_oversized_file() -> None:
+    fakes = [
+        p.name
+        for p in PACKAGE.rglob("*.py")
+        if re.search(r"^class (InMemory|Memory|Fake)", p.read_text(), re.M)
+    ]
+    assert fakes == []
+    oversized = [
+        f"{p.relative_to(ROOT)} ({n} lines)"
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 450
+    ]
+    assert oversized == []
