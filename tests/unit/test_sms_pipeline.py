@@ -163,3 +163,30 @@ def test_the_sender_number_defaults_to_the_one_last_used_with_that_contact(world
     send(world.services.conversations, ALICE, other.conversation_id, "k", "from toll-free")
     again, created = world.services.sms.start(ALICE, CUSTOMER)
     assert (again.business_number, created) == (TOLL_FREE, False)
+
+
+def test_an_inbound_text_reads_its_key_once_and_creates_its_conversation_once(
+    world: World,
+) -> None:
+    """The message log checks the provider id once; the conversation of (number,
+    phone) is read, and created only for the first text (no cancelled transaction)."""
+    from chalicelib.domain.sms import InboundSms
+
+    repo = world.conversation_repo
+    calls: dict[str, int] = {"find_by_client_id": 0, "create": 0}
+    for name in calls:
+        real = getattr(repo, name)
+
+        def counted(*args: object, _real: object = real, _name: str = name) -> object:
+            calls[_name] += 1
+            return _real(*args)  # type: ignore[operator]
+
+        setattr(repo, name, counted)
+    for n in range(3):
+        text = InboundSms(
+            provider="twilio", provider_message_id=f"SM{n}", from_=CUSTOMER, to=SHOP, body="hi"
+        )
+        world.services.carrier.inbound(text)
+    world.services.carrier.inbound(text)  # the provider retries the last webhook
+    assert calls == {"find_by_client_id": 4, "create": 1}
+    assert len(world.conversation_repo.messages) == 3
