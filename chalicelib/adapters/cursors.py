@@ -25,17 +25,31 @@ def decode_cursor(
     """
     if not cursor:
         return None
+    if len(cursor) > 4096:
+        raise ValidationError("cursor is not valid", code="invalid_cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         raise ValidationError("cursor is not valid", code="invalid_cursor") from None
     if (
         not isinstance(key, dict)
-        or not all(isinstance(k, str) and isinstance(v, str) for k, v in key.items())
+        or not all(isinstance(k, str) and _key_value(v) for k, v in key.items())
         or key.pop("_list", None) != tag
         or set(key) != set(keys)
         or any(key.get(name) != value for name, value in expect.items())
     ):
         raise ValidationError("cursor is not valid", code="invalid_cursor")
     return {name: {"S": value} for name, value in key.items()}
+
+
+def _key_value(value: object) -> bool:
+    """A key attribute DynamoDB accepts: a string of at most 1,024 characters that is
+    valid Unicode (a cursor is client input: anything else is refused, never sent)."""
+    if not isinstance(value, str) or not 0 < len(value) <= 1024:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

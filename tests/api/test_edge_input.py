@@ -101,3 +101,22 @@ def test_a_frame_with_a_lone_surrogate_changes_nothing(api: Api) -> None:
     assert api.sender.frames["conn-a"][-1]["data"]["code"] == "invalid_text"
     history = json.loads(api.call("GET", f"/conversations/{conversation}/messages", "bob").body)
     assert history["items"] == []
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        {"pk": "USER#u-alice", "sk": "x" * 5000, "_list": "contacts"},
+        {"pk": "USER#u-alice", "sk": "CONTACT#\ud800", "_list": "contacts"},
+        {"pk": "USER#u-alice", "sk": "", "_list": "contacts"},
+    ],
+)
+def test_a_cursor_dynamodb_would_refuse_is_a_400(api: Api, key: dict[str, str]) -> None:
+    import base64
+
+    raw = json.dumps(key).encode()  # ensure_ascii keeps the surrogate as an escape
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    for path in ("/contacts", "/conversations", "/directory"):
+        response = api.call("GET", f"{path}?cursor={cursor}", "alice")
+        assert response.status_code == 400, (path, response.body)
+        assert json.loads(response.body)["error"]["code"] == "invalid_cursor"
