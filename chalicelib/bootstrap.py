@@ -203,7 +203,7 @@ def bootstrap(
     credentials = TwilioCredentials(settings)
     a = _adapters(settings, credentials, given)
     companies = CompanySettings(a.directory)
-    log = MessageLog(a.conversations, companies, clock)
+    log = MessageLog(a.conversations, companies, clock, sleep)
     presence = PresenceService(
         a.directory, a.presence, a.connections, a.media, clock, epoch, settings.photo_max_bytes
     )

@@ -24,7 +24,13 @@ from chalicelib.services.common import Caller, Clock
 from chalicelib.services.company import CompanySettings
 from chalicelib.services.ports import ConversationRepository
 
-SEQ_RETRIES = 8
+# Sequence numbers are optimistic: a send that loses the race for the next number
+# re-reads and tries again. Twenty people writing into one group at once means up
+# to nineteen lost races for the last of them, so the budget is generous and the
+# back-off grows (full jitter, capped): they all succeed, within a second or two.
+SEQ_ATTEMPTS = 50
+SEQ_BACKOFF_BASE = 0.005
+SEQ_BACKOFF_CAP = 0.1
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ class MessageLog:
         client id returns the stored message."""
         region = self._companies.region(conversation.company_id)
         found = entities.extract(draft.text, region)
-        for attempt in range(SEQ_RETRIES):
+        for attempt in range(SEQ_ATTEMPTS):
             message = Message(
                 conversation_id=conversation.conversation_id,
                 company_id=conversation.company_id,
@@ -147,7 +153,8 @@ class MessageLog:
                     raise
                 return again, False
             except ConcurrentUpdate:
-                self._sleep(random.uniform(0, 0.01 * (attempt + 1)))
+                ceiling = min(SEQ_BACKOFF_CAP, SEQ_BACKOFF_BASE * 2**attempt)
+                self._sleep(random.uniform(0, ceiling))
                 conversation = self._refresh(conversation, draft)
                 continue
             reader = draft.sender if draft.caller is not None else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chalicelib.domain.errors import FeatureDisabled, Forbidden, NotFound, ValidationError
@@ -250,3 +252,27 @@ def test_sync_refuses_malformed_positions(world: World) -> None:
         with pytest.raises(ValidationError) as err:
             sync(world.services.conversations, caller(world, "bob"), bad, 10)
         assert err.value.code == "invalid_sync"
+
+
+def test_twenty_writers_at_once_all_succeed(world: World) -> None:
+    """The last of twenty concurrent writers loses nineteen races for the next
+    sequence number, and is still stored (no 409 for a busy group)."""
+    svc = world.services.conversations
+    group, _ = create_im(svc, caller(world, "alice"), ["u-bob", "u-carol"], name="Busy")
+    repo = world.conversation_repo
+    real = repo.append_message
+    others = iter(range(19))
+
+    def another_writer_wins_first(conversation, message):  # type: ignore[no-untyped-def]
+        n = next(others, None)
+        if n is not None:  # someone else's message takes the number first
+            fresh = repo.get(conversation.conversation_id)
+            assert fresh is not None
+            rival = replace(message, seq=fresh.last_seq + 1, client_id=f"rival-{n}", sender="u-bob")
+            real(fresh, rival)
+        return real(conversation, message)
+
+    repo.append_message = another_writer_wins_first  # type: ignore[method-assign]
+    message, created = send(svc, caller(world, "alice"), group["id"], "mine", "hello all")
+    assert created and message.seq == 20
+    assert len(repo.messages) == 20
