@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +157,18 @@ class ConnectionService:
         return Caller(connection.user_id, connection.company_id, user.role if user else "user")
 
 
+FANOUT_THREADS = 16
+_executor: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One pool per container, made on first use (not at import)."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=FANOUT_THREADS, thread_name_prefix="fanout")
+    return _executor
+
+
 @dataclass
 class FanoutResult:
     delivered: int = 0
@@ -187,23 +200,34 @@ class FanoutService:
         targets: list[str] = []
         if event.audience == "watchers" and event.recipients:
             targets += self._connections.watchers(event.recipients[0])
-        for user_id in dict.fromkeys(event.recipients):
-            targets += [c.connection_id for c in self._connections.list_for_user(user_id)]
+        # one query per recipient, run side by side: a group's latency is one query's
+        for found in _pool().map(self._connections.list_for_user, dict.fromkeys(event.recipients)):
+            targets += [c.connection_id for c in found]
         return list(dict.fromkeys(targets))
+
+    def _post(self, connection_id: str, frame: dict[str, Any]) -> bool:
+        """True when delivered, False when the connection is gone (and forgotten)."""
+        try:
+            self._sender.send(connection_id, frame)
+        except ConnectionGone:
+            self._on_gone(connection_id)
+            return False
+        return True
 
     def deliver(self, event: Event) -> FanoutResult:
         if event.type == "connection.opened":
             return self._missed_summary(event)
         result = FanoutResult()
         frame = event.frame()
-        for connection_id in self._targets(event):
-            try:
-                self._sender.send(connection_id, frame)
-            except ConnectionGone:
-                self._on_gone(connection_id)
+        targets = self._targets(event)
+        # posts to every device at once: the last device waits one post, not all of
+        # them; any failure but Gone still fails the event (after the others went out)
+        outcomes = [_pool().submit(self._post, cid, frame) for cid in targets]
+        for connection_id, outcome in zip(targets, outcomes, strict=True):
+            if outcome.result():
+                result.delivered += 1
+            else:
                 result.gone.append(connection_id)
-                continue
-            result.delivered += 1
         count("FanoutDeliveries", result.delivered, event_type=event.type)
         if result.gone:
             count("GoneConnections", len(result.gone))

@@ -82,3 +82,25 @@ def test_disconnect_removes_exactly_that_connection(world: World) -> None:
     world.services.connections.connect("a2", KEYS.token("u-alice"))
     world.services.connections.disconnect("a1")
     assert [c.connection_id for c in world.connection_repo.list_for_user("u-alice")] == ["a2"]
+
+
+def test_devices_are_posted_to_at_once_not_one_after_another(world: World) -> None:
+    """Ten devices of one user: every post is under way before any finishes (a
+    barrier of ten only opens if the posts run side by side)."""
+    import threading
+
+    for n in range(10):
+        world.services.connections.connect(f"d{n}", KEYS.token("u-bob"))
+    barrier = threading.Barrier(10, timeout=10)
+    real_send = world.sender.send
+
+    def slow_send(connection_id: str, frame: dict[str, object]) -> None:
+        barrier.wait()  # raises BrokenBarrierError if the posts come one at a time
+        real_send(connection_id, frame)
+
+    world.sender.send = slow_send  # type: ignore[method-assign]
+    result = world.services.fanout.deliver(
+        Event("e1", "message.created", "acme", ["u-bob"], {"seq": 1}, "conv")
+    )
+    assert result.delivered == 10
+    assert len(world.sender.frames) == 10
