@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from contextlib import nullcontext
 from typing import Any
 
 from chalice import Chalice
@@ -15,7 +14,7 @@ from chalicelib.api.consumers import consumers_bp
 from chalicelib.api.errors import normalise_error_response
 from chalicelib.api.rest import rest_bp
 from chalicelib.api.webhooks import webhooks_bp
-from chalicelib.observability import begin_invocation, tracer
+from chalicelib.observability import begin_invocation, segment
 
 app = Chalice(app_name="texting")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -43,8 +42,7 @@ def observe(event: Any, get_response: Any) -> Any:
         context = getattr(event, "context", None)
         name = getattr(context, "function_name", "") or type(event).__name__
     begin_invocation(context, name)
-    segment = nullcontext() if tracer.disabled else tracer.provider.in_subsegment(f"## {name}")
-    with segment:
+    with segment(f"## {name}"):
         return get_response(event)
 
 

@@ -7,17 +7,17 @@
 - ``count``/``measure``: CloudWatch metrics as Embedded Metric Format lines in
   the log (no API call), namespace ``Texting``, one line per figure so each can
   carry its own dimensions.
-- ``tracer``: X-Ray segments around handlers; off unless the stage turns
+- ``segment``: X-Ray subsegments around handlers; off unless the stage turns
   tracing on (``POWERTOOLS_TRACE_DISABLED=false``) and the code runs in Lambda.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from time import perf_counter
-from typing import Any, TypeVar
+from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -33,9 +33,18 @@ CORRELATION_KEYS = (
 )
 
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
+_tracer: Tracer | None = None
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+def tracer() -> Tracer:
+    """Made on first use (it reads the environment): off unless the stage sets
+    ``POWERTOOLS_TRACE_DISABLED=false`` (Powertools alone would trace in every
+    Lambda by default)."""
+    global _tracer
+    if _tracer is None:
+        enabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").lower() == "false"
+        _tracer = Tracer(service=SERVICE, disabled=not enabled)
+    return _tracer
 
 
 def begin_invocation(context: Any, handler: str) -> None:
@@ -91,14 +100,19 @@ def timed(name: str, **dimensions: str) -> Iterator[None]:
 
 
 def _emit(name: str, unit: MetricUnit, value: float, dimensions: dict[str, str]) -> None:
+    """Never fails the work it measures: a metric that cannot be written is logged."""
     if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
         return
-    with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
-        metric.add_dimension(name="service", value=SERVICE)
-        for key, dimension in dimensions.items():
-            metric.add_dimension(name=key, value=dimension or "none")
+    try:
+        with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
+            metric.add_dimension(name="service", value=SERVICE)
+            for key, dimension in dimensions.items():
+                metric.add_dimension(name=key, value=dimension or "none")
+    except Exception:
+        logger.exception("metric not written", extra={"metric": name})
 
 
-def traced(handler: F) -> F:
-    """An X-Ray subsegment around a handler (a no-op while tracing is off)."""
-    return tracer.capture_method(handler)
+def segment(name: str) -> AbstractContextManager[object]:
+    """An X-Ray subsegment (nothing while tracing is off)."""
+    current = tracer()
+    return nullcontext() if current.disabled else current.provider.in_subsegment(name)

@@ -96,7 +96,8 @@ class Settings:
             raw = env.get(spec.name.upper())
             if spec.name == "media_bucket" and not raw:
                 values[spec.name] = resources.physical(prefix, "media")
-            elif raw is not None and raw != "":
+            elif raw is not None and (raw != "" or isinstance(spec.default, tuple)):
+                # an empty list is a list (no countries allowed); other empties are unset
                 values[spec.name] = _parse(raw, spec.default, spec.name)
         return cls(**values)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.errors import NotFound, ValidationError
 from chalicelib.services.commands import (
     Changes,
     ContactInput,
@@ -32,9 +32,10 @@ from chalicelib.services.commands import (
 )
 
 MAX_STRING = 4096  # any string field not bounded more tightly below
-MAX_TEXT = 16_000  # message text (the configured limit, lower, is the service's)
+MAX_TEXT = 10 * 1024 * 1024  # API Gateway's payload limit; MAX_TEXT_LENGTH is the service's
 MAX_ID = 256
 MAX_LIST = 100
+MAX_MEMBERS = 1000  # the group limit (a setting, lower) answers too_many_members
 MAX_SEQ = 10**11
 T = TypeVar("T")
 
@@ -109,7 +110,7 @@ def strings(
 def path_id(value: str, code: str = "not_found") -> str:
     """An id from the URL path: bounded and valid Unicode, else nothing matches it."""
     if len(value) > MAX_ID or not valid_unicode(value):
-        raise ValidationError("that id is not valid", code=code)
+        raise NotFound("no such item", code=code)
     return value
 
 
@@ -172,7 +173,7 @@ def typing(body: Json) -> Typing:
 
 
 def watch_presence(body: Json) -> WatchPresence:
-    user_ids = strings(body, "user_ids", "invalid_user_ids", max_items=1000)
+    user_ids = strings(body, "user_ids", "invalid_user_ids", max_items=10_000)
     if user_ids is None:
         raise ValidationError("user_ids must be a list of user ids", code="invalid_user_ids")
     return WatchPresence(user_ids)
@@ -188,7 +189,7 @@ def connection_state(body: Json) -> SetConnectionState:
 
 
 def create_im(body: Json) -> CreateIm:
-    members = strings(body, "members", "invalid_members")
+    members = strings(body, "members", "invalid_members", max_items=MAX_MEMBERS)
     if not members:
         raise ValidationError(
             "members must be a non-empty list of user ids", code="invalid_members"
@@ -224,7 +225,7 @@ def update_conversation(body: Json) -> UpdateConversation:
 
 
 def members(body: Json) -> tuple[str, ...]:
-    found = strings(body, "members", "invalid_members")
+    found = strings(body, "members", "invalid_members", max_items=MAX_MEMBERS)
     if not found:
         raise ValidationError(
             "members must be a non-empty list of user ids", code="invalid_members"
@@ -242,8 +243,16 @@ def set_presence(body: Json) -> SetPresence:
         message=string(body, "message", "invalid_status_message", max_len=1000, required=False)
         or "",
         expires_at=string(body, "expires_at", "invalid_expiry", max_len=64, required=False),
-        expires_in=whole(body, "expires_in", "invalid_expiry", maximum=10**9),
+        expires_in=_expires_in(body),
     )
+
+
+def _expires_in(body: Json) -> int | None:
+    """Its type only: the range is the service's (and only when there is a message)."""
+    value = body.get("expires_in")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValidationError("expires_in must be a whole number of seconds", code="invalid_expiry")
+    return value
 
 
 def upload(body: Json, size_code: str) -> UploadRequest:
@@ -288,12 +297,15 @@ def day_range(query: Mapping[str, str]) -> DayRange:
 # -- admin -----------------------------------------------------------------------------------
 
 
-def changes(body: Json, allowed: Mapping[str, str], *, max_len: int = 320) -> Changes:
-    """A partial update of only ``allowed`` fields, each of its kind: ``text``,
-    ``text?`` (text or null), ``flag`` or ``list`` (of short strings). An unknown
-    field or a wrong type is a 400."""
+def changes(
+    body: Json, allowed: Mapping[str, str], *, max_len: int = 320, strict: bool = True
+) -> Changes:
+    """A partial update of ``allowed`` fields, each of its kind: ``text``, ``text?``
+    (text or null), ``flag`` or ``list`` (of short strings). A wrong type is a 400;
+    so is an unknown field or an empty update, unless ``strict`` is off (the route
+    takes back the object it returned, and ignores what it does not change)."""
     unknown = set(body) - set(allowed)
-    if unknown or not body:
+    if strict and (unknown or not body):
         raise ValidationError(f"give {', '.join(sorted(allowed))}", code="invalid_request")
     values: dict[str, str | bool | list[str] | None] = {}
     for name, kind in allowed.items():

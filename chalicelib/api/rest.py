@@ -243,6 +243,7 @@ def admin_company() -> dict[str, Any]:
 
 @route("/admin/company", methods=["PATCH"])
 def admin_update_company() -> dict[str, Any]:
+    services().admin.require_admin(_caller())
     changes = requests.changes(
         _body(), {"sms_enabled": "flag", "im_enabled": "flag", "help_text": "text"}
     )
@@ -256,10 +257,12 @@ def admin_numbers() -> dict[str, Any]:
 
 @route("/admin/numbers/{e164}", methods=["PUT"])
 def admin_put_number(e164: str) -> dict[str, Any]:
+    services().admin.require_admin(_caller())
     changes = requests.changes(
         _body(),
         {"type": "text", "provider": "text", "state": "text", "capabilities": "list"},
         max_len=32,
+        strict=False,
     )
     return services().admin.put_number(_caller(), unquote(e164), changes)
 
@@ -276,6 +279,7 @@ def admin_unassign(e164: str, user_id: str) -> dict[str, Any]:
 
 @route("/admin/users/{user_id}", methods=["PATCH"])
 def admin_update_user(user_id: str) -> dict[str, Any]:
+    services().admin.require_admin(_caller())
     changes = requests.changes(
         _body(),
         {"sms_enabled": "flag", "policy_id": "text?", "license_type": "text"},
@@ -291,13 +295,15 @@ def admin_policies() -> dict[str, Any]:
 
 @route("/admin/policies", methods=["POST"])
 def admin_create_policy() -> Response:
-    changes = requests.changes(_body(), POLICY_FIELDS, max_len=100)
+    services().admin.require_admin(_caller())
+    changes = requests.changes(_body(), POLICY_FIELDS, max_len=100, strict=False)
     return _created(services().admin.put_policy(_caller(), None, changes), True)
 
 
 @route("/admin/policies/{policy_id}", methods=["PATCH"])
 def admin_update_policy(policy_id: str) -> dict[str, Any]:
-    changes = requests.changes(_body(), POLICY_FIELDS, max_len=100)
+    services().admin.require_admin(_caller())
+    changes = requests.changes(_body(), POLICY_FIELDS, max_len=100, strict=False)
     return services().admin.put_policy(_caller(), policy_id, changes)
 
 

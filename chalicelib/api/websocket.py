@@ -19,18 +19,20 @@ if TYPE_CHECKING:
 
 Reply = dict[str, Any] | None
 MAX_FRAME = 128 * 1024  # API Gateway's own frame limit
-MAX_REQUEST_ID = 128
+MAX_REQUEST_ID = 256
 
 
 def _request_id(value: object) -> object:
-    """Echoed in the reply, so bounded: a reply must fit in one frame."""
-    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
-        return value
-    if isinstance(value, str) and len(value) <= MAX_REQUEST_ID and requests.valid_unicode(value):
+    """Echoed in the reply, so bounded: a reply must fit in one frame. Any JSON value
+    is accepted (a string with a lone surrogate is not valid in a reply either)."""
+    try:
+        encoded = json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, RecursionError):
+        encoded = b"x" * (MAX_REQUEST_ID + 1)
+    if len(encoded) <= MAX_REQUEST_ID:
         return value
     raise ValidationError(
-        f"request_id is a number or a string of at most {MAX_REQUEST_ID} characters",
-        code="invalid_request_id",
+        f"request_id must be at most {MAX_REQUEST_ID} bytes as JSON", code="invalid_request_id"
     )
 
 

@@ -49,7 +49,7 @@ class AdminService:
         self._ids = ids
 
     @staticmethod
-    def _admin(caller: Caller) -> None:
+    def require_admin(caller: Caller) -> None:
         if not caller.is_admin:
             raise Forbidden("this needs a company admin", code="admin_only")
 
@@ -74,12 +74,12 @@ class AdminService:
     # -- company ----------------------------------------------------------
 
     def company(self, caller: Caller) -> dict[str, Any]:
-        self._admin(caller)
+        self.require_admin(caller)
         return self._company(caller).to_dict()
 
     def update_company(self, caller: Caller, changes: Changes) -> dict[str, Any]:
         body = changes.values
-        self._admin(caller)
+        self.require_admin(caller)
         unknown = set(body) - {"sms_enabled", "im_enabled", "help_text"}
         if unknown or not body:
             raise ValidationError(
@@ -105,13 +105,13 @@ class AdminService:
     # -- numbers ----------------------------------------------------------
 
     def numbers(self, caller: Caller) -> list[dict[str, Any]]:
-        self._admin(caller)
+        self.require_admin(caller)
         return [n.to_dict() for n in self._sms.numbers_of_company(caller.company_id)]
 
     def put_number(self, caller: Caller, raw: str, changes: Changes) -> dict[str, Any]:
         """Change a number the company owns: its type, capabilities, provider, state."""
         body = changes.values
-        self._admin(caller)
+        self.require_admin(caller)
         e164 = phone.normalise(raw)
         number = self._sms.get_number(e164)
         if number is None or number.company_id != caller.company_id:
@@ -141,7 +141,7 @@ class AdminService:
         return number.to_dict()
 
     def assign(self, caller: Caller, raw: str, user_id: str) -> dict[str, Any]:
-        self._admin(caller)
+        self.require_admin(caller)
         number = self._own_number(caller, raw)
         user = self._co_worker(caller, user_id)
         if user_id not in number.users:
@@ -154,7 +154,7 @@ class AdminService:
         return number.to_dict()
 
     def unassign(self, caller: Caller, raw: str, user_id: str) -> dict[str, Any]:
-        self._admin(caller)
+        self.require_admin(caller)
         number = self._own_number(caller, raw)
         user = self._co_worker(caller, user_id)
         if user_id in number.users:
@@ -185,7 +185,7 @@ class AdminService:
 
     def update_user(self, caller: Caller, user_id: str, changes: Changes) -> dict[str, Any]:
         body = changes.values
-        self._admin(caller)
+        self.require_admin(caller)
         unknown = set(body) - {"sms_enabled", "policy_id", "license_type"}
         if unknown or not body:
             raise ValidationError(
@@ -210,12 +210,12 @@ class AdminService:
         return user.to_dict()
 
     def policies(self, caller: Caller) -> list[dict[str, Any]]:
-        self._admin(caller)
+        self.require_admin(caller)
         return [p.to_dict() for p in self._sms.policies(caller.company_id)]
 
     def put_policy(self, caller: Caller, policy_id: str | None, changes: Changes) -> dict[str, Any]:
         body = changes.values
-        self._admin(caller)
+        self.require_admin(caller)
         existing = self._sms.get_policy(caller.company_id, policy_id) if policy_id else None
         if policy_id and existing is None:
             raise NotFound("no such policy in your company", code="policy_not_found")

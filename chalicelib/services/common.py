@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import ValidationError
@@ -45,3 +46,16 @@ def page_limit(raw: str | int | None, default: int, maximum: int) -> int:
     if value < 1 or value > maximum:
         raise ValidationError(f"limit must be between 1 and {maximum}", code="invalid_limit")
     return value
+
+
+WORKER_THREADS = 16
+_executor: ThreadPoolExecutor | None = None
+
+
+def worker_pool() -> ThreadPoolExecutor:
+    """Per-recipient work (posts, reads, pushes) runs side by side on this pool: one
+    per container, made on first use (not at import)."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="work")
+    return _executor

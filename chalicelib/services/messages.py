@@ -103,8 +103,8 @@ class MessageLog:
             conversation.conversation_id, draft.sender, draft.client_id
         )
         if existing is not None:
-            self._repo.touch_members(conversation, existing.created_at)
-            if draft.caller is not None:
+            if draft.caller is not None:  # a member's retry (a phone's replay changes nothing)
+                self._repo.touch_members(conversation, existing.created_at)
                 self._repo.advance_read(draft.sender, conversation.conversation_id, existing.seq)
             return existing, False
         fields = policy.admit(conversation, draft)

@@ -8,9 +8,9 @@ from functools import partial
 from typing import Any
 
 from chalicelib.domain.errors import NotFound, PushRejected, ValidationError
-from chalicelib.domain.model import Device, Event
+from chalicelib.domain.model import Device, Event, User
 from chalicelib.observability import logger
-from chalicelib.services.common import Caller, Clock
+from chalicelib.services.common import Caller, Clock, worker_pool
 from chalicelib.services.conversations import ConversationService
 from chalicelib.services.ports import (
     ConnectionRepository,
@@ -149,39 +149,61 @@ class NotificationService:
             "message_id": message.get("id"),
             "seq": message.get("seq"),
         }
+        recipients = [u for u in dict.fromkeys(event.recipients) if u != sender_id]
+        users = self._directory.get_users(recipients)  # one batch read, not one per member
+        seq = int(message.get("seq") or 0)
+
+        def notify(user_id: str) -> dict[str, int]:
+            return self._notify_one(
+                event, once, user_id, users.get(user_id), conversation_id, seq, payload
+            )
+
         counts = {"pushed": 0, "missed": 0, "muted": 0}
-        for user_id in event.recipients:
-            if user_id == sender_id:
-                continue
-            live = self._connections.list_for_user(user_id)
-            if not live:
-                seq = int(message.get("seq") or 0)
-                once(
-                    f"missed:{event.event_id}:{user_id}",
-                    partial(
-                        self._notifications.add_missed, user_id, conversation_id, seq, self._clock()
-                    ),
-                )
-                counts["missed"] += 1
-            membership = self._conversations.get_membership(user_id, conversation_id)
-            if membership is None or membership.muted:
-                counts["muted"] += membership is not None
-                continue
-            recipient = self._directory.get_user(user_id)
-            silent = bool(recipient and recipient.presence.status == "dnd")
-            in_front = {c.device_id for c in live if c.device_id and not c.background}
-            for device in self._notifications.devices(user_id):
-                if device.device_id in in_front:
-                    continue
-                once(
-                    f"push:{event.event_id}:{user_id}:{device.device_id}",
-                    partial(self._push_one, device, payload, silent),
-                )
-                counts["pushed"] += 1
+        for outcome in worker_pool().map(notify, recipients):  # recipients side by side
+            for key, value in outcome.items():
+                counts[key] += value
         logger.info(
             "notified",
             extra={"event_id": event.event_id, "conversation_id": conversation_id, **counts},
         )
+        return counts
+
+    def _notify_one(
+        self,
+        event: Event,
+        once: RunOnce,
+        user_id: str,
+        recipient: User | None,
+        conversation_id: str,
+        seq: int,
+        payload: dict[str, Any],
+    ) -> dict[str, int]:
+        """One recipient: counted as missed with no live device; pushed to each device
+        not in the foreground unless the conversation is muted (silently under DND)."""
+        counts = {"pushed": 0, "missed": 0, "muted": 0}
+        live = self._connections.list_for_user(user_id)
+        if not live:
+            once(
+                f"missed:{event.event_id}:{user_id}",
+                partial(
+                    self._notifications.add_missed, user_id, conversation_id, seq, self._clock()
+                ),
+            )
+            counts["missed"] += 1
+        membership = self._conversations.get_membership(user_id, conversation_id)
+        if membership is None or membership.muted:
+            counts["muted"] += membership is not None
+            return counts
+        silent = bool(recipient and recipient.presence.status == "dnd")
+        in_front = {c.device_id for c in live if c.device_id and not c.background}
+        for device in self._notifications.devices(user_id):
+            if device.device_id in in_front:
+                continue
+            once(
+                f"push:{event.event_id}:{user_id}:{device.device_id}",
+                partial(self._push_one, device, payload, silent),
+            )
+            counts["pushed"] += 1
         return counts
 
     def _push_one(self, device: Device, payload: dict[str, Any], silent: bool) -> bool:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain.errors import ConnectionGone, Unauthorized, ValidationError
 from chalicelib.domain.model import Connection, Event
 from chalicelib.observability import count, logger
-from chalicelib.services.common import Caller, Clock
+from chalicelib.services.common import Caller, Clock, worker_pool
 from chalicelib.services.ports import (
     ConnectionRepository,
     ConnectionSender,
@@ -157,18 +156,6 @@ class ConnectionService:
         return Caller(connection.user_id, connection.company_id, user.role if user else "user")
 
 
-FANOUT_THREADS = 16
-_executor: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    """One pool per container, made on first use (not at import)."""
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=FANOUT_THREADS, thread_name_prefix="fanout")
-    return _executor
-
-
 @dataclass
 class FanoutResult:
     delivered: int = 0
@@ -201,7 +188,9 @@ class FanoutService:
         if event.audience == "watchers" and event.recipients:
             targets += self._connections.watchers(event.recipients[0])
         # one query per recipient, run side by side: a group's latency is one query's
-        for found in _pool().map(self._connections.list_for_user, dict.fromkeys(event.recipients)):
+        for found in worker_pool().map(
+            self._connections.list_for_user, dict.fromkeys(event.recipients)
+        ):
             targets += [c.connection_id for c in found]
         return list(dict.fromkeys(targets))
 
@@ -222,7 +211,7 @@ class FanoutService:
         targets = self._targets(event)
         # posts to every device at once: the last device waits one post, not all of
         # them; any failure but Gone still fails the event (after the others went out)
-        outcomes = [_pool().submit(self._post, cid, frame) for cid in targets]
+        outcomes = [worker_pool().submit(self._post, cid, frame) for cid in targets]
         for connection_id, outcome in zip(targets, outcomes, strict=True):
             if outcome.result():
                 result.delivered += 1

@@ -142,3 +142,19 @@ def test_bad_admin_input_is_refused(
     response = line.call(method, path, "alice", payload)
     assert 400 <= response.status_code < 500
     assert body(response)["error"]["code"] == code
+
+
+def test_a_number_takes_back_the_object_it_returned_and_a_policy_an_empty_patch(
+    api: Api,
+) -> None:
+    api.services.adapters.sms.put_number(BusinessNumber(LINE, "acme", users=[]))
+    listed = json.loads(api.call("GET", "/admin/numbers", "alice").body)["items"]
+    mine = next(n for n in listed if n["e164"] == LINE)
+    again = api.call("PUT", f"/admin/numbers/{LINE}", "alice", {**mine, "type": "mobile"})
+    assert again.status_code == 200, again.body
+    assert json.loads(again.body)["type"] == "mobile"
+    made = json.loads(api.call("POST", "/admin/policies", "alice", {"name": "Front desk"}).body)
+    same = api.call("PATCH", f"/admin/policies/{made['id']}", "alice", {})
+    assert same.status_code == 200 and json.loads(same.body)["name"] == "Front desk"
+    refused = api.call("PATCH", "/admin/company", "bob", {"help_text": 5})
+    assert refused.status_code == 403  # who may ask comes before what was asked

@@ -276,3 +276,11 @@ def test_twenty_writers_at_once_all_succeed(world: World) -> None:
     message, created = send(svc, caller(world, "alice"), group["id"], "mine", "hello all")
     assert created and message.seq == 20
     assert len(repo.messages) == 20
+
+
+def test_an_empty_country_list_allows_no_destination() -> None:
+    from chalicelib.settings import Settings
+
+    assert Settings.from_env({"SMS_ALLOWED_COUNTRIES": ""}).sms_allowed_countries == ()
+    assert Settings.from_env({}).sms_allowed_countries == ("US", "CA")
+    assert Settings.from_env({"SMS_MAX_SEGMENTS": "3"}).sms_max_segments == 3

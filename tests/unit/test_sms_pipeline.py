@@ -190,3 +190,18 @@ def test_an_inbound_text_reads_its_key_once_and_creates_its_conversation_once(
     world.services.carrier.inbound(text)  # the provider retries the last webhook
     assert calls == {"find_by_client_id": 4, "create": 1}
     assert len(world.conversation_repo.messages) == 3
+
+
+def test_a_replayed_inbound_text_leaves_a_hidden_conversation_hidden(world: World) -> None:
+    from chalicelib.domain.model import sms_conversation_id
+    from chalicelib.domain.sms import InboundSms
+
+    text = InboundSms(
+        provider="twilio", provider_message_id="SM9", from_=CUSTOMER, to=SHOP, body="hi"
+    )
+    world.services.carrier.inbound(text)
+    conversation_id = sms_conversation_id(SHOP, CUSTOMER)
+    world.services.conversations.set_flags(ALICE, conversation_id, hidden=True)
+    world.services.carrier.inbound(text)  # the carrier redelivers the same text
+    membership = world.conversation_repo.get_membership("u-alice", conversation_id)
+    assert membership is not None and membership.hidden is True
