@@ -13,7 +13,7 @@ a provider's credentials, and the stack grants read access to that one secret.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -95,6 +95,18 @@ FLAGS: tuple[Flag, ...] = (
 )
 
 
+def _setting(name: str) -> Any:
+    """The default ``chalicelib.settings.Settings`` declares for a flag (stated there once)."""
+    from chalicelib.settings import Settings
+
+    for candidate in fields(Settings):
+        if candidate.name == name:
+            if candidate.default is MISSING:
+                raise ValueError(f"Settings.{name} has no default to deploy with")
+            return candidate.default
+    raise ValueError(f"chalicelib.settings.Settings has no field {name!r}")
+
+
 def _env_value(value: Any) -> str:
     """Lambda environment values are strings; spell them the way settings.py parses them."""
     if isinstance(value, bool):
@@ -113,26 +125,29 @@ class StageConfig:
     # None deploys to the account of the credentials `cdk deploy` runs with.
     account: str | None = None
 
-    # --- application flags (FLAGS): defaults match chalicelib/settings.py ---
-    im_enabled: bool = True
-    sms_enabled: bool = True
-    mms_enabled: bool = True
-    sms_allowed_countries: tuple[str, ...] = ("US", "CA")
-    sms_max_segments: int = 10
-    mms_max_bytes: int = 5 * 1024 * 1024
-    sms_rate_per_user_per_minute: int = 30
-    sms_rate_per_company_per_minute: int = 300
-    sms_pacing_local_per_second: float = 1.0
-    sms_pacing_toll_free_per_second: float = 3.0
+    # --- application flags (FLAGS): defaults are chalicelib/settings.py's, read from it ---
+    im_enabled: bool = _setting("im_enabled")
+    sms_enabled: bool = _setting("sms_enabled")
+    mms_enabled: bool = _setting("mms_enabled")
+    sms_allowed_countries: tuple[str, ...] = _setting("sms_allowed_countries")
+    sms_max_segments: int = _setting("sms_max_segments")
+    mms_max_bytes: int = _setting("mms_max_bytes")
+    sms_rate_per_user_per_minute: int = _setting("sms_rate_per_user_per_minute")
+    sms_rate_per_company_per_minute: int = _setting("sms_rate_per_company_per_minute")
+    sms_pacing_local_per_second: float = _setting("sms_pacing_local_per_second")
+    sms_pacing_toll_free_per_second: float = _setting("sms_pacing_toll_free_per_second")
+    # The one flag whose deployed default differs from settings.py's: the local
+    # carrier simulator (settings' default) does not exist on AWS.
     sms_default_provider: str = "twilio"
-    twilio_secret_name: str = ""  # "" means texting/{name}/twilio
-    twilio_api_base_url: str = "https://api.twilio.com"
-    public_api_base_url: str = ""
-    push_apns_application_arn: str = ""
-    push_fcm_application_arn: str = ""
-    photo_max_bytes: int = 2 * 1024 * 1024
-    max_text_length: int = 4000
-    max_group_members: int = 50
+    twilio_secret_name: str = _setting("twilio_secret_name")  # "": texting/{name}/twilio
+    twilio_api_base_url: str = _setting("twilio_api_base_url")
+    public_api_base_url: str = _setting("public_api_base_url")
+    push_apns_application_arn: str = _setting("push_apns_application_arn")
+    push_fcm_application_arn: str = _setting("push_fcm_application_arn")
+    photo_max_bytes: int = _setting("photo_max_bytes")
+    max_text_length: int = _setting("max_text_length")
+    max_group_members: int = _setting("max_group_members")
+    # Read by Powertools, not by settings.py, so its default lives here.
     log_level: str = "INFO"
 
     # --- infrastructure ---
@@ -237,7 +252,6 @@ STAGES: dict[str, StageConfig] = {
     "prod": StageConfig(
         name="prod",
         log_level="WARNING",
-        retain_data=True,
         log_retention_days=90,
     ),
 }

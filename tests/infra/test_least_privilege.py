@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib import resources
 from infra import permissions
-from infra.stack import push_endpoint_arn
+from infra.naming import push_endpoint_arn
 from tests.infra import cfn
 from tests.infra.conftest import PUSH_APPLICATIONS, PUSH_VARIANT, Synthesized
 
