@@ -114,12 +114,16 @@ FUNCTIONS: dict[str, Access] = {
     ),
     # Timer: drops connections that vanished without $disconnect, updates presence.
     "presence_sweeper": Access(tables={"messaging": "read-write"}),
-    # SMS queue: hands queued texts to the number's provider (Twilio's API with the
-    # auth token from the secret), records statuses; runs each send once.
     # Timer: texts with no final status after 72 hours become "unknown".
     "sms_reconciler": Access(tables={"messaging": "read-write"}),
+    # SMS queue: hands queued texts to the number's provider (Twilio's API with the
+    # auth token from the secret), records statuses; runs each send once.
+    # MMS: media is presigned for Twilio (signed with this role) or handed to End User
+    # Messaging as s3:// URLs (read with this role), so it reads the media bucket.
+    # The send claim in the table guards against sending twice (no idempotency table).
     "sms_sender": Access(
-        tables={"messaging": "read-write", "idempotency": "read-write"},
+        tables={"messaging": "read-write"},
+        buckets={"media": "read"},
         secrets=("twilio",),
         send_sms=True,
     ),
