@@ -63,6 +63,8 @@ PUSH_SEND_ACTIONS: tuple[str, ...] = ("sns:Publish",)
 MANAGE_CONNECTIONS_ACTIONS: tuple[str, ...] = ("execute-api:ManageConnections",)
 SEND_SMS_ACTIONS: tuple[str, ...] = ("sms-voice:SendTextMessage", "sms-voice:SendMediaMessage")
 LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
+# X-Ray tracing (stage flag ``tracing``); these actions accept no resource but "*".
+TRACE_ACTIONS: tuple[str, ...] = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,11 @@ from infra.parts.access import FunctionRoles
 from infra.parts.app import ChaliceApp
 from infra.parts.auth import Auth
 from infra.parts.data import Data
+from infra.parts.edge import Edge
 from infra.parts.messaging import Messaging
 from infra.parts.monitoring import MonitoredConsumer, Monitoring
 from infra.permissions import Access
+from infra.scanner import CheckovSuppressions
 from infra.stages import StageConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +86,7 @@ class TextingStack(cdk.Stack):
         )
         self.app.attach_roles(self.access.roles)
         self.functions = self.app.functions
+        self.edge = Edge(self, "Edge", config=config, app=self.app)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -101,8 +104,10 @@ class TextingStack(cdk.Stack):
             topics={k: t.topic_name for k, t in self.messaging.topics.items()},
             lag_alarm_seconds=config.consumer_lag_alarm_seconds,
             alarm_email=config.alarm_email,
+            topic_key=self.messaging.topic_key,
         )
         self._outputs()
+        cdk.Aspects.of(self).add(CheckovSuppressions())
 
     def _allocate_logical_id(self, cfn_element: cdk.CfnElement) -> str:
         """CDK's ids from the construct path, leaving out the grouping parts (see ``Part``)."""

@@ -158,8 +158,29 @@ class StageConfig:
     # API Gateway throttling for the whole REST stage (requests/second, burst).
     api_throttle_rate: float = 100.0
     api_throttle_burst: int = 200
-    # Where alarms are e-mailed (a subscription to the alarms topic); None: topic only.
+    # Where alarms are e-mailed (a subscription to the alarms topic); None: topic only,
+    # and synthesis warns that alarms reach nobody. With alarm_email_required a
+    # deployment (make deploy) without an address is refused.
     alarm_email: str | None = None
+    alarm_email_required: bool = False
+    # AWS X-Ray on the REST API stage and every function (Powertools Tracer follows).
+    tracing: bool = True
+    # Set the region's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account), which
+    # API access logs need; off where another stack of the account already sets it.
+    api_gateway_cloudwatch_role: bool = True
+    # Most concurrent sms_sender invocations its queue may start (2..1000): provider
+    # pacing is per number, so this bounds how hard one stage can hit a provider.
+    sms_sender_max_concurrency: int = 5
+    # Cognito: OAuth (hosted UI) stays off unless callback URLs are given; MFA by
+    # authenticator app (off, optional, required); threat protection (off, audit,
+    # enforced; on needs the Plus feature plan, which is billed per user).
+    cognito_oauth_callback_urls: tuple[str, ...] = ()
+    cognito_mfa: str = "optional"
+    cognito_threat_protection: str = "off"
+    # AWS WAF web ACL on the REST API: AWS's common rule set, and a per-IP rate limit
+    # (requests per 5 minutes) on the provider webhooks.
+    waf_enabled: bool = False
+    waf_webhook_rate_limit: int = 300
     # A consumer falling further behind than this (seconds) raises an alarm.
     consumer_lag_alarm_seconds: int = 300
     # A stream record that keeps failing is retried this often / this long, then
@@ -220,12 +241,38 @@ class StageConfig:
         for arn in (self.push_apns_application_arn, self.push_fcm_application_arn):
             if arn and not re.fullmatch(r"arn:[^:]+:sns:[^:]+:\d{12}:app/[^/]+/[^/]+", arn):
                 raise ValueError(f"{arn!r} is not an SNS platform application ARN")
+        if not 2 <= self.sms_sender_max_concurrency <= 1000:
+            raise ValueError("sms_sender_max_concurrency must be within 2..1000")
+        if self.cognito_mfa not in ("off", "optional", "required"):
+            raise ValueError("cognito_mfa must be off, optional or required")
+        if self.cognito_threat_protection not in ("off", "audit", "enforced"):
+            raise ValueError("cognito_threat_protection must be off, audit or enforced")
+        for url in self.cognito_oauth_callback_urls:
+            if not url.startswith("https://"):
+                raise ValueError(f"cognito_oauth_callback_urls: {url!r} is not https")
+        if not 10 <= self.waf_webhook_rate_limit <= 2_000_000_000:
+            raise ValueError("waf_webhook_rate_limit must be at least 10 (per 5 minutes)")
+        if self.alarm_email is not None and not re.fullmatch(
+            r"[^@\s]+@[^@\s]+\.[^@\s]+", self.alarm_email
+        ):
+            raise ValueError(f"alarm_email {self.alarm_email!r} is not an e-mail address")
         if self.sms_default_provider == "twilio" and not self.twilio_secret_name:
             raise ValueError("the twilio provider needs twilio_secret_name")
 
     def environment(self) -> dict[str, str]:
         """The flags as the environment variables every function reads."""
-        return {flag.env: _env_value(getattr(self, flag.field)) for flag in FLAGS}
+        env = {flag.env: _env_value(getattr(self, flag.field)) for flag in FLAGS}
+        env["POWERTOOLS_LOG_LEVEL"] = self.log_level
+        env["POWERTOOLS_TRACE_DISABLED"] = _env_value(not self.tracing)
+        return env
+
+    def deployable(self) -> None:
+        """Refuse to deploy what must not go out as it is (alarms that reach nobody)."""
+        if self.alarm_email_required and not self.alarm_email:
+            raise ValueError(
+                f"stage {self.name}: alarms would reach nobody. Set alarm_email in "
+                'infra/stages.py, or pass -c flags=\'{"alarm_email": "ops@example.com"}\''
+            )
 
     def with_overrides(self, **changes: Any) -> StageConfig:
         """A copy with some values changed (``-c flags=...`` on the command line, tests)."""
@@ -253,6 +300,9 @@ STAGES: dict[str, StageConfig] = {
         name="prod",
         log_level="WARNING",
         log_retention_days=90,
+        # Production alarms must reach someone: `make deploy STAGE=prod` refuses without
+        # an address (set alarm_email here, or -c flags='{"alarm_email": "..."}').
+        alarm_email_required=True,
     ),
 }
 

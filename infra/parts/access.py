@@ -143,6 +143,14 @@ class FunctionRoles(Part):
                     ],
                 )
             )
+        if self.config.tracing:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="XRay",
+                    actions=list(permissions.TRACE_ACTIONS),
+                    resources=["*"],  # X-Ray has no resource-level permissions
+                )
+            )
         statements += self._push_statements(access)
         statements += self._source_statements(name)
         return statements

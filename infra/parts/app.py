@@ -246,6 +246,15 @@ class ChaliceApp(Part):
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
             },
         )
+        limit = self.max_concurrency().get(consumer.function)
+        if limit is not None:
+            function.resource.add_property_override(
+                f"Events.{key}.Properties.ScalingConfig", {"MaximumConcurrency": limit}
+            )
+
+    def max_concurrency(self) -> dict[str, int]:
+        """Queue consumers whose event source may start only so many invocations at once."""
+        return {"sms_sender": self.config.sms_sender_max_concurrency}
 
     def _wire_stream_source(self, consumer: resources.Consumer, function: ChaliceFunction) -> None:
         key = self._event_named(function, "DynamoDB")
@@ -307,6 +316,9 @@ class ChaliceApp(Part):
             function.resource.add_property_override(
                 "LoggingConfig", {"LogGroup": self.log_groups[name].ref}
             )
+            function.resource.add_property_override(
+                "Tracing", "Active" if self.config.tracing else "PassThrough"
+            )
             variables = environment
             if name in CALLBACK_SENDERS and not self.config.public_api_base_url:
                 # Providers need an absolute status-callback URL. The REST API depends on
@@ -350,6 +362,7 @@ class ChaliceApp(Part):
         api.add_property_override(
             "DefinitionBody.x-amazon-apigateway-gateway-responses", gateway_responses()
         )
+        api.add_property_override("TracingEnabled", self.config.tracing)
         api.add_property_override(
             "MethodSettings",
             [

@@ -9,6 +9,13 @@ from constructs import Construct
 from infra.parts import Part
 from infra.stages import StageConfig
 
+MFA = {"off": cognito.Mfa.OFF, "optional": cognito.Mfa.OPTIONAL, "required": cognito.Mfa.REQUIRED}
+THREAT_PROTECTION = {
+    "off": None,
+    "audit": cognito.StandardThreatProtectionMode.AUDIT_ONLY,
+    "enforced": cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+}
+
 
 class Auth(Part):
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
@@ -34,6 +41,16 @@ class Auth(Part):
                 require_symbols=False,
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # Second factor by authenticator app (SMS codes would need an SNS role and cost).
+            mfa=MFA[config.cognito_mfa],
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False)
+            if config.cognito_mfa != "off"
+            else None,
+            # Threat protection (compromised credentials, risky sign-ins) is a Plus feature.
+            feature_plan=cognito.FeaturePlan.PLUS
+            if config.cognito_threat_protection != "off"
+            else cognito.FeaturePlan.ESSENTIALS,
+            standard_threat_protection_mode=THREAT_PROTECTION[config.cognito_threat_protection],
             deletion_protection=config.retain_data,
             removal_policy=(
                 cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
@@ -48,4 +65,14 @@ class Auth(Part):
             id_token_validity=cdk.Duration.hours(1),
             access_token_validity=cdk.Duration.hours(1),
             refresh_token_validity=cdk.Duration.days(30),
+            # The apps sign in with the Cognito API; the hosted UI's OAuth flows stay off
+            # unless the stage names where they may send users back (authorization code only).
+            disable_o_auth=not config.cognito_oauth_callback_urls,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+                callback_urls=list(config.cognito_oauth_callback_urls),
+            )
+            if config.cognito_oauth_callback_urls
+            else None,
         )

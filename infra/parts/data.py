@@ -71,6 +71,7 @@ class Data(Part):
                 id=f"expire-{prefix.strip('/').replace('/', '-') or 'all'}",
                 prefix=prefix,
                 expiration=cdk.Duration.days(spec.expire_days),
+                noncurrent_version_expiration=cdk.Duration.days(spec.expire_days),
             )
             for prefix in spec.expire_prefixes
         ]
@@ -78,6 +79,14 @@ class Data(Part):
             s3.LifecycleRule(
                 id="abort-incomplete-uploads",
                 abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+            )
+        )
+        # Versioning keeps an overwritten or deleted object recoverable for a month.
+        rules.append(
+            s3.LifecycleRule(
+                id="expire-old-versions",
+                noncurrent_version_expiration=cdk.Duration.days(30),
+                expired_object_delete_marker=True,
             )
         )
         return s3.Bucket(
@@ -89,6 +98,7 @@ class Data(Part):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
+            versioned=True,
             lifecycle_rules=rules,
             cors=[
                 # Clients upload by presigned POST and read by presigned GET.

@@ -22,6 +22,7 @@ class Messaging(Part):
         super().__init__(scope, construct_id)
         self.config = config
         self.prefix = config.prefix
+        self.topic_key = self._topic_key()
         self.topics = {topic.logical: self._topic(topic) for topic in resources.TOPICS}
         self.queues: dict[str, sqs.Queue] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
@@ -38,14 +39,46 @@ class Messaging(Part):
     def queue(self, logical: str) -> sqs.Queue:
         return lookup(self.queues, logical, "queue")
 
+    def _topic_key(self) -> kms.Key:
+        """The customer-managed key of the topics AWS services publish to.
+
+        AWS End User Messaging (inbound texts, delivery events) and CloudWatch
+        (alarms) cannot publish to a topic under the AWS managed key ``aws/sns``,
+        whose policy no one can change; this key lets exactly those two
+        services, from this account, encrypt messages for SNS.
+        """
+        key = kms.Key(
+            self,
+            "TopicKey",
+            alias=f"alias/{self.prefix}-topics",
+            description=f"{self.prefix}: SNS topics that CloudWatch and End User Messaging publish to",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN
+            if self.config.retain_data
+            else cdk.RemovalPolicy.DESTROY,
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AwsServicesPublishToTopics",
+                principals=[
+                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),
+                    iam.ServicePrincipal("sms-voice.amazonaws.com"),
+                ],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
+            )
+        )
+        return key
+
     def _topic(self, spec: resources.Topic) -> sns.Topic:
         inbound = spec.logical == self.config.sms_inbound_topic
         topic = sns.Topic(
             self,
             f"{camel(spec.logical)}Topic",
             topic_name=resources.physical(self.prefix, spec.logical),
-            # AWS End User Messaging cannot publish to a topic under the AWS managed key.
-            master_key=None
+            # Topics only the app publishes to stay under the AWS managed key.
+            master_key=self.topic_key
             if inbound
             else kms.Alias.from_alias_name(self, f"{camel(spec.logical)}TopicKey", "alias/aws/sns"),
             enforce_ssl=True,
