@@ -4,6 +4,8 @@ The stage comes from the ``stage`` context value and its flags from
 ``infra/stages.py``; ``-c flags='{"sms_enabled": false}'`` overrides some of
 them for one synth/deploy without editing the file (an experiment, not a way to
 run production: committed configuration is the record of what is deployed).
+``-c deploy=true`` (``make deploy``) also refuses a stage that must not go out as
+configured (``StageConfig.deployable``: prod alarms that would reach nobody).
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ def main() -> None:
         config = config.with_overrides(
             **(json.loads(overrides) if isinstance(overrides, str) else overrides)
         )
+    if app.node.try_get_context("deploy"):  # make deploy: refuse what must not go out
+        try:
+            config.deployable()
+        except ValueError as refusal:
+            raise SystemExit(str(refusal)) from None
     TextingStack(app, config=config)
     app.synth()
 

@@ -63,6 +63,8 @@ PUSH_SEND_ACTIONS: tuple[str, ...] = ("sns:Publish",)
 MANAGE_CONNECTIONS_ACTIONS: tuple[str, ...] = ("execute-api:ManageConnections",)
 SEND_SMS_ACTIONS: tuple[str, ...] = ("sms-voice:SendTextMessage", "sms-voice:SendMediaMessage")
 LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
+# X-Ray tracing (stage flag ``tracing``); these actions accept no resource but "*".
+TRACE_ACTIONS: tuple[str, ...] = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,16 @@ FUNCTIONS: dict[str, Access] = {
     ),
     # Timer: drops connections that vanished without $disconnect, updates presence.
     "presence_sweeper": Access(tables={"messaging": "read-write"}),
-    # SMS queue: hands queued texts to the number's provider (Twilio's API with the
-    # auth token from the secret), records statuses; runs each send once.
     # Timer: texts with no final status after 72 hours become "unknown".
     "sms_reconciler": Access(tables={"messaging": "read-write"}),
+    # SMS queue: hands queued texts to the number's provider (Twilio's API with the
+    # auth token from the secret), records statuses; runs each send once.
+    # MMS: media is presigned for Twilio (signed with this role) or handed to End User
+    # Messaging as s3:// URLs (read with this role), so it reads the media bucket.
+    # The send claim in the table guards against sending twice (no idempotency table).
     "sms_sender": Access(
-        tables={"messaging": "read-write", "idempotency": "read-write"},
+        tables={"messaging": "read-write"},
+        buckets={"media": "read"},
         secrets=("twilio",),
         send_sms=True,
     ),

@@ -13,7 +13,7 @@ a provider's credentials, and the stack grants read access to that one secret.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -95,6 +95,18 @@ FLAGS: tuple[Flag, ...] = (
 )
 
 
+def _setting(name: str) -> Any:
+    """The default ``chalicelib.settings.Settings`` declares for a flag (stated there once)."""
+    from chalicelib.settings import Settings
+
+    for candidate in fields(Settings):
+        if candidate.name == name:
+            if candidate.default is MISSING:
+                raise ValueError(f"Settings.{name} has no default to deploy with")
+            return candidate.default
+    raise ValueError(f"chalicelib.settings.Settings has no field {name!r}")
+
+
 def _env_value(value: Any) -> str:
     """Lambda environment values are strings; spell them the way settings.py parses them."""
     if isinstance(value, bool):
@@ -113,26 +125,29 @@ class StageConfig:
     # None deploys to the account of the credentials `cdk deploy` runs with.
     account: str | None = None
 
-    # --- application flags (FLAGS): defaults match chalicelib/settings.py ---
-    im_enabled: bool = True
-    sms_enabled: bool = True
-    mms_enabled: bool = True
-    sms_allowed_countries: tuple[str, ...] = ("US", "CA")
-    sms_max_segments: int = 10
-    mms_max_bytes: int = 5 * 1024 * 1024
-    sms_rate_per_user_per_minute: int = 30
-    sms_rate_per_company_per_minute: int = 300
-    sms_pacing_local_per_second: float = 1.0
-    sms_pacing_toll_free_per_second: float = 3.0
+    # --- application flags (FLAGS): defaults are chalicelib/settings.py's, read from it ---
+    im_enabled: bool = _setting("im_enabled")
+    sms_enabled: bool = _setting("sms_enabled")
+    mms_enabled: bool = _setting("mms_enabled")
+    sms_allowed_countries: tuple[str, ...] = _setting("sms_allowed_countries")
+    sms_max_segments: int = _setting("sms_max_segments")
+    mms_max_bytes: int = _setting("mms_max_bytes")
+    sms_rate_per_user_per_minute: int = _setting("sms_rate_per_user_per_minute")
+    sms_rate_per_company_per_minute: int = _setting("sms_rate_per_company_per_minute")
+    sms_pacing_local_per_second: float = _setting("sms_pacing_local_per_second")
+    sms_pacing_toll_free_per_second: float = _setting("sms_pacing_toll_free_per_second")
+    # The one flag whose deployed default differs from settings.py's: the local
+    # carrier simulator (settings' default) does not exist on AWS.
     sms_default_provider: str = "twilio"
-    twilio_secret_name: str = ""  # "" means texting/{name}/twilio
-    twilio_api_base_url: str = "https://api.twilio.com"
-    public_api_base_url: str = ""
-    push_apns_application_arn: str = ""
-    push_fcm_application_arn: str = ""
-    photo_max_bytes: int = 2 * 1024 * 1024
-    max_text_length: int = 4000
-    max_group_members: int = 50
+    twilio_secret_name: str = _setting("twilio_secret_name")  # "": texting/{name}/twilio
+    twilio_api_base_url: str = _setting("twilio_api_base_url")
+    public_api_base_url: str = _setting("public_api_base_url")
+    push_apns_application_arn: str = _setting("push_apns_application_arn")
+    push_fcm_application_arn: str = _setting("push_fcm_application_arn")
+    photo_max_bytes: int = _setting("photo_max_bytes")
+    max_text_length: int = _setting("max_text_length")
+    max_group_members: int = _setting("max_group_members")
+    # Read by Powertools, not by settings.py, so its default lives here.
     log_level: str = "INFO"
 
     # --- infrastructure ---
@@ -143,8 +158,29 @@ class StageConfig:
     # API Gateway throttling for the whole REST stage (requests/second, burst).
     api_throttle_rate: float = 100.0
     api_throttle_burst: int = 200
-    # Where alarms are e-mailed (a subscription to the alarms topic); None: topic only.
+    # Where alarms are e-mailed (a subscription to the alarms topic); None: topic only,
+    # and synthesis warns that alarms reach nobody. With alarm_email_required a
+    # deployment (make deploy) without an address is refused.
     alarm_email: str | None = None
+    alarm_email_required: bool = False
+    # AWS X-Ray on the REST API stage and every function (Powertools Tracer follows).
+    tracing: bool = True
+    # Set the region's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account), which
+    # API access logs need; off where another stack of the account already sets it.
+    api_gateway_cloudwatch_role: bool = True
+    # Most concurrent sms_sender invocations its queue may start (2..1000): provider
+    # pacing is per number, so this bounds how hard one stage can hit a provider.
+    sms_sender_max_concurrency: int = 5
+    # Cognito: OAuth (hosted UI) stays off unless callback URLs are given; MFA by
+    # authenticator app (off, optional, required); threat protection (off, audit,
+    # enforced; on needs the Plus feature plan, which is billed per user).
+    cognito_oauth_callback_urls: tuple[str, ...] = ()
+    cognito_mfa: str = "optional"
+    cognito_threat_protection: str = "off"
+    # AWS WAF web ACL on the REST API: AWS's common rule set, and a per-IP rate limit
+    # (requests per 5 minutes) on the provider webhooks.
+    waf_enabled: bool = False
+    waf_webhook_rate_limit: int = 300
     # A consumer falling further behind than this (seconds) raises an alarm.
     consumer_lag_alarm_seconds: int = 300
     # A stream record that keeps failing is retried this often / this long, then
@@ -205,12 +241,38 @@ class StageConfig:
         for arn in (self.push_apns_application_arn, self.push_fcm_application_arn):
             if arn and not re.fullmatch(r"arn:[^:]+:sns:[^:]+:\d{12}:app/[^/]+/[^/]+", arn):
                 raise ValueError(f"{arn!r} is not an SNS platform application ARN")
+        if not 2 <= self.sms_sender_max_concurrency <= 1000:
+            raise ValueError("sms_sender_max_concurrency must be within 2..1000")
+        if self.cognito_mfa not in ("off", "optional", "required"):
+            raise ValueError("cognito_mfa must be off, optional or required")
+        if self.cognito_threat_protection not in ("off", "audit", "enforced"):
+            raise ValueError("cognito_threat_protection must be off, audit or enforced")
+        for url in self.cognito_oauth_callback_urls:
+            if not url.startswith("https://"):
+                raise ValueError(f"cognito_oauth_callback_urls: {url!r} is not https")
+        if not 10 <= self.waf_webhook_rate_limit <= 2_000_000_000:
+            raise ValueError("waf_webhook_rate_limit must be at least 10 (per 5 minutes)")
+        if self.alarm_email is not None and not re.fullmatch(
+            r"[^@\s]+@[^@\s]+\.[^@\s]+", self.alarm_email
+        ):
+            raise ValueError(f"alarm_email {self.alarm_email!r} is not an e-mail address")
         if self.sms_default_provider == "twilio" and not self.twilio_secret_name:
             raise ValueError("the twilio provider needs twilio_secret_name")
 
     def environment(self) -> dict[str, str]:
         """The flags as the environment variables every function reads."""
-        return {flag.env: _env_value(getattr(self, flag.field)) for flag in FLAGS}
+        env = {flag.env: _env_value(getattr(self, flag.field)) for flag in FLAGS}
+        env["POWERTOOLS_LOG_LEVEL"] = self.log_level
+        env["POWERTOOLS_TRACE_DISABLED"] = _env_value(not self.tracing)
+        return env
+
+    def deployable(self) -> None:
+        """Refuse to deploy what must not go out as it is (alarms that reach nobody)."""
+        if self.alarm_email_required and not self.alarm_email:
+            raise ValueError(
+                f"stage {self.name}: alarms would reach nobody. Set alarm_email in "
+                'infra/stages.py, or pass -c flags=\'{"alarm_email": "ops@example.com"}\''
+            )
 
     def with_overrides(self, **changes: Any) -> StageConfig:
         """A copy with some values changed (``-c flags=...`` on the command line, tests)."""
@@ -237,8 +299,10 @@ STAGES: dict[str, StageConfig] = {
     "prod": StageConfig(
         name="prod",
         log_level="WARNING",
-        retain_data=True,
         log_retention_days=90,
+        # Production alarms must reach someone: `make deploy STAGE=prod` refuses without
+        # an address (set alarm_email here, or -c flags='{"alarm_email": "..."}').
+        alarm_email_required=True,
     ),
 }
 

@@ -94,6 +94,7 @@ class EumProvider:
             from_,
             to,
             body,
+            media_urls=media_urls,
             configuration_set=self._configuration_set,
             idempotency_key=idempotency_key,
         )

@@ -29,12 +29,23 @@ os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CDK_JSON = REPO_ROOT / "infra" / "cdk.json"
 ACCOUNT = "123456789012"
-# A stage the repository does not ship, with mobile push configured, so the
-# push permissions (off in dev and prod until an operator sets them) are proven.
-PUSH_VARIANT = "pushcheck"
+# A stage the repository does not ship, with every optional feature switched the
+# other way from dev (mobile push, WAF, OAuth, threat protection, required MFA, an
+# alarm address, no tracing), so what those flags deploy is proven too.
+PUSH_VARIANT = "options"
 PUSH_APPLICATIONS = {
     "push_apns_application_arn": f"arn:aws:sns:us-east-1:{ACCOUNT}:app/APNS/texting",
     "push_fcm_application_arn": f"arn:aws:sns:us-east-1:{ACCOUNT}:app/GCM/texting",
+}
+OPTIONS = {
+    **PUSH_APPLICATIONS,
+    "waf_enabled": True,
+    "cognito_oauth_callback_urls": ("https://app.example.com/callback",),
+    "cognito_threat_protection": "enforced",
+    "cognito_mfa": "required",
+    "alarm_email": "ops@example.com",
+    "tracing": False,
+    "api_gateway_cloudwatch_role": False,
 }
 
 
@@ -78,7 +89,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesiz
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = cdk.App(outdir=str(outdir), context=context)
     configs = dict(STAGES)
-    configs[PUSH_VARIANT] = STAGES["dev"].with_overrides(name=PUSH_VARIANT, **PUSH_APPLICATIONS)
+    configs[PUSH_VARIANT] = STAGES["dev"].with_overrides(name=PUSH_VARIANT, **OPTIONS)
     stacks = {name: TextingStack(app, config=config) for name, config in configs.items()}
     assembly = app.synth()
     result = {}

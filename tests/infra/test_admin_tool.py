@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import urllib.error
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
-from infra.admin import NewUser, Stage, add_user, create_company
+from infra.admin import (
+    NewNumber,
+    NewUser,
+    Stage,
+    add_number,
+    add_user,
+    assign_number,
+    create_company,
+    eum_numbers,
+    import_numbers,
+    twilio_credentials,
+    twilio_numbers,
+)
 
 STACK = "texting-dev"
 
@@ -93,3 +108,291 @@ def test_added_users_join_an_existing_company_only(
     assert _directory(stage).get_user(bob.user_id).role == "user"
     with pytest.raises(SystemExit, match="no company"):
         add_user(session, stage, "c-missing", NewUser("eve", "eve@example.com", "Eve"))
+
+
+# -- business numbers ------------------------------------------------------------
+
+TWILIO_SID = "AC" + "1" * 32
+TWILIO_TOKEN = "fixture-token"  # a test fixture, not a secret
+
+
+def _sms(stage: Stage) -> Any:
+    from chalicelib.adapters import dynamodb
+
+    dynamodb.bind_models(stage.table_name, stage.region)
+    return dynamodb.DynamoSmsRepository()
+
+
+@pytest.fixture
+def company(deployed: tuple[boto3.session.Session, Stage]) -> tuple[Stage, str, str]:
+    """A company with its admin: (stage, company id, admin user id)."""
+    session, stage = deployed
+    company, admin = create_company(
+        session, stage, "Acme", NewUser(username="alice", email="a@acme.example", name="Alice")
+    )
+    return stage, company.company_id, admin.user_id
+
+
+def test_a_registered_number_can_text_and_its_user_texts_from_it(
+    company: tuple[Stage, str, str],
+) -> None:
+    stage, company_id, alice = company
+    number = add_number(
+        stage,
+        company_id,
+        NewNumber("+1 (415) 555-0100", type="local", capabilities=("sms",), provider="eum"),
+        users=[alice],
+    )
+    stored = _sms(stage).get_number("+14155550100")
+    assert stored == number
+    assert (stored.type, stored.country, stored.capabilities, stored.provider) == (
+        "local",
+        "US",
+        ["sms"],
+        "eum",
+    )
+    assert stored.users == [alice] and stored.sms_capable
+    assert _directory(stage).get_user(alice).numbers == ["+14155550100"]
+    assert [n.e164 for n in _sms(stage).numbers_of_company(company_id)] == ["+14155550100"]
+
+
+def test_a_number_without_a_provider_takes_the_stages_default(
+    deployed: tuple[boto3.session.Session, Stage],
+) -> None:
+    from dataclasses import replace
+
+    from infra.stages import STAGES
+
+    session, stage = deployed
+    eum_stage = replace(stage, config=STAGES["dev"].with_overrides(sms_default_provider="eum"))
+    company, _ = create_company(
+        session, eum_stage, "Acme", NewUser(username="al", email="al@acme.example", name="Al")
+    )
+    assert add_number(eum_stage, company.company_id, NewNumber("+14155550199")).provider == "eum"
+    assert add_number(stage, company.company_id, NewNumber("+14155550198")).provider == "twilio"
+    assert stage.config.sms_default_provider == "twilio"
+
+
+def test_numbers_stay_with_their_company_and_users_with_theirs(
+    company: tuple[Stage, str, str], deployed: tuple[boto3.session.Session, Stage]
+) -> None:
+    stage, company_id, alice = company
+    session, _ = deployed
+    other, other_admin = create_company(
+        session, stage, "Globex", NewUser(username="dave", email="d@globex.example", name="Dave")
+    )
+    add_number(stage, company_id, NewNumber("+14155550100"))
+    with pytest.raises(SystemExit, match="another company"):
+        add_number(stage, other.company_id, NewNumber("+14155550100"))
+    with pytest.raises(SystemExit, match="no user"):
+        assign_number(stage, "+14155550100", other_admin.user_id)
+    with pytest.raises(SystemExit, match="add it first"):
+        assign_number(stage, "+14155550111", alice)
+    with pytest.raises(SystemExit, match="--type"):
+        add_number(stage, company_id, NewNumber("+14155550101", type="landline"))
+    assign_number(stage, "+14155550100", alice)
+    assign_number(stage, "+14155550100", alice)  # twice is once
+    assert _sms(stage).get_number("+14155550100").users == [alice]
+
+
+class _FakeTwilio:
+    """Twilio's IncomingPhoneNumbers list, two pages, behind HTTP basic auth."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        pages = {
+            "1": {
+                "incoming_phone_numbers": [
+                    {
+                        "phone_number": "+14155550100",
+                        "capabilities": {"sms": True, "mms": True, "voice": True},
+                        "status": "in-use",
+                    },
+                    {
+                        "phone_number": "+18005550199",
+                        "capabilities": {"sms": True, "mms": False, "voice": True},
+                        "status": "in-use",
+                    },
+                ],
+                "next_page_uri": f"/2010-04-01/Accounts/{TWILIO_SID}/IncomingPhoneNumbers.json"
+                "?PageSize=100&Page=1&PageToken=PT2",
+            },
+            "PT2": {
+                "incoming_phone_numbers": [
+                    {
+                        "phone_number": "+14155550102",
+                        "capabilities": {"sms": False, "mms": False, "voice": True},
+                        "status": "in-use",
+                    }
+                ],
+                "next_page_uri": None,
+            },
+        }
+        expected = "Basic " + base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+        self.requests: list[str] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                fake.requests.append(self.path)
+                url = urllib.parse.urlsplit(self.path)
+                wanted = f"/2010-04-01/Accounts/{TWILIO_SID}/IncomingPhoneNumbers.json"
+                if self.headers.get("Authorization") != expected or url.path != wanted:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                token = urllib.parse.parse_qs(url.query).get("PageToken", ["1"])[0]
+                body = json.dumps(pages[token]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def twilio() -> Iterator[_FakeTwilio]:
+    fake = _FakeTwilio()
+    yield fake
+    fake.close()
+
+
+def test_a_twilio_accounts_numbers_are_imported_with_the_secrets_credentials(
+    company: tuple[Stage, str, str],
+    deployed: tuple[boto3.session.Session, Stage],
+    twilio: _FakeTwilio,
+) -> None:
+    from dataclasses import replace
+
+    stage, company_id, _ = company
+    session, _ = deployed
+    session.client("secretsmanager").create_secret(
+        Name=stage.config.twilio_secret_name,
+        SecretString=json.dumps({"account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN}),
+    )
+    stage = replace(stage, config=stage.config.with_overrides(twilio_api_base_url=twilio.url))
+    sid, token = twilio_credentials(session, stage)
+    found = twilio_numbers(sid, token, stage.config.twilio_api_base_url)
+    registered = import_numbers(stage, company_id, found)
+    assert registered == ["+14155550100", "+18005550199", "+14155550102"]
+    assert len(twilio.requests) == 2  # both pages
+    repository = _sms(stage)
+    local, toll_free, voice_only = (repository.get_number(e164) for e164 in registered)
+    assert (local.type, local.capabilities, local.provider) == ("local", ["sms", "mms"], "twilio")
+    assert (toll_free.type, toll_free.capabilities) == ("toll_free", ["sms"])
+    assert voice_only.capabilities == [] and not voice_only.sms_capable
+    with pytest.raises(urllib.error.HTTPError):  # a wrong token is refused, nothing half-done
+        list(twilio_numbers(TWILIO_SID, "wrong", twilio.url))
+
+
+def test_end_user_messaging_numbers_are_imported(
+    company: tuple[Stage, str, str],
+) -> None:
+    from botocore.stub import Stubber
+
+    stage, company_id, _ = company
+    client = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1")
+    stubber = Stubber(client)
+    phone = {
+        "PhoneNumberArn": "arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-1",
+        "PhoneNumberId": "phone-1",
+        "MessageType": "TRANSACTIONAL",
+        "MonthlyLeasingPrice": "1.00",
+        "TwoWayEnabled": True,
+        "SelfManagedOptOutsEnabled": False,
+        "OptOutListName": "Default",
+        "DeletionProtectionEnabled": False,
+        "CreatedTimestamp": "2026-01-01T00:00:00Z",
+    }
+    stubber.add_response(
+        "describe_phone_numbers",
+        {
+            "PhoneNumbers": [
+                {
+                    **phone,
+                    "PhoneNumber": "+18885550100",
+                    "Status": "ACTIVE",
+                    "IsoCountryCode": "US",
+                    "NumberCapabilities": ["SMS", "MMS", "VOICE"],
+                    "NumberType": "TOLL_FREE",
+                },
+                {
+                    **phone,
+                    "PhoneNumber": "+12065550100",  # a short code or simulator: not ours
+                    "Status": "ACTIVE",
+                    "IsoCountryCode": "US",
+                    "NumberCapabilities": ["SMS"],
+                    "NumberType": "SIMULATOR",
+                },
+            ],
+            "NextToken": "page-2",
+        },
+        {},
+    )
+    stubber.add_response(
+        "describe_phone_numbers",
+        {
+            "PhoneNumbers": [
+                {
+                    **phone,
+                    "PhoneNumber": "+14155550123",
+                    "Status": "PENDING",
+                    "IsoCountryCode": "US",
+                    "NumberCapabilities": ["SMS"],
+                    "NumberType": "TEN_DLC",
+                }
+            ]
+        },
+        {"NextToken": "page-2"},
+    )
+    with stubber:
+        registered = import_numbers(stage, company_id, eum_numbers(client))
+    stubber.assert_no_pending_responses()
+    assert registered == ["+18885550100", "+14155550123"]
+    toll_free, ten_dlc = (_sms(stage).get_number(e164) for e164 in registered)
+    assert (toll_free.type, toll_free.capabilities, toll_free.provider) == (
+        "toll_free",
+        ["sms", "mms"],
+        "eum",
+    )
+    assert (ten_dlc.type, ten_dlc.state, ten_dlc.sms_capable) == ("local", "inactive", False)
+
+
+def test_the_command_line_registers_and_assigns(
+    company: tuple[Stage, str, str], capsys: Any
+) -> None:
+    from infra import admin
+
+    _, company_id, alice = company
+    admin.main(
+        [
+            "--stage",
+            "dev",
+            "add-number",
+            "--company-id",
+            company_id,
+            "--number",
+            "+14155550100",
+            "--capability",
+            "sms",
+            "--user",
+            alice,
+        ]
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["e164"] == "+14155550100" and printed["users"] == [alice]
+    assert printed["provider"] == "twilio"  # dev's sms_default_provider

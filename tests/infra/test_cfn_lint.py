@@ -12,9 +12,10 @@ pytestmark = pytest.mark.infra
 
 
 @pytest.mark.parametrize("form", ["template", "translated"])
-def test_cfn_lint_reports_no_errors(stage: Synthesized, form: str) -> None:
+def test_cfn_lint_reports_no_errors(variant: Synthesized, form: str) -> None:
     from cfnlint.api import lint
 
+    stage = variant
     matches = lint(json.dumps(getattr(stage, form)), regions=[stage.config.region])
     errors = [m for m in matches if m.rule.id.startswith("E")]
     assert not errors, "\n".join(str(m) for m in errors)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import resources
-from infra.stack import rate_expression
+from chalicelib.resources import rate_expression
 from tests.infra import cfn
 from tests.infra.conftest import Synthesized
 

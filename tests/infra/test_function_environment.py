@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib import resources
-from infra.stack import env_name
+from infra.naming import env_name
 from tests.infra import cfn
 from tests.infra.conftest import REPO_ROOT, Synthesized
 

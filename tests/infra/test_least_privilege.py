@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib import resources
 from infra import permissions
-from infra.stack import push_endpoint_arn
+from infra.naming import push_endpoint_arn
 from tests.infra import cfn
 from tests.infra.conftest import PUSH_APPLICATIONS, PUSH_VARIANT, Synthesized
 
@@ -41,6 +41,9 @@ def test_no_policy_anywhere_allows_a_wildcard_action_or_resource(
             checked += 1
             for action in cfn.as_list(statement["Action"]):
                 assert action != "*" and not action.endswith(":*"), (owner, action)
+            if set(cfn.as_list(statement["Action"])) <= set(permissions.TRACE_ACTIONS):
+                assert statement["Resource"] == "*"  # X-Ray takes no other resource
+                continue
             for resource in cfn.as_list(statement.get("Resource", [])):
                 assert resource != "*", (owner, statement)
                 text = json.dumps(resource)
@@ -129,6 +132,9 @@ def test_each_function_may_touch_only_what_permissions_py_declares(variant: Synt
                 assert all(
                     ":sms-voice:" in json.dumps(r) for r in cfn.as_list(statement["Resource"])
                 )
+            elif service == "xray":
+                assert stage.config.tracing, where
+                assert sorted(actions) == sorted(permissions.TRACE_ACTIONS), where
             elif service == "execute-api":
                 assert access.manage_connections and targets == {"WebsocketAPI"}, where
                 assert "@connections/*" in text and f"/{stage.name}/" in text, where
@@ -141,7 +147,8 @@ def test_the_authorizer_only_reads(stage: Synthesized) -> None:
     actions = {
         a for s in cfn.role_statements(stage.template, role_id) for a in cfn.as_list(s["Action"])
     }
-    assert actions == set(permissions.TABLE_READ_ACTIONS) | set(permissions.LOG_ACTIONS)
+    tracing = set(permissions.TRACE_ACTIONS) if stage.config.tracing else set()
+    assert actions == set(permissions.TABLE_READ_ACTIONS) | set(permissions.LOG_ACTIONS) | tracing
 
 
 def test_only_the_outbox_publishes_events(stage: Synthesized) -> None:

@@ -92,7 +92,8 @@ def test_permissions_name_only_resources_that_exist() -> None:
 
 
 def test_helpers_spell_names_as_settings_and_aws_expect() -> None:
-    from infra.stack import camel, env_name, push_endpoint_arn, rate_expression
+    from chalicelib.resources import rate_expression
+    from infra.naming import camel, env_name, push_endpoint_arn
 
     assert env_name("messaging", "TABLE") == "MESSAGING_TABLE"
     assert env_name("outbound-sms", "QUEUE_URL") == "OUTBOUND_SMS_QUEUE_URL"
@@ -108,10 +109,10 @@ def test_helpers_spell_names_as_settings_and_aws_expect() -> None:
 
 
 def test_packaging_leaves_no_trace_in_the_caller(tmp_path: Path) -> None:
-    from infra.stack import _isolated_packaging
+    from infra.parts.app import isolated_packaging
 
     before_env, before_cwd = dict(os.environ), os.getcwd()
-    with _isolated_packaging("eu-west-1") as build_dir:
+    with isolated_packaging("eu-west-1") as build_dir:
         os.environ["STAGE"] = "leaked"
         (build_dir / "chalice.out").mkdir()
         assert os.getcwd() == str(build_dir)
@@ -126,3 +127,56 @@ def test_infra_tools_are_pinned() -> None:
         assert re.search(rf"^{package}==\S+$", requirements, re.M), package
     package_json = (REPO_ROOT / "infra" / "package.json").read_text()
     assert re.search(r'"aws-cdk": "\d+\.\d+\.\d+"', package_json)
+
+
+# Flags whose deployed default is stated in infra/stages.py, each for a reason given there.
+DEPLOYED_DEFAULTS = {"sms_default_provider": "twilio", "log_level": "INFO"}
+
+
+def test_flag_defaults_are_read_from_settings_not_restated() -> None:
+    import ast
+    import dataclasses
+
+    from chalicelib.settings import Settings
+
+    settings_defaults = {f.name: f.default for f in dataclasses.fields(Settings)}
+    stage_defaults = {f.name: f.default for f in dataclasses.fields(StageConfig)}
+    source = ast.parse((REPO_ROOT / "infra" / "stages.py").read_text())
+    config_class = next(
+        node
+        for node in source.body
+        if isinstance(node, ast.ClassDef) and node.name == "StageConfig"
+    )
+    written = {
+        node.target.id: node.value
+        for node in config_class.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+    for flag in FLAGS:
+        if flag.field in DEPLOYED_DEFAULTS:
+            assert stage_defaults[flag.field] == DEPLOYED_DEFAULTS[flag.field]
+            continue
+        assert stage_defaults[flag.field] == settings_defaults[flag.field], flag.field
+        value = written[flag.field]
+        assert (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == "_setting"
+            and isinstance(value.args[0], ast.Constant)
+            and value.args[0].value == flag.field
+        ), f"StageConfig.{flag.field} restates its default instead of reading Settings"
+
+
+def test_shipped_stages_state_only_what_differs_from_the_defaults() -> None:
+    import ast
+
+    source = ast.parse((REPO_ROOT / "infra" / "stages.py").read_text())
+    defaults = StageConfig(name="x")
+    for node in ast.walk(source):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "StageConfig":
+            for keyword in node.keywords:
+                if keyword.arg == "name" or not isinstance(keyword.value, ast.Constant):
+                    continue
+                assert getattr(defaults, str(keyword.arg)) != keyword.value.value, (
+                    f"a stage restates the default of {keyword.arg}"
+                )

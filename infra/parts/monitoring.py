@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -51,15 +52,27 @@ class Monitoring(Construct):
         topics: Mapping[str, str],
         lag_alarm_seconds: int,
         alarm_email: str | None,
+        topic_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         self.prefix = prefix
+        # Encrypted with the stage's topic key, whose policy lets CloudWatch publish.
         self.alarm_topic = sns.Topic(
-            self, "AlarmTopic", topic_name=f"{prefix}-alarms", enforce_ssl=True
+            self,
+            "AlarmTopic",
+            topic_name=f"{prefix}-alarms",
+            enforce_ssl=True,
+            master_key=topic_key,
         )
         default = self.alarm_topic.node.default_child
         assert isinstance(default, cdk.CfnResource)
         default.add_metadata("texting:purpose", "operations")
+        if not alarm_email:
+            cdk.Annotations.of(self).add_warning_v2(
+                "texting:alarms-reach-nobody",
+                f"{prefix}: no alarm_email, so alarms reach nobody until someone subscribes "
+                "to the alarm topic (docs/deploy.md, Alarms)",
+            )
         if alarm_email:
             sns.Subscription(
                 self,
