@@ -59,6 +59,7 @@ class Services:
     retries: Any  # RetryScheduler (SQS visibility) for consumer backoff
     twilio_credentials: Any  # adapters.providers.TwilioCredentials (webhook signatures)
     idempotency: Any  # runs consumer work once per event id (adapters.idempotency)
+    contact_center: Any = None  # services.contact_center.ContactCenter
 
 
 def bootstrap(
@@ -84,6 +85,8 @@ def bootstrap(
     ids: IdFactory = default_ids,
     epoch: Callable[[], float] = time.time,
     idempotency: Any = None,
+    contact_center_repo: Any = None,
+    routing_queue: Any = None,
 ) -> Services:
     from chalicelib.services.admin import AdminService
     from chalicelib.services.conversations import ConversationService
@@ -103,7 +106,8 @@ def bootstrap(
         notification_repo,
         sms_repo,
     )
-    if None in repos:
+    on_dynamodb = None in repos
+    if on_dynamodb:
         from chalicelib.adapters import dynamodb
 
         dynamodb.bind_models(settings.messaging_table, settings.region)
@@ -193,6 +197,29 @@ def bootstrap(
     conversations.sms = sms_service
     sms_service.messaging = conversations
     fanout = FanoutService(connection_repo, sender, notification_repo, connections.forget)
+    # -- contact center (services/contact_center) --------------------------------
+    # Off when the caller passed in-memory repositories but none for it.
+    from chalicelib.services.contact_center import build_contact_center
+
+    contact_center = None
+    if on_dynamodb or contact_center_repo is not None:
+        contact_center = build_contact_center(
+            settings,
+            directory=directory_repo,
+            conversations=conversation_repo,
+            numbers=sms_repo,
+            publisher=publisher,
+            media=media,
+            repo=contact_center_repo,
+            routing_queue=routing_queue,
+            clock=clock,
+            ids=ids,
+            epoch=epoch,
+            messaging=conversations,
+            sms=sms_service,
+        )
+    sms_service.contact_center = contact_center.routing if contact_center else None
+    # ------------------------------------------------------------------------------
     return Services(
         settings=settings,
         directory=DirectoryService(directory_repo, contact_repo, clock, ids, presence),
@@ -219,6 +246,7 @@ def bootstrap(
         retries=retries,
         twilio_credentials=twilio_credentials,
         idempotency=idempotency,
+        contact_center=contact_center,
     )
 
 

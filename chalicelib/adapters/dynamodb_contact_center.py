@@ -234,7 +234,7 @@ def _interaction_item(interaction: Interaction, version: int) -> InteractionItem
     )
 
 
-def _number(name: str, value: Any) -> float | int:
+def _number(name: str, value: Any) -> Any:
     return float(value or 0) if name.endswith("_s") else int(value or 0)
 
 

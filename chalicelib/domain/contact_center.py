@@ -76,7 +76,7 @@ def check_transition(current: str, new: str) -> None:
 
 
 def check_skills(raw: Any, what: str = "skills") -> dict[str, int]:
-    """``{"skill": level}`` with levels 1–5 and lowercase skill names."""
+    """``{"skill": level}`` with levels 1-5 and lowercase skill names."""
     if not isinstance(raw, dict) or len(raw) > 50:
         raise ValidationError(f"{what} is an object of skill → level (1-5)", code="invalid_skills")
     skills: dict[str, int] = {}

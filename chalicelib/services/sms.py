@@ -102,6 +102,7 @@ class SmsService:
         self._settings = settings
         self._clock = clock
         self.messaging: ConversationService | None = None  # wired by bootstrap (stores texts)
+        self.contact_center: Any = None  # wired by bootstrap: contact-center RoutingService
 
     # -- who may text, from where, to where ----------------------------------
 
@@ -523,12 +524,15 @@ class SmsService:
             return None
         external = text.from_
         now = self._clock()
+        # A channel number is not a shared line: the contact center gives the
+        # conversation to the agent who takes the interaction.
+        channel = self.contact_center.channel(number.e164) if self.contact_center else None
         conversation, _ = self._conversations.create(
             Conversation(
                 conversation_id=sms_conversation_id(number.e164, external),
                 company_id=number.company_id,
                 type=SMS,
-                members=list(number.users),
+                members=[] if channel else list(number.users),
                 created_by=external,
                 created_at=now,
                 updated_at=now,
@@ -544,7 +548,8 @@ class SmsService:
         if existing is not None:
             # a provider retry: already stored; the keyword action is repeated (it is
             # conditional), in case the first attempt failed before recording it
-            return self._keyword_action(number, external, text, now)
+            reply = self._keyword_action(number, external, text, now)
+            return self._to_contact_center(channel, conversation, existing, text) or reply
         media = self._copy_inbound_media(conversation.conversation_id, text)
         stored, created = self.messaging.store_inbound(
             conversation,
@@ -557,7 +562,17 @@ class SmsService:
         )
         if created:
             self.record_usage(stored)
-        return self._keyword_action(number, external, text, now)
+        reply = self._keyword_action(number, external, text, now)
+        return self._to_contact_center(channel, conversation, stored, text) or reply
+
+    def _to_contact_center(
+        self, channel: Any, conversation: Conversation, stored: Message, text: sms.InboundSms
+    ) -> str | None:
+        """A text to a channel (not a keyword) joins or opens an interaction (queued
+        for routing, never routed here); returns the queue's automatic reply, if any."""
+        if channel is None or sms.keyword(text.body) is not None:
+            return None
+        return self.contact_center.on_inbound(channel, conversation, stored)
 
     def _keyword_action(
         self, number: BusinessNumber, external: str, text: sms.InboundSms, now: str
