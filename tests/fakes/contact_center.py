@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -280,15 +281,16 @@ class MemoryContactCenterRepository:
 class MemoryRoutingQueue:
     """Routing messages in order, with their delays, for tests to run when they choose."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._lock = threading.Lock()
-        self.messages: list[tuple[dict[str, Any], int]] = []
+        self._clock = clock
+        self.messages: list[tuple[dict[str, Any], float]] = []  # (message, due at)
 
     def enqueue(self, message: dict[str, Any], delay_seconds: int = 0) -> None:
         with self._lock:
-            self.messages.append((copy.deepcopy(message), delay_seconds))
+            self.messages.append((copy.deepcopy(message), self._clock() + delay_seconds))
 
-    def take(self) -> list[tuple[dict[str, Any], int]]:
+    def take(self) -> list[tuple[dict[str, Any], float]]:
         with self._lock:
             taken, self.messages = self.messages, []
         return taken

@@ -114,7 +114,9 @@ def test_service_level_and_day_figures() -> None:
 
 
 def test_canned_replies_match_shortcut_or_words_and_fill_placeholders() -> None:
-    reply = CannedReply("r1", "acme", "refund", "Refund policy", "Hi {customer_name}, {agent_name} here.")
+    reply = CannedReply(
+        "r1", "acme", "refund", "Refund policy", "Hi {customer_name}, {agent_name} here."
+    )
     assert reply.matches("/ref") and reply.matches("REF") and reply.matches("policy refund")
     assert not reply.matches("shipping")
     assert reply.render({"customer_name": "Ann", "agent_name": "Bob"}) == "Hi Ann, Bob here."
