@@ -26,9 +26,12 @@ def test_an_agent_is_offered_a_text_accepts_replies_and_ends_it_into_a_case(
     agent = center["agents"][0]
     ann = api(agent)
     phone = device(agent)
-    assert ann.session.put(
-        stack["rest_url"] + "/agent/status", json={"status": "available"}, timeout=10
-    ).status_code == 200
+    assert (
+        ann.session.put(
+            stack["rest_url"] + "/agent/status", json={"status": "available"}, timeout=10
+        ).status_code
+        == 200
+    )
     customer = f"+1415555{uuid.uuid4().int % 9000 + 1000}"
 
     phone_sends(stack, customer, channel, "my sink is leaking")
