@@ -9,13 +9,13 @@ Keys (docs/contact-center.md, "Table design", lists every access pattern):
 | channel                      | CCCHAN#{e164}              | CHANNEL               | CO#{company}#CCCHANNELS| {e164}                 |
 | agent (profile + live load)  | CCAGENT#{agent}            | PROFILE               | CO#{company}#CCAGENTS  | {agent}                |
 | agent's open interaction     | CCAGENT#{agent}            | IX#{interaction}      |                        |                        |
-| queue membership             | CCQ#{queue}                | AGENT#{agent}         |                        |                        |
-| interaction                  | CCIX#{interaction}         | IX                    | CCWAIT#{queue} *       | {enqueued:017.6f}#{id} |
+| queue membership             | CCQ#{company}#{queue}      | AGENT#{agent}         |                        |                        |
+| interaction                  | CCIX#{interaction}         | IX                    | CCWAIT#{company}#{queue} * | {enqueued:017.6f}#{id} |
 | customer's open interaction  | CCOPEN#{channel}#{phone}   | OPEN                  |                        |                        |
 | customer                     | CCCUST#{customer}          | CUSTOMER              |                        |                        |
 | customer by phone            | CCPHONE#{company}#{phone}  | CUSTOMER              |                        |                        |
 | case / history entry         | CCCUST#{customer}          | CASE#{case} / HIST#{at}#{interaction} |        |                        |
-| queue figures of a day       | CCSTAT#{queue}             | DAY#{yyyy-mm-dd}      |                        |                        |
+| queue figures of a day       | CCSTAT#{company}#{queue}   | DAY#{yyyy-mm-dd}      |                        |                        |
 
 (*) only while the interaction waits: a sparse index that is the queue itself.
 """
@@ -65,8 +65,16 @@ def open_pk(channel: str, phone: str) -> str:
     return f"CCOPEN#{channel}#{phone}"
 
 
-def waiting_pk(queue_id: str) -> str:
-    return f"CCWAIT#{queue_id}"
+def waiting_pk(company_id: str, queue_id: str) -> str:
+    return f"CCWAIT#{company_id}#{queue_id}"
+
+
+def members_pk(company_id: str, queue_id: str) -> str:
+    return f"CCQ#{company_id}#{queue_id}"
+
+
+def figures_pk(company_id: str, queue_id: str) -> str:
+    return f"CCSTAT#{company_id}#{queue_id}"
 
 
 def waiting_sk(interaction: Interaction) -> str:
@@ -229,7 +237,7 @@ def _interaction_item(interaction: Interaction, version: int) -> InteractionItem
         queue_id=interaction.queue_id,
         company_id=interaction.company_id,
         data=data,
-        gsi1pk=waiting_pk(interaction.queue_id) if waiting else None,
+        gsi1pk=waiting_pk(interaction.company_id, interaction.queue_id) if waiting else None,
         gsi1sk=waiting_sk(interaction) if waiting else None,
     )
 
@@ -315,9 +323,13 @@ class DynamoContactCenterRepository:
                     condition=AgentItem.pk.exists(),
                 )
             for queue_id in set(agent.queues) - old_queues:
-                tx.save(PointerItem(f"CCQ#{queue_id}", f"AGENT#{agent.agent_id}"))
+                tx.save(
+                    PointerItem(members_pk(agent.company_id, queue_id), f"AGENT#{agent.agent_id}")
+                )
             for queue_id in old_queues - set(agent.queues):
-                tx.delete(PointerItem(f"CCQ#{queue_id}", f"AGENT#{agent.agent_id}"))
+                tx.delete(
+                    PointerItem(members_pk(agent.company_id, queue_id), f"AGENT#{agent.agent_id}")
+                )
 
     def get_agent(self, agent_id: str) -> AgentProfile | None:
         item = _get(AgentItem, agent_pk(agent_id), PROFILE_SK, consistent=True)
@@ -330,8 +342,10 @@ class DynamoContactCenterRepository:
         found = (_agent(i) for i in AgentItem.batch_get(keys, consistent_read=True))
         return {a.agent_id: a for a in found}
 
-    def agents_of_queue(self, queue_id: str) -> list[str]:
-        items = PointerItem.query(f"CCQ#{queue_id}", PointerItem.sk.startswith("AGENT#"))
+    def agents_of_queue(self, company_id: str, queue_id: str) -> list[str]:
+        items = PointerItem.query(
+            members_pk(company_id, queue_id), PointerItem.sk.startswith("AGENT#")
+        )
         return [i.sk.removeprefix("AGENT#") for i in items]
 
     def list_agents(self, company_id: str) -> list[AgentProfile]:
@@ -448,8 +462,8 @@ class DynamoContactCenterRepository:
         after.version = version
         return True
 
-    def waiting(self, queue_id: str, limit: int) -> list[Interaction]:
-        items = InteractionItem.gsi1.query(waiting_pk(queue_id), limit=limit)
+    def waiting(self, company_id: str, queue_id: str, limit: int) -> list[Interaction]:
+        items = InteractionItem.gsi1.query(waiting_pk(company_id, queue_id), limit=limit)
         return [_interaction(i) for i in items]
 
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
@@ -539,13 +553,13 @@ class DynamoContactCenterRepository:
 
     # -- figures ------------------------------------------------------------------------
 
-    def add_figures(self, queue_id: str, day: str, **increments: float) -> None:
+    def add_figures(self, company_id: str, queue_id: str, day: str, **increments: float) -> None:
         actions = [getattr(FiguresItem, name).add(value) for name, value in increments.items()]
         if actions:
-            FiguresItem(f"CCSTAT#{queue_id}", f"DAY#{day}").update(actions=actions)
+            FiguresItem(figures_pk(company_id, queue_id), f"DAY#{day}").update(actions=actions)
 
-    def figures(self, queue_id: str, days: list[str]) -> list[DayFigures]:
-        keys = [(f"CCSTAT#{queue_id}", f"DAY#{d}") for d in dict.fromkeys(days)]
+    def figures(self, company_id: str, queue_id: str, days: list[str]) -> list[DayFigures]:
+        keys = [(figures_pk(company_id, queue_id), f"DAY#{d}") for d in dict.fromkeys(days)]
         found = {i.sk.removeprefix("DAY#"): i for i in FiguresItem.batch_get(keys)}
         names = [f.name for f in dataclasses.fields(DayFigures)]
         result = []

@@ -336,7 +336,7 @@ def choose_agent(
 ) -> AgentProfile | None:
     """The agent to offer ``interaction`` to, or None.
 
-    Eligible: available, in the queue, every required skill at the required level
+    Eligible: of the same company, available, in the queue, every required skill at the required level
     (relaxed once the interaction overflowed), a free slot, and not someone who
     declined it within the offer timeout. The customer's last agent wins when
     eligible and the customer is back within the queue's window; otherwise the
@@ -345,7 +345,8 @@ def choose_agent(
     eligible = [
         agent
         for agent in agents
-        if agent.status == AVAILABLE
+        if agent.company_id == interaction.company_id
+        and agent.status == AVAILABLE
         and agent.has_room()
         and agent.qualifies(queue, interaction.overflowed)
         and now - interaction.rejected.get(agent.agent_id, -math.inf) >= queue.offer_timeout_s

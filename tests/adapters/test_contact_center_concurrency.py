@@ -132,7 +132,7 @@ def test_a_burst_of_60_never_exceeds_a_cap_assigns_each_once_and_queues_the_rest
     assert all(i is not None for i in interactions)  # none lost
     assert len({i.interaction_id for i in interactions}) == 60  # one per customer
     offered = [i for i in interactions if i.state == OFFERED]
-    waiting = repo.waiting("q-support", 100)
+    waiting = repo.waiting("acme", "q-support", 100)
     assert len(offered) == 30 and len(waiting) == 30
     assert {i.interaction_id for i in offered}.isdisjoint({i.interaction_id for i in waiting})
     agents = repo.get_agents(AGENTS)
@@ -147,7 +147,7 @@ def test_a_burst_of_60_never_exceeds_a_cap_assigns_each_once_and_queues_the_rest
 
     # each freed slot goes to the customer who has waited longest
     for agent_id in AGENTS:
-        head = repo.waiting("q-support", 1)[0]
+        head = repo.waiting("acme", "q-support", 1)[0]
         caller = Caller(agent_id, "acme")
         ending = repo.agent_interactions(agent_id)[0]
         cc.agents.accept(caller, ending.interaction_id)
@@ -156,7 +156,7 @@ def test_a_burst_of_60_never_exceeds_a_cap_assigns_each_once_and_queues_the_rest
         assigned = repo.get_interaction(head.interaction_id)
         assert (assigned.state, assigned.agent_id) == (OFFERED, agent_id)
         assert repo.get_agent(agent_id).load == CAP
-    assert len(repo.waiting("q-support", 100)) == 25
+    assert len(repo.waiting("acme", "q-support", 100)) == 25
 
 
 def _set(event: threading.Event) -> threading.Event:

@@ -103,7 +103,10 @@ def test_an_agent_profile_update_keeps_status_and_load_and_moves_queue_membershi
     repo.put_agent(agent("a1", queues=["q-sales"], status="offline", max_concurrent=4))
     stored = repo.get_agent("a1")
     assert (stored.status, stored.load, stored.max_concurrent) == (AVAILABLE, 1, 4)
-    assert repo.agents_of_queue("q-sales") == ["a1"] and repo.agents_of_queue("q-support") == []
+    assert (
+        repo.agents_of_queue("acme", "q-sales") == ["a1"]
+        and repo.agents_of_queue("acme", "q-support") == []
+    )
     assert [a.agent_id for a in repo.list_agents("acme")] == ["a1"]
     assert set(repo.get_agents(["a1", "nobody"])) == {"a1"}
 
@@ -125,14 +128,14 @@ def test_waiting_is_the_queue_in_arrival_order_and_offers_leave_it(repo: Any) ->
     for n in (3, 1, 2):
         repo.create_interaction(interaction(n))
     repo.create_interaction(interaction(4, queue="q-sales"))
-    assert [i.interaction_id for i in repo.waiting("q-support", 10)] == [
+    assert [i.interaction_id for i in repo.waiting("acme", "q-support", 10)] == [
         "ix-001",
         "ix-002",
         "ix-003",
     ]
-    head = repo.waiting("q-support", 1)[0]
+    head = repo.waiting("acme", "q-support", 1)[0]
     assert offer(repo, head, "a1")
-    assert [i.interaction_id for i in repo.waiting("q-support", 10)] == ["ix-002", "ix-003"]
+    assert [i.interaction_id for i in repo.waiting("acme", "q-support", 10)] == ["ix-002", "ix-003"]
     assert [i.interaction_id for i in repo.agent_interactions("a1")] == ["ix-001"]
     stored = repo.get_interaction("ix-001")
     assert (stored.state, stored.agent_id, stored.version) == (OFFERED, "a1", 1)
@@ -178,7 +181,7 @@ def test_concurrent_offers_never_exceed_a_cap_nor_assign_twice(repo: Any) -> Non
     lock = threading.Lock()
 
     def grab(agent_id: str) -> None:
-        for ix in repo.waiting("q-support", 10):
+        for ix in repo.waiting("acme", "q-support", 10):
             if offer(repo, ix, agent_id):
                 with lock:
                     wins.append((ix.interaction_id, agent_id))
@@ -191,7 +194,7 @@ def test_concurrent_offers_never_exceed_a_cap_nor_assign_twice(repo: Any) -> Non
     assert len(wins) == 6 and len({w[0] for w in wins}) == 6
     agents = repo.get_agents(["a1", "a2"])
     assert agents["a1"].load == 3 and agents["a2"].load == 3
-    assert len(repo.waiting("q-support", 20)) == 4
+    assert len(repo.waiting("acme", "q-support", 20)) == 4
 
 
 def test_customers_are_one_per_phone_with_cases_and_history(repo: Any) -> None:
@@ -211,8 +214,21 @@ def test_customers_are_one_per_phone_with_cases_and_history(repo: Any) -> None:
 
 
 def test_figures_add_up_per_queue_and_day(repo: Any) -> None:
-    repo.add_figures("q-support", "2026-01-01", offered=2, answered=1, wait_total_s=12.5)
-    repo.add_figures("q-support", "2026-01-01", offered=1)
-    first, second = repo.figures("q-support", ["2026-01-01", "2026-01-02"])
+    repo.add_figures("acme", "q-support", "2026-01-01", offered=2, answered=1, wait_total_s=12.5)
+    repo.add_figures("acme", "q-support", "2026-01-01", offered=1)
+    first, second = repo.figures("acme", "q-support", ["2026-01-01", "2026-01-02"])
     assert (first.offered, first.answered, first.wait_total_s) == (3, 1, 12.5)
     assert second.offered == 0
+
+
+def test_queues_of_two_companies_with_the_same_id_never_mix(repo: Any) -> None:
+    repo.put_agent(agent("a1"))
+    repo.put_agent(agent("g1", company_id="globex"))
+    repo.create_interaction(interaction(1))
+    repo.create_interaction(replace(interaction(2), company_id="globex"))
+    repo.add_figures("globex", "q-support", "2026-01-01", offered=5)
+    assert repo.agents_of_queue("acme", "q-support") == ["a1"]
+    assert repo.agents_of_queue("globex", "q-support") == ["g1"]
+    assert [i.interaction_id for i in repo.waiting("acme", "q-support", 10)] == ["ix-001"]
+    assert [i.interaction_id for i in repo.waiting("globex", "q-support", 10)] == ["ix-002"]
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 0

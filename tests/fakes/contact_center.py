@@ -46,7 +46,7 @@ class MemoryContactCenterRepository:
         self.case_items: dict[str, dict[str, Case]] = {}
         self.histories: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         self.replies: dict[str, dict[str, CannedReply]] = {}
-        self.day_figures: dict[tuple[str, str], DayFigures] = {}
+        self.day_figures: dict[tuple[str, str, str], DayFigures] = {}
 
     # -- configuration -----------------------------------------------------------
 
@@ -97,9 +97,13 @@ class MemoryContactCenterRepository:
                 if a in self.agents
             }
 
-    def agents_of_queue(self, queue_id: str) -> list[str]:
+    def agents_of_queue(self, company_id: str, queue_id: str) -> list[str]:
         with self._lock:
-            return sorted(a.agent_id for a in self.agents.values() if queue_id in a.queues)
+            return sorted(
+                a.agent_id
+                for a in self.agents.values()
+                if a.company_id == company_id and queue_id in a.queues
+            )
 
     def list_agents(self, company_id: str) -> list[AgentProfile]:
         with self._lock:
@@ -190,12 +194,12 @@ class MemoryContactCenterRepository:
             after.version = new.version
             return True
 
-    def waiting(self, queue_id: str, limit: int) -> list[Interaction]:
+    def waiting(self, company_id: str, queue_id: str, limit: int) -> list[Interaction]:
         with self._lock:
             found = [
                 copy.deepcopy(i)
                 for i in self.interactions.values()
-                if i.state == WAITING and i.queue_id == queue_id
+                if i.state == WAITING and i.queue_id == queue_id and i.company_id == company_id
             ]
         found.sort(key=lambda i: (i.enqueued_at, i.interaction_id))
         return found[:limit]
@@ -267,15 +271,18 @@ class MemoryContactCenterRepository:
 
     # -- figures ------------------------------------------------------------------------
 
-    def add_figures(self, queue_id: str, day: str, **increments: float) -> None:
+    def add_figures(self, company_id: str, queue_id: str, day: str, **increments: float) -> None:
         with self._lock:
-            figures = self.day_figures.setdefault((queue_id, day), DayFigures())
+            figures = self.day_figures.setdefault((company_id, queue_id, day), DayFigures())
             for name, value in increments.items():
                 setattr(figures, name, getattr(figures, name) + value)
 
-    def figures(self, queue_id: str, days: list[str]) -> list[DayFigures]:
+    def figures(self, company_id: str, queue_id: str, days: list[str]) -> list[DayFigures]:
         with self._lock:
-            return [copy.deepcopy(self.day_figures.get((queue_id, d), DayFigures())) for d in days]
+            return [
+                copy.deepcopy(self.day_figures.get((company_id, queue_id, d), DayFigures()))
+                for d in days
+            ]
 
 
 class MemoryRoutingQueue:

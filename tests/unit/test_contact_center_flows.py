@@ -135,10 +135,10 @@ def test_the_backlog_goes_to_an_agent_as_soon_as_they_are_available() -> None:
     for n in range(3):
         w.text(f"+1415555300{n}")
     w.runner.run()
-    assert len(w.cc_repo.waiting(SUPPORT, 10)) == 3
+    assert len(w.cc_repo.waiting("acme", SUPPORT, 10)) == 3
     available(w, "u-bob")
     w.runner.run()
-    assert w.cc_repo.waiting(SUPPORT, 10) == [] and w.cc_repo.get_agent("u-bob").load == 3
+    assert w.cc_repo.waiting("acme", SUPPORT, 10) == [] and w.cc_repo.get_agent("u-bob").load == 3
 
 
 def test_an_idle_thread_frees_its_slot_until_the_customer_writes_again() -> None:

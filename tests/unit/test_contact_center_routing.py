@@ -65,6 +65,7 @@ def test_agents_who_are_not_available_full_unskilled_or_outside_the_queue_are_sk
         agent("novice", skills={"support": 2}),
         agent("sales-only", queues=["q-sales"]),
         agent("hard-capped", load=2, total=12),
+        agent("other-company", company_id="globex"),
     ]
     assert choose_agent(waiting(), SUPPORT, agents, NOW) is None
     assert choose_agent(waiting(), SUPPORT, [*agents, agent("ok", load=5)], NOW).agent_id == "ok"  # type: ignore[union-attr]

@@ -217,6 +217,7 @@ class AgentService:
         self._records.remember(closed)
         if closed.answered_at:
             self._repo.add_figures(
+                closed.company_id,
                 closed.queue_id,
                 self._ctx.day(now),
                 handled=1,

@@ -56,7 +56,7 @@ class ContactCenterRepository(Protocol):
         """Several agents, strongly consistent (the router decides on them)."""
         ...
 
-    def agents_of_queue(self, queue_id: str) -> list[str]: ...
+    def agents_of_queue(self, company_id: str, queue_id: str) -> list[str]: ...
 
     def list_agents(self, company_id: str) -> list[AgentProfile]: ...
 
@@ -96,7 +96,7 @@ class ContactCenterRepository(Protocol):
         customer's open marker (until ended). False when anything changed meanwhile."""
         ...
 
-    def waiting(self, queue_id: str, limit: int) -> list[Interaction]:
+    def waiting(self, company_id: str, queue_id: str, limit: int) -> list[Interaction]:
         """The queue's waiting interactions, longest waiting first."""
         ...
 
@@ -134,11 +134,11 @@ class ContactCenterRepository(Protocol):
 
     # -- figures ------------------------------------------------------------------------
 
-    def add_figures(self, queue_id: str, day: str, **increments: float) -> None:
+    def add_figures(self, company_id: str, queue_id: str, day: str, **increments: float) -> None:
         """Add to the queue's counters of one day (``DayFigures`` field names)."""
         ...
 
-    def figures(self, queue_id: str, days: list[str]) -> list[DayFigures]: ...
+    def figures(self, company_id: str, queue_id: str, days: list[str]) -> list[DayFigures]: ...
 
 
 class RoutingQueue(Protocol):

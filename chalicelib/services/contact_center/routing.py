@@ -87,7 +87,7 @@ class RoutingService:
         )
         stored, created = self._repo.create_interaction(interaction)
         if created:
-            self._repo.add_figures(queue.queue_id, self._ctx.day(now), offered=1)
+            self._repo.add_figures(queue.company_id, queue.queue_id, self._ctx.day(now), offered=1)
             self._ctx.timer(
                 {"kind": "waiting_check", "interaction_id": stored.interaction_id},
                 self._check_delay(queue),
@@ -100,11 +100,11 @@ class RoutingService:
             return queue.closed_message
         if not queue.entry_message:
             return None
-        position = len(self._repo.waiting(queue.queue_id, 500))
-        agents = self._repo.get_agents(self._repo.agents_of_queue(queue.queue_id))
+        position = len(self._repo.waiting(queue.company_id, queue.queue_id, 500))
+        agents = self._repo.get_agents(self._repo.agents_of_queue(queue.company_id, queue.queue_id))
         slots = sum(a.max_concurrent for a in agents.values() if a.status == "available")
         days = [self._ctx.day(now - 86400 * n) for n in range(7)]
-        handle = average_handle_s(self._repo.figures(queue.queue_id, days))
+        handle = average_handle_s(self._repo.figures(queue.company_id, queue.queue_id, days))
         wait = estimate_wait_s(position, handle, slots)
         return fill_template(
             queue.entry_message,
@@ -129,7 +129,7 @@ class RoutingService:
             queue = self._repo.get_queue(company_id, queue_id)
             if queue is not None:
                 queues[queue_id] = queue
-        agent_ids = sorted({a for q in queues for a in self._repo.agents_of_queue(q)})
+        agent_ids = sorted({a for q in queues for a in self._repo.agents_of_queue(company_id, q)})
         agents = self._repo.get_agents(agent_ids)
         for agent in agents.values():
             for queue_id in agent.queues:
@@ -142,7 +142,7 @@ class RoutingService:
             heads = [
                 (interaction, queue)
                 for queue in queues.values()
-                for interaction in self._repo.waiting(queue.queue_id, HEAD_DEPTH)
+                for interaction in self._repo.waiting(company_id, queue.queue_id, HEAD_DEPTH)
             ]
             heads.sort(key=lambda pair: waiting_order(*pair))
             outcome = self._route_one(heads, list(agents.values()), now)
@@ -225,6 +225,7 @@ class RoutingService:
         self._ctx.set_members(interaction.conversation_id, [str(interaction.agent_id)])
         wait = max(0.0, now - interaction.arrived_at)
         self._repo.add_figures(
+            interaction.company_id,
             interaction.queue_id,
             self._ctx.day(now),
             answered=1,
@@ -266,7 +267,9 @@ class RoutingService:
         if interaction.state == ACTIVE:
             self._ctx.set_members(interaction.conversation_id, [])
         if reason == "timeout":
-            self._repo.add_figures(interaction.queue_id, self._ctx.day(now), timed_out=1)
+            self._repo.add_figures(
+                interaction.company_id, interaction.queue_id, self._ctx.day(now), timed_out=1
+            )
         logger.info(
             "released",
             extra={"interaction_id": after.interaction_id, "agent_id": agent_id, "reason": reason},

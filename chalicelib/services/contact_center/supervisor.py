@@ -45,11 +45,11 @@ class SupervisorService:
 
     def figures(self, queue: Queue, days: int = 1) -> dict[str, Any]:
         now = self._ctx.epoch()
-        waiting = self._repo.waiting(queue.queue_id, WAITING_COUNTED)
-        agents = self._repo.get_agents(self._repo.agents_of_queue(queue.queue_id))
+        waiting = self._repo.waiting(queue.company_id, queue.queue_id, WAITING_COUNTED)
+        agents = self._repo.get_agents(self._repo.agents_of_queue(queue.company_id, queue.queue_id))
         today = date.fromisoformat(self._ctx.day(now))
         names = [(today - timedelta(days=n)).isoformat() for n in range(days)]
-        per_day = self._repo.figures(queue.queue_id, names)
+        per_day = self._repo.figures(queue.company_id, queue.queue_id, names)
         return {
             "queue_id": queue.queue_id,
             "name": queue.name,
