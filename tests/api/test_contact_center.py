@@ -294,6 +294,7 @@ def test_customers_are_per_company_and_need_a_phone(center: Center) -> None:
         "customer_not_found",
     )
     assert error(center.call("GET", "/customers")) == (400, "invalid_phone")
+    assert error(center.call("GET", f"/customers/{mine[0]['id']}", "erin")) == (404, "not_an_agent")
 
 
 def test_queue_stats_are_for_supervisors_and_admins_of_the_company(center: Center) -> None:

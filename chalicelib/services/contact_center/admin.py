@@ -92,7 +92,7 @@ class ContactCenterAdmin:
             offer_timeout_s=_int(body, "offer_timeout_s", 30, 5, 600),
             auto_accept=bool(body.get("auto_accept", False)),
             idle_after_s=_int(body, "idle_after_s", 600, 0, 86400),
-            wrap_up_s=_int(body, "wrap_up_s", 120, 0, 3600),
+            wrap_up_s=_int(body, "wrap_up_s", 120, 0, 900),  # one SQS delay
             service_level_s=_int(body, "service_level_s", 60, 1, 86400),
             abandon_after_s=_int(body, "abandon_after_s", 3600, 1, 7 * 86400),
             last_agent_window_s=_int(body, "last_agent_window_s", 86400, 0, 30 * 86400),

@@ -45,7 +45,13 @@ class RecordService:
         body["interactions"] = self._repo.history(customer_id, HISTORY_SHOWN)
         return body
 
+    def _may_see(self, caller: Caller) -> None:
+        """Customer records are for the company's agents, supervisors and admins."""
+        if not caller.is_admin:
+            self._ctx.agent_of(caller)
+
     def by_phone(self, caller: Caller, raw: Any) -> dict[str, Any]:
+        self._may_see(caller)
         if not isinstance(raw, str) or not raw.strip():
             raise ValidationError("phone is required", code="invalid_phone")
         company = self._ctx.directory.get_company(caller.company_id)
@@ -55,6 +61,7 @@ class RecordService:
         return {"items": items, "next_cursor": None}
 
     def get(self, caller: Caller, customer_id: str) -> dict[str, Any]:
+        self._may_see(caller)
         body = self.screen_pop(customer_id, caller.company_id)
         if body is None:
             raise NotFound("no such customer", code="customer_not_found")
