@@ -316,3 +316,28 @@ def test_overflow_moves_a_long_wait_to_the_overflow_queue() -> None:
     w.runner.run()
     ix = only_open(w)
     assert (ix.queue_id, ix.agent_id) == (SALES, "u-carol")
+
+
+def test_supervisors_hear_queue_updates_after_routing() -> None:
+    w = world()
+    w.text(CUSTOMER)
+    w.runner.run()
+    updates = w.events("queue.updated", "u-alice")
+    assert updates and updates[-1].data["queue_id"] == SUPPORT
+    assert updates[-1].data["waiting"] == 1
+    assert w.events("queue.updated", "u-bob") == []  # agents are not supervisors
+
+
+def test_going_offline_closes_wrap_ups_and_frees_every_slot() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    bob = w.caller("u-bob")
+    w.cc.agents.accept(bob, ix.interaction_id)
+    w.cc.agents.end(bob, ix.interaction_id, {})
+    w.cc.agents.set_status(bob, "offline")
+    assert w.cc_repo.get_interaction(ix.interaction_id).state == ENDED
+    agent = w.cc_repo.get_agent("u-bob")
+    assert (agent.status, agent.load, agent.total) == ("offline", 0, 0)
