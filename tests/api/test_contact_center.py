@@ -120,6 +120,7 @@ def test_a_text_to_the_channel_is_offered_accepted_and_ended_into_a_case(center:
     assert offer["agent_id"] == "u-bob" and offer["offer_expires_at"]
     offered_events = [e for e in center.api.publisher.events if e.type == "interaction.offered"]
     assert offered_events and offered_events[-1].recipients == ["u-bob"]
+    assert offered_events[-1].data["customer"]["cases"] == []  # the screen pop comes with it
     shown = body(center.call("GET", f"/interactions/{offer['id']}"))
     assert shown["customer"]["phone"] == CUSTOMER and shown["customer"]["cases"] == []
     accepted = center.call("POST", f"/interactions/{offer['id']}/accept")

@@ -76,7 +76,12 @@ class Context:
         return body
 
     def tell(
-        self, kind: str, interaction: Interaction, agent_id: str | None, queue: Queue | None = None
+        self,
+        kind: str,
+        interaction: Interaction,
+        agent_id: str | None,
+        queue: Queue | None = None,
+        customer: dict[str, Any] | None = None,
     ) -> None:
         """``interaction.offered`` / ``interaction.updated`` to the agent concerned.
 
@@ -84,6 +89,9 @@ class Context:
         """
         if not agent_id:
             return
+        data = self.view(interaction, queue)
+        if customer:  # the screen pop: the customer record with cases and history
+            data["customer"] = {**data["customer"], **customer}
         self.publisher.publish(
             [
                 Event(
@@ -92,7 +100,7 @@ class Context:
                     company_id=interaction.company_id,
                     conversation_id=interaction.conversation_id,
                     recipients=[agent_id],
-                    data=self.view(interaction, queue),
+                    data=data,
                 )
             ]
         )

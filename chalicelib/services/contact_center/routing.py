@@ -206,7 +206,8 @@ class RoutingService:
                 },
                 queue.offer_timeout_s,
             )
-        self._ctx.tell("interaction.offered", after, agent.agent_id, queue)
+        pop = self._records.screen_pop(after.customer_id, after.company_id)
+        self._ctx.tell("interaction.offered", after, agent.agent_id, queue, customer=pop)
         return True
 
     def _overflow(self, interaction: Interaction, queue: Queue) -> None:
