@@ -11,6 +11,8 @@ from chalice.app import Request
 from chalicelib.api import websocket
 from chalicelib.api.auth import auth_bp
 from chalicelib.api.consumers import consumers_bp
+from chalicelib.api.contact_center import contact_center_bp
+from chalicelib.api.contact_center_consumers import contact_center_consumers_bp
 from chalicelib.api.errors import normalise_error_response
 from chalicelib.api.rest import rest_bp
 from chalicelib.api.webhooks import webhooks_bp
@@ -23,6 +25,8 @@ app.register_blueprint(auth_bp)
 app.register_blueprint(rest_bp)
 app.register_blueprint(webhooks_bp)
 app.register_blueprint(consumers_bp)
+app.register_blueprint(contact_center_bp)
+app.register_blueprint(contact_center_consumers_bp)
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):

@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
     from chalicelib.adapters.providers import TwilioCredentials
     from chalicelib.services.admin import AdminService
     from chalicelib.services.company import CompanySettings
+    from chalicelib.services.contact_center import ContactCenter
+    from chalicelib.services.contact_center.ports import ContactCenterRepository, RoutingQueue
     from chalicelib.services.conversations import ConversationService
     from chalicelib.services.directory import DirectoryService
     from chalicelib.services.messages import MessageLog
@@ -74,6 +76,8 @@ class Adapters:
     providers: Providers
     retries: RetryScheduler
     idempotency: Deduplicator
+    contact_center: ContactCenterRepository | None  # None: no contact center (fakes without one)
+    routing_queue: RoutingQueue | None
 
 
 @dataclass
@@ -96,6 +100,7 @@ class Services:
     carrier: CarrierWebhooks
     admin: AdminService
     twilio_credentials: TwilioCredentials  # webhook signatures
+    contact_center: ContactCenter | None
 
 
 def _adapters(
@@ -109,7 +114,8 @@ def _adapters(
             made[name] = build()
 
     repos = ("directory", "contacts", "conversations", "connections", "presence")
-    if any(made.get(n) is None for n in (*repos, "notifications", "sms")):
+    on_dynamodb = any(made.get(n) is None for n in (*repos, "notifications", "sms"))
+    if on_dynamodb:
         from chalicelib.adapters import dynamodb
 
         dynamodb.bind_models(settings.messaging_table, settings.region)
@@ -161,6 +167,16 @@ def _adapters(
 
         return HttpMediaFetcher(credentials)
 
+    if on_dynamodb:  # with fakes, the contact center is there only when given
+        from chalicelib.adapters import dynamodb
+
+        need("contact_center", dynamodb.DynamoContactCenterRepository)
+    if made.get("contact_center") is not None:
+        from chalicelib.adapters.contact_center_queue import SqsRoutingQueue
+
+        need("routing_queue", lambda: SqsRoutingQueue(settings.resource_prefix))
+    made.setdefault("contact_center", None)
+    made.setdefault("routing_queue", None)
     need("verifier", verifier)
     need("idempotency", idempotency)
     need("providers", providers)
@@ -228,6 +244,26 @@ def bootstrap(
         presence,
     )
     fanout = FanoutService(a.connections, a.sender, a.notifications, connections.forget)
+    contact_center = None
+    if a.contact_center is not None:
+        from chalicelib.services.contact_center import build_contact_center
+
+        contact_center = build_contact_center(
+            settings,
+            directory=a.directory,
+            conversations=a.conversations,
+            numbers=a.sms,
+            publisher=a.publisher,
+            media=a.media,
+            repo=a.contact_center,
+            routing_queue=a.routing_queue,
+            clock=clock,
+            ids=ids,
+            epoch=epoch,
+            messaging=conversations,
+            sms=sms,
+        )
+    router = contact_center.routing if contact_center else None
     return Services(
         settings=settings,
         adapters=a,
@@ -255,9 +291,12 @@ def bootstrap(
         sms_sender=SmsSender(
             a.conversations, a.sms, a.providers, sms_media, settings, epoch, sleep
         ),
-        carrier=CarrierWebhooks(a.conversations, a.sms, log, sms_media, companies, clock),
+        carrier=CarrierWebhooks(
+            a.conversations, a.sms, log, sms_media, companies, clock, channels=router
+        ),
         admin=AdminService(a.directory, a.conversations, a.sms, companies, ids),
         twilio_credentials=credentials,
+        contact_center=contact_center,
     )
 
 

@@ -114,6 +114,9 @@ NOTIFICATIONS_QUEUE = Queue(logical="notifications", visibility_timeout=360, max
 # timeout (the retry back-off); after max_receive_count it waits in the DLQ.
 SMS_OUTBOUND_QUEUE = Queue(logical="sms-outbound", visibility_timeout=360, max_receive_count=8)
 SMS_EVENTS_QUEUE = Queue(logical="sms-events", visibility_timeout=360, max_receive_count=5)
+# Contact center: routing work and its timers (offer timeout, wrap-up end, idle and
+# waiting checks are delayed messages). The services send to it directly.
+CC_ROUTING_QUEUE = Queue(logical="cc-routing", visibility_timeout=360, max_receive_count=5)
 
 # Event types that reach connected devices (connection.opened is internal: it
 # triggers the missed-messages summary for the device that just connected).
@@ -124,6 +127,9 @@ REALTIME_EVENT_TYPES = [
     "conversation.updated",
     "presence.changed",
     "connection.opened",
+    "interaction.offered",
+    "interaction.updated",
+    "queue.updated",
 ]
 # Event types that may need a push or count as missed.
 NOTIFICATION_EVENT_TYPES = ["message.created"]
@@ -138,6 +144,7 @@ QUEUES: tuple[Queue, ...] = (
     NOTIFICATIONS_QUEUE,
     SMS_OUTBOUND_QUEUE,
     SMS_EVENTS_QUEUE,
+    CC_ROUTING_QUEUE,
 )
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
@@ -168,6 +175,7 @@ CONSUMERS: tuple[Consumer, ...] = (
     # one text per invocation: pacing may hold a send for seconds, never a whole batch
     Consumer(function="sms_sender", source_kind="sqs", source="sms-outbound", batch_size=1),
     Consumer(function="eum_events", source_kind="sqs", source="sms-events", batch_size=10),
+    Consumer(function="cc_routing", source_kind="sqs", source="cc-routing", batch_size=10),
 )
 
 

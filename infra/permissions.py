@@ -89,12 +89,16 @@ FUNCTIONS: dict[str, Access] = {
     # REST: every route. Twilio webhooks check signatures with the auth token;
     # media (photos, MMS) is uploaded and read through URLs presigned by this
     # function's role; devices register for push; logout closes connections.
+    # Contact center: agents' actions publish interaction events and queue routing
+    # work (and its timers); an inbound text to a channel queues routing.
     "api_handler": Access(
         tables={"messaging": "read-write"},
         buckets={"media": "read-write"},
         secrets=("twilio",),
         manage_connections=True,
         push=frozenset({"register"}),
+        publish=("events",),
+        send=("cc-routing",),
     ),
     # The REST authorizer resolves the token's user.
     "cognito": Access(tables={"messaging": "read"}),
@@ -130,7 +134,18 @@ FUNCTIONS: dict[str, Access] = {
         send_sms=True,
     ),
     # SQS fed by the End User Messaging topic: inbound texts and delivery events.
-    "eum_events": Access(tables={"messaging": "read-write"}),
+    # An inbound text to a contact-center channel queues routing work.
+    "eum_events": Access(
+        tables={"messaging": "read-write"}, publish=("events",), send=("cc-routing",)
+    ),
+    # Contact-center routing queue: offers, timers (offer timeout, wrap-up end, idle and
+    # waiting checks as delayed messages), transcripts filed to the media bucket.
+    "cc_routing": Access(
+        tables={"messaging": "read-write"},
+        publish=("events",),
+        send=("cc-routing",),
+        buckets={"media": "write"},
+    ),
 }
 
 

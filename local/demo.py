@@ -50,6 +50,11 @@ DEMO_COMPANIES: tuple[DemoCompany, ...] = (
             DemoUser("bob", "Bob Baker", "user", "102", ("+14155550101",)),
             DemoUser("carol", "Carol Chen", "user", "103", ("+14155550101",)),
             DemoUser("dave", "Dave Diaz", "user", "104"),
+            # the contact center's agents and supervisor (CONTACT_CENTER below)
+            DemoUser("ann", "Ann Agent", "user", "111", ("+14155550180",)),
+            DemoUser("ben", "Ben Agent", "user", "112", ("+14155550180",)),
+            DemoUser("cat", "Cat Agent", "user", "113", ("+14155550180",)),
+            DemoUser("sam", "Sam Supervisor", "user", "114"),
         ),
     ),
     DemoCompany(
@@ -62,6 +67,96 @@ DEMO_COMPANIES: tuple[DemoCompany, ...] = (
         ),
     ),
 )
+
+
+@dataclass(frozen=True)
+class DemoQueue:
+    queue_id: str
+    name: str
+    skills: dict[str, int]
+    entry_message: str = ""
+
+
+@dataclass(frozen=True)
+class DemoContactCenter:
+    """The first company's contact center (contract.md, "Contact center")."""
+
+    channel: str
+    channel_queue: str
+    queues: tuple[DemoQueue, ...]
+    agents: dict[str, dict[str, Any]]  # username → skills, queues
+    supervisors: tuple[str, ...]
+
+
+CONTACT_CENTER = DemoContactCenter(
+    channel="+14155550180",
+    channel_queue="q-support",
+    queues=(
+        DemoQueue(
+            "q-support",
+            "Support",
+            {"support": 1},
+            "Thanks for texting Acme Plumbing. You are number {position} in line "
+            "(about {wait_minutes} min).",
+        ),
+        DemoQueue("q-sales", "Sales", {"sales": 1}),
+    ),
+    agents={
+        "ann": {"skills": {"support": 3}, "queues": ["q-support"]},
+        "ben": {"skills": {"support": 2, "sales": 4}, "queues": ["q-support", "q-sales"]},
+        "cat": {"skills": {"sales": 3}, "queues": ["q-sales"]},
+    },
+    supervisors=("sam",),
+)
+
+
+def seed_contact_center(
+    table_name: str, region: str, company_id: str, users: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Queues, the channel and agent profiles (agents start offline); returns the
+    ``contact_center`` part of stack.json."""
+    from chalicelib.adapters import dynamodb
+    from chalicelib.domain.contact_center import AgentProfile, Channel, Queue
+
+    dynamodb.bind_models(table_name, region)
+    repo = dynamodb.DynamoContactCenterRepository()
+    spec = CONTACT_CENTER
+    for queue in spec.queues:
+        repo.put_queue(
+            Queue(
+                queue.queue_id,
+                company_id,
+                queue.name,
+                skills=dict(queue.skills),
+                entry_message=queue.entry_message,
+            )
+        )
+    repo.put_channel(Channel(spec.channel, company_id, spec.channel_queue))
+    by_name = {u["username"]: u for u in users}
+    for username, profile in spec.agents.items():
+        user = by_name[username]
+        repo.put_agent(
+            AgentProfile(
+                user["user_id"],
+                company_id,
+                name=username,
+                skills=dict(profile["skills"]),
+                queues=list(profile["queues"]),
+            )
+        )
+    for username in spec.supervisors:
+        repo.put_agent(
+            AgentProfile(by_name[username]["user_id"], company_id, name=username, role="supervisor")
+        )
+    return {
+        "channels": [{"e164": spec.channel, "queue_id": spec.channel_queue}],
+        "queues": [
+            {"queue_id": q.queue_id, "name": q.name, "skills": sorted(q.skills)}
+            for q in spec.queues
+        ],
+        "agents": list(spec.agents),
+        "supervisors": list(spec.supervisors),
+    }
 
 
 @dataclass(frozen=True)
@@ -189,7 +284,9 @@ def seed(
                 users=list(row["users"]),
             )
         )
+    contact_center = seed_contact_center(table_name, region, company_rows[0]["company_id"], users)
     return {
+        "contact_center": contact_center,
         "cognito": {"user_pool_id": pool.user_pool_id, "client_id": pool.client_id},
         "users": users,
         "companies": company_rows,

@@ -72,7 +72,12 @@ class EventPath:
             for c in resources.CONSUMERS
             if c.source_kind == "sqs" and c.source == logical
         )
-        handler = getattr(consumers, function)
+        handler = getattr(consumers, function, None)
+        if handler is None:  # a consumer of another blueprint (the contact center's)
+            from app import app
+            from local.pollers import resolve_handler
+
+            handler = resolve_handler(app, function)
         url, arn = self.queues[logical]
         sqs = boto3.client("sqs", region_name=REGION)
         total = 0

@@ -165,6 +165,7 @@ def _stack_json(rest_url: str, ws_url: str, moto_url: str, demo: dict[str, Any])
         "companies": demo["companies"],
         "numbers": demo["numbers"],
         "providers": demo["providers"],
+        "contact_center": demo["contact_center"],
     }
 
 
@@ -198,6 +199,18 @@ def print_summary(state: dict[str, Any], state_file: Path) -> None:
             f"  {user['username']:<8} {user['password']}  "
             f"{company_names[user['company_id']]} ({user['role']}; numbers: {numbers})"
         )
+    center = state.get("contact_center")
+    if center:
+        channel = center["channels"][0]["e164"]
+        lines += [
+            "",
+            f"Contact center: text {channel} from a simulated phone, e.g.",
+            f"  curl -X POST {state['simulator_url']}/phones/+14155559999/send "
+            f'-H \'Content-Type: application/json\' -d \'{{"to": "{channel}", "text": "help"}}\'',
+            f"  agents {', '.join(center['agents'])} (start offline: PUT /agent/status "
+            '{"status": "available"}), then GET /interactions, POST /interactions/{id}/accept; '
+            f"supervisor {', '.join(center['supervisors'])}: GET /queues/{{queue_id}}/stats",
+        ]
     lines += ["", "Ctrl-C stops the stack.", ""]
     print("\n".join(lines), flush=True)
 

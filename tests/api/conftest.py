@@ -49,8 +49,10 @@ class Api:
 
 
 @contextmanager
-def running_api(**setting_overrides: Any) -> Iterator[Api]:
-    """The app on moto with fakes for what leaves AWS; settings as given."""
+def running_api(
+    adapters: dict[str, object] | None = None, **setting_overrides: Any
+) -> Iterator[Api]:
+    """The app on moto with fakes for what leaves AWS; settings and adapters as given."""
     from chalice.test import Client
 
     from app import app
@@ -71,6 +73,7 @@ def running_api(**setting_overrides: Any) -> Iterator[Api]:
         idempotency=fakes.MemoryDeduplicator(),
         providers=lambda name: providers,
         fetcher=fetcher,
+        **(adapters or {}),
     )
     bootstrap.use(services)
     people = seed_people(services.adapters.directory)

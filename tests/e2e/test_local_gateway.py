@@ -59,6 +59,7 @@ def test_stack_json_has_the_contract_keys(stack: Stack) -> None:
         "companies",
         "numbers",
         "providers",
+        "contact_center",
     }
     assert set(stack["cognito"]) == {"user_pool_id", "client_id"}
     assert len(stack["companies"]) >= 2

@@ -8,6 +8,7 @@ outbox's translation of stream records into events.
 from __future__ import annotations
 
 from chalicelib.adapters.dynamodb.connections import DynamoConnectionRepository
+from chalicelib.adapters.dynamodb.contact_center import DynamoContactCenterRepository
 from chalicelib.adapters.dynamodb.contacts import DynamoContactRepository
 from chalicelib.adapters.dynamodb.conversations import DynamoConversationRepository
 from chalicelib.adapters.dynamodb.directory import DynamoDirectoryRepository
@@ -18,6 +19,7 @@ from chalicelib.adapters.dynamodb.sms import DynamoSmsRepository
 
 __all__ = [
     "DynamoConnectionRepository",
+    "DynamoContactCenterRepository",
     "DynamoContactRepository",
     "DynamoConversationRepository",
     "DynamoDirectoryRepository",

@@ -27,9 +27,23 @@ stream translation build and recognise keys only through these functions.
 | rate window | RATE#{user#… or company#…} | W#{window} |  |  |
 | usage counter | USAGE#{company} | {day}#company or {day}#user#{user} |  |  |
 | pacing slot | PACE#{e164} | PACE |  |  |
+| CC queue | CO#{company} | CCQUEUE#{queue} |  |  |
+| canned reply | CO#{company} | CANNED#{reply} |  |  |
+| CC channel | CCCHAN#{e164} | CHANNEL | CO#{company}#CCCHANNELS | {e164} |
+| agent (profile, live load) | CCAGENT#{agent} | PROFILE | CO#{company}#CCAGENTS | {agent} |
+| agent's open interaction | CCAGENT#{agent} | IX#{interaction} |  |  |
+| queue's agent | CCQ#{company}#{queue} | AGENT#{agent} |  |  |
+| interaction | CCIX#{interaction} | IX | CCWAIT#{company}#{queue} (***) | {enqueued:017.6f}#{interaction} |
+| customer's open interaction | CCOPEN#{channel}#{phone} | OPEN |  |  |
+| customer | CCCUST#{customer} | CUSTOMER |  |  |
+| customer by phone | CCPHONE#{company}#{phone} | CUSTOMER |  |  |
+| case | CCCUST#{customer} | CASE#{case} |  |  |
+| customer history entry | CCCUST#{customer} | HIST#{at}#{interaction} |  |  |
+| queue figures of a day | CCSTAT#{company}#{queue} | DAY#{yyyy-mm-dd} |  |  |
 
 (*) absent while the member has hidden the conversation: a sparse index.
 (**) only outbound texts without a final status: the reconciler's sparse index.
+(***) only while the interaction waits: a sparse index that is the queue itself.
 """
 
 from __future__ import annotations
@@ -246,3 +260,96 @@ def kind_of(pk: str, sk: str) -> str:
     if pk.startswith(CONN_PREFIX) and sk == CONN_SK:
         return "connection"
     return "other"
+
+
+# -- contact center -------------------------------------------------------------------
+
+CC_PROFILE_SK = PROFILE_SK
+IX_SK = "IX"
+OPEN_SK = "OPEN"
+CHANNEL_SK = "CHANNEL"
+CUSTOMER_SK = "CUSTOMER"
+CC_QUEUE_PREFIX = "CCQUEUE#"
+CANNED_PREFIX = "CANNED#"
+AGENT_PREFIX = "AGENT#"
+IX_PREFIX = "IX#"
+CASE_PREFIX = "CASE#"
+HIST_PREFIX = "HIST#"
+DAY_PREFIX = "DAY#"
+CC_AGENT_PREFIX = "CCAGENT#"
+
+
+def cc_queue_sk(queue_id: str) -> str:
+    return f"{CC_QUEUE_PREFIX}{queue_id}"
+
+
+def canned_sk(reply_id: str) -> str:
+    return f"{CANNED_PREFIX}{reply_id}"
+
+
+def channel_pk(e164: str) -> str:
+    return f"CCCHAN#{e164}"
+
+
+def company_channels_gsi(company_id: str) -> str:
+    return f"CO#{company_id}#CCCHANNELS"
+
+
+def agent_pk(agent_id: str) -> str:
+    return f"{CC_AGENT_PREFIX}{agent_id}"
+
+
+def company_agents_gsi(company_id: str) -> str:
+    return f"CO#{company_id}#CCAGENTS"
+
+
+def agent_ix_sk(interaction_id: str) -> str:
+    return f"{IX_PREFIX}{interaction_id}"
+
+
+def queue_members_pk(company_id: str, queue_id: str) -> str:
+    return f"CCQ#{company_id}#{queue_id}"
+
+
+def queue_agent_sk(agent_id: str) -> str:
+    return f"{AGENT_PREFIX}{agent_id}"
+
+
+def ix_pk(interaction_id: str) -> str:
+    return f"CCIX#{interaction_id}"
+
+
+def waiting_gsi(company_id: str, queue_id: str) -> str:
+    return f"CCWAIT#{company_id}#{queue_id}"
+
+
+def waiting_sort(enqueued_at: float, interaction_id: str) -> str:
+    return f"{enqueued_at:017.6f}#{interaction_id}"
+
+
+def open_pk(channel: str, phone: str) -> str:
+    return f"CCOPEN#{channel}#{phone}"
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CCCUST#{customer_id}"
+
+
+def customer_phone_pk(company_id: str, phone: str) -> str:
+    return f"CCPHONE#{company_id}#{phone}"
+
+
+def case_sk(case_id: str) -> str:
+    return f"{CASE_PREFIX}{case_id}"
+
+
+def history_sk(at: str, interaction_id: str) -> str:
+    return f"{HIST_PREFIX}{at}#{interaction_id}"
+
+
+def figures_pk(company_id: str, queue_id: str) -> str:
+    return f"CCSTAT#{company_id}#{queue_id}"
+
+
+def day_sk(day: str) -> str:
+    return f"{DAY_PREFIX}{day}"

@@ -270,6 +270,15 @@ MODELS: tuple[type[_Item], ...] = (
 )
 
 
+_REGISTERED: list[type[_Item]] = []
+
+
+def register(*models: type[_Item]) -> None:
+    """Item types declared in other modules (the contact center's) share the table,
+    its connection and ``bind_models``."""
+    _REGISTERED.extend(m for m in models if m not in _REGISTERED)
+
+
 def bind_models(table_name: str, region: str, host: str | None = None) -> None:
     """Point every model at the stage's table, over ONE shared connection.
 
@@ -278,13 +287,14 @@ def bind_models(table_name: str, region: str, host: str | None = None) -> None:
     model has the same key schema and index, so they share the one built for the
     model that declares the index.
     """
-    for model in (_Item, *MODELS):  # type: Any
+    every = (_Item, *MODELS, *_REGISTERED)
+    for model in every:  # type: Any
         model.Meta.table_name = table_name
         model.Meta.region = region
         model.Meta.host = host
         model._connection = None
     shared = UserItem._get_connection()  # declares gsi1: the full key schema
-    for model in (_Item, *MODELS):
+    for model in every:
         model._connection = shared
 
 

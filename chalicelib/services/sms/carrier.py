@@ -3,8 +3,17 @@ STOP/START/HELP keywords, and delivery status callbacks."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from chalicelib.domain import sms
-from chalicelib.domain.model import SMS, BusinessNumber, Conversation, sms_conversation_id
+from chalicelib.domain.contact_center import Channel
+from chalicelib.domain.model import (
+    SMS,
+    BusinessNumber,
+    Conversation,
+    Message,
+    sms_conversation_id,
+)
 from chalicelib.observability import correlate, logger
 from chalicelib.services.common import Clock
 from chalicelib.services.company import CompanySettings
@@ -18,6 +27,17 @@ START_REPLY = "You are resubscribed. Reply STOP to unsubscribe, HELP for help."
 DEFAULT_HELP = "Reply STOP to unsubscribe. Msg&data rates may apply."
 
 
+class ChannelRouter(Protocol):
+    """The contact center, as the carrier webhooks see it: which numbers are its
+    channels, and where a customer's stored text goes (queued for routing)."""
+
+    def channel(self, e164: str) -> Channel | None: ...
+
+    def on_inbound(
+        self, channel: Channel, conversation: Conversation, message: Message
+    ) -> str | None: ...
+
+
 class CarrierWebhooks:
     """What carriers tell us: texts from phones, keywords, delivery statuses."""
 
@@ -29,6 +49,7 @@ class CarrierWebhooks:
         media: SmsMedia,
         companies: CompanySettings,
         clock: Clock,
+        channels: ChannelRouter | None = None,
     ) -> None:
         self._conversations = conversations
         self._repo = repo
@@ -36,6 +57,7 @@ class CarrierWebhooks:
         self._media = media
         self._companies = companies
         self._clock = clock
+        self._channels = channels
 
     def inbound(self, text: sms.InboundSms) -> str | None:
         """Store an inbound text once (the provider id is the idempotency key); act on
@@ -50,7 +72,11 @@ class CarrierWebhooks:
             return None
         external = text.from_
         now = self._clock()
-        conversation = self._conversation(number, external, now)
+        # A channel number is not a shared line: the contact center gives the
+        # conversation to the agent who takes the interaction.
+        channel = self._channels.channel(number.e164) if self._channels else None
+        members = [] if channel else list(number.users)
+        conversation = self._conversation(number, external, now, members)
         draft = Draft(
             sender=external,
             client_id=f"{text.provider}:{text.provider_message_id}",
@@ -58,10 +84,19 @@ class CarrierWebhooks:
         )
         # A provider retry finds the text stored; the keyword action below is repeated
         # (it is conditional) in case the first attempt failed before recording it.
-        self._log.append(conversation, draft, InboundSmsPolicy(self._repo, self._media, text))
-        return self._keyword_action(number, external, text, now)
+        stored, _ = self._log.append(
+            conversation, draft, InboundSmsPolicy(self._repo, self._media, text)
+        )
+        reply = self._keyword_action(number, external, text, now)
+        if channel is not None and self._channels and sms.keyword(text.body) is None:
+            # joins or opens an interaction (queued for routing, never routed here);
+            # repeated safely on a provider retry
+            return self._channels.on_inbound(channel, conversation, stored) or reply
+        return reply
 
-    def _conversation(self, number: BusinessNumber, external: str, now: str) -> Conversation:
+    def _conversation(
+        self, number: BusinessNumber, external: str, now: str, members: list[str]
+    ) -> Conversation:
         """The conversation of this business number with this phone: read, and created
         only the first time (not a cancelled create transaction on every text)."""
         conversation_id = sms_conversation_id(number.e164, external)
@@ -73,7 +108,7 @@ class CarrierWebhooks:
                 conversation_id=conversation_id,
                 company_id=number.company_id,
                 type=SMS,
-                members=list(number.users),
+                members=members,
                 created_by=external,
                 created_at=now,
                 updated_at=now,

@@ -1,0 +1,418 @@
+"""The contact center's repository on the messaging table (the same single table).
+
+Every key comes from ``keys`` (the table there lists them); assignment is one
+transaction conditional on the interaction's version and the agent's room.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.dynamodb.contact_center_items import (
+    AgentItem,
+    ChannelItem,
+    ConfigItem,
+    CustomerItem,
+    FiguresItem,
+    InteractionItem,
+    PointerItem,
+    cc_agent,
+    cc_fields,
+    cc_interaction,
+    cc_interaction_item,
+    cc_number,
+)
+from chalicelib.adapters.dynamodb.keys import (
+    AGENT_PREFIX,
+    CANNED_PREFIX,
+    CASE_PREFIX,
+    CC_QUEUE_PREFIX,
+    CHANNEL_SK,
+    CUSTOMER_SK,
+    DAY_PREFIX,
+    HIST_PREFIX,
+    IX_PREFIX,
+    IX_SK,
+    OPEN_SK,
+    PROFILE_SK,
+    agent_ix_sk,
+    agent_pk,
+    canned_sk,
+    case_sk,
+    cc_queue_sk,
+    channel_pk,
+    co_pk,
+    company_agents_gsi,
+    company_channels_gsi,
+    customer_phone_pk,
+    customer_pk,
+    day_sk,
+    figures_pk,
+    history_sk,
+    ix_pk,
+    open_pk,
+    queue_agent_sk,
+    queue_members_pk,
+    waiting_gsi,
+)
+from chalicelib.adapters.dynamodb.models import get_item, shared_connection
+from chalicelib.domain.contact_center import (
+    ENDED,
+    WAITING,
+    AgentProfile,
+    Channel,
+    Interaction,
+    Queue,
+)
+from chalicelib.domain.contact_center_records import (
+    CannedReply,
+    Case,
+    Customer,
+    DayFigures,
+)
+from chalicelib.domain.errors import Conflict
+
+
+class DynamoContactCenterRepository:
+    """The contact center's items in the messaging table. No Scan: every read is a
+    GetItem, a Query on a key designed for it, or a BatchGetItem."""
+
+    # -- configuration -----------------------------------------------------------
+
+    def put_queue(self, queue: Queue) -> None:
+        ConfigItem(
+            co_pk(queue.company_id), cc_queue_sk(queue.queue_id), data=queue.to_dict()
+        ).save()
+
+    def get_queue(self, company_id: str, queue_id: str) -> Queue | None:
+        item = get_item(ConfigItem, co_pk(company_id), cc_queue_sk(queue_id))
+        return Queue(company_id=company_id, **cc_fields(Queue, item.data)) if item else None
+
+    def list_queues(self, company_id: str) -> list[Queue]:
+        items = ConfigItem.query(co_pk(company_id), ConfigItem.sk.startswith(CC_QUEUE_PREFIX))
+        return [Queue(company_id=company_id, **cc_fields(Queue, i.data)) for i in items]
+
+    def put_channel(self, channel: Channel) -> None:
+        ChannelItem(
+            channel_pk(channel.e164),
+            CHANNEL_SK,
+            company_id=channel.company_id,
+            queue_id=channel.queue_id,
+            gsi1pk=company_channels_gsi(channel.company_id),
+            gsi1sk=channel.e164,
+        ).save()
+
+    def get_channel(self, e164: str) -> Channel | None:
+        item = get_item(ChannelItem, channel_pk(e164), CHANNEL_SK)
+        return Channel(e164, item.company_id, item.queue_id) if item else None
+
+    def list_channels(self, company_id: str) -> list[Channel]:
+        items = ChannelItem.gsi1.query(company_channels_gsi(company_id))
+        return [Channel(i.gsi1sk, i.company_id, i.queue_id) for i in items]
+
+    def put_agent(self, agent: AgentProfile) -> None:
+        stored = get_item(AgentItem, agent_pk(agent.agent_id), PROFILE_SK, consistent=True)
+        old_queues = set(stored.queues or []) if stored else set()
+        with TransactWrite(connection=shared_connection()) as tx:
+            if stored is None:
+                tx.save(
+                    AgentItem(
+                        agent_pk(agent.agent_id),
+                        PROFILE_SK,
+                        company_id=agent.company_id,
+                        name=agent.name,
+                        role=agent.role,
+                        skills=dict(agent.skills),
+                        queues=list(agent.queues),
+                        max_concurrent=agent.max_concurrent,
+                        hard_cap=agent.hard_cap,
+                        status=agent.status,
+                        load=agent.load,
+                        total=agent.total,
+                        last_assigned_at=agent.last_assigned_at,
+                        status_changed_at=agent.status_changed_at,
+                        gsi1pk=company_agents_gsi(agent.company_id),
+                        gsi1sk=agent.agent_id,
+                    ),
+                    condition=AgentItem.pk.does_not_exist(),
+                )
+            else:  # the profile only: status and load belong to the routers
+                tx.update(
+                    AgentItem(agent_pk(agent.agent_id), PROFILE_SK),
+                    actions=[
+                        AgentItem.name.set(agent.name),
+                        AgentItem.role.set(agent.role),
+                        AgentItem.skills.set(dict(agent.skills)),
+                        AgentItem.queues.set(list(agent.queues)),
+                        AgentItem.max_concurrent.set(agent.max_concurrent),
+                        AgentItem.hard_cap.set(agent.hard_cap),
+                    ],
+                    condition=AgentItem.pk.exists(),
+                )
+            for queue_id in set(agent.queues) - old_queues:
+                tx.save(
+                    PointerItem(
+                        queue_members_pk(agent.company_id, queue_id), queue_agent_sk(agent.agent_id)
+                    )
+                )
+            for queue_id in old_queues - set(agent.queues):
+                tx.delete(
+                    PointerItem(
+                        queue_members_pk(agent.company_id, queue_id), queue_agent_sk(agent.agent_id)
+                    )
+                )
+
+    def get_agent(self, agent_id: str) -> AgentProfile | None:
+        item = get_item(AgentItem, agent_pk(agent_id), PROFILE_SK, consistent=True)
+        return cc_agent(item) if item else None
+
+    def get_agents(self, agent_ids: Iterable[str]) -> dict[str, AgentProfile]:
+        keys = [(agent_pk(a), PROFILE_SK) for a in dict.fromkeys(agent_ids)]
+        if not keys:
+            return {}
+        found = (cc_agent(i) for i in AgentItem.batch_get(keys, consistent_read=True))
+        return {a.agent_id: a for a in found}
+
+    def agents_of_queue(self, company_id: str, queue_id: str) -> list[str]:
+        items = PointerItem.query(
+            queue_members_pk(company_id, queue_id), PointerItem.sk.startswith(AGENT_PREFIX)
+        )
+        return [i.sk.removeprefix(AGENT_PREFIX) for i in items]
+
+    def list_agents(self, company_id: str) -> list[AgentProfile]:
+        return [cc_agent(i) for i in AgentItem.gsi1.query(company_agents_gsi(company_id))]
+
+    def set_agent_status(self, agent_id: str, status: str, now: float) -> AgentProfile | None:
+        item = AgentItem(agent_pk(agent_id), PROFILE_SK)
+        try:
+            item.update(
+                actions=[AgentItem.status.set(status), AgentItem.status_changed_at.set(now)],
+                condition=AgentItem.pk.exists() & (AgentItem.status != status),
+            )
+        except Exception as exc:  # UpdateError: no such agent, or no change
+            if "ConditionalCheckFailed" not in str(exc):
+                raise
+        return self.get_agent(agent_id)
+
+    # -- interactions ---------------------------------------------------------------
+
+    def _agent_room(self) -> Any:
+        return (
+            (AgentItem.status == "available")
+            & (AgentItem.load < AgentItem.max_concurrent)
+            & (AgentItem.total < AgentItem.hard_cap)
+        )
+
+    def create_interaction(
+        self, interaction: Interaction, require_room: bool = False
+    ) -> tuple[Interaction, bool]:
+        marker = open_pk(interaction.channel, interaction.customer_phone)
+        try:
+            with TransactWrite(connection=shared_connection()) as tx:
+                tx.save(
+                    PointerItem(marker, OPEN_SK, target=interaction.interaction_id),
+                    condition=PointerItem.pk.does_not_exist(),
+                )
+                tx.save(
+                    cc_interaction_item(interaction, interaction.version),
+                    condition=InteractionItem.pk.does_not_exist(),
+                )
+                if interaction.agent_id:
+                    condition = AgentItem.pk.exists()
+                    if require_room:
+                        condition = condition & self._agent_room()
+                    tx.update(
+                        AgentItem(agent_pk(interaction.agent_id), PROFILE_SK),
+                        actions=[AgentItem.load.add(1), AgentItem.total.add(1)],
+                        condition=condition,
+                    )
+                    tx.save(
+                        PointerItem(
+                            agent_pk(interaction.agent_id), agent_ix_sk(interaction.interaction_id)
+                        )
+                    )
+        except TransactWriteError as exc:
+            existing = self.open_interaction(interaction.channel, interaction.customer_phone)
+            if existing is not None:
+                return existing, False
+            if interaction.agent_id:
+                raise Conflict("the agent has no free slot", code="agent_at_capacity") from exc
+            raise
+        return interaction, True
+
+    def get_interaction(self, interaction_id: str) -> Interaction | None:
+        item = get_item(InteractionItem, ix_pk(interaction_id), IX_SK, consistent=True)
+        return cc_interaction(item) if item else None
+
+    def open_interaction(self, channel: str, phone: str) -> Interaction | None:
+        marker = get_item(PointerItem, open_pk(channel, phone), OPEN_SK, consistent=True)
+        return self.get_interaction(marker.target) if marker else None
+
+    def transition(
+        self,
+        before: Interaction,
+        after: Interaction,
+        *,
+        agent_id: str | None = None,
+        load: int = 0,
+        total: int = 0,
+        require_room: bool = False,
+        assigned_at: float | None = None,
+    ) -> bool:
+        version = before.version + 1
+        try:
+            with TransactWrite(connection=shared_connection()) as tx:
+                tx.save(
+                    cc_interaction_item(after, version),
+                    condition=InteractionItem.version == before.version,
+                )
+                if agent_id is not None:
+                    condition = AgentItem.pk.exists()
+                    if require_room:
+                        condition = condition & self._agent_room()
+                    actions: list[Any] = [AgentItem.load.add(load), AgentItem.total.add(total)]
+                    if assigned_at is not None:
+                        actions.append(AgentItem.last_assigned_at.set(assigned_at))
+                    tx.update(
+                        AgentItem(agent_pk(agent_id), PROFILE_SK),
+                        actions=actions,
+                        condition=condition,
+                    )
+                kept = after.agent_id if after.state not in (ENDED, WAITING) else None
+                if before.agent_id and before.agent_id != kept:
+                    tx.delete(
+                        PointerItem(agent_pk(before.agent_id), agent_ix_sk(before.interaction_id))
+                    )
+                if kept and kept != before.agent_id:
+                    tx.save(PointerItem(agent_pk(kept), agent_ix_sk(after.interaction_id)))
+                if after.state == ENDED:
+                    tx.delete(
+                        PointerItem(open_pk(after.channel, after.customer_phone), OPEN_SK),
+                        condition=PointerItem.target == after.interaction_id,
+                    )
+        except TransactWriteError:
+            return False
+        after.version = version
+        return True
+
+    def waiting(self, company_id: str, queue_id: str, limit: int) -> list[Interaction]:
+        items = InteractionItem.gsi1.query(waiting_gsi(company_id, queue_id), limit=limit)
+        return [cc_interaction(i) for i in items]
+
+    def agent_interactions(self, agent_id: str) -> list[Interaction]:
+        pointers = PointerItem.query(agent_pk(agent_id), PointerItem.sk.startswith(IX_PREFIX))
+        keys = [(ix_pk(p.sk.removeprefix(IX_PREFIX)), IX_SK) for p in pointers]
+        if not keys:
+            return []
+        found = [cc_interaction(i) for i in InteractionItem.batch_get(keys, consistent_read=True)]
+        return sorted(found, key=lambda i: i.interaction_id)
+
+    # -- customers and cases --------------------------------------------------------
+
+    def customer_by_phone(self, company_id: str, phone: str) -> Customer | None:
+        marker = get_item(
+            PointerItem, customer_phone_pk(company_id, phone), CUSTOMER_SK, consistent=True
+        )
+        return self.get_customer(company_id, marker.target) if marker else None
+
+    def create_customer(self, customer: Customer) -> Customer:
+        try:
+            with TransactWrite(connection=shared_connection()) as tx:
+                tx.save(
+                    PointerItem(
+                        customer_phone_pk(customer.company_id, customer.phone),
+                        CUSTOMER_SK,
+                        target=customer.customer_id,
+                    ),
+                    condition=PointerItem.pk.does_not_exist(),
+                )
+                tx.save(
+                    CustomerItem(
+                        customer_pk(customer.customer_id),
+                        CUSTOMER_SK,
+                        company_id=customer.company_id,
+                        phone=customer.phone,
+                        name=customer.name,
+                        created_at=customer.created_at,
+                    ),
+                    condition=CustomerItem.pk.does_not_exist(),
+                )
+        except TransactWriteError:
+            existing = self.customer_by_phone(customer.company_id, customer.phone)
+            if existing is None:
+                raise
+            return existing
+        return customer
+
+    def get_customer(self, company_id: str, customer_id: str) -> Customer | None:
+        item = get_item(CustomerItem, customer_pk(customer_id), CUSTOMER_SK)
+        if item is None or item.company_id != company_id:
+            return None
+        return Customer(customer_id, item.company_id, item.phone, item.name, item.created_at)
+
+    def put_case(self, case: Case) -> None:
+        ConfigItem(
+            customer_pk(case.customer_id), case_sk(case.case_id), data=dataclasses.asdict(case)
+        ).save()
+
+    def get_case(self, customer_id: str, case_id: str) -> Case | None:
+        item = get_item(ConfigItem, customer_pk(customer_id), case_sk(case_id), consistent=True)
+        return Case(**cc_fields(Case, item.data)) if item else None
+
+    def cases(self, customer_id: str) -> list[Case]:
+        items = ConfigItem.query(customer_pk(customer_id), ConfigItem.sk.startswith(CASE_PREFIX))
+        return [Case(**cc_fields(Case, i.data)) for i in items]
+
+    def add_history(self, customer_id: str, at: str, summary: dict[str, Any]) -> None:
+        ConfigItem(
+            customer_pk(customer_id), history_sk(at, str(summary.get("id"))), data=summary
+        ).save()
+
+    def history(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
+        items = ConfigItem.query(
+            customer_pk(customer_id),
+            ConfigItem.sk.startswith(HIST_PREFIX),
+            scan_index_forward=False,
+            limit=limit,
+        )
+        return [dict(i.data) for i in items]
+
+    # -- canned replies ----------------------------------------------------------------
+
+    def put_canned(self, reply: CannedReply) -> None:
+        ConfigItem(
+            co_pk(reply.company_id), canned_sk(reply.reply_id), data=dataclasses.asdict(reply)
+        ).save()
+
+    def canned(self, company_id: str) -> list[CannedReply]:
+        items = ConfigItem.query(co_pk(company_id), ConfigItem.sk.startswith(CANNED_PREFIX))
+        return [CannedReply(**cc_fields(CannedReply, i.data)) for i in items]
+
+    # -- figures ------------------------------------------------------------------------
+
+    def add_figures(self, company_id: str, queue_id: str, day: str, **increments: float) -> None:
+        actions = [getattr(FiguresItem, name).add(value) for name, value in increments.items()]
+        if actions:
+            FiguresItem(figures_pk(company_id, queue_id), day_sk(day)).update(actions=actions)
+
+    def figures(self, company_id: str, queue_id: str, days: list[str]) -> list[DayFigures]:
+        keys = [(figures_pk(company_id, queue_id), day_sk(d)) for d in dict.fromkeys(days)]
+        found = {i.sk.removeprefix(DAY_PREFIX): i for i in FiguresItem.batch_get(keys)}
+        names = [f.name for f in dataclasses.fields(DayFigures)]
+        result = []
+        for day in days:
+            item = found.get(day)
+            result.append(
+                DayFigures(**{n: cc_number(n, getattr(item, n)) for n in names})
+                if item
+                else DayFigures()
+            )
+        return result
+
+
+__all__ = ["DynamoContactCenterRepository", "PutError"]

@@ -1,0 +1,153 @@
+"""The contact center's items in the messaging table, and their conversions.
+
+They share the table's one connection and key schema (``models._Item``); every key
+comes from ``keys``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+
+from chalicelib.adapters.dynamodb.keys import (
+    CC_AGENT_PREFIX,
+    IX_SK,
+    ix_pk,
+    waiting_gsi,
+    waiting_sort,
+)
+from chalicelib.adapters.dynamodb.models import Gsi1, _Item, register
+from chalicelib.domain.contact_center import WAITING, AgentProfile, Interaction
+
+
+class ConfigItem(_Item):
+    """Queues, canned replies, cases, history entries: a document under a key."""
+
+    data = JSONAttribute()
+
+
+class ChannelItem(_Item):
+    company_id = UnicodeAttribute()
+    queue_id = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi1 = Gsi1()
+
+
+class AgentItem(_Item):
+    company_id = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    role = UnicodeAttribute(default="agent")
+    skills = JSONAttribute(default=dict)
+    queues: ListAttribute[str] = ListAttribute(default=list)
+    max_concurrent = NumberAttribute()
+    hard_cap = NumberAttribute()
+    status = UnicodeAttribute(default="offline")
+    load = NumberAttribute(default=0)
+    total = NumberAttribute(default=0)
+    last_assigned_at = NumberAttribute(default=0)
+    status_changed_at = NumberAttribute(default=0)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi1 = Gsi1()
+
+
+class PointerItem(_Item):
+    """An agent's open interaction, a queue's agent, a customer's open interaction or phone."""
+
+    target = UnicodeAttribute(default="")
+
+
+class InteractionItem(_Item):
+    state = UnicodeAttribute()
+    version = NumberAttribute()
+    queue_id = UnicodeAttribute()
+    company_id = UnicodeAttribute()
+    data = JSONAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+
+
+class CustomerItem(_Item):
+    company_id = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    created_at = UnicodeAttribute(default="")
+
+
+class FiguresItem(_Item):
+    offered = NumberAttribute(default=0)
+    answered = NumberAttribute(default=0)
+    abandoned = NumberAttribute(default=0)
+    timed_out = NumberAttribute(default=0)
+    wait_total_s = NumberAttribute(default=0)
+    within_service_level = NumberAttribute(default=0)
+    handled = NumberAttribute(default=0)
+    handle_total_s = NumberAttribute(default=0)
+
+
+CONTACT_CENTER_MODELS: tuple[type[_Item], ...] = (
+    ConfigItem,
+    ChannelItem,
+    AgentItem,
+    PointerItem,
+    InteractionItem,
+    CustomerItem,
+    FiguresItem,
+)
+register(*CONTACT_CENTER_MODELS)
+
+
+def cc_fields(cls: type[Any], raw: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in raw.items() if k in names}
+
+
+def cc_interaction(item: InteractionItem) -> Interaction:
+    raw = dict(item.data)
+    raw["version"] = int(item.version)
+    raw["state"] = item.state
+    return Interaction(**cc_fields(Interaction, raw))
+
+
+def cc_agent(item: AgentItem) -> AgentProfile:
+    return AgentProfile(
+        agent_id=item.pk.removeprefix(CC_AGENT_PREFIX),
+        company_id=item.company_id,
+        name=item.name,
+        role=item.role,
+        skills={k: int(v) for k, v in (item.skills or {}).items()},
+        queues=list(item.queues or []),
+        max_concurrent=int(item.max_concurrent),
+        status=item.status,
+        load=int(item.load),
+        total=int(item.total),
+        last_assigned_at=float(item.last_assigned_at or 0),
+        status_changed_at=float(item.status_changed_at or 0),
+    )
+
+
+def cc_interaction_item(interaction: Interaction, version: int) -> InteractionItem:
+    data = dataclasses.asdict(interaction)
+    data.pop("version")
+    waiting = interaction.state == WAITING
+    return InteractionItem(
+        ix_pk(interaction.interaction_id),
+        IX_SK,
+        state=interaction.state,
+        version=version,
+        queue_id=interaction.queue_id,
+        company_id=interaction.company_id,
+        data=data,
+        gsi1pk=waiting_gsi(interaction.company_id, interaction.queue_id) if waiting else None,
+        gsi1sk=waiting_sort(interaction.enqueued_at, interaction.interaction_id)
+        if waiting
+        else None,
+    )
+
+
+def cc_number(name: str, value: Any) -> Any:
+    return float(value or 0) if name.endswith("_s") else int(value or 0)

@@ -1,0 +1,177 @@
+"""Contact-center REST routes: parse, call one service, shape the result."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.auth import caller_from, cognito
+from chalicelib.api.errors import handles_errors
+from chalicelib.bootstrap import services
+from chalicelib.domain.errors import FeatureDisabled, ValidationError
+from chalicelib.services.common import Caller, page_limit
+
+if TYPE_CHECKING:
+    from chalicelib.services.contact_center import ContactCenter
+
+contact_center_bp = Blueprint(__name__)
+
+
+def _caller() -> Caller:
+    return caller_from(contact_center_bp.current_request)
+
+
+def _cc() -> ContactCenter:
+    found: ContactCenter | None = services().contact_center
+    if found is None:
+        raise FeatureDisabled("the contact center is not configured", code="contact_center_off")
+    return found
+
+
+def _body(optional: bool = False) -> dict[str, Any]:
+    request = contact_center_bp.current_request
+    if not request.raw_body:
+        if optional:
+            return {}
+        raise ValidationError("a JSON object body is required", code="invalid_body")
+    try:
+        body = request.json_body
+    except Exception:
+        raise ValidationError("the body is not valid JSON", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise ValidationError("the body must be a JSON object", code="invalid_body")
+    return body
+
+
+def _params() -> dict[str, str]:
+    return dict(contact_center_bp.current_request.query_params or {})
+
+
+def route(path: str, **kwargs: Any) -> Any:
+    def register(view: Any) -> Any:
+        return contact_center_bp.route(path, authorizer=cognito, **kwargs)(handles_errors(view))
+
+    return register
+
+
+# -- the agent ------------------------------------------------------------------------
+
+
+@route("/agent", methods=["GET"])
+def get_agent() -> dict[str, Any]:
+    return _cc().agents.me(_caller())
+
+
+@route("/agent/status", methods=["PUT"])
+def put_agent_status() -> dict[str, Any]:
+    return _cc().agents.set_status(_caller(), _body().get("status"))
+
+
+# -- interactions ----------------------------------------------------------------------
+
+
+@route("/interactions", methods=["GET"])
+def list_interactions() -> dict[str, Any]:
+    params = _params()
+    settings = services().settings
+    limit = page_limit(params.get("limit"), settings.page_size_default, settings.page_size_max)
+    page = _cc().agents.list(_caller(), limit, params.get("cursor") or None)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@route("/interactions", methods=["POST"])
+def start_interaction() -> Response:
+    body = _cc().agents.outbound(_caller(), _body())
+    return Response(body=body, status_code=201)
+
+
+@route("/interactions/{interaction_id}", methods=["GET"])
+def get_interaction(interaction_id: str) -> dict[str, Any]:
+    return _cc().agents.get(_caller(), interaction_id)
+
+
+@route("/interactions/{interaction_id}/accept", methods=["POST"])
+def accept_interaction(interaction_id: str) -> dict[str, Any]:
+    return _cc().agents.accept(_caller(), interaction_id)
+
+
+@route("/interactions/{interaction_id}/reject", methods=["POST"])
+def reject_interaction(interaction_id: str) -> dict[str, Any]:
+    return _cc().agents.reject(_caller(), interaction_id)
+
+
+@route("/interactions/{interaction_id}/end", methods=["POST"])
+def end_interaction(interaction_id: str) -> dict[str, Any]:
+    return _cc().agents.end(_caller(), interaction_id, _body(optional=True))
+
+
+@route("/interactions/{interaction_id}/transfer", methods=["POST"])
+def transfer_interaction(interaction_id: str) -> dict[str, Any]:
+    queue_id = _body().get("queue_id")
+    return _cc().agents.transfer(_caller(), interaction_id, queue_id)
+
+
+# -- knowledge, customers, figures -----------------------------------------------------------
+
+
+@route("/canned-responses", methods=["GET"])
+def search_canned() -> dict[str, Any]:
+    params = _params()
+    return _cc().admin.search_canned(
+        _caller(), params.get("q"), params.get("interaction_id") or None
+    )
+
+
+@route("/customers", methods=["GET"])
+def find_customers() -> dict[str, Any]:
+    return _cc().records.by_phone(_caller(), _params().get("phone"))
+
+
+@route("/customers/{customer_id}", methods=["GET"])
+def get_customer(customer_id: str) -> dict[str, Any]:
+    return _cc().records.get(_caller(), customer_id)
+
+
+@route("/queues", methods=["GET"])
+def list_queues() -> dict[str, Any]:
+    return _cc().admin.queues(_caller())
+
+
+@route("/queues/{queue_id}/stats", methods=["GET"])
+def queue_stats(queue_id: str) -> dict[str, Any]:
+    return _cc().supervisor.stats(_caller(), queue_id, _params().get("days"))
+
+
+# -- configuration (company admins) ---------------------------------------------------------
+
+
+@route("/admin/contact-center/queues/{queue_id}", methods=["PUT"])
+def put_queue(queue_id: str) -> dict[str, Any]:
+    return _cc().admin.put_queue(_caller(), queue_id, _body())
+
+
+@route("/admin/contact-center/channels", methods=["GET"])
+def list_channels() -> dict[str, Any]:
+    return _cc().admin.channels(_caller())
+
+
+@route("/admin/contact-center/channels/{e164}", methods=["PUT"])
+def put_channel(e164: str) -> dict[str, Any]:
+    return _cc().admin.put_channel(_caller(), unquote(e164), _body())
+
+
+@route("/admin/contact-center/agents", methods=["GET"])
+def list_agents() -> dict[str, Any]:
+    return _cc().admin.agents(_caller())
+
+
+@route("/admin/contact-center/agents/{user_id}", methods=["PUT"])
+def put_agent(user_id: str) -> dict[str, Any]:
+    return _cc().admin.put_agent(_caller(), user_id, _body())
+
+
+@route("/admin/contact-center/canned-responses/{reply_id}", methods=["PUT"])
+def put_canned(reply_id: str) -> dict[str, Any]:
+    return _cc().admin.put_canned(_caller(), reply_id, _body())

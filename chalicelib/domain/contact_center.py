@@ -1,0 +1,382 @@
+"""The contact center's rules: queues, agents' routing profiles, interactions and
+their state machine, the routing choice, hours of operation, estimated wait and
+service-level figures. Pure Python: no AWS, no Chalice.
+
+Times are epoch seconds (floats) so the rules can be tested with a hand-moved
+clock; the services turn them into ISO strings for clients.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalicelib.domain.errors import Conflict, ValidationError
+
+# -- interaction states --------------------------------------------------------
+
+WAITING = "waiting"
+OFFERED = "offered"
+ACTIVE = "active"
+WRAP_UP = "wrap_up"
+ENDED = "ended"
+STATES = (WAITING, OFFERED, ACTIVE, WRAP_UP, ENDED)
+OPEN_STATES = (WAITING, OFFERED, ACTIVE, WRAP_UP)
+
+# Which state may follow which (the state machine in docs/contact-center.md).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    WAITING: frozenset({OFFERED, ACTIVE}),  # ACTIVE directly when the queue auto-accepts
+    OFFERED: frozenset({ACTIVE, WAITING}),  # accept; reject / timeout / agent leaves
+    ACTIVE: frozenset({WRAP_UP, WAITING, ENDED}),  # end; transfer / requeue; end with disposition
+    WRAP_UP: frozenset({ENDED}),
+    ENDED: frozenset(),
+}
+
+# -- agents ---------------------------------------------------------------------
+
+AVAILABLE = "available"
+AWAY = "away"
+OFFLINE = "offline"
+AGENT_STATUSES = (AVAILABLE, AWAY, OFFLINE)
+AGENT = "agent"
+SUPERVISOR = "supervisor"
+AGENT_ROLES = (AGENT, SUPERVISOR)
+
+DEFAULT_MAX_CONCURRENT = 6
+MAX_CONCURRENT_LIMIT = 10
+# Idle threads stop counting toward capacity, but an agent never holds more than
+# this many open interactions in all (idle ones included).
+HARD_CAP_FACTOR = 2
+
+# -- queue defaults ---------------------------------------------------------------
+
+DEFAULT_OFFER_TIMEOUT_S = 30
+DEFAULT_IDLE_AFTER_S = 600
+DEFAULT_WRAP_UP_S = 120
+DEFAULT_SERVICE_LEVEL_S = 60
+DEFAULT_LAST_AGENT_WINDOW_S = 24 * 3600
+DEFAULT_ABANDON_AFTER_S = 3600
+MIN_LEVEL, MAX_LEVEL = 1, 5
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def check_transition(current: str, new: str) -> None:
+    """Raise Conflict(``invalid_state``) unless ``current → new`` is allowed."""
+    if new not in TRANSITIONS.get(current, frozenset()):
+        raise Conflict(
+            f"an interaction that is {current} cannot become {new}", code="invalid_state"
+        )
+
+
+def check_skills(raw: Any, what: str = "skills") -> dict[str, int]:
+    """``{"skill": level}`` with levels 1-5 and lowercase skill names."""
+    if not isinstance(raw, dict) or len(raw) > 50:
+        raise ValidationError(f"{what} is an object of skill → level (1-5)", code="invalid_skills")
+    skills: dict[str, int] = {}
+    for name, level in raw.items():
+        if not isinstance(name, str) or not _SKILL.match(name):
+            raise ValidationError(f"{name!r} is not a skill name", code="invalid_skills")
+        if isinstance(level, bool) or not isinstance(level, int):
+            raise ValidationError(f"the level of {name} must be 1-5", code="invalid_skills")
+        if not MIN_LEVEL <= level <= MAX_LEVEL:
+            raise ValidationError(f"the level of {name} must be 1-5", code="invalid_skills")
+        skills[name] = level
+    return skills
+
+
+def check_hours(raw: Any) -> dict[str, str]:
+    """``{"mon": "09:00-17:00", ...}``; a day left out is closed. Empty means always open."""
+    if not isinstance(raw, dict):
+        raise ValidationError("hours is an object of day → HH:MM-HH:MM", code="invalid_hours")
+    hours: dict[str, str] = {}
+    for day, span in raw.items():
+        if day not in DAYS or not isinstance(span, str) or not _HOURS.match(span):
+            raise ValidationError(
+                f"hours must map mon..sun to HH:MM-HH:MM, not {day!r}: {span!r}",
+                code="invalid_hours",
+            )
+        start, end = span.split("-")
+        if start >= end:
+            raise ValidationError(f"{day}: opening must be before closing", code="invalid_hours")
+        hours[day] = span
+    return hours
+
+
+def check_timezone(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw:
+        raise ValidationError("timezone is an IANA name", code="invalid_timezone")
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{raw} is not a time zone", code="invalid_timezone") from None
+    return raw
+
+
+def is_open(hours: dict[str, str], timezone: str, now: float) -> bool:
+    """Whether ``now`` falls inside the day's opening span in the queue's time zone."""
+    if not hours:
+        return True
+    local = datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(timezone))
+    span = hours.get(DAYS[local.weekday()])
+    if span is None:
+        return False
+    start, end = span.split("-")
+    opens = time.fromisoformat(start)
+    clock = local.time().replace(tzinfo=None)
+    if end == "24:00":
+        return clock >= opens
+    return opens <= clock < time.fromisoformat(end)
+
+
+@dataclass
+class Queue:
+    """A routing queue: who may take its texts (skills at a minimum level) and how."""
+
+    queue_id: str
+    company_id: str
+    name: str
+    skills: dict[str, int] = field(default_factory=dict)  # required skill → minimum level
+    priority: int = 1  # higher is served first by agents of several queues
+    timezone: str = "UTC"
+    hours: dict[str, str] = field(default_factory=dict)  # empty: always open
+    closed_message: str = ""
+    entry_message: str = ""  # "{position}" and "{wait_minutes}" are filled in
+    offer_timeout_s: int = DEFAULT_OFFER_TIMEOUT_S
+    auto_accept: bool = False
+    idle_after_s: int = DEFAULT_IDLE_AFTER_S
+    wrap_up_s: int = DEFAULT_WRAP_UP_S
+    service_level_s: int = DEFAULT_SERVICE_LEVEL_S
+    abandon_after_s: int = DEFAULT_ABANDON_AFTER_S
+    last_agent_window_s: int = DEFAULT_LAST_AGENT_WINDOW_S
+    overflow_after_s: int = 0  # 0: no overflow
+    overflow_level: int | None = None  # relax every required level to this
+    overflow_queue_id: str | None = None  # ...or move to this queue
+    max_waiting: int = 0  # 0: no cap on waiting texts
+
+    def required_level(self, skill: str, overflowed: bool) -> int:
+        level = self.skills[skill]
+        if overflowed and self.overflow_level is not None:
+            return min(level, self.overflow_level)
+        return level
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "queue_id": self.queue_id,
+            "name": self.name,
+            "skills": dict(self.skills),
+            "priority": self.priority,
+            "timezone": self.timezone,
+            "hours": dict(self.hours),
+            "closed_message": self.closed_message,
+            "entry_message": self.entry_message,
+            "offer_timeout_s": self.offer_timeout_s,
+            "auto_accept": self.auto_accept,
+            "idle_after_s": self.idle_after_s,
+            "wrap_up_s": self.wrap_up_s,
+            "service_level_s": self.service_level_s,
+            "abandon_after_s": self.abandon_after_s,
+            "last_agent_window_s": self.last_agent_window_s,
+            "overflow_after_s": self.overflow_after_s,
+            "overflow_level": self.overflow_level,
+            "overflow_queue_id": self.overflow_queue_id,
+            "max_waiting": self.max_waiting,
+        }
+
+
+@dataclass
+class Channel:
+    """A business number that reaches the contact center, and its default queue."""
+
+    e164: str
+    company_id: str
+    queue_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"e164": self.e164, "queue_id": self.queue_id}
+
+
+@dataclass
+class AgentProfile:
+    """An agent's routing profile and live load.
+
+    ``load`` counts the interactions that use a slot (offered, active and not
+    idle, wrap-up); ``total`` counts every open one. The repository changes both
+    only in conditional writes, so concurrent routers can never exceed
+    ``max_concurrent`` (for load) or ``hard_cap`` (for total).
+    """
+
+    agent_id: str
+    company_id: str
+    name: str = ""
+    role: str = AGENT
+    skills: dict[str, int] = field(default_factory=dict)
+    queues: list[str] = field(default_factory=list)
+    max_concurrent: int = DEFAULT_MAX_CONCURRENT
+    status: str = OFFLINE
+    load: int = 0
+    total: int = 0
+    last_assigned_at: float = 0.0  # for "longest idle": the earliest goes first
+    status_changed_at: float = 0.0
+
+    @property
+    def hard_cap(self) -> int:
+        return self.max_concurrent * HARD_CAP_FACTOR
+
+    def has_room(self) -> bool:
+        return self.load < self.max_concurrent and self.total < self.hard_cap
+
+    def qualifies(self, queue: Queue, overflowed: bool) -> bool:
+        return queue.queue_id in self.queues and all(
+            self.skills.get(skill, 0) >= queue.required_level(skill, overflowed)
+            for skill in queue.skills
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "agent_id": self.agent_id,
+            "name": self.name,
+            "role": self.role,
+            "status": self.status,
+            "skills": dict(self.skills),
+            "queues": list(self.queues),
+            "max_concurrent": self.max_concurrent,
+            "active": self.load,
+            "open": self.total,
+        }
+
+
+@dataclass
+class Interaction:
+    """One customer's text thread with the contact center, from waiting to ended."""
+
+    interaction_id: str
+    company_id: str
+    queue_id: str
+    channel: str
+    customer_phone: str
+    conversation_id: str
+    created_at: str
+    enqueued_at: float  # when it (last) started waiting: its place in the queue
+    state: str = WAITING
+    agent_id: str | None = None
+    customer_id: str | None = None
+    customer_name: str = ""
+    direction: str = "inbound"
+    first_seq: int = 0  # the conversation's first message that belongs to it
+    arrived_at: float = 0.0  # first entered a queue (waits are measured from here)
+    offer_no: int = 0  # counts offers: a timer for an old offer does nothing
+    offered_at: float = 0.0
+    answered_at: float = 0.0
+    ended_at: float = 0.0
+    last_customer_at: float = 0.0
+    idle: bool = False  # an idle thread does not use a slot
+    overflowed: bool = False
+    rejected: dict[str, float] = field(default_factory=dict)  # agent → when they declined
+    last_agent_id: str | None = None  # the customer's previous agent (routing preference)
+    disposition: str = ""
+    notes: str = ""
+    case_id: str | None = None
+    transcript_key: str = ""
+    version: int = 0  # every stored change bumps it: writes are conditional on it
+
+    def counts_toward_capacity(self) -> bool:
+        return self.state in (OFFERED, WRAP_UP) or (self.state == ACTIVE and not self.idle)
+
+    def is_idle(self, queue: Queue, now: float) -> bool:
+        """An active thread whose customer has been quiet for the queue's idle time."""
+        return (
+            self.state == ACTIVE
+            and self.direction == "inbound"
+            and queue.idle_after_s > 0
+            and now - self.last_customer_at >= queue.idle_after_s
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.interaction_id,
+            "state": self.state,
+            "queue_id": self.queue_id,
+            "agent_id": self.agent_id,
+            "conversation_id": self.conversation_id,
+            "channel": self.channel,
+            "direction": self.direction,
+            "customer": {
+                "id": self.customer_id,
+                "name": self.customer_name,
+                "phone": self.customer_phone,
+            },
+            "created_at": self.created_at,
+            "idle": self.idle,
+        }
+        if self.state in (WRAP_UP, ENDED):
+            body["disposition"] = self.disposition
+            body["notes"] = self.notes
+        if self.state == ENDED:
+            body["case_id"] = self.case_id
+        return body
+
+
+def waiting_order(interaction: Interaction, queue: Queue) -> tuple[int, float, str]:
+    """Highest priority first, then the longest waiting; the id breaks exact ties."""
+    return (-queue.priority, interaction.enqueued_at, interaction.interaction_id)
+
+
+def choose_agent(
+    interaction: Interaction,
+    queue: Queue,
+    agents: Iterable[AgentProfile],
+    now: float,
+) -> AgentProfile | None:
+    """The agent to offer ``interaction`` to, or None.
+
+    Eligible: of the same company, available, in the queue, every required skill at the required level
+    (relaxed once the interaction overflowed), a free slot, and not someone who
+    declined it within the offer timeout. The customer's last agent wins when
+    eligible and the customer is back within the queue's window; otherwise the
+    fewest slots in use, then the longest since their last assignment.
+    """
+    eligible = [
+        agent
+        for agent in agents
+        if agent.company_id == interaction.company_id
+        and agent.status == AVAILABLE
+        and agent.has_room()
+        and agent.qualifies(queue, interaction.overflowed)
+        and now - interaction.rejected.get(agent.agent_id, -math.inf) >= queue.offer_timeout_s
+    ]
+    if not eligible:
+        return None
+    if interaction.last_agent_id and now - interaction.arrived_at <= queue.last_agent_window_s:
+        for agent in eligible:
+            if agent.agent_id == interaction.last_agent_id:
+                return agent
+    return min(eligible, key=lambda a: (a.load, a.last_assigned_at, a.agent_id))
+
+
+def should_overflow(interaction: Interaction, queue: Queue, now: float) -> bool:
+    return (
+        interaction.state == WAITING
+        and not interaction.overflowed
+        and queue.overflow_after_s > 0
+        and (queue.overflow_level is not None or bool(queue.overflow_queue_id))
+        and now - interaction.arrived_at >= queue.overflow_after_s
+    )
+
+
+def estimate_wait_s(position: int, average_handle_s: float, slots: int) -> int:
+    """Seconds until the customer at ``position`` (1-based) is likely answered.
+
+    Every slot of the queue's agents finishes one interaction per average handle
+    time; the customer is answered once ``position`` slots have freed.
+    """
+    if position <= 0:
+        return 0
+    per_slot = max(1, slots)
+    return int(math.ceil(position / per_slot) * max(0.0, average_handle_s))

@@ -1,0 +1,136 @@
+"""Contact-center records and figures: customers, cases, canned replies (with their
+placeholders), and each queue's counters per day. Pure Python."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def fill_template(template: str, values: dict[str, Any]) -> str:
+    """``{name}`` placeholders from ``values``; unknown ones are left as typed."""
+
+    def replace(match: re.Match[str]) -> str:
+        key = match.group(1)
+        return str(values[key]) if key in values else match.group(0)
+
+    return re.sub(r"\{([a-z_]+)\}", replace, template)
+
+
+@dataclass
+class DayFigures:
+    """One queue's counters for one day (kept as texts flow; never recomputed by scanning)."""
+
+    offered: int = 0  # entered the queue
+    answered: int = 0  # accepted by an agent
+    abandoned: int = 0  # ended before an answer after waiting past the queue's limit
+    timed_out: int = 0  # offers nobody took in time
+    wait_total_s: float = 0.0  # over answered ones
+    within_service_level: int = 0
+    handled: int = 0  # ended after an answer
+    handle_total_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "offered": self.offered,
+            "answered": self.answered,
+            "abandoned": self.abandoned,
+            "timed_out": self.timed_out,
+            "average_wait_s": round(self.wait_total_s / self.answered, 1) if self.answered else 0,
+            "average_handle_s": round(self.handle_total_s / self.handled, 1) if self.handled else 0,
+            "service_level": service_level(self.within_service_level, self.answered),
+        }
+
+
+def service_level(within: int, answered: int) -> float | None:
+    """% of answered interactions answered within the queue's threshold (None before any)."""
+    if answered <= 0:
+        return None
+    return round(100.0 * within / answered, 1)
+
+
+def average_handle_s(days: Sequence[DayFigures], fallback: float = 300.0) -> float:
+    handled = sum(d.handled for d in days)
+    if not handled:
+        return fallback
+    return sum(d.handle_total_s for d in days) / handled
+
+
+# -- customers, cases, canned replies -------------------------------------------
+
+
+@dataclass
+class Customer:
+    """A customer record of one company, found by phone on every inbound text."""
+
+    customer_id: str
+    company_id: str
+    phone: str
+    name: str = ""
+    created_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.customer_id,
+            "name": self.name,
+            "phone": self.phone,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass
+class Case:
+    """A case on a customer record; ended interactions link their transcripts to it."""
+
+    case_id: str
+    customer_id: str
+    company_id: str
+    subject: str
+    status: str = "open"  # open, closed
+    created_at: str = ""
+    transcripts: list[dict[str, Any]] = field(default_factory=list)  # interaction, key
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.case_id,
+            "subject": self.subject,
+            "status": self.status,
+            "created_at": self.created_at,
+            "transcripts": [dict(t) for t in self.transcripts],
+        }
+
+
+@dataclass
+class CannedReply:
+    reply_id: str
+    company_id: str
+    shortcut: str
+    title: str
+    text: str
+
+    def matches(self, query: str) -> bool:
+        """A shortcut that starts with ``query`` (``/ref`` or ``ref``), or every word of it
+        somewhere in the title or text."""
+        q = query.strip().lower()
+        if not q:
+            return True
+        if self.shortcut.lower().startswith(q.lstrip("/")):
+            return True
+        haystack = f"{self.title} {self.text}".lower()
+        return all(word in haystack for word in q.split())
+
+    def render(self, values: dict[str, Any]) -> str:
+        return fill_template(self.text, values)
+
+    def to_dict(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = {
+            "id": self.reply_id,
+            "shortcut": self.shortcut,
+            "title": self.title,
+            "text": self.text,
+        }
+        if values is not None:
+            body["rendered"] = self.render(values)
+        return body

@@ -1,0 +1,104 @@
+"""The contact center: channels, queues, skill routing with capacity, agents'
+interactions, customer records, canned replies, supervisors' figures.
+
+``build_contact_center`` is the part of the composition root that belongs to it
+(``chalicelib.bootstrap`` calls it; tests call it with fakes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.services.common import Clock, IdFactory, default_clock, default_ids
+from chalicelib.services.contact_center.admin import ContactCenterAdmin
+from chalicelib.services.contact_center.agents import AgentService
+from chalicelib.services.contact_center.common import Context
+from chalicelib.services.contact_center.ports import ContactCenterRepository, RoutingQueue
+from chalicelib.services.contact_center.records import RecordService
+from chalicelib.services.contact_center.routing import RoutingService
+from chalicelib.services.contact_center.supervisor import SupervisorService
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import (
+        ConversationRepository,
+        DirectoryRepository,
+        EventPublisher,
+        MediaStore,
+        SmsRepository,
+    )
+    from chalicelib.settings import Settings
+
+
+@dataclass
+class ContactCenter:
+    """The contact center's services, built once."""
+
+    repo: ContactCenterRepository
+    routing: RoutingService
+    agents: AgentService
+    records: RecordService
+    supervisor: SupervisorService
+    admin: ContactCenterAdmin
+
+    def handle(self, message: dict[str, Any]) -> None:
+        """One message of the routing queue (routing work or a timer)."""
+        self.routing.handle(message, on_wrap_up_end=self.agents.close)
+        if message.get("kind") == "route":
+            self.supervisor.publish(str(message["company_id"]), list(message["queue_ids"]))
+
+
+def build_contact_center(
+    settings: Settings,
+    *,
+    directory: DirectoryRepository,
+    conversations: ConversationRepository,
+    numbers: SmsRepository,
+    publisher: EventPublisher,
+    media: MediaStore | None,
+    repo: ContactCenterRepository | None = None,
+    routing_queue: RoutingQueue | None = None,
+    clock: Clock = default_clock,
+    ids: IdFactory = default_ids,
+    epoch: Callable[[], float] = time.time,
+    messaging: Any = None,
+    sms: Any = None,
+) -> ContactCenter:
+    if repo is None:
+        from chalicelib.adapters import dynamodb
+
+        dynamodb.bind_models(settings.messaging_table, settings.region)
+        repo = dynamodb.DynamoContactCenterRepository()
+    if routing_queue is None:
+        from chalicelib.adapters.contact_center_queue import SqsRoutingQueue
+
+        routing_queue = SqsRoutingQueue(settings.resource_prefix)
+    ctx = Context(
+        repo=repo,
+        routing=routing_queue,
+        publisher=publisher,
+        conversations=conversations,
+        directory=directory,
+        media=media,
+        clock=clock,
+        ids=ids,
+        epoch=epoch,
+    )
+    records = RecordService(ctx)
+    routing = RoutingService(ctx, records)
+    agents = AgentService(ctx, routing, records)
+    agents.messaging = messaging
+    agents.sms = sms
+    return ContactCenter(
+        repo=repo,
+        routing=routing,
+        agents=agents,
+        records=records,
+        supervisor=SupervisorService(ctx),
+        admin=ContactCenterAdmin(ctx, numbers),
+    )
+
+
+__all__ = ["ContactCenter", "build_contact_center"]

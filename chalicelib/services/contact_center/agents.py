@@ -1,0 +1,304 @@
+"""What an agent does: set their status, see their interactions, accept, reject,
+end (wrap-up, transcript, case), transfer, and start an outbound text."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain import phone as phones
+from chalicelib.domain.contact_center import (
+    ACTIVE,
+    AGENT_STATUSES,
+    AVAILABLE,
+    ENDED,
+    OFFERED,
+    OFFLINE,
+    WRAP_UP,
+    Interaction,
+    check_transition,
+)
+from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from chalicelib.domain.model import Page
+from chalicelib.services.commands import SendMessage
+from chalicelib.services.common import Caller
+from chalicelib.services.contact_center.common import RETRIES, Context, logger
+from chalicelib.services.contact_center.records import RecordService
+from chalicelib.services.contact_center.routing import RoutingService
+
+if TYPE_CHECKING:
+    from chalicelib.services.conversations import ConversationService
+    from chalicelib.services.sms import SmsService
+
+MAX_NOTES = 4000
+MAX_DISPOSITION = 100
+
+
+def _text(raw: Any, name: str, limit: int) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or len(raw) > limit:
+        raise ValidationError(
+            f"{name} must be text of at most {limit} characters", code=f"invalid_{name}"
+        )
+    return raw.strip()
+
+
+class AgentService:
+    """An agent's own routing status and interactions."""
+
+    def __init__(self, ctx: Context, routing: RoutingService, records: RecordService) -> None:
+        self._ctx = ctx
+        self._repo = ctx.repo
+        self._routing = routing
+        self._records = records
+        self.messaging: ConversationService | None = None  # wired by the composition root
+        self.sms: SmsService | None = None
+
+    # -- the agent --------------------------------------------------------------------------
+
+    def me(self, caller: Caller) -> dict[str, Any]:
+        return self._ctx.agent_of(caller).to_dict()
+
+    def set_status(self, caller: Caller, status: Any) -> dict[str, Any]:
+        """Available: the backlog is routed to them at once. Away: no new offers; a
+        pending offer goes back. Offline: their active interactions are requeued too."""
+        if status not in AGENT_STATUSES:
+            raise ValidationError(
+                f"status must be one of {', '.join(AGENT_STATUSES)}", code="invalid_status"
+            )
+        agent = self._ctx.agent_of(caller)
+        updated = self._repo.set_agent_status(agent.agent_id, status, self._ctx.epoch())
+        assert updated is not None
+        for interaction in self._repo.agent_interactions(agent.agent_id):
+            if interaction.state == OFFERED and status != AVAILABLE:
+                self._routing.release(interaction, "agent_unavailable")
+            elif interaction.state == ACTIVE and status == OFFLINE:
+                self._routing.release(interaction, "agent_offline")
+            elif interaction.state == WRAP_UP and status == OFFLINE:
+                self.close(interaction.interaction_id)
+        if status == AVAILABLE:
+            self._ctx.route_later(agent.company_id, agent.queues)
+        logger.info("agent status", extra={"agent_id": agent.agent_id, "status": status})
+        refreshed = self._repo.get_agent(agent.agent_id)
+        return (refreshed or updated).to_dict()
+
+    # -- interactions -------------------------------------------------------------------------
+
+    def list(self, caller: Caller, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
+        agent = self._ctx.agent_of(caller)
+        items = self._repo.agent_interactions(agent.agent_id)
+        start = 0
+        if cursor:
+            ids = [i.interaction_id for i in items]
+            if cursor not in ids:
+                raise ValidationError("cursor is not valid", code="invalid_cursor")
+            start = ids.index(cursor) + 1
+        page = items[start : start + limit]
+        more = start + limit < len(items)
+        return Page(
+            [self._ctx.view(i, self._repo.get_queue(i.company_id, i.queue_id)) for i in page],
+            page[-1].interaction_id if more and page else None,
+        )
+
+    def get(self, caller: Caller, interaction_id: str) -> dict[str, Any]:
+        interaction = self._ctx.interaction_of(caller, interaction_id)
+        agent = self._repo.get_agent(caller.user_id)
+        supervisor = caller.is_admin or (agent is not None and agent.role == "supervisor")
+        if interaction.agent_id != caller.user_id and not supervisor:
+            raise NotFound("no such interaction", code="interaction_not_found")
+        return self._screen(interaction)
+
+    def _screen(self, interaction: Interaction) -> dict[str, Any]:
+        body = self._ctx.view(
+            interaction, self._repo.get_queue(interaction.company_id, interaction.queue_id)
+        )
+        pop = self._records.screen_pop(interaction.customer_id, interaction.company_id)
+        if pop is not None:
+            body["customer"] = {**body["customer"], **pop}
+        return body
+
+    def _own(self, caller: Caller, interaction_id: str, *states: str) -> Interaction:
+        interaction = self._ctx.interaction_of(caller, interaction_id)
+        if interaction.agent_id != caller.user_id:
+            raise Forbidden("this interaction is not yours", code="not_your_interaction")
+        if interaction.state not in states:
+            raise Conflict(f"the interaction is {interaction.state}", code="invalid_state")
+        return interaction
+
+    def accept(self, caller: Caller, interaction_id: str) -> dict[str, Any]:
+        for _ in range(RETRIES):
+            interaction = self._own(caller, interaction_id, OFFERED, ACTIVE)
+            if interaction.state == ACTIVE:
+                return self._screen(interaction)  # a repeated accept
+            check_transition(OFFERED, ACTIVE)
+            now = self._ctx.epoch()
+            after = replace(interaction, state=ACTIVE, answered_at=now)
+            if self._repo.transition(interaction, after):
+                queue = self._ctx.queue(after.company_id, after.queue_id)
+                self._routing.answered(after, queue, now)
+                self._ctx.tell("interaction.updated", after, after.agent_id)
+                return self._screen(after)
+        raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
+
+    def reject(self, caller: Caller, interaction_id: str) -> dict[str, Any]:
+        for _ in range(RETRIES):
+            interaction = self._own(caller, interaction_id, OFFERED)
+            if self._routing.release(interaction, "rejected"):
+                stored = self._repo.get_interaction(interaction_id)
+                return self._ctx.view(stored or interaction)
+        raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
+
+    def transfer(self, caller: Caller, interaction_id: str, queue_id: Any) -> dict[str, Any]:
+        if not isinstance(queue_id, str) or not queue_id:
+            raise ValidationError("queue_id is required", code="invalid_queue_id")
+        self._ctx.queue(caller.company_id, queue_id)
+        for _ in range(RETRIES):
+            interaction = self._own(caller, interaction_id, ACTIVE)
+            if self._routing.release(interaction, "transfer", queue_id=queue_id):
+                stored = self._repo.get_interaction(interaction_id)
+                return self._ctx.view(stored or interaction)
+        raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
+
+    def end(self, caller: Caller, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Active → wrap-up (timed); an end that carries the disposition, or an end
+        during wrap-up, closes it at once (transcript, case, slot freed)."""
+        disposition = _text(body.get("disposition"), "disposition", MAX_DISPOSITION)
+        notes = _text(body.get("notes"), "notes", MAX_NOTES)
+        case_id = body.get("case_id")
+        for _ in range(RETRIES):
+            interaction = self._own(caller, interaction_id, ACTIVE, WRAP_UP)
+            self._records.check_case(interaction, case_id)
+            after = replace(
+                interaction,
+                disposition=disposition or interaction.disposition,
+                notes=notes or interaction.notes,
+                case_id=case_id or interaction.case_id,
+            )
+            if interaction.state == WRAP_UP or disposition:
+                closed = self._close(interaction, after)
+                if closed is not None:
+                    return self._ctx.view(closed)
+                continue
+            after = replace(after, state=WRAP_UP, idle=False)
+            back = 0 if interaction.counts_toward_capacity() else 1
+            if self._repo.transition(interaction, after, agent_id=after.agent_id, load=back):
+                queue = self._ctx.queue(after.company_id, after.queue_id)
+                self._ctx.timer(
+                    {"kind": "wrap_up_end", "interaction_id": after.interaction_id},
+                    queue.wrap_up_s,
+                )
+                self._ctx.tell("interaction.updated", after, after.agent_id)
+                return self._ctx.view(after)
+        raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
+
+    def close(self, interaction_id: str) -> bool:
+        """The wrap-up timer: close with what the agent gave so far."""
+        for _ in range(RETRIES):
+            interaction = self._repo.get_interaction(interaction_id)
+            if interaction is None or interaction.state != WRAP_UP:
+                return False
+            if self._close(interaction, interaction) is not None:
+                return True
+        return False
+
+    def _close(self, before: Interaction, after: Interaction) -> Interaction | None:
+        check_transition(before.state, ENDED)
+        now = self._ctx.epoch()
+        case_id, key = self._records.file_transcript(after, after.case_id)
+        closed = replace(
+            after, state=ENDED, ended_at=now, case_id=case_id, transcript_key=key, idle=False
+        )
+        counted = 1 if before.counts_toward_capacity() else 0
+        if not self._repo.transition(
+            before, closed, agent_id=before.agent_id, load=-counted, total=-1
+        ):
+            return None
+        self._ctx.set_members(closed.conversation_id, [])
+        self._records.remember(closed)
+        if closed.answered_at:
+            self._repo.add_figures(
+                closed.company_id,
+                closed.queue_id,
+                self._ctx.day(now),
+                handled=1,
+                handle_total_s=round(now - closed.answered_at, 3),
+            )
+        self._ctx.tell("interaction.updated", closed, closed.agent_id)
+        agent = self._repo.get_agent(str(closed.agent_id))
+        self._ctx.route_later(closed.company_id, agent.queues if agent else [closed.queue_id])
+        logger.info(
+            "interaction ended",
+            extra={"interaction_id": closed.interaction_id, "case_id": case_id},
+        )
+        return closed
+
+    # -- agent outbound ------------------------------------------------------------------------
+
+    def outbound(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+        """Text a customer from a channel of the company: an active interaction of the
+        caller (it uses one of their slots; replies come back to them)."""
+        agent = self._ctx.agent_of(caller)
+        channel_number = body.get("channel")
+        channel = (
+            self._repo.get_channel(channel_number) if isinstance(channel_number, str) else None
+        )
+        if channel is None or channel.company_id != caller.company_id:
+            raise ValidationError(
+                "channel must be a channel number of your company", code="invalid_channel"
+            )
+        if not isinstance(body.get("to"), str):
+            raise ValidationError("to is required", code="invalid_to")
+        if not isinstance(body.get("text"), str) or not body["text"].strip():
+            raise ValidationError("text is required", code="invalid_text")
+        if self.sms is None or self.messaging is None:
+            raise Conflict("SMS is not configured", code="sms_disabled")
+        company = self._ctx.directory.get_company(caller.company_id)
+        external = phones.normalise(body["to"], company.default_region if company else "US")
+        conversation, _ = self.sms.start(caller, external, channel.e164)
+        customer = self._records.find_or_create(caller.company_id, external)
+        now = self._ctx.epoch()
+        interaction = Interaction(
+            interaction_id=self._ctx.ids("ix_"),
+            company_id=caller.company_id,
+            queue_id=channel.queue_id,
+            channel=channel.e164,
+            customer_phone=external,
+            conversation_id=conversation.conversation_id,
+            created_at=self._ctx.clock(),
+            enqueued_at=now,
+            arrived_at=now,
+            state=ACTIVE,
+            agent_id=agent.agent_id,
+            customer_id=customer.customer_id,
+            customer_name=customer.name,
+            direction="outbound",
+            first_seq=conversation.last_seq + 1,
+            offered_at=now,
+            answered_at=now,
+            last_customer_at=now,
+        )
+        stored, created = self._repo.create_interaction(interaction, require_room=True)
+        if not created and stored.agent_id != agent.agent_id:
+            raise Conflict(
+                "this customer is in another interaction on this channel", code="interaction_open"
+            )
+        self._ctx.set_members(conversation.conversation_id, [agent.agent_id])
+        try:
+            client_id = body.get("client_id")
+            if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 128:
+                raise ValidationError(
+                    "client_id is required: a string of 1 to 128 characters",
+                    code="invalid_client_id",
+                )
+            command = SendMessage(conversation.conversation_id, client_id, str(body["text"]))
+            message, _ = self.messaging.send(caller, command)
+        except DomainError:
+            if created:  # nothing went out: the slot is not held by a text never sent
+                ended = replace(stored, state=ENDED, ended_at=self._ctx.epoch())
+                self._repo.transition(stored, ended, agent_id=agent.agent_id, load=-1, total=-1)
+                self._ctx.set_members(conversation.conversation_id, [])
+            raise
+        view = self._ctx.view(stored)
+        view["message"] = message.to_dict()
+        return view

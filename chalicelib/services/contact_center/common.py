@@ -1,0 +1,129 @@
+"""What every contact-center service shares: its adapters, the clock, events, timers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain.contact_center import OFFERED, AgentProfile, Interaction, Queue
+from chalicelib.domain.errors import ConcurrentUpdate, NotFound
+from chalicelib.domain.model import Event
+from chalicelib.services.common import Caller, Clock, IdFactory
+from chalicelib.services.contact_center.ports import ContactCenterRepository, RoutingQueue
+from chalicelib.services.ports import (
+    ConversationRepository,
+    DirectoryRepository,
+    EventPublisher,
+    MediaStore,
+)
+
+logger = Logger(service="texting")
+
+MAX_TIMER_S = 900  # SQS's longest delay; longer timers re-arm themselves
+RETRIES = 8  # optimistic writes that lost a race are retried (re-read) this often
+
+
+@dataclass
+class Context:
+    """The adapters and clocks of the contact center (built by ``build_contact_center``)."""
+
+    repo: ContactCenterRepository
+    routing: RoutingQueue
+    publisher: EventPublisher
+    conversations: ConversationRepository
+    directory: DirectoryRepository
+    media: MediaStore | None
+    clock: Clock
+    ids: IdFactory
+    epoch: Callable[[], float] = time.time
+
+    def day(self, at: float | None = None) -> str:
+        return datetime.fromtimestamp(self.epoch() if at is None else at, UTC).date().isoformat()
+
+    # -- lookups the services share -------------------------------------------------
+
+    def agent_of(self, caller: Caller) -> AgentProfile:
+        agent = self.repo.get_agent(caller.user_id)
+        if agent is None or agent.company_id != caller.company_id:
+            raise NotFound("you are not a contact-center agent", code="not_an_agent")
+        return agent
+
+    def interaction_of(self, caller: Caller, interaction_id: str) -> Interaction:
+        """An interaction of the caller's company (another company's is not found)."""
+        found = self.repo.get_interaction(interaction_id)
+        if found is None or found.company_id != caller.company_id:
+            raise NotFound("no such interaction", code="interaction_not_found")
+        return found
+
+    def queue(self, company_id: str, queue_id: str) -> Queue:
+        found = self.repo.get_queue(company_id, queue_id)
+        if found is None:
+            raise NotFound("no such queue", code="queue_not_found")
+        return found
+
+    # -- events and timers ------------------------------------------------------------
+
+    def view(self, interaction: Interaction, queue: Queue | None = None) -> dict[str, Any]:
+        body = interaction.to_dict()
+        if interaction.state == OFFERED and queue is not None:
+            expires = interaction.offered_at + queue.offer_timeout_s
+            body["offer_expires_at"] = datetime.fromtimestamp(expires, UTC).isoformat()
+        return body
+
+    def tell(
+        self,
+        kind: str,
+        interaction: Interaction,
+        agent_id: str | None,
+        queue: Queue | None = None,
+        customer: dict[str, Any] | None = None,
+    ) -> None:
+        """``interaction.offered`` / ``interaction.updated`` to the agent concerned.
+
+        The id is derived from the stored version, so a retried publish is recognised.
+        """
+        if not agent_id:
+            return
+        data = self.view(interaction, queue)
+        if customer:  # the screen pop: the customer record with cases and history
+            data["customer"] = {**data["customer"], **customer}
+        self.publisher.publish(
+            [
+                Event(
+                    event_id=f"{kind}:{interaction.interaction_id}:{interaction.version}",
+                    type=kind,
+                    company_id=interaction.company_id,
+                    conversation_id=interaction.conversation_id,
+                    recipients=[agent_id],
+                    data=data,
+                )
+            ]
+        )
+
+    def timer(self, message: dict[str, Any], seconds: float) -> None:
+        self.routing.enqueue(message, int(max(0, min(MAX_TIMER_S, round(seconds)))))
+
+    def route_later(self, company_id: str, queue_ids: list[str]) -> None:
+        """Routing never runs in the request that caused it: it is a queued message."""
+        if queue_ids:
+            self.routing.enqueue(
+                {"kind": "route", "company_id": company_id, "queue_ids": sorted(set(queue_ids))}
+            )
+
+    def set_members(self, conversation_id: str, members: list[str]) -> None:
+        """The interaction's conversation reaches exactly its agent's devices."""
+        for _ in range(RETRIES):
+            conversation = self.conversations.get(conversation_id)
+            if conversation is None or conversation.members == members:
+                return
+            try:
+                self.conversations.replace_members(conversation, members, conversation.name)
+                return
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate("the conversation keeps changing; try again")

@@ -1,0 +1,149 @@
+"""Ports of the contact center: what its services need from the outside world.
+
+``ContactCenterRepository`` has a DynamoDB adapter
+(``chalicelib.adapters.dynamodb.contact_center``) and an in-memory fake
+(``tests.fakes.contact_center``); both pass ``tests/adapters/test_contact_center_repository.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from chalicelib.domain.contact_center import (
+    AgentProfile,
+    Channel,
+    Interaction,
+    Queue,
+)
+from chalicelib.domain.contact_center_records import (
+    CannedReply,
+    Case,
+    Customer,
+    DayFigures,
+)
+
+
+class ContactCenterRepository(Protocol):
+    """Queues, channels, agents' profiles and load, interactions, customers, figures.
+
+    The two writes that matter under concurrency are ``create_interaction`` (one
+    open interaction per customer and channel) and ``transition`` (an
+    interaction changes only from the version that was read, and the agent's
+    load changes in the same transaction, never past their cap).
+    """
+
+    # -- configuration -----------------------------------------------------------
+
+    def put_queue(self, queue: Queue) -> None: ...
+
+    def get_queue(self, company_id: str, queue_id: str) -> Queue | None: ...
+
+    def list_queues(self, company_id: str) -> list[Queue]: ...
+
+    def put_channel(self, channel: Channel) -> None: ...
+
+    def get_channel(self, e164: str) -> Channel | None: ...
+
+    def list_channels(self, company_id: str) -> list[Channel]: ...
+
+    def put_agent(self, agent: AgentProfile) -> None:
+        """Store the routing profile (skills, queues, cap, role, name); a stored
+        agent keeps their status and load."""
+        ...
+
+    def get_agent(self, agent_id: str) -> AgentProfile | None: ...
+
+    def get_agents(self, agent_ids: Iterable[str]) -> dict[str, AgentProfile]:
+        """Several agents, strongly consistent (the router decides on them)."""
+        ...
+
+    def agents_of_queue(self, company_id: str, queue_id: str) -> list[str]: ...
+
+    def list_agents(self, company_id: str) -> list[AgentProfile]: ...
+
+    def set_agent_status(self, agent_id: str, status: str, now: float) -> AgentProfile | None: ...
+
+    # -- interactions ---------------------------------------------------------------
+
+    def create_interaction(
+        self, interaction: Interaction, require_room: bool = False
+    ) -> tuple[Interaction, bool]:
+        """Store a new interaction unless the customer already has an open one on
+        that channel (then return that one, False). With an agent (outbound), the
+        agent's load and total go up by one in the same write; ``require_room``
+        makes it fail with Conflict(``agent_at_capacity``) when they have no slot."""
+        ...
+
+    def get_interaction(self, interaction_id: str) -> Interaction | None: ...
+
+    def open_interaction(self, channel: str, phone: str) -> Interaction | None: ...
+
+    def transition(
+        self,
+        before: Interaction,
+        after: Interaction,
+        *,
+        agent_id: str | None = None,
+        load: int = 0,
+        total: int = 0,
+        require_room: bool = False,
+        assigned_at: float | None = None,
+    ) -> bool:
+        """Write ``after`` (with ``version = before.version + 1``) if the stored
+        interaction is still at ``before.version``; in the same transaction add
+        ``load``/``total`` to ``agent_id`` — when ``require_room``, only if that agent
+        is available with a free slot. Keeps the waiting index (present while
+        ``waiting``), the agent's list (while assigned and not ended) and the
+        customer's open marker (until ended). False when anything changed meanwhile."""
+        ...
+
+    def waiting(self, company_id: str, queue_id: str, limit: int) -> list[Interaction]:
+        """The queue's waiting interactions, longest waiting first."""
+        ...
+
+    def agent_interactions(self, agent_id: str) -> list[Interaction]:
+        """The agent's interactions that are not ended."""
+        ...
+
+    # -- customers and cases --------------------------------------------------------
+
+    def customer_by_phone(self, company_id: str, phone: str) -> Customer | None: ...
+
+    def create_customer(self, customer: Customer) -> Customer:
+        """Get-or-create by (company, phone): two first texts at once make one record."""
+        ...
+
+    def get_customer(self, company_id: str, customer_id: str) -> Customer | None: ...
+
+    def put_case(self, case: Case) -> None: ...
+
+    def get_case(self, customer_id: str, case_id: str) -> Case | None: ...
+
+    def cases(self, customer_id: str) -> list[Case]: ...
+
+    def add_history(self, customer_id: str, at: str, summary: dict[str, Any]) -> None: ...
+
+    def history(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
+        """Past interactions of a customer, most recent first."""
+        ...
+
+    # -- canned replies ----------------------------------------------------------------
+
+    def put_canned(self, reply: CannedReply) -> None: ...
+
+    def canned(self, company_id: str) -> list[CannedReply]: ...
+
+    # -- figures ------------------------------------------------------------------------
+
+    def add_figures(self, company_id: str, queue_id: str, day: str, **increments: float) -> None:
+        """Add to the queue's counters of one day (``DayFigures`` field names)."""
+        ...
+
+    def figures(self, company_id: str, queue_id: str, days: list[str]) -> list[DayFigures]: ...
+
+
+class RoutingQueue(Protocol):
+    """Routing work and timers (SQS on AWS; a delayed message is a timer)."""
+
+    def enqueue(self, message: dict[str, Any], delay_seconds: int = 0) -> None: ...

@@ -1,0 +1,157 @@
+"""Customer records: found by phone (screen pop), cases, past interactions, and the
+transcript of an ended interaction stored in S3 and linked to a case."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.domain import phone as phones
+from chalicelib.domain.contact_center import (
+    Interaction,
+)
+from chalicelib.domain.contact_center_records import (
+    Case,
+    Customer,
+)
+from chalicelib.domain.errors import NotFound, ValidationError
+from chalicelib.services.common import Caller
+from chalicelib.services.contact_center.common import Context
+
+HISTORY_SHOWN = 10
+TRANSCRIPT_PAGE = 200
+
+
+class RecordService:
+    """Customers, their cases and history; transcripts go to the media store."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._repo = ctx.repo
+
+    def find_or_create(self, company_id: str, phone: str) -> Customer:
+        """A customer who is not known gets a record made from the phone number."""
+        found = self._repo.customer_by_phone(company_id, phone)
+        if found is not None:
+            return found
+        return self._repo.create_customer(
+            Customer(self._ctx.ids("cus_"), company_id, phone, "", self._ctx.clock())
+        )
+
+    def screen_pop(self, customer_id: str | None, company_id: str) -> dict[str, Any] | None:
+        """The customer record with open cases and recent interactions (with dispositions)."""
+        if not customer_id:
+            return None
+        customer = self._repo.get_customer(company_id, customer_id)
+        if customer is None:
+            return None
+        body = customer.to_dict()
+        body["cases"] = [c.to_dict() for c in self._repo.cases(customer_id)]
+        body["interactions"] = self._repo.history(customer_id, HISTORY_SHOWN)
+        return body
+
+    def _may_see(self, caller: Caller) -> None:
+        """Customer records are for the company's agents, supervisors and admins."""
+        if not caller.is_admin:
+            self._ctx.agent_of(caller)
+
+    def by_phone(self, caller: Caller, raw: Any) -> dict[str, Any]:
+        self._may_see(caller)
+        if not isinstance(raw, str) or not raw.strip():
+            raise ValidationError("phone is required", code="invalid_phone")
+        company = self._ctx.directory.get_company(caller.company_id)
+        number = phones.normalise(raw, company.default_region if company else "US")
+        found = self._repo.customer_by_phone(caller.company_id, number)
+        items = [self.screen_pop(found.customer_id, caller.company_id)] if found else []
+        return {"items": items, "next_cursor": None}
+
+    def get(self, caller: Caller, customer_id: str) -> dict[str, Any]:
+        self._may_see(caller)
+        body = self.screen_pop(customer_id, caller.company_id)
+        if body is None:
+            raise NotFound("no such customer", code="customer_not_found")
+        return body
+
+    def check_case(self, interaction: Interaction, case_id: Any) -> None:
+        """An agent may link the transcript to one of the customer's open cases."""
+        if case_id is None:
+            return
+        if not isinstance(case_id, str) or not interaction.customer_id:
+            raise ValidationError("case_id must be a case of this customer", code="invalid_case")
+        case = self._repo.get_case(interaction.customer_id, case_id)
+        if case is None or case.status != "open":
+            raise ValidationError(
+                "case_id must be an open case of this customer", code="invalid_case"
+            )
+
+    def file_transcript(self, interaction: Interaction, case_id: str | None) -> tuple[str, str]:
+        """Store every text of the interaction (both directions, times, statuses) in S3
+        and link it to a case (the one given, or a new one). Returns (case id, key)."""
+        messages = self._messages(interaction)
+        key = f"transcripts/{interaction.company_id}/{interaction.interaction_id}.json"
+        document = {
+            "interaction": interaction.to_dict(),
+            "messages": [
+                {
+                    "seq": m.seq,
+                    "direction": m.direction or "outbound",
+                    "sender": m.sender,
+                    "text": m.text,
+                    "status": m.status,
+                    "created_at": m.created_at,
+                }
+                for m in messages
+            ],
+        }
+        if self._ctx.media is not None:
+            self._ctx.media.put(key, json.dumps(document).encode(), "application/json")
+        customer_id = str(interaction.customer_id)
+        case = self._repo.get_case(customer_id, case_id) if case_id else None
+        if case is None:
+            case = Case(
+                case_id=case_id or f"case_{interaction.interaction_id}",
+                customer_id=customer_id,
+                company_id=interaction.company_id,
+                subject=f"SMS on {interaction.channel}",
+                created_at=self._ctx.clock(),
+            )
+        if not any(t.get("interaction_id") == interaction.interaction_id for t in case.transcripts):
+            case.transcripts.append({"interaction_id": interaction.interaction_id, "key": key})
+        self._repo.put_case(case)
+        return case.case_id, key
+
+    def _messages(self, interaction: Interaction) -> list[Any]:
+        found: list[Any] = []
+        cursor = None
+        after = max(0, interaction.first_seq - 1)
+        while True:
+            page = self._ctx.conversations.list_messages(
+                interaction.conversation_id, TRANSCRIPT_PAGE, cursor, after_seq=after
+            )
+            found += page.items
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+        return sorted(found, key=lambda m: m.seq)
+
+    def remember(self, interaction: Interaction) -> None:
+        """The customer record lists the interaction (with its disposition)."""
+        if not interaction.customer_id:
+            return
+        at = datetime.fromtimestamp(interaction.ended_at or self._ctx.epoch(), UTC).isoformat()
+        self._repo.add_history(
+            interaction.customer_id,
+            at,
+            {
+                "id": interaction.interaction_id,
+                "agent_id": interaction.agent_id,
+                "queue_id": interaction.queue_id,
+                "channel": interaction.channel,
+                "direction": interaction.direction,
+                "disposition": interaction.disposition,
+                "case_id": interaction.case_id,
+                "created_at": interaction.created_at,
+                "ended_at": at,
+            },
+        )

@@ -1,0 +1,371 @@
+"""Routing: inbound texts become waiting interactions; waiting interactions are
+offered to agents; offers time out; quiet threads free their slot.
+
+Every step runs from the routing queue (never inside the webhook or a REST
+request) and every assignment is a conditional write, so any number of routers
+may run at once: a router that loses a race reads again and retries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.domain.contact_center import (
+    ACTIVE,
+    OFFERED,
+    WAITING,
+    AgentProfile,
+    Channel,
+    Interaction,
+    Queue,
+    choose_agent,
+    estimate_wait_s,
+    is_open,
+    should_overflow,
+    waiting_order,
+)
+from chalicelib.domain.contact_center_records import (
+    average_handle_s,
+    fill_template,
+)
+from chalicelib.domain.model import Conversation, Message
+from chalicelib.services.contact_center.common import RETRIES, Context, logger
+from chalicelib.services.contact_center.records import RecordService
+
+HEAD_DEPTH = 5  # waiting interactions read per queue per round
+MAX_ROUNDS = 500  # assignments (and lost races) per routing message
+WAITING_CHECK_S = 60  # a waiting interaction re-triggers routing this often
+
+
+class RoutingService:
+    """Puts customers in queues and offers them to agents (docs/contact-center.md)."""
+
+    def __init__(self, ctx: Context, records: RecordService) -> None:
+        self._ctx = ctx
+        self._repo = ctx.repo
+        self._records = records
+
+    # -- an inbound text to a channel ------------------------------------------------------
+
+    def channel(self, e164: str) -> Channel | None:
+        return self._repo.get_channel(e164)
+
+    def on_inbound(
+        self, channel: Channel, conversation: Conversation, message: Message
+    ) -> str | None:
+        """The customer's text is stored: join their open interaction, or open one
+        and queue it. Safe to repeat (a provider retry). Returns an automatic reply."""
+        now = self._ctx.epoch()
+        phone = conversation.external_number
+        current = self._repo.open_interaction(channel.e164, phone)
+        if current is not None:
+            if current.state == ACTIVE:
+                self.customer_wrote(current.interaction_id, now)
+            elif current.state == WAITING:
+                self._ctx.route_later(current.company_id, [current.queue_id])
+            return None
+        queue = self._repo.get_queue(channel.company_id, channel.queue_id)
+        if queue is None:
+            logger.info("channel without its queue", extra={"channel": channel.e164})
+            return None
+        customer = self._records.find_or_create(channel.company_id, phone)
+        last = self._repo.history(customer.customer_id, 1)
+        interaction = Interaction(
+            interaction_id=self._ctx.ids("ix_"),
+            company_id=channel.company_id,
+            queue_id=queue.queue_id,
+            channel=channel.e164,
+            customer_phone=phone,
+            conversation_id=conversation.conversation_id,
+            created_at=self._ctx.clock(),
+            enqueued_at=now,
+            arrived_at=now,
+            last_customer_at=now,
+            customer_id=customer.customer_id,
+            customer_name=customer.name,
+            first_seq=message.seq,
+            last_agent_id=(last[0].get("agent_id") if last else None),
+        )
+        stored, created = self._repo.create_interaction(interaction)
+        if created:
+            self._repo.add_figures(queue.company_id, queue.queue_id, self._ctx.day(now), offered=1)
+            self._ctx.timer(
+                {"kind": "waiting_check", "interaction_id": stored.interaction_id},
+                self._check_delay(queue),
+            )
+        self._ctx.route_later(stored.company_id, [stored.queue_id])
+        return self._greeting(queue, now) if created else None
+
+    def _greeting(self, queue: Queue, now: float) -> str | None:
+        if not is_open(queue.hours, queue.timezone, now) and queue.closed_message:
+            return queue.closed_message
+        if not queue.entry_message:
+            return None
+        position = len(self._repo.waiting(queue.company_id, queue.queue_id, 500))
+        agents = self._repo.get_agents(self._repo.agents_of_queue(queue.company_id, queue.queue_id))
+        slots = sum(a.max_concurrent for a in agents.values() if a.status == "available")
+        days = [self._ctx.day(now - 86400 * n) for n in range(7)]
+        handle = average_handle_s(self._repo.figures(queue.company_id, queue.queue_id, days))
+        wait = estimate_wait_s(position, handle, slots)
+        return fill_template(
+            queue.entry_message,
+            {"position": position, "wait_minutes": max(1, round(wait / 60))},
+        )
+
+    @staticmethod
+    def _check_delay(queue: Queue) -> int:
+        if queue.overflow_after_s > 0:
+            return min(WAITING_CHECK_S, queue.overflow_after_s)
+        return WAITING_CHECK_S
+
+    # -- routing -----------------------------------------------------------------------------
+
+    def route(self, company_id: str, queue_ids: list[str]) -> int:
+        """Offer waiting interactions of these queues (and of every queue their agents
+        serve, so priorities across queues hold) until no agent can take one.
+        Returns how many were offered."""
+        now = self._ctx.epoch()
+        queues: dict[str, Queue] = {}
+        for queue_id in queue_ids:
+            queue = self._repo.get_queue(company_id, queue_id)
+            if queue is not None:
+                queues[queue_id] = queue
+        agent_ids = sorted({a for q in queues for a in self._repo.agents_of_queue(company_id, q)})
+        agents = self._repo.get_agents(agent_ids)
+        for agent in agents.values():
+            for queue_id in agent.queues:
+                if queue_id not in queues:
+                    queue = self._repo.get_queue(company_id, queue_id)
+                    if queue is not None:
+                        queues[queue_id] = queue
+        offered = 0
+        for _ in range(MAX_ROUNDS):
+            heads = [
+                (interaction, queue)
+                for queue in queues.values()
+                for interaction in self._repo.waiting(company_id, queue.queue_id, HEAD_DEPTH)
+            ]
+            heads.sort(key=lambda pair: waiting_order(*pair))
+            outcome = self._route_one(heads, list(agents.values()), now)
+            if outcome == "done":
+                break
+            offered += outcome == "offered"
+            agents = self._repo.get_agents(agent_ids)
+        return offered
+
+    def _route_one(
+        self, heads: list[tuple[Interaction, Queue]], agents: list[AgentProfile], now: float
+    ) -> str:
+        for interaction, queue in heads:
+            if should_overflow(interaction, queue, now):
+                self._overflow(interaction, queue)
+                return "changed"
+            agent = choose_agent(interaction, queue, agents, now)
+            if agent is None:
+                continue
+            return "offered" if self._offer(interaction, queue, agent, now) else "raced"
+        return "done"
+
+    def _offer(
+        self, interaction: Interaction, queue: Queue, agent: AgentProfile, now: float
+    ) -> bool:
+        state = ACTIVE if queue.auto_accept else OFFERED
+        after = replace(
+            interaction,
+            state=state,
+            agent_id=agent.agent_id,
+            offer_no=interaction.offer_no + 1,
+            offered_at=now,
+        )
+        if not self._repo.transition(
+            interaction,
+            after,
+            agent_id=agent.agent_id,
+            load=1,
+            total=1,
+            require_room=True,
+            assigned_at=now,
+        ):
+            return False
+        logger.info(
+            "offered",
+            extra={
+                "interaction_id": after.interaction_id,
+                "agent_id": agent.agent_id,
+                "queue_id": queue.queue_id,
+                "company_id": after.company_id,
+            },
+        )
+        if state == ACTIVE:
+            self.answered(after, queue, now)
+        else:
+            self._ctx.timer(
+                {
+                    "kind": "offer_timeout",
+                    "interaction_id": after.interaction_id,
+                    "offer_no": after.offer_no,
+                },
+                queue.offer_timeout_s,
+            )
+        pop = self._records.screen_pop(after.customer_id, after.company_id)
+        self._ctx.tell("interaction.offered", after, agent.agent_id, queue, customer=pop)
+        return True
+
+    def _overflow(self, interaction: Interaction, queue: Queue) -> None:
+        target = queue.overflow_queue_id
+        moved = bool(target) and self._repo.get_queue(interaction.company_id, str(target))
+        after = replace(
+            interaction,
+            overflowed=True,
+            queue_id=str(target) if moved else interaction.queue_id,
+        )
+        if self._repo.transition(interaction, after) and moved:
+            self._ctx.route_later(after.company_id, [after.queue_id])
+
+    def answered(self, interaction: Interaction, queue: Queue, now: float) -> None:
+        """An agent has it: their devices get the conversation; figures and the idle timer."""
+        self._ctx.set_members(interaction.conversation_id, [str(interaction.agent_id)])
+        wait = max(0.0, now - interaction.arrived_at)
+        self._repo.add_figures(
+            interaction.company_id,
+            interaction.queue_id,
+            self._ctx.day(now),
+            answered=1,
+            wait_total_s=round(wait, 3),
+            within_service_level=int(wait <= queue.service_level_s),
+        )
+        self._arm_idle(interaction, queue)
+
+    def _arm_idle(self, interaction: Interaction, queue: Queue) -> None:
+        if queue.idle_after_s > 0 and interaction.direction == "inbound":
+            self._ctx.timer(
+                {"kind": "idle_check", "interaction_id": interaction.interaction_id},
+                queue.idle_after_s - (self._ctx.epoch() - interaction.last_customer_at),
+            )
+
+    # -- giving an offer (or an active thread) back to its queue ------------------------------
+
+    def release(self, interaction: Interaction, reason: str, queue_id: str | None = None) -> bool:
+        """Offered or active → waiting (reject, timeout, transfer, agent leaves). The
+        agent's slot frees in the same write; a declined offer keeps its place."""
+        agent_id = interaction.agent_id
+        now = self._ctx.epoch()
+        moved = queue_id is not None and queue_id != interaction.queue_id
+        after = replace(
+            interaction,
+            state=WAITING,
+            agent_id=None,
+            idle=False,
+            queue_id=queue_id or interaction.queue_id,
+            enqueued_at=now if moved else interaction.enqueued_at,
+            rejected={**interaction.rejected, **({agent_id: now} if agent_id else {})},
+            last_agent_id=None if reason == "transfer" else interaction.last_agent_id,
+        )
+        counted = 1 if interaction.counts_toward_capacity() else 0
+        if not self._repo.transition(
+            interaction, after, agent_id=agent_id, load=-counted, total=-1
+        ):
+            return False
+        if interaction.state == ACTIVE:
+            self._ctx.set_members(interaction.conversation_id, [])
+        if reason == "timeout":
+            self._repo.add_figures(
+                interaction.company_id, interaction.queue_id, self._ctx.day(now), timed_out=1
+            )
+        logger.info(
+            "released",
+            extra={"interaction_id": after.interaction_id, "agent_id": agent_id, "reason": reason},
+        )
+        self._ctx.tell("interaction.updated", after, agent_id)
+        queues = [after.queue_id]
+        if agent_id:
+            agent = self._repo.get_agent(agent_id)
+            queues += agent.queues if agent else []
+        self._ctx.route_later(after.company_id, queues)
+        return True
+
+    # -- timers ----------------------------------------------------------------------------------
+
+    def offer_timeout(self, interaction_id: str, offer_no: int) -> bool:
+        for _ in range(RETRIES):
+            interaction = self._repo.get_interaction(interaction_id)
+            if interaction is None or interaction.state != OFFERED:
+                return False
+            if interaction.offer_no != offer_no:
+                return False  # a later offer has its own timer
+            if self.release(interaction, "timeout"):
+                return True
+        return False
+
+    def waiting_check(self, interaction_id: str) -> None:
+        """While it waits, re-trigger routing now and then (a lost trigger, an overflow
+        that is due, an agent who declined may be offered again)."""
+        interaction = self._repo.get_interaction(interaction_id)
+        if interaction is None or interaction.state != WAITING:
+            return
+        queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
+        self.route(interaction.company_id, [interaction.queue_id])
+        if queue is not None:
+            again = self._repo.get_interaction(interaction_id)
+            if again is not None and again.state == WAITING:
+                self._ctx.timer(
+                    {"kind": "waiting_check", "interaction_id": interaction_id},
+                    self._check_delay(queue),
+                )
+
+    def idle_check(self, interaction_id: str) -> bool:
+        """A customer quiet for the queue's idle time stops holding the agent's slot."""
+        for _ in range(RETRIES):
+            interaction = self._repo.get_interaction(interaction_id)
+            if interaction is None or interaction.state != ACTIVE or interaction.idle:
+                return False
+            queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
+            if queue is None:
+                return False
+            if not interaction.is_idle(queue, self._ctx.epoch()):
+                self._arm_idle(interaction, queue)  # they wrote since: check again later
+                return False
+            after = replace(interaction, idle=True)
+            if self._repo.transition(interaction, after, agent_id=after.agent_id, load=-1):
+                self._ctx.tell("interaction.updated", after, after.agent_id)
+                agent = self._repo.get_agent(str(after.agent_id))
+                self._ctx.route_later(after.company_id, agent.queues if agent else [])
+                return True
+        return False
+
+    def customer_wrote(self, interaction_id: str, now: float) -> None:
+        """The customer is back: the thread uses a slot again (within the hard cap, as
+        it never stopped counting toward the total)."""
+        for _ in range(RETRIES):
+            interaction = self._repo.get_interaction(interaction_id)
+            if interaction is None or interaction.state != ACTIVE:
+                return
+            after = replace(interaction, idle=False, last_customer_at=now)
+            back = 1 if interaction.idle else 0
+            if self._repo.transition(
+                interaction, after, agent_id=after.agent_id if back else None, load=back
+            ):
+                if back:
+                    self._ctx.tell("interaction.updated", after, after.agent_id)
+                queue = self._repo.get_queue(after.company_id, after.queue_id)
+                if queue is not None and back:
+                    self._arm_idle(after, queue)
+                return
+
+    # -- the routing queue's messages ----------------------------------------------------------
+
+    def handle(self, message: dict[str, Any], on_wrap_up_end: Any = None) -> None:
+        kind = message.get("kind")
+        if kind == "route":
+            self.route(str(message["company_id"]), [str(q) for q in message["queue_ids"]])
+        elif kind == "offer_timeout":
+            self.offer_timeout(str(message["interaction_id"]), int(message["offer_no"]))
+        elif kind == "waiting_check":
+            self.waiting_check(str(message["interaction_id"]))
+        elif kind == "idle_check":
+            self.idle_check(str(message["interaction_id"]))
+        elif kind == "wrap_up_end" and on_wrap_up_end is not None:
+            on_wrap_up_end(str(message["interaction_id"]))
+        else:
+            logger.info("unknown routing message ignored", extra={"kind": kind})

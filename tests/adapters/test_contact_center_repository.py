@@ -1,0 +1,236 @@
+"""One contract for the contact center's repository: the DynamoDB adapter (moto) and the fake."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.contact_center import (
+    ACTIVE,
+    AVAILABLE,
+    ENDED,
+    OFFERED,
+    WAITING,
+    AgentProfile,
+    Channel,
+    Interaction,
+    Queue,
+)
+from chalicelib.domain.contact_center_records import (
+    CannedReply,
+    Case,
+    Customer,
+)
+from chalicelib.domain.errors import Conflict
+from tests.fakes.contact_center import MemoryContactCenterRepository
+from tests.serial_moto import serial_dynamodb  # noqa: F401  (a fixture)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def repo(request: pytest.FixtureRequest) -> Iterator[Any]:
+    if request.param == "memory":
+        yield MemoryContactCenterRepository()
+        return
+    request.getfixturevalue("serial_dynamodb")
+    from chalicelib.adapters import dynamodb
+
+    dynamodb.bind_models("texting-test-messaging", "us-east-1")
+    yield dynamodb.DynamoContactCenterRepository()
+
+
+def interaction(
+    n: int, queue: str = "q-support", phone: str | None = None, **kw: Any
+) -> Interaction:
+    return Interaction(
+        interaction_id=f"ix-{n:03d}",
+        company_id="acme",
+        queue_id=queue,
+        channel="+14155550180",
+        customer_phone=phone or f"+1415555{n:04d}",
+        conversation_id=f"conv-{n}",
+        created_at="2026-01-01T00:00:00.000Z",
+        enqueued_at=1000.0 + n,
+        arrived_at=1000.0 + n,
+        **kw,
+    )
+
+
+def agent(agent_id: str, **kw: Any) -> AgentProfile:
+    base: dict[str, Any] = {
+        "company_id": "acme",
+        "name": agent_id,
+        "skills": {"support": 3},
+        "queues": ["q-support"],
+        "max_concurrent": 2,
+        "status": AVAILABLE,
+    }
+    base.update(kw)
+    return AgentProfile(agent_id, **base)
+
+
+def offer(repo: Any, ix: Interaction, agent_id: str, now: float = 2000.0) -> bool:
+    after = replace(ix, state=OFFERED, agent_id=agent_id, offer_no=ix.offer_no + 1, offered_at=now)
+    return bool(
+        repo.transition(
+            ix, after, agent_id=agent_id, load=1, total=1, require_room=True, assigned_at=now
+        )
+    )
+
+
+def test_configuration_round_trips(repo: Any) -> None:
+    repo.put_queue(Queue("q-support", "acme", "Support", skills={"support": 2}, priority=3))
+    repo.put_queue(Queue("q-other", "globex", "Other"))
+    assert repo.get_queue("acme", "q-support").skills == {"support": 2}
+    assert repo.get_queue("globex", "q-support") is None
+    assert [q.queue_id for q in repo.list_queues("acme")] == ["q-support"]
+    repo.put_channel(Channel("+14155550180", "acme", "q-support"))
+    assert repo.get_channel("+14155550180") == Channel("+14155550180", "acme", "q-support")
+    assert repo.list_channels("acme") == [Channel("+14155550180", "acme", "q-support")]
+    assert repo.list_channels("globex") == []
+    repo.put_canned(CannedReply("r1", "acme", "hi", "Greeting", "Hello {customer_name}"))
+    assert [r.shortcut for r in repo.canned("acme")] == ["hi"] and repo.canned("globex") == []
+
+
+def test_an_agent_profile_update_keeps_status_and_load_and_moves_queue_membership(
+    repo: Any,
+) -> None:
+    repo.put_agent(agent("a1", queues=["q-support", "q-sales"]))
+    repo.set_agent_status("a1", AVAILABLE, 10.0)
+    ix, _ = repo.create_interaction(interaction(1))
+    assert offer(repo, ix, "a1")
+    repo.put_agent(agent("a1", queues=["q-sales"], status="offline", max_concurrent=4))
+    stored = repo.get_agent("a1")
+    assert (stored.status, stored.load, stored.max_concurrent) == (AVAILABLE, 1, 4)
+    assert (
+        repo.agents_of_queue("acme", "q-sales") == ["a1"]
+        and repo.agents_of_queue("acme", "q-support") == []
+    )
+    assert [a.agent_id for a in repo.list_agents("acme")] == ["a1"]
+    assert set(repo.get_agents(["a1", "nobody"])) == {"a1"}
+
+
+def test_one_open_interaction_per_customer_and_channel(repo: Any) -> None:
+    first, created = repo.create_interaction(interaction(1, phone="+14155551234"))
+    again, created_again = repo.create_interaction(interaction(2, phone="+14155551234"))
+    assert created and not created_again and again.interaction_id == first.interaction_id
+    assert repo.open_interaction("+14155550180", "+14155551234").interaction_id == "ix-001"
+    ended = replace(first, state=ENDED)
+    assert repo.transition(first, ended)
+    assert repo.open_interaction("+14155550180", "+14155551234") is None
+    _, created_after = repo.create_interaction(interaction(3, phone="+14155551234"))
+    assert created_after
+
+
+def test_waiting_is_the_queue_in_arrival_order_and_offers_leave_it(repo: Any) -> None:
+    repo.put_agent(agent("a1"))
+    for n in (3, 1, 2):
+        repo.create_interaction(interaction(n))
+    repo.create_interaction(interaction(4, queue="q-sales"))
+    assert [i.interaction_id for i in repo.waiting("acme", "q-support", 10)] == [
+        "ix-001",
+        "ix-002",
+        "ix-003",
+    ]
+    head = repo.waiting("acme", "q-support", 1)[0]
+    assert offer(repo, head, "a1")
+    assert [i.interaction_id for i in repo.waiting("acme", "q-support", 10)] == ["ix-002", "ix-003"]
+    assert [i.interaction_id for i in repo.agent_interactions("a1")] == ["ix-001"]
+    stored = repo.get_interaction("ix-001")
+    assert (stored.state, stored.agent_id, stored.version) == (OFFERED, "a1", 1)
+
+
+def test_a_stale_version_or_a_full_agent_writes_nothing(repo: Any) -> None:
+    repo.put_agent(agent("a1", max_concurrent=1))
+    one, _ = repo.create_interaction(interaction(1))
+    two, _ = repo.create_interaction(interaction(2))
+    assert offer(repo, one, "a1")
+    assert not offer(repo, one, "a1")  # stale version
+    assert not offer(repo, two, "a1")  # no free slot
+    assert repo.get_interaction("ix-002").state == WAITING
+    assert repo.get_agent("a1").load == 1
+    repo.set_agent_status("a1", "away", 5.0)
+    stored = repo.get_interaction("ix-001")
+    back = replace(stored, state=WAITING, agent_id=None)
+    assert repo.transition(stored, back, agent_id="a1", load=-1, total=-1)
+    assert not offer(repo, repo.get_interaction("ix-002"), "a1")  # away: no offers
+    assert repo.get_agent("a1").load == 0 and repo.agent_interactions("a1") == []
+
+
+def test_outbound_creation_counts_toward_capacity_and_is_refused_when_full(repo: Any) -> None:
+    repo.put_agent(agent("a1", max_concurrent=1))
+    out = interaction(1, state=ACTIVE, agent_id="a1", direction="outbound")
+    _, created = repo.create_interaction(out, require_room=True)
+    assert created and repo.get_agent("a1").load == 1
+    with pytest.raises(Conflict) as refused:
+        repo.create_interaction(
+            interaction(2, state=ACTIVE, agent_id="a1", direction="outbound"), require_room=True
+        )
+    assert refused.value.code == "agent_at_capacity"
+    assert repo.get_interaction("ix-002") is None
+    assert repo.open_interaction("+14155550180", interaction(2).customer_phone) is None
+
+
+def test_concurrent_offers_never_exceed_a_cap_nor_assign_twice(repo: Any) -> None:
+    repo.put_agent(agent("a1", max_concurrent=3))
+    repo.put_agent(agent("a2", max_concurrent=3))
+    for n in range(10):
+        repo.create_interaction(interaction(n))
+    wins: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def grab(agent_id: str) -> None:
+        for ix in repo.waiting("acme", "q-support", 10):
+            if offer(repo, ix, agent_id):
+                with lock:
+                    wins.append((ix.interaction_id, agent_id))
+
+    threads = [threading.Thread(target=grab, args=(f"a{1 + n % 2}",)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(wins) == 6 and len({w[0] for w in wins}) == 6
+    agents = repo.get_agents(["a1", "a2"])
+    assert agents["a1"].load == 3 and agents["a2"].load == 3
+    assert len(repo.waiting("acme", "q-support", 20)) == 4
+
+
+def test_customers_are_one_per_phone_with_cases_and_history(repo: Any) -> None:
+    made = repo.create_customer(Customer("c1", "acme", "+14155551234", "", "t0"))
+    again = repo.create_customer(Customer("c2", "acme", "+14155551234", "", "t1"))
+    assert made.customer_id == again.customer_id == "c1"
+    assert repo.customer_by_phone("acme", "+14155551234").customer_id == "c1"
+    assert repo.customer_by_phone("globex", "+14155551234") is None
+    assert repo.get_customer("globex", "c1") is None
+    repo.put_case(Case("k1", "c1", "acme", "Refund", transcripts=[{"interaction_id": "ix-1"}]))
+    assert repo.get_case("c1", "k1").transcripts == [{"interaction_id": "ix-1"}]
+    assert [c.case_id for c in repo.cases("c1")] == ["k1"]
+    repo.add_history("c1", "2026-01-01T00:00:00.000Z", {"id": "ix-1", "disposition": "solved"})
+    repo.add_history("c1", "2026-01-02T00:00:00.000Z", {"id": "ix-2", "disposition": "callback"})
+    assert [h["id"] for h in repo.history("c1", 10)] == ["ix-2", "ix-1"]
+    assert [h["id"] for h in repo.history("c1", 1)] == ["ix-2"]
+
+
+def test_figures_add_up_per_queue_and_day(repo: Any) -> None:
+    repo.add_figures("acme", "q-support", "2026-01-01", offered=2, answered=1, wait_total_s=12.5)
+    repo.add_figures("acme", "q-support", "2026-01-01", offered=1)
+    first, second = repo.figures("acme", "q-support", ["2026-01-01", "2026-01-02"])
+    assert (first.offered, first.answered, first.wait_total_s) == (3, 1, 12.5)
+    assert second.offered == 0
+
+
+def test_queues_of_two_companies_with_the_same_id_never_mix(repo: Any) -> None:
+    repo.put_agent(agent("a1"))
+    repo.put_agent(agent("g1", company_id="globex"))
+    repo.create_interaction(interaction(1))
+    repo.create_interaction(replace(interaction(2), company_id="globex"))
+    repo.add_figures("globex", "q-support", "2026-01-01", offered=5)
+    assert repo.agents_of_queue("acme", "q-support") == ["a1"]
+    assert repo.agents_of_queue("globex", "q-support") == ["g1"]
+    assert [i.interaction_id for i in repo.waiting("acme", "q-support", 10)] == ["ix-001"]
+    assert [i.interaction_id for i in repo.waiting("globex", "q-support", 10)] == ["ix-002"]
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 0

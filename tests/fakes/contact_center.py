@@ -1,0 +1,305 @@
+"""In-memory twin of the contact center's repository (same port, same contract tests).
+
+One lock makes every method atomic, as DynamoDB makes each (transactional)
+write atomic, so the fake can be driven from several threads.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.domain.contact_center import (
+    AVAILABLE,
+    ENDED,
+    WAITING,
+    AgentProfile,
+    Channel,
+    Interaction,
+    Queue,
+)
+from chalicelib.domain.contact_center_records import (
+    CannedReply,
+    Case,
+    Customer,
+    DayFigures,
+)
+from chalicelib.domain.errors import Conflict
+
+PROFILE_FIELDS = ("name", "role", "skills", "queues", "max_concurrent", "company_id")
+
+
+class MemoryContactCenterRepository:
+    """Dictionaries behind one lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.queues: dict[tuple[str, str], Queue] = {}
+        self.channels: dict[str, Channel] = {}
+        self.agents: dict[str, AgentProfile] = {}
+        self.interactions: dict[str, Interaction] = {}
+        self.open: dict[tuple[str, str], str] = {}
+        self.customers: dict[str, Customer] = {}
+        self.phones: dict[tuple[str, str], str] = {}
+        self.case_items: dict[str, dict[str, Case]] = {}
+        self.histories: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self.replies: dict[str, dict[str, CannedReply]] = {}
+        self.day_figures: dict[tuple[str, str, str], DayFigures] = {}
+
+    # -- configuration -----------------------------------------------------------
+
+    def put_queue(self, queue: Queue) -> None:
+        with self._lock:
+            self.queues[(queue.company_id, queue.queue_id)] = copy.deepcopy(queue)
+
+    def get_queue(self, company_id: str, queue_id: str) -> Queue | None:
+        with self._lock:
+            return copy.deepcopy(self.queues.get((company_id, queue_id)))
+
+    def list_queues(self, company_id: str) -> list[Queue]:
+        with self._lock:
+            found = [copy.deepcopy(q) for (c, _), q in self.queues.items() if c == company_id]
+        return sorted(found, key=lambda q: q.queue_id)
+
+    def put_channel(self, channel: Channel) -> None:
+        with self._lock:
+            self.channels[channel.e164] = copy.deepcopy(channel)
+
+    def get_channel(self, e164: str) -> Channel | None:
+        with self._lock:
+            return copy.deepcopy(self.channels.get(e164))
+
+    def list_channels(self, company_id: str) -> list[Channel]:
+        with self._lock:
+            found = [copy.deepcopy(c) for c in self.channels.values() if c.company_id == company_id]
+        return sorted(found, key=lambda c: c.e164)
+
+    def put_agent(self, agent: AgentProfile) -> None:
+        with self._lock:
+            stored = self.agents.get(agent.agent_id)
+            if stored is None:
+                self.agents[agent.agent_id] = copy.deepcopy(agent)
+                return
+            for name in PROFILE_FIELDS:
+                setattr(stored, name, copy.deepcopy(getattr(agent, name)))
+
+    def get_agent(self, agent_id: str) -> AgentProfile | None:
+        with self._lock:
+            return copy.deepcopy(self.agents.get(agent_id))
+
+    def get_agents(self, agent_ids: Iterable[str]) -> dict[str, AgentProfile]:
+        with self._lock:
+            return {
+                a: copy.deepcopy(self.agents[a])
+                for a in dict.fromkeys(agent_ids)
+                if a in self.agents
+            }
+
+    def agents_of_queue(self, company_id: str, queue_id: str) -> list[str]:
+        with self._lock:
+            return sorted(
+                a.agent_id
+                for a in self.agents.values()
+                if a.company_id == company_id and queue_id in a.queues
+            )
+
+    def list_agents(self, company_id: str) -> list[AgentProfile]:
+        with self._lock:
+            found = [copy.deepcopy(a) for a in self.agents.values() if a.company_id == company_id]
+        return sorted(found, key=lambda a: a.agent_id)
+
+    def set_agent_status(self, agent_id: str, status: str, now: float) -> AgentProfile | None:
+        with self._lock:
+            agent = self.agents.get(agent_id)
+            if agent is None:
+                return None
+            if agent.status != status:
+                agent.status = status
+                agent.status_changed_at = now
+            return copy.deepcopy(agent)
+
+    # -- interactions ---------------------------------------------------------------
+
+    def _room(self, agent_id: str) -> AgentProfile:
+        agent = self.agents.get(agent_id)
+        if agent is None or agent.status != AVAILABLE or not agent.has_room():
+            raise Conflict("the agent has no free slot", code="agent_at_capacity")
+        return agent
+
+    def create_interaction(
+        self, interaction: Interaction, require_room: bool = False
+    ) -> tuple[Interaction, bool]:
+        with self._lock:
+            key = (interaction.channel, interaction.customer_phone)
+            if key in self.open:
+                return copy.deepcopy(self.interactions[self.open[key]]), False
+            if interaction.interaction_id in self.interactions:
+                raise Conflict("the interaction exists", code="interaction_exists")
+            if interaction.agent_id:
+                agent = (
+                    self._room(interaction.agent_id)
+                    if require_room
+                    else self.agents[interaction.agent_id]
+                )
+                agent.load += 1
+                agent.total += 1
+            self.interactions[interaction.interaction_id] = copy.deepcopy(interaction)
+            self.open[key] = interaction.interaction_id
+            return copy.deepcopy(interaction), True
+
+    def get_interaction(self, interaction_id: str) -> Interaction | None:
+        with self._lock:
+            return copy.deepcopy(self.interactions.get(interaction_id))
+
+    def open_interaction(self, channel: str, phone: str) -> Interaction | None:
+        with self._lock:
+            found = self.open.get((channel, phone))
+            return copy.deepcopy(self.interactions.get(found)) if found else None
+
+    def transition(
+        self,
+        before: Interaction,
+        after: Interaction,
+        *,
+        agent_id: str | None = None,
+        load: int = 0,
+        total: int = 0,
+        require_room: bool = False,
+        assigned_at: float | None = None,
+    ) -> bool:
+        with self._lock:
+            stored = self.interactions.get(before.interaction_id)
+            if stored is None or stored.version != before.version:
+                return False
+            agent = None
+            if agent_id is not None:
+                agent = self.agents.get(agent_id)
+                if agent is None:
+                    return False
+                if require_room and (agent.status != AVAILABLE or not agent.has_room()):
+                    return False
+            if agent is not None:
+                agent.load += load
+                agent.total += total
+                if assigned_at is not None:
+                    agent.last_assigned_at = assigned_at
+            new = replace(copy.deepcopy(after), version=before.version + 1)
+            self.interactions[new.interaction_id] = new
+            if new.state == ENDED:
+                key = (new.channel, new.customer_phone)
+                if self.open.get(key) == new.interaction_id:
+                    del self.open[key]
+            after.version = new.version
+            return True
+
+    def waiting(self, company_id: str, queue_id: str, limit: int) -> list[Interaction]:
+        with self._lock:
+            found = [
+                copy.deepcopy(i)
+                for i in self.interactions.values()
+                if i.state == WAITING and i.queue_id == queue_id and i.company_id == company_id
+            ]
+        found.sort(key=lambda i: (i.enqueued_at, i.interaction_id))
+        return found[:limit]
+
+    def agent_interactions(self, agent_id: str) -> list[Interaction]:
+        with self._lock:
+            found = [
+                copy.deepcopy(i)
+                for i in self.interactions.values()
+                if i.agent_id == agent_id and i.state not in (ENDED, WAITING)
+            ]
+        return sorted(found, key=lambda i: i.interaction_id)
+
+    # -- customers and cases --------------------------------------------------------
+
+    def customer_by_phone(self, company_id: str, phone: str) -> Customer | None:
+        with self._lock:
+            found = self.phones.get((company_id, phone))
+            return copy.deepcopy(self.customers[found]) if found else None
+
+    def create_customer(self, customer: Customer) -> Customer:
+        with self._lock:
+            key = (customer.company_id, customer.phone)
+            if key in self.phones:
+                return copy.deepcopy(self.customers[self.phones[key]])
+            self.phones[key] = customer.customer_id
+            self.customers[customer.customer_id] = copy.deepcopy(customer)
+            return copy.deepcopy(customer)
+
+    def get_customer(self, company_id: str, customer_id: str) -> Customer | None:
+        with self._lock:
+            found = self.customers.get(customer_id)
+            return copy.deepcopy(found) if found and found.company_id == company_id else None
+
+    def put_case(self, case: Case) -> None:
+        with self._lock:
+            self.case_items.setdefault(case.customer_id, {})[case.case_id] = copy.deepcopy(case)
+
+    def get_case(self, customer_id: str, case_id: str) -> Case | None:
+        with self._lock:
+            return copy.deepcopy(self.case_items.get(customer_id, {}).get(case_id))
+
+    def cases(self, customer_id: str) -> list[Case]:
+        with self._lock:
+            found = [copy.deepcopy(c) for c in self.case_items.get(customer_id, {}).values()]
+        return sorted(found, key=lambda c: c.case_id)
+
+    def add_history(self, customer_id: str, at: str, summary: dict[str, Any]) -> None:
+        with self._lock:
+            entries = self.histories.setdefault(customer_id, [])
+            key = f"{at}#{summary.get('id')}"
+            entries[:] = [e for e in entries if e[0] != key] + [(key, copy.deepcopy(summary))]
+
+    def history(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
+        with self._lock:
+            entries = sorted(self.histories.get(customer_id, []), key=lambda e: e[0], reverse=True)
+        return [copy.deepcopy(s) for _, s in entries[:limit]]
+
+    # -- canned replies ----------------------------------------------------------------
+
+    def put_canned(self, reply: CannedReply) -> None:
+        with self._lock:
+            self.replies.setdefault(reply.company_id, {})[reply.reply_id] = copy.deepcopy(reply)
+
+    def canned(self, company_id: str) -> list[CannedReply]:
+        with self._lock:
+            found = [copy.deepcopy(r) for r in self.replies.get(company_id, {}).values()]
+        return sorted(found, key=lambda r: r.reply_id)
+
+    # -- figures ------------------------------------------------------------------------
+
+    def add_figures(self, company_id: str, queue_id: str, day: str, **increments: float) -> None:
+        with self._lock:
+            figures = self.day_figures.setdefault((company_id, queue_id, day), DayFigures())
+            for name, value in increments.items():
+                setattr(figures, name, getattr(figures, name) + value)
+
+    def figures(self, company_id: str, queue_id: str, days: list[str]) -> list[DayFigures]:
+        with self._lock:
+            return [
+                copy.deepcopy(self.day_figures.get((company_id, queue_id, d), DayFigures()))
+                for d in days
+            ]
+
+
+class MemoryRoutingQueue:
+    """Routing messages in order, with their delays, for tests to run when they choose."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self.messages: list[tuple[dict[str, Any], float]] = []  # (message, due at)
+
+    def enqueue(self, message: dict[str, Any], delay_seconds: int = 0) -> None:
+        with self._lock:
+            self.messages.append((copy.deepcopy(message), self._clock() + delay_seconds))
+
+    def take(self) -> list[tuple[dict[str, Any], float]]:
+        with self._lock:
+            taken, self.messages = self.messages, []
+        return taken

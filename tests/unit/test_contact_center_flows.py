@@ -1,0 +1,346 @@
+"""The contact center's flows on in-memory adapters with a hand-moved clock: routing
+through the queue, offers that time out or are declined, agents leaving, idle
+threads, wrap-up, transcripts and cases, transfer, outbound."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib.domain.contact_center import ACTIVE, ENDED, OFFERED, WAITING, WRAP_UP
+from chalicelib.domain.errors import Conflict, Forbidden
+from tests.contact_center_support import CHANNEL, SALES, SUPPORT, CenterWorld, seed_center
+from tests.support import send
+
+CUSTOMER = "+14155552671"
+OTHER = "+14155552672"
+
+
+def world(**queue_settings: object) -> CenterWorld:
+    w = CenterWorld()
+    seed_center(w.cc_repo, w.directory_repo, w.sms_repo, **queue_settings)
+    return w
+
+
+def available(w: CenterWorld, *user_ids: str) -> None:
+    for user_id in user_ids:
+        w.cc.agents.set_status(w.caller(user_id), "available")
+
+
+def only_open(w: CenterWorld, phone: str = CUSTOMER):
+    found = w.cc_repo.open_interaction(CHANNEL, phone)
+    assert found is not None
+    return found
+
+
+def test_an_inbound_text_waits_in_the_channels_queue_and_is_routed_only_from_the_queue() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    ix = only_open(w)
+    assert (ix.state, ix.queue_id, ix.agent_id) == (WAITING, SUPPORT, None)
+    conversation = w.conversation_repo.get(ix.conversation_id)
+    assert conversation is not None and conversation.members == []  # not a shared line
+    w.runner.run()
+    ix = only_open(w)
+    assert (ix.state, ix.agent_id) == (OFFERED, "u-bob")
+    offered = w.events("interaction.offered", "u-bob")
+    assert [e.data["id"] for e in offered] == [ix.interaction_id]
+    assert offered[0].data["customer"]["phone"] == CUSTOMER
+
+
+def test_accepting_gives_the_agent_the_conversation_and_later_texts_join_it() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    view = w.cc.agents.accept(w.caller("u-bob"), ix.interaction_id)
+    assert view["state"] == ACTIVE and view["customer"]["phone"] == CUSTOMER
+    assert w.conversation_repo.get(ix.conversation_id).members == ["u-bob"]
+    w.text(CUSTOMER, "second text")
+    assert only_open(w).interaction_id == ix.interaction_id  # no second interaction
+    history = w.conversation_repo.list_messages(ix.conversation_id, 10, None)
+    assert sorted(m.text for m in history.items) == ["hello", "second text"]
+
+
+def test_an_unanswered_offer_times_out_and_goes_to_the_next_agent() -> None:
+    w = world()
+    available(w, "u-bob", "u-carol")
+    w.text(CUSTOMER)
+    w.runner.run()
+    first = only_open(w)
+    w.now += 29
+    w.runner.run()
+    assert only_open(w).agent_id == first.agent_id  # not yet
+    w.now += 2
+    w.runner.run()
+    second = only_open(w)
+    assert second.state == OFFERED and second.agent_id not in (None, first.agent_id)
+    assert w.cc_repo.get_agent(str(first.agent_id)).load == 0
+    stats = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)
+    assert stats["days"][0]["timed_out"] == 1
+
+
+def test_a_rejected_offer_goes_to_someone_else_and_not_straight_back() -> None:
+    w = world()
+    available(w, "u-bob", "u-carol")
+    w.text(CUSTOMER)
+    w.runner.run()
+    first = only_open(w)
+    w.cc.agents.reject(w.caller(str(first.agent_id)), first.interaction_id)
+    w.runner.run()
+    second = only_open(w)
+    assert second.state == OFFERED and second.agent_id != first.agent_id
+    w.cc.agents.reject(w.caller(str(second.agent_id)), second.interaction_id)
+    w.runner.run()
+    assert only_open(w).state == WAITING  # both declined just now: it waits
+    w.now += 61
+    w.runner.run()  # the waiting check offers it again
+    assert only_open(w).state == OFFERED
+
+
+def test_only_the_offered_agent_may_accept_or_reject() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    with pytest.raises(Forbidden):
+        w.cc.agents.accept(w.caller("u-carol"), ix.interaction_id)
+    with pytest.raises(Forbidden):
+        w.cc.agents.reject(w.caller("u-carol"), ix.interaction_id)
+
+
+def test_an_agent_going_offline_requeues_their_interactions_to_others() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.text(OTHER)
+    w.runner.run()
+    one, two = only_open(w), only_open(w, OTHER)
+    w.cc.agents.accept(w.caller("u-bob"), one.interaction_id)
+    assert two.state == OFFERED
+    w.cc.agents.set_status(w.caller("u-bob"), "offline")
+    assert {only_open(w).state, only_open(w, OTHER).state} == {WAITING}
+    assert w.cc_repo.get_agent("u-bob").load == 0
+    assert w.conversation_repo.get(one.conversation_id).members == []
+    available(w, "u-carol")
+    w.runner.run()
+    assert {only_open(w).agent_id, only_open(w, OTHER).agent_id} == {"u-carol"}
+
+
+def test_the_backlog_goes_to_an_agent_as_soon_as_they_are_available() -> None:
+    w = world()
+    for n in range(3):
+        w.text(f"+1415555300{n}")
+    w.runner.run()
+    assert len(w.cc_repo.waiting("acme", SUPPORT, 10)) == 3
+    available(w, "u-bob")
+    w.runner.run()
+    assert w.cc_repo.waiting("acme", SUPPORT, 10) == [] and w.cc_repo.get_agent("u-bob").load == 3
+
+
+def test_an_idle_thread_frees_its_slot_until_the_customer_writes_again() -> None:
+    w = world(idle_after_s=600)
+    w.cc_repo.put_agent(
+        w.cc_repo.get_agent("u-bob").__class__(
+            "u-bob", "acme", name="Bob", skills={"support": 3}, queues=[SUPPORT], max_concurrent=1
+        )
+    )
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    first = only_open(w)
+    w.cc.agents.accept(w.caller("u-bob"), first.interaction_id)
+    w.text(OTHER)
+    w.runner.run()
+    assert only_open(w, OTHER).state == WAITING  # bob is full
+    w.now += 601
+    w.runner.run()
+    assert only_open(w).idle and only_open(w, OTHER).agent_id == "u-bob"
+    bob = w.cc_repo.get_agent("u-bob")
+    assert (bob.load, bob.total) == (1, 2)
+    w.text(CUSTOMER, "still there?")
+    bob = w.cc_repo.get_agent("u-bob")
+    assert not only_open(w).idle and (bob.load, bob.total) == (2, 2)
+
+
+def test_end_goes_to_wrap_up_then_closes_with_the_transcript_filed_in_a_case() -> None:
+    w = world(wrap_up_s=120)
+    available(w, "u-bob")
+    w.text(CUSTOMER, "my order is late")
+    w.runner.run()
+    ix = only_open(w)
+    bob = w.caller("u-bob")
+    w.cc.agents.accept(bob, ix.interaction_id)
+    send(w.services.conversations, bob, ix.conversation_id, "k1", "Sorry, checking now")
+    ended = w.cc.agents.end(bob, ix.interaction_id, {"notes": "late parcel"})
+    assert ended["state"] == WRAP_UP and w.cc_repo.get_agent("u-bob").load == 1
+    w.now += 121
+    w.runner.run()
+    closed = w.cc_repo.get_interaction(ix.interaction_id)
+    assert closed.state == ENDED and closed.case_id
+    assert w.cc_repo.get_agent("u-bob").load == 0 and w.cc_repo.get_agent("u-bob").total == 0
+    transcript = json.loads(w.media.objects[closed.transcript_key]["data"])
+    assert [(m["direction"], m["text"]) for m in transcript["messages"]] == [
+        ("inbound", "my order is late"),
+        ("outbound", "Sorry, checking now"),
+    ]
+    record = w.cc.records.get(bob, str(closed.customer_id))
+    assert record["phone"] == CUSTOMER
+    assert record["cases"][0]["transcripts"][0]["key"] == closed.transcript_key
+    assert record["interactions"][0]["id"] == ix.interaction_id
+    assert w.cc_repo.open_interaction(CHANNEL, CUSTOMER) is None
+    assert w.conversation_repo.get(ix.conversation_id).members == []
+
+
+def test_an_end_with_a_disposition_closes_at_once_into_the_chosen_open_case() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    bob = w.caller("u-bob")
+    w.cc.agents.accept(bob, ix.interaction_id)
+    from chalicelib.domain.contact_center_records import (
+        Case,
+    )
+
+    w.cc_repo.put_case(Case("case-1", str(ix.customer_id), "acme", "Billing"))
+    done = w.cc.agents.end(bob, ix.interaction_id, {"disposition": "solved", "case_id": "case-1"})
+    assert (done["state"], done["case_id"], done["disposition"]) == (ENDED, "case-1", "solved")
+    assert w.cc_repo.get_case(str(ix.customer_id), "case-1").transcripts[0]["interaction_id"] == (
+        ix.interaction_id
+    )
+
+
+def test_a_returning_customer_goes_back_to_their_last_agent() -> None:
+    w = world()
+    available(w, "u-bob", "u-carol")
+    w.text(CUSTOMER)
+    w.runner.run()
+    first = only_open(w)
+    agent = w.caller(str(first.agent_id))
+    w.cc.agents.accept(agent, first.interaction_id)
+    w.cc.agents.end(agent, first.interaction_id, {"disposition": "solved"})
+    w.text(CUSTOMER, "one more thing")
+    w.runner.run()
+    assert only_open(w).agent_id == first.agent_id
+
+
+def test_transfer_sends_it_to_another_queue_and_its_agents() -> None:
+    w = world()
+    available(w, "u-bob", "u-carol")
+    w.cc.agents.set_status(w.caller("u-carol"), "away")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    w.cc.agents.accept(w.caller("u-bob"), ix.interaction_id)
+    available(w, "u-carol")
+    view = w.cc.agents.transfer(w.caller("u-bob"), ix.interaction_id, SALES)
+    assert (view["state"], view["queue_id"]) == (WAITING, SALES)
+    w.runner.run()
+    assert only_open(w).agent_id == "u-carol"  # bob has no sales skill
+
+
+def test_auto_accept_makes_it_active_without_an_offer_timer() -> None:
+    w = world(auto_accept=True)
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    assert only_open(w).state == ACTIVE
+    assert w.runner.timers("offer_timeout") == []
+    assert w.conversation_repo.get(only_open(w).conversation_id).members == ["u-bob"]
+
+
+def test_waiting_customers_are_told_their_position_and_closed_hours() -> None:
+    w = world(entry_message="You are number {position}, about {wait_minutes} min.")
+    assert w.text(CUSTOMER) == "You are number 1, about 5 min."
+    assert w.text(OTHER) == "You are number 2, about 10 min."
+    assert w.text(CUSTOMER, "again") is None  # already waiting: no second notice
+    closed = world(hours={"mon": "09:00-09:01"}, closed_message="We are closed.")
+    assert closed.text(CUSTOMER) == "We are closed."
+    assert only_open(closed).state == WAITING  # the text still waits
+
+
+def test_keywords_to_a_channel_do_not_open_an_interaction() -> None:
+    w = world()
+    w.text(CUSTOMER, "STOP")
+    assert w.cc_repo.open_interaction(CHANNEL, CUSTOMER) is None
+
+
+def test_outbound_makes_an_active_interaction_that_uses_a_slot_and_queues_the_text() -> None:
+    w = world()
+    available(w, "u-bob")
+    bob = w.caller("u-bob")
+    view = w.cc.agents.outbound(
+        bob,
+        {
+            "channel": CHANNEL,
+            "to": "(415) 555-2671",
+            "client_id": "c1",
+            "text": "Your order shipped",
+        },
+    )
+    assert (view["state"], view["agent_id"], view["direction"]) == (ACTIVE, "u-bob", "outbound")
+    assert view["message"]["status"] == "queued"
+    assert w.cc_repo.get_agent("u-bob").load == 1
+    w.text(CUSTOMER, "thanks!")  # the reply joins the agent's interaction
+    assert only_open(w).interaction_id == view["id"]
+    with pytest.raises(Conflict) as busy:
+        w.cc.agents.outbound(
+            w.caller("u-carol"),
+            {"channel": CHANNEL, "to": CUSTOMER, "client_id": "c2", "text": "hi"},
+        )
+    assert busy.value.code in ("interaction_open", "agent_at_capacity")
+
+
+def test_overflow_moves_a_long_wait_to_the_overflow_queue() -> None:
+    w = world()
+    from chalicelib.domain.contact_center import Queue
+
+    w.cc_repo.put_queue(
+        Queue(
+            SUPPORT,
+            "acme",
+            "Support",
+            skills={"support": 5},
+            overflow_after_s=60,
+            overflow_queue_id=SALES,
+        )
+    )
+    available(w, "u-carol")
+    w.text(CUSTOMER)
+    w.runner.run()
+    assert only_open(w).state == WAITING  # nobody at level 5
+    w.now += 61
+    w.runner.run()
+    ix = only_open(w)
+    assert (ix.queue_id, ix.agent_id) == (SALES, "u-carol")
+
+
+def test_supervisors_hear_queue_updates_after_routing() -> None:
+    w = world()
+    w.text(CUSTOMER)
+    w.runner.run()
+    updates = w.events("queue.updated", "u-alice")
+    assert updates and updates[-1].data["queue_id"] == SUPPORT
+    assert updates[-1].data["waiting"] == 1
+    assert w.events("queue.updated", "u-bob") == []  # agents are not supervisors
+
+
+def test_going_offline_closes_wrap_ups_and_frees_every_slot() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    bob = w.caller("u-bob")
+    w.cc.agents.accept(bob, ix.interaction_id)
+    w.cc.agents.end(bob, ix.interaction_id, {})
+    w.cc.agents.set_status(bob, "offline")
+    assert w.cc_repo.get_interaction(ix.interaction_id).state == ENDED
+    agent = w.cc_repo.get_agent("u-bob")
+    assert (agent.status, agent.load, agent.total) == ("offline", 0, 0)
