@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 
+from chalicelib.api import requests
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
 from chalicelib.bootstrap import services
@@ -42,11 +43,14 @@ def _body(optional: bool = False) -> dict[str, Any]:
         raise ValidationError("the body is not valid JSON", code="invalid_json") from None
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object", code="invalid_body")
+    requests.checked(body)
     return body
 
 
 def _params() -> dict[str, str]:
-    return dict(contact_center_bp.current_request.query_params or {})
+    params = dict(contact_center_bp.current_request.query_params or {})
+    requests.checked(params)
+    return params
 
 
 def route(path: str, **kwargs: Any) -> Any:

@@ -114,6 +114,29 @@ def path_id(value: str, code: str = "not_found") -> str:
     return value
 
 
+def checked(value: object, depth: int = 0) -> object:
+    """A JSON value whose every string is valid Unicode and bounded, nested at most
+    16 deep (for bodies a route hands on whole, field by field checked later)."""
+    if depth > 16:
+        raise ValidationError("the body nests too deep", code="invalid_body")
+    if isinstance(value, str):
+        if len(value) > MAX_STRING or not valid_unicode(value):
+            raise ValidationError(
+                f"text must be valid Unicode of at most {MAX_STRING} characters",
+                code="invalid_body",
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            checked(key, depth + 1)
+            checked(item, depth + 1)
+    elif isinstance(value, list):
+        if len(value) > 1000:
+            raise ValidationError("a list of at most 1000 items", code="invalid_body")
+        for item in value:
+            checked(item, depth + 1)
+    return value
+
+
 # -- messages (REST and WebSocket) -------------------------------------------------
 
 

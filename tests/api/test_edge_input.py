@@ -53,6 +53,9 @@ def _im(api: Api) -> str:
         ("PATCH", "/admin/users/u-bob", {"license_type": "x" * 1_000_000}, "invalid_license_type"),
         ("PATCH", "/admin/company", {"help_text": LONE}, "invalid_help_text"),
         ("POST", "/admin/policies", {"name": LONE}, "invalid_name"),
+        ("PUT", "/agent/status", {"status": LONE}, "invalid_body"),
+        ("PUT", "/admin/queues/q-x", {"name": LONE, "skills": {}}, "invalid_body"),
+        ("POST", "/interactions", {"channel": "+14155550180", "to": LONE}, "invalid_body"),
     ],
 )
 def test_bad_strings_are_a_400_in_the_contract_shape(
