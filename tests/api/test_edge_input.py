@@ -54,7 +54,7 @@ def _im(api: Api) -> str:
         ("PATCH", "/admin/company", {"help_text": LONE}, "invalid_help_text"),
         ("POST", "/admin/policies", {"name": LONE}, "invalid_name"),
         ("PUT", "/agent/status", {"status": LONE}, "invalid_body"),
-        ("PUT", "/admin/queues/q-x", {"name": LONE, "skills": {}}, "invalid_body"),
+        ("PUT", "/admin/contact-center/queues/q-x", {"name": LONE}, "invalid_body"),
         ("POST", "/interactions", {"channel": "+14155550180", "to": LONE}, "invalid_body"),
     ],
 )
