@@ -184,6 +184,21 @@ def cold_start(lazy: bool) -> dict[str, Any]:
     return figures
 
 
+def contact_center() -> dict[str, Any]:
+    """``local.bench_cc`` in a fresh interpreter (its own moto)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "local.bench_cc"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def main() -> None:
     print("== a fresh Lambda process: first and second request (GET /conversations)")
     for lazy in (False, True):
@@ -219,6 +234,15 @@ def main() -> None:
             print(f"      {call:45s} {count}{extra}")
             totals[call.split(":")[0]] += count
     print("   totals by service:", json.dumps(dict(totals)))
+    print("== contact center (moto in-process)")
+    cc = contact_center()
+    for part, label in (("inbound", "inbound text to a channel"), ("routing", "routing it")):
+        calls = ", ".join(f"{k} {v}" for k, v in sorted(cc[part].items()))
+        print(f"   {label}: {sum(cc[part].values())} requests ({calls})")
+    print(
+        f"   burst of {cc['burst']} texts, 3 agents: {cc['offered']} offered; inbound → offer"
+        f" p50 {cc['p50_ms']:.0f} ms, p95 {cc['p95_ms']:.0f} ms"
+    )
 
 
 if __name__ == "__main__":
