@@ -180,3 +180,10 @@ def test_shipped_stages_state_only_what_differs_from_the_defaults() -> None:
                 assert getattr(defaults, str(keyword.arg)) != keyword.value.value, (
                     f"a stage restates the default of {keyword.arg}"
                 )
+
+
+def test_make_deploy_refuses_prod_without_an_alarm_address() -> None:
+    from infra import app
+
+    with pytest.raises(SystemExit, match="alarms would reach nobody"):
+        app.main({"stage": "prod", "deploy": "true"})  # what `make deploy STAGE=prod` passes
