@@ -125,6 +125,9 @@ def test_infra_tools_are_pinned() -> None:
     requirements = (REPO_ROOT / "requirements-dev.txt").read_text()
     for package in ("aws-cdk-lib", "constructs", "cfn-lint", "aws-sam-translator"):
         assert re.search(rf"^{package}==\S+$", requirements, re.M), package
+    scanner = (REPO_ROOT / "infra" / "requirements-checkov.txt").read_text()
+    lines = [line for line in scanner.splitlines() if line and not line.startswith("#")]
+    assert "checkov==3.3.30" in lines and all("==" in line for line in lines)
     package_json = (REPO_ROOT / "infra" / "package.json").read_text()
     assert re.search(r'"aws-cdk": "\d+\.\d+\.\d+"', package_json)
 
