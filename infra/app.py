@@ -25,8 +25,9 @@ from infra.stack import TextingStack  # noqa: E402
 from infra.stages import stage  # noqa: E402
 
 
-def main() -> None:
-    app = cdk.App()
+def main(context: dict[str, object] | None = None) -> None:
+    """``context``: CDK context values as ``-c key=value`` gives them (tests pass them here)."""
+    app = cdk.App(context=context)
     name = app.node.try_get_context("stage")
     if not name:
         raise SystemExit("choose a stage: cdk synth -c stage=dev (see infra/stages.py)")

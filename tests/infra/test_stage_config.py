@@ -125,6 +125,9 @@ def test_infra_tools_are_pinned() -> None:
     requirements = (REPO_ROOT / "requirements-dev.txt").read_text()
     for package in ("aws-cdk-lib", "constructs", "cfn-lint", "aws-sam-translator"):
         assert re.search(rf"^{package}==\S+$", requirements, re.M), package
+    scanner = (REPO_ROOT / "infra" / "requirements-checkov.txt").read_text()
+    lines = [line for line in scanner.splitlines() if line and not line.startswith("#")]
+    assert "checkov==3.3.30" in lines and all("==" in line for line in lines)
     package_json = (REPO_ROOT / "infra" / "package.json").read_text()
     assert re.search(r'"aws-cdk": "\d+\.\d+\.\d+"', package_json)
 
@@ -180,3 +183,10 @@ def test_shipped_stages_state_only_what_differs_from_the_defaults() -> None:
                 assert getattr(defaults, str(keyword.arg)) != keyword.value.value, (
                     f"a stage restates the default of {keyword.arg}"
                 )
+
+
+def test_make_deploy_refuses_prod_without_an_alarm_address() -> None:
+    from infra import app
+
+    with pytest.raises(SystemExit, match="alarms would reach nobody"):
+        app.main({"stage": "prod", "deploy": "true"})  # what `make deploy STAGE=prod` passes
