@@ -49,6 +49,8 @@ pytestmark = pytest.mark.infra
 PREFIX = "texting-test"
 SHOP = "+14155550100"
 CUSTOMER = "+14155552671"
+CHANNEL = "+14155550180"  # a contact-center channel (End User Messaging)
+CALLER = "+14155552672"
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 120
 # Calls into services moto does not implement: (signing name, operation) → response.
 CANNED = {
@@ -248,8 +250,9 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
         for function in {c.function for c in resources.CONSUMERS} | {
             s.function for s in resources.SCHEDULES
         }:
+            module = _consumer_module(function)
             monkeypatch.setattr(
-                consumers, function, _attributed(function, getattr(consumers, function), recorder)
+                module, function, _attributed(function, getattr(module, function), recorder)
             )
 
         with Client(app, stage_name="local") as client:
@@ -334,6 +337,49 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
             ),
         )
         _run_all(events)
+
+        # The contact center: bob is the agent of a channel; a customer texts it through
+        # End User Messaging (eum_events queues routing), cc_routing offers it, bob
+        # takes and ends it through the API (events, routing work), wrap-up ends on
+        # its timer in cc_routing (the transcript goes to the media bucket).
+        from chalicelib.domain.contact_center import AgentProfile, Channel, Queue
+
+        center = services.contact_center
+        assert center is not None
+        dynamodb.DynamoSmsRepository().put_number(
+            BusinessNumber(CHANNEL, "acme", provider="eum", users=["u-bob"])
+        )
+        center.repo.put_queue(Queue("q-help", "acme", "Help", skills={"help": 1}))
+        center.repo.put_channel(Channel(CHANNEL, "acme", "q-help"))
+        center.repo.put_agent(AgentProfile("u-bob", "acme", skills={"help": 3}, queues=["q-help"]))
+        bob = {**headers, "Authorization": f"Bearer {KEYS.token('u-bob')}"}
+        with Client(app, stage_name="local") as client, recorder.running("api_handler"):
+            ready = client.http.request(
+                "PUT", "/agent/status", headers=bob, body=b'{"status": "available"}'
+            )
+            assert ready.status_code == 200, ready.body
+        session.client("sns").publish(
+            TopicArn=topic,
+            Message=json.dumps(
+                {
+                    "originationNumber": CALLER,
+                    "destinationNumber": CHANNEL,
+                    "messageBody": "my sink is leaking",
+                    "inboundMessageId": f"in-{uuid.uuid4().hex}",
+                    "messageKeyword": "",
+                    "previousPublishedMessageId": "",
+                }
+            ),
+        )
+        _run_all(events)
+        with Client(app, stage_name="local") as client, recorder.running("api_handler"):
+            offered = _body(client.http.request("GET", "/interactions", headers=bob))["items"]
+            assert [i["state"] for i in offered] == ["offered"], offered
+            path = f"/interactions/{offered[0]['id']}"
+            assert client.http.request("POST", f"{path}/accept", headers=bob).status_code == 200
+            ended = client.http.request("POST", f"{path}/end", headers=bob, body=b"{}")
+            assert _body(ended)["state"] == "wrap_up", ended.body
+        _run_all(events)
         with recorder.running("websocket_disconnect"):
             ws_disconnect(ws_event("$disconnect", connection), None)
         # The timers, three days on: alice's connection is stale, the text has no final status.
@@ -346,6 +392,20 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                 epoch=lambda: later,
             )
         )
+        from chalicelib.api import contact_center_consumers
+
+        _, routing_arn = events.queues[resources.CC_ROUTING_QUEUE.logical]
+        wrap_up_end = {  # the wrap-up timer as Lambda delivers it once its delay is over
+            "MessageId": str(uuid.uuid4()),
+            "ReceiptHandle": "timer",
+            "Body": json.dumps({"kind": "wrap_up_end", "interaction_id": offered[0]["id"]}),
+            "Attributes": {"ApproximateReceiveCount": "1"},
+        }
+        handled = contact_center_consumers.cc_routing(
+            lambda_events.sqs_event([wrap_up_end], routing_arn, "us-east-1"),
+            lambda_events.lambda_context("cc_routing"),
+        )
+        assert not handled.get("batchItemFailures"), handled
         for timer in resources.SCHEDULES:
             getattr(consumers, timer.function)(
                 {
@@ -374,7 +434,6 @@ def _run_queue(events: Any, logical: str) -> int:
     """One queue's messages to its consumer, with the attributes Lambda sends (receive count)."""
     import boto3
 
-    from chalicelib.api import consumers
     from local import lambda_events
 
     consumer = next(
@@ -392,13 +451,20 @@ def _run_queue(events: Any, logical: str) -> int:
     ).get("Messages", [])
     if messages:
         event = lambda_events.sqs_event(messages, arn, "us-east-1")
-        result = getattr(consumers, consumer.function)(
+        result = getattr(_consumer_module(consumer.function), consumer.function)(
             event, lambda_events.lambda_context(consumer.function)
         )
         assert not result.get("batchItemFailures"), (consumer.function, result)
         for message in messages:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return len(messages)
+
+
+def _consumer_module(function: str) -> Any:
+    """The module whose blueprint registers a consumer (the contact center has its own)."""
+    from chalicelib.api import consumers, contact_center_consumers
+
+    return next(m for m in (consumers, contact_center_consumers) if hasattr(m, function))
 
 
 def _attributed(name: str, handler: Any, recorder: Recorder) -> Any:
