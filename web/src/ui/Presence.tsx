@@ -15,7 +15,7 @@ export function Avatar({ user, size = 32 }: { user: User | undefined; size?: num
   return user?.photo_url ? (
     <img class="avatar" src={user.photo_url} alt="" width={size} height={size} />
   ) : (
-    <span class="avatar" aria-hidden="true" style={{ width: size, height: size }}>{initials(name)}</span>
+    <span class="avatar" aria-hidden="true" style={{ width: `${size}px`, height: `${size}px` }}>{initials(name)}</span>
   );
 }
 
@@ -89,8 +89,9 @@ export function PresenceControls() {
         {["available", "busy", "dnd", "away"].map((s) => <option key={s} value={s}>{STATUS_LABELS[s]}</option>)}
       </select>
       <button type="button" class="profile-button" aria-expanded={open} aria-controls="profile-panel"
-        onClick={() => setOpen(!open)} aria-label={`Profile: ${me.name}`}>
+        onClick={() => setOpen(!open)}>
         <Avatar user={me} />
+        <span class="sr-only">Profile: {me.name}</span>
       </button>
       {open && (
         <section id="profile-panel" class="profile-panel" aria-label="Profile">
