@@ -93,3 +93,27 @@ def register_web(app: web.Application, config: dict[str, Any], dist: Path = WEB_
     app.router.add_get(PREFIX.rstrip("/"), redirect)
     app.router.add_get(PREFIX + "{tail:.*}", asset)
     return PREFIX
+
+
+def bundle_sizes(dist: Path = WEB_DIST) -> dict[str, Any]:
+    """The built JavaScript, raw and gzipped: the employee app (what index.html loads)
+    and the lazily loaded pages. ``make bench`` reports it (goal: ≤ 150 KB gzipped)."""
+    import gzip
+    import re
+
+    index = dist / "index.html"
+    if not index.exists():
+        return {"error": f"{index} missing: run make web"}
+    entry = set(re.findall(r'src="\./(assets/[^"]+\.js)"', index.read_text()))
+    entry |= set(re.findall(r'href="\./(assets/[^"]+\.js)"', index.read_text()))  # preloads
+    sizes: dict[str, Any] = {"employee_app": {"raw": 0, "gzip": 0}, "lazy": {}}
+    for path in sorted((dist / "assets").glob("*.js")):
+        data = path.read_bytes()
+        figures = {"raw": len(data), "gzip": len(gzip.compress(data, compresslevel=9))}
+        relative = f"assets/{path.name}"
+        if relative in entry:
+            for key in ("raw", "gzip"):
+                sizes["employee_app"][key] += figures[key]
+        else:
+            sizes["lazy"][path.name] = figures
+    return sizes

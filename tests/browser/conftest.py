@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.e2e.conftest import api, stack, tokens  # noqa: F401  (the same local stack fixtures)
 from tests.e2e.clients import Stack, user
+from tests.e2e.conftest import api, stack, tokens  # noqa: F401  (the same local stack fixtures)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,7 +42,9 @@ expect.set_options(timeout=TIMEOUT_MS)
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it as root)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it as root)"
+        )
     if not DIST.exists():
         pytest.fail(f"{DIST} is missing: build the web client with `make web`")
     if not AXE.exists():
@@ -69,11 +71,11 @@ def new_context(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
         context.close()
 
 
-def sign_in(page: Page, stack: Stack, username: str) -> Page:
+def sign_in(page: Page, state: Stack, username: str) -> Page:
     """Open the web client and sign in with the demo user's password, as a person would."""
-    page.goto(stack["web_url"])
+    page.goto(state["web_url"])
     page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(user(stack, username)["password"])
+    page.get_by_role("textbox", name="Password").fill(user(state, username)["password"])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("list", name="Conversations")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Connected")).to_be_visible()

@@ -33,7 +33,9 @@ def poll(fetch: Callable[[], Any], done: Callable[[Any], bool], seconds: float =
 
 
 def conversation(page: Page, name: str):
-    return page.get_by_role("list", name="Conversations").get_by_role("listitem").filter(has_text=name)
+    return (
+        page.get_by_role("list", name="Conversations").get_by_role("listitem").filter(has_text=name)
+    )
 
 
 def messages(page: Page):
@@ -94,7 +96,9 @@ def test_two_users_chat_live_with_unread_presence_typing_and_read_on_every_devic
 
     # Presence: bob goes busy, alice sees it on his conversation
     bob.get_by_role("combobox", name="Status").select_option("busy")
-    expect(conversation(alice, "Bob Baker").get_by_role("img", name=re.compile("Bob Baker is Busy"))).to_be_visible()
+    expect(
+        conversation(alice, "Bob Baker").get_by_role("img", name=re.compile("Bob Baker is Busy"))
+    ).to_be_visible()
 
     # Typing indicator, then bob's reply arrives live, delivered (ticked) on his side
     bob.get_by_role("textbox", name="Message").press_sequentially("Sure")
@@ -102,7 +106,9 @@ def test_two_users_chat_live_with_unread_presence_typing_and_read_on_every_devic
     bob.get_by_role("textbox", name="Message").fill("Sure, see you there")
     bob.get_by_role("button", name="Send").click()
     expect(messages(alice).get_by_text("Sure, see you there")).to_be_visible()
-    expect(messages(bob).locator("article").filter(has_text="Sure, see you there")).to_contain_text("Sent")
+    expect(messages(bob).locator("article").filter(has_text="Sure, see you there")).to_contain_text(
+        "Sent"
+    )
     expect(alice.get_by_text("Bob Baker is typing…")).to_have_count(0)
 
     # Drafts survive a reload
@@ -149,7 +155,9 @@ def test_phone_texting_a_shared_line_reaches_both_users_and_the_reply_goes_back(
     # The composer shows segments, encoding and cost while typing
     bob.get_by_role("textbox", name="Message").fill("Yes — between 2 and 4 pm 🙂")
     expect(bob.locator("#sms-preview")).to_contain_text("UCS-2")
-    expect(bob.locator("#sms-preview")).to_contain_text(re.compile(r"1 segment · UCS-2 · \d+ characters left · est\. [\d.]+ USD"))
+    expect(bob.locator("#sms-preview")).to_contain_text(
+        re.compile(r"1 segment · UCS-2 · \d+ characters left · est\. [\d.]+ USD")
+    )
     bob.get_by_role("textbox", name="Message").fill("Yes, between 2 and 4 pm.")
     expect(bob.locator("#sms-preview")).to_contain_text("GSM-7")
     bob.get_by_role("button", name="Send").click()
@@ -160,7 +168,9 @@ def test_phone_texting_a_shared_line_reaches_both_users_and_the_reply_goes_back(
     expect(messages(carol).get_by_text(reply)).to_be_visible()
     expect(messages(bob).locator("article").filter(has_text=reply)).to_contain_text("Delivered")
     inbox = poll(
-        lambda: requests.get(f"{stack['simulator_url']}/phones/{customer}/inbox", timeout=30).json(),
+        lambda: requests.get(
+            f"{stack['simulator_url']}/phones/{customer}/inbox", timeout=30
+        ).json(),
         lambda items: any(m["text"] == reply for m in items),
     )
     assert [m["from"] for m in inbox if m["text"] == reply] == [line]
