@@ -71,14 +71,16 @@ def new_context(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
         context.close()
 
 
-def sign_in(page: Page, state: Stack, username: str) -> Page:
+def sign_in(page: Page, state: Stack, username: str, timeout_ms: float = TIMEOUT_MS) -> Page:
     """Open the web client and sign in with the demo user's password, as a person would."""
     page.goto(state["web_url"])
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(user(state, username)["password"])
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("list", name="Conversations")).to_be_visible()
-    expect(page.get_by_role("status").filter(has_text="Connected")).to_be_visible()
+    expect(page.get_by_role("list", name="Conversations")).to_be_visible(timeout=timeout_ms)
+    expect(page.get_by_role("status").filter(has_text="Connected")).to_be_visible(
+        timeout=timeout_ms
+    )
     return page
 
 

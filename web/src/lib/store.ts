@@ -58,6 +58,7 @@ export function newerPresence(old: Presence | undefined, next: Presence): boolea
 export class Store {
   state: State;
   private listeners = new Set<Listener>();
+  private frameListeners = new Set<(frame: Frame) => void>();
   private syncing = new Set<string>();
   onIncoming: (conversation: Conversation, message: Message) => void = () => {};
   onPresenceTargets: (userIds: string[]) => void = () => {};
@@ -88,6 +89,12 @@ export class Store {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Every live frame, for pages with events of their own (the agent console). */
+  onFrame(listener: (frame: Frame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
   }
 
   set(patch: Partial<State>): void {
@@ -306,6 +313,7 @@ export class Store {
   // -- live events -------------------------------------------------------------------------
 
   async handle(frame: Frame): Promise<void> {
+    for (const listener of this.frameListeners) listener(frame);
     const data = frame.data || {};
     switch (frame.type) {
       case "message.created":

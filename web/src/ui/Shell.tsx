@@ -38,7 +38,13 @@ export function Shell() {
   const state = useStoreState(store);
   const path = usePath();
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : "unsupported");
-  const pages = PAGES.filter((p) => p.visible(state.me));
+  const [probed, setProbed] = useState<Record<string, boolean>>({});
+  useEffect(() => {
+    for (const p of PAGES) {
+      if (p.probe) void p.probe(app.api).then((ok) => setProbed((old) => ({ ...old, [p.path]: ok })));
+    }
+  }, [app.api]);
+  const pages = PAGES.filter((p) => p.visible(state.me) && (!p.probe || probed[p.path]));
   const page = pages.find((p) => p.path === path);
 
   // Tab title: the unread count, so it shows on a background tab.
