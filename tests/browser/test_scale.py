@@ -70,6 +70,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             process.wait(timeout=30)
 
 
+@pytest.mark.timeout(1200)  # seeding, a stack busy with its backlog, and scrolling 10 pages
 def test_thousand_conversations_scroll_without_long_tasks(
     stack: Stack,
     new_context: Callable[[], BrowserContext],
@@ -114,7 +115,7 @@ def test_thousand_conversations_scroll_without_long_tasks(
     most_rows = 0
     deadline = time.monotonic() + SCROLL_SECONDS  # pages of 100 load as the end nears
     while time.monotonic() < deadline:
-        page.mouse.wheel(0, 700)
+        page.mouse.wheel(0, 400)
         seen = page.evaluate(progress)
         most_rows = max(most_rows, seen["rows"])
         if seen["oldest"]:

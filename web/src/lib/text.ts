@@ -21,13 +21,15 @@ export function splitEntities(text: string, entities: Entity[] = []): Part[] {
   return parts;
 }
 
+// Formatters are built once: toLocale*String builds a new one per call, which is slow
+// enough to show when a list renders many rows in one frame.
+const TIME = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
+const DAY = new Intl.DateTimeFormat([], { month: "short", day: "numeric" });
+
 export function time(iso: string): string {
   if (!iso) return "";
   const d = new Date(iso);
-  const today = new Date();
-  return d.toDateString() === today.toDateString()
-    ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : d.toLocaleDateString([], { month: "short", day: "numeric" });
+  return d.toDateString() === new Date().toDateString() ? TIME.format(d) : DAY.format(d);
 }
 
 export function initials(name: string): string {

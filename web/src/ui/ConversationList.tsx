@@ -3,14 +3,70 @@
  * DOM, so 1,000 conversations scroll like 20. The next page loads when the end
  * comes near. Arrow keys move between conversations (one tab stop for the list).
  */
+import { Component } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useApp } from "../context";
 import type { State } from "../lib/store";
 import { time } from "../lib/text";
+import type { Conversation, Presence } from "../lib/types";
 import { PresenceDot } from "./Presence";
 
 export const ROW_HEIGHT = 68;
 const OVERSCAN = 6;
+
+interface RowProps {
+  conversation: Conversation;
+  index: number;
+  title: string;
+  meId: string;
+  presence: Presence | undefined;
+  isPeer: boolean;
+  active: boolean;
+  flash: boolean;
+  tabStop: boolean;
+  setSize: number;
+  onOpen: () => void;
+  onFocus: () => void;
+}
+
+/** One row; re-rendered only when what it shows changes (scrolling renders only new rows). */
+class Row extends Component<RowProps> {
+  shouldComponentUpdate(next: RowProps): boolean {
+    const p = this.props;
+    return (
+      next.conversation !== p.conversation || next.index !== p.index || next.title !== p.title ||
+      next.presence !== p.presence || next.active !== p.active || next.flash !== p.flash ||
+      next.tabStop !== p.tabStop || next.setSize !== p.setSize
+    );
+  }
+
+  render({ conversation: c, index, title, meId, presence, isPeer, active, flash, tabStop, setSize }: RowProps) {
+    const unread = c.unread_count > 0;
+    const preview = c.last_message
+      ? c.last_message.deleted
+        ? "Message deleted"
+        : `${c.last_message.sender === meId ? "You: " : ""}${c.last_message.text || "Attachment"}`
+      : "No messages yet";
+    return (
+      <li class={`conv${unread ? " unread" : ""}${active ? " active" : ""}${flash ? " flash" : ""}`}
+        style={{ top: `${index * ROW_HEIGHT}px` }} aria-setsize={setSize} aria-posinset={index + 1}>
+        <button type="button" data-index={index} tabIndex={tabStop ? 0 : -1} aria-current={active ? "true" : undefined}
+          onClick={() => this.props.onOpen()} onFocus={() => this.props.onFocus()}>
+          <span class="conv-top">
+            {isPeer ? <PresenceDot presence={presence} name={title} />
+              : <span class={`tag ${c.type}`}>{c.type === "sms" ? "SMS" : "Group"}</span>}
+            <span class="conv-title">{title}</span>
+            <span class="conv-time">{time(c.last_message?.created_at || c.updated_at)}</span>
+          </span>
+          <span class="conv-bottom">
+            <span class="conv-preview">{preview}</span>
+            {unread && <span class="badge" aria-label={`${c.unread_count} unread`}>{c.unread_count}</span>}
+          </span>
+        </button>
+      </li>
+    );
+  }
+}
 
 export function ConversationList({ state, onOpen }: { state: State; onOpen: (id: string) => void }) {
   const { store } = useApp();
@@ -85,32 +141,13 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
   for (let index = first; index < last; index++) {
     const id = order[index]!;
     const c = state.conversations.get(id)!;
-    const title = store.title(c);
     const peer = store.peerId(c);
-    const unread = c.unread_count > 0;
-    const preview = c.last_message
-      ? c.last_message.deleted
-        ? "Message deleted"
-        : `${c.last_message.sender === state.me.user_id ? "You: " : ""}${c.last_message.text || "Attachment"}`
-      : "No messages yet";
     rows.push(
-      <li key={id} class={`conv${unread ? " unread" : ""}${state.activeId === id ? " active" : ""}${state.flash.has(id) ? " flash" : ""}`}
-        style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }} aria-setsize={state.listCursor ? -1 : order.length} aria-posinset={index + 1}>
-        <button type="button" data-index={index} tabIndex={index === tabStop ? 0 : -1}
-          aria-current={state.activeId === id ? "true" : undefined}
-          onClick={() => { setFocusIndex(index); onOpen(id); }} onFocus={() => setFocusIndex(index)}>
-          <span class="conv-top">
-            {peer ? <PresenceDot presence={state.users.get(peer)?.presence || c.peer_presence} name={title} />
-              : <span class={`tag ${c.type}`}>{c.type === "sms" ? "SMS" : "Group"}</span>}
-            <span class="conv-title">{title}</span>
-            <span class="conv-time">{time(c.last_message?.created_at || c.updated_at)}</span>
-          </span>
-          <span class="conv-bottom">
-            <span class="conv-preview">{preview}</span>
-            {unread && <span class="badge" aria-label={`${c.unread_count} unread`}>{c.unread_count}</span>}
-          </span>
-        </button>
-      </li>,
+      <Row key={id} conversation={c} index={index} title={store.title(c)} meId={state.me.user_id}
+        presence={peer ? state.users.get(peer)?.presence || c.peer_presence : undefined} isPeer={!!peer}
+        active={state.activeId === id} flash={state.flash.has(id)} tabStop={index === tabStop}
+        setSize={state.listCursor ? -1 : order.length}
+        onOpen={() => { setFocusIndex(index); onOpen(id); }} onFocus={() => setFocusIndex(index)} />,
     );
   }
 
