@@ -2,12 +2,13 @@
 
 ``make dev`` builds ``web/`` (``npm ci && npm run build`` into ``web/dist``); the
 stack serves it under ``/app/`` on its one HTTP port, so the page, the REST API
-and the WebSocket share one origin, as they do on AWS behind one CloudFront
-distribution. ``config.json`` is generated from the running stack: the API
+and the WebSocket share one origin (no CORS needed; on AWS the same is had with
+one CloudFront distribution in front of both). ``config.json`` is generated from the running stack: the API
 URLs and the Cognito pool and app-client ids (public values, no secret).
 
-On AWS the same files go to S3 with a ``config.json`` written from the stack's
-outputs; the page reads it at start-up, so one build serves every stage.
+The page reads ``config.json`` at start-up, so one build serves every stage: a
+deployment puts the same files in S3 with a ``config.json`` made from the
+stack's outputs.
 """
 
 from __future__ import annotations

@@ -20,9 +20,13 @@ function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): [T | null, st
   const [error, setError] = useState("");
   const [tick, setTick] = useState(0);
   useEffect(() => {
-    load().then((v) => { setValue(v); setError(""); }, (e) => setError(e.message));
+    let current = true; // a slower, older response must not overwrite a newer one
+    load().then((v) => { if (current) { setValue(v); setError(""); } }, (e) => current && setError(e.message));
+    return () => {
+      current = false;
+    };
   }, [...deps, tick]);
-  return [value, error, () => setTick(tick + 1)];
+  return [value, error, () => setTick((t) => t + 1)];
 }
 
 function CompanySection() {
@@ -30,12 +34,16 @@ function CompanySection() {
   const [company, error, reload] = useLoad(() => api.get<Company>("/admin/company"));
   const [help, setHelp] = useState<string | null>(null);
   const [note, setNote] = useState("");
+  const [pending, setPending] = useState<Partial<Company>>({});
+  useEffect(() => setPending({}), [company]);
   async function patch(body: Partial<Company>) {
+    setPending((old) => ({ ...old, ...body }));
     try {
       await api.patch("/admin/company", body);
       setNote("Saved.");
       reload();
     } catch (e) {
+      setPending({});
       setNote((e as Error).message);
     }
   }
@@ -46,9 +54,9 @@ function CompanySection() {
       {company && (
         <>
           <p>{company.name}</p>
-          <label class="check"><input type="checkbox" checked={company.sms_enabled}
+          <label class="check"><input type="checkbox" checked={pending.sms_enabled ?? company.sms_enabled}
             onChange={(e) => void patch({ sms_enabled: e.currentTarget.checked })} /> SMS enabled for the company</label>
-          <label class="check"><input type="checkbox" checked={company.im_enabled}
+          <label class="check"><input type="checkbox" checked={pending.im_enabled ?? company.im_enabled}
             onChange={(e) => void patch({ im_enabled: e.currentTarget.checked })} /> Instant messaging enabled</label>
           <form class="inline-form" onSubmit={(e) => { e.preventDefault(); void patch({ help_text: help ?? company.help_text }); }}>
             <label for="help-text">HELP reply</label>
@@ -73,6 +81,7 @@ function NumbersSection({ users }: { users: User[] }) {
       const path = `/admin/numbers/${enc(e164)}/users/${enc(userId)}`;
       await (method === "put" ? api.put(path) : api.del(path));
       setNote(method === "put" ? `${name(userId)} assigned to ${e164}.` : `${name(userId)} removed from ${e164}.`);
+      setChoice({ ...choice, [e164]: "" });
       reload();
     } catch (e) {
       setNote((e as Error).message);
@@ -118,12 +127,18 @@ function NumbersSection({ users }: { users: User[] }) {
 function UsersSection({ users, policies, reload }: { users: User[]; policies: Policy[]; reload: () => void }) {
   const { api } = useApp();
   const [note, setNote] = useState("");
-  async function patch(user: User, body: Record<string, unknown>) {
+  // What was just chosen shows at once (controlled inputs snap back to the data
+  // otherwise); the reloaded list replaces it.
+  const [pending, setPending] = useState<Record<string, Partial<User>>>({});
+  useEffect(() => setPending({}), [users]);
+  async function patch(user: User, body: Partial<User>) {
+    setPending((old) => ({ ...old, [user.user_id]: { ...old[user.user_id], ...body } }));
     try {
       await api.patch(`/admin/users/${enc(user.user_id)}`, body);
       setNote(`${user.name} updated.`);
       reload();
     } catch (e) {
+      setPending((old) => ({ ...old, [user.user_id]: {} }));
       setNote((e as Error).message);
     }
   }
@@ -133,7 +148,7 @@ function UsersSection({ users, policies, reload }: { users: User[]; policies: Po
       <table>
         <thead><tr><th scope="col">Name</th><th scope="col">Licence</th><th scope="col">SMS</th><th scope="col">Profile policy</th></tr></thead>
         <tbody>
-          {users.map((u) => (
+          {users.map((user) => ({ ...user, ...pending[user.user_id] })).map((u) => (
             <tr key={u.user_id}>
               <th scope="row">{u.name}</th>
               <td>{u.license_type}</td>
