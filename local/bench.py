@@ -24,6 +24,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from local import web
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 7
 
@@ -223,6 +225,17 @@ def main() -> None:
             f"   zipped: {size['zipped_bytes'] / 1e6:.1f} MB   unzipped: "
             f"{size['unzipped_bytes'] / 1e6:.1f} MB   files: {size['files']}"
         )
+    print("== web client JavaScript (web/dist; goal: employee app <= 150 KB gzipped)")
+    bundle = web.bundle_sizes()
+    if "error" in bundle:
+        print("   could not measure:", bundle["error"])
+    else:
+        app = bundle["employee_app"]
+        print(
+            f"   employee app: {app['gzip'] / 1024:.1f} KB gzipped ({app['raw'] / 1024:.1f} KB raw)"
+        )
+        for name, figures in bundle["lazy"].items():
+            print(f"   lazy {name}: {figures['gzip'] / 1024:.1f} KB gzipped")
     print("== one IM send to a recipient with two connected devices")
     stages = send_cost()
     totals: Counter[str] = Counter()

@@ -188,6 +188,7 @@ def print_summary(state: dict[str, Any], state_file: Path) -> None:
         f"  WebSocket  {state['ws_url']}?token=<IdToken>",
         f"  AWS (moto) {state['aws_endpoint_url']}",
         f"  Simulator  {state['simulator_url']}",
+        f"  Web client {state['web_url']}",
         f"  Details    {state_file}",
         "",
         "Demo logins (USER_PASSWORD_AUTH on the Cognito client in the details file):",
@@ -221,6 +222,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
 
     from chalicelib import resources
     from local import demo, gateway, pollers, provision, simulator
+    from local import web as web_client
 
     http_socket = listening_socket(args.port, "--port")
     port = http_socket.getsockname()[1]
@@ -292,6 +294,17 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         auth_token=twilio["auth_token"],
         webhook_base_url=rest_url,
     )
+    ws_url = f"ws://{HOST}:{port}/ws"
+    web_path = web_client.register_web(
+        web_app,
+        web_client.client_config(
+            rest_url=rest_url,
+            ws_url=ws_url,
+            region=environment.REGION,
+            cognito=demo_state["cognito"],
+            cognito_endpoint=moto_url,
+        ),
+    )
     stack.runner = web.AppRunner(
         web_app,
         access_log_class=gateway.AccessLogger,
@@ -312,7 +325,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
     )
     for poller in stack.pollers:
         poller.start()
-    return _stack_json(rest_url, f"ws://{HOST}:{port}/ws", moto_url, demo_state)
+    return {**_stack_json(rest_url, ws_url, moto_url, demo_state), "web_url": rest_url + web_path}
 
 
 async def serve(args: argparse.Namespace) -> None:

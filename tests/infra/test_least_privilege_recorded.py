@@ -215,7 +215,9 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
     keep_streams_on_rollback()
     with mock_aws(), contextlib.ExitStack() as cleanup:
         session = boto3.session.Session(region_name="us-east-1")
-        provision(session, PREFIX)
+        provided = provision(session, PREFIX)
+        # as the stack sets it on every function (infra/parts/app.py)
+        monkeypatch.setenv("CC_ROUTING_QUEUE_URL", provided["queues"]["cc-routing"])
         secret = "texting/test/twilio"
         session.client("secretsmanager").create_secret(
             Name=secret,

@@ -49,24 +49,26 @@ from chalicelib.domain.model import (
 from chalicelib.domain.sms import status_rank
 
 
+def membership_item(conversation: Conversation, user_id: str) -> MembershipItem:
+    """A new member's view of a conversation: read up to now, listed by activity."""
+    return MembershipItem(
+        user_pk(user_id),
+        membership_sk(conversation.conversation_id),
+        company_id=conversation.company_id,
+        conversation_id=conversation.conversation_id,
+        user_id=user_id,
+        read_seq=conversation.last_seq,
+        muted=False,
+        hidden=False,
+        gsi1pk=convs_gsi(user_id),
+        gsi1sk=activity_sort(
+            conversation.updated_at or conversation.created_at, conversation.conversation_id
+        ),
+    )
+
+
 class DynamoConversationRepository:
     """Conversations, messages and memberships in the messaging table."""
-
-    def _membership_item(self, conversation: Conversation, user_id: str) -> MembershipItem:
-        return MembershipItem(
-            user_pk(user_id),
-            membership_sk(conversation.conversation_id),
-            company_id=conversation.company_id,
-            conversation_id=conversation.conversation_id,
-            user_id=user_id,
-            read_seq=conversation.last_seq,
-            muted=False,
-            hidden=False,
-            gsi1pk=convs_gsi(user_id),
-            gsi1sk=activity_sort(
-                conversation.updated_at or conversation.created_at, conversation.conversation_id
-            ),
-        )
 
     def create(self, conversation: Conversation) -> tuple[Conversation, bool]:
         item = ConversationItem(
@@ -94,7 +96,7 @@ class DynamoConversationRepository:
             with TransactWrite(connection=shared_connection()) as tx:
                 tx.save(item, condition=ConversationItem.pk.does_not_exist())
                 for user_id in conversation.members:
-                    tx.save(self._membership_item(conversation, user_id))
+                    tx.save(membership_item(conversation, user_id))
         except TransactWriteError as exc:
             # It exists already (the usual get-or-create), or two people opened the same
             # conversation at the same instant and the other transaction won.
@@ -132,7 +134,7 @@ class DynamoConversationRepository:
                     condition=ConversationItem.version == conversation.version,
                 )
                 for user_id in added:
-                    tx.save(self._membership_item(conversation, user_id))
+                    tx.save(membership_item(conversation, user_id))
                 for user_id in removed:
                     tx.delete(
                         MembershipItem(

@@ -1,0 +1,87 @@
+"""Network drops and absences: exact catch-up after a reconnect, the missed-messages notice."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_employee_app import conversation, messages
+from tests.e2e.clients import Api, Stack, user
+
+pytestmark = pytest.mark.e2e
+
+
+def im(api: Api, to_user_id: str) -> str:
+    response = api.post("/conversations", {"type": "im", "members": [to_user_id]})
+    assert response.status_code in (200, 201), response.text
+    return str(response.json()["id"])
+
+
+def say(api: Api, conversation_id: str, text: str) -> None:
+    response = api.post(
+        f"/conversations/{conversation_id}/messages", {"client_id": str(uuid.uuid4()), "text": text}
+    )
+    assert response.status_code in (200, 201), response.text
+
+
+def test_network_cut_and_restored_misses_nothing_and_duplicates_nothing(
+    stack: Stack,
+    signed_in: Callable[[str], Page],
+    api: Callable[[str | None], Api],
+) -> None:
+    # Given carol reading her conversation with alice
+    alice = api("alice")
+    chat = im(alice, user(stack, "carol")["user_id"])
+    say(alice, chat, "before the cut")
+    carol = signed_in("carol")
+    conversation(carol, "Alice Admin").click()
+    expect(messages(carol).get_by_text("before the cut")).to_be_visible()
+
+    # When her network drops, messages arrive meanwhile (also in a conversation she
+    # has never seen), and the network comes back
+    carol.context.set_offline(True)
+    expect(carol.get_by_role("status").filter(has_text="Offline")).to_be_visible()
+    during = [f"during the cut {n}" for n in range(1, 6)]
+    for text in during:
+        say(alice, chat, text)
+    bob = api("bob")
+    say(bob, im(bob, user(stack, "carol")["user_id"]), "a new conversation while offline")
+    carol.context.set_offline(False)
+    expect(carol.get_by_role("status").filter(has_text="Connected")).to_be_visible()
+
+    # Then every message is there exactly once, in order, and the new conversation is listed
+    expect(messages(carol).get_by_text(during[-1])).to_be_visible()
+    texts = [t.strip() for t in messages(carol).locator("article .text").all_inner_texts()]
+    assert texts == ["before the cut", *during], texts
+    expect(conversation(carol, "Bob Baker").get_by_label("1 unread")).to_be_visible()
+
+    # and live delivery works again on the new socket
+    say(alice, chat, "after the cut")
+    expect(messages(carol).get_by_text("after the cut")).to_be_visible()
+    assert messages(carol).locator("article").count() == len(during) + 2
+
+
+def test_missed_messages_notice_at_sign_in(
+    stack: Stack,
+    signed_in: Callable[[str], Page],
+    api: Callable[[str | None], Api],
+) -> None:
+    # Given messages sent to dave while none of his devices was connected
+    bob = api("bob")
+    chat = im(bob, user(stack, "dave")["user_id"])
+    say(bob, chat, "are you in today?")
+    say(bob, chat, "call me back")
+
+    # When he signs in, he is told what he missed, and the conversation is bold
+    dave = signed_in("dave")
+    expect(
+        dave.get_by_role("status").filter(
+            has_text=re.compile(r"missed 2 messages in 1 conversation")
+        )
+    ).to_be_visible()
+    expect(conversation(dave, "Bob Baker").get_by_label("2 unread")).to_be_visible()
+    expect(dave).to_have_title("(2) Texting")

@@ -1,0 +1,85 @@
+/** The public REST API, as one signed-in user. Errors carry the API's stable `code`. */
+import { freshToken, type Session } from "./auth";
+import type { Config } from "./config";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export class Api {
+  constructor(
+    readonly config: Config,
+    readonly session: Session,
+  ) {}
+
+  token(): Promise<string> {
+    return freshToken(this.config, this.session);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(this.config.rest_url + path, {
+        method,
+        headers: {
+          Authorization: `Bearer ${await this.token()}`,
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, "network_error", "The server cannot be reached.");
+    }
+    if (response.status === 204) return undefined as T;
+    const data = await response.json().catch(() => null);
+    if (!response.ok) {
+      const error = data?.error || {};
+      throw new ApiError(response.status, error.code || "http_error", error.message || `HTTP ${response.status}`);
+    }
+    return data as T;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>("GET", path);
+  }
+  post<T>(path: string, body: unknown = {}): Promise<T> {
+    return this.request<T>("POST", path, body);
+  }
+  put<T>(path: string, body: unknown = {}): Promise<T> {
+    return this.request<T>("PUT", path, body);
+  }
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>("PATCH", path, body);
+  }
+  del<T>(path: string): Promise<T> {
+    return this.request<T>("DELETE", path);
+  }
+
+  /** Every page of a list (bounded: lists used this way are small, e.g. the directory). */
+  async all<T>(path: string, maxPages = 20): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < maxPages; page++) {
+      const sep = path.includes("?") ? "&" : "?";
+      const url = cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path;
+      const result: Page<T> = await this.get<Page<T>>(url);
+      items.push(...result.items);
+      cursor = result.next_cursor;
+      if (!cursor) break;
+    }
+    return items;
+  }
+}
+
+export const enc = encodeURIComponent;

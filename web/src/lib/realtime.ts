@@ -1,0 +1,163 @@
+/**
+ * The WebSocket to the public API: reconnects on its own (network drop, laptop sleep,
+ * a silent half-open socket found out by a missing pong) and, on every (re)open,
+ * runs the store's exact catch-up before live events are trusted again.
+ */
+import type { Api } from "./api";
+import type { Store } from "./store";
+import type { Frame } from "./types";
+
+const PING_MS = 25_000;
+const PONG_TIMEOUT_MS = 10_000;
+const MAX_BACKOFF_MS = 15_000;
+
+function deviceId(): string {
+  let id = localStorage.getItem("texting.device");
+  if (!id) {
+    id = `web-${crypto.randomUUID()}`;
+    localStorage.setItem("texting.device", id);
+  }
+  return id;
+}
+
+export class Realtime {
+  private socket: WebSocket | null = null;
+  private attempt = 0;
+  private timer: number | undefined;
+  private pingTimer: number | undefined;
+  private pongTimer: number | undefined;
+  private stopped = false;
+  private presenceTargets: string[] = [];
+  private requestSeq = 0;
+
+  constructor(
+    private readonly api: Api,
+    private readonly store: Store,
+  ) {
+    window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
+    document.addEventListener("visibilitychange", this.onVisibility);
+    store.onPresenceTargets = (ids) => {
+      this.presenceTargets = ids;
+      this.sendAction({ action: "presence.subscribe", user_ids: ids });
+    };
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("offline", this.onOffline);
+    document.removeEventListener("visibilitychange", this.onVisibility);
+    this.drop();
+  }
+
+  sendAction(frame: Record<string, unknown>): boolean {
+    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify({ request_id: `r${++this.requestSeq}`, ...frame }));
+    return true;
+  }
+
+  private onOnline = () => {
+    this.attempt = 0;
+    if (!this.socket) void this.open();
+    else this.ping(); // a socket that survived the drop must prove it is alive
+  };
+
+  private onOffline = () => {
+    this.drop();
+    this.store.set({ connection: "offline" });
+  };
+
+  private onVisibility = () => {
+    this.sendAction({ action: "state", state: document.hidden ? "background" : "foreground" });
+    if (!document.hidden) this.ping(); // back from sleep: check the socket now
+  };
+
+  private drop(): void {
+    clearTimeout(this.timer);
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.onclose = socket.onmessage = socket.onerror = socket.onopen = null;
+      socket.close();
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
+    this.attempt++;
+    this.timer = window.setTimeout(() => void this.open(), delay);
+  }
+
+  private ping(): void {
+    if (!this.sendAction({ action: "ping" })) return;
+    clearTimeout(this.pongTimer);
+    this.pongTimer = window.setTimeout(() => {
+      this.drop();
+      this.store.set({ connection: "connecting" });
+      this.schedule();
+    }, PONG_TIMEOUT_MS);
+  }
+
+  private async open(): Promise<void> {
+    if (this.stopped || this.socket) return;
+    this.store.set({ connection: this.store.state.connection === "offline" ? "offline" : "connecting" });
+    let token: string;
+    try {
+      token = await this.api.token();
+    } catch {
+      this.schedule();
+      return;
+    }
+    if (this.stopped || this.socket) return;
+    const url = `${this.api.config.ws_url}?token=${encodeURIComponent(token)}&device_id=${encodeURIComponent(deviceId())}`;
+    const socket = new WebSocket(url);
+    this.socket = socket;
+    socket.onopen = async () => {
+      this.attempt = 0;
+      this.sendAction({ action: "state", state: document.hidden ? "background" : "foreground" });
+      if (this.presenceTargets.length) this.sendAction({ action: "presence.subscribe", user_ids: this.presenceTargets });
+      clearInterval(this.pingTimer);
+      this.pingTimer = window.setInterval(() => this.ping(), PING_MS);
+      try {
+        await this.store.catchUp();
+        if (this.socket === socket) this.store.set({ connection: "online" });
+      } catch {
+        if (this.socket === socket) {
+          this.drop();
+          this.schedule();
+        }
+      }
+    };
+    socket.onmessage = (event) => {
+      let frame: Frame;
+      try {
+        frame = JSON.parse(String(event.data));
+      } catch {
+        return;
+      }
+      if (frame.type === "pong") {
+        clearTimeout(this.pongTimer);
+        return;
+      }
+      void this.store.handle(frame);
+    };
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      clearInterval(this.pingTimer);
+      clearTimeout(this.pongTimer);
+      this.store.set({ connection: navigator.onLine ? "connecting" : "offline" });
+      this.schedule();
+    };
+  }
+}

@@ -1,0 +1,499 @@
+/**
+ * The employee app's state and the rules that keep it exact.
+ *
+ * - Messages of a conversation are kept sorted by `seq` and deduplicated by `id`
+ *   (delivery is at least once). `seen[conversation]` is the highest seq shown;
+ *   after a reconnect, POST /sync from it returns exactly what was missed.
+ * - A live `message.created` whose seq skips one (an event lost in flight)
+ *   triggers a sync of that conversation, so a gap never stays on screen.
+ * - Unread counts follow the server's rule, last_seq − read_seq; a
+ *   `conversation.read` from any of the user's devices moves read_seq.
+ */
+import { type Api, ApiError, enc, type Page } from "./api";
+import type { Contact, Conversation, Frame, Message, Presence, User } from "./types";
+
+export interface Thread {
+  items: Message[]; // ascending seq; pending sends (no seq yet) at the end
+  olderCursor: string | null;
+  loaded: boolean;
+  loadingOlder: boolean;
+}
+
+export interface MissedNotice {
+  total: number;
+  conversations: { conversation_id: string; count: number }[];
+}
+
+export interface State {
+  me: User;
+  users: Map<string, User>;
+  contacts: Map<string, Contact>; // by E.164
+  conversations: Map<string, Conversation>;
+  order: string[]; // conversation ids, most recent activity first
+  listCursor: string | null;
+  listLoading: boolean;
+  listLoaded: boolean;
+  threads: Map<string, Thread>;
+  activeId: string | null;
+  typing: Map<string, Map<string, number>>; // conversation → user → expires at (ms)
+  connection: "connecting" | "online" | "offline";
+  missed: MissedNotice | null;
+  flash: Set<string>; // conversations that just received a message ("the chat box turns green")
+  error: string | null;
+}
+
+type Listener = () => void;
+
+const PAGE = 100;
+const SYNC_BATCH = 50;
+
+function byActivity(a: Conversation, b: Conversation): number {
+  return a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : a.id < b.id ? 1 : -1;
+}
+
+export function newerPresence(old: Presence | undefined, next: Presence): boolean {
+  return !old || !old.updated_at || !next.updated_at || next.updated_at >= old.updated_at;
+}
+
+export class Store {
+  state: State;
+  private listeners = new Set<Listener>();
+  private frameListeners = new Set<(frame: Frame) => void>();
+  private syncing = new Set<string>();
+  onIncoming: (conversation: Conversation, message: Message) => void = () => {};
+  onPresenceTargets: (userIds: string[]) => void = () => {};
+
+  constructor(
+    readonly api: Api,
+    me: User,
+  ) {
+    this.state = {
+      me,
+      users: new Map([[me.user_id, me]]),
+      contacts: new Map(),
+      conversations: new Map(),
+      order: [],
+      listCursor: null,
+      listLoading: false,
+      listLoaded: false,
+      threads: new Map(),
+      activeId: null,
+      typing: new Map(),
+      connection: "connecting",
+      missed: null,
+      flash: new Set(),
+      error: null,
+    };
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Every live frame, for pages with events of their own (the agent console). */
+  onFrame(listener: (frame: Frame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  set(patch: Partial<State>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  // -- names ----------------------------------------------------------------------------
+
+  userName(id: string): string {
+    return this.state.users.get(id)?.name || "Unknown";
+  }
+
+  numberName(e164: string): string {
+    return this.state.contacts.get(e164)?.name || e164;
+  }
+
+  /** What the list and the header call a conversation: the other party's name or number. */
+  title(c: Conversation): string {
+    if (c.type === "sms") return this.numberName(c.external_number || "");
+    if (c.name) return c.name;
+    const others = c.members.filter((m) => m !== this.state.me.user_id);
+    return others.map((m) => this.userName(m)).join(", ") || "Just you";
+  }
+
+  peerId(c: Conversation): string | null {
+    if (c.type !== "im" || c.group) return null;
+    return c.members.find((m) => m !== this.state.me.user_id) || null;
+  }
+
+  totalUnread(): number {
+    let total = 0;
+    for (const c of this.state.conversations.values()) if (!c.muted) total += c.unread_count;
+    return total;
+  }
+
+  // -- loading ----------------------------------------------------------------------------
+
+  async loadDirectory(): Promise<void> {
+    const [people, contacts] = await Promise.all([
+      this.api.all<User>("/directory?limit=100", 10),
+      this.api.all<Contact>("/contacts?limit=100", 10).catch(() => [] as Contact[]),
+    ]);
+    const users = new Map(this.state.users);
+    for (const person of people) users.set(person.user_id, { ...users.get(person.user_id), ...person });
+    this.set({ users, contacts: new Map(contacts.map((c) => [c.phone, c])) });
+    this.onPresenceTargets(people.map((p) => p.user_id).filter((id) => id !== this.state.me.user_id).slice(0, 200));
+  }
+
+  addContact(contact: Contact): void {
+    const contacts = new Map(this.state.contacts);
+    contacts.set(contact.phone, contact);
+    this.set({ contacts });
+  }
+
+  mergeConversations(items: Conversation[], conversations = new Map(this.state.conversations)): Map<string, Conversation> {
+    for (const item of items) {
+      const old = conversations.get(item.id);
+      conversations.set(item.id, old ? { ...old, ...item } : item);
+    }
+    return conversations;
+  }
+
+  private ordered(conversations: Map<string, Conversation>): string[] {
+    return [...conversations.values()]
+      .filter((c) => !c.hidden)
+      .sort(byActivity)
+      .map((c) => c.id);
+  }
+
+  /** The next page of the conversation list (infinite scroll). */
+  async loadMoreConversations(): Promise<void> {
+    const s = this.state;
+    if (s.listLoading || (s.listLoaded && !s.listCursor)) return;
+    this.set({ listLoading: true });
+    try {
+      const cursor = s.listCursor ? `&cursor=${enc(s.listCursor)}` : "";
+      const page = await this.api.get<Page<Conversation>>(`/conversations?limit=${PAGE}${cursor}`);
+      const conversations = this.mergeConversations(page.items);
+      this.set({
+        conversations,
+        order: this.ordered(conversations),
+        listCursor: page.next_cursor,
+        listLoaded: true,
+        listLoading: false,
+      });
+    } catch (error) {
+      this.set({ listLoading: false, error: (error as Error).message });
+    }
+  }
+
+  async loadThread(id: string): Promise<void> {
+    const existing = this.state.threads.get(id);
+    if (existing?.loaded) return;
+    const page = await this.api.get<Page<Message>>(`/conversations/${enc(id)}/messages?limit=50`);
+    this.putMessages(id, page.items, { olderCursor: page.next_cursor, loaded: true });
+  }
+
+  async loadOlder(id: string): Promise<void> {
+    const thread = this.state.threads.get(id);
+    if (!thread?.olderCursor || thread.loadingOlder) return;
+    this.patchThread(id, { loadingOlder: true });
+    const page = await this.api.get<Page<Message>>(
+      `/conversations/${enc(id)}/messages?limit=50&cursor=${enc(thread.olderCursor)}`,
+    );
+    this.putMessages(id, page.items, { olderCursor: page.next_cursor, loadingOlder: false });
+  }
+
+  private patchThread(id: string, patch: Partial<Thread>): void {
+    const threads = new Map(this.state.threads);
+    const thread = threads.get(id) || { items: [], olderCursor: null, loaded: false, loadingOlder: false };
+    threads.set(id, { ...thread, ...patch });
+    this.set({ threads });
+  }
+
+  /** Insert or replace messages, by id; sorted by seq; a pending send is replaced by its ack. */
+  putMessages(id: string, messages: Message[], patch: Partial<Thread> = {}): void {
+    const threads = new Map(this.state.threads);
+    const thread = threads.get(id) || { items: [], olderCursor: null, loaded: false, loadingOlder: false };
+    const items = thread.items.slice();
+    for (const message of messages) {
+      const at = items.findIndex(
+        (m) => m.id === message.id || (m.pending && m.client_id === message.client_id && m.sender === message.sender),
+      );
+      if (at >= 0) items[at] = { ...items[at], ...message, pending: message.pending, failed: message.failed };
+      else items.push(message);
+    }
+    items.sort((a, b) => (a.pending ? Infinity : a.seq) - (b.pending ? Infinity : b.seq));
+    threads.set(id, { ...thread, ...patch, items });
+    this.set({ threads });
+  }
+
+  seen(id: string): number {
+    const items = this.state.threads.get(id)?.items || [];
+    for (let i = items.length - 1; i >= 0; i--) if (!items[i].pending) return items[i].seq;
+    return 0;
+  }
+
+  // -- catch-up -----------------------------------------------------------------------------
+
+  /**
+   * After (re)connecting: refresh the head of the list (what changed sorts first) and
+   * fetch, per loaded conversation, exactly the messages after the last one shown.
+   */
+  async catchUp(): Promise<void> {
+    const page = await this.api.get<Page<Conversation>>(`/conversations?limit=${PAGE}`);
+    const conversations = this.mergeConversations(page.items);
+    const patch: Partial<State> = { conversations, order: this.ordered(conversations) };
+    if (!this.state.listLoaded) {
+      patch.listCursor = page.next_cursor;
+      patch.listLoaded = true;
+    }
+    this.set(patch);
+    const loaded = [...this.state.threads.entries()].filter(([, t]) => t.loaded).map(([id]) => id);
+    for (let i = 0; i < loaded.length; i += SYNC_BATCH) {
+      await this.sync(loaded.slice(i, i + SYNC_BATCH));
+    }
+  }
+
+  async sync(ids: string[]): Promise<void> {
+    const wanted = ids.filter((id) => !this.syncing.has(id));
+    if (!wanted.length) return;
+    wanted.forEach((id) => this.syncing.add(id));
+    try {
+      const request: Record<string, number> = {};
+      for (const id of wanted) request[id] = this.seen(id);
+      const result = await this.api.post<{ conversations: Record<string, any> }>("/sync", {
+        conversations: request,
+        limit: 100,
+      });
+      for (const [id, entry] of Object.entries(result.conversations)) {
+        if (entry.error) continue;
+        this.putMessages(id, entry.messages);
+        let cursor: string | null = entry.next_cursor;
+        while (cursor) {
+          const more: Page<Message> = await this.api.get<Page<Message>>(
+            `/conversations/${enc(id)}/messages?after_seq=${request[id]}&limit=100&cursor=${enc(cursor)}`,
+          );
+          this.putMessages(id, more.items);
+          cursor = more.next_cursor;
+        }
+        this.patchConversation(id, {
+          last_seq: entry.last_seq,
+          read_seq: entry.read_seq,
+          unread_count: entry.unread_count,
+        });
+      }
+    } finally {
+      wanted.forEach((id) => this.syncing.delete(id));
+    }
+  }
+
+  patchConversation(id: string, patch: Partial<Conversation>): void {
+    const old = this.state.conversations.get(id);
+    if (!old) return;
+    const conversations = new Map(this.state.conversations);
+    conversations.set(id, { ...old, ...patch });
+    const reorder = patch.updated_at !== undefined || patch.hidden !== undefined;
+    this.set({ conversations, order: reorder ? this.ordered(conversations) : this.state.order });
+  }
+
+  async ensureConversation(id: string): Promise<Conversation | null> {
+    const known = this.state.conversations.get(id);
+    if (known) return known;
+    try {
+      const conversation = await this.api.get<Conversation>(`/conversations/${enc(id)}`);
+      const conversations = this.mergeConversations([conversation]);
+      this.set({ conversations, order: this.ordered(conversations) });
+      return conversation;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  // -- live events -------------------------------------------------------------------------
+
+  async handle(frame: Frame): Promise<void> {
+    for (const listener of this.frameListeners) listener(frame);
+    const data = frame.data || {};
+    switch (frame.type) {
+      case "message.created":
+      case "message.updated":
+      case "message.ack":
+        await this.onMessage(frame.type === "message.ack" ? data.message : data, frame.type === "message.created");
+        break;
+      case "conversation.read":
+        if (data.user_id === this.state.me.user_id) {
+          const old = this.state.conversations.get(data.conversation_id);
+          if (old && data.seq >= old.read_seq) {
+            this.patchConversation(data.conversation_id, {
+              read_seq: data.seq,
+              unread_count: Math.max(0, data.unread_count ?? old.last_seq - data.seq),
+            });
+          }
+        }
+        break;
+      case "conversation.updated": {
+        const removed: string[] = data.removed || [];
+        if (removed.includes(this.state.me.user_id)) {
+          this.patchConversation(data.id, { hidden: true });
+          break;
+        }
+        const { read_seq, unread_count, muted, hidden, ...shared } = data;
+        if (this.state.conversations.has(data.id)) {
+          const old = this.state.conversations.get(data.id)!;
+          this.patchConversation(data.id, {
+            ...shared,
+            unread_count: Math.max(0, (shared.last_seq ?? old.last_seq) - old.read_seq),
+          });
+        } else await this.ensureConversation(data.id);
+        break;
+      }
+      case "presence.changed":
+      case "presence.snapshot": {
+        const entries: [string, Presence][] =
+          frame.type === "presence.changed" ? [[data.user_id, data.presence]] : Object.entries(data.users || {});
+        const users = new Map(this.state.users);
+        for (const [id, presence] of entries) {
+          const user = users.get(id);
+          if (user && newerPresence(user.presence, presence)) users.set(id, { ...user, presence });
+          if (id === this.state.me.user_id && newerPresence(this.state.me.presence, presence)) {
+            this.state.me = { ...this.state.me, presence };
+          }
+        }
+        this.set({ users, me: this.state.me });
+        break;
+      }
+      case "typing": {
+        if (data.user_id === this.state.me.user_id) break;
+        const typing = new Map(this.state.typing);
+        const who = new Map(typing.get(data.conversation_id) || []);
+        who.set(data.user_id, Date.now() + (data.expires_in || 5) * 1000);
+        typing.set(data.conversation_id, who);
+        this.set({ typing });
+        setTimeout(() => this.expireTyping(), (data.expires_in || 5) * 1000 + 50);
+        break;
+      }
+      case "notification.missed":
+        if (data.total > 0) this.set({ missed: data });
+        break;
+    }
+  }
+
+  private expireTyping(): void {
+    const now = Date.now();
+    const typing = new Map<string, Map<string, number>>();
+    for (const [conversation, who] of this.state.typing) {
+      const left = new Map([...who].filter(([, until]) => until > now));
+      if (left.size) typing.set(conversation, left);
+    }
+    this.set({ typing });
+  }
+
+  private async onMessage(message: Message, created: boolean): Promise<void> {
+    if (!message) return;
+    const id = message.conversation_id;
+    const conversation = await this.ensureConversation(id);
+    if (!conversation) return;
+    const thread = this.state.threads.get(id);
+    const seen = this.seen(id);
+    const known = thread?.items.some((m) => m.id === message.id) ?? false;
+    if (thread?.loaded) {
+      if (message.seq > seen + 1 && !known) {
+        this.putMessages(id, [message]);
+        await this.sync([id]); // an event went missing: fetch the gap
+      } else {
+        this.putMessages(id, [message]);
+      }
+    }
+    // The typing indicator of the sender ends with their message.
+    const who = this.state.typing.get(id);
+    if (who?.has(message.sender)) {
+      const typing = new Map(this.state.typing);
+      const rest = new Map(who);
+      rest.delete(message.sender);
+      typing.set(id, rest);
+      this.set({ typing });
+    }
+    const current = this.state.conversations.get(id)!;
+    if (message.seq > current.last_seq || (current.last_message?.id === message.id)) {
+      const mine = message.sender === this.state.me.user_id;
+      const last_seq = Math.max(current.last_seq, message.seq);
+      const read_seq = mine ? Math.max(current.read_seq, message.seq) : current.read_seq;
+      this.patchConversation(id, {
+        last_seq,
+        read_seq,
+        unread_count: Math.max(0, last_seq - read_seq),
+        updated_at: message.seq > current.last_seq ? message.created_at : current.updated_at,
+        last_message: {
+          id: message.id,
+          seq: message.seq,
+          sender: message.sender,
+          text: message.text,
+          created_at: message.created_at,
+          deleted: message.deleted,
+        },
+      });
+      if (created && !known && !mine) {
+        const flash = new Set(this.state.flash);
+        flash.add(id);
+        this.set({ flash });
+        setTimeout(() => {
+          const rest = new Set(this.state.flash);
+          rest.delete(id);
+          this.set({ flash: rest });
+        }, 4000);
+        this.onIncoming(this.state.conversations.get(id)!, message);
+      }
+    }
+  }
+
+  // -- actions ------------------------------------------------------------------------------
+
+  async send(id: string, text: string, clientId: string = crypto.randomUUID()): Promise<void> {
+    const me = this.state.me.user_id;
+    const pending: Message = {
+      id: `pending:${clientId}`,
+      conversation_id: id,
+      seq: 0,
+      client_id: clientId,
+      sender: me,
+      text,
+      status: "sending",
+      created_at: new Date().toISOString(),
+      pending: true,
+    };
+    this.putMessages(id, [pending]);
+    try {
+      const message = await this.api.post<Message>(`/conversations/${enc(id)}/messages`, { client_id: clientId, text });
+      await this.onMessage({ ...message, pending: undefined, failed: undefined }, false);
+      if (!this.state.threads.get(id)?.items.some((m) => m.id === message.id)) {
+        this.putMessages(id, [{ ...message, pending: undefined, failed: undefined }]);
+      }
+    } catch (error) {
+      this.putMessages(id, [{ ...pending, failed: (error as Error).message || "not sent" }]);
+    }
+  }
+
+  async retry(message: Message): Promise<void> {
+    await this.send(message.conversation_id, message.text, message.client_id);
+  }
+
+  async markRead(id: string): Promise<void> {
+    const conversation = this.state.conversations.get(id);
+    const seq = this.seen(id);
+    if (!conversation || seq <= conversation.read_seq) return;
+    this.patchConversation(id, { read_seq: seq, unread_count: Math.max(0, conversation.last_seq - seq) });
+    try {
+      await this.api.post(`/conversations/${enc(id)}/read`, { seq });
+    } catch {
+      /* the next visit retries; the horizon only moves forward */
+    }
+  }
+
+  async deleteMessage(message: Message): Promise<void> {
+    const updated = await this.api.del<Message>(
+      `/conversations/${enc(message.conversation_id)}/messages/${enc(message.id)}`,
+    );
+    if (updated) this.putMessages(message.conversation_id, [updated]);
+  }
+}

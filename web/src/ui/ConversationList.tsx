@@ -1,0 +1,163 @@
+/**
+ * The conversation list, virtualized: only the rows in view (plus a few) are in the
+ * DOM, so 1,000 conversations scroll like 20. The next page loads when the end
+ * comes near. Arrow keys move between conversations (one tab stop for the list).
+ */
+import { Component } from "preact";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useApp } from "../context";
+import type { State } from "../lib/store";
+import { time } from "../lib/text";
+import type { Conversation, Presence } from "../lib/types";
+import { PresenceDot } from "./Presence";
+
+export const ROW_HEIGHT = 68;
+const OVERSCAN = 6;
+
+interface RowProps {
+  conversation: Conversation;
+  index: number;
+  title: string;
+  meId: string;
+  presence: Presence | undefined;
+  isPeer: boolean;
+  active: boolean;
+  flash: boolean;
+  tabStop: boolean;
+  setSize: number;
+  onOpen: () => void;
+  onFocus: () => void;
+}
+
+/** One row; re-rendered only when what it shows changes (scrolling renders only new rows). */
+class Row extends Component<RowProps> {
+  shouldComponentUpdate(next: RowProps): boolean {
+    const p = this.props;
+    return (
+      next.conversation !== p.conversation || next.index !== p.index || next.title !== p.title ||
+      next.presence !== p.presence || next.active !== p.active || next.flash !== p.flash ||
+      next.tabStop !== p.tabStop || next.setSize !== p.setSize
+    );
+  }
+
+  render({ conversation: c, index, title, meId, presence, isPeer, active, flash, tabStop, setSize }: RowProps) {
+    const unread = c.unread_count > 0;
+    const preview = c.last_message
+      ? c.last_message.deleted
+        ? "Message deleted"
+        : `${c.last_message.sender === meId ? "You: " : ""}${c.last_message.text || "Attachment"}`
+      : "No messages yet";
+    return (
+      <li class={`conv${unread ? " unread" : ""}${active ? " active" : ""}${flash ? " flash" : ""}`}
+        style={{ top: `${index * ROW_HEIGHT}px` }} aria-setsize={setSize} aria-posinset={index + 1}>
+        <button type="button" data-index={index} tabIndex={tabStop ? 0 : -1} aria-current={active ? "true" : undefined}
+          onClick={() => this.props.onOpen()} onFocus={() => this.props.onFocus()}>
+          <span class="conv-top">
+            {isPeer ? <PresenceDot presence={presence} name={title} />
+              : <span class={`tag ${c.type}`}>{c.type === "sms" ? "SMS" : "Group"}</span>}
+            <span class="conv-title">{title}</span>
+            <span class="conv-time">{time(c.last_message?.created_at || c.updated_at)}</span>
+          </span>
+          <span class="conv-bottom">
+            <span class="conv-preview">{preview}</span>
+            {unread && <span class="badge" aria-label={`${c.unread_count} unread`}>{c.unread_count}</span>}
+          </span>
+        </button>
+      </li>
+    );
+  }
+}
+
+export function ConversationList({ state, onOpen }: { state: State; onOpen: (id: string) => void }) {
+  const { store } = useApp();
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const [focusIndex, setFocusIndex] = useState(0);
+  const focusPending = useRef(false);
+  const frame = useRef(0);
+  const order = state.order;
+
+  useLayoutEffect(() => {
+    const el = scroller.current!;
+    const observer = new ResizeObserver(() => setHeight(el.clientHeight));
+    observer.observe(el);
+    setHeight(el.clientHeight);
+    return () => observer.disconnect();
+  }, []);
+
+  // Keep loading while the list does not fill the view, or the end is near.
+  useEffect(() => {
+    const end = (scrollTop + height) / ROW_HEIGHT;
+    if (state.listCursor && !state.listLoading && end > order.length - 30) void store.loadMoreConversations();
+  }, [scrollTop, height, order.length, state.listCursor, state.listLoading]);
+
+  const active = state.activeId ? order.indexOf(state.activeId) : -1;
+  useEffect(() => {
+    if (active >= 0) setFocusIndex(active);
+  }, [active]);
+
+  useEffect(() => {
+    if (!focusPending.current) return;
+    focusPending.current = false;
+    scroller.current?.querySelector<HTMLElement>(`[data-index="${focusIndex}"]`)?.focus();
+  });
+
+  function onScroll() {
+    cancelAnimationFrame(frame.current);
+    frame.current = requestAnimationFrame(() => setScrollTop(scroller.current!.scrollTop));
+  }
+
+  function moveTo(index: number) {
+    const next = Math.max(0, Math.min(order.length - 1, index));
+    const el = scroller.current!;
+    const top = next * ROW_HEIGHT;
+    if (top < el.scrollTop) el.scrollTop = top;
+    else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
+    setScrollTop(el.scrollTop);
+    setFocusIndex(next);
+    focusPending.current = true;
+  }
+
+  function onKeyDown(event: KeyboardEvent) {
+    const keys: Record<string, number> = {
+      ArrowDown: focusIndex + 1,
+      ArrowUp: focusIndex - 1,
+      Home: 0,
+      End: order.length - 1,
+      PageDown: focusIndex + Math.floor(height / ROW_HEIGHT),
+      PageUp: focusIndex - Math.floor(height / ROW_HEIGHT),
+    };
+    if (event.key in keys && !event.altKey) {
+      event.preventDefault();
+      moveTo(keys[event.key]!);
+    }
+  }
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(order.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
+  const tabStop = Math.min(focusIndex, Math.max(0, order.length - 1));
+  const rows = [];
+  for (let index = first; index < last; index++) {
+    const id = order[index]!;
+    const c = state.conversations.get(id)!;
+    const peer = store.peerId(c);
+    rows.push(
+      <Row key={id} conversation={c} index={index} title={store.title(c)} meId={state.me.user_id}
+        presence={peer ? state.users.get(peer)?.presence || c.peer_presence : undefined} isPeer={!!peer}
+        active={state.activeId === id} flash={state.flash.has(id)} tabStop={index === tabStop}
+        setSize={state.listCursor ? -1 : order.length}
+        onOpen={() => { setFocusIndex(index); onOpen(id); }} onFocus={() => setFocusIndex(index)} />,
+    );
+  }
+
+  return (
+    <div class="conv-scroll" ref={scroller} onScroll={onScroll} onKeyDown={onKeyDown}>
+      <ul role="list" aria-label="Conversations" aria-busy={state.listLoading} style={{ height: `${order.length * ROW_HEIGHT}px` }}>
+        {rows}
+      </ul>
+      {state.listLoaded && !order.length && <p class="empty">No conversations yet. Start one with New conversation.</p>}
+      {state.listLoading && <p class="empty" role="status">Loading conversations…</p>}
+    </div>
+  );
+}

@@ -1,0 +1,190 @@
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useApp, useStoreState } from "../context";
+import { enc } from "../lib/api";
+import { bytes, splitEntities, time } from "../lib/text";
+import type { Conversation, Media, Message } from "../lib/types";
+import { Composer } from "./Composer";
+import { Avatar, PresenceDot } from "./Presence";
+
+const STATUS: Record<string, [string, string]> = {
+  sending: ["🕓", "Sending"],
+  queued: ["🕓", "Queued"],
+  sent: ["✓", "Sent"],
+  delivered: ["✓✓", "Delivered"],
+  undelivered: ["⚠", "Not delivered"],
+  failed: ["⚠", "Failed"],
+  unknown: ["?", "Delivery unknown"],
+};
+
+function MediaItem({ message, media }: { message: Message; media: Media }) {
+  const { api } = useApp();
+  const [link, setLink] = useState<{ url: string; content_type: string } | null>(null);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    api.get<{ url: string; content_type: string }>(
+      `/conversations/${enc(message.conversation_id)}/messages/${enc(message.id)}/media/${media.index}`,
+    ).then(setLink, (e) => setError(e.message));
+  }, [message.id, media.index]);
+  if (error) return <span class="media error">Attachment unavailable</span>;
+  if (!link) return <span class="media">Loading attachment…</span>;
+  return media.content_type.startsWith("image/") ? (
+    <a href={link.url} target="_blank" rel="noopener noreferrer"><img class="media" src={link.url} alt={`Picture, ${bytes(media.size)}`} loading="lazy" /></a>
+  ) : (
+    <a class="media" href={link.url} target="_blank" rel="noopener noreferrer">PDF document, {bytes(media.size)}</a>
+  );
+}
+
+function Body({ message }: { message: Message }) {
+  if (message.deleted) return <p class="tombstone">This message was deleted</p>;
+  return (
+    <>
+      {message.text && (
+        <p class="text">
+          {splitEntities(message.text, message.entities).map((part, i) =>
+            part.entity?.type === "url" ? (
+              <a key={i} href={part.entity.url} target="_blank" rel="noopener noreferrer">{part.text}</a>
+            ) : part.entity?.type === "phone" ? (
+              <a key={i} href={`tel:${part.entity.e164}`} aria-label={`Call ${part.text}`}>{part.text}</a>
+            ) : (
+              part.text
+            ),
+          )}
+        </p>
+      )}
+      {(message.media || []).map((m) => <MediaItem key={m.index} message={message} media={m} />)}
+    </>
+  );
+}
+
+function Bubble({ message, conversation }: { message: Message; conversation: Conversation }) {
+  const { store } = useApp();
+  const mine = message.sender === store.state.me.user_id;
+  const sender = mine ? "You" : conversation.type === "sms" && message.direction === "inbound"
+    ? store.numberName(message.sender) : store.userName(message.sender);
+  const [icon, label] = message.failed ? ["⚠", `Not sent: ${message.failed}`] : STATUS[message.status] || ["", message.status];
+  return (
+    <article class={`msg${mine ? " mine" : ""}`} aria-label={`${sender}, ${time(message.created_at)}`}>
+      <header>
+        <span class="sender">{sender}</span>
+        <span class="channel">{message.channel === "sms" ? "SMS" : "IM"}</span>
+        <time dateTime={message.created_at}>{time(message.created_at)}</time>
+      </header>
+      <Body message={message} />
+      {mine && !message.deleted && (
+        <footer>
+          <span class={`ticks ${message.status}`} title={label}>
+            <span aria-hidden="true">{icon}</span> {label}
+          </span>
+          {message.failed && <button type="button" class="link" onClick={() => void store.retry(message)}>Retry</button>}
+          {!message.pending && message.status !== "queued" && (
+            <button type="button" class="link" onClick={() => void store.deleteMessage(message)}>Delete</button>
+          )}
+        </footer>
+      )}
+    </article>
+  );
+}
+
+function AddContact({ conversation }: { conversation: Conversation }) {
+  const { api, store } = useApp();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState("");
+  const [error, setError] = useState("");
+  if (!open) return <button type="button" class="secondary" onClick={() => setOpen(true)}>Add contact</button>;
+  return (
+    <form class="inline-form" onSubmit={async (e) => {
+      e.preventDefault();
+      try {
+        store.addContact(await api.post("/contacts", { name: name.trim(), phone: conversation.external_number }));
+        setOpen(false);
+      } catch (err) {
+        setError((err as Error).message);
+      }
+    }}>
+      <label for="contact-name">Contact name</label>
+      <input id="contact-name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      <button type="submit">Save contact</button>
+      {error && <span class="error" role="alert">{error}</span>}
+    </form>
+  );
+}
+
+export function Thread({ id }: { id: string }) {
+  const { store } = useApp();
+  const state = useStoreState(store);
+  const conversation = state.conversations.get(id);
+  const thread = state.threads.get(id);
+  const log = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const [error, setError] = useState("");
+
+  useEffect(() => {
+    stick.current = true;
+    setError("");
+    store.loadThread(id).catch((e) => setError(e.message));
+  }, [id]);
+
+  // Read horizon: whatever is on screen in a visible tab is read, on every device.
+  const seen = store.seen(id);
+  useEffect(() => {
+    const read = () => {
+      if (document.visibilityState === "visible" && store.state.activeId === id) void store.markRead(id);
+    };
+    read();
+    document.addEventListener("visibilitychange", read);
+    window.addEventListener("focus", read);
+    return () => {
+      document.removeEventListener("visibilitychange", read);
+      window.removeEventListener("focus", read);
+    };
+  }, [id, seen, conversation?.read_seq]);
+
+  useLayoutEffect(() => {
+    const el = log.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [thread?.items.length, id]);
+
+  if (!conversation) return <section class="thread"><p role="status">Loading…</p></section>;
+  const title = store.title(conversation);
+  const peer = store.peerId(conversation);
+  const typing = [...(state.typing.get(id)?.keys() || [])].map((u) => store.userName(u));
+  const external = conversation.external_number;
+
+  return (
+    <section class="thread" aria-label={`Conversation with ${title}`}>
+      <header class="thread-head">
+        {peer ? <Avatar user={state.users.get(peer)} /> : null}
+        <div class="thread-title">
+          <h2>{title}</h2>
+          <div class="sub">
+            {peer && <PresenceDot presence={state.users.get(peer)?.presence || conversation.peer_presence} name={title} />}
+            {peer && <span>{(state.users.get(peer)?.presence?.message) || ""}</span>}
+            {conversation.type === "sms" && (
+              <span>SMS {external} · from {conversation.business_number}</span>
+            )}
+            {conversation.group && <span>{conversation.members.length} members</span>}
+          </div>
+        </div>
+        {external && <a class="button secondary" href={`tel:${external}`}>Call</a>}
+        {external && !state.contacts.has(external) && <AddContact conversation={conversation} />}
+      </header>
+      <div class="log" ref={log} role="log" aria-live="polite" aria-label="Messages"
+        onScroll={() => {
+          const el = log.current!;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}>
+        {thread?.olderCursor && (
+          <button type="button" class="secondary older" disabled={thread.loadingOlder} onClick={() => {
+            stick.current = false;
+            void store.loadOlder(id);
+          }}>Load older messages</button>
+        )}
+        {error && <p class="error" role="alert">{error}</p>}
+        {thread?.loaded && !thread.items.length && <p class="empty">No messages yet.</p>}
+        {(thread?.items || []).map((m) => <Bubble key={m.id} message={m} conversation={conversation} />)}
+      </div>
+      <p class="typing" aria-live="polite">{typing.length ? `${typing.join(", ")} ${typing.length > 1 ? "are" : "is"} typing…` : ""}</p>
+      <Composer conversation={conversation} />
+    </section>
+  );
+}
