@@ -135,9 +135,7 @@ FUNCTIONS: dict[str, Access] = {
     ),
     # SQS fed by the End User Messaging topic: inbound texts and delivery events.
     # An inbound text to a contact-center channel queues routing work.
-    "eum_events": Access(
-        tables={"messaging": "read-write"}, publish=("events",), send=("cc-routing",)
-    ),
+    "eum_events": Access(tables={"messaging": "read-write"}, send=("cc-routing",)),
     # Contact-center routing queue: offers, timers (offer timeout, wrap-up end, idle and
     # waiting checks as delayed messages), transcripts filed to the media bucket.
     "cc_routing": Access(

@@ -74,7 +74,7 @@ def main() -> dict[str, Any]:
         queue_url = provided["queues"]["cc-routing"]
 
         def drain() -> list[dict[str, Any]]:
-            handled = []
+            handled: list[dict[str, Any]] = []
             while True:
                 got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
                 if not got.get("Messages"):
