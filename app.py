@@ -13,6 +13,7 @@ from chalicelib.api import websocket
 from chalicelib.api.auth import auth_bp
 from chalicelib.api.consumers import consumers_bp
 from chalicelib.api.errors import normalise_error_response
+from chalicelib.api.openapi_route import openapi_bp
 from chalicelib.api.rest import rest_bp
 from chalicelib.api.webhooks import webhooks_bp
 from chalicelib.observability import begin_invocation, tracer
@@ -24,6 +25,7 @@ app.register_blueprint(auth_bp)
 app.register_blueprint(rest_bp)
 app.register_blueprint(webhooks_bp)
 app.register_blueprint(consumers_bp)
+app.register_blueprint(openapi_bp)
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
