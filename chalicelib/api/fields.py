@@ -173,7 +173,14 @@ def body_of(*fields: Field, closed: bool = False, min_fields: int = 0) -> Body:
 
 
 PAGING = (
-    Field("limit", WHOLE, "invalid_limit", minimum=1, description="page size"),
+    Field(
+        "limit",
+        WHOLE,
+        "invalid_limit",
+        minimum=1,
+        maximum=100,
+        description="page size: 1 to the page_size_max setting (100 unless configured)",
+    ),
     Field("cursor", TEXT, "invalid_cursor", description="next_cursor of the previous page"),
 )
 AFTER_SEQ = Field("after_seq", WHOLE, "invalid_seq", maximum=MAX_SEQ - 1)

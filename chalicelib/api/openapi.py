@@ -329,15 +329,21 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
 }
 
 
+_STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted: stored, the text is queued for the carrier",
+    204: "No content",
+}
+
+
 def _responses(view_name: str) -> Schema:
     statuses, schema = RESPONSES.get(view_name, (_OK, ref("Object")))
     found: Schema = {}
     for status in statuses:
-        response: Schema = {"description": "OK" if status < 300 else "Created"}
+        response: Schema = {"description": _STATUS_TEXT.get(status, "OK")}
         if schema is not None:
             response["content"] = {JSON: {"schema": schema}}
-        else:
-            response["description"] = "No content"
         found[str(status)] = response
     found["default"] = {
         "description": 'Any error: {"error": {"code", "message"}} (docs/api.md lists the codes)',
