@@ -14,6 +14,7 @@ from chalicelib.api.consumers import consumers_bp
 from chalicelib.api.contact_center import contact_center_bp
 from chalicelib.api.contact_center_consumers import contact_center_consumers_bp
 from chalicelib.api.errors import normalise_error_response
+from chalicelib.api.openapi_route import openapi_bp
 from chalicelib.api.rest import rest_bp
 from chalicelib.api.webhooks import webhooks_bp
 from chalicelib.observability import begin_invocation, segment
@@ -27,6 +28,7 @@ app.register_blueprint(webhooks_bp)
 app.register_blueprint(consumers_bp)
 app.register_blueprint(contact_center_bp)
 app.register_blueprint(contact_center_consumers_bp)
+app.register_blueprint(openapi_bp)
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):

@@ -1,17 +1,41 @@
 """The edge: JSON bodies and frames parsed once into typed commands.
 
-Every string is checked for type, length and valid Unicode (a lone surrogate
-cannot be stored or sent: it is refused here with a 400, before anything is
-written); numbers are whole and bounded; lists are bounded. REST routes and
-WebSocket actions share these parsers.
+Every field is read through the field table of ``chalicelib.api.fields`` (type,
+bounds, valid Unicode: a lone surrogate is refused here with a 400, before
+anything is written). REST routes and WebSocket actions share these parsers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
 
-from chalicelib.domain.errors import NotFound, ValidationError
+from chalicelib.api.fields import (
+    CONNECTION_STATE,
+    CONTACT,
+    CREATE_IM,
+    CREATE_SMS,
+    DEVICE,
+    FLAG,
+    LIST,
+    MARK_READ,
+    MAX_STRING,
+    MEMBERS,
+    PHOTO_KEY,
+    PREVIEW,
+    SEND_MESSAGE,
+    SET_PRESENCE,
+    SYNC,
+    TYPING,
+    UPDATE_CONVERSATION,
+    UPLOAD,
+    WATCH_PRESENCE,
+    Body,
+    Json,
+    path_id,
+    string,
+    valid_unicode,
+)
+from chalicelib.domain.errors import ValidationError
 from chalicelib.services.commands import (
     Changes,
     ContactInput,
@@ -30,88 +54,6 @@ from chalicelib.services.commands import (
     UploadRequest,
     WatchPresence,
 )
-
-MAX_STRING = 4096  # any string field not bounded more tightly below
-MAX_TEXT = 10 * 1024 * 1024  # API Gateway's payload limit; MAX_TEXT_LENGTH is the service's
-MAX_ID = 256
-MAX_LIST = 100
-MAX_MEMBERS = 1000  # the group limit (a setting, lower) answers too_many_members
-MAX_SEQ = 10**11
-T = TypeVar("T")
-
-Json = Mapping[str, object]
-
-
-def valid_unicode(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def string(
-    body: Json, name: str, code: str, *, max_len: int = MAX_STRING, required: bool = True
-) -> str | None:
-    """A string field: absent or null is None (or an error when required)."""
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise ValidationError(f"{name} is required", code=code)
-        return None
-    if not isinstance(value, str) or len(value) > max_len:
-        raise ValidationError(f"{name} must be text of at most {max_len} characters", code=code)
-    if not valid_unicode(value):
-        raise ValidationError(f"{name} is not valid Unicode text", code=code)
-    return value
-
-
-def required_string(body: Json, name: str, code: str, *, max_len: int = MAX_STRING) -> str:
-    value = string(body, name, code, max_len=max_len)
-    assert value is not None
-    return value
-
-
-def whole(
-    body: Json, name: str, code: str, *, minimum: int = 0, maximum: int = MAX_SEQ
-) -> int | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        raise ValidationError(
-            f"{name} must be a whole number from {minimum} to {maximum}", code=code
-        )
-    return value
-
-
-def flag(body: Json, name: str) -> bool | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, bool):
-        raise ValidationError(f"{name} must be true or false", code="invalid_request")
-    return value
-
-
-def strings(
-    body: Json, name: str, code: str, *, max_items: int = MAX_LIST, max_len: int = MAX_ID
-) -> tuple[str, ...] | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if (
-        not isinstance(value, list)
-        or len(value) > max_items
-        or not all(isinstance(v, str) and len(v) <= max_len and valid_unicode(v) for v in value)
-    ):
-        raise ValidationError(f"{name} must be a list of at most {max_items} strings", code=code)
-    return tuple(value)
-
-
-def path_id(value: str, code: str = "not_found") -> str:
-    """An id from the URL path: bounded and valid Unicode, else nothing matches it."""
-    if len(value) > MAX_ID or not valid_unicode(value):
-        raise NotFound("no such item", code=code)
-    return value
 
 
 def checked(value: object, depth: int = 0) -> object:
@@ -141,17 +83,22 @@ def checked(value: object, depth: int = 0) -> object:
 
 
 def send_message(body: Json, conversation_id: str) -> SendMessage:
+    client_id_field = SEND_MESSAGE["client_id"]
     client_id = body.get("client_id")
-    if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 128:
+    if (
+        not isinstance(client_id, str)
+        or not client_id.strip()
+        or len(client_id) > client_id_field.max_len
+    ):
         raise ValidationError(
             "client_id is required: a string of 1 to 128 characters", code="invalid_client_id"
         )
-    client_id = required_string(body, "client_id", "invalid_client_id", max_len=128)
+    client_id = client_id_field.required_text(body)
     text = body.get("text")
     if text is not None and not isinstance(text, str):
         raise ValidationError("text is required and must be a string", code="invalid_text")
-    text = string(body, "text", "invalid_text", max_len=MAX_TEXT, required=False)
-    media = strings(body, "media", "invalid_media", max_items=10)
+    text = SEND_MESSAGE["text"].text(body)
+    media = SEND_MESSAGE["media"].strings(body)
     return SendMessage(
         conversation_id=path_id(conversation_id, "conversation_not_found"),
         client_id=client_id,
@@ -161,27 +108,32 @@ def send_message(body: Json, conversation_id: str) -> SendMessage:
 
 
 def mark_read(body: Json, conversation_id: str) -> MarkRead:
-    seq = whole(body, "seq", "invalid_seq")
+    seq = MARK_READ["seq"].whole(body)
     if seq is None:
         raise ValidationError("seq must be a non-negative whole number", code="invalid_seq")
     return MarkRead(path_id(conversation_id, "conversation_not_found"), seq)
 
 
 def sync(body: Json, limit: int) -> SyncRequest:
+    spec = SYNC["conversations"]
     positions = body.get("conversations")
     if not isinstance(positions, dict) or not positions:
         raise ValidationError(
             "conversations must map conversation ids to the last seq seen", code="invalid_sync"
         )
-    if len(positions) > 50:
+    if len(positions) > spec.max_items:
         raise ValidationError("sync at most 50 conversations per call", code="invalid_sync")
     clean: dict[str, int] = {}
     for conversation_id, seen in positions.items():
-        if not (isinstance(conversation_id, str) and len(conversation_id) <= MAX_ID) or not (
+        if not (isinstance(conversation_id, str) and len(conversation_id) <= spec.max_len) or not (
             valid_unicode(conversation_id)
         ):
             raise ValidationError("conversation ids must be ids", code="invalid_sync")
-        if isinstance(seen, bool) or not isinstance(seen, int) or not 0 <= seen < MAX_SEQ:
+        if (
+            isinstance(seen, bool)
+            or not isinstance(seen, int)
+            or not spec.minimum <= seen <= spec.maximum
+        ):
             raise ValidationError(
                 f"the seq for {conversation_id} must be a whole number", code="invalid_sync"
             )
@@ -190,37 +142,33 @@ def sync(body: Json, limit: int) -> SyncRequest:
 
 
 def typing(body: Json) -> Typing:
-    return Typing(
-        required_string(body, "conversation_id", "conversation_not_found", max_len=MAX_ID)
-    )
+    return Typing(TYPING["conversation_id"].required_text(body))
 
 
 def watch_presence(body: Json) -> WatchPresence:
-    user_ids = strings(body, "user_ids", "invalid_user_ids", max_items=10_000)
+    user_ids = WATCH_PRESENCE["user_ids"].strings(body)
     if user_ids is None:
         raise ValidationError("user_ids must be a list of user ids", code="invalid_user_ids")
     return WatchPresence(user_ids)
 
 
 def connection_state(body: Json) -> SetConnectionState:
-    return SetConnectionState(
-        string(body, "state", "invalid_state", max_len=32, required=False) or ""
-    )
+    return SetConnectionState(CONNECTION_STATE["state"].text(body) or "")
 
 
 # -- conversations ---------------------------------------------------------------------
 
 
 def create_im(body: Json) -> CreateIm:
-    members = strings(body, "members", "invalid_members", max_items=MAX_MEMBERS)
+    members = CREATE_IM["members"].strings(body)
     if not members:
         raise ValidationError(
             "members must be a non-empty list of user ids", code="invalid_members"
         )
     return CreateIm(
         members=members,
-        name=string(body, "name", "invalid_name", max_len=1000, required=False),
-        group=flag(body, "group"),
+        name=CREATE_IM["name"].text(body),
+        group=CREATE_IM["group"].flag(body),
     )
 
 
@@ -230,25 +178,25 @@ def create_sms(body: Json) -> CreateSms:
             "group SMS is not supported: text one number at a time", code="group_sms_unsupported"
         )
     return CreateSms(
-        to=required_string(body, "to", "invalid_phone", max_len=64),
-        from_=string(body, "from", "invalid_from", max_len=64, required=False),
+        to=CREATE_SMS["to"].required_text(body),
+        from_=CREATE_SMS["from"].text(body),
     )
 
 
 def update_conversation(body: Json) -> UpdateConversation:
     given = frozenset(body)
-    if given - {"name", "muted", "hidden"} or not given:
+    if given - set(UPDATE_CONVERSATION.by_name) or not given:
         raise ValidationError("give name, muted and/or hidden", code="invalid_request")
     return UpdateConversation(
-        name=string(body, "name", "invalid_name", max_len=1000, required=False),
-        muted=flag(body, "muted"),
-        hidden=flag(body, "hidden"),
+        name=UPDATE_CONVERSATION["name"].text(body),
+        muted=UPDATE_CONVERSATION["muted"].flag(body),
+        hidden=UPDATE_CONVERSATION["hidden"].flag(body),
         fields=given,
     )
 
 
 def members(body: Json) -> tuple[str, ...]:
-    found = strings(body, "members", "invalid_members", max_items=MAX_MEMBERS)
+    found = MEMBERS["members"].strings(body)
     if not found:
         raise ValidationError(
             "members must be a non-empty list of user ids", code="invalid_members"
@@ -260,45 +208,41 @@ def members(body: Json) -> tuple[str, ...]:
 
 
 def set_presence(body: Json) -> SetPresence:
-    status = string(body, "status", "invalid_status", max_len=32, required=False)
     return SetPresence(
-        status=status or "",
-        message=string(body, "message", "invalid_status_message", max_len=1000, required=False)
-        or "",
-        expires_at=string(body, "expires_at", "invalid_expiry", max_len=64, required=False),
-        expires_in=_expires_in(body),
+        status=SET_PRESENCE["status"].text(body) or "",
+        message=SET_PRESENCE["message"].text(body) or "",
+        expires_at=SET_PRESENCE["expires_at"].text(body),
+        expires_in=SET_PRESENCE["expires_in"].whole(body),
     )
 
 
-def _expires_in(body: Json) -> int | None:
-    """Its type only: the range is the service's (and only when there is a message)."""
-    value = body.get("expires_in")
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ValidationError("expires_in must be a whole number of seconds", code="invalid_expiry")
-    return value
-
-
 def upload(body: Json, size_code: str) -> UploadRequest:
-    content_type = string(body, "content_type", "invalid_content_type", max_len=128)
+    content_type = UPLOAD["content_type"].text(body)
+    size_field = UPLOAD["size"]
     size = body.get("size")
-    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size < 2**53:
+    if (
+        isinstance(size, bool)
+        or not isinstance(size, int)
+        or not size_field.minimum <= size <= size_field.maximum
+    ):
         raise ValidationError("size must be a whole number of bytes", code=size_code)
     assert content_type is not None
     return UploadRequest(content_type, size)
 
 
+def photo_key(body: Json) -> str:
+    return PHOTO_KEY["key"].required_text(body)
+
+
 def contact(body: Json) -> ContactInput:
-    return ContactInput(
-        name=string(body, "name", "invalid_name", max_len=1000, required=False),
-        phone=string(body, "phone", "invalid_phone", max_len=64, required=False),
-    )
+    return ContactInput(name=CONTACT["name"].text(body), phone=CONTACT["phone"].text(body))
 
 
 def device(body: Json) -> DeviceInput:
     return DeviceInput(
-        device_id=required_string(body, "device_id", "invalid_device_id", max_len=MAX_ID),
-        platform=required_string(body, "platform", "invalid_platform", max_len=32),
-        token=required_string(body, "token", "invalid_push_token", max_len=MAX_STRING),
+        device_id=DEVICE["device_id"].required_text(body),
+        platform=DEVICE["platform"].required_text(body),
+        token=DEVICE["token"].required_text(body),
     )
 
 
@@ -306,10 +250,7 @@ def preview(body: Json) -> PreviewText:
     text = body.get("text")
     if not isinstance(text, str):
         raise ValidationError("text is required and must be a string", code="invalid_text")
-    return PreviewText(
-        text=required_string(body, "text", "invalid_text", max_len=MAX_TEXT),
-        to=string(body, "to", "invalid_phone", max_len=64, required=False),
-    )
+    return PreviewText(text=PREVIEW["text"].required_text(body), to=PREVIEW["to"].text(body))
 
 
 def day_range(query: Mapping[str, str]) -> DayRange:
@@ -320,32 +261,34 @@ def day_range(query: Mapping[str, str]) -> DayRange:
 # -- admin -----------------------------------------------------------------------------------
 
 
-def changes(
-    body: Json, allowed: Mapping[str, str], *, max_len: int = 320, strict: bool = True
-) -> Changes:
-    """A partial update of ``allowed`` fields, each of its kind: ``text``, ``text?``
-    (text or null), ``flag`` or ``list`` (of short strings). A wrong type is a 400;
-    so is an unknown field or an empty update, unless ``strict`` is off (the route
-    takes back the object it returned, and ignores what it does not change)."""
-    unknown = set(body) - set(allowed)
-    if strict and (unknown or not body):
-        raise ValidationError(f"give {', '.join(sorted(allowed))}", code="invalid_request")
+def changes(body: Json, spec: Body) -> Changes:
+    """A partial update (``changes_body``): a wrong type is a 400; so is an unknown
+    field or an empty update, unless the body is open (the route takes back the object
+    it returned and ignores what it does not change)."""
+    unknown = set(body) - set(spec.by_name)
+    if spec.closed and (unknown or not body):
+        raise ValidationError(f"give {', '.join(sorted(spec.by_name))}", code="invalid_request")
     values: dict[str, str | bool | list[str] | None] = {}
-    for name, kind in allowed.items():
+    for spec_field in spec.fields:
+        name = spec_field.name
         if name not in body:
             continue
-        if kind == "flag":
-            value = flag(body, name)
+        if spec_field.kind == FLAG:
+            value = spec_field.flag(body)
             if value is None:
                 raise ValidationError(f"{name} must be true or false", code="invalid_request")
             values[name] = value
-        elif kind == "list":
-            items = strings(body, name, f"invalid_{name}", max_len=64)
+        elif spec_field.kind == LIST:
+            items = spec_field.strings(body)
             if items is None:
-                raise ValidationError(f"{name} must be a list", code=f"invalid_{name}")
+                raise ValidationError(f"{name} must be a list", code=spec_field.code)
             values[name] = list(items)
         else:
             values[name] = string(
-                body, name, f"invalid_{name}", max_len=max_len, required=kind == "text"
+                body,
+                name,
+                spec_field.code,
+                max_len=spec_field.max_len,
+                required=not spec_field.accepts_null,
             )
     return Changes(values)

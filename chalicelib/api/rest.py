@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 
-from chalicelib.api import presenters, requests
+from chalicelib.api import fields, presenters, requests
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
 from chalicelib.bootstrap import services
@@ -16,7 +16,6 @@ from chalicelib.domain.model import IM, SMS, Page
 from chalicelib.services.common import Caller, page_limit
 
 rest_bp = Blueprint(__name__)
-POLICY_FIELDS = {"name": "text", "sms_enabled": "flag"}
 
 
 def _caller() -> Caller:
@@ -100,7 +99,7 @@ def start_photo_upload() -> dict[str, Any]:
 
 @route("/me/photo", methods=["PUT"])
 def confirm_photo() -> dict[str, Any]:
-    key = requests.required_string(_body(), "key", "invalid_key", max_len=1024)
+    key = requests.photo_key(_body())
     return services().presence.photo_confirm(_caller(), key)
 
 
@@ -244,9 +243,7 @@ def admin_company() -> dict[str, Any]:
 @route("/admin/company", methods=["PATCH"])
 def admin_update_company() -> dict[str, Any]:
     services().admin.require_admin(_caller())
-    changes = requests.changes(
-        _body(), {"sms_enabled": "flag", "im_enabled": "flag", "help_text": "text"}
-    )
+    changes = requests.changes(_body(), fields.COMPANY_CHANGES)
     return services().admin.update_company(_caller(), changes)
 
 
@@ -258,12 +255,7 @@ def admin_numbers() -> dict[str, Any]:
 @route("/admin/numbers/{e164}", methods=["PUT"])
 def admin_put_number(e164: str) -> dict[str, Any]:
     services().admin.require_admin(_caller())
-    changes = requests.changes(
-        _body(),
-        {"type": "text", "provider": "text", "state": "text", "capabilities": "list"},
-        max_len=32,
-        strict=False,
-    )
+    changes = requests.changes(_body(), fields.NUMBER_CHANGES)
     return services().admin.put_number(_caller(), unquote(e164), changes)
 
 
@@ -280,11 +272,7 @@ def admin_unassign(e164: str, user_id: str) -> dict[str, Any]:
 @route("/admin/users/{user_id}", methods=["PATCH"])
 def admin_update_user(user_id: str) -> dict[str, Any]:
     services().admin.require_admin(_caller())
-    changes = requests.changes(
-        _body(),
-        {"sms_enabled": "flag", "policy_id": "text?", "license_type": "text"},
-        max_len=64,
-    )
+    changes = requests.changes(_body(), fields.USER_CHANGES)
     return services().admin.update_user(_caller(), user_id, changes)
 
 
@@ -296,14 +284,14 @@ def admin_policies() -> dict[str, Any]:
 @route("/admin/policies", methods=["POST"])
 def admin_create_policy() -> Response:
     services().admin.require_admin(_caller())
-    changes = requests.changes(_body(), POLICY_FIELDS, max_len=100, strict=False)
+    changes = requests.changes(_body(), fields.POLICY_CHANGES)
     return _created(services().admin.put_policy(_caller(), None, changes), True)
 
 
 @route("/admin/policies/{policy_id}", methods=["PATCH"])
 def admin_update_policy(policy_id: str) -> dict[str, Any]:
     services().admin.require_admin(_caller())
-    changes = requests.changes(_body(), POLICY_FIELDS, max_len=100, strict=False)
+    changes = requests.changes(_body(), fields.POLICY_CHANGES)
     return services().admin.put_policy(_caller(), policy_id, changes)
 
 

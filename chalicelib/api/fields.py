@@ -1,0 +1,357 @@
+"""The edge's field table: every JSON field a request may carry, with its bounds.
+
+Every string is checked for type, length and valid Unicode (a lone surrogate
+cannot be stored or sent: it is refused with a 400, before anything is
+written); numbers are whole and bounded; lists are bounded. The parsers in
+``chalicelib.api.requests`` read their fields through these tables, and
+``chalicelib.api.openapi`` turns the same tables into the OpenAPI document's
+request schemas, so the published schema is the one that is enforced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from chalicelib.domain.errors import NotFound, ValidationError
+from chalicelib.domain.model import IM, SMS
+
+MAX_STRING = 4096  # any string field not bounded more tightly below
+MAX_TEXT = 10 * 1024 * 1024  # API Gateway's payload; MAX_TEXT_LENGTH (413) is the service's
+MAX_ID = 256
+MAX_LIST = 100
+MAX_MEMBERS = 1000  # the group limit (a setting, lower) answers too_many_members
+MAX_SEQ = 10**11
+
+Json = Mapping[str, object]
+
+
+def valid_unicode(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def string(
+    body: Json, name: str, code: str, *, max_len: int = MAX_STRING, required: bool = True
+) -> str | None:
+    """A string field: absent or null is None (or an error when required)."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ValidationError(f"{name} is required", code=code)
+        return None
+    if not isinstance(value, str) or len(value) > max_len:
+        raise ValidationError(f"{name} must be text of at most {max_len} characters", code=code)
+    if not valid_unicode(value):
+        raise ValidationError(f"{name} is not valid Unicode text", code=code)
+    return value
+
+
+def required_string(body: Json, name: str, code: str, *, max_len: int = MAX_STRING) -> str:
+    value = string(body, name, code, max_len=max_len)
+    assert value is not None
+    return value
+
+
+def whole(
+    body: Json, name: str, code: str, *, minimum: int = 0, maximum: int = MAX_SEQ
+) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ValidationError(
+            f"{name} must be a whole number from {minimum} to {maximum}", code=code
+        )
+    return value
+
+
+def flag(body: Json, name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise ValidationError(f"{name} must be true or false", code="invalid_request")
+    return value
+
+
+def strings(
+    body: Json, name: str, code: str, *, max_items: int = MAX_LIST, max_len: int = MAX_ID
+) -> tuple[str, ...] | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) > max_items
+        or not all(isinstance(v, str) and len(v) <= max_len and valid_unicode(v) for v in value)
+    ):
+        raise ValidationError(f"{name} must be a list of at most {max_items} strings", code=code)
+    return tuple(value)
+
+
+def path_id(value: str, code: str = "not_found") -> str:
+    """An id from the URL path: bounded and valid Unicode, else nothing matches it."""
+    if len(value) > MAX_ID or not valid_unicode(value):
+        raise NotFound("no such item", code=code)
+    return value
+
+
+# -- the declarative field table ---------------------------------------------------
+#
+# Each body is a table of fields (name, kind, bounds, whether required, the error
+# code a bad value answers).
+
+TEXT, WHOLE, FLAG, LIST, MAP = "text", "whole", "flag", "list", "map"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One JSON field: its kind and the bounds its parser enforces.
+
+    A field that is not required may be absent or null (both mean "not given")
+    unless ``nullable`` is false, as in a partial update where null is refused.
+    ``min_len`` and ``pattern`` are enforced by the parser's own check (stated here
+    so the schema says it too); ``choices`` lists the only accepted values.
+    """
+
+    name: str
+    kind: str
+    code: str = "invalid_request"
+    required: bool = False
+    nullable: bool | None = None  # None: nullable unless required
+    max_len: int = MAX_STRING  # text, and each string of a list or map key
+    min_len: int = 0
+    pattern: str | None = None
+    minimum: int = 0  # whole numbers and map values
+    maximum: int = MAX_SEQ
+    min_items: int = 0  # lists and maps
+    max_items: int = MAX_LIST
+    choices: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def accepts_null(self) -> bool:
+        return (not self.required) if self.nullable is None else self.nullable
+
+    def text(self, body: Json) -> str | None:
+        return string(body, self.name, self.code, max_len=self.max_len, required=self.required)
+
+    def required_text(self, body: Json) -> str:
+        value = string(body, self.name, self.code, max_len=self.max_len)
+        assert value is not None
+        return value
+
+    def whole(self, body: Json) -> int | None:
+        return whole(body, self.name, self.code, minimum=self.minimum, maximum=self.maximum)
+
+    def flag(self, body: Json) -> bool | None:
+        return flag(body, self.name)
+
+    def strings(self, body: Json) -> tuple[str, ...] | None:
+        return strings(body, self.name, self.code, max_items=self.max_items, max_len=self.max_len)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A JSON object body: its fields, and whether any other field is refused."""
+
+    fields: tuple[Field, ...]
+    closed: bool = False  # an unknown field is a 400
+    min_fields: int = 0
+    by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    def __getitem__(self, name: str) -> Field:
+        return self.by_name[name]
+
+
+def body_of(*fields: Field, closed: bool = False, min_fields: int = 0) -> Body:
+    return Body(fields, closed=closed, min_fields=min_fields)
+
+
+PAGING = (
+    Field(
+        "limit",
+        WHOLE,
+        "invalid_limit",
+        minimum=1,
+        maximum=100,
+        description="page size: 1 to the page_size_max setting (100 unless configured)",
+    ),
+    Field("cursor", TEXT, "invalid_cursor", description="next_cursor of the previous page"),
+)
+AFTER_SEQ = Field("after_seq", WHOLE, "invalid_seq", maximum=MAX_SEQ - 1)
+DAY_RANGE = (
+    Field("from", TEXT, max_len=32, description="first day, YYYY-MM-DD"),
+    Field("to", TEXT, max_len=32, description="last day, YYYY-MM-DD"),
+)
+
+SEND_MESSAGE = body_of(
+    Field(
+        "client_id",
+        TEXT,
+        "invalid_client_id",
+        required=True,
+        max_len=128,
+        min_len=1,
+        pattern=r"\S",
+        description="the sender's idempotency key",
+    ),
+    Field("text", TEXT, "invalid_text", max_len=MAX_TEXT),
+    Field("media", LIST, "invalid_media", max_items=10, max_len=MAX_ID),
+)
+MARK_READ = body_of(Field("seq", WHOLE, "invalid_seq", required=True))
+SYNC = body_of(
+    Field(
+        "conversations",
+        MAP,
+        "invalid_sync",
+        required=True,
+        max_len=MAX_ID,
+        maximum=MAX_SEQ - 1,
+        min_items=1,
+        max_items=50,
+        description="conversation id -> the last seq seen",
+    )
+)
+TYPING = body_of(
+    Field("conversation_id", TEXT, "conversation_not_found", required=True, max_len=MAX_ID)
+)
+WATCH_PRESENCE = body_of(
+    Field("user_ids", LIST, "invalid_user_ids", required=True, max_items=10_000, max_len=MAX_ID)
+)
+CONNECTION_STATE = body_of(Field("state", TEXT, "invalid_state", max_len=32))
+CREATE_IM = body_of(
+    Field("type", TEXT, "invalid_type", nullable=False, max_len=8, choices=(IM,)),
+    Field(
+        "members",
+        LIST,
+        "invalid_members",
+        required=True,
+        min_items=1,
+        max_items=MAX_MEMBERS,
+        max_len=MAX_ID,
+    ),
+    Field("name", TEXT, "invalid_name", max_len=1000),
+    Field("group", FLAG),
+)
+CREATE_SMS = body_of(
+    Field("type", TEXT, "invalid_type", required=True, max_len=8, choices=(SMS,)),
+    Field("to", TEXT, "invalid_phone", required=True, max_len=64),
+    Field("from", TEXT, "invalid_from", max_len=64),
+)
+UPDATE_CONVERSATION = body_of(
+    Field("name", TEXT, "invalid_name", max_len=1000),
+    Field("muted", FLAG),
+    Field("hidden", FLAG),
+    closed=True,
+    min_fields=1,
+)
+MEMBERS = body_of(
+    Field(
+        "members",
+        LIST,
+        "invalid_members",
+        required=True,
+        min_items=1,
+        max_items=MAX_MEMBERS,
+        max_len=MAX_ID,
+    )
+)
+SET_PRESENCE = body_of(
+    Field("status", TEXT, "invalid_status", max_len=32),
+    Field("message", TEXT, "invalid_status_message", max_len=1000),
+    Field("expires_at", TEXT, "invalid_expiry", max_len=64),
+    # only its type here: the range is the service's (and only when there is a message)
+    Field("expires_in", WHOLE, "invalid_expiry", minimum=-(2**53), maximum=2**53),
+)
+UPLOAD = body_of(
+    Field("content_type", TEXT, "invalid_content_type", required=True, max_len=128),
+    Field(
+        "size",
+        WHOLE,
+        "media_too_large",
+        required=True,
+        minimum=1,
+        maximum=2**53 - 1,
+        description="bytes (a bad size on POST /me/photo is photo_too_large)",
+    ),
+)
+PHOTO_KEY = body_of(Field("key", TEXT, "invalid_key", required=True, max_len=1024))
+CONTACT = body_of(
+    Field("name", TEXT, "invalid_name", max_len=1000),
+    Field("phone", TEXT, "invalid_phone", max_len=64),
+)
+DEVICE = body_of(
+    Field("device_id", TEXT, "invalid_device_id", required=True, max_len=MAX_ID),
+    Field("platform", TEXT, "invalid_platform", required=True, max_len=32),
+    Field("token", TEXT, "invalid_push_token", required=True, max_len=MAX_STRING),
+)
+PREVIEW = body_of(
+    Field("text", TEXT, "invalid_text", required=True, max_len=MAX_TEXT),
+    Field("to", TEXT, "invalid_phone", max_len=64),
+)
+
+
+def changes_body(allowed: Mapping[str, str], *, max_len: int = 320, closed: bool = True) -> Body:
+    """A partial update of only ``allowed`` fields, each of its kind: ``text``,
+    ``text?`` (text or null), ``flag`` or ``list`` (of short strings)."""
+    fields = []
+    for name, kind in allowed.items():
+        if kind == "flag":
+            fields.append(Field(name, FLAG, nullable=False))
+        elif kind == "list":
+            fields.append(Field(name, LIST, f"invalid_{name}", nullable=False, max_len=64))
+        else:
+            fields.append(
+                Field(name, TEXT, f"invalid_{name}", nullable=kind == "text?", max_len=max_len)
+            )
+    return Body(tuple(fields), closed=closed, min_fields=1 if closed else 0)
+
+
+COMPANY_CHANGES = changes_body({"sms_enabled": "flag", "im_enabled": "flag", "help_text": "text"})
+NUMBER_CHANGES = changes_body(
+    {"type": "text", "provider": "text", "state": "text", "capabilities": "list"},
+    max_len=32,
+    closed=False,  # takes back the number as GET returned it; other fields are ignored
+)
+USER_CHANGES = changes_body(
+    {"sms_enabled": "flag", "policy_id": "text?", "license_type": "text"}, max_len=64
+)
+POLICY_CHANGES = changes_body({"name": "text", "sms_enabled": "flag"}, max_len=100, closed=False)
+
+# -- contact center (its services check every value; these bounds come first) ----------
+
+CC_AGENT_STATUS = body_of(Field("status", TEXT, "invalid_status", required=True, max_len=32))
+CC_OUTBOUND = body_of(
+    Field("channel", TEXT, "invalid_channel", required=True, max_len=64),
+    Field("to", TEXT, "invalid_to", required=True, max_len=64),
+    Field("client_id", TEXT, "invalid_client_id", required=True, max_len=128),
+    Field("text", TEXT, "invalid_text", required=True, max_len=MAX_TEXT),
+)
+CC_TRANSFER = body_of(Field("queue_id", TEXT, "invalid_queue_id", required=True, max_len=MAX_ID))
+CC_QUEUE = body_of(
+    Field("name", TEXT, "invalid_name", max_len=100),
+    Field("skills", MAP, "invalid_skills", max_len=40, minimum=1, maximum=5),
+    Field("priority", WHOLE, "invalid_priority", maximum=1000),
+    Field("timezone", TEXT, "invalid_timezone", max_len=64),
+    Field("auto_accept", FLAG),
+    Field("overflow_queue_id", TEXT, "invalid_overflow_queue_id", max_len=MAX_ID),
+    Field("overflow_level", WHOLE, "invalid_overflow_level", maximum=5),
+)
+CC_CHANNEL = body_of(Field("queue_id", TEXT, "invalid_queue_id", required=True, max_len=MAX_ID))
+CC_AGENT = body_of(
+    Field("skills", MAP, "invalid_skills", max_len=40, minimum=1, maximum=5),
+    Field("queues", LIST, "invalid_queues", max_len=MAX_ID),
+    Field("role", TEXT, "invalid_role", max_len=32),
+    Field("max_concurrent", WHOLE, "invalid_max_concurrent", minimum=1, maximum=10),
+)
+CC_CANNED = body_of(
+    Field("shortcut", TEXT, "invalid_shortcut", max_len=64),
+    Field("title", TEXT, "invalid_title", max_len=200),
+    Field("text", TEXT, "invalid_text", required=True, max_len=MAX_STRING),
+)
