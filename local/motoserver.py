@@ -1,5 +1,8 @@
-"""The moto server the local stack runs in a thread, with fixes for how we use it.
+"""The moto server the local stack runs, in a process of its own, with fixes for how we use it.
 
+0. It runs in a child process (``LocalMotoServer``): in the stack's process it
+   would share one interpreter lock with the gateway, the handlers and the
+   pollers, and every DynamoDB request would stall all of them.
 1. DynamoDB requests are serialised. moto's DynamoDB backend has no locking
    (a write that lands while another thread iterates a partition can fail with
    "dictionary changed size during iteration"); one lock around DynamoDB and
@@ -31,11 +34,16 @@ other, the stack still runs, slowly, with a warning.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import errno
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -43,6 +51,9 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server
 
 log = logging.getLogger("local.motoserver")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STOP_SECONDS = 10.0
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -339,8 +350,9 @@ class SerialisedDynamoDB:
             return body
 
 
-class LocalMotoServer(ThreadedMotoServer):
-    """``ThreadedMotoServer`` with serialised DynamoDB and a reported bind failure."""
+class ThreadedLocalMotoServer(ThreadedMotoServer):
+    """``ThreadedMotoServer`` with serialised DynamoDB and a reported bind failure
+    (what ``python -m local.motoserver`` runs)."""
 
     def __init__(self, ip_address: str = "127.0.0.1", port: int = 5000) -> None:
         super().__init__(ip_address=ip_address, port=port, verbose=False)
@@ -379,3 +391,88 @@ class LocalMotoServer(ThreadedMotoServer):
         if self._server is None or self._thread is None:
             return
         super().stop()
+
+
+class LocalMotoServer:
+    """The moto server in a process of its own.
+
+    In the stack's process moto would share one interpreter lock with the API
+    Gateway emulation, the app's handlers and the pollers: every DynamoDB request
+    (parsing, the backend, serialising the answer) would stall all of them. In a
+    child process it runs on the other core. The child is in a session of its own
+    (a Ctrl-C reaches the stack, which then stops it, not moto first) and exits
+    when its stdin closes, so it never outlives the stack, even one killed hard.
+    """
+
+    def __init__(self, ip_address: str = "127.0.0.1", port: int = 5000) -> None:
+        self._ip_address = ip_address
+        self._port = port
+        self._process: subprocess.Popen[bytes] | None = None
+        self._address: tuple[str, int] | None = None
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "local.motoserver", self._ip_address, str(self._port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline().decode().split()
+        if line[:1] == ["ready"]:
+            self._address = (line[1], int(line[2]))
+            return
+        self.stop()
+        if line[:1] == ["error"]:
+            raise OSError(int(line[1]), " ".join(line[2:]))
+        raise RuntimeError("the moto server process exited before serving")
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        assert self._address is not None, "Make sure to call start() first"
+        return self._address
+
+    @property
+    def url(self) -> str:
+        host, port = self.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()  # the child's cue to stop
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _serve(host: str, port: int) -> int:
+    """The child: serve until stdin closes; the first stdout line says how it went."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    server = ThreadedLocalMotoServer(host, port)
+    try:
+        server.start()
+    except OSError as error:
+        print(f"error {error.errno or 0} {error.strerror or error}", flush=True)
+        return 2
+    bound_host, bound_port = server.get_host_and_port()
+    print(f"ready {bound_host} {bound_port}", flush=True)
+    with contextlib.suppress(OSError):
+        while sys.stdin.buffer.read(4096):
+            pass
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_serve(sys.argv[1], int(sys.argv[2])))
