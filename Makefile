@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck unit e2e bench clean
+.PHONY: dev test lint typecheck unit e2e bench load faults clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,17 @@ e2e: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m local.bench
+
+# Bounded load on loopback against a fresh local stack: 200 WebSockets, 20 IMs/s over
+# 100k stored items (override with ARGS="--connections 50 --rate 5 ..."); exits 1 on
+# any lost or duplicated delivery.
+load: $(STAMP)
+	$(BIN)/python -m local.load $(ARGS)
+
+# Provider error modes, duplicate/out-of-order callbacks, a consumer killed mid-batch,
+# stale connections; exits 1 on any lost or duplicated text or IM.
+faults: $(STAMP)
+	$(BIN)/python -m local.faults $(ARGS)
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

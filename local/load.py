@@ -354,17 +354,23 @@ async def run_load(
             a, b, conversation_id = pairs[k % len(pairs)]
             sender = a if (k // len(pairs)) % 2 == 0 else b
             started = time.monotonic()
-            async with http.post(
-                f"{rest}/conversations/{conversation_id}/messages",
-                json={"client_id": f"load-{uuid.uuid4().hex}", "text": f"load message {k}"},
-                headers={"Authorization": f"Bearer {users[sender].token}"},
-            ) as response:
-                body = await response.json()
+            try:
+                async with http.post(
+                    f"{rest}/conversations/{conversation_id}/messages",
+                    json={"client_id": f"load-{uuid.uuid4().hex}", "text": f"load message {k}"},
+                    headers={"Authorization": f"Bearer {users[sender].token}"},
+                ) as response:
+                    body = await response.json()
+                    status = response.status
+            except (TimeoutError, aiohttp.ClientError) as error:
+                refused.append(type(error).__name__)
+                return
+            finally:
                 send_latency.append(time.monotonic() - started)
-                if response.status not in (200, 201):
-                    refused.append(f"{response.status} {body.get('error', {}).get('code')}")
-                    return
-                sent.append(Sent(str(body["id"]), started, (a, b)))
+            if status not in (200, 201):
+                refused.append(f"{status} {body.get('error', {}).get('code')}")
+                return
+            sent.append(Sent(str(body["id"]), started, (a, b)))
 
         tasks = []
         first = time.monotonic()

@@ -57,6 +57,34 @@ SQS_CONCURRENCY = 5
 STREAM_PARALLELIZATION = 10  # Lambda's maximum ParallelizationFactor
 
 
+class Faults:
+    """Fault injection for ``make faults``: a consumer killed in the middle of a batch.
+
+    ``kill(function)`` arms it: the next batch that consumer's poller receives is
+    handed over only in part (its first half, at least one record), then the
+    "invocation dies": nothing is deleted, and the whole batch becomes visible
+    again at once (as after its visibility timeout, without the wait).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kills: set[str] = set()
+
+    def kill(self, function: str) -> None:
+        with self._lock:
+            self._kills.add(function)
+
+    def take_kill(self, function: str) -> bool:
+        with self._lock:
+            if function in self._kills:
+                self._kills.discard(function)
+                return True
+            return False
+
+
+FAULTS = Faults()
+
+
 def resolve_handler(app: Any, function: str) -> Handler:
     """The callable Chalice registered for ``function`` (an event source's handler)."""
     for source in getattr(app, "event_sources", []):
@@ -146,6 +174,9 @@ class SqsPoller(Poller):
             self.invoke(messages)
 
     def invoke(self, messages: list[dict[str, Any]]) -> None:
+        if FAULTS.take_kill(self.function):
+            self._die_mid_batch(messages)
+            return
         event = lambda_events.sqs_event(messages, self.queue_arn, self.region)
         try:
             response = self.handler(event, lambda_events.lambda_context(self.function))
@@ -168,6 +199,22 @@ class SqsPoller(Poller):
                 len(messages),
             )
         self._delete_messages(done)
+
+    def _die_mid_batch(self, messages: list[dict[str, Any]]) -> None:
+        done = messages[: max(1, len(messages) // 2)]
+        log.warning(
+            "fault: %s killed after %d of %d record(s)", self.function, len(done), len(messages)
+        )
+        event = lambda_events.sqs_event(done, self.queue_arn, self.region)
+        try:
+            self.handler(event, lambda_events.lambda_context(self.function))
+        finally:
+            for message in messages:
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=0,
+                )
 
     def _delete_messages(self, messages: list[dict[str, Any]]) -> None:
         for start in range(0, len(messages), 10):
