@@ -24,7 +24,9 @@
 4. moto never expires DynamoDB Streams shard iterators (AWS does after 15
    minutes) and a stream poller creates several per second; the middleware
    prunes old ones, under the same lock, so a long ``make dev`` does not leak.
-5. A port that cannot be bound is reported to the caller instead of killing the
+5. Items are built in linear time: moto re-sums the size of every attribute
+   each time it adds one (most of the cost of a write).
+6. A port that cannot be bound is reported to the caller instead of killing the
    server thread and leaving ``start()`` waiting forever.
 
 The patches replace moto internals, so they are applied only to the moto version
@@ -299,6 +301,33 @@ def _patch_transactions(backend_cls: Any, models_module: Any, table_cls: Any) ->
     backend_cls.transact_write_items = transact_write_items
 
 
+# -- items built in linear time -----------------------------------------------------
+
+
+def _patch_item_size(item_cls: Any) -> None:
+    """moto re-adds the size of every attribute so far on each attribute it sets
+    (quadratic in the attributes, most of the cost of a write); add as it goes."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    def init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        limited = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(limited)
+        size = 0
+        for key, value in attrs.items():
+            typed = DynamoType(value)
+            size += bytesize(key) + typed.size()
+            if size > 405000:  # moto's limit (DynamoDB's 400 KB, as measured)
+                raise ItemSizeTooLarge
+            dict.__setitem__(limited, key, typed)
+        self.attrs = limited
+
+    item_cls.__init__ = init
+
+
 def patch_moto() -> bool:
     """Install the patches described above; idempotent.
 
@@ -309,6 +338,7 @@ def patch_moto() -> bool:
         import moto
         import moto.dynamodb.models as models
         from moto.dynamodb.models import DynamoDBBackend
+        from moto.dynamodb.models.dynamo_type import Item
         from moto.dynamodb.models.table import Table
     except ImportError:
         return False
@@ -319,6 +349,7 @@ def patch_moto() -> bool:
         return False
     _patch_indexes(Table, DynamoDBBackend)
     _patch_transactions(DynamoDBBackend, models, Table)
+    _patch_item_size(Item)
     DynamoDBBackend._local_patched = True  # type: ignore[attr-defined]
     return True
 
