@@ -3,8 +3,9 @@
 Starts the local stack on free loopback ports (as the end-to-end tests do), or
 uses a running one (``--state-file``), then:
 
-1. pre-seeds ``--seed-items`` items (default 100k) straight into moto with
-   ``BatchWriteItem``: old conversations and their messages, indexed;
+1. pre-seeds ``--seed-items`` items (default 100k) straight into moto (its bulk
+   loader, ``local.motoserver.seed_items``): old conversations and their
+   messages, some in the index, without stream records (as for old items);
 2. creates ``--connections`` users (Cognito users of the local pool plus their
    directory profile) in one company and pairs them in one-to-one IM
    conversations, each user with one WebSocket;
@@ -41,14 +42,14 @@ from typing import Any
 
 import aiohttp
 import boto3
+import requests
 from botocore.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 120.0
 STOP_SECONDS = 15.0
-SEED_BATCH = 25  # BatchWriteItem's limit
+SEED_CHUNK = 2000  # items per bulk-load request
 SEED_MESSAGES_PER_CONVERSATION = 100
-SEED_THREADS = 4
 
 
 # -- the stack ------------------------------------------------------------------------
@@ -74,6 +75,29 @@ class RunningStack:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return None
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by the stack process and its moto child (user +
+        system): what a load costs, whatever else the machine is doing."""
+        if self.process is None:
+            return {}
+        ticks = os.sysconf("SC_CLK_TCK")
+        found: dict[str, float] = {}
+        pids = {"stack": self.process.pid}
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            for child in children.read_text().split():
+                if "local.motoserver" in Path(f"/proc/{child}/cmdline").read_text():
+                    pids["moto"] = int(child)
+        except OSError:
+            pass
+        for name, pid in pids.items():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        return found
 
     def stop(self) -> int | None:
         if self.process is None:
@@ -194,27 +218,23 @@ def seed_item(n: int, company_id: str) -> dict[str, Any]:
 
 
 def seed(state: dict[str, Any], count: int, company_id: str) -> float:
-    """Write ``count`` items with BatchWriteItem; returns the seconds it took."""
+    """Store ``count`` old items straight into moto (its bulk loader: no stream
+    records, as for items written more than a day ago); returns the seconds taken."""
+    from local.motoserver import SEED_PATH
+
     table = table_name()
     started = time.monotonic()
-
-    def write(first: int, last: int) -> None:
-        client = aws_client(state, "dynamodb")
-        for start in range(first, last, SEED_BATCH):
-            requests = [
-                {"PutRequest": {"Item": seed_item(n, company_id)}}
-                for n in range(start, min(start + SEED_BATCH, last))
-            ]
-            pending: dict[str, Any] = {table: requests}
-            while pending:
-                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems", {})
-
-    step = -(-count // SEED_THREADS)
-    with ThreadPoolExecutor(SEED_THREADS) as pool:
-        for future in [
-            pool.submit(write, first, min(first + step, count)) for first in range(0, count, step)
-        ]:
-            future.result()
+    http = requests.Session()
+    http.trust_env = False
+    for first in range(0, count, SEED_CHUNK):
+        items = [seed_item(n, company_id) for n in range(first, min(first + SEED_CHUNK, count))]
+        response = http.post(
+            state["aws_endpoint_url"] + SEED_PATH,
+            json={"region": state["region"], "table": table, "items": items},
+            timeout=120,
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"seeding failed: {response.status_code} {response.text}")
     return time.monotonic() - started
 
 
@@ -474,9 +494,9 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         users = create_users(state, args.connections, company_id)
         print(f"created {len(users)} users in {time.monotonic() - started:.1f} s", flush=True)
-        rss_before = stack.rss_mb()
+        rss_before, cpu_before = stack.rss_mb(), stack.cpu_seconds()
         result = asyncio.run(run_load(state, users, args.messages, args.rate, args.drain_seconds))
-        rss_after = stack.rss_mb()
+        rss_after, cpu_after = stack.rss_mb(), stack.cpu_seconds()
     extra = {
         "connections": str(args.connections),
         "rate": f"{args.rate:g}/s",
@@ -486,6 +506,11 @@ def main(argv: list[str] | None = None) -> int:
         extra["stack memory"] = (
             f"{rss_start:,.0f} MB at start, {rss_before:,.0f} MB before sends, "
             f"{rss_after:,.0f} MB after"
+        )
+    if cpu_after and result["sent"]:
+        extra["CPU per message sent"] = ", ".join(
+            f"{name} {(cpu_after[name] - cpu_before.get(name, 0.0)) / result['sent'] * 1000:,.0f} ms"
+            for name in cpu_after
         )
     print("\nIM load on the local stack\n" + report(result, extra))
     failures = []

@@ -26,7 +26,9 @@
    prunes old ones, under the same lock, so a long ``make dev`` does not leak.
 5. Items are built in linear time: moto re-sums the size of every attribute
    each time it adds one (most of the cost of a write).
-6. A port that cannot be bound is reported to the caller instead of killing the
+6. ``POST /_local/seed`` bulk-loads items without stream records (the load
+   test's "100k items stored long ago"), one request per thousand items.
+7. A port that cannot be bound is reported to the caller instead of killing the
    server thread and leaving ``start()`` waiting forever.
 
 The patches replace moto internals, so they are applied only to the moto version
@@ -39,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import errno
+import json
 import logging
 import os
 import subprocess
@@ -359,8 +362,31 @@ def keep_streams_on_rollback() -> bool:
     return patch_moto()
 
 
+SEED_PATH = "/_local/seed"
+
+
+def seed_items(region: str, table_name: str, items: list[dict[str, Any]]) -> int:
+    """Store items as if written long ago: no stream records (DynamoDB keeps them 24
+    hours), so a load test's 100k old items do not flood the outbox. Returns how
+    many. Call only while no other DynamoDB request runs (``SerialisedDynamoDB``)."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table_name)
+    shard, table.stream_shard = table.stream_shard, None
+    try:
+        for item in items:
+            table.put_item(item)
+    finally:
+        table.stream_shard = shard
+    _indexes(table)  # built now rather than on the next index query
+    return len(items)
+
+
 class SerialisedDynamoDB:
-    """WSGI middleware: one DynamoDB (or Streams) request at a time."""
+    """WSGI middleware: one DynamoDB (or Streams) request at a time; and
+    ``POST /_local/seed`` (``{"region", "table", "items": [...]}``, DynamoDB JSON),
+    the bulk loader of ``seed_items``."""
 
     def __init__(self, app: WsgiApp) -> None:
         self._app = app
@@ -369,6 +395,8 @@ class SerialisedDynamoDB:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if environ.get("PATH_INFO") == SEED_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return self._seed(environ, start_response)
         if not target.startswith("DynamoDB"):
             return self._app(environ, start_response)
         with self._lock:
@@ -379,6 +407,19 @@ class SerialisedDynamoDB:
                 if self._stream_calls % PRUNE_EVERY == 0:
                     prune_stream_iterators()
             return body
+
+    def _seed(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        body: dict[str, Any]
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            request = json.loads(environ["wsgi.input"].read(length))
+            with self._lock:
+                count = seed_items(request["region"], request["table"], request["items"])
+            status, body = "200 OK", {"seeded": count}
+        except Exception as error:  # a bad request to a local tool: say what, not crash
+            status, body = "400 Bad Request", {"error": f"{type(error).__name__}: {error}"}
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
 
 
 class ThreadedLocalMotoServer(ThreadedMotoServer):
