@@ -353,7 +353,8 @@ class CounterItem(_Item):
 
 
 class PaceItem(_Item):
-    next_at = NumberAttribute(default=0)
+    next_at = NumberAttribute(default=0)  # PACE: the next free slot; SLOT#{text}: its slot
+    expires_at = NumberAttribute(null=True)
 
 
 MODELS: tuple[type[_Item], ...] = (
@@ -1465,14 +1466,21 @@ class DynamoSmsRepository:
             condition=MessageItem.pk.exists(),
         )
 
-    def take_pace(self, e164: str, cost_seconds: float, now: float, max_wait: float) -> float:
+    def take_pace(
+        self, e164: str, cost_seconds: float, now: float, max_wait: float, key: str | None = None
+    ) -> float:
         """Reserve the number's next send slot; returns how long to wait for it (a wait
-        over ``max_wait`` reserves nothing)."""
+        over ``max_wait`` reserves nothing). With ``key`` the slot is booked however far
+        off and remembered (``SLOT#{key}``, kept a day): asking again returns it."""
+        if key is not None:
+            booked = _get(PaceItem, f"PACE#{e164}", f"SLOT#{key}", consistent=True)
+            if booked is not None:
+                return float(booked.next_at) - now
         for _ in range(10):
             item = _get(PaceItem, f"PACE#{e164}", "PACE", consistent=True)
             previous = float(item.next_at) if item else None
             slot = max(now, previous or 0.0)
-            if slot - now > max_wait:
+            if slot - now > max_wait and key is None:
                 return slot - now
             condition = (
                 PaceItem.pk.does_not_exist() if previous is None else PaceItem.next_at == previous
@@ -1485,6 +1493,10 @@ class DynamoSmsRepository:
                 if _conditional_failed(exc):
                     continue  # another sender took the slot: look again
                 raise
+            if key is not None:
+                PaceItem(
+                    f"PACE#{e164}", f"SLOT#{key}", next_at=slot, expires_at=int(slot) + 86400
+                ).save()
             return slot - now
         raise ConcurrentUpdate("the number is busy; try again")
 

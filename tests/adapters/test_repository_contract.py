@@ -383,6 +383,16 @@ def test_pacing_reserves_slots_one_after_another(sms_repos: dict[str, Any]) -> N
     assert sms.take_pace("+14155550100", 1.0, 1000.0, 10) == pytest.approx(22.0)  # not reserved
 
 
+def test_a_text_books_its_slot_however_far_off_and_keeps_it(sms_repos: dict[str, Any]) -> None:
+    sms = sms_repos["sms"]
+    number = "+14155550100"
+    assert sms.take_pace(number, 30.0, 1000.0, 10) == 0  # the number is busy for 30 s
+    assert sms.take_pace(number, 1.0, 1000.0, 10, key="m1") == pytest.approx(30.0)  # booked
+    assert sms.take_pace(number, 1.0, 1010.0, 10, key="m1") == pytest.approx(20.0)  # the same
+    assert sms.take_pace(number, 1.0, 1000.0, 10, key="m2") == pytest.approx(31.0)  # next one
+    assert sms.take_pace(number, 1.0, 1000.0, 10) == pytest.approx(32.0)  # not reserved
+
+
 def test_rate_windows_and_opt_out_changes(sms_repos: dict[str, Any]) -> None:
     sms = sms_repos["sms"]
     assert [sms.take_rate("user#u-alice", 60, 2) for _ in range(3)] == [True, True, False]
