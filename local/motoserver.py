@@ -24,7 +24,9 @@
 4. moto never expires DynamoDB Streams shard iterators (AWS does after 15
    minutes) and a stream poller creates several per second; the middleware
    prunes old ones, under the same lock, so a long ``make dev`` does not leak.
-5. Items are built in linear time: moto re-sums the size of every attribute
+5. Requests are routed to their backend from a cache (moto lists its package
+   directory and tries every service's URL patterns on each request).
+   Items are built in linear time: moto re-sums the size of every attribute
    each time it adds one (most of the cost of a write).
 6. ``POST /_local/seed`` bulk-loads items without stream records (the load
    test's "100k items stored long ago"), one request per thousand items.
@@ -331,6 +333,24 @@ def _patch_item_size(item_cls: Any) -> None:
     item_cls.__init__ = init
 
 
+# -- requests routed without listing moto's package each time -------------------------
+
+
+def _patch_routing(dispatcher_cls: Any) -> None:
+    """moto finds the backend for every request by listing its own package directory
+    (and testing each entry with ``isdir``) and then matching every service's URL
+    patterns; the answer for a host never changes, so remember it."""
+    original = dispatcher_cls.get_backend_for_host
+    cache: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host not in cache:
+            cache[host] = original(self, host)
+        return cache[host]
+
+    dispatcher_cls.get_backend_for_host = get_backend_for_host
+
+
 def patch_moto() -> bool:
     """Install the patches described above; idempotent.
 
@@ -353,6 +373,7 @@ def patch_moto() -> bool:
     _patch_indexes(Table, DynamoDBBackend)
     _patch_transactions(DynamoDBBackend, models, Table)
     _patch_item_size(Item)
+    _patch_routing(DomainDispatcherApplication)
     DynamoDBBackend._local_patched = True  # type: ignore[attr-defined]
     return True
 
