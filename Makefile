@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck unit e2e bench load faults clean
+.PHONY: dev test test-slow lint typecheck unit e2e bench load faults clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
-	$(BIN)/python -m pytest -m "not infra"
+# pytest-xdist workers (auto: one per core). Tests that drive the local stack share one
+# worker (one stack); mypy (incremental cache in .mypy_cache) runs beside pytest.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+
+test: lint $(STAMP)
+	$(BIN)/mypy & mypy=$$!; \
+	$(BIN)/python -m pytest -m "not infra and not slow" $(PYTEST_PARALLEL); tests=$$?; \
+	wait $$mypy; typed=$$?; \
+	test $$tests -eq 0 && test $$typed -eq 0
+
+# Suites marked slow (long models and scenarios); CI runs them after `make test`.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m "slow and not infra" $(PYTEST_PARALLEL); status=$$?; \
+	test $$status -eq 0 -o $$status -eq 5  # 5: nothing is marked slow
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit tests/api tests/adapters
