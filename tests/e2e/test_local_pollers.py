@@ -304,3 +304,17 @@ def test_stream_parts_keep_each_partition_in_order_and_retry_from_the_first_fail
         (r["dynamodb"]["SequenceNumber"] for e in handler.events for r in e["Records"]), key=int
     )
     assert again == sequences[sequences.index(failing) :]
+
+
+def test_a_consumer_killed_mid_batch_hands_over_half_and_leaves_the_whole_batch_queued(
+    aws: Provisioned,
+) -> None:
+    publish(aws, "one", "two", "three", "four")
+    handler = Recorder()
+    poller = sqs_poller(aws, handler)
+    pollers.FAULTS.kill("consumer")
+    poller.poll_once()
+    [event] = handler.events
+    assert len(event["Records"]) == 2  # half of the batch got to the consumer
+    assert bodies(aws["queues"][QUEUE.logical]) == ["four", "one", "three", "two"]  # none acked
+    assert pollers.FAULTS.take_kill("consumer") is False  # the fault fires once
