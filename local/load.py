@@ -47,6 +47,8 @@ from botocore.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 120.0
+SETUP_SECONDS = 300.0  # opening conversations and WebSockets on a busy machine
+SEND_SECONDS = 30.0  # a send slower than this counts as refused
 STOP_SECONDS = 60.0  # a stack that served a heavy load takes a while to drain
 SEED_CHUNK = 2000  # items per bulk-load request
 SEED_MESSAGES_PER_CONVERSATION = 100
@@ -341,7 +343,7 @@ async def run_load(
 ) -> dict[str, Any]:
     tally = Tally()
     rest = state["rest_url"]
-    timeout = aiohttp.ClientTimeout(total=30)
+    timeout = aiohttp.ClientTimeout(total=SETUP_SECONDS)  # set-up; each send has its own
     connector = aiohttp.TCPConnector(limit=64)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector, trust_env=False) as http:
         # conversations: pairs (0, 1), (2, 3), ...
@@ -381,6 +383,7 @@ async def run_load(
                     f"{rest}/conversations/{conversation_id}/messages",
                     json={"client_id": f"load-{uuid.uuid4().hex}", "text": f"load message {k}"},
                     headers={"Authorization": f"Bearer {users[sender].token}"},
+                    timeout=aiohttp.ClientTimeout(total=SEND_SECONDS),
                 ) as response:
                     body = await response.json()
                     status = response.status
