@@ -13,6 +13,8 @@ Routes on the one port:
 - ``/@connections/{id}``: Management API (``POST`` send, ``GET`` info,
   ``DELETE`` close), the ``endpoint_url`` of boto3's ``apigatewaymanagementapi``.
 - ``/_sim...``: the SMS carrier simulator (``local/simulator.py``, mounted by the stack).
+- ``/_faults/...``: fault injection for ``make faults`` (a consumer killed
+  mid-batch, connections gone stale without ``$disconnect``).
 - everything else: the REST API, through ``chalice.local.LocalGateway``.
 """
 
@@ -151,6 +153,7 @@ class Connection:
         self.connected_at_ms = int(time.time() * 1000)
         self.last_active_at = self.connected_at
         self.socket: web.WebSocketResponse | None = None
+        self.stale = False  # dropped without $disconnect (make faults)
         self._queued: list[bytes] = []
         self._close_requested = False
 
@@ -235,6 +238,8 @@ class Gateway:
         app.router.add_post("/@connections/{connection_id}", self.post_to_connection)
         app.router.add_get("/@connections/{connection_id}", self.get_connection)
         app.router.add_delete("/@connections/{connection_id}", self.delete_connection)
+        app.router.add_post("/_faults/consumers/{function}/kill", self.kill_consumer)
+        app.router.add_post("/_faults/connections/stale", self.make_stale)
         app.router.add_route("*", "/_sim{tail:.*}", self.simulator)
         app.router.add_route("*", "/{tail:.*}", self.rest)
         app.on_shutdown.append(self._close_all)
@@ -264,6 +269,34 @@ class Gateway:
             )
             return gateway_error(RuntimeError())
         return lambda_response(response)
+
+    # -- fault injection (make faults; loopback only, like everything here) -----
+
+    async def kill_consumer(self, request: web.Request) -> web.Response:
+        """The named consumer's next batch dies half-way (``local.pollers.Faults``)."""
+        from local import pollers
+
+        pollers.FAULTS.kill(request.match_info["function"])
+        return web.json_response({"armed": request.match_info["function"]})
+
+    async def make_stale(self, request: web.Request) -> web.Response:
+        """Drop the connections with the given User-Agent the way a vanished network
+        does: the socket closes, no ``$disconnect`` runs, the app still lists them,
+        and posts to them answer 410 Gone."""
+        try:
+            payload = await request.json()
+        except ValueError:
+            payload = None
+        agent = payload.get("user_agent") if isinstance(payload, dict) else None
+        if not isinstance(agent, str) or not agent:
+            return json_error(400, "invalid_request", "user_agent is required")
+        dropped = [c for c in list(self.connections.values()) if c.user_agent == agent]
+        for connection in dropped:
+            connection.stale = True
+            self.connections.pop(connection.connection_id, None)
+            if connection.socket is not None and not connection.socket.closed:
+                await connection.socket.close(code=1006, message=b"")
+        return web.json_response({"stale": [c.connection_id for c in dropped]})
 
     async def simulator(self, request: web.Request) -> web.Response:
         return json_error(404, "not_found", "no such simulator route")
@@ -339,7 +372,8 @@ class Gateway:
             await self._read_frames(request, connection, socket)
         finally:
             self.connections.pop(connection.connection_id, None)
-            await self._disconnected(request, connection, socket)
+            if not connection.stale:
+                await self._disconnected(request, connection, socket)
         return socket
 
     async def _read_frames(

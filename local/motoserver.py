@@ -1,33 +1,56 @@
-"""The moto server the local stack runs in a thread, with fixes for how we use it.
+"""The moto server the local stack runs, in a process of its own, with fixes for how we use it.
 
-1. DynamoDB requests are serialised. moto's DynamoDB backend has no locking:
-   ``TransactWriteItems`` deep-copies each table it touches and, when the
-   transaction is cancelled (the app's get-or-create relies on exactly that),
-   *replaces* the table with the copy. A write that lands from another thread
-   in between is silently lost, and a concurrent deep copy can fail with
-   "dictionary changed size during iteration". One lock around DynamoDB and
-   DynamoDB Streams calls makes moto behave like a (slow) single DynamoDB node.
-   Every other service stays concurrent (SQS long polls must not block others).
-2. moto never expires DynamoDB Streams shard iterators (AWS does after 15
+0. It runs in a child process (``LocalMotoServer``): in the stack's process it
+   would share one interpreter lock with the gateway, the handlers and the
+   pollers, and every DynamoDB request would stall all of them.
+1. DynamoDB requests are serialised. moto's DynamoDB backend has no locking
+   (a write that lands while another thread iterates a partition can fail with
+   "dictionary changed size during iteration"); one lock around DynamoDB and
+   DynamoDB Streams calls makes moto behave like a single DynamoDB node. Every
+   other service stays concurrent (SQS long polls must not block others).
+   Holding one lock is only affordable because each request is cheap, hence:
+2. Queries read one partition. moto 5.2.1 answers every Query — on the table or
+   on a secondary index — by sorting *every item of the table* and filtering
+   (1 to 2 s per query at 30k items). ``patch_moto`` keeps, per table and index, a
+   map from partition key to items, updated on every put, update, delete and
+   transaction, and hands moto's query only that partition.
+3. Transactions copy what they touch. moto's ``TransactWriteItems`` deep-copies
+   each table it touches to roll back a cancelled transaction (the app's
+   get-or-create relies on cancellation): time and memory in proportion to
+   everything stored, on every send. ``patch_moto`` instead keeps a copy of each
+   item the transaction names and puts those back on cancellation. The table's
+   stream is cut back to its length before the transaction, as DynamoDB never
+   emits records for a cancelled transaction.
+4. moto never expires DynamoDB Streams shard iterators (AWS does after 15
    minutes) and a stream poller creates several per second; the middleware
    prunes old ones, under the same lock, so a long ``make dev`` does not leak.
-3. Cancelled transactions keep the table's stream (``keep_streams_on_rollback``).
-   moto's rollback swaps in a deep copy of the whole table, stream included:
-   the copy gets slower with every record ever written (a send took 50 ms
-   after a hundred messages, growing linearly), iterators handed out before
-   keep reading the discarded stream, and that stream still holds records of
-   the cancelled writes. Instead the stream is shared with the copy and cut
-   back to its length before the transaction, as DynamoDB behaves.
-4. A port that cannot be bound is reported to the caller instead of killing the
+5. Requests are routed to their backend from a cache (moto lists its package
+   directory and tries every service's URL patterns on each request).
+   Items are built in linear time: moto re-sums the size of every attribute
+   each time it adds one (most of the cost of a write).
+6. ``POST /_local/seed`` bulk-loads items without stream records (the load
+   test's "100k items stored long ago"), one request per thousand items.
+7. A port that cannot be bound is reported to the caller instead of killing the
    server thread and leaving ``start()`` waiting forever.
+
+The patches replace moto internals, so they are applied only to the moto version
+they were written for (``MOTO_VERSION``, pinned in requirements-dev.txt); on any
+other, the stack still runs, slowly, with a warning.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import errno
+import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -36,10 +59,16 @@ from werkzeug.serving import make_server
 
 log = logging.getLogger("local.motoserver")
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STOP_SECONDS = 10.0
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+MOTO_VERSION = "5.2.1"  # the patches below replace internals of exactly this version
 ITERATORS_KEPT = 256
 PRUNE_EVERY = 512  # Streams requests between two prunes
+
+_local = threading.local()  # the candidate items of the query running on this thread
 
 
 def prune_stream_iterators(keep: int = ITERATORS_KEPT) -> int:
@@ -60,48 +89,325 @@ def prune_stream_iterators(keep: int = ITERATORS_KEPT) -> int:
     return dropped
 
 
-def keep_streams_on_rollback() -> bool:
-    """Patch moto's ``TransactWriteItems`` as described above; idempotent.
+# -- secondary indexes that do not walk the table -------------------------------------
 
-    Returns False (and changes nothing) if this moto version's internals differ.
-    """
+
+class _Indexes:
+    """Per table: for each secondary index, its partitions (index hash key values →
+    the items in it, by primary key) and where each item sits, kept in step with
+    every write. Built from the table on first use; rebuilt if moto ever replaces
+    the table's item store (a restore)."""
+
+    def __init__(self, table: Any) -> None:
+        self.store_id = id(table.items)
+        self.hash_attrs: dict[str, tuple[str, ...]] = {
+            index.name: tuple(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+            for index in table.all_indexes()
+        }
+        self.partitions: dict[str, dict[tuple[Any, ...], dict[Any, Any]]] = {
+            name: {} for name in self.hash_attrs
+        }
+        self.placed: dict[str, dict[Any, tuple[Any, ...]]] = {name: {} for name in self.hash_attrs}
+        for partition in list(table.items.values()):
+            for item in partition.values() if table.range_key_attr else [partition]:
+                self.place(item.hash_key, item.range_key, item)
+
+    def place(self, hash_key: Any, range_key: Any, item: Any | None) -> None:
+        primary = (hash_key, range_key)
+        for name, attrs in self.hash_attrs.items():
+            placed = self.placed[name]
+            old = placed.pop(primary, None)
+            if old is not None:
+                members = self.partitions[name].get(old)
+                if members is not None:
+                    members.pop(primary, None)
+                    if not members:
+                        del self.partitions[name][old]
+            if item is None:
+                continue
+            values = tuple(item.attrs.get(attr) for attr in attrs)
+            if any(v is None for v in values):
+                continue  # a sparse index holds only items with every key attribute
+            self.partitions[name].setdefault(values, {})[primary] = item
+            placed[primary] = values
+
+
+def _indexes(table: Any) -> _Indexes | None:
+    if not table.all_indexes():
+        return None
+    indexes: _Indexes | None = table.__dict__.get("_local_indexes")
+    if (
+        indexes is None
+        or indexes.store_id != id(table.items)
+        or set(indexes.hash_attrs) != {i.name for i in table.all_indexes()}
+    ):
+        indexes = _Indexes(table)
+        table.__dict__["_local_indexes"] = indexes
+    return indexes
+
+
+def _reindex(table: Any, hash_key: Any, range_key: Any) -> None:
+    indexes: _Indexes | None = table.__dict__.get("_local_indexes")
+    if indexes is None:
+        return  # built, from the items as they are, on the first index query
+    if indexes.store_id != id(table.items):
+        table.__dict__.pop("_local_indexes", None)
+        return
+    indexes.place(hash_key, range_key, table.get_item(hash_key, range_key))
+
+
+def _candidates(table: Any, hash_key: Any, index_name: str | None, conditions: Any) -> list[Any]:
+    """The items a query can match: one partition of the table or of an index."""
+    if index_name is None:
+        partition = table.items.get(hash_key) if hash_key is not None else None
+        if partition is None:
+            return []
+        return list(partition.values()) if table.range_key_attr else [partition]
+    indexes = _indexes(table)
+    if indexes is None or index_name not in indexes.hash_attrs:
+        raise LookupError(index_name)  # let moto answer (it raises the right error)
+    given = dict(conditions or [])
+    attrs = indexes.hash_attrs[index_name]
+    if not attrs or any(a not in given for a in attrs):
+        raise LookupError(index_name)
+    members = indexes.partitions[index_name].get(tuple(given[a] for a in attrs), {})
+    return list(members.values())
+
+
+def _patch_indexes(table_cls: Any, backend_cls: Any) -> None:
+    original_query = table_cls.query
+    original_all_items = table_cls.all_items
+    original_put = table_cls.put_item
+    original_delete = table_cls.delete_item
+    original_update = backend_cls.update_item
+
+    def all_items(self: Any) -> list[Any]:
+        scoped = getattr(_local, "candidates", None)
+        if scoped is not None and scoped[0] is self:
+            items = scoped[1]
+            return sorted(
+                items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key
+            )
+        return original_all_items(self)
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        try:
+            candidates = _candidates(self, hash_key, index_name, kwargs.get("hash_key_conditions"))
+        except LookupError:
+            return original_query(self, hash_key, *args, **kwargs)
+        _local.candidates = (self, candidates)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            _local.candidates = None
+
+    def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = original_put(self, *args, **kwargs)
+        _reindex(self, item.hash_key, item.range_key)
+        return item
+
+    def delete_item(self: Any, hash_key: Any, range_key: Any) -> Any:
+        try:
+            return original_delete(self, hash_key, range_key)
+        finally:
+            _reindex(self, hash_key, range_key)
+
+    def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kw: Any) -> Any:
+        try:
+            return original_update(self, table_name, key, *args, **kw)
+        finally:  # moto updates the item in place; a failure may have changed it half-way
+            table = self.tables.get(table_name)
+            if table is not None:
+                hash_key, range_key = _primary(table, key)
+                if hash_key is not None:
+                    _reindex(table, hash_key, range_key)
+
+    table_cls.all_items = all_items
+    table_cls.query = query
+    table_cls.put_item = put_item
+    table_cls.delete_item = delete_item
+    backend_cls.update_item = update_item
+
+
+def _primary(table: Any, key: dict[str, Any]) -> tuple[Any, Any]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
     try:
-        from moto.dynamodb.models import DynamoDBBackend
-        from moto.dynamodb.models.table import StreamShard
-    except ImportError:
-        return False
-    original = DynamoDBBackend.transact_write_items
-    if getattr(original, "_keeps_streams", False):
-        return True
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    except (KeyError, TypeError, AttributeError, IndexError):
+        return None, None
+    return hash_key, range_key
 
-    def share_on_deepcopy(shard: Any, memo: dict[int, Any]) -> Any:
-        return shard
+
+# -- transactions that copy what they touch, not the table -------------------------------
+
+
+class _NoTableCopies:
+    """Stands in for the ``copy`` module inside ``moto.dynamodb.models``: the only
+    tables that module deep-copies are TransactWriteItems' roll-back copies, which
+    ``transact_write_items`` below makes unnecessary."""
+
+    def __init__(self, table_cls: type) -> None:
+        self._table_cls = table_cls
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if isinstance(value, self._table_cls):
+            return value  # moto's roll-back then puts back the table itself: a no-op
+        return copy.deepcopy(value, memo)
+
+
+def _patch_transactions(backend_cls: Any, models_module: Any, table_cls: Any) -> None:
+    from moto.dynamodb.models.table import StreamShard
+
+    original = backend_cls.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        before: list[tuple[Any, Any, Any, Any]] = []  # table, hash key, range key, old item
+        for entry in transact_items[:100]:
+            try:
+                op_type, op = next(iter(entry.items()))
+                table = self.tables.get(op.get("TableName"))
+                key = op["Item"] if op_type == "Put" else op["Key"]
+            except (StopIteration, AttributeError, KeyError, TypeError):
+                continue  # malformed: moto refuses it before writing anything
+            if table is None:
+                continue
+            hash_key, range_key = _primary(table, key)
+            if hash_key is None:
+                continue
+            old = table.get_item(hash_key, range_key)
+            before.append((table, hash_key, range_key, copy.deepcopy(old)))
         shards = [
-            (name, shard, len(shard.items))
-            for name, table in self.tables.items()
+            (shard, len(shard.items))
+            for table in {id(t): t for t, *_ in before}.values()
             if isinstance(shard := getattr(table, "stream_shard", None), StreamShard)
-            and isinstance(getattr(shard, "items", None), list)
         ]
         try:
             original(self, transact_items)
         except Exception:
-            for name, shard, length in shards:
+            for table, hash_key, range_key, old in reversed(before):
+                if old is None:
+                    if table.range_key_attr:
+                        table.items.get(hash_key, {}).pop(range_key, None)
+                    else:
+                        table.items.pop(hash_key, None)
+                elif table.range_key_attr:
+                    table.items[hash_key][range_key] = old
+                else:
+                    table.items[hash_key] = old
+                _reindex(table, hash_key, range_key)
+            for shard, length in shards:
                 del shard.items[length:]  # records of the cancelled writes
-                table = self.tables.get(name)
-                if table is not None and table.stream_shard is shard:
-                    shard.table = table  # the restored copy now owns the stream
             raise
 
-    transact_write_items._keeps_streams = True  # type: ignore[attr-defined]
-    StreamShard.__deepcopy__ = share_on_deepcopy  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    models_module.copy = _NoTableCopies(table_cls)
+    backend_cls.transact_write_items = transact_write_items
+
+
+# -- items built in linear time -----------------------------------------------------
+
+
+def _patch_item_size(item_cls: Any) -> None:
+    """moto re-adds the size of every attribute so far on each attribute it sets
+    (quadratic in the attributes, most of the cost of a write); add as it goes."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    def init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        limited = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(limited)
+        size = 0
+        for key, value in attrs.items():
+            typed = DynamoType(value)
+            size += bytesize(key) + typed.size()
+            if size > 405000:  # moto's limit (DynamoDB's 400 KB, as measured)
+                raise ItemSizeTooLarge
+            dict.__setitem__(limited, key, typed)
+        self.attrs = limited
+
+    item_cls.__init__ = init
+
+
+# -- requests routed without listing moto's package each time -------------------------
+
+
+def _patch_routing(dispatcher_cls: Any) -> None:
+    """moto finds the backend for every request by listing its own package directory
+    (and testing each entry with ``isdir``) and then matching every service's URL
+    patterns; the answer for a host never changes, so remember it."""
+    original = dispatcher_cls.get_backend_for_host
+    cache: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host not in cache:
+            cache[host] = original(self, host)
+        return cache[host]
+
+    dispatcher_cls.get_backend_for_host = get_backend_for_host
+
+
+def patch_moto() -> bool:
+    """Install the patches described above; idempotent.
+
+    Returns False (and changes nothing) on any moto but the version they were written
+    for: its internals may differ.
+    """
+    try:
+        import moto
+        import moto.dynamodb.models as models
+        from moto.dynamodb.models import DynamoDBBackend
+        from moto.dynamodb.models.dynamo_type import Item
+        from moto.dynamodb.models.table import Table
+    except ImportError:
+        return False
+    if getattr(DynamoDBBackend, "_local_patched", False):
+        return True
+    if moto.__version__ != MOTO_VERSION:
+        log.warning("moto %s is not %s: not patching it", moto.__version__, MOTO_VERSION)
+        return False
+    _patch_indexes(Table, DynamoDBBackend)
+    _patch_transactions(DynamoDBBackend, models, Table)
+    _patch_item_size(Item)
+    _patch_routing(DomainDispatcherApplication)
+    DynamoDBBackend._local_patched = True  # type: ignore[attr-defined]
     return True
 
 
+def keep_streams_on_rollback() -> bool:
+    """The former name of ``patch_moto`` (the roll-back fix is one of its patches)."""
+    return patch_moto()
+
+
+SEED_PATH = "/_local/seed"
+
+
+def seed_items(region: str, table_name: str, items: list[dict[str, Any]]) -> int:
+    """Store items as if written long ago: no stream records (DynamoDB keeps them 24
+    hours), so a load test's 100k old items do not flood the outbox. Returns how
+    many. Call only while no other DynamoDB request runs (``SerialisedDynamoDB``)."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table_name)
+    shard, table.stream_shard = table.stream_shard, None
+    try:
+        for item in items:
+            table.put_item(item)
+    finally:
+        table.stream_shard = shard
+    _indexes(table)  # built now rather than on the next index query
+    return len(items)
+
+
 class SerialisedDynamoDB:
-    """WSGI middleware: one DynamoDB (or Streams) request at a time."""
+    """WSGI middleware: one DynamoDB (or Streams) request at a time; and
+    ``POST /_local/seed`` (``{"region", "table", "items": [...]}``, DynamoDB JSON),
+    the bulk loader of ``seed_items``."""
 
     def __init__(self, app: WsgiApp) -> None:
         self._app = app
@@ -110,6 +416,8 @@ class SerialisedDynamoDB:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if environ.get("PATH_INFO") == SEED_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return self._seed(environ, start_response)
         if not target.startswith("DynamoDB"):
             return self._app(environ, start_response)
         with self._lock:
@@ -121,9 +429,23 @@ class SerialisedDynamoDB:
                     prune_stream_iterators()
             return body
 
+    def _seed(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        body: dict[str, Any]
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            request = json.loads(environ["wsgi.input"].read(length))
+            with self._lock:
+                count = seed_items(request["region"], request["table"], request["items"])
+            status, body = "200 OK", {"seeded": count}
+        except Exception as error:  # a bad request to a local tool: say what, not crash
+            status, body = "400 Bad Request", {"error": f"{type(error).__name__}: {error}"}
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
 
-class LocalMotoServer(ThreadedMotoServer):
-    """``ThreadedMotoServer`` with serialised DynamoDB and a reported bind failure."""
+
+class ThreadedLocalMotoServer(ThreadedMotoServer):
+    """``ThreadedMotoServer`` with serialised DynamoDB and a reported bind failure
+    (what ``python -m local.motoserver`` runs)."""
 
     def __init__(self, ip_address: str = "127.0.0.1", port: int = 5000) -> None:
         super().__init__(ip_address=ip_address, port=port, verbose=False)
@@ -146,11 +468,8 @@ class LocalMotoServer(ThreadedMotoServer):
         self._server.serve_forever()
 
     def start(self) -> None:
-        if not keep_streams_on_rollback():
-            log.warning(
-                "could not patch moto transactions; streams may misbehave after a "
-                "cancelled transaction"
-            )
+        if not patch_moto():
+            log.warning("moto is not patched: index queries walk the table, transactions copy it")
         super().start()
         if self._bind_error is not None:
             self._thread = None
@@ -165,3 +484,88 @@ class LocalMotoServer(ThreadedMotoServer):
         if self._server is None or self._thread is None:
             return
         super().stop()
+
+
+class LocalMotoServer:
+    """The moto server in a process of its own.
+
+    In the stack's process moto would share one interpreter lock with the API
+    Gateway emulation, the app's handlers and the pollers: every DynamoDB request
+    (parsing, the backend, serialising the answer) would stall all of them. In a
+    child process it runs on the other core. The child is in a session of its own
+    (a Ctrl-C reaches the stack, which then stops it, not moto first) and exits
+    when its stdin closes, so it never outlives the stack, even one killed hard.
+    """
+
+    def __init__(self, ip_address: str = "127.0.0.1", port: int = 5000) -> None:
+        self._ip_address = ip_address
+        self._port = port
+        self._process: subprocess.Popen[bytes] | None = None
+        self._address: tuple[str, int] | None = None
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "local.motoserver", self._ip_address, str(self._port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline().decode().split()
+        if line[:1] == ["ready"]:
+            self._address = (line[1], int(line[2]))
+            return
+        self.stop()
+        if line[:1] == ["error"]:
+            raise OSError(int(line[1]), " ".join(line[2:]))
+        raise RuntimeError("the moto server process exited before serving")
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        assert self._address is not None, "Make sure to call start() first"
+        return self._address
+
+    @property
+    def url(self) -> str:
+        host, port = self.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()  # the child's cue to stop
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _serve(host: str, port: int) -> int:
+    """The child: serve until stdin closes; the first stdout line says how it went."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    server = ThreadedLocalMotoServer(host, port)
+    try:
+        server.start()
+    except OSError as error:
+        print(f"error {error.errno or 0} {error.strerror or error}", flush=True)
+        return 2
+    bound_host, bound_port = server.get_host_and_port()
+    print(f"ready {bound_host} {bound_port}", flush=True)
+    with contextlib.suppress(OSError):
+        while sys.stdin.buffer.read(4096):
+            pass
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_serve(sys.argv[1], int(sys.argv[2])))

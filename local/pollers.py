@@ -15,16 +15,28 @@ Semantics kept from Lambda:
 - DynamoDB streams: records are delivered in order per shard; on a failure the
   batch is retried from the first failed record (or whole, if the handler
   raised), with a back-off, before anything later in the shard is read.
+
+And the concurrency Lambda has, so the local stack does not serialise work AWS
+would run in parallel:
+
+- SQS: several batches of one queue are handled at once (``SQS_CONCURRENCY``
+  workers per queue, as Lambda starts five pollers per SQS event source).
+- DynamoDB streams: a batch is split by partition key into up to
+  ``STREAM_PARALLELIZATION`` parts handled at once, as Lambda's
+  ``ParallelizationFactor`` does; records with one key stay in order, in one part.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +53,36 @@ SQS_WAIT_SECONDS = 1
 STREAM_IDLE_SECONDS = 0.1
 STREAM_REFRESH_SECONDS = 5.0
 RETRY_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0)
+SQS_CONCURRENCY = 5
+STREAM_PARALLELIZATION = 10  # Lambda's maximum ParallelizationFactor
+
+
+class Faults:
+    """Fault injection for ``make faults``: a consumer killed in the middle of a batch.
+
+    ``kill(function)`` arms it: the next batch that consumer's poller receives is
+    handed over only in part (its first half, at least one record), then the
+    "invocation dies": nothing is deleted, and the whole batch becomes visible
+    again at once (as after its visibility timeout, without the wait).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kills: set[str] = set()
+
+    def kill(self, function: str) -> None:
+        with self._lock:
+            self._kills.add(function)
+
+    def take_kill(self, function: str) -> bool:
+        with self._lock:
+            if function in self._kills:
+                self._kills.discard(function)
+                return True
+            return False
+
+
+FAULTS = Faults()
 
 
 def resolve_handler(app: Any, function: str) -> Handler:
@@ -58,18 +100,26 @@ def _backoff(attempt: int) -> float:
 
 
 class Poller:
-    """Polls in a daemon thread of its own until ``stop`` is set."""
+    """Polls in ``workers`` daemon threads of its own until ``stop`` is set."""
 
-    def __init__(self, name: str, stop: threading.Event) -> None:
+    def __init__(self, name: str, stop: threading.Event, workers: int = 1) -> None:
         self.name = name
         self.stop_event = stop
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._threads = [
+            threading.Thread(
+                target=self._run, name=name if workers == 1 else f"{name}#{n}", daemon=True
+            )
+            for n in range(max(1, workers))
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def _run(self) -> None:
         log.info("poller %s started", self.name)
@@ -101,8 +151,9 @@ class SqsPoller(Poller):
         region: str,
         stop: threading.Event,
         session: boto3.session.Session | None = None,
+        concurrency: int = SQS_CONCURRENCY,
     ) -> None:
-        super().__init__(f"sqs:{function}", stop)
+        super().__init__(f"sqs:{function}", stop, workers=concurrency)
         self.function = function
         self.handler = handler
         self.queue_url = queue_url
@@ -123,6 +174,9 @@ class SqsPoller(Poller):
             self.invoke(messages)
 
     def invoke(self, messages: list[dict[str, Any]]) -> None:
+        if FAULTS.take_kill(self.function):
+            self._die_mid_batch(messages)
+            return
         event = lambda_events.sqs_event(messages, self.queue_arn, self.region)
         try:
             response = self.handler(event, lambda_events.lambda_context(self.function))
@@ -145,6 +199,22 @@ class SqsPoller(Poller):
                 len(messages),
             )
         self._delete_messages(done)
+
+    def _die_mid_batch(self, messages: list[dict[str, Any]]) -> None:
+        done = messages[: max(1, len(messages) // 2)]
+        log.warning(
+            "fault: %s killed after %d of %d record(s)", self.function, len(done), len(messages)
+        )
+        event = lambda_events.sqs_event(done, self.queue_arn, self.region)
+        try:
+            self.handler(event, lambda_events.lambda_context(self.function))
+        finally:
+            for message in messages:
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=0,
+                )
 
     def _delete_messages(self, messages: list[dict[str, Any]]) -> None:
         for start in range(0, len(messages), 10):
@@ -191,8 +261,11 @@ class StreamPoller(Poller):
         region: str,
         stop: threading.Event,
         session: boto3.session.Session | None = None,
+        parallelization: int = STREAM_PARALLELIZATION,
     ) -> None:
         super().__init__(f"stream:{function}", stop)
+        self.parallelization = max(1, parallelization)
+        self._parts = ThreadPoolExecutor(self.parallelization, thread_name_prefix=function)
         self.function = function
         self.handler = handler
         self.stream_arn = stream_arn
@@ -200,6 +273,7 @@ class StreamPoller(Poller):
         self.region = region
         self.streams = (session or boto3.session.Session()).client("dynamodbstreams")
         self.shards: dict[str, _Shard] = {}
+        self.hash_key: str | None = None  # the table's partition key (from the stream)
         self._refreshed_at = 0.0
 
     def poll_once(self) -> None:
@@ -216,6 +290,14 @@ class StreamPoller(Poller):
 
     def _refresh_shards(self) -> None:
         description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        self.hash_key = next(
+            (
+                k["AttributeName"]
+                for k in description.get("KeySchema", [])
+                if k["KeyType"] == "HASH"
+            ),
+            None,
+        )
         for raw in description.get("Shards", []):
             shard_id = str(raw["ShardId"])
             if shard_id not in self.shards:
@@ -263,7 +345,17 @@ class StreamPoller(Poller):
         self._deliver(shard, records)
         return True
 
-    def _deliver(self, shard: _Shard, records: list[dict[str, Any]]) -> None:
+    def _split(self, records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """The batch in up to ``parallelization`` parts by partition key, each in order."""
+        parts: dict[int, list[dict[str, Any]]] = {}
+        for record in records:
+            keys = record.get("dynamodb", {}).get("Keys", {})
+            key = json.dumps(keys.get(self.hash_key) if self.hash_key else keys, sort_keys=True)
+            parts.setdefault(zlib.crc32(key.encode()) % self.parallelization, []).append(record)
+        return list(parts.values())
+
+    def _invoke(self, records: list[dict[str, Any]]) -> set[str]:
+        """Hand one part to the consumer; returns the sequence numbers that failed."""
         event = lambda_events.stream_event(records, self.stream_arn, self.region)
         sequences = [str(r["dynamodb"]["SequenceNumber"]) for r in records]
         try:
@@ -272,10 +364,22 @@ class StreamPoller(Poller):
         except Exception:
             log.exception("%s raised on %d record(s)", self.function, len(records))
             failed = None
+        return set(sequences) if failed is None else failed
+
+    def _deliver(self, shard: _Shard, records: list[dict[str, Any]]) -> None:
+        sequences = [str(r["dynamodb"]["SequenceNumber"]) for r in records]
+        parts = self._split(records)
+        failed: set[str] = set()
+        for part_failed in (
+            self._parts.map(self._invoke, parts) if len(parts) > 1 else [self._invoke(records)]
+        ):
+            failed |= part_failed
         if failed == set():
             shard.last_sequence, shard.pending, shard.attempts = sequences[-1], [], 0
             return
-        first = 0 if failed is None else min(sequences.index(s) for s in failed)
+        # Retry from the first failure in shard order (what succeeded after it in
+        # another part is delivered again: at least once, never out of order per key).
+        first = min(sequences.index(s) for s in failed)
         if first > 0:
             shard.last_sequence = sequences[first - 1]
         shard.pending, shard.iterator = records[first:], None

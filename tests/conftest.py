@@ -18,6 +18,29 @@ os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_botocore_session_per_thread() -> Iterator[None]:
+    """PynamoDB starts a new botocore session for every model's connection, and each
+    parses the DynamoDB service model again; tests rebind the models for every test.
+    One session per thread keeps that parse to once per run."""
+    import threading
+
+    import botocore.session
+    from pynamodb.connection import base
+
+    local = threading.local()
+    original = base.get_session
+
+    def get_session() -> botocore.session.Session:
+        if getattr(local, "session", None) is None:
+            local.session = original()
+        return local.session
+
+    base.get_session = get_session
+    yield
+    base.get_session = original
+
+
 @pytest.fixture
 def aws() -> Iterator[Any]:
     """In-process moto with every resource chalicelib.resources declares (as the stacks do)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,7 +92,9 @@ class World:
         self._ticks += 1
         return utcnow_iso(datetime.fromtimestamp(self.now + self._ticks / 1000, UTC))
 
-    def __init__(self, **setting_overrides: Any) -> None:
+    def __init__(
+        self, sleep: Callable[[float], None] | None = None, **setting_overrides: Any
+    ) -> None:
         self.directory_repo = fakes.MemoryDirectoryRepository()
         self.contact_repo = fakes.MemoryContactRepository()
         self.conversation_repo = fakes.MemoryConversationRepository()
@@ -120,7 +123,7 @@ class World:
             presence=self.presence_repo,
             sms=self.sms_repo,
             providers=lambda name: self.providers,
-            sleep=self.slept.append,
+            sleep=sleep or self.slept.append,
             notifications=self.notification_repo,
             push=self.push,
             media=self.media,

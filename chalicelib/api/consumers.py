@@ -134,7 +134,7 @@ def presence_sweeper(event: Any) -> dict[str, int]:
 
 def _sms_record(record: Any) -> None:
     from chalicelib.domain.sms import ProviderRetryable
-    from chalicelib.services.sms import retry_delay
+    from chalicelib.services.sms import requeue_delay
 
     svc = services()
     event = parse_queued_event(record.body)
@@ -143,7 +143,7 @@ def _sms_record(record: Any) -> None:
     try:
         svc.sms_sender.deliver(event.data, final_attempt=final)
     except ProviderRetryable as trouble:  # back off: this message comes back later
-        delay = retry_delay(receives, trouble.retry_after, random.random)
+        delay = requeue_delay(trouble, receives, random.random)
         svc.adapters.retries.delay(record.event_source_arn, record.receipt_handle, delay)
         logger.info(
             "sms send will be retried",

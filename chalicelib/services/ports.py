@@ -308,9 +308,12 @@ class SmsRepository(Protocol):
 
     def set_provider_id(self, conversation_id: str, seq: int, provider_message_id: str) -> None: ...
 
-    def take_pace(self, e164: str, cost_seconds: float, now: float, max_wait: float) -> float:
+    def take_pace(
+        self, e164: str, cost_seconds: float, now: float, max_wait: float, key: str | None = None
+    ) -> float:
         """Reserve the number's next send slot; returns how long to wait for it (a wait
-        over ``max_wait`` reserves nothing)."""
+        over ``max_wait`` reserves nothing). With ``key`` (a text's id) the slot is
+        booked however far off and remembered: asking again returns the same slot."""
         ...
 
     def stale_pending(self, before: str, limit: int) -> list[tuple[str, int]]:

@@ -512,3 +512,12 @@ def test_stale_pending_returns_at_most_limit_texts(repos: Repos) -> None:
     batch = repos.sms.stale_pending(CUTOFF, 3)
     assert len(batch) == 3
     assert set(batch) <= {("s1", seq) for seq in range(1, 9)}
+
+
+def test_a_text_books_its_slot_however_far_off_and_keeps_it(repos: Repos) -> None:
+    sms, number = repos.sms, BUSINESS
+    assert sms.take_pace(number, 30.0, 1000.0, 10) == 0  # the number is busy for 30 s
+    assert sms.take_pace(number, 1.0, 1000.0, 10, key="m1") == pytest.approx(30.0)  # booked
+    assert sms.take_pace(number, 1.0, 1010.0, 10, key="m1") == pytest.approx(20.0)  # the same
+    assert sms.take_pace(number, 1.0, 1000.0, 10, key="m2") == pytest.approx(31.0)  # next one
+    assert sms.take_pace(number, 1.0, 1000.0, 10) == pytest.approx(32.0)  # not reserved

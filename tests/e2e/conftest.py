@@ -126,3 +126,11 @@ def device(stack: Stack, tokens: Callable[[str], str]) -> Iterator[Callable[[str
     yield make
     for opened_device in opened:
         opened_device.socket.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) every test that drives the local stack
+    runs on one worker, so the suite starts one stack, not one per worker."""
+    for item in items:
+        if "stack" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("local-stack"))

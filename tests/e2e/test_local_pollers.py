@@ -182,7 +182,9 @@ def test_sqs_dead_letters_after_max_receive_count(aws: Provisioned) -> None:
     assert bodies(aws["dead_letter_queues"][QUEUE.logical]) == ["poison"]
 
 
-def stream_poller(aws: Provisioned, handler: Recorder) -> pollers.StreamPoller:
+def stream_poller(
+    aws: Provisioned, handler: Recorder, parallelization: int = 1
+) -> pollers.StreamPoller:
     return pollers.StreamPoller(
         function="outbox",
         handler=handler,
@@ -190,6 +192,7 @@ def stream_poller(aws: Provisioned, handler: Recorder) -> pollers.StreamPoller:
         batch_size=100,
         region=REGION,
         stop=threading.Event(),
+        parallelization=parallelization,
     )
 
 
@@ -257,3 +260,61 @@ def test_stream_survives_a_cancelled_transaction(aws: Provisioned) -> None:
     put("after")
     poller.poll_once()
     assert [keys(e) for e in handler.events] == [["before"], ["after"]]
+
+
+def test_stream_parts_keep_each_partition_in_order_and_retry_from_the_first_failure(
+    aws: Provisioned, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pollers, "RETRY_BACKOFF_SECONDS", (0.0,))
+    for n in range(4):
+        for pk in "abcdef":
+            put(pk, f"{n}")
+    handler = Recorder()
+    poller = stream_poller(aws, handler, parallelization=4)
+    poller.poll_once()
+    assert 1 < len(handler.events) <= 4  # split, at most one part per worker
+    seen: dict[str, list[str]] = {}
+    for event in handler.events:
+        for record in event["Records"]:
+            pk = record["dynamodb"]["Keys"]["pk"]["S"]
+            seen.setdefault(pk, []).append(record["dynamodb"]["Keys"]["sk"]["S"])
+    assert seen == {pk: ["0", "1", "2", "3"] for pk in "abcdef"}  # each key whole, in order
+    owners = [{r["dynamodb"]["Keys"]["pk"]["S"] for r in e["Records"]} for e in handler.events]
+    assert sum(len(o) for o in owners) == len(set().union(*owners))  # a key in one part only
+
+    # "b"'s third record fails: from it on, in shard order, everything comes again
+    records = sorted(
+        (r for e in handler.events for r in e["Records"]),
+        key=lambda r: int(r["dynamodb"]["SequenceNumber"]),
+    )
+    sequences = [r["dynamodb"]["SequenceNumber"] for r in records]
+    failing = next(
+        r["dynamodb"]["SequenceNumber"]
+        for r in records
+        if r["dynamodb"]["Keys"] == {"pk": {"S": "b"}, "sk": {"S": "2"}}
+    )
+    handler.events.clear()
+    handler.fail = {failing}
+    poller.shards.clear()  # read the stream again from the start, this time failing it
+    poller.poll_once()
+    handler.fail = set()
+    handler.events.clear()
+    poller.poll_once()
+    again = sorted(
+        (r["dynamodb"]["SequenceNumber"] for e in handler.events for r in e["Records"]), key=int
+    )
+    assert again == sequences[sequences.index(failing) :]
+
+
+def test_a_consumer_killed_mid_batch_hands_over_half_and_leaves_the_whole_batch_queued(
+    aws: Provisioned,
+) -> None:
+    publish(aws, "one", "two", "three", "four")
+    handler = Recorder()
+    poller = sqs_poller(aws, handler)
+    pollers.FAULTS.kill("consumer")
+    poller.poll_once()
+    [event] = handler.events
+    assert len(event["Records"]) == 2  # half of the batch got to the consumer
+    assert bodies(aws["queues"][QUEUE.logical]) == ["four", "one", "three", "two"]  # none acked
+    assert pollers.FAULTS.take_kill("consumer") is False  # the fault fires once

@@ -24,6 +24,7 @@ class MemorySmsRepository:
         self.rates: dict[tuple[str, int], int] = {}
         self.policy_store: dict[tuple[str, str], Policy] = {}
         self.pace: dict[str, float] = {}
+        self.booked: dict[tuple[str, str], float] = {}  # (number, text id) -> slot
         self.usage_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._conversations = conversations
 
@@ -140,11 +141,17 @@ class MemorySmsRepository:
         if message is not None:
             message.provider_message_id = provider_message_id
 
-    def take_pace(self, e164: str, cost_seconds: float, now: float, max_wait: float) -> float:
+    def take_pace(
+        self, e164: str, cost_seconds: float, now: float, max_wait: float, key: str | None = None
+    ) -> float:
+        if key is not None and (e164, key) in self.booked:
+            return self.booked[e164, key] - now
         slot = max(now, self.pace.get(e164, 0.0))
-        if slot - now > max_wait:
+        if slot - now > max_wait and key is None:
             return slot - now
         self.pace[e164] = slot + cost_seconds
+        if key is not None:
+            self.booked[e164, key] = slot
         return slot - now
 
     def stale_pending(self, before: str, limit: int) -> list[tuple[str, int]]:

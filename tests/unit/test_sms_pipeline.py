@@ -8,7 +8,12 @@ import pytest
 from chalicelib.domain.model import BusinessNumber
 from chalicelib.domain.sms import ProviderRetryable
 from chalicelib.services.common import Caller
-from chalicelib.services.sms.sender import RETRY_MAX_SECONDS, retry_delay
+from chalicelib.services.sms.sender import (
+    RETRY_MAX_SECONDS,
+    PacingDelay,
+    requeue_delay,
+    retry_delay,
+)
 from tests.support import World, seed_people, send
 
 ALICE = Caller("u-alice", "acme", "admin")
@@ -48,17 +53,28 @@ def test_a_toll_free_number_sends_three_segments_a_second(world: World) -> None:
     assert world.slept == [pytest.approx(2 / 3)]
 
 
-def test_a_booked_up_number_hands_the_text_back_to_the_queue(world: World) -> None:
+def test_a_busy_number_books_each_text_a_slot_and_the_queue_hands_it_back_then(
+    world: World,
+) -> None:
     texts = [queue_text(world, "x" * 1530, key=f"k{n}") for n in range(3)]  # ten segments each
-    world.services.sms_sender.deliver(texts[0])
-    world.services.sms_sender.deliver(texts[1])  # waits ten seconds: still worth holding on
-    with pytest.raises(ProviderRetryable) as err:
+    world.services.sms_sender.deliver(texts[0])  # the number is free: out now
+    waits = []
+    for data in texts[1:]:
+        with pytest.raises(PacingDelay) as err:
+            world.services.sms_sender.deliver(data)
+        waits.append(err.value.retry_after)
+        assert requeue_delay(err.value, 1, lambda: 1.0) == int(err.value.retry_after)
+    assert waits == [pytest.approx(10.0), pytest.approx(20.0)]  # one slot after another
+    world.now += 5
+    with pytest.raises(PacingDelay) as early:  # back too soon: the same slot, not a new one
         world.services.sms_sender.deliver(texts[2])
-    assert err.value.retry_after == pytest.approx(20.0)
-    assert len(world.providers.sent) == 2
-    world.now += 20  # later, the queue hands it back and the slot is free
+    assert early.value.retry_after == pytest.approx(15.0)
+    world.now += 5
+    world.services.sms_sender.deliver(texts[1])  # its slot
+    world.now += 10
     world.services.sms_sender.deliver(texts[2])
     assert len(world.providers.sent) == 3
+    assert world.slept == []  # nobody slept for a slot
 
 
 def test_retry_backoff_grows_with_jitter_and_respects_retry_after() -> None:

@@ -27,6 +27,7 @@ stream translation build and recognise keys only through these functions.
 | rate window | RATE#{user#… or company#…} | W#{window} |  |  |
 | usage counter | USAGE#{company} | {day}#company or {day}#user#{user} |  |  |
 | pacing slot | PACE#{e164} | PACE |  |  |
+| booked slot of a text | PACE#{e164} | SLOT#{message} |  |  |
 | CC queue | CO#{company} | CCQUEUE#{queue} |  |  |
 | canned reply | CO#{company} | CANNED#{reply} |  |  |
 | CC channel | CCCHAN#{e164} | CHANNEL | CO#{company}#CCCHANNELS | {e164} |
@@ -242,6 +243,10 @@ def usage_end(last_day: str) -> str:
 
 def pace_pk(e164: str) -> str:
     return f"PACE#{e164}"
+
+
+def pace_slot_sk(text_id: str) -> str:
+    return f"SLOT#{text_id}"
 
 
 # -- recognising items (the stream translation) ----------------------------------------

@@ -244,7 +244,8 @@ class CounterItem(_Item):
 
 
 class PaceItem(_Item):
-    next_at = NumberAttribute(default=0)
+    next_at = NumberAttribute(default=0)  # PACE: the next free slot; SLOT#{text}: its slot
+    expires_at = NumberAttribute(null=True)
 
 
 MODELS: tuple[type[_Item], ...] = (

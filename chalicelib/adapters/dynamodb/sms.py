@@ -24,6 +24,7 @@ from chalicelib.adapters.dynamodb.keys import (
     opt_out_audit_sk,
     opt_out_pk,
     pace_pk,
+    pace_slot_sk,
     pending_shard,
     policy_sk,
     provider_message_pk,
@@ -275,14 +276,21 @@ class DynamoSmsRepository:
             condition=MessageItem.pk.exists(),
         )
 
-    def take_pace(self, e164: str, cost_seconds: float, now: float, max_wait: float) -> float:
+    def take_pace(
+        self, e164: str, cost_seconds: float, now: float, max_wait: float, key: str | None = None
+    ) -> float:
         """Reserve the number's next send slot; returns how long to wait for it (a wait
-        over ``max_wait`` reserves nothing)."""
+        over ``max_wait`` reserves nothing). With ``key`` the slot is booked however far
+        off and remembered (``SLOT#{key}``, kept a day): asking again returns it."""
+        if key is not None:
+            booked = get_item(PaceItem, pace_pk(e164), pace_slot_sk(key), consistent=True)
+            if booked is not None:
+                return float(booked.next_at) - now
         for _ in range(10):
             item = get_item(PaceItem, pace_pk(e164), PACE_SK, consistent=True)
             previous = float(item.next_at) if item else None
             slot = max(now, previous or 0.0)
-            if slot - now > max_wait:
+            if slot - now > max_wait and key is None:
                 return slot - now
             condition = (
                 PaceItem.pk.does_not_exist() if previous is None else PaceItem.next_at == previous
@@ -295,6 +303,10 @@ class DynamoSmsRepository:
                 if conditional_failed(exc):
                     continue  # another sender took the slot: look again
                 raise
+            if key is not None:
+                PaceItem(
+                    pace_pk(e164), pace_slot_sk(key), next_at=slot, expires_at=int(slot) + 86400
+                ).save()
             return slot - now
         raise ConcurrentUpdate("the number is busy; try again")
 

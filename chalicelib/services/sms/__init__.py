@@ -12,15 +12,17 @@
 from chalicelib.services.sms.carrier import CarrierWebhooks
 from chalicelib.services.sms.media import SmsMedia
 from chalicelib.services.sms.policy import OutboundSmsPolicy
-from chalicelib.services.sms.sender import SmsSender, retry_delay
+from chalicelib.services.sms.sender import PacingDelay, SmsSender, requeue_delay, retry_delay
 from chalicelib.services.sms.texting import Providers, SmsService
 
 __all__ = [
     "CarrierWebhooks",
     "OutboundSmsPolicy",
+    "PacingDelay",
     "Providers",
     "SmsMedia",
     "SmsSender",
     "SmsService",
+    "requeue_delay",
     "retry_delay",
 ]

@@ -16,10 +16,27 @@ from chalicelib.services.sms.media import SmsMedia
 from chalicelib.services.sms.texting import Providers
 from chalicelib.settings import Settings
 
-MAX_PACING_WAIT = 10.0  # seconds a sender may wait for its number's next slot
+MAX_PACING_WAIT = 10.0  # seconds a sender may wait for its number's next slot (last attempt)
+MAX_PACING_SLEEP = 2.0  # longer than this, the text comes back for its slot instead
+MAX_QUEUE_DELAY = 12 * 60 * 60  # SQS's longest visibility timeout
 RECONCILE_AFTER_SECONDS = 72 * 60 * 60
 RETRY_BASE_SECONDS = 10
 RETRY_MAX_SECONDS = 900
+
+
+class PacingDelay(sms.ProviderRetryable):
+    """The text's slot on its number is booked for ``retry_after`` seconds from now:
+    the queue should hand it back then (exactly, not with a retry's back-off)."""
+
+
+def requeue_delay(
+    trouble: sms.ProviderRetryable, receive_count: int, rng: Callable[[], float]
+) -> int:
+    """How long a text handed back to the queue stays away: until its booked slot
+    (a second early at most; it sleeps the rest), or a retry's back-off."""
+    if isinstance(trouble, PacingDelay):
+        return int(min(MAX_QUEUE_DELAY, max(1.0, trouble.retry_after or 1.0)))
+    return retry_delay(receive_count, trouble.retry_after, rng)
 
 
 def retry_delay(receive_count: int, retry_after: float | None, rng: Callable[[], float]) -> int:
@@ -90,17 +107,18 @@ class SmsSender:
             if number.type == "toll_free"
             else self._settings.sms_pacing_local_per_second
         )
+        # The text books its slot on the number once (asking again returns the same
+        # slot) and, when the slot is more than a moment away, goes back to the queue
+        # until then: no Lambda sleeps for it and no slot is lost to a bounce.
         wait = self._repo.take_pace(
-            number.e164, max(1, message.segments) / rate, self._epoch(), MAX_PACING_WAIT
+            number.e164,
+            max(1, message.segments) / rate,
+            self._epoch(),
+            MAX_PACING_WAIT,
+            key=message.message_id,
         )
-        if wait > MAX_PACING_WAIT:
-            # the number is booked up for a while: come back then rather than hold the Lambda
-            return self._not_now(
-                conversation_id,
-                message,
-                final_attempt,
-                sms.ProviderRetryable("the sending number is busy", retry_after=wait),
-            )
+        if wait > (MAX_PACING_WAIT if final_attempt else MAX_PACING_SLEEP):
+            raise PacingDelay("waiting for the number's next free slot", retry_after=wait)
         if wait > 0:
             self._sleep(wait)
         if not self._repo.claim_send(conversation_id, message.seq):

@@ -1,0 +1,532 @@
+"""``python -m local.load`` (``make load``): bounded IM load against the local stack.
+
+Starts the local stack on free loopback ports (as the end-to-end tests do), or
+uses a running one (``--state-file``), then:
+
+1. pre-seeds ``--seed-items`` items (default 100k) straight into moto (its bulk
+   loader, ``local.motoserver.seed_items``): old conversations and their
+   messages, some in the index, without stream records (as for old items);
+2. creates ``--connections`` users (Cognito users of the local pool plus their
+   directory profile) in one company and pairs them in one-to-one IM
+   conversations, each user with one WebSocket;
+3. sends ``--messages`` IMs over real HTTP at ``--rate`` per second, spread over
+   the pairs, and waits for every ``message.created`` frame.
+
+Accounting is exactly-once per (device, message): every device of both members
+must receive each message once. It prints a table (send and delivery latency
+p50/p95/p99, lost, duplicated, the stack's memory) and exits 1 on any loss,
+duplicate or refused send (and, with ``--max-p95``, on a slower p95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import boto3
+import requests
+from botocore.config import Config
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+START_SECONDS = 120.0
+SETUP_SECONDS = 300.0  # opening conversations and WebSockets on a busy machine
+SEND_SECONDS = 30.0  # a send slower than this counts as refused
+STOP_SECONDS = 60.0  # a stack that served a heavy load takes a while to drain
+SEED_CHUNK = 2000  # items per bulk-load request
+SEED_MESSAGES_PER_CONVERSATION = 100
+
+
+# -- the stack ------------------------------------------------------------------------
+
+
+@dataclass
+class RunningStack:
+    """A local stack this tool started (``process``) or found (``process`` None)."""
+
+    state: dict[str, Any]
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+
+    def rss_mb(self) -> float | None:
+        """The stack process's resident memory, if this tool started it."""
+        if self.process is None:
+            return None
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return None
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by the stack process and its moto child (user +
+        system): what a load costs, whatever else the machine is doing."""
+        if self.process is None:
+            return {}
+        ticks = os.sysconf("SC_CLK_TCK")
+        found: dict[str, float] = {}
+        pids = {"stack": self.process.pid}
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            for child in children.read_text().split():
+                if "local.motoserver" in Path(f"/proc/{child}/cmdline").read_text():
+                    pids["moto"] = int(child)
+        except OSError:
+            pass
+        for name, pid in pids.items():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        return found
+
+    def stop(self) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait(timeout=STOP_SECONDS)
+
+
+def log_tail(path: Path | None, lines: int = 30) -> str:
+    if path is None:
+        return ""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log)"
+
+
+def start_stack(state_dir: Path) -> RunningStack:
+    """``python -m local.stack`` on free ports; returns once its stack.json exists."""
+    log = state_dir / "stack.log"
+    state_file = state_dir / "stack.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "local.stack",
+                "--port",
+                "0",
+                "--moto-port",
+                "0",
+                "--state-dir",
+                str(state_dir),
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    running = RunningStack(state={}, process=process, log=log)
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if state_file.exists():
+            running.state = json.loads(state_file.read_text())
+            return running
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the local stack exited with {process.returncode}:\n{log_tail(log)}"
+            )
+        time.sleep(0.1)
+    running.stop()
+    raise RuntimeError(f"the local stack was not ready within {START_SECONDS}s:\n{log_tail(log)}")
+
+
+@contextlib.contextmanager
+def local_stack(state_file: str | None) -> Iterator[RunningStack]:
+    if state_file:
+        yield RunningStack(state=json.loads(Path(state_file).read_text()))
+        return
+    with tempfile.TemporaryDirectory(prefix="local-load-") as tmp:
+        running = start_stack(Path(tmp))
+        try:
+            yield running
+        finally:
+            code = running.stop()
+            if code not in (0, None):
+                print(f"the local stack exited with {code}:\n{log_tail(running.log)}")
+
+
+def aws_client(state: dict[str, Any], service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=state["aws_endpoint_url"],
+        region_name=state["region"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(parameter_validation=False),  # moto validates; do not do it twice
+    )
+
+
+def table_name() -> str:
+    from chalicelib import resources
+
+    return resources.physical(resources.DEFAULT_PREFIX, resources.MESSAGING_TABLE.logical)
+
+
+# -- seeding --------------------------------------------------------------------------
+
+
+def seed_item(n: int, company_id: str) -> dict[str, Any]:
+    """The n-th stored message of an old conversation (the shape the app writes,
+    its sparse index included), so every query and index is as full as in use."""
+    conversation = f"seed{n // SEED_MESSAGES_PER_CONVERSATION:06d}"
+    seq = n % SEED_MESSAGES_PER_CONVERSATION + 1
+    created = f"2025-01-01T00:{(n // 60) % 60:02d}:{n % 60:02d}.000Z"
+    item = {
+        "pk": {"S": f"CONV#{conversation}"},
+        "sk": {"S": f"MSG#{seq:012d}"},
+        "conversation_id": {"S": conversation},
+        "company_id": {"S": company_id},
+        "seq": {"N": str(seq)},
+        "client_id": {"S": f"seed-{n}"},
+        "sender": {"S": "seed"},
+        "text": {"S": f"stored message {n}"},
+        "status": {"S": "sent"},
+        "created_at": {"S": created},
+    }
+    if n % 10 == 0:  # some in the index, across its partitions
+        item["gsi1pk"] = {"S": f"SEED#{n % 16}"}
+        item["gsi1sk"] = {"S": f"{created}#{conversation}#{seq}"}
+    return item
+
+
+def seed(state: dict[str, Any], count: int, company_id: str) -> float:
+    """Store ``count`` old items straight into moto (its bulk loader: no stream
+    records, as for items written more than a day ago); returns the seconds taken."""
+    from local.motoserver import SEED_PATH
+
+    table = table_name()
+    started = time.monotonic()
+    http = requests.Session()
+    http.trust_env = False
+    for first in range(0, count, SEED_CHUNK):
+        items = [seed_item(n, company_id) for n in range(first, min(first + SEED_CHUNK, count))]
+        response = http.post(
+            state["aws_endpoint_url"] + SEED_PATH,
+            json={"region": state["region"], "table": table, "items": items},
+            timeout=120,
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"seeding failed: {response.status_code} {response.text}")
+    return time.monotonic() - started
+
+
+# -- users, conversations -------------------------------------------------------------
+
+
+@dataclass
+class LoadUser:
+    username: str
+    user_id: str
+    token: str = ""
+
+
+def create_users(state: dict[str, Any], count: int, company_id: str) -> list[LoadUser]:
+    """``count`` Cognito users with directory profiles in one company, signed in."""
+    from local import demo, environment
+
+    environment.use_local_aws(state["aws_endpoint_url"], state["region"])
+    from chalicelib.adapters import dynamodb
+    from chalicelib.domain.model import User
+
+    dynamodb.bind_models(table_name(), state["region"])
+    pool_id = state["cognito"]["user_pool_id"]
+    client_id = state["cognito"]["client_id"]
+    run = uuid.uuid4().hex[:6]
+    local = threading.local()
+
+    def make(n: int) -> LoadUser:
+        if not hasattr(local, "cognito"):
+            local.cognito = aws_client(state, "cognito-idp")
+        cognito = local.cognito
+        username = f"load{run}{n:04d}"
+        password = demo.random_password()
+        sub = demo.create_cognito_user(
+            cognito, pool_id, username, f"{username}@load.example", password
+        )
+        dynamodb.DynamoDirectoryRepository().put_user(
+            User(
+                user_id=sub,
+                company_id=company_id,
+                name=f"Load {n}",
+                email=f"{username}@load.example",
+                extension=f"9{n:04d}",
+                role="user",
+            )
+        )
+        token = cognito.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=client_id,
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )["AuthenticationResult"]["IdToken"]
+        return LoadUser(username, sub, str(token))
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(make, range(count)))
+
+
+# -- the run ----------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    message_id: str
+    at: float
+    recipients: tuple[int, ...]  # device indexes
+
+
+@dataclass
+class Tally:
+    """What each device received: message id → arrival times (one, if all is well)."""
+
+    received: dict[tuple[int, str], list[float]] = field(default_factory=dict)
+
+    def record(self, device: int, message_id: str) -> None:
+        self.received.setdefault((device, message_id), []).append(time.monotonic())
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+async def device_reader(index: int, socket: aiohttp.ClientWebSocketResponse, tally: Tally) -> None:
+    async for frame in socket:
+        if frame.type != aiohttp.WSMsgType.TEXT:
+            continue
+        try:
+            payload = json.loads(frame.data)
+        except ValueError:
+            continue
+        if payload.get("type") == "message.created":
+            tally.record(index, str(payload.get("data", {}).get("id")))
+
+
+async def run_load(
+    state: dict[str, Any],
+    users: list[LoadUser],
+    messages: int,
+    rate: float,
+    drain_seconds: float,
+) -> dict[str, Any]:
+    tally = Tally()
+    rest = state["rest_url"]
+    timeout = aiohttp.ClientTimeout(total=SETUP_SECONDS)  # set-up; each send has its own
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector, trust_env=False) as http:
+        # conversations: pairs (0, 1), (2, 3), ...
+        pairs: list[tuple[int, int, str]] = []
+        for a in range(0, len(users) - 1, 2):
+            async with http.post(
+                f"{rest}/conversations",
+                json={"type": "im", "members": [users[a + 1].user_id]},
+                headers={"Authorization": f"Bearer {users[a].token}"},
+            ) as response:
+                body = await response.json()
+                if response.status not in (200, 201):
+                    raise RuntimeError(f"could not open a conversation: {response.status} {body}")
+                pairs.append((a, a + 1, str(body["id"])))
+        # devices: one WebSocket per user
+        connect_started = time.monotonic()
+        sockets: list[aiohttp.ClientWebSocketResponse] = []
+        for n in range(0, len(users), 20):
+            sockets += await asyncio.gather(
+                *(
+                    http.ws_connect(f"{state['ws_url']}?token={u.token}", heartbeat=None)
+                    for u in users[n : n + 20]
+                )
+            )
+        connect_seconds = time.monotonic() - connect_started
+        readers = [asyncio.create_task(device_reader(n, s, tally)) for n, s in enumerate(sockets)]
+        sent: list[Sent] = []
+        refused: list[str] = []
+        send_latency: list[float] = []
+
+        async def send(k: int) -> None:
+            a, b, conversation_id = pairs[k % len(pairs)]
+            sender = a if (k // len(pairs)) % 2 == 0 else b
+            started = time.monotonic()
+            try:
+                async with http.post(
+                    f"{rest}/conversations/{conversation_id}/messages",
+                    json={"client_id": f"load-{uuid.uuid4().hex}", "text": f"load message {k}"},
+                    headers={"Authorization": f"Bearer {users[sender].token}"},
+                    timeout=aiohttp.ClientTimeout(total=SEND_SECONDS),
+                ) as response:
+                    body = await response.json()
+                    status = response.status
+            except (TimeoutError, aiohttp.ClientError) as error:
+                refused.append(type(error).__name__)
+                return
+            finally:
+                send_latency.append(time.monotonic() - started)
+            if status not in (200, 201):
+                refused.append(f"{status} {body.get('error', {}).get('code')}")
+                return
+            sent.append(Sent(str(body["id"]), started, (a, b)))
+
+        tasks = []
+        first = time.monotonic()
+        for k in range(messages):
+            delay = first + k / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(send(k)))
+        await asyncio.gather(*tasks)
+        send_seconds = time.monotonic() - first
+        expected = {(d, s.message_id) for s in sent for d in s.recipients}
+        deadline = time.monotonic() + drain_seconds
+        while time.monotonic() < deadline and not expected <= tally.received.keys():
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # a late duplicate still counts
+        for socket in sockets:
+            await socket.close()
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+
+    started_at = {s.message_id: s.at for s in sent}
+    latencies = [
+        times[0] - started_at[message_id]
+        for (_, message_id), times in tally.received.items()
+        if message_id in started_at
+    ]
+    counts = Counter({key: len(times) for key, times in tally.received.items()})
+    return {
+        "pairs": len(pairs),
+        "connect_seconds": connect_seconds,
+        "send_seconds": send_seconds,
+        "sent": len(sent),
+        "refused": refused,
+        "expected": len(expected),
+        "delivered": len(expected & tally.received.keys()),
+        "lost": len(expected - tally.received.keys()),
+        "duplicated": sum(1 for key in expected if counts[key] > 1),
+        "unexpected": len(tally.received.keys() - expected),
+        "send_latency": send_latency,
+        "latency": latencies,
+    }
+
+
+def report(result: dict[str, Any], extra: dict[str, str]) -> str:
+    def ms(values: list[float], q: float) -> str:
+        return f"{percentile(values, q) * 1000:,.0f} ms"
+
+    rows = [
+        *extra.items(),
+        ("conversations", str(result["pairs"])),
+        ("connect all devices", f"{result['connect_seconds']:.1f} s"),
+        ("sends accepted", f"{result['sent']} in {result['send_seconds']:.1f} s"),
+        ("sends refused", str(len(result["refused"]))),
+        ("deliveries expected", str(result["expected"])),
+        ("delivered", str(result["delivered"])),
+        ("lost", str(result["lost"])),
+        ("duplicated", str(result["duplicated"])),
+        (
+            "send (HTTP) p50/p95/p99",
+            " / ".join(ms(result["send_latency"], q) for q in (50, 95, 99)),
+        ),
+        ("delivery p50/p95/p99", " / ".join(ms(result["latency"], q) for q in (50, 95, 99))),
+        ("delivery max", ms(result["latency"], 100)),
+        (
+            "delivery mean",
+            f"{statistics.fmean(result['latency']) * 1000:,.0f} ms" if result["latency"] else "-",
+        ),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m local.load", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--connections", type=int, default=200, help="WebSockets (one per user)")
+    parser.add_argument("--rate", type=float, default=20.0, help="sends per second")
+    parser.add_argument("--messages", type=int, default=600, help="how many sends")
+    parser.add_argument("--seed-items", type=int, default=100_000, help="items stored first")
+    parser.add_argument("--drain-seconds", type=float, default=60.0, help="wait for stragglers")
+    parser.add_argument("--max-p95", type=float, default=None, help="fail above this (seconds)")
+    parser.add_argument("--state-file", default=None, help="use a running stack's stack.json")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.connections < 2 or args.rate <= 0 or args.messages < 1:
+        print("error: at least 2 connections, a positive rate and one message", file=sys.stderr)
+        return 2
+    with local_stack(args.state_file) as stack:
+        state = stack.state
+        company_id = state["companies"][0]["company_id"]
+        rss_start = stack.rss_mb()
+        seed_seconds = seed(state, args.seed_items, company_id) if args.seed_items else 0.0
+        print(f"seeded {args.seed_items} items in {seed_seconds:.1f} s", flush=True)
+        started = time.monotonic()
+        users = create_users(state, args.connections, company_id)
+        print(f"created {len(users)} users in {time.monotonic() - started:.1f} s", flush=True)
+        rss_before, cpu_before = stack.rss_mb(), stack.cpu_seconds()
+        result = asyncio.run(run_load(state, users, args.messages, args.rate, args.drain_seconds))
+        rss_after, cpu_after = stack.rss_mb(), stack.cpu_seconds()
+    extra = {
+        "connections": str(args.connections),
+        "rate": f"{args.rate:g}/s",
+        "stored items (seeded)": f"{args.seed_items} in {seed_seconds:.1f} s",
+    }
+    if rss_before is not None and rss_after is not None and rss_start is not None:
+        extra["stack memory"] = (
+            f"{rss_start:,.0f} MB at start, {rss_before:,.0f} MB before sends, "
+            f"{rss_after:,.0f} MB after"
+        )
+    if cpu_after and result["sent"]:
+        extra["CPU per message sent"] = ", ".join(
+            f"{name} {(cpu_after[name] - cpu_before.get(name, 0.0)) / result['sent'] * 1000:,.0f} ms"
+            for name in cpu_after
+        )
+    print("\nIM load on the local stack\n" + report(result, extra))
+    failures = []
+    if result["lost"] or result["duplicated"] or result["refused"]:
+        failures.append("messages lost, duplicated or refused")
+    if args.max_p95 is not None and percentile(result["latency"], 95) > args.max_p95:
+        failures.append(f"delivery p95 above {args.max_p95} s")
+    if result["refused"]:
+        print(f"refused: {Counter(result['refused']).most_common(5)}")
+    for failure in failures:
+        print(f"FAIL: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
