@@ -311,11 +311,19 @@ def services() -> Services:
 
 
 def warm() -> None:
-    """Lambda init: build the graph and the clients a request will need."""
+    """Lambda init: build the graph and the clients a request will need, and make one
+    real read, so the first request does not pay for endpoint resolution, the TLS
+    connection and the serializers (init time is not billed against a request)."""
     from chalicelib.adapters.dynamodb.models import warm_client
+    from chalicelib.observability import logger, tracer
 
-    services()
+    built = services()
     warm_client()
+    tracer()
+    try:
+        built.adapters.directory.get_company("~warm-up")  # a GetItem of nothing
+    except Exception:  # a warm-up never fails the init: the request will tell
+        logger.warning("warm-up read failed", exc_info=True)
 
 
 def use(new: Services | None) -> None:

@@ -67,8 +67,14 @@ class ApiGatewayConnectionSender:
     def _api(self) -> Any:
         if self._client is None:
             import boto3
+            from botocore.config import Config
 
-            self._client = boto3.client("apigatewaymanagementapi", endpoint_url=self._endpoint_url)
+            # posts run side by side on the workers' pool: one connection each
+            self._client = boto3.client(
+                "apigatewaymanagementapi",
+                endpoint_url=self._endpoint_url,
+                config=Config(max_pool_connections=32),
+            )
         return self._client
 
     def send(self, connection_id: str, frame: dict[str, Any]) -> None:
