@@ -11,7 +11,7 @@ from chalicelib.api import requests
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
 from chalicelib.bootstrap import services
-from chalicelib.domain.errors import FeatureDisabled, ValidationError
+from chalicelib.domain.errors import FeatureDisabled
 from chalicelib.services.common import Caller, page_limit
 
 if TYPE_CHECKING:
@@ -32,17 +32,7 @@ def _cc() -> ContactCenter:
 
 
 def _body(optional: bool = False) -> dict[str, Any]:
-    request = contact_center_bp.current_request
-    if not request.raw_body:
-        if optional:
-            return {}
-        raise ValidationError("a JSON object body is required", code="invalid_body")
-    try:
-        body = request.json_body
-    except Exception:
-        raise ValidationError("the body is not valid JSON", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise ValidationError("the body must be a JSON object", code="invalid_body")
+    body = requests.json_object(contact_center_bp.current_request, optional=optional)
     requests.checked(body)
     return body
 

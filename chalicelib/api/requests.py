@@ -8,6 +8,7 @@ anything is written). REST routes and WebSocket actions share these parsers.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from chalicelib.api.fields import (
     CONNECTION_STATE,
@@ -54,6 +55,21 @@ from chalicelib.services.commands import (
     UploadRequest,
     WatchPresence,
 )
+
+
+def json_object(request: Any, optional: bool = False) -> dict[str, Any]:
+    """A request's body as a JSON object (``{}`` for no body when ``optional``)."""
+    if not request.raw_body:
+        if optional:
+            return {}
+        raise ValidationError("a JSON object body is required", code="invalid_body")
+    try:
+        body = request.json_body
+    except Exception:  # not JSON, not UTF-8, or nested past the parser's depth
+        raise ValidationError("the body is not valid JSON", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise ValidationError("the body must be a JSON object", code="invalid_body")
+    return body
 
 
 def checked(value: object, depth: int = 0) -> object:

@@ -23,17 +23,7 @@ def _caller() -> Caller:
 
 
 def _body() -> dict[str, Any]:
-    request = rest_bp.current_request
-    raw = request.raw_body
-    if not raw:
-        raise ValidationError("a JSON object body is required", code="invalid_body")
-    try:
-        body = request.json_body
-    except Exception:
-        raise ValidationError("the body is not valid JSON", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise ValidationError("the body must be a JSON object", code="invalid_body")
-    return body
+    return requests.json_object(rest_bp.current_request)
 
 
 def _paging() -> tuple[int, str | None]:
