@@ -60,6 +60,7 @@ def test_stack_json_has_the_contract_keys(stack: Stack) -> None:
         "numbers",
         "providers",
         "contact_center",
+        "web_url",
     }
     assert set(stack["cognito"]) == {"user_pool_id", "client_id"}
     assert len(stack["companies"]) >= 2
