@@ -63,7 +63,9 @@ class TwilioProvider:
             self._client = TwilioClient(sid, token, base_url=self._settings.twilio_api_base_url)
         base = self._settings.public_api_base_url.rstrip("/")
         # Without a public base URL, Twilio uses the callback set on the number or service.
-        callback = f"{base}/webhooks/twilio/status" if base else ""
+        # Our message id rides in the (signed) callback URL: a callback that overtakes
+        # the recording of Twilio's id still finds its text.
+        callback = f"{base}/webhooks/twilio/status?message_id={idempotency_key}" if base else ""
         sent: ProviderSend = self._client.send(
             from_,
             to,

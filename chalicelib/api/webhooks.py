@@ -95,7 +95,9 @@ def twilio_status() -> Response:
     if isinstance(params, Response):
         return params
     try:
-        services().carrier.status(twilio.parse_status(params))
+        query: dict[str, str] = dict(webhooks_bp.current_request.query_params or {})
+        message_id = query.get("message_id")
+        services().carrier.status(twilio.parse_status(params), message_id)
     except ValidationError as error:
         logger.info("twilio status ignored", extra={"reason": error.code})
     return _twiml()

@@ -221,3 +221,23 @@ def test_a_replayed_inbound_text_leaves_a_hidden_conversation_hidden(world: Worl
     world.services.carrier.inbound(text)  # the carrier redelivers the same text
     membership = world.conversation_repo.get_membership("u-alice", conversation_id)
     assert membership is not None and membership.hidden is True
+
+
+def test_a_status_callback_that_overtakes_the_provider_id_still_finds_its_text(
+    world: World,
+) -> None:
+    """Twilio may call back before the sender has recorded Twilio's id: our message
+    id in the callback URL finds the text, once and for that text only."""
+    from chalicelib.domain.sms import StatusUpdate
+
+    data = queue_text(world, "on its way")
+    conversation_id, seq = data["conversation_id"], data["seq"]
+    assert world.sms_repo.claim_send(conversation_id, seq)  # the sender called Twilio
+    update = StatusUpdate("twilio", "SM" + "7" * 32, "delivered", "delivered", final=True)
+    assert world.services.carrier.status(update) is False  # without our id: nothing to find
+    assert world.services.carrier.status(update, data["id"]) is True
+    assert world.conversation_repo.get_message(conversation_id, seq).status == "delivered"
+    other = StatusUpdate("twilio", "SM" + "8" * 32, "failed", "failed", final=True)
+    assert world.services.carrier.status(other, data["id"]) is False  # not that text's id
+    assert world.sms_repo.find_provider_message("twilio", other.provider_message_id) is None
+    assert world.services.carrier.status(update, f"{conversation_id}.999") is False

@@ -12,6 +12,7 @@ from chalicelib.domain.model import (
     BusinessNumber,
     Conversation,
     Message,
+    parse_message_id,
     sms_conversation_id,
 )
 from chalicelib.observability import correlate, logger
@@ -137,8 +138,13 @@ class CarrierWebhooks:
         company = self._companies.get(number.company_id)
         return company.help_text if company and company.help_text else DEFAULT_HELP
 
-    def status(self, update: sms.StatusUpdate) -> bool:
+    def status(self, update: sms.StatusUpdate, message_id: str | None = None) -> bool:
+        """Move a text's status forward. ``message_id`` (our id, carried in the signed
+        callback URL) finds a text whose provider id is not recorded yet: a callback
+        may arrive before the sender has written it down."""
         found = self._repo.find_provider_message(update.provider, update.provider_message_id)
+        if found is None and message_id:
+            found = self._own_text(update, message_id)
         if found is None:
             logger.info(
                 "status for an unknown message",
@@ -152,3 +158,22 @@ class CarrierWebhooks:
         return self._repo.advance_status(
             conversation_id, seq, update.status, error_code=update.error_code
         )
+
+    def _own_text(self, update: sms.StatusUpdate, message_id: str) -> tuple[str, int] | None:
+        """Our outbound text named in the callback URL, if the provider's id is (or may
+        become) its id; then the provider's id is recorded, as the sender would."""
+        conversation_id, _, _ = message_id.rpartition(".")
+        seq = parse_message_id(conversation_id, message_id)
+        message = self._conversations.get_message(conversation_id, seq) if seq else None
+        if (
+            message is None
+            or message.channel != SMS
+            or message.direction != "outbound"
+            or message.provider_message_id not in ("", update.provider_message_id)
+        ):
+            return None
+        self._repo.map_provider_message(
+            update.provider, update.provider_message_id, conversation_id, message.seq
+        )
+        self._repo.set_provider_id(conversation_id, message.seq, update.provider_message_id)
+        return conversation_id, message.seq
