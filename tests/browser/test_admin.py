@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 import pytest
@@ -57,11 +58,11 @@ def test_admin_assigns_numbers_switches_sms_and_sees_usage(
     switch.uncheck()
     expect(alice.get_by_role("status").filter(has_text="Dave Diaz updated.")).to_be_visible()
     expect(switch).not_to_be_checked()
-    directory = admin.get(f"/directory/{dave['user_id']}").json()
-    assert directory["sms_enabled"] is False
+    sms_enabled_becomes(admin, dave["user_id"], False)
     switch.check()
     expect(alice.get_by_role("status").filter(has_text="Dave Diaz updated.")).to_be_visible()
-    assert admin.get(f"/directory/{dave['user_id']}").json()["sms_enabled"] is True
+    # the same notice was already showing: the API is what tells the change landed
+    sms_enabled_becomes(admin, dave["user_id"], True)
     alice.reload()  # what the page shows comes from the server, not from the click
     expect(alice.get_by_role("checkbox", name="SMS enabled for Dave Diaz")).to_be_checked()
 
@@ -71,3 +72,11 @@ def test_admin_assigns_numbers_switches_sms_and_sees_usage(
     ).to_be_visible()
     screenshot(alice, "admin")
     assert_accessible(alice, "admin")
+
+
+def sms_enabled_becomes(admin: Api, user_id: str, value: bool, seconds: float = 30.0) -> None:
+    """Poll the directory until the user's SMS switch reads ``value`` (or fail)."""
+    deadline = time.monotonic() + seconds
+    while admin.get(f"/directory/{user_id}").json()["sms_enabled"] is not value:
+        assert time.monotonic() < deadline, f"sms_enabled never became {value}"
+        time.sleep(0.2)
