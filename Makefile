@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-slow lint typecheck unit e2e bench load faults clean web browser
+.PHONY: dev test test-slow lint typecheck web-typecheck unit e2e bench load faults clean web browser
 
 # The web client (web/): npm ci from the lock file, then a Vite build into web/dist.
 WEB_NPM := web/node_modules/.installed
@@ -27,6 +27,10 @@ $(WEB_DIST): $(WEB_NPM) web/index.html web/vite.config.js $(shell find web/src -
 
 web: $(WEB_DIST)
 
+# TypeScript's checker over web/src (strict; Vite's build only strips the types).
+web-typecheck: $(WEB_NPM)
+	cd web && npm run --silent typecheck
+
 # Installing needs root (as CI runs); elsewhere: sudo apt-get install chromium.
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
@@ -40,7 +44,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) web-typecheck
 	$(BIN)/mypy
 
 # pytest-xdist workers (auto: one per core). Tests that drive the local stack share one
@@ -48,7 +52,7 @@ typecheck: $(STAMP)
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
-test: lint $(STAMP) $(WEB_DIST) $(CHROMIUM)
+test: lint web-typecheck $(STAMP) $(WEB_DIST) $(CHROMIUM)
 	$(BIN)/mypy & mypy=$$!; \
 	$(BIN)/python -m pytest -m "not infra and not slow" $(PYTEST_PARALLEL); tests=$$?; \
 	wait $$mypy; typed=$$?; \
