@@ -1,7 +1,6 @@
 /**
  * The pages of the signed-in app, by URL hash (#/admin …). A page is a lazily loaded
- * module, so the employee app's bundle carries none of the others. The supervisor
- * page joins this list when the contact-center API exists.
+ * module, so the employee app's bundle carries none of the others.
  */
 import type { ComponentType } from "preact";
 import type { Api } from "./lib/api";
@@ -12,7 +11,7 @@ export interface PageDef {
   label: string;
   visible: (me: User) => boolean;
   /** Asked once after sign-in when visibility depends on the API (e.g. is the user an agent). */
-  probe?: (api: Api) => Promise<boolean>;
+  probe?: (api: Api, me: User) => Promise<boolean>;
   load: () => Promise<{ default: ComponentType }>;
 }
 
@@ -24,13 +23,23 @@ export const PAGES: PageDef[] = [
     load: () => import("./pages/admin"),
   },
   {
-    // Written against the contract's contact-center routes; listed only when GET /agent
-    // answers, i.e. where that API exists and the user is an agent.
+    // Listed only for the contact center's agents (GET /agent answers with role "agent").
     path: "agent",
     label: "Agent console",
     visible: () => true,
-    probe: (api) => api.get("/agent").then(() => true, () => false),
+    probe: (api) => api.get<{ role: string }>("/agent").then((a) => a.role !== "supervisor", () => false),
     load: () => import("./pages/agent"),
+  },
+  {
+    // Supervisors (GET /agent with role "supervisor") and admins of a company with queues.
+    path: "supervisor",
+    label: "Queues",
+    visible: () => true,
+    probe: (api, me) =>
+      me.role === "admin"
+        ? api.get<{ items: unknown[] }>("/queues").then((p) => p.items.length > 0, () => false)
+        : api.get<{ role: string }>("/agent").then((a) => a.role === "supervisor", () => false),
+    load: () => import("./pages/supervisor"),
   },
 ];
 

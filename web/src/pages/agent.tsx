@@ -1,61 +1,111 @@
 /**
- * Agent console, written against the contact-center routes and events of the public
- * contract (GET /agent, PUT /agent/status, /interactions…, /canned-responses,
- * /customers, interaction.offered / interaction.updated). NOT YET TESTED: the
- * contact-center API did not exist when this was written; see docs/web.md.
+ * Agent console: routing status; offers with Accept/Reject, a countdown and the screen
+ * pop; the active interactions side by side (up to the agent's cap), each with the
+ * customer record, the live transcript, canned replies by shortcut, transfer and end
+ * with disposition and notes; an outbound text with its channel and estimated cost;
+ * a customer lookup. Routes and events: docs/contact-center.md.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
-import { useApp } from "../context";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useApp, useStoreState } from "../context";
 import { enc, type Page } from "../lib/api";
 import { splitEntities, time } from "../lib/text";
 import type { Frame, Message, SmsPreview } from "../lib/types";
+import type { Agent, Canned, Customer, Interaction, Queue } from "./cc";
 
-interface Agent { status: string; skills: string[]; queues: { queue_id: string; name: string }[] | string[]; max_concurrent: number; active: number; channels?: { e164: string }[] }
-interface Customer { id: string; name: string; phone: string; cases?: { id: string; title?: string; status?: string }[]; interactions?: { id: string; created_at: string; disposition?: string }[] }
-interface Interaction {
-  id: string; state: string; queue_id: string; agent_id: string | null; conversation_id: string;
-  channel: string; customer: Customer; created_at: string; offer_expires_at?: string; case_id?: string;
-}
-interface Canned { id: string; shortcut?: string; title?: string; text: string }
+const OFFER_SECONDS = 30; // when an offer carries no offer_expires_at
+const OPEN_STATES = ["offered", "active", "wrap_up"];
 
-const OFFER_SECONDS = 30;
-
-function queueList(agent: Agent | null): { queue_id: string; name: string }[] {
-  return (agent?.queues || []).map((q) => (typeof q === "string" ? { queue_id: q, name: q } : q));
+/** A newer copy of an interaction; a screen pop already shown is kept when the update carries none. */
+function mergeInteraction(old: Interaction | undefined, next: Interaction): Interaction {
+  if (!old) return next;
+  return { ...old, ...next, customer: { ...old.customer, ...next.customer } };
 }
 
-function Countdown({ until }: { until: number }) {
+function Countdown({ until, onExpired }: { until: number; onExpired: () => void }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
   const left = Math.max(0, Math.ceil((until - now) / 1000));
-  return <span class="countdown" role="timer" aria-live="off">{left} s</span>;
+  useEffect(() => {
+    if (left === 0) onExpired();
+  }, [left === 0]);
+  return <span class="countdown" role="timer" aria-label="Time left to accept">{left} s</span>;
 }
 
-function Offer({ interaction, onDone }: { interaction: Interaction; onDone: () => void }) {
+function CustomerRecord({ customer }: { customer: Customer | null }) {
+  if (!customer) return <p class="hint">Loading the customer record…</p>;
+  const cases = customer.cases || [];
+  const open = cases.filter((c) => c.status !== "closed");
+  const history = customer.interactions || [];
+  return (
+    <div class="record" role="group" aria-label="Customer record">
+      <p><strong>{customer.name || "Unknown customer"}</strong> · {customer.phone}</p>
+      <h4>Open cases ({open.length})</h4>
+      {open.length ? (
+        <ul class="plain">{open.map((c) => <li key={c.id}>{c.subject} <span class="hint">· {c.status} · {(c.transcripts || []).length} transcript(s)</span></li>)}</ul>
+      ) : <p class="hint">No open case.</p>}
+      <h4>History ({history.length})</h4>
+      {history.length ? (
+        <ul class="plain">
+          {history.map((h) => (
+            <li key={h.id}>{time(h.ended_at || h.created_at)} · {h.direction || "inbound"} · {h.disposition || "no disposition"}</li>
+          ))}
+        </ul>
+      ) : <p class="hint">No earlier interaction.</p>}
+    </div>
+  );
+}
+
+/** The screen pop: the offer event carries it; an interaction listed by GET /interactions does not. */
+function useScreenPop(interaction: Interaction): Customer | null {
   const { api } = useApp();
+  const [customer, setCustomer] = useState<Customer | null>(interaction.customer?.cases ? interaction.customer : null);
+  useEffect(() => {
+    if (interaction.customer?.cases) return;
+    api.get<Interaction>(`/interactions/${enc(interaction.id)}`).then((full) => setCustomer(full.customer), () => setCustomer(interaction.customer));
+  }, [interaction.id]);
+  return customer;
+}
+
+function Offer({ interaction, queueName, onDone }: { interaction: Interaction; queueName: string; onDone: () => void }) {
+  const { api } = useApp();
+  const customer = useScreenPop(interaction);
   const [until] = useState(() => (interaction.offer_expires_at ? Date.parse(interaction.offer_expires_at) : Date.now() + OFFER_SECONDS * 1000));
   const [error, setError] = useState("");
-  const act = (what: "accept" | "reject") =>
-    api.post(`/interactions/${enc(interaction.id)}/${what}`).then(onDone, (e) => setError(e.message));
+  const [busy, setBusy] = useState(false);
+  const act = (what: "accept" | "reject") => {
+    setBusy(true);
+    api.post(`/interactions/${enc(interaction.id)}/${what}`).then(onDone, (e) => {
+      setBusy(false);
+      setError(e.message);
+      onDone();
+    });
+  };
+  const who = interaction.customer?.name || interaction.customer?.phone;
   return (
-    <section class="card offer" aria-label={`Offer from ${interaction.customer?.name || interaction.customer?.phone}`}>
-      <h3>{interaction.customer?.name || interaction.customer?.phone}</h3>
-      <p>{interaction.channel} · offered, <Countdown until={until} /> left</p>
+    <section class="card offer" aria-label={`Offer from ${who}`}>
+      <h3>{who}</h3>
+      <p>{queueName} · {interaction.channel} · <Countdown until={until} onExpired={onDone} /> left to accept</p>
+      <CustomerRecord customer={customer} />
       <div class="row">
-        <button type="button" onClick={() => void act("accept")}>Accept</button>
-        <button type="button" class="secondary" onClick={() => void act("reject")}>Reject</button>
+        <button type="button" disabled={busy} onClick={() => act("accept")}>Accept</button>
+        <button type="button" disabled={busy} class="secondary" onClick={() => act("reject")}>Reject</button>
       </div>
       {error && <p class="error" role="alert">{error}</p>}
     </section>
   );
 }
 
-function ActiveInteraction({ interaction, queues, onDone }: { interaction: Interaction; queues: { queue_id: string; name: string }[]; onDone: () => void }) {
+function ActiveInteraction({ interaction, queues, onEnded, onDone }: {
+  interaction: Interaction;
+  queues: Queue[];
+  onEnded: (ended: Interaction) => void;
+  onDone: () => void;
+}) {
   const { api, store } = useApp();
-  const [customer, setCustomer] = useState<Customer | null>(null);
+  const customer = useScreenPop(interaction);
   const [items, setItems] = useState<Message[]>([]);
   const [text, setText] = useState("");
   const [canned, setCanned] = useState<Canned[]>([]);
@@ -64,21 +114,22 @@ function ActiveInteraction({ interaction, queues, onDone }: { interaction: Inter
   const [queue, setQueue] = useState("");
   const [error, setError] = useState("");
   const cid = interaction.conversation_id;
+  const merge = (more: Message[]) =>
+    setItems((old) => {
+      const ids = new Set(more.map((m) => m.id));
+      return [...old.filter((m) => !ids.has(m.id)), ...more].sort((a, b) => a.seq - b.seq);
+    });
 
   useEffect(() => {
-    api.get<Interaction>(`/interactions/${enc(interaction.id)}`).then((full) => {
-      const id = full.customer?.id;
-      return id ? api.get<Customer>(`/customers/${enc(id)}`).then(setCustomer) : setCustomer(full.customer);
-    }).catch((e) => setError(e.message));
-    api.get<Page<Message>>(`/conversations/${enc(cid)}/messages?limit=50`).then((p) => setItems(p.items.slice().reverse()), (e) => setError(e.message));
+    api.get<Page<Message>>(`/conversations/${enc(cid)}/messages?limit=50`).then((p) => merge(p.items), (e) => setError(e.message));
     return store.onFrame((frame: Frame) => {
       if ((frame.type === "message.created" || frame.type === "message.updated") && frame.data?.conversation_id === cid) {
-        setItems((old) => [...old.filter((m) => m.id !== frame.data.id), frame.data].sort((a, b) => a.seq - b.seq));
+        merge([frame.data as Message]);
       }
     });
-  }, [interaction.id]);
+  }, [cid]);
 
-  // Canned replies by shortcut: "/word" in the box looks them up.
+  // Canned replies by shortcut: "/word" in the box lists the matches; Enter takes the first.
   useEffect(() => {
     const match = /^\/(\S*)$/.exec(text);
     if (!match) {
@@ -86,41 +137,60 @@ function ActiveInteraction({ interaction, queues, onDone }: { interaction: Inter
       return;
     }
     const timer = setTimeout(() => {
-      api.get<Page<Canned>>(`/canned-responses?q=${enc(match[1] || "")}`).then((p) => setCanned(p.items), () => setCanned([]));
-    }, 200);
+      api.get<Page<Canned>>(`/canned-responses?q=${enc(match[1] || "")}&interaction_id=${enc(interaction.id)}`)
+        .then((p) => setCanned(p.items), () => setCanned([]));
+    }, 150);
     return () => clearTimeout(timer);
   }, [text]);
 
-  async function send(event: Event) {
-    event.preventDefault();
+  const pickCanned = (reply: Canned) => {
+    setText(reply.rendered || reply.text);
+    setCanned([]);
+  };
+
+  async function send() {
     const body = text.trim();
     if (!body) return;
     setText("");
+    setError("");
     try {
       const message = await api.post<Message>(`/conversations/${enc(cid)}/messages`, { client_id: crypto.randomUUID(), text: body });
-      setItems((old) => [...old.filter((m) => m.id !== message.id), message].sort((a, b) => a.seq - b.seq));
+      if (message?.id) merge([message]);
     } catch (e) {
       setError((e as Error).message);
       setText(body);
     }
   }
 
-  const run = (path: string, body: unknown) => api.post(`/interactions/${enc(interaction.id)}/${path}`, body).then(onDone, (e) => setError(e.message));
+  function onKey(event: KeyboardEvent) {
+    if (event.key !== "Enter" || event.shiftKey) return;
+    event.preventDefault();
+    if (canned.length && /^\/\S*$/.test(text)) pickCanned(canned[0]!);
+    else void send();
+  }
+
+  const run = (path: string, body: unknown) =>
+    api.post<Interaction>(`/interactions/${enc(interaction.id)}/${path}`, body).then((after) => {
+      if (after?.state === "ended") onEnded(after);
+      onDone();
+    }, (e) => setError(e.message));
   const who = customer?.name || interaction.customer?.name || interaction.customer?.phone;
-  const openCases = (customer?.cases || []).filter((c) => c.status !== "closed");
+  const inWrapUp = interaction.state === "wrap_up";
+  const ids = `${interaction.id}`;
   return (
     <section class="card interaction" aria-label={`Interaction with ${who}`}>
       <header>
         <h3>{who}</h3>
-        <p>{customer?.phone || interaction.customer?.phone} · since {time(interaction.created_at)}</p>
+        <p class="hint">
+          {interaction.customer?.phone} · {interaction.direction === "outbound" ? "outbound" : "inbound"} on {interaction.channel} · since {time(interaction.created_at)}
+          {inWrapUp ? " · wrap-up" : ""}{interaction.idle ? " · idle" : ""}
+        </p>
       </header>
       <details open>
         <summary>Customer record</summary>
-        <p>{openCases.length} open case{openCases.length === 1 ? "" : "s"}</p>
-        <ul class="plain">{openCases.map((c) => <li key={c.id}>{c.title || c.id}</li>)}</ul>
-        <p>History: {(customer?.interactions || []).length} earlier interaction(s)</p>
+        <CustomerRecord customer={customer} />
       </details>
-      <div class="log" role="log" aria-live="polite" aria-label={`Messages with ${who}`}>
+      <div class="log transcript" role="log" aria-live="polite" aria-label={`Messages with ${who}`} tabIndex={0}>
         {items.map((m) => (
           <p key={m.id} class={`line ${m.direction === "inbound" ? "in" : "out"}`}>
             <strong>{m.direction === "inbound" ? who : "You"}:</strong>{" "}
@@ -130,124 +200,212 @@ function ActiveInteraction({ interaction, queues, onDone }: { interaction: Inter
           </p>
         ))}
       </div>
-      <form onSubmit={send} class="composer">
-        <textarea aria-label={`Reply to ${who}`} rows={2} value={text} onInput={(e) => setText(e.currentTarget.value)} />
-        <button type="submit">Send</button>
+      <form class="composer" onSubmit={(e) => { e.preventDefault(); void send(); }}>
+        <textarea aria-label={`Reply to ${who}`} aria-describedby={`hint-${ids}`} rows={2} value={text}
+          onInput={(e) => setText(e.currentTarget.value)} onKeyDown={onKey} disabled={inWrapUp} />
+        <button type="submit" disabled={inWrapUp}>Send</button>
+        <p id={`hint-${ids}`} class="hint wide">Type / and a shortcut for a canned reply; Enter takes the first.</p>
         {canned.length > 0 && (
-          <ul class="suggestions" aria-label="Canned replies">
-            {canned.map((c) => <li key={c.id}><button type="button" class="link" onClick={() => setText(c.text)}>{c.shortcut ? `/${c.shortcut} · ` : ""}{c.title || c.text}</button></li>)}
+          <ul class="suggestions wide" aria-label="Canned replies">
+            {canned.map((c) => (
+              <li key={c.id}>
+                <button type="button" class="link" onClick={() => pickCanned(c)}>{c.shortcut ? `/${c.shortcut}` : ""} {c.title || c.text}</button>
+              </li>
+            ))}
           </ul>
         )}
       </form>
-      <form class="inline-form" onSubmit={(e) => { e.preventDefault(); if (queue) void run("transfer", { queue_id: queue }); }}>
-        <label for={`q-${interaction.id}`}>Transfer to</label>
-        <select id={`q-${interaction.id}`} value={queue} onChange={(e) => setQueue(e.currentTarget.value)}>
-          <option value="">Choose a queue…</option>
-          {queues.map((q) => <option key={q.queue_id} value={q.queue_id}>{q.name}</option>)}
+      {!inWrapUp && (
+        <form class="fields" onSubmit={(e) => { e.preventDefault(); if (queue) void run("transfer", { queue_id: queue }); }}>
+          <label for={`q-${ids}`}>Transfer to</label>
+          <select id={`q-${ids}`} value={queue} onChange={(e) => setQueue(e.currentTarget.value)}>
+            <option value="">Choose a queue…</option>
+            {queues.map((q) => <option key={q.queue_id} value={q.queue_id}>{q.name}</option>)}
+          </select>
+          <span />
+          <span><button type="submit" class="secondary" disabled={!queue}>Transfer</button></span>
+        </form>
+      )}
+      <form class="fields" onSubmit={(e) => { e.preventDefault(); void run("end", { disposition, notes }); }}>
+        <label for={`d-${ids}`}>Disposition</label>
+        <select id={`d-${ids}`} value={disposition} onChange={(e) => setDisposition(e.currentTarget.value)}>
+          {["resolved", "follow_up", "no_response", "escalated"].map((d) => <option key={d} value={d}>{d.replace("_", " ")}</option>)}
         </select>
-        <button type="submit" class="secondary" disabled={!queue}>Transfer</button>
-      </form>
-      <form class="inline-form" onSubmit={(e) => { e.preventDefault(); void run("end", { disposition, notes }); }}>
-        <label for={`d-${interaction.id}`}>Disposition</label>
-        <select id={`d-${interaction.id}`} value={disposition} onChange={(e) => setDisposition(e.currentTarget.value)}>
-          {["resolved", "follow_up", "no_response", "escalated"].map((d) => <option key={d}>{d}</option>)}
-        </select>
-        <label for={`n-${interaction.id}`}>Notes</label>
-        <input id={`n-${interaction.id}`} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
-        <button type="submit">End</button>
+        <label for={`n-${ids}`}>Notes</label>
+        <input id={`n-${ids}`} value={notes} maxLength={4000} onInput={(e) => setNotes(e.currentTarget.value)} />
+        <span />
+        <span><button type="submit">End interaction</button></span>
       </form>
       {error && <p class="error" role="alert">{error}</p>}
     </section>
   );
 }
 
-function Outbound({ agent, onDone }: { agent: Agent | null; onDone: () => void }) {
+function Outbound({ channels, onDone }: { channels: string[]; onDone: () => void }) {
   const { api } = useApp();
-  const channels = agent?.channels?.map((c) => c.e164) || [];
-  const [channel, setChannel] = useState(channels[0] || "");
+  const [channel, setChannel] = useState("");
   const [to, setTo] = useState("");
   const [text, setText] = useState("");
   const [preview, setPreview] = useState<SmsPreview | null>(null);
   const [note, setNote] = useState("");
   const clientId = useRef(crypto.randomUUID());
+  const chosen = channel || channels[0] || "";
   useEffect(() => {
-    if (!text.trim()) return setPreview(null);
-    const timer = setTimeout(() => api.post<SmsPreview>("/sms/preview", { text, to }).then(setPreview, () => setPreview(null)), 300);
+    if (!text.trim()) {
+      setPreview(null);
+      return;
+    }
+    const timer = setTimeout(() => {
+      api.post<SmsPreview>("/sms/preview", to.trim() ? { text, to } : { text }).then(setPreview, () => setPreview(null));
+    }, 300);
     return () => clearTimeout(timer);
   }, [text, to]);
+  const cost = preview?.estimated_cost;
   return (
-    <form class="card inline-form" aria-label="Outbound text" onSubmit={async (e) => {
+    <form class="card outbound" aria-label="Outbound text" onSubmit={async (e) => {
       e.preventDefault();
+      setNote("");
       try {
-        await api.post("/interactions", { channel, to, client_id: clientId.current, text });
+        await api.post("/interactions", { channel: chosen, to, client_id: clientId.current, text });
         clientId.current = crypto.randomUUID();
         setText("");
-        setNote("Sent.");
+        setTo("");
+        setNote(`Sent to ${to}.`);
         onDone();
       } catch (err) {
         setNote((err as Error).message);
       }
     }}>
       <h2>Outbound text</h2>
-      <label for="ob-channel">Channel</label>
-      <input id="ob-channel" list="ob-channels" value={channel} onInput={(e) => setChannel(e.currentTarget.value)} required />
-      <datalist id="ob-channels">{channels.map((c) => <option key={c} value={c} />)}</datalist>
-      <label for="ob-to">Customer number</label>
-      <input id="ob-to" value={to} onInput={(e) => setTo(e.currentTarget.value)} required />
-      <label for="ob-text">Text</label>
-      <input id="ob-text" value={text} onInput={(e) => setText(e.currentTarget.value)} required />
+      <div class="fields">
+        <label for="ob-channel">Channel</label>
+        {channels.length ? (
+          <select id="ob-channel" value={chosen} onChange={(e) => setChannel(e.currentTarget.value)}>
+            {channels.map((c) => <option key={c} value={c}>{c}</option>)}
+          </select>
+        ) : <input id="ob-channel" value={channel} onInput={(e) => setChannel(e.currentTarget.value)} required />}
+        <label for="ob-to">Customer number</label>
+        <input id="ob-to" type="tel" value={to} onInput={(e) => setTo(e.currentTarget.value)} required />
+        <label for="ob-text">Text</label>
+        <textarea id="ob-text" rows={2} value={text} onInput={(e) => setText(e.currentTarget.value)} aria-describedby="ob-cost" required />
+      </div>
+      <p id="ob-cost" class="hint" aria-live="polite">
+        {preview ? `${preview.segments} segment${preview.segments === 1 ? "" : "s"} · ${preview.encoding}${cost ? ` · est. ${cost.amount} ${cost.currency}` : ""}` : "Segments and cost show while you type."}
+      </p>
       <button type="submit">Send text</button>
-      {preview && <span aria-live="polite">{preview.segments} segment(s) · {preview.encoding}{preview.estimated_cost ? ` · est. ${preview.estimated_cost.amount} ${preview.estimated_cost.currency}` : ""}</span>}
-      {note && <span role="status">{note}</span>}
+      {note && <p role="status">{note}</p>}
     </form>
+  );
+}
+
+function CustomerLookup({ phone }: { phone: string }) {
+  const { api } = useApp();
+  const [number, setNumber] = useState(phone);
+  const [found, setFound] = useState<Customer[] | null>(null);
+  const [error, setError] = useState("");
+  const look = (value: string) => {
+    if (!value.trim()) return;
+    setError("");
+    api.get<Page<Customer>>(`/customers?phone=${enc(value.trim())}`).then((p) => setFound(p.items), (e) => setError(e.message));
+  };
+  useEffect(() => {
+    if (phone) {
+      setNumber(phone);
+      look(phone);
+    }
+  }, [phone]);
+  return (
+    <section class="card lookup" aria-label="Customer lookup">
+      <h2>Customer lookup</h2>
+      <form class="inline-form" onSubmit={(e) => { e.preventDefault(); look(number); }}>
+        <label for="lookup-phone">Phone number</label>
+        <input id="lookup-phone" type="tel" value={number} onInput={(e) => setNumber(e.currentTarget.value)} />
+        <button type="submit" class="secondary">Look up</button>
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+      {found && (found.length ? found.map((c) => <CustomerRecord key={c.id} customer={c} />) : <p class="hint">No customer with this number.</p>)}
+    </section>
   );
 }
 
 export default function AgentConsole() {
   const { api, store } = useApp();
+  const state = useStoreState(store);
   const [agent, setAgent] = useState<Agent | null>(null);
+  const [queues, setQueues] = useState<Queue[]>([]);
   const [interactions, setInteractions] = useState<Interaction[]>([]);
   const [error, setError] = useState("");
+  const [notice, setNotice] = useState("");
+  const [lookup, setLookup] = useState("");
 
   const reload = () => {
     api.get<Agent>("/agent").then(setAgent, (e) => setError(e.status === 404 || e.status === 403 ? "You are not a contact-center agent." : e.message));
-    api.all<Interaction>("/interactions?limit=100", 5).then(setInteractions, () => undefined);
+    api.all<Interaction>("/interactions?limit=100", 5).then((listed) => {
+      setInteractions((old) => listed.map((next) => mergeInteraction(old.find((i) => i.id === next.id), next)));
+    }, () => undefined);
   };
   useEffect(() => {
     reload();
+    api.get<Page<Queue>>("/queues").then((p) => setQueues(p.items), () => undefined);
     return store.onFrame((frame) => {
       if (frame.type === "interaction.offered" || frame.type === "interaction.updated") {
         const next = frame.data as Interaction;
-        setInteractions((old) => [...old.filter((i) => i.id !== next.id), next].filter((i) => i.state !== "ended"));
+        setInteractions((old) => {
+          const merged = mergeInteraction(old.find((i) => i.id === next.id), next);
+          return [...old.filter((i) => i.id !== next.id), merged];
+        });
       }
     });
   }, []);
 
   async function setStatus(status: string) {
+    setError("");
     try {
-      await api.put("/agent/status", { status });
-      setAgent((a) => (a ? { ...a, status } : a));
+      setAgent(await api.put<Agent>("/agent/status", { status }));
+      reload();
     } catch (e) {
       setError((e as Error).message);
     }
   }
 
-  const offers = interactions.filter((i) => i.state === "offered");
-  const active = interactions.filter((i) => i.state === "active" || i.state === "wrap_up");
+  const mine = interactions.filter((i) => OPEN_STATES.includes(i.state) && (!agent || !i.agent_id || i.agent_id === agent.agent_id));
+  const offers = mine.filter((i) => i.state === "offered");
+  const active = mine.filter((i) => i.state !== "offered");
+  const queueName = (id: string) => queues.find((q) => q.queue_id === id)?.name || id;
+  // Channels: the business numbers of the user, and any channel an interaction came in on.
+  const channels = useMemo(
+    () => [...new Set([...interactions.map((i) => i.channel), ...(state.me.numbers || [])])].sort(),
+    [interactions, state.me.numbers],
+  );
+  const onEnded = (ended: Interaction) => {
+    setNotice(`Ended the interaction with ${ended.customer?.name || ended.customer?.phone}${ended.case_id ? "; its transcript is on the customer's case" : ""}.`);
+    setLookup(ended.customer?.phone || "");
+  };
   return (
     <div class="agent">
-      <header class="row">
+      <header class="inline-form">
         <h1>Agent console</h1>
         <label for="agent-status">Agent status</label>
         <select id="agent-status" value={agent?.status || "offline"} onChange={(e) => void setStatus(e.currentTarget.value)}>
-          {["available", "away", "offline"].map((s) => <option key={s}>{s}</option>)}
+          {["available", "away", "offline"].map((s) => <option key={s} value={s}>{s}</option>)}
         </select>
-        {agent && <span>{active.length} of {agent.max_concurrent} interactions</span>}
+        {agent && <span>{active.length} of {agent.max_concurrent} interactions · queues: {agent.queues.map(queueName).join(", ")}</span>}
       </header>
       {error && <p class="error" role="alert">{error}</p>}
-      <div class="offers">{offers.map((i) => <Offer key={i.id} interaction={i} onDone={reload} />)}</div>
-      <div class="interactions">{active.map((i) => <ActiveInteraction key={i.id} interaction={i} queues={queueList(agent)} onDone={reload} />)}</div>
-      <Outbound agent={agent} onDone={reload} />
+      {notice && <p role="status" class="notice">{notice}</p>}
+      <section aria-label="Offers" class="offers">
+        {offers.map((i) => <Offer key={i.id} interaction={i} queueName={queueName(i.queue_id)} onDone={reload} />)}
+      </section>
+      <section aria-label="Active interactions" class="interactions">
+        {active.length === 0 && offers.length === 0 && (
+          <p class="hint">{agent?.status === "available" ? "Waiting for the next customer…" : "Set your status to available to receive customers."}</p>
+        )}
+        {active.map((i) => <ActiveInteraction key={i.id} interaction={i} queues={queues} onEnded={onEnded} onDone={reload} />)}
+      </section>
+      <div class="agent-tools">
+        <Outbound channels={channels} onDone={reload} />
+        <CustomerLookup phone={lookup} />
+      </div>
     </div>
   );
 }

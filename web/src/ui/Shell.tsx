@@ -41,7 +41,7 @@ export function Shell() {
   const [probed, setProbed] = useState<Record<string, boolean>>({});
   useEffect(() => {
     for (const p of PAGES) {
-      if (p.probe) void p.probe(app.api).then((ok) => setProbed((old) => ({ ...old, [p.path]: ok })));
+      if (p.probe) void p.probe(app.api, state.me).then((ok) => setProbed((old) => ({ ...old, [p.path]: ok })));
     }
   }, [app.api]);
   const pages = PAGES.filter((p) => p.visible(state.me) && (!p.probe || probed[p.path]));
@@ -108,7 +108,7 @@ export function Shell() {
         </div>
       )}
       {page ? (
-        <main class="page"><LazyPage load={page.load} /></main>
+        <main class="page" tabIndex={0}><LazyPage load={page.load} /></main>
       ) : (
         <MessagesPage />
       )}
