@@ -8,6 +8,9 @@
 3. What one IM send to a recipient with two connected devices costs end to end:
    DynamoDB, SNS and SQS requests (and DynamoDB capacity units as moto reports
    them), and WebSocket posts, per stage of the path.
+4. The web client: JavaScript size, and the longest task measured in Chromium while
+   a 1,000-conversation account scrolls (tests/browser/test_scale.py on its own stack;
+   ``BENCH_WEB_SCROLL=0`` leaves it out).
 """
 
 from __future__ import annotations
@@ -201,6 +204,27 @@ def contact_center() -> dict[str, Any]:
     return figures
 
 
+def web_scroll() -> dict[str, Any]:
+    """tests/browser/test_scale.py run once; it writes its figures where we ask."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "scroll.json"
+        env = {**os.environ, "WEB_SCROLL_REPORT": str(report)}
+        command = [sys.executable, "-m", "pytest", "tests/browser/test_scale.py"]
+        result = subprocess.run(
+            [*command, "-n", "0", "-q", "-p", "no:cacheprovider"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if not report.exists():
+            return {"error": (result.stdout + result.stderr).strip()[-1500:]}
+        figures: dict[str, Any] = json.loads(report.read_text())
+        if result.returncode != 0:
+            figures["error"] = "the scale test failed: " + result.stdout.strip()[-500:]
+        return figures
+
+
 def main() -> None:
     print("== a fresh Lambda process: first and second request (GET /conversations)")
     for lazy in (False, True):
@@ -236,6 +260,20 @@ def main() -> None:
         )
         for name, figures in bundle["lazy"].items():
             print(f"   lazy {name}: {figures['gzip'] / 1024:.1f} KB gzipped")
+    if os.environ.get("BENCH_WEB_SCROLL", "1") != "0":
+        print("== web client: scrolling 1,000 conversations in Chromium (goal: no task > 50 ms)")
+        scroll = web_scroll()
+        if "longest_task_ms" not in scroll:
+            print("   could not measure:", scroll.get("error"))
+        else:
+            print(
+                f"   longest task {scroll['longest_task_ms']} ms"
+                f" ({scroll['long_tasks_over_50_ms']} over 50 ms); longest frame gap"
+                f" {scroll['longest_frame_gap_ms']} ms; {scroll['scroll_ms'] / 1000:.1f} s to"
+                f" the oldest; at most {scroll['most_rows_in_dom']} rows in the DOM"
+            )
+            if "error" in scroll:
+                print("  ", scroll["error"])
     print("== one IM send to a recipient with two connected devices")
     stages = send_cost()
     totals: Counter[str] = Counter()

@@ -27,7 +27,9 @@ from chalicelib.domain.model import Conversation
 def seed(endpoint: str, owner: str, member: str, count: int) -> None:
     table = resources.physical(resources.DEFAULT_PREFIX, resources.MESSAGING_TABLE.logical)
     dynamodb.bind_models(table, "us-east-1", host=endpoint)
-    company = dynamodb.DynamoDirectoryRepository().get_user(owner).company_id
+    found = dynamodb.DynamoDirectoryRepository().get_user(owner)
+    assert found is not None, f"no user {owner}"
+    company = found.company_id
     start = datetime.now(UTC) - timedelta(days=1)
     with (
         ConversationItem.batch_write() as conversations,

@@ -135,6 +135,7 @@ def test_agent_is_offered_a_text_with_screen_pop_accepts_replies_by_shortcut_end
     expect(lookup.get_by_role("group", name="Customer record")).to_contain_text("Open cases (1)")
     expect(lookup).to_contain_text(f"SMS on {channel}")
     expect(lookup).to_contain_text("follow_up")
+    assert_accessible(ann, "agent console, customer record after the end")
     ended = api("ann").get(f"/interactions/{interaction_id}").json()
     assert (ended["state"], ended["disposition"], ended["notes"]) == (
         "ended",
@@ -160,6 +161,7 @@ def test_agent_is_offered_a_text_with_screen_pop_accepts_replies_by_shortcut_end
     expect(card.get_by_role("group", name="Customer record")).to_contain_text("Open cases (1)")
     expect(card.get_by_role("group", name="Customer record")).to_contain_text("History (1)")
     expect(card.get_by_role("log")).to_contain_text("Your part arrives tomorrow")
+    assert_accessible(ann, "agent console, outbound interaction")
     poll(
         lambda: inbox(stack, customer),
         lambda m: any(x["text"] == "Your part arrives tomorrow" for x in m),

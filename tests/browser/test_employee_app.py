@@ -126,6 +126,20 @@ def test_two_users_chat_live_with_unread_presence_typing_and_read_on_every_devic
     screenshot(bob, "conversation")
     assert_accessible(bob, "conversation")
 
+    # The profile panel: a custom status message with an expiry, seen by co-workers
+    bob.get_by_role("button", name="Profile: Bob Baker").click()
+    panel = bob.get_by_role("region", name="Profile")
+    panel.get_by_label("Status message").fill("At lunch")
+    panel.get_by_label("Clear message after").select_option("1 hour")
+    panel.get_by_role("button", name="Save status").click()
+    expect(
+        conversation(alice, "Bob Baker").get_by_role(
+            "img", name=re.compile("Bob Baker is Busy: At lunch")
+        )
+    ).to_be_visible()
+    screenshot(bob, "profile")
+    assert_accessible(bob, "profile panel")
+
 
 def test_phone_texting_a_shared_line_reaches_both_users_and_the_reply_goes_back(
     stack: Stack,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import assert_accessible, screenshot
 from tests.browser.test_employee_app import conversation, messages
 from tests.e2e.clients import Api, Stack, user
 
@@ -85,3 +86,5 @@ def test_missed_messages_notice_at_sign_in(
     ).to_be_visible()
     expect(conversation(dave, "Bob Baker").get_by_label("2 unread")).to_be_visible()
     expect(dave).to_have_title("(2) Texting")
+    screenshot(dave, "missed-messages")
+    assert_accessible(dave, "missed-messages notice")

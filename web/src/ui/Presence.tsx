@@ -19,11 +19,23 @@ export function Avatar({ user, size = 32 }: { user: User | undefined; size?: num
   );
 }
 
+function presenceMessage(presence: Presence | undefined): string {
+  return presence?.message && (!presence.message_expires_at || presence.message_expires_at > new Date().toISOString())
+    ? presence.message : "";
+}
+
+/** The status in words beside the dot (the dot's own label already says it to screen readers). */
+export function PresenceText({ presence }: { presence: Presence | undefined }) {
+  const status = presence?.status || "offline";
+  const message = presenceMessage(presence);
+  return <span aria-hidden="true">{STATUS_LABELS[status] || status}{message ? ` · ${message}` : ""}</span>;
+}
+
 export function PresenceDot({ presence, name }: { presence: Presence | undefined; name: string }) {
   const status = presence?.status || "offline";
   const label = STATUS_LABELS[status] || status;
-  const message = presence?.message && (!presence.message_expires_at || presence.message_expires_at > new Date().toISOString())
-    ? `: ${presence.message}` : "";
+  const text = presenceMessage(presence);
+  const message = text ? `: ${text}` : "";
   return (
     <span class={`dot ${status}`} role="img" aria-label={`${name} is ${label}${message}`} title={`${label}${message}`} />
   );

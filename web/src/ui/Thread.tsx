@@ -4,7 +4,7 @@ import { enc } from "../lib/api";
 import { bytes, splitEntities, time } from "../lib/text";
 import type { Conversation, Media, Message } from "../lib/types";
 import { Composer } from "./Composer";
-import { Avatar, PresenceDot } from "./Presence";
+import { Avatar, PresenceDot, PresenceText } from "./Presence";
 
 const STATUS: Record<string, [string, string]> = {
   sending: ["🕓", "Sending"],
@@ -158,7 +158,7 @@ export function Thread({ id }: { id: string }) {
           <h2>{title}</h2>
           <div class="sub">
             {peer && <PresenceDot presence={state.users.get(peer)?.presence || conversation.peer_presence} name={title} />}
-            {peer && <span>{(state.users.get(peer)?.presence?.message) || ""}</span>}
+            {peer && <PresenceText presence={state.users.get(peer)?.presence || conversation.peer_presence} />}
             {conversation.type === "sms" && (
               <span>SMS {external} · from {conversation.business_number}</span>
             )}
