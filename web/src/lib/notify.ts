@@ -34,10 +34,11 @@ export function tone(): void {
   gain.gain.exponentialRampToValueAtTime(0.2, now + 0.02);
   gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.35);
   gain.connect(audio.destination);
-  for (const [freq, start] of [
+  const notes: [number, number][] = [
     [880, 0],
     [1320, 0.12],
-  ]) {
+  ];
+  for (const [freq, start] of notes) {
     const osc = audio.createOscillator();
     osc.frequency.value = freq;
     osc.connect(gain);

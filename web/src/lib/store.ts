@@ -229,7 +229,10 @@ export class Store {
 
   seen(id: string): number {
     const items = this.state.threads.get(id)?.items || [];
-    for (let i = items.length - 1; i >= 0; i--) if (!items[i].pending) return items[i].seq;
+    for (let i = items.length - 1; i >= 0; i--) {
+      const item = items[i];
+      if (item && !item.pending) return item.seq;
+    }
     return 0;
   }
 

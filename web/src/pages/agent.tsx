@@ -358,6 +358,11 @@ export default function AgentConsole() {
     });
   }, []);
 
+  // Offers and updates sent while the socket was down are not replayed: re-read on every (re)connect.
+  useEffect(() => {
+    if (state.connection === "online") reload();
+  }, [state.connection]);
+
   async function setStatus(status: string) {
     setError("");
     try {
@@ -394,7 +399,7 @@ export default function AgentConsole() {
       {error && <p class="error" role="alert">{error}</p>}
       {notice && <p role="status" class="notice">{notice}</p>}
       <section aria-label="Offers" class="offers">
-        {offers.map((i) => <Offer key={i.id} interaction={i} queueName={queueName(i.queue_id)} onDone={reload} />)}
+        {offers.map((i) => <Offer key={`${i.id}:${i.offer_expires_at || ""}`} interaction={i} queueName={queueName(i.queue_id)} onDone={reload} />)}
       </section>
       <section aria-label="Active interactions" class="interactions">
         {active.length === 0 && offers.length === 0 && (
