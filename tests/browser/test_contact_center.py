@@ -180,6 +180,20 @@ def test_agent_is_offered_a_text_with_screen_pop_accepts_replies_by_shortcut_end
     assert moved["queue_id"] == "q-sales"
     assert moved["agent_id"] != api("ann").get("/agent").json()["agent_id"]
 
+    # Reject: another customer's offer goes back to the queue, then ann goes offline
+    other = a_customer()
+    phone_sends(stack, other, channel, "Do you fix taps?")
+    offer = ann.get_by_role("region", name=f"Offer from {other}")
+    expect(offer.get_by_role("timer")).to_be_visible()
+    offer.get_by_role("button", name="Reject").click()
+    expect(offer).to_have_count(0)
+    mine = [i["customer"]["phone"] for i in api("ann").get("/interactions").json()["items"]]
+    assert other not in mine
+    ann.get_by_label("Agent status").select_option("offline")
+    poll(lambda: api("ann").get("/agent").json()["status"], lambda s: s == "offline")
+    mine = [i["customer"]["phone"] for i in api("ann").get("/interactions").json()["items"]]
+    assert other not in mine
+
 
 def test_supervisor_sees_the_waiting_count_change_live_when_a_phone_texts(
     stack: Stack,
