@@ -224,3 +224,15 @@ def test_supervisor_sees_the_waiting_count_change_live_when_a_phone_texts(
     expect(sam.get_by_role("region", name="Queue Sales")).to_be_visible()
     screenshot(sam, "supervisor")
     assert_accessible(sam, "supervisor")
+
+    # An agent becoming available shows too, and the new customer is offered to her
+    ann = center["agents"][0]
+    status = {"status": "available"}
+    response = api(ann).session.put(f"{stack['rest_url']}/agent/status", json=status, timeout=30)
+    assert response.status_code == 200, response.text
+    expect(figure(sam, "Support", "Agents available")).to_have_text("1")
+    # (a customer she rejected a moment ago may stay waiting: not re-offered to her so soon)
+    expect(waiting).not_to_have_text(str(before + 1))
+    status = {"status": "offline"}
+    response = api(ann).session.put(f"{stack['rest_url']}/agent/status", json=status, timeout=30)
+    assert response.status_code == 200, response.text
