@@ -10,18 +10,13 @@
  *   `conversation.read` from any of the user's devices moves read_seq.
  */
 import { type Api, ApiError, enc, type Page } from "./api";
-import type { Contact, Conversation, Frame, Message, Presence, User } from "./types";
+import { appEvent, type Contact, type Conversation, type Frame, type Message, type MissedNotice, type Presence, type User } from "./types";
 
 export interface Thread {
   items: Message[]; // ascending seq; pending sends (no seq yet) at the end
   olderCursor: string | null;
   loaded: boolean;
   loadingOlder: boolean;
-}
-
-export interface MissedNotice {
-  total: number;
-  conversations: { conversation_id: string; count: number }[];
 }
 
 export interface State {
@@ -317,14 +312,18 @@ export class Store {
 
   async handle(frame: Frame): Promise<void> {
     for (const listener of this.frameListeners) listener(frame);
-    const data = frame.data || {};
-    switch (frame.type) {
+    const event = appEvent(frame);
+    if (!event) return;
+    switch (event.type) {
       case "message.created":
       case "message.updated":
-      case "message.ack":
-        await this.onMessage(frame.type === "message.ack" ? data.message : data, frame.type === "message.created");
+        await this.onMessage(event.data, event.type === "message.created");
         break;
-      case "conversation.read":
+      case "message.ack":
+        await this.onMessage(event.data.message, false);
+        break;
+      case "conversation.read": {
+        const data = event.data;
         if (data.user_id === this.state.me.user_id) {
           const old = this.state.conversations.get(data.conversation_id);
           if (old && data.seq >= old.read_seq) {
@@ -335,7 +334,9 @@ export class Store {
           }
         }
         break;
+      }
       case "conversation.updated": {
+        const data = event.data;
         const removed: string[] = data.removed || [];
         if (removed.includes(this.state.me.user_id)) {
           this.patchConversation(data.id, { hidden: true });
@@ -354,7 +355,7 @@ export class Store {
       case "presence.changed":
       case "presence.snapshot": {
         const entries: [string, Presence][] =
-          frame.type === "presence.changed" ? [[data.user_id, data.presence]] : Object.entries(data.users || {});
+          event.type === "presence.changed" ? [[event.data.user_id, event.data.presence]] : Object.entries(event.data.users || {});
         const users = new Map(this.state.users);
         for (const [id, presence] of entries) {
           const user = users.get(id);
@@ -367,6 +368,7 @@ export class Store {
         break;
       }
       case "typing": {
+        const data = event.data;
         if (data.user_id === this.state.me.user_id) break;
         const typing = new Map(this.state.typing);
         const who = new Map(typing.get(data.conversation_id) || []);
@@ -377,7 +379,7 @@ export class Store {
         break;
       }
       case "notification.missed":
-        if (data.total > 0) this.set({ missed: data });
+        if (event.data.total > 0) this.set({ missed: event.data });
         break;
     }
   }

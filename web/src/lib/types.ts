@@ -95,7 +95,34 @@ export interface SmsPreview {
   estimated_cost?: { amount: string; currency: string; country: string };
 }
 
+/** A WebSocket frame as received: its data is whatever JSON the server sent. */
 export interface Frame {
   type: string;
-  data: any;
+  data?: unknown;
+}
+
+export interface MissedNotice {
+  total: number;
+  conversations: { conversation_id: string; count: number }[];
+}
+
+/** The events the employee app acts on (docs/api.md), by type. */
+export type AppEvent =
+  | { type: "message.created" | "message.updated"; data: Message }
+  | { type: "message.ack"; data: { message: Message } }
+  | { type: "conversation.read"; data: { user_id: string; conversation_id: string; seq: number; unread_count?: number } }
+  | { type: "conversation.updated"; data: Partial<Conversation> & { id: string; removed?: string[] } }
+  | { type: "presence.changed"; data: { user_id: string; presence: Presence } }
+  | { type: "presence.snapshot"; data: { users?: Record<string, Presence> } }
+  | { type: "typing"; data: { user_id: string; conversation_id: string; expires_in?: number } }
+  | { type: "notification.missed"; data: MissedNotice };
+
+const APP_EVENTS = new Set<string>([
+  "message.created", "message.updated", "message.ack", "conversation.read", "conversation.updated",
+  "presence.changed", "presence.snapshot", "typing", "notification.missed",
+]);
+
+/** The frame as an event of the app, when it is one and carries an object. */
+export function appEvent(frame: Frame): AppEvent | null {
+  return APP_EVENTS.has(frame.type) && typeof frame.data === "object" && frame.data !== null ? (frame as AppEvent) : null;
 }

@@ -123,8 +123,9 @@ function ActiveInteraction({ interaction, queues, onEnded, onDone }: {
   useEffect(() => {
     api.get<Page<Message>>(`/conversations/${enc(cid)}/messages?limit=50`).then((p) => merge(p.items), (e) => setError(e.message));
     return store.onFrame((frame: Frame) => {
-      if ((frame.type === "message.created" || frame.type === "message.updated") && frame.data?.conversation_id === cid) {
-        merge([frame.data as Message]);
+      const message = frame.data as Message | undefined;
+      if ((frame.type === "message.created" || frame.type === "message.updated") && message?.conversation_id === cid) {
+        merge([message]);
       }
     });
   }, [cid]);
