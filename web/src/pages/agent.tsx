@@ -257,7 +257,9 @@ function Outbound({ channels, onDone }: { channels: string[]; onDone: () => void
       return;
     }
     const timer = setTimeout(() => {
-      api.post<SmsPreview>("/sms/preview", to.trim() ? { text, to } : { text }).then(setPreview, () => setPreview(null));
+      // A number still being typed is not valid yet: the preview without it (default country).
+      const plain = () => api.post<SmsPreview>("/sms/preview", { text });
+      (to.trim() ? api.post<SmsPreview>("/sms/preview", { text, to }).catch(plain) : plain()).then(setPreview, () => setPreview(null));
     }, 300);
     return () => clearTimeout(timer);
   }, [text, to]);
