@@ -117,8 +117,24 @@ def test_agent_is_offered_a_text_with_screen_pop_accepts_replies_by_shortcut_end
     # The customer answers: it shows live
     phone_sends(stack, customer, channel, "Great, thank you!")
     expect(card.get_by_role("log")).to_contain_text("Great, thank you!")
+
+    # A second customer meanwhile: both interactions side by side, within her cap
+    second = a_customer()
+    phone_sends(stack, second, channel, "Is my invoice ready?")
+    ann.get_by_role("region", name=f"Offer from {second}").get_by_role(
+        "button", name="Accept"
+    ).click()
+    card2 = ann.get_by_role("region", name=f"Interaction with {second}")
+    expect(card2.get_by_role("log")).to_contain_text("Is my invoice ready?")
+    expect(card).to_be_visible()
+    expect(ann.get_by_text(re.compile(r"^2 of \d+ interactions"))).to_be_visible()
+    first_box, second_box = card.bounding_box(), card2.bounding_box()
+    assert first_box and second_box and first_box["y"] == second_box["y"]  # side by side,
+    assert first_box["x"] < second_box["x"]  # the earlier one first
     screenshot(ann, "agent-console")
-    assert_accessible(ann, "agent console, active interaction")
+    assert_accessible(ann, "agent console, two active interactions")
+    card2.get_by_role("button", name="End interaction").click()
+    expect(card2).to_have_count(0)
 
     # End with a disposition and notes: the customer record then shows the case
     interaction_id = next(

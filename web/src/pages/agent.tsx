@@ -376,7 +376,10 @@ export default function AgentConsole() {
     }
   }
 
-  const mine = interactions.filter((i) => OPEN_STATES.includes(i.state) && (!agent || !i.agent_id || i.agent_id === agent.agent_id));
+  // Oldest first, so a card never moves when another arrives.
+  const mine = interactions
+    .filter((i) => OPEN_STATES.includes(i.state) && (!agent || !i.agent_id || i.agent_id === agent.agent_id))
+    .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   const offers = mine.filter((i) => i.state === "offered");
   const active = mine.filter((i) => i.state !== "offered");
   const queueName = (id: string) => queues.find((q) => q.queue_id === id)?.name || id;
