@@ -2,7 +2,8 @@
  * The employee app's state and the rules that keep it exact.
  *
  * - Messages of a conversation are kept sorted by `seq` and deduplicated by `id`
- *   (delivery is at least once). `seen[conversation]` is the highest seq shown;
+ *   (delivery is at least once). `seen(conversation)` is the end of the unbroken run
+ *   of shown seqs (stepping over numbers /sync's `through_seq` says hold none);
  *   after a reconnect, POST /sync from it returns exactly what was missed.
  * - A live `message.created` whose seq skips one (an event lost in flight)
  *   triggers a sync of that conversation, so a gap never stays on screen.
@@ -60,6 +61,7 @@ export class Store {
   private listeners = new Set<Listener>();
   private frameListeners = new Set<(frame: Frame) => void>();
   private syncing = new Set<string>();
+  private through = new Map<string, number>(); // per conversation: numbers accounted for
   onIncoming: (conversation: Conversation, message: Message) => void = () => {};
   onPresenceTargets: (userIds: string[]) => void = () => {};
 
@@ -227,10 +229,24 @@ export class Store {
     this.set({ threads });
   }
 
+  /**
+   * Where catch-up asks from: the end of the unbroken run of shown messages, stepping
+   * over numbers the server said hold none (`through_seq`). A message shown before a
+   * lower one (stored out of order) is not stepped past, so catch-up stays exact.
+   */
   seen(id: string): number {
-    const items = this.state.threads.get(id)?.items || [];
-    for (let i = items.length - 1; i >= 0; i--) if (!items[i].pending) return items[i].seq;
-    return 0;
+    const items = (this.state.threads.get(id)?.items || []).filter((m) => !m.pending);
+    let at = this.through.get(id) ?? 0;
+    if (items.length && items[0].seq - 1 > at) at = items[0].seq - 1; // older pages not loaded
+    for (const m of items) {
+      if (m.seq === at + 1) at = m.seq;
+      else if (m.seq > at + 1) break;
+    }
+    return at;
+  }
+
+  private stepThrough(id: string, through: number | undefined): void {
+    if (typeof through === "number" && through > (this.through.get(id) ?? 0)) this.through.set(id, through);
   }
 
   // -- catch-up -----------------------------------------------------------------------------
@@ -268,12 +284,14 @@ export class Store {
       for (const [id, entry] of Object.entries(result.conversations)) {
         if (entry.error) continue;
         this.putMessages(id, entry.messages);
+        this.stepThrough(id, entry.through_seq);
         let cursor: string | null = entry.next_cursor;
         while (cursor) {
-          const more: Page<Message> = await this.api.get<Page<Message>>(
+          const more = await this.api.get<Page<Message> & { through_seq?: number }>(
             `/conversations/${enc(id)}/messages?after_seq=${request[id]}&limit=100&cursor=${enc(cursor)}`,
           );
           this.putMessages(id, more.items);
+          this.stepThrough(id, more.through_seq);
           cursor = more.next_cursor;
         }
         this.patchConversation(id, {
