@@ -134,10 +134,10 @@ class NotificationService:
     # -- a new message ----------------------------------------------------
 
     def on_message(self, event: Event, once: RunOnce) -> dict[str, int]:
-        """One pass over the recipients: profiles (with the sender's) and memberships in
-        batches, then per recipient side by side one query of their connections and, if
-        not muted, one of their push devices. Only the effects that are not idempotent
-        by themselves (a missed count, a push) run once per key."""
+        """One pass over the recipients: profiles (with the sender's), memberships and
+        push devices in batches, then per recipient, side by side, one query of their
+        connections. Only the effects that are not idempotent by themselves (a missed
+        count, a push) run once per key."""
         message = event.data
         conversation_id = str(message.get("conversation_id") or event.conversation_id)
         sender_id = str(message.get("sender", ""))
@@ -146,6 +146,8 @@ class NotificationService:
             return {"pushed": 0, "missed": 0, "muted": 0}
         users = self._directory.get_users([*recipients, sender_id] if sender_id else recipients)
         memberships = self._conversations.get_memberships(conversation_id, recipients)
+        audible = [u for u in recipients if u in memberships and not memberships[u].muted]
+        devices = self._notifications.devices_of(audible)
         seq = int(message.get("seq") or 0)
         payload = self._payload(message, conversation_id, users.get(sender_id))
 
@@ -156,6 +158,7 @@ class NotificationService:
                 user_id,
                 users.get(user_id),
                 memberships.get(user_id),
+                devices.get(user_id, []),
                 conversation_id,
                 seq,
                 payload,
@@ -207,6 +210,7 @@ class NotificationService:
         user_id: str,
         recipient: User | None,
         membership: Membership | None,
+        devices: list[Device],
         conversation_id: str,
         seq: int,
         payload: Callable[[], dict[str, Any]],
@@ -228,7 +232,7 @@ class NotificationService:
             return counts
         silent = bool(recipient and recipient.presence.status == "dnd")
         in_front = {c.device_id for c in live if c.device_id and not c.background}
-        for device in self._notifications.devices(user_id):
+        for device in devices:
             if device.device_id in in_front:
                 continue
             once(

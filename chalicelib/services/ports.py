@@ -219,6 +219,11 @@ class NotificationRepository(Protocol):
 
     def devices(self, user_id: str) -> list[Device]: ...
 
+    def devices_of(self, user_ids: list[str]) -> dict[str, list[Device]]:
+        """The push devices of several users at once (one BatchGetItem); every asked
+        user is in the answer, with an empty list when they have none."""
+        ...
+
     def claim_token(
         self, platform: str, token: str, user_id: str, device_id: str
     ) -> tuple[str, str] | None:

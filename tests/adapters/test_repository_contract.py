@@ -529,3 +529,37 @@ def test_devices_and_the_typing_throttle(presence_repos: dict[str, Any]) -> None
     assert repo.allow_typing("c1", "u-bob", 1001.0, 3.0) is False
     assert repo.allow_typing("c1", "u-carol", 1001.0, 3.0) is True
     assert repo.allow_typing("c1", "u-bob", 1003.5, 3.0) is True
+
+
+def test_the_push_devices_of_several_users_are_read_together(
+    presence_repos: dict[str, Any],
+) -> None:
+    repo = presence_repos["notifications"]
+    repo.put_device(Device("u-bob", "phone", "apns", "tok1", "t1", "arn:1"))
+    repo.put_device(Device("u-bob", "tablet", "fcm", "tok2", "t2", "arn:2"))
+    repo.put_device(Device("u-carol", "phone", "fcm", "tok3", "t3", "arn:3"))
+    repo.delete_device("u-bob", "tablet")
+    repo.put_device(Device("u-carol", "phone", "fcm", "tok4", "t4", "arn:4"))  # re-registered
+    found = repo.devices_of(["u-bob", "u-carol", "u-dave", "u-bob"])
+    assert sorted(found) == ["u-bob", "u-carol", "u-dave"]
+    assert found["u-bob"] == [Device("u-bob", "phone", "apns", "tok1", "t1", "arn:1")]
+    assert found["u-carol"] == [Device("u-carol", "phone", "fcm", "tok4", "t4", "arn:4")]
+    assert found["u-dave"] == [] and repo.devices_of([]) == {}
+    assert found["u-bob"] == repo.devices("u-bob")
+
+
+def test_devices_registered_before_the_batch_item_existed_are_found(
+    presence_repos: dict[str, Any],
+) -> None:
+    """A DEVICE item written without its mirror (an older registration) is still pushed
+    to: the first batch read builds the mirror from the DEVICE items."""
+    repo = presence_repos["notifications"]
+    if isinstance(repo, dynamodb.DynamoNotificationRepository):
+        from chalicelib.adapters.dynamodb.notifications import _device_item
+
+        _device_item(Device("u-erin", "old", "apns", "tok", "t", "arn:old")).save()
+    else:
+        repo.put_device(Device("u-erin", "old", "apns", "tok", "t", "arn:old"))
+    assert [d.device_id for d in repo.devices_of(["u-erin"])["u-erin"]] == ["old"]
+    repo.put_device(Device("u-erin", "new", "fcm", "tok2", "t", "arn:new"))
+    assert sorted(d.device_id for d in repo.devices_of(["u-erin"])["u-erin"]) == ["new", "old"]

@@ -238,6 +238,14 @@ class DeviceItem(_Item):
     registered_at = UnicodeAttribute()
 
 
+class PushDevicesItem(_Item):
+    """Every push device of a user on one item, so a message's recipients' devices are
+    one BatchGetItem (the DEVICE# items stay the record; this mirrors them)."""
+
+    devices = JSONAttribute(null=True)  # {device_id: {platform, token, endpoint, registered_at}}
+    version = NumberAttribute(default=0)
+
+
 class CounterItem(_Item):
     """Rate-limit windows (with TTL) and usage counters."""
 
@@ -267,6 +275,7 @@ MODELS: tuple[type[_Item], ...] = (
     MarkerItem,
     MissedItem,
     DeviceItem,
+    PushDevicesItem,
     TokenItem,
     NumberItem,
     PolicyItem,
