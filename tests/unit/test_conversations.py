@@ -353,3 +353,21 @@ def test_a_replayed_send_repairs_the_head_and_the_writers_entry(world: World) ->
     assert not created and message.seq == 1
     assert repo.get_membership("u-alice", conv["id"]).read_seq == 1  # type: ignore[union-attr]
     assert svc.get(caller(world, "bob"), conv["id"])["last_message"]["seq"] == 1
+
+
+def test_a_store_that_fails_closes_its_number_so_catch_up_never_waits_on_it(
+    world: World,
+) -> None:
+    svc = world.services.conversations
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    repo = world.conversation_repo
+    real = repo.append_message
+    repo.append_message = lambda *a: (_ for _ in ()).throw(RuntimeError("throttled"))  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        send(svc, caller(world, "alice"), conv["id"], "k1", "lost")
+    repo.append_message = real  # type: ignore[method-assign]
+    assert (conv["id"], 1) in repo.gaps
+    message, created = send(svc, caller(world, "alice"), conv["id"], "k1", "again")
+    assert created and message.seq == 2
+    page, through = svc.catch_up(caller(world, "bob"), conv["id"], 0, 10, None)
+    assert [m.seq for m in page.items] == [2] and through == 2
