@@ -212,6 +212,8 @@ class DynamoMessageLog:
         expected = after_seq + 1
         if start is not None:
             expected = _seq_of(start["sk"]["S"]) + 1
+        if expected > MAX_SEQ_SK:
+            return Page([], None), expected - 1
         raw = list(
             MessageItem.query(
                 pk,
