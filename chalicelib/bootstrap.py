@@ -243,7 +243,9 @@ def bootstrap(
         },
         presence,
     )
-    fanout = FanoutService(a.connections, a.sender, a.notifications, connections.forget)
+    fanout = FanoutService(
+        a.connections, a.sender, a.notifications, connections.forget, a.conversations
+    )
     contact_center = None
     if a.contact_center is not None:
         from chalicelib.services.contact_center import build_contact_center

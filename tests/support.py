@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from chalicelib.adapters.jwt_verifier import CognitoJwtVerifier
 from chalicelib.api import requests
 from chalicelib.bootstrap import Services, bootstrap
-from chalicelib.domain.model import Company, Message, User, utcnow_iso
+from chalicelib.domain.model import Company, Event, Message, User, utcnow_iso
 from chalicelib.services.common import Caller
 from chalicelib.services.conversations import ConversationService
 from chalicelib.settings import Settings
@@ -131,6 +133,47 @@ class World:
             clock=self.clock,
             epoch=lambda: self.now,
         )
+
+
+class RequestMeter:
+    """Counts DynamoDB requests per thread (every botocore call that reaches moto)."""
+
+    def __init__(self) -> None:
+        self.by_thread: dict[int, Counter[str]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, original: Any) -> Any:
+        meter = self
+
+        def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            if client.meta.service_model.service_name == "dynamodb":
+                with meter._lock:
+                    meter.by_thread.setdefault(threading.get_ident(), Counter())[operation] += 1
+            return original(client, operation, params)
+
+        return counted
+
+    def take(self) -> dict[int, Counter[str]]:
+        with self._lock:
+            taken, self.by_thread = self.by_thread, {}
+        return taken
+
+
+def outbox(world: World, message: Message) -> None:
+    """What the table's stream does for a stored message on AWS: its ``message.created``
+    event reaches the fan-out (the fakes have no stream)."""
+    conversation = world.conversation_repo.get(message.conversation_id)
+    assert conversation is not None
+    world.services.fanout.deliver(
+        Event(
+            f"message.created:{message.message_id}:created",
+            "message.created",
+            message.company_id,
+            list(conversation.members),
+            message.to_dict(),
+            message.conversation_id,
+        )
+    )
 
 
 def seed_people(directory: Any) -> dict[str, User]:

@@ -205,10 +205,12 @@ def list_messages(conversation_id: str) -> dict[str, Any]:
     after = params.get("after_seq")
     if after is not None and not (after.isascii() and after.isdigit() and len(after) <= 11):
         raise ValidationError("after_seq must be a whole number", code="invalid_seq")
-    page = services().conversations.history(
-        _caller(), conversation_id, *_paging(), after_seq=int(after) if after else None
+    if after is None:
+        return _list(services().conversations.history(_caller(), conversation_id, *_paging()))
+    page, through = services().conversations.catch_up(
+        _caller(), conversation_id, int(after), *_paging()
     )
-    return _list(page)
+    return {**_list(page), "through_seq": through}
 
 
 @route("/sync", methods=["POST"])

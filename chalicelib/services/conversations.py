@@ -129,8 +129,19 @@ class ConversationService:
         after_seq: int | None = None,
     ) -> Page[Message]:
         """Newest first; or, with ``after_seq``, everything after it, oldest first (catch-up)."""
+        if after_seq is not None:
+            return self.catch_up(caller, conversation_id, after_seq, limit, cursor)[0]
         self.visible(caller, conversation_id)
-        return self._repo.list_messages(conversation_id, limit, cursor, after_seq=after_seq)
+        return self._repo.list_messages(conversation_id, limit, cursor)
+
+    def catch_up(
+        self, caller: Caller, conversation_id: str, after_seq: int, limit: int, cursor: str | None
+    ) -> tuple[Page[Message], int]:
+        """The messages after ``after_seq``, oldest first, exactly, and ``through``: the
+        number every message up to which is accounted for (a device asks from it next;
+        it steps over numbers that will never hold a message)."""
+        self.visible(caller, conversation_id)
+        return self._log.after(conversation_id, after_seq, limit, cursor)
 
     def sync(self, caller: Caller, request: SyncRequest) -> dict[str, Any]:
         """What a reconnecting device missed: per conversation, the messages after the
@@ -143,13 +154,14 @@ class ConversationService:
             except NotFound as error:
                 result[conversation_id] = {"error": {"code": error.code, "message": error.message}}
                 continue
-            page = self._repo.list_messages(conversation_id, limit, None, after_seq=seen)
+            page, through = self._log.after(conversation_id, seen, limit, None)
             view = self.view(
                 conversation, self._repo.get_membership(caller.user_id, conversation_id)
             )
             result[conversation_id] = {
                 "messages": [m.to_dict() for m in page.items],
                 "next_cursor": page.next_cursor,
+                "through_seq": through,
                 "last_seq": conversation.last_seq,
                 "read_seq": view["read_seq"],
                 "unread_count": view["unread_count"],

@@ -3,34 +3,34 @@
 IM sends, outbound texts, inbound texts (and the contact center's) all go
 through ``MessageLog.append``: it checks the client's (or provider's) id once,
 asks the channel's policy whether the message may be stored and with which
-channel fields, takes the next sequence number, stores, updates the members,
+channel fields, takes the next sequence number, stores, moves the writer's entry,
 and tells the policy it was stored. Channel rules live in policies the log
 calls; no policy calls back into the log.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.domain import entities
-from chalicelib.domain.errors import ConcurrentUpdate, Conflict, NotFound
-from chalicelib.domain.model import Conversation, Message
-from chalicelib.observability import correlate, count
+from chalicelib.domain.errors import ConcurrentUpdate, Conflict
+from chalicelib.domain.model import Conversation, Message, Page, utcnow_iso
+from chalicelib.observability import correlate, count, logger
 from chalicelib.services.common import Caller, Clock
 from chalicelib.services.company import CompanySettings
 from chalicelib.services.ports import ConversationRepository
 
-# Sequence numbers are optimistic: a send that loses the race for the next number
-# re-reads and tries again. Twenty people writing into one group at once means up
-# to nineteen lost races for the last of them, so the budget is generous and the
-# back-off grows (full jitter, capped): they all succeed, within a second or two.
-SEQ_ATTEMPTS = 50
-SEQ_BACKOFF_BASE = 0.005
-SEQ_BACKOFF_CAP = 0.1
+# Sequence numbers come from an atomic counter: concurrent sends never conflict. A
+# send whose number was closed as lost (it took longer than SETTLE_SECONDS between
+# taking the number and storing) takes another; that is the only retry.
+SEQ_ATTEMPTS = 3
+# A hole in the log older than this (after a later message) is a send that died:
+# catch-up closes it with a placeholder and steps over it.
+SETTLE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -94,18 +94,17 @@ class MessageLog:
     ) -> tuple[Message, bool]:
         """Store the draft once; returns (message, created).
 
-        A replayed client id returns the stored message and redoes the member
-        updates (a retry may follow a crash between storing and updating them;
-        both are conditional, so a normal replay changes nothing).
+        A replayed client id returns the stored message and redoes what the first
+        attempt may not have finished after storing (a crash between the steps): the
+        head and the writer's own entry, both forward-only. The other members'
+        entries follow from the message's stream record, which the store itself wrote.
         """
         correlate(company_id=conversation.company_id, conversation_id=conversation.conversation_id)
         existing = self._repo.find_by_client_id(
             conversation.conversation_id, draft.sender, draft.client_id
         )
         if existing is not None:
-            if draft.caller is not None:  # a member's retry (a phone's replay changes nothing)
-                self._repo.touch_members(conversation, existing.created_at)
-                self._repo.advance_read(draft.sender, conversation.conversation_id, existing.seq)
+            self._settle_head(conversation, existing, draft)
             return existing, False
         fields = policy.admit(conversation, draft)
         message, created = self._store(conversation, draft, fields)
@@ -118,18 +117,25 @@ class MessageLog:
                 count("SmsSegments", message.segments, direction=direction)
         return message, created
 
+    def _settle_head(self, conversation: Conversation, message: Message, draft: Draft) -> None:
+        self._repo.advance_head(conversation, message)
+        if draft.caller is not None:  # a member's retry (a phone has no entry)
+            self._repo.touch_sender(
+                draft.sender, conversation.conversation_id, message.seq, message.created_at
+            )
+
     def _store(
         self, conversation: Conversation, draft: Draft, fields: ChannelFields
     ) -> tuple[Message, bool]:
-        """Take the next sequence number and store; a lost race retries, a repeated
-        client id returns the stored message."""
+        """Take a number and store; a repeated client id returns the stored message."""
         region = self._companies.region(conversation.company_id)
         found = entities.extract(draft.text, region)
-        for attempt in range(SEQ_ATTEMPTS):
+        for _ in range(SEQ_ATTEMPTS):
+            seq = self._repo.take_seq(conversation.conversation_id)
             message = Message(
                 conversation_id=conversation.conversation_id,
                 company_id=conversation.company_id,
-                seq=conversation.last_seq + 1,
+                seq=seq,
                 client_id=draft.client_id,
                 sender=draft.sender,
                 text=draft.text,
@@ -145,7 +151,9 @@ class MessageLog:
             try:
                 stored = self._repo.append_message(conversation, message)
             except Conflict:
-                # The same client id won a race with us: that message is the answer.
+                # The same client id won a race with us: that message is the answer,
+                # and our number will never hold one.
+                self._repo.fill_gap(conversation, seq, message.created_at)
                 again = self._repo.find_by_client_id(
                     conversation.conversation_id, draft.sender, draft.client_id
                 )
@@ -153,17 +161,32 @@ class MessageLog:
                     raise
                 return again, False
             except ConcurrentUpdate:
-                ceiling = min(SEQ_BACKOFF_CAP, SEQ_BACKOFF_BASE * 2**attempt)
-                self._sleep(random.uniform(0, ceiling))
-                conversation = self._refresh(conversation, draft)
-                continue
-            reader = draft.sender if draft.caller is not None else None
-            self._repo.touch_members(conversation, stored.created_at, sender=reader)
+                continue  # our number was closed as lost meanwhile: take another
+            except Exception:
+                self._close_quietly(conversation, seq, message.created_at)
+                raise
+            if draft.caller is not None:
+                self._repo.touch_sender(
+                    draft.sender, conversation.conversation_id, stored.seq, stored.created_at
+                )
             return stored, True
         raise ConcurrentUpdate("the conversation is busy; try again")
 
-    def _refresh(self, conversation: Conversation, draft: Draft) -> Conversation:
-        fresh = self._repo.get(conversation.conversation_id)
-        if fresh is None or (draft.caller is not None and draft.sender not in fresh.members):
-            raise NotFound("no such conversation", code="conversation_not_found")
-        return fresh
+    def _close_quietly(self, conversation: Conversation, seq: int, at: str) -> None:
+        """A store that failed (throttled, timed out) may still have landed: a
+        placeholder goes in only if nothing did; catch-up would close it later anyway."""
+        try:
+            self._repo.fill_gap(conversation, seq, at)
+        except Exception:
+            logger.warning("could not close a lost sequence number", extra={"seq": seq})
+
+    def after(
+        self, conversation_id: str, after_seq: int, limit: int, cursor: str | None
+    ) -> tuple[Page[Message], int]:
+        """Catch-up: what follows ``after_seq``, exactly (no gap, no duplicate), and how
+        far that is accounted for (``through``: ask from it next)."""
+        settled_before = utcnow_iso(
+            datetime.fromisoformat(self._clock().replace("Z", "+00:00"))
+            - timedelta(seconds=SETTLE_SECONDS)
+        )
+        return self._repo.messages_after(conversation_id, after_seq, limit, cursor, settled_before)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from chalicelib.domain.errors import NotFound, PushRejected, ValidationError
-from chalicelib.domain.model import Device, Event, User
+from chalicelib.domain.model import Device, Event, Membership, User
 from chalicelib.observability import logger
 from chalicelib.services.common import Caller, Clock, worker_pool
 from chalicelib.services.conversations import ConversationService
@@ -133,29 +134,34 @@ class NotificationService:
     # -- a new message ----------------------------------------------------
 
     def on_message(self, event: Event, once: RunOnce) -> dict[str, int]:
+        """One pass over the recipients: profiles (with the sender's), memberships and
+        push devices in batches, then per recipient, side by side, one query of their
+        connections. Only the effects that are not idempotent by themselves (a missed
+        count, a push) run once per key."""
         message = event.data
         conversation_id = str(message.get("conversation_id") or event.conversation_id)
         sender_id = str(message.get("sender", ""))
-        sender = self._directory.get_user(sender_id) if sender_id else None
-        conversation = self._conversations.get(conversation_id)
-        title = sender.name if sender else "New message"
-        if conversation is not None and conversation.is_group and conversation.name:
-            title = f"{title} in {conversation.name}"
-        text = str(message.get("text", ""))
-        payload = {
-            "title": title,
-            "body": text[:PREVIEW] + ("…" if len(text) > PREVIEW else ""),
-            "conversation_id": conversation_id,
-            "message_id": message.get("id"),
-            "seq": message.get("seq"),
-        }
         recipients = [u for u in dict.fromkeys(event.recipients) if u != sender_id]
-        users = self._directory.get_users(recipients)  # one batch read, not one per member
+        if not recipients:
+            return {"pushed": 0, "missed": 0, "muted": 0}
+        users = self._directory.get_users([*recipients, sender_id] if sender_id else recipients)
+        memberships = self._conversations.get_memberships(conversation_id, recipients)
+        audible = [u for u in recipients if u in memberships and not memberships[u].muted]
+        devices = self._notifications.devices_of(audible)
         seq = int(message.get("seq") or 0)
+        payload = self._payload(message, conversation_id, users.get(sender_id))
 
         def notify(user_id: str) -> dict[str, int]:
             return self._notify_one(
-                event, once, user_id, users.get(user_id), conversation_id, seq, payload
+                event,
+                once,
+                user_id,
+                users.get(user_id),
+                memberships.get(user_id),
+                devices.get(user_id, []),
+                conversation_id,
+                seq,
+                payload,
             )
 
         counts = {"pushed": 0, "missed": 0, "muted": 0}
@@ -168,15 +174,46 @@ class NotificationService:
         )
         return counts
 
+    def _payload(
+        self, message: dict[str, Any], conversation_id: str, sender: User | None
+    ) -> Callable[[], dict[str, Any]]:
+        """The push's content, built on the first push only (a group's name is one read,
+        and most messages push to nobody: everyone is looking)."""
+        built: list[dict[str, Any]] = []
+        lock = threading.Lock()
+
+        def payload() -> dict[str, Any]:
+            with lock:
+                if not built:
+                    title = sender.name if sender else "New message"
+                    conversation = self._conversations.get(conversation_id)
+                    if conversation is not None and conversation.is_group and conversation.name:
+                        title = f"{title} in {conversation.name}"
+                    text = str(message.get("text", ""))
+                    built.append(
+                        {
+                            "title": title,
+                            "body": text[:PREVIEW] + ("…" if len(text) > PREVIEW else ""),
+                            "conversation_id": conversation_id,
+                            "message_id": message.get("id"),
+                            "seq": message.get("seq"),
+                        }
+                    )
+                return built[0]
+
+        return payload
+
     def _notify_one(
         self,
         event: Event,
         once: RunOnce,
         user_id: str,
         recipient: User | None,
+        membership: Membership | None,
+        devices: list[Device],
         conversation_id: str,
         seq: int,
-        payload: dict[str, Any],
+        payload: Callable[[], dict[str, Any]],
     ) -> dict[str, int]:
         """One recipient: counted as missed with no live device; pushed to each device
         not in the foreground unless the conversation is muted (silently under DND)."""
@@ -190,18 +227,17 @@ class NotificationService:
                 ),
             )
             counts["missed"] += 1
-        membership = self._conversations.get_membership(user_id, conversation_id)
         if membership is None or membership.muted:
             counts["muted"] += membership is not None
             return counts
         silent = bool(recipient and recipient.presence.status == "dnd")
         in_front = {c.device_id for c in live if c.device_id and not c.background}
-        for device in self._notifications.devices(user_id):
+        for device in devices:
             if device.device_id in in_front:
                 continue
             once(
                 f"push:{event.event_id}:{user_id}:{device.device_id}",
-                partial(self._push_one, device, payload, silent),
+                partial(self._push_one, device, payload(), silent),
             )
             counts["pushed"] += 1
         return counts

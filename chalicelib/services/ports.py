@@ -78,12 +78,43 @@ class ConversationRepository(Protocol):
         """Change members/name if ``conversation.version`` is still current (else ConcurrentUpdate)."""
         ...
 
-    def append_message(self, conversation: Conversation, message: Message) -> Message:
-        """Store ``message`` with ``seq = conversation.last_seq + 1`` atomically.
+    def take_seq(self, conversation_id: str) -> int:
+        """The conversation's next sequence number, from an atomic counter: concurrent
+        callers never get the same number and never conflict."""
+        ...
 
-        Raises ConcurrentUpdate if another message took that seq first, and
-        Conflict if the (sender, client_id) pair is already stored.
+    def append_message(self, conversation: Conversation, message: Message) -> Message:
+        """Store ``message`` (its seq taken with ``take_seq``) with its client key,
+        atomically, then move the head forward (``advance_head``).
+
+        Raises Conflict if the (sender, client_id) pair is already stored, and
+        ConcurrentUpdate if ``message.seq`` is occupied (a placeholder put there).
         """
+        ...
+
+    def advance_head(self, conversation: Conversation, message: Message) -> bool:
+        """last_seq, the preview and updated_at follow the highest stored message:
+        moved only if ``message.seq`` is higher (False otherwise)."""
+        ...
+
+    def fill_gap(self, conversation: Conversation, seq: int, at: str) -> bool:
+        """Put a placeholder at a number whose message will never be stored (never
+        listed, never an event); False if the number is occupied."""
+        ...
+
+    def messages_after(
+        self,
+        conversation_id: str,
+        after_seq: int,
+        limit: int,
+        cursor: str | None,
+        settled_before: str,
+    ) -> tuple[Page[Message], int]:
+        """Catch-up: stored messages after ``after_seq``, oldest first, stepping over
+        placeholders and stopping before a number still in flight. A hole followed by
+        a message created before ``settled_before`` is a send that died: it gets a
+        placeholder and is stepped over. Returns the page and ``through``: every
+        number up to it is accounted for (ask from it next)."""
         ...
 
     def get_message(self, conversation_id: str, seq: int) -> Message | None: ...
@@ -100,15 +131,23 @@ class ConversationRepository(Protocol):
 
     def get_membership(self, user_id: str, conversation_id: str) -> Membership | None: ...
 
+    def get_memberships(self, conversation_id: str, user_ids: list[str]) -> dict[str, Membership]:
+        """Several members' views of one conversation at once (BatchGetItem); users who
+        are not members are left out."""
+        ...
+
     def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
         """Visible conversations of a user, most recent activity first."""
         ...
 
-    def touch_members(
-        self, conversation: Conversation, activity_at: str, sender: str | None = None
-    ) -> None:
-        """Move the conversation to the top of every member's list (and unhide it);
-        the sender's read horizon moves to ``conversation.last_seq`` in the same write."""
+    def touch_member(self, user_id: str, conversation_id: str, activity_at: str) -> bool:
+        """Move one member's list entry up to ``activity_at`` and unhide it; never back
+        (False when it was already there or later)."""
+        ...
+
+    def touch_sender(self, user_id: str, conversation_id: str, seq: int, activity_at: str) -> None:
+        """The writer's entry moves up and their read horizon reaches ``seq`` (one
+        write when both move; each forward only)."""
         ...
 
     def advance_read(self, user_id: str, conversation_id: str, seq: int) -> bool:
@@ -179,6 +218,11 @@ class NotificationRepository(Protocol):
     def delete_device(self, user_id: str, device_id: str) -> None: ...
 
     def devices(self, user_id: str) -> list[Device]: ...
+
+    def devices_of(self, user_ids: list[str]) -> dict[str, list[Device]]:
+        """The push devices of several users at once (one BatchGetItem); every asked
+        user is in the answer, with an empty list when they have none."""
+        ...
 
     def claim_token(
         self, platform: str, token: str, user_id: str, device_id: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from chalicelib.services.common import Caller, Clock, worker_pool
 from chalicelib.services.ports import (
     ConnectionRepository,
     ConnectionSender,
+    ConversationRepository,
     DirectoryRepository,
     EventPublisher,
     NotificationRepository,
@@ -163,10 +165,14 @@ class FanoutResult:
 
 
 class FanoutService:
-    """Posts an event to the connections that should hear it.
+    """Posts an event to the connections that should hear it; for a new message, also
+    moves every member's list entry up (off the send's request path).
 
-    A connection that answers 410 Gone is removed, exactly that one; any other
-    failure propagates so the queue redelivers the event.
+    Everything per recipient runs side by side on the worker pool: the entries, the
+    connection lookups, the posts. Redelivery is harmless without an idempotency
+    record: entries only move forward (conditional on the message's time), devices
+    de-duplicate by message id. A connection that answers 410 Gone is removed,
+    exactly that one; any other failure propagates so the queue redelivers the event.
     """
 
     def __init__(
@@ -175,11 +181,13 @@ class FanoutService:
         sender: ConnectionSender,
         notifications: NotificationRepository,
         on_gone: Callable[[str], None] | None = None,
+        conversations: ConversationRepository | None = None,
     ) -> None:
         self._connections = connections
         self._sender = sender
         self._notifications = notifications
         self._on_gone = on_gone or (lambda cid: None)
+        self._conversations = conversations
 
     def _targets(self, event: Event) -> list[str]:
         if event.audience == "connection":
@@ -208,6 +216,7 @@ class FanoutService:
             return self._missed_summary(event)
         result = FanoutResult()
         frame = event.frame()
+        entries = self._touch_entries(event)
         targets = self._targets(event)
         # posts to every device at once: the last device waits one post, not all of
         # them; any failure but Gone still fails the event (after the others went out)
@@ -217,6 +226,8 @@ class FanoutService:
                 result.delivered += 1
             else:
                 result.gone.append(connection_id)
+        for entry in entries:
+            entry.result()  # a failed entry fails the event: redelivery redoes it
         count("FanoutDeliveries", result.delivered, event_type=event.type)
         if result.gone:
             count("GoneConnections", len(result.gone))
@@ -232,6 +243,19 @@ class FanoutService:
             },
         )
         return result
+
+    def _touch_entries(self, event: Event) -> list[Future[bool]]:
+        """A new message moves its conversation to the top of every member's list (and
+        unhides it), forward only: a replay or a late delivery never moves one back."""
+        created_at = str(event.data.get("created_at") or "")
+        if event.type != "message.created" or self._conversations is None or not created_at:
+            return []
+        conversation_id = event.conversation_id or str(event.data.get("conversation_id"))
+        touch = self._conversations.touch_member
+        return [
+            worker_pool().submit(touch, user_id, conversation_id, created_at)
+            for user_id in dict.fromkeys(event.recipients)
+        ]
 
     def _missed_summary(self, event: Event) -> FanoutResult:
         """The first device to connect after messages were missed hears of them, once."""

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters import dynamodb
-from chalicelib.domain.errors import ConcurrentUpdate, Conflict, ValidationError
+from chalicelib.domain.errors import ConcurrentUpdate, Conflict, NotFound, ValidationError
 from chalicelib.domain.model import (
     Company,
     Connection,
@@ -200,7 +200,8 @@ def test_memberships_list_by_activity_and_hide(repos: dict[str, Any]) -> None:
         "g2",
         "g1",
     ]
-    repo.touch_members(older, "2026-01-03T00:00:00.000Z")
+    for member in older.members:
+        repo.touch_member(member, "g1", "2026-01-03T00:00:00.000Z")
     page = repo.list_memberships("u-bob", 1, None)
     assert [m.conversation_id for m in page.items] == ["g1"]
     assert [
@@ -209,12 +210,116 @@ def test_memberships_list_by_activity_and_hide(repos: dict[str, Any]) -> None:
     repo.set_flags("u-bob", "g1", hidden=True, muted=True)
     assert [m.conversation_id for m in repo.list_memberships("u-bob", 10, None).items] == ["g2"]
     assert repo.get_membership("u-bob", "g1").muted is True
-    repo.touch_members(older, "2026-01-04T00:00:00.000Z")
+    assert repo.touch_member("u-bob", "g1", "2026-01-04T00:00:00.000Z") is True
+    assert repo.touch_member("u-bob", "g1", "2026-01-02T00:00:00.000Z") is False  # never back
     assert [m.conversation_id for m in repo.list_memberships("u-bob", 10, None).items] == [
         "g1",
         "g2",
     ]
     assert newer.conversation_id == "g2"
+
+
+def test_sequence_numbers_come_from_a_counter_that_never_repeats(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    conv, _ = repo.create(conversation())
+    assert [repo.take_seq("g1") for _ in range(3)] == [1, 2, 3]
+    repo.append_message(conv, message(conv, 3, "c3", at="2026-01-01T00:00:03.000Z"))
+    repo.append_message(conv, message(conv, 1, "c1", at="2026-01-01T00:00:01.000Z"))
+    head = repo.get("g1")  # the head follows the highest stored message, never back
+    assert head.last_seq == 3 and head.last_message["seq"] == 3
+    assert head.updated_at == "2026-01-01T00:00:03.000Z"
+    assert repo.take_seq("g1") == 4
+    with pytest.raises(NotFound):
+        repo.take_seq("nope")
+
+
+def test_a_placeholder_takes_a_number_and_is_never_listed(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    conv, _ = repo.create(conversation())
+    for _ in range(3):
+        repo.take_seq("g1")
+    repo.append_message(conv, message(conv, 1, "c1"))
+    assert repo.fill_gap(conv, 2, "2026-01-01T00:00:01.000Z") is True
+    assert repo.fill_gap(conv, 1, "2026-01-01T00:00:01.000Z") is False  # occupied
+    with pytest.raises(ConcurrentUpdate):  # a late send finds its number closed
+        repo.append_message(conv, message(conv, 2, "late"))
+    repo.append_message(conv, message(conv, 3, "c3"))
+    assert [m.seq for m in repo.list_messages("g1", 10, None).items] == [3, 1]
+    assert repo.get_message("g1", 2) is None
+    assert repo.find_by_client_id("g1", "u-alice", "late") is None
+    page, through = repo.messages_after("g1", 0, 10, None, "2026-01-01T00:00:00.000Z")
+    assert [m.seq for m in page.items] == [1, 3] and through == 3
+
+
+def test_catch_up_stops_before_a_number_in_flight_and_closes_a_dead_one(
+    repos: dict[str, Any],
+) -> None:
+    """Message 3 is stored before 2 (its send still running): catch-up from 0 returns 1
+    and stops (through 1); once 2 lands it continues exactly. A hole older than the
+    settle time is a send that died: closed by a placeholder, stepped over."""
+    repo = repos["conversations"]
+    conv, _ = repo.create(conversation())
+    for _ in range(5):
+        repo.take_seq("g1")
+    repo.append_message(conv, message(conv, 1, "c1", at="2026-01-01T00:00:01.000Z"))
+    repo.append_message(conv, message(conv, 3, "c3", at="2026-01-01T00:00:03.000Z"))
+    settle = "2026-01-01T00:00:02.000Z"  # 3 is younger than the settle line
+    page, through = repo.messages_after("g1", 0, 10, None, settle)
+    assert [m.seq for m in page.items] == [1] and through == 1 and page.next_cursor is None
+    repo.append_message(conv, message(conv, 2, "c2", at="2026-01-01T00:00:02.500Z"))
+    page, through = repo.messages_after("g1", through, 10, None, settle)
+    assert [m.seq for m in page.items] == [2, 3] and through == 3
+    repo.append_message(conv, message(conv, 5, "c5", at="2026-01-01T00:00:05.000Z"))
+    page, through = repo.messages_after("g1", 3, 10, None, "2026-01-01T00:00:09.000Z")
+    assert [m.seq for m in page.items] == [5] and through == 5  # 4 died: closed
+    with pytest.raises(ConcurrentUpdate):
+        repo.append_message(conv, message(conv, 4, "c4"))
+
+
+def test_catch_up_pages_continue_exactly(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    conv, _ = repo.create(conversation())
+    for seq in range(1, 8):
+        repo.take_seq("g1")
+        if seq == 4:
+            repo.fill_gap(conv, seq, "2026-01-01T00:00:01.000Z")
+        else:
+            repo.append_message(conv, message(conv, seq, f"c{seq}"))
+    seen: list[int] = []
+    page, through = repo.messages_after("g1", 0, 2, None, "2026-01-01T00:00:00.000Z")
+    seen += [m.seq for m in page.items]
+    while page.next_cursor:
+        page, through = repo.messages_after("g1", 0, 2, page.next_cursor, "2026-01-01")
+        seen += [m.seq for m in page.items]
+    assert seen == [1, 2, 3, 5, 6, 7] and through == 7
+    with pytest.raises(ValidationError):
+        repo.messages_after("g1", 1, 2, page.next_cursor or "bogus", "")
+
+
+def test_the_senders_entry_and_read_horizon_move_together_forward_only(
+    repos: dict[str, Any],
+) -> None:
+    repo = repos["conversations"]
+    repo.create(conversation())
+    repo.touch_sender("u-alice", "g1", 2, "2026-01-01T00:00:05.000Z")
+    mine = repo.get_membership("u-alice", "g1")
+    assert mine.read_seq == 2 and mine.activity_at == "2026-01-01T00:00:05.000Z"
+    repo.touch_sender("u-alice", "g1", 1, "2026-01-01T00:00:04.000Z")  # an older one, later
+    mine = repo.get_membership("u-alice", "g1")
+    assert mine.read_seq == 2 and mine.activity_at == "2026-01-01T00:00:05.000Z"
+    repo.touch_sender("u-alice", "g1", 3, "2026-01-01T00:00:04.500Z")  # committed out of order
+    mine = repo.get_membership("u-alice", "g1")
+    assert mine.read_seq == 3 and mine.activity_at == "2026-01-01T00:00:05.000Z"
+
+
+def test_memberships_of_one_conversation_are_read_together(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    repo.create(conversation(members=["u-alice", "u-bob", "u-carol"]))
+    repo.set_flags("u-bob", "g1", muted=True)
+    found = repo.get_memberships("g1", ["u-bob", "u-carol", "u-nobody", "u-bob"])
+    assert sorted(found) == ["u-bob", "u-carol"]
+    assert found["u-bob"].muted is True and found["u-carol"].muted is False
+    assert repo.get_memberships("g1", []) == {}
 
 
 def test_read_horizon_only_moves_forward(repos: dict[str, Any]) -> None:
@@ -424,3 +529,37 @@ def test_devices_and_the_typing_throttle(presence_repos: dict[str, Any]) -> None
     assert repo.allow_typing("c1", "u-bob", 1001.0, 3.0) is False
     assert repo.allow_typing("c1", "u-carol", 1001.0, 3.0) is True
     assert repo.allow_typing("c1", "u-bob", 1003.5, 3.0) is True
+
+
+def test_the_push_devices_of_several_users_are_read_together(
+    presence_repos: dict[str, Any],
+) -> None:
+    repo = presence_repos["notifications"]
+    repo.put_device(Device("u-bob", "phone", "apns", "tok1", "t1", "arn:1"))
+    repo.put_device(Device("u-bob", "tablet", "fcm", "tok2", "t2", "arn:2"))
+    repo.put_device(Device("u-carol", "phone", "fcm", "tok3", "t3", "arn:3"))
+    repo.delete_device("u-bob", "tablet")
+    repo.put_device(Device("u-carol", "phone", "fcm", "tok4", "t4", "arn:4"))  # re-registered
+    found = repo.devices_of(["u-bob", "u-carol", "u-dave", "u-bob"])
+    assert sorted(found) == ["u-bob", "u-carol", "u-dave"]
+    assert found["u-bob"] == [Device("u-bob", "phone", "apns", "tok1", "t1", "arn:1")]
+    assert found["u-carol"] == [Device("u-carol", "phone", "fcm", "tok4", "t4", "arn:4")]
+    assert found["u-dave"] == [] and repo.devices_of([]) == {}
+    assert found["u-bob"] == repo.devices("u-bob")
+
+
+def test_devices_registered_before_the_batch_item_existed_are_found(
+    presence_repos: dict[str, Any],
+) -> None:
+    """A DEVICE item written without its mirror (an older registration) is still pushed
+    to: the first batch read builds the mirror from the DEVICE items."""
+    repo = presence_repos["notifications"]
+    if isinstance(repo, dynamodb.DynamoNotificationRepository):
+        from chalicelib.adapters.dynamodb.notifications import _device_item
+
+        _device_item(Device("u-erin", "old", "apns", "tok", "t", "arn:old")).save()
+    else:
+        repo.put_device(Device("u-erin", "old", "apns", "tok", "t", "arn:old"))
+    assert [d.device_id for d in repo.devices_of(["u-erin"])["u-erin"]] == ["old"]
+    repo.put_device(Device("u-erin", "new", "fcm", "tok2", "t", "arn:new"))
+    assert sorted(d.device_id for d in repo.devices_of(["u-erin"])["u-erin"]) == ["new", "old"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 
-from chalicelib.domain.errors import ConcurrentUpdate, Conflict
+from chalicelib.adapters.cursors import decode_cursor, encode_cursor
+from chalicelib.domain.errors import ConcurrentUpdate, Conflict, NotFound, ValidationError
 from chalicelib.domain.model import (
     Conversation,
     Membership,
@@ -21,6 +22,8 @@ class MemoryConversationRepository:
         self.messages: dict[tuple[str, int], Message] = {}
         self.client_keys: dict[tuple[str, str, str], int] = {}
         self.memberships: dict[tuple[str, str], Membership] = {}
+        self.counters: dict[str, int] = {}
+        self.gaps: dict[tuple[str, int], str] = {}  # placeholders: (conversation, seq) → at
 
     def _new_membership(self, conversation: Conversation, user_id: str) -> Membership:
         return Membership(
@@ -71,21 +74,43 @@ class MemoryConversationRepository:
         stored.version += 1
         return copy.deepcopy(stored)
 
+    def take_seq(self, conversation_id: str) -> int:
+        stored = self.conversations.get(conversation_id)
+        if stored is None:
+            raise NotFound("no such conversation", code="conversation_not_found")
+        self.counters[conversation_id] = self.counters.get(conversation_id, stored.last_seq) + 1
+        return self.counters[conversation_id]
+
     def append_message(self, conversation: Conversation, message: Message) -> Message:
         key = (message.conversation_id, message.sender, message.client_id)
         if key in self.client_keys:
             raise Conflict("this client_id was already used")
-        stored = self.conversations[conversation.conversation_id]
-        if stored.last_seq != conversation.last_seq:
-            raise ConcurrentUpdate("another message took this sequence number")
-        self.messages[(message.conversation_id, message.seq)] = copy.deepcopy(message)
+        slot = (message.conversation_id, message.seq)
+        if slot in self.messages or slot in self.gaps:
+            raise ConcurrentUpdate("this sequence number is taken")
+        self.messages[slot] = copy.deepcopy(message)
         self.client_keys[key] = message.seq
+        self.advance_head(conversation, message)
+        return copy.deepcopy(message)
+
+    def advance_head(self, conversation: Conversation, message: Message) -> bool:
+        stored = self.conversations[conversation.conversation_id]
+        if stored.last_seq >= message.seq:
+            return False
         stored.last_seq = message.seq
         stored.last_message = message.preview()
         stored.updated_at = message.created_at
-        conversation.last_seq, conversation.last_message = stored.last_seq, stored.last_message
-        conversation.updated_at = stored.updated_at
-        return copy.deepcopy(message)
+        if message.seq > conversation.last_seq:
+            conversation.last_seq, conversation.last_message = stored.last_seq, stored.last_message
+            conversation.updated_at = stored.updated_at
+        return True
+
+    def fill_gap(self, conversation: Conversation, seq: int, at: str) -> bool:
+        slot = (conversation.conversation_id, seq)
+        if slot in self.messages or slot in self.gaps:
+            return False
+        self.gaps[slot] = at
+        return True
 
     def get_message(self, conversation_id: str, seq: int) -> Message | None:
         return copy.deepcopy(self.messages.get((conversation_id, seq)))
@@ -99,19 +124,58 @@ class MemoryConversationRepository:
     def list_messages(
         self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
     ) -> Page[Message]:
-        seqs = sorted(
-            (s for (cid, s) in self.messages if cid == conversation_id), reverse=after_seq is None
-        )
         if after_seq is not None:
-            seqs = [s for s in seqs if s > after_seq]
+            return self.messages_after(conversation_id, after_seq, limit, cursor, "")[0]
+        seqs = sorted((s for (cid, s) in self.messages if cid == conversation_id), reverse=True)
         keys = [(f"{s:012d}", s) for s in seqs]
-        scope = f"messages:{conversation_id}:" + (
-            "newest-first" if after_seq is None else f"after:{after_seq}"
-        )
-        page, next_cursor = _paginate(keys, limit, cursor, scope, descending=after_seq is None)
+        scope = f"messages:{conversation_id}:newest-first"
+        page, next_cursor = _paginate(keys, limit, cursor, scope, descending=True)
         return Page(
             [copy.deepcopy(self.messages[(conversation_id, s)]) for _, s in page], next_cursor
         )
+
+    def messages_after(
+        self,
+        conversation_id: str,
+        after_seq: int,
+        limit: int,
+        cursor: str | None,
+        settled_before: str,
+    ) -> tuple[Page[Message], int]:
+        scope = f"messages:{conversation_id}:after:{after_seq}"
+        start = decode_cursor(cursor, scope, ("k",), {})
+        expected = after_seq + 1
+        if start is not None:
+            raw = start["k"]["S"]
+            if not (raw.isdigit() and len(raw) == 12):
+                raise ValidationError("cursor is not valid", code="invalid_cursor")
+            expected = int(raw) + 1
+        taken = sorted(
+            {
+                s
+                for (cid, s) in [*self.messages, *self.gaps]
+                if cid == conversation_id and s >= expected
+            }
+        )
+        out: list[Message] = []
+        for seq in taken:
+            at = (
+                self.gaps.get((conversation_id, seq))
+                or self.messages[(conversation_id, seq)].created_at
+            )
+            while seq > expected:  # a hole: in flight, or lost
+                if at >= settled_before:
+                    return Page(out, None), expected - 1
+                self.gaps[(conversation_id, expected)] = at
+                expected += 1
+            if (conversation_id, seq) in self.messages:
+                if len(out) == limit:
+                    return Page(
+                        out, encode_cursor({"k": f"{expected - 1:012d}"}, scope)
+                    ), expected - 1
+                out.append(copy.deepcopy(self.messages[(conversation_id, seq)]))
+            expected += 1
+        return Page(out, None), expected - 1
 
     def mark_deleted(self, conversation_id: str, seq: int, deleted_at: str) -> Message | None:
         message = self.messages.get((conversation_id, seq))
@@ -128,6 +192,13 @@ class MemoryConversationRepository:
     def get_membership(self, user_id: str, conversation_id: str) -> Membership | None:
         return copy.deepcopy(self.memberships.get((user_id, conversation_id)))
 
+    def get_memberships(self, conversation_id: str, user_ids: list[str]) -> dict[str, Membership]:
+        return {
+            u: copy.deepcopy(self.memberships[(u, conversation_id)])
+            for u in user_ids
+            if (u, conversation_id) in self.memberships
+        }
+
     def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
         keys = sorted(
             (
@@ -143,16 +214,20 @@ class MemoryConversationRepository:
         )
         return Page([copy.deepcopy(m) for _, m in page], next_cursor)
 
-    def touch_members(
-        self, conversation: Conversation, activity_at: str, sender: str | None = None
-    ) -> None:
-        for user_id in conversation.members:
-            m = self.memberships.get((user_id, conversation.conversation_id))
-            if m is not None and m.activity_at <= activity_at:
-                m.activity_at = activity_at
-                m.hidden = False
-            if m is not None and user_id == sender:
-                m.read_seq = max(m.read_seq, conversation.last_seq)
+    def touch_member(self, user_id: str, conversation_id: str, activity_at: str) -> bool:
+        m = self.memberships.get((user_id, conversation_id))
+        if m is None or m.activity_at >= activity_at:
+            return False
+        m.activity_at, m.hidden = activity_at, False
+        return True
+
+    def touch_sender(self, user_id: str, conversation_id: str, seq: int, activity_at: str) -> None:
+        m = self.memberships.get((user_id, conversation_id))
+        if m is None:
+            return
+        if m.activity_at <= activity_at:
+            m.activity_at, m.hidden = activity_at, False
+        m.read_seq = max(m.read_seq, seq)
 
     def advance_read(self, user_id: str, conversation_id: str, seq: int) -> bool:
         m = self.memberships.get((user_id, conversation_id))

@@ -33,6 +33,9 @@ class MemoryNotificationRepository:
     def devices(self, user_id: str) -> list[Device]:
         return [copy.deepcopy(d) for d in self.devices_by_user.get(user_id, {}).values()]
 
+    def devices_of(self, user_ids: list[str]) -> dict[str, list[Device]]:
+        return {u: self.devices(u) for u in dict.fromkeys(user_ids)}
+
     def claim_token(
         self, platform: str, token: str, user_id: str, device_id: str
     ) -> tuple[str, str] | None:

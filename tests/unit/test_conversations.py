@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from chalicelib.domain.errors import FeatureDisabled, Forbidden, NotFound, ValidationError
 from chalicelib.services.common import Caller
-from tests.support import World, create_im, read, seed_people, send, sync
+from tests.support import World, create_im, outbox, read, seed_people, send, sync
 
 
 @pytest.fixture
@@ -142,9 +140,10 @@ def test_list_is_most_recent_first_and_paginated(world: World) -> None:
     ids = []
     for n, other in enumerate(["u-bob", "u-carol"]):
         conv, _ = create_im(svc, caller(world, "alice"), [other])
-        send(svc, caller(world, "alice"), conv["id"], f"k{n}", "hi")
+        outbox(world, send(svc, caller(world, "alice"), conv["id"], f"k{n}", "hi")[0])
         ids.append(conv["id"])
-    send(svc, caller(world, "bob"), ids[0], "k9", "bump")  # bob's conversation is now newest
+    bump, _ = send(svc, caller(world, "bob"), ids[0], "k9", "bump")
+    outbox(world, bump)  # bob's conversation is now newest
     first = svc.list_for(caller(world, "alice"), 1, None)
     second = svc.list_for(caller(world, "alice"), 1, first.next_cursor)
     assert [c["id"] for c in first.items + second.items] == [ids[0], ids[1]]
@@ -157,7 +156,9 @@ def test_hidden_conversation_leaves_the_list_until_a_new_message(world: World) -
     send(svc, caller(world, "alice"), conv["id"], "k1", "hi")
     svc.set_flags(caller(world, "bob"), conv["id"], hidden=True)
     assert svc.list_for(caller(world, "bob"), 10, None).items == []
-    send(svc, caller(world, "alice"), conv["id"], "k2", "are you there?")
+    again, _ = send(svc, caller(world, "alice"), conv["id"], "k2", "are you there?")
+    assert svc.list_for(caller(world, "bob"), 10, None).items == []  # not until the outbox
+    outbox(world, again)
     assert [c["id"] for c in svc.list_for(caller(world, "bob"), 10, None).items] == [conv["id"]]
 
 
@@ -254,28 +255,53 @@ def test_sync_refuses_malformed_positions(world: World) -> None:
         assert err.value.code == "invalid_sync"
 
 
-def test_twenty_writers_at_once_all_succeed(world: World) -> None:
-    """The last of twenty concurrent writers loses nineteen races for the next
-    sequence number, and is still stored (no 409 for a busy group)."""
+def test_a_send_whose_number_was_closed_as_lost_takes_another(world: World) -> None:
+    """A send slower than the settle time finds its number closed by a catch-up (a
+    placeholder): it takes the next number, once, and is stored."""
     svc = world.services.conversations
-    group, _ = create_im(svc, caller(world, "alice"), ["u-bob", "u-carol"], name="Busy")
+    group, _ = create_im(svc, caller(world, "alice"), ["u-bob", "u-carol"], name="Slow")
     repo = world.conversation_repo
     real = repo.append_message
-    others = iter(range(19))
+    closed: list[int] = []
 
-    def another_writer_wins_first(conversation, message):  # type: ignore[no-untyped-def]
-        n = next(others, None)
-        if n is not None:  # someone else's message takes the number first
-            fresh = repo.get(conversation.conversation_id)
-            assert fresh is not None
-            rival = replace(message, seq=fresh.last_seq + 1, client_id=f"rival-{n}", sender="u-bob")
-            real(fresh, rival)
+    def closed_meanwhile(conversation, message):  # type: ignore[no-untyped-def]
+        if not closed:
+            closed.append(message.seq)
+            repo.fill_gap(conversation, message.seq, message.created_at)
         return real(conversation, message)
 
-    repo.append_message = another_writer_wins_first  # type: ignore[method-assign]
+    repo.append_message = closed_meanwhile  # type: ignore[method-assign]
     message, created = send(svc, caller(world, "alice"), group["id"], "mine", "hello all")
-    assert created and message.seq == 20
-    assert len(repo.messages) == 20
+    assert created and closed == [1] and message.seq == 2
+    page, through = svc.catch_up(caller(world, "bob"), group["id"], 0, 10, None)
+    assert [m.seq for m in page.items] == [2] and through == 2
+
+
+def test_a_client_id_racing_itself_stores_once_and_closes_its_number(world: World) -> None:
+    """Two attempts with one client id pass the replay check together; the loser's
+    number becomes a placeholder, so catch-up steps over it and no hole stays."""
+    svc = world.services.conversations
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    repo = world.conversation_repo
+    real_find = repo.find_by_client_id
+    raced: list[bool] = []
+
+    def first_look_misses(conversation_id, sender, client_id):  # type: ignore[no-untyped-def]
+        if not raced:  # the other attempt stores between our check and our store
+            raced.append(True)
+            twin, _ = send(svc, caller(world, "alice"), conversation_id, client_id, "hi")
+            assert twin.seq == 1
+            return None
+        return real_find(conversation_id, sender, client_id)
+
+    repo.find_by_client_id = first_look_misses  # type: ignore[method-assign]
+    message, created = send(svc, caller(world, "alice"), conv["id"], "same", "hi")
+    assert not created and message.seq == 1
+    assert (conv["id"], 2) in repo.gaps
+    later, _ = send(svc, caller(world, "alice"), conv["id"], "next", "after")
+    page, through = svc.catch_up(caller(world, "bob"), conv["id"], 0, 10, None)
+    assert [m.seq for m in page.items] == [1, 3] and through == 3 == later.seq
+    assert svc.get(caller(world, "bob"), conv["id"])["last_message"]["seq"] == 3
 
 
 def test_an_empty_country_list_allows_no_destination() -> None:
@@ -284,3 +310,64 @@ def test_an_empty_country_list_allows_no_destination() -> None:
     assert Settings.from_env({"SMS_ALLOWED_COUNTRIES": ""}).sms_allowed_countries == ()
     assert Settings.from_env({}).sms_allowed_countries == ("US", "CA")
     assert Settings.from_env({"SMS_MAX_SEGMENTS": "3"}).sms_max_segments == 3
+
+
+def test_member_entries_move_in_the_outbox_forward_only(world: World) -> None:
+    """The send moves only the writer's entry; the outbox's fan-out moves the others,
+    and a redelivered or late older event never moves one back."""
+    svc = world.services.conversations
+    group, _ = create_im(svc, caller(world, "alice"), ["u-bob", "u-carol"], name="G")
+    other, _ = create_im(svc, caller(world, "carol"), ["u-bob"])
+    outbox(world, send(svc, caller(world, "carol"), other["id"], "k0", "elsewhere")[0])
+    first, _ = send(svc, caller(world, "alice"), group["id"], "k1", "one")
+    second, _ = send(svc, caller(world, "alice"), group["id"], "k2", "two")
+
+    def bobs_list() -> list[str]:
+        return [c["id"] for c in svc.list_for(caller(world, "bob"), 10, None).items]
+
+    assert bobs_list() == [other["id"], group["id"]]  # the group's sends not fanned out yet
+    mine = world.conversation_repo.get_membership("u-alice", group["id"])
+    assert mine is not None and mine.activity_at == second.created_at and mine.read_seq == 2
+    outbox(world, second)
+    assert bobs_list() == [group["id"], other["id"]]
+    outbox(world, first)  # late, and again: nothing moves back
+    outbox(world, second)
+    bob = world.conversation_repo.get_membership("u-bob", group["id"])
+    assert bob is not None and bob.activity_at == second.created_at
+    assert svc.get(caller(world, "bob"), group["id"])["unread_count"] == 2
+
+
+def test_a_replayed_send_repairs_the_head_and_the_writers_entry(world: World) -> None:
+    """A crash after storing, before the head and the writer's entry moved: the retry
+    with the same client id finishes both (forward only) and stores nothing new."""
+    svc = world.services.conversations
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    repo = world.conversation_repo
+    real_touch = repo.touch_sender
+    repo.touch_sender = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("crash"))  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        send(svc, caller(world, "alice"), conv["id"], "k1", "hello")
+    repo.touch_sender = real_touch  # type: ignore[method-assign]
+    assert repo.get_membership("u-alice", conv["id"]).read_seq == 0  # type: ignore[union-attr]
+    message, created = send(svc, caller(world, "alice"), conv["id"], "k1", "hello")
+    assert not created and message.seq == 1
+    assert repo.get_membership("u-alice", conv["id"]).read_seq == 1  # type: ignore[union-attr]
+    assert svc.get(caller(world, "bob"), conv["id"])["last_message"]["seq"] == 1
+
+
+def test_a_store_that_fails_closes_its_number_so_catch_up_never_waits_on_it(
+    world: World,
+) -> None:
+    svc = world.services.conversations
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    repo = world.conversation_repo
+    real = repo.append_message
+    repo.append_message = lambda *a: (_ for _ in ()).throw(RuntimeError("throttled"))  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        send(svc, caller(world, "alice"), conv["id"], "k1", "lost")
+    repo.append_message = real  # type: ignore[method-assign]
+    assert (conv["id"], 1) in repo.gaps
+    message, created = send(svc, caller(world, "alice"), conv["id"], "k1", "again")
+    assert created and message.seq == 2
+    page, through = svc.catch_up(caller(world, "bob"), conv["id"], 0, 10, None)
+    assert [m.seq for m in page.items] == [2] and through == 2

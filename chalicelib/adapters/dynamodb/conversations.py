@@ -11,9 +11,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.cursors import decode_cursor
 from chalicelib.adapters.dynamodb.keys import (
     META_SK,
-    MSG_PREFIX,
     activity_sort,
-    client_sk,
     conv_pk,
     convs_gsi,
     membership_sk,
@@ -22,15 +20,13 @@ from chalicelib.adapters.dynamodb.keys import (
     user_pk,
 )
 from chalicelib.adapters.dynamodb.mapping import (
-    pending_index,
     to_conversation,
     to_membership,
     to_message,
 )
+from chalicelib.adapters.dynamodb.message_log import DynamoMessageLog
 from chalicelib.adapters.dynamodb.models import (
     GSI1_KEYS,
-    TABLE_KEYS,
-    ClientKeyItem,
     ConversationItem,
     MembershipItem,
     MessageItem,
@@ -39,14 +35,13 @@ from chalicelib.adapters.dynamodb.models import (
     page_of,
     shared_connection,
 )
-from chalicelib.domain.errors import ConcurrentUpdate, Conflict
+from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.model import (
     Conversation,
     Membership,
     Message,
     Page,
 )
-from chalicelib.domain.sms import status_rank
 
 
 def membership_item(conversation: Conversation, user_id: str) -> MembershipItem:
@@ -67,7 +62,7 @@ def membership_item(conversation: Conversation, user_id: str) -> MembershipItem:
     )
 
 
-class DynamoConversationRepository:
+class DynamoConversationRepository(DynamoMessageLog):
     """Conversations, messages and memberships in the messaging table."""
 
     def create(self, conversation: Conversation) -> tuple[Conversation, bool]:
@@ -148,98 +143,6 @@ class DynamoConversationRepository:
         conversation.version = now_version
         return conversation
 
-    def append_message(self, conversation: Conversation, message: Message) -> Message:
-        preview = message.preview()
-        try:
-            with TransactWrite(connection=shared_connection()) as tx:
-                tx.update(
-                    ConversationItem(conv_pk(conversation.conversation_id), META_SK),
-                    actions=[
-                        ConversationItem.last_seq.set(message.seq),
-                        ConversationItem.last_message.set(preview),
-                        ConversationItem.updated_at.set(message.created_at),
-                    ],
-                    condition=ConversationItem.last_seq == conversation.last_seq,
-                )
-                tx.save(
-                    MessageItem(
-                        conv_pk(message.conversation_id),
-                        msg_sk(message.seq),
-                        conversation_id=message.conversation_id,
-                        company_id=message.company_id,
-                        seq=message.seq,
-                        client_id=message.client_id,
-                        sender=message.sender,
-                        text=message.text,
-                        status=message.status,
-                        created_at=message.created_at,
-                        deleted=False,
-                        entities=message.entities or None,
-                        channel=message.channel,
-                        direction=message.direction,
-                        segments=message.segments,
-                        encoding=message.encoding,
-                        status_rank=status_rank(message.status),
-                        media=message.media or None,
-                        **pending_index(message),
-                    ),
-                    condition=MessageItem.pk.does_not_exist(),
-                )
-                tx.save(
-                    ClientKeyItem(
-                        conv_pk(message.conversation_id),
-                        client_sk(message.sender, message.client_id),
-                        seq=message.seq,
-                    ),
-                    condition=ClientKeyItem.pk.does_not_exist(),
-                )
-        except TransactWriteError as exc:
-            # Ask the table rather than trusting the order of cancellation reasons
-            # (emulators disagree on it): is it our key, or just a lost race?
-            if (
-                self.find_by_client_id(message.conversation_id, message.sender, message.client_id)
-                is not None
-            ):
-                raise Conflict("this client_id was already used") from exc
-            raise ConcurrentUpdate("another message took this sequence number") from exc
-        conversation.last_seq = message.seq
-        conversation.last_message = preview
-        conversation.updated_at = message.created_at
-        return message
-
-    def get_message(self, conversation_id: str, seq: int) -> Message | None:
-        item = get_item(MessageItem, conv_pk(conversation_id), msg_sk(seq), consistent=True)
-        return to_message(item) if item else None
-
-    def find_by_client_id(
-        self, conversation_id: str, sender: str, client_id: str
-    ) -> Message | None:
-        key = get_item(
-            ClientKeyItem, conv_pk(conversation_id), client_sk(sender, client_id), consistent=True
-        )
-        return self.get_message(conversation_id, int(key.seq)) if key else None
-
-    def list_messages(
-        self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
-    ) -> Page[Message]:
-        pk = conv_pk(conversation_id)
-        tag = "messages:newest-first" if after_seq is None else f"messages:after:{after_seq}"
-        start = decode_cursor(cursor, tag, TABLE_KEYS, {"pk": pk})
-        condition: Any
-        if after_seq is None:
-            condition = MessageItem.sk.startswith(MSG_PREFIX)
-            forward = False
-        else:
-            condition = MessageItem.sk.between(msg_sk(after_seq + 1), msg_sk(10**12 - 1))
-            forward = True
-        items = list(
-            MessageItem.query(
-                pk, condition, scan_index_forward=forward, limit=limit + 1, last_evaluated_key=start
-            )
-        )
-        page, next_cursor = page_of(items, limit, TABLE_KEYS, tag)
-        return Page([to_message(i) for i in page], next_cursor)
-
     def mark_deleted(self, conversation_id: str, seq: int, deleted_at: str) -> Message | None:
         item = MessageItem(conv_pk(conversation_id), msg_sk(seq))
         try:
@@ -278,6 +181,12 @@ class DynamoConversationRepository:
         )
         return to_membership(item) if item else None
 
+    def get_memberships(self, conversation_id: str, user_ids: list[str]) -> dict[str, Membership]:
+        keys = [(user_pk(u), membership_sk(conversation_id)) for u in dict.fromkeys(user_ids)]
+        if not keys:
+            return {}
+        return {i.user_id: to_membership(i) for i in MembershipItem.batch_get(keys)}
+
     def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
         start = decode_cursor(cursor, "conversations", GSI1_KEYS, {"gsi1pk": convs_gsi(user_id)})
         items = list(
@@ -291,36 +200,47 @@ class DynamoConversationRepository:
         page, next_cursor = page_of(items, limit, GSI1_KEYS, "conversations")
         return Page([to_membership(i) for i in page], next_cursor)
 
-    def touch_members(
-        self, conversation: Conversation, activity_at: str, sender: str | None = None
-    ) -> None:
-        sort_key = activity_sort(activity_at, conversation.conversation_id)
-        for user_id in conversation.members:
-            item = MembershipItem(user_pk(user_id), membership_sk(conversation.conversation_id))
-            actions: list[Any] = [
-                MembershipItem.gsi1pk.set(convs_gsi(user_id)),
-                MembershipItem.gsi1sk.set(sort_key),
-                MembershipItem.hidden.set(False),
-            ]
-            newer = MembershipItem.gsi1sk.does_not_exist() | (MembershipItem.gsi1sk <= sort_key)
-            if user_id == sender:
-                # Sending reads everything up to one's own message: one write, not two,
-                # and the outbox sees it is a send, not a read receipt.
-                read = MembershipItem.read_seq < conversation.last_seq
-                try:
-                    item.update(
-                        actions=[*actions, MembershipItem.read_seq.set(conversation.last_seq)],
-                        condition=MembershipItem.pk.exists() & newer & read,
-                    )
-                    continue
-                except UpdateError as exc:
-                    if not conditional_failed(exc):
-                        raise
-            try:
-                item.update(actions=actions, condition=MembershipItem.pk.exists() & newer)
-            except UpdateError as exc:
-                if not conditional_failed(exc):
-                    raise
+    def touch_member(self, user_id: str, conversation_id: str, activity_at: str) -> bool:
+        """Move one member's list entry up to ``activity_at`` (and unhide it); never back."""
+        sort_key = activity_sort(activity_at, conversation_id)
+        try:
+            MembershipItem(user_pk(user_id), membership_sk(conversation_id)).update(
+                actions=[
+                    MembershipItem.gsi1pk.set(convs_gsi(user_id)),
+                    MembershipItem.gsi1sk.set(sort_key),
+                    MembershipItem.hidden.set(False),
+                ],
+                condition=MembershipItem.pk.exists()
+                & (MembershipItem.gsi1sk.does_not_exist() | (MembershipItem.gsi1sk < sort_key)),
+            )
+        except UpdateError as exc:
+            if conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def touch_sender(self, user_id: str, conversation_id: str, seq: int, activity_at: str) -> None:
+        """The writer's entry moves up and their read horizon reaches their own message,
+        in one write (the outbox sees a send, not a read receipt)."""
+        sort_key = activity_sort(activity_at, conversation_id)
+        newer = MembershipItem.gsi1sk.does_not_exist() | (MembershipItem.gsi1sk <= sort_key)
+        try:
+            MembershipItem(user_pk(user_id), membership_sk(conversation_id)).update(
+                actions=[
+                    MembershipItem.gsi1pk.set(convs_gsi(user_id)),
+                    MembershipItem.gsi1sk.set(sort_key),
+                    MembershipItem.hidden.set(False),
+                    MembershipItem.read_seq.set(seq),
+                ],
+                condition=MembershipItem.pk.exists() & newer & (MembershipItem.read_seq < seq),
+            )
+        except UpdateError as exc:
+            if not conditional_failed(exc):
+                raise
+            # a later message moved the entry already, or the horizon is past: each
+            # on its own, forward only
+            self.advance_read(user_id, conversation_id, seq)
+            self.touch_member(user_id, conversation_id, activity_at)
 
     def advance_read(self, user_id: str, conversation_id: str, seq: int) -> bool:
         item = MembershipItem(user_pk(user_id), membership_sk(conversation_id))

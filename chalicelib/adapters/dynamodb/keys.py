@@ -14,6 +14,7 @@ stream translation build and recognise keys only through these functions.
 | connection (lookup) | CONN#{connection} | CONN |  |  |
 | presence watch | WATCH#{watched user} | CONN#{connection} |  |  |
 | device | USER#{user} | DEVICE#{device} |  |  |
+| push devices of a user (one item, read in batches) | USER#{user} | PUSH |  |  |
 | push token owner | PUSHTOKEN#{sha256} | OWNER |  |  |
 | missed counter | USER#{user} | MISSED#{conversation} |  |  |
 | conversation | CONV#{conversation} | META | NUM#{business}#CONVS (sms) | {conversation} |
@@ -179,6 +180,9 @@ def watch_pk(user_id: str) -> str:
 
 def device_sk(device_id: str) -> str:
     return f"DEVICE#{device_id}"
+
+
+PUSH_SK = "PUSH"
 
 
 def push_token_pk(digest: str) -> str:

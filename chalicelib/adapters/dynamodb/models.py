@@ -126,7 +126,10 @@ class ConversationItem(_Item):
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
-    last_seq = NumberAttribute(default=0)
+    last_seq = NumberAttribute(default=0)  # the head: the highest stored message
+    # The counter sequence numbers are taken from (an atomic ADD; absent on items
+    # written before it existed, where it starts from last_seq):
+    seq_counter = NumberAttribute(null=True)
     last_message = MapAttribute(null=True)  # type: ignore[var-annotated]
     version = NumberAttribute(default=0)
     business_number = UnicodeAttribute(default="")
@@ -156,6 +159,9 @@ class MessageItem(_Item):
     error_code = UnicodeAttribute(default="")
     status_rank = NumberAttribute(default=0)  # statuses only move forward (domain.sms)
     media = JSONAttribute(null=True)
+    # A number taken by a send that never stored its message (a placeholder: never
+    # listed, never an event; catch-up steps over it):
+    gap = BooleanAttribute(null=True)
     # Outbound texts without a final status, for the reconciler (a sparse index):
     gsi1pk = UnicodeAttribute(null=True)  # PENDING#{shard}
     gsi1sk = UnicodeAttribute(null=True)  # {created_at}#{conversation}#{seq}
@@ -232,6 +238,14 @@ class DeviceItem(_Item):
     registered_at = UnicodeAttribute()
 
 
+class PushDevicesItem(_Item):
+    """Every push device of a user on one item, so a message's recipients' devices are
+    one BatchGetItem (the DEVICE# items stay the record; this mirrors them)."""
+
+    devices = JSONAttribute(null=True)  # {device_id: {platform, token, endpoint, registered_at}}
+    version = NumberAttribute(default=0)
+
+
 class CounterItem(_Item):
     """Rate-limit windows (with TTL) and usage counters."""
 
@@ -261,6 +275,7 @@ MODELS: tuple[type[_Item], ...] = (
     MarkerItem,
     MissedItem,
     DeviceItem,
+    PushDevicesItem,
     TokenItem,
     NumberItem,
     PolicyItem,

@@ -11,6 +11,8 @@ from chalicelib.adapters.dynamodb.keys import (
     DEVICE_PREFIX,
     MISSED_PREFIX,
     OWNER_SK,
+    PUSH_SK,
+    USER_PREFIX,
     conv_pk,
     device_sk,
     missed_sk,
@@ -26,37 +28,122 @@ from chalicelib.adapters.dynamodb.models import (
     DeviceItem,
     MarkerItem,
     MissedItem,
+    PushDevicesItem,
     TokenItem,
     conditional_failed,
     get_item,
     shared_connection,
 )
+from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.model import (
     Device,
     Missed,
 )
+
+PUSH_ATTEMPTS = 8
+
+
+def _device_entry(device: Device) -> dict[str, str]:
+    return {
+        "platform": device.platform,
+        "token": device.token,
+        "endpoint": device.endpoint,
+        "registered_at": device.registered_at,
+    }
+
+
+def _device_item(device: Device) -> DeviceItem:
+    return DeviceItem(
+        user_pk(device.user_id),
+        device_sk(device.device_id),
+        device_id=device.device_id,
+        platform=device.platform,
+        token=device.token,
+        endpoint=device.endpoint,
+        registered_at=device.registered_at,
+    )
 
 
 class DynamoNotificationRepository:
     """Push registrations, missed-message counters and the typing throttle."""
 
     def put_device(self, device: Device) -> None:
-        DeviceItem(
-            user_pk(device.user_id),
-            device_sk(device.device_id),
-            device_id=device.device_id,
-            platform=device.platform,
-            token=device.token,
-            endpoint=device.endpoint,
-            registered_at=device.registered_at,
-        ).save()
+        self._change_devices(device.user_id, device.device_id, device)
+
+    def _change_devices(self, user_id: str, device_id: str, device: Device | None) -> None:
+        """Write (or delete) the DEVICE item and its mirror on the user's PUSH item in one
+        transaction, conditional on the PUSH item's version (a concurrent change retries)."""
+        for _ in range(PUSH_ATTEMPTS):
+            current, version = self._summary(user_id)
+            if device is None:
+                current.pop(device_id, None)
+            else:
+                current[device_id] = _device_entry(device)
+            summary = PushDevicesItem(
+                user_pk(user_id), PUSH_SK, devices=current, version=version + 1
+            )
+            unchanged = (
+                PushDevicesItem.pk.does_not_exist()
+                if version == 0
+                else PushDevicesItem.version == version
+            )
+            try:
+                with TransactWrite(connection=shared_connection()) as tx:
+                    if device is None:
+                        tx.delete(DeviceItem(user_pk(user_id), device_sk(device_id)))
+                    else:
+                        tx.save(_device_item(device))
+                    tx.save(summary, condition=unchanged)
+            except TransactWriteError:
+                continue  # another device of this user changed meanwhile: read again
+            return
+        raise ConcurrentUpdate("the user's devices keep changing; try again")
+
+    def _summary(self, user_id: str) -> tuple[dict[str, dict[str, str]], int]:
+        """The user's PUSH item (devices, version); absent (version 0): built from the
+        DEVICE items, which registrations before it existed left alone."""
+        item = get_item(PushDevicesItem, user_pk(user_id), PUSH_SK, consistent=True)
+        if item is not None:
+            return dict(item.devices or {}), int(item.version)
+        return {d.device_id: _device_entry(d) for d in self.devices(user_id)}, 0
+
+    def devices_of(self, user_ids: list[str]) -> dict[str, list[Device]]:
+        wanted = list(dict.fromkeys(user_ids))
+        if not wanted:
+            return {}
+        found = {
+            i.pk.removeprefix(USER_PREFIX): i
+            for i in PushDevicesItem.batch_get([(user_pk(u), PUSH_SK) for u in wanted])
+        }
+        result: dict[str, list[Device]] = {}
+        for user_id in wanted:
+            item = found.get(user_id)
+            if item is None:  # never built: once from the DEVICE items, then kept
+                devices = {d.device_id: _device_entry(d) for d in self.devices(user_id)}
+                self._seed(user_id, devices)
+            else:
+                devices = dict(item.devices or {})
+            result[user_id] = [
+                Device(user_id=user_id, device_id=device_id, **entry)
+                for device_id, entry in devices.items()
+            ]
+        return result
+
+    def _seed(self, user_id: str, devices: dict[str, dict[str, str]]) -> None:
+        try:
+            PushDevicesItem(user_pk(user_id), PUSH_SK, devices=devices, version=1).save(
+                condition=PushDevicesItem.pk.does_not_exist()
+            )
+        except PutError as exc:
+            if not conditional_failed(exc):
+                raise
 
     def get_device(self, user_id: str, device_id: str) -> Device | None:
         item = get_item(DeviceItem, user_pk(user_id), device_sk(device_id))
         return to_device(user_id, item) if item else None
 
     def delete_device(self, user_id: str, device_id: str) -> None:
-        DeviceItem(user_pk(user_id), device_sk(device_id)).delete()
+        self._change_devices(user_id, device_id, None)
 
     def devices(self, user_id: str) -> list[Device]:
         return [

@@ -103,7 +103,10 @@ def _connection_events(ddb: dict[str, Any]) -> list[Event]:
 
 
 def _message_events(name: str, ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
-    new = to_message(_image(MessageItem, ddb.get("NewImage")))
+    item = _image(MessageItem, ddb.get("NewImage"))
+    if item.gap:
+        return []  # a placeholder for a lost number: nothing happened
+    new = to_message(item)
     if name == "MODIFY":
         old = to_message(_image(MessageItem, ddb.get("OldImage")))
         if (old.deleted, old.status, old.text) == (new.deleted, new.status, new.text):

@@ -2,8 +2,10 @@
  * The employee app's state and the rules that keep it exact.
  *
  * - Messages of a conversation are kept sorted by `seq` and deduplicated by `id`
- *   (delivery is at least once). `seen[conversation]` is the highest seq shown;
- *   after a reconnect, POST /sync from it returns exactly what was missed.
+ *   (delivery is at least once). `seen(conversation)` is the highest seq shown (the
+ *   read horizon); `syncFrom(conversation)` the end of the unbroken run of shown
+ *   seqs, stepping over numbers /sync's `through_seq` says hold none: after a
+ *   reconnect, POST /sync from it returns exactly what was missed.
  * - A live `message.created` whose seq skips one (an event lost in flight)
  *   triggers a sync of that conversation, so a gap never stays on screen.
  * - Unread counts follow the server's rule, last_seq − read_seq; a
@@ -55,6 +57,7 @@ export class Store {
   private listeners = new Set<Listener>();
   private frameListeners = new Set<(frame: Frame) => void>();
   private syncing = new Set<string>();
+  private through = new Map<string, number>(); // per conversation: numbers accounted for
   onIncoming: (conversation: Conversation, message: Message) => void = () => {};
   onPresenceTargets: (userIds: string[]) => void = () => {};
 
@@ -231,6 +234,26 @@ export class Store {
     return 0;
   }
 
+  /**
+   * Where catch-up asks from: the end of the unbroken run of shown messages, stepping
+   * over numbers the server said hold none (`through_seq`). A message shown before a
+   * lower one (stored out of order) is not stepped past, so catch-up stays exact.
+   */
+  syncFrom(id: string): number {
+    const items = (this.state.threads.get(id)?.items || []).filter((m) => !m.pending);
+    let at = this.through.get(id) ?? 0;
+    if (items.length && items[0].seq - 1 > at) at = items[0].seq - 1; // older pages not loaded
+    for (const m of items) {
+      if (m.seq === at + 1) at = m.seq;
+      else if (m.seq > at + 1) break;
+    }
+    return at;
+  }
+
+  private stepThrough(id: string, through: number | undefined): void {
+    if (typeof through === "number" && through > (this.through.get(id) ?? 0)) this.through.set(id, through);
+  }
+
   // -- catch-up -----------------------------------------------------------------------------
 
   /**
@@ -258,7 +281,7 @@ export class Store {
     wanted.forEach((id) => this.syncing.add(id));
     try {
       const request: Record<string, number> = {};
-      for (const id of wanted) request[id] = this.seen(id);
+      for (const id of wanted) request[id] = this.syncFrom(id);
       const result = await this.api.post<{ conversations: Record<string, any> }>("/sync", {
         conversations: request,
         limit: 100,
@@ -266,12 +289,14 @@ export class Store {
       for (const [id, entry] of Object.entries(result.conversations)) {
         if (entry.error) continue;
         this.putMessages(id, entry.messages);
+        this.stepThrough(id, entry.through_seq);
         let cursor: string | null = entry.next_cursor;
         while (cursor) {
-          const more: Page<Message> = await this.api.get<Page<Message>>(
+          const more = await this.api.get<Page<Message> & { through_seq?: number }>(
             `/conversations/${enc(id)}/messages?after_seq=${request[id]}&limit=100&cursor=${enc(cursor)}`,
           );
           this.putMessages(id, more.items);
+          this.stepThrough(id, more.through_seq);
           cursor = more.next_cursor;
         }
         this.patchConversation(id, {
@@ -400,10 +425,9 @@ export class Store {
     const conversation = await this.ensureConversation(id);
     if (!conversation) return;
     const thread = this.state.threads.get(id);
-    const seen = this.seen(id);
     const known = thread?.items.some((m) => m.id === message.id) ?? false;
     if (thread?.loaded) {
-      if (message.seq > seen + 1 && !known) {
+      if (message.seq > this.syncFrom(id) + 1 && !known) {
         this.putMessages(id, [message]);
         await this.sync([id]); // an event went missing: fetch the gap
       } else {
