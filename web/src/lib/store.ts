@@ -242,7 +242,8 @@ export class Store {
   syncFrom(id: string): number {
     const items = (this.state.threads.get(id)?.items || []).filter((m) => !m.pending);
     let at = this.through.get(id) ?? 0;
-    if (items.length && items[0].seq - 1 > at) at = items[0].seq - 1; // older pages not loaded
+    const first = items[0];
+    if (first && first.seq - 1 > at) at = first.seq - 1; // older pages not loaded
     for (const m of items) {
       if (m.seq === at + 1) at = m.seq;
       else if (m.seq > at + 1) break;
