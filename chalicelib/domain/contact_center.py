@@ -30,7 +30,9 @@ OPEN_STATES = (WAITING, OFFERED, ACTIVE, WRAP_UP)
 
 # Which state may follow which (the state machine in docs/contact-center.md).
 TRANSITIONS: dict[str, frozenset[str]] = {
-    WAITING: frozenset({OFFERED, ACTIVE}),  # ACTIVE directly when the queue auto-accepts
+    # ACTIVE directly when the queue auto-accepts; ENDED when the queue is full or the
+    # customer abandoned (went quiet while waiting)
+    WAITING: frozenset({OFFERED, ACTIVE, ENDED}),
     OFFERED: frozenset({ACTIVE, WAITING}),  # accept; reject / timeout / agent leaves
     ACTIVE: frozenset({WRAP_UP, WAITING, ENDED}),  # end; transfer / requeue; end with disposition
     WRAP_UP: frozenset({ENDED}),
@@ -73,6 +75,27 @@ def check_transition(current: str, new: str) -> None:
         raise Conflict(
             f"an interaction that is {current} cannot become {new}", code="invalid_state"
         )
+
+
+def check_change(before: Interaction, after: Interaction) -> None:
+    """The rule every stored change of an interaction obeys (both repositories check
+    it): the same interaction, and its state unchanged or a permitted transition."""
+    if before.interaction_id != after.interaction_id:
+        raise Conflict("a change must keep the interaction's id", code="invalid_state")
+    if before.state != after.state:
+        check_transition(before.state, after.state)
+
+
+def listed_agent(interaction: Interaction) -> str | None:
+    """The agent whose list (``GET /interactions``) holds the interaction: its agent
+    while offered, active or in wrap-up; nobody while waiting or once ended."""
+    return interaction.agent_id if interaction.state not in (WAITING, ENDED) else None
+
+
+def holds_open_marker(interaction: Interaction) -> bool:
+    """Whether the customer's "open interaction on this channel" marker points at it
+    (until it ends: then the customer's next text opens a new one)."""
+    return interaction.state != ENDED
 
 
 def check_skills(raw: Any, what: str = "skills") -> dict[str, int]:
@@ -232,6 +255,12 @@ class AgentProfile:
     def has_room(self) -> bool:
         return self.load < self.max_concurrent and self.total < self.hard_cap
 
+    def can_take(self) -> bool:
+        """May receive a new interaction (an offer, or an outbound text that needs a
+        slot): available with a free slot. The DynamoDB adapter states the same rule
+        as the condition of its write."""
+        return self.status == AVAILABLE and self.has_room()
+
     def qualifies(self, queue: Queue, overflowed: bool) -> bool:
         return queue.queue_id in self.queues and all(
             self.skills.get(skill, 0) >= queue.required_level(skill, overflowed)
@@ -346,8 +375,7 @@ def choose_agent(
         agent
         for agent in agents
         if agent.company_id == interaction.company_id
-        and agent.status == AVAILABLE
-        and agent.has_room()
+        and agent.can_take()
         and agent.qualifies(queue, interaction.overflowed)
         and now - interaction.rejected.get(agent.agent_id, -math.inf) >= queue.offer_timeout_s
     ]

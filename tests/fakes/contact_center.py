@@ -14,13 +14,14 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.domain.contact_center import (
-    AVAILABLE,
-    ENDED,
     WAITING,
     AgentProfile,
     Channel,
     Interaction,
     Queue,
+    check_change,
+    holds_open_marker,
+    listed_agent,
 )
 from chalicelib.domain.contact_center_records import (
     CannedReply,
@@ -126,7 +127,7 @@ class MemoryContactCenterRepository:
 
     def _room(self, agent_id: str) -> AgentProfile:
         agent = self.agents.get(agent_id)
-        if agent is None or agent.status != AVAILABLE or not agent.has_room():
+        if agent is None or not agent.can_take():
             raise Conflict("the agent has no free slot", code="agent_at_capacity")
         return agent
 
@@ -171,6 +172,7 @@ class MemoryContactCenterRepository:
         require_room: bool = False,
         assigned_at: float | None = None,
     ) -> bool:
+        check_change(before, after)
         with self._lock:
             stored = self.interactions.get(before.interaction_id)
             if stored is None or stored.version != before.version:
@@ -180,7 +182,7 @@ class MemoryContactCenterRepository:
                 agent = self.agents.get(agent_id)
                 if agent is None:
                     return False
-                if require_room and (agent.status != AVAILABLE or not agent.has_room()):
+                if require_room and not agent.can_take():
                     return False
             if agent is not None:
                 agent.load += load
@@ -189,7 +191,7 @@ class MemoryContactCenterRepository:
                     agent.last_assigned_at = assigned_at
             new = replace(copy.deepcopy(after), version=before.version + 1)
             self.interactions[new.interaction_id] = new
-            if new.state == ENDED:
+            if not holds_open_marker(new):
                 key = (new.channel, new.customer_phone)
                 if self.open.get(key) == new.interaction_id:
                     del self.open[key]
@@ -209,9 +211,7 @@ class MemoryContactCenterRepository:
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
         with self._lock:
             found = [
-                copy.deepcopy(i)
-                for i in self.interactions.values()
-                if i.agent_id == agent_id and i.state not in (ENDED, WAITING)
+                copy.deepcopy(i) for i in self.interactions.values() if listed_agent(i) == agent_id
             ]
         return sorted(found, key=lambda i: i.interaction_id)
 
