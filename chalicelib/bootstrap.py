@@ -262,6 +262,7 @@ def bootstrap(
             epoch=epoch,
             messaging=conversations,
             sms=sms,
+            log=log,
         )
     router = contact_center.routing if contact_center else None
     return Services(

@@ -63,6 +63,14 @@ DEFAULT_WRAP_UP_S = 120
 DEFAULT_SERVICE_LEVEL_S = 60
 DEFAULT_LAST_AGENT_WINDOW_S = 24 * 3600
 DEFAULT_ABANDON_AFTER_S = 3600
+DEFAULT_FULL_MESSAGE = (
+    "All our agents are busy and too many people are waiting. Your message is saved; "
+    "please text again later."
+)
+MAX_WAITING_LIMIT = 1000  # a full queue is known by reading at most this many waiting
+# Dispositions of interactions that ended without an agent.
+ABANDONED = "abandoned"
+QUEUE_FULL = "queue_full"
 MIN_LEVEL, MAX_LEVEL = 1, 5
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -182,6 +190,7 @@ class Queue:
     overflow_level: int | None = None  # relax every required level to this
     overflow_queue_id: str | None = None  # ...or move to this queue
     max_waiting: int = 0  # 0: no cap on waiting texts
+    full_message: str = DEFAULT_FULL_MESSAGE  # reply when the queue is full (no overflow)
 
     def required_level(self, skill: str, overflowed: bool) -> int:
         level = self.skills[skill]
@@ -210,6 +219,7 @@ class Queue:
             "overflow_level": self.overflow_level,
             "overflow_queue_id": self.overflow_queue_id,
             "max_waiting": self.max_waiting,
+            "full_message": self.full_message,
         }
 
 
@@ -327,6 +337,16 @@ class Interaction:
             and now - self.last_customer_at >= queue.idle_after_s
         )
 
+    def abandoned(self, queue: Queue, now: float) -> bool:
+        """Waiting, and the customer has been quiet for the queue's abandon time since
+        their last text or since it (last) started waiting, whichever is later."""
+        quiet_since = max(self.last_customer_at, self.enqueued_at)
+        return (
+            self.state == WAITING
+            and queue.abandon_after_s > 0
+            and now - quiet_since >= queue.abandon_after_s
+        )
+
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "id": self.interaction_id,
@@ -396,6 +416,16 @@ def should_overflow(interaction: Interaction, queue: Queue, now: float) -> bool:
         and (queue.overflow_level is not None or bool(queue.overflow_queue_id))
         and now - interaction.arrived_at >= queue.overflow_after_s
     )
+
+
+def beyond_cap(interaction_id: str, waiting: list[Interaction], queue: Queue) -> bool:
+    """Whether the interaction is not among the first ``max_waiting`` of its queue's
+    waiting interactions (``waiting`` in queue order, at least ``max_waiting + 1`` long
+    when there are that many)."""
+    if queue.max_waiting <= 0:
+        return False
+    admitted = [i.interaction_id for i in waiting[: queue.max_waiting]]
+    return interaction_id not in admitted
 
 
 def estimate_wait_s(position: int, average_handle_s: float, slots: int) -> int:

@@ -27,6 +27,7 @@ class DayFigures:
     answered: int = 0  # accepted by an agent
     abandoned: int = 0  # ended before an answer after waiting past the queue's limit
     timed_out: int = 0  # offers nobody took in time
+    turned_away: int = 0  # arrived at a full queue with no overflow queue
     wait_total_s: float = 0.0  # over answered ones
     within_service_level: int = 0
     handled: int = 0  # ended after an answer
@@ -38,6 +39,7 @@ class DayFigures:
             "answered": self.answered,
             "abandoned": self.abandoned,
             "timed_out": self.timed_out,
+            "turned_away": self.turned_away,
             "average_wait_s": round(self.wait_total_s / self.answered, 1) if self.answered else 0,
             "average_handle_s": round(self.handle_total_s / self.handled, 1) if self.handled else 0,
             "service_level": service_level(self.within_service_level, self.answered),

@@ -7,8 +7,10 @@ from typing import Any
 
 from chalicelib.domain.contact_center import (
     AGENT_ROLES,
+    DEFAULT_FULL_MESSAGE,
     DEFAULT_MAX_CONCURRENT,
     MAX_CONCURRENT_LIMIT,
+    MAX_WAITING_LIMIT,
     AgentProfile,
     Channel,
     Queue,
@@ -101,7 +103,8 @@ class ContactCenterAdmin:
             overflow_after_s=_int(body, "overflow_after_s", 0, 0, 86400),
             overflow_level=overflow_level,
             overflow_queue_id=overflow_queue,
-            max_waiting=_int(body, "max_waiting", 0, 0, 100000),
+            max_waiting=_int(body, "max_waiting", 0, 0, MAX_WAITING_LIMIT),
+            full_message=_str(body, "full_message", DEFAULT_FULL_MESSAGE),
         )
         self._repo.put_queue(queue)
         return queue.to_dict()
