@@ -9,14 +9,11 @@ clock; the services turn them into ISO strings for clients.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.domain.errors import Conflict, ValidationError
+from chalicelib.domain.errors import Conflict
 
 # -- interaction states --------------------------------------------------------
 
@@ -71,10 +68,6 @@ MAX_WAITING_LIMIT = 1000  # a full queue is known by reading at most this many w
 # Dispositions of interactions that ended without an agent.
 ABANDONED = "abandoned"
 QUEUE_FULL = "queue_full"
-MIN_LEVEL, MAX_LEVEL = 1, 5
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
-_SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
 def check_transition(current: str, new: str) -> None:
@@ -104,66 +97,6 @@ def holds_open_marker(interaction: Interaction) -> bool:
     """Whether the customer's "open interaction on this channel" marker points at it
     (until it ends: then the customer's next text opens a new one)."""
     return interaction.state != ENDED
-
-
-def check_skills(raw: Any, what: str = "skills") -> dict[str, int]:
-    """``{"skill": level}`` with levels 1-5 and lowercase skill names."""
-    if not isinstance(raw, dict) or len(raw) > 50:
-        raise ValidationError(f"{what} is an object of skill → level (1-5)", code="invalid_skills")
-    skills: dict[str, int] = {}
-    for name, level in raw.items():
-        if not isinstance(name, str) or not _SKILL.match(name):
-            raise ValidationError(f"{name!r} is not a skill name", code="invalid_skills")
-        if isinstance(level, bool) or not isinstance(level, int):
-            raise ValidationError(f"the level of {name} must be 1-5", code="invalid_skills")
-        if not MIN_LEVEL <= level <= MAX_LEVEL:
-            raise ValidationError(f"the level of {name} must be 1-5", code="invalid_skills")
-        skills[name] = level
-    return skills
-
-
-def check_hours(raw: Any) -> dict[str, str]:
-    """``{"mon": "09:00-17:00", ...}``; a day left out is closed. Empty means always open."""
-    if not isinstance(raw, dict):
-        raise ValidationError("hours is an object of day → HH:MM-HH:MM", code="invalid_hours")
-    hours: dict[str, str] = {}
-    for day, span in raw.items():
-        if day not in DAYS or not isinstance(span, str) or not _HOURS.match(span):
-            raise ValidationError(
-                f"hours must map mon..sun to HH:MM-HH:MM, not {day!r}: {span!r}",
-                code="invalid_hours",
-            )
-        start, end = span.split("-")
-        if start >= end:
-            raise ValidationError(f"{day}: opening must be before closing", code="invalid_hours")
-        hours[day] = span
-    return hours
-
-
-def check_timezone(raw: Any) -> str:
-    if not isinstance(raw, str) or not raw:
-        raise ValidationError("timezone is an IANA name", code="invalid_timezone")
-    try:
-        ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{raw} is not a time zone", code="invalid_timezone") from None
-    return raw
-
-
-def is_open(hours: dict[str, str], timezone: str, now: float) -> bool:
-    """Whether ``now`` falls inside the day's opening span in the queue's time zone."""
-    if not hours:
-        return True
-    local = datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(timezone))
-    span = hours.get(DAYS[local.weekday()])
-    if span is None:
-        return False
-    start, end = span.split("-")
-    opens = time.fromisoformat(start)
-    clock = local.time().replace(tzinfo=None)
-    if end == "24:00":
-        return clock >= opens
-    return opens <= clock < time.fromisoformat(end)
 
 
 @dataclass
@@ -312,6 +245,7 @@ class Interaction:
     arrived_at: float = 0.0  # first entered a queue (waits are measured from here)
     offer_no: int = 0  # counts offers: a timer for an old offer does nothing
     offered_at: float = 0.0
+    offer_expires_at: float = 0.0  # offered_at + the queue's offer timeout
     answered_at: float = 0.0
     ended_at: float = 0.0
     last_customer_at: float = 0.0
@@ -370,6 +304,24 @@ class Interaction:
         if self.state == ENDED:
             body["case_id"] = self.case_id
         return body
+
+
+# What an agent's devices show of an interaction; a change of anything else (the
+# customer's last text time, declined offers) tells nobody.
+SHOWN = ("state", "agent_id", "queue_id", "idle", "disposition", "notes", "case_id")
+
+
+def interaction_notices(old: Interaction | None, new: Interaction) -> list[tuple[str, str]]:
+    """The events a stored change of an interaction makes, as (type, agent): a new
+    offer (or an auto-accepted one) is ``interaction.offered`` to its agent; any other
+    change agents see is ``interaction.updated`` to the agent concerned (the one it
+    left, when it went back to the queue)."""
+    if new.agent_id and new.offer_no != (old.offer_no if old else 0):
+        return [("interaction.offered", new.agent_id)]
+    if old is not None and all(getattr(old, f) == getattr(new, f) for f in SHOWN):
+        return []
+    agents = [a for a in (new.agent_id, old.agent_id if old else None) if a]
+    return [("interaction.updated", agents[0])] if agents else []
 
 
 def waiting_order(interaction: Interaction, queue: Queue) -> tuple[int, float, str]:

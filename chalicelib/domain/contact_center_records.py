@@ -46,6 +46,25 @@ class DayFigures:
         }
 
 
+# Supervisors hear of a queue at most this often (the last state always arrives).
+QUEUE_UPDATE_INTERVAL_S = 5
+
+
+@dataclass
+class QueueState:
+    """The last figures published for a queue (``queue.updated``), and its throttle:
+    ``seq`` counts publications, ``flush_due`` is when a coalesced publication of the
+    changes held back meanwhile is due (0: none pending)."""
+
+    company_id: str
+    queue_id: str
+    seq: int = 0
+    published_at: float = 0.0
+    flush_due: float = 0.0
+    figures: dict[str, Any] = field(default_factory=dict)
+    recipients: list[str] = field(default_factory=list)
+
+
 def service_level(within: int, answered: int) -> float | None:
     """% of answered interactions answered within the queue's threshold (None before any)."""
     if answered <= 0:

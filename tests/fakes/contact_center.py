@@ -28,6 +28,7 @@ from chalicelib.domain.contact_center_records import (
     Case,
     Customer,
     DayFigures,
+    QueueState,
 )
 from chalicelib.domain.errors import Conflict
 
@@ -50,6 +51,10 @@ class MemoryContactCenterRepository:
         self.histories: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         self.replies: dict[str, dict[str, CannedReply]] = {}
         self.day_figures: dict[tuple[str, str, str], DayFigures] = {}
+        self.queue_states: dict[tuple[str, str], QueueState] = {}
+        # What the table's stream would carry, as (kind, old, new): interactions, agents'
+        # status and queue states. Tests turn them into events as the outbox does.
+        self.changes: list[tuple[str, Any, Any]] = []
 
     # -- configuration -----------------------------------------------------------
 
@@ -119,8 +124,10 @@ class MemoryContactCenterRepository:
             if agent is None:
                 return None
             if agent.status != status:
+                old = copy.deepcopy(agent)
                 agent.status = status
                 agent.status_changed_at = now
+                self.changes.append(("agent", old, copy.deepcopy(agent)))
             return copy.deepcopy(agent)
 
     # -- interactions ---------------------------------------------------------------
@@ -150,6 +157,7 @@ class MemoryContactCenterRepository:
                 agent.total += 1
             self.interactions[interaction.interaction_id] = copy.deepcopy(interaction)
             self.open[key] = interaction.interaction_id
+            self.changes.append(("interaction", None, copy.deepcopy(interaction)))
             return copy.deepcopy(interaction), True
 
     def get_interaction(self, interaction_id: str) -> Interaction | None:
@@ -191,6 +199,7 @@ class MemoryContactCenterRepository:
                     agent.last_assigned_at = assigned_at
             new = replace(copy.deepcopy(after), version=before.version + 1)
             self.interactions[new.interaction_id] = new
+            self.changes.append(("interaction", copy.deepcopy(stored), copy.deepcopy(new)))
             if not holds_open_marker(new):
                 key = (new.channel, new.customer_phone)
                 if self.open.get(key) == new.interaction_id:
@@ -285,6 +294,34 @@ class MemoryContactCenterRepository:
                 copy.deepcopy(self.day_figures.get((company_id, queue_id, d), DayFigures()))
                 for d in days
             ]
+
+    # -- the queue's published state ------------------------------------------------------
+
+    def queue_state(self, company_id: str, queue_id: str) -> QueueState | None:
+        with self._lock:
+            return copy.deepcopy(self.queue_states.get((company_id, queue_id)))
+
+    def publish_queue_state(self, state: QueueState, previous_seq: int) -> bool:
+        with self._lock:
+            key = (state.company_id, state.queue_id)
+            stored = self.queue_states.get(key)
+            if (stored.seq if stored else 0) != previous_seq:
+                return False
+            new = replace(copy.deepcopy(state), seq=previous_seq + 1, flush_due=0.0)
+            self.queue_states[key] = new
+            self.changes.append(("queue_state", copy.deepcopy(stored), copy.deepcopy(new)))
+            state.seq = new.seq
+            return True
+
+    def claim_queue_flush(self, company_id: str, queue_id: str, seq: int, due: float) -> bool:
+        with self._lock:
+            stored = self.queue_states.get((company_id, queue_id))
+            if stored is None or stored.seq != seq or stored.flush_due != 0:
+                return False
+            old = copy.deepcopy(stored)
+            stored.flush_due = due
+            self.changes.append(("queue_state", old, copy.deepcopy(stored)))
+            return True
 
 
 class MemoryRoutingQueue:

@@ -27,6 +27,7 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     cc_interaction_item,
     cc_number,
 )
+from chalicelib.adapters.dynamodb.contact_center_state import QueueStateStore
 from chalicelib.adapters.dynamodb.keys import (
     AGENT_PREFIX,
     CANNED_PREFIX,
@@ -80,7 +81,7 @@ from chalicelib.domain.contact_center_records import (
 from chalicelib.domain.errors import Conflict
 
 
-class DynamoContactCenterRepository:
+class DynamoContactCenterRepository(QueueStateStore):
     """The contact center's items in the messaging table. No Scan: every read is a
     GetItem, a Query on a key designed for it, or a BatchGetItem."""
 

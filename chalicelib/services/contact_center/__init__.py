@@ -17,6 +17,7 @@ from chalicelib.services.contact_center.admin import ContactCenterAdmin
 from chalicelib.services.contact_center.admission import AdmissionService
 from chalicelib.services.contact_center.agents import AgentService
 from chalicelib.services.contact_center.common import Context
+from chalicelib.services.contact_center.events import ContactCenterEvents
 from chalicelib.services.contact_center.ports import ContactCenterRepository, RoutingQueue
 from chalicelib.services.contact_center.records import RecordService
 from chalicelib.services.contact_center.replies import AutoReplies, AutoReplyPolicy
@@ -46,6 +47,7 @@ class ContactCenter:
     records: RecordService
     supervisor: SupervisorService
     admin: ContactCenterAdmin
+    events: ContactCenterEvents
 
     def handle(self, message: dict[str, Any]) -> None:
         """One message of the routing queue (routing work or a timer); then the
@@ -54,6 +56,11 @@ class ContactCenter:
         kind = message.get("kind")
         if kind == "admit":
             self.admission.admit(str(message["interaction_id"]))
+        elif kind == "queue_flush":
+            self.supervisor.publish(
+                str(message["company_id"]), [str(message["queue_id"])], int(message["seq"])
+            )
+            return
         elif kind == "waiting_check":
             offer_no = message.get("offer_no")
             self.admission.waiting_check(
@@ -66,6 +73,10 @@ class ContactCenter:
             by_company.setdefault(company_id, []).append(queue_id)
         for company_id, queue_ids in by_company.items():
             self.supervisor.publish(company_id, queue_ids)
+
+    def agent_statuses(self, user_ids: list[str]) -> dict[str, str]:
+        """The routing status of those of ``user_ids`` who are agents (one batch read)."""
+        return {a: p.status for a, p in self.repo.get_agents(user_ids).items()}
 
 
 def build_contact_center(
@@ -120,6 +131,7 @@ def build_contact_center(
         records=records,
         supervisor=SupervisorService(ctx),
         admin=ContactCenterAdmin(ctx, numbers),
+        events=ContactCenterEvents(ctx, records),
     )
 
 

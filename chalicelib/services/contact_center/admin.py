@@ -14,10 +14,8 @@ from chalicelib.domain.contact_center import (
     AgentProfile,
     Channel,
     Queue,
-    check_hours,
-    check_skills,
-    check_timezone,
 )
+from chalicelib.domain.contact_center_config import check_hours, check_skills, check_timezone
 from chalicelib.domain.contact_center_records import (
     CannedReply,
 )

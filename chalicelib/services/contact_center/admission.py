@@ -21,8 +21,8 @@ from chalicelib.domain.contact_center import (
     Queue,
     beyond_cap,
     estimate_wait_s,
-    is_open,
 )
+from chalicelib.domain.contact_center_config import is_open
 from chalicelib.domain.contact_center_records import average_handle_s, fill_template
 from chalicelib.services.contact_center.common import RETRIES, Context, logger
 from chalicelib.services.contact_center.records import RecordService

@@ -137,7 +137,6 @@ class AgentService:
             if self._repo.transition(interaction, after):
                 queue = self._ctx.queue(after.company_id, after.queue_id)
                 self._routing.answered(after, queue, now)
-                self._ctx.tell("interaction.updated", after, after.agent_id)
                 return self._screen(after)
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
@@ -188,7 +187,6 @@ class AgentService:
                     {"kind": "wrap_up_end", "interaction_id": after.interaction_id},
                     queue.wrap_up_s,
                 )
-                self._ctx.tell("interaction.updated", after, after.agent_id)
                 return self._ctx.view(after)
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
@@ -224,7 +222,6 @@ class AgentService:
                 handled=1,
                 handle_total_s=round(now - closed.answered_at, 3),
             )
-        self._ctx.tell("interaction.updated", closed, closed.agent_id)
         agent = self._repo.get_agent(str(closed.agent_id))
         self._ctx.route_later(closed.company_id, agent.queues if agent else [closed.queue_id])
         logger.info(

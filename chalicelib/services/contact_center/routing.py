@@ -171,6 +171,7 @@ class RoutingService:
             agent_id=agent.agent_id,
             offer_no=interaction.offer_no + 1,
             offered_at=now,
+            offer_expires_at=now + queue.offer_timeout_s,
         )
         if not self._repo.transition(
             interaction,
@@ -202,8 +203,6 @@ class RoutingService:
                 },
                 queue.offer_timeout_s,
             )
-        pop = self._records.screen_pop(after.customer_id, after.company_id)
-        self._ctx.tell("interaction.offered", after, agent.agent_id, queue, customer=pop)
         return True
 
     def _overflow(self, interaction: Interaction, queue: Queue) -> None:
@@ -274,7 +273,6 @@ class RoutingService:
             "released",
             extra={"interaction_id": after.interaction_id, "agent_id": agent_id, "reason": reason},
         )
-        self._ctx.tell("interaction.updated", after, agent_id)
         queues = [after.queue_id]
         if agent_id:
             agent = self._repo.get_agent(agent_id)
@@ -309,7 +307,6 @@ class RoutingService:
                 return False
             after = replace(interaction, idle=True)
             if self._repo.transition(interaction, after, agent_id=after.agent_id, load=-1):
-                self._ctx.tell("interaction.updated", after, after.agent_id)
                 agent = self._repo.get_agent(str(after.agent_id))
                 self._ctx.route_later(after.company_id, agent.queues if agent else [])
                 return True
@@ -328,10 +325,8 @@ class RoutingService:
             if self._repo.transition(
                 interaction, after, agent_id=after.agent_id if back else None, load=back
             ):
-                if back:
-                    self._ctx.tell("interaction.updated", after, after.agent_id)
-                queue = self._repo.get_queue(after.company_id, after.queue_id)
-                if queue is not None and back:
+                queue = self._repo.get_queue(after.company_id, after.queue_id) if back else None
+                if queue is not None:
                     self._arm_idle(after, queue)
                 return
 
