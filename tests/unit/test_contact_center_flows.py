@@ -12,6 +12,7 @@ import pytest
 from chalicelib.domain.contact_center import ACTIVE, ENDED, OFFERED, WAITING, WRAP_UP
 from chalicelib.domain.errors import Conflict, Forbidden
 from chalicelib.domain.model import sms_conversation_id
+from chalicelib.services.contact_center.commands import EndInteraction, StartOutbound
 from tests.contact_center_support import CHANNEL, SALES, SUPPORT, CenterWorld, seed_center
 from tests.support import send
 
@@ -178,7 +179,7 @@ def test_end_goes_to_wrap_up_then_closes_with_the_transcript_filed_in_a_case() -
     bob = w.caller("u-bob")
     w.cc.agents.accept(bob, ix.interaction_id)
     send(w.services.conversations, bob, ix.conversation_id, "k1", "Sorry, checking now")
-    ended = w.cc.agents.end(bob, ix.interaction_id, {"notes": "late parcel"})
+    ended = w.cc.agents.end(bob, ix.interaction_id, EndInteraction(notes="late parcel"))
     assert ended["state"] == WRAP_UP and w.cc_repo.get_agent("u-bob").load == 1
     w.now += 121
     w.runner.run()
@@ -211,7 +212,9 @@ def test_an_end_with_a_disposition_closes_at_once_into_the_chosen_open_case() ->
     )
 
     w.cc_repo.put_case(Case("case-1", str(ix.customer_id), "acme", "Billing"))
-    done = w.cc.agents.end(bob, ix.interaction_id, {"disposition": "solved", "case_id": "case-1"})
+    done = w.cc.agents.end(
+        bob, ix.interaction_id, EndInteraction(disposition="solved", case_id="case-1")
+    )
     assert (done["state"], done["case_id"], done["disposition"]) == (ENDED, "case-1", "solved")
     assert w.cc_repo.get_case(str(ix.customer_id), "case-1").transcripts[0]["interaction_id"] == (
         ix.interaction_id
@@ -226,7 +229,7 @@ def test_a_returning_customer_goes_back_to_their_last_agent() -> None:
     first = only_open(w)
     agent = w.caller(str(first.agent_id))
     w.cc.agents.accept(agent, first.interaction_id)
-    w.cc.agents.end(agent, first.interaction_id, {"disposition": "solved"})
+    w.cc.agents.end(agent, first.interaction_id, EndInteraction(disposition="solved"))
     w.text(CUSTOMER, "one more thing")
     w.runner.run()
     assert only_open(w).agent_id == first.agent_id
@@ -295,7 +298,7 @@ def test_automatic_replies_respect_the_opt_out_and_appear_in_the_transcript() ->
     w.runner.run()
     ix = only_open(w)
     w.cc.agents.accept(w.caller("u-bob"), ix.interaction_id)
-    w.cc.agents.end(w.caller("u-bob"), ix.interaction_id, {"disposition": "solved"})
+    w.cc.agents.end(w.caller("u-bob"), ix.interaction_id, EndInteraction(disposition="solved"))
     document = json.loads(w.media.objects[f"transcripts/acme/{ix.interaction_id}.json"]["data"])
     texts = [(m["direction"], m["text"]) for m in document["messages"]]
     assert texts == [("inbound", "hello"), ("outbound", "You are number 2.")]
@@ -384,12 +387,7 @@ def test_outbound_makes_an_active_interaction_that_uses_a_slot_and_queues_the_te
     bob = w.caller("u-bob")
     view = w.cc.agents.outbound(
         bob,
-        {
-            "channel": CHANNEL,
-            "to": "(415) 555-2671",
-            "client_id": "c1",
-            "text": "Your order shipped",
-        },
+        StartOutbound(CHANNEL, "(415) 555-2671", "c1", "Your order shipped"),
     )
     assert (view["state"], view["agent_id"], view["direction"]) == (ACTIVE, "u-bob", "outbound")
     assert view["message"]["status"] == "queued"
@@ -399,7 +397,7 @@ def test_outbound_makes_an_active_interaction_that_uses_a_slot_and_queues_the_te
     with pytest.raises(Conflict) as busy:
         w.cc.agents.outbound(
             w.caller("u-carol"),
-            {"channel": CHANNEL, "to": CUSTOMER, "client_id": "c2", "text": "hi"},
+            StartOutbound(CHANNEL, CUSTOMER, "c2", "hi"),
         )
     assert busy.value.code in ("interaction_open", "agent_at_capacity")
 
@@ -446,7 +444,7 @@ def test_going_offline_closes_wrap_ups_and_frees_every_slot() -> None:
     ix = only_open(w)
     bob = w.caller("u-bob")
     w.cc.agents.accept(bob, ix.interaction_id)
-    w.cc.agents.end(bob, ix.interaction_id, {})
+    w.cc.agents.end(bob, ix.interaction_id, EndInteraction())
     w.cc.agents.set_status(bob, "offline")
     assert w.cc_repo.get_interaction(ix.interaction_id).state == ENDED
     agent = w.cc_repo.get_agent("u-bob")

@@ -31,7 +31,7 @@ class SupervisorService:
         if agent is None or agent.company_id != caller.company_id or agent.role != SUPERVISOR:
             raise Forbidden("only supervisors and admins see queue figures", code="supervisor_only")
 
-    def stats(self, caller: Caller, queue_id: str, days: Any = None) -> dict[str, Any]:
+    def stats(self, caller: Caller, queue_id: str, days: str | None = None) -> dict[str, Any]:
         self._may_supervise(caller)
         queue = self._ctx.queue(caller.company_id, queue_id)
         count = 1
