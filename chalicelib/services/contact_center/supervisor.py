@@ -85,9 +85,6 @@ class SupervisorService:
         of the queue's state item; the outbox turns it into the event."""
         supervisors: list[str] | None = None
         for queue_id in sorted(set(queue_ids)):
-            queue = self._repo.get_queue(company_id, queue_id)
-            if queue is None:
-                continue
             now = self._ctx.epoch()
             state = self._repo.queue_state(company_id, queue_id)
             if flush_seq is not None and (
@@ -105,6 +102,9 @@ class SupervisorService:
                     ]
                 if not supervisors:
                     return
+                queue = self._repo.get_queue(company_id, queue_id)
+                if queue is None:
+                    continue
                 published = QueueState(
                     company_id,
                     queue_id,
