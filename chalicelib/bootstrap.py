@@ -264,8 +264,12 @@ def bootstrap(
             epoch=epoch,
             messaging=conversations,
             sms=sms,
+            log=log,
         )
     router = contact_center.routing if contact_center else None
+    if contact_center is not None:  # agents' routing status shows in their presence
+        presence.agent_statuses = contact_center.agent_statuses
+        contact_center.events.presence_of = presence.presence_of
     return Services(
         settings=settings,
         adapters=a,

@@ -89,15 +89,14 @@ FUNCTIONS: dict[str, Access] = {
     # REST: every route. Twilio webhooks check signatures with the auth token;
     # media (photos, MMS) is uploaded and read through URLs presigned by this
     # function's role; devices register for push; logout closes connections.
-    # Contact center: agents' actions publish interaction events and queue routing
-    # work (and its timers); an inbound text to a channel queues routing.
+    # Contact center: agents' actions queue routing work (and its timers); an inbound
+    # text to a channel queues routing. Its events come from the stream (the outbox).
     "api_handler": Access(
         tables={"messaging": "read-write"},
         buckets={"media": "read-write"},
         secrets=("twilio",),
         manage_connections=True,
         push=frozenset({"register"}),
-        publish=("events",),
         send=("cc-routing",),
     ),
     # The REST authorizer resolves the token's user.
@@ -106,7 +105,8 @@ FUNCTIONS: dict[str, Access] = {
     "websocket_disconnect": Access(tables={"messaging": "read-write"}),
     # Replies (acks, errors) go back over the caller's own connection.
     "websocket_message": Access(tables={"messaging": "read-write"}, manage_connections=True),
-    # Stream → events: reads the conversation for recipients, publishes to SNS.
+    # Stream → events: reads the conversation for recipients (and, for a contact-center
+    # offer, the customer record of the screen pop), publishes to SNS.
     "outbox_stream": Access(tables={"messaging": "read"}, publish=("events",)),
     # SQS → devices: idempotency records, connection lookups, drops gone connections.
     "realtime_consumer": Access(
@@ -137,10 +137,10 @@ FUNCTIONS: dict[str, Access] = {
     # An inbound text to a contact-center channel queues routing work.
     "eum_events": Access(tables={"messaging": "read-write"}, send=("cc-routing",)),
     # Contact-center routing queue: offers, timers (offer timeout, wrap-up end, idle and
-    # waiting checks as delayed messages), transcripts filed to the media bucket.
+    # waiting checks, queue-update flushes as delayed messages), transcripts filed to
+    # the media bucket. Its events come from the stream (the outbox).
     "cc_routing": Access(
         tables={"messaging": "read-write"},
-        publish=("events",),
         send=("cc-routing",),
         buckets={"media": "write"},
     ),

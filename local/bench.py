@@ -287,7 +287,11 @@ def main() -> None:
     print("   totals by service:", json.dumps(dict(totals)))
     print("== contact center (moto in-process)")
     cc = contact_center()
-    for part, label in (("inbound", "inbound text to a channel"), ("routing", "routing it")):
+    for part, label in (
+        ("inbound", "inbound text to a channel"),
+        ("routing", "routing it"),
+        ("outbox", "its offer event (outbox)"),
+    ):
         calls = ", ".join(f"{k} {v}" for k, v in sorted(cc[part].items()))
         print(f"   {label}: {sum(cc[part].values())} requests ({calls})")
     print(

@@ -2,7 +2,8 @@
 
 1. AWS requests per routed inbound text: the webhook's part (store the text, open
    the interaction, queue routing) and the routing message's part (choose, assign,
-   offer with the screen pop), counted by service and operation.
+   offer), and the outbox's part (the offer's event from the table's stream, with
+   the screen pop), counted by service and operation.
 2. Time from the inbound text to its offer under a burst: ``BURST`` customers
    text the demo channel at once while three agents are available; the routing
    queue is drained as the ``cc_routing`` consumer would; p50/p95 over the texts
@@ -55,6 +56,9 @@ def main() -> dict[str, Any]:
             idempotency=fakes.MemoryDeduplicator(),
             providers=lambda name: fakes.MemoryProviders(),
         )
+        bootstrap.use(services)  # the outbox (outbox_stream) runs on these services
+        from local.inprocess import EventPath
+
         cc = services.contact_center
         assert cc is not None
         channel, agents = "+14155550180", ["u-ann", "u-ben", "u-cat"]
@@ -91,12 +95,16 @@ def main() -> dict[str, Any]:
                 InboundSms("twilio", f"SM{n:032d}", phone, channel, "where is my order")
             )
 
+        path = EventPath.for_prefix("texting-test")
+        path.run_outbox()  # the seeding's records
         meter = _Meter()
         meter.install()
         text(0)
         inbound = meter.take()
         drain()
         routed = meter.take()
+        path.run_outbox()
+        outboxed = meter.take()
         sent_at: dict[str, float] = {}
         offered_at: dict[str, float] = {}
         seen = len(publisher.events)
@@ -106,6 +114,7 @@ def main() -> dict[str, Any]:
         while len(offered_at) < BURST:
             if not drain():
                 break
+            path.run_outbox()  # events come from the table's stream
             now = time.perf_counter()
             for event in publisher.events[seen:]:
                 if event.type == "interaction.offered":
@@ -116,6 +125,7 @@ def main() -> dict[str, Any]:
     return {
         "inbound": inbound["requests"],
         "routing": routed["requests"],
+        "outbox": outboxed["requests"],
         "burst": BURST,
         "offered": len(waits),
         "p50_ms": statistics.median(waits) * 1000 if waits else None,

@@ -99,7 +99,16 @@ class CenterWorld(World):
         assert user is not None
         return Caller(user.user_id, user.company_id, user.role)
 
+    def outbox(self) -> None:
+        """What the table's stream and the outbox do on AWS: every stored change of the
+        fake repository becomes the events the contact center derives from it."""
+        changes = list(self.cc_repo.changes)
+        del self.cc_repo.changes[: len(changes)]
+        for kind, old, new in changes:
+            self.publisher.publish(self.cc.events.from_change(kind, old, new))
+
     def events(self, kind: str, agent_id: str | None = None) -> list[Any]:
+        self.outbox()
         return [
             e
             for e in self.publisher.events

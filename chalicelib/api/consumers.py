@@ -74,6 +74,13 @@ def _outbox_record(record: Any) -> None:
     from chalicelib.adapters.dynamodb.stream import events_from_record
 
     events = events_from_record(record.raw_event, svc.adapters.conversations.get)
+    if svc.contact_center is not None:  # interactions, agents' status, queue states
+        from chalicelib.adapters.dynamodb.contact_center_state import decode
+
+        change = decode(record.raw_event)
+        if change is not None:
+            events += svc.contact_center.events.from_change(change.kind, change.old, change.new)
+        svc.contact_center.events.with_agent_status(events)
     svc.outbox.publish(events)
 
 

@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 
+from chalicelib.api import contact_center_requests as parse
 from chalicelib.api import requests
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
@@ -60,7 +61,7 @@ def get_agent() -> dict[str, Any]:
 
 @route("/agent/status", methods=["PUT"])
 def put_agent_status() -> dict[str, Any]:
-    return _cc().agents.set_status(_caller(), _body().get("status"))
+    return _cc().agents.set_status(_caller(), parse.agent_status(_body()).status)
 
 
 # -- interactions ----------------------------------------------------------------------
@@ -77,7 +78,7 @@ def list_interactions() -> dict[str, Any]:
 
 @route("/interactions", methods=["POST"])
 def start_interaction() -> Response:
-    body = _cc().agents.outbound(_caller(), _body())
+    body = _cc().agents.outbound(_caller(), parse.outbound(_body()))
     return Response(body=body, status_code=201)
 
 
@@ -98,13 +99,13 @@ def reject_interaction(interaction_id: str) -> dict[str, Any]:
 
 @route("/interactions/{interaction_id}/end", methods=["POST"])
 def end_interaction(interaction_id: str) -> dict[str, Any]:
-    return _cc().agents.end(_caller(), interaction_id, _body(optional=True))
+    return _cc().agents.end(_caller(), interaction_id, parse.end(_body(optional=True)))
 
 
 @route("/interactions/{interaction_id}/transfer", methods=["POST"])
 def transfer_interaction(interaction_id: str) -> dict[str, Any]:
-    queue_id = _body().get("queue_id")
-    return _cc().agents.transfer(_caller(), interaction_id, queue_id)
+    command = parse.transfer(_body())
+    return _cc().agents.transfer(_caller(), interaction_id, command.queue_id)
 
 
 # -- knowledge, customers, figures -----------------------------------------------------------
@@ -143,7 +144,7 @@ def queue_stats(queue_id: str) -> dict[str, Any]:
 
 @route("/admin/contact-center/queues/{queue_id}", methods=["PUT"])
 def put_queue(queue_id: str) -> dict[str, Any]:
-    return _cc().admin.put_queue(_caller(), queue_id, _body())
+    return _cc().admin.put_queue(_caller(), queue_id, parse.queue(_body()))
 
 
 @route("/admin/contact-center/channels", methods=["GET"])
@@ -153,7 +154,7 @@ def list_channels() -> dict[str, Any]:
 
 @route("/admin/contact-center/channels/{e164}", methods=["PUT"])
 def put_channel(e164: str) -> dict[str, Any]:
-    return _cc().admin.put_channel(_caller(), unquote(e164), _body())
+    return _cc().admin.put_channel(_caller(), unquote(e164), parse.channel(_body()))
 
 
 @route("/admin/contact-center/agents", methods=["GET"])
@@ -163,9 +164,9 @@ def list_agents() -> dict[str, Any]:
 
 @route("/admin/contact-center/agents/{user_id}", methods=["PUT"])
 def put_agent(user_id: str) -> dict[str, Any]:
-    return _cc().admin.put_agent(_caller(), user_id, _body())
+    return _cc().admin.put_agent(_caller(), user_id, parse.agent(_body()))
 
 
 @route("/admin/contact-center/canned-responses/{reply_id}", methods=["PUT"])
 def put_canned(reply_id: str) -> dict[str, Any]:
-    return _cc().admin.put_canned(_caller(), reply_id, _body())
+    return _cc().admin.put_canned(_caller(), reply_id, parse.canned(_body()))

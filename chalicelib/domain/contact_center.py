@@ -9,14 +9,11 @@ clock; the services turn them into ISO strings for clients.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.domain.errors import Conflict, ValidationError
+from chalicelib.domain.errors import Conflict
 
 # -- interaction states --------------------------------------------------------
 
@@ -30,7 +27,9 @@ OPEN_STATES = (WAITING, OFFERED, ACTIVE, WRAP_UP)
 
 # Which state may follow which (the state machine in docs/contact-center.md).
 TRANSITIONS: dict[str, frozenset[str]] = {
-    WAITING: frozenset({OFFERED, ACTIVE}),  # ACTIVE directly when the queue auto-accepts
+    # ACTIVE directly when the queue auto-accepts; ENDED when the queue is full or the
+    # customer abandoned (went quiet while waiting)
+    WAITING: frozenset({OFFERED, ACTIVE, ENDED}),
     OFFERED: frozenset({ACTIVE, WAITING}),  # accept; reject / timeout / agent leaves
     ACTIVE: frozenset({WRAP_UP, WAITING, ENDED}),  # end; transfer / requeue; end with disposition
     WRAP_UP: frozenset({ENDED}),
@@ -61,10 +60,14 @@ DEFAULT_WRAP_UP_S = 120
 DEFAULT_SERVICE_LEVEL_S = 60
 DEFAULT_LAST_AGENT_WINDOW_S = 24 * 3600
 DEFAULT_ABANDON_AFTER_S = 3600
-MIN_LEVEL, MAX_LEVEL = 1, 5
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
-_SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+DEFAULT_FULL_MESSAGE = (
+    "All our agents are busy and too many people are waiting. Your message is saved; "
+    "please text again later."
+)
+MAX_WAITING_LIMIT = 1000  # a full queue is known by reading at most this many waiting
+# Dispositions of interactions that ended without an agent.
+ABANDONED = "abandoned"
+QUEUE_FULL = "queue_full"
 
 
 def check_transition(current: str, new: str) -> None:
@@ -75,64 +78,25 @@ def check_transition(current: str, new: str) -> None:
         )
 
 
-def check_skills(raw: Any, what: str = "skills") -> dict[str, int]:
-    """``{"skill": level}`` with levels 1-5 and lowercase skill names."""
-    if not isinstance(raw, dict) or len(raw) > 50:
-        raise ValidationError(f"{what} is an object of skill → level (1-5)", code="invalid_skills")
-    skills: dict[str, int] = {}
-    for name, level in raw.items():
-        if not isinstance(name, str) or not _SKILL.match(name):
-            raise ValidationError(f"{name!r} is not a skill name", code="invalid_skills")
-        if isinstance(level, bool) or not isinstance(level, int):
-            raise ValidationError(f"the level of {name} must be 1-5", code="invalid_skills")
-        if not MIN_LEVEL <= level <= MAX_LEVEL:
-            raise ValidationError(f"the level of {name} must be 1-5", code="invalid_skills")
-        skills[name] = level
-    return skills
+def check_change(before: Interaction, after: Interaction) -> None:
+    """The rule every stored change of an interaction obeys (both repositories check
+    it): the same interaction, and its state unchanged or a permitted transition."""
+    if before.interaction_id != after.interaction_id:
+        raise Conflict("a change must keep the interaction's id", code="invalid_state")
+    if before.state != after.state:
+        check_transition(before.state, after.state)
 
 
-def check_hours(raw: Any) -> dict[str, str]:
-    """``{"mon": "09:00-17:00", ...}``; a day left out is closed. Empty means always open."""
-    if not isinstance(raw, dict):
-        raise ValidationError("hours is an object of day → HH:MM-HH:MM", code="invalid_hours")
-    hours: dict[str, str] = {}
-    for day, span in raw.items():
-        if day not in DAYS or not isinstance(span, str) or not _HOURS.match(span):
-            raise ValidationError(
-                f"hours must map mon..sun to HH:MM-HH:MM, not {day!r}: {span!r}",
-                code="invalid_hours",
-            )
-        start, end = span.split("-")
-        if start >= end:
-            raise ValidationError(f"{day}: opening must be before closing", code="invalid_hours")
-        hours[day] = span
-    return hours
+def listed_agent(interaction: Interaction) -> str | None:
+    """The agent whose list (``GET /interactions``) holds the interaction: its agent
+    while offered, active or in wrap-up; nobody while waiting or once ended."""
+    return interaction.agent_id if interaction.state not in (WAITING, ENDED) else None
 
 
-def check_timezone(raw: Any) -> str:
-    if not isinstance(raw, str) or not raw:
-        raise ValidationError("timezone is an IANA name", code="invalid_timezone")
-    try:
-        ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{raw} is not a time zone", code="invalid_timezone") from None
-    return raw
-
-
-def is_open(hours: dict[str, str], timezone: str, now: float) -> bool:
-    """Whether ``now`` falls inside the day's opening span in the queue's time zone."""
-    if not hours:
-        return True
-    local = datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(timezone))
-    span = hours.get(DAYS[local.weekday()])
-    if span is None:
-        return False
-    start, end = span.split("-")
-    opens = time.fromisoformat(start)
-    clock = local.time().replace(tzinfo=None)
-    if end == "24:00":
-        return clock >= opens
-    return opens <= clock < time.fromisoformat(end)
+def holds_open_marker(interaction: Interaction) -> bool:
+    """Whether the customer's "open interaction on this channel" marker points at it
+    (until it ends: then the customer's next text opens a new one)."""
+    return interaction.state != ENDED
 
 
 @dataclass
@@ -159,6 +123,7 @@ class Queue:
     overflow_level: int | None = None  # relax every required level to this
     overflow_queue_id: str | None = None  # ...or move to this queue
     max_waiting: int = 0  # 0: no cap on waiting texts
+    full_message: str = DEFAULT_FULL_MESSAGE  # reply when the queue is full (no overflow)
 
     def required_level(self, skill: str, overflowed: bool) -> int:
         level = self.skills[skill]
@@ -187,6 +152,7 @@ class Queue:
             "overflow_level": self.overflow_level,
             "overflow_queue_id": self.overflow_queue_id,
             "max_waiting": self.max_waiting,
+            "full_message": self.full_message,
         }
 
 
@@ -232,6 +198,12 @@ class AgentProfile:
     def has_room(self) -> bool:
         return self.load < self.max_concurrent and self.total < self.hard_cap
 
+    def can_take(self) -> bool:
+        """May receive a new interaction (an offer, or an outbound text that needs a
+        slot): available with a free slot. The DynamoDB adapter states the same rule
+        as the condition of its write."""
+        return self.status == AVAILABLE and self.has_room()
+
     def qualifies(self, queue: Queue, overflowed: bool) -> bool:
         return queue.queue_id in self.queues and all(
             self.skills.get(skill, 0) >= queue.required_level(skill, overflowed)
@@ -273,6 +245,7 @@ class Interaction:
     arrived_at: float = 0.0  # first entered a queue (waits are measured from here)
     offer_no: int = 0  # counts offers: a timer for an old offer does nothing
     offered_at: float = 0.0
+    offer_expires_at: float = 0.0  # offered_at + the queue's offer timeout
     answered_at: float = 0.0
     ended_at: float = 0.0
     last_customer_at: float = 0.0
@@ -296,6 +269,16 @@ class Interaction:
             and self.direction == "inbound"
             and queue.idle_after_s > 0
             and now - self.last_customer_at >= queue.idle_after_s
+        )
+
+    def abandoned(self, queue: Queue, now: float) -> bool:
+        """Waiting, and the customer has been quiet for the queue's abandon time since
+        their last text or since it (last) started waiting, whichever is later."""
+        quiet_since = max(self.last_customer_at, self.enqueued_at)
+        return (
+            self.state == WAITING
+            and queue.abandon_after_s > 0
+            and now - quiet_since >= queue.abandon_after_s
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -323,6 +306,24 @@ class Interaction:
         return body
 
 
+# What an agent's devices show of an interaction; a change of anything else (the
+# customer's last text time, declined offers) tells nobody.
+SHOWN = ("state", "agent_id", "queue_id", "idle", "disposition", "notes", "case_id")
+
+
+def interaction_notices(old: Interaction | None, new: Interaction) -> list[tuple[str, str]]:
+    """The events a stored change of an interaction makes, as (type, agent): a new
+    offer (or an auto-accepted one) is ``interaction.offered`` to its agent; any other
+    change agents see is ``interaction.updated`` to the agent concerned (the one it
+    left, when it went back to the queue)."""
+    if new.agent_id and new.offer_no != (old.offer_no if old else 0):
+        return [("interaction.offered", new.agent_id)]
+    if old is not None and all(getattr(old, f) == getattr(new, f) for f in SHOWN):
+        return []
+    agents = [a for a in (new.agent_id, old.agent_id if old else None) if a]
+    return [("interaction.updated", agents[0])] if agents else []
+
+
 def waiting_order(interaction: Interaction, queue: Queue) -> tuple[int, float, str]:
     """Highest priority first, then the longest waiting; the id breaks exact ties."""
     return (-queue.priority, interaction.enqueued_at, interaction.interaction_id)
@@ -346,8 +347,7 @@ def choose_agent(
         agent
         for agent in agents
         if agent.company_id == interaction.company_id
-        and agent.status == AVAILABLE
-        and agent.has_room()
+        and agent.can_take()
         and agent.qualifies(queue, interaction.overflowed)
         and now - interaction.rejected.get(agent.agent_id, -math.inf) >= queue.offer_timeout_s
     ]
@@ -368,6 +368,16 @@ def should_overflow(interaction: Interaction, queue: Queue, now: float) -> bool:
         and (queue.overflow_level is not None or bool(queue.overflow_queue_id))
         and now - interaction.arrived_at >= queue.overflow_after_s
     )
+
+
+def beyond_cap(interaction_id: str, waiting: list[Interaction], queue: Queue) -> bool:
+    """Whether the interaction is not among the first ``max_waiting`` of its queue's
+    waiting interactions (``waiting`` in queue order, at least ``max_waiting + 1`` long
+    when there are that many)."""
+    if queue.max_waiting <= 0:
+        return False
+    admitted = [i.interaction_id for i in waiting[: queue.max_waiting]]
+    return interaction_id not in admitted
 
 
 def estimate_wait_s(position: int, average_handle_s: float, slots: int) -> int:

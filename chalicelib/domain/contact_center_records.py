@@ -27,6 +27,7 @@ class DayFigures:
     answered: int = 0  # accepted by an agent
     abandoned: int = 0  # ended before an answer after waiting past the queue's limit
     timed_out: int = 0  # offers nobody took in time
+    turned_away: int = 0  # arrived at a full queue with no overflow queue
     wait_total_s: float = 0.0  # over answered ones
     within_service_level: int = 0
     handled: int = 0  # ended after an answer
@@ -38,10 +39,30 @@ class DayFigures:
             "answered": self.answered,
             "abandoned": self.abandoned,
             "timed_out": self.timed_out,
+            "turned_away": self.turned_away,
             "average_wait_s": round(self.wait_total_s / self.answered, 1) if self.answered else 0,
             "average_handle_s": round(self.handle_total_s / self.handled, 1) if self.handled else 0,
             "service_level": service_level(self.within_service_level, self.answered),
         }
+
+
+# Supervisors hear of a queue at most this often (the last state always arrives).
+QUEUE_UPDATE_INTERVAL_S = 5
+
+
+@dataclass
+class QueueState:
+    """The last figures published for a queue (``queue.updated``), and its throttle:
+    ``seq`` counts publications, ``flush_due`` is when a coalesced publication of the
+    changes held back meanwhile is due (0: none pending)."""
+
+    company_id: str
+    queue_id: str
+    seq: int = 0
+    published_at: float = 0.0
+    flush_due: float = 0.0
+    figures: dict[str, Any] = field(default_factory=dict)
+    recipients: list[str] = field(default_factory=list)
 
 
 def service_level(within: int, answered: int) -> float | None:

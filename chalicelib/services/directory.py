@@ -54,7 +54,7 @@ class DirectoryService:
         self, caller: Caller, limit: int, cursor: str | None
     ) -> Page[dict[str, Any]]:
         page = self._directory.list_users(caller.company_id, limit, cursor)
-        return Page([self._presence.entry(u) for u in page.items], page.next_cursor)
+        return Page(self._presence.entries(list(page.items)), page.next_cursor)
 
     # -- personal contacts -------------------------------------------------
 

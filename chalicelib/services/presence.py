@@ -23,6 +23,8 @@ MAX_WATCHED = 200
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
 PHOTO_URL_SECONDS = 3600
 Epoch = Callable[[], float]
+# user ids -> the contact-center routing status of those who are agents (one batch read)
+AgentStatuses = Callable[[list[str]], dict[str, str]]
 
 
 def parse_time(value: str) -> datetime:
@@ -54,13 +56,42 @@ class PresenceService:
         self._clock = clock
         self._epoch = epoch
         self._photo_max_bytes = photo_max_bytes
+        self.agent_statuses: AgentStatuses | None = None  # wired when a contact center runs
 
     def view(self, user: User) -> dict[str, Any]:
         now = self._epoch()
         return user.presence.view(now, utcnow_iso(datetime.fromtimestamp(now, UTC)))
 
+    def _with_agent_status(self, views: dict[str, dict[str, Any]]) -> None:
+        """Agents' presence also says their routing status (``agent_status``:
+        available, away or offline); other users' has none."""
+        if self.agent_statuses is None or not views:
+            return
+        statuses = self.agent_statuses(list(views))
+        for user_id, view in views.items():
+            if user_id in statuses:
+                view["agent_status"] = statuses[user_id]
+
+    def presence_of(self, user_id: str) -> dict[str, Any] | None:
+        """One user's presence as co-workers see it (for ``presence.changed``)."""
+        user = self._directory.get_user(user_id)
+        if user is None:
+            return None
+        view = self.view(user)
+        self._with_agent_status({user_id: view})
+        return view
+
+    def entries(self, users: list[User]) -> list[dict[str, Any]]:
+        """Several users as co-workers see them (agents' statuses read in one batch)."""
+        bodies = [self._entry(u) for u in users]
+        self._with_agent_status({b["user_id"]: b["presence"] for b in bodies})
+        return bodies
+
     def entry(self, user: User) -> dict[str, Any]:
         """A user as co-workers see them: profile, presence, photo link."""
+        return self.entries([user])[0]
+
+    def _entry(self, user: User) -> dict[str, Any]:
         body = user.to_dict()
         body["presence"] = self.view(user)
         body["photo_url"] = (
@@ -139,8 +170,10 @@ class PresenceService:
         if connection is None:
             raise NotFound("this connection is not registered", code="unknown_connection")
         self._connections.watch(connection, list(visible))
+        views = {uid: self.view(u) for uid, u in visible.items()}
+        self._with_agent_status(views)
         return {
-            "users": {uid: self.view(u) for uid, u in visible.items()},
+            "users": views,
             "unknown": [u for u in wanted if u not in visible],
         }
 

@@ -14,6 +14,7 @@ from chalicelib.domain.contact_center import OFFERED, WAITING, AgentProfile, Cha
 from chalicelib.domain.model import BusinessNumber, User
 from chalicelib.domain.sms import InboundSms
 from chalicelib.services.common import Caller
+from chalicelib.services.contact_center.commands import EndInteraction
 from tests import fakes
 from tests.fakes import MemoryDeduplicator
 from tests.fakes.contact_center import MemoryRoutingQueue
@@ -153,7 +154,7 @@ def test_a_burst_of_60_never_exceeds_a_cap_assigns_each_once_and_queues_the_rest
         caller = Caller(agent_id, "acme")
         ending = repo.agent_interactions(agent_id)[0]
         cc.agents.accept(caller, ending.interaction_id)
-        cc.agents.end(caller, ending.interaction_id, {"disposition": "solved"})
+        cc.agents.end(caller, ending.interaction_id, EndInteraction(disposition="solved"))
         drain(cc, routing, clock, _set(threading.Event()))
         assigned = repo.get_interaction(head.interaction_id)
         assert (assigned.state, assigned.agent_id) == (OFFERED, agent_id)

@@ -234,3 +234,54 @@ def test_queues_of_two_companies_with_the_same_id_never_mix(repo: Any) -> None:
     assert [i.interaction_id for i in repo.waiting("acme", "q-support", 10)] == ["ix-001"]
     assert [i.interaction_id for i in repo.waiting("globex", "q-support", 10)] == ["ix-002"]
     assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 0
+
+
+def test_a_change_the_state_machine_forbids_is_refused_and_writes_nothing(repo: Any) -> None:
+    repo.put_agent(agent("u-bob"))
+    ix = interaction(1)
+    repo.create_interaction(ix)
+    wrap_up = replace(ix, state="wrap_up", agent_id="u-bob")
+    with pytest.raises(Conflict):  # waiting → wrap_up skips the offer and the answer
+        repo.transition(ix, wrap_up, agent_id="u-bob", load=1, total=1)
+    stored = repo.get_interaction(ix.interaction_id)
+    assert (stored.state, stored.version) == (WAITING, 0)
+    assert repo.get_agent("u-bob").load == 0 and repo.agent_interactions("u-bob") == []
+
+
+def test_an_ended_interaction_leaves_the_agents_list_and_frees_the_customers_marker(
+    repo: Any,
+) -> None:
+    repo.put_agent(agent("u-bob"))
+    ix = interaction(1)
+    repo.create_interaction(ix)
+    assert offer(repo, ix, "u-bob")
+    offered = repo.get_interaction(ix.interaction_id)
+    assert [i.interaction_id for i in repo.agent_interactions("u-bob")] == [ix.interaction_id]
+    active = replace(offered, state=ACTIVE)
+    assert repo.transition(offered, active)
+    ended = replace(active, state=ENDED)
+    assert repo.transition(active, ended, agent_id="u-bob", load=-1, total=-1)
+    assert repo.agent_interactions("u-bob") == []
+    assert repo.open_interaction(ix.channel, ix.customer_phone) is None
+
+
+def test_a_queue_state_is_published_once_per_seq_and_one_flush_is_claimed(repo: Any) -> None:
+    from chalicelib.domain.contact_center_records import QueueState
+
+    assert repo.queue_state("acme", "q-support") is None
+    assert not repo.claim_queue_flush("acme", "q-support", 0, 10.0)  # nothing published yet
+    first = QueueState(
+        "acme", "q-support", published_at=5.0, figures={"waiting": 1}, recipients=["u-alice"]
+    )
+    assert repo.publish_queue_state(first, 0) and first.seq == 1
+    assert not repo.publish_queue_state(QueueState("acme", "q-support"), 0)  # lost the race
+    assert repo.claim_queue_flush("acme", "q-support", 1, 10.0)
+    assert not repo.claim_queue_flush("acme", "q-support", 1, 10.0)  # one flush per window
+    stored = repo.queue_state("acme", "q-support")
+    assert (stored.seq, stored.flush_due, stored.figures) == (1, 10.0, {"waiting": 1})
+    assert stored.recipients == ["u-alice"]
+    second = QueueState("acme", "q-support", published_at=11.0, figures={"waiting": 2})
+    assert repo.publish_queue_state(second, 1)
+    stored = repo.queue_state("acme", "q-support")
+    assert (stored.seq, stored.flush_due, stored.figures) == (2, 0.0, {"waiting": 2})
+    assert repo.queue_state("globex", "q-support") is None

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from twilio.request_validator import RequestValidator
 
+from local.inprocess import EventPath
 from tests.api.conftest import PUBLIC_BASE, TWILIO_TOKEN, Api, running_api
 from tests.contact_center_support import CHANNEL, SALES, SUPPORT, RoutingRunner, seed_center
 from tests.fakes.contact_center import MemoryRoutingQueue
@@ -37,6 +38,13 @@ class Center:
         self.runner = RoutingRunner(self.routing, self.cc, time.time)
         seed_center(self.cc.repo, services.adapters.directory, services.adapters.sms)
         self._sid = 0
+        self.path: EventPath | None = None
+
+    def outbox(self) -> None:
+        """The table's stream through ``outbox_stream`` (Lambda's mapping, by hand)."""
+        if self.path is None:
+            self.path = EventPath.for_prefix("texting-test")
+        self.path.run_outbox()
 
     def call(self, method: str, path: str, who: str | None = "bob", body: Any = None) -> Any:
         return self.api.call(method, path, who, body)
@@ -109,9 +117,16 @@ def test_a_text_to_the_channel_is_offered_accepted_and_ended_into_a_case(center:
     offer = center.offered_to("bob")
     assert offer["customer"]["phone"] == CUSTOMER and offer["channel"] == CHANNEL
     assert offer["agent_id"] == "u-bob" and offer["offer_expires_at"]
+    assert not [e for e in center.api.publisher.events if e.type == "interaction.offered"]
+    center.outbox()  # the offer's event comes from the table's stream
     offered_events = [e for e in center.api.publisher.events if e.type == "interaction.offered"]
     assert offered_events and offered_events[-1].recipients == ["u-bob"]
     assert offered_events[-1].data["customer"]["cases"] == []  # the screen pop comes with it
+    published = center.api.publisher.events
+    queue = [e for e in published if e.type == "queue.updated"]
+    assert queue and queue[-1].recipients == ["u-alice"] and queue[-1].data["queue_id"] == SUPPORT
+    presence = [e for e in published if e.type == "presence.changed"]
+    assert [e.data["presence"]["agent_status"] for e in presence] == ["available"]
     shown = body(center.call("GET", f"/interactions/{offer['id']}"))
     assert shown["customer"]["phone"] == CUSTOMER and shown["customer"]["cases"] == []
     accepted = center.call("POST", f"/interactions/{offer['id']}/accept")

@@ -14,19 +14,21 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.domain.contact_center import (
-    AVAILABLE,
-    ENDED,
     WAITING,
     AgentProfile,
     Channel,
     Interaction,
     Queue,
+    check_change,
+    holds_open_marker,
+    listed_agent,
 )
 from chalicelib.domain.contact_center_records import (
     CannedReply,
     Case,
     Customer,
     DayFigures,
+    QueueState,
 )
 from chalicelib.domain.errors import Conflict
 
@@ -49,6 +51,10 @@ class MemoryContactCenterRepository:
         self.histories: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         self.replies: dict[str, dict[str, CannedReply]] = {}
         self.day_figures: dict[tuple[str, str, str], DayFigures] = {}
+        self.queue_states: dict[tuple[str, str], QueueState] = {}
+        # What the table's stream would carry, as (kind, old, new): interactions, agents'
+        # status and queue states. Tests turn them into events as the outbox does.
+        self.changes: list[tuple[str, Any, Any]] = []
 
     # -- configuration -----------------------------------------------------------
 
@@ -118,15 +124,17 @@ class MemoryContactCenterRepository:
             if agent is None:
                 return None
             if agent.status != status:
+                old = copy.deepcopy(agent)
                 agent.status = status
                 agent.status_changed_at = now
+                self.changes.append(("agent", old, copy.deepcopy(agent)))
             return copy.deepcopy(agent)
 
     # -- interactions ---------------------------------------------------------------
 
     def _room(self, agent_id: str) -> AgentProfile:
         agent = self.agents.get(agent_id)
-        if agent is None or agent.status != AVAILABLE or not agent.has_room():
+        if agent is None or not agent.can_take():
             raise Conflict("the agent has no free slot", code="agent_at_capacity")
         return agent
 
@@ -149,6 +157,7 @@ class MemoryContactCenterRepository:
                 agent.total += 1
             self.interactions[interaction.interaction_id] = copy.deepcopy(interaction)
             self.open[key] = interaction.interaction_id
+            self.changes.append(("interaction", None, copy.deepcopy(interaction)))
             return copy.deepcopy(interaction), True
 
     def get_interaction(self, interaction_id: str) -> Interaction | None:
@@ -171,6 +180,7 @@ class MemoryContactCenterRepository:
         require_room: bool = False,
         assigned_at: float | None = None,
     ) -> bool:
+        check_change(before, after)
         with self._lock:
             stored = self.interactions.get(before.interaction_id)
             if stored is None or stored.version != before.version:
@@ -180,7 +190,7 @@ class MemoryContactCenterRepository:
                 agent = self.agents.get(agent_id)
                 if agent is None:
                     return False
-                if require_room and (agent.status != AVAILABLE or not agent.has_room()):
+                if require_room and not agent.can_take():
                     return False
             if agent is not None:
                 agent.load += load
@@ -189,7 +199,8 @@ class MemoryContactCenterRepository:
                     agent.last_assigned_at = assigned_at
             new = replace(copy.deepcopy(after), version=before.version + 1)
             self.interactions[new.interaction_id] = new
-            if new.state == ENDED:
+            self.changes.append(("interaction", copy.deepcopy(stored), copy.deepcopy(new)))
+            if not holds_open_marker(new):
                 key = (new.channel, new.customer_phone)
                 if self.open.get(key) == new.interaction_id:
                     del self.open[key]
@@ -209,9 +220,7 @@ class MemoryContactCenterRepository:
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
         with self._lock:
             found = [
-                copy.deepcopy(i)
-                for i in self.interactions.values()
-                if i.agent_id == agent_id and i.state not in (ENDED, WAITING)
+                copy.deepcopy(i) for i in self.interactions.values() if listed_agent(i) == agent_id
             ]
         return sorted(found, key=lambda i: i.interaction_id)
 
@@ -285,6 +294,34 @@ class MemoryContactCenterRepository:
                 copy.deepcopy(self.day_figures.get((company_id, queue_id, d), DayFigures()))
                 for d in days
             ]
+
+    # -- the queue's published state ------------------------------------------------------
+
+    def queue_state(self, company_id: str, queue_id: str) -> QueueState | None:
+        with self._lock:
+            return copy.deepcopy(self.queue_states.get((company_id, queue_id)))
+
+    def publish_queue_state(self, state: QueueState, previous_seq: int) -> bool:
+        with self._lock:
+            key = (state.company_id, state.queue_id)
+            stored = self.queue_states.get(key)
+            if (stored.seq if stored else 0) != previous_seq:
+                return False
+            new = replace(copy.deepcopy(state), seq=previous_seq + 1, flush_due=0.0)
+            self.queue_states[key] = new
+            self.changes.append(("queue_state", copy.deepcopy(stored), copy.deepcopy(new)))
+            state.seq = new.seq
+            return True
+
+    def claim_queue_flush(self, company_id: str, queue_id: str, seq: int, due: float) -> bool:
+        with self._lock:
+            stored = self.queue_states.get((company_id, queue_id))
+            if stored is None or stored.seq != seq or stored.flush_due != 0:
+                return False
+            old = copy.deepcopy(stored)
+            stored.flush_due = due
+            self.changes.append(("queue_state", old, copy.deepcopy(stored)))
+            return True
 
 
 class MemoryRoutingQueue:

@@ -151,11 +151,10 @@ def test_the_authorizer_only_reads(stage: Synthesized) -> None:
     assert actions == set(permissions.TABLE_READ_ACTIONS) | set(permissions.LOG_ACTIONS) | tracing
 
 
-def test_only_the_outbox_and_the_contact_center_publish_events(stage: Synthesized) -> None:
-    """Messages' events go through the stream outbox (a crash after the write loses
-    nothing). The contact center's interaction events are still published by its
-    services after the write (agents' actions through the API, and routing): a known
-    gap (docs/contact-center.md), allowed here by name and nowhere else."""
+def test_only_the_outbox_publishes_events(stage: Synthesized) -> None:
+    """Every event goes through the stream outbox (a crash after the write loses
+    nothing): messages', and the contact center's interaction, agent-status and
+    queue events alike. No other function may publish to the events topic."""
     publishers = set()
     for name, function in stage.stack.functions.items():
         role_id = cfn.function_role(stage.template, function.logical_id)
@@ -164,7 +163,7 @@ def test_only_the_outbox_and_the_contact_center_publish_events(stage: Synthesize
                 statement["Resource"]
             ):
                 publishers.add(name)
-    assert publishers == {"outbox_stream", "api_handler", "cc_routing"}
+    assert publishers == {"outbox_stream"}
 
 
 def test_consumers_may_poll_only_their_own_source(stage: Synthesized) -> None:

@@ -5,11 +5,14 @@ threads, wrap-up, transcripts and cases, transfer, outbound."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from chalicelib.domain.contact_center import ACTIVE, ENDED, OFFERED, WAITING, WRAP_UP
 from chalicelib.domain.errors import Conflict, Forbidden
+from chalicelib.domain.model import sms_conversation_id
+from chalicelib.services.contact_center.commands import EndInteraction, StartOutbound
 from tests.contact_center_support import CHANNEL, SALES, SUPPORT, CenterWorld, seed_center
 from tests.support import send
 
@@ -176,7 +179,7 @@ def test_end_goes_to_wrap_up_then_closes_with_the_transcript_filed_in_a_case() -
     bob = w.caller("u-bob")
     w.cc.agents.accept(bob, ix.interaction_id)
     send(w.services.conversations, bob, ix.conversation_id, "k1", "Sorry, checking now")
-    ended = w.cc.agents.end(bob, ix.interaction_id, {"notes": "late parcel"})
+    ended = w.cc.agents.end(bob, ix.interaction_id, EndInteraction(notes="late parcel"))
     assert ended["state"] == WRAP_UP and w.cc_repo.get_agent("u-bob").load == 1
     w.now += 121
     w.runner.run()
@@ -209,7 +212,9 @@ def test_an_end_with_a_disposition_closes_at_once_into_the_chosen_open_case() ->
     )
 
     w.cc_repo.put_case(Case("case-1", str(ix.customer_id), "acme", "Billing"))
-    done = w.cc.agents.end(bob, ix.interaction_id, {"disposition": "solved", "case_id": "case-1"})
+    done = w.cc.agents.end(
+        bob, ix.interaction_id, EndInteraction(disposition="solved", case_id="case-1")
+    )
     assert (done["state"], done["case_id"], done["disposition"]) == (ENDED, "case-1", "solved")
     assert w.cc_repo.get_case(str(ix.customer_id), "case-1").transcripts[0]["interaction_id"] == (
         ix.interaction_id
@@ -224,7 +229,7 @@ def test_a_returning_customer_goes_back_to_their_last_agent() -> None:
     first = only_open(w)
     agent = w.caller(str(first.agent_id))
     w.cc.agents.accept(agent, first.interaction_id)
-    w.cc.agents.end(agent, first.interaction_id, {"disposition": "solved"})
+    w.cc.agents.end(agent, first.interaction_id, EndInteraction(disposition="solved"))
     w.text(CUSTOMER, "one more thing")
     w.runner.run()
     assert only_open(w).agent_id == first.agent_id
@@ -255,14 +260,119 @@ def test_auto_accept_makes_it_active_without_an_offer_timer() -> None:
     assert w.conversation_repo.get(only_open(w).conversation_id).members == ["u-bob"]
 
 
+def replies_to(w: CenterWorld, phone: str = CUSTOMER) -> list[Any]:
+    """The automatic replies stored in the customer's conversation with the channel."""
+    conversation_id = sms_conversation_id(CHANNEL, phone)
+    page = w.conversation_repo.list_messages(conversation_id, 100, None, after_seq=0)
+    return [m for m in page.items if m.direction == "outbound"]
+
+
 def test_waiting_customers_are_told_their_position_and_closed_hours() -> None:
     w = world(entry_message="You are number {position}, about {wait_minutes} min.")
-    assert w.text(CUSTOMER) == "You are number 1, about 5 min."
-    assert w.text(OTHER) == "You are number 2, about 10 min."
-    assert w.text(CUSTOMER, "again") is None  # already waiting: no second notice
+    assert w.text(CUSTOMER) is None  # nothing goes back in the webhook's reply
+    w.now += 1
+    w.text(OTHER)
+    w.runner.run()
+    w.text(CUSTOMER, "again")  # already waiting: no second notice
+    w.runner.run()
+    told = replies_to(w)
+    assert [m.text for m in told] == ["You are number 1, about 5 min."]
+    assert (told[0].status, told[0].channel) == ("queued", "sms")  # the SMS sender sends it
+    assert [m.text for m in replies_to(w, OTHER)] == ["You are number 2, about 10 min."]
     closed = world(hours={"mon": "09:00-09:01"}, closed_message="We are closed.")
-    assert closed.text(CUSTOMER) == "We are closed."
+    closed.text(CUSTOMER)
+    closed.runner.run()
+    assert [m.text for m in replies_to(closed)] == ["We are closed."]
     assert only_open(closed).state == WAITING  # the text still waits
+
+
+def test_automatic_replies_respect_the_opt_out_and_appear_in_the_transcript() -> None:
+    w = world(entry_message="You are number {position}.")
+    w.sms_repo.set_opt_out(CHANNEL, OTHER, True, "STOP", "test", "2026-01-01T00:00:00Z")
+    w.text(OTHER)
+    w.runner.run()
+    assert replies_to(w, OTHER) == []  # opted out: nothing stored, nothing sent
+    w.now += 1
+    w.text(CUSTOMER)
+    available(w, "u-bob")
+    w.runner.run()
+    ix = only_open(w)
+    w.cc.agents.accept(w.caller("u-bob"), ix.interaction_id)
+    w.cc.agents.end(w.caller("u-bob"), ix.interaction_id, EndInteraction(disposition="solved"))
+    document = json.loads(w.media.objects[f"transcripts/acme/{ix.interaction_id}.json"]["data"])
+    texts = [(m["direction"], m["text"]) for m in document["messages"]]
+    assert texts == [("inbound", "hello"), ("outbound", "You are number 2.")]
+
+
+def test_a_full_queue_turns_a_new_text_away_with_a_reply_and_keeps_it_on_the_record() -> None:
+    w = world(max_waiting=1, full_message="We are full, text later.")
+    w.text(CUSTOMER)
+    w.now += 1
+    w.text(OTHER)
+    w.runner.run()
+    assert only_open(w).state == WAITING  # the first keeps its place
+    assert w.cc_repo.open_interaction(CHANNEL, OTHER) is None
+    assert [m.text for m in replies_to(w, OTHER)] == ["We are full, text later."]
+    customer = w.cc_repo.customer_by_phone("acme", OTHER)
+    history = w.cc_repo.history(customer.customer_id, 5)
+    assert [h["disposition"] for h in history] == ["queue_full"]
+    case = w.cc_repo.cases(customer.customer_id)[0]
+    document = json.loads(w.media.objects[case.transcripts[0]["key"]]["data"])
+    assert [m["text"] for m in document["messages"]][:1] == ["hello"]  # the text is kept
+    figures = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"][0]
+    assert (figures["offered"], figures["turned_away"]) == (2, 1)
+
+
+def test_a_full_queue_overflows_to_its_overflow_queue_when_it_has_one() -> None:
+    w = world(max_waiting=1)
+    support = w.cc_repo.get_queue("acme", SUPPORT)
+    support.overflow_queue_id = SALES
+    w.cc_repo.put_queue(support)
+    w.text(CUSTOMER)
+    w.now += 1
+    w.text(OTHER)
+    w.runner.run()
+    assert (only_open(w).queue_id, only_open(w, OTHER).queue_id) == (SUPPORT, SALES)
+    assert replies_to(w, OTHER) == []
+    available(w, "u-carol")
+    w.runner.run()
+    assert only_open(w, OTHER).agent_id == "u-carol"
+
+
+def test_a_customer_quiet_past_the_abandon_time_is_counted_abandoned() -> None:
+    w = world(abandon_after_s=300)
+    w.text(CUSTOMER)
+    w.text(OTHER)
+    w.runner.run()
+    w.now += 200
+    w.text(OTHER, "still there?")  # not quiet: the abandon time starts again
+    w.now += 150
+    w.runner.run()
+    assert w.cc_repo.open_interaction(CHANNEL, CUSTOMER) is None  # 350 s quiet
+    assert only_open(w, OTHER).state == WAITING  # 150 s quiet
+    customer = w.cc_repo.customer_by_phone("acme", CUSTOMER)
+    assert [h["disposition"] for h in w.cc_repo.history(customer.customer_id, 5)] == ["abandoned"]
+    w.now += 200
+    w.runner.run()
+    assert w.cc_repo.open_interaction(CHANNEL, OTHER) is None
+    figures = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"][0]
+    assert (figures["offered"], figures["abandoned"], figures["answered"]) == (2, 2, 0)
+    w.text(CUSTOMER, "back")  # a new text opens a new interaction
+    assert only_open(w).state == WAITING
+
+
+def test_a_declined_offer_back_in_the_queue_is_still_watched_for_abandonment() -> None:
+    w = world(abandon_after_s=120)
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    w.cc.agents.reject(w.caller("u-bob"), only_open(w).interaction_id)
+    w.cc.agents.set_status(w.caller("u-bob"), "away")
+    w.now += 500
+    w.runner.run()
+    assert w.cc_repo.open_interaction(CHANNEL, CUSTOMER) is None
+    checks = [m for m in w.runner.handled if m["kind"] == "waiting_check"]
+    assert len(checks) <= 12  # one chain of checks, not one per offer
 
 
 def test_keywords_to_a_channel_do_not_open_an_interaction() -> None:
@@ -277,12 +387,7 @@ def test_outbound_makes_an_active_interaction_that_uses_a_slot_and_queues_the_te
     bob = w.caller("u-bob")
     view = w.cc.agents.outbound(
         bob,
-        {
-            "channel": CHANNEL,
-            "to": "(415) 555-2671",
-            "client_id": "c1",
-            "text": "Your order shipped",
-        },
+        StartOutbound(CHANNEL, "(415) 555-2671", "c1", "Your order shipped"),
     )
     assert (view["state"], view["agent_id"], view["direction"]) == (ACTIVE, "u-bob", "outbound")
     assert view["message"]["status"] == "queued"
@@ -292,7 +397,7 @@ def test_outbound_makes_an_active_interaction_that_uses_a_slot_and_queues_the_te
     with pytest.raises(Conflict) as busy:
         w.cc.agents.outbound(
             w.caller("u-carol"),
-            {"channel": CHANNEL, "to": CUSTOMER, "client_id": "c2", "text": "hi"},
+            StartOutbound(CHANNEL, CUSTOMER, "c2", "hi"),
         )
     assert busy.value.code in ("interaction_open", "agent_at_capacity")
 
@@ -339,7 +444,7 @@ def test_going_offline_closes_wrap_ups_and_frees_every_slot() -> None:
     ix = only_open(w)
     bob = w.caller("u-bob")
     w.cc.agents.accept(bob, ix.interaction_id)
-    w.cc.agents.end(bob, ix.interaction_id, {})
+    w.cc.agents.end(bob, ix.interaction_id, EndInteraction())
     w.cc.agents.set_status(bob, "offline")
     assert w.cc_repo.get_interaction(ix.interaction_id).state == ENDED
     agent = w.cc_repo.get_agent("u-bob")

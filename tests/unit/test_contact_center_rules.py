@@ -14,11 +14,13 @@ from chalicelib.domain.contact_center import (
     TRANSITIONS,
     WAITING,
     WRAP_UP,
+    check_transition,
+    estimate_wait_s,
+)
+from chalicelib.domain.contact_center_config import (
     check_hours,
     check_skills,
     check_timezone,
-    check_transition,
-    estimate_wait_s,
     is_open,
 )
 from chalicelib.domain.contact_center_records import (

@@ -27,6 +27,7 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     cc_interaction_item,
     cc_number,
 )
+from chalicelib.adapters.dynamodb.contact_center_state import QueueStateStore
 from chalicelib.adapters.dynamodb.keys import (
     AGENT_PREFIX,
     CANNED_PREFIX,
@@ -62,12 +63,14 @@ from chalicelib.adapters.dynamodb.keys import (
 )
 from chalicelib.adapters.dynamodb.models import get_item, shared_connection
 from chalicelib.domain.contact_center import (
-    ENDED,
-    WAITING,
+    AVAILABLE,
     AgentProfile,
     Channel,
     Interaction,
     Queue,
+    check_change,
+    holds_open_marker,
+    listed_agent,
 )
 from chalicelib.domain.contact_center_records import (
     CannedReply,
@@ -78,7 +81,7 @@ from chalicelib.domain.contact_center_records import (
 from chalicelib.domain.errors import Conflict
 
 
-class DynamoContactCenterRepository:
+class DynamoContactCenterRepository(QueueStateStore):
     """The contact center's items in the messaging table. No Scan: every read is a
     GetItem, a Query on a key designed for it, or a BatchGetItem."""
 
@@ -202,8 +205,9 @@ class DynamoContactCenterRepository:
     # -- interactions ---------------------------------------------------------------
 
     def _agent_room(self) -> Any:
+        """``AgentProfile.can_take`` as the condition of the write."""
         return (
-            (AgentItem.status == "available")
+            (AgentItem.status == AVAILABLE)
             & (AgentItem.load < AgentItem.max_concurrent)
             & (AgentItem.total < AgentItem.hard_cap)
         )
@@ -264,6 +268,7 @@ class DynamoContactCenterRepository:
         require_room: bool = False,
         assigned_at: float | None = None,
     ) -> bool:
+        check_change(before, after)
         version = before.version + 1
         try:
             with TransactWrite(connection=shared_connection()) as tx:
@@ -283,14 +288,14 @@ class DynamoContactCenterRepository:
                         actions=actions,
                         condition=condition,
                     )
-                kept = after.agent_id if after.state not in (ENDED, WAITING) else None
+                kept = listed_agent(after)
                 if before.agent_id and before.agent_id != kept:
                     tx.delete(
                         PointerItem(agent_pk(before.agent_id), agent_ix_sk(before.interaction_id))
                     )
                 if kept and kept != before.agent_id:
                     tx.save(PointerItem(agent_pk(kept), agent_ix_sk(after.interaction_id)))
-                if after.state == ENDED:
+                if not holds_open_marker(after):
                     tx.delete(
                         PointerItem(open_pk(after.channel, after.customer_phone), OPEN_SK),
                         condition=PointerItem.target == after.interaction_id,

@@ -71,6 +71,18 @@ class InteractionItem(_Item):
     gsi1 = Gsi1()
 
 
+class QueueStateItem(_Item):
+    """A queue's last published figures (``queue.updated`` comes from its stream record)."""
+
+    company_id = UnicodeAttribute()
+    queue_id = UnicodeAttribute()
+    seq = NumberAttribute(default=0)
+    published_at = NumberAttribute(default=0)
+    flush_due = NumberAttribute(default=0)
+    figures = JSONAttribute(default=dict)
+    recipients: ListAttribute[str] = ListAttribute(default=list)
+
+
 class CustomerItem(_Item):
     company_id = UnicodeAttribute()
     phone = UnicodeAttribute()
@@ -83,6 +95,7 @@ class FiguresItem(_Item):
     answered = NumberAttribute(default=0)
     abandoned = NumberAttribute(default=0)
     timed_out = NumberAttribute(default=0)
+    turned_away = NumberAttribute(default=0)
     wait_total_s = NumberAttribute(default=0)
     within_service_level = NumberAttribute(default=0)
     handled = NumberAttribute(default=0)
@@ -97,6 +110,7 @@ CONTACT_CENTER_MODELS: tuple[type[_Item], ...] = (
     InteractionItem,
     CustomerItem,
     FiguresItem,
+    QueueStateItem,
 )
 register(*CONTACT_CENTER_MODELS)
 

@@ -42,6 +42,7 @@ stream translation build and recognise keys only through these functions.
 | case | CCCUST#{customer} | CASE#{case} |  |  |
 | customer history entry | CCCUST#{customer} | HIST#{at}#{interaction} |  |  |
 | queue figures of a day | CCSTAT#{company}#{queue} | DAY#{yyyy-mm-dd} |  |  |
+| queue's last published state | CCQSTATE#{company}#{queue} | STATE |  |  |
 
 (*) absent while the member has hidden the conversation: a sparse index.
 (**) only outbound texts without a final status: the reconciler's sparse index.
@@ -268,6 +269,12 @@ def kind_of(pk: str, sk: str) -> str:
         return "profile"
     if pk.startswith(CONN_PREFIX) and sk == CONN_SK:
         return "connection"
+    if pk.startswith(CC_IX_PREFIX) and sk == IX_SK:
+        return "cc_interaction"
+    if pk.startswith(CC_AGENT_PREFIX) and sk == PROFILE_SK:
+        return "cc_agent"
+    if pk.startswith(CC_QSTATE_PREFIX) and sk == STATE_SK:
+        return "cc_queue_state"
     return "other"
 
 
@@ -286,6 +293,8 @@ CASE_PREFIX = "CASE#"
 HIST_PREFIX = "HIST#"
 DAY_PREFIX = "DAY#"
 CC_AGENT_PREFIX = "CCAGENT#"
+CC_IX_PREFIX = "CCIX#"
+CC_QSTATE_PREFIX = "CCQSTATE#"
 
 
 def cc_queue_sk(queue_id: str) -> str:
@@ -325,7 +334,7 @@ def queue_agent_sk(agent_id: str) -> str:
 
 
 def ix_pk(interaction_id: str) -> str:
-    return f"CCIX#{interaction_id}"
+    return f"{CC_IX_PREFIX}{interaction_id}"
 
 
 def waiting_gsi(company_id: str, queue_id: str) -> str:
@@ -358,6 +367,10 @@ def history_sk(at: str, interaction_id: str) -> str:
 
 def figures_pk(company_id: str, queue_id: str) -> str:
     return f"CCSTAT#{company_id}#{queue_id}"
+
+
+def queue_state_pk(company_id: str, queue_id: str) -> str:
+    return f"{CC_QSTATE_PREFIX}{company_id}#{queue_id}"
 
 
 def day_sk(day: str) -> str:

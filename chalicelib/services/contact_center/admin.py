@@ -3,29 +3,30 @@ the canned-reply search agents use."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from chalicelib.domain.contact_center import (
     AGENT_ROLES,
-    DEFAULT_MAX_CONCURRENT,
-    MAX_CONCURRENT_LIMIT,
     AgentProfile,
     Channel,
     Queue,
-    check_hours,
-    check_skills,
-    check_timezone,
 )
 from chalicelib.domain.contact_center_records import (
     CannedReply,
 )
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
 from chalicelib.services.common import Caller
+from chalicelib.services.contact_center.commands import (
+    AgentSettings,
+    CannedSettings,
+    ChannelSettings,
+    QueueSettings,
+)
 from chalicelib.services.contact_center.common import Context
 from chalicelib.services.ports import SmsRepository
 
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
-MAX_TEXT = 1600
 MAX_CANNED_SHOWN = 50
 
 
@@ -35,22 +36,6 @@ def _id(raw: str, what: str) -> str:
             f"{what} must be 1-64 letters, digits, - or _", code=f"invalid_{what}"
         )
     return raw
-
-
-def _int(body: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
-    value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(f"{name} must be a whole number {low}-{high}", code=f"invalid_{name}")
-    return value
-
-
-def _str(body: dict[str, Any], name: str, default: str = "", limit: int = MAX_TEXT) -> str:
-    value = body.get(name, default)
-    if not isinstance(value, str) or len(value) > limit:
-        raise ValidationError(
-            f"{name} must be text of at most {limit} characters", code=f"invalid_{name}"
-        )
-    return value
 
 
 class ContactCenterAdmin:
@@ -66,17 +51,11 @@ class ContactCenterAdmin:
         if not caller.is_admin:
             raise Forbidden("only company admins configure the contact center", code="admin_only")
 
-    def put_queue(self, caller: Caller, queue_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def put_queue(self, caller: Caller, queue_id: str, settings: QueueSettings) -> dict[str, Any]:
         self._admin(caller)
-        name = _str(body, "name", limit=100).strip()
-        if not name:
-            raise ValidationError("name is required", code="invalid_name")
-        overflow_level = body.get("overflow_level")
-        if overflow_level is not None:
-            overflow_level = _int(body, "overflow_level", 1, 1, 5)
-        overflow_queue = body.get("overflow_queue_id")
+        overflow_queue = settings.overflow_queue_id
         if overflow_queue is not None:
-            if not isinstance(overflow_queue, str) or overflow_queue == queue_id:
+            if overflow_queue == queue_id:
                 raise ValidationError(
                     "overflow_queue_id must be another queue", code="invalid_overflow_queue_id"
                 )
@@ -84,24 +63,7 @@ class ContactCenterAdmin:
         queue = Queue(
             queue_id=_id(queue_id, "queue_id"),
             company_id=caller.company_id,
-            name=name,
-            skills=check_skills(body.get("skills", {})),
-            priority=_int(body, "priority", 1, 1, 100),
-            timezone=check_timezone(body.get("timezone", "UTC")),
-            hours=check_hours(body.get("hours", {})),
-            closed_message=_str(body, "closed_message"),
-            entry_message=_str(body, "entry_message"),
-            offer_timeout_s=_int(body, "offer_timeout_s", 30, 5, 600),
-            auto_accept=bool(body.get("auto_accept", False)),
-            idle_after_s=_int(body, "idle_after_s", 600, 0, 86400),
-            wrap_up_s=_int(body, "wrap_up_s", 120, 0, 900),  # one SQS delay
-            service_level_s=_int(body, "service_level_s", 60, 1, 86400),
-            abandon_after_s=_int(body, "abandon_after_s", 3600, 1, 7 * 86400),
-            last_agent_window_s=_int(body, "last_agent_window_s", 86400, 0, 30 * 86400),
-            overflow_after_s=_int(body, "overflow_after_s", 0, 0, 86400),
-            overflow_level=overflow_level,
-            overflow_queue_id=overflow_queue,
-            max_waiting=_int(body, "max_waiting", 0, 0, 100000),
+            **{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)},
         )
         self._repo.put_queue(queue)
         return queue.to_dict()
@@ -114,12 +76,10 @@ class ContactCenterAdmin:
             "next_cursor": None,
         }
 
-    def put_channel(self, caller: Caller, e164: str, body: dict[str, Any]) -> dict[str, Any]:
+    def put_channel(self, caller: Caller, e164: str, settings: ChannelSettings) -> dict[str, Any]:
         """A business number of the company becomes a channel with a default queue."""
         self._admin(caller)
-        queue_id = body.get("queue_id")
-        if not isinstance(queue_id, str):
-            raise ValidationError("queue_id is required", code="invalid_queue_id")
+        queue_id = settings.queue_id
         self._ctx.queue(caller.company_id, queue_id)
         number = self._numbers.get_number(e164) if self._numbers else None
         if number is None or number.company_id != caller.company_id:
@@ -138,18 +98,14 @@ class ContactCenterAdmin:
             "next_cursor": None,
         }
 
-    def put_agent(self, caller: Caller, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def put_agent(self, caller: Caller, user_id: str, settings: AgentSettings) -> dict[str, Any]:
         self._admin(caller)
         user = self._ctx.directory.get_user(user_id)
         if user is None or user.company_id != caller.company_id:
             raise NotFound("no such user", code="user_not_found")
-        queues = body.get("queues", [])
-        if not isinstance(queues, list) or not all(isinstance(q, str) for q in queues):
-            raise ValidationError("queues is a list of queue ids", code="invalid_queues")
-        for queue_id in queues:
+        for queue_id in settings.queues:
             self._ctx.queue(caller.company_id, queue_id)
-        role = body.get("role", "agent")
-        if role not in AGENT_ROLES:
+        if settings.role not in AGENT_ROLES:
             raise ValidationError(
                 f"role must be one of {', '.join(AGENT_ROLES)}", code="invalid_role"
             )
@@ -157,12 +113,10 @@ class ContactCenterAdmin:
             agent_id=user.user_id,
             company_id=caller.company_id,
             name=user.name,
-            role=role,
-            skills=check_skills(body.get("skills", {})),
-            queues=list(dict.fromkeys(queues)),
-            max_concurrent=_int(
-                body, "max_concurrent", DEFAULT_MAX_CONCURRENT, 1, MAX_CONCURRENT_LIMIT
-            ),
+            role=settings.role,
+            skills=dict(settings.skills),
+            queues=list(settings.queues),
+            max_concurrent=settings.max_concurrent,
         )
         self._repo.put_agent(agent)
         stored = self._repo.get_agent(agent.agent_id)
@@ -175,28 +129,27 @@ class ContactCenterAdmin:
             "next_cursor": None,
         }
 
-    def put_canned(self, caller: Caller, reply_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def put_canned(self, caller: Caller, reply_id: str, settings: CannedSettings) -> dict[str, Any]:
         self._admin(caller)
-        text = _str(body, "text").strip()
-        if not text:
+        if not settings.text.strip():
             raise ValidationError("text is required", code="invalid_text")
         reply = CannedReply(
             reply_id=_id(reply_id, "reply_id"),
             company_id=caller.company_id,
-            shortcut=_str(body, "shortcut", limit=40).strip().lstrip("/"),
-            title=_str(body, "title", limit=200).strip(),
-            text=text,
+            shortcut=settings.shortcut,
+            title=settings.title,
+            text=settings.text,
         )
         self._repo.put_canned(reply)
         return reply.to_dict()
 
     def search_canned(
-        self, caller: Caller, query: Any, interaction_id: str | None = None
+        self, caller: Caller, query: str | None, interaction_id: str | None = None
     ) -> dict[str, Any]:
         """The company's canned replies matching ``q`` (shortcut prefix or words), with
         placeholders filled for an interaction when one is given."""
         agent = self._ctx.agent_of(caller) if not caller.is_admin else None
-        if query is not None and (not isinstance(query, str) or len(query) > 100):
+        if query is not None and len(query) > 100:
             raise ValidationError("q must be at most 100 characters", code="invalid_q")
         values: dict[str, Any] | None = None
         if interaction_id:

@@ -22,6 +22,7 @@ from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound,
 from chalicelib.domain.model import Page
 from chalicelib.services.commands import SendMessage
 from chalicelib.services.common import Caller
+from chalicelib.services.contact_center.commands import EndInteraction, StartOutbound
 from chalicelib.services.contact_center.common import RETRIES, Context, logger
 from chalicelib.services.contact_center.records import RecordService
 from chalicelib.services.contact_center.routing import RoutingService
@@ -29,19 +30,6 @@ from chalicelib.services.contact_center.routing import RoutingService
 if TYPE_CHECKING:
     from chalicelib.services.conversations import ConversationService
     from chalicelib.services.sms import SmsService
-
-MAX_NOTES = 4000
-MAX_DISPOSITION = 100
-
-
-def _text(raw: Any, name: str, limit: int) -> str:
-    if raw is None:
-        return ""
-    if not isinstance(raw, str) or len(raw) > limit:
-        raise ValidationError(
-            f"{name} must be text of at most {limit} characters", code=f"invalid_{name}"
-        )
-    return raw.strip()
 
 
 class AgentService:
@@ -60,7 +48,7 @@ class AgentService:
     def me(self, caller: Caller) -> dict[str, Any]:
         return self._ctx.agent_of(caller).to_dict()
 
-    def set_status(self, caller: Caller, status: Any) -> dict[str, Any]:
+    def set_status(self, caller: Caller, status: str) -> dict[str, Any]:
         """Available: the backlog is routed to them at once. Away: no new offers; a
         pending offer goes back. Offline: their active interactions are requeued too."""
         if status not in AGENT_STATUSES:
@@ -137,7 +125,6 @@ class AgentService:
             if self._repo.transition(interaction, after):
                 queue = self._ctx.queue(after.company_id, after.queue_id)
                 self._routing.answered(after, queue, now)
-                self._ctx.tell("interaction.updated", after, after.agent_id)
                 return self._screen(after)
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
@@ -149,8 +136,8 @@ class AgentService:
                 return self._ctx.view(stored or interaction)
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
-    def transfer(self, caller: Caller, interaction_id: str, queue_id: Any) -> dict[str, Any]:
-        if not isinstance(queue_id, str) or not queue_id:
+    def transfer(self, caller: Caller, interaction_id: str, queue_id: str) -> dict[str, Any]:
+        if not queue_id:
             raise ValidationError("queue_id is required", code="invalid_queue_id")
         self._ctx.queue(caller.company_id, queue_id)
         for _ in range(RETRIES):
@@ -160,12 +147,13 @@ class AgentService:
                 return self._ctx.view(stored or interaction)
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
-    def end(self, caller: Caller, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def end(
+        self, caller: Caller, interaction_id: str, command: EndInteraction | None = None
+    ) -> dict[str, Any]:
         """Active → wrap-up (timed); an end that carries the disposition, or an end
         during wrap-up, closes it at once (transcript, case, slot freed)."""
-        disposition = _text(body.get("disposition"), "disposition", MAX_DISPOSITION)
-        notes = _text(body.get("notes"), "notes", MAX_NOTES)
-        case_id = body.get("case_id")
+        command = command or EndInteraction()
+        disposition, notes, case_id = command.disposition, command.notes, command.case_id
         for _ in range(RETRIES):
             interaction = self._own(caller, interaction_id, ACTIVE, WRAP_UP)
             self._records.check_case(interaction, case_id)
@@ -188,7 +176,6 @@ class AgentService:
                     {"kind": "wrap_up_end", "interaction_id": after.interaction_id},
                     queue.wrap_up_s,
                 )
-                self._ctx.tell("interaction.updated", after, after.agent_id)
                 return self._ctx.view(after)
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
@@ -224,7 +211,6 @@ class AgentService:
                 handled=1,
                 handle_total_s=round(now - closed.answered_at, 3),
             )
-        self._ctx.tell("interaction.updated", closed, closed.agent_id)
         agent = self._repo.get_agent(str(closed.agent_id))
         self._ctx.route_later(closed.company_id, agent.queues if agent else [closed.queue_id])
         logger.info(
@@ -235,26 +221,19 @@ class AgentService:
 
     # -- agent outbound ------------------------------------------------------------------------
 
-    def outbound(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    def outbound(self, caller: Caller, command: StartOutbound) -> dict[str, Any]:
         """Text a customer from a channel of the company: an active interaction of the
         caller (it uses one of their slots; replies come back to them)."""
         agent = self._ctx.agent_of(caller)
-        channel_number = body.get("channel")
-        channel = (
-            self._repo.get_channel(channel_number) if isinstance(channel_number, str) else None
-        )
+        channel = self._repo.get_channel(command.channel)
         if channel is None or channel.company_id != caller.company_id:
             raise ValidationError(
                 "channel must be a channel number of your company", code="invalid_channel"
             )
-        if not isinstance(body.get("to"), str):
-            raise ValidationError("to is required", code="invalid_to")
-        if not isinstance(body.get("text"), str) or not body["text"].strip():
-            raise ValidationError("text is required", code="invalid_text")
         if self.sms is None or self.messaging is None:
             raise Conflict("SMS is not configured", code="sms_disabled")
         company = self._ctx.directory.get_company(caller.company_id)
-        external = phones.normalise(body["to"], company.default_region if company else "US")
+        external = phones.normalise(command.to, company.default_region if company else "US")
         conversation, _ = self.sms.start(caller, external, channel.e164)
         customer = self._records.find_or_create(caller.company_id, external)
         now = self._ctx.epoch()
@@ -285,14 +264,8 @@ class AgentService:
             )
         self._ctx.set_members(conversation.conversation_id, [agent.agent_id])
         try:
-            client_id = body.get("client_id")
-            if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 128:
-                raise ValidationError(
-                    "client_id is required: a string of 1 to 128 characters",
-                    code="invalid_client_id",
-                )
-            command = SendMessage(conversation.conversation_id, client_id, str(body["text"]))
-            message, _ = self.messaging.send(caller, command)
+            send = SendMessage(conversation.conversation_id, command.client_id, command.text)
+            message, _ = self.messaging.send(caller, send)
         except DomainError:
             if created:  # nothing went out: the slot is not held by a text never sent
                 ended = replace(stored, state=ENDED, ended_at=self._ctx.epoch())

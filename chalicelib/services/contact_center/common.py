@@ -12,7 +12,6 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.domain.contact_center import OFFERED, AgentProfile, Interaction, Queue
 from chalicelib.domain.errors import ConcurrentUpdate, NotFound
-from chalicelib.domain.model import Event
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.contact_center.ports import ContactCenterRepository, RoutingQueue
 from chalicelib.services.ports import (
@@ -66,44 +65,16 @@ class Context:
             raise NotFound("no such queue", code="queue_not_found")
         return found
 
-    # -- events and timers ------------------------------------------------------------
+    # -- views and timers ------------------------------------------------------------
 
     def view(self, interaction: Interaction, queue: Queue | None = None) -> dict[str, Any]:
         body = interaction.to_dict()
-        if interaction.state == OFFERED and queue is not None:
+        expires = interaction.offer_expires_at
+        if not expires and queue is not None:  # stored before offers carried their expiry
             expires = interaction.offered_at + queue.offer_timeout_s
+        if interaction.state == OFFERED and expires:
             body["offer_expires_at"] = datetime.fromtimestamp(expires, UTC).isoformat()
         return body
-
-    def tell(
-        self,
-        kind: str,
-        interaction: Interaction,
-        agent_id: str | None,
-        queue: Queue | None = None,
-        customer: dict[str, Any] | None = None,
-    ) -> None:
-        """``interaction.offered`` / ``interaction.updated`` to the agent concerned.
-
-        The id is derived from the stored version, so a retried publish is recognised.
-        """
-        if not agent_id:
-            return
-        data = self.view(interaction, queue)
-        if customer:  # the screen pop: the customer record with cases and history
-            data["customer"] = {**data["customer"], **customer}
-        self.publisher.publish(
-            [
-                Event(
-                    event_id=f"{kind}:{interaction.interaction_id}:{interaction.version}",
-                    type=kind,
-                    company_id=interaction.company_id,
-                    conversation_id=interaction.conversation_id,
-                    recipients=[agent_id],
-                    data=data,
-                )
-            ]
-        )
 
     def timer(self, message: dict[str, Any], seconds: float) -> None:
         self.routing.enqueue(message, int(max(0, min(MAX_TIMER_S, round(seconds)))))

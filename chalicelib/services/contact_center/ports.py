@@ -21,6 +21,7 @@ from chalicelib.domain.contact_center_records import (
     Case,
     Customer,
     DayFigures,
+    QueueState,
 )
 
 
@@ -141,6 +142,20 @@ class ContactCenterRepository(Protocol):
         ...
 
     def figures(self, company_id: str, queue_id: str, days: list[str]) -> list[DayFigures]: ...
+
+    # -- the queue's published state (queue.updated comes from its stream record) ----------
+
+    def queue_state(self, company_id: str, queue_id: str) -> QueueState | None: ...
+
+    def publish_queue_state(self, state: QueueState, previous_seq: int) -> bool:
+        """Store ``state`` as publication ``previous_seq + 1`` (no flush pending) if the
+        stored one is still ``previous_seq`` (0: none stored yet); False otherwise."""
+        ...
+
+    def claim_queue_flush(self, company_id: str, queue_id: str, seq: int, due: float) -> bool:
+        """Mark a coalesced publication due at ``due`` if the stored state is still
+        ``seq`` and none is pending: exactly one caller arms the flush timer."""
+        ...
 
 
 class RoutingQueue(Protocol):

@@ -56,9 +56,9 @@ class RecordService:
         if not caller.is_admin:
             self._ctx.agent_of(caller)
 
-    def by_phone(self, caller: Caller, raw: Any) -> dict[str, Any]:
+    def by_phone(self, caller: Caller, raw: str | None) -> dict[str, Any]:
         self._may_see(caller)
-        if not isinstance(raw, str) or not raw.strip():
+        if raw is None or not raw.strip():
             raise ValidationError("phone is required", code="invalid_phone")
         company = self._ctx.directory.get_company(caller.company_id)
         number = phones.normalise(raw, company.default_region if company else "US")
@@ -73,11 +73,11 @@ class RecordService:
             raise NotFound("no such customer", code="customer_not_found")
         return body
 
-    def check_case(self, interaction: Interaction, case_id: Any) -> None:
+    def check_case(self, interaction: Interaction, case_id: str | None) -> None:
         """An agent may link the transcript to one of the customer's open cases."""
         if case_id is None:
             return
-        if not isinstance(case_id, str) or not interaction.customer_id:
+        if not interaction.customer_id:
             raise ValidationError("case_id must be a case of this customer", code="invalid_case")
         case = self._repo.get_case(interaction.customer_id, case_id)
         if case is None or case.status != "open":

@@ -20,14 +20,8 @@ from chalicelib.domain.contact_center import (
     Interaction,
     Queue,
     choose_agent,
-    estimate_wait_s,
-    is_open,
     should_overflow,
     waiting_order,
-)
-from chalicelib.domain.contact_center_records import (
-    average_handle_s,
-    fill_template,
 )
 from chalicelib.domain.model import Conversation, Message
 from chalicelib.services.contact_center.common import RETRIES, Context, logger
@@ -38,6 +32,14 @@ MAX_ROUNDS = 500  # assignments (and lost races) per routing message
 WAITING_CHECK_S = 60  # a waiting interaction re-triggers routing this often
 
 
+def waiting_check_delay(queue: Queue) -> int:
+    """Seconds to the next check of a waiting interaction: every minute, or sooner
+    when the queue overflows sooner."""
+    if queue.overflow_after_s > 0:
+        return min(WAITING_CHECK_S, queue.overflow_after_s)
+    return WAITING_CHECK_S
+
+
 class RoutingService:
     """Puts customers in queues and offers them to agents (docs/contact-center.md)."""
 
@@ -45,6 +47,8 @@ class RoutingService:
         self._ctx = ctx
         self._repo = ctx.repo
         self._records = records
+        # queues whose figures changed while handling one message (queue.updated)
+        self.touched: set[tuple[str, str]] = set()
 
     # -- an inbound text to a channel ------------------------------------------------------
 
@@ -55,14 +59,16 @@ class RoutingService:
         self, channel: Channel, conversation: Conversation, message: Message
     ) -> str | None:
         """The customer's text is stored: join their open interaction, or open one
-        and queue it. Safe to repeat (a provider retry). Returns an automatic reply."""
+        and have it admitted to its queue (by the routing queue: the customer is told
+        from there, through the message log). Safe to repeat (a provider retry).
+        Returns None: nothing goes back in the webhook's own reply."""
         now = self._ctx.epoch()
         phone = conversation.external_number
         current = self._repo.open_interaction(channel.e164, phone)
         if current is not None:
-            if current.state == ACTIVE:
+            if current.state in (ACTIVE, WAITING):
                 self.customer_wrote(current.interaction_id, now)
-            elif current.state == WAITING:
+            if current.state == WAITING:
                 self._ctx.route_later(current.company_id, [current.queue_id])
             return None
         queue = self._repo.get_queue(channel.company_id, channel.queue_id)
@@ -90,34 +96,21 @@ class RoutingService:
         stored, created = self._repo.create_interaction(interaction)
         if created:
             self._repo.add_figures(queue.company_id, queue.queue_id, self._ctx.day(now), offered=1)
-            self._ctx.timer(
-                {"kind": "waiting_check", "interaction_id": stored.interaction_id},
-                self._check_delay(queue),
-            )
-        self._ctx.route_later(stored.company_id, [stored.queue_id])
-        return self._greeting(queue, now) if created else None
+            self._arm_waiting_check(stored, queue)
+            self._ctx.routing.enqueue({"kind": "admit", "interaction_id": stored.interaction_id})
+        else:
+            self._ctx.route_later(stored.company_id, [stored.queue_id])
+        return None
 
-    def _greeting(self, queue: Queue, now: float) -> str | None:
-        if not is_open(queue.hours, queue.timezone, now) and queue.closed_message:
-            return queue.closed_message
-        if not queue.entry_message:
-            return None
-        position = len(self._repo.waiting(queue.company_id, queue.queue_id, 500))
-        agents = self._repo.get_agents(self._repo.agents_of_queue(queue.company_id, queue.queue_id))
-        slots = sum(a.max_concurrent for a in agents.values() if a.status == "available")
-        days = [self._ctx.day(now - 86400 * n) for n in range(7)]
-        handle = average_handle_s(self._repo.figures(queue.company_id, queue.queue_id, days))
-        wait = estimate_wait_s(position, handle, slots)
-        return fill_template(
-            queue.entry_message,
-            {"position": position, "wait_minutes": max(1, round(wait / 60))},
+    def _arm_waiting_check(self, interaction: Interaction, queue: Queue) -> None:
+        self._ctx.timer(
+            {
+                "kind": "waiting_check",
+                "interaction_id": interaction.interaction_id,
+                "offer_no": interaction.offer_no,
+            },
+            waiting_check_delay(queue),
         )
-
-    @staticmethod
-    def _check_delay(queue: Queue) -> int:
-        if queue.overflow_after_s > 0:
-            return min(WAITING_CHECK_S, queue.overflow_after_s)
-        return WAITING_CHECK_S
 
     # -- routing -----------------------------------------------------------------------------
 
@@ -126,6 +119,7 @@ class RoutingService:
         serve, so priorities across queues hold) until no agent can take one.
         Returns how many were offered."""
         now = self._ctx.epoch()
+        self.touched.update((company_id, q) for q in queue_ids)
         queues: dict[str, Queue] = {}
         for queue_id in queue_ids:
             queue = self._repo.get_queue(company_id, queue_id)
@@ -177,6 +171,7 @@ class RoutingService:
             agent_id=agent.agent_id,
             offer_no=interaction.offer_no + 1,
             offered_at=now,
+            offer_expires_at=now + queue.offer_timeout_s,
         )
         if not self._repo.transition(
             interaction,
@@ -208,8 +203,6 @@ class RoutingService:
                 },
                 queue.offer_timeout_s,
             )
-        pop = self._records.screen_pop(after.customer_id, after.company_id)
-        self._ctx.tell("interaction.offered", after, agent.agent_id, queue, customer=pop)
         return True
 
     def _overflow(self, interaction: Interaction, queue: Queue) -> None:
@@ -269,6 +262,9 @@ class RoutingService:
             return False
         if interaction.state == ACTIVE:
             self._ctx.set_members(interaction.conversation_id, [])
+        queue = self._repo.get_queue(after.company_id, after.queue_id)
+        if queue is not None:  # back to waiting: the wait is watched again
+            self._arm_waiting_check(after, queue)
         if reason == "timeout":
             self._repo.add_figures(
                 interaction.company_id, interaction.queue_id, self._ctx.day(now), timed_out=1
@@ -277,7 +273,6 @@ class RoutingService:
             "released",
             extra={"interaction_id": after.interaction_id, "agent_id": agent_id, "reason": reason},
         )
-        self._ctx.tell("interaction.updated", after, agent_id)
         queues = [after.queue_id]
         if agent_id:
             agent = self._repo.get_agent(agent_id)
@@ -298,22 +293,6 @@ class RoutingService:
                 return True
         return False
 
-    def waiting_check(self, interaction_id: str) -> None:
-        """While it waits, re-trigger routing now and then (a lost trigger, an overflow
-        that is due, an agent who declined may be offered again)."""
-        interaction = self._repo.get_interaction(interaction_id)
-        if interaction is None or interaction.state != WAITING:
-            return
-        queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
-        self.route(interaction.company_id, [interaction.queue_id])
-        if queue is not None:
-            again = self._repo.get_interaction(interaction_id)
-            if again is not None and again.state == WAITING:
-                self._ctx.timer(
-                    {"kind": "waiting_check", "interaction_id": interaction_id},
-                    self._check_delay(queue),
-                )
-
     def idle_check(self, interaction_id: str) -> bool:
         """A customer quiet for the queue's idle time stops holding the agent's slot."""
         for _ in range(RETRIES):
@@ -328,28 +307,26 @@ class RoutingService:
                 return False
             after = replace(interaction, idle=True)
             if self._repo.transition(interaction, after, agent_id=after.agent_id, load=-1):
-                self._ctx.tell("interaction.updated", after, after.agent_id)
                 agent = self._repo.get_agent(str(after.agent_id))
                 self._ctx.route_later(after.company_id, agent.queues if agent else [])
                 return True
         return False
 
     def customer_wrote(self, interaction_id: str, now: float) -> None:
-        """The customer is back: the thread uses a slot again (within the hard cap, as
-        it never stopped counting toward the total)."""
+        """The customer wrote again. Active: an idle thread uses a slot again (within
+        the hard cap, as it never stopped counting toward the total). Waiting: they
+        are not quiet (the abandon time counts from their last text)."""
         for _ in range(RETRIES):
             interaction = self._repo.get_interaction(interaction_id)
-            if interaction is None or interaction.state != ACTIVE:
+            if interaction is None or interaction.state not in (ACTIVE, WAITING):
                 return
             after = replace(interaction, idle=False, last_customer_at=now)
             back = 1 if interaction.idle else 0
             if self._repo.transition(
                 interaction, after, agent_id=after.agent_id if back else None, load=back
             ):
-                if back:
-                    self._ctx.tell("interaction.updated", after, after.agent_id)
-                queue = self._repo.get_queue(after.company_id, after.queue_id)
-                if queue is not None and back:
+                queue = self._repo.get_queue(after.company_id, after.queue_id) if back else None
+                if queue is not None:
                     self._arm_idle(after, queue)
                 return
 
@@ -361,8 +338,6 @@ class RoutingService:
             self.route(str(message["company_id"]), [str(q) for q in message["queue_ids"]])
         elif kind == "offer_timeout":
             self.offer_timeout(str(message["interaction_id"]), int(message["offer_no"]))
-        elif kind == "waiting_check":
-            self.waiting_check(str(message["interaction_id"]))
         elif kind == "idle_check":
             self.idle_check(str(message["interaction_id"]))
         elif kind == "wrap_up_end" and on_wrap_up_end is not None:

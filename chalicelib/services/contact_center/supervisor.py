@@ -3,12 +3,13 @@ load) and per day (offered, answered, abandoned, waits, handle time, service lev
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.domain.contact_center import AVAILABLE, AWAY, SUPERVISOR, Queue
+from chalicelib.domain.contact_center_records import QUEUE_UPDATE_INTERVAL_S, QueueState
 from chalicelib.domain.errors import Forbidden, ValidationError
-from chalicelib.domain.model import Event
 from chalicelib.services.common import Caller
 from chalicelib.services.contact_center.common import Context
 
@@ -30,7 +31,7 @@ class SupervisorService:
         if agent is None or agent.company_id != caller.company_id or agent.role != SUPERVISOR:
             raise Forbidden("only supervisors and admins see queue figures", code="supervisor_only")
 
-    def stats(self, caller: Caller, queue_id: str, days: Any = None) -> dict[str, Any]:
+    def stats(self, caller: Caller, queue_id: str, days: str | None = None) -> dict[str, Any]:
         self._may_supervise(caller)
         queue = self._ctx.queue(caller.company_id, queue_id)
         count = 1
@@ -76,28 +77,58 @@ class SupervisorService:
             "days": [{"day": d, **f.to_dict()} for d, f in zip(names, per_day, strict=True)],
         }
 
-    def publish(self, company_id: str, queue_ids: list[str]) -> None:
-        """``queue.updated`` to the company's supervisors (after routing changed a queue)."""
-        supervisors = [
-            a.agent_id for a in self._repo.list_agents(company_id) if a.role == SUPERVISOR
-        ]
-        if not supervisors:
-            return
-        events = []
+    def publish(self, company_id: str, queue_ids: list[str], flush_seq: int | None = None) -> None:
+        """The queues' figures for ``queue.updated``, at most once per queue per
+        ``QUEUE_UPDATE_INTERVAL_S``: a change within the interval arms one delayed
+        flush (``queue_flush``) that publishes the state as it is then, so a burst is
+        coalesced and the last state always arrives. Publishing is a conditional write
+        of the queue's state item; the outbox turns it into the event."""
+        supervisors: list[str] | None = None
         for queue_id in sorted(set(queue_ids)):
-            queue = self._repo.get_queue(company_id, queue_id)
-            if queue is None:
-                continue
-            figures = self.figures(queue)
-            version = f"{figures['waiting']}.{figures['active']}.{figures['agents_available']}"
-            events.append(
-                Event(
-                    event_id=f"queue.updated:{queue_id}:{int(self._ctx.epoch())}:{version}",
-                    type="queue.updated",
-                    company_id=company_id,
+            now = self._ctx.epoch()
+            state = self._repo.queue_state(company_id, queue_id)
+            if flush_seq is not None and (
+                state is None or state.seq != flush_seq or not state.flush_due
+            ):
+                continue  # published since: that publication armed its own flush if needed
+            seq = state.seq if state else 0
+            due = state.published_at + QUEUE_UPDATE_INTERVAL_S if state else 0.0
+            if flush_seq is not None or now >= due:
+                if supervisors is None:
+                    supervisors = [
+                        a.agent_id
+                        for a in self._repo.list_agents(company_id)
+                        if a.role == SUPERVISOR
+                    ]
+                if not supervisors:
+                    return
+                queue = self._repo.get_queue(company_id, queue_id)
+                if queue is None:
+                    continue
+                published = QueueState(
+                    company_id,
+                    queue_id,
+                    published_at=now,
+                    figures=self.figures(queue),
                     recipients=supervisors,
-                    data=figures,
                 )
-            )
-        if events:
-            self._ctx.publisher.publish(events)
+                if self._repo.publish_queue_state(published, seq):
+                    continue
+                state = self._repo.queue_state(company_id, queue_id)  # another router won
+                if state is None:
+                    continue
+                seq, due = state.seq, state.published_at + QUEUE_UPDATE_INTERVAL_S
+            if (
+                state is not None
+                and not state.flush_due
+                and self._repo.claim_queue_flush(company_id, queue_id, seq, due)
+            ):
+                self._ctx.timer(
+                    {
+                        "kind": "queue_flush",
+                        "company_id": company_id,
+                        "queue_id": queue_id,
+                        "seq": seq,
+                    },
+                    math.ceil(max(0.0, due - now)),
+                )

@@ -1,0 +1,159 @@
+"""The contact center's edge: JSON bodies parsed once into its typed commands.
+
+Every field is read through its row of the field table (``api.fields``: type,
+bounds, the error code a bad value answers); skills, hours and the time zone go
+through the domain's own checks. Nothing past here sees raw JSON.
+"""
+
+from __future__ import annotations
+
+from chalicelib.api.fields import (
+    CC_AGENT,
+    CC_AGENT_STATUS,
+    CC_CANNED,
+    CC_CHANNEL,
+    CC_END,
+    CC_OUTBOUND,
+    CC_QUEUE,
+    CC_TRANSFER,
+    Body,
+    Field,
+    Json,
+)
+from chalicelib.domain.contact_center_config import check_hours, check_skills, check_timezone
+from chalicelib.domain.errors import ValidationError
+from chalicelib.services.contact_center.commands import (
+    AgentSettings,
+    CannedSettings,
+    ChannelSettings,
+    EndInteraction,
+    QueueSettings,
+    SetAgentStatus,
+    StartOutbound,
+    TransferInteraction,
+)
+
+
+def _choice(spec: Field, body: Json) -> str | None:
+    value = spec.text(body)
+    if value is not None and spec.choices and value not in spec.choices:
+        raise ValidationError(
+            f"{spec.name} must be one of {', '.join(spec.choices)}", code=spec.code
+        )
+    return value
+
+
+def _blank_refused(spec: Field, body: Json) -> str:
+    """A required text that must not be blank (``pattern`` ``\\S`` in the table)."""
+    value = body.get(spec.name)
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{spec.name} is required", code=spec.code)
+    return spec.required_text(body).strip()
+
+
+def _whole(body: Json, spec: Body, name: str, default: int) -> int:
+    value = spec[name].whole(body)
+    return default if value is None else value
+
+
+def _flag(spec: Field, body: Json) -> bool | None:
+    value = body.get(spec.name)
+    if value is not None and not isinstance(value, bool):
+        raise ValidationError(f"{spec.name} must be true or false", code=spec.code)
+    return value
+
+
+def agent_status(body: Json) -> SetAgentStatus:
+    status = _choice(CC_AGENT_STATUS["status"], body)
+    assert status is not None  # required
+    return SetAgentStatus(status)
+
+
+def end(body: Json) -> EndInteraction:
+    return EndInteraction(
+        disposition=(CC_END["disposition"].text(body) or "").strip(),
+        notes=(CC_END["notes"].text(body) or "").strip(),
+        case_id=CC_END["case_id"].text(body),
+    )
+
+
+def transfer(body: Json) -> TransferInteraction:
+    queue_id = CC_TRANSFER["queue_id"].text(body)
+    if not queue_id:
+        raise ValidationError("queue_id is required", code="invalid_queue_id")
+    return TransferInteraction(queue_id)
+
+
+def outbound(body: Json) -> StartOutbound:
+    channel = CC_OUTBOUND["channel"].required_text(body)
+    to = CC_OUTBOUND["to"].required_text(body)
+    text = _blank_refused(CC_OUTBOUND["text"], body)
+    client_id = body.get("client_id")
+    if not isinstance(client_id, str) or not client_id.strip():
+        raise ValidationError(
+            "client_id is required: a string of 1 to 128 characters", code="invalid_client_id"
+        )
+    return StartOutbound(channel, to, CC_OUTBOUND["client_id"].required_text(body), text)
+
+
+def queue(body: Json) -> QueueSettings:
+    defaults = QueueSettings(name="")
+    spec = CC_QUEUE
+    numbers = {
+        name: _whole(body, spec, name, getattr(defaults, name))
+        for name in (
+            "priority",
+            "offer_timeout_s",
+            "idle_after_s",
+            "wrap_up_s",
+            "service_level_s",
+            "abandon_after_s",
+            "last_agent_window_s",
+            "overflow_after_s",
+            "max_waiting",
+        )
+    }
+    texts = {
+        name: spec[name].text(body) for name in ("closed_message", "entry_message", "full_message")
+    }
+    timezone = spec["timezone"].text(body)
+    return QueueSettings(
+        name=_blank_refused(spec["name"], body),
+        skills=check_skills(body.get("skills", {})),
+        timezone=check_timezone(timezone if timezone is not None else defaults.timezone),
+        hours=check_hours(body.get("hours") or {}),
+        closed_message=texts["closed_message"] or "",
+        entry_message=texts["entry_message"] or "",
+        full_message=(
+            texts["full_message"] if texts["full_message"] is not None else defaults.full_message
+        ),
+        auto_accept=bool(_flag(spec["auto_accept"], body)),
+        overflow_level=spec["overflow_level"].whole(body),
+        overflow_queue_id=spec["overflow_queue_id"].text(body),
+        **numbers,
+    )
+
+
+def channel(body: Json) -> ChannelSettings:
+    queue_id = CC_CHANNEL["queue_id"].text(body)
+    if not queue_id:
+        raise ValidationError("queue_id is required", code="invalid_queue_id")
+    return ChannelSettings(queue_id)
+
+
+def agent(body: Json) -> AgentSettings:
+    queues = CC_AGENT["queues"].strings(body)
+    return AgentSettings(
+        skills=check_skills(body.get("skills", {})),
+        queues=tuple(dict.fromkeys(queues or ())),
+        role=_choice(CC_AGENT["role"], body) or "agent",
+        max_concurrent=_whole(body, CC_AGENT, "max_concurrent", AgentSettings().max_concurrent),
+    )
+
+
+def canned(body: Json) -> CannedSettings:
+    return CannedSettings(
+        text=_blank_refused(CC_CANNED["text"], body),
+        shortcut=(CC_CANNED["shortcut"].text(body) or "").strip().lstrip("/"),
+        title=(CC_CANNED["title"].text(body) or "").strip(),
+    )

@@ -1,0 +1,156 @@
+"""Admission to a queue and the wait: a new interaction is admitted (or overflows, or
+is turned away when its queue is full), the customer is told (closed hours, position
+and estimated wait), and while it waits a timer re-triggers routing, applies a due
+overflow and ends it as abandoned once the customer has been quiet too long.
+
+All of it runs from the routing queue (``admit`` and ``waiting_check`` messages),
+never in the webhook; every write is conditional on the version read."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chalicelib.domain.contact_center import (
+    ABANDONED,
+    AVAILABLE,
+    ENDED,
+    MAX_WAITING_LIMIT,
+    QUEUE_FULL,
+    WAITING,
+    Interaction,
+    Queue,
+    beyond_cap,
+    estimate_wait_s,
+)
+from chalicelib.domain.contact_center_config import is_open
+from chalicelib.domain.contact_center_records import average_handle_s, fill_template
+from chalicelib.services.contact_center.common import RETRIES, Context, logger
+from chalicelib.services.contact_center.records import RecordService
+from chalicelib.services.contact_center.replies import AutoReplies
+from chalicelib.services.contact_center.routing import RoutingService, waiting_check_delay
+
+POSITION_COUNTED = 500  # the position told to a customer reads at most this many
+
+
+class AdmissionService:
+    """Admits new interactions to their queue and watches them while they wait."""
+
+    def __init__(
+        self, ctx: Context, routing: RoutingService, records: RecordService, replies: AutoReplies
+    ) -> None:
+        self._ctx = ctx
+        self._repo = ctx.repo
+        self._routing = routing
+        self._records = records
+        self._replies = replies
+
+    def admit(self, interaction_id: str) -> None:
+        """A new interaction: turned away or moved on when its queue is full, else the
+        customer is told (closed hours or position) and routing runs."""
+        interaction = self._repo.get_interaction(interaction_id)
+        if interaction is None or interaction.state != WAITING:
+            return  # already offered (or ended): nothing to tell
+        queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
+        if queue is None:
+            return
+        now = self._ctx.epoch()
+        if queue.max_waiting > 0:
+            waiting = self._repo.waiting(
+                queue.company_id, queue.queue_id, min(queue.max_waiting, MAX_WAITING_LIMIT) + 1
+            )
+            if beyond_cap(interaction_id, waiting, queue):
+                self._full(interaction, queue)
+                return
+        if not is_open(queue.hours, queue.timezone, now) and queue.closed_message:
+            self._replies.send(interaction, "closed", queue.closed_message)
+        elif queue.entry_message:
+            self._replies.send(interaction, "entry", self._entry(interaction, queue, now))
+        self._routing.route(interaction.company_id, [interaction.queue_id])
+
+    def _entry(self, interaction: Interaction, queue: Queue, now: float) -> str:
+        waiting = self._repo.waiting(queue.company_id, queue.queue_id, POSITION_COUNTED)
+        ids = [i.interaction_id for i in waiting]
+        position = (
+            ids.index(interaction.interaction_id) + 1
+            if interaction.interaction_id in ids
+            else len(ids) + 1
+        )
+        agents = self._repo.get_agents(self._repo.agents_of_queue(queue.company_id, queue.queue_id))
+        slots = sum(a.max_concurrent for a in agents.values() if a.status == AVAILABLE)
+        days = [self._ctx.day(now - 86400 * n) for n in range(7)]
+        handle = average_handle_s(self._repo.figures(queue.company_id, queue.queue_id, days))
+        wait = estimate_wait_s(position, handle, slots)
+        return fill_template(
+            queue.entry_message,
+            {"position": position, "wait_minutes": max(1, round(wait / 60))},
+        )
+
+    def _full(self, interaction: Interaction, queue: Queue) -> None:
+        """Over the cap: to the overflow queue when there is one, else the customer is
+        told and the interaction ends (its text is kept: transcript, case, history)."""
+        target = queue.overflow_queue_id
+        if target and target != queue.queue_id and self._repo.get_queue(queue.company_id, target):
+            moved = replace(interaction, queue_id=target, overflowed=True)
+            if self._repo.transition(interaction, moved):
+                logger.info(
+                    "queue full: overflowed",
+                    extra={"interaction_id": interaction.interaction_id, "queue_id": target},
+                )
+                self._routing.route(moved.company_id, [target])
+            return
+        self._replies.send(interaction, "full", queue.full_message)
+        if self.end_unanswered(interaction, QUEUE_FULL):
+            self._repo.add_figures(queue.company_id, queue.queue_id, self._ctx.day(), turned_away=1)
+
+    def end_unanswered(self, interaction: Interaction, disposition: str) -> bool:
+        """Waiting → ended with no agent: the transcript is filed to a case of the
+        customer and the record lists it, as for an interaction an agent ended."""
+        now = self._ctx.epoch()
+        after = replace(interaction, disposition=disposition)
+        case_id, key = self._records.file_transcript(after, None)
+        ended = replace(after, state=ENDED, ended_at=now, case_id=case_id, transcript_key=key)
+        if not self._repo.transition(interaction, ended):
+            return False
+        self._records.remember(ended)
+        self._routing.touched.add((ended.company_id, ended.queue_id))
+        logger.info(
+            "ended unanswered",
+            extra={"interaction_id": ended.interaction_id, "disposition": disposition},
+        )
+        return True
+
+    def waiting_check(self, interaction_id: str, offer_no: int | None = None) -> None:
+        """While it waits: abandoned when the customer has been quiet too long; else
+        route again (a lost trigger, a due overflow, an agent who declined may be
+        offered again) and check again later. One chain per wait: a check armed before
+        a later offer (``offer_no``) stops, the release that ended that offer arms its own."""
+        for _ in range(RETRIES):
+            interaction = self._repo.get_interaction(interaction_id)
+            if interaction is None or interaction.state != WAITING:
+                return
+            if offer_no is not None and interaction.offer_no != offer_no:
+                return
+            queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
+            if queue is None:
+                return
+            if not interaction.abandoned(queue, self._ctx.epoch()):
+                break
+            if self.end_unanswered(interaction, ABANDONED):
+                self._repo.add_figures(
+                    interaction.company_id, interaction.queue_id, self._ctx.day(), abandoned=1
+                )
+                self._routing.touched.add((interaction.company_id, interaction.queue_id))
+                return
+        else:
+            return
+        self._routing.route(interaction.company_id, [interaction.queue_id])
+        again = self._repo.get_interaction(interaction_id)
+        if again is not None and again.state == WAITING:
+            self._ctx.timer(
+                {
+                    "kind": "waiting_check",
+                    "interaction_id": interaction_id,
+                    "offer_no": again.offer_no,
+                },
+                waiting_check_delay(queue),
+            )

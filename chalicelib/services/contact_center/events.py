@@ -1,0 +1,105 @@
+"""The contact center's events, derived from stored changes (the table's stream, by
+the outbox), never published by the services themselves: a crash after a write
+cannot lose its event, and a retried stream record gives the same event ids.
+
+- an interaction's change: ``interaction.offered`` (with the screen pop) or
+  ``interaction.updated`` to the agent concerned (``domain.interaction_notices``);
+- a queue's published state: ``queue.updated`` to the supervisors it names;
+- an agent's routing status: ``presence.changed`` to whoever watches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.domain.contact_center import AgentProfile, Interaction, interaction_notices
+from chalicelib.domain.contact_center_records import QueueState
+from chalicelib.domain.model import Event
+from chalicelib.services.contact_center.common import Context
+from chalicelib.services.contact_center.records import RecordService
+
+PresenceOf = Callable[[str], "dict[str, Any] | None"]
+
+
+class ContactCenterEvents:
+    """Turns a decoded stream record (kind, before, after) into events."""
+
+    def __init__(self, ctx: Context, records: RecordService) -> None:
+        self._ctx = ctx
+        self._records = records
+        self.presence_of: PresenceOf | None = None  # wired by the composition root
+
+    def with_agent_status(self, events: list[Event]) -> None:
+        """A user's own presence change (their chosen status, a device) says the agent's
+        routing status too, as every presence view of an agent does."""
+        shown = [e for e in events if e.type == "presence.changed" and "presence" in e.data]
+        wanted = [str(e.data.get("user_id")) for e in shown]
+        statuses = (
+            {a: p.status for a, p in self._ctx.repo.get_agents(wanted).items()} if wanted else {}
+        )
+        for event in shown:
+            status = statuses.get(str(event.data.get("user_id")))
+            if status is not None:
+                event.data["presence"].setdefault("agent_status", status)
+
+    def from_change(self, kind: str, old: Any, new: Any) -> list[Event]:
+        if kind == "interaction":
+            return self._interaction(old, new)
+        if kind == "queue_state":
+            return self._queue(old, new)
+        if kind == "agent":
+            return self._agent(old, new)
+        return []
+
+    def _interaction(self, old: Interaction | None, new: Interaction) -> list[Event]:
+        events = []
+        for kind, agent_id in interaction_notices(old, new):
+            data = self._ctx.view(new)
+            if kind == "interaction.offered":  # the screen pop comes with the offer
+                pop = self._records.screen_pop(new.customer_id, new.company_id)
+                if pop:
+                    data["customer"] = {**data["customer"], **pop}
+            events.append(
+                Event(
+                    event_id=f"{kind}:{new.interaction_id}:{new.version}",
+                    type=kind,
+                    company_id=new.company_id,
+                    conversation_id=new.conversation_id,
+                    recipients=[agent_id],
+                    data=data,
+                )
+            )
+        return events
+
+    @staticmethod
+    def _queue(old: QueueState | None, new: QueueState) -> list[Event]:
+        if (old is not None and old.seq == new.seq) or not new.recipients:
+            return []  # a flush was armed: nothing published yet
+        return [
+            Event(
+                event_id=f"queue.updated:{new.company_id}:{new.queue_id}:{new.seq}",
+                type="queue.updated",
+                company_id=new.company_id,
+                recipients=list(new.recipients),
+                data=dict(new.figures),
+            )
+        ]
+
+    def _agent(self, old: AgentProfile | None, new: AgentProfile) -> list[Event]:
+        if old is None or old.status == new.status or self.presence_of is None:
+            return []
+        presence = self.presence_of(new.agent_id)
+        if presence is None:
+            return []
+        presence["agent_status"] = new.status  # as this change stored it
+        return [
+            Event(
+                event_id=f"presence.changed:{new.agent_id}:agent:{new.status_changed_at}:{new.status}",
+                type="presence.changed",
+                company_id=new.company_id,
+                recipients=[new.agent_id],
+                audience="watchers",
+                data={"user_id": new.agent_id, "presence": presence},
+            )
+        ]
