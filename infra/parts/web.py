@@ -315,7 +315,7 @@ class WebClient(Part):
             delivery_source_name=name,
             delivery_destination_arn=destination.attr_arn,
         )
-        delivery.add_dependency(source)
+        delivery.node.add_dependency(source)
         return group
 
     # -- the files ----------------------------------------------------------

@@ -388,3 +388,129 @@ def test_synthesis_without_a_built_client_says_to_run_make_web(tmp_path: Path) -
     app = cdk.App(outdir=str(tmp_path / "out"))
     with pytest.raises(WebClientNotBuilt, match="make web"):
         TextingStack(app, config=STAGES["dev"], web_dist=tmp_path / "dist")
+
+
+# Stand-ins for the deploy-time values, to run the built page under the real headers.
+ORIGIN = "https://d111111abcdef8.cloudfront.net"
+DEPLOYED = {
+    "AWS::URLSuffix": "amazonaws.com",
+    "WebsocketAPI": "ws0123abcd",
+    "DomainName": ORIGIN.removeprefix("https://"),
+}
+
+
+def _concrete(text: str, template: dict[str, Any]) -> str:
+    """A rendered value with every reference replaced by a plausible deployed value."""
+    media = _media_bucket(template)
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == media:
+            return "texting-dev-mediabucket-1a2b3c"
+        if name in DEPLOYED:
+            return DEPLOYED[name]
+        attribute = match.group(2)
+        if attribute in DEPLOYED:
+            return DEPLOYED[attribute]
+        return f"{name.lower()}-id"
+
+    return re.sub(r"\{(?:Ref:)?([A-Za-z0-9:]+?)(?:\.(\w+))?\}", value, text)
+
+
+def test_the_built_page_runs_under_its_content_security_policy(
+    synthesized: dict[str, Synthesized],
+) -> None:
+    """Debian's Chromium loads web/dist from the distribution's origin with the policy's
+    headers and config.json: the page, its script and styles, config.json and the
+    sign-in call to Cognito all pass the CSP, and what it does not allow is refused."""
+    import mimetypes
+
+    from playwright.sync_api import Route, expect, sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
+
+    stage = synthesized["dev"]
+    template = stage.template
+    _, config = _distribution(template)
+    policy = cfn.props(
+        template, cfn.target(config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"])
+    )
+    security = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = _concrete(render(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]), template)
+    headers = {
+        "content-security-policy": csp,
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+    }
+    client = json.loads(_concrete(json.dumps(_deployed_config(stage)), template))
+    assert client["rest_url"] == f"{ORIGIN}/api"
+    dist = REPO_ROOT / "web" / "dist"
+    assert (dist / "index.html").exists(), "build the web client first: make web"
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    cognito_calls: list[str] = []
+
+    def serve(route: Route) -> None:
+        path = route.request.url.removeprefix(ORIGIN).split("?")[0]
+        if path == "/config.json":
+            route.fulfill(status=200, body=json.dumps(client), content_type="application/json")
+            return
+        if path.startswith("/api/"):
+            route.fulfill(status=401, json={"error": {"code": "unauthorized", "message": "x"}})
+            return
+        file = dist / ("index.html" if path in ("", "/") else path.lstrip("/"))
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        route.fulfill(status=200, body=file.read_bytes(), headers={**headers, "content-type": kind})
+
+    def cognito(route: Route) -> None:
+        cognito_calls.append(route.request.url)
+        route.fulfill(
+            status=400,
+            json={"__type": "NotAuthorizedException", "message": "Incorrect username or password."},
+            headers={"access-control-allow-origin": "*"},
+        )
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            violations: list[str] = []
+            page.on(
+                "console",
+                lambda m: violations.append(m.text)
+                if "Content Security Policy" in m.text
+                else None,
+            )
+            page.route(f"{ORIGIN}/**", serve)
+            page.route(client["cognito"]["endpoint"] + "**", cognito)
+            page.goto(f"{ORIGIN}/")
+            page.get_by_role("textbox", name="Username").fill("alice")
+            page.get_by_role("textbox", name="Password").fill("not-her-password")
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_text("Wrong username or password.")).to_be_visible(timeout=30_000)
+            assert cognito_calls == [client["cognito"]["endpoint"]]
+            assert violations == []
+            # the WebSocket API is allowed; another host, or inline script, is not
+            blocked = page.evaluate(
+                """async ([ws]) => {
+                  const seen = [];
+                  document.addEventListener("securitypolicyviolation",
+                    (e) => seen.push(e.blockedURI || e.violatedDirective));
+                  try { new WebSocket(ws + "?token=x").close(); } catch (e) { seen.push("ws:" + e); }
+                  try { await fetch("https://elsewhere.example/steal"); } catch (e) {}
+                  const s = document.createElement("script");
+                  s.textContent = "window.__inline = 1";
+                  document.body.appendChild(s);
+                  // the refused fetch is reported last: poll for it, with a deadline
+                  const deadline = Date.now() + 10000;
+                  while (!seen.some((s) => s.includes("elsewhere")) && Date.now() < deadline) {
+                    await new Promise((r) => setTimeout(r, 50));
+                  }
+                  return {seen, inline: window.__inline === 1};
+                }""",
+                [client["ws_url"]],
+            )
+            assert blocked["inline"] is False
+            assert not any("execute-api" in s for s in blocked["seen"]), blocked
+            assert any("elsewhere.example" in s for s in blocked["seen"]), blocked
+        finally:
+            browser.close()
