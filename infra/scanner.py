@@ -40,6 +40,47 @@ SUPPRESSIONS: dict[str, list[tuple[str, str]]] = {
             "Manager at run time); Lambda encrypts it at rest",
         ),
     ],
+    # The one plain Lambda function: CDK's BucketDeployment handler, which copies the
+    # web client's files into its bucket while CloudFormation deploys (infra/parts/web.py).
+    "AWS::Lambda::Function": [
+        (
+            "CKV_AWS_116",
+            "the web client's deployment handler is invoked synchronously by CloudFormation "
+            "(a custom resource), which reports a failure and rolls back; nothing to park",
+        ),
+        (
+            "CKV_AWS_117",
+            "the web client's deployment handler reaches only S3 and CloudFront; a VPC would "
+            "add NAT cost and isolate nothing",
+        ),
+        (
+            "CKV_AWS_115",
+            "the web client's deployment handler runs only during a stack deployment, once "
+            "per changed set of files",
+        ),
+        (
+            "CKV_AWS_173",
+            "the web client's deployment handler's environment holds only a CA bundle path",
+        ),
+    ],
+    "AWS::CloudFront::Distribution": [
+        (
+            "CKV_AWS_68",
+            "serves the built web client's static files; every API call it forwards (/api) "
+            "reaches the REST API stage, which carries the web ACL when waf_enabled is on",
+        ),
+        (
+            "CKV_AWS_86",
+            "access logs go to CloudWatch Logs by CloudFront standard logging v2 "
+            "(AWS::Logs::Delivery in this template; us-east-1 stages, elsewhere synthesis "
+            "warns), which the check does not recognise",
+        ),
+        (
+            "CKV_AWS_174",
+            "served on the default *.cloudfront.net certificate, whose minimum protocol "
+            "CloudFront sets itself; choosing TLSv1.2_2021 needs a custom domain and certificate",
+        ),
+    ],
     "AWS::Logs::LogGroup": [
         (
             "CKV_AWS_158",

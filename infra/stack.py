@@ -26,6 +26,7 @@ from infra.parts.data import Data
 from infra.parts.edge import Edge
 from infra.parts.messaging import Messaging
 from infra.parts.monitoring import MonitoredConsumer, Monitoring
+from infra.parts.web import WebClient, built_client
 from infra.permissions import Access
 from infra.scanner import CheckovSuppressions
 from infra.stages import StageConfig
@@ -43,6 +44,7 @@ class TextingStack(cdk.Stack):
         config: StageConfig,
         project_dir: Path = REPO_ROOT,
         functions: Mapping[str, Access] | None = None,
+        web_dist: Path | None = None,
         env: cdk.Environment | None = None,
     ) -> None:
         # The construct id is the stage name because Chalice's construct takes its
@@ -56,6 +58,8 @@ class TextingStack(cdk.Stack):
         )
         self.config = config
         self.prefix = config.prefix
+        web_dist = web_dist or project_dir / "web" / "dist"
+        built_client(web_dist)  # before packaging: a missing build fails at once
         declared = permissions.FUNCTIONS if functions is None else functions
         for key, value in {"app": SERVICE_NAME, "stage": config.name, **config.tags}.items():
             cdk.Tags.of(self).add(key, value)
@@ -87,6 +91,15 @@ class TextingStack(cdk.Stack):
         self.app.attach_roles(self.access.roles)
         self.functions = self.app.functions
         self.edge = Edge(self, "Edge", config=config, app=self.app)
+        self.web = WebClient(
+            self,
+            "Web",
+            config=config,
+            dist=web_dist,
+            app=self.app,
+            auth=self.auth,
+            media_bucket=self.data.bucket("media"),
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -153,6 +166,7 @@ class TextingStack(cdk.Stack):
                 cdk.Fn.join("", [app.rest_api_url, "webhooks/twilio/status"]),
                 "Twilio: status callback URL",
             ),
+            "WebUrl": (self.web.url, "the web client (CloudFront); its REST API is under /api"),
             "AlarmTopicArn": (self.monitoring.alarm_topic.topic_arn, "SNS topic of all alarms"),
             "DashboardName": (self.monitoring.dashboard_name, "CloudWatch dashboard"),
         }

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib import resources
 from infra import permissions
-from infra.naming import push_endpoint_arn
+from infra.naming import camel, push_endpoint_arn
 from tests.infra import cfn
 from tests.infra.conftest import PUSH_APPLICATIONS, PUSH_VARIANT, Synthesized
 
@@ -68,7 +68,11 @@ def test_each_function_may_touch_only_what_permissions_py_declares(variant: Synt
     topics = _logical_ids(template, "AWS::SNS::Topic", "TopicName", prefix)
     queues = _logical_ids(template, "AWS::SQS::Queue", "QueueName", prefix)
     buckets = {
-        b.logical: next(k for k in cfn.of_type(template, "AWS::S3::Bucket"))
+        b.logical: next(
+            k
+            for k in cfn.of_type(template, "AWS::S3::Bucket")
+            if k.startswith(f"{camel(b.logical)}Bucket")
+        )
         for b in resources.BUCKETS
     }
     for name, function in stage.stack.functions.items():

@@ -496,7 +496,12 @@ def _logical_ids(stage: Synthesized) -> dict[tuple[str, str], str]:
             name = body["Properties"].get(key, "")
             if isinstance(name, str) and name.startswith(f"{stage.config.prefix}-"):
                 found[(kind, name.removeprefix(f"{stage.config.prefix}-"))] = logical_id
-    (bucket,) = cfn.of_type(stage.template, "AWS::S3::Bucket")
+    # the media bucket (the web client's bucket is no function's: tests/infra/test_web_client.py)
+    (bucket,) = [
+        logical_id
+        for logical_id in cfn.of_type(stage.template, "AWS::S3::Bucket")
+        if logical_id.startswith("MediaBucket")
+    ]
     found[("bucket", resources.MEDIA_BUCKET.logical)] = bucket
     return found
 

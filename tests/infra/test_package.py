@@ -43,9 +43,16 @@ def _packaged(zip_path: Path) -> dict[str, str]:
 
 
 def _deployment_zip(stage: Synthesized) -> Path:
-    zips = sorted(stage.template_path.parent.glob("asset.*.zip"))
-    assert len(zips) == 1, zips  # one Chalice deployment package for every stage
-    return zips[0]
+    # one Chalice deployment package for every function (other zips: CDK's own handlers)
+    keys = {
+        body["Properties"]["CodeUri"]["Key"]
+        for body in stage.template["Resources"].values()
+        if body["Type"] == "AWS::Serverless::Function"
+    }
+    assert len(keys) == 1, keys
+    path = stage.template_path.parent / f"asset.{keys.pop()}"
+    assert path.is_file(), path
+    return path
 
 
 def test_the_sdk_is_pinned_together_in_the_runtime_requirements() -> None:
