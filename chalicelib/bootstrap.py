@@ -219,7 +219,7 @@ def bootstrap(
     credentials = TwilioCredentials(settings)
     a = _adapters(settings, credentials, given)
     companies = CompanySettings(a.directory)
-    log = MessageLog(a.conversations, companies, clock, sleep)
+    log = MessageLog(a.conversations, companies, clock)
     presence = PresenceService(
         a.directory, a.presence, a.connections, a.media, clock, epoch, settings.photo_max_bytes
     )

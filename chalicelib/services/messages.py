@@ -10,8 +10,6 @@ calls; no policy calls back into the log.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -82,12 +80,10 @@ class MessageLog:
         repo: ConversationRepository,
         companies: CompanySettings,
         clock: Clock,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._repo = repo
         self._companies = companies
         self._clock = clock
-        self._sleep = sleep
 
     def append(
         self, conversation: Conversation, draft: Draft, policy: ChannelPolicy
@@ -151,15 +147,20 @@ class MessageLog:
             try:
                 stored = self._repo.append_message(conversation, message)
             except Conflict:
-                # The same client id won a race with us: that message is the answer,
-                # and our number will never hold one.
-                self._repo.fill_gap(conversation, seq, message.created_at)
                 again = self._repo.find_by_client_id(
                     conversation.conversation_id, draft.sender, draft.client_id
                 )
                 if again is None:  # pragma: no cover - a conflict implies the item exists
                     raise
-                return again, False
+                if again.seq != seq:
+                    # The same client id won a race with us: that message is the
+                    # answer, and our number will never hold one.
+                    self._repo.fill_gap(conversation, seq, message.created_at)
+                    return again, False
+                # Our own write landed and a retry of it (the SDK's, after a lost
+                # response) found our key: it is ours, and still created.
+                self._repo.advance_head(conversation, again)
+                stored = again
             except ConcurrentUpdate:
                 continue  # our number was closed as lost meanwhile: take another
             except Exception:

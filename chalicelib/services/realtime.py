@@ -216,11 +216,12 @@ class FanoutService:
             return self._missed_summary(event)
         result = FanoutResult()
         frame = event.frame()
-        entries = self._touch_entries(event)
         targets = self._targets(event)
         # posts to every device at once: the last device waits one post, not all of
-        # them; any failure but Gone still fails the event (after the others went out)
+        # them; any failure but Gone still fails the event (after the others went out).
+        # The posts are queued first: the list entries must not delay live delivery.
         outcomes = [worker_pool().submit(self._post, cid, frame) for cid in targets]
+        entries = self._touch_entries(event)
         for connection_id, outcome in zip(targets, outcomes, strict=True):
             if outcome.result():
                 result.delivered += 1
@@ -252,10 +253,26 @@ class FanoutService:
             return []
         conversation_id = event.conversation_id or str(event.data.get("conversation_id"))
         touch = self._conversations.touch_member
-        return [
+        seq = event.data.get("seq")
+        head = [worker_pool().submit(self._repair_head, conversation_id, seq)]
+        return head + [
             worker_pool().submit(touch, user_id, conversation_id, created_at)
             for user_id in dict.fromkeys(event.recipients)
         ]
+
+    def _repair_head(self, conversation_id: str, seq: object) -> bool:
+        """The send moves the conversation's head (last_seq, preview) after storing; a
+        send that died between the two leaves it behind, and only this event, which
+        every stored message has at least once, is sure to come: one read, and the
+        forward-only write only when the head is behind."""
+        assert self._conversations is not None
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            return False
+        conversation = self._conversations.get(conversation_id)
+        if conversation is None or conversation.last_seq >= seq:
+            return False
+        message = self._conversations.get_message(conversation_id, seq)
+        return message is not None and self._conversations.advance_head(conversation, message)
 
     def _missed_summary(self, event: Event) -> FanoutResult:
         """The first device to connect after messages were missed hears of them, once."""

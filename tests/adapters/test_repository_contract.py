@@ -276,6 +276,24 @@ def test_catch_up_stops_before_a_number_in_flight_and_closes_a_dead_one(
         repo.append_message(conv, message(conv, 4, "c4"))
 
 
+def test_listing_after_a_sequence_steps_over_a_hole_in_flight(repos: dict[str, Any]) -> None:
+    """A transcript lists what is stored: a number whose send has not landed (or never
+    will) does not cut it short, however young the later messages are."""
+    repo = repos["conversations"]
+    conv, _ = repo.create(conversation())
+    for _ in range(6):
+        repo.take_seq("g1")
+    for seq in (1, 3, 5, 6):  # 2 in flight, 4 closed by a placeholder
+        repo.append_message(conv, message(conv, seq, f"c{seq}"))
+    repo.fill_gap(conv, 4, "2026-01-01T00:00:01.000Z")
+    first = repo.list_messages("g1", 2, None, after_seq=0)
+    second = repo.list_messages("g1", 2, first.next_cursor, after_seq=0)
+    rest = [m.seq for m in second.items]
+    if second.next_cursor:  # the placeholder may fill a page slot
+        rest += [m.seq for m in repo.list_messages("g1", 2, second.next_cursor, after_seq=0).items]
+    assert [m.seq for m in first.items] + rest == [1, 3, 5, 6]
+
+
 def test_catch_up_pages_continue_exactly(repos: dict[str, Any]) -> None:
     repo = repos["conversations"]
     conv, _ = repo.create(conversation())

@@ -124,12 +124,18 @@ class MemoryConversationRepository:
     def list_messages(
         self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
     ) -> Page[Message]:
-        if after_seq is not None:
-            return self.messages_after(conversation_id, after_seq, limit, cursor, "")[0]
-        seqs = sorted((s for (cid, s) in self.messages if cid == conversation_id), reverse=True)
+        # With after_seq: the stored messages after it, oldest first, holes stepped over
+        # (a transcript, not a catch-up: see messages_after).
+        newest_first = after_seq is None
+        floor = after_seq if after_seq is not None else 0
+        seqs = sorted(
+            (s for (cid, s) in self.messages if cid == conversation_id and s > floor),
+            reverse=newest_first,
+        )
         keys = [(f"{s:012d}", s) for s in seqs]
-        scope = f"messages:{conversation_id}:newest-first"
-        page, next_cursor = _paginate(keys, limit, cursor, scope, descending=True)
+        order = "newest-first" if newest_first else f"oldest-first:{after_seq}"
+        scope = f"messages:{conversation_id}:{order}"
+        page, next_cursor = _paginate(keys, limit, cursor, scope, descending=newest_first)
         return Page(
             [copy.deepcopy(self.messages[(conversation_id, s)]) for _, s in page], next_cursor
         )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.errors import FeatureDisabled, Forbidden, NotFound, ValidationError
+from chalicelib.domain.errors import (
+    Conflict,
+    FeatureDisabled,
+    Forbidden,
+    NotFound,
+    ValidationError,
+)
 from chalicelib.services.common import Caller
 from tests.support import World, create_im, outbox, read, seed_people, send, sync
 
@@ -371,3 +377,40 @@ def test_a_store_that_fails_closes_its_number_so_catch_up_never_waits_on_it(
     assert created and message.seq == 2
     page, through = svc.catch_up(caller(world, "bob"), conv["id"], 0, 10, None)
     assert [m.seq for m in page.items] == [2] and through == 2
+
+
+def test_a_store_whose_answer_was_lost_is_still_created(world: World) -> None:
+    """The transaction landed but its answer was lost; the SDK's retry then finds our
+    own client key. That is our message, created once, not a replay of an earlier one:
+    the writer's entry moves and the caller hears it was created."""
+    svc = world.services.conversations
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    repo = world.conversation_repo
+    real = repo.append_message
+
+    def lands_then_conflicts(conversation, message):  # type: ignore[no-untyped-def]
+        real(conversation, message)
+        raise Conflict("this client_id was already used")
+
+    repo.append_message = lands_then_conflicts  # type: ignore[method-assign]
+    message, created = send(svc, caller(world, "alice"), conv["id"], "k1", "hello")
+    assert created and message.seq == 1
+    assert not repo.gaps  # its own number is not closed as lost
+    assert repo.get_membership("u-alice", conv["id"]).read_seq == 1  # type: ignore[union-attr]
+
+
+def test_the_fan_out_moves_a_head_left_behind_by_a_send_that_died(world: World) -> None:
+    """A send that died after storing, before moving the head: nobody retries an
+    inbound text or an automatic reply, so the message's own event moves it."""
+    svc = world.services.conversations
+    conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
+    repo = world.conversation_repo
+    real = repo.advance_head
+    repo.advance_head = lambda *a: False  # type: ignore[method-assign]  # the head stays
+    message, _ = send(svc, caller(world, "alice"), conv["id"], "k1", "hello")
+    repo.advance_head = real  # type: ignore[method-assign]
+    assert repo.get(conv["id"]).last_seq == 0  # type: ignore[union-attr]
+    outbox(world, message)
+    head = repo.get(conv["id"])
+    assert head is not None and head.last_seq == 1 and head.last_message["text"] == "hello"
+    assert svc.get(caller(world, "bob"), conv["id"])["unread_count"] == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor
@@ -175,16 +176,27 @@ class DynamoMessageLog:
     def list_messages(
         self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
     ) -> Page[Message]:
-        if after_seq is not None:
-            return self.messages_after(conversation_id, after_seq, limit, cursor, "")[0]
+        """Newest first; with ``after_seq``, the stored messages after it, oldest first,
+        stepping over holes (a transcript, not a catch-up: see ``messages_after``)."""
         pk = conv_pk(conversation_id)
-        tag = "messages:newest-first"
+        key_condition: Condition
+        if after_seq is None:
+            tag, key_condition, forward = (
+                "messages:newest-first",
+                MessageItem.sk.startswith(MSG_PREFIX),
+                False,
+            )
+        else:
+            if after_seq + 1 > MAX_SEQ_SK:
+                return Page([], None)
+            tag, forward = f"messages:oldest-first:{after_seq}", True
+            key_condition = MessageItem.sk.between(msg_sk(after_seq + 1), msg_sk(MAX_SEQ_SK))
         start = decode_cursor(cursor, tag, TABLE_KEYS, {"pk": pk})
         items = list(
             MessageItem.query(
                 pk,
-                MessageItem.sk.startswith(MSG_PREFIX),
-                scan_index_forward=False,
+                key_condition,
+                scan_index_forward=forward,
                 limit=limit + 1,
                 last_evaluated_key=start,
             )

@@ -43,6 +43,10 @@ type Listener = () => void;
 
 const PAGE = 100;
 const SYNC_BATCH = 50;
+// Re-syncs while catch-up waits on a send in flight (the server closes a dead one after
+// 10 s): a few seconds apart, a bounded number of times.
+const RESYNC_DELAY_MS = 3000;
+const RESYNC_TRIES = 5;
 
 function byActivity(a: Conversation, b: Conversation): number {
   return a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : a.id < b.id ? 1 : -1;
@@ -58,6 +62,7 @@ export class Store {
   private frameListeners = new Set<(frame: Frame) => void>();
   private syncing = new Set<string>();
   private through = new Map<string, number>(); // per conversation: numbers accounted for
+  private resyncs = new Map<string, number>(); // per conversation: re-syncs while a send is in flight
   onIncoming: (conversation: Conversation, message: Message) => void = () => {};
   onPresenceTargets: (userIds: string[]) => void = () => {};
 
@@ -305,10 +310,27 @@ export class Store {
           read_seq: entry.read_seq,
           unread_count: entry.unread_count,
         });
+        this.resyncWhileInFlight(id, entry.last_seq);
       }
     } finally {
       wanted.forEach((id) => this.syncing.delete(id));
     }
+  }
+
+  /**
+   * Catch-up stops before a number whose send is still in flight (`through_seq` below
+   * `last_seq`): what follows it arrives live, unless this device missed that too.
+   * Ask again shortly; the server closes a number whose send died after a few seconds.
+   */
+  private resyncWhileInFlight(id: string, lastSeq: number | undefined): void {
+    const behind = typeof lastSeq === "number" && this.syncFrom(id) < lastSeq;
+    const tries = this.resyncs.get(id) ?? 0;
+    if (!behind || tries >= RESYNC_TRIES) {
+      this.resyncs.delete(id);
+      return;
+    }
+    this.resyncs.set(id, tries + 1);
+    setTimeout(() => void this.sync([id]).catch(() => undefined), RESYNC_DELAY_MS);
   }
 
   patchConversation(id: string, patch: Partial<Conversation>): void {
