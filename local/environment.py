@@ -79,3 +79,23 @@ def use_app_settings(
             "POWERTOOLS_SERVICE_NAME": "texting",
         }
     )
+
+
+def use_in_process_moto(quiet: bool = False, env: MutableMapping[str, str] | None = None) -> None:
+    """For a process that runs moto in itself (``mock_aws``), as the benchmarks do:
+    fake credentials and the region, no endpoint (moto intercepts the SDK's calls),
+    and with ``quiet`` Powertools' metrics off and its logs at WARNING, so the
+    figures a benchmark prints are not drowned."""
+    env = os.environ if env is None else env
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        }
+    )
+    env.pop("AWS_ENDPOINT_URL", None)
+    if quiet:
+        env.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})

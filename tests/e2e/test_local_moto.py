@@ -3,6 +3,8 @@ only what they touch, and both still answer exactly as moto (and DynamoDB) would
 
 from __future__ import annotations
 
+import http.client
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,7 +94,7 @@ def test_index_and_table_queries_visit_one_partition_whatever_the_table_size(
     for n in range(20):
         put(ddb, "hot-pk", f"{n:03d}", gpk="hot", gsk=f"{n:03d}")
     visits = Visits(monkeypatch)
-    seen = []
+    seen: list[int] = []
     for total in (200, 2000):
         fill(ddb, len(seen) * 200, total - len(seen) * 200)
         visits.count = 0
@@ -203,3 +205,40 @@ def test_cancelled_transaction_rolls_back_and_copies_only_what_it_names(
         ]
     )
     assert [i["pk"]["S"] for i in gsi_page(ddb)["Items"]] == ["a", "b"]
+
+
+def _signed_post(connection: http.client.HTTPConnection, target: str) -> tuple[int, str, str]:
+    body = b"{}"
+    connection.request(
+        "POST",
+        "/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": target,
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/"
+            "dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+        },
+    )
+    response = connection.getresponse()
+    return response.status, response.getheader("Connection") or "", response.read().decode()
+
+
+def test_the_server_keeps_connections_open_and_counts_requests_by_operation() -> None:
+    server = motoserver.LocalMotoServer("127.0.0.1", 0)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        connection = http.client.HTTPConnection(host, port, timeout=10)
+        answers = [_signed_post(connection, "DynamoDB_20120810.ListTables") for _ in range(3)]
+        socket_used = connection.sock
+        answers.append(_signed_post(connection, "DynamoDB_20120810.ListTables"))
+        assert connection.sock is socket_used  # one connection served every request
+        assert [(status, header) for status, header, _ in answers] == [(200, "")] * 4
+        assert all('"TableNames"' in body for _, _, body in answers)
+        connection.request("GET", motoserver.STATS_PATH)
+        stats = json.loads(connection.getresponse().read())
+        assert stats["dynamodb.ListTables"] == 4
+        connection.close()
+    finally:
+        server.stop()
