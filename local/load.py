@@ -9,8 +9,10 @@ uses a running one (``--state-file``), then:
 2. creates ``--connections`` users (Cognito users of the local pool plus their
    directory profile) in one company and pairs them in one-to-one IM
    conversations, each user with one WebSocket;
-3. sends ``--messages`` IMs over real HTTP at ``--rate`` per second, spread over
-   the pairs, and waits for every ``message.created`` frame.
+3. once a probe IM has reached both its devices (the events the connects
+   queued are behind it), sends ``--messages`` IMs over real HTTP at ``--rate``
+   per second, spread over the pairs, and waits for every ``message.created``
+   frame. CPU and AWS requests per message are counted over the sends.
 
 Accounting is exactly-once per (device, message): every device of both members
 must receive each message once. It prints a table (send and delivery latency
@@ -29,6 +31,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,6 +214,7 @@ async def run_load(
     messages: int,
     rate: float,
     drain_seconds: float,
+    snapshot: Callable[[], Any] = lambda: None,
 ) -> dict[str, Any]:
     tally = Tally()
     rest = state["rest_url"]
@@ -250,6 +254,25 @@ async def run_load(
             )
         connect_seconds = time.monotonic() - connect_started
         readers = [asyncio.create_task(device_reader(n, s, tally)) for n, s in enumerate(sockets)]
+        # Settle: the devices' connects queued events of their own (presence, ...);
+        # one probe IM, delivered, means the pipeline got through them (a stream
+        # shard is read in order), so the figures are those of connected devices.
+        settle_started = time.monotonic()
+        a, b, conversation_id = pairs[0]
+        async with http.post(
+            f"{rest}/conversations/{conversation_id}/messages",
+            json={"client_id": f"probe-{uuid.uuid4().hex}", "text": "probe"},
+            headers={"Authorization": f"Bearer {users[a].token}"},
+        ) as response:
+            probe = str((await response.json())["id"])
+        while not {(a, probe), (b, probe)} <= tally.received.keys():
+            if time.monotonic() - settle_started > SETUP_SECONDS:
+                raise RuntimeError("the probe IM was not delivered: the stack does not deliver")
+            await asyncio.sleep(0.05)
+        for key in ((a, probe), (b, probe)):
+            del tally.received[key]
+        settle_seconds = time.monotonic() - settle_started
+        before = snapshot()
         sent: list[Sent] = []
         refused: list[str] = []
         send_latency: list[float] = []
@@ -306,6 +329,8 @@ async def run_load(
     counts = Counter({key: len(times) for key, times in tally.received.items()})
     return {
         "pairs": len(pairs),
+        "settle_seconds": settle_seconds,
+        "before": before,
         "connect_seconds": connect_seconds,
         "send_seconds": send_seconds,
         "sent": len(sent),
@@ -328,6 +353,7 @@ def report(result: dict[str, Any], extra: dict[str, str]) -> str:
         *extra.items(),
         ("conversations", str(result["pairs"])),
         ("connect all devices", f"{result['connect_seconds']:.1f} s"),
+        ("settle (a probe IM delivered)", f"{result['settle_seconds']:.1f} s"),
         ("sends accepted", f"{result['sent']} in {result['send_seconds']:.1f} s"),
         ("sends refused", str(len(result["refused"]))),
         ("deliveries expected", str(result["expected"])),
@@ -393,9 +419,15 @@ def load(args: argparse.Namespace, stack: RunningStack) -> tuple[dict[str, Any],
     started = time.monotonic()
     users = create_users(state, args.connections, company_id)
     print(f"created {len(users)} users in {time.monotonic() - started:.1f} s", flush=True)
-    rss_before, cpu_before, calls_before = stack.rss_mb(), stack.cpu_seconds(), moto_requests(state)
-    result = asyncio.run(run_load(state, users, args.messages, args.rate, args.drain_seconds))
-    rss_after, cpu_after, calls_after = stack.rss_mb(), stack.cpu_seconds(), moto_requests(state)
+
+    def snapshot() -> tuple[float | None, dict[str, float], dict[str, int]]:
+        return stack.rss_mb(), stack.cpu_seconds(), moto_requests(state)
+
+    result = asyncio.run(
+        run_load(state, users, args.messages, args.rate, args.drain_seconds, snapshot)
+    )
+    rss_after, cpu_after, calls_after = snapshot()
+    rss_before, cpu_before, calls_before = result["before"]
     extra = {
         "connections": str(args.connections),
         "rate": f"{args.rate:g}/s",
@@ -407,7 +439,7 @@ def load(args: argparse.Namespace, stack: RunningStack) -> tuple[dict[str, Any],
             f"{rss_after:,.0f} MB after"
         )
     if cpu_after and result["sent"]:
-        # from the first connect to the last delivery: devices connecting count too
+        # from the first send to the last delivery
         extra["CPU per message sent"] = ", ".join(
             f"{name} {(cpu_after[name] - cpu_before.get(name, 0.0)) / result['sent'] * 1000:,.0f} ms"
             for name in cpu_after

@@ -239,6 +239,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         raise
     moto_url = stack.moto.url
     environment.use_local_aws(moto_url)
+    environment.wide_connection_pools()
     log.info("moto serving on %s", moto_url)
 
     session = boto3.session.Session()
