@@ -114,14 +114,9 @@ class _Meter:
 
 def send_cost() -> dict[str, Any]:
     """One IM from alice to bob, bob on two devices, through the whole event path."""
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    from local import environment
+
+    environment.use_in_process_moto()
     import boto3
     from moto import mock_aws
 

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import time
 from typing import Any
@@ -22,16 +21,9 @@ BURST = 15  # three agents with room for six each: every text is offered at once
 
 
 def main() -> dict[str, Any]:
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-        POWERTOOLS_METRICS_DISABLED="true",
-        POWERTOOLS_LOG_LEVEL="WARNING",
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    from local import environment
+
+    environment.use_in_process_moto(quiet=True)
     import boto3
     from moto import mock_aws
 

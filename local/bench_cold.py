@@ -47,21 +47,13 @@ def rest_event(path: str, user_id: str, company_id: str) -> dict[str, Any]:
 
 def main() -> None:
     lazy = "--lazy" in sys.argv  # no init-time graph: what the first request paid before
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-        AWS_LAMBDA_FUNCTION_NAME="texting-dev-api",
-        POWERTOOLS_METRICS_DISABLED="true",
-        POWERTOOLS_LOG_LEVEL="WARNING",
-        POWERTOOLS_TRACE_DISABLED="true",
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    sys.path.insert(0, str(ROOT))
+    from local import environment
+
+    environment.use_in_process_moto(quiet=True)
+    os.environ.update(AWS_LAMBDA_FUNCTION_NAME="texting-dev-api", POWERTOOLS_TRACE_DISABLED="true")
     if lazy:
         os.environ.pop("AWS_LAMBDA_FUNCTION_NAME")
-    sys.path.insert(0, str(ROOT))
     import boto3
     from moto import mock_aws
 

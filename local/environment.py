@@ -79,3 +79,40 @@ def use_app_settings(
             "POWERTOOLS_SERVICE_NAME": "texting",
         }
     )
+
+
+def use_in_process_moto(quiet: bool = False, env: MutableMapping[str, str] | None = None) -> None:
+    """For a process that runs moto in itself (``mock_aws``), as the benchmarks do:
+    fake credentials and the region, no endpoint (moto intercepts the SDK's calls),
+    and with ``quiet`` Powertools' metrics off and its logs at WARNING, so the
+    figures a benchmark prints are not drowned."""
+    env = os.environ if env is None else env
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        }
+    )
+    env.pop("AWS_ENDPOINT_URL", None)
+    if quiet:
+        env.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
+
+
+POOL_CONNECTIONS = 64
+
+
+def wide_connection_pools(size: int = POOL_CONNECTIONS) -> None:
+    """Let every botocore client (PynamoDB's too) of this process keep ``size``
+    connections open, not 10. A Lambda container runs one request at a time, so 10
+    is plenty there; the local stack's process runs its handlers, the fan-out's
+    workers and the pollers side by side over the same clients, and past 10 each
+    request opens a connection to moto and throws it away ("Connection pool is
+    full"). Call before the first client is made."""
+    from botocore.config import Config
+    from pynamodb import settings
+
+    Config.OPTION_DEFAULTS["max_pool_connections"] = size
+    settings.default_settings_dict["max_pool_connections"] = size

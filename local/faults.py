@@ -33,7 +33,7 @@ import boto3
 import requests
 from websockets.sync.client import ClientConnection, connect
 
-from local.load import local_stack
+from local.launcher import StackError, local_stack
 
 HTTP_SECONDS = 30.0
 SETTLE_SECONDS = 3.0  # after everything arrived, a late duplicate still counts
@@ -390,15 +390,24 @@ def run(state: dict[str, Any], args: argparse.Namespace) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with local_stack(args.state_file) as stack:
-        rows = run(stack.state, args)
+    rows: list[Row] | None = None
+    stop_error = ""
+    try:
+        with local_stack(args.state_file) as stack:
+            rows = run(stack.state, args)
+    except StackError as error:  # the table still prints if the run itself finished
+        stop_error = str(error)
+    if rows is None:
+        print(stop_error)
+        return 1
     print("\nFaults on the local stack (each text counted at the phone, each IM at the devices)")
     print(report(rows))
     failed = [r.scenario for r in rows if not r.ok]
     if failed:
         print(f"FAIL: lost or duplicated in: {', '.join(failed)}")
-        return 1
-    return 0
+    if stop_error:
+        print(f"{stop_error}\nFAIL: the local stack did not stop cleanly")
+    return 1 if failed or stop_error else 0
 
 
 if __name__ == "__main__":

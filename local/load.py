@@ -9,8 +9,10 @@ uses a running one (``--state-file``), then:
 2. creates ``--connections`` users (Cognito users of the local pool plus their
    directory profile) in one company and pairs them in one-to-one IM
    conversations, each user with one WebSocket;
-3. sends ``--messages`` IMs over real HTTP at ``--rate`` per second, spread over
-   the pairs, and waits for every ``message.created`` frame.
+3. once a probe IM has reached both its devices (the events the connects
+   queued are behind it), sends ``--messages`` IMs over real HTTP at ``--rate``
+   per second, spread over the pairs, and waits for every ``message.created``
+   frame. CPU and AWS requests per message are counted over the sends.
 
 Accounting is exactly-once per (device, message): every device of both members
 must receive each message once. It prints a table (send and delivery latency
@@ -22,22 +24,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -45,134 +41,12 @@ import boto3
 import requests
 from botocore.config import Config
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-START_SECONDS = 120.0
+from local.launcher import RunningStack, StackError, local_stack
+
 SETUP_SECONDS = 300.0  # opening conversations and WebSockets on a busy machine
 SEND_SECONDS = 30.0  # a send slower than this counts as refused
-STOP_SECONDS = 60.0  # a stack that served a heavy load takes a while to drain
 SEED_CHUNK = 2000  # items per bulk-load request
 SEED_MESSAGES_PER_CONVERSATION = 100
-
-
-# -- the stack ------------------------------------------------------------------------
-
-
-@dataclass
-class RunningStack:
-    """A local stack this tool started (``process``) or found (``process`` None)."""
-
-    state: dict[str, Any]
-    process: subprocess.Popen[bytes] | None = None
-    log: Path | None = None
-
-    def rss_mb(self) -> float | None:
-        """The stack process's resident memory, if this tool started it."""
-        if self.process is None:
-            return None
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return None
-
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by the stack process and its moto child (user +
-        system): what a load costs, whatever else the machine is doing."""
-        if self.process is None:
-            return {}
-        ticks = os.sysconf("SC_CLK_TCK")
-        found: dict[str, float] = {}
-        pids = {"stack": self.process.pid}
-        try:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-            for child in children.read_text().split():
-                if "local.motoserver" in Path(f"/proc/{child}/cmdline").read_text():
-                    pids["moto"] = int(child)
-        except OSError:
-            pass
-        for name, pid in pids.items():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            found[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-        return found
-
-    def stop(self) -> int | None:
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait(timeout=STOP_SECONDS)
-
-
-def log_tail(path: Path | None, lines: int = 30) -> str:
-    if path is None:
-        return ""
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except FileNotFoundError:
-        return "(no log)"
-
-
-def start_stack(state_dir: Path) -> RunningStack:
-    """``python -m local.stack`` on free ports; returns once its stack.json exists."""
-    log = state_dir / "stack.log"
-    state_file = state_dir / "stack.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "local.stack",
-                "--port",
-                "0",
-                "--moto-port",
-                "0",
-                "--state-dir",
-                str(state_dir),
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    running = RunningStack(state={}, process=process, log=log)
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if state_file.exists():
-            running.state = json.loads(state_file.read_text())
-            return running
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"the local stack exited with {process.returncode}:\n{log_tail(log)}"
-            )
-        time.sleep(0.1)
-    running.stop()
-    raise RuntimeError(f"the local stack was not ready within {START_SECONDS}s:\n{log_tail(log)}")
-
-
-@contextlib.contextmanager
-def local_stack(state_file: str | None) -> Iterator[RunningStack]:
-    if state_file:
-        yield RunningStack(state=json.loads(Path(state_file).read_text()))
-        return
-    with tempfile.TemporaryDirectory(prefix="local-load-") as tmp:
-        running = start_stack(Path(tmp))
-        try:
-            yield running
-        finally:
-            code = running.stop()
-            if code not in (0, None):
-                print(f"the local stack exited with {code}:\n{log_tail(running.log)}")
 
 
 def aws_client(state: dict[str, Any], service: str) -> Any:
@@ -340,12 +214,22 @@ async def run_load(
     messages: int,
     rate: float,
     drain_seconds: float,
+    snapshot: Callable[[], Any] = lambda: None,
 ) -> dict[str, Any]:
     tally = Tally()
     rest = state["rest_url"]
     timeout = aiohttp.ClientTimeout(total=SETUP_SECONDS)  # set-up; each send has its own
-    connector = aiohttp.TCPConnector(limit=64)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector, trust_env=False) as http:
+    # Each WebSocket holds its connection for good: the devices get a pool without a
+    # limit of its own (in the sends' pool, the 65th device would wait for a free slot
+    # until it timed out).
+    async with (
+        aiohttp.ClientSession(
+            timeout=timeout, connector=aiohttp.TCPConnector(limit=64), trust_env=False
+        ) as http,
+        aiohttp.ClientSession(
+            timeout=timeout, connector=aiohttp.TCPConnector(limit=0), trust_env=False
+        ) as devices,
+    ):
         # conversations: pairs (0, 1), (2, 3), ...
         pairs: list[tuple[int, int, str]] = []
         for a in range(0, len(users) - 1, 2):
@@ -364,12 +248,31 @@ async def run_load(
         for n in range(0, len(users), 20):
             sockets += await asyncio.gather(
                 *(
-                    http.ws_connect(f"{state['ws_url']}?token={u.token}", heartbeat=None)
+                    devices.ws_connect(f"{state['ws_url']}?token={u.token}", heartbeat=None)
                     for u in users[n : n + 20]
                 )
             )
         connect_seconds = time.monotonic() - connect_started
         readers = [asyncio.create_task(device_reader(n, s, tally)) for n, s in enumerate(sockets)]
+        # Settle: the devices' connects queued events of their own (presence, ...);
+        # one probe IM, delivered, means the pipeline got through them (a stream
+        # shard is read in order), so the figures are those of connected devices.
+        settle_started = time.monotonic()
+        a, b, conversation_id = pairs[0]
+        async with http.post(
+            f"{rest}/conversations/{conversation_id}/messages",
+            json={"client_id": f"probe-{uuid.uuid4().hex}", "text": "probe"},
+            headers={"Authorization": f"Bearer {users[a].token}"},
+        ) as response:
+            probe = str((await response.json())["id"])
+        while not {(a, probe), (b, probe)} <= tally.received.keys():
+            if time.monotonic() - settle_started > SETUP_SECONDS:
+                raise RuntimeError("the probe IM was not delivered: the stack does not deliver")
+            await asyncio.sleep(0.05)
+        for key in ((a, probe), (b, probe)):
+            del tally.received[key]
+        settle_seconds = time.monotonic() - settle_started
+        before = snapshot()
         sent: list[Sent] = []
         refused: list[str] = []
         send_latency: list[float] = []
@@ -426,6 +329,8 @@ async def run_load(
     counts = Counter({key: len(times) for key, times in tally.received.items()})
     return {
         "pairs": len(pairs),
+        "settle_seconds": settle_seconds,
+        "before": before,
         "connect_seconds": connect_seconds,
         "send_seconds": send_seconds,
         "sent": len(sent),
@@ -448,6 +353,7 @@ def report(result: dict[str, Any], extra: dict[str, str]) -> str:
         *extra.items(),
         ("conversations", str(result["pairs"])),
         ("connect all devices", f"{result['connect_seconds']:.1f} s"),
+        ("settle (a probe IM delivered)", f"{result['settle_seconds']:.1f} s"),
         ("sends accepted", f"{result['sent']} in {result['send_seconds']:.1f} s"),
         ("sends refused", str(len(result["refused"]))),
         ("deliveries expected", str(result["expected"])),
@@ -483,23 +389,45 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    if args.connections < 2 or args.rate <= 0 or args.messages < 1:
-        print("error: at least 2 connections, a positive rate and one message", file=sys.stderr)
-        return 2
-    with local_stack(args.state_file) as stack:
-        state = stack.state
-        company_id = state["companies"][0]["company_id"]
-        rss_start = stack.rss_mb()
-        seed_seconds = seed(state, args.seed_items, company_id) if args.seed_items else 0.0
-        print(f"seeded {args.seed_items} items in {seed_seconds:.1f} s", flush=True)
-        started = time.monotonic()
-        users = create_users(state, args.connections, company_id)
-        print(f"created {len(users)} users in {time.monotonic() - started:.1f} s", flush=True)
-        rss_before, cpu_before = stack.rss_mb(), stack.cpu_seconds()
-        result = asyncio.run(run_load(state, users, args.messages, args.rate, args.drain_seconds))
-        rss_after, cpu_after = stack.rss_mb(), stack.cpu_seconds()
+def moto_requests(state: dict[str, Any]) -> dict[str, int]:
+    """Requests moto has answered so far, by ``service.Operation`` (its own count)."""
+    from local.motoserver import STATS_PATH
+
+    http = requests.Session()
+    http.trust_env = False
+    try:
+        response = http.get(state["aws_endpoint_url"] + STATS_PATH, timeout=30)
+        return dict(response.json()) if response.status_code == 200 else {}
+    except (requests.RequestException, ValueError):
+        return {}
+
+
+def per_message(before: dict[str, int], after: dict[str, int], sent: int) -> str:
+    """The busiest operations, per message sent, during the sends."""
+    grown = Counter({k: v - before.get(k, 0) for k, v in after.items()})
+    total = sum(grown.values())
+    top = ", ".join(f"{name} {count / sent:.1f}" for name, count in grown.most_common(8) if count)
+    return f"{total / sent:.1f} ({top})"
+
+
+def load(args: argparse.Namespace, stack: RunningStack) -> tuple[dict[str, Any], dict[str, str]]:
+    state = stack.state
+    company_id = state["companies"][0]["company_id"]
+    rss_start = stack.rss_mb()
+    seed_seconds = seed(state, args.seed_items, company_id) if args.seed_items else 0.0
+    print(f"seeded {args.seed_items} items in {seed_seconds:.1f} s", flush=True)
+    started = time.monotonic()
+    users = create_users(state, args.connections, company_id)
+    print(f"created {len(users)} users in {time.monotonic() - started:.1f} s", flush=True)
+
+    def snapshot() -> tuple[float | None, dict[str, float], dict[str, int]]:
+        return stack.rss_mb(), stack.cpu_seconds(), moto_requests(state)
+
+    result = asyncio.run(
+        run_load(state, users, args.messages, args.rate, args.drain_seconds, snapshot)
+    )
+    rss_after, cpu_after, calls_after = snapshot()
+    rss_before, cpu_before, calls_before = result["before"]
     extra = {
         "connections": str(args.connections),
         "rate": f"{args.rate:g}/s",
@@ -511,12 +439,33 @@ def main(argv: list[str] | None = None) -> int:
             f"{rss_after:,.0f} MB after"
         )
     if cpu_after and result["sent"]:
+        # from the first send to the last delivery
         extra["CPU per message sent"] = ", ".join(
             f"{name} {(cpu_after[name] - cpu_before.get(name, 0.0)) / result['sent'] * 1000:,.0f} ms"
             for name in cpu_after
         )
-    print("\nIM load on the local stack\n" + report(result, extra))
+    if calls_after and result["sent"]:
+        extra["AWS requests per message"] = per_message(calls_before, calls_after, result["sent"])
+    return result, extra
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.connections < 2 or args.rate <= 0 or args.messages < 1:
+        print("error: at least 2 connections, a positive rate and one message", file=sys.stderr)
+        return 2
     failures = []
+    outcome: tuple[dict[str, Any], dict[str, str]] | None = None
+    try:
+        with local_stack(args.state_file) as stack:
+            outcome = load(args, stack)
+    except StackError as error:  # the table still prints if the run itself finished
+        print(error)
+        failures.append("the local stack did not start or stop cleanly")
+    if outcome is None:
+        return 1
+    result, extra = outcome
+    print("\nIM load on the local stack\n" + report(result, extra))
     if result["lost"] or result["duplicated"] or result["refused"]:
         failures.append("messages lost, duplicated or refused")
     if args.max_p95 is not None and percentile(result["latency"], 95) > args.max_p95:

@@ -43,19 +43,23 @@ from __future__ import annotations
 import contextlib
 import copy
 import errno
+import importlib
+import io
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 log = logging.getLogger("local.motoserver")
 
@@ -351,6 +355,79 @@ def _patch_routing(dispatcher_cls: Any) -> None:
     dispatcher_cls.get_backend_for_host = get_backend_for_host
 
 
+# -- DynamoDB items answered as they are stored --------------------------------------
+
+
+_PLAIN_TYPES = frozenset({"S", "N", "BOOL", "NULL", "SS", "NS"})
+
+
+def _plain(value: Any) -> bool:
+    """An AttributeValue already in its wire form (no binary: moto keeps those in
+    another form than the wire's)."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    ((kind, inner),) = value.items()
+    if kind in _PLAIN_TYPES:
+        return True
+    if kind == "M":
+        return isinstance(inner, dict) and all(_plain(v) for v in inner.values())
+    if kind == "L":
+        return isinstance(inner, list) and all(_plain(v) for v in inner)
+    return False
+
+
+def _patch_attribute_values(serializer_cls: Any) -> None:
+    """moto answers every DynamoDB item by walking the botocore shape of each of its
+    attributes (ten members per AttributeValue, each looked up under several
+    aliases): two thirds of a GetItem's CPU. moto stores items in their wire form,
+    so an attribute without binary is written as it is."""
+    original = serializer_cls._serialize_type_structure
+
+    def _serialize_type_structure(
+        self: Any, serialized: Any, value: Any, shape: Any, key: str
+    ) -> None:
+        if key and shape.name == "AttributeValue" and _plain(value):
+            self._default_serialize(serialized, value, shape, key)
+            return
+        original(self, serialized, value, shape, key)
+
+    serializer_cls._serialize_type_structure = _serialize_type_structure
+
+
+# -- the clock read without building datetimes ---------------------------------------
+
+
+CLOCK_MODULES = (
+    "moto.sqs.models",
+    "moto.sns.models",
+    "moto.dynamodb.models.table",
+    "moto.dynamodbstreams.models",
+)
+
+
+def _patch_clock() -> None:
+    """moto reads "now" as ``utcnow() - utcfromtimestamp(0)``, two datetimes each
+    time, and SQS does it for every message of a queue on every send and receive
+    (its approximate counts): a third of an SQS request's CPU. Without an argument
+    the answer is ``time.time()``."""
+    from moto.core import utils
+
+    slow_time, slow_millis = utils.unix_time, utils.unix_time_millis
+
+    def unix_time(dt: Any = None) -> float:
+        return time.time() if dt is None else slow_time(dt)
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return time.time() * 1000.0 if dt is None else slow_millis(dt)
+
+    for name in CLOCK_MODULES:
+        module = importlib.import_module(name)
+        if getattr(module, "unix_time", None) is slow_time:
+            module.unix_time = unix_time  # type: ignore[attr-defined]
+        if getattr(module, "unix_time_millis", None) is slow_millis:
+            module.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
+
+
 def patch_moto() -> bool:
     """Install the patches described above; idempotent.
 
@@ -360,6 +437,7 @@ def patch_moto() -> bool:
     try:
         import moto
         import moto.dynamodb.models as models
+        from moto.core.serialize import BaseJSONSerializer
         from moto.dynamodb.models import DynamoDBBackend
         from moto.dynamodb.models.dynamo_type import Item
         from moto.dynamodb.models.table import Table
@@ -374,6 +452,8 @@ def patch_moto() -> bool:
     _patch_transactions(DynamoDBBackend, models, Table)
     _patch_item_size(Item)
     _patch_routing(DomainDispatcherApplication)
+    _patch_clock()
+    _patch_attribute_values(BaseJSONSerializer)
     DynamoDBBackend._local_patched = True  # type: ignore[attr-defined]
     return True
 
@@ -404,36 +484,82 @@ def seed_items(region: str, table_name: str, items: list[dict[str, Any]]) -> int
     return len(items)
 
 
+STATS_PATH = "/_local/stats"
+
+
+def _buffer_body(environ: dict[str, Any]) -> bytes | None:
+    """Read the whole request body now (so a kept-alive connection never holds the
+    rest of it), and hand the app a copy. None for a chunked body (left alone)."""
+    if "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower():
+        return None
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    data = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ[DRAINED] = True
+    return data
+
+
+def operation(environ: dict[str, Any], body: bytes | None) -> str:
+    """``service.Operation`` of a signed AWS request (``other`` for anything else)."""
+    authorization = str(environ.get("HTTP_AUTHORIZATION", ""))
+    scope = authorization.partition("Credential=")[2].split(",")[0].split("/")
+    service = scope[3] if len(scope) > 3 else "other"
+    target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+    if target:
+        return f"{service}.{target.rpartition('.')[2]}"
+    query = str(environ.get("QUERY_STRING", ""))
+    for source in (query, body.decode("latin-1") if body and b"Action=" in body[:200] else ""):
+        for pair in source.split("&"):
+            if pair.startswith("Action="):
+                return f"{service}.{pair[7:]}"
+    return f"{service}.{environ.get('REQUEST_METHOD', '')}"
+
+
 class SerialisedDynamoDB:
-    """WSGI middleware: one DynamoDB (or Streams) request at a time; and
-    ``POST /_local/seed`` (``{"region", "table", "items": [...]}``, DynamoDB JSON),
-    the bulk loader of ``seed_items``."""
+    """WSGI middleware: one DynamoDB (or Streams) request at a time; a count of
+    requests by operation (``GET /_local/stats``, what a load test reports per
+    message); and ``POST /_local/seed`` (``{"region", "table", "items": [...]}``,
+    DynamoDB JSON), the bulk loader of ``seed_items``."""
 
     def __init__(self, app: WsgiApp) -> None:
         self._app = app
         self._lock = threading.Lock()
         self._stream_calls = 0
+        self._counts: dict[str, int] = {}
+        self._counts_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-        if environ.get("PATH_INFO") == SEED_PATH and environ.get("REQUEST_METHOD") == "POST":
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == SEED_PATH and method == "POST":
             return self._seed(environ, start_response)
+        if path == STATS_PATH and method == "GET":
+            with self._counts_lock:
+                counts = dict(self._counts)
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(counts).encode()]
+        body = _buffer_body(environ)
+        name = operation(environ, body)
+        with self._counts_lock:
+            self._counts[name] = self._counts.get(name, 0) + 1
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if not target.startswith("DynamoDB"):
             return self._app(environ, start_response)
         with self._lock:
             # Consume the body inside the lock: the backend work may be lazy.
-            body = list(self._app(environ, start_response))
+            response = list(self._app(environ, start_response))
             if target.startswith("DynamoDBStreams"):
                 self._stream_calls += 1
                 if self._stream_calls % PRUNE_EVERY == 0:
                     prune_stream_iterators()
-            return body
+            return response
 
     def _seed(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         body: dict[str, Any]
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            request = json.loads(environ["wsgi.input"].read(length))
+            request = json.loads(_buffer_body(environ) or b"")
             with self._lock:
                 count = seed_items(request["region"], request["table"], request["items"])
             status, body = "200 OK", {"seeded": count}
@@ -441,6 +567,74 @@ class SerialisedDynamoDB:
             status, body = "400 Bad Request", {"error": f"{type(error).__name__}: {error}"}
         start_response(status, [("Content-Type", "application/json")])
         return [json.dumps(body).encode()]
+
+
+DRAINED = "local.body_drained"  # set by the middleware once the body is read
+KEEP_ALIVE_IDLE_SECONDS = 300.0
+
+
+class _AfterBody:
+    """The connection's input as the app sees it: empty once the body was read."""
+
+    def __init__(self, stream: Any, drained: Callable[[], bool]) -> None:
+        self._stream = stream
+        self._drained = drained
+
+    def read(self, size: int = -1) -> bytes:
+        return b"" if self._drained() else bytes(self._stream.read(size))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class KeepAliveHandler(WSGIRequestHandler):
+    """werkzeug's handler, without its ``Connection: close`` on every response.
+
+    werkzeug closes every connection because ``http.server`` cannot drain a body
+    the app left unread; the middleware reads every body in full (``DRAINED``), so
+    those connections can stay open: no TCP connect and no new server thread per
+    AWS request (each costs the client and the server about a millisecond of CPU).
+    An idle connection's thread ends after ``KEEP_ALIVE_IDLE_SECONDS``.
+    """
+
+    timeout = KEEP_ALIVE_IDLE_SECONDS
+    _environ: dict[str, Any] | None = None
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes: without this, the body of every
+        # answer on a kept connection waits for the client's delayed ACK (40 ms).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _drained(self) -> bool:
+        return self._environ is not None and bool(self._environ.get(DRAINED))
+
+    def run_wsgi(self) -> None:
+        # After each response werkzeug reads whatever the client sent next and throws
+        # it away (safe only on a connection it closes): once the body was read in
+        # full, that read must see nothing, or it would eat the next request.
+        real = self.rfile
+        self.rfile = _AfterBody(real, self._drained)  # type: ignore[assignment]
+        try:
+            super().run_wsgi()
+        finally:
+            self.rfile = real
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        self._environ = environ
+        return environ
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if (
+            keyword.lower() == "connection"
+            and value.lower() == "close"
+            and self.request_version == "HTTP/1.1"
+            and self._drained()
+            and self.headers.get("Connection", "").lower() != "close"
+        ):
+            return
+        super().send_header(keyword, value)
 
 
 class ThreadedLocalMotoServer(ThreadedMotoServer):
@@ -454,7 +648,9 @@ class ThreadedLocalMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
         app = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
         try:
-            self._server = make_server(self._ip_address, self._port, app, threaded=True)
+            self._server = make_server(
+                self._ip_address, self._port, app, threaded=True, request_handler=KeepAliveHandler
+            )
         except OSError as error:
             self._bind_error = error
             self._server_ready_event.set()

@@ -49,7 +49,7 @@ log = logging.getLogger("local.pollers")
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
-SQS_WAIT_SECONDS = 1
+SQS_WAIT_SECONDS = 5  # long polls (Lambda waits up to 20 s): an idle queue costs little
 STREAM_IDLE_SECONDS = 0.1
 STREAM_REFRESH_SECONDS = 5.0
 RETRY_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0)

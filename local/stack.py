@@ -28,6 +28,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,7 @@ DEFAULT_MOTO_PORT = 5000
 DEFAULT_STATE_DIR = ".local"
 STATE_FILE = "stack.json"
 LAMBDA_THREADS = 32
-POLLER_JOIN_SECONDS = 5.0
+POLLER_JOIN_SECONDS = 30.0  # all pollers: a batch in hand is finished, not dropped
 
 
 class PortInUse(Exception):
@@ -138,14 +139,19 @@ class Stack:
     pollers: list[Any] = field(default_factory=list)
 
     async def stop(self) -> None:
+        """In the order that lets each part finish its work: the pollers first, while
+        the gateway still takes the posts of the batches they are handling (closed
+        first, it left those posts hanging until their timeouts); then the gateway,
+        whose WebSockets' ``$disconnect`` still reach moto; moto last."""
         with contextlib.suppress(FileNotFoundError):
             if self.state_file.stat().st_ino == self.state_inode:
                 self.state_file.unlink()
+        self.poll_stop.set()
+        deadline = time.monotonic() + POLLER_JOIN_SECONDS
+        for poller in self.pollers:
+            await asyncio.to_thread(poller.join, max(0.0, deadline - time.monotonic()))
         if self.runner is not None:
             await self.runner.cleanup()  # closes WebSockets; their $disconnect still runs
-        self.poll_stop.set()
-        for poller in self.pollers:
-            await asyncio.to_thread(poller.join, POLLER_JOIN_SECONDS)
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
         if self.moto is not None:
@@ -233,6 +239,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         raise
     moto_url = stack.moto.url
     environment.use_local_aws(moto_url)
+    environment.wide_connection_pools()
     log.info("moto serving on %s", moto_url)
 
     session = boto3.session.Session()

@@ -3,6 +3,8 @@ only what they touch, and both still answer exactly as moto (and DynamoDB) would
 
 from __future__ import annotations
 
+import http.client
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,7 +94,7 @@ def test_index_and_table_queries_visit_one_partition_whatever_the_table_size(
     for n in range(20):
         put(ddb, "hot-pk", f"{n:03d}", gpk="hot", gsk=f"{n:03d}")
     visits = Visits(monkeypatch)
-    seen = []
+    seen: list[int] = []
     for total in (200, 2000):
         fill(ddb, len(seen) * 200, total - len(seen) * 200)
         visits.count = 0
@@ -203,3 +205,79 @@ def test_cancelled_transaction_rolls_back_and_copies_only_what_it_names(
         ]
     )
     assert [i["pk"]["S"] for i in gsi_page(ddb)["Items"]] == ["a", "b"]
+
+
+def _signed_post(connection: http.client.HTTPConnection, target: str) -> tuple[int, str, str]:
+    body = b"{}"
+    connection.request(
+        "POST",
+        "/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": target,
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/"
+            "dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+        },
+    )
+    response = connection.getresponse()
+    return response.status, response.getheader("Connection") or "", response.read().decode()
+
+
+def test_the_server_keeps_connections_open_and_counts_requests_by_operation() -> None:
+    server = motoserver.LocalMotoServer("127.0.0.1", 0)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        connection = http.client.HTTPConnection(host, port, timeout=10)
+        answers = [_signed_post(connection, "DynamoDB_20120810.ListTables") for _ in range(3)]
+        socket_used = connection.sock
+        answers.append(_signed_post(connection, "DynamoDB_20120810.ListTables"))
+        assert connection.sock is socket_used  # one connection served every request
+        assert [(status, header) for status, header, _ in answers] == [(200, "")] * 4
+        assert all('"TableNames"' in body for _, _, body in answers)
+        connection.request("GET", motoserver.STATS_PATH)
+        stats = json.loads(connection.getresponse().read())
+        assert stats["dynamodb.ListTables"] == 4
+        connection.close()
+    finally:
+        server.stop()
+
+
+def test_items_come_back_exactly_as_stored_with_every_attribute_type(ddb: Any) -> None:
+    """Items are answered in their stored wire form (without the per-attribute shape
+    walk): every type, nested and binary included, comes back as it was put."""
+    item = {
+        "pk": {"S": "types"},
+        "sk": {"S": "é\u2028"},
+        "n": {"N": "12.5"},
+        "yes": {"BOOL": True},
+        "nothing": {"NULL": True},
+        "ss": {"SS": ["x", "y"]},
+        "ns": {"NS": ["1", "2"]},
+        "bin": {"B": b"\x00\xffbytes"},
+        "bs": {"BS": [b"a", b"b"]},
+        "m": {"M": {"s": {"S": "x"}, "l": {"L": [{"N": "1"}, {"M": {}}, {"B": b"in"}]}}},
+        "gpk": {"S": "types"},
+        "gsk": {"S": "1"},
+    }
+    ddb.put_item(TableName=TABLE, Item=item)
+    key = {"pk": item["pk"], "sk": item["sk"]}
+    assert ddb.get_item(TableName=TABLE, Key=key)["Item"] == item
+    queried = ddb.query(
+        TableName=TABLE,
+        IndexName="gsi",
+        KeyConditionExpression="gpk = :p",
+        ExpressionAttributeValues={":p": {"S": "types"}},
+    )
+    assert queried["Items"] == [item]
+    batch = ddb.batch_get_item(RequestItems={TABLE: {"Keys": [key]}})
+    assert batch["Responses"][TABLE] == [item]
+    updated = ddb.update_item(
+        TableName=TABLE,
+        Key=key,
+        UpdateExpression="SET n = n + :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+        ReturnValues="ALL_NEW",
+    )
+    assert updated["Attributes"] == {**item, "n": {"N": "13.5"}}

@@ -3,7 +3,7 @@ document, fuzzed with a bounded number of examples, answers no 5xx and only
 responses that match the document (status and body schema).
 
 The stack is this module's own (fuzzing changes company settings, contacts and
-devices at random), started the way ``tests/e2e/conftest.py`` starts it, and
+devices at random), started the way ``tests/e2e/conftest.py`` starts it (``local.launcher``), and
 signed in as a demo admin so the admin routes are exercised too. Random ids
 only reach the 404 paths, so half of the generated path parameters are replaced
 by ids that exist (a group conversation with a message, a co-worker, a contact,
@@ -16,9 +16,6 @@ tests/api/test_sms.py drive them).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,7 +28,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.e2e.clients import Stack, login, user
-from tests.e2e.conftest import REPO_ROOT, _stop, _wait_for_state
+from tests.e2e.conftest import running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -44,32 +41,8 @@ FUZZ_USER = "alice"  # an admin of the first demo company
 
 @pytest.fixture(scope="module")
 def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    state_dir = tmp_path_factory.mktemp("fuzz-stack")
-    log = state_dir / "stack.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "local.stack",
-                "--port",
-                "0",
-                "--moto-port",
-                "0",
-                "--state-dir",
-                str(state_dir),
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield _wait_for_state(process, state_dir / "stack.json", log)
-    finally:
-        code = _stop(process)
-    assert code == 0, f"the fuzzed local stack exited with {code} on SIGTERM"
+    with running_stack(tmp_path_factory, "fuzz-stack") as state:
+        yield state
 
 
 @pytest.fixture(scope="module")
