@@ -1,0 +1,90 @@
+"""Giving an interaction back to its queue and the per-day figures: who is skipped
+after a reject or a timed-out offer (and for how long), what a transfer or an
+agent going away does, how a full queue ends a text before telling the customer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.contact_center import OFFERED, QUEUE_FULL, WAITING, Interaction
+from chalicelib.domain.model import sms_conversation_id
+from tests.contact_center_support import CHANNEL, SUPPORT, CenterWorld, seed_center
+
+CUSTOMER = "+14155552671"
+OTHER = "+14155552672"
+
+
+def world(**queue_settings: object) -> CenterWorld:
+    w = CenterWorld()
+    seed_center(w.cc_repo, w.directory_repo, w.sms_repo, **queue_settings)
+    return w
+
+
+def available(w: CenterWorld, *user_ids: str) -> None:
+    for user_id in user_ids:
+        w.cc.agents.set_status(w.caller(user_id), "available")
+
+
+def only_open(w: CenterWorld, phone: str = CUSTOMER) -> Interaction:
+    found = w.cc_repo.open_interaction(CHANNEL, phone)
+    assert found is not None
+    return found
+
+
+def replies_to(w: CenterWorld, phone: str) -> list[str]:
+    """The automatic replies stored in the customer's conversation with the channel."""
+    page = w.conversation_repo.list_messages(
+        sms_conversation_id(CHANNEL, phone), 100, None, after_seq=0
+    )
+    return [m.text for m in page.items if m.direction == "outbound"]
+
+
+def test_a_full_queue_does_not_tell_a_customer_an_agent_took_meanwhile() -> None:
+    w = world(max_waiting=1, full_message="We are full, text later.")
+    w.text(CUSTOMER)
+    w.now += 1
+    w.text(OTHER)
+    late = only_open(w, OTHER)
+    original = w.cc_repo.transition
+
+    def offered_meanwhile(before: Interaction, after: Interaction, **kw: Any) -> bool:
+        if after.interaction_id == late.interaction_id and after.disposition == QUEUE_FULL:
+            stored = w.cc_repo.get_interaction(late.interaction_id)
+            assert stored is not None and stored.state == WAITING
+            offer = replace(stored, state=OFFERED, agent_id="u-bob", offer_no=1)
+            assert original(stored, offer, agent_id="u-bob", load=1, total=1)
+        return original(before, after, **kw)
+
+    w.cc_repo.transition = offered_meanwhile  # type: ignore[method-assign]
+    w.runner.run()
+    assert only_open(w, OTHER).state == OFFERED  # another router's offer stands
+    assert replies_to(w, OTHER) == []  # so nobody tells them the queue is full
+    figures = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"][0]
+    assert figures["turned_away"] == 0
+
+
+def test_a_turned_away_text_gets_the_full_reply_once_even_when_admit_repeats() -> None:
+    w = world(max_waiting=1, full_message="We are full, text later.")
+    w.text(CUSTOMER)
+    w.now += 1
+    w.text(OTHER)
+    late = only_open(w, OTHER)
+    sent = w.cc.admission._replies.send
+    calls: list[str] = []
+
+    def crash_once(interaction: Interaction, kind: str, text: str) -> Any:
+        if kind == "full" and not calls:
+            calls.append(kind)
+            raise RuntimeError("crashed after the end")
+        return sent(interaction, kind, text)
+
+    w.cc.admission._replies.send = crash_once  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        w.cc.admission.admit(late.interaction_id)
+    assert replies_to(w, OTHER) == []
+    w.cc.admission.admit(late.interaction_id)  # the redelivered message
+    w.cc.admission.admit(late.interaction_id)
+    assert replies_to(w, OTHER) == ["We are full, text later."]
