@@ -251,7 +251,7 @@ class Interaction:
     last_customer_at: float = 0.0
     idle: bool = False  # an idle thread does not use a slot
     overflowed: bool = False
-    rejected: dict[str, float] = field(default_factory=dict)  # agent → when they declined
+    rejected: dict[str, float] = field(default_factory=dict)  # agent → declined/timed out at
     last_agent_id: str | None = None  # the customer's previous agent (routing preference)
     disposition: str = ""
     notes: str = ""

@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.domain.contact_center import OFFERED, QUEUE_FULL, WAITING, Interaction
 from chalicelib.domain.model import sms_conversation_id
-from tests.contact_center_support import CHANNEL, SUPPORT, CenterWorld, seed_center
+from tests.contact_center_support import CHANNEL, SALES, SUPPORT, CenterWorld, seed_center
 
 CUSTOMER = "+14155552671"
 OTHER = "+14155552672"
@@ -88,3 +88,79 @@ def test_a_turned_away_text_gets_the_full_reply_once_even_when_admit_repeats() -
     w.cc.admission.admit(late.interaction_id)  # the redelivered message
     w.cc.admission.admit(late.interaction_id)
     assert replies_to(w, OTHER) == ["We are full, text later."]
+
+
+def test_the_only_agent_who_rejected_gets_it_again_when_the_skip_ends() -> None:
+    w = world()  # offer timeout 30 s
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    w.cc.agents.reject(w.caller("u-bob"), only_open(w).interaction_id)
+    w.runner.run()
+    assert only_open(w).state == WAITING  # skipped: nobody else can take it
+    w.now += 29
+    w.runner.run()
+    assert only_open(w).state == WAITING
+    w.now += 2  # the skip ended: a timer routes it again (not a minute later)
+    w.runner.run()
+    assert (only_open(w).state, only_open(w).agent_id) == (OFFERED, "u-bob")
+
+
+def test_a_timed_out_offer_goes_to_the_next_agent_first_then_back_to_the_only_one() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    w.now += 31
+    w.runner.run()  # timed out: bob is skipped for 30 s
+    assert only_open(w).state == WAITING
+    available(w, "u-carol")
+    w.runner.run()
+    assert only_open(w).agent_id == "u-carol"  # the next agent first
+    w.cc.agents.set_status(w.caller("u-carol"), "away")
+    w.runner.run()
+    assert only_open(w).state == WAITING  # carol went away; bob is still skipped
+    w.now += 31
+    w.runner.run()
+    assert (only_open(w).state, only_open(w).agent_id) == (OFFERED, "u-bob")
+
+
+def test_going_away_does_not_block_the_agent_from_the_same_customer() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    w.cc.agents.set_status(w.caller("u-bob"), "away")
+    w.runner.run()
+    assert only_open(w).state == WAITING
+    available(w, "u-bob")  # back at once
+    w.runner.run()
+    assert (only_open(w).state, only_open(w).agent_id) == (OFFERED, "u-bob")
+
+
+def test_going_offline_does_not_block_the_agent_from_the_same_customer() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    w.cc.agents.accept(w.caller("u-bob"), only_open(w).interaction_id)
+    w.cc.agents.set_status(w.caller("u-bob"), "offline")
+    available(w, "u-bob")
+    w.runner.run()
+    assert (only_open(w).state, only_open(w).agent_id) == (OFFERED, "u-bob")
+
+
+def test_a_transfer_does_not_block_the_agent_in_the_destination_queue() -> None:
+    w = world()
+    available(w, "u-carol")  # carol serves Support and Sales
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    w.cc.agents.accept(w.caller("u-carol"), ix.interaction_id)
+    w.cc.agents.transfer(w.caller("u-carol"), ix.interaction_id, SALES)
+    w.runner.run()
+    assert (only_open(w).state, only_open(w).queue_id, only_open(w).agent_id) == (
+        OFFERED,
+        SALES,
+        "u-carol",
+    )

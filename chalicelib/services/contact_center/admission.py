@@ -158,5 +158,5 @@ class AdmissionService:
                     "interaction_id": interaction_id,
                     "offer_no": again.offer_no,
                 },
-                waiting_check_delay(queue),
+                waiting_check_delay(queue, again, self._ctx.epoch()),
             )

@@ -8,6 +8,7 @@ may run at once: a router that loses a race reads again and retries.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -30,14 +31,21 @@ from chalicelib.services.contact_center.records import RecordService
 HEAD_DEPTH = 5  # waiting interactions read per queue per round
 MAX_ROUNDS = 500  # assignments (and lost races) per routing message
 WAITING_CHECK_S = 60  # a waiting interaction re-triggers routing this often
+# releases after which that agent is skipped for the offer timeout (not a transfer,
+# nor an agent going away or offline)
+SKIPPING_REASONS = ("rejected", "timeout")
 
 
-def waiting_check_delay(queue: Queue) -> int:
+def waiting_check_delay(queue: Queue, interaction: Interaction, now: float) -> int:
     """Seconds to the next check of a waiting interaction: every minute, or sooner
-    when the queue overflows sooner."""
+    when the queue overflows sooner or an agent's skip (a reject or a timed-out
+    offer) ends sooner, so that agent may be offered it again at once."""
+    delay = WAITING_CHECK_S
     if queue.overflow_after_s > 0:
-        return min(WAITING_CHECK_S, queue.overflow_after_s)
-    return WAITING_CHECK_S
+        delay = min(delay, queue.overflow_after_s)
+    skip_ends = [at + queue.offer_timeout_s - now for at in interaction.rejected.values()]
+    due = [math.ceil(left) for left in skip_ends if left > 0]
+    return min([delay, *due])
 
 
 class RoutingService:
@@ -103,13 +111,15 @@ class RoutingService:
         return None
 
     def _arm_waiting_check(self, interaction: Interaction, queue: Queue) -> None:
+        """The next check of a wait: a minute, or sooner when an overflow or the end
+        of an agent's skip is due (the only agent who declined gets it then)."""
         self._ctx.timer(
             {
                 "kind": "waiting_check",
                 "interaction_id": interaction.interaction_id,
                 "offer_no": interaction.offer_no,
             },
-            waiting_check_delay(queue),
+            waiting_check_delay(queue, interaction, self._ctx.epoch()),
         )
 
     # -- routing -----------------------------------------------------------------------------
@@ -241,10 +251,13 @@ class RoutingService:
 
     def release(self, interaction: Interaction, reason: str, queue_id: str | None = None) -> bool:
         """Offered or active → waiting (reject, timeout, transfer, agent leaves). The
-        agent's slot frees in the same write; a declined offer keeps its place."""
+        agent's slot frees in the same write; a declined offer keeps its place. Only a
+        reject or a timed-out offer skips that agent (for the queue's offer timeout,
+        so it goes to the next agent first); a timer routes it again when that ends."""
         agent_id = interaction.agent_id
         now = self._ctx.epoch()
         moved = queue_id is not None and queue_id != interaction.queue_id
+        skipped = {agent_id: now} if agent_id and reason in SKIPPING_REASONS else {}
         after = replace(
             interaction,
             state=WAITING,
@@ -252,7 +265,7 @@ class RoutingService:
             idle=False,
             queue_id=queue_id or interaction.queue_id,
             enqueued_at=now if moved else interaction.enqueued_at,
-            rejected={**interaction.rejected, **({agent_id: now} if agent_id else {})},
+            rejected={**interaction.rejected, **skipped},
             last_agent_id=None if reason == "transfer" else interaction.last_agent_id,
         )
         counted = 1 if interaction.counts_toward_capacity() else 0
