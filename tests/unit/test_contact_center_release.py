@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.domain.contact_center import OFFERED, QUEUE_FULL, WAITING, Interaction
 from chalicelib.domain.model import sms_conversation_id
+from chalicelib.services.contact_center.commands import EndInteraction
 from tests.contact_center_support import CHANNEL, SALES, SUPPORT, CenterWorld, seed_center
 
 CUSTOMER = "+14155552671"
@@ -164,3 +165,91 @@ def test_a_transfer_does_not_block_the_agent_in_the_destination_queue() -> None:
         SALES,
         "u-carol",
     )
+
+
+def day(w: CenterWorld, queue_id: str) -> dict[str, Any]:
+    return w.cc.supervisor.stats(w.caller("u-alice"), queue_id)["days"][0]  # type: ignore[no-any-return]
+
+
+def test_a_transfer_ends_the_handling_in_the_source_and_is_a_new_wait_in_the_destination() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    w.now += 10
+    w.cc.agents.accept(w.caller("u-bob"), ix.interaction_id)  # waited 10 s in Support
+    w.now += 50
+    w.cc.agents.transfer(w.caller("u-bob"), ix.interaction_id, SALES)  # handled 50 s
+    w.now += 5
+    available(w, "u-carol")
+    w.runner.run()
+    w.cc.agents.accept(w.caller("u-carol"), ix.interaction_id)  # waited 5 s in Sales
+    w.now += 20
+    w.cc.agents.end(w.caller("u-carol"), ix.interaction_id, EndInteraction(disposition="sold"))
+    support, sales = day(w, SUPPORT), day(w, SALES)
+    assert (support["offered"], support["answered"], support["average_wait_s"]) == (1, 1, 10)
+    assert support["average_handle_s"] == 50
+    assert (sales["offered"], sales["answered"], sales["average_wait_s"]) == (1, 1, 5)
+    assert sales["average_handle_s"] == 20
+
+
+def test_a_requeue_after_the_agent_went_offline_is_a_new_wait_of_the_same_queue() -> None:
+    w = world()
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    w.cc.agents.accept(w.caller("u-bob"), ix.interaction_id)
+    w.now += 40
+    w.cc.agents.set_status(w.caller("u-bob"), "offline")
+    w.now += 6
+    available(w, "u-carol")
+    w.runner.run()
+    w.cc.agents.accept(w.caller("u-carol"), ix.interaction_id)
+    figures = day(w, SUPPORT)
+    assert (figures["offered"], figures["answered"]) == (2, 2)
+    assert figures["average_wait_s"] == 3  # (0 + 6) / 2: the second wait from the requeue
+    assert figures["average_handle_s"] == 40  # bob's handling ended when he left
+    assert w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["longest_wait_s"] == 0
+
+
+def test_a_declined_offer_is_the_same_wait_and_not_offered_again() -> None:
+    w = world()
+    available(w, "u-bob", "u-carol")
+    w.text(CUSTOMER)
+    w.runner.run()
+    first = only_open(w)
+    w.now += 4
+    w.cc.agents.reject(w.caller(str(first.agent_id)), first.interaction_id)
+    w.runner.run()
+    w.now += 4
+    second = only_open(w)
+    w.cc.agents.accept(w.caller(str(second.agent_id)), second.interaction_id)
+    figures = day(w, SUPPORT)
+    assert (figures["offered"], figures["answered"], figures["average_wait_s"]) == (1, 1, 8)
+
+
+def test_an_overflow_move_is_offered_in_the_queue_it_moves_to() -> None:
+    w = world(max_waiting=1)
+    support = w.cc_repo.get_queue("acme", SUPPORT)
+    assert support is not None
+    support.overflow_queue_id = SALES
+    w.cc_repo.put_queue(support)
+    w.text(CUSTOMER)
+    w.now += 1
+    w.text(OTHER)
+    w.runner.run()
+    assert (day(w, SUPPORT)["offered"], day(w, SALES)["offered"]) == (2, 1)
+
+
+def test_an_auto_accepted_interaction_counts_its_handle_time() -> None:
+    w = world(auto_accept=True, wrap_up_s=0)
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    w.now += 30
+    ix = only_open(w)
+    w.cc.agents.end(w.caller("u-bob"), ix.interaction_id, EndInteraction(disposition="done"))
+    figures = day(w, SUPPORT)
+    assert (figures["answered"], figures["average_handle_s"]) == (1, 30)

@@ -95,6 +95,7 @@ class RoutingService:
             created_at=self._ctx.clock(),
             enqueued_at=now,
             arrived_at=now,
+            wait_started_at=now,
             last_customer_at=now,
             customer_id=customer.customer_id,
             customer_name=customer.name,
@@ -182,6 +183,7 @@ class RoutingService:
             offer_no=interaction.offer_no + 1,
             offered_at=now,
             offer_expires_at=now + queue.offer_timeout_s,
+            answered_at=now if state == ACTIVE else interaction.answered_at,
         )
         if not self._repo.transition(
             interaction,
@@ -224,12 +226,18 @@ class RoutingService:
             queue_id=str(target) if moved else interaction.queue_id,
         )
         if self._repo.transition(interaction, after) and moved:
+            self.count_moved_in(after)
             self._ctx.route_later(after.company_id, [after.queue_id])
+
+    def count_moved_in(self, interaction: Interaction) -> None:
+        """It started waiting in another queue (overflow, transfer): ``offered`` there."""
+        day = self._ctx.day(self._ctx.epoch())
+        self._repo.add_figures(interaction.company_id, interaction.queue_id, day, offered=1)
 
     def answered(self, interaction: Interaction, queue: Queue, now: float) -> None:
         """An agent has it: their devices get the conversation; figures and the idle timer."""
         self._ctx.set_members(interaction.conversation_id, [str(interaction.agent_id)])
-        wait = max(0.0, now - interaction.arrived_at)
+        wait = max(0.0, now - interaction.waiting_since())
         self._repo.add_figures(
             interaction.company_id,
             interaction.queue_id,
@@ -258,6 +266,9 @@ class RoutingService:
         now = self._ctx.epoch()
         moved = queue_id is not None and queue_id != interaction.queue_id
         skipped = {agent_id: now} if agent_id and reason in SKIPPING_REASONS else {}
+        # an answered one (transfer, its agent went offline) starts a new wait; a
+        # declined or timed-out offer (or an agent going away) goes on with its wait
+        new_wait = interaction.state == ACTIVE
         after = replace(
             interaction,
             state=WAITING,
@@ -265,6 +276,8 @@ class RoutingService:
             idle=False,
             queue_id=queue_id or interaction.queue_id,
             enqueued_at=now if moved else interaction.enqueued_at,
+            wait_started_at=now if new_wait else interaction.waiting_since(),
+            answered_at=0.0 if new_wait else interaction.answered_at,
             rejected={**interaction.rejected, **skipped},
             last_agent_id=None if reason == "transfer" else interaction.last_agent_id,
         )
@@ -282,6 +295,16 @@ class RoutingService:
             self._repo.add_figures(
                 interaction.company_id, interaction.queue_id, self._ctx.day(now), timed_out=1
             )
+        if new_wait:  # its handling in the queue it was answered from ends here
+            if interaction.answered_at:
+                self._repo.add_figures(
+                    interaction.company_id,
+                    interaction.queue_id,
+                    self._ctx.day(now),
+                    handled=1,
+                    handle_total_s=round(now - interaction.answered_at, 3),
+                )
+            self.count_moved_in(after)
         logger.info(
             "released",
             extra={"interaction_id": after.interaction_id, "agent_id": agent_id, "reason": reason},
