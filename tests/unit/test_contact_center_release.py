@@ -240,7 +240,23 @@ def test_an_overflow_move_is_offered_in_the_queue_it_moves_to() -> None:
     w.now += 1
     w.text(OTHER)
     w.runner.run()
-    assert (day(w, SUPPORT)["offered"], day(w, SALES)["offered"]) == (2, 1)
+    assert (day(w, SUPPORT)["offered"], day(w, SUPPORT)["moved_out"]) == (2, 1)
+    assert (day(w, SALES)["offered"], day(w, SALES)["moved_out"]) == (1, 0)
+
+
+def test_a_long_wait_moved_by_overflow_is_moved_out_of_its_queue_and_offered_in_the_next() -> None:
+    w = world(overflow_after_s=120)
+    support = w.cc_repo.get_queue("acme", SUPPORT)
+    assert support is not None
+    support.overflow_queue_id = SALES
+    w.cc_repo.put_queue(support)
+    w.text(CUSTOMER)
+    w.runner.run()
+    w.now += 121
+    w.runner.run()
+    assert only_open(w).queue_id == SALES
+    assert (day(w, SUPPORT)["offered"], day(w, SUPPORT)["moved_out"]) == (1, 1)
+    assert day(w, SALES)["offered"] == 1
 
 
 def test_an_auto_accepted_interaction_counts_its_handle_time() -> None:

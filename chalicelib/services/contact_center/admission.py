@@ -100,7 +100,7 @@ class AdmissionService:
                     "queue full: overflowed",
                     extra={"interaction_id": interaction.interaction_id, "queue_id": target},
                 )
-                self._routing.count_moved_in(moved)
+                self._routing.count_moved_in(moved, interaction.queue_id)
                 self._routing.route(moved.company_id, [target])
             return
         # the conditional end first: if another router offered it meanwhile, an agent

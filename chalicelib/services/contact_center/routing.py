@@ -226,13 +226,16 @@ class RoutingService:
             queue_id=str(target) if moved else interaction.queue_id,
         )
         if self._repo.transition(interaction, after) and moved:
-            self.count_moved_in(after)
+            self.count_moved_in(after, interaction.queue_id)
             self._ctx.route_later(after.company_id, [after.queue_id])
 
-    def count_moved_in(self, interaction: Interaction) -> None:
-        """It started waiting in another queue (overflow, transfer): ``offered`` there."""
+    def count_moved_in(self, interaction: Interaction, moved_from: str | None = None) -> None:
+        """A new wait in its queue (a transfer, a requeue, an overflow move): ``offered``
+        there; a wait that moved on from another queue is ``moved_out`` there."""
         day = self._ctx.day(self._ctx.epoch())
         self._repo.add_figures(interaction.company_id, interaction.queue_id, day, offered=1)
+        if moved_from is not None:
+            self._repo.add_figures(interaction.company_id, moved_from, day, moved_out=1)
 
     def answered(self, interaction: Interaction, queue: Queue, now: float) -> None:
         """An agent has it: their devices get the conversation; figures and the idle timer."""
