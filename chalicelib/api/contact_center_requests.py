@@ -121,7 +121,7 @@ def queue(body: Json) -> QueueSettings:
         name=_blank_refused(spec["name"], body),
         skills=check_skills(body.get("skills", {})),
         timezone=check_timezone(timezone if timezone is not None else defaults.timezone),
-        hours=check_hours(body.get("hours") or {}),
+        hours=check_hours(spec["hours"].text_map(body) or {}),
         closed_message=texts["closed_message"] or "",
         entry_message=texts["entry_message"] or "",
         full_message=(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from chalicelib.domain.contact_center_config import DAYS, HOURS_PATTERN
 from chalicelib.domain.errors import NotFound, ValidationError
 from chalicelib.domain.model import IM, SMS
 
@@ -104,6 +105,7 @@ def path_id(value: str, code: str = "not_found") -> str:
 # code a bad value answers).
 
 TEXT, WHOLE, FLAG, LIST, MAP = "text", "whole", "flag", "list", "map"
+TEXT_MAP = "text_map"  # an object of short keys (``choices`` when given) to short texts
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ class Field:
     code: str = "invalid_request"
     required: bool = False
     nullable: bool | None = None  # None: nullable unless required
-    max_len: int = MAX_STRING  # text, and each string of a list or map key
+    max_len: int = MAX_STRING  # text, and each string of a list, map key or text-map value
     min_len: int = 0
     pattern: str | None = None
     minimum: int = 0  # whole numbers and map values
@@ -151,6 +153,28 @@ class Field:
 
     def strings(self, body: Json) -> tuple[str, ...] | None:
         return strings(body, self.name, self.code, max_items=self.max_items, max_len=self.max_len)
+
+    def text_map(self, body: Json) -> dict[str, str] | None:
+        """A text map's shape and bounds (its values' ``pattern`` is the caller's rule)."""
+        value = body.get(self.name)
+        if value is None:
+            return None
+        if (
+            not isinstance(value, dict)
+            or len(value) > self.max_items
+            or not all(
+                isinstance(k, str)
+                and (k in self.choices if self.choices else len(k) <= self.max_len)
+                and isinstance(v, str)
+                and len(v) <= self.max_len
+                and valid_unicode(v)
+                for k, v in value.items()
+            )
+        ):
+            raise ValidationError(
+                f"{self.name} must be an object of at most {self.max_items} texts", code=self.code
+            )
+        return dict(value)
 
 
 @dataclass(frozen=True)
@@ -371,6 +395,17 @@ CC_QUEUE = body_of(
     ),
     Field("priority", WHOLE, "invalid_priority", minimum=1, maximum=100),
     Field("timezone", TEXT, "invalid_timezone", max_len=64, description="IANA name"),
+    Field(
+        "hours",
+        TEXT_MAP,
+        "invalid_hours",
+        max_len=11,
+        pattern=HOURS_PATTERN,
+        max_items=7,
+        choices=DAYS,
+        description="day -> opening hours HH:MM-HH:MM in timezone; a day left out is "
+        "closed; {} (the default) is always open",
+    ),
     Field("closed_message", TEXT, "invalid_closed_message", max_len=CC_TEXT),
     Field("entry_message", TEXT, "invalid_entry_message", max_len=CC_TEXT),
     Field("full_message", TEXT, "invalid_full_message", max_len=CC_TEXT),

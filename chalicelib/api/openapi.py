@@ -24,15 +24,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from chalicelib.api import fields
-from chalicelib.api.fields import FLAG, LIST, MAP, TEXT, WHOLE, Body, Field
-from chalicelib.domain.model import (
-    SMS,
-    BusinessNumber,
-    Contact,
-    Conversation,
-    Message,
-    Policy,
-)
+from chalicelib.api.fields import FLAG, LIST, MAP, TEXT, TEXT_MAP, WHOLE, Body, Field
+from chalicelib.domain.model import SMS, BusinessNumber, Contact, Conversation, Message, Policy
 
 Schema = dict[str, Any]
 
@@ -69,11 +62,15 @@ BODIES: Mapping[str, Body | tuple[Body, ...]] = {
     "put_agent_status": fields.CC_AGENT_STATUS,
     "start_interaction": fields.CC_OUTBOUND,
     "transfer_interaction": fields.CC_TRANSFER,
+    "end_interaction": fields.CC_END,
     "put_queue": fields.CC_QUEUE,
     "put_channel": fields.CC_CHANNEL,
     "put_agent": fields.CC_AGENT,
     "put_canned": fields.CC_CANNED,
 }
+
+# views whose body may be left out (``_body(optional=True)``): the same as an empty object
+OPTIONAL_BODIES = frozenset({"end_interaction"})
 
 QUERIES: Mapping[str, tuple[Field, ...]] = {
     "get_directory": fields.PAGING,
@@ -109,18 +106,14 @@ def field_schema(spec: Field) -> Schema:
         }
         if spec.min_items:
             schema["minItems"] = spec.min_items
-    elif spec.kind == MAP:
-        schema = {
-            "type": "object",
-            "propertyNames": {"maxLength": spec.max_len},
-            "additionalProperties": {
-                "type": "integer",
-                "minimum": spec.minimum,
-                "maximum": spec.maximum,
-            },
-            "minProperties": spec.min_items,
-            "maxProperties": spec.max_items,
-        }
+    elif spec.kind in (MAP, TEXT_MAP):
+        keys: Schema = {"enum": list(spec.choices)} if spec.choices else {"maxLength": spec.max_len}
+        values: Schema = {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum}
+        if spec.kind == TEXT_MAP:
+            values = {"type": "string", "maxLength": spec.max_len}
+            values.update({"pattern": spec.pattern} if spec.pattern else {})
+        schema = {"type": "object", "propertyNames": keys, "additionalProperties": values}
+        schema.update({"minProperties": spec.min_items, "maxProperties": spec.max_items})
     else:  # pragma: no cover - a new kind must be taught here
         raise ValueError(f"no schema for field kind {spec.kind!r}")
     if spec.accepts_null:
@@ -412,7 +405,10 @@ def operation(route: Any) -> Schema:
         op["parameters"] = parameters
     body = BODIES.get(route.view_name)
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {JSON: {"schema": request_schema(body)}}}
+        op["requestBody"] = {
+            "required": route.view_name not in OPTIONAL_BODIES,
+            "content": {JSON: {"schema": request_schema(body)}},
+        }
     op["responses"] = _responses(route.view_name)
     return op
 

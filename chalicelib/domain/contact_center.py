@@ -242,7 +242,10 @@ class Interaction:
     customer_name: str = ""
     direction: str = "inbound"
     first_seq: int = 0  # the conversation's first message that belongs to it
-    arrived_at: float = 0.0  # first entered a queue (waits are measured from here)
+    arrived_at: float = 0.0  # first entered a queue
+    # when the current wait started: arrival, or a transfer or a requeue after an
+    # answer (0 in items older than it: arrived_at); waits are measured from here
+    wait_started_at: float = 0.0
     offer_no: int = 0  # counts offers: a timer for an old offer does nothing
     offered_at: float = 0.0
     offer_expires_at: float = 0.0  # offered_at + the queue's offer timeout
@@ -251,13 +254,16 @@ class Interaction:
     last_customer_at: float = 0.0
     idle: bool = False  # an idle thread does not use a slot
     overflowed: bool = False
-    rejected: dict[str, float] = field(default_factory=dict)  # agent → when they declined
+    rejected: dict[str, float] = field(default_factory=dict)  # agent → declined/timed out at
     last_agent_id: str | None = None  # the customer's previous agent (routing preference)
     disposition: str = ""
     notes: str = ""
     case_id: str | None = None
     transcript_key: str = ""
     version: int = 0  # every stored change bumps it: writes are conditional on it
+
+    def waiting_since(self) -> float:
+        return self.wait_started_at or self.arrived_at
 
     def counts_toward_capacity(self) -> bool:
         return self.state in (OFFERED, WRAP_UP) or (self.state == ACTIVE and not self.idle)

@@ -12,7 +12,8 @@ from chalicelib.domain.errors import ValidationError
 
 MIN_LEVEL, MAX_LEVEL = 1, 5
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+HOURS_PATTERN = r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$"
+_HOURS = re.compile(HOURS_PATTERN)
 _SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 

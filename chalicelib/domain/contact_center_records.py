@@ -23,11 +23,12 @@ def fill_template(template: str, values: dict[str, Any]) -> str:
 class DayFigures:
     """One queue's counters for one day (kept as texts flow; never recomputed by scanning)."""
 
-    offered: int = 0  # entered the queue
-    answered: int = 0  # accepted by an agent
+    offered: int = 0  # waits started in the queue (docs/contact-center.md, Figures)
+    answered: int = 0  # waits ended by an agent taking it
     abandoned: int = 0  # ended before an answer after waiting past the queue's limit
     timed_out: int = 0  # offers nobody took in time
     turned_away: int = 0  # arrived at a full queue with no overflow queue
+    moved_out: int = 0  # waits that moved on to another queue (overflow)
     wait_total_s: float = 0.0  # over answered ones
     within_service_level: int = 0
     handled: int = 0  # ended after an answer
@@ -40,6 +41,7 @@ class DayFigures:
             "abandoned": self.abandoned,
             "timed_out": self.timed_out,
             "turned_away": self.turned_away,
+            "moved_out": self.moved_out,
             "average_wait_s": round(self.wait_total_s / self.answered, 1) if self.answered else 0,
             "average_handle_s": round(self.handle_total_s / self.handled, 1) if self.handled else 0,
             "service_level": service_level(self.within_service_level, self.answered),

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from twilio.request_validator import RequestValidator
 
+from chalicelib.domain.contact_center import Channel
+from chalicelib.domain.model import BusinessNumber
 from local.inprocess import EventPath
 from tests.api.conftest import PUBLIC_BASE, TWILIO_TOKEN, Api, running_api
 from tests.contact_center_support import CHANNEL, SALES, SUPPORT, RoutingRunner, seed_center
@@ -94,6 +96,23 @@ def test_an_agent_sees_their_profile_and_sets_their_status(center: Center) -> No
     changed = center.call("PUT", "/agent/status", body={"status": "available"})
     assert changed.status_code == 200 and body(changed)["status"] == "available"
     assert body(center.call("GET", "/agent"))["status"] == "available"
+
+
+def test_an_agent_sees_the_channels_they_may_text_from(center: Center) -> None:
+    adapters = center.api.services.adapters
+    second, foreign = "+14155550181", "+14155550182"
+    adapters.sms.put_number(BusinessNumber(second, "acme", users=["u-bob"]))
+    adapters.sms.put_number(BusinessNumber(foreign, "acme", users=["u-carol"]))
+    bob = adapters.directory.get_user("u-bob")
+    bob.numbers = [CHANNEL, second, foreign]  # not a user of the last one
+    adapters.directory.put_user(bob)
+    center.cc.repo.put_channel(Channel(second, "acme", SALES))
+    center.cc.repo.put_channel(Channel(foreign, "acme", SUPPORT))
+    assert body(center.call("GET", "/agent"))["channels"] == [
+        {"e164": CHANNEL, "queue_id": SUPPORT, "serves_queue": True},  # their queue first
+        {"e164": second, "queue_id": SALES, "serves_queue": False},
+    ]
+    assert body(center.call("GET", "/agent", "alice"))["channels"] == []  # no number
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,8 @@ def test_an_agent_is_offered_a_text_accepts_replies_and_ends_it_into_a_case(
         ).status_code
         == 200
     )
+    me = ann.session.get(stack["rest_url"] + "/agent", timeout=10).json()
+    assert channel in [c["e164"] for c in me["channels"]]  # they may text from it
     customer = f"+1415555{uuid.uuid4().int % 9000 + 1000}"
 
     phone_sends(stack, customer, channel, "my sink is leaking")

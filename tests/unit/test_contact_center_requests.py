@@ -3,11 +3,14 @@ table, with the same error codes the routes have always answered."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from app import app
 from chalicelib.api import contact_center_requests as parse
+from chalicelib.api import openapi
 from chalicelib.domain.contact_center import DEFAULT_FULL_MESSAGE
 from chalicelib.domain.errors import ValidationError
 from chalicelib.services.contact_center.commands import (
@@ -72,3 +75,33 @@ def test_agent_end_outbound_and_status_bodies() -> None:
     assert code(parse.agent_status, {}) == "invalid_status"
     assert code(parse.transfer, {}) == "invalid_queue_id"
     assert code(parse.canned, {"text": " "}) == "invalid_text"
+
+
+def _document() -> dict[str, Any]:
+    return openapi.document(app.routes)
+
+
+def test_the_openapi_document_describes_hours_as_the_parser_enforces_them() -> None:
+    queue = _document()["paths"]["/admin/contact-center/queues/{queue_id}"]["put"]
+    hours = queue["requestBody"]["content"]["application/json"]["schema"]["properties"]["hours"]
+    assert hours["type"] == ["object", "null"] and hours["x-error-code"] == "invalid_hours"
+    assert hours["propertyNames"] == {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
+    assert hours["maxProperties"] == 7
+    value = hours["additionalProperties"]
+    assert value["type"] == "string" and value["maxLength"] == len("09:00-17:00")
+    assert re.match(value["pattern"], "09:00-17:30") and not re.match(value["pattern"], "9-5")
+    assert parse.queue({"name": "Q", "hours": {"mon": "09:00-17:30"}}).hours == {
+        "mon": "09:00-17:30"
+    }
+    for bad in ({"holiday": "09:00-17:00"}, {"mon": "9-5"}, {"mon": 9}, ["mon"], "mon"):
+        assert code(parse.queue, {"name": "Q", "hours": bad}) == "invalid_hours"
+
+
+def test_the_openapi_document_describes_the_optional_end_body() -> None:
+    end = _document()["paths"]["/interactions/{interaction_id}/end"]["post"]
+    assert end["requestBody"]["required"] is False  # a body-less end is valid
+    schema = end["requestBody"]["content"]["application/json"]["schema"]
+    assert set(schema["properties"]) == {"disposition", "notes", "case_id"}
+    assert schema["properties"]["notes"]["maxLength"] == 4000
+    assert code(parse.end, {"notes": "n" * 4001}) == "invalid_notes"
+    assert parse.end({}) == EndInteraction()

@@ -96,6 +96,7 @@ class FiguresItem(_Item):
     abandoned = NumberAttribute(default=0)
     timed_out = NumberAttribute(default=0)
     turned_away = NumberAttribute(default=0)
+    moved_out = NumberAttribute(default=0)
     wait_total_s = NumberAttribute(default=0)
     within_service_level = NumberAttribute(default=0)
     handled = NumberAttribute(default=0)

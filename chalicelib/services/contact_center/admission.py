@@ -48,10 +48,14 @@ class AdmissionService:
         """A new interaction: turned away or moved on when its queue is full, else the
         customer is told (closed hours or position) and routing runs."""
         interaction = self._repo.get_interaction(interaction_id)
-        if interaction is None or interaction.state != WAITING:
-            return  # already offered (or ended): nothing to tell
+        if interaction is None or interaction.state not in (WAITING, ENDED):
+            return  # already offered: nothing to tell
         queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
         if queue is None:
+            return
+        if interaction.state == ENDED:  # a repeated admit: finish telling a turned-away one
+            if interaction.disposition == QUEUE_FULL:
+                self._replies.send(interaction, "full", queue.full_message)
             return
         now = self._ctx.epoch()
         if queue.max_waiting > 0:
@@ -96,11 +100,14 @@ class AdmissionService:
                     "queue full: overflowed",
                     extra={"interaction_id": interaction.interaction_id, "queue_id": target},
                 )
+                self._routing.count_moved_in(moved, interaction.queue_id)
                 self._routing.route(moved.company_id, [target])
             return
-        self._replies.send(interaction, "full", queue.full_message)
+        # the conditional end first: if another router offered it meanwhile, an agent
+        # has it and the customer must not be told the queue is full
         if self.end_unanswered(interaction, QUEUE_FULL):
             self._repo.add_figures(queue.company_id, queue.queue_id, self._ctx.day(), turned_away=1)
+            self._replies.send(interaction, "full", queue.full_message)
 
     def end_unanswered(self, interaction: Interaction, disposition: str) -> bool:
         """Waiting → ended with no agent: the transcript is filed to a case of the
@@ -152,5 +159,5 @@ class AdmissionService:
                     "interaction_id": interaction_id,
                     "offer_no": again.offer_no,
                 },
-                waiting_check_delay(queue),
+                waiting_check_delay(queue, again, self._ctx.epoch()),
             )

@@ -15,6 +15,7 @@ from chalicelib.domain.contact_center import (
     OFFERED,
     OFFLINE,
     WRAP_UP,
+    AgentProfile,
     Interaction,
     check_transition,
 )
@@ -26,6 +27,9 @@ from chalicelib.services.contact_center.commands import EndInteraction, StartOut
 from chalicelib.services.contact_center.common import RETRIES, Context, logger
 from chalicelib.services.contact_center.records import RecordService
 from chalicelib.services.contact_center.routing import RoutingService
+
+# channels listed in GET /agent (a user's numbers are few; this bounds the reads)
+MAX_AGENT_CHANNELS = 50
 
 if TYPE_CHECKING:
     from chalicelib.services.conversations import ConversationService
@@ -46,7 +50,28 @@ class AgentService:
     # -- the agent --------------------------------------------------------------------------
 
     def me(self, caller: Caller) -> dict[str, Any]:
-        return self._ctx.agent_of(caller).to_dict()
+        agent = self._ctx.agent_of(caller)
+        return {**agent.to_dict(), "channels": self._channels(caller, agent)}
+
+    def _channels(self, caller: Caller, agent: AgentProfile) -> list[dict[str, Any]]:
+        """The channels the agent may start a text from: channels of the company whose
+        number is one of their SMS numbers (the ones ``POST /interactions`` accepts),
+        those of their own queues first. Bounded by the user's numbers: one batch read
+        of them, then one GetItem per number (at most ``MAX_AGENT_CHANNELS``)."""
+        if self.sms is None:
+            return []
+        try:
+            numbers = self.sms.sending_numbers(caller)
+        except DomainError:  # SMS is off for them: no channel to text from
+            return []
+        found = []
+        for number in numbers[:MAX_AGENT_CHANNELS]:
+            channel = self._repo.get_channel(number.e164)
+            if channel is not None and channel.company_id == caller.company_id:
+                found.append(
+                    {**channel.to_dict(), "serves_queue": channel.queue_id in agent.queues}
+                )
+        return sorted(found, key=lambda c: (not c["serves_queue"], c["e164"]))
 
     def set_status(self, caller: Caller, status: str) -> dict[str, Any]:
         """Available: the backlog is routed to them at once. Away: no new offers; a

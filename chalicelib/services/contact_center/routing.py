@@ -8,6 +8,7 @@ may run at once: a router that loses a race reads again and retries.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -30,14 +31,21 @@ from chalicelib.services.contact_center.records import RecordService
 HEAD_DEPTH = 5  # waiting interactions read per queue per round
 MAX_ROUNDS = 500  # assignments (and lost races) per routing message
 WAITING_CHECK_S = 60  # a waiting interaction re-triggers routing this often
+# releases after which that agent is skipped for the offer timeout (not a transfer,
+# nor an agent going away or offline)
+SKIPPING_REASONS = ("rejected", "timeout")
 
 
-def waiting_check_delay(queue: Queue) -> int:
+def waiting_check_delay(queue: Queue, interaction: Interaction, now: float) -> int:
     """Seconds to the next check of a waiting interaction: every minute, or sooner
-    when the queue overflows sooner."""
+    when the queue overflows sooner or an agent's skip (a reject or a timed-out
+    offer) ends sooner, so that agent may be offered it again at once."""
+    delay = WAITING_CHECK_S
     if queue.overflow_after_s > 0:
-        return min(WAITING_CHECK_S, queue.overflow_after_s)
-    return WAITING_CHECK_S
+        delay = min(delay, queue.overflow_after_s)
+    skip_ends = [at + queue.offer_timeout_s - now for at in interaction.rejected.values()]
+    due = [math.ceil(left) for left in skip_ends if left > 0]
+    return min([delay, *due])
 
 
 class RoutingService:
@@ -87,6 +95,7 @@ class RoutingService:
             created_at=self._ctx.clock(),
             enqueued_at=now,
             arrived_at=now,
+            wait_started_at=now,
             last_customer_at=now,
             customer_id=customer.customer_id,
             customer_name=customer.name,
@@ -103,13 +112,15 @@ class RoutingService:
         return None
 
     def _arm_waiting_check(self, interaction: Interaction, queue: Queue) -> None:
+        """The next check of a wait: a minute, or sooner when an overflow or the end
+        of an agent's skip is due (the only agent who declined gets it then)."""
         self._ctx.timer(
             {
                 "kind": "waiting_check",
                 "interaction_id": interaction.interaction_id,
                 "offer_no": interaction.offer_no,
             },
-            waiting_check_delay(queue),
+            waiting_check_delay(queue, interaction, self._ctx.epoch()),
         )
 
     # -- routing -----------------------------------------------------------------------------
@@ -172,6 +183,7 @@ class RoutingService:
             offer_no=interaction.offer_no + 1,
             offered_at=now,
             offer_expires_at=now + queue.offer_timeout_s,
+            answered_at=now if state == ACTIVE else interaction.answered_at,
         )
         if not self._repo.transition(
             interaction,
@@ -214,12 +226,21 @@ class RoutingService:
             queue_id=str(target) if moved else interaction.queue_id,
         )
         if self._repo.transition(interaction, after) and moved:
+            self.count_moved_in(after, interaction.queue_id)
             self._ctx.route_later(after.company_id, [after.queue_id])
+
+    def count_moved_in(self, interaction: Interaction, moved_from: str | None = None) -> None:
+        """A new wait in its queue (a transfer, a requeue, an overflow move): ``offered``
+        there; a wait that moved on from another queue is ``moved_out`` there."""
+        day = self._ctx.day(self._ctx.epoch())
+        self._repo.add_figures(interaction.company_id, interaction.queue_id, day, offered=1)
+        if moved_from is not None:
+            self._repo.add_figures(interaction.company_id, moved_from, day, moved_out=1)
 
     def answered(self, interaction: Interaction, queue: Queue, now: float) -> None:
         """An agent has it: their devices get the conversation; figures and the idle timer."""
         self._ctx.set_members(interaction.conversation_id, [str(interaction.agent_id)])
-        wait = max(0.0, now - interaction.arrived_at)
+        wait = max(0.0, now - interaction.waiting_since())
         self._repo.add_figures(
             interaction.company_id,
             interaction.queue_id,
@@ -241,10 +262,16 @@ class RoutingService:
 
     def release(self, interaction: Interaction, reason: str, queue_id: str | None = None) -> bool:
         """Offered or active → waiting (reject, timeout, transfer, agent leaves). The
-        agent's slot frees in the same write; a declined offer keeps its place."""
+        agent's slot frees in the same write; a declined offer keeps its place. Only a
+        reject or a timed-out offer skips that agent (for the queue's offer timeout,
+        so it goes to the next agent first); a timer routes it again when that ends."""
         agent_id = interaction.agent_id
         now = self._ctx.epoch()
         moved = queue_id is not None and queue_id != interaction.queue_id
+        skipped = {agent_id: now} if agent_id and reason in SKIPPING_REASONS else {}
+        # an answered one (transfer, its agent went offline) starts a new wait; a
+        # declined or timed-out offer (or an agent going away) goes on with its wait
+        new_wait = interaction.state == ACTIVE
         after = replace(
             interaction,
             state=WAITING,
@@ -252,7 +279,9 @@ class RoutingService:
             idle=False,
             queue_id=queue_id or interaction.queue_id,
             enqueued_at=now if moved else interaction.enqueued_at,
-            rejected={**interaction.rejected, **({agent_id: now} if agent_id else {})},
+            wait_started_at=now if new_wait else interaction.waiting_since(),
+            answered_at=0.0 if new_wait else interaction.answered_at,
+            rejected={**interaction.rejected, **skipped},
             last_agent_id=None if reason == "transfer" else interaction.last_agent_id,
         )
         counted = 1 if interaction.counts_toward_capacity() else 0
@@ -269,6 +298,16 @@ class RoutingService:
             self._repo.add_figures(
                 interaction.company_id, interaction.queue_id, self._ctx.day(now), timed_out=1
             )
+        if new_wait:  # its handling in the queue it was answered from ends here
+            if interaction.answered_at:
+                self._repo.add_figures(
+                    interaction.company_id,
+                    interaction.queue_id,
+                    self._ctx.day(now),
+                    handled=1,
+                    handle_total_s=round(now - interaction.answered_at, 3),
+                )
+            self.count_moved_in(after)
         logger.info(
             "released",
             extra={"interaction_id": after.interaction_id, "agent_id": agent_id, "reason": reason},

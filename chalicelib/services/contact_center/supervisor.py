@@ -55,7 +55,7 @@ class SupervisorService:
             "queue_id": queue.queue_id,
             "name": queue.name,
             "waiting": len(waiting),
-            "longest_wait_s": int(max((now - i.arrived_at for i in waiting), default=0)),
+            "longest_wait_s": int(max((now - i.waiting_since() for i in waiting), default=0)),
             "agents_available": sum(1 for a in agents.values() if a.status == AVAILABLE),
             "agents_busy": sum(
                 1 for a in agents.values() if a.status == AVAILABLE and not a.has_room()
