@@ -369,7 +369,9 @@ export default function AgentConsole() {
   async function setStatus(status: string) {
     setError("");
     try {
-      setAgent(await api.put<Agent>("/agent/status", { status }));
+      const updated = await api.put<Agent>("/agent/status", { status });
+      // the status answer carries no channels: keep the ones GET /agent listed
+      setAgent((old) => ({ ...updated, channels: updated.channels ?? old?.channels }));
       reload();
     } catch (e) {
       setError((e as Error).message);
@@ -383,11 +385,8 @@ export default function AgentConsole() {
   const offers = mine.filter((i) => i.state === "offered");
   const active = mine.filter((i) => i.state !== "offered");
   const queueName = (id: string) => queues.find((q) => q.queue_id === id)?.name || id;
-  // Channels: the business numbers of the user, and any channel an interaction came in on.
-  const channels = useMemo(
-    () => [...new Set([...interactions.map((i) => i.channel), ...(state.me.numbers || [])])].sort(),
-    [interactions, state.me.numbers],
-  );
+  // Channels: those GET /agent lists (the ones the outbound route accepts from this agent).
+  const channels = useMemo(() => (agent?.channels || []).map((c) => c.e164), [agent]);
   const onEnded = (ended: Interaction) => {
     setNotice(`Ended the interaction with ${ended.customer?.name || ended.customer?.phone}${ended.case_id ? "; its transcript is on the customer's case" : ""}.`);
     setLookup(ended.customer?.phone || "");

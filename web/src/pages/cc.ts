@@ -10,6 +10,14 @@ export interface Agent {
   max_concurrent: number;
   active: number;
   open: number;
+  /** The channels the agent may text from, their own queues' first (GET /agent only). */
+  channels?: AgentChannel[];
+}
+
+export interface AgentChannel {
+  e164: string;
+  queue_id: string;
+  serves_queue: boolean;
 }
 
 export interface Queue {
