@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain import phone as phones
 from chalicelib.domain.contact_center import (
     ACTIVE,
-    AGENT_STATUSES,
     AVAILABLE,
     ENDED,
     OFFERED,
@@ -50,11 +49,8 @@ class AgentService:
 
     def set_status(self, caller: Caller, status: str) -> dict[str, Any]:
         """Available: the backlog is routed to them at once. Away: no new offers; a
-        pending offer goes back. Offline: their active interactions are requeued too."""
-        if status not in AGENT_STATUSES:
-            raise ValidationError(
-                f"status must be one of {', '.join(AGENT_STATUSES)}", code="invalid_status"
-            )
+        pending offer goes back. Offline: their active interactions are requeued too.
+        ``status`` is one of ``AGENT_STATUSES`` (the edge's parser refuses any other)."""
         agent = self._ctx.agent_of(caller)
         updated = self._repo.set_agent_status(agent.agent_id, status, self._ctx.epoch())
         assert updated is not None
@@ -137,8 +133,6 @@ class AgentService:
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
     def transfer(self, caller: Caller, interaction_id: str, queue_id: str) -> dict[str, Any]:
-        if not queue_id:
-            raise ValidationError("queue_id is required", code="invalid_queue_id")
         self._ctx.queue(caller.company_id, queue_id)
         for _ in range(RETRIES):
             interaction = self._own(caller, interaction_id, ACTIVE)
