@@ -21,6 +21,7 @@ from chalicelib.domain.contact_center import (
     Queue,
     beyond_cap,
     estimate_wait_s,
+    queue_position,
 )
 from chalicelib.domain.contact_center_config import is_open
 from chalicelib.domain.contact_center_records import average_handle_s, fill_template
@@ -69,12 +70,7 @@ class AdmissionService:
 
     def _entry(self, interaction: Interaction, queue: Queue, now: float) -> str:
         waiting = self._repo.waiting(queue.company_id, queue.queue_id, POSITION_COUNTED)
-        ids = [i.interaction_id for i in waiting]
-        position = (
-            ids.index(interaction.interaction_id) + 1
-            if interaction.interaction_id in ids
-            else len(ids) + 1
-        )
+        position = queue_position(interaction.interaction_id, waiting)
         agents = self._repo.get_agents(self._repo.agents_of_queue(queue.company_id, queue.queue_id))
         slots = sum(a.max_concurrent for a in agents.values() if a.status == AVAILABLE)
         days = [self._ctx.day(now - 86400 * n) for n in range(7)]
