@@ -185,18 +185,12 @@ class AgentService:
 
     def _close(self, before: Interaction, after: Interaction) -> Interaction | None:
         check_transition(before.state, ENDED)
-        now = self._ctx.epoch()
-        case_id, key = self._records.file_transcript(after, after.case_id)
-        closed = replace(
-            after, state=ENDED, ended_at=now, case_id=case_id, transcript_key=key, idle=False
-        )
         counted = 1 if before.counts_toward_capacity() else 0
-        if not self._repo.transition(
-            before, closed, agent_id=before.agent_id, load=-counted, total=-1
-        ):
+        closed = self._records.end(before, after, agent_id=before.agent_id, load=-counted, total=-1)
+        if closed is None:
             return None
+        now = closed.ended_at
         self._ctx.set_members(closed.conversation_id, [])
-        self._records.remember(closed)
         if closed.answered_at:
             self._repo.add_figures(
                 closed.company_id,
@@ -209,7 +203,7 @@ class AgentService:
         self._ctx.route_later(closed.company_id, agent.queues if agent else [closed.queue_id])
         logger.info(
             "interaction ended",
-            extra={"interaction_id": closed.interaction_id, "case_id": case_id},
+            extra={"interaction_id": closed.interaction_id, "case_id": closed.case_id},
         )
         return closed
 
