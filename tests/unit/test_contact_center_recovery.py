@@ -7,8 +7,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from chalicelib.domain.contact_center import ENDED, WAITING, Interaction, Queue, beyond_cap
 from chalicelib.domain.model import sms_conversation_id
+from chalicelib.domain.sms import InboundSms
 from tests.contact_center_support import CHANNEL, SUPPORT, CenterWorld, seed_center
 from tests.fakes.contact_center import MemoryContactCenterRepository
 
@@ -53,6 +56,38 @@ class RacingEnds(MemoryContactCenterRepository):
             super().transition(stored, replace(stored, last_customer_at=stored.last_customer_at))
             return False
         return super().transition(before, after, **capacity)
+
+
+class Throttled(Exception):
+    """What DynamoDB answers a hot item under load."""
+
+
+class FlakyFigures(MemoryContactCenterRepository):
+    """The next ``failures`` figure counts fail (the per-day item is throttled)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 0
+
+    def add_figures(self, company_id: str, queue_id: str, day: str, **increments: float) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise Throttled("ProvisionedThroughputExceededException")
+        super().add_figures(company_id, queue_id, day, **increments)
+
+
+class StaleMarker(MemoryContactCenterRepository):
+    """The open marker as one webhook read it, just before the interaction ended."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stale: Interaction | None = None
+
+    def open_interaction(self, channel: str, phone: str) -> Interaction | None:
+        if self.stale is not None:
+            found, self.stale = self.stale, None
+            return found
+        return super().open_interaction(channel, phone)
 
 
 def world(repo: Any = None, **queue_settings: Any) -> CenterWorld:
@@ -139,3 +174,47 @@ def test_a_full_queue_ends_the_turned_away_interaction_even_if_the_customer_wrot
     assert [h["disposition"] for h in w.cc_repo.history(customer.customer_id, 5)] == ["queue_full"]
     figures = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"][0]
     assert figures["turned_away"] == 1
+
+
+def test_a_provider_retry_after_a_failure_behind_the_create_admits_and_routes_the_text() -> None:
+    repo = FlakyFigures()
+    w = world(repo, entry_message="You are number {position}.")
+    text = InboundSms("twilio", "SM-retried", CUSTOMER, CHANNEL, "hello")
+    repo.failures = 1
+    with pytest.raises(Throttled):  # the provider gets an error and sends the text again
+        w.services.carrier.inbound(text)
+    assert w.cc_repo.open_interaction(CHANNEL, CUSTOMER) is not None  # created before it failed
+    w.services.carrier.inbound(text)
+    w.runner.run()
+    assert replies_to(w, CUSTOMER) == ["You are number 1."]  # admitted once
+    assert len(w.runner.timers("waiting_check")) == 1  # watched, by one chain
+    figures = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"][0]
+    assert figures["offered"] == 1
+    w.cc.agents.set_status(w.caller("u-bob"), "available")
+    w.runner.run()
+    found = w.cc_repo.open_interaction(CHANNEL, CUSTOMER)
+    assert found is not None and (found.state, found.agent_id) == ("offered", "u-bob")
+
+
+def test_a_text_whose_interaction_ended_while_it_arrived_opens_a_new_interaction() -> None:
+    repo = StaleMarker()
+    w = world(repo, abandon_after_s=120)
+    w.text(CUSTOMER)
+    w.runner.run()
+    before = w.cc_repo.open_interaction(CHANNEL, CUSTOMER)
+    assert before is not None
+    w.now += 200
+    w.runner.run()  # abandoned
+    assert w.cc_repo.get_interaction(before.interaction_id).state == ENDED
+    repo.stale = before  # this webhook read the marker just before the end
+    w.text(CUSTOMER, "are you there?")
+    found = w.cc_repo.open_interaction(CHANNEL, CUSTOMER)
+    assert found is not None and found.interaction_id != before.interaction_id
+    assert found.state == WAITING
+    page = w.conversation_repo.list_messages(found.conversation_id, 10, None, after_seq=0)
+    first = [m for m in page.items if m.seq == found.first_seq]
+    assert [m.text for m in first] == ["are you there?"]  # in the new one's transcript
+    w.cc.agents.set_status(w.caller("u-bob"), "available")
+    w.runner.run()
+    routed = w.cc_repo.get_interaction(found.interaction_id)
+    assert (routed.state, routed.agent_id) == ("offered", "u-bob")
