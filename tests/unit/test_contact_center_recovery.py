@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.contact_center import ENDED, WAITING, Interaction, Queue, beyond_cap
+from chalicelib.domain.contact_center_records import QUEUE_UPDATE_INTERVAL_S
 from chalicelib.domain.model import sms_conversation_id
 from chalicelib.domain.sms import InboundSms
 from tests.contact_center_support import CHANNEL, SUPPORT, CenterWorld, seed_center
@@ -218,3 +219,28 @@ def test_a_text_whose_interaction_ended_while_it_arrived_opens_a_new_interaction
     w.runner.run()
     routed = w.cc_repo.get_interaction(found.interaction_id)
     assert (routed.state, routed.agent_id) == ("offered", "u-bob")
+
+
+def test_a_queue_flush_whose_timer_failed_to_go_is_armed_again_by_the_redelivery() -> None:
+    w = world()
+    w.text(CUSTOMER)
+    w.runner.run()  # published at once
+    sent = w.routing_queue.enqueue
+    failed: list[dict[str, Any]] = []
+
+    def flaky(message: dict[str, Any], delay_seconds: int = 0) -> None:
+        if message["kind"] == "queue_flush" and not failed:
+            failed.append(message)
+            raise Throttled("SQS did not take it")
+        sent(message, delay_seconds)
+
+    w.routing_queue.enqueue = flaky  # type: ignore[method-assign]
+    w.text(OTHER)  # within the interval: held back for a flush
+    with pytest.raises(Throttled):
+        w.runner.run()
+    assert failed
+    w.cc.handle(w.runner.handled[-1])  # SQS delivers the routing message again
+    w.now += QUEUE_UPDATE_INTERVAL_S
+    w.runner.run()
+    updates = w.events("queue.updated", "u-alice")
+    assert [u.data["waiting"] for u in updates] == [1, 2]  # the last state arrives
