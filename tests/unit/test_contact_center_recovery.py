@@ -244,3 +244,56 @@ def test_a_queue_flush_whose_timer_failed_to_go_is_armed_again_by_the_redelivery
     w.runner.run()
     updates = w.events("queue.updated", "u-alice")
     assert [u.data["waiting"] for u in updates] == [1, 2]  # the last state arrives
+
+
+def failing_once(w: CenterWorld) -> list[str]:
+    """The media store refuses the next transcript once (S3 had a bad moment)."""
+    put = w.media.put
+    refused: list[str] = []
+
+    def flaky(key: str, data: bytes, content_type: str) -> None:
+        if key.startswith("transcripts/") and not refused:
+            refused.append(key)
+            raise Throttled("SlowDown")
+        put(key, data, content_type)
+
+    w.media.put = flaky  # type: ignore[method-assign]
+    return refused
+
+
+def test_an_abandonment_whose_filing_failed_after_the_end_is_filed_by_the_redelivery() -> None:
+    w = world(abandon_after_s=120)
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = w.cc_repo.open_interaction(CHANNEL, CUSTOMER)
+    refused = failing_once(w)
+    w.now += 200
+    with pytest.raises(Throttled):
+        w.runner.run()
+    assert refused and w.cc_repo.get_interaction(ix.interaction_id).state == ENDED
+    w.cc.handle(w.runner.handled[-1])  # SQS delivers the check again
+    ended = w.cc_repo.get_interaction(ix.interaction_id)
+    assert ended.transcript_key in w.media.objects
+    [case] = w.cc_repo.cases(str(ended.customer_id))
+    assert [t["interaction_id"] for t in case.transcripts] == [ix.interaction_id]
+
+
+def test_a_wrap_up_close_whose_filing_failed_is_filed_by_the_redelivered_timer() -> None:
+    w = world(wrap_up_s=60)
+    w.cc.agents.set_status(w.caller("u-bob"), "available")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = w.cc_repo.open_interaction(CHANNEL, CUSTOMER)
+    bob = w.caller("u-bob")
+    w.cc.agents.accept(bob, ix.interaction_id)
+    w.cc.agents.end(bob, ix.interaction_id)
+    refused = failing_once(w)
+    w.now += 61
+    with pytest.raises(Throttled):
+        w.runner.run()
+    assert refused
+    w.cc.handle(w.runner.handled[-1])  # the wrap-up timer again
+    ended = w.cc_repo.get_interaction(ix.interaction_id)
+    assert ended.state == ENDED and ended.transcript_key in w.media.objects
+    [case] = w.cc_repo.cases(str(ended.customer_id))
+    assert [t["interaction_id"] for t in case.transcripts] == [ix.interaction_id]

@@ -48,6 +48,8 @@ class AdmissionService:
         """A new interaction: turned away or moved on when its queue is full, else the
         customer is told (closed hours or position) and routing runs."""
         interaction = self._repo.get_interaction(interaction_id)
+        if interaction is not None and interaction.disposition == QUEUE_FULL:
+            self._records.refile(interaction)  # a redelivery after a failed filing
         if interaction is None or interaction.state != WAITING:
             return  # already offered (or ended): nothing to tell
         queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
@@ -134,6 +136,8 @@ class AdmissionService:
         a later offer (``offer_no``) stops, the release that ended that offer arms its own."""
         for _ in range(RETRIES):
             interaction = self._repo.get_interaction(interaction_id)
+            if interaction is not None and interaction.disposition == ABANDONED:
+                self._records.refile(interaction)  # a redelivery after a failed filing
             if interaction is None or interaction.state != WAITING:
                 return
             if offer_no is not None and interaction.offer_no != offer_no:

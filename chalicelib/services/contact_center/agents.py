@@ -177,6 +177,8 @@ class AgentService:
         """The wrap-up timer: close with what the agent gave so far."""
         for _ in range(RETRIES):
             interaction = self._repo.get_interaction(interaction_id)
+            if interaction is not None and interaction.state == ENDED:
+                self._records.refile(interaction)  # a redelivery after a failed filing
             if interaction is None or interaction.state != WRAP_UP:
                 return False
             if self._close(interaction, interaction) is not None:

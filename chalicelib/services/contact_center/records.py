@@ -115,9 +115,23 @@ class RecordService:
         )
         if not self._repo.transition(before, ended, agent_id=agent_id, load=load, total=total):
             return None
-        self.file_transcript(ended, after.case_id)
         self.remember(ended)
+        self.file_transcript(ended, after.case_id)  # last: the case listing it means filed
         return ended
+
+    def refile(self, interaction: Interaction) -> None:
+        """A redelivered timer found the interaction ended: if the filing that follows
+        the end failed, its case does not list the transcript yet; file it now (one
+        read when it is filed)."""
+        if interaction.state != ENDED or not interaction.customer_id or not interaction.case_id:
+            return
+        case = self._repo.get_case(interaction.customer_id, interaction.case_id)
+        if case is not None and any(
+            t.get("interaction_id") == interaction.interaction_id for t in case.transcripts
+        ):
+            return
+        self.remember(interaction)
+        self.file_transcript(interaction, interaction.case_id)
 
     def file_transcript(self, interaction: Interaction, case_id: str | None) -> tuple[str, str]:
         """Store every text of the interaction (both directions, times, statuses) in S3
