@@ -43,12 +43,16 @@ def _choice(spec: Field, body: Json) -> str | None:
     return value
 
 
-def _blank_refused(spec: Field, body: Json) -> str:
+def _not_blank(spec: Field, body: Json) -> str:
     """A required text that must not be blank (``pattern`` ``\\S`` in the table)."""
-    value = body.get(spec.name)
-    if not isinstance(value, str) or not value.strip():
+    value = spec.required_text(body)
+    if not value.strip():
         raise ValidationError(f"{spec.name} is required", code=spec.code)
-    return spec.required_text(body).strip()
+    return value
+
+
+def _blank_refused(spec: Field, body: Json) -> str:
+    return _not_blank(spec, body).strip()
 
 
 def _whole(body: Json, spec: Body, name: str, default: int) -> int:
@@ -88,12 +92,7 @@ def outbound(body: Json) -> StartOutbound:
     channel = CC_OUTBOUND["channel"].required_text(body)
     to = CC_OUTBOUND["to"].required_text(body)
     text = _blank_refused(CC_OUTBOUND["text"], body)
-    client_id = body.get("client_id")
-    if not isinstance(client_id, str) or not client_id.strip():
-        raise ValidationError(
-            "client_id is required: a string of 1 to 128 characters", code="invalid_client_id"
-        )
-    return StartOutbound(channel, to, CC_OUTBOUND["client_id"].required_text(body), text)
+    return StartOutbound(channel, to, _not_blank(CC_OUTBOUND["client_id"], body), text)
 
 
 def queue(body: Json) -> QueueSettings:

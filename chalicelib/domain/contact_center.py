@@ -376,14 +376,21 @@ def should_overflow(interaction: Interaction, queue: Queue, now: float) -> bool:
     )
 
 
+def queue_position(interaction_id: str, waiting: list[Interaction]) -> int:
+    """The interaction's 1-based place among ``waiting`` (in queue order). One that is
+    not listed (the waiting index is read eventually consistent and may not show a new
+    interaction yet) is counted after all of them."""
+    ids = [i.interaction_id for i in waiting]
+    return ids.index(interaction_id) + 1 if interaction_id in ids else len(ids) + 1
+
+
 def beyond_cap(interaction_id: str, waiting: list[Interaction], queue: Queue) -> bool:
     """Whether the interaction is not among the first ``max_waiting`` of its queue's
     waiting interactions (``waiting`` in queue order, at least ``max_waiting + 1`` long
     when there are that many)."""
     if queue.max_waiting <= 0:
         return False
-    admitted = [i.interaction_id for i in waiting[: queue.max_waiting]]
-    return interaction_id not in admitted
+    return queue_position(interaction_id, waiting) > queue.max_waiting
 
 
 def estimate_wait_s(position: int, average_handle_s: float, slots: int) -> int:

@@ -100,3 +100,15 @@ def test_the_package_holds_no_fakes_and_no_oversized_file() -> None:
         if (n := len(p.read_text().splitlines())) > 450
     ]
     assert oversized == []
+
+
+def test_no_code_branches_on_an_error_messages_text() -> None:
+    """Errors are told apart by their code (``conditional_failed`` for DynamoDB's
+    conditions), never by searching the text of their message."""
+    found = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in PACKAGE.rglob("*.py")
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if re.search(r"\bin str\((exc|error|err|e)\)", line)
+    ]
+    assert found == []

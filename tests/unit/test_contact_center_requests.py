@@ -74,6 +74,10 @@ def test_agent_end_outbound_and_status_bodies() -> None:
     assert code(parse.agent_status, {"status": "busy"}) == "invalid_status"
     assert code(parse.agent_status, {}) == "invalid_status"
     assert code(parse.transfer, {}) == "invalid_queue_id"
+    assert code(parse.transfer, {"queue_id": ""}) == "invalid_queue_id"
+    for bad in (" ", 7, "x" * 129):  # the parser alone guards the id (the service trusts it)
+        body = {"channel": "+1", "to": "2", "text": "x", "client_id": bad}
+        assert code(parse.outbound, body) == "invalid_client_id"
     assert code(parse.canned, {"text": " "}) == "invalid_text"
 
 

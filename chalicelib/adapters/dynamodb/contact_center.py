@@ -61,7 +61,7 @@ from chalicelib.adapters.dynamodb.keys import (
     queue_members_pk,
     waiting_gsi,
 )
-from chalicelib.adapters.dynamodb.models import get_item, shared_connection
+from chalicelib.adapters.dynamodb.models import conditional_failed, get_item, shared_connection
 from chalicelib.domain.contact_center import (
     AVAILABLE,
     AgentProfile,
@@ -198,7 +198,7 @@ class DynamoContactCenterRepository(QueueStateStore):
                 condition=AgentItem.pk.exists() & (AgentItem.status != status),
             )
         except Exception as exc:  # UpdateError: no such agent, or no change
-            if "ConditionalCheckFailed" not in str(exc):
+            if not conditional_failed(exc):
                 raise
         return self.get_agent(agent_id)
 

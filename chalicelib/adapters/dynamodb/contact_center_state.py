@@ -17,7 +17,7 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     cc_interaction,
 )
 from chalicelib.adapters.dynamodb.keys import STATE_SK, kind_of, queue_state_pk
-from chalicelib.adapters.dynamodb.models import get_item
+from chalicelib.adapters.dynamodb.models import conditional_failed, get_item
 from chalicelib.domain.contact_center import AgentProfile, Interaction
 from chalicelib.domain.contact_center_records import QueueState
 
@@ -63,7 +63,7 @@ class QueueStateStore:
         try:
             item.save(condition=condition)
         except PutError as exc:
-            if "ConditionalCheckFailed" not in str(exc):
+            if not conditional_failed(exc):
                 raise
             return False
         state.seq = previous_seq + 1
@@ -77,7 +77,7 @@ class QueueStateStore:
                 condition=(QueueStateItem.seq == seq) & (QueueStateItem.flush_due == 0),
             )
         except UpdateError as exc:
-            if "ConditionalCheckFailed" not in str(exc):
+            if not conditional_failed(exc):
                 raise
             return False
         return True

@@ -21,6 +21,7 @@ from chalicelib.domain.contact_center import (
     Queue,
     beyond_cap,
     estimate_wait_s,
+    queue_position,
 )
 from chalicelib.domain.contact_center_config import is_open
 from chalicelib.domain.contact_center_records import average_handle_s, fill_template
@@ -48,6 +49,8 @@ class AdmissionService:
         """A new interaction: turned away or moved on when its queue is full, else the
         customer is told (closed hours or position) and routing runs."""
         interaction = self._repo.get_interaction(interaction_id)
+        if interaction is not None and interaction.disposition == QUEUE_FULL:
+            self._records.refile(interaction)  # a redelivery after a failed filing
         if interaction is None or interaction.state not in (WAITING, ENDED):
             return  # already offered: nothing to tell
         queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
@@ -73,12 +76,7 @@ class AdmissionService:
 
     def _entry(self, interaction: Interaction, queue: Queue, now: float) -> str:
         waiting = self._repo.waiting(queue.company_id, queue.queue_id, POSITION_COUNTED)
-        ids = [i.interaction_id for i in waiting]
-        position = (
-            ids.index(interaction.interaction_id) + 1
-            if interaction.interaction_id in ids
-            else len(ids) + 1
-        )
+        position = queue_position(interaction.interaction_id, waiting)
         agents = self._repo.get_agents(self._repo.agents_of_queue(queue.company_id, queue.queue_id))
         slots = sum(a.max_concurrent for a in agents.values() if a.status == AVAILABLE)
         days = [self._ctx.day(now - 86400 * n) for n in range(7)]
@@ -111,20 +109,33 @@ class AdmissionService:
 
     def end_unanswered(self, interaction: Interaction, disposition: str) -> bool:
         """Waiting → ended with no agent: the transcript is filed to a case of the
-        customer and the record lists it, as for an interaction an agent ended."""
-        now = self._ctx.epoch()
-        after = replace(interaction, disposition=disposition)
-        case_id, key = self._records.file_transcript(after, None)
-        ended = replace(after, state=ENDED, ended_at=now, case_id=case_id, transcript_key=key)
-        if not self._repo.transition(interaction, ended):
+        customer and the record lists it, as for an interaction an agent ended. A
+        write that lost its race (the customer's next text) is read again and retried
+        while the end still applies."""
+        for _ in range(RETRIES):
+            ended = self._records.end(interaction, replace(interaction, disposition=disposition))
+            if ended is not None:
+                self._routing.touched.add((ended.company_id, ended.queue_id))
+                logger.info(
+                    "ended unanswered",
+                    extra={"interaction_id": ended.interaction_id, "disposition": disposition},
+                )
+                return True
+            fresh = self._repo.get_interaction(interaction.interaction_id)
+            if fresh is None or not self._still_ends(interaction, fresh, disposition):
+                return False
+            interaction = fresh
+        return False
+
+    def _still_ends(self, before: Interaction, fresh: Interaction, disposition: str) -> bool:
+        """Still waiting in the same queue; an abandoned one still quiet (a full queue's
+        customer has been told: their next text does not undo it)."""
+        if fresh.state != WAITING or fresh.queue_id != before.queue_id:
             return False
-        self._records.remember(ended)
-        self._routing.touched.add((ended.company_id, ended.queue_id))
-        logger.info(
-            "ended unanswered",
-            extra={"interaction_id": ended.interaction_id, "disposition": disposition},
-        )
-        return True
+        if disposition != ABANDONED:
+            return True
+        queue = self._repo.get_queue(fresh.company_id, fresh.queue_id)
+        return queue is not None and fresh.abandoned(queue, self._ctx.epoch())
 
     def waiting_check(self, interaction_id: str, offer_no: int | None = None) -> None:
         """While it waits: abandoned when the customer has been quiet too long; else
@@ -133,6 +144,8 @@ class AdmissionService:
         a later offer (``offer_no``) stops, the release that ended that offer arms its own."""
         for _ in range(RETRIES):
             interaction = self._repo.get_interaction(interaction_id)
+            if interaction is not None and interaction.disposition == ABANDONED:
+                self._records.refile(interaction)  # a redelivery after a failed filing
             if interaction is None or interaction.state != WAITING:
                 return
             if offer_no is not None and interaction.offer_no != offer_no:
@@ -148,8 +161,8 @@ class AdmissionService:
                 )
                 self._routing.touched.add((interaction.company_id, interaction.queue_id))
                 return
-        else:
-            return
+        # not abandoned, or every end lost its race: route, and the chain goes on
+        assert interaction is not None and queue is not None  # else the loop returned
         self._routing.route(interaction.company_id, [interaction.queue_id])
         again = self._repo.get_interaction(interaction_id)
         if again is not None and again.state == WAITING:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain import phone as phones
 from chalicelib.domain.contact_center import (
     ACTIVE,
-    AGENT_STATUSES,
     AVAILABLE,
     ENDED,
     OFFERED,
@@ -75,11 +74,8 @@ class AgentService:
 
     def set_status(self, caller: Caller, status: str) -> dict[str, Any]:
         """Available: the backlog is routed to them at once. Away: no new offers; a
-        pending offer goes back. Offline: their active interactions are requeued too."""
-        if status not in AGENT_STATUSES:
-            raise ValidationError(
-                f"status must be one of {', '.join(AGENT_STATUSES)}", code="invalid_status"
-            )
+        pending offer goes back. Offline: their active interactions are requeued too.
+        ``status`` is one of ``AGENT_STATUSES`` (the edge's parser refuses any other)."""
         agent = self._ctx.agent_of(caller)
         updated = self._repo.set_agent_status(agent.agent_id, status, self._ctx.epoch())
         assert updated is not None
@@ -162,8 +158,6 @@ class AgentService:
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
     def transfer(self, caller: Caller, interaction_id: str, queue_id: str) -> dict[str, Any]:
-        if not queue_id:
-            raise ValidationError("queue_id is required", code="invalid_queue_id")
         self._ctx.queue(caller.company_id, queue_id)
         for _ in range(RETRIES):
             interaction = self._own(caller, interaction_id, ACTIVE)
@@ -208,6 +202,8 @@ class AgentService:
         """The wrap-up timer: close with what the agent gave so far."""
         for _ in range(RETRIES):
             interaction = self._repo.get_interaction(interaction_id)
+            if interaction is not None and interaction.state == ENDED:
+                self._records.refile(interaction)  # a redelivery after a failed filing
             if interaction is None or interaction.state != WRAP_UP:
                 return False
             if self._close(interaction, interaction) is not None:
@@ -216,18 +212,12 @@ class AgentService:
 
     def _close(self, before: Interaction, after: Interaction) -> Interaction | None:
         check_transition(before.state, ENDED)
-        now = self._ctx.epoch()
-        case_id, key = self._records.file_transcript(after, after.case_id)
-        closed = replace(
-            after, state=ENDED, ended_at=now, case_id=case_id, transcript_key=key, idle=False
-        )
         counted = 1 if before.counts_toward_capacity() else 0
-        if not self._repo.transition(
-            before, closed, agent_id=before.agent_id, load=-counted, total=-1
-        ):
+        closed = self._records.end(before, after, agent_id=before.agent_id, load=-counted, total=-1)
+        if closed is None:
             return None
+        now = closed.ended_at
         self._ctx.set_members(closed.conversation_id, [])
-        self._records.remember(closed)
         if closed.answered_at:
             self._repo.add_figures(
                 closed.company_id,
@@ -240,7 +230,7 @@ class AgentService:
         self._ctx.route_later(closed.company_id, agent.queues if agent else [closed.queue_id])
         logger.info(
             "interaction ended",
-            extra={"interaction_id": closed.interaction_id, "case_id": case_id},
+            extra={"interaction_id": closed.interaction_id, "case_id": closed.case_id},
         )
         return closed
 

@@ -4,11 +4,13 @@ transcript of an ended interaction stored in S3 and linked to a case."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain import phone as phones
 from chalicelib.domain.contact_center import (
+    ENDED,
     Interaction,
 )
 from chalicelib.domain.contact_center_records import (
@@ -21,6 +23,10 @@ from chalicelib.services.contact_center.common import Context
 
 HISTORY_SHOWN = 10
 TRANSCRIPT_PAGE = 200
+
+
+def transcript_key(interaction: Interaction) -> str:
+    return f"transcripts/{interaction.company_id}/{interaction.interaction_id}.json"
 
 
 class RecordService:
@@ -85,11 +91,53 @@ class RecordService:
                 "case_id must be an open case of this customer", code="invalid_case"
             )
 
+    def end(
+        self,
+        before: Interaction,
+        after: Interaction,
+        *,
+        agent_id: str | None = None,
+        load: int = 0,
+        total: int = 0,
+    ) -> Interaction | None:
+        """``before`` → ended as ``after`` says, then filed: the conditional write
+        first (a lost race files nothing, so no case lists the transcript of an
+        interaction still open), then the transcript, its case and the customer's
+        record. The case and the key are named before the write, so the ended
+        interaction points at them. None when the write lost its race."""
+        ended = replace(
+            after,
+            state=ENDED,
+            ended_at=self._ctx.epoch(),
+            case_id=after.case_id or f"case_{after.interaction_id}",
+            transcript_key=transcript_key(after),
+            idle=False,
+        )
+        if not self._repo.transition(before, ended, agent_id=agent_id, load=load, total=total):
+            return None
+        self.remember(ended)
+        self.file_transcript(ended, after.case_id)  # last: the case listing it means filed
+        return ended
+
+    def refile(self, interaction: Interaction) -> None:
+        """A redelivered timer found the interaction ended: if the filing that follows
+        the end failed, its case does not list the transcript yet; file it now (one
+        read when it is filed)."""
+        if interaction.state != ENDED or not interaction.customer_id or not interaction.case_id:
+            return
+        case = self._repo.get_case(interaction.customer_id, interaction.case_id)
+        if case is not None and any(
+            t.get("interaction_id") == interaction.interaction_id for t in case.transcripts
+        ):
+            return
+        self.remember(interaction)
+        self.file_transcript(interaction, interaction.case_id)
+
     def file_transcript(self, interaction: Interaction, case_id: str | None) -> tuple[str, str]:
         """Store every text of the interaction (both directions, times, statuses) in S3
         and link it to a case (the one given, or a new one). Returns (case id, key)."""
         messages = self._messages(interaction)
-        key = f"transcripts/{interaction.company_id}/{interaction.interaction_id}.json"
+        key = transcript_key(interaction)
         document = {
             "interaction": interaction.to_dict(),
             "messages": [

@@ -14,6 +14,7 @@ from typing import Any
 
 from chalicelib.domain.contact_center import (
     ACTIVE,
+    ENDED,
     OFFERED,
     WAITING,
     AgentProfile,
@@ -73,11 +74,7 @@ class RoutingService:
         now = self._ctx.epoch()
         phone = conversation.external_number
         current = self._repo.open_interaction(channel.e164, phone)
-        if current is not None:
-            if current.state in (ACTIVE, WAITING):
-                self.customer_wrote(current.interaction_id, now)
-            if current.state == WAITING:
-                self._ctx.route_later(current.company_id, [current.queue_id])
+        if current is not None and self._join(current, message, now):
             return None
         queue = self._repo.get_queue(channel.company_id, channel.queue_id)
         if queue is None:
@@ -104,12 +101,39 @@ class RoutingService:
         )
         stored, created = self._repo.create_interaction(interaction)
         if created:
-            self._repo.add_figures(queue.company_id, queue.queue_id, self._ctx.day(now), offered=1)
-            self._arm_waiting_check(stored, queue)
-            self._ctx.routing.enqueue({"kind": "admit", "interaction_id": stored.interaction_id})
+            self._admit_later(stored, queue)
         else:
             self._ctx.route_later(stored.company_id, [stored.queue_id])
         return None
+
+    def _join(self, current: Interaction, message: Message, now: float) -> bool:
+        """The text joins the customer's open interaction. False when that ended
+        meanwhile (abandoned, turned away): the text then opens a new one."""
+        if current.state == ENDED:
+            return False
+        if current.state in (ACTIVE, WAITING) and not self.customer_wrote(
+            current.interaction_id, now
+        ):
+            return False
+        if current.state == WAITING:
+            queue = self._repo.get_queue(current.company_id, current.queue_id)
+            if message.seq == current.first_seq and queue is not None:
+                # a provider retry of the text that opened it: the first attempt may
+                # have failed after the create, before its admission was queued
+                self._admit_later(current, queue)
+            else:
+                self._ctx.route_later(current.company_id, [current.queue_id])
+        return True
+
+    def _admit_later(self, interaction: Interaction, queue: Queue) -> None:
+        """A new interaction's follow-up, redone whole by a provider retry: ``admit``
+        first (it is idempotent), then the figure (a hot item that can throttle),
+        then the waiting check."""
+        self._ctx.routing.enqueue({"kind": "admit", "interaction_id": interaction.interaction_id})
+        self._repo.add_figures(
+            queue.company_id, queue.queue_id, self._ctx.day(interaction.arrived_at), offered=1
+        )
+        self._arm_waiting_check(interaction, queue)
 
     def _arm_waiting_check(self, interaction: Interaction, queue: Queue) -> None:
         """The next check of a wait: a minute, or sooner when an overflow or the end
@@ -351,14 +375,17 @@ class RoutingService:
                 return True
         return False
 
-    def customer_wrote(self, interaction_id: str, now: float) -> None:
+    def customer_wrote(self, interaction_id: str, now: float) -> bool:
         """The customer wrote again. Active: an idle thread uses a slot again (within
         the hard cap, as it never stopped counting toward the total). Waiting: they
-        are not quiet (the abandon time counts from their last text)."""
+        are not quiet (the abandon time counts from their last text). False when it
+        has ended (or is gone): the text belongs to no open interaction."""
         for _ in range(RETRIES):
             interaction = self._repo.get_interaction(interaction_id)
-            if interaction is None or interaction.state not in (ACTIVE, WAITING):
-                return
+            if interaction is None or interaction.state == ENDED:
+                return False
+            if interaction.state not in (ACTIVE, WAITING):
+                return True
             after = replace(interaction, idle=False, last_customer_at=now)
             back = 1 if interaction.idle else 0
             if self._repo.transition(
@@ -367,7 +394,8 @@ class RoutingService:
                 queue = self._repo.get_queue(after.company_id, after.queue_id) if back else None
                 if queue is not None:
                     self._arm_idle(after, queue)
-                return
+                return True
+        return True
 
     # -- the routing queue's messages ----------------------------------------------------------
 

@@ -112,17 +112,16 @@ class SupervisorService:
                     figures=self.figures(queue),
                     recipients=supervisors,
                 )
-                if self._repo.publish_queue_state(published, seq):
-                    continue
+                if self._repo.publish_queue_state(published, seq) or flush_seq is not None:
+                    continue  # (a flush that lost: the publication that won holds as much)
                 state = self._repo.queue_state(company_id, queue_id)  # another router won
                 if state is None:
                     continue
                 seq, due = state.seq, state.published_at + QUEUE_UPDATE_INTERVAL_S
-            if (
-                state is not None
-                and not state.flush_due
-                and self._repo.claim_queue_flush(company_id, queue_id, seq, due)
-            ):
+            if state is not None and not state.flush_due:
+                # the timer before the claim: a claim whose timer was never sent would
+                # hold the flush back for good, while a timer whose claim lost finds no
+                # flush due (or one published already) and does nothing
                 self._ctx.timer(
                     {
                         "kind": "queue_flush",
@@ -132,3 +131,4 @@ class SupervisorService:
                     },
                     math.ceil(max(0.0, due - now)),
                 )
+                self._repo.claim_queue_flush(company_id, queue_id, seq, due)
