@@ -280,7 +280,7 @@ class Interaction:
     def abandoned(self, queue: Queue, now: float) -> bool:
         """Waiting, and the customer has been quiet for the queue's abandon time since
         their last text or since it (last) started waiting, whichever is later."""
-        quiet_since = max(self.last_customer_at, self.enqueued_at)
+        quiet_since = max(self.last_customer_at, self.waiting_since())
         return (
             self.state == WAITING
             and queue.abandon_after_s > 0
@@ -372,7 +372,7 @@ def should_overflow(interaction: Interaction, queue: Queue, now: float) -> bool:
         and not interaction.overflowed
         and queue.overflow_after_s > 0
         and (queue.overflow_level is not None or bool(queue.overflow_queue_id))
-        and now - interaction.arrived_at >= queue.overflow_after_s
+        and now - interaction.waiting_since() >= queue.overflow_after_s
     )
 
 

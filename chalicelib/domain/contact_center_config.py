@@ -12,7 +12,9 @@ from chalicelib.domain.errors import ValidationError
 
 MIN_LEVEL, MAX_LEVEL = 1, 5
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HOURS_PATTERN = r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$"
+# ASCII digits only (Python's \d also matches other scripts' digits); a day closes
+# at 23:59 at the latest, or at 24:00 exactly.
+HOURS_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 _HOURS = re.compile(HOURS_PATTERN)
 _SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -39,7 +41,7 @@ def check_hours(raw: Any) -> dict[str, str]:
         raise ValidationError("hours is an object of day → HH:MM-HH:MM", code="invalid_hours")
     hours: dict[str, str] = {}
     for day, span in raw.items():
-        if day not in DAYS or not isinstance(span, str) or not _HOURS.match(span):
+        if day not in DAYS or not isinstance(span, str) or not _HOURS.fullmatch(span):
             raise ValidationError(
                 f"hours must map mon..sun to HH:MM-HH:MM, not {day!r}: {span!r}",
                 code="invalid_hours",

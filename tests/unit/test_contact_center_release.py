@@ -269,3 +269,44 @@ def test_an_auto_accepted_interaction_counts_its_handle_time() -> None:
     w.cc.agents.end(w.caller("u-bob"), ix.interaction_id, EndInteraction(disposition="done"))
     figures = day(w, SUPPORT)
     assert (figures["answered"], figures["average_handle_s"]) == (1, 30)
+
+
+def test_a_transfer_waits_its_own_overflow_time_in_the_new_queue() -> None:
+    """The overflow clock starts with the wait in the destination, not at the first
+    text: a long-handled transfer must not bounce straight back."""
+    w = world()
+    sales = w.cc_repo.get_queue("acme", SALES)
+    w.cc_repo.put_queue(replace(sales, overflow_after_s=120, overflow_queue_id=SUPPORT))
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    w.cc.agents.accept(w.caller("u-bob"), ix.interaction_id)
+    w.now += 600  # handled for ten minutes
+    w.cc.agents.transfer(w.caller("u-bob"), ix.interaction_id, SALES)
+    w.now += 5
+    w.runner.run()
+    moved = only_open(w)
+    assert (moved.queue_id, moved.state, moved.overflowed) == (SALES, WAITING, False)
+    w.now += 120  # now its wait in Sales is long enough
+    w.runner.run()
+    assert only_open(w).queue_id == SUPPORT
+
+
+def test_a_requeue_after_an_answer_is_not_abandoned_for_the_earlier_quiet() -> None:
+    """Quiet is counted from the customer's last text or the start of this wait:
+    a customer quiet while an agent had them is not abandoned on the requeue."""
+    w = world(abandon_after_s=300)
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w)
+    w.cc.agents.accept(w.caller("u-bob"), ix.interaction_id)
+    w.now += 400  # quiet while bob had it
+    w.cc.agents.set_status(w.caller("u-bob"), "offline")
+    w.now += 60
+    w.runner.run()
+    assert only_open(w).state == WAITING
+    w.now += 300
+    w.runner.run()
+    assert w.cc_repo.open_interaction(CHANNEL, CUSTOMER) is None  # now 300 s of this wait

@@ -82,6 +82,12 @@ def test_bad_settings_are_refused_with_their_codes() -> None:
     assert bad.value.code == "invalid_hours"
     with pytest.raises(ValidationError):
         check_hours({"mon": "17:00-09:00"})
+    # only 24:00 closes past 23:59; only ASCII digits (Python's \d matches others);
+    # no trailing newline: each would pass the check and then fail every routing
+    for span in ("09:00-24:30", "0\u0669:0\u0660-1\u0667:0\u0660", "09:00-17:00\n"):
+        with pytest.raises(ValidationError):
+            check_hours({"mon": span})
+    check_hours({"mon": "09:00-24:00"})
     with pytest.raises(ValidationError) as bad:
         check_skills({"support": 6})
     assert bad.value.code == "invalid_skills"

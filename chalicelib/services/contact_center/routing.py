@@ -301,6 +301,7 @@ class RoutingService:
             state=WAITING,
             agent_id=None,
             idle=False,
+            overflowed=interaction.overflowed and not moved,  # a new queue's own rule
             queue_id=queue_id or interaction.queue_id,
             enqueued_at=now if moved else interaction.enqueued_at,
             wait_started_at=now if new_wait else interaction.waiting_since(),
