@@ -113,6 +113,9 @@ def test_an_agent_sees_the_channels_they_may_text_from(center: Center) -> None:
         {"e164": second, "queue_id": SALES, "serves_queue": False},
     ]
     assert body(center.call("GET", "/agent", "alice"))["channels"] == []  # no number
+    changed = body(center.call("PUT", "/agent/status", body={"status": "away"}))
+    assert changed["status"] == "away"
+    assert [c["e164"] for c in changed["channels"]] == [CHANNEL, second]  # as GET /agent
 
 
 @pytest.mark.parametrize(

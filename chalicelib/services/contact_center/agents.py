@@ -89,8 +89,8 @@ class AgentService:
         if status == AVAILABLE:
             self._ctx.route_later(agent.company_id, agent.queues)
         logger.info("agent status", extra={"agent_id": agent.agent_id, "status": status})
-        refreshed = self._repo.get_agent(agent.agent_id)
-        return (refreshed or updated).to_dict()
+        refreshed = self._repo.get_agent(agent.agent_id) or updated
+        return {**refreshed.to_dict(), "channels": self._channels(caller, refreshed)}
 
     # -- interactions -------------------------------------------------------------------------
 
