@@ -134,9 +134,9 @@ class NotificationService:
     # -- a new message ----------------------------------------------------
 
     def on_message(self, event: Event, once: RunOnce) -> dict[str, int]:
-        """One pass over the recipients: profiles (with the sender's), memberships and
-        push devices in batches, then per recipient, side by side, one query of their
-        connections. Only the effects that are not idempotent by themselves (a missed
+        """One pass over the recipients: push devices in a batch, and only for those
+        with a device, their memberships and profiles (with the sender's); then per
+        recipient, side by side, one query of their connections. Only the effects that are not idempotent by themselves (a missed
         count, a push) run once per key."""
         message = event.data
         conversation_id = str(message.get("conversation_id") or event.conversation_id)
@@ -144,10 +144,16 @@ class NotificationService:
         recipients = [u for u in dict.fromkeys(event.recipients) if u != sender_id]
         if not recipients:
             return {"pushed": 0, "missed": 0, "muted": 0}
-        users = self._directory.get_users([*recipients, sender_id] if sender_id else recipients)
-        memberships = self._conversations.get_memberships(conversation_id, recipients)
-        audible = [u for u in recipients if u in memberships and not memberships[u].muted]
-        devices = self._notifications.devices_of(audible)
+        # Push devices first: most recipients have none, and then neither their
+        # membership (mute) nor their profile (do-not-disturb) is read.
+        devices = self._notifications.devices_of(recipients)
+        pushable = [u for u in recipients if devices.get(u)]
+        memberships = (
+            self._conversations.get_memberships(conversation_id, pushable) if pushable else {}
+        )
+        audible = [u for u in pushable if u in memberships and not memberships[u].muted]
+        readers = [*audible, sender_id] if sender_id else audible
+        users = self._directory.get_users(readers) if audible else {}
         seq = int(message.get("seq") or 0)
         payload = self._payload(message, conversation_id, users.get(sender_id))
 

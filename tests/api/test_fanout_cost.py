@@ -96,6 +96,8 @@ def test_a_group_im_to_50_members_on_2_devices_each_costs_a_bounded_number_of_re
     )
     assert sum(send_cost.values()) == SEND_REQUESTS + 1  # + the authorizer's profile read
     assert event_path <= EVENT_PATH_PER_MEMBER * MEMBERS + EVENT_PATH_FIXED
+    # nobody has a push device: one batch read of devices, no memberships or profiles
+    assert notify_cost["BatchGetItem"] == 1
     # the list entries moved off the request path, into the fan-out
     bob_view = pipeline.call("GET", "/conversations?limit=1", others[0], None)
     assert bob_view["items"][0]["id"] == conversation["id"]
