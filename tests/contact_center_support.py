@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.bootstrap import bootstrap
-from chalicelib.domain.contact_center import AgentProfile, Channel, Queue
-from chalicelib.domain.model import BusinessNumber, User
+from chalicelib.domain.contact_center import AgentProfile, Channel, Interaction, Queue
+from chalicelib.domain.model import BusinessNumber, Message, User, sms_conversation_id
 from chalicelib.domain.sms import InboundSms
 from chalicelib.services.common import Caller
 from tests.fakes.contact_center import MemoryContactCenterRepository, MemoryRoutingQueue
@@ -16,6 +16,7 @@ from tests.support import World, seed_people, settings, verifier
 
 CHANNEL = "+14155550180"
 SUPPORT, SALES = "q-support", "q-sales"
+CUSTOMER, OTHER = "+14155552671", "+14155552672"
 
 
 class RoutingRunner:
@@ -142,3 +143,33 @@ def seed_center(
         repo.put_agent(AgentProfile(user_id, "acme", name=user_id, **profile))
     repo.put_agent(AgentProfile("u-alice", "acme", name="Alice", role="supervisor"))
     return people
+
+
+def world(repo: Any = None, **queue_settings: Any) -> CenterWorld:
+    """A CenterWorld seeded with the demo-like center (queue settings for both queues)."""
+    w = CenterWorld(repo=repo)
+    seed_center(w.cc_repo, w.directory_repo, w.sms_repo, **queue_settings)
+    return w
+
+
+def available(w: CenterWorld, *user_ids: str) -> None:
+    for user_id in user_ids:
+        w.cc.agents.set_status(w.caller(user_id), "available")
+
+
+def only_open(w: CenterWorld, phone: str = CUSTOMER) -> Interaction:
+    found = w.cc_repo.open_interaction(CHANNEL, phone)
+    assert found is not None
+    return found  # type: ignore[no-any-return]
+
+
+def replies(w: CenterWorld, phone: str = CUSTOMER) -> list[Message]:
+    """The automatic replies stored in the customer's conversation with the channel."""
+    page = w.conversation_repo.list_messages(
+        sms_conversation_id(CHANNEL, phone), 100, None, after_seq=0
+    )
+    return [m for m in page.items if m.direction == "outbound"]
+
+
+def reply_texts(w: CenterWorld, phone: str = CUSTOMER) -> list[str]:
+    return [m.text for m in replies(w, phone)]

@@ -6,15 +6,7 @@ from __future__ import annotations
 
 from chalicelib.domain.contact_center_records import QUEUE_UPDATE_INTERVAL_S
 from chalicelib.domain.model import User
-from tests.contact_center_support import CHANNEL, SUPPORT, CenterWorld, seed_center
-
-CUSTOMER = "+14155552671"
-
-
-def world(**queue_settings: object) -> CenterWorld:
-    w = CenterWorld()
-    seed_center(w.cc_repo, w.directory_repo, w.sms_repo, **queue_settings)
-    return w
+from tests.contact_center_support import CHANNEL, CUSTOMER, SUPPORT, world
 
 
 def test_services_publish_nothing_themselves_the_outbox_derives_every_event() -> None:

@@ -5,36 +5,24 @@ threads, wrap-up, transcripts and cases, transfer, outbound."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from chalicelib.domain.contact_center import ACTIVE, ENDED, OFFERED, WAITING, WRAP_UP
 from chalicelib.domain.errors import Conflict, Forbidden
-from chalicelib.domain.model import sms_conversation_id
 from chalicelib.services.contact_center.commands import EndInteraction, StartOutbound
-from tests.contact_center_support import CHANNEL, SALES, SUPPORT, CenterWorld, seed_center
+from tests.contact_center_support import (
+    CHANNEL,
+    CUSTOMER,
+    OTHER,
+    SALES,
+    SUPPORT,
+    available,
+    only_open,
+    world,
+)
+from tests.contact_center_support import replies as replies_to
 from tests.support import send
-
-CUSTOMER = "+14155552671"
-OTHER = "+14155552672"
-
-
-def world(**queue_settings: object) -> CenterWorld:
-    w = CenterWorld()
-    seed_center(w.cc_repo, w.directory_repo, w.sms_repo, **queue_settings)
-    return w
-
-
-def available(w: CenterWorld, *user_ids: str) -> None:
-    for user_id in user_ids:
-        w.cc.agents.set_status(w.caller(user_id), "available")
-
-
-def only_open(w: CenterWorld, phone: str = CUSTOMER):
-    found = w.cc_repo.open_interaction(CHANNEL, phone)
-    assert found is not None
-    return found
 
 
 def test_an_inbound_text_waits_in_the_channels_queue_and_is_routed_only_from_the_queue() -> None:
@@ -258,13 +246,6 @@ def test_auto_accept_makes_it_active_without_an_offer_timer() -> None:
     assert only_open(w).state == ACTIVE
     assert w.runner.timers("offer_timeout") == []
     assert w.conversation_repo.get(only_open(w).conversation_id).members == ["u-bob"]
-
-
-def replies_to(w: CenterWorld, phone: str = CUSTOMER) -> list[Any]:
-    """The automatic replies stored in the customer's conversation with the channel."""
-    conversation_id = sms_conversation_id(CHANNEL, phone)
-    page = w.conversation_repo.list_messages(conversation_id, 100, None, after_seq=0)
-    return [m for m in page.items if m.direction == "outbound"]
 
 
 def test_waiting_customers_are_told_their_position_and_closed_hours() -> None:

@@ -11,13 +11,10 @@ import pytest
 
 from chalicelib.domain.contact_center import ENDED, WAITING, Interaction, Queue, beyond_cap
 from chalicelib.domain.contact_center_records import QUEUE_UPDATE_INTERVAL_S
-from chalicelib.domain.model import sms_conversation_id
 from chalicelib.domain.sms import InboundSms
-from tests.contact_center_support import CHANNEL, SUPPORT, CenterWorld, seed_center
+from tests.contact_center_support import CHANNEL, CUSTOMER, OTHER, SUPPORT, CenterWorld, world
+from tests.contact_center_support import reply_texts as replies_to
 from tests.fakes.contact_center import MemoryContactCenterRepository
-
-CUSTOMER = "+14155552671"
-OTHER = "+14155552672"
 
 
 class LaggingIndex(MemoryContactCenterRepository):
@@ -89,19 +86,6 @@ class StaleMarker(MemoryContactCenterRepository):
             found, self.stale = self.stale, None
             return found
         return super().open_interaction(channel, phone)
-
-
-def world(repo: Any = None, **queue_settings: Any) -> CenterWorld:
-    w = CenterWorld(repo=repo)
-    seed_center(w.cc_repo, w.directory_repo, w.sms_repo, **queue_settings)
-    return w
-
-
-def replies_to(w: CenterWorld, phone: str) -> list[str]:
-    page = w.conversation_repo.list_messages(
-        sms_conversation_id(CHANNEL, phone), 100, None, after_seq=0
-    )
-    return [m.text for m in page.items if m.direction == "outbound"]
 
 
 def ix(n: int) -> Interaction:

@@ -10,37 +10,19 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.contact_center import OFFERED, QUEUE_FULL, WAITING, Interaction
-from chalicelib.domain.model import sms_conversation_id
 from chalicelib.services.contact_center.commands import EndInteraction
-from tests.contact_center_support import CHANNEL, SALES, SUPPORT, CenterWorld, seed_center
-
-CUSTOMER = "+14155552671"
-OTHER = "+14155552672"
-
-
-def world(**queue_settings: object) -> CenterWorld:
-    w = CenterWorld()
-    seed_center(w.cc_repo, w.directory_repo, w.sms_repo, **queue_settings)
-    return w
-
-
-def available(w: CenterWorld, *user_ids: str) -> None:
-    for user_id in user_ids:
-        w.cc.agents.set_status(w.caller(user_id), "available")
-
-
-def only_open(w: CenterWorld, phone: str = CUSTOMER) -> Interaction:
-    found = w.cc_repo.open_interaction(CHANNEL, phone)
-    assert found is not None
-    return found
-
-
-def replies_to(w: CenterWorld, phone: str) -> list[str]:
-    """The automatic replies stored in the customer's conversation with the channel."""
-    page = w.conversation_repo.list_messages(
-        sms_conversation_id(CHANNEL, phone), 100, None, after_seq=0
-    )
-    return [m.text for m in page.items if m.direction == "outbound"]
+from tests.contact_center_support import (
+    CHANNEL,
+    CUSTOMER,
+    OTHER,
+    SALES,
+    SUPPORT,
+    CenterWorld,
+    available,
+    only_open,
+    world,
+)
+from tests.contact_center_support import reply_texts as replies_to
 
 
 def test_a_full_queue_does_not_tell_a_customer_an_agent_took_meanwhile() -> None:
