@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import assert_accessible, screenshot, sign_in
 from tests.browser.test_employee_app import conversation, messages
 from tests.e2e.clients import Api, Stack, user
 
@@ -88,3 +89,42 @@ def test_missed_messages_notice_at_sign_in(
     expect(dave).to_have_title("(2) Texting")
     screenshot(dave, "missed-messages")
     assert_accessible(dave, "missed-messages notice")
+
+
+def test_a_late_event_with_an_older_status_does_not_undo_a_newer_one(
+    stack: Stack,
+    new_context: Callable[[], BrowserContext],
+    api: Callable[[str | None], Api],
+) -> None:
+    """Two status changes in quick succession fan out side by side, so the older one
+    can reach a device last (a CI run saw a reply stuck at "Sent"). The page keeps the
+    newer status, as the server does."""
+    # Given ben's page (two agents: no other browser test reads their conversations), its WebSocket passing through a route we can add frames to
+    page = new_context().new_page()
+    sockets: list[WebSocketRoute] = []
+
+    def through(route: WebSocketRoute) -> None:
+        route.connect_to_server()  # frames flow both ways as before
+        sockets.append(route)
+
+    page.route_web_socket(re.compile(r".*"), through)
+    sign_in(page, stack, "ben")
+    ben = api("ben")
+    chat = im(ben, user(stack, "cat")["user_id"])
+    sent = ben.post(
+        f"/conversations/{chat}/messages", {"client_id": str(uuid.uuid4()), "text": "in order?"}
+    )
+    assert sent.status_code in (200, 201), sent.text
+    message = sent.json()
+    conversation(page, "Cat Agent").click()
+    mine = messages(page).locator("article").filter(has_text="in order?")
+    expect(mine).to_be_visible()
+
+    # When the delivery arrives first and the send's own "sent" after it
+    for status in ("delivered", "sent"):
+        frame = {"type": "message.updated", "data": {**message, "status": status}}
+        sockets[-1].send(json.dumps(frame))
+
+    # Then the page still says delivered once both are handled
+    expect(mine).to_contain_text("Delivered")
+    expect(mine).not_to_contain_text("✓ Sent")

@@ -48,6 +48,37 @@ const SYNC_BATCH = 50;
 const RESYNC_DELAY_MS = 3000;
 const RESYNC_TRIES = 5;
 
+// Delivery statuses only move forward, as the server stores them; events arrive in any
+// order (two status changes in quick succession fan out side by side), and a page read
+// before an event may land after it.
+const STATUS_RANK: Record<string, number> = {
+  queued: 0,
+  sending: 1,
+  sent: 2,
+  delivered: 3,
+  undelivered: 3,
+  failed: 3,
+  unknown: 3,
+};
+
+function rank(status: string): number {
+  return STATUS_RANK[status] ?? -1;
+}
+
+/** A newer view of a shown message: never back to an older status, never undeleted. */
+function merged(known: Message, incoming: Message): Message {
+  const next: Message = { ...known, ...incoming, pending: incoming.pending, failed: incoming.failed };
+  if (!known.pending && rank(known.status) > rank(incoming.status)) {
+    next.status = known.status;
+    next.error_code = known.error_code;
+  }
+  if (known.deleted && !incoming.deleted) {
+    next.deleted = true;
+    next.text = known.text;
+  }
+  return next;
+}
+
 function byActivity(a: Conversation, b: Conversation): number {
   return a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : a.id < b.id ? 1 : -1;
 }
@@ -222,7 +253,8 @@ export class Store {
       const at = items.findIndex(
         (m) => m.id === message.id || (m.pending && m.client_id === message.client_id && m.sender === message.sender),
       );
-      if (at >= 0) items[at] = { ...items[at], ...message, pending: message.pending, failed: message.failed };
+      const known = at >= 0 ? items[at] : undefined;
+      if (known) items[at] = merged(known, message);
       else items.push(message);
     }
     items.sort((a, b) => (a.pending ? Infinity : a.seq) - (b.pending ? Infinity : b.seq));
