@@ -214,17 +214,20 @@ DAY_RANGE = (
     Field("to", TEXT, max_len=32, description="last day, YYYY-MM-DD"),
 )
 
+# The sender's idempotency key, the same wherever a message is sent.
+CLIENT_ID = Field(
+    "client_id",
+    TEXT,
+    "invalid_client_id",
+    required=True,
+    max_len=128,
+    min_len=1,
+    pattern=r"\S",
+    description="the sender's idempotency key",
+)
+
 SEND_MESSAGE = body_of(
-    Field(
-        "client_id",
-        TEXT,
-        "invalid_client_id",
-        required=True,
-        max_len=128,
-        min_len=1,
-        pattern=r"\S",
-        description="the sender's idempotency key",
-    ),
+    CLIENT_ID,
     Field("text", TEXT, "invalid_text", max_len=MAX_TEXT),
     Field("media", LIST, "invalid_media", max_items=10, max_len=MAX_ID),
 )
@@ -364,15 +367,7 @@ CC_AGENT_STATUS = body_of(
 CC_OUTBOUND = body_of(
     Field("channel", TEXT, "invalid_channel", required=True, max_len=64),
     Field("to", TEXT, "invalid_to", required=True, max_len=64),
-    Field(
-        "client_id",
-        TEXT,
-        "invalid_client_id",
-        required=True,
-        max_len=128,
-        min_len=1,
-        pattern=r"\S",
-    ),
+    CLIENT_ID,
     Field("text", TEXT, "invalid_text", required=True, max_len=MAX_TEXT, pattern=r"\S"),
 )
 CC_TRANSFER = body_of(Field("queue_id", TEXT, "invalid_queue_id", required=True, max_len=MAX_ID))
