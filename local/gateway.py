@@ -16,6 +16,10 @@ Routes on the one port:
 - ``/_faults/...``: fault injection for ``make faults`` (a consumer killed
   mid-batch, connections gone stale without ``$disconnect``).
 - everything else: the REST API, through ``chalice.local.LocalGateway``.
+
+As on API Gateway, a token authorizer's answer (allow or deny, and its context)
+is cached per token for the authorizer's ``ttl_seconds``; ``chalice local``
+calls the authorizer on every request.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ import base64
 import json
 import logging
 import secrets
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
@@ -34,7 +40,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 from aiohttp.abc import AbstractAccessLogger
-from chalice.app import Chalice
+from chalice.app import Chalice, ChaliceAuthorizer
 from chalice.config import Config
 from chalice.local import (
     ForbiddenError,
@@ -53,6 +59,7 @@ log = logging.getLogger("local.gateway")
 STAGE = "local"
 API_ID = "local"
 MAX_POST_BYTES = 128 * 1024  # API Gateway's limit for one PostToConnection payload
+AUTH_CACHE_ENTRIES = 10_000  # tokens remembered per authorizer (oldest forgotten first)
 
 WsHandler = Callable[[dict[str, Any], Any], Any]
 
@@ -91,6 +98,67 @@ def make_thread_safe(app: Any) -> None:
 
 
 # -- REST ---------------------------------------------------------------------------------
+
+
+class CachingAuthorizer(ChaliceAuthorizer):
+    """A token authorizer whose answers are kept per token for ``ttl_seconds``, as
+    API Gateway keeps them: within that time a request with the same token is
+    answered from the cache (the policy is still checked against the route, as
+    API Gateway checks a cached policy), so a profile deleted or a role changed
+    shows only after the TTL there and here alike. A TTL of 0 caches nothing."""
+
+    def __init__(self, inner: ChaliceAuthorizer, clock: Callable[[], float] = time.monotonic):
+        super().__init__(inner.name, inner.func, inner.scopes)
+        self.config = inner.config
+        self.inner = inner
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._answers: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+
+    @property
+    def ttl_seconds(self) -> int:
+        return int(getattr(self.config, "ttl_seconds", 0) or 0)
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        token = str(event.get("authorizationToken") or "")
+        if self.ttl_seconds <= 0 or not token:
+            return self.inner(event, context)
+        now = self._clock()
+        with self._lock:
+            cached = self._answers.get(token)
+        if cached is not None and cached[0] > now:
+            return _copied(cached[1])
+        answer = self.inner(event, context)
+        if isinstance(answer, dict):
+            with self._lock:
+                self._answers[token] = (now + self.ttl_seconds, _copied(answer))
+                self._answers.move_to_end(token)
+                while len(self._answers) > AUTH_CACHE_ENTRIES:
+                    self._answers.popitem(last=False)
+        return answer
+
+
+def _copied(answer: dict[str, Any]) -> dict[str, Any]:
+    """The gateway adds to an answer's context: each request gets its own copy."""
+    return json.loads(json.dumps(answer))
+
+
+def cache_authorizers(app: Any) -> int:
+    """Put every route's token authorizer behind one cache per authorizer (what API
+    Gateway does with an authorizer's TTL). Returns how many routes use one."""
+    caches: dict[int, CachingAuthorizer] = {}
+    routes = 0
+    for methods in app.routes.values():
+        for entry in methods.values():
+            authorizer = entry.authorizer
+            if isinstance(authorizer, ChaliceAuthorizer) and not isinstance(
+                authorizer, CachingAuthorizer
+            ):
+                if id(authorizer) not in caches:
+                    caches[id(authorizer)] = CachingAuthorizer(authorizer)
+                entry.authorizer = caches[id(authorizer)]
+                routes += 1
+    return routes
 
 
 def gateway_error(error: Exception) -> web.Response:
@@ -223,13 +291,16 @@ class Gateway:
         message: WsHandler,
         disconnect: WsHandler,
         executor: Executor,
+        kill_consumer: Callable[[str], None] | None = None,
     ) -> None:
         make_thread_safe(chalice_app)
+        cache_authorizers(chalice_app)
         self._rest = LocalGateway(chalice_app, Config())
         self._connect = connect
         self._message = message
         self._disconnect = disconnect
         self._executor = executor
+        self._kill_consumer = kill_consumer
         self.connections: dict[str, Connection] = {}
 
     def web_app(self) -> web.Application:
@@ -273,11 +344,16 @@ class Gateway:
     # -- fault injection (make faults; loopback only, like everything here) -----
 
     async def kill_consumer(self, request: web.Request) -> web.Response:
-        """The named consumer's next batch dies half-way (``local.pollers.Faults``)."""
-        from local import pollers
+        """The named consumer's next batch dies half-way (``local.pollers.Faults``, in
+        the process that runs the consumers)."""
+        function = request.match_info["function"]
+        if self._kill_consumer is None:
+            from local import pollers
 
-        pollers.FAULTS.kill(request.match_info["function"])
-        return web.json_response({"armed": request.match_info["function"]})
+            pollers.FAULTS.kill(function)
+        else:
+            await asyncio.to_thread(self._kill_consumer, function)
+        return web.json_response({"armed": function})
 
     async def make_stale(self, request: web.Request) -> web.Response:
         """Drop the connections with the given User-Agent the way a vanished network

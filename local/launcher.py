@@ -73,16 +73,26 @@ class RunningStack:
         return None
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by the stack process and its moto child (user +
-        system): what a load costs, whatever else the machine is doing."""
+        """CPU time used so far (user + system) by the stack process (the gateway and
+        the API's handlers) and its children, moto and the consumers: what a load
+        costs, whatever else the machine is doing."""
         if self.process is None:
             return {}
-        pids = {"stack": self.process.pid}
+        pids = {"gateway": self.process.pid}
         with contextlib.suppress(OSError):
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-            for child in children.read_text().split():
-                if "local.motoserver" in Path(f"/proc/{child}/cmdline").read_text():
-                    pids["moto"] = int(child)
+            children = [  # a child started from any of the stack's threads
+                child
+                for task in Path(f"/proc/{self.process.pid}/task").iterdir()
+                for child in (task / "children").read_text().split()
+            ]
+            for child in children:
+                command = Path(f"/proc/{child}/cmdline").read_text()
+                for module, name in (
+                    ("local.motoserver", "moto"),
+                    ("local.consumers", "consumers"),
+                ):
+                    if module in command:
+                        pids[name] = int(child)
         found = {name: _cpu_seconds(pid) for name, pid in pids.items()}
         return {name: seconds for name, seconds in found.items() if seconds is not None}
 

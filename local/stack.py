@@ -7,7 +7,9 @@ What it starts, in order:
 3. a Cognito pool with demo users and the demo directory (``local.demo``);
 4. one HTTP port (``--port``) emulating API Gateway: REST, WebSocket and the
    WebSocket Management API (``local.gateway``), invoking the real Chalice app;
-5. pollers feeding the queue and stream consumers (``local.pollers``).
+5. pollers feeding the queue and stream consumers (``local.pollers``), in a
+   child process of their own (``local.consumers``), as Lambda runs them apart
+   from the API.
 
 When all of that serves, it writes ``<state-dir>/stack.json`` (contract.md,
 "Local stack") and prints the URLs and demo logins. Ctrl-C or SIGTERM stops
@@ -27,10 +29,8 @@ import os
 import signal
 import socket
 import sys
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,6 @@ DEFAULT_MOTO_PORT = 5000
 DEFAULT_STATE_DIR = ".local"
 STATE_FILE = "stack.json"
 LAMBDA_THREADS = 32
-POLLER_JOIN_SECONDS = 30.0  # all pollers: a batch in hand is finished, not dropped
 
 
 class PortInUse(Exception):
@@ -135,8 +134,7 @@ class Stack:
     moto: LocalMotoServer | None = None
     executor: ThreadPoolExecutor | None = None
     runner: web.AppRunner | None = None
-    poll_stop: threading.Event = field(default_factory=threading.Event)
-    pollers: list[Any] = field(default_factory=list)
+    consumers: Any = None  # local.consumers.ConsumersProcess
 
     async def stop(self) -> None:
         """In the order that lets each part finish its work: the pollers first, while
@@ -146,10 +144,10 @@ class Stack:
         with contextlib.suppress(FileNotFoundError):
             if self.state_file.stat().st_ino == self.state_inode:
                 self.state_file.unlink()
-        self.poll_stop.set()
-        deadline = time.monotonic() + POLLER_JOIN_SECONDS
-        for poller in self.pollers:
-            await asyncio.to_thread(poller.join, max(0.0, deadline - time.monotonic()))
+        if self.consumers is not None:
+            code = await asyncio.to_thread(self.consumers.stop)
+            if code != 0:
+                log.error("the consumers exited with %s", code)
         if self.runner is not None:
             await self.runner.cleanup()  # closes WebSockets; their $disconnect still runs
         if self.executor is not None:
@@ -227,7 +225,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
     import boto3
 
     from chalicelib import resources
-    from local import demo, gateway, pollers, provision, simulator
+    from local import consumers, demo, gateway, provision, simulator
     from local import web as web_client
 
     http_socket = listening_socket(args.port, "--port")
@@ -293,6 +291,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         message=app_module.ws_message,
         disconnect=app_module.ws_disconnect,
         executor=stack.executor,
+        kill_consumer=lambda function: stack.consumers.kill(function),
     )
     web_app = api.web_app()
     simulator.register_simulator(
@@ -322,16 +321,14 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
     await web.SockSite(stack.runner, http_socket).start()
     log.info("API Gateway emulation serving on %s", rest_url)
 
-    sources = pollers.Sources(
-        queue_urls=created["queues"],
-        queue_arns=created["queue_arns"],
-        stream_arns=created["streams"],
-    )
-    stack.pollers = pollers.build_pollers(
-        app_module.app, sources, environment.REGION, stack.poll_stop, session
-    )
-    for poller in stack.pollers:
-        poller.start()
+    sources = {
+        "queue_urls": created["queues"],
+        "queue_arns": created["queue_arns"],
+        "stream_arns": created["streams"],
+    }
+    stack.consumers = consumers.ConsumersProcess(sources, environment.REGION)
+    await asyncio.to_thread(stack.consumers.start)
+    log.info("consumers polling in process %s", stack.consumers.pid)
     return {**_stack_json(rest_url, ws_url, moto_url, demo_state), "web_url": rest_url + web_path}
 
 

@@ -1,0 +1,152 @@
+"""The local stack's event consumers, in a process of their own (``python -m local.consumers``).
+
+On AWS the queue and stream consumers run in Lambda containers of their own,
+never in the one serving the API. Here they run in a child of the stack
+(``ConsumersProcess``) so they do not share one interpreter lock with the
+gateway: in one process, every batch the pollers handle stalled the REST
+requests and WebSocket frames, and the other way round.
+
+The child inherits the stack's environment (moto's endpoint, the app's
+settings, the management API's URL: it posts frames to the gateway over HTTP,
+as a Lambda does), reads where its sources are from the first line of stdin,
+starts the pollers of ``local.pollers`` and prints ``ready``. Every further line
+is a command: ``kill <function>`` arms ``local.pollers.FAULTS`` (``make faults``).
+End of input (the stack stopping) stops it: each poller finishes the batch in
+hand, then it exits 0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # ``app`` lives at the repository root
+    sys.path.insert(0, str(REPO_ROOT))
+
+log = logging.getLogger("local.consumers")
+
+READY_SECONDS = 120.0
+JOIN_SECONDS = 30.0  # all pollers: a batch in hand is finished, not dropped
+STOP_SECONDS = JOIN_SECONDS + 15.0
+
+
+class ConsumersProcess:
+    """The child process, seen from the stack."""
+
+    def __init__(self, sources: dict[str, Any], region: str) -> None:
+        self._sources = sources
+        self._region = region
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self, timeout: float = READY_SECONDS) -> None:
+        """Start the child (its output goes where this process's stderr goes) and
+        wait for its ``ready`` line."""
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "local.consumers"],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+        )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        config = {"sources": self._sources, "region": self._region}
+        self._process.stdin.write(json.dumps(config).encode() + b"\n")
+        self._process.stdin.flush()
+        line = _read_line(self._process.stdout, timeout)
+        if line.strip() != b"ready":
+            self.stop()
+            raise RuntimeError(f"the consumers did not start: {line.decode(errors='replace')!r}")
+
+    def kill(self, function: str) -> None:
+        """Arm the fault: ``function``'s next batch dies half-way."""
+        with self._lock:
+            if self._process is None or self._process.stdin is None:
+                raise RuntimeError("the consumers are not running")
+            self._process.stdin.write(f"kill {function}\n".encode())
+            self._process.stdin.flush()
+
+    def stop(self, timeout: float = STOP_SECONDS) -> int | None:
+        """End of input, then wait for the batches in hand; killed after ``timeout``."""
+        process = self._process
+        if process is None:
+            return None
+        with self._lock, contextlib.suppress(OSError):
+            if process.stdin is not None:
+                process.stdin.close()
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            log.error("the consumers did not stop within %.0f s; killed", timeout)
+            process.kill()
+            return process.wait()
+
+
+def _read_line(stream: IO[bytes], timeout: float) -> bytes:
+    """One line from a child's stdout, or b"" after ``timeout``."""
+    found: list[bytes] = []
+    reader = threading.Thread(target=lambda: found.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return found[0] if found else b""
+
+
+def _serve() -> int:
+    from local import pollers
+    from local.environment import wide_connection_pools
+    from local.stack import app_logs_to_stderr, configure_logging
+
+    # stdout is the pipe the stack reads ``ready`` from, and nothing else: what the app
+    # prints there (Powertools' metrics) goes to stderr, the stack's log, as its own does.
+    to_stack = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    configure_logging()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the stack, which stops us
+    config = json.loads(sys.stdin.readline() or "{}")
+    if not config:
+        return 2
+    wide_connection_pools()
+    import boto3
+
+    app_module = importlib.import_module("app")
+    app_logs_to_stderr()
+    from chalicelib.bootstrap import services
+
+    services()
+    stop = threading.Event()
+    session = boto3.session.Session()
+    running = pollers.build_pollers(
+        app_module.app, pollers.Sources(**config["sources"]), config["region"], stop, session
+    )
+    for poller in running:
+        poller.start()
+    print("ready", file=to_stack, flush=True)
+    to_stack.close()
+    for line in sys.stdin:
+        command, _, argument = line.strip().partition(" ")
+        if command == "kill" and argument:
+            pollers.FAULTS.kill(argument)
+    stop.set()
+    deadline = time.monotonic() + JOIN_SECONDS
+    for poller in running:
+        poller.join(max(0.0, deadline - time.monotonic()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_serve())
