@@ -25,7 +25,7 @@ from chalicelib.domain.model import (
 from chalicelib.services.commands import CreateIm, MarkRead, SendMessage, SyncRequest
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.im import ImPolicy
-from chalicelib.services.messages import ChannelPolicy, Draft, MessageLog
+from chalicelib.services.messages import ChannelPolicy, ClientSeq, Draft, MessageLog
 from chalicelib.services.ports import ConversationRepository, DirectoryRepository
 from chalicelib.services.presence import PresenceService
 from chalicelib.settings import Settings
@@ -70,7 +70,10 @@ class ConversationService:
     # -- reading ----------------------------------------------------------
 
     def visible(self, caller: Caller, conversation_id: str) -> Conversation:
-        conversation = self._repo.get(conversation_id) if conversation_id else None
+        return self._visible(caller, self._repo.get(conversation_id) if conversation_id else None)
+
+    @staticmethod
+    def _visible(caller: Caller, conversation: Conversation | None) -> Conversation:
         if (
             conversation is None
             or conversation.company_id != caller.company_id
@@ -308,7 +311,12 @@ class ConversationService:
         """
         media = command.media
         body = "" if media and not command.text else self._text(command.text)
-        conversation = self.visible(caller, command.conversation_id)
+        found, client_seq = (
+            self._repo.get_for_send(command.conversation_id, caller.user_id, command.client_id)
+            if command.conversation_id
+            else (None, None)
+        )
+        conversation = self._visible(caller, found)
         if media and conversation.type == IM:
             raise ValidationError(
                 "media can be sent in SMS conversations only", code="media_not_supported"
@@ -317,7 +325,7 @@ class ConversationService:
         if policy is None:
             raise FeatureDisabled("SMS is not configured", code="sms_disabled")
         draft = Draft(caller.user_id, command.client_id, body, caller, media)
-        return self._log.append(conversation, draft, policy)
+        return self._log.append(conversation, draft, policy, ClientSeq(client_seq))
 
     def _own_message(self, caller: Caller, conversation_id: str, message_id: str) -> Message:
         self.visible(caller, conversation_id)

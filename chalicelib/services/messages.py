@@ -72,6 +72,14 @@ class ChannelPolicy(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ClientSeq:
+    """What a send's first read found for its (sender, client id): the number it
+    holds, or None (a first attempt)."""
+
+    seq: int | None
+
+
 class MessageLog:
     """Appends messages to conversations: once per (sender, client id), in sequence."""
 
@@ -86,7 +94,11 @@ class MessageLog:
         self._clock = clock
 
     def append(
-        self, conversation: Conversation, draft: Draft, policy: ChannelPolicy
+        self,
+        conversation: Conversation,
+        draft: Draft,
+        policy: ChannelPolicy,
+        client_seq: ClientSeq | None = None,
     ) -> tuple[Message, bool]:
         """Store the draft once; returns (message, created).
 
@@ -94,11 +106,18 @@ class MessageLog:
         attempt may not have finished after storing (a crash between the steps): the
         head and the writer's own entry, both forward-only. The other members'
         entries follow from the message's stream record, which the store itself wrote.
+        ``client_seq``: the client key, when the caller read it already (with the
+        conversation, in one request).
         """
         correlate(company_id=conversation.company_id, conversation_id=conversation.conversation_id)
-        existing = self._repo.find_by_client_id(
-            conversation.conversation_id, draft.sender, draft.client_id
-        )
+        if client_seq is None:
+            existing = self._repo.find_by_client_id(
+                conversation.conversation_id, draft.sender, draft.client_id
+            )
+        elif client_seq.seq is None:
+            existing = None
+        else:
+            existing = self._repo.get_message(conversation.conversation_id, client_seq.seq)
         if existing is not None:
             self._settle_head(conversation, existing, draft)
             return existing, False

@@ -123,6 +123,13 @@ class ConversationRepository(Protocol):
         self, conversation_id: str, sender: str, client_id: str
     ) -> Message | None: ...
 
+    def get_for_send(
+        self, conversation_id: str, sender: str, client_id: str
+    ) -> tuple[Conversation | None, int | None]:
+        """The conversation and the number ``(sender, client_id)`` already holds (None:
+        not sent before), in one strongly consistent read (a send's first step)."""
+        ...
+
     def list_messages(
         self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
     ) -> Page[Message]: ...

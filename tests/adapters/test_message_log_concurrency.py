@@ -18,10 +18,10 @@ from tests import fakes
 from tests.serial_moto import serial_dynamodb  # noqa: F401  (a fixture)
 from tests.support import RequestMeter, create_im, seed_people, send, settings, verifier
 
-# A send: GetItem conversation (visibility), GetItem client key (replay check),
+# A send: BatchGetItem conversation (visibility) + client key (replay check),
 # UpdateItem counter, TransactWriteItems (message + client key), UpdateItem head,
 # UpdateItem the writer's entry and read horizon. Nothing else, however busy.
-REQUESTS_PER_SEND = 6
+REQUESTS_PER_SEND = 5
 
 
 @pytest.fixture

@@ -179,6 +179,21 @@ def test_append_message_is_atomic_on_sequence_and_client_id(repos: dict[str, Any
     assert repo.find_by_client_id("g1", "u-bob", "a") is None
 
 
+def test_a_send_reads_the_conversation_and_its_client_key_at_once(
+    repos: dict[str, Any],
+) -> None:
+    repo = repos["conversations"]
+    assert repo.get_for_send("g1", "u-alice", "a") == (None, None)
+    fresh, _ = repo.create(conversation())
+    found, seq = repo.get_for_send("g1", "u-alice", "a")
+    assert found == repo.get("g1") and seq is None
+    repo.append_message(fresh, message(fresh, 1, "a"))
+    found, seq = repo.get_for_send("g1", "u-alice", "a")
+    assert found is not None and found.conversation_id == "g1" and seq == 1
+    assert repo.get_for_send("g1", "u-bob", "a")[1] is None  # another sender's key
+    assert repo.get_for_send("g2", "u-alice", "a") == (None, None)
+
+
 def test_messages_page_newest_first_and_after_a_sequence(repos: dict[str, Any]) -> None:
     repo = repos["conversations"]
     conv, _ = repo.create(conversation())

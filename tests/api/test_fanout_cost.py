@@ -24,7 +24,7 @@ from tests.support import KEYS, RequestMeter
 
 MEMBERS = 50
 DEVICES = 2
-SEND_REQUESTS = 6  # see tests/adapters/test_message_log_concurrency.py
+SEND_REQUESTS = 5  # see tests/adapters/test_message_log_concurrency.py
 # Per recipient: fan-out one Query of connections and one UpdateItem of the list
 # entry; notifications one Query of connections (profiles, memberships and push
 # devices are read in batches).

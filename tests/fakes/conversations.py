@@ -121,6 +121,11 @@ class MemoryConversationRepository:
         seq = self.client_keys.get((conversation_id, sender, client_id))
         return self.get_message(conversation_id, seq) if seq is not None else None
 
+    def get_for_send(
+        self, conversation_id: str, sender: str, client_id: str
+    ) -> tuple[Conversation | None, int | None]:
+        return self.get(conversation_id), self.client_keys.get((conversation_id, sender, client_id))
+
     def list_messages(
         self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
     ) -> Page[Message]:

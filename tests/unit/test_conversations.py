@@ -289,7 +289,7 @@ def test_a_client_id_racing_itself_stores_once_and_closes_its_number(world: Worl
     svc = world.services.conversations
     conv, _ = create_im(svc, caller(world, "alice"), ["u-bob"])
     repo = world.conversation_repo
-    real_find = repo.find_by_client_id
+    real_get = repo.get_for_send
     raced: list[bool] = []
 
     def first_look_misses(conversation_id, sender, client_id):  # type: ignore[no-untyped-def]
@@ -297,10 +297,10 @@ def test_a_client_id_racing_itself_stores_once_and_closes_its_number(world: Worl
             raced.append(True)
             twin, _ = send(svc, caller(world, "alice"), conversation_id, client_id, "hi")
             assert twin.seq == 1
-            return None
-        return real_find(conversation_id, sender, client_id)
+            return repo.get(conversation_id), None
+        return real_get(conversation_id, sender, client_id)
 
-    repo.find_by_client_id = first_look_misses  # type: ignore[method-assign]
+    repo.get_for_send = first_look_misses  # type: ignore[method-assign]
     message, created = send(svc, caller(world, "alice"), conv["id"], "same", "hi")
     assert not created and message.seq == 1
     assert (conv["id"], 2) in repo.gaps

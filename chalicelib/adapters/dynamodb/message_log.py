@@ -25,12 +25,13 @@ from chalicelib.adapters.dynamodb.keys import (
     conv_pk,
     msg_sk,
 )
-from chalicelib.adapters.dynamodb.mapping import pending_index, to_message
+from chalicelib.adapters.dynamodb.mapping import pending_index, to_conversation, to_message
 from chalicelib.adapters.dynamodb.models import (
     TABLE_KEYS,
     ClientKeyItem,
     ConversationItem,
     MessageItem,
+    batch_get_raw,
     conditional_failed,
     get_item,
     shared_connection,
@@ -172,6 +173,17 @@ class DynamoMessageLog:
             ClientKeyItem, conv_pk(conversation_id), client_sk(sender, client_id), consistent=True
         )
         return self.get_message(conversation_id, int(key.seq)) if key else None
+
+    def get_for_send(
+        self, conversation_id: str, sender: str, client_id: str
+    ) -> tuple[Conversation | None, int | None]:
+        """One consistent BatchGetItem for the conversation and the client key (two
+        item types: PynamoDB batches one model at a time)."""
+        pk = conv_pk(conversation_id)
+        found = batch_get_raw([(pk, META_SK), (pk, client_sk(sender, client_id))], consistent=True)
+        meta, key = found.get((pk, META_SK)), found.get((pk, client_sk(sender, client_id)))
+        conversation = to_conversation(ConversationItem.from_raw_data(meta)) if meta else None
+        return conversation, int(ClientKeyItem.from_raw_data(key).seq) if key else None
 
     def list_messages(
         self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, TypeVar
 
 from pynamodb.attributes import (
@@ -13,7 +14,8 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.connection import Connection as PynamoConnection
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.constants import BATCH_GET_ITEM
+from pynamodb.exceptions import DoesNotExist, GetError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -324,6 +326,30 @@ def get_item(model: type[M], pk: str, sk: str, consistent: bool = False) -> M | 
         return model.get(pk, sk, consistent_read=consistent)
     except DoesNotExist:
         return None
+
+
+BATCH_GET_ATTEMPTS = 5
+
+
+def batch_get_raw(
+    keys: list[tuple[str, str]], consistent: bool = False
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Items of any types in one BatchGetItem (PynamoDB batches one model at a time):
+    their raw attribute maps by (pk, sk), for ``Model.from_raw_data``. Keys DynamoDB
+    leaves unprocessed (throttling) are asked again, a few times, then it fails."""
+    table = _Item.Meta.table_name
+    pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(keys)]
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for attempt in range(BATCH_GET_ATTEMPTS):
+        request = {"RequestItems": {table: {"Keys": pending, "ConsistentRead": consistent}}}
+        response = shared_connection().dispatch(BATCH_GET_ITEM, request)
+        for item in response.get("Responses", {}).get(table, []):
+            found[(item["pk"]["S"], item["sk"]["S"])] = item
+        pending = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+        if not pending:
+            return found
+        time.sleep(0.05 * 2**attempt)
+    raise GetError(f"{len(pending)} key(s) left unprocessed by BatchGetItem")
 
 
 TABLE_KEYS = ("pk", "sk")
