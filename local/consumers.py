@@ -10,7 +10,8 @@ The child inherits the stack's environment (moto's endpoint, the app's
 settings, the management API's URL: it posts frames to the gateway over HTTP,
 as a Lambda does), reads where its sources are from the first line of stdin,
 starts the pollers of ``local.pollers`` and prints ``ready``. Every further line
-is a command: ``kill <function>`` arms ``local.pollers.FAULTS`` (``make faults``).
+is a command: ``kill <function>`` arms ``local.pollers.FAULTS`` (``make faults``)
+and answers ``armed <function>``.
 End of input (the stack stopping) stops it: each poller finishes the batch in
 hand, then it exits 0.
 """
@@ -39,6 +40,7 @@ log = logging.getLogger("local.consumers")
 READY_SECONDS = 120.0
 JOIN_SECONDS = 30.0  # all pollers: a batch in hand is finished, not dropped
 STOP_SECONDS = JOIN_SECONDS + 15.0
+ACK_SECONDS = 10.0
 
 
 class ConsumersProcess:
@@ -78,8 +80,12 @@ class ConsumersProcess:
         with self._lock:
             if self._process is None or self._process.stdin is None:
                 raise RuntimeError("the consumers are not running")
+            assert self._process.stdout is not None
             self._process.stdin.write(f"kill {function}\n".encode())
             self._process.stdin.flush()
+            answer = _read_line(self._process.stdout, ACK_SECONDS)
+        if answer.strip() != f"armed {function}".encode():
+            raise RuntimeError(f"the consumers did not arm the fault: {answer!r}")
 
     def stop(self, timeout: float = STOP_SECONDS) -> int | None:
         """End of input, then wait for the batches in hand; killed after ``timeout``."""
@@ -136,11 +142,11 @@ def _serve() -> int:
     for poller in running:
         poller.start()
     print("ready", file=to_stack, flush=True)
-    to_stack.close()
     for line in sys.stdin:
         command, _, argument = line.strip().partition(" ")
         if command == "kill" and argument:
             pollers.FAULTS.kill(argument)
+            print(f"armed {argument}", file=to_stack, flush=True)
     stop.set()
     deadline = time.monotonic() + JOIN_SECONDS
     for poller in running:

@@ -352,7 +352,10 @@ class Gateway:
 
             pollers.FAULTS.kill(function)
         else:
-            await asyncio.to_thread(self._kill_consumer, function)
+            try:
+                await asyncio.to_thread(self._kill_consumer, function)
+            except RuntimeError as error:
+                return json_error(503, "fault_not_armed", str(error))
         return web.json_response({"armed": function})
 
     async def make_stale(self, request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -112,6 +113,34 @@ def test_im_reaches_every_device_once_and_reads_propagate(
     # Every device saw the message exactly once, the resend included.
     for each in devices:
         assert len(each.matching(created(message["id"]))) == 1
+
+
+def test_a_fanout_killed_mid_batch_still_reaches_every_device_once(
+    stack: Stack, api: ApiFactory, device: DeviceFactory
+) -> None:
+    """The consumers run in a process of their own: the fault reaches it (it answers
+    only once armed there), the batch dies half-way and comes back whole."""
+    alice_api, bob = api("alice"), user(stack, "bob")
+    devices = [device("alice"), device("bob"), device("bob")]
+    conversation = open_im(alice_api, bob)
+    path = f"/conversations/{conversation['id']}/messages"
+    armed = requests.post(
+        f"{stack['rest_url']}/_faults/consumers/realtime_consumer/kill", timeout=30
+    )
+    assert armed.status_code == 200 and armed.json() == {"armed": "realtime_consumer"}
+    ids = []
+    for n in range(4):
+        sent = alice_api.post(path, {"client_id": f"kill-{uuid.uuid4()}", "text": f"k{n}"})
+        assert sent.status_code == 201, sent.text
+        ids.append(sent.json()["id"])
+    for each in devices:
+        for message_id in ids:
+            each.wait_for(created(message_id))
+    marker = alice_api.post(path, {"client_id": f"kill-{uuid.uuid4()}", "text": "after"})
+    for each in devices:
+        each.wait_for(created(marker.json()["id"]))
+        for message_id in ids:
+            assert len(each.matching(created(message_id))) == 1
 
 
 def test_websocket_ping_gets_pong(device: DeviceFactory) -> None:
