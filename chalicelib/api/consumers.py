@@ -1,4 +1,4 @@
-"""Event consumers: the outbox (table stream → SNS) and the real-time fan-out (SQS → devices).
+"""Event consumers: the outbox (table stream → SNS) and the fan-out (SQS → devices, push).
 
 Both report partial batch failures (Powertools BatchProcessor), so one bad
 record is retried alone; the fan-out is idempotent per event id.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -17,6 +17,9 @@ from chalicelib.bootstrap import services
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.model import Event
 from chalicelib.observability import logger, new_record
+
+if TYPE_CHECKING:
+    from chalicelib.services.realtime import FanoutResult
 
 consumers_bp = Blueprint(__name__)
 
@@ -107,30 +110,31 @@ def parse_queued_event(body: str) -> Event:
 
 
 def _realtime_record(record: Any) -> None:
+    """One event to devices; for a new message, also push or "missed" per recipient.
+
+    The frames go out once per event id; a missed count and a push have their own
+    once-keys, so a redelivery after a failed push neither re-posts frames nor pushes
+    twice. The notifications reuse the connections the fan-out just read.
+    """
     svc = services()
     event = parse_queued_event(record.body)
-    svc.adapters.idempotency.run_once(
-        f"fanout:{event.event_id}", lambda: svc.fanout.deliver(event).delivered
-    )
+    once = svc.adapters.idempotency.run_once
+    seen: list[FanoutResult] = []
+
+    def deliver() -> int:
+        seen.append(svc.fanout.deliver(event))
+        return seen[-1].delivered
+
+    once(f"fanout:{event.event_id}", deliver)
+    if event.type == "message.created":
+        svc.notifications.on_message(event, once, seen[-1].live if seen else None)
 
 
 @_queue_consumer("realtime_consumer")
 def realtime_consumer(event: Any) -> Any:
+    """The one consumer of the events topic's device-bound events (see resources)."""
     services().adapters.idempotency.register_lambda_context(event.context)
     return _batch(event, _realtime_record)
-
-
-def _notification_record(record: Any) -> None:
-    svc = services()
-    event = parse_queued_event(record.body)
-    if event.type == "message.created":
-        svc.notifications.on_message(event, svc.adapters.idempotency.run_once)
-
-
-@_queue_consumer("notifications_consumer")
-def notifications_consumer(event: Any) -> Any:
-    services().adapters.idempotency.register_lambda_context(event.context)
-    return _batch(event, _notification_record)
 
 
 @_timer("presence_sweeper")
