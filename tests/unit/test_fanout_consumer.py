@@ -5,6 +5,7 @@ users with no live device — driven through ``realtime_consumer`` as Lambda inv
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -156,3 +157,77 @@ def test_a_redelivery_after_a_failed_push_neither_reposts_nor_pushes_twice(
     ]
     assert [m.count for m in world.notification_repo.missed("u-bob")] == [1]
     assert [m.count for m in world.notification_repo.missed("u-carol")] == [1]
+
+
+# -- a batch's records side by side ------------------------------------------------
+
+
+def test_a_slow_record_does_not_delay_the_others_in_its_batch(world: World) -> None:
+    """Three conversations' messages in one batch. The first record's post waits until
+    the other two records' frames are out: run one after another, it would wait in vain
+    (and fail the batch)."""
+    for cid, user in [("alice-desk", "u-alice"), ("bob-desk", "u-bob"), ("carol-desk", "u-carol")]:
+        connect(world, cid, user)
+    events = [
+        message_event(world, create_im(world.services.conversations, ALICE, members, name)[0], t)
+        for members, name, t in [
+            (["u-bob", "u-carol"], "Slow", "slow"),
+            (["u-bob"], None, "two"),
+            (["u-bob", "u-carol"], "Three", "three"),
+        ]
+    ]
+    others_out = threading.Event()
+    real_send = world.sender.send
+
+    def send_frame(connection_id: str, frame: dict[str, Any]) -> None:
+        if frame["data"]["text"] == "slow" and not others_out.wait(timeout=5):
+            raise TimeoutError("the other records waited behind the slow one")
+        real_send(connection_id, frame)
+        if sorted(frames_of(world, "bob-desk")) == ["three", "two"]:
+            others_out.set()
+
+    world.sender.send = send_frame  # type: ignore[method-assign]
+    assert consume(*events) == []
+    assert frames_of(world, "carol-desk")[-1] == "slow"  # it went out, last
+    assert sorted(frames_of(world, "bob-desk")) == ["slow", "three", "two"]
+
+
+def test_records_of_one_conversation_keep_their_order_in_a_batch(world: World) -> None:
+    connect(world, "bob-desk", "u-bob")
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
+    events = [message_event(world, conv, text) for text in ("first", "second", "third")]
+    real_send = world.sender.send
+    later_started = threading.Event()
+    overtaken: list[bool] = []
+
+    def send_frame(connection_id: str, frame: dict[str, Any]) -> None:
+        if frame["data"]["text"] == "first":  # a slow post: a later record must wait
+            overtaken.append(later_started.wait(timeout=1))
+        else:
+            later_started.set()
+        real_send(connection_id, frame)
+
+    world.sender.send = send_frame  # type: ignore[method-assign]
+    assert consume(*events) == []
+    assert overtaken == [False]
+    assert frames_of(world, "bob-desk") == ["first", "second", "third"]
+
+
+def test_one_failing_record_is_reported_alone(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    connect(world, "bob-desk", "u-bob")
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
+    events = [message_event(world, conv, text) for text in ("one", "broken", "three")]
+    real_send = world.sender.send
+
+    def send_frame(connection_id: str, frame: dict[str, Any]) -> None:
+        if frame["data"]["text"] == "broken":
+            raise RuntimeError("API Gateway answered 500")  # not Gone: retried
+        real_send(connection_id, frame)
+
+    world.sender.send = send_frame  # type: ignore[method-assign]
+    assert consume(*events) == ["m-1"]
+    assert sorted(frames_of(world, "bob-desk")) == ["one", "three"]
+    logged = [r for r in caplog.records if "will be retried" in r.getMessage()]
+    assert [getattr(r, "record_id", None) for r in logged] == ["m-1"]  # logged once
