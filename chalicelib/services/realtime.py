@@ -269,19 +269,22 @@ class FanoutService:
         conversation_id = event.conversation_id or str(event.data.get("conversation_id"))
         touch = self._conversations.touch_member
         seq = event.data.get("seq")
-        head = [worker_pool().submit(self._repair_head, conversation_id, seq)]
+        head = [worker_pool().submit(self._repair_head, conversation_id, seq, event.head_seq)]
         return head + [
             worker_pool().submit(touch, user_id, conversation_id, created_at)
             for user_id in dict.fromkeys(event.recipients)
         ]
 
-    def _repair_head(self, conversation_id: str, seq: object) -> bool:
+    def _repair_head(self, conversation_id: str, seq: object, seen: int | None) -> bool:
         """The send moves the conversation's head (last_seq, preview) after storing; a
         send that died between the two leaves it behind, and only this event, which
         every stored message has at least once, is sure to come: one read, and the
-        forward-only write only when the head is behind."""
+        forward-only write only when the head is behind. No read when the outbox saw
+        the head at or past this message already (``seen``): heads only move forward."""
         assert self._conversations is not None
         if not isinstance(seq, int) or isinstance(seq, bool):
+            return False
+        if seen is not None and seen >= seq:
             return False
         conversation = self._conversations.get(conversation_id)
         if conversation is None or conversation.last_seq >= seq:
