@@ -1,7 +1,7 @@
 """Event consumers: the outbox (table stream → SNS) and the fan-out (SQS → devices, push).
 
-Both report partial batch failures (Powertools BatchProcessor), so one bad
-record is retried alone; the fan-out is idempotent per event id.
+All report partial batch failures (Powertools BatchProcessor), so one bad
+record is retried alone; the fan-out posts each event's frames once per event id.
 """
 
 from __future__ import annotations
@@ -181,8 +181,9 @@ def _realtime_record(record: Any) -> None:
     """One event to devices; for a new message, also push or "missed" per recipient.
 
     A batch's records run side by side, one lane per conversation. The frames go out
-    once per event id; a missed count and a push have their own once-keys, so a redelivery after a failed push neither re-posts frames nor pushes
-    twice. The notifications reuse the connections the fan-out just read.
+    once per event id; a missed count and a push have their own once-keys, so a
+    redelivery after a failed push neither re-posts frames nor pushes twice. The
+    notifications reuse the connections the fan-out just read.
     """
     svc = services()
     event = parse_queued_event(record.body)
