@@ -109,7 +109,6 @@ SMS_EVENTS_TOPIC = Topic(logical="sms-events")
 
 # Visibility timeout: six times the consumers' 60-second Lambda timeout, as AWS advises.
 REALTIME_QUEUE = Queue(logical="realtime", visibility_timeout=360, max_receive_count=5)
-NOTIFICATIONS_QUEUE = Queue(logical="notifications", visibility_timeout=360, max_receive_count=5)
 # Texts waiting for their provider. A failed send reappears after the visibility
 # timeout (the retry back-off); after max_receive_count it waits in the DLQ.
 SMS_OUTBOUND_QUEUE = Queue(logical="sms-outbound", visibility_timeout=360, max_receive_count=8)
@@ -119,7 +118,9 @@ SMS_EVENTS_QUEUE = Queue(logical="sms-events", visibility_timeout=360, max_recei
 CC_ROUTING_QUEUE = Queue(logical="cc-routing", visibility_timeout=360, max_receive_count=5)
 
 # Event types that reach connected devices (connection.opened is internal: it
-# triggers the missed-messages summary for the device that just connected).
+# triggers the missed-messages summary for the device that just connected). The
+# realtime queue's consumer is the one fan-out: for message.created it also pushes
+# to devices not in front and counts the message missed for users with none live.
 REALTIME_EVENT_TYPES = [
     "message.created",
     "message.updated",
@@ -131,8 +132,6 @@ REALTIME_EVENT_TYPES = [
     "interaction.updated",
     "queue.updated",
 ]
-# Event types that may need a push or count as missed.
-NOTIFICATION_EVENT_TYPES = ["message.created"]
 
 MEDIA_BUCKET = Bucket(logical="media", expire_prefixes=("uploads/",), expire_days=1)
 
@@ -141,7 +140,6 @@ BUCKETS: tuple[Bucket, ...] = (MEDIA_BUCKET,)
 TOPICS: tuple[Topic, ...] = (EVENTS_TOPIC, SMS_EVENTS_TOPIC)
 QUEUES: tuple[Queue, ...] = (
     REALTIME_QUEUE,
-    NOTIFICATIONS_QUEUE,
     SMS_OUTBOUND_QUEUE,
     SMS_EVENTS_QUEUE,
     CC_ROUTING_QUEUE,
@@ -151,11 +149,6 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         topic=EVENTS_TOPIC.logical,
         queue=REALTIME_QUEUE.logical,
         filter_policy={"event_type": REALTIME_EVENT_TYPES},
-    ),
-    Subscription(
-        topic=EVENTS_TOPIC.logical,
-        queue=NOTIFICATIONS_QUEUE.logical,
-        filter_policy={"event_type": NOTIFICATION_EVENT_TYPES},
     ),
     Subscription(
         topic=EVENTS_TOPIC.logical,
@@ -169,9 +162,6 @@ CONSUMERS: tuple[Consumer, ...] = (
         function="outbox_stream", source_kind="dynamodb-stream", source="messaging", batch_size=100
     ),
     Consumer(function="realtime_consumer", source_kind="sqs", source="realtime", batch_size=10),
-    Consumer(
-        function="notifications_consumer", source_kind="sqs", source="notifications", batch_size=10
-    ),
     # one text per invocation: pacing may hold a send for seconds, never a whole batch
     Consumer(function="sms_sender", source_kind="sqs", source="sms-outbound", batch_size=1),
     Consumer(function="eum_events", source_kind="sqs", source="sms-events", batch_size=10),

@@ -108,14 +108,12 @@ FUNCTIONS: dict[str, Access] = {
     # Stream → events: reads the conversation for recipients (and, for a contact-center
     # offer, the customer record of the screen pop), publishes to SNS.
     "outbox_stream": Access(tables={"messaging": "read"}, publish=("events",)),
-    # SQS → devices: idempotency records, connection lookups, drops gone connections.
+    # SQS → devices: idempotency records, connection lookups, drops gone connections;
+    # for a new message also missed-message records and mobile push to devices not in
+    # front (publish to their endpoints only).
     "realtime_consumer": Access(
         tables={"messaging": "read-write", "idempotency": "read-write"},
         manage_connections=True,
-    ),
-    # SQS → missed-message records and mobile push to devices not in front.
-    "notifications_consumer": Access(
-        tables={"messaging": "read-write", "idempotency": "read-write"},
         push=frozenset({"send"}),
     ),
     # Timer: drops connections that vanished without $disconnect, updates presence.

@@ -99,9 +99,6 @@ class EventPath:
     def run_realtime(self, deliveries: int = 1) -> int:
         return self.run_queue(resources.REALTIME_QUEUE.logical, deliveries)
 
-    def run_notifications(self, deliveries: int = 1) -> int:
-        return self.run_queue(resources.NOTIFICATIONS_QUEUE.logical, deliveries)
-
     def run_all(self) -> None:
         """Until nothing moves: outbox, then every queue."""
         while self.run_outbox() + sum(self.run_queue(q) for q in self.queues):

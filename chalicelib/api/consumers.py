@@ -1,14 +1,17 @@
-"""Event consumers: the outbox (table stream → SNS) and the real-time fan-out (SQS → devices).
+"""Event consumers: the outbox (table stream → SNS) and the fan-out (SQS → devices, push).
 
-Both report partial batch failures (Powertools BatchProcessor), so one bad
-record is retried alone; the fan-out is idempotent per event id.
+All report partial batch failures (Powertools BatchProcessor), so one bad
+record is retried alone; the fan-out posts each event's frames once per event id.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from typing import Any
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -17,6 +20,9 @@ from chalicelib.bootstrap import services
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.model import Event
 from chalicelib.observability import logger, new_record
+
+if TYPE_CHECKING:
+    from chalicelib.services.realtime import FanoutResult
 
 consumers_bp = Blueprint(__name__)
 
@@ -36,11 +42,33 @@ def _timer(function: str) -> Any:
     return consumers_bp.schedule(resources.rate_expression(spec.every_seconds), name=function)
 
 
-def _batch(event: Any, record_handler: Any, stream: bool = False) -> Any:
+RECORD_THREADS = 10  # an SQS batch's most records; their per-recipient work goes to worker_pool()
+_records: ThreadPoolExecutor | None = None
+
+
+def _record_pool() -> ThreadPoolExecutor:
+    """The records of one batch run here, side by side: a pool of their own, since each
+    record waits on work it submits to ``worker_pool()`` (nested waits on one pool can
+    deadlock). Made on first use, one per container."""
+    global _records
+    if _records is None:
+        _records = ThreadPoolExecutor(max_workers=RECORD_THREADS, thread_name_prefix="record")
+    return _records
+
+
+def _batch(
+    event: Any,
+    record_handler: Any,
+    stream: bool = False,
+    lane: Callable[[Any], str] | None = None,
+) -> Any:
     """Powertools' partial batch response (imported on first use, not at cold start).
 
     A record that fails is logged with its id here, once for every consumer, and
-    reported back so only it is retried.
+    reported back so only it is retried. With ``lane`` (an SQS consumer whose records
+    of different lanes may take effect in any order), every lane of the batch starts
+    at once and runs its own records in the batch's order; Powertools then collects
+    the outcomes in order, so the response is the same as one record after another.
     """
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
@@ -49,7 +77,8 @@ def _batch(event: Any, record_handler: Any, stream: bool = False) -> Any:
     )
 
     def logged(record: Any) -> Any:
-        new_record()
+        if lane is None:
+            new_record()  # side by side, the keys are cleared once for the whole batch
         try:
             return record_handler(record)
         except Exception:
@@ -60,13 +89,48 @@ def _batch(event: Any, record_handler: Any, stream: bool = False) -> Any:
             )
             raise
 
+    handler = logged if lane is None else _started(event, logged, lane)
     kind = EventType.DynamoDBStreams if stream else EventType.SQS
     return process_partial_response(
         event=event.to_dict(),
-        record_handler=logged,
+        record_handler=handler,
         processor=BatchProcessor(event_type=kind),
         context=event.context,
     )
+
+
+def _started(event: Any, handler: Any, lane: Callable[[Any], str]) -> Any:
+    """Starts every lane of the SQS batch on the records' pool (each lane's records one
+    after another); returns a handler that waits for one record's own outcome."""
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    new_record()
+    lanes: dict[str, list[tuple[Any, Future[Any]]]] = {}
+    outcomes: dict[str, deque[Future[Any]]] = {}
+    for raw in event.to_dict().get("Records", []):
+        record = SQSRecord(raw)
+        try:
+            key = lane(record)
+        except Exception:  # unreadable: a lane of its own, where the handler fails it
+            key = f"record:{record.message_id}"
+        outcome: Future[Any] = Future()
+        lanes.setdefault(key, []).append((record, outcome))
+        outcomes.setdefault(record.message_id, deque()).append(outcome)
+
+    def run(records: list[tuple[Any, Future[Any]]]) -> None:
+        for record, outcome in records:
+            try:
+                outcome.set_result(handler(record))
+            except Exception as error:
+                outcome.set_exception(error)
+
+    for records in lanes.values():
+        _record_pool().submit(run, records)
+
+    def collected(record: Any) -> Any:
+        return outcomes[record.message_id].popleft().result()
+
+    return collected
 
 
 def _outbox_record(record: Any) -> None:
@@ -106,31 +170,40 @@ def parse_queued_event(body: str) -> Event:
     return Event.from_dict(unwrap(body))
 
 
+def _conversation_lane(record: Any) -> str:
+    """Events of one conversation keep their order within a batch (a group's update
+    after its creation, a missed count's last seq); other conversations' run side by
+    side. Events of no conversation (presence, queue updates) share one lane."""
+    return str(parse_queued_event(record.body).conversation_id or "")
+
+
 def _realtime_record(record: Any) -> None:
+    """One event to devices; for a new message, also push or "missed" per recipient.
+
+    A batch's records run side by side, one lane per conversation. The frames go out
+    once per event id; a missed count and a push have their own once-keys, so a
+    redelivery after a failed push neither re-posts frames nor pushes twice. The
+    notifications reuse the connections the fan-out just read.
+    """
     svc = services()
     event = parse_queued_event(record.body)
-    svc.adapters.idempotency.run_once(
-        f"fanout:{event.event_id}", lambda: svc.fanout.deliver(event).delivered
-    )
+    once = svc.adapters.idempotency.run_once
+    seen: list[FanoutResult] = []
+
+    def deliver() -> int:
+        seen.append(svc.fanout.deliver(event))
+        return seen[-1].delivered
+
+    once(f"fanout:{event.event_id}", deliver)
+    if event.type == "message.created":
+        svc.notifications.on_message(event, once, seen[-1].live if seen else None)
 
 
 @_queue_consumer("realtime_consumer")
 def realtime_consumer(event: Any) -> Any:
+    """The one consumer of the events topic's device-bound events (see resources)."""
     services().adapters.idempotency.register_lambda_context(event.context)
-    return _batch(event, _realtime_record)
-
-
-def _notification_record(record: Any) -> None:
-    svc = services()
-    event = parse_queued_event(record.body)
-    if event.type == "message.created":
-        svc.notifications.on_message(event, svc.adapters.idempotency.run_once)
-
-
-@_queue_consumer("notifications_consumer")
-def notifications_consumer(event: Any) -> Any:
-    services().adapters.idempotency.register_lambda_context(event.context)
-    return _batch(event, _notification_record)
+    return _batch(event, _realtime_record, lane=_conversation_lane)
 
 
 @_timer("presence_sweeper")

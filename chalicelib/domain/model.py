@@ -375,6 +375,9 @@ class Event:
     connection_id: str | None = None
     # Extra SNS message attributes the subscriptions' filter policies route on.
     attributes: dict[str, str] = field(default_factory=dict)
+    # Internal, never in a frame: the conversation's last_seq as the outbox read it for
+    # a message event (the fan-out skips its head repair when it is already there).
+    head_seq: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -386,7 +389,7 @@ class Event:
             "conversation_id": self.conversation_id,
             "recipients": list(self.recipients),
             "data": self.data,
-        }
+        } | ({} if self.head_seq is None else {"head_seq": self.head_seq})
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Event:
@@ -399,11 +402,16 @@ class Event:
             connection_id=raw.get("connection_id"),
             recipients=[str(r) for r in raw.get("recipients", [])],
             data=dict(raw.get("data", {})),
+            head_seq=_whole(raw.get("head_seq")),
         )
 
     def frame(self) -> dict[str, Any]:
         """The WebSocket frame clients receive (contract.md)."""
         return {"type": self.type, "data": self.data}
+
+
+def _whole(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def sms_conversation_id(business_number: str, external_number: str) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
 from chalicelib.domain.errors import NotFound, PushRejected, ValidationError
-from chalicelib.domain.model import Device, Event, Membership, User
+from chalicelib.domain.model import Connection, Device, Event, Membership, User
 from chalicelib.observability import logger
 from chalicelib.services.common import Caller, Clock, worker_pool
 from chalicelib.services.conversations import ConversationService
@@ -133,11 +133,15 @@ class NotificationService:
 
     # -- a new message ----------------------------------------------------
 
-    def on_message(self, event: Event, once: RunOnce) -> dict[str, int]:
+    def on_message(
+        self, event: Event, once: RunOnce, live: Mapping[str, list[Connection]] | None = None
+    ) -> dict[str, int]:
         """One pass over the recipients: push devices in a batch, and only for those
         with a device, their memberships and profiles (with the sender's); then per
-        recipient, side by side, one query of their connections. Only the effects that are not idempotent by themselves (a missed
-        count, a push) run once per key."""
+        recipient, side by side, push or count as missed. ``live`` is each recipient's
+        connections as the fan-out just found them (a recipient missing from it has
+        theirs read here). Only the effects that are not idempotent by themselves (a
+        missed count, a push) run once per key."""
         message = event.data
         conversation_id = str(message.get("conversation_id") or event.conversation_id)
         sender_id = str(message.get("sender", ""))
@@ -165,6 +169,7 @@ class NotificationService:
                 users.get(user_id),
                 memberships.get(user_id),
                 devices.get(user_id, []),
+                live.get(user_id) if live is not None else None,
                 conversation_id,
                 seq,
                 payload,
@@ -217,6 +222,7 @@ class NotificationService:
         recipient: User | None,
         membership: Membership | None,
         devices: list[Device],
+        known: list[Connection] | None,
         conversation_id: str,
         seq: int,
         payload: Callable[[], dict[str, Any]],
@@ -224,7 +230,7 @@ class NotificationService:
         """One recipient: counted as missed with no live device; pushed to each device
         not in the foreground unless the conversation is muted (silently under DND)."""
         counts = {"pushed": 0, "missed": 0, "muted": 0}
-        live = self._connections.list_for_user(user_id)
+        live = known if known is not None else self._connections.list_for_user(user_id)
         if not live:
             once(
                 f"missed:{event.event_id}:{user_id}",

@@ -162,6 +162,9 @@ class ConnectionService:
 class FanoutResult:
     delivered: int = 0
     gone: list[str] = field(default_factory=list)
+    # Each recipient's connections that took the event (gone ones left out): the
+    # notifications decide push or missed from these, without reading them again.
+    live: dict[str, list[Connection]] = field(default_factory=dict)
 
 
 class FanoutService:
@@ -189,18 +192,25 @@ class FanoutService:
         self._on_gone = on_gone or (lambda cid: None)
         self._conversations = conversations
 
-    def _targets(self, event: Event) -> list[str]:
+    def _targets(self, event: Event) -> tuple[list[str], dict[str, list[Connection]]]:
+        """The connections to post to, and each recipient's own connections."""
         if event.audience == "connection":
-            return [event.connection_id] if event.connection_id else []
+            return ([event.connection_id] if event.connection_id else []), {}
         targets: list[str] = []
         if event.audience == "watchers" and event.recipients:
             targets += self._connections.watchers(event.recipients[0])
         # one query per recipient, run side by side: a group's latency is one query's
-        for found in worker_pool().map(
-            self._connections.list_for_user, dict.fromkeys(event.recipients)
-        ):
+        recipients = list(dict.fromkeys(event.recipients))
+        per_user = dict(
+            zip(
+                recipients,
+                worker_pool().map(self._connections.list_for_user, recipients),
+                strict=True,
+            )
+        )
+        for found in per_user.values():
             targets += [c.connection_id for c in found]
-        return list(dict.fromkeys(targets))
+        return list(dict.fromkeys(targets)), per_user
 
     def _post(self, connection_id: str, frame: dict[str, Any]) -> bool:
         """True when delivered, False when the connection is gone (and forgotten)."""
@@ -216,7 +226,7 @@ class FanoutService:
             return self._missed_summary(event)
         result = FanoutResult()
         frame = event.frame()
-        targets = self._targets(event)
+        targets, per_user = self._targets(event)
         # posts to every device at once: the last device waits one post, not all of
         # them; any failure but Gone still fails the event (after the others went out).
         # The posts are queued first: the list entries must not delay live delivery.
@@ -229,6 +239,11 @@ class FanoutService:
                 result.gone.append(connection_id)
         for entry in entries:
             entry.result()  # a failed entry fails the event: redelivery redoes it
+        gone = set(result.gone)
+        result.live = {
+            user_id: [c for c in found if c.connection_id not in gone]
+            for user_id, found in per_user.items()
+        }
         count("FanoutDeliveries", result.delivered, event_type=event.type)
         if result.gone:
             count("GoneConnections", len(result.gone))
@@ -254,19 +269,22 @@ class FanoutService:
         conversation_id = event.conversation_id or str(event.data.get("conversation_id"))
         touch = self._conversations.touch_member
         seq = event.data.get("seq")
-        head = [worker_pool().submit(self._repair_head, conversation_id, seq)]
+        head = [worker_pool().submit(self._repair_head, conversation_id, seq, event.head_seq)]
         return head + [
             worker_pool().submit(touch, user_id, conversation_id, created_at)
             for user_id in dict.fromkeys(event.recipients)
         ]
 
-    def _repair_head(self, conversation_id: str, seq: object) -> bool:
+    def _repair_head(self, conversation_id: str, seq: object, seen: int | None) -> bool:
         """The send moves the conversation's head (last_seq, preview) after storing; a
         send that died between the two leaves it behind, and only this event, which
         every stored message has at least once, is sure to come: one read, and the
-        forward-only write only when the head is behind."""
+        forward-only write only when the head is behind. No read when the outbox saw
+        the head at or past this message already (``seen``): heads only move forward."""
         assert self._conversations is not None
         if not isinstance(seq, int) or isinstance(seq, bool):
+            return False
+        if seen is not None and seen >= seq:
             return False
         conversation = self._conversations.get(conversation_id)
         if conversation is None or conversation.last_seq >= seq:

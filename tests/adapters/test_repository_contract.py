@@ -521,6 +521,16 @@ def test_missed_counters_can_be_read_without_taking_them(presence_repos: dict[st
     assert repo.claim_missed("u-bob") == expected
 
 
+def test_a_missed_message_counted_late_does_not_set_the_newest_back(
+    presence_repos: dict[str, Any],
+) -> None:
+    """Queued events arrive in any order: an older message still counts."""
+    repo = presence_repos["notifications"]
+    repo.add_missed("u-bob", "c1", 5, "2026-01-01T00:00:05.000Z")
+    repo.add_missed("u-bob", "c1", 4, "2026-01-01T00:00:04.000Z")
+    assert repo.missed("u-bob") == [Missed("c1", 2, 5, "2026-01-01T00:00:05.000Z")]
+
+
 def test_restored_counters_add_to_those_that_arrived_meanwhile(
     presence_repos: dict[str, Any],
 ) -> None:

@@ -224,7 +224,7 @@ def test_missed_messages_reach_the_first_device_that_connects(pipeline: Pipeline
             "u-alice",
             {"client_id": f"k{n}", "text": f"while you were out {n}"},
         )
-    pipeline.path.run_all()  # bob has no device: the notifications consumer counts them missed
+    pipeline.path.run_all()  # bob has no device: the fan-out counts them missed
     connect("bob-desk", KEYS.token("u-bob"))
     pipeline.path.run_all()
     connect("bob-phone", KEYS.token("u-bob"))

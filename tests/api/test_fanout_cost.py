@@ -1,8 +1,9 @@
 """What one group IM costs in DynamoDB requests, end to end, counted on moto.
 
 Fifty members with two connected devices each; the message goes through the real
-request, the table stream → outbox → SNS → SQS, the fan-out and the notifications
-consumer. The send's cost is flat; the event path's is bounded per recipient.
+request, the table stream → outbox → SNS → SQS and the one fan-out consumer (frames,
+list entries, push and missed). The send's cost is flat; the event path's is bounded
+per recipient.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from tests.support import KEYS, RequestMeter
 MEMBERS = 50
 DEVICES = 2
 SEND_REQUESTS = 5  # see tests/adapters/test_message_log_concurrency.py
-# Per recipient: fan-out one Query of connections and one UpdateItem of the list
-# entry; notifications one Query of connections (profiles, memberships and push
-# devices are read in batches).
-EVENT_PATH_PER_MEMBER = 3
-EVENT_PATH_FIXED = 8  # outbox's conversation read, batches, idempotency record
+# Per recipient: one Query of connections (for frames and push alike) and one
+# UpdateItem of the list entry (profiles, memberships and push devices are read in
+# batches).
+EVENT_PATH_PER_MEMBER = 2
+EVENT_PATH_FIXED = 6  # outbox's conversation read, batches, idempotency record
 
 
 @pytest.fixture
@@ -78,8 +79,6 @@ def test_a_group_im_to_50_members_on_2_devices_each_costs_a_bounded_number_of_re
     outbox_cost = _total(meter.take())
     pipeline.path.run_realtime()
     fanout_cost = _total(meter.take())
-    pipeline.path.run_notifications()
-    notify_cost = _total(meter.take())
 
     delivered = [
         cid
@@ -87,17 +86,21 @@ def test_a_group_im_to_50_members_on_2_devices_each_costs_a_bounded_number_of_re
         if any(f["type"] == "message.created" and f["data"]["id"] == sent["id"] for f in frames)
     ]
     assert len(delivered) == MEMBERS * DEVICES  # every device of every member, once
-    event_path = sum((outbox_cost + fanout_cost + notify_cost).values())
+    event_path = sum((outbox_cost + fanout_cost).values())
     print(
         f"\nDynamoDB requests, group IM to {MEMBERS} members x {DEVICES} devices: "
         f"send {sum(send_cost.values())} {dict(send_cost)}; outbox {dict(outbox_cost)}; "
-        f"fan-out {dict(fanout_cost)}; notifications {dict(notify_cost)}; "
+        f"fan-out {dict(fanout_cost)}; "
         f"event path total {event_path}"
     )
     assert sum(send_cost.values()) == SEND_REQUESTS + 1  # + the authorizer's profile read
     assert event_path <= EVENT_PATH_PER_MEMBER * MEMBERS + EVENT_PATH_FIXED
-    # nobody has a push device: one batch read of devices, no memberships or profiles
-    assert notify_cost["BatchGetItem"] == 1
+    # each member's connections read once; nobody has a push device: one batch read
+    # of devices, no memberships or profiles
+    assert fanout_cost["Query"] == MEMBERS
+    assert fanout_cost["BatchGetItem"] == 1
+    # the outbox saw the conversation's head at this message: no head-repair read
+    assert fanout_cost["GetItem"] == 0
     # the list entries moved off the request path, into the fan-out
     bob_view = pipeline.call("GET", "/conversations?limit=1", others[0], None)
     assert bob_view["items"][0]["id"] == conversation["id"]

@@ -48,7 +48,8 @@ class MemoryNotificationRepository:
             conversation_id, Missed(conversation_id, 0, 0)
         )
         entry.count += 1
-        entry.last_seq, entry.updated_at = seq, at
+        if seq > entry.last_seq or not entry.updated_at:  # the newest only moves forward
+            entry.last_seq, entry.updated_at = seq, at
 
     def missed(self, user_id: str) -> list[Missed]:
         return [copy.deepcopy(m) for m in self.missed_by_user.get(user_id, {}).values()]

@@ -212,7 +212,7 @@ def test_push_is_granted_on_the_configured_platform_applications_only(
             "sns:DeleteEndpoint",
             "sns:SetEndpointAttributes",
         },
-        "notifications_consumer": {"sns:Publish"},
+        "realtime_consumer": {"sns:Publish"},  # the one fan-out pushes, nothing more
     }
     for name in ("dev", "prod"):  # no applications configured: no push grants at all
         assert '"Sid": "Push' not in json.dumps(synthesized[name].template)

@@ -13,7 +13,7 @@ is driven the way AWS invokes it:
 | ``api_handler`` | ``chalice.test.Client``: start an SMS conversation, upload media, send an MMS, read its link, message an offline co-worker |
 | ``cognito`` (the REST authorizer) | API Gateway's TOKEN authorizer event |
 | ``websocket_connect`` / ``_message`` / ``_disconnect`` | the app's WebSocket handlers with API Gateway events (``tests.api.test_websocket``): three devices (one API Gateway reports gone), a ping and a message |
-| ``outbox_stream``, ``realtime_consumer``, ``notifications_consumer``, ``sms_sender``, ``eum_events`` | ``local.inprocess.EventPath``: stream records and queue messages in Lambda's event shapes |
+| ``outbox_stream``, ``realtime_consumer``, ``sms_sender``, ``eum_events`` | ``local.inprocess.EventPath``: stream records and queue messages in Lambda's event shapes |
 | ``presence_sweeper``, ``sms_reconciler`` | their timer handlers with a scheduled event, 73 hours on (a stale connection, a text without final status) |
 
 Two services moto lacks answer from canned responses (End User Messaging,
@@ -317,7 +317,7 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                 ws_message(ws_event("$default", connection, body=json.dumps(frame)), None)
 
         events = EventPath.for_prefix(PREFIX)
-        _run_all(events)  # outbox → realtime, notifications, sms-outbound → sms_sender
+        _run_all(events)  # outbox → realtime (devices and push), sms-outbound → sms_sender
 
         # End User Messaging publishes an inbound text to the sms-events topic.
         topic = next(

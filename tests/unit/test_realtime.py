@@ -104,3 +104,56 @@ def test_devices_are_posted_to_at_once_not_one_after_another(world: World) -> No
     )
     assert result.delivered == 10
     assert len(world.sender.frames) == 10
+
+
+# -- the head repair read ------------------------------------------------------------
+
+
+def _message_event(world: World, head_seq: int | None) -> tuple[Event, list[str]]:
+    """A stored message (seq 1) whose head the send did move; counts head reads."""
+    from tests.support import create_im, send
+
+    alice = world.services.connections.caller(
+        world.services.connections.connect("a1", KEYS.token("u-alice"))
+    )
+    conv, _ = create_im(world.services.conversations, alice, ["u-bob"])
+    message, _ = send(world.services.conversations, alice, conv["id"], "k1", "hello")
+    reads: list[str] = []
+    real_get = world.conversation_repo.get
+
+    def get(conversation_id: str):  # type: ignore[no-untyped-def]
+        reads.append(conversation_id)
+        return real_get(conversation_id)
+
+    world.conversation_repo.get = get  # type: ignore[method-assign]
+    event = Event(
+        f"message.created:{message.message_id}:created",
+        "message.created",
+        "acme",
+        ["u-alice", "u-bob"],
+        message.to_dict(),
+        conv["id"],
+        head_seq=head_seq,
+    )
+    return event, reads
+
+
+def test_no_head_read_when_the_outbox_saw_the_head_current(world: World) -> None:
+    event, reads = _message_event(world, head_seq=1)
+    world.services.fanout.deliver(event)
+    assert reads == []
+
+
+@pytest.mark.parametrize("head_seq", [None, 0])
+def test_the_head_is_read_when_unknown_or_behind(world: World, head_seq: int | None) -> None:
+    event, reads = _message_event(world, head_seq)
+    world.services.fanout.deliver(event)
+    assert reads == [event.conversation_id]
+
+
+def test_the_head_the_outbox_saw_travels_with_the_event_but_not_in_its_frame() -> None:
+    event = Event("e1", "message.created", "acme", ["u-bob"], {"seq": 3}, "c1", head_seq=3)
+    assert Event.from_dict(event.to_dict()).head_seq == 3
+    assert event.frame() == {"type": "message.created", "data": {"seq": 3}}
+    assert "head_seq" not in Event("e2", "typing", "acme", [], {}).to_dict()
+    assert Event.from_dict({**event.to_dict(), "head_seq": "3"}).head_seq is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamodb.keys import (
@@ -167,14 +167,30 @@ class DynamoNotificationRepository:
         return previous
 
     def add_missed(self, user_id: str, conversation_id: str, seq: int, at: str) -> None:
-        MissedItem(user_pk(user_id), missed_sk(conversation_id)).update(
-            actions=[
-                MissedItem.conversation_id.set(conversation_id),
-                MissedItem.missed.add(1),
-                MissedItem.last_seq.set(seq),
-                MissedItem.updated_at.set(at),
-            ]
-        )
+        """Count one more; the newest message (seq) only moves forward: events arrive
+        in any order, and an older one counts without setting the newest back."""
+        item = MissedItem(user_pk(user_id), missed_sk(conversation_id))
+        try:
+            item.update(
+                actions=[
+                    MissedItem.conversation_id.set(conversation_id),
+                    MissedItem.missed.add(1),
+                    MissedItem.last_seq.set(seq),
+                    MissedItem.updated_at.set(at),
+                ],
+                condition=MissedItem.last_seq.does_not_exist() | (MissedItem.last_seq < seq),
+            )
+        except UpdateError as exc:
+            if not conditional_failed(exc):
+                raise
+            item.update(  # a newer one is counted already (or is claimed meanwhile)
+                actions=[
+                    MissedItem.conversation_id.set(conversation_id),
+                    MissedItem.missed.add(1),
+                    MissedItem.last_seq.set(MissedItem.last_seq | seq),
+                    MissedItem.updated_at.set(MissedItem.updated_at | at),
+                ]
+            )
 
     def missed(self, user_id: str) -> list[Missed]:
         return [

@@ -132,6 +132,7 @@ def _message_events(name: str, ddb: dict[str, Any], lookup: MembersLookup) -> li
             conversation_id=new.conversation_id,
             recipients=list(conversation.members),
             data=new.to_dict(),
+            head_seq=conversation.last_seq,
         )
     ]
 
