@@ -77,7 +77,9 @@ def _create(client: Any) -> None:
 
 def _requests(client: Any, items: int) -> dict[str, Callable[[int], Any]]:
     def get_item(n: int) -> Any:
-        return client.get_item(TableName=TABLE, Key={k: _item(n * 7 % items)[k] for k in ("pk", "sk")})
+        return client.get_item(
+            TableName=TABLE, Key={k: _item(n * 7 % items)[k] for k in ("pk", "sk")}
+        )
 
     def put_conditional(n: int) -> Any:
         return client.put_item(
@@ -126,6 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--only", default="", help="time only the kinds whose name has this")
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -134,6 +137,7 @@ def main() -> None:
     try:
         assert server._process is not None
         pid = server._process.pid
+        print(f"moto server pid {pid}", flush=True)
         client = boto3.client(
             "dynamodb",
             region_name=REGION,
@@ -151,8 +155,11 @@ def main() -> None:
             response.raise_for_status()
         result: dict[str, float] = {}
         for name, call in _requests(client, args.items).items():
+            if args.only not in name:
+                continue
             for n in range(20):  # warm: connections, caches
                 call(10_000_000 + n)
+            print(f"timing {name}", flush=True)
             cpu, wall = _cpu_seconds(pid), time.perf_counter()
             for n in range(args.requests):
                 call(n)

@@ -61,6 +61,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from local.moto_fast import FastDynamoDB, patch_moto_fast
+
 log = logging.getLogger("local.motoserver")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +73,7 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 MOTO_VERSION = "5.2.1"  # the patches below replace internals of exactly this version
 ITERATORS_KEPT = 256
 PRUNE_EVERY = 512  # Streams requests between two prunes
+FAST_ENV = "LOCAL_MOTO_FAST"  # "0": every request takes moto's stock path (to compare)
 
 _local = threading.local()  # the candidate items of the query running on this thread
 
@@ -454,8 +457,18 @@ def patch_moto() -> bool:
     _patch_routing(DomainDispatcherApplication)
     _patch_clock()
     _patch_attribute_values(BaseJSONSerializer)
+    patch_moto_fast()
     DynamoDBBackend._local_patched = True  # type: ignore[attr-defined]
     return True
+
+
+def patched() -> bool:
+    """Whether ``patch_moto`` applied its patches in this process."""
+    try:
+        from moto.dynamodb.models import DynamoDBBackend
+    except ImportError:
+        return False
+    return bool(getattr(DynamoDBBackend, "_local_patched", False))
 
 
 def keep_streams_on_rollback() -> bool:
@@ -524,8 +537,11 @@ class SerialisedDynamoDB:
     message); and ``POST /_local/seed`` (``{"region", "table", "items": [...]}``,
     DynamoDB JSON), the bulk loader of ``seed_items``."""
 
-    def __init__(self, app: WsgiApp) -> None:
+    def __init__(self, app: WsgiApp, fast: bool | None = None) -> None:
         self._app = app
+        if fast is None:
+            fast = os.environ.get(FAST_ENV, "1") != "0"
+        self._fast = FastDynamoDB() if fast and patched() else None
         self._lock = threading.Lock()
         self._stream_calls = 0
         self._counts: dict[str, int] = {}
@@ -548,8 +564,10 @@ class SerialisedDynamoDB:
         if not target.startswith("DynamoDB"):
             return self._app(environ, start_response)
         with self._lock:
+            answer = self._fast(environ, body) if self._fast is not None else None
+            app = self._app if answer is None else answer
             # Consume the body inside the lock: the backend work may be lazy.
-            response = list(self._app(environ, start_response))
+            response = list(app(environ, start_response))
             if target.startswith("DynamoDBStreams"):
                 self._stream_calls += 1
                 if self._stream_calls % PRUNE_EVERY == 0:
