@@ -11,6 +11,9 @@ request that does not depend on the request's data.
   request binds its own attribute names and values to the cached tree.
 - Update expressions are parsed once per text (moto's validator deep-copies the
   tree before it changes anything, so the cached tree is never modified).
+- Attribute values of strings, binaries and booleans are compared as they are, and
+  a sort by key converts each value once (moto converted both values on every
+  comparison, most of an index Query's time).
 - moto lists a handler class's methods (``inspect.getmembers``) on every request;
   the list is computed once per class. Request ids are drawn with one call to the
   same random generator instead of 52.
@@ -339,3 +342,68 @@ def patch_moto_fast() -> None:
     _patch_update_expressions()
     _patch_condition_expressions()
     _patch_request_constants()
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    _patch_key_order(DynamoType, Table)
+
+
+# -- key values compared without recomputing them ---------------------------------
+
+
+_KEY_TYPES = frozenset({"S", "N"})
+
+
+def _patch_key_order(dynamo_type_cls: Any, table_cls: Any) -> None:
+    """moto compares two attribute values by converting both (a chain of type tests,
+    a ``Decimal`` for numbers) on every comparison and every hash: sorting a
+    partition of an index for a Query did that thousands of times. Strings,
+    binaries and booleans are their own value; for keys of strings and numbers
+    only (where equal values always have equal types) a sort converts each value
+    once and orders exactly as moto's comparisons do."""
+    from decimal import Decimal
+
+    slow_cast = dynamo_type_cls.cast_value.fget
+
+    def cast_value(self: Any) -> Any:
+        kind = self.type
+        if kind == "S" or kind == "B" or kind == "BOOL":
+            return self.value
+        if kind == "N":
+            return Decimal(self.value)
+        return slow_cast(self)
+
+    dynamo_type_cls.cast_value = property(cast_value)
+    original_sorted_items = table_cls.sorted_items
+
+    def sorted_items(
+        self: Any, hash_key_attrs: list[str], range_key_attrs: list[str | None], items: list[Any]
+    ) -> list[Any]:
+        attrs = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+        try:
+            keys = [tuple(item.attrs[attr] for attr in attrs) for item in items]
+        except KeyError:
+            return original_sorted_items(self, hash_key_attrs, range_key_attrs, items)
+        if not all(value.type in _KEY_TYPES for key in keys for value in key):
+            return original_sorted_items(self, hash_key_attrs, range_key_attrs, items)
+        order = sorted(range(len(items)), key=lambda i: tuple(v.cast_value for v in keys[i]))
+        items[:] = [items[i] for i in order]
+        return items
+
+    table_cls.sorted_items = sorted_items
+
+
+def sorted_by_primary_key(items: list[Any]) -> list[Any]:
+    """``Table.all_items``' order (hash key, then range key) for a few items."""
+    if all(
+        item.hash_key.type in _KEY_TYPES
+        and (item.range_key is None or item.range_key.type in _KEY_TYPES)
+        for item in items
+    ):
+        return sorted(
+            items,
+            key=lambda x: (x.hash_key.cast_value, x.range_key.cast_value)
+            if x.range_key
+            else x.hash_key.cast_value,
+        )
+    return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)

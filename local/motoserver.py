@@ -61,7 +61,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local.moto_fast import FastDynamoDB, patch_moto_fast
+from local.moto_fast import FastDynamoDB, patch_moto_fast, sorted_by_primary_key
 
 log = logging.getLogger("local.motoserver")
 
@@ -191,10 +191,7 @@ def _patch_indexes(table_cls: Any, backend_cls: Any) -> None:
     def all_items(self: Any) -> list[Any]:
         scoped = getattr(_local, "candidates", None)
         if scoped is not None and scoped[0] is self:
-            items = scoped[1]
-            return sorted(
-                items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key
-            )
+            return sorted_by_primary_key(scoped[1])
         return original_all_items(self)
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
