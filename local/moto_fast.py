@@ -314,6 +314,7 @@ def _patch_condition_expressions() -> None:
         return self._make_op_condition(root)
 
     Parser.parse = parse  # type: ignore[method-assign]
+    Parser._local_uncached_parse = original  # type: ignore[attr-defined]  # for tests
 
 
 # -- per-request constants computed once ------------------------------------------
