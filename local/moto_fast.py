@@ -338,11 +338,70 @@ def _patch_request_constants() -> None:
     responses.gen_amzn_requestid_long = gen_amzn_requestid_long
 
 
+# -- update expressions validated with less copying --------------------------------
+
+
+def _patch_update_validation() -> None:
+    """moto's update validator deep-copies the parsed expression (through the
+    generic ``__reduce_ex__`` protocol: most of the copy's time), then walks it ten
+    times, rebuilding on each node the tuple of node classes it looks for. The copy
+    is made attribute by attribute, as ``copy.deepcopy`` would, and each walker's
+    tuple is computed once per walker class (its keys are classes, never state)."""
+    import copy
+
+    from moto.dynamodb.parsing import ast_nodes
+
+    node_cls: Any = ast_nodes.Node  # type: ignore[attr-defined]
+    traverser_cls: Any = ast_nodes.DepthFirstTraverser  # type: ignore[attr-defined]
+
+    def node_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+        cls = self.__class__
+        clone = cls.__new__(cls)
+        memo[id(self)] = clone
+        clone.__dict__.update(
+            {name: copy.deepcopy(value, memo) for name, value in self.__dict__.items()}
+        )
+        return clone
+
+    node_cls.__deepcopy__ = node_deepcopy
+
+    looked_for: dict[type, tuple[type, ...]] = {}
+    original = traverser_cls.nodes_to_be_processed
+
+    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+        kinds = looked_for.get(type(self))
+        if kinds is None:
+            kinds = looked_for[type(self)] = original(self)
+        return kinds
+
+    traverser_cls.nodes_to_be_processed = nodes_to_be_processed
+
+
+def _patch_json_errors() -> None:
+    """Every DynamoDB error (and a missing attribute that an ADD then creates, which
+    moto signals with one internally) first renders an XML body that the JSON error
+    class replaces at once: the JSON error is built directly."""
+    import json
+
+    from moto.core.exceptions import JsonRESTError, _RESTError
+
+    def init(self: Any, error_type: str, message: str, _: str = "", **kwargs: Any) -> None:
+        super(_RESTError, self).__init__()
+        self.error_type = error_type
+        self.message = message
+        self.description = json.dumps({"__type": self.error_type, "message": self.message})
+        self.content_type = "application/json"
+
+    JsonRESTError.__init__ = init  # type: ignore[method-assign]
+
+
 def patch_moto_fast() -> None:
     """Install the expression caches and per-request constants (call once)."""
     _patch_update_expressions()
     _patch_condition_expressions()
     _patch_request_constants()
+    _patch_update_validation()
+    _patch_json_errors()
     from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
