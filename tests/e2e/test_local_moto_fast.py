@@ -1,16 +1,19 @@
 """The local moto server's fast path answers DynamoDB exactly as moto's stock path.
 
-Each scenario is played twice on a fresh moto, once through the middleware with
-the fast path and once with it off (moto's Flask app and ``setup_class``), and
-the answers are compared byte for byte: status line, every header (but the
-random request id) and body. The fast path must also really have answered (the
-stock app never saw the request).
+Each scenario is played three times on a fresh moto: through the middleware with
+the fast path; with it off (moto's Flask app and ``setup_class``, over the patched
+internals); and in a child process with moto not patched at all. The answers are
+compared byte for byte: status line, every header (but the random request id) and
+body. The fast path must also really have answered (the stock app never saw the
+request).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,6 +21,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.test import EnvironBuilder
 
@@ -138,19 +142,81 @@ def play(fast: bool, probes: list[Step]) -> tuple[list[Answer], int]:
         return answers, server.stock_calls
 
 
+def play_unpatched(probes: list[tuple[str, dict[str, Any]]]) -> list[Answer]:
+    """``play`` in a process where moto is not patched (run by ``UnpatchedMoto``)."""
+    assert not getattr(DynamoDBBackend, "_local_patched", False)
+    answers, _ = play(False, list(probes))
+    return answers
+
+
+PLAYER = """
+import json, sys
+from tests.e2e.test_local_moto_fast import play_unpatched
+for line in sys.stdin:
+    answers = play_unpatched([tuple(probe) for probe in json.loads(line)])
+    print(json.dumps([[s, h, c.decode("latin-1")] for s, h, c in answers]), flush=True)
+"""
+
+
+class UnpatchedMoto:
+    """A child process playing scenarios on moto as released (no patch at all)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", PLAYER],
+            cwd=motoserver.REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def answers(self, probes: list[tuple[str, dict[str, Any]]]) -> list[Answer]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(probes) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, "the unpatched moto process died"
+        return [
+            (status, [(k, v) for k, v in headers], content.encode("latin-1"))
+            for status, headers, content in json.loads(line)
+        ]
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def unpatched() -> Iterator[UnpatchedMoto]:
+    player = UnpatchedMoto()
+    try:
+        yield player
+    finally:
+        player.close()
+
+
 @pytest.fixture(autouse=True)
 def patched() -> Iterator[None]:
     assert motoserver.patch_moto(), "moto is not the version the patches were written for"
     yield
 
 
-def assert_same_as_stock(probes: list[Step]) -> list[Answer]:
+def assert_same_as_stock(unpatched: UnpatchedMoto, probes: list[Step]) -> list[Answer]:
     fast, stock_calls_fast = play(True, probes)
     stock, stock_calls = play(False, probes)
     assert stock_calls == len(SETUP) + len(probes)  # the stock run went through Flask
     assert stock_calls_fast == 0  # every request of the fast run took the fast path
-    for number, (ours, theirs) in enumerate(zip(fast, stock, strict=True)):
+    concrete = [  # bodies computed from earlier answers, as the fast run computed them
+        (target, body(fast[:number]) if callable(body) else body)
+        for number, (target, body) in enumerate(probes)
+    ]
+    released = unpatched.answers(concrete)
+    for number, (ours, theirs, moto_as_released) in enumerate(
+        zip(fast, stock, released, strict=True)
+    ):
         assert ours == theirs, f"probe {number}: {probes[number][0]}"
+        assert ours == moto_as_released, f"probe {number} against unpatched moto"
     return fast
 
 
@@ -159,8 +225,9 @@ def body_of(answer: Answer) -> dict[str, Any]:
     return parsed
 
 
-def test_get_item_hit_and_miss() -> None:
+def test_get_item_hit_and_miss(unpatched: UnpatchedMoto) -> None:
     hit, miss, projected = assert_same_as_stock(
+        unpatched,
         [
             (ddb("GetItem"), {"TableName": TABLE, "Key": item("a", "01")}),
             (ddb("GetItem"), {"TableName": TABLE, "Key": item("a", "99")}),
@@ -174,15 +241,16 @@ def test_get_item_hit_and_miss() -> None:
                     "ReturnConsumedCapacity": "TOTAL",
                 },
             ),
-        ]
+        ],
     )
     assert body_of(hit)["Item"]["n"] == {"N": "1"}
     assert body_of(miss) == {}
     assert body_of(projected)["Item"] == {"n": {"N": "2"}, "gsk": {"S": "02"}}
 
 
-def test_put_item_failing_condition_returns_the_old_item() -> None:
+def test_put_item_failing_condition_returns_the_old_item(unpatched: UnpatchedMoto) -> None:
     (failed, plain_failure) = assert_same_as_stock(
+        unpatched,
         [
             (
                 ddb("PutItem"),
@@ -203,7 +271,7 @@ def test_put_item_failing_condition_returns_the_old_item() -> None:
                     "ExpressionAttributeValues": {":two": {"N": "5"}},
                 },
             ),
-        ]
+        ],
     )
     assert failed[0] == "400 BAD REQUEST"
     error = body_of(failed)
@@ -212,9 +280,12 @@ def test_put_item_failing_condition_returns_the_old_item() -> None:
     assert "Item" not in body_of(plain_failure)
 
 
-def test_update_item_all_new_then_the_same_expression_with_other_values() -> None:
+def test_update_item_all_new_then_the_same_expression_with_other_values(
+    unpatched: UnpatchedMoto,
+) -> None:
     update = "SET #v = :v, note = :note ADD hits :one REMOVE gone"
     first, second = assert_same_as_stock(
+        unpatched,
         [
             (
                 ddb("UpdateItem"),
@@ -247,14 +318,14 @@ def test_update_item_all_new_then_the_same_expression_with_other_values() -> Non
                     "ReturnValues": "UPDATED_NEW",
                 },
             ),
-        ]
+        ],
     )
     assert body_of(first)["Attributes"]["v"] == {"N": "7"}
     assert body_of(first)["Attributes"]["hits"] == {"N": "1"}
     assert body_of(second)["Attributes"]["note"] == {"S": "second"}
 
 
-def test_query_on_an_index_paginates_with_last_evaluated_key() -> None:
+def test_query_on_an_index_paginates_with_last_evaluated_key(unpatched: UnpatchedMoto) -> None:
     query = {
         "TableName": TABLE,
         "IndexName": "gsi",
@@ -264,6 +335,7 @@ def test_query_on_an_index_paginates_with_last_evaluated_key() -> None:
         "Limit": 2,
     }
     first, second, table = assert_same_as_stock(
+        unpatched,
         [
             (ddb("Query"), query),
             (
@@ -284,7 +356,7 @@ def test_query_on_an_index_paginates_with_last_evaluated_key() -> None:
                     },
                 },
             ),
-        ]
+        ],
     )
     assert [i["gsk"]["S"] for i in body_of(first)["Items"]] == ["04", "03"]
     assert body_of(first)["LastEvaluatedKey"]["gsk"] == {"S": "03"}
@@ -292,8 +364,9 @@ def test_query_on_an_index_paginates_with_last_evaluated_key() -> None:
     assert [i["n"]["N"] for i in body_of(table)["Items"]] == ["2", "3", "4"]
 
 
-def test_batch_get_item_answers_hits_and_leaves_out_misses() -> None:
+def test_batch_get_item_answers_hits_and_leaves_out_misses(unpatched: UnpatchedMoto) -> None:
     (answer,) = assert_same_as_stock(
+        unpatched,
         [
             (
                 ddb("BatchGetItem"),
@@ -306,13 +379,14 @@ def test_batch_get_item_answers_hits_and_leaves_out_misses() -> None:
                     }
                 },
             )
-        ]
+        ],
     )
     assert sorted(i["pk"]["S"] for i in body_of(answer)["Responses"][TABLE]) == ["a", "b"]
 
 
-def test_cancelled_transaction_gives_its_cancellation_reasons() -> None:
+def test_cancelled_transaction_gives_its_cancellation_reasons(unpatched: UnpatchedMoto) -> None:
     (cancelled,) = assert_same_as_stock(
+        unpatched,
         [
             (
                 ddb("TransactWriteItems"),
@@ -339,7 +413,7 @@ def test_cancelled_transaction_gives_its_cancellation_reasons() -> None:
                     ]
                 },
             )
-        ]
+        ],
     )
     error = body_of(cancelled)
     assert error["__type"].endswith("#TransactionCanceledException")
@@ -347,8 +421,9 @@ def test_cancelled_transaction_gives_its_cancellation_reasons() -> None:
     assert codes == ["None", "ConditionalCheckFailed", "ConditionalCheckFailed"]
 
 
-def test_validation_errors_and_an_unknown_table_answer_as_moto() -> None:
+def test_validation_errors_and_an_unknown_table_answer_as_moto(unpatched: UnpatchedMoto) -> None:
     answers = assert_same_as_stock(
+        unpatched,
         [
             (  # a value the expression never uses
                 ddb("UpdateItem"),
@@ -388,7 +463,7 @@ def test_validation_errors_and_an_unknown_table_answer_as_moto() -> None:
             ),
             (ddb("DescribeTable"), {"TableName": "nowhere"}),
             (ddb("ListTables"), {}),
-        ]
+        ],
     )
     validation, syntax, missing, unknown, bad_index, unknown_describe, listed = answers
     assert body_of(validation)["__type"].endswith("#ValidationException")
@@ -400,21 +475,23 @@ def test_validation_errors_and_an_unknown_table_answer_as_moto() -> None:
     assert body_of(listed) == {"TableNames": [TABLE]}
 
 
-def test_binary_values_are_decoded_as_moto_decodes_them() -> None:
+def test_binary_values_are_decoded_as_moto_decodes_them(unpatched: UnpatchedMoto) -> None:
     blob = base64.b64encode(b"\x00\xffbin").decode()
     put, got = assert_same_as_stock(
+        unpatched,
         [
             (ddb("PutItem"), {"TableName": TABLE, "Item": item("bin", "1") | {"b": {"B": blob}}}),
             (ddb("GetItem"), {"TableName": TABLE, "Key": item("bin", "1")}),
-        ]
+        ],
     )
     assert put[0] == "200 OK"
     assert body_of(got)["Item"]["b"] == {"B": blob}
 
 
-def test_streams_requests_answer_as_moto() -> None:
+def test_streams_requests_answer_as_moto(unpatched: UnpatchedMoto) -> None:
     streams = "DynamoDBStreams_20120810."
     answers = assert_same_as_stock(
+        unpatched,
         [
             (streams + "ListStreams", {"TableName": "nowhere"}),
             (
@@ -422,7 +499,7 @@ def test_streams_requests_answer_as_moto() -> None:
                 {"StreamArn": "arn:aws:dynamodb:us-east-1:1:table/x/stream/y"},
             ),
             (streams + "GetRecords", {"ShardIterator": "not-an-iterator"}),
-        ]
+        ],
     )
     assert body_of(answers[0]) == {"Streams": []}
 
