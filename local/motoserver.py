@@ -48,6 +48,7 @@ import io
 import json
 import logging
 import os
+import selectors
 import socket
 import subprocess
 import sys
@@ -57,6 +58,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import werkzeug.serving
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -602,6 +604,38 @@ class _AfterBody:
         return getattr(self._stream, name)
 
 
+_DATES: dict[int, str] = {}
+_handling = threading.local()  # the request this server thread is answering
+
+
+class _NoLeftovers:
+    """A selector that finds nothing to read: what werkzeug's would find after a body
+    read in full, but without creating an epoll object and waiting up to 10 ms."""
+
+    def register(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def select(self, timeout: float | None = None) -> list[Any]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+class _Selectors:
+    """Stands in for the ``selectors`` module inside ``werkzeug.serving``, whose only
+    use is the leftover-body read after each response."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(selectors, name)
+
+    def DefaultSelector(self) -> Any:
+        drained = getattr(_handling, "drained", None)
+        if drained is not None and drained():
+            return _NoLeftovers()
+        return selectors.DefaultSelector()
+
+
 class KeepAliveHandler(WSGIRequestHandler):
     """werkzeug's handler, without its ``Connection: close`` on every response.
 
@@ -627,18 +661,42 @@ class KeepAliveHandler(WSGIRequestHandler):
     def run_wsgi(self) -> None:
         # After each response werkzeug reads whatever the client sent next and throws
         # it away (safe only on a connection it closes): once the body was read in
-        # full, that read must see nothing, or it would eat the next request.
+        # full, that read must see nothing, or it would eat the next request; and
+        # there is no need to wait for it (``_Selectors``).
         real = self.rfile
         self.rfile = _AfterBody(real, self._drained)  # type: ignore[assignment]
+        _handling.drained = self._drained
         try:
             super().run_wsgi()
         finally:
             self.rfile = real
+            _handling.drained = None
 
     def make_environ(self) -> Any:
         environ = super().make_environ()
         self._environ = environ
         return environ
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # werkzeug formats a line per request (the path decoded, colours) and then hands
+        # it to a logger that drops it: the stack sets the level to WARNING.
+        logger = logging.getLogger("werkzeug")
+        if logger.level != logging.NOTSET and not logger.isEnabledFor(logging.INFO):
+            return
+        super().log_request(code, size)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header of every answer, formatted once per second.
+        now = time.time() if timestamp is None else timestamp
+        second = int(now)
+        if now - second > 0.999:  # may round up to the next second
+            return super().date_time_string(now)
+        cached = _DATES.get(second)
+        if cached is None:
+            cached = super().date_time_string(now)
+            _DATES.clear()
+            _DATES[second] = cached
+        return cached
 
     def send_header(self, keyword: str, value: str) -> None:
         if (
@@ -662,6 +720,7 @@ class ThreadedLocalMotoServer(ThreadedMotoServer):
 
     def _server_entry(self) -> None:
         app = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
+        werkzeug.serving.selectors = _Selectors()  # type: ignore[assignment]
         try:
             self._server = make_server(
                 self._ip_address, self._port, app, threaded=True, request_handler=KeepAliveHandler
