@@ -624,3 +624,42 @@ def test_a_cached_condition_evaluates_as_a_fresh_parse(expression: str) -> None:
         assert _evaluate(ConditionExpressionParser.parse, expression, missing) == _evaluate(
             uncached, expression, missing
         )
+
+
+HEADER_BLOCKS = [
+    b"Host: 127.0.0.1:5000\r\nAccept-Encoding: identity\r\nX-Amz-Target: DynamoDB_20120810.GetItem\r\n"
+    b"Content-Type: application/x-amz-json-1.0\r\nAuthorization: AWS4-HMAC-SHA256 Credential=a/b\r\n"
+    b"Content-Length: 52\r\n\r\n",
+    b"Host: x\r\nX-Empty:\r\nX-Spaces:   padded value  \r\nX-Tab:\tv\r\nx-dup: 1\r\nX-Dup: 2\r\n\r\n",
+    b"Host: x\n\n",  # bare line feeds
+    b"Host: x\r\n",  # no blank line: the connection ended
+    b"Host: x\r\nX-Folded: one\r\n two\r\n\r\n",  # continuation line
+    b"Host: x\r\nNot a header\r\nX-After: y\r\n\r\n",  # a line that is no header
+    b"From nobody\r\nHost: x\r\n\r\n",  # mbox envelope line
+    b"Host: x\r\nX-Odd: a\rb\r\n\r\n",  # bare carriage return inside a value
+    b"Host: x\r\nContent-Type: multipart/form-data; boundary=zz\r\n\r\n",
+    b"Host: x\r\nContent-Type: message/rfc822\r\n\r\n",
+    b"Host: \xe9t\xe9\r\nX-Latin: caf\xe9\r\n\r\n",
+    b"\r\n",  # no headers at all
+]
+
+
+@pytest.mark.parametrize("block", HEADER_BLOCKS)
+def test_request_headers_are_read_as_the_email_parser_reads_them(block: bytes) -> None:
+    import http.client
+    import io
+    from email.message import Message
+
+    from local.moto_fast import parse_headers
+
+    def state(value: Any) -> Any:  # a message as plain data, nested messages too
+        if isinstance(value, Message):
+            return type(value).__name__, {k: state(v) for k, v in vars(value).items()}
+        if isinstance(value, list):
+            return [state(v) for v in value]
+        return repr(value) if isinstance(value, Exception) else value
+
+    ours = parse_headers(io.BytesIO(block + b"BODY"))
+    theirs = http.client.parse_headers(io.BytesIO(block + b"BODY"))
+    assert state(ours) == state(theirs)
+    assert list(ours.items()) == list(theirs.items())
