@@ -355,13 +355,21 @@ def _patch_update_validation() -> None:
     node_cls: Any = ast_nodes.Node  # type: ignore[attr-defined]
     traverser_cls: Any = ast_nodes.DepthFirstTraverser  # type: ignore[attr-defined]
 
+    atomic = (str, int, bool, type(None))
+
     def node_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
         cls = self.__class__
         clone = cls.__new__(cls)
         memo[id(self)] = clone
-        clone.__dict__.update(
-            {name: copy.deepcopy(value, memo) for name, value in self.__dict__.items()}
-        )
+        copied = {}
+        for name, value in self.__dict__.items():
+            if type(value) in atomic:
+                copied[name] = value
+            elif type(value) is list:  # a node's own children (never shared)
+                copied[name] = [v if type(v) in atomic else copy.deepcopy(v, memo) for v in value]
+            else:
+                copied[name] = copy.deepcopy(value, memo)
+        clone.__dict__.update(copied)
         return clone
 
     node_cls.__deepcopy__ = node_deepcopy
