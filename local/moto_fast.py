@@ -299,9 +299,13 @@ def _patch_condition_expressions() -> None:
         tree = cache.get(expression)
         if tree is None:
             result = original(self)  # moto's parse, its errors; only a valid text is cached
+            try:
+                tree = build(expression)
+            except Exception:  # a text moto parses with these values only: never cached
+                return result
             if len(cache) >= CACHE_LIMIT:
                 cache.clear()
-            cache[expression] = build(expression)
+            cache[expression] = tree
             return result
         names = self.expression_attribute_names
         values = self.expression_attribute_values
