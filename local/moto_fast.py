@@ -1,5 +1,6 @@
-"""The cheaper half of ``local.motoserver``'s patches: what moto does on every
-request that does not depend on the request's data.
+"""Patches that cut moto's cost per request, each answering exactly as moto does
+(``local.motoserver`` lists them; ``tests/e2e/test_local_moto_fast.py`` compares
+the answers with moto as released).
 
 - ``FastDynamoDB`` answers a DynamoDB or DynamoDB Streams request without Flask
   and without moto's generic request set-up: it fills in the state moto's
@@ -10,16 +11,20 @@ request that does not depend on the request's data.
 - Condition expressions are lexed and parsed once per expression text; each
   request binds its own attribute names and values to the cached tree.
 - Update expressions are parsed once per text (moto's validator deep-copies the
-  tree before it changes anything, so the cached tree is never modified).
+  tree before it changes anything, so the cached tree is never modified); that
+  copy is made attribute by attribute, and the validator's walkers compute the
+  node classes they look for once.
 - Attribute values of strings, binaries and booleans are compared as they are, and
   a sort by key converts each value once (moto converted both values on every
   comparison, most of an index Query's time).
+- A JSON error is built without first rendering the XML body it replaces.
 - moto lists a handler class's methods (``inspect.getmembers``) on every request;
   the list is computed once per class. Request ids are drawn with one call to the
   same random generator instead of 52.
+- ``parse_headers`` reads plain HTTP request headers without the e-mail parser.
 
-Only applied by ``local.motoserver.patch_moto`` (the moto version they were
-written for).
+Only applied by ``local.motoserver`` (``patch_moto``, for the moto version they
+were written for, and its server).
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ import functools
 import re
 import string
 from collections import OrderedDict
-from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -36,9 +40,7 @@ CACHE_LIMIT = 4096  # expression texts remembered (cleared when full)
 
 _DYNAMODB_PREFIX = "DynamoDB_20120810."
 _STREAMS_PREFIX = "DynamoDBStreams_20120810."
-_CONTENT_TYPES = frozenset({"application/x-amz-json-1.0", "application/x-amz-json-1.1"})
-
-WsgiAnswer = tuple[Any, Callable[[dict[str, Any], Callable[..., Any]], Any]]
+_CONTENT_TYPES = frozenset({"application/x-amz-json-1.0"})  # what botocore sends
 
 
 class FastDynamoDB:
@@ -87,7 +89,7 @@ class FastDynamoDB:
                 return None
         else:
             return None
-        if not body or not self._plain_request(environ, body, streams):
+        if not body or not self._plain_request(environ, body):
             return None
         try:
             text = body.decode("utf-8")
@@ -122,7 +124,7 @@ class FastDynamoDB:
             response.headers["Access-Control-Allow-Origin"] = "*"  # flask_cors, no Origin
         return response
 
-    def _plain_request(self, environ: dict[str, Any], body: bytes, streams: bool) -> bool:
+    def _plain_request(self, environ: dict[str, Any], body: bytes) -> bool:
         """A request whose handling by moto's stock path this class reproduces:
         signed for the service (how moto routes it), to ``/`` with no query string,
         a JSON body sent as is, no CORS origin, no recording."""
