@@ -51,6 +51,17 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def _rss_mb(pid: int) -> float | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 @dataclass
 class RunningStack:
     """A local stack this module started (``process``) or found (``process`` None)."""
@@ -60,22 +71,14 @@ class RunningStack:
     log: Path | None = None
 
     def rss_mb(self) -> float | None:
-        """The stack process's resident memory, if this module started it."""
-        if self.process is None:
-            return None
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return None
+        """Resident memory of the stack's processes (the gateway, moto, the consumers)
+        together, if this module started it."""
+        found = [_rss_mb(pid) for pid in self._pids().values()]
+        sizes = [size for size in found if size is not None]
+        return sum(sizes) if sizes else None
 
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far (user + system) by the stack process (the gateway and
-        the API's handlers) and its children, moto and the consumers: what a load
-        costs, whatever else the machine is doing."""
+    def _pids(self) -> dict[str, int]:
+        """The stack process (``gateway``) and its children ``moto`` and ``consumers``."""
         if self.process is None:
             return {}
         pids = {"gateway": self.process.pid}
@@ -93,7 +96,12 @@ class RunningStack:
                 ):
                     if module in command:
                         pids[name] = int(child)
-        found = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+        return pids
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far (user + system) by each of the stack's processes: what
+        a load costs, whatever else the machine is doing."""
+        found = {name: _cpu_seconds(pid) for name, pid in self._pids().items()}
         return {name: seconds for name, seconds in found.items() if seconds is not None}
 
     def stop(self, timeout: float = STOP_SECONDS) -> int | None:

@@ -434,7 +434,7 @@ def load(args: argparse.Namespace, stack: RunningStack) -> tuple[dict[str, Any],
         "stored items (seeded)": f"{args.seed_items} in {seed_seconds:.1f} s",
     }
     if rss_before is not None and rss_after is not None and rss_start is not None:
-        extra["stack memory"] = (
+        extra["stack memory (all processes)"] = (
             f"{rss_start:,.0f} MB at start, {rss_before:,.0f} MB before sends, "
             f"{rss_after:,.0f} MB after"
         )
