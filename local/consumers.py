@@ -11,7 +11,8 @@ settings, the management API's URL: it posts frames to the gateway over HTTP,
 as a Lambda does), reads where its sources are from the first line of stdin,
 starts the pollers of ``local.pollers`` and prints ``ready``. Every further line
 is a command: ``kill <function>`` arms ``local.pollers.FAULTS`` (``make faults``)
-and answers ``armed <function>``.
+and answers ``armed <function>``; ``status <function>`` answers ``armed`` until
+the fault has fired, then ``idle``.
 End of input (the stack stopping) stops it: each poller finishes the batch in
 hand, then it exits 0.
 """
@@ -23,6 +24,8 @@ import importlib
 import json
 import logging
 import os
+import queue
+import re
 import signal
 import subprocess
 import sys
@@ -43,14 +46,20 @@ STOP_SECONDS = JOIN_SECONDS + 15.0
 ACK_SECONDS = 10.0
 
 
+FUNCTION_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
+
+
 class ConsumersProcess:
-    """The child process, seen from the stack."""
+    """The child process, seen from the stack. One thread reads every line the child
+    answers into a queue, so a late answer can never be taken for the next one."""
 
     def __init__(self, sources: dict[str, Any], region: str) -> None:
         self._sources = sources
         self._region = region
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._answers: queue.Queue[bytes] = queue.Queue()
+        self.stopping = False
 
     @property
     def pid(self) -> int | None:
@@ -67,28 +76,69 @@ class ConsumersProcess:
             stderr=None,
         )
         assert self._process.stdin is not None and self._process.stdout is not None
+        threading.Thread(
+            target=self._read_answers, args=(self._process.stdout,), daemon=True
+        ).start()
         config = {"sources": self._sources, "region": self._region}
         self._process.stdin.write(json.dumps(config).encode() + b"\n")
         self._process.stdin.flush()
-        line = _read_line(self._process.stdout, timeout)
-        if line.strip() != b"ready":
+        if not self._answer(b"ready", timeout):
             self.stop()
-            raise RuntimeError(f"the consumers did not start: {line.decode(errors='replace')!r}")
+            raise RuntimeError("the consumers did not start (see the log above)")
+
+    def _read_answers(self, stream: IO[bytes]) -> None:
+        for line in stream:
+            self._answers.put(line.strip())
+
+    def _answer(self, expected: bytes, timeout: float) -> bool:
+        """Wait for ``expected``, skipping any other (late) answer."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                if self._answers.get(timeout=left) == expected:
+                    return True
+            except queue.Empty:
+                break
+        return False
+
+    def _ask(self, command: str, answers: tuple[str, ...]) -> str:
+        with self._lock:
+            process = self._process
+            if process is None or process.stdin is None or process.poll() is not None:
+                raise RuntimeError("the consumers are not running")
+            try:
+                process.stdin.write(f"{command}\n".encode())
+                process.stdin.flush()
+            except (OSError, ValueError) as error:  # a closed pipe: the child is gone
+                raise RuntimeError("the consumers are not running") from error
+            deadline = time.monotonic() + ACK_SECONDS
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    answer = self._answers.get(timeout=left).decode(errors="replace")
+                except queue.Empty:
+                    break
+                if answer in answers:
+                    return answer
+        raise RuntimeError(f"the consumers did not answer {command!r}")
 
     def kill(self, function: str) -> None:
         """Arm the fault: ``function``'s next batch dies half-way."""
-        with self._lock:
-            if self._process is None or self._process.stdin is None:
-                raise RuntimeError("the consumers are not running")
-            assert self._process.stdout is not None
-            self._process.stdin.write(f"kill {function}\n".encode())
-            self._process.stdin.flush()
-            answer = _read_line(self._process.stdout, ACK_SECONDS)
-        if answer.strip() != f"armed {function}".encode():
-            raise RuntimeError(f"the consumers did not arm the fault: {answer!r}")
+        _check_name(function)
+        self._ask(f"kill {function}", (f"armed {function}",))
+
+    def armed(self, function: str) -> bool:
+        """Whether ``function``'s fault is armed and has not fired yet."""
+        _check_name(function)
+        answer = self._ask(f"status {function}", (f"armed {function}", f"idle {function}"))
+        return answer.startswith("armed ")
+
+    def wait(self) -> int | None:
+        """Block until the child exits; its exit code."""
+        return self._process.wait() if self._process else None
 
     def stop(self, timeout: float = STOP_SECONDS) -> int | None:
         """End of input, then wait for the batches in hand; killed after ``timeout``."""
+        self.stopping = True
         process = self._process
         if process is None:
             return None
@@ -103,13 +153,9 @@ class ConsumersProcess:
             return process.wait()
 
 
-def _read_line(stream: IO[bytes], timeout: float) -> bytes:
-    """One line from a child's stdout, or b"" after ``timeout``."""
-    found: list[bytes] = []
-    reader = threading.Thread(target=lambda: found.append(stream.readline()), daemon=True)
-    reader.start()
-    reader.join(timeout)
-    return found[0] if found else b""
+def _check_name(function: str) -> None:
+    if not FUNCTION_NAME.fullmatch(function):
+        raise ValueError(f"not a function name: {function!r}")
 
 
 def _serve() -> int:
@@ -147,6 +193,9 @@ def _serve() -> int:
         if command == "kill" and argument:
             pollers.FAULTS.kill(argument)
             print(f"armed {argument}", file=to_stack, flush=True)
+        elif command == "status" and argument:
+            state = "armed" if pollers.FAULTS.armed(argument) else "idle"
+            print(f"{state} {argument}", file=to_stack, flush=True)
     stop.set()
     deadline = time.monotonic() + JOIN_SECONDS
     for poller in running:

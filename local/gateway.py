@@ -36,7 +36,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 from aiohttp.abc import AbstractAccessLogger
@@ -62,6 +62,16 @@ MAX_POST_BYTES = 128 * 1024  # API Gateway's limit for one PostToConnection payl
 AUTH_CACHE_ENTRIES = 10_000  # tokens remembered per authorizer (oldest forgotten first)
 
 WsHandler = Callable[[dict[str, Any], Any], Any]
+
+
+class ConsumerFaults(Protocol):
+    """Where the consumers run: ``local.pollers.FAULTS`` in this process, or
+    ``local.consumers.ConsumersProcess`` (RuntimeError: not running; ValueError: not
+    a function name)."""
+
+    def kill(self, function: str) -> None: ...
+
+    def armed(self, function: str) -> bool: ...
 
 
 def error_body(code: str, message: str) -> bytes:
@@ -291,7 +301,7 @@ class Gateway:
         message: WsHandler,
         disconnect: WsHandler,
         executor: Executor,
-        kill_consumer: Callable[[str], None] | None = None,
+        consumer_faults: ConsumerFaults | None = None,
     ) -> None:
         make_thread_safe(chalice_app)
         cache_authorizers(chalice_app)
@@ -300,7 +310,7 @@ class Gateway:
         self._message = message
         self._disconnect = disconnect
         self._executor = executor
-        self._kill_consumer = kill_consumer
+        self._faults = consumer_faults
         self.connections: dict[str, Connection] = {}
 
     def web_app(self) -> web.Application:
@@ -310,6 +320,7 @@ class Gateway:
         app.router.add_get("/@connections/{connection_id}", self.get_connection)
         app.router.add_delete("/@connections/{connection_id}", self.delete_connection)
         app.router.add_post("/_faults/consumers/{function}/kill", self.kill_consumer)
+        app.router.add_get("/_faults/consumers/{function}", self.consumer_fault)
         app.router.add_post("/_faults/connections/stale", self.make_stale)
         app.router.add_route("*", "/_sim{tail:.*}", self.simulator)
         app.router.add_route("*", "/{tail:.*}", self.rest)
@@ -343,20 +354,32 @@ class Gateway:
 
     # -- fault injection (make faults; loopback only, like everything here) -----
 
+    async def _fault(self, request: web.Request, arm: bool) -> web.Response:
+        function = request.match_info["function"]
+        faults = self._faults
+        if faults is None:
+            from local import pollers
+
+            faults = pollers.FAULTS
+        try:
+            if arm:
+                await asyncio.to_thread(faults.kill, function)
+                return web.json_response({"armed": function})
+            armed = await asyncio.to_thread(faults.armed, function)
+        except ValueError as error:
+            return json_error(400, "invalid_function", str(error))
+        except RuntimeError as error:  # the consumers' process is not (yet) running
+            return json_error(503, "consumers_unavailable", str(error))
+        return web.json_response({"function": function, "armed": armed})
+
     async def kill_consumer(self, request: web.Request) -> web.Response:
         """The named consumer's next batch dies half-way (``local.pollers.Faults``, in
         the process that runs the consumers)."""
-        function = request.match_info["function"]
-        if self._kill_consumer is None:
-            from local import pollers
+        return await self._fault(request, arm=True)
 
-            pollers.FAULTS.kill(function)
-        else:
-            try:
-                await asyncio.to_thread(self._kill_consumer, function)
-            except RuntimeError as error:
-                return json_error(503, "fault_not_armed", str(error))
-        return web.json_response({"armed": function})
+    async def consumer_fault(self, request: web.Request) -> web.Response:
+        """Whether the named consumer's fault is still armed (False once it fired)."""
+        return await self._fault(request, arm=False)
 
     async def make_stale(self, request: web.Request) -> web.Response:
         """Drop the connections with the given User-Agent the way a vanished network

@@ -52,13 +52,17 @@ def _cpu_seconds(pid: int) -> float | None:
 
 
 def _rss_mb(pid: int) -> float | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    """A process's proportional share of memory (PSS: pages it shares with the other
+    processes counted in part), so the processes' figures add up; RSS if PSS is not
+    available."""
+    for path, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            text = Path(path).read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
     return None
 
 
@@ -71,24 +75,26 @@ class RunningStack:
     log: Path | None = None
 
     def rss_mb(self) -> float | None:
-        """Resident memory of the stack's processes (the gateway, moto, the consumers)
-        together, if this module started it."""
-        found = [_rss_mb(pid) for pid in self._pids().values()]
+        """Memory of the stack's processes (the gateway, moto, the consumers) together
+        (proportional set sizes, so shared pages count once), if this module started it."""
+        found = [_rss_mb(pid) for pid in self.processes().values()]
         sizes = [size for size in found if size is not None]
         return sum(sizes) if sizes else None
 
-    def _pids(self) -> dict[str, int]:
+    def processes(self) -> dict[str, int]:
         """The stack process (``gateway``) and its children ``moto`` and ``consumers``."""
         if self.process is None:
             return {}
         pids = {"gateway": self.process.pid}
+        children: list[str] = []  # started from any of the stack's threads
+        tasks: list[Path] = []
         with contextlib.suppress(OSError):
-            children = [  # a child started from any of the stack's threads
-                child
-                for task in Path(f"/proc/{self.process.pid}/task").iterdir()
-                for child in (task / "children").read_text().split()
-            ]
-            for child in children:
+            tasks = list(Path(f"/proc/{self.process.pid}/task").iterdir())
+        for task in tasks:
+            with contextlib.suppress(OSError):  # a thread that ended meanwhile
+                children += (task / "children").read_text().split()
+        for child in children:
+            with contextlib.suppress(OSError):
                 command = Path(f"/proc/{child}/cmdline").read_text()
                 for module, name in (
                     ("local.motoserver", "moto"),
@@ -101,7 +107,7 @@ class RunningStack:
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time used so far (user + system) by each of the stack's processes: what
         a load costs, whatever else the machine is doing."""
-        found = {name: _cpu_seconds(pid) for name, pid in self._pids().items()}
+        found = {name: _cpu_seconds(pid) for name, pid in self.processes().items()}
         return {name: seconds for name, seconds in found.items() if seconds is not None}
 
     def stop(self, timeout: float = STOP_SECONDS) -> int | None:

@@ -441,8 +441,9 @@ def load(args: argparse.Namespace, stack: RunningStack) -> tuple[dict[str, Any],
     if cpu_after and result["sent"]:
         # from the first send to the last delivery
         extra["CPU per message sent"] = ", ".join(
-            f"{name} {(cpu_after[name] - cpu_before.get(name, 0.0)) / result['sent'] * 1000:,.0f} ms"
+            f"{name} {(cpu_after[name] - cpu_before[name]) / result['sent'] * 1000:,.0f} ms"
             for name in cpu_after
+            if name in cpu_before  # a process missed at the start is not charged its life
         )
     if calls_after and result["sent"]:
         extra["AWS requests per message"] = per_message(calls_before, calls_after, result["sent"])

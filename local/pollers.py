@@ -74,6 +74,10 @@ class Faults:
         with self._lock:
             self._kills.add(function)
 
+    def armed(self, function: str) -> bool:
+        with self._lock:
+            return function in self._kills
+
     def take_kill(self, function: str) -> bool:
         with self._lock:
             if function in self._kills:

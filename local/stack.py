@@ -13,7 +13,8 @@ What it starts, in order:
 
 When all of that serves, it writes ``<state-dir>/stack.json`` (contract.md,
 "Local stack") and prints the URLs and demo logins. Ctrl-C or SIGTERM stops
-everything it started and exits 0; a busy port exits 2 with a one-line error.
+everything it started and exits 0; a busy port exits 2 with a one-line error; if
+the consumers' process dies on its own, the stack says so, stops and exits 1.
 """
 
 from __future__ import annotations
@@ -135,6 +136,11 @@ class Stack:
     executor: ThreadPoolExecutor | None = None
     runner: web.AppRunner | None = None
     consumers: Any = None  # local.consumers.ConsumersProcess
+    failed: bool = False  # a part stopped on its own: the stack exits non-zero
+
+    @property
+    def faults(self) -> _ConsumerFaults:
+        return _ConsumerFaults(self)
 
     async def stop(self) -> None:
         """In the order that lets each part finish its work: the pollers first, while
@@ -155,6 +161,35 @@ class Stack:
         if self.moto is not None:
             self.moto.stop()
             log.info("stopped")
+
+
+class _ConsumerFaults:
+    """Fault injection for the consumers' process, once it runs (``local.gateway``)."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+
+    def _running(self) -> Any:
+        if self._stack.consumers is None:
+            raise RuntimeError("the consumers are not running yet")
+        return self._stack.consumers
+
+    def kill(self, function: str) -> None:
+        self._running().kill(function)
+
+    def armed(self, function: str) -> bool:
+        return bool(self._running().armed(function))
+
+
+async def watch_consumers(stack: Stack, stopping: asyncio.Event) -> None:
+    """The consumers' process must not die unnoticed (every frame, push and missed
+    count would silently stop): if it exits while the stack runs, say so and stop the
+    stack, which then exits 1."""
+    code = await asyncio.to_thread(stack.consumers.wait)
+    if not stack.consumers.stopping:
+        log.error("the consumers' process exited with %s; stopping the stack", code)
+        stack.failed = True
+        stopping.set()
 
 
 def _stack_json(rest_url: str, ws_url: str, moto_url: str, demo: dict[str, Any]) -> dict[str, Any]:
@@ -291,7 +326,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         message=app_module.ws_message,
         disconnect=app_module.ws_disconnect,
         executor=stack.executor,
-        kill_consumer=lambda function: stack.consumers.kill(function),
+        consumer_faults=stack.faults,
     )
     web_app = api.web_app()
     simulator.register_simulator(
@@ -332,7 +367,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
     return {**_stack_json(rest_url, ws_url, moto_url, demo_state), "web_url": rest_url + web_path}
 
 
-async def serve(args: argparse.Namespace) -> None:
+async def serve(args: argparse.Namespace) -> int:
     state_file = Path(args.state_dir) / STATE_FILE
     with contextlib.suppress(FileNotFoundError):
         state_file.unlink()  # a stale file must never look like a ready stack
@@ -344,7 +379,8 @@ async def serve(args: argparse.Namespace) -> None:
     try:
         state = await start(args, stack)
         if stopping.is_set():  # interrupted while starting
-            return
+            return 0
+        watcher = asyncio.create_task(watch_consumers(stack, stopping))
         write_state(state_file, state)
         stack.state_inode = state_file.stat().st_ino
         print_summary(state, state_file)
@@ -353,19 +389,21 @@ async def serve(args: argparse.Namespace) -> None:
         log.info("stopping")
     finally:
         await stack.stop()
+    await watcher
+    return 1 if stack.failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging()
     try:
-        asyncio.run(serve(args))
+        code = asyncio.run(serve(args))
     except PortInUse as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 130
-    return 0
+    return code
 
 
 if __name__ == "__main__":

@@ -22,6 +22,12 @@ from chalicelib.domain.errors import Unauthorized
 JwksFetcher = Callable[[str], dict[str, Any]]
 
 
+class KeysUnavailable(RuntimeError):
+    """The pool's signing keys could not be loaded (network, JSON): not the token's
+    fault, so not a denial. The authorizer fails instead; API Gateway answers 500 and,
+    unlike a denial, does not cache it for the token's TTL."""
+
+
 def fetch_jwks(url: str) -> dict[str, Any]:
     with urllib.request.urlopen(url, timeout=5) as response:
         return dict(json.loads(response.read()))
@@ -64,10 +70,8 @@ class CognitoJwtVerifier:
             ):
                 try:
                     self._load()
-                except Exception as exc:  # network or JSON trouble: deny, never crash
-                    raise Unauthorized(
-                        "the sign-in keys could not be loaded", code="invalid_token"
-                    ) from exc
+                except Exception as exc:  # network or JSON trouble: retryable, no denial
+                    raise KeysUnavailable("the sign-in keys could not be loaded") from exc
             key = self._keys.get(kid)
         if key is None:
             raise Unauthorized("the token was signed by an unknown key", code="invalid_token")

@@ -182,8 +182,9 @@ def _realtime_record(record: Any) -> None:
 
     A batch's records run side by side, one lane per conversation. The frames go out
     once per event id; a missed count and a push have their own once-keys, so a
-    redelivery after a failed push neither re-posts frames nor pushes twice. The
-    notifications reuse the connections the fan-out just read.
+    redelivery after a failed push neither re-posts frames nor pushes twice, and
+    pushes and missed counts run even when a post failed. The notifications reuse
+    the connections the fan-out just read.
     """
     svc = services()
     event = parse_queued_event(record.body)
@@ -194,9 +195,14 @@ def _realtime_record(record: Any) -> None:
         seen.append(svc.fanout.deliver(event))
         return seen[-1].delivered
 
-    once(f"fanout:{event.event_id}", deliver)
-    if event.type == "message.created":
-        svc.notifications.on_message(event, once, seen[-1].live if seen else None)
+    try:
+        once(f"fanout:{event.event_id}", deliver)
+    finally:
+        # pushes and missed counts do not wait for the frames: a device whose posts
+        # keep failing must not cost every recipient their push (the retry of the
+        # frames finds these done by their own once-keys)
+        if event.type == "message.created":
+            svc.notifications.on_message(event, once, seen[-1].live if seen else None)
 
 
 @_queue_consumer("realtime_consumer")

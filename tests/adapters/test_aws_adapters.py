@@ -98,3 +98,26 @@ def test_jwks_is_fetched_once_and_refetched_for_an_unknown_key() -> None:
     served["jwks"] = new.jwks  # the pool rotated its key
     assert verifier.verify(new.token("u-1"))["sub"] == "u-1"
     assert len(fetches) == 2
+
+
+def test_keys_that_cannot_be_loaded_fail_the_check_instead_of_denying() -> None:
+    """A denial would be cached by API Gateway for the token's TTL (5 minutes of 401s
+    for a signed-in user); a failure is a 500 that the next request retries."""
+    from chalicelib.adapters.jwt_verifier import KeysUnavailable
+    from tests.support import CLIENT_ID, ISSUER, KeyPair
+
+    keys = KeyPair("k")
+    down = [True]
+
+    def fetch(url: str) -> dict[str, Any]:
+        if down[0]:
+            raise OSError("connection refused")
+        return keys.jwks
+
+    verifier = CognitoJwtVerifier(
+        issuer=ISSUER, client_id=CLIENT_ID, jwks_url="https://j", fetcher=fetch, refetch_after=0
+    )
+    with pytest.raises(KeysUnavailable):
+        verifier.verify(keys.token("u-1"))
+    down[0] = False
+    assert verifier.verify(keys.token("u-1"))["sub"] == "u-1"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -11,6 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from chalicelib import resources
+from local.launcher import start_stack
 from tests.e2e.clients import FRAME_SECONDS, Api, Device, Stack, user
 
 pytestmark = pytest.mark.e2e
@@ -124,3 +128,19 @@ def test_management_api_posts_describes_and_closes_a_live_connection(
     while connection_id in connection_ids(stack, grace["user_id"]):
         assert time.monotonic() < deadline, "$disconnect did not remove the connection"
         time.sleep(0.05)
+
+
+def test_the_stack_stops_and_exits_1_when_its_consumers_process_dies(tmp_path: Path) -> None:
+    """The consumers run in a child process: dead, nothing would reach a device again;
+    the stack must not go on serving as if all were well."""
+    running = start_stack(tmp_path)
+    try:
+        processes = running.processes()
+        assert set(processes) == {"gateway", "moto", "consumers"}
+        os.kill(processes["consumers"], signal.SIGKILL)
+        assert running.process is not None
+        assert running.process.wait(timeout=90) == 1
+        assert "the consumers' process exited" in (tmp_path / "stack.log").read_text()
+        assert not (tmp_path / "stack.json").exists()  # no longer looks ready
+    finally:
+        running.stop()

@@ -119,7 +119,8 @@ def test_a_fanout_killed_mid_batch_still_reaches_every_device_once(
     stack: Stack, api: ApiFactory, device: DeviceFactory
 ) -> None:
     """The consumers run in a process of their own: the fault reaches it (it answers
-    only once armed there), the batch dies half-way and comes back whole."""
+    only once armed there), fires (a batch dies half-way and comes back whole), and
+    every device still gets every message once."""
     alice_api, bob = api("alice"), user(stack, "bob")
     devices = [device("alice"), device("bob"), device("bob")]
     conversation = open_im(alice_api, bob)
@@ -136,6 +137,8 @@ def test_a_fanout_killed_mid_batch_still_reaches_every_device_once(
     for each in devices:
         for message_id in ids:
             each.wait_for(created(message_id))
+    fault = requests.get(f"{stack['rest_url']}/_faults/consumers/realtime_consumer", timeout=30)
+    assert fault.json() == {"function": "realtime_consumer", "armed": False}  # it fired
     marker = alice_api.post(path, {"client_id": f"kill-{uuid.uuid4()}", "text": "after"})
     for each in devices:
         each.wait_for(created(marker.json()["id"]))

@@ -159,6 +159,29 @@ def test_a_redelivery_after_a_failed_push_neither_reposts_nor_pushes_twice(
     assert [m.count for m in world.notification_repo.missed("u-carol")] == [1]
 
 
+def test_a_device_whose_posts_fail_does_not_hold_back_pushes_or_missed_counts(
+    world: World,
+) -> None:
+    world.services.notifications.register_device(BOB, "bob-phone", "apns", "tok-b")
+    connect(world, "alice-desk", "u-alice")
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob", "u-carol"], "Team")
+    event = message_event(world, conv, "urgent")
+    real_send = world.sender.send
+
+    def throttled(connection_id: str, frame: dict[str, Any]) -> None:
+        if connection_id == "alice-desk":
+            raise RuntimeError("429 from the management API")  # not Gone: retried
+        real_send(connection_id, frame)
+
+    world.sender.send = throttled  # type: ignore[method-assign]
+    for _ in range(3):  # the frames keep failing: the record goes back every time
+        assert consume(event) == ["m-0"]
+    # bob is pushed and both offline recipients counted, once, on the first attempt
+    assert [p["endpoint"] for p in world.push.pushed] == ["endpoint/apns/tok-b"]
+    assert [m.count for m in world.notification_repo.missed("u-bob")] == [1]
+    assert [m.count for m in world.notification_repo.missed("u-carol")] == [1]
+
+
 # -- a batch's records side by side ------------------------------------------------
 
 

@@ -348,7 +348,8 @@ def batch_get_raw(
         pending = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
         if not pending:
             return found
-        time.sleep(0.05 * 2**attempt)
+        if attempt + 1 < BATCH_GET_ATTEMPTS:
+            time.sleep(0.05 * 2**attempt)
     raise GetError(f"{len(pending)} key(s) left unprocessed by BatchGetItem")
 
 
