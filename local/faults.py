@@ -189,6 +189,19 @@ def sms_scenarios(
     ]
 
 
+def phone_number(run: int, n: int) -> str:
+    """A valid US mobile number of this run (exchanges 200-999: a NANP exchange never
+    starts with 0 or 1, and the app refuses an invalid number), the n-th of the run."""
+    import phonenumbers
+
+    exchange = 200 + run % 800
+    for step in range(800):
+        candidate = f"+1415{200 + (exchange - 200 + step) % 800:03d}{n:04d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(candidate)):
+            return candidate
+    raise RuntimeError("no valid number in +1415")
+
+
 def run_texts(
     state: dict[str, Any],
     sim: Simulator,
@@ -202,7 +215,7 @@ def run_texts(
     texts: list[Text] = []
     for n, (scenario, mode, count, delay, expect) in enumerate(plan):
         sender = senders[n % len(senders)]
-        phone = f"+1415{int(run, 16) % 900 + 100:03d}{n:04d}"
+        phone = phone_number(int(run, 16), n)
         if mode != "deliver":
             sim.mode(phone, mode, count, delay)
         started = sender.post("/conversations", {"type": "sms", "to": phone})
