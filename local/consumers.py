@@ -10,9 +10,9 @@ The child inherits the stack's environment (moto's endpoint, the app's
 settings, the management API's URL: it posts frames to the gateway over HTTP,
 as a Lambda does), reads where its sources are from the first line of stdin,
 starts the pollers of ``local.pollers`` and prints ``ready``. Every further line
-is a command: ``kill <function>`` arms ``local.pollers.FAULTS`` (``make faults``)
-and answers ``armed <function>``; ``status <function>`` answers ``armed`` until
-the fault has fired, then ``idle``.
+is a command: ``kill <function> <n>`` arms ``local.pollers.FAULTS`` (``make
+faults``) and answers ``armed <function> <n>``; ``status <function> <n>`` answers
+``armed`` until the fault has fired, then ``idle``.
 End of input (the stack stopping) stops it: each poller finishes the batch in
 hand, then it exits 0.
 """
@@ -46,6 +46,7 @@ STOP_SECONDS = JOIN_SECONDS + 15.0
 ACK_SECONDS = 10.0
 
 
+GONE = b"\x00gone"  # queued when the child's output ends
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
@@ -59,6 +60,8 @@ class ConsumersProcess:
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._answers: queue.Queue[bytes] = queue.Queue()
+        self._ready = False  # no question before the child said ready
+        self._asked = 0
         self.stopping = False
 
     @property
@@ -85,52 +88,66 @@ class ConsumersProcess:
         if not self._answer(b"ready", timeout):
             self.stop()
             raise RuntimeError("the consumers did not start (see the log above)")
+        self._ready = True
 
     def _read_answers(self, stream: IO[bytes]) -> None:
         for line in stream:
             self._answers.put(line.strip())
+        self._answers.put(GONE)  # end of output: the child has exited
 
     def _answer(self, expected: bytes, timeout: float) -> bool:
-        """Wait for ``expected``, skipping any other (late) answer."""
+        """Wait for ``expected``, skipping any other (late) answer; False at once if
+        the child has exited."""
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             try:
-                if self._answers.get(timeout=left) == expected:
-                    return True
+                answer = self._answers.get(timeout=left)
             except queue.Empty:
                 break
+            if answer == GONE:
+                self._answers.put(GONE)  # for whoever asks next
+                return False
+            if answer == expected:
+                return True
         return False
 
-    def _ask(self, command: str, answers: tuple[str, ...]) -> str:
+    def _ask(self, verb: str, function: str) -> str:
+        """Send ``verb function n`` and return the child's state word from the answer
+        ``<state> function n``: the number ties an answer to its question, so a late
+        answer to an earlier one is skipped, never taken."""
+        _check_name(function)
         with self._lock:
             process = self._process
-            if process is None or process.stdin is None or process.poll() is not None:
+            if not self._ready or process is None or process.stdin is None:
                 raise RuntimeError("the consumers are not running")
+            self._asked += 1
+            number = self._asked
             try:
-                process.stdin.write(f"{command}\n".encode())
+                process.stdin.write(f"{verb} {function} {number}\n".encode())
                 process.stdin.flush()
             except (OSError, ValueError) as error:  # a closed pipe: the child is gone
                 raise RuntimeError("the consumers are not running") from error
             deadline = time.monotonic() + ACK_SECONDS
             while (left := deadline - time.monotonic()) > 0:
                 try:
-                    answer = self._answers.get(timeout=left).decode(errors="replace")
+                    answer = self._answers.get(timeout=left)
                 except queue.Empty:
                     break
-                if answer in answers:
-                    return answer
-        raise RuntimeError(f"the consumers did not answer {command!r}")
+                if answer == GONE:
+                    self._answers.put(GONE)
+                    raise RuntimeError("the consumers are not running")
+                state, _, rest = answer.decode(errors="replace").partition(" ")
+                if rest == f"{function} {number}":
+                    return state
+        raise RuntimeError(f"the consumers did not answer {verb} {function} in time")
 
     def kill(self, function: str) -> None:
         """Arm the fault: ``function``'s next batch dies half-way."""
-        _check_name(function)
-        self._ask(f"kill {function}", (f"armed {function}",))
+        self._ask("kill", function)
 
     def armed(self, function: str) -> bool:
         """Whether ``function``'s fault is armed and has not fired yet."""
-        _check_name(function)
-        answer = self._ask(f"status {function}", (f"armed {function}", f"idle {function}"))
-        return answer.startswith("armed ")
+        return self._ask("status", function) == "armed"
 
     def wait(self) -> int | None:
         """Block until the child exits; its exit code."""
@@ -189,13 +206,12 @@ def _serve() -> int:
         poller.start()
     print("ready", file=to_stack, flush=True)
     for line in sys.stdin:
-        command, _, argument = line.strip().partition(" ")
-        if command == "kill" and argument:
-            pollers.FAULTS.kill(argument)
-            print(f"armed {argument}", file=to_stack, flush=True)
-        elif command == "status" and argument:
-            state = "armed" if pollers.FAULTS.armed(argument) else "idle"
-            print(f"{state} {argument}", file=to_stack, flush=True)
+        verb, function, number = [*line.split(), "", "", ""][:3]
+        if verb == "kill" and function:
+            pollers.FAULTS.kill(function)
+        if verb in ("kill", "status") and function:
+            state = "armed" if pollers.FAULTS.armed(function) else "idle"
+            print(f"{state} {function} {number}", file=to_stack, flush=True)
     stop.set()
     deadline = time.monotonic() + JOIN_SECONDS
     for poller in running:

@@ -74,6 +74,11 @@ class RunningStack:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
 
+    def memory_mb(self) -> dict[str, float]:
+        """Each of the stack's processes' proportional memory (see ``rss_mb``)."""
+        found = {name: _rss_mb(pid) for name, pid in self.processes().items()}
+        return {name: size for name, size in found.items() if size is not None}
+
     def rss_mb(self) -> float | None:
         """Memory of the stack's processes (the gateway, moto, the consumers) together
         (proportional set sizes, so shared pages count once), if this module started it."""

@@ -420,23 +420,30 @@ def load(args: argparse.Namespace, stack: RunningStack) -> tuple[dict[str, Any],
     users = create_users(state, args.connections, company_id)
     print(f"created {len(users)} users in {time.monotonic() - started:.1f} s", flush=True)
 
-    def snapshot() -> tuple[float | None, dict[str, float], dict[str, int]]:
-        return stack.rss_mb(), stack.cpu_seconds(), moto_requests(state)
+    def snapshot() -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
+        return stack.memory_mb(), stack.cpu_seconds(), moto_requests(state)
 
     result = asyncio.run(
         run_load(state, users, args.messages, args.rate, args.drain_seconds, snapshot)
     )
-    rss_after, cpu_after, calls_after = snapshot()
-    rss_before, cpu_before, calls_before = result["before"]
+    memory_after, cpu_after, calls_after = snapshot()
+    memory_before, cpu_before, calls_before = result["before"]
+    rss_after, rss_before = sum(memory_after.values()), sum(memory_before.values())
     extra = {
         "connections": str(args.connections),
         "rate": f"{args.rate:g}/s",
         "stored items (seeded)": f"{args.seed_items} in {seed_seconds:.1f} s",
     }
-    if rss_before is not None and rss_after is not None and rss_start is not None:
+    if memory_after and memory_before and rss_start is not None:
         extra["stack memory (all processes)"] = (
             f"{rss_start:,.0f} MB at start, {rss_before:,.0f} MB before sends, "
-            f"{rss_after:,.0f} MB after"
+            f"{rss_after:,.0f} MB after (over the sends: "
+            + ", ".join(
+                f"{name} {size:,.0f} MB ({size - memory_before[name]:+,.0f})"
+                for name, size in memory_after.items()
+                if name in memory_before
+            )
+            + ")"
         )
     if cpu_after and result["sent"]:
         # from the first send to the last delivery

@@ -186,7 +186,7 @@ async def watch_consumers(stack: Stack, stopping: asyncio.Event) -> None:
     count would silently stop): if it exits while the stack runs, say so and stop the
     stack, which then exits 1."""
     code = await asyncio.to_thread(stack.consumers.wait)
-    if not stack.consumers.stopping:
+    if not stack.consumers.stopping and not stopping.is_set():
         log.error("the consumers' process exited with %s; stopping the stack", code)
         stack.failed = True
         stopping.set()
@@ -361,8 +361,11 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         "queue_arns": created["queue_arns"],
         "stream_arns": created["streams"],
     }
-    stack.consumers = consumers.ConsumersProcess(sources, environment.REGION)
-    await asyncio.to_thread(stack.consumers.start)
+    started = consumers.ConsumersProcess(sources, environment.REGION)
+    try:
+        await asyncio.to_thread(started.start)
+    finally:
+        stack.consumers = started  # stopped with the rest, whatever happened
     log.info("consumers polling in process %s", stack.consumers.pid)
     return {**_stack_json(rest_url, ws_url, moto_url, demo_state), "web_url": rest_url + web_path}
 

@@ -20,6 +20,7 @@ import jwt
 from chalicelib.domain.errors import Unauthorized
 
 JwksFetcher = Callable[[str], dict[str, Any]]
+FAILED_LOAD_BACKOFF = 2.0  # seconds after a failed key load before the next try
 
 
 class KeysUnavailable(RuntimeError):
@@ -52,6 +53,7 @@ class CognitoJwtVerifier:
         self._leeway = leeway
         self._keys: dict[str, Any] = {}
         self._fetched_at = 0.0
+        self._failed_at = -FAILED_LOAD_BACKOFF
         self._lock = threading.Lock()
 
     def _load(self) -> None:
@@ -68,9 +70,14 @@ class CognitoJwtVerifier:
             if kid not in self._keys and (
                 not self._keys or time.monotonic() - self._fetched_at > self._refetch_after
             ):
+                if time.monotonic() - self._failed_at < FAILED_LOAD_BACKOFF:
+                    # the last load failed a moment ago: fail fast, do not queue every
+                    # request behind another slow fetch
+                    raise KeysUnavailable("the sign-in keys could not be loaded")
                 try:
                     self._load()
                 except Exception as exc:  # network or JSON trouble: retryable, no denial
+                    self._failed_at = time.monotonic()
                     raise KeysUnavailable("the sign-in keys could not be loaded") from exc
             key = self._keys.get(kid)
         if key is None:

@@ -103,6 +103,7 @@ def test_jwks_is_fetched_once_and_refetched_for_an_unknown_key() -> None:
 def test_keys_that_cannot_be_loaded_fail_the_check_instead_of_denying() -> None:
     """A denial would be cached by API Gateway for the token's TTL (5 minutes of 401s
     for a signed-in user); a failure is a 500 that the next request retries."""
+    from chalicelib.adapters import jwt_verifier
     from chalicelib.adapters.jwt_verifier import KeysUnavailable
     from tests.support import CLIENT_ID, ISSUER, KeyPair
 
@@ -120,4 +121,7 @@ def test_keys_that_cannot_be_loaded_fail_the_check_instead_of_denying() -> None:
     with pytest.raises(KeysUnavailable):
         verifier.verify(keys.token("u-1"))
     down[0] = False
+    with pytest.raises(KeysUnavailable):  # right after a failure: no second slow fetch
+        verifier.verify(keys.token("u-1"))
+    verifier._failed_at -= jwt_verifier.FAILED_LOAD_BACKOFF  # the back-off has passed
     assert verifier.verify(keys.token("u-1"))["sub"] == "u-1"
