@@ -24,6 +24,8 @@
 4. moto never expires DynamoDB Streams shard iterators (AWS does after 15
    minutes) and a stream poller creates several per second; the middleware
    prunes old ones, under the same lock, so a long ``make dev`` does not leak.
+   Nor does it trim stream records (AWS does after 24 hours): the records every
+   live iterator has passed are dropped at the same time.
 5. Requests are routed to their backend from a cache (moto lists its package
    directory and tries every service's URL patterns on each request).
    Items are built in linear time: moto re-sums the size of every attribute
@@ -123,6 +125,36 @@ def prune_stream_iterators(keep: int = ITERATORS_KEPT) -> int:
         for arn in list(iterators)[: max(0, excess)]:
             del iterators[arn]
             dropped += 1
+    return dropped
+
+
+def trim_stream_records() -> int:
+    """Forget the stream records every reader has read past: those below the oldest
+    position of any live shard iterator of their shard. moto keeps a table's stream
+    records for ever (about 90 KB per IM, six records with both images), so a long
+    ``make dev`` grew without bound; DynamoDB trims after 24 hours. Sequence numbers
+    do not change: the shard's starting number moves up by what is cut, as
+    DynamoDB's does. A shard nobody reads is left whole.
+
+    Call only while no Streams request is running, after ``prune_stream_iterators``
+    (``SerialisedDynamoDB`` does). Returns how many records were dropped."""
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    oldest: dict[int, int] = {}
+    shards: dict[int, Any] = {}
+    for _, _, backend in dynamodbstreams_backends.iter_backends():
+        for iterator in backend.shard_iterators.values():  # type: ignore[attr-defined]
+            shard = iterator.stream_shard
+            position = int(iterator.sequence_number)
+            shards[id(shard)] = shard
+            oldest[id(shard)] = min(oldest.get(id(shard), position), position)
+    dropped = 0
+    for key, shard in shards.items():
+        cut = min(oldest[key] - int(shard.starting_sequence_number), len(shard.items))
+        if cut > 0:
+            del shard.items[:cut]
+            shard.starting_sequence_number += cut
+            dropped += cut
     return dropped
 
 
@@ -599,6 +631,7 @@ class SerialisedDynamoDB:
                 self._stream_calls += 1
                 if self._stream_calls % PRUNE_EVERY == 0:
                     prune_stream_iterators()
+                    trim_stream_records()
             return response
 
     def _seed(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
