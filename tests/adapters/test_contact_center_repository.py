@@ -223,6 +223,16 @@ def test_figures_add_up_per_queue_and_day(repo: Any) -> None:
     assert second.offered == 0
 
 
+def test_a_figure_counted_once_per_key_is_not_counted_again(repo: Any) -> None:
+    assert repo.add_figures_once("opened#ix-1", "acme", "q-support", "2026-01-01", offered=1)
+    assert not repo.add_figures_once("opened#ix-1", "acme", "q-support", "2026-01-01", offered=1)
+    assert repo.add_figures_once("opened#ix-2", "acme", "q-support", "2026-01-01", offered=1)
+    # the same key in another queue is another count
+    assert repo.add_figures_once("opened#ix-1", "acme", "q-sales", "2026-01-01", offered=1)
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 2
+    assert repo.figures("acme", "q-sales", ["2026-01-01"])[0].offered == 1
+
+
 def test_queues_of_two_companies_with_the_same_id_never_mix(repo: Any) -> None:
     repo.put_agent(agent("a1"))
     repo.put_agent(agent("g1", company_id="globex"))

@@ -51,6 +51,7 @@ class MemoryContactCenterRepository:
         self.histories: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         self.replies: dict[str, dict[str, CannedReply]] = {}
         self.day_figures: dict[tuple[str, str, str], DayFigures] = {}
+        self.figures_once: set[tuple[str, str, str]] = set()
         self.queue_states: dict[tuple[str, str], QueueState] = {}
         # What the table's stream would carry, as (kind, old, new): interactions, agents'
         # status and queue states. Tests turn them into events as the outbox does.
@@ -287,6 +288,16 @@ class MemoryContactCenterRepository:
             figures = self.day_figures.setdefault((company_id, queue_id, day), DayFigures())
             for name, value in increments.items():
                 setattr(figures, name, getattr(figures, name) + value)
+
+    def add_figures_once(
+        self, once_key: str, company_id: str, queue_id: str, day: str, **increments: float
+    ) -> bool:
+        with self._lock:  # reentrant: the marker and the counters as one step
+            if (company_id, queue_id, once_key) in self.figures_once:
+                return False
+            self.add_figures(company_id, queue_id, day, **increments)
+            self.figures_once.add((company_id, queue_id, once_key))
+        return True
 
     def figures(self, company_id: str, queue_id: str, days: list[str]) -> list[DayFigures]:
         with self._lock:

@@ -181,6 +181,30 @@ def test_a_provider_retry_after_a_failure_behind_the_create_admits_and_routes_th
     assert found is not None and (found.state, found.agent_id) == ("offered", "u-bob")
 
 
+def test_a_provider_retry_after_the_figure_was_counted_counts_the_text_offered_once() -> None:
+    """The first attempt counted ``offered`` and then failed (arming the waiting
+    check); the provider's retry redoes the whole follow-up but not the count."""
+    w = world(MemoryContactCenterRepository(), entry_message="You are number {position}.")
+    text = InboundSms("twilio", "SM-retried-late", CUSTOMER, CHANNEL, "hello")
+    arm = w.cc.routing._arm_waiting_check
+    failures = [1]
+
+    def flaky_arm(interaction: Interaction, queue: Queue) -> None:
+        if failures[0]:
+            failures[0] -= 1
+            raise Throttled("the timer queue is throttled")
+        arm(interaction, queue)
+
+    w.cc.routing._arm_waiting_check = flaky_arm  # type: ignore[method-assign]
+    with pytest.raises(Throttled):
+        w.services.carrier.inbound(text)
+    w.services.carrier.inbound(text)  # the provider sends it again
+    w.runner.run()
+    figures = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"][0]
+    assert figures["offered"] == 1
+    assert len(w.runner.timers("waiting_check")) == 1
+
+
 def test_a_text_whose_interaction_ended_while_it_arrived_opens_a_new_interaction() -> None:
     repo = StaleMarker()
     w = world(repo, abandon_after_s=120)

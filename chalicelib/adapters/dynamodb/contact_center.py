@@ -7,6 +7,7 @@ transaction conditional on the interaction's version and the agent's room.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,7 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     ConfigItem,
     CustomerItem,
     FiguresItem,
+    FiguresOnceItem,
     InteractionItem,
     PointerItem,
     cc_agent,
@@ -53,6 +55,7 @@ from chalicelib.adapters.dynamodb.keys import (
     customer_phone_pk,
     customer_pk,
     day_sk,
+    figures_once_sk,
     figures_pk,
     history_sk,
     ix_pk,
@@ -405,6 +408,23 @@ class DynamoContactCenterRepository(QueueStateStore):
         if actions:
             FiguresItem(figures_pk(company_id, queue_id), day_sk(day)).update(actions=actions)
 
+    def add_figures_once(
+        self, once_key: str, company_id: str, queue_id: str, day: str, **increments: float
+    ) -> bool:
+        """One transaction: the marker (only if absent) and the counters."""
+        pk = figures_pk(company_id, queue_id)
+        marker = FiguresOnceItem(pk, figures_once_sk(once_key), expires_at=_week_from_now())
+        actions = [getattr(FiguresItem, name).add(value) for name, value in increments.items()]
+        try:
+            with TransactWrite(connection=shared_connection()) as tx:
+                tx.save(marker, condition=FiguresOnceItem.pk.does_not_exist())
+                tx.update(FiguresItem(pk, day_sk(day)), actions=actions)
+        except TransactWriteError:
+            if get_item(FiguresOnceItem, pk, figures_once_sk(once_key), consistent=True):
+                return False  # counted before
+            raise
+        return True
+
     def figures(self, company_id: str, queue_id: str, days: list[str]) -> list[DayFigures]:
         keys = [(figures_pk(company_id, queue_id), day_sk(d)) for d in dict.fromkeys(days)]
         found = {i.sk.removeprefix(DAY_PREFIX): i for i in FiguresItem.batch_get(keys)}
@@ -418,6 +438,13 @@ class DynamoContactCenterRepository(QueueStateStore):
                 else DayFigures()
             )
         return result
+
+
+ONCE_TTL_SECONDS = 7 * 86400  # a provider retries for hours, never for a week
+
+
+def _week_from_now() -> int:
+    return int(time.time()) + ONCE_TTL_SECONDS
 
 
 __all__ = ["DynamoContactCenterRepository", "PutError"]

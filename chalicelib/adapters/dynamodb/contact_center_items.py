@@ -103,6 +103,12 @@ class FiguresItem(_Item):
     handle_total_s = NumberAttribute(default=0)
 
 
+class FiguresOnceItem(_Item):
+    """Marks a figure counted (``add_figures_once``); TTL removes it after a week."""
+
+    expires_at = NumberAttribute()
+
+
 CONTACT_CENTER_MODELS: tuple[type[_Item], ...] = (
     ConfigItem,
     ChannelItem,
@@ -111,6 +117,7 @@ CONTACT_CENTER_MODELS: tuple[type[_Item], ...] = (
     InteractionItem,
     CustomerItem,
     FiguresItem,
+    FiguresOnceItem,
     QueueStateItem,
 )
 register(*CONTACT_CENTER_MODELS)

@@ -42,6 +42,7 @@ stream translation build and recognise keys only through these functions.
 | case | CCCUST#{customer} | CASE#{case} |  |  |
 | customer history entry | CCCUST#{customer} | HIST#{at}#{interaction} |  |  |
 | queue figures of a day | CCSTAT#{company}#{queue} | DAY#{yyyy-mm-dd} |  |  |
+| a figure counted once (TTL) | CCSTAT#{company}#{queue} | ONCE#{key} |  |  |
 | queue's last published state | CCQSTATE#{company}#{queue} | STATE |  |  |
 
 (*) absent while the member has hidden the conversation: a sparse index.
@@ -367,6 +368,10 @@ def history_sk(at: str, interaction_id: str) -> str:
 
 def figures_pk(company_id: str, queue_id: str) -> str:
     return f"CCSTAT#{company_id}#{queue_id}"
+
+
+def figures_once_sk(key: str) -> str:
+    return f"ONCE#{key}"
 
 
 def queue_state_pk(company_id: str, queue_id: str) -> str:

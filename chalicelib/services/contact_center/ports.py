@@ -141,6 +141,13 @@ class ContactCenterRepository(Protocol):
         """Add to the queue's counters of one day (``DayFigures`` field names)."""
         ...
 
+    def add_figures_once(
+        self, once_key: str, company_id: str, queue_id: str, day: str, **increments: float
+    ) -> bool:
+        """``add_figures``, at most once per ``once_key`` (a retried step counts
+        nothing more). True when counted now, False when counted before."""
+        ...
+
     def figures(self, company_id: str, queue_id: str, days: list[str]) -> list[DayFigures]: ...
 
     # -- the queue's published state (queue.updated comes from its stream record) ----------

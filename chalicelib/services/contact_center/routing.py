@@ -127,11 +127,15 @@ class RoutingService:
 
     def _admit_later(self, interaction: Interaction, queue: Queue) -> None:
         """A new interaction's follow-up, redone whole by a provider retry: ``admit``
-        first (it is idempotent), then the figure (a hot item that can throttle),
-        then the waiting check."""
+        first (it is idempotent), then the figure (a hot item that can throttle;
+        counted once per interaction), then the waiting check."""
         self._ctx.routing.enqueue({"kind": "admit", "interaction_id": interaction.interaction_id})
-        self._repo.add_figures(
-            queue.company_id, queue.queue_id, self._ctx.day(interaction.arrived_at), offered=1
+        self._repo.add_figures_once(  # once: a provider retry redoes this whole step
+            f"opened#{interaction.interaction_id}",
+            queue.company_id,
+            queue.queue_id,
+            self._ctx.day(interaction.arrived_at),
+            offered=1,
         )
         self._arm_waiting_check(interaction, queue)
 
