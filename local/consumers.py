@@ -175,6 +175,14 @@ def _check_name(function: str) -> None:
         raise ValueError(f"not a function name: {function!r}")
 
 
+class _Terminated(Exception):
+    """SIGTERM (a whole process group stopped): stop as at end of input."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 def _serve() -> int:
     from local import pollers
     from local.environment import wide_connection_pools
@@ -205,13 +213,17 @@ def _serve() -> int:
     for poller in running:
         poller.start()
     print("ready", file=to_stack, flush=True)
-    for line in sys.stdin:
-        verb, function, number = [*line.split(), "", "", ""][:3]
-        if verb == "kill" and function:
-            pollers.FAULTS.kill(function)
-        if verb in ("kill", "status") and function:
-            state = "armed" if pollers.FAULTS.armed(function) else "idle"
-            print(f"{state} {function} {number}", file=to_stack, flush=True)
+    signal.signal(signal.SIGTERM, _terminated)  # as end of input: finish, then exit
+    try:
+        for line in sys.stdin:
+            verb, function, number = [*line.split(), "", "", ""][:3]
+            if verb == "kill" and function:
+                pollers.FAULTS.kill(function)
+            if verb in ("kill", "status") and function:
+                state = "armed" if pollers.FAULTS.armed(function) else "idle"
+                print(f"{state} {function} {number}", file=to_stack, flush=True)
+    except _Terminated:
+        log.info("SIGTERM: the pollers finish their batches")
     stop.set()
     deadline = time.monotonic() + JOIN_SECONDS
     for poller in running:
