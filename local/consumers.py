@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -95,21 +96,26 @@ class ConsumersProcess:
             self._answers.put(line.strip())
         self._answers.put(GONE)  # end of output: the child has exited
 
-    def _answer(self, expected: bytes, timeout: float) -> bool:
-        """Wait for ``expected``, skipping any other (late) answer; False at once if
-        the child has exited."""
-        deadline = time.monotonic() + timeout
+    def _answers_until(self, deadline: float) -> Iterator[bytes]:
+        """The child's answers as they come, until ``deadline``; RuntimeError once the
+        child has exited (the marker stays queued for whoever asks next)."""
         while (left := deadline - time.monotonic()) > 0:
             try:
                 answer = self._answers.get(timeout=left)
             except queue.Empty:
-                break
+                return
             if answer == GONE:
-                self._answers.put(GONE)  # for whoever asks next
-                return False
-            if answer == expected:
-                return True
-        return False
+                self._answers.put(GONE)
+                raise RuntimeError("the consumers are not running")
+            yield answer
+
+    def _answer(self, expected: bytes, timeout: float) -> bool:
+        """Wait for ``expected``, skipping any other (late) answer; False at once if
+        the child has exited."""
+        try:
+            return expected in self._answers_until(time.monotonic() + timeout)
+        except RuntimeError:
+            return False
 
     def _ask(self, verb: str, function: str) -> str:
         """Send ``verb function n`` and return the child's state word from the answer
@@ -127,15 +133,7 @@ class ConsumersProcess:
                 process.stdin.flush()
             except (OSError, ValueError) as error:  # a closed pipe: the child is gone
                 raise RuntimeError("the consumers are not running") from error
-            deadline = time.monotonic() + ACK_SECONDS
-            while (left := deadline - time.monotonic()) > 0:
-                try:
-                    answer = self._answers.get(timeout=left)
-                except queue.Empty:
-                    break
-                if answer == GONE:
-                    self._answers.put(GONE)
-                    raise RuntimeError("the consumers are not running")
+            for answer in self._answers_until(time.monotonic() + ACK_SECONDS):
                 state, _, rest = answer.decode(errors="replace").partition(" ")
                 if rest == f"{function} {number}":
                     return state

@@ -82,9 +82,8 @@ class RunningStack:
     def rss_mb(self) -> float | None:
         """Memory of the stack's processes (the gateway, moto, the consumers) together
         (proportional set sizes, so shared pages count once), if this module started it."""
-        found = [_rss_mb(pid) for pid in self.processes().values()]
-        sizes = [size for size in found if size is not None]
-        return sum(sizes) if sizes else None
+        sizes = self.memory_mb()
+        return sum(sizes.values()) if sizes else None
 
     def processes(self) -> dict[str, int]:
         """The stack process (``gateway``) and its children ``moto`` and ``consumers``."""
