@@ -42,7 +42,6 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
         PresenceRepository,
         PushGateway,
         RetryScheduler,
-        SmsRepository,
         TokenVerifier,
     )
     from chalicelib.services.presence import PresenceService
@@ -54,6 +53,7 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
         SmsSender,
         SmsService,
     )
+    from chalicelib.services.sms.ports import SmsRepository
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.domain.sms import ProviderRejected, ProviderSend
-from chalicelib.services.ports import SmsProvider
+from chalicelib.services.sms.ports import SmsProvider
 from chalicelib.settings import Settings
 
 

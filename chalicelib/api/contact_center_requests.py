@@ -7,7 +7,7 @@ through the domain's own checks. Nothing past here sees raw JSON.
 
 from __future__ import annotations
 
-from chalicelib.api.fields import (
+from chalicelib.api.contact_center_bodies import (
     CC_AGENT,
     CC_AGENT_STATUS,
     CC_CANNED,
@@ -16,6 +16,8 @@ from chalicelib.api.fields import (
     CC_OUTBOUND,
     CC_QUEUE,
     CC_TRANSFER,
+)
+from chalicelib.api.fields import (
     Body,
     Field,
     Json,

@@ -1,4 +1,7 @@
-"""The edge's field table: every JSON field a request may carry, with its bounds.
+"""The edge's field tables: how a JSON field is described and checked, with its bounds.
+
+The tables themselves are grouped by who sends them: ``api.bodies`` (the
+employee app), ``api.admin_bodies`` (company admins) and ``api.contact_center_bodies``.
 
 Every string is checked for type, length and valid Unicode (a lone surrogate
 cannot be stored or sent: it is refused with a 400, before anything is
@@ -13,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from chalicelib.domain.contact_center_config import DAYS, HOURS_PATTERN
 from chalicelib.domain.errors import NotFound, ValidationError
-from chalicelib.domain.model import IM, SMS
 
 MAX_STRING = 4096  # any string field not bounded more tightly below
 MAX_TEXT = 10 * 1024 * 1024  # API Gateway's payload; MAX_TEXT_LENGTH (413) is the service's
@@ -226,103 +227,6 @@ CLIENT_ID = Field(
     description="the sender's idempotency key",
 )
 
-SEND_MESSAGE = body_of(
-    CLIENT_ID,
-    Field("text", TEXT, "invalid_text", max_len=MAX_TEXT),
-    Field("media", LIST, "invalid_media", max_items=10, max_len=MAX_ID),
-)
-MARK_READ = body_of(Field("seq", WHOLE, "invalid_seq", required=True))
-SYNC = body_of(
-    Field(
-        "conversations",
-        MAP,
-        "invalid_sync",
-        required=True,
-        max_len=MAX_ID,
-        maximum=MAX_SEQ - 1,
-        min_items=1,
-        max_items=50,
-        description="conversation id -> the last seq seen",
-    )
-)
-TYPING = body_of(
-    Field("conversation_id", TEXT, "conversation_not_found", required=True, max_len=MAX_ID)
-)
-WATCH_PRESENCE = body_of(
-    Field("user_ids", LIST, "invalid_user_ids", required=True, max_items=10_000, max_len=MAX_ID)
-)
-CONNECTION_STATE = body_of(Field("state", TEXT, "invalid_state", max_len=32))
-CREATE_IM = body_of(
-    Field("type", TEXT, "invalid_type", nullable=False, max_len=8, choices=(IM,)),
-    Field(
-        "members",
-        LIST,
-        "invalid_members",
-        required=True,
-        min_items=1,
-        max_items=MAX_MEMBERS,
-        max_len=MAX_ID,
-    ),
-    Field("name", TEXT, "invalid_name", max_len=1000),
-    Field("group", FLAG),
-)
-CREATE_SMS = body_of(
-    Field("type", TEXT, "invalid_type", required=True, max_len=8, choices=(SMS,)),
-    Field("to", TEXT, "invalid_phone", required=True, max_len=64),
-    Field("from", TEXT, "invalid_from", max_len=64),
-)
-UPDATE_CONVERSATION = body_of(
-    Field("name", TEXT, "invalid_name", max_len=1000),
-    Field("muted", FLAG),
-    Field("hidden", FLAG),
-    closed=True,
-    min_fields=1,
-)
-MEMBERS = body_of(
-    Field(
-        "members",
-        LIST,
-        "invalid_members",
-        required=True,
-        min_items=1,
-        max_items=MAX_MEMBERS,
-        max_len=MAX_ID,
-    )
-)
-SET_PRESENCE = body_of(
-    Field("status", TEXT, "invalid_status", max_len=32),
-    Field("message", TEXT, "invalid_status_message", max_len=1000),
-    Field("expires_at", TEXT, "invalid_expiry", max_len=64),
-    # only its type here: the range is the service's (and only when there is a message)
-    Field("expires_in", WHOLE, "invalid_expiry", minimum=-(2**53), maximum=2**53),
-)
-UPLOAD = body_of(
-    Field("content_type", TEXT, "invalid_content_type", required=True, max_len=128),
-    Field(
-        "size",
-        WHOLE,
-        "media_too_large",
-        required=True,
-        minimum=1,
-        maximum=2**53 - 1,
-        description="bytes (a bad size on POST /me/photo is photo_too_large)",
-    ),
-)
-PHOTO_KEY = body_of(Field("key", TEXT, "invalid_key", required=True, max_len=1024))
-CONTACT = body_of(
-    Field("name", TEXT, "invalid_name", max_len=1000),
-    Field("phone", TEXT, "invalid_phone", max_len=64),
-)
-DEVICE = body_of(
-    Field("device_id", TEXT, "invalid_device_id", required=True, max_len=MAX_ID),
-    Field("platform", TEXT, "invalid_platform", required=True, max_len=32),
-    Field("token", TEXT, "invalid_push_token", required=True, max_len=MAX_STRING),
-)
-PREVIEW = body_of(
-    Field("text", TEXT, "invalid_text", required=True, max_len=MAX_TEXT),
-    Field("to", TEXT, "invalid_phone", max_len=64),
-)
-
 
 def changes_body(allowed: Mapping[str, str], *, max_len: int = 320, closed: bool = True) -> Body:
     """A partial update of only ``allowed`` fields, each of its kind: ``text``,
@@ -338,93 +242,3 @@ def changes_body(allowed: Mapping[str, str], *, max_len: int = 320, closed: bool
                 Field(name, TEXT, f"invalid_{name}", nullable=kind == "text?", max_len=max_len)
             )
     return Body(tuple(fields), closed=closed, min_fields=1 if closed else 0)
-
-
-COMPANY_CHANGES = changes_body({"sms_enabled": "flag", "im_enabled": "flag", "help_text": "text"})
-NUMBER_CHANGES = changes_body(
-    {"type": "text", "provider": "text", "state": "text", "capabilities": "list"},
-    max_len=32,
-    closed=False,  # takes back the number as GET returned it; other fields are ignored
-)
-USER_CHANGES = changes_body(
-    {"sms_enabled": "flag", "policy_id": "text?", "license_type": "text"}, max_len=64
-)
-POLICY_CHANGES = changes_body({"name": "text", "sms_enabled": "flag"}, max_len=100, closed=False)
-
-# -- contact center (parsed into its typed commands by api.contact_center_requests) -----
-
-CC_TEXT = 1600  # automatic replies, canned replies
-CC_AGENT_STATUS = body_of(
-    Field(
-        "status",
-        TEXT,
-        "invalid_status",
-        required=True,
-        max_len=32,
-        choices=("available", "away", "offline"),
-    )
-)
-CC_OUTBOUND = body_of(
-    Field("channel", TEXT, "invalid_channel", required=True, max_len=64),
-    Field("to", TEXT, "invalid_to", required=True, max_len=64),
-    CLIENT_ID,
-    Field("text", TEXT, "invalid_text", required=True, max_len=MAX_TEXT, pattern=r"\S"),
-)
-CC_TRANSFER = body_of(Field("queue_id", TEXT, "invalid_queue_id", required=True, max_len=MAX_ID))
-CC_END = body_of(
-    Field("disposition", TEXT, "invalid_disposition", max_len=100),
-    Field("notes", TEXT, "invalid_notes", max_len=4000),
-    Field("case_id", TEXT, "invalid_case", max_len=MAX_ID),
-)
-CC_QUEUE = body_of(
-    Field("name", TEXT, "invalid_name", required=True, max_len=100, pattern=r"\S"),
-    Field(
-        "skills",
-        MAP,
-        "invalid_skills",
-        max_len=40,
-        minimum=1,
-        maximum=5,
-        max_items=50,
-        description="required skill -> minimum level",
-    ),
-    Field("priority", WHOLE, "invalid_priority", minimum=1, maximum=100),
-    Field("timezone", TEXT, "invalid_timezone", max_len=64, description="IANA name"),
-    Field(
-        "hours",
-        TEXT_MAP,
-        "invalid_hours",
-        max_len=11,
-        pattern=HOURS_PATTERN,
-        max_items=7,
-        choices=DAYS,
-        description="day -> opening hours HH:MM-HH:MM in timezone; a day left out is "
-        "closed; {} (the default) is always open",
-    ),
-    Field("closed_message", TEXT, "invalid_closed_message", max_len=CC_TEXT),
-    Field("entry_message", TEXT, "invalid_entry_message", max_len=CC_TEXT),
-    Field("full_message", TEXT, "invalid_full_message", max_len=CC_TEXT),
-    Field("offer_timeout_s", WHOLE, "invalid_offer_timeout_s", minimum=5, maximum=600),
-    Field("auto_accept", FLAG, "invalid_auto_accept"),
-    Field("idle_after_s", WHOLE, "invalid_idle_after_s", maximum=86400),
-    Field("wrap_up_s", WHOLE, "invalid_wrap_up_s", maximum=900),
-    Field("service_level_s", WHOLE, "invalid_service_level_s", minimum=1, maximum=86400),
-    Field("abandon_after_s", WHOLE, "invalid_abandon_after_s", minimum=1, maximum=7 * 86400),
-    Field("last_agent_window_s", WHOLE, "invalid_last_agent_window_s", maximum=30 * 86400),
-    Field("overflow_after_s", WHOLE, "invalid_overflow_after_s", maximum=86400),
-    Field("overflow_level", WHOLE, "invalid_overflow_level", minimum=1, maximum=5),
-    Field("overflow_queue_id", TEXT, "invalid_overflow_queue_id", max_len=MAX_ID),
-    Field("max_waiting", WHOLE, "invalid_max_waiting", maximum=1000),
-)
-CC_CHANNEL = body_of(Field("queue_id", TEXT, "invalid_queue_id", required=True, max_len=MAX_ID))
-CC_AGENT = body_of(
-    Field("skills", MAP, "invalid_skills", max_len=40, minimum=1, maximum=5, max_items=50),
-    Field("queues", LIST, "invalid_queues", max_len=MAX_ID),
-    Field("role", TEXT, "invalid_role", max_len=32, choices=("agent", "supervisor")),
-    Field("max_concurrent", WHOLE, "invalid_max_concurrent", minimum=1, maximum=10),
-)
-CC_CANNED = body_of(
-    Field("shortcut", TEXT, "invalid_shortcut", max_len=40),
-    Field("title", TEXT, "invalid_title", max_len=200),
-    Field("text", TEXT, "invalid_text", required=True, max_len=CC_TEXT, pattern=r"\S"),
-)

@@ -20,53 +20,58 @@ views' code.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.api import fields
-from chalicelib.api.fields import FLAG, LIST, MAP, TEXT, TEXT_MAP, WHOLE, Body, Field
-from chalicelib.domain.model import SMS, BusinessNumber, Contact, Conversation, Message, Policy
-
-Schema = dict[str, Any]
+from chalicelib.api import admin_bodies, bodies, contact_center_bodies, fields
+from chalicelib.api.fields import Body, Field
+from chalicelib.api.openapi_schemas import (
+    JSON,
+    Schema,
+    components,
+    page_of,
+    query_parameter,
+    ref,
+    request_schema,
+)
 
 TITLE = "Business texting REST API"
 VERSION = "1.0.0"
-JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 # -- which field table each view reads ----------------------------------------------
 
-_CREATE_CONVERSATION: tuple[Body, ...] = (fields.CREATE_IM, fields.CREATE_SMS)
+_CREATE_CONVERSATION: tuple[Body, ...] = (bodies.CREATE_IM, bodies.CREATE_SMS)
 
 BODIES: Mapping[str, Body | tuple[Body, ...]] = {
-    "set_presence": fields.SET_PRESENCE,
-    "start_photo_upload": fields.UPLOAD,
-    "confirm_photo": fields.PHOTO_KEY,
-    "register_device": fields.DEVICE,
-    "create_contact": fields.CONTACT,
-    "update_contact": fields.CONTACT,
+    "set_presence": bodies.SET_PRESENCE,
+    "start_photo_upload": bodies.UPLOAD,
+    "confirm_photo": bodies.PHOTO_KEY,
+    "register_device": bodies.DEVICE,
+    "create_contact": bodies.CONTACT,
+    "update_contact": bodies.CONTACT,
     "create_conversation": _CREATE_CONVERSATION,
-    "update_conversation": fields.UPDATE_CONVERSATION,
-    "add_members": fields.MEMBERS,
-    "sync": fields.SYNC,
-    "send_message": fields.SEND_MESSAGE,
-    "admin_update_company": fields.COMPANY_CHANGES,
-    "admin_put_number": fields.NUMBER_CHANGES,
-    "admin_update_user": fields.USER_CHANGES,
-    "admin_create_policy": fields.POLICY_CHANGES,
-    "admin_update_policy": fields.POLICY_CHANGES,
-    "start_media_upload": fields.UPLOAD,
-    "sms_preview": fields.PREVIEW,
-    "read_conversation": fields.MARK_READ,
-    "put_agent_status": fields.CC_AGENT_STATUS,
-    "start_interaction": fields.CC_OUTBOUND,
-    "transfer_interaction": fields.CC_TRANSFER,
-    "end_interaction": fields.CC_END,
-    "put_queue": fields.CC_QUEUE,
-    "put_channel": fields.CC_CHANNEL,
-    "put_agent": fields.CC_AGENT,
-    "put_canned": fields.CC_CANNED,
+    "update_conversation": bodies.UPDATE_CONVERSATION,
+    "add_members": bodies.MEMBERS,
+    "sync": bodies.SYNC,
+    "send_message": bodies.SEND_MESSAGE,
+    "admin_update_company": admin_bodies.COMPANY_CHANGES,
+    "admin_put_number": admin_bodies.NUMBER_CHANGES,
+    "admin_update_user": admin_bodies.USER_CHANGES,
+    "admin_create_policy": admin_bodies.POLICY_CHANGES,
+    "admin_update_policy": admin_bodies.POLICY_CHANGES,
+    "start_media_upload": bodies.UPLOAD,
+    "sms_preview": bodies.PREVIEW,
+    "read_conversation": bodies.MARK_READ,
+    "put_agent_status": contact_center_bodies.CC_AGENT_STATUS,
+    "start_interaction": contact_center_bodies.CC_OUTBOUND,
+    "transfer_interaction": contact_center_bodies.CC_TRANSFER,
+    "end_interaction": contact_center_bodies.CC_END,
+    "put_queue": contact_center_bodies.CC_QUEUE,
+    "put_channel": contact_center_bodies.CC_CHANNEL,
+    "put_agent": contact_center_bodies.CC_AGENT,
+    "put_canned": contact_center_bodies.CC_CANNED,
 }
 
 # views whose body may be left out (``_body(optional=True)``): the same as an empty object
@@ -80,224 +85,6 @@ QUERIES: Mapping[str, tuple[Field, ...]] = {
     "sync": fields.PAGING[:1],
     "sms_usage": fields.DAY_RANGE,
 }
-
-# -- request schemas from the field tables --------------------------------------------
-
-
-def field_schema(spec: Field) -> Schema:
-    schema: Schema
-    if spec.kind == TEXT:
-        schema = {"type": "string", "maxLength": spec.max_len}
-        if spec.min_len:
-            schema["minLength"] = spec.min_len
-        if spec.pattern:
-            schema["pattern"] = spec.pattern
-        if spec.choices:
-            schema["enum"] = list(spec.choices)
-    elif spec.kind == WHOLE:
-        schema = {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum}
-    elif spec.kind == FLAG:
-        schema = {"type": "boolean"}
-    elif spec.kind == LIST:
-        schema = {
-            "type": "array",
-            "items": {"type": "string", "maxLength": spec.max_len},
-            "maxItems": spec.max_items,
-        }
-        if spec.min_items:
-            schema["minItems"] = spec.min_items
-    elif spec.kind in (MAP, TEXT_MAP):
-        keys: Schema = {"enum": list(spec.choices)} if spec.choices else {"maxLength": spec.max_len}
-        values: Schema = {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum}
-        if spec.kind == TEXT_MAP:
-            values = {"type": "string", "maxLength": spec.max_len}
-            values.update({"pattern": spec.pattern} if spec.pattern else {})
-        schema = {"type": "object", "propertyNames": keys, "additionalProperties": values}
-        schema.update({"minProperties": spec.min_items, "maxProperties": spec.max_items})
-    else:  # pragma: no cover - a new kind must be taught here
-        raise ValueError(f"no schema for field kind {spec.kind!r}")
-    if spec.accepts_null:
-        schema["type"] = [schema["type"], "null"]
-        if "enum" in schema:
-            schema["enum"].append(None)
-    if spec.description:
-        schema["description"] = spec.description
-    schema["x-error-code"] = spec.code
-    return schema
-
-
-def body_schema(body: Body) -> Schema:
-    schema: Schema = {
-        "type": "object",
-        "properties": {f.name: field_schema(f) for f in body.fields},
-    }
-    required = [f.name for f in body.fields if f.required]
-    if required:
-        schema["required"] = required
-    if body.closed:
-        schema["additionalProperties"] = False
-    if body.min_fields:
-        schema["minProperties"] = body.min_fields
-    return schema
-
-
-def request_schema(bodies: Body | tuple[Body, ...]) -> Schema:
-    if isinstance(bodies, Body):
-        return body_schema(bodies)
-    return {"anyOf": [body_schema(b) for b in bodies]}
-
-
-def query_parameter(spec: Field) -> Schema:
-    schema = field_schema(spec)
-    if isinstance(schema["type"], list):  # a query value is present or absent, never null
-        schema["type"] = schema["type"][0]
-    return {"name": spec.name, "in": "query", "required": spec.required, "schema": schema}
-
-
-# -- response schemas inferred from the domain objects ------------------------------------
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def infer(values: Iterable[object]) -> Schema:
-    """The schema every one of ``values`` matches: the union of their types; keys
-    present in every object are required; list items merged across all lists."""
-    values = list(values)
-    types = sorted({_json_type(v) for v in values})
-    schema: Schema = {"type": types[0] if len(types) == 1 else types}
-    objects = [v for v in values if isinstance(v, dict)]
-    if objects:
-        keys = list(dict.fromkeys(k for o in objects for k in o))
-        schema["properties"] = {k: infer(o[k] for o in objects if k in o) for k in keys}
-        schema["required"] = [k for k in keys if all(k in o for o in objects)]
-    items = [item for v in values if isinstance(v, list) for item in v]
-    if items:
-        schema["items"] = infer(items)
-    return schema
-
-
-def _message(**changes: Any) -> Message:
-    values: dict[str, Any] = {
-        "conversation_id": "d0",
-        "company_id": "c1",
-        "seq": 1,
-        "client_id": "k1",
-        "sender": "u1",
-        "text": "hello",
-        "created_at": "2026-01-01T00:00:00.000Z",
-        "media": [{"key": "m/1", "content_type": "image/png", "size": 10}],
-    }
-    values.update(changes)
-    return Message(**values)
-
-
-def _conversation(**changes: Any) -> Conversation:
-    values: dict[str, Any] = {
-        "conversation_id": "d0",
-        "company_id": "c1",
-        "type": "im",
-        "members": ["u1", "u2"],
-        "created_by": "u1",
-        "created_at": "2026-01-01T00:00:00.000Z",
-    }
-    values.update(changes)
-    return Conversation(**values)
-
-
-def message_samples() -> list[dict[str, Any]]:
-    """Every variant a message's ``to_dict`` has: IM, SMS (with and without an
-    error), deleted."""
-    return [
-        _message().to_dict(),
-        _message(deleted=True, deleted_at="2026-01-01T00:00:01.000Z").to_dict(),
-        _message(channel=SMS, direction="outbound", segments=1, encoding="GSM-7").to_dict(),
-        _message(channel=SMS, direction="inbound", error_code="30003", media=[]).to_dict(),
-    ]
-
-
-def conversation_samples() -> list[dict[str, Any]]:
-    preview = _message().preview()
-    return [
-        _conversation().to_dict(),
-        _conversation(conversation_id="g1", name="team", last_message=preview).to_dict(),
-        _conversation(
-            conversation_id="s1",
-            type=SMS,
-            last_message=preview,
-            business_number="+14155550100",
-            external_number="+14155550199",
-        ).to_dict(),
-    ]
-
-
-def contact_samples() -> list[dict[str, Any]]:
-    return [Contact("k1", "u1", "c1", "Ann", "+14155550199", "2026", "2026").to_dict()]
-
-
-def policy_samples() -> list[dict[str, Any]]:
-    return [Policy("p1", "c1", "Drivers").to_dict()]
-
-
-def number_samples() -> list[dict[str, Any]]:
-    return [
-        BusinessNumber("+14155550100", "c1", users=["u1"]).to_dict(),
-        BusinessNumber("+14155550101", "c1", type="virtual", capabilities=[]).to_dict(),
-    ]
-
-
-def page_of(item: Schema) -> Schema:
-    """Every list: ``{"items": [...], "next_cursor": <opaque or null>}`` (presenters.page)."""
-    return {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": item},
-            "next_cursor": {"type": ["string", "null"]},
-        },
-        "required": ["items", "next_cursor"],
-    }
-
-
-def components() -> Schema:
-    return {
-        "Message": infer(message_samples()),
-        "Conversation": infer(conversation_samples()),
-        "Contact": infer(contact_samples()),
-        "Policy": infer(policy_samples()),
-        "Number": infer(number_samples()),
-        "Error": {
-            "type": "object",
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-                    "required": ["code", "message"],
-                }
-            },
-            "required": ["error"],
-        },
-        "Object": {"type": "object"},
-    }
-
-
-def ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
 
 # -- which shape each view answers with: (statuses, schema); None is an empty body -------
 

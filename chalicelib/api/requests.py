@@ -10,16 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.api.fields import (
+from chalicelib.api.bodies import (
     CONNECTION_STATE,
     CONTACT,
     CREATE_IM,
     CREATE_SMS,
     DEVICE,
-    FLAG,
-    LIST,
     MARK_READ,
-    MAX_STRING,
     MEMBERS,
     PHOTO_KEY,
     PREVIEW,
@@ -30,6 +27,11 @@ from chalicelib.api.fields import (
     UPDATE_CONVERSATION,
     UPLOAD,
     WATCH_PRESENCE,
+)
+from chalicelib.api.fields import (
+    FLAG,
+    LIST,
+    MAX_STRING,
     Body,
     Json,
     path_id,

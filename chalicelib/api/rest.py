@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 
-from chalicelib.api import fields, presenters, requests
+from chalicelib.api import admin_bodies, presenters, requests
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
 from chalicelib.bootstrap import services
@@ -235,7 +235,7 @@ def admin_company() -> dict[str, Any]:
 @route("/admin/company", methods=["PATCH"])
 def admin_update_company() -> dict[str, Any]:
     services().admin.require_admin(_caller())
-    changes = requests.changes(_body(), fields.COMPANY_CHANGES)
+    changes = requests.changes(_body(), admin_bodies.COMPANY_CHANGES)
     return services().admin.update_company(_caller(), changes)
 
 
@@ -247,7 +247,7 @@ def admin_numbers() -> dict[str, Any]:
 @route("/admin/numbers/{e164}", methods=["PUT"])
 def admin_put_number(e164: str) -> dict[str, Any]:
     services().admin.require_admin(_caller())
-    changes = requests.changes(_body(), fields.NUMBER_CHANGES)
+    changes = requests.changes(_body(), admin_bodies.NUMBER_CHANGES)
     return services().admin.put_number(_caller(), unquote(e164), changes)
 
 
@@ -264,7 +264,7 @@ def admin_unassign(e164: str, user_id: str) -> dict[str, Any]:
 @route("/admin/users/{user_id}", methods=["PATCH"])
 def admin_update_user(user_id: str) -> dict[str, Any]:
     services().admin.require_admin(_caller())
-    changes = requests.changes(_body(), fields.USER_CHANGES)
+    changes = requests.changes(_body(), admin_bodies.USER_CHANGES)
     return services().admin.update_user(_caller(), user_id, changes)
 
 
@@ -276,14 +276,14 @@ def admin_policies() -> dict[str, Any]:
 @route("/admin/policies", methods=["POST"])
 def admin_create_policy() -> Response:
     services().admin.require_admin(_caller())
-    changes = requests.changes(_body(), fields.POLICY_CHANGES)
+    changes = requests.changes(_body(), admin_bodies.POLICY_CHANGES)
     return _created(services().admin.put_policy(_caller(), None, changes), True)
 
 
 @route("/admin/policies/{policy_id}", methods=["PATCH"])
 def admin_update_policy(policy_id: str) -> dict[str, Any]:
     services().admin.require_admin(_caller())
-    changes = requests.changes(_body(), fields.POLICY_CHANGES)
+    changes = requests.changes(_body(), admin_bodies.POLICY_CHANGES)
     return services().admin.put_policy(_caller(), policy_id, changes)
 
 

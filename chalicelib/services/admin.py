@@ -16,7 +16,8 @@ from chalicelib.domain.model import BusinessNumber, Company, Policy, User
 from chalicelib.services.commands import Changes
 from chalicelib.services.common import Caller, IdFactory
 from chalicelib.services.company import CompanySettings
-from chalicelib.services.ports import ConversationRepository, DirectoryRepository, SmsRepository
+from chalicelib.services.ports import ConversationRepository, DirectoryRepository
+from chalicelib.services.sms.ports import SmsRepository
 
 NUMBER_TYPES = ("local", "mobile", "toll_free", "virtual", "temporary_port_in")
 PROVIDERS = ("twilio", "eum")

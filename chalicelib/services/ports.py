@@ -1,4 +1,6 @@
-"""Ports: what the services need from the outside world.
+"""Ports: what the services need from the outside world (the SMS ports are in
+``chalicelib.services.sms.ports``, the contact center's in
+``chalicelib.services.contact_center.ports``).
 
 Each port has a DynamoDB/AWS adapter in ``chalicelib.adapters`` and an
 in-memory fake in ``tests/fakes``; both pass the same contract
@@ -7,11 +9,10 @@ tests (``tests/adapters``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from chalicelib.domain.model import (
-    BusinessNumber,
     Company,
     Connection,
     Contact,
@@ -22,10 +23,8 @@ from chalicelib.domain.model import (
     Message,
     Missed,
     Page,
-    Policy,
     User,
 )
-from chalicelib.domain.sms import ProviderSend
 
 
 class DirectoryRepository(Protocol):
@@ -298,103 +297,6 @@ class MediaFetcher(Protocol):
     def fetch(self, url: str, max_bytes: int) -> tuple[bytes, str]:
         """(content, content type); raises ValidationError when too large or unreachable."""
         ...
-
-
-class SmsRepository(Protocol):
-    """Business numbers, opt-outs (with an audit trail), provider message ids, SMS statuses."""
-
-    def get_number(self, e164: str) -> BusinessNumber | None: ...
-
-    def put_number(self, number: BusinessNumber) -> None: ...
-
-    def numbers_of(self, user: User) -> list[BusinessNumber]: ...
-
-    def numbers_of_company(self, company_id: str) -> list[BusinessNumber]: ...
-
-    def conversations_of_number(self, e164: str) -> list[str]:
-        """Ids of the SMS conversations of one business number (an index, not a scan)."""
-        ...
-
-    def put_policy(self, policy: Policy) -> None: ...
-
-    def get_policy(self, company_id: str, policy_id: str) -> Policy | None: ...
-
-    def policies(self, company_id: str) -> list[Policy]: ...
-
-    def opted_out(self, business: str, external: str) -> bool: ...
-
-    def set_opt_out(
-        self, business: str, external: str, opted_out: bool, keyword: str, source: str, at: str
-    ) -> bool:
-        """Record the change and its audit entry; False if it was already so."""
-        ...
-
-    def opt_out_history(self, business: str, external: str) -> list[dict[str, Any]]: ...
-
-    def map_provider_message(
-        self, provider: str, provider_id: str, conversation_id: str, seq: int
-    ) -> None: ...
-
-    def find_provider_message(self, provider: str, provider_id: str) -> tuple[str, int] | None: ...
-
-    def take_rate(self, key: str, window: int, limit: int) -> bool:
-        """Count one request in the window; False once ``limit`` is reached."""
-        ...
-
-    def add_usage(
-        self, company_id: str, user_id: str | None, day: str, direction: str, segments: int
-    ) -> None: ...
-
-    def usage(self, company_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
-        """Per day: the company's row and one per user, outbound and inbound."""
-        ...
-
-    def claim_send(self, conversation_id: str, seq: int) -> bool:
-        """queued → sending, once; False if another attempt has it, or it was deleted."""
-        ...
-
-    def release_send(self, conversation_id: str, seq: int) -> None:
-        """sending → queued again, when the provider certainly did not take it."""
-        ...
-
-    def set_provider_id(self, conversation_id: str, seq: int, provider_message_id: str) -> None: ...
-
-    def take_pace(
-        self, e164: str, cost_seconds: float, now: float, max_wait: float, key: str | None = None
-    ) -> float:
-        """Reserve the number's next send slot; returns how long to wait for it (a wait
-        over ``max_wait`` reserves nothing). With ``key`` (a text's id) the slot is
-        booked however far off and remembered: asking again returns the same slot."""
-        ...
-
-    def stale_pending(self, before: str, limit: int) -> list[tuple[str, int]]:
-        """Outbound texts created before ``before`` still without a final status."""
-        ...
-
-    def advance_status(
-        self,
-        conversation_id: str,
-        seq: int,
-        status: str,
-        provider_message_id: str | None = None,
-        error_code: str | None = None,
-    ) -> bool:
-        """Move a message's status forward only; False if it was already as far."""
-        ...
-
-
-class SmsProvider(Protocol):
-    """One carrier bridge (Twilio, AWS End User Messaging): sends; raises
-    ProviderRetryable or ProviderRejected (chalicelib.domain.sms)."""
-
-    def send(
-        self,
-        from_: str,
-        to: str,
-        body: str,
-        idempotency_key: str,
-        media_urls: Sequence[str] = (),
-    ) -> ProviderSend: ...
 
 
 class RetryScheduler(Protocol):

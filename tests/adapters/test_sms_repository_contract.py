@@ -16,7 +16,8 @@ import pytest
 
 from chalicelib.adapters import dynamodb
 from chalicelib.domain.model import BusinessNumber, Conversation, Message, Policy, User
-from chalicelib.services.ports import ConversationRepository, SmsRepository
+from chalicelib.services.ports import ConversationRepository
+from chalicelib.services.sms.ports import SmsRepository
 from tests import fakes
 
 BUSINESS = "+14155550100"

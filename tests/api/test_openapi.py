@@ -10,7 +10,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from app import app
-from chalicelib.api import fields, openapi, requests
+from chalicelib.api import admin_bodies, bodies, openapi, openapi_schemas, requests
 from chalicelib.domain.errors import ValidationError
 
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -75,7 +75,7 @@ def test_request_schemas_are_the_tables_the_parsers_enforce(document: dict[str, 
     body = schema["requestBody"]["content"]["application/json"]["schema"]
     client_id = body["properties"]["client_id"]
     assert body["required"] == ["client_id"]
-    assert client_id["maxLength"] == fields.SEND_MESSAGE["client_id"].max_len
+    assert client_id["maxLength"] == bodies.SEND_MESSAGE["client_id"].max_len
     # the bound the schema states is the one the parser applies
     at_limit = "k" * client_id["maxLength"]
     assert requests.send_message({"client_id": at_limit}, "d1").client_id == at_limit
@@ -88,13 +88,13 @@ def test_request_schemas_are_the_tables_the_parsers_enforce(document: dict[str, 
     assert company["additionalProperties"] is False
     assert set(company["properties"]) == {"sms_enabled", "im_enabled", "help_text"}
     with pytest.raises(ValidationError):
-        requests.changes({"name": "x"}, fields.COMPANY_CHANGES)
+        requests.changes({"name": "x"}, admin_bodies.COMPANY_CHANGES)
 
 
 def test_response_schemas_follow_the_domain_objects(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     message = schemas["Message"]
-    sample = openapi.message_samples()[0]
+    sample = openapi_schemas.message_samples()[0]
     assert set(message["required"]) == set(sample)  # every key an IM message always has
     assert {"direction", "segments", "encoding"} <= set(message["properties"])  # SMS keys
     assert message["properties"]["deleted_at"]["type"] == ["null", "string"]

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
         DirectoryRepository,
         EventPublisher,
         MediaStore,
-        SmsRepository,
     )
+    from chalicelib.services.sms.ports import SmsRepository
     from chalicelib.settings import Settings
 
 

@@ -24,7 +24,7 @@ from chalicelib.services.contact_center.commands import (
     QueueSettings,
 )
 from chalicelib.services.contact_center.common import Context
-from chalicelib.services.ports import SmsRepository
+from chalicelib.services.sms.ports import SmsRepository
 
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 MAX_CANNED_SHOWN = 50

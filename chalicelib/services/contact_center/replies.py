@@ -11,7 +11,7 @@ from chalicelib.domain.errors import DomainError, Forbidden, ValidationError
 from chalicelib.domain.model import SMS, Conversation, Message
 from chalicelib.services.contact_center.common import Context, logger
 from chalicelib.services.messages import ChannelFields, Draft, MessageLog
-from chalicelib.services.ports import SmsRepository
+from chalicelib.services.sms.ports import SmsRepository
 
 # The sender of an automatic reply: not a user, so no user's usage or rate limit.
 AUTO_REPLY_SENDER = "contact-center"

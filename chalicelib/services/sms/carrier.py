@@ -19,9 +19,10 @@ from chalicelib.observability import correlate, logger
 from chalicelib.services.common import Clock
 from chalicelib.services.company import CompanySettings
 from chalicelib.services.messages import Draft, MessageLog
-from chalicelib.services.ports import ConversationRepository, SmsRepository
+from chalicelib.services.ports import ConversationRepository
 from chalicelib.services.sms.media import SmsMedia
 from chalicelib.services.sms.policy import InboundSmsPolicy
+from chalicelib.services.sms.ports import SmsRepository
 
 STOP_REPLY = "You are unsubscribed and will receive no more messages from this number. Reply START to resubscribe."
 START_REPLY = "You are resubscribed. Reply STOP to unsubscribe, HELP for help."

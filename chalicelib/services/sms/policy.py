@@ -11,8 +11,8 @@ from chalicelib.domain.errors import Forbidden, RateLimited, ValidationError
 from chalicelib.domain.model import SMS, Conversation, Message
 from chalicelib.services.common import Caller
 from chalicelib.services.messages import ChannelFields, Draft
-from chalicelib.services.ports import SmsRepository
 from chalicelib.services.sms.media import SmsMedia
+from chalicelib.services.sms.ports import SmsRepository
 from chalicelib.services.sms.texting import SmsService
 from chalicelib.settings import Settings
 

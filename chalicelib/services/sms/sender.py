@@ -11,8 +11,9 @@ from typing import Any
 from chalicelib.domain import sms
 from chalicelib.domain.model import Message, parse_message_id, utcnow_iso
 from chalicelib.observability import correlate, count, logger, timed
-from chalicelib.services.ports import ConversationRepository, SmsRepository
+from chalicelib.services.ports import ConversationRepository
 from chalicelib.services.sms.media import SmsMedia
+from chalicelib.services.sms.ports import SmsRepository
 from chalicelib.services.sms.texting import Providers
 from chalicelib.settings import Settings
 

@@ -14,9 +14,8 @@ from chalicelib.services.company import CompanySettings
 from chalicelib.services.ports import (
     ConversationRepository,
     DirectoryRepository,
-    SmsProvider,
-    SmsRepository,
 )
+from chalicelib.services.sms.ports import SmsProvider, SmsRepository
 from chalicelib.settings import Settings
 
 # Licence types that include SMS unless the operator says otherwise.

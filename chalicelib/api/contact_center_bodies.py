@@ -1,0 +1,95 @@
+"""The contact center's bodies, parsed into its typed commands by
+``api.contact_center_requests``."""
+
+from __future__ import annotations
+
+from chalicelib.api.fields import (
+    CLIENT_ID,
+    FLAG,
+    LIST,
+    MAP,
+    MAX_ID,
+    MAX_TEXT,
+    TEXT,
+    TEXT_MAP,
+    WHOLE,
+    Field,
+    body_of,
+)
+from chalicelib.domain.contact_center_config import DAYS, HOURS_PATTERN
+
+CC_TEXT = 1600  # automatic replies, canned replies
+CC_AGENT_STATUS = body_of(
+    Field(
+        "status",
+        TEXT,
+        "invalid_status",
+        required=True,
+        max_len=32,
+        choices=("available", "away", "offline"),
+    )
+)
+CC_OUTBOUND = body_of(
+    Field("channel", TEXT, "invalid_channel", required=True, max_len=64),
+    Field("to", TEXT, "invalid_to", required=True, max_len=64),
+    CLIENT_ID,
+    Field("text", TEXT, "invalid_text", required=True, max_len=MAX_TEXT, pattern=r"\S"),
+)
+CC_TRANSFER = body_of(Field("queue_id", TEXT, "invalid_queue_id", required=True, max_len=MAX_ID))
+CC_END = body_of(
+    Field("disposition", TEXT, "invalid_disposition", max_len=100),
+    Field("notes", TEXT, "invalid_notes", max_len=4000),
+    Field("case_id", TEXT, "invalid_case", max_len=MAX_ID),
+)
+CC_QUEUE = body_of(
+    Field("name", TEXT, "invalid_name", required=True, max_len=100, pattern=r"\S"),
+    Field(
+        "skills",
+        MAP,
+        "invalid_skills",
+        max_len=40,
+        minimum=1,
+        maximum=5,
+        max_items=50,
+        description="required skill -> minimum level",
+    ),
+    Field("priority", WHOLE, "invalid_priority", minimum=1, maximum=100),
+    Field("timezone", TEXT, "invalid_timezone", max_len=64, description="IANA name"),
+    Field(
+        "hours",
+        TEXT_MAP,
+        "invalid_hours",
+        max_len=11,
+        pattern=HOURS_PATTERN,
+        max_items=7,
+        choices=DAYS,
+        description="day -> opening hours HH:MM-HH:MM in timezone; a day left out is "
+        "closed; {} (the default) is always open",
+    ),
+    Field("closed_message", TEXT, "invalid_closed_message", max_len=CC_TEXT),
+    Field("entry_message", TEXT, "invalid_entry_message", max_len=CC_TEXT),
+    Field("full_message", TEXT, "invalid_full_message", max_len=CC_TEXT),
+    Field("offer_timeout_s", WHOLE, "invalid_offer_timeout_s", minimum=5, maximum=600),
+    Field("auto_accept", FLAG, "invalid_auto_accept"),
+    Field("idle_after_s", WHOLE, "invalid_idle_after_s", maximum=86400),
+    Field("wrap_up_s", WHOLE, "invalid_wrap_up_s", maximum=900),
+    Field("service_level_s", WHOLE, "invalid_service_level_s", minimum=1, maximum=86400),
+    Field("abandon_after_s", WHOLE, "invalid_abandon_after_s", minimum=1, maximum=7 * 86400),
+    Field("last_agent_window_s", WHOLE, "invalid_last_agent_window_s", maximum=30 * 86400),
+    Field("overflow_after_s", WHOLE, "invalid_overflow_after_s", maximum=86400),
+    Field("overflow_level", WHOLE, "invalid_overflow_level", minimum=1, maximum=5),
+    Field("overflow_queue_id", TEXT, "invalid_overflow_queue_id", max_len=MAX_ID),
+    Field("max_waiting", WHOLE, "invalid_max_waiting", maximum=1000),
+)
+CC_CHANNEL = body_of(Field("queue_id", TEXT, "invalid_queue_id", required=True, max_len=MAX_ID))
+CC_AGENT = body_of(
+    Field("skills", MAP, "invalid_skills", max_len=40, minimum=1, maximum=5, max_items=50),
+    Field("queues", LIST, "invalid_queues", max_len=MAX_ID),
+    Field("role", TEXT, "invalid_role", max_len=32, choices=("agent", "supervisor")),
+    Field("max_concurrent", WHOLE, "invalid_max_concurrent", minimum=1, maximum=10),
+)
+CC_CANNED = body_of(
+    Field("shortcut", TEXT, "invalid_shortcut", max_len=40),
+    Field("title", TEXT, "invalid_title", max_len=200),
+    Field("text", TEXT, "invalid_text", required=True, max_len=CC_TEXT, pattern=r"\S"),
+)

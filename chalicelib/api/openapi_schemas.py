@@ -1,0 +1,234 @@
+"""JSON Schemas for the OpenAPI document: request schemas from the field tables the
+parsers enforce (``chalicelib.api.fields`` and the body modules), response schemas
+inferred from what the domain objects' ``to_dict`` return for representative
+objects. ``chalicelib.api.openapi`` assembles the document from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib.api.fields import FLAG, LIST, MAP, TEXT, TEXT_MAP, WHOLE, Body, Field
+from chalicelib.domain.model import SMS, BusinessNumber, Contact, Conversation, Message, Policy
+
+Schema = dict[str, Any]
+JSON = "application/json"
+
+
+# -- request schemas from the field tables --------------------------------------------
+
+
+def field_schema(spec: Field) -> Schema:
+    schema: Schema
+    if spec.kind == TEXT:
+        schema = {"type": "string", "maxLength": spec.max_len}
+        if spec.min_len:
+            schema["minLength"] = spec.min_len
+        if spec.pattern:
+            schema["pattern"] = spec.pattern
+        if spec.choices:
+            schema["enum"] = list(spec.choices)
+    elif spec.kind == WHOLE:
+        schema = {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum}
+    elif spec.kind == FLAG:
+        schema = {"type": "boolean"}
+    elif spec.kind == LIST:
+        schema = {
+            "type": "array",
+            "items": {"type": "string", "maxLength": spec.max_len},
+            "maxItems": spec.max_items,
+        }
+        if spec.min_items:
+            schema["minItems"] = spec.min_items
+    elif spec.kind in (MAP, TEXT_MAP):
+        keys: Schema = {"enum": list(spec.choices)} if spec.choices else {"maxLength": spec.max_len}
+        values: Schema = {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum}
+        if spec.kind == TEXT_MAP:
+            values = {"type": "string", "maxLength": spec.max_len}
+            values.update({"pattern": spec.pattern} if spec.pattern else {})
+        schema = {"type": "object", "propertyNames": keys, "additionalProperties": values}
+        schema.update({"minProperties": spec.min_items, "maxProperties": spec.max_items})
+    else:  # pragma: no cover - a new kind must be taught here
+        raise ValueError(f"no schema for field kind {spec.kind!r}")
+    if spec.accepts_null:
+        schema["type"] = [schema["type"], "null"]
+        if "enum" in schema:
+            schema["enum"].append(None)
+    if spec.description:
+        schema["description"] = spec.description
+    schema["x-error-code"] = spec.code
+    return schema
+
+
+def body_schema(body: Body) -> Schema:
+    schema: Schema = {
+        "type": "object",
+        "properties": {f.name: field_schema(f) for f in body.fields},
+    }
+    required = [f.name for f in body.fields if f.required]
+    if required:
+        schema["required"] = required
+    if body.closed:
+        schema["additionalProperties"] = False
+    if body.min_fields:
+        schema["minProperties"] = body.min_fields
+    return schema
+
+
+def request_schema(bodies: Body | tuple[Body, ...]) -> Schema:
+    if isinstance(bodies, Body):
+        return body_schema(bodies)
+    return {"anyOf": [body_schema(b) for b in bodies]}
+
+
+def query_parameter(spec: Field) -> Schema:
+    schema = field_schema(spec)
+    if isinstance(schema["type"], list):  # a query value is present or absent, never null
+        schema["type"] = schema["type"][0]
+    return {"name": spec.name, "in": "query", "required": spec.required, "schema": schema}
+
+
+# -- response schemas inferred from the domain objects ------------------------------------
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def infer(values: Iterable[object]) -> Schema:
+    """The schema every one of ``values`` matches: the union of their types; keys
+    present in every object are required; list items merged across all lists."""
+    values = list(values)
+    types = sorted({_json_type(v) for v in values})
+    schema: Schema = {"type": types[0] if len(types) == 1 else types}
+    objects = [v for v in values if isinstance(v, dict)]
+    if objects:
+        keys = list(dict.fromkeys(k for o in objects for k in o))
+        schema["properties"] = {k: infer(o[k] for o in objects if k in o) for k in keys}
+        schema["required"] = [k for k in keys if all(k in o for o in objects)]
+    items = [item for v in values if isinstance(v, list) for item in v]
+    if items:
+        schema["items"] = infer(items)
+    return schema
+
+
+def _message(**changes: Any) -> Message:
+    values: dict[str, Any] = {
+        "conversation_id": "d0",
+        "company_id": "c1",
+        "seq": 1,
+        "client_id": "k1",
+        "sender": "u1",
+        "text": "hello",
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "media": [{"key": "m/1", "content_type": "image/png", "size": 10}],
+    }
+    values.update(changes)
+    return Message(**values)
+
+
+def _conversation(**changes: Any) -> Conversation:
+    values: dict[str, Any] = {
+        "conversation_id": "d0",
+        "company_id": "c1",
+        "type": "im",
+        "members": ["u1", "u2"],
+        "created_by": "u1",
+        "created_at": "2026-01-01T00:00:00.000Z",
+    }
+    values.update(changes)
+    return Conversation(**values)
+
+
+def message_samples() -> list[dict[str, Any]]:
+    """Every variant a message's ``to_dict`` has: IM, SMS (with and without an
+    error), deleted."""
+    return [
+        _message().to_dict(),
+        _message(deleted=True, deleted_at="2026-01-01T00:00:01.000Z").to_dict(),
+        _message(channel=SMS, direction="outbound", segments=1, encoding="GSM-7").to_dict(),
+        _message(channel=SMS, direction="inbound", error_code="30003", media=[]).to_dict(),
+    ]
+
+
+def conversation_samples() -> list[dict[str, Any]]:
+    preview = _message().preview()
+    return [
+        _conversation().to_dict(),
+        _conversation(conversation_id="g1", name="team", last_message=preview).to_dict(),
+        _conversation(
+            conversation_id="s1",
+            type=SMS,
+            last_message=preview,
+            business_number="+14155550100",
+            external_number="+14155550199",
+        ).to_dict(),
+    ]
+
+
+def contact_samples() -> list[dict[str, Any]]:
+    return [Contact("k1", "u1", "c1", "Ann", "+14155550199", "2026", "2026").to_dict()]
+
+
+def policy_samples() -> list[dict[str, Any]]:
+    return [Policy("p1", "c1", "Drivers").to_dict()]
+
+
+def number_samples() -> list[dict[str, Any]]:
+    return [
+        BusinessNumber("+14155550100", "c1", users=["u1"]).to_dict(),
+        BusinessNumber("+14155550101", "c1", type="virtual", capabilities=[]).to_dict(),
+    ]
+
+
+def page_of(item: Schema) -> Schema:
+    """Every list: ``{"items": [...], "next_cursor": <opaque or null>}`` (presenters.page)."""
+    return {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+        "required": ["items", "next_cursor"],
+    }
+
+
+def components() -> Schema:
+    return {
+        "Message": infer(message_samples()),
+        "Conversation": infer(conversation_samples()),
+        "Contact": infer(contact_samples()),
+        "Policy": infer(policy_samples()),
+        "Number": infer(number_samples()),
+        "Error": {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    "required": ["code", "message"],
+                }
+            },
+            "required": ["error"],
+        },
+        "Object": {"type": "object"},
+    }
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
