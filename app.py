@@ -10,6 +10,7 @@ from chalice.app import Request
 
 from chalicelib.api import websocket
 from chalicelib.api.auth import auth_bp
+from chalicelib.api.cognito_messages import cognito_messages_bp
 from chalicelib.api.consumers import consumers_bp
 from chalicelib.api.contact_center import contact_center_bp
 from chalicelib.api.contact_center_consumers import contact_center_consumers_bp
@@ -29,6 +30,7 @@ app.register_blueprint(consumers_bp)
 app.register_blueprint(contact_center_bp)
 app.register_blueprint(contact_center_consumers_bp)
 app.register_blueprint(openapi_bp)
+app.register_blueprint(cognito_messages_bp)
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
