@@ -9,6 +9,7 @@ from chalice import Chalice
 from chalice.app import Request
 
 from chalicelib.api import websocket
+from chalicelib.api.accounts import accounts_bp
 from chalicelib.api.auth import auth_bp
 from chalicelib.api.cognito_messages import cognito_messages_bp
 from chalicelib.api.consumers import consumers_bp
@@ -25,6 +26,7 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])
 
 app.register_blueprint(auth_bp)
 app.register_blueprint(rest_bp)
+app.register_blueprint(accounts_bp)
 app.register_blueprint(webhooks_bp)
 app.register_blueprint(consumers_bp)
 app.register_blueprint(contact_center_bp)

@@ -10,16 +10,19 @@ and inspect.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
-from chalicelib.services.common import Clock, IdFactory, default_clock, default_ids
+from chalicelib.services.common import Caller, Clock, IdFactory, default_clock, default_ids
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:  # services are imported when first built, not at import time
     from chalicelib.adapters.providers import TwilioCredentials
+    from chalicelib.domain.model import User
+    from chalicelib.services.accounts import AccountService
     from chalicelib.services.admin import AdminService
     from chalicelib.services.company import CompanySettings
     from chalicelib.services.contact_center import ContactCenter
@@ -36,6 +39,7 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
         Deduplicator,
         DirectoryRepository,
         EventPublisher,
+        IdentityProvider,
         MediaFetcher,
         MediaStore,
         NotificationRepository,
@@ -70,6 +74,7 @@ class Adapters:
     publisher: EventPublisher
     sender: ConnectionSender
     verifier: TokenVerifier
+    identity: IdentityProvider
     push: PushGateway
     media: MediaStore
     fetcher: MediaFetcher
@@ -99,6 +104,7 @@ class Services:
     sms_sender: SmsSender
     carrier: CarrierWebhooks
     admin: AdminService
+    accounts: AccountService
     twilio_credentials: TwilioCredentials  # webhook signatures
     contact_center: ContactCenter | None
 
@@ -152,6 +158,13 @@ def _adapters(
             jwks_url=settings.cognito_jwks_url,
         )
 
+    def identity() -> object:
+        from chalicelib.adapters.cognito import CognitoIdentityProvider
+
+        return CognitoIdentityProvider(
+            settings.cognito_user_pool_id, settings.cognito_client_id, settings.region
+        )
+
     def idempotency() -> object:
         from chalicelib.adapters.idempotency import PowertoolsDeduplicator
 
@@ -178,6 +191,7 @@ def _adapters(
     made.setdefault("contact_center", None)
     made.setdefault("routing_queue", None)
     need("verifier", verifier)
+    need("identity", identity)
     need("idempotency", idempotency)
     need("providers", providers)
     need("fetcher", fetcher)
@@ -195,6 +209,7 @@ def bootstrap(
 ) -> Services:
     """Build every service. ``given`` overrides adapters by their ``Adapters`` name."""
     from chalicelib.adapters.providers import TwilioCredentials
+    from chalicelib.services.accounts import AccountService
     from chalicelib.services.admin import AdminService
     from chalicelib.services.company import CompanySettings
     from chalicelib.services.conversations import ConversationService
@@ -267,6 +282,16 @@ def bootstrap(
             log=log,
         )
     router = contact_center.routing if contact_center else None
+    notifications = NotificationService(
+        a.directory,
+        a.conversations,
+        a.connections,
+        a.notifications,
+        a.push,
+        a.sender,
+        clock,
+        connections.disconnect,
+    )
     if contact_center is not None:  # agents' routing status shows in their presence
         presence.agent_statuses = contact_center.agent_statuses
         contact_center.events.presence_of = presence.presence_of
@@ -281,16 +306,7 @@ def bootstrap(
         fanout=fanout,
         outbox=OutboxService(a.publisher),
         presence=presence,
-        notifications=NotificationService(
-            a.directory,
-            a.conversations,
-            a.connections,
-            a.notifications,
-            a.push,
-            a.sender,
-            clock,
-            connections.disconnect,
-        ),
+        notifications=notifications,
         typing=TypingService(conversations, a.notifications, fanout, epoch),
         sms=sms,
         sms_media=sms_media,
@@ -301,9 +317,32 @@ def bootstrap(
             a.conversations, a.sms, log, sms_media, companies, clock, channels=router
         ),
         admin=AdminService(a.directory, a.conversations, a.sms, companies, ids),
+        accounts=AccountService(
+            a.directory,
+            a.identity,
+            notifications.end_sessions,
+            notifications.logout,
+            _agent_offline(contact_center),
+        ),
         twilio_credentials=credentials,
         contact_center=contact_center,
     )
+
+
+def _agent_offline(contact_center: ContactCenter | None) -> Callable[[User], None]:
+    """An offboarded agent goes offline: their customers go back to their queues."""
+
+    from chalicelib.domain.errors import NotFound
+
+    def take_offline(user: User) -> None:
+        if contact_center is None:
+            return
+        with contextlib.suppress(NotFound):  # NotFound: not an agent
+            contact_center.agents.set_status(
+                Caller(user.user_id, user.company_id, user.role), "offline"
+            )
+
+    return take_offline
 
 
 _current: Services | None = None

@@ -9,6 +9,7 @@ from chalice import AuthResponse, Blueprint
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import DomainError, Unauthorized
 from chalicelib.observability import logger
+from chalicelib.services.accounts import AUTHORIZER_TTL_SECONDS
 from chalicelib.services.common import Caller
 
 auth_bp = Blueprint(__name__)
@@ -23,15 +24,17 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip()
 
 
-@auth_bp.authorizer(ttl_seconds=300)
+@auth_bp.authorizer(ttl_seconds=AUTHORIZER_TTL_SECONDS)
 def cognito(auth_request: Any) -> AuthResponse:
-    """Verify the IdToken, then resolve its user: a token for a deleted profile is refused."""
+    """Verify the IdToken, then resolve its user: a token for a deleted or disabled
+    profile is refused. API Gateway keeps an answer for the TTL, so an offboarded
+    person's unexpired token stops working within ``AUTHORIZER_TTL_SECONDS``."""
     token = bearer_token(auth_request.token)
     try:
         if token is None:
             raise Unauthorized("a Bearer IdToken is required", code="missing_token")
         claims = services().adapters.verifier.verify(token)
-        user = services().directory.user(str(claims["sub"]))
+        user = services().directory.active_user(str(claims["sub"]))
     except DomainError as error:
         logger.info("denied", extra={"reason": error.code})
         return AuthResponse(routes=[], principal_id="anonymous")

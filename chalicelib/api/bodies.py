@@ -116,3 +116,21 @@ PREVIEW = body_of(
     Field("text", TEXT, "invalid_text", required=True, max_len=MAX_TEXT),
     Field("to", TEXT, "invalid_phone", max_len=64),
 )
+SIGN_OUT = body_of(
+    Field(
+        "refresh_token",
+        TEXT,
+        "invalid_refresh_token",
+        max_len=MAX_STRING,
+        description="this device's Cognito refresh token, revoked",
+    ),
+    Field(
+        "device_id",
+        TEXT,
+        "invalid_device_id",
+        min_len=1,
+        max_len=128,
+        description="this device: its push registration is removed, its connections close",
+    ),
+    closed=True,
+)

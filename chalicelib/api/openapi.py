@@ -59,6 +59,8 @@ BODIES: Mapping[str, Body | tuple[Body, ...]] = {
     "admin_update_company": admin_bodies.COMPANY_CHANGES,
     "admin_put_number": admin_bodies.NUMBER_CHANGES,
     "admin_update_user": admin_bodies.USER_CHANGES,
+    "admin_invite_user": admin_bodies.INVITE_USER,
+    "sign_out": bodies.SIGN_OUT,
     "admin_create_policy": admin_bodies.POLICY_CHANGES,
     "admin_update_policy": admin_bodies.POLICY_CHANGES,
     "start_media_upload": bodies.UPLOAD,
@@ -113,6 +115,10 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "admin_policies": (_OK, page_of(ref("Policy"))),
     "admin_create_policy": ((201,), ref("Policy")),
     "admin_update_policy": (_OK, ref("Policy")),
+    "admin_invite_user": ((200, 201), ref("User")),
+    "admin_disable_user": (_OK, ref("User")),
+    "admin_enable_user": (_OK, ref("User")),
+    "sign_out": ((204,), None),
 }
 
 

@@ -10,7 +10,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.api.fields import FLAG, LIST, MAP, TEXT, TEXT_MAP, WHOLE, Body, Field
-from chalicelib.domain.model import SMS, BusinessNumber, Contact, Conversation, Message, Policy
+from chalicelib.domain.model import (
+    SMS,
+    BusinessNumber,
+    Contact,
+    Conversation,
+    Message,
+    Policy,
+    User,
+)
 
 Schema = dict[str, Any]
 JSON = "application/json"
@@ -196,6 +204,13 @@ def number_samples() -> list[dict[str, Any]]:
     ]
 
 
+def user_samples() -> list[dict[str, Any]]:
+    return [
+        User("u1", "c1", "Dana", "dana@acme.test", username="dana").to_dict(),
+        User("u2", "c1", "Eve", policy_id="p1", enabled=False).to_dict(),
+    ]
+
+
 def page_of(item: Schema) -> Schema:
     """Every list: ``{"items": [...], "next_cursor": <opaque or null>}`` (presenters.page)."""
     return {
@@ -215,6 +230,7 @@ def components() -> Schema:
         "Contact": infer(contact_samples()),
         "Policy": infer(policy_samples()),
         "Number": infer(number_samples()),
+        "User": infer(user_samples()),
         "Error": {
             "type": "object",
             "properties": {

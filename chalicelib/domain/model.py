@@ -144,6 +144,10 @@ class User:
     photo_key: str = ""
     sms_enabled: bool = True
     policy_id: str = ""
+    # Cognito's username ("" for profiles made before it was kept: Cognito then takes the sub)
+    username: str = ""
+    # False once an admin offboards them: every request and connect is refused
+    enabled: bool = True
 
     @property
     def is_admin(self) -> bool:
@@ -161,6 +165,8 @@ class User:
             "numbers": list(self.numbers),
             "sms_enabled": self.sms_enabled,
             "policy_id": self.policy_id or None,
+            "username": self.username or None,
+            "enabled": self.enabled,
         }
 
 

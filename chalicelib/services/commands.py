@@ -115,3 +115,17 @@ class Changes:
     """An admin's partial update: only the fields given, each already of its type."""
 
     values: dict[str, str | bool | list[str] | None]
+
+
+@dataclass(frozen=True)
+class InviteUser:
+    username: str
+    email: str
+    name: str
+    role: str = "user"
+
+
+@dataclass(frozen=True)
+class SignOut:
+    refresh_token: str | None
+    device_id: str | None

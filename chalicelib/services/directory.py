@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain import phone
-from chalicelib.domain.errors import NotFound, ValidationError
+from chalicelib.domain.errors import NotFound, Unauthorized, ValidationError
 from chalicelib.domain.model import Contact, Page, User
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.ports import ContactRepository, DirectoryRepository
@@ -35,6 +35,13 @@ class DirectoryService:
         user = self._directory.get_user(user_id)
         if user is None:
             raise NotFound("no such user", code="user_not_found")
+        return user
+
+    def active_user(self, user_id: str) -> User:
+        """A signed-in person's profile, refused when an admin has disabled them."""
+        user = self.user(user_id)
+        if not user.enabled:
+            raise Unauthorized("this account is disabled", code="account_disabled")
         return user
 
     def me(self, caller: Caller) -> dict[str, Any]:

@@ -113,6 +113,19 @@ class NotificationService:
             self._sender.close(connection.connection_id)
             self._on_disconnect(connection.connection_id)
 
+    def end_sessions(self, user_id: str) -> int:
+        """Offboarding: no device of the user gets a push any more and every live
+        connection closes (the number closed). Safe to repeat."""
+        for device in self._notifications.devices(user_id):
+            if device.endpoint:
+                self._push.unregister(device.endpoint)
+            self._notifications.delete_device(user_id, device.device_id)
+        closing = self._connections.list_for_user(user_id)
+        for connection in closing:
+            self._sender.close(connection.connection_id)
+            self._on_disconnect(connection.connection_id)
+        return len(closing)
+
     def pending_missed(self, caller: Caller) -> dict[str, Any]:
         """What the next device to connect will be told it missed (not claimed here)."""
         missed = sorted(

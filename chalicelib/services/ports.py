@@ -9,7 +9,8 @@ tests (``tests/adapters``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.domain.model import (
@@ -40,9 +41,51 @@ class DirectoryRepository(Protocol):
         """Several users at once (one BatchGetItem); unknown ids are left out."""
         ...
 
-    def put_user(self, user: User) -> None: ...
+    def put_user(self, user: User) -> None:
+        """Create or update a profile's own fields; presence, the photo and ``enabled``
+        of a stored profile are kept (they have their own writers)."""
+        ...
+
+    def set_enabled(self, user_id: str, enabled: bool) -> User | None:
+        """Offboard (False) or restore (True); the profile after, None if there is none."""
+        ...
 
     def list_users(self, company_id: str, limit: int, cursor: str | None) -> Page[User]: ...
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An account in the user pool: its ``user_id`` is Cognito's ``sub``."""
+
+    user_id: str
+    username: str
+    email: str
+    status: str  # Cognito's: FORCE_CHANGE_PASSWORD until the first sign-in, then CONFIRMED
+    enabled: bool
+
+
+class IdentityProvider(Protocol):
+    """The user pool (Cognito): accounts, their invitations and their sessions."""
+
+    def invite(self, username: str, email: str, name: str, metadata: Mapping[str, str]) -> Identity:
+        """A new account whose temporary password goes out by email (the invitation's
+        words come from the CustomMessage trigger, given ``metadata``); Conflict
+        ``username_taken`` when the username exists."""
+        ...
+
+    def find(self, username: str) -> Identity | None: ...
+
+    def set_enabled(self, username: str, enabled: bool) -> None:
+        """A disabled account cannot sign in or refresh; unknown usernames are ignored."""
+        ...
+
+    def sign_out_everywhere(self, username: str) -> None:
+        """Revoke every refresh token of the account; unknown usernames are ignored."""
+        ...
+
+    def revoke(self, refresh_token: str) -> None:
+        """Revoke one device's refresh token; a token already invalid is ignored."""
+        ...
 
 
 class ContactRepository(Protocol):

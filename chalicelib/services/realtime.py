@@ -75,6 +75,8 @@ class ConnectionService:
         user = self._directory.get_user(str(claims["sub"]))
         if user is None:
             raise Unauthorized("this account has no profile", code="unknown_user")
+        if not user.enabled:
+            raise Unauthorized("this account is disabled", code="account_disabled")
         connection = Connection(
             connection_id=connection_id,
             user_id=user.user_id,
@@ -154,7 +156,11 @@ class ConnectionService:
         return connection
 
     def caller(self, connection: Connection) -> Caller:
+        """Who sends a frame: a person disabled since they connected is refused (their
+        connections are being closed; a frame may still be in flight)."""
         user = self._directory.get_user(connection.user_id)
+        if user is not None and not user.enabled:
+            raise Unauthorized("this account is disabled", code="account_disabled")
         return Caller(connection.user_id, connection.company_id, user.role if user else "user")
 
 

@@ -498,6 +498,41 @@ def test_a_profile_photo_key_is_stored_on_the_user(presence_repos: dict[str, Any
     assert presence_repos["directory"].get_user("u-carol").photo_key == ""
 
 
+def test_an_admins_profile_update_keeps_the_photo_the_presence_and_an_offboarding(
+    presence_repos: dict[str, Any],
+) -> None:
+    directory = presence_repos["directory"]
+    presence_repos["presence"].set_photo("u-bob", "photos/u-bob/1.png")
+    assert directory.set_enabled("u-bob", False).enabled is False
+    stale = directory.get_user("u-bob")
+    stale.enabled, stale.photo_key, stale.sms_enabled = (
+        True,
+        "",
+        False,
+    )  # read before, written after
+    directory.put_user(stale)
+    after = directory.get_user("u-bob")
+    assert (after.enabled, after.photo_key, after.sms_enabled) == (
+        False,
+        "photos/u-bob/1.png",
+        False,
+    )
+    assert directory.set_enabled("u-bob", True).enabled is True
+    assert directory.get_user("u-bob").enabled is True
+
+
+def test_set_enabled_on_a_missing_profile_creates_nothing(repos: dict[str, Any]) -> None:
+    assert repos["directory"].set_enabled("u-nobody", False) is None
+    assert repos["directory"].get_user("u-nobody") is None
+
+
+def test_a_new_profile_is_enabled_unless_stored_otherwise(repos: dict[str, Any]) -> None:
+    directory = repos["directory"]
+    directory.put_user(User("u-new", "acme", "New Person", username="new.person"))
+    assert directory.get_user("u-new").enabled is True
+    assert directory.get_user("u-new").username == "new.person"
+
+
 def test_a_push_token_has_one_owner_and_a_claim_names_the_previous_one(
     presence_repos: dict[str, Any],
 ) -> None:

@@ -9,6 +9,7 @@ from tests.fakes.conversations import MemoryConversationRepository
 from tests.fakes.directory import MemoryContactRepository, MemoryDirectoryRepository
 from tests.fakes.events import MemoryPublisher, MemorySender
 from tests.fakes.idempotency import MemoryDeduplicator
+from tests.fakes.identity import MemoryIdentityProvider
 from tests.fakes.media import MemoryFetcher, MemoryMediaStore
 from tests.fakes.notifications import MemoryNotificationRepository, MemoryPushGateway
 from tests.fakes.sms import MemoryProviders, MemorySmsRepository
@@ -20,6 +21,7 @@ __all__ = [
     "MemoryDeduplicator",
     "MemoryDirectoryRepository",
     "MemoryFetcher",
+    "MemoryIdentityProvider",
     "MemoryMediaStore",
     "MemoryNotificationRepository",
     "MemoryPresenceRepository",

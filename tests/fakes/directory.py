@@ -31,7 +31,20 @@ class MemoryDirectoryRepository:
         return {u: copy.deepcopy(self.users[u]) for u in user_ids if u in self.users}
 
     def put_user(self, user: User) -> None:
-        self.users[user.user_id] = copy.deepcopy(user)
+        """As the adapter: presence, photo and ``enabled`` of a stored profile are kept."""
+        stored = self.users.get(user.user_id)
+        fresh = copy.deepcopy(user)
+        if stored is not None:
+            fresh.presence, fresh.photo_key = stored.presence, stored.photo_key
+            fresh.enabled = stored.enabled
+        self.users[user.user_id] = fresh
+
+    def set_enabled(self, user_id: str, enabled: bool) -> User | None:
+        user = self.users.get(user_id)
+        if user is None:
+            return None
+        user.enabled = enabled
+        return copy.deepcopy(user)
 
     def list_users(self, company_id: str, limit: int, cursor: str | None) -> Page[User]:
         keys = sorted(

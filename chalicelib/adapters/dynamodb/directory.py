@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pynamodb.exceptions import UpdateError
+
 from chalicelib.adapters.cursors import decode_cursor
 from chalicelib.adapters.dynamodb.keys import (
     COMPANY_SK,
@@ -18,6 +20,7 @@ from chalicelib.adapters.dynamodb.models import (
     GSI1_KEYS,
     CompanyItem,
     UserItem,
+    conditional_failed,
     get_item,
     page_of,
 )
@@ -68,22 +71,39 @@ class DynamoDirectoryRepository:
         return {i.user_id: to_user(i) for i in UserItem.batch_get(keys)}
 
     def put_user(self, user: User) -> None:
-        UserItem(
-            user_pk(user.user_id),
-            PROFILE_SK,
-            company_id=user.company_id,
-            user_id=user.user_id,
-            name=user.name,
-            email=user.email,
-            extension=user.extension,
-            role=user.role,
-            license_type=user.license_type,
-            numbers=list(user.numbers),
-            sms_enabled=user.sms_enabled,
-            policy_id=user.policy_id,
-            gsi1pk=users_gsi(user.company_id),
-            gsi1sk=user_sort(user.name, user.user_id),
-        ).save()
+        """Create or update the profile's own fields. Presence, the photo and the
+        enabled switch have writers of their own and are never reset here (an admin's
+        change of a policy must not wipe a photo, nor re-enable someone offboarded in
+        between); ``enabled`` is written only when the profile is new."""
+        UserItem(user_pk(user.user_id), PROFILE_SK).update(
+            actions=[
+                UserItem.company_id.set(user.company_id),
+                UserItem.user_id.set(user.user_id),
+                UserItem.name.set(user.name),
+                UserItem.email.set(user.email),
+                UserItem.extension.set(user.extension),
+                UserItem.role.set(user.role),
+                UserItem.license_type.set(user.license_type),
+                UserItem.numbers.set(list(user.numbers)),
+                UserItem.sms_enabled.set(user.sms_enabled),
+                UserItem.policy_id.set(user.policy_id),
+                UserItem.username.set(user.username),
+                UserItem.enabled.set(UserItem.enabled | user.enabled),
+                UserItem.gsi1pk.set(users_gsi(user.company_id)),
+                UserItem.gsi1sk.set(user_sort(user.name, user.user_id)),
+            ]
+        )
+
+    def set_enabled(self, user_id: str, enabled: bool) -> User | None:
+        """Offboard or restore one profile; None when there is no such profile."""
+        item = UserItem(user_pk(user_id), PROFILE_SK)
+        try:
+            item.update(actions=[UserItem.enabled.set(enabled)], condition=UserItem.pk.exists())
+        except UpdateError as error:
+            if conditional_failed(error):
+                return None
+            raise
+        return to_user(item)  # update() loads every attribute as stored after the change
 
     def list_users(self, company_id: str, limit: int, cursor: str | None) -> Page[User]:
         start = decode_cursor(cursor, "users", GSI1_KEYS, {"gsi1pk": users_gsi(company_id)})

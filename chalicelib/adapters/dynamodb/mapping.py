@@ -50,6 +50,8 @@ def to_user(item: UserItem) -> User:
         photo_key=item.photo_key or "",
         sms_enabled=item.sms_enabled is not False,
         policy_id=item.policy_id or "",
+        username=item.username or "",
+        enabled=item.enabled is not False,
         presence=Presence(
             status=item.presence_status,
             message=item.presence_message,

@@ -99,6 +99,8 @@ class UserItem(_Item):
     photo_key = UnicodeAttribute(default="")
     sms_enabled = BooleanAttribute(default=True)
     policy_id = UnicodeAttribute(default="")
+    username = UnicodeAttribute(default="")
+    enabled = BooleanAttribute(default=True)
     presence_status = UnicodeAttribute(default="available")
     presence_message = UnicodeAttribute(default="")
     presence_message_expires_at = UnicodeAttribute(null=True)
