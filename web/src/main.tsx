@@ -1,7 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Api } from "./lib/api";
-import { type Session, signOut, storedSession } from "./lib/auth";
+import { clearSession, keepFresh, MESSAGES, onOtherTab, onSessionEnded, type Session, signOut, storedSession } from "./lib/auth";
 import { type Config, loadConfig } from "./lib/config";
 import { Realtime } from "./lib/realtime";
 import { Store } from "./lib/store";
@@ -16,11 +16,34 @@ function Root({ config }: { config: Config }) {
   const [app, setApp] = useState<AppContext | null>(null);
   const [error, setError] = useState("");
 
+  // The session ends here when its refresh token is refused, and follows the other
+  // tabs: signed out there, signed out here; signed in there (as anyone), the same here.
+  useEffect(() => {
+    const ended = onSessionEnded((message) => {
+      setError(message);
+      setSession(null);
+    });
+    const other = onOtherTab((stored) => {
+      setSession((current) => {
+        if (!stored) {
+          if (current) setError(MESSAGES.signedOutElsewhere);
+          return null;
+        }
+        return current?.refreshToken === stored.refreshToken ? current : stored;
+      });
+    });
+    return () => {
+      ended();
+      other();
+    };
+  }, []);
+
   useEffect(() => {
     if (!session) return;
     let cancelled = false;
     let started: AppContext | null = null;
     const api = new Api(config, session);
+    const stopRefreshing = keepFresh(config, session);
     api
       .get<User>("/me")
       .then((me) => {
@@ -34,9 +57,11 @@ function Root({ config }: { config: Config }) {
           realtime,
           signOut: () => {
             realtime.stop();
-            signOut();
-            setApp(null);
-            setSession(null);
+            void signOut((path, body) => api.post(path, body), session).finally(() => {
+              setApp(null);
+              setError("");
+              setSession(null);
+            });
           },
         };
         setApp(started);
@@ -45,24 +70,19 @@ function Root({ config }: { config: Config }) {
       })
       .catch((e) => {
         if (cancelled) return;
-        signOut();
+        clearSession();
         setSession(null);
         setError(e.message);
       });
     return () => {
       cancelled = true;
+      stopRefreshing();
       started?.realtime.stop();
+      setApp(null);
     };
   }, [session]);
 
-  if (!session) {
-    return (
-      <>
-        {error && <p class="error banner" role="alert">{error}</p>}
-        <SignIn config={config} onSignedIn={setSession} />
-      </>
-    );
-  }
+  if (!session) return <SignIn key={error} config={config} notice={error} onSignedIn={setSession} />;
   if (!app) return <p class="loading" role="status">Loading…</p>;
   return (
     <Ctx.Provider value={app}>
