@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { Api } from "./lib/api";
+import { Api, ApiError } from "./lib/api";
 import { clearSession, keepFresh, MESSAGES, onOtherTab, onSessionEnded, type Session, signOut, storedSession } from "./lib/auth";
 import { type Config, loadConfig } from "./lib/config";
 import { Realtime } from "./lib/realtime";
@@ -15,6 +15,8 @@ function Root({ config }: { config: Config }) {
   const [session, setSession] = useState<Session | null>(storedSession());
   const [app, setApp] = useState<AppContext | null>(null);
   const [error, setError] = useState("");
+  const [offline, setOffline] = useState(false);
+  const [attempt, setAttempt] = useState(0);
 
   // The session ends here when its refresh token is refused, and follows the other
   // tabs: signed out there, signed out here; signed in there (as anyone), the same here.
@@ -69,7 +71,11 @@ function Root({ config }: { config: Config }) {
         void store.loadDirectory().catch(() => undefined);
       })
       .catch((e) => {
-        if (cancelled) return;
+        if (cancelled || !storedSession()) return; // a refused refresh token already said why
+        if (e instanceof ApiError && e.status === 0) {
+          setOffline(true); // still signed in: the server is just out of reach
+          return;
+        }
         clearSession();
         setSession(null);
         setError(e.message);
@@ -80,9 +86,17 @@ function Root({ config }: { config: Config }) {
       started?.realtime.stop();
       setApp(null);
     };
-  }, [session]);
+  }, [session, attempt]);
 
   if (!session) return <SignIn key={error} config={config} notice={error} onSignedIn={setSession} />;
+  if (offline) {
+    return (
+      <p class="error banner" role="alert">
+        The server cannot be reached.{" "}
+        <button type="button" onClick={() => { setOffline(false); setAttempt(attempt + 1); }}>Try again</button>
+      </p>
+    );
+  }
   if (!app) return <p class="loading" role="status">Loading…</p>;
   return (
     <Ctx.Provider value={app}>
