@@ -190,7 +190,9 @@ def test_an_invited_person_sets_a_password_sets_up_an_authenticator_and_signs_in
         page.get_by_role("button", name="Set password").click()
 
         # ... and sets up an authenticator app from the QR code (or its key)
-        expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+        qr = page.get_by_role("img", name="QR code for your authenticator app")
+        expect(qr).to_be_visible()
+        expect(qr.locator("path")).to_have_count(1)  # drawn, in the page
         screenshot(page, f"sign-in-mfa-setup-{width}")
         assert_accessible(page, "authenticator set-up")
         secret = page.get_by_role("textbox", name="secret key").input_value()
