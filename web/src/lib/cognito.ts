@@ -28,7 +28,6 @@ export const MESSAGES = {
   sessionExpired: "This sign-in took too long and has expired. Please start again.",
   password:
     "That password is not allowed. Use at least 12 characters, with upper- and lower-case letters and a number.",
-  resetRequired: "Your password must be reset. Choose “Forgot password?” to get a code by email.",
   notConfirmed: "This account is not ready yet. Ask your administrator to invite you again.",
   codeSent: "If an account exists for that username, we sent a code to its email address.",
   passwordSet: "Your new password is set. Sign in with it.",
@@ -63,9 +62,8 @@ export function signInMessage(code: string): string {
   switch (code) {
     case "NotAuthorizedException":
     case "UserNotFoundException":
+    case "PasswordResetRequiredException": // Cognito may say it before checking the password
       return MESSAGES.credentials; // never which of the two was wrong
-    case "PasswordResetRequiredException":
-      return MESSAGES.resetRequired;
     case "UserNotConfirmedException":
       return MESSAGES.notConfirmed;
     default:
