@@ -182,14 +182,40 @@ def twilio_credentials() -> dict[str, str]:
     return {"account_sid": "AC" + secrets.token_hex(16), "auth_token": secrets.token_hex(16)}
 
 
+# The deployed pool's settings (infra/parts/auth.py), so sign-in behaves the same locally:
+# admins invite people, passwords of 12 with three classes, reset by email, and an
+# authenticator app as the optional second factor (a person turns it on in their profile).
+PASSWORD_POLICY = {
+    "MinimumLength": 12,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": False,
+    "TemporaryPasswordValidityDays": 7,
+}
+
+
 def create_pool(cognito: Any, name: str) -> CognitoPool:
     """A user pool and an app client that allows USER_PASSWORD_AUTH (what clients use locally)."""
-    pool_id = cognito.create_user_pool(PoolName=name)["UserPool"]["Id"]
+    pool_id = cognito.create_user_pool(
+        PoolName=name,
+        Policies={"PasswordPolicy": PASSWORD_POLICY},
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
+        AutoVerifiedAttributes=["email"],
+    )["UserPool"]["Id"]
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="OPTIONAL",
+    )
     client = cognito.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName=f"{name}-app",
         GenerateSecret=False,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        PreventUserExistenceErrors="ENABLED",
+        EnableTokenRevocation=True,
     )["UserPoolClient"]
     return CognitoPool(user_pool_id=str(pool_id), client_id=str(client["ClientId"]))
 

@@ -88,6 +88,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from local.cognito_tap import MOTO_ENV, CognitoTap
 from local.moto_fast import (
     FastDynamoDB,
     install_header_parser,
@@ -780,7 +781,8 @@ class ThreadedLocalMotoServer(ThreadedMotoServer):
         self._bind_error: OSError | None = None
 
     def _server_entry(self) -> None:
-        app = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
+        # Cognito's account email goes to a mailbox (local.cognito_tap, local.mailbox).
+        app = SerialisedDynamoDB(CognitoTap(DomainDispatcherApplication(create_backend_app)))
         werkzeug.serving.selectors = _Selectors()  # type: ignore[assignment]
         install_header_parser()
         try:
@@ -837,6 +839,7 @@ class LocalMotoServer:
 
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+        env.update(MOTO_ENV)  # TOTP codes checked, as Cognito does
         self._process = subprocess.Popen(
             [sys.executable, "-m", "local.motoserver", self._ip_address, str(self._port)],
             cwd=REPO_ROOT,

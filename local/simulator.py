@@ -63,6 +63,7 @@ from aiohttp import web
 
 from chalicelib.adapters.twilio import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, twilio_signature
 from chalicelib.domain import sms
+from local.mailbox import register_mailbox
 
 log = logging.getLogger("local.simulator")
 
@@ -680,5 +681,7 @@ def register_simulator(
     ]
     for method, path, handler in routes:
         app.router.add_route(method, path, handler)
+    # GET {prefix}/mail/{address}: the email Cognito sent (local.mailbox)
+    register_mailbox(app, prefix=prefix, rest_url=lambda: sim.webhook_base_url)
     app.on_cleanup.append(sim.close)
     return sim

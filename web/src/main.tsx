@@ -1,7 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { Api } from "./lib/api";
-import { type Session, signOut, storedSession } from "./lib/auth";
+import { Api, ApiError } from "./lib/api";
+import { clearSession, keepFresh, MESSAGES, onOtherTab, onSessionEnded, type Session, signOut, storedSession } from "./lib/auth";
 import { type Config, loadConfig } from "./lib/config";
 import { Realtime } from "./lib/realtime";
 import { Store } from "./lib/store";
@@ -15,12 +15,37 @@ function Root({ config }: { config: Config }) {
   const [session, setSession] = useState<Session | null>(storedSession());
   const [app, setApp] = useState<AppContext | null>(null);
   const [error, setError] = useState("");
+  const [offline, setOffline] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+
+  // The session ends here when its refresh token is refused, and follows the other
+  // tabs: signed out there, signed out here; signed in there (as anyone), the same here.
+  useEffect(() => {
+    const ended = onSessionEnded((message) => {
+      setError(message);
+      setSession(null);
+    });
+    const other = onOtherTab((stored) => {
+      setSession((current) => {
+        if (!stored) {
+          if (current) setError(MESSAGES.signedOutElsewhere);
+          return null;
+        }
+        return current?.refreshToken === stored.refreshToken ? current : stored;
+      });
+    });
+    return () => {
+      ended();
+      other();
+    };
+  }, []);
 
   useEffect(() => {
     if (!session) return;
     let cancelled = false;
     let started: AppContext | null = null;
     const api = new Api(config, session);
+    const stopRefreshing = keepFresh(config, session);
     api
       .get<User>("/me")
       .then((me) => {
@@ -34,9 +59,11 @@ function Root({ config }: { config: Config }) {
           realtime,
           signOut: () => {
             realtime.stop();
-            signOut();
-            setApp(null);
-            setSession(null);
+            void signOut((path, body) => api.post(path, body), session).finally(() => {
+              setApp(null);
+              setError("");
+              setSession(null);
+            });
           },
         };
         setApp(started);
@@ -44,23 +71,30 @@ function Root({ config }: { config: Config }) {
         void store.loadDirectory().catch(() => undefined);
       })
       .catch((e) => {
-        if (cancelled) return;
-        signOut();
+        if (cancelled || !storedSession()) return; // a refused refresh token already said why
+        if (e instanceof ApiError && e.status === 0) {
+          setOffline(true); // still signed in: the server is just out of reach
+          return;
+        }
+        clearSession();
         setSession(null);
         setError(e.message);
       });
     return () => {
       cancelled = true;
+      stopRefreshing();
       started?.realtime.stop();
+      setApp(null);
     };
-  }, [session]);
+  }, [session, attempt]);
 
-  if (!session) {
+  if (!session) return <SignIn key={error} config={config} notice={error} onSignedIn={setSession} />;
+  if (offline) {
     return (
-      <>
-        {error && <p class="error banner" role="alert">{error}</p>}
-        <SignIn config={config} onSignedIn={setSession} />
-      </>
+      <p class="error banner" role="alert">
+        The server cannot be reached.{" "}
+        <button type="button" onClick={() => { setOffline(false); setAttempt(attempt + 1); }}>Try again</button>
+      </p>
     );
   }
   if (!app) return <p class="loading" role="status">Loading…</p>;

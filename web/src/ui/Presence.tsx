@@ -2,6 +2,7 @@ import { useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import type { Presence, User } from "../lib/types";
 import { initials, STATUS_LABELS } from "../lib/text";
+import { MfaSettings } from "./MfaSettings";
 
 const EXPIRIES: [string, number | null][] = [
   ["Never", null],
@@ -130,6 +131,7 @@ export function PresenceControls() {
             </div>
           </form>
           {note && <p role="status">{note}</p>}
+          <MfaSettings />
         </section>
       )}
     </div>
