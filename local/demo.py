@@ -275,6 +275,7 @@ def seed(
                     extension=person.extension,
                     role=person.role,
                     numbers=list(person.numbers),
+                    username=person.username,
                 )
             )
             users.append(

@@ -30,7 +30,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import REPO_ROOT, TIMEOUT_MS, assert_accessible, screenshot
-from tests.e2e.clients import Stack
+from tests.e2e.clients import Api, Stack, login
 
 pytestmark = pytest.mark.e2e
 
@@ -76,9 +76,16 @@ def cognito(stack: Stack) -> Any:
 
 
 def add_person(stack: Stack, name: str, password: str = "") -> str:
-    """A new person in the first demo company: invited (no password) or a member.
-    Returns the username."""
+    """A new person in the first demo company, returning the username: invited by the
+    company's admin through ``POST /admin/users`` (no password: the pool makes a
+    temporary one and mails it), or a member who already chose ``password``."""
     username = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:8]}"
+    if not password:
+        admin = Api(stack["rest_url"], login(stack, "alice"))
+        body = {"username": username, "email": f"{username}@acme.test", "name": name}
+        response = admin.post("/admin/users", body)
+        assert response.status_code == 201, response.text
+        return username
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     env.pop("AWS_SESSION_TOKEN", None)
     args = [
@@ -89,7 +96,7 @@ def add_person(stack: Stack, name: str, password: str = "") -> str:
         name,
     ]
     subprocess.run(
-        [sys.executable, "-m", "tests.browser.accounts", *args, *([password] if password else [])],
+        [sys.executable, "-m", "tests.browser.accounts", *args, password],
         cwd=REPO_ROOT,
         env=env,
         check=True,

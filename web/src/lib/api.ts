@@ -1,5 +1,5 @@
 /** The public REST API, as one signed-in user. Errors carry the API's stable `code`. */
-import { freshToken, type Session } from "./auth";
+import { freshToken, recheck, type Session } from "./auth";
 import type { Config } from "./config";
 
 export class ApiError extends Error {
@@ -27,7 +27,7 @@ export class Api {
     return freshToken(this.config, this.session);
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
     let response: Response;
     try {
       response = await fetch(this.config.rest_url + path, {
@@ -40,6 +40,13 @@ export class Api {
       });
     } catch {
       throw new ApiError(0, "network_error", "The server cannot be reached.");
+    }
+    if (response.status === 401 && !retried) {
+      // Refused although the token looked fresh: an admin may have disabled the account
+      // (the pool then refuses the refresh and the session ends), or the token was
+      // stale; either way one retry with what the pool says now.
+      await recheck(this.config, this.session);
+      return this.request<T>(method, path, body, true);
     }
     if (response.status === 204) return undefined as T;
     const data = await response.json().catch(() => null);

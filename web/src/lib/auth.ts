@@ -259,6 +259,15 @@ async function fresh(config: Config, session: Session): Promise<Session> {
   return session;
 }
 
+/** The API refused the IdToken (401): ask the pool whether this session still stands.
+ * A disabled or signed-out-everywhere account's refresh is refused, which ends the
+ * session in every tab; otherwise the fresh tokens are kept for the retry. */
+export async function recheck(config: Config, session: Session): Promise<void> {
+  if (!session.refreshToken) return;
+  refreshing = refreshing || refresh(config, session).finally(() => (refreshing = null));
+  Object.assign(session, await refreshing);
+}
+
 /** A valid IdToken (what the API takes). */
 export async function freshToken(config: Config, session: Session): Promise<string> {
   return (await fresh(config, session)).idToken;

@@ -19,6 +19,8 @@ export interface User {
   numbers: string[];
   sms_enabled?: boolean;
   policy_id?: string | null;
+  username?: string | null;
+  enabled?: boolean;
   presence?: Presence;
   photo_url?: string | null;
   company?: { company_id: string; name: string; sms_enabled: boolean; im_enabled: boolean };

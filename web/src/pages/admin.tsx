@@ -1,7 +1,8 @@
 /**
  * Admin pages (company admins): company switches and HELP text, business numbers and
- * who is assigned to them, the per-user SMS switch and profile policy, profile
- * policies, and SMS usage per day as a chart. Loaded only when opened.
+ * who is assigned to them, inviting co-workers and offboarding them, the per-user SMS
+ * switch and profile policy, profile policies, and SMS usage per day as a chart.
+ * Loaded only when opened.
  */
 import { useEffect, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
@@ -124,8 +125,54 @@ function NumbersSection({ users }: { users: User[] }) {
   );
 }
 
-function UsersSection({ users, policies, reload }: { users: User[]; policies: Policy[]; reload: () => void }) {
+function InviteSection({ reload }: { reload: () => void }) {
   const { api } = useApp();
+  const [form, setForm] = useState({ username: "", email: "", name: "", role: "user" });
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+  const field = (key: keyof typeof form) => (e: Event) =>
+    setForm((old) => ({ ...old, [key]: (e.currentTarget as HTMLInputElement).value }));
+  async function invite(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const body = { username: form.username.trim(), email: form.email.trim(), name: form.name.trim(), role: form.role };
+      const user = await api.post<User>("/admin/users", body);
+      setNote(`Invitation sent to ${user.email || body.email}: ${user.name} signs in with the temporary password it holds.`);
+      setForm({ username: "", email: "", name: "", role: "user" });
+      reload();
+    } catch (err) {
+      setNote((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="invite-title" class="card">
+      <h2 id="invite-title">Invite a co-worker</h2>
+      <form class="inline-form" onSubmit={invite}>
+        <label for="invite-username">Username</label>
+        <input id="invite-username" required maxLength={128} pattern="[A-Za-z0-9._@+\-]+" autocomplete="off"
+          value={form.username} onInput={field("username")} />
+        <label for="invite-email">Email</label>
+        <input id="invite-email" type="email" required maxLength={254} value={form.email} onInput={field("email")} />
+        <label for="invite-name">Name</label>
+        <input id="invite-name" required maxLength={100} value={form.name} onInput={field("name")} />
+        <label for="invite-role">Role</label>
+        <select id="invite-role" value={form.role} onChange={field("role")}>
+          <option value="user">User</option>
+          <option value="admin">Admin</option>
+        </select>
+        <button type="submit" disabled={busy}>Send invitation</button>
+      </form>
+      {note && <p role="status">{note}</p>}
+    </section>
+  );
+}
+
+function UsersSection({ users, policies, reload }: { users: User[]; policies: Policy[]; reload: () => void }) {
+  const { api, store } = useApp();
+  const me = useStoreState(store).me;
   const [note, setNote] = useState("");
   // What was just chosen shows at once (controlled inputs snap back to the data
   // otherwise); the reloaded list replaces it.
@@ -142,15 +189,26 @@ function UsersSection({ users, policies, reload }: { users: User[]; policies: Po
       setNote((e as Error).message);
     }
   }
+  async function setEnabled(user: User, enabled: boolean) {
+    const verb = enabled ? "enable" : "disable";
+    if (!enabled && !confirm(`Disable ${user.name}? They are signed out everywhere at once; what they wrote stays.`)) return;
+    try {
+      await api.post(`/admin/users/${enc(user.user_id)}/${verb}`, {});
+      setNote(enabled ? `${user.name} can sign in again.` : `${user.name} is disabled and signed out everywhere.`);
+      reload();
+    } catch (e) {
+      setNote((e as Error).message);
+    }
+  }
   return (
     <section aria-labelledby="users-title" class="card">
       <h2 id="users-title">Users</h2>
       <table>
-        <thead><tr><th scope="col">Name</th><th scope="col">Licence</th><th scope="col">SMS</th><th scope="col">Profile policy</th></tr></thead>
+        <thead><tr><th scope="col">Name</th><th scope="col">Licence</th><th scope="col">SMS</th><th scope="col">Profile policy</th><th scope="col">Account</th></tr></thead>
         <tbody>
           {users.map((user) => ({ ...user, ...pending[user.user_id] })).map((u) => (
             <tr key={u.user_id}>
-              <th scope="row">{u.name}</th>
+              <th scope="row">{u.name}{u.username ? <div class="muted">{u.username}</div> : null}</th>
               <td>{u.license_type}</td>
               <td><input type="checkbox" aria-label={`SMS enabled for ${u.name}`} checked={u.sms_enabled !== false}
                 onChange={(e) => void patch(u, { sms_enabled: e.currentTarget.checked })} /></td>
@@ -160,6 +218,12 @@ function UsersSection({ users, policies, reload }: { users: User[]; policies: Po
                   <option value="">None</option>
                   {policies.map((p) => <option key={policyId(p)} value={policyId(p)}>{p.name}</option>)}
                 </select>
+              </td>
+              <td>
+                {u.enabled === false ? "Disabled " : "Active "}
+                {u.user_id !== me.user_id && (u.enabled === false
+                  ? <button type="button" class="secondary" onClick={() => void setEnabled(u, true)}>Enable {u.name}</button>
+                  : <button type="button" class="secondary" onClick={() => void setEnabled(u, false)}>Disable {u.name}</button>)}
               </td>
             </tr>
           ))}
@@ -277,6 +341,7 @@ export default function AdminPage() {
       {usersError && <p class="error" role="alert">{usersError}</p>}
       <CompanySection />
       <NumbersSection users={users || []} />
+      <InviteSection reload={reloadUsers} />
       <UsersSection users={users || []} policies={policies || []} reload={reloadUsers} />
       <PoliciesSection policies={policies || []} reload={() => { reloadPolicies(); reloadUsers(); }} />
       <UsageSection />
