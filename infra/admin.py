@@ -50,6 +50,7 @@ from typing import Any
 import boto3
 
 from chalicelib.domain.model import BusinessNumber, Company, User
+from chalicelib.services.commands import InviteUser
 from infra.stages import STAGES, StageConfig
 
 
@@ -62,6 +63,8 @@ class Stage:
     table_name: str
     # From the stage's configuration (infra/stages.py).
     config: StageConfig = field(default_factory=lambda: STAGES["dev"])
+    client_id: str = ""
+    websocket_management_url: str = ""
 
     @classmethod
     def from_stack(
@@ -77,6 +80,8 @@ class Stage:
             user_pool_id=outputs["UserPoolId"],
             table_name=outputs["MessagingTableName"],
             config=config,
+            client_id=outputs.get("UserPoolClientId", ""),
+            websocket_management_url=outputs.get("WebSocketManagementUrl", ""),
         )
 
 
@@ -99,36 +104,49 @@ def _directory(stage: Stage) -> Any:
 
 
 def _cognito_user(cognito: Any, stage: Stage, user: NewUser) -> str:
-    """Create the Cognito user; returns its ``sub`` (the app's user id)."""
-    request: dict[str, Any] = {
-        "UserPoolId": stage.user_pool_id,
-        "Username": user.username,
-        "UserAttributes": [
+    """Create a Cognito user with the password given (no email); returns its ``sub``
+    (the app's user id)."""
+    assert user.password is not None
+    cognito.admin_create_user(
+        UserPoolId=stage.user_pool_id,
+        Username=user.username,
+        UserAttributes=[
             {"Name": "email", "Value": user.email},
             {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": user.name},
         ],
-    }
-    if user.password is None:
-        request["DesiredDeliveryMediums"] = ["EMAIL"]
-    else:
-        request["MessageAction"] = "SUPPRESS"
-    cognito.admin_create_user(**request)
-    if user.password is not None:
-        cognito.admin_set_user_password(
-            UserPoolId=stage.user_pool_id,
-            Username=user.username,
-            Password=user.password,
-            Permanent=True,
-        )
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=stage.user_pool_id,
+        Username=user.username,
+        Password=user.password,
+        Permanent=True,
+    )
     attributes = cognito.admin_get_user(UserPoolId=stage.user_pool_id, Username=user.username)
     return next(str(a["Value"]) for a in attributes["UserAttributes"] if a["Name"] == "sub")
 
 
 def add_user(session: boto3.session.Session, stage: Stage, company_id: str, user: NewUser) -> User:
-    """A Cognito user plus their directory profile in an existing company."""
+    """A person in an existing company: invited (Cognito mails a temporary password,
+    worded by the stage's CustomMessage trigger) through the same service as the
+    API's ``POST /admin/users``, or, with a password, a Cognito user who has it."""
+    from infra import admin_accounts
+
     directory = _directory(stage)
     if directory.get_company(company_id) is None:
         raise SystemExit(f"no company {company_id!r} in {stage.table_name}")
+    if user.password is None:
+        svc = admin_accounts.services(session, stage)
+        invited = admin_accounts.invite(
+            svc, company_id, InviteUser(user.username, user.email, user.name, user.role)
+        )
+        profile = svc.adapters.directory.get_user(str(invited["user_id"]))
+        assert profile is not None
+        if user.extension or user.numbers:
+            profile.extension, profile.numbers = user.extension, list(user.numbers)
+            svc.adapters.directory.put_user(profile)
+        return profile
     sub = _cognito_user(session.client("cognito-idp", region_name=stage.region), stage, user)
     profile = User(
         user_id=sub,
@@ -138,6 +156,7 @@ def add_user(session: boto3.session.Session, stage: Stage, company_id: str, user
         extension=user.extension,
         role=user.role,
         numbers=list(user.numbers),
+        username=user.username,
     )
     directory.put_user(profile)
     return profile
@@ -366,6 +385,9 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="read a permanent password from stdin instead of e-mailing an invitation",
         )
+    for name, verb in (("disable-user", "offboard"), ("enable-user", "let back in")):
+        account = commands.add_parser(name, help=f"{verb} a user (as their company's admin)")
+        account.add_argument("--user-id", required=True)
     types, providers, capabilities = _vocabulary()
     number = commands.add_parser("add-number", help="register a business number of a company")
     number.add_argument("--company-id", required=True)
@@ -398,6 +420,13 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     session = boto3.session.Session(profile_name=args.profile)
     stage = Stage.from_stack(session, f"texting-{args.stage}")
+    if args.command in ("disable-user", "enable-user"):
+        from infra import admin_accounts
+
+        svc = admin_accounts.services(session, stage)
+        act = admin_accounts.disable if args.command == "disable-user" else admin_accounts.enable
+        print(json.dumps(act(svc, args.user_id)))
+        return
     if args.command in NUMBER_COMMANDS:
         for line in NUMBER_COMMANDS[args.command](session, stage, args):
             print(line)

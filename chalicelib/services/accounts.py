@@ -82,15 +82,15 @@ class AccountService:
         """(the profile, whether it is new): the invitation mail goes out once."""
         self._require_admin(caller)
         company = self._directory.get_company(caller.company_id)
-        inviter = self._directory.get_user(caller.user_id)
-        if company is None or inviter is None:
+        if company is None:
             raise NotFound("no such company", code="not_found")
+        inviter = self._directory.get_user(caller.user_id)  # None: the operator's tool
+        metadata = {"company_name": company.name}
+        if inviter is not None:
+            metadata["invited_by"] = inviter.name
         try:
             identity = self._identity.invite(
-                command.username,
-                command.email,
-                command.name,
-                {"company_name": company.name, "invited_by": inviter.name},
+                command.username, command.email, command.name, metadata
             )
         except Conflict:
             identity, done = self._retried(caller, command)

@@ -396,3 +396,47 @@ def test_the_command_line_registers_and_assigns(
     printed = json.loads(capsys.readouterr().out)
     assert printed["e164"] == "+14155550100" and printed["users"] == [alice]
     assert printed["provider"] == "twilio"  # dev's sms_default_provider
+
+
+# -- accounts ---------------------------------------------------------------------
+
+
+def test_an_invited_user_waits_for_a_new_password_and_keeps_their_username(
+    company: tuple[Stage, str, str],
+) -> None:
+    stage, company_id, _ = company
+    bob = add_user(
+        boto3.session.Session(region_name="us-east-1"),
+        stage,
+        company_id,
+        NewUser("bob", "bob@acme.example", "Bob Baker", extension="102"),
+    )
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    account = cognito.admin_get_user(UserPoolId=stage.user_pool_id, Username="bob")
+    assert account["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    stored = _directory(stage).get_user(bob.user_id)
+    assert (stored.username, stored.extension, stored.enabled) == ("bob", "102", True)
+
+
+def test_the_command_line_disables_and_enables_a_user_in_pool_and_directory(
+    company: tuple[Stage, str, str], capsys: Any
+) -> None:
+    from infra import admin
+
+    stage, company_id, _ = company
+    bob = add_user(
+        boto3.session.Session(region_name="us-east-1"),
+        stage,
+        company_id,
+        NewUser("bob", "bob@acme.example", "Bob Baker"),
+    )
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    admin.main(["--stage", "dev", "disable-user", "--user-id", bob.user_id])
+    assert json.loads(capsys.readouterr().out)["enabled"] is False
+    assert _directory(stage).get_user(bob.user_id).enabled is False
+    assert cognito.admin_get_user(UserPoolId=stage.user_pool_id, Username="bob")["Enabled"] is False
+    admin.main(["--stage", "dev", "enable-user", "--user-id", bob.user_id])
+    assert json.loads(capsys.readouterr().out)["enabled"] is True
+    assert cognito.admin_get_user(UserPoolId=stage.user_pool_id, Username="bob")["Enabled"] is True
+    with pytest.raises(SystemExit, match="no user"):
+        admin.main(["--stage", "dev", "disable-user", "--user-id", "u-missing"])
