@@ -261,11 +261,6 @@ class TwilioCredentials:
         tokens = secret.webhook_tokens(self._wall())
         return any(valid_twilio_signature(url, params, signature, token) for token in tokens)
 
-    def get(self) -> tuple[str, str]:
-        """(account_sid, auth_token) of the current credentials."""
-        secret = self.current()
-        return secret.account_sid, secret.auth_token
-
     def _read(self) -> None:
         try:
             stored = self._source.read()
