@@ -1,14 +1,15 @@
-"""The Twilio provider across a credentials rotation, against a real HTTP server:
-API key auth on the wire, and a 401 that re-reads the credentials and sends once more
-(the same request, the same idempotency key), never a third time."""
+"""The Twilio provider and media fetcher across a credentials rotation, against real
+HTTP servers: API key auth on the wire, and a 401 that re-reads the credentials and
+sends once more (the same request, the same idempotency key), never a third time."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.adapters.providers import TwilioProvider
+from chalicelib.adapters.providers import HttpMediaFetcher, TwilioProvider
 from chalicelib.adapters.twilio_credentials import TwilioCredentials
 from chalicelib.domain.sms import ProviderRetryable
 from tests.adapters.test_twilio_client import SID, Answer, FakeTwilio, twilio  # noqa: F401
@@ -111,3 +112,70 @@ def test_new_credentials_refused_too_are_not_tried_a_third_time(
     with pytest.raises(ProviderRetryable):
         send(target)
     assert len(twilio.received) == 3  # the cached send, then the two refused
+
+
+class MediaHost:
+    """Twilio's media URLs behind basic auth: only ``allowed`` may read them."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.allowed = basic(KEY_SID, KEY_SECRET)
+        self.seen: list[str] = []
+        host = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                given = self.headers.get("Authorization", "")
+                host.seen.append(given)
+                status, payload = (200, b"PNG") if given == host.allowed else (401, b"{}")
+                self.send_response(status)
+                self.send_header("Content-Type", "image/png" if status == 200 else "text/plain")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/2010-04-01/Media/ME1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def media_host() -> Iterator[MediaHost]:
+    host = MediaHost()
+    yield host
+    host.close()
+
+
+WITH_KEY = {
+    "account_sid": ACCOUNT,
+    "auth_token": OLD,
+    "api_key_sid": KEY_SID,
+    "api_key_secret": KEY_SECRET,
+}
+
+
+def test_media_is_fetched_with_the_api_key(media_host: MediaHost) -> None:
+    fetcher = HttpMediaFetcher(TwilioCredentials(MemorySecretSource(WITH_KEY)), timeout=5)
+    assert fetcher.fetch(media_host.url, 1000) == (b"PNG", "image/png")
+    assert media_host.seen == [media_host.allowed]
+
+
+def test_a_media_401_re_reads_the_credentials_and_fetches_once_more(
+    media_host: MediaHost,
+) -> None:
+    source = MemorySecretSource({"account_sid": ACCOUNT, "auth_token": OLD})
+    credentials = TwilioCredentials(source, min_interval=30)
+    credentials.current()  # cached: the account's token, which the host refuses
+    source.put(WITH_KEY)
+    fetcher = HttpMediaFetcher(credentials, timeout=5)
+    assert fetcher.fetch(media_host.url, 1000) == (b"PNG", "image/png")
+    assert media_host.seen == [basic(ACCOUNT, OLD), media_host.allowed]
