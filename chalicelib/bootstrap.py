@@ -231,7 +231,7 @@ def bootstrap(
     if unknown:
         raise TypeError(f"bootstrap() got unknown adapters: {sorted(unknown)}")
     settings = settings or Settings.from_env()
-    credentials = TwilioCredentials(settings)
+    credentials = TwilioCredentials.from_settings(settings)
     a = _adapters(settings, credentials, given)
     companies = CompanySettings(a.directory)
     log = MessageLog(a.conversations, companies, clock)

@@ -48,6 +48,13 @@ class Settings:
     twilio_account_sid: str = ""  # local stack only; on AWS the secret holds them
     twilio_auth_token: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
+    # Rotation (docs/sms.md): each container re-reads the secret after the TTL, or at
+    # once when Twilio answers 401 or a webhook's signature fails, at most once per
+    # reread interval; the secret's previous_auth_token signs webhooks for the window
+    # after the secret's value was stored.
+    twilio_secret_ttl_seconds: int = 300
+    twilio_secret_reread_min_seconds: int = 30
+    twilio_previous_token_window_seconds: int = 3600
     public_api_base_url: str = ""
     media_bucket: str = ""
     push_apns_application_arn: str = ""

@@ -198,3 +198,14 @@ def provision(
             Attributes={"Policy": _allow_sns(result["queue_arns"][logical], topic_arns)},
         )
     return result
+
+
+def store_secret(session: boto3.session.Session, name: str, values: dict[str, Any]) -> str:
+    """Create the Secrets Manager secret ``name`` holding ``values`` as JSON, or put them
+    as its new current version if it exists (as an operator does); returns its ARN."""
+    client = session.client("secretsmanager")
+    text = json.dumps(values)
+    try:
+        return str(client.create_secret(Name=name, SecretString=text)["ARN"])
+    except client.exceptions.ResourceExistsException:
+        return str(client.put_secret_value(SecretId=name, SecretString=text)["ARN"])

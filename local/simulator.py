@@ -33,7 +33,26 @@ until changed; ``delay_seconds``: for ``late`` and ``timeout``):
 ============================  ====================================================
 
 ``GET /_sim/messages`` lists everything accepted (and the API calls refused, for
-tests that check retries); ``POST /_sim/reset`` forgets everything.
+tests that check retries); ``POST /_sim/reset`` forgets everything (but the
+credentials, which are the account's, not the traffic's).
+
+Credentials rotate as Twilio's do, on demand: ``POST /_sim/twilio/credentials``
+with ``{"action": ...}``:
+
+=============================  ===================================================
+``create_secondary_token``     a secondary auth token (answered); the API accepts
+                               it and the primary, webhooks are still signed with
+                               the primary
+``promote_secondary_token``    the secondary becomes the auth token: webhooks are
+                               signed with it, the old one is refused (401)
+``create_api_key``             an API key (``sid`` ``SK...`` and ``secret``,
+                               answered) the API accepts as basic auth
+``revoke_api_key`` + ``sid``   that key is refused (401) from now on
+=============================  ===================================================
+
+Refused credentials answer 401 (Twilio error 20003) and are listed with the
+refused calls (mode ``unauthorized``); each accepted message records which
+credential authenticated it (``auth``: the account or the key SID).
 
 Webhooks and callbacks go to loopback hosts only: the simulator never posts
 anywhere else, whatever URL a message names. The auth token and signatures are
@@ -50,6 +69,7 @@ import hmac
 import logging
 import mimetypes
 import re
+import secrets
 import urllib.parse
 import uuid
 import xml.etree.ElementTree as ElementTree
@@ -81,6 +101,12 @@ MODES = frozenset(
         "out_of_order",
         "duplicate_callbacks",
     }
+)
+ACTIONS = (
+    "create_secondary_token",
+    "promote_secondary_token",
+    "create_api_key",
+    "revoke_api_key",
 )
 MAX_HANG_SECONDS = 10.0
 MAX_LATE_SECONDS = 30.0
@@ -155,6 +181,7 @@ class SimMessage:
     status_callback: str = ""
     messaging_service_sid: str = ""
     idempotency_token: str = ""
+    auth: str = ""  # the account SID or API key SID the request authenticated with
     error_code: str | None = None
     webhooks: list[dict[str, Any]] = field(default_factory=list)
 
@@ -198,6 +225,7 @@ class SimMessage:
             "error_code": self.error_code,
             "status_callback": self.status_callback,
             "idempotency_token": self.idempotency_token,
+            "auth": self.auth,
             "created_at": _iso(self.created_at),
             "webhooks": [dict(w) for w in self.webhooks],
         }
@@ -223,7 +251,9 @@ class CarrierSimulator:
         retry_after_seconds: int = 1,
     ) -> None:
         self.account_sid = account_sid
-        self._auth_token = auth_token
+        self._auth_token = auth_token  # primary: signs webhooks
+        self._secondary_token = ""
+        self._api_keys: dict[str, str] = {}  # SK sid -> secret
         self.webhook_base_url = webhook_base_url
         self.inbound_path = inbound_path
         self.callback_delay = callback_delay
@@ -381,30 +411,40 @@ class CarrierSimulator:
 
     # -- Twilio Messages API ------------------------------------------------------------
 
-    def _authorised(self, request: web.Request) -> bool:
+    def _authorised(self, request: web.Request) -> str:
+        """Who the basic auth proves the caller is (the account or an API key's SID);
+        "" for credentials Twilio would refuse."""
         header = request.headers.get("Authorization", "")
         scheme, _, encoded = header.partition(" ")
         if scheme.lower() != "basic":
-            return False
+            return ""
         try:
             user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            return False
-        same_user = hmac.compare_digest(user.encode(), self.account_sid.encode())
-        same_password = hmac.compare_digest(password.encode(), self._auth_token.encode())
-        return same_user and same_password
+            return ""
+        if hmac.compare_digest(user.encode(), self.account_sid.encode()):
+            tokens = [t for t in (self._auth_token, self._secondary_token) if t]
+        else:
+            tokens = [self._api_keys[user]] if user in self._api_keys else []
+        matched = False
+        for token in tokens:
+            matched |= hmac.compare_digest(password.encode(), token.encode())
+        return user if matched else ""
 
-    def _check_account(self, request: web.Request) -> web.Response | None:
-        if not self._authorised(request):
+    def _check_account(self, request: web.Request) -> web.Response | str:
+        """The refusal to answer, or who the caller authenticated as."""
+        user = self._authorised(request)
+        if not user:
+            self.refused.append({"mode": "unauthorized", "at": _iso(_now())})
             return twilio_error(401, 20003, "Authenticate")
         if request.match_info["account_sid"] != self.account_sid:
             return twilio_error(404, 20404, "The requested resource was not found")
-        return None
+        return user
 
     async def create_message(self, request: web.Request) -> web.Response:
-        refused = self._check_account(request)
-        if refused is not None:
-            return refused
+        user = self._check_account(request)
+        if isinstance(user, web.Response):
+            return user
         form = await request.post()
         to = str(form.get("To") or "")
         from_ = str(form.get("From") or "")
@@ -436,6 +476,7 @@ class CarrierSimulator:
             status_callback=str(form.get("StatusCallback") or ""),
             messaging_service_sid=service,
             idempotency_token=token,
+            auth=user,
         )
         self.messages.append(message)
         self._by_sid[message.sid] = message
@@ -480,12 +521,40 @@ class CarrierSimulator:
 
     async def get_message(self, request: web.Request) -> web.Response:
         refused = self._check_account(request)
-        if refused is not None:
+        if isinstance(refused, web.Response):
             return refused
         message = self._by_sid.get(request.match_info["message_sid"])
         if message is None:
             return twilio_error(404, 20404, "The requested resource was not found")
         return web.json_response(message.twilio_json())
+
+    # -- credentials ------------------------------------------------------------------------
+
+    async def credentials(self, request: web.Request) -> web.Response:
+        """Rotate the account's credentials as an operator does in Twilio's console."""
+        try:
+            payload = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            return sim_error(400, "invalid_json", "the body must be a JSON object")
+        action = payload.get("action") if isinstance(payload, dict) else None
+        if action == "create_secondary_token":
+            self._secondary_token = secrets.token_hex(16)
+            return web.json_response({"secondary_auth_token": self._secondary_token})
+        if action == "promote_secondary_token":
+            if not self._secondary_token:
+                return sim_error(409, "no_secondary_token", "create a secondary token first")
+            self._auth_token, self._secondary_token = self._secondary_token, ""
+            log.info("the secondary auth token is now the auth token")
+            return web.json_response({"auth_token": self._auth_token})
+        if action == "create_api_key":
+            sid, secret = _sid("SK"), secrets.token_hex(16)
+            self._api_keys[sid] = secret
+            return web.json_response({"sid": sid, "secret": secret}, status=201)
+        if action == "revoke_api_key":
+            if self._api_keys.pop(str(payload.get("sid") or ""), None) is None:
+                return sim_error(404, "not_found", "no such API key")
+            return web.json_response({"revoked": payload["sid"]})
+        return sim_error(400, "invalid_action", f"action is one of {', '.join(ACTIONS)}")
 
     # -- external phones ------------------------------------------------------------------
 
@@ -676,6 +745,7 @@ def register_simulator(
         ("POST", f"{prefix}/phones/{{e164}}/mode", sim.phone_mode),
         ("POST", f"{api}/Messages.json", sim.create_message),
         ("GET", f"{api}/Messages/{{message_sid}}.json", sim.get_message),
+        ("POST", f"{prefix}/twilio/credentials", sim.credentials),
         ("GET", f"{prefix}/messages", sim.list_messages),
         ("POST", f"{prefix}/reset", sim.reset_all),
     ]

@@ -52,6 +52,7 @@ DEFAULT_MOTO_PORT = 5000
 DEFAULT_STATE_DIR = ".local"
 STATE_FILE = "stack.json"
 LAMBDA_THREADS = 32
+TWILIO_SECRET_NAME = "texting/local/twilio"  # as infra names a stage's: texting/{stage}/twilio
 
 
 class PortInUse(Exception):
@@ -302,12 +303,20 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         jwks_url=f"{moto_url}/{pool_id}/.well-known/jwks.json",
     )
     twilio = demo_state["providers"]["twilio"]
-    # The real Twilio adapter talks to the simulator's Twilio-compatible API, and the
-    # simulator signs its webhooks for this URL, exactly as Twilio would.
+    # The app reads the credentials from a Secrets Manager secret, as on AWS (a test
+    # rotates them there); the real Twilio adapter talks to the simulator's
+    # Twilio-compatible API, and the simulator signs its webhooks for this URL,
+    # exactly as Twilio would.
+    twilio["secret_name"] = TWILIO_SECRET_NAME
+    await asyncio.to_thread(
+        provision.store_secret,
+        session,
+        TWILIO_SECRET_NAME,
+        {"account_sid": twilio["account_sid"], "auth_token": twilio["auth_token"]},
+    )
     os.environ.update(
         {
-            "TWILIO_ACCOUNT_SID": twilio["account_sid"],
-            "TWILIO_AUTH_TOKEN": twilio["auth_token"],
+            "TWILIO_SECRET_NAME": TWILIO_SECRET_NAME,
             "TWILIO_API_BASE_URL": f"{rest_url}/_sim/twilio",
             "PUBLIC_API_BASE_URL": rest_url,
         }

@@ -1,72 +1,91 @@
 """The provider bridge: one SmsProvider per provider name, built on first use.
 
-Twilio's credentials come from Secrets Manager on AWS (``TWILIO_SECRET_NAME``,
-a JSON ``{"account_sid", "auth_token"}``) and from the environment locally; they
-are read once per container and never logged.
+Twilio's credentials (``chalicelib.adapters.twilio_credentials``) come from the
+stage's Secrets Manager secret, cached per container with a TTL and re-read at
+once when Twilio answers 401; they are never logged.
 """
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Sequence
 from typing import Any
 
-from chalicelib.domain.sms import ProviderRejected, ProviderSend
+from chalicelib.adapters.twilio_credentials import TwilioCredentials, TwilioSecret
+from chalicelib.domain.sms import ProviderRejected, ProviderRetryable, ProviderSend
+from chalicelib.observability import logger
 from chalicelib.services.sms.ports import SmsProvider
 from chalicelib.settings import Settings
 
-
-class TwilioCredentials:
-    def __init__(self, settings: Settings, client: Any = None) -> None:
-        self._settings = settings
-        self._client = client
-        self._loaded: tuple[str, str] | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> tuple[str, str]:
-        """(account_sid, auth_token)."""
-        with self._lock:
-            if self._loaded is None:
-                self._loaded = self._load()
-            return self._loaded
-
-    def _load(self) -> tuple[str, str]:
-        if self._settings.twilio_secret_name:
-            if self._client is None:
-                import boto3
-
-                self._client = boto3.client("secretsmanager")
-            raw = self._client.get_secret_value(SecretId=self._settings.twilio_secret_name)
-            secret = json.loads(raw["SecretString"])
-            return str(secret["account_sid"]), str(secret["auth_token"])
-        return self._settings.twilio_account_sid, self._settings.twilio_auth_token
+__all__ = [
+    "EumProvider",
+    "HttpMediaFetcher",
+    "ProviderRegistry",
+    "TwilioCredentials",
+    "TwilioProvider",
+]
 
 
 class TwilioProvider:
-    """Twilio's Messages API (or the local simulator's copy of it)."""
+    """Twilio's Messages API (or the local simulator's copy of it).
+
+    A 401 means Twilio took nothing: the credentials are re-read (bounded, see
+    ``TwilioCredentials.refresh``) and, if they changed, the same request is made
+    once more with the same idempotency key. If they did not change, or Twilio
+    refuses the new ones too, the text goes back to the queue (``ProviderRetryable``)
+    rather than failing: a rotation in progress settles within minutes.
+    """
 
     def __init__(self, settings: Settings, credentials: TwilioCredentials) -> None:
         self._settings = settings
         self._credentials = credentials
-        self._client: Any = None
 
     def send(
         self, from_: str, to: str, body: str, idempotency_key: str, media_urls: Sequence[str] = ()
     ) -> ProviderSend:
-        if self._client is None:
-            from chalicelib.adapters.twilio import TwilioClient
+        from chalicelib.adapters.twilio import TwilioAuthFailed
 
-            sid, token = self._credentials.get()
-            if not sid or not token:
-                raise ProviderRejected("Twilio is not configured", provider_code="not_configured")
-            self._client = TwilioClient(sid, token, base_url=self._settings.twilio_api_base_url)
+        secret = self._credentials.current()
+        try:
+            return self._send(secret, from_, to, body, idempotency_key, media_urls)
+        except TwilioAuthFailed:
+            logger.warning("Twilio refused the credentials (401); re-reading them")
+        fresh = self._credentials.refresh(secret)
+        if fresh != secret:
+            try:
+                return self._send(fresh, from_, to, body, idempotency_key, media_urls)
+            except TwilioAuthFailed:
+                logger.warning("Twilio refused the re-read credentials too (401)")
+        raise ProviderRetryable(
+            "Twilio refused the credentials; the text waits for working ones",
+            retry_after=self._credentials.min_interval,
+        )
+
+    def _send(
+        self,
+        secret: TwilioSecret,
+        from_: str,
+        to: str,
+        body: str,
+        idempotency_key: str,
+        media_urls: Sequence[str],
+    ) -> ProviderSend:
+        from chalicelib.adapters.twilio import TwilioClient
+
+        if not secret.configured:
+            raise ProviderRejected("Twilio is not configured", provider_code="not_configured")
+        client = TwilioClient(
+            secret.account_sid,
+            secret.auth_token,
+            base_url=self._settings.twilio_api_base_url,
+            api_key_sid=secret.api_key_sid,
+            api_key_secret=secret.api_key_secret,
+        )
         base = self._settings.public_api_base_url.rstrip("/")
         # Without a public base URL, Twilio uses the callback set on the number or service.
         # Our message id rides in the (signed) callback URL: a callback that overtakes
         # the recording of Twilio's id still finds its text.
         callback = f"{base}/webhooks/twilio/status?message_id={idempotency_key}" if base else ""
-        sent: ProviderSend = self._client.send(
+        return client.send(
             from_,
             to,
             body,
@@ -74,7 +93,6 @@ class TwilioProvider:
             status_callback=callback,
             idempotency_key=idempotency_key,
         )
-        return sent
 
 
 class EumProvider:
@@ -120,34 +138,51 @@ class ProviderRegistry:
 
 
 class HttpMediaFetcher:
-    """Fetches a provider's media URL (Twilio's with the account's basic auth)."""
+    """Fetches a provider's media URL (Twilio's with the account's basic auth, or its
+    API key; a 401 re-reads the credentials and tries once more)."""
 
     def __init__(self, twilio: TwilioCredentials, timeout: float = 10.0) -> None:
         self._twilio = twilio
         self._timeout = timeout
 
     def fetch(self, url: str, max_bytes: int) -> tuple[bytes, str]:
-        import base64
-        import urllib.request
+        import urllib.error
 
         from chalicelib.domain.errors import ValidationError
 
         if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ValidationError("media must come over https", code="media_unavailable")
-        request = urllib.request.Request(url)
-        if "twilio.com" in url or url.startswith("http://127.0.0.1"):
-            sid, token = self._twilio.get()
-            if sid and token:
-                auth = base64.b64encode(f"{sid}:{token}".encode()).decode()
-                request.add_header("Authorization", f"Basic {auth}")
+        twilio = "twilio.com" in url or url.startswith("http://127.0.0.1")
+        secret = self._twilio.current() if twilio else None
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:
-                data = response.read(max_bytes + 1)
-                content_type = response.headers.get_content_type()
+            try:
+                return self._get(url, secret, max_bytes)
+            except urllib.error.HTTPError as error:
+                if secret is None or error.code != 401:
+                    raise
+                fresh = self._twilio.refresh(secret)
+                if fresh == secret:
+                    raise
+                return self._get(url, fresh, max_bytes)
         except OSError as exc:
             raise ValidationError(
                 "the media could not be fetched", code="media_unavailable"
             ) from exc
+
+    def _get(self, url: str, secret: TwilioSecret | None, max_bytes: int) -> tuple[bytes, str]:
+        import base64
+        import urllib.request
+
+        from chalicelib.domain.errors import ValidationError
+
+        request = urllib.request.Request(url)
+        if secret is not None and secret.configured:
+            user, password = secret.rest_auth()
+            auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+            request.add_header("Authorization", f"Basic {auth}")
+        with urllib.request.urlopen(request, timeout=self._timeout) as response:
+            data = response.read(max_bytes + 1)
+            content_type = response.headers.get_content_type()
         if len(data) > max_bytes:
             raise ValidationError("the media is too large", code="media_too_large")
         return data, content_type

@@ -53,6 +53,7 @@ __all__ = [
     "ProviderRejected",
     "ProviderRetryable",
     "ProviderSend",
+    "TwilioAuthFailed",
     "TwilioClient",
     "map_status",
     "parse_form",
@@ -285,28 +286,42 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class TwilioAuthFailed(ProviderRejected):
+    """Twilio answered 401: it refused the credentials, so it certainly took nothing.
+    Whoever holds the credentials may re-read them and send again."""
+
+
 class TwilioClient:
     """Sends through Twilio's Messages API (or the local simulator's copy of it).
 
+    Authenticates as the account (SID and auth token) or, when ``api_key_sid`` and
+    ``api_key_secret`` are given, with that API key; the account SID is in the URL
+    either way.
+
     Errors: 429, 5xx, timeouts and connection failures raise ``ProviderRetryable``
     (a timed-out request may still have been accepted, so retries must reuse the
-    idempotency key); other 4xx raise ``ProviderRejected`` with Twilio's error
-    code. The auth token is never part of an error message.
+    idempotency key); 401 raises ``TwilioAuthFailed``; other 4xx raise
+    ``ProviderRejected`` with Twilio's error code. No token or key secret is ever
+    part of an error message.
     """
 
     def __init__(
         self,
         account_sid: str,
-        auth_token: str,
+        auth_token: str = "",
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         transport: Transport | None = None,
+        *,
+        api_key_sid: str = "",
+        api_key_secret: str = "",
     ) -> None:
         scheme = urllib.parse.urlsplit(base_url).scheme
         if scheme not in ("http", "https"):
             raise ValueError("the Twilio base URL must be http(s)")
         self._account_sid = account_sid
-        self._auth = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        user, password = (api_key_sid, api_key_secret) if api_key_sid else (account_sid, auth_token)
+        self._auth = base64.b64encode(f"{user}:{password}".encode()).decode()
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
         self._transport = transport or urllib_transport
@@ -375,7 +390,8 @@ class TwilioClient:
             )
         if not 200 <= result.status < 300:
             code = payload.get("code")
-            raise ProviderRejected(
+            refusal = TwilioAuthFailed if result.status == 401 else ProviderRejected
+            raise refusal(
                 str(payload.get("message") or f"Twilio answered {result.status}"),
                 provider_code=str(code) if code is not None else None,
                 status=result.status,

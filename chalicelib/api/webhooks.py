@@ -1,8 +1,12 @@
 """Carrier webhooks: Twilio inbound texts and status callbacks (form-encoded, signed).
 
-A bad or missing signature is 403 and stores nothing. The signature covers the
-exact public URL Twilio called: ``PUBLIC_API_BASE_URL`` + the route when set
-(a custom domain), else rebuilt from the request (host + API Gateway stage).
+A bad or missing signature is 403 and stores nothing; it is logged at WARNING
+(never the token or the signature) and counted as ``WebhookSignatureFailures``
+(dimension ``provider``). The signature covers the exact public URL Twilio
+called: ``PUBLIC_API_BASE_URL`` + the route when set (a custom domain), else
+rebuilt from the request (host + API Gateway stage). The current auth token and,
+during a rotation, the previous one are accepted; a signature neither matches
+re-reads the credentials first (bounded: ``TwilioCredentials.refresh``).
 """
 
 from __future__ import annotations
@@ -12,10 +16,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.errors import error_body
+from chalicelib.api.errors import error_body, error_response
 from chalicelib.bootstrap import services
-from chalicelib.domain.errors import ValidationError
-from chalicelib.observability import logger
+from chalicelib.domain.errors import DomainError, ValidationError
+from chalicelib.observability import count, logger
 
 webhooks_bp = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded"]
@@ -44,13 +48,17 @@ def _verified_params() -> dict[str, list[str]] | Response:
     except ValueError:  # not form-encoded UTF-8: it cannot carry a valid signature
         params = {}
     signature = request.headers.get("x-twilio-signature", "")
-    _, token = services().twilio_credentials.get()
-    if (
-        not signature
-        or not token
-        or not twilio.valid_twilio_signature(_public_url(request), params, signature, token)
-    ):
-        logger.info("twilio webhook refused: bad or missing signature")
+    try:
+        valid = services().twilio_credentials.signed(_public_url(request), params, signature)
+    except DomainError as error:  # the credentials cannot be read: Twilio may see a 5xx
+        logger.error("twilio webhook not checked: no credentials", extra={"reason": error.code})
+        return error_response(error)
+    if not valid:
+        logger.warning(
+            "twilio webhook refused: bad or missing signature",
+            extra={"reason": "mismatch" if signature else "missing", "path": request.path},
+        )
+        count("WebhookSignatureFailures", provider="twilio")
         return Response(
             body=error_body("invalid_signature", "the request signature is not valid"),
             status_code=403,

@@ -665,7 +665,7 @@ class HttpMediaHost:
 
         self._base = f"http://127.0.0.1:{server.server_address[1]}"
         self._handler = handler
-        credentials = TwilioCredentials(
+        credentials = TwilioCredentials.from_settings(
             settings(twilio_account_sid="AC" + "1" * 32, twilio_auth_token="media-test-token")
         )
         self.fetcher: MediaFetcher = HttpMediaFetcher(credentials, timeout=5)

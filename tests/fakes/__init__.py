@@ -6,6 +6,7 @@ service tested against them behaves the same on AWS.
 
 from tests.fakes.connections import MemoryConnectionRepository, MemoryPresenceRepository
 from tests.fakes.conversations import MemoryConversationRepository
+from tests.fakes.credentials import MemorySecretSource
 from tests.fakes.directory import MemoryContactRepository, MemoryDirectoryRepository
 from tests.fakes.events import MemoryPublisher, MemorySender
 from tests.fakes.idempotency import MemoryDeduplicator
@@ -28,6 +29,7 @@ __all__ = [
     "MemoryProviders",
     "MemoryPublisher",
     "MemoryPushGateway",
+    "MemorySecretSource",
     "MemorySender",
     "MemorySmsRepository",
 ]

@@ -1,0 +1,39 @@
+"""An in-memory secret store standing in for Secrets Manager (``SecretSource``)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from chalicelib.adapters.twilio_credentials import CredentialsUnavailable, StoredSecret
+
+
+class MemorySecretSource:
+    """One secret's current value, as text (the way Secrets Manager keeps it); counts
+    reads, and ``failing`` makes every read fail as an unreachable store would."""
+
+    def __init__(self, values: dict[str, Any] | None = None, stored_at: float | None = None):
+        self.reads = 0
+        self.failing = False
+        self._text: str | None = None
+        self._stored_at = 0.0
+        if values is not None:
+            self.put(values, stored_at)
+
+    def put(self, values: dict[str, Any] | str, stored_at: float | None = None) -> None:
+        """A new current version (a JSON object, or raw text to store as it is)."""
+        self._text = values if isinstance(values, str) else json.dumps(values)
+        self._stored_at = time.time() if stored_at is None else stored_at
+
+    def read(self) -> StoredSecret:
+        self.reads += 1
+        if self.failing or self._text is None:
+            raise CredentialsUnavailable("the Twilio secret could not be read")
+        try:
+            values = json.loads(self._text)
+        except ValueError:
+            values = None
+        if not isinstance(values, dict):
+            raise CredentialsUnavailable("the Twilio secret is not a JSON object")
+        return StoredSecret(values, self._stored_at)
