@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,11 @@ from typing import Any
 import pytest
 
 from infra.stages import STAGES, StageConfig
+from local.node import use as use_project_node
 
-# jsii warns loudly on every start about the Node version; the tests do not care.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+# jsii (started when aws_cdk is first imported) and the CloudFront functions'
+# checks run the project's Node, as make does, whatever node is on PATH.
+use_project_node()
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CDK_JSON = REPO_ROOT / "infra" / "cdk.json"
