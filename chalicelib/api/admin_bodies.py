@@ -17,8 +17,9 @@ USER_CHANGES = changes_body(
 POLICY_CHANGES = changes_body({"name": "text", "sms_enabled": "flag"}, max_len=100, closed=False)
 
 # Cognito's usernames are wider; the product keeps sign-in names to what every keyboard
-# types and every log shows plainly.
-USERNAME_PATTERN = r"^[A-Za-z0-9._@+-]+$"
+# types and every log shows plainly, and never email-shaped (the pool signs in by email
+# too, and refuses a username that looks like one).
+USERNAME_PATTERN = r"^[A-Za-z0-9._+-]+$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 INVITE_USER = body_of(
     Field(
@@ -29,7 +30,7 @@ INVITE_USER = body_of(
         min_len=1,
         max_len=128,
         pattern=USERNAME_PATTERN,
-        description="sign-in name: letters, digits and . _ @ + - (unique in the stage)",
+        description="sign-in name: letters, digits and . _ + - (unique in the stage)",
     ),
     Field(
         "email",

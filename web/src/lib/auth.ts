@@ -221,7 +221,18 @@ export async function confirmForgotPassword(config: Config, username: string, co
 
 // -- keeping the session fresh ------------------------------------------------------------
 
-let refreshing: Promise<Session> | null = null;
+// One refresh in flight per refresh token (two sessions never share an answer).
+const refreshing = new Map<string, Promise<Session>>();
+
+function refreshOnce(config: Config, session: Session): Promise<Session> {
+  const token = session.refreshToken;
+  let pending = refreshing.get(token);
+  if (!pending) {
+    pending = refresh(config, session).finally(() => refreshing.delete(token));
+    refreshing.set(token, pending);
+  }
+  return pending;
+}
 
 async function refresh(config: Config, session: Session): Promise<Session> {
   let answer: AuthAnswer;
@@ -233,9 +244,12 @@ async function refresh(config: Config, session: Session): Promise<Session> {
     });
   } catch (e) {
     if (e instanceof AuthError && e.code === "NotAuthorizedException") {
-      // Expired, revoked, or the user disabled: this session is over, in every tab.
-      clearSession();
-      ended(MESSAGES.sessionEnded);
+      // Expired, revoked, or the user disabled: this session is over, in every tab;
+      // unless the stored session is already another one (signed in again since).
+      if (!storedSession() || storedSession()?.refreshToken === session.refreshToken) {
+        clearSession();
+        ended(MESSAGES.sessionEnded);
+      }
       throw new AuthError(MESSAGES.sessionEnded, "session_ended");
     }
     throw e; // offline or throttled: the session stays, the next call tries again
@@ -254,8 +268,7 @@ async function fresh(config: Config, session: Session): Promise<Session> {
     Object.assign(session, latest);
   }
   if (session.expiresAt - Date.now() > REFRESH_BEFORE_MS || !session.refreshToken) return session;
-  refreshing = refreshing || refresh(config, session).finally(() => (refreshing = null));
-  Object.assign(session, await refreshing);
+  Object.assign(session, await refreshOnce(config, session));
   return session;
 }
 
@@ -264,8 +277,7 @@ async function fresh(config: Config, session: Session): Promise<Session> {
  * session in every tab; otherwise the fresh tokens are kept for the retry. */
 export async function recheck(config: Config, session: Session): Promise<void> {
   if (!session.refreshToken) return;
-  refreshing = refreshing || refresh(config, session).finally(() => (refreshing = null));
-  Object.assign(session, await refreshing);
+  Object.assign(session, await refreshOnce(config, session));
 }
 
 /** A valid IdToken (what the API takes). */
