@@ -110,7 +110,7 @@ class TextingStack(cdk.Stack):
             stage=config.name,
             rest_api_name=self.prefix,
             websocket_api_id=self.app.websocket_api.ref,
-            functions={name: fn.resource.ref for name, fn in self.app.functions.items()},
+            functions={name: self.app.function_name(name) for name in self.app.functions},
             consumers=self._monitored_consumers(),
             dead_letter_queues={
                 **{f"{k}-dlq": q for k, q in self.messaging.dead_letter_queues.items()},
@@ -144,11 +144,10 @@ class TextingStack(cdk.Stack):
     def _monitored_consumers(self) -> list[MonitoredConsumer]:
         consumers = []
         for consumer in resources.CONSUMERS:
-            function = self.app.functions[consumer.function]
             consumers.append(
                 MonitoredConsumer(
                     name=consumer.function,
-                    function_name=function.resource.ref,
+                    function_name=self.app.function_name(consumer.function),
                     queue=self.messaging.queues[consumer.source]
                     if consumer.source_kind == "sqs"
                     else None,

@@ -197,11 +197,15 @@ class ChaliceApp(Part):
                 properties=body["Properties"],
                 resource=app.get_resource(logical_id),
             )
-        # Found by ARN rather than by reference (infra/naming.py says why).
-        functions[CUSTOM_MESSAGE_FUNCTION].resource.add_property_override(
-            "FunctionName", fixed_function_name(self.config.prefix, CUSTOM_MESSAGE_FUNCTION)
-        )
+        # Fixed names: the Cognito trigger, the alarms and the CodeDeploy role name a
+        # function without a reference to it, which would close a cycle (naming.py).
+        for name, function in functions.items():
+            function.resource.add_property_override("FunctionName", self.function_name(name))
         return app, functions, sam
+
+    def function_name(self, function: str) -> str:
+        """The deployed name of a function: ``texting-{stage}-{function}``."""
+        return fixed_function_name(self.config.prefix, function)
 
     def function(self, name: str) -> ChaliceFunction:
         try:

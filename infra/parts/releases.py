@@ -16,7 +16,6 @@ other resource that names a function stops the synthesis, so a caller of
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +25,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.naming import ALIAS, sam_alias_ref
+from infra.naming import ALIAS, alias_arn, function_arn, sam_alias_ref
 from infra.parts import Part
 from infra.parts.app import ChaliceApp
 from infra.stages import StageConfig
@@ -82,10 +81,10 @@ class Releases(Part):
         app: ChaliceApp, error_alarms: Mapping[str, cloudwatch.IAlarm]
     ) -> iam.PolicyDocument:
         aliases: list[str] = []
-        for function in app.functions.values():
-            arn = function.resource.get_att("Arn").to_string()
+        for name in app.functions:
             # the unqualified ARN and the alias's: IAM matches either, depending on the call
-            aliases += [arn, cdk.Fn.join(":", [arn, ALIAS])]
+            function_name = app.function_name(name)
+            aliases += [function_arn(app, function_name), alias_arn(app, function_name)]
         return iam.PolicyDocument(
             statements=[
                 iam.PolicyStatement(
@@ -123,7 +122,7 @@ class Releases(Part):
                 definition = body["Properties"]["DefinitionBody"]
                 for part in ("paths", "securityDefinitions"):
                     if part in definition:
-                        rewritten = _to_aliases(definition[part], ids)
+                        rewritten = _to_aliases(definition[part], ids, resource)
                         if _functions_named(rewritten, ids):
                             raise ValueError(f"{logical_id}: {part} names a function but its alias")
                         resource.add_property_override(f"DefinitionBody.{part}", rewritten)
@@ -155,18 +154,24 @@ def _functions_named(value: Any, ids: set[str]) -> set[str]:
     return found
 
 
-def _to_aliases(value: Any, ids: set[str]) -> Any:
-    """An OpenAPI fragment whose ``${Function.Arn}`` references become ``${Function.Alias}``."""
-    value = copy.deepcopy(value)
+def _to_aliases(value: Any, ids: set[str], resource: Construct) -> Any:
+    """An OpenAPI fragment whose ``${Function.Arn}`` (in ``Fn::Sub``) become the ARN of
+    the function's alias, passed as a ``Fn::Sub`` variable (``Ref: Function.Alias``)."""
     if isinstance(value, dict):
-        return {key: _to_aliases(inner, ids) for key, inner in value.items()}
+        if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+            text = value["Fn::Sub"]
+            variables: dict[str, Any] = {}
+
+            def alias(match: re.Match[str]) -> str:
+                name = match.group(1)
+                if name not in ids:
+                    return match.group(0)
+                variables[f"{name}Alias"] = sam_alias_ref(resource, name)
+                return f"${{{name}Alias}}"
+
+            text = re.sub(r"\$\{([A-Za-z0-9]+)\.Arn\}", alias, text)
+            return {"Fn::Sub": [text, variables]} if variables else {"Fn::Sub": text}
+        return {key: _to_aliases(inner, ids, resource) for key, inner in value.items()}
     if isinstance(value, list):
-        return [_to_aliases(inner, ids) for inner in value]
-    if isinstance(value, str):
-
-        def alias(match: re.Match[str]) -> str:
-            name = match.group(1)
-            return f"${{{name}.Alias}}" if name in ids else match.group(0)
-
-        return re.sub(r"\$\{([A-Za-z0-9]+)\.Arn\}", alias, value)
+        return [_to_aliases(inner, ids, resource) for inner in value]
     return value
