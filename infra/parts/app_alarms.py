@@ -91,8 +91,11 @@ def _share(parts: list[str], whole: list[str], minimum: int) -> str:
     return f"IF(({total}) >= {minimum}, 100 * ({share}) / ({total}), 0)"
 
 
-def application_alarms(sink: AlarmSink, *, sms_queue: sqs.IQueue, waiting_minutes: int) -> None:
+def application_alarms(
+    sink: AlarmSink, *, sms_queue: sqs.IQueue, waiting_minutes: int
+) -> list[cloudwatch.Alarm]:
     """Provider error rate, failed texts, forged webhooks, texts waiting too long."""
+    made: list[cloudwatch.Alarm] = []
     # Missing data below means no traffic (no attempts, no texts, no forged webhook):
     # nothing is wrong, so it never breaches.
     quiet = cloudwatch.TreatMissingData.NOT_BREACHING
@@ -102,59 +105,70 @@ def application_alarms(sink: AlarmSink, *, sms_queue: sqs.IQueue, waiting_minute
             for kind in PROVIDER_ERROR_KINDS
         }
         sends = app_metric("ProviderSends", FIVE_MINUTES, provider=provider)
-        sink.alarm(
-            f"{provider}-provider-errors",
-            cloudwatch.MathExpression(
-                expression=_share(list(errors), ["sends"], PROVIDER_MIN_ATTEMPTS),
-                using_metrics={**errors, "sends": sends},
-                period=FIVE_MINUTES,
-                label=f"{provider}: % of attempts that failed",
-            ),
-            threshold=PROVIDER_ERROR_PERCENT,
-            description=(
-                f"{PROVIDER_ERROR_PERCENT}% or more of the texts handed to {provider} in "
-                f"5 minutes failed (refused, not now, or no answer; at least "
-                f"{PROVIDER_MIN_ATTEMPTS} attempts)"
-            ),
-            treat_missing_data=quiet,
+        made.append(
+            sink.alarm(
+                f"{provider}-provider-errors",
+                cloudwatch.MathExpression(
+                    expression=_share(list(errors), ["sends"], PROVIDER_MIN_ATTEMPTS),
+                    using_metrics={**errors, "sends": sends},
+                    period=FIVE_MINUTES,
+                    label=f"{provider}: % of attempts that failed",
+                ),
+                threshold=PROVIDER_ERROR_PERCENT,
+                description=(
+                    f"{PROVIDER_ERROR_PERCENT}% or more of the texts handed to {provider} in "
+                    f"5 minutes failed (refused, not now, or no answer; at least "
+                    f"{PROVIDER_MIN_ATTEMPTS} attempts)"
+                ),
+                treat_missing_data=quiet,
+            )
         )
         statuses = {
             status: app_metric("SmsFinalStatus", FIFTEEN_MINUTES, provider=provider, status=status)
             for status in FINAL_STATUSES
         }
-        sink.alarm(
-            f"{provider}-texts-failing",
-            cloudwatch.MathExpression(
-                expression=_share(list(FAILED_STATUSES), list(statuses), FAILED_MIN_TEXTS),
-                using_metrics=statuses,
-                period=FIFTEEN_MINUTES,
-                label=f"{provider}: % of texts ending failed or undelivered",
-            ),
-            threshold=FAILED_TEXTS_PERCENT,
-            description=(
-                f"{FAILED_TEXTS_PERCENT}% or more of the texts {provider} reported on in 15 "
-                f"minutes ended failed or undelivered (at least {FAILED_MIN_TEXTS} texts)"
-            ),
-            treat_missing_data=quiet,
+        made.append(
+            sink.alarm(
+                f"{provider}-texts-failing",
+                cloudwatch.MathExpression(
+                    expression=_share(list(FAILED_STATUSES), list(statuses), FAILED_MIN_TEXTS),
+                    using_metrics=statuses,
+                    period=FIFTEEN_MINUTES,
+                    label=f"{provider}: % of texts ending failed or undelivered",
+                ),
+                threshold=FAILED_TEXTS_PERCENT,
+                description=(
+                    f"{FAILED_TEXTS_PERCENT}% or more of the texts {provider} reported on in 15 "
+                    f"minutes ended failed or undelivered (at least {FAILED_MIN_TEXTS} texts)"
+                ),
+                treat_missing_data=quiet,
+            )
         )
     for provider in SIGNED_WEBHOOK_PROVIDERS:
-        sink.alarm(
-            f"{provider}-webhook-signature-failures",
-            app_metric("WebhookSignatureFailures", FIVE_MINUTES, provider=provider),
-            threshold=SIGNATURE_FAILURES,
-            description=(
-                f"{SIGNATURE_FAILURES} or more {provider} webhooks in 5 minutes had no valid "
-                "signature: a changed auth token, a wrong public URL, or someone forging them"
-            ),
-            treat_missing_data=quiet,
+        made.append(
+            sink.alarm(
+                f"{provider}-webhook-signature-failures",
+                app_metric("WebhookSignatureFailures", FIVE_MINUTES, provider=provider),
+                threshold=SIGNATURE_FAILURES,
+                description=(
+                    f"{SIGNATURE_FAILURES} or more {provider} webhooks in 5 minutes had no valid "
+                    "signature: a changed auth token, a wrong public URL, or someone forging them"
+                ),
+                treat_missing_data=quiet,
+            )
         )
-    sink.alarm(
-        "texts-waiting",
-        sms_queue.metric_approximate_age_of_oldest_message(period=ONE_MINUTE, statistic="Maximum"),
-        threshold=waiting_minutes * 60,
-        description=f"a text has waited more than {waiting_minutes} minutes to be sent",
-        treat_missing_data=quiet,  # SQS reports nothing for a queue idle for hours
+    made.append(
+        sink.alarm(
+            "texts-waiting",
+            sms_queue.metric_approximate_age_of_oldest_message(
+                period=ONE_MINUTE, statistic="Maximum"
+            ),
+            threshold=waiting_minutes * 60,
+            description=f"a text has waited more than {waiting_minutes} minutes to be sent",
+            treat_missing_data=quiet,  # SQS reports nothing for a queue idle for hours
+        )
     )
+    return made
 
 
 def monthly_budget(scope: Construct, topic: sns.ITopic, prefix: str, amount: float) -> None:

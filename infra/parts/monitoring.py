@@ -197,7 +197,9 @@ class Monitoring(Construct):
                 treat_missing_data=quiet,
             )
 
-        application_alarms(self, sms_queue=sms_queue, waiting_minutes=sms_waiting_alarm_minutes)
+        texting = application_alarms(
+            self, sms_queue=sms_queue, waiting_minutes=sms_waiting_alarm_minutes
+        )
         if monthly_budget_usd is not None:
             monthly_budget(self, self.alarm_topic, prefix, monthly_budget_usd)
 
@@ -211,6 +213,10 @@ class Monitoring(Construct):
             consumers,
             dead_letter_queues,
             tables,
+        )
+        # The texting alarms, each graphed against its threshold.
+        self.dashboard.add_widgets(
+            *(cloudwatch.AlarmWidget(title=a.alarm_name, alarm=a, width=6) for a in texting)
         )
 
     def alarm(
