@@ -63,13 +63,17 @@ PUSH_SEND_ACTIONS: tuple[str, ...] = ("sns:Publish",)
 MANAGE_CONNECTIONS_ACTIONS: tuple[str, ...] = ("execute-api:ManageConnections",)
 SEND_SMS_ACTIONS: tuple[str, ...] = ("sms-voice:SendTextMessage", "sms-voice:SendMediaMessage")
 # Admins invite, disable and re-enable users and sign them out everywhere, on the
-# stage's user pool. (Revoking a refresh token, RevokeToken, is an unsigned call that
-# the token itself authorises: IAM has nothing to grant for it.)
+# stage's user pool; a retried invitation reads the account it made (AdminGetUser), a
+# profile made before usernames were kept is found by its sub (ListUsers). (Revoking a
+# refresh token, RevokeToken, is an unsigned call that the token itself authorises:
+# IAM has nothing to grant for it.)
 USER_ADMIN_ACTIONS: tuple[str, ...] = (
     "cognito-idp:AdminCreateUser",
     "cognito-idp:AdminDisableUser",
     "cognito-idp:AdminEnableUser",
+    "cognito-idp:AdminGetUser",
     "cognito-idp:AdminUserGlobalSignOut",
+    "cognito-idp:ListUsers",
 )
 LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
 # X-Ray tracing (stage flag ``tracing``); these actions accept no resource but "*".

@@ -77,14 +77,15 @@ class AccountService:
             raise NotFound(f"no user {user_id} in your company", code="user_not_found")
         return user
 
-    def _username(self, user: User) -> str:
+    def _username(self, user: User) -> str | None:
         """The pool's username of a profile; one made before profiles kept it is looked
-        up by its ``sub`` (and kept from then on)."""
+        up by its ``sub`` (and kept from then on). None: no account in the pool."""
         if user.username:
             return user.username
         found = self._identity.username_of(user.user_id)
         if found is None:
-            raise NotFound("this person has no account in the user pool", code="user_not_found")
+            logger.warning("profile without a user-pool account", extra={"user_id": user.user_id})
+            return None
         user.username = found
         self._directory.put_user(user)
         return found
@@ -148,8 +149,9 @@ class AccountService:
             raise Conflict("you cannot disable yourself", code="cannot_disable_self")
         after = self._directory.set_enabled(user.user_id, False) or user
         username = self._username(user)
-        self._identity.set_enabled(username, False)
-        self._identity.sign_out_everywhere(username)
+        if username is not None:
+            self._identity.set_enabled(username, False)
+            self._identity.sign_out_everywhere(username)
         closed = self._end_sessions(user.user_id)
         self._take_offline(user)
         logger.info(
@@ -163,7 +165,9 @@ class AccountService:
         user = self._co_worker(caller, user_id)
         if user.user_id == caller.user_id:
             raise Conflict("another admin must enable you", code="cannot_enable_self")
-        self._identity.set_enabled(self._username(user), True)
+        username = self._username(user)
+        if username is not None:
+            self._identity.set_enabled(username, True)
         after = self._directory.set_enabled(user.user_id, True) or user
         logger.info("user enabled", extra={"company_id": caller.company_id, "user_id": user_id})
         return after.to_dict()

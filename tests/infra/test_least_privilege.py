@@ -237,6 +237,8 @@ def test_only_the_rest_api_administers_users_and_only_in_its_own_pool(stage: Syn
         "cognito-idp:AdminCreateUser",
         "cognito-idp:AdminDisableUser",
         "cognito-idp:AdminEnableUser",
+        "cognito-idp:AdminGetUser",
         "cognito-idp:AdminUserGlobalSignOut",
+        "cognito-idp:ListUsers",
     }
     assert resources_ == [{"Fn::GetAtt": [pool_id, "Arn"]}]
