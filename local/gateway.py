@@ -64,6 +64,8 @@ STAGE = "local"
 API_ID = "local"
 MAX_POST_BYTES = 128 * 1024  # API Gateway's limit for one PostToConnection payload
 MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's limit for one client message: over it, 1009
+MAX_REQUEST_LINE = 10240  # API Gateway's bound on a request's line (with its headers): 414
+PARSER_LINE_BYTES = 8 * MAX_REQUEST_LINE  # aiohttp's own bound, above it (a text answer)
 EVERYTHING = r"[\s\S]*"  # a path tail, newlines (%0A) included: ``.*`` stops at them
 AUTH_CACHE_ENTRIES = 10_000  # tokens remembered per authorizer (oldest forgotten first)
 
@@ -112,6 +114,18 @@ async def json_errors(request: web.Request, handler: Callable[..., Any]) -> web.
         code = _CODES.get(error.status, "client_error" if error.status < 500 else "internal_error")
         message = error.reason if error.status < 500 else "an internal error occurred"
         return json_error(error.status, code, message)
+
+
+@web.middleware
+async def request_line_limit(
+    request: web.Request, handler: Callable[..., Any]
+) -> web.StreamResponse:
+    """A request line over API Gateway's limit is a 414 in the contract's shape (aiohttp
+    is given a higher bound of its own, ``PARSER_LINE_BYTES``, so that it lets it
+    through to here instead of answering in plain text)."""
+    if len(request.method) + len(request.raw_path) + len(" HTTP/1.1") > MAX_REQUEST_LINE:
+        return json_error(414, "uri_too_long", "the request line is over 10240 bytes")
+    return await handler(request)
 
 
 def new_connection_id() -> str:
@@ -344,7 +358,9 @@ class Gateway:
         self.connections: dict[str, Connection] = {}
 
     def web_app(self) -> web.Application:
-        app = web.Application(client_max_size=10 * 1024 * 1024, middlewares=[json_errors])
+        app = web.Application(
+            client_max_size=10 * 1024 * 1024, middlewares=[json_errors, request_line_limit]
+        )
         app.router.add_get("/ws", self.websocket)
         app.router.add_post("/@connections/{connection_id}", self.post_to_connection)
         app.router.add_get("/@connections/{connection_id}", self.get_connection)

@@ -336,6 +336,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         access_log_class=gateway.AccessLogger,
         handle_signals=False,
         shutdown_timeout=5.0,
+        max_line_size=gateway.PARSER_LINE_BYTES,  # the gateway answers API Gateway's 414
     )
     await stack.runner.setup()
     await web.SockSite(stack.runner, http_socket).start()

@@ -1,6 +1,7 @@
 """The local gateway's own answers are API Gateway's: a WebSocket message over 128 KB
 closes the connection with 1009 (message too big), and every error it answers
-itself — a path aiohttp cannot route included — has the contract's JSON shape."""
+itself — a path aiohttp cannot route, a request line over API Gateway's 10240 bytes —
+has the contract's JSON shape."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from local.gateway import MAX_MESSAGE_BYTES
+from local.gateway import MAX_MESSAGE_BYTES, MAX_REQUEST_LINE
 from tests.e2e.clients import FRAME_SECONDS, Api, Device
 
 pytestmark = pytest.mark.e2e
@@ -79,3 +80,20 @@ def test_a_newline_in_a_path_parameter_is_a_json_error(
         assert response.headers["Content-Type"].startswith("application/json")
         error = response.json()["error"]
         assert isinstance(error["code"], str) and isinstance(error["message"], str)
+
+
+def test_a_request_line_over_api_gateways_limit_is_a_json_414(
+    api: Callable[[str | None], Api],
+) -> None:
+    client = api("alice")
+    path = "/contacts/" + "k" * MAX_REQUEST_LINE
+    response = client.session.get(client.base_url + path, timeout=FRAME_SECONDS)
+    assert response.status_code == 414
+    assert response.json()["error"]["code"] == "uri_too_long"
+    just_under = "/contacts/" + "k" * (MAX_REQUEST_LINE - 100)
+    assert (
+        client.session.get(client.base_url + just_under, timeout=FRAME_SECONDS).json()["error"][
+            "code"
+        ]
+        == "not_found"
+    )  # reached the app: longer than any id
