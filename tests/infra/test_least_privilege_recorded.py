@@ -225,12 +225,12 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
     from chalicelib.domain.model import BusinessNumber, utcnow_iso
     from local import lambda_events
     from local.inprocess import EventPath
-    from local.motoserver import keep_streams_on_rollback
+    from local.motoserver import patch_moto
     from local.provision import provision
     from tests.api.test_websocket import ws_event
     from tests.support import KEYS, seed_people, settings, verifier
 
-    keep_streams_on_rollback()
+    patch_moto()
     with mock_aws(), contextlib.ExitStack() as cleanup:
         session = boto3.session.Session(region_name="us-east-1")
         provided = provision(session, PREFIX)

@@ -1,7 +1,9 @@
 /**
  * The WebSocket to the public API: reconnects on its own (network drop, laptop sleep,
- * a silent half-open socket found out by a missing pong) and, on every (re)open,
- * runs the store's exact catch-up before live events are trusted again.
+ * a silent half-open socket found out by a missing pong, API Gateway's 1009 close
+ * after a message over 128 KB) and, on every (re)open, runs the store's exact
+ * catch-up before live events are trusted again. It never sends a frame over that
+ * limit itself: the gateway would close the socket for it.
  */
 import type { Api } from "./api";
 import type { Store } from "./store";
@@ -10,6 +12,8 @@ import type { Frame } from "./types";
 const PING_MS = 25_000;
 const PONG_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 15_000;
+/** API Gateway's bound on one client message; a bigger one closes the socket with 1009. */
+export const MAX_FRAME_BYTES = 128 * 1024;
 
 function deviceId(): string {
   let id = localStorage.getItem("texting.device");
@@ -56,9 +60,12 @@ export class Realtime {
     this.drop();
   }
 
+  /** Sends an action; false when the socket is not open or the frame would not fit. */
   sendAction(frame: Record<string, unknown>): boolean {
     if (this.socket?.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(JSON.stringify({ request_id: `r${++this.requestSeq}`, ...frame }));
+    const data = JSON.stringify({ request_id: `r${++this.requestSeq}`, ...frame });
+    if (new TextEncoder().encode(data).length > MAX_FRAME_BYTES) return false;
+    this.socket.send(data);
     return true;
   }
 
@@ -151,6 +158,9 @@ export class Realtime {
       }
       void this.store.handle(frame);
     };
+    // Any close (1009 included: the gateway refused one message) reconnects after the
+    // first backoff step (an open socket had reset it), and the catch-up on open fetches
+    // whatever arrived meanwhile.
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = null;
