@@ -349,16 +349,14 @@ const SIGN_OUT_WAIT_MS = 5_000;
  * push registration and closes its connections (``POST /me/sign-out``). Whether or not
  * that call succeeds (offline), the stored session is cleared, and every tab hears it. */
 export async function signOut(post: (path: string, body: unknown) => Promise<unknown>, session: Session): Promise<void> {
-  const request = post("/me/sign-out", {
-    refresh_token: session.refreshToken,
-    device_id: localStorage.getItem(DEVICE_KEY) || undefined,
-  });
+  const body = { refresh_token: session.refreshToken, device_id: localStorage.getItem(DEVICE_KEY) || undefined };
+  // Forgotten here first: a reload or a closed tab mid-way leaves this device signed out.
+  clearSession();
+  const request = post("/me/sign-out", body);
   const timeout = new Promise((resolve) => window.setTimeout(resolve, SIGN_OUT_WAIT_MS));
   try {
     await Promise.race([request, timeout]);
   } catch {
-    /* offline, or the API refused: this device forgets the session all the same */
-  } finally {
-    clearSession();
+    /* offline, or the API refused: this device has forgotten the session all the same */
   }
 }

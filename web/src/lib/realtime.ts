@@ -6,12 +6,14 @@
  * limit itself: the gateway would close the socket for it.
  */
 import type { Api } from "./api";
+import { recheck } from "./auth";
 import type { Store } from "./store";
 import type { Frame } from "./types";
 
 const PING_MS = 25_000;
 const PONG_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 15_000;
+const RECHECK_EVERY_MS = 60_000;
 /** API Gateway's bound on one client message; a bigger one closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 128 * 1024;
 
@@ -27,6 +29,8 @@ function deviceId(): string {
 export class Realtime {
   private socket: WebSocket | null = null;
   private attempt = 0;
+  private refusedOpens = 0;
+  private lastRecheck = 0;
   private timer: number | undefined;
   private pingTimer: number | undefined;
   private pongTimer: number | undefined;
@@ -129,7 +133,10 @@ export class Realtime {
     const url = `${this.api.config.ws_url}?token=${encodeURIComponent(token)}&device_id=${encodeURIComponent(deviceId())}`;
     const socket = new WebSocket(url);
     this.socket = socket;
+    let opened = false;
     socket.onopen = async () => {
+      opened = true;
+      this.refusedOpens = 0;
       this.attempt = 0;
       this.sendAction({ action: "state", state: document.hidden ? "background" : "foreground" });
       if (this.presenceTargets.length) this.sendAction({ action: "presence.subscribe", user_ids: this.presenceTargets });
@@ -167,7 +174,19 @@ export class Realtime {
       clearInterval(this.pingTimer);
       clearTimeout(this.pongTimer);
       this.store.set({ connection: navigator.onLine ? "connecting" : "offline" });
+      if (!opened && navigator.onLine) this.refused();
       this.schedule();
     };
+  }
+
+  /** The handshake was refused (or the server unreachable) twice running: ask the pool
+   * whether this session still stands, at most once a minute. An offboarded person's
+   * refresh is refused, which ends the session (the sign-in page shows); anything else
+   * leaves the backoff to go on. */
+  private refused(): void {
+    this.refusedOpens++;
+    if (this.refusedOpens < 2 || Date.now() - this.lastRecheck < RECHECK_EVERY_MS) return;
+    this.lastRecheck = Date.now();
+    void recheck(this.api.config, this.api.session).catch(() => undefined);
   }
 }
