@@ -64,7 +64,7 @@ STAGE = "local"
 API_ID = "local"
 MAX_POST_BYTES = 128 * 1024  # API Gateway's limit for one PostToConnection payload
 MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's limit for one client message: over it, 1009
-MAX_REQUEST_LINE = 10240  # API Gateway's bound on a request's line (with its headers): 414
+MAX_REQUEST_LINE = 8192  # an edge-optimized REST API's bound on the URL: 414
 PARSER_LINE_BYTES = 8 * MAX_REQUEST_LINE  # aiohttp's own bound, above it (a text answer)
 EVERYTHING = r"[\s\S]*"  # a path tail, newlines (%0A) included: ``.*`` stops at them
 AUTH_CACHE_ENTRIES = 10_000  # tokens remembered per authorizer (oldest forgotten first)
@@ -124,7 +124,7 @@ async def request_line_limit(
     is given a higher bound of its own, ``PARSER_LINE_BYTES``, so that it lets it
     through to here instead of answering in plain text)."""
     if len(request.method) + len(request.raw_path) + len(" HTTP/1.1") > MAX_REQUEST_LINE:
-        return json_error(414, "uri_too_long", "the request line is over 10240 bytes")
+        return json_error(414, "uri_too_long", f"the request line is over {MAX_REQUEST_LINE} bytes")
     return await handler(request)
 
 

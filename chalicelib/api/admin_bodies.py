@@ -57,7 +57,9 @@ POLICY_CREATE = changes_body(  # what POST /admin/policies requires (the service
 # types and every log shows plainly, and never email-shaped (the pool signs in by email
 # too, and refuses a username that looks like one).
 USERNAME_PATTERN = r"^[A-Za-z0-9._+-]+$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# Printable ASCII but "@" on either side of one "@", a dot in the domain: the same in
+# JSON Schema's regex dialect and Python's (``\s`` differs between them).
+EMAIL_PATTERN = r"^[!-?A-~]+@[!-?A-~]+\.[!-?A-~]+$"
 INVITE_USER = body_of(
     Field(
         "username",
@@ -79,7 +81,7 @@ INVITE_USER = body_of(
         pattern=EMAIL_PATTERN,
         description="where the invitation (with the temporary password) goes",
     ),
-    Field("name", TEXT, "invalid_name", required=True, min_len=1, max_len=100, pattern=r"\S"),
+    Field("name", TEXT, "invalid_name", required=True, min_len=1, max_len=100, pattern=NAME),
     Field("role", TEXT, "invalid_role", nullable=False, max_len=16, choices=("user", "admin")),
     closed=True,
 )

@@ -126,9 +126,16 @@ def strings(
     return tuple(value)
 
 
+def names_nothing(value: str) -> bool:
+    """A path id no item can have: over ``MAX_ID`` bytes of UTF-8 (DynamoDB bounds a key
+    in bytes: 256 four-byte characters would pass a count of characters) or not valid
+    Unicode."""
+    return not valid_unicode(value) or len(value.encode("utf-8")) > MAX_ID
+
+
 def path_id(value: str, code: str = "not_found") -> str:
     """An id from the URL path: bounded and valid Unicode, else nothing matches it."""
-    if len(value) > MAX_ID or not valid_unicode(value):
+    if names_nothing(value):
         raise NotFound("no such item", code=code)
     return value
 

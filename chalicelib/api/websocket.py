@@ -60,10 +60,8 @@ def disconnect(event: Any) -> None:
 def _frame(body: str | None) -> dict[str, Any]:
     if len(body or "") > MAX_FRAME:
         raise ValidationError(f"frames are at most {MAX_FRAME} bytes", code="frame_too_large")
-    try:
-        frame = json.loads(body or "")
-    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
-        raise ValidationError("frames must be JSON objects", code="invalid_json") from None
+    # the REST bodies' strict parser: no NaN or Infinity, no key twice, bounded keys
+    frame = requests.parse_json(body or "")
     if not isinstance(frame, dict):
         raise ValidationError("frames must be JSON objects", code="invalid_json")
     return frame

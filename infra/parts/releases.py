@@ -16,6 +16,7 @@ other resource that names a function stops the synthesis, so a caller of
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -66,6 +67,8 @@ class Releases(Part):
         )
         for name, function in app.functions.items():
             function.resource.add_property_override("AutoPublishAlias", ALIAS)
+            # a new version for any change (timeout, handler, runtime too), not only code
+            function.resource.add_property_override("AutoPublishAliasAllProperties", True)
             function.resource.add_property_override(
                 "DeploymentPreference",
                 {
@@ -101,6 +104,7 @@ class Releases(Part):
     def _invoke_aliases(self, app: ChaliceApp) -> None:
         """Point everything Chalice wired to a function at that function's alias."""
         ids = {function.logical_id for function in app.functions.values()}
+        websocket_targets: list[str] = []
         for logical_id, body in app.sam["Resources"].items():
             if logical_id in ids:
                 continue
@@ -118,6 +122,7 @@ class Releases(Part):
                     "IntegrationUri",
                     cdk.Fn.sub(_INTEGRATION_URI, {"Alias": sam_alias_ref(resource, function)}),
                 )
+                websocket_targets.append(f"{logical_id}->{function}:{ALIAS}")
             elif kind == "AWS::Serverless::Api":
                 definition = body["Properties"]["DefinitionBody"]
                 for part in ("paths", "securityDefinitions"):
@@ -131,6 +136,19 @@ class Releases(Part):
                     f"{logical_id} ({kind}) names function(s) {sorted(named)}: make it invoke "
                     f"the alias {ALIAS!r} (infra/parts/releases.py), never $LATEST"
                 )
+        if websocket_targets:
+            _redeploy_websocket_api(app, websocket_targets)
+
+
+def _redeploy_websocket_api(app: ChaliceApp, targets: list[str]) -> None:
+    """A WebSocket stage serves a deployed snapshot of its integrations, and a
+    Deployment whose properties do not change is never made again: when integrations
+    are repointed (at the aliases, the first time), a stage would keep invoking the
+    functions CloudFormation is about to delete. The deployment's logical id carries a
+    digest of what its integrations invoke, so a change of target makes a new one."""
+    digest = hashlib.sha256("\n".join(sorted(targets)).encode()).hexdigest()[:10]
+    deployment = app.chalice.get_resource("WebsocketAPIDeployment")
+    deployment.override_logical_id(f"WebsocketAPIDeployment{digest}")
 
 
 def _functions_named(value: Any, ids: set[str]) -> set[str]:

@@ -103,3 +103,16 @@ def test_disconnect_forgets_the_connection(api: Api) -> None:
     ws_disconnect(ws_event("$disconnect", "conn-a"), None)
     send_frame("conn-a", {"action": "send", "conversation_id": "c", "client_id": "k", "text": "x"})
     assert api.sender.frames["conn-a"][-1]["data"]["code"] == "unknown_connection"
+
+
+def test_a_frame_is_parsed_as_strictly_as_a_rest_body(api: Api) -> None:
+    """NaN, a key given twice: refused with invalid_json, never echoed back as
+    something that is not JSON."""
+    assert connect("conn-strict", KEYS.token("u-alice"))["statusCode"] == 200
+    from app import ws_message
+
+    for raw in ('{"action": "ping", "request_id": NaN}', '{"action": "ping", "action": "ping"}'):
+        api.sender.frames.clear()
+        ws_message(ws_event("$default", "conn-strict", body=raw), None)
+        (reply,) = api.sender.frames["conn-strict"]
+        assert reply["type"] == "error" and reply["data"]["code"] == "invalid_json"

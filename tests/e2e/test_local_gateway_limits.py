@@ -1,6 +1,6 @@
 """The local gateway's own answers are API Gateway's: a WebSocket message over 128 KB
 closes the connection with 1009 (message too big), and every error it answers
-itself — a path aiohttp cannot route, a request line over API Gateway's 10240 bytes —
+itself — a path aiohttp cannot route, a request line over an edge-optimized API's 8192 bytes —
 has the contract's JSON shape."""
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ def api_schema(fuzz_stack: Stack, real_ids: dict[str, str]) -> Any:
             "phases": {"stateful": {"enabled": True, "max-steps": STATEFUL_STEPS}},
             # every check (the default: all enabled); this API refuses a text over the
             # max_text_length setting with 413 text_too_long, and a request line over
-            # API Gateway's 10240 bytes with 414, as docs/api.md says
+            # 8192 bytes with 414, as docs/api.md says
             "checks": {
                 "negative_data_rejection": {
                     "expected-statuses": [

@@ -119,6 +119,23 @@ def test_every_invoker_reaches_the_alias(variant: Synthesized) -> None:
         cfn.alias_target(template, {"Ref": alias})
 
 
+def test_the_websocket_stage_serves_a_deployment_made_with_the_aliased_integrations(
+    variant: Synthesized,
+) -> None:
+    """A stage serves the snapshot its Deployment took: repointing the integrations at
+    the aliases must come with a new Deployment (a new logical id), or an upgraded stage
+    would go on invoking the functions CloudFormation deletes."""
+    template = variant.translated
+    deployments = cfn.of_type(template, "AWS::ApiGatewayV2::Deployment")
+    (deployment_id,) = deployments
+    assert deployment_id.startswith("WebsocketAPIDeployment")
+    assert deployment_id != "WebsocketAPIDeployment"  # the id the last release deployed
+    (stage,) = cfn.of_type(template, "AWS::ApiGatewayV2::Stage").values()
+    assert stage["Properties"]["DeploymentId"] == {"Ref": deployment_id}
+    routes = set(cfn.of_type(template, "AWS::ApiGatewayV2::Route"))
+    assert routes and routes <= set(deployments[deployment_id].get("DependsOn", []))
+
+
 def test_the_user_pool_calls_the_custom_message_alias_by_its_arn(variant: Synthesized) -> None:
     template = variant.translated
     ((pool_id, pool),) = cfn.of_type(template, "AWS::Cognito::UserPool").items()

@@ -61,13 +61,8 @@ def batch(*events: Event) -> dict[str, Any]:
 
 def consume(*events: Event) -> list[str]:
     """Runs one batch through the consumer; returns the failed records' ids."""
-    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-
     context = lambda_events.lambda_context("realtime_consumer")
-    try:
-        result = realtime_consumer(batch(*events), context)
-    except BatchProcessingError:  # every record failed: Lambda retries the whole batch
-        return [f"m-{n}" for n in range(len(events))]
+    result = realtime_consumer(batch(*events), context)  # never raises: retries are reported
     return [failure["itemIdentifier"] for failure in result.get("batchItemFailures", [])]
 
 
@@ -262,3 +257,25 @@ def test_one_failing_record_is_reported_alone(
     assert sorted(frames_of(world, "bob-desk")) == ["one", "three"]
     logged = [r for r in caplog.records if "will be retried" in r.getMessage()]
     assert [getattr(r, "record_id", None) for r in logged] == ["m-1"]  # logged once
+
+
+def test_a_batch_whose_every_record_is_retried_reports_them_and_raises_nothing() -> None:
+    """A paced text or a provider's 429 is a planned retry, not a function error: an
+    error would set off the function's error alarm, which rolls a release back."""
+    from chalice.app import SQSEvent
+
+    from chalicelib.api.consumers import _batch
+
+    def later(record: object) -> None:
+        raise RuntimeError("not now")
+
+    messages = [
+        {"MessageId": f"m-{n}", "ReceiptHandle": f"r-{n}", "Body": "{}", "Attributes": {}}
+        for n in range(2)
+    ]
+    event = SQSEvent(
+        lambda_events.sqs_event(messages, QUEUE_ARN, "us-east-1"),
+        lambda_events.lambda_context("sms_sender"),
+    )
+    result = _batch(event, later)
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == ["m-0", "m-1"]

@@ -14,8 +14,9 @@ const PING_MS = 25_000;
 const PONG_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 15_000;
 const RECHECK_EVERY_MS = 60_000;
-/** API Gateway's bound on one client message; a bigger one closes the socket with 1009. */
-export const MAX_FRAME_BYTES = 128 * 1024;
+/** API Gateway's bound on one WebSocket frame (a message over it must be split, and a
+ * browser sends each message as one frame); a bigger one closes the socket with 1009. */
+export const MAX_FRAME_BYTES = 32 * 1024;
 
 function deviceId(): string {
   let id = localStorage.getItem("texting.device");
