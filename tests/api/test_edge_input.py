@@ -254,7 +254,6 @@ def test_a_whole_number_written_with_a_fraction_of_zero_is_that_number(api: Api)
     assert half.status_code == 400 and _code(half) == "invalid_seq"
 
 
-
 def test_a_path_id_is_bounded_in_bytes_not_characters() -> None:
     """256 four-byte characters are 1,024 bytes: over a DynamoDB key's room once
     prefixed (moto does not check a GetItem's key size, AWS does), so such an id names
