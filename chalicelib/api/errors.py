@@ -60,7 +60,7 @@ def error_response(error: errors.DomainError) -> Response:
 def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     """Turn domain errors raised by a view into the contract's error response.
 
-    A path parameter longer than any id (``MAX_ID`` bytes) or not valid Unicode names
+    A path parameter longer than any id (``MAX_ID``) or not valid Unicode names
     nothing: a 404 before the view runs (it would otherwise reach DynamoDB as a key
     over its size limit, a 500 there).
     """

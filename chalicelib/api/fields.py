@@ -127,10 +127,9 @@ def strings(
 
 
 def names_nothing(value: str) -> bool:
-    """A path id no item can have: over ``MAX_ID`` bytes of UTF-8 (DynamoDB bounds a key
-    in bytes: 256 four-byte characters would pass a count of characters) or not valid
-    Unicode."""
-    return not valid_unicode(value) or len(value.encode("utf-8")) > MAX_ID
+    """A path id no item can have: longer than any id a body may carry (``MAX_ID``
+    characters, the bound the document states) or not valid Unicode."""
+    return not valid_unicode(value) or len(value) > MAX_ID
 
 
 def path_id(value: str, code: str = "not_found") -> str:
