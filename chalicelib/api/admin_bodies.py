@@ -14,6 +14,17 @@ NUMBER_CHANGES = changes_body(
 USER_CHANGES = changes_body(
     {"sms_enabled": "flag", "policy_id": "text?", "license_type": "text"}, max_len=64
 )
+TEXTING_POLICY_CHANGES = changes_body(
+    {
+        "sender_name": "text",
+        "stop_reply": "text",
+        "start_reply": "text",
+        "quiet_hours": "flag",
+        "number_countries": "list",
+        "toll_free": "text",
+    }
+)
+CONSENT_CHANGES = changes_body({"opted_in_how": "text", "review_done": "flag"}, max_len=500)
 POLICY_CHANGES = changes_body({"name": "text", "sms_enabled": "flag"}, max_len=100, closed=False)
 
 # Cognito's usernames are wider; the product keeps sign-in names to what every keyboard

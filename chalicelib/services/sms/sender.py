@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain import sms
+from chalicelib.domain.compliance import registration_refusal
 from chalicelib.domain.model import Message, parse_message_id, utcnow_iso
 from chalicelib.observability import correlate, count, logger, timed
 from chalicelib.services.ports import ConversationRepository
@@ -62,7 +63,11 @@ class SmsSender:
         settings: Settings,
         epoch: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        refused: Callable[[str, str, str, str, str], None] | None = None,
     ) -> None:
+        """``refused(business, external, provider, provider_code, at)`` learns of every
+        refusal (the carrier webhooks record opt-outs and unregistered numbers)."""
+        self._refused = refused
         self._conversations = conversations
         self._repo = repo
         self._providers = providers
@@ -103,6 +108,13 @@ class SmsSender:
                 conversation_id, message.seq, sms.FAILED, error_code="number_unavailable"
             )
             return sms.FAILED
+        if self._settings.sms_require_registration and registration_refusal(
+            number.country, number.registration, number.registration_status
+        ):  # carriers would block it: its registration was withdrawn while it waited
+            self._repo.advance_status(
+                conversation_id, message.seq, sms.FAILED, error_code="number_not_registered"
+            )
+            return sms.FAILED
         rate = (
             self._settings.sms_pacing_toll_free_per_second
             if number.type == "toll_free"
@@ -137,6 +149,14 @@ class SmsSender:
             count("ProviderErrors", provider=number.provider, kind="rejected")
             code = refusal.provider_code or refusal.code
             self._repo.advance_status(conversation_id, message.seq, sms.FAILED, error_code=code)
+            if self._refused is not None:  # 21610: opted out; 3003x: not registered
+                self._refused(
+                    number.e164,
+                    conversation.external_number,
+                    number.provider,
+                    code,
+                    utcnow_iso(datetime.fromtimestamp(self._epoch(), UTC)),
+                )
             logger.info(
                 "provider refused", extra={"message_id": message.message_id, "provider_code": code}
             )
