@@ -182,6 +182,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(function="presence_sweeper", every_seconds=60),
     # marks texts with no final status after 72 hours as unknown
     Schedule(function="sms_reconciler", every_seconds=3600),
+    # lawful texting: registrations under review, every 15 minutes (docs/sms.md)
+    Schedule(function="registration_poller", every_seconds=900),
 )
 
 
