@@ -258,9 +258,18 @@ def _eum_record(record: Any) -> None:
     try:
         raw = unwrap(record.body)
         if isinstance(raw, dict) and "inboundMessageId" in raw:
-            # Keyword replies (STOP, HELP) are configured on the number in End User
-            # Messaging itself; the opt-out is still recorded and enforced here.
-            svc.carrier.inbound(eum.parse_inbound(raw))
+            # The app answers keywords itself: the number has self-managed opt-outs on
+            # (infra/admin.py eum-numbers), so End User Messaging stays silent. A retry
+            # finds the opt-out recorded and sends no second confirmation.
+            text = eum.parse_inbound(raw)
+            reply = svc.carrier.inbound(text)
+            if reply:
+                svc.adapters.providers("eum").send(
+                    from_=text.to,
+                    to=text.from_,
+                    body=reply,
+                    idempotency_key=f"reply-{text.provider_message_id}",
+                )
             return
         update = eum.parse_delivery_event(raw)
         if update is not None:
