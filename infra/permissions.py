@@ -62,6 +62,10 @@ PUSH_UNREGISTER_ACTIONS: tuple[str, ...] = ("sns:DeleteEndpoint", "sns:SetEndpoi
 PUSH_SEND_ACTIONS: tuple[str, ...] = ("sns:Publish",)
 MANAGE_CONNECTIONS_ACTIONS: tuple[str, ...] = ("execute-api:ManageConnections",)
 SEND_SMS_ACTIONS: tuple[str, ...] = ("sms-voice:SendTextMessage", "sms-voice:SendMediaMessage")
+READ_REGISTRATIONS_ACTIONS: tuple[str, ...] = (
+    "sms-voice:DescribeRegistrations",
+    "sms-voice:DescribeRegistrationVersions",
+)
 LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
 # X-Ray tracing (stage flag ``tracing``); these actions accept no resource but "*".
 TRACE_ACTIONS: tuple[str, ...] = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
@@ -81,6 +85,8 @@ class Access:
     manage_connections: bool = False
     # Send texts through AWS End User Messaging from the account's numbers and pools.
     send_sms: bool = False
+    # Read End User Messaging registrations (the registration poller).
+    read_registrations: bool = False
     # SNS mobile push: register/unregister device endpoints, send to them.
     push: frozenset[PushAccess] = frozenset()
 
@@ -133,7 +139,13 @@ FUNCTIONS: dict[str, Access] = {
     ),
     # SQS fed by the End User Messaging topic: inbound texts and delivery events.
     # An inbound text to a contact-center channel queues routing work.
-    "eum_events": Access(tables={"messaging": "read-write"}, send=("cc-routing",)),
+    # The app answers keywords itself (self-managed opt-outs): replies go out from here.
+    "eum_events": Access(tables={"messaging": "read-write"}, send=("cc-routing",), send_sms=True),
+    # Timer: registrations under review, asked of End User Messaging or Twilio (with the
+    # secret); each change recorded and copied onto the numbers it covers.
+    "registration_poller": Access(
+        tables={"messaging": "read-write"}, secrets=("twilio",), read_registrations=True
+    ),
     # Contact-center routing queue: offers, timers (offer timeout, wrap-up end, idle and
     # waiting checks, queue-update flushes as delayed messages), transcripts filed to
     # the media bucket. Its events come from the stream (the outbox).

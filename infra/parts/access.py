@@ -143,6 +143,18 @@ class FunctionRoles(Part):
                     ],
                 )
             )
+        if access.read_registrations:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReadRegistrations",
+                    actions=list(permissions.READ_REGISTRATIONS_ACTIONS),
+                    resources=[
+                        stack.format_arn(
+                            service="sms-voice", resource="registration", resource_name="*"
+                        )
+                    ],
+                )
+            )
         if self.config.tracing:
             statements.append(
                 iam.PolicyStatement(

@@ -99,15 +99,16 @@ def test_a_registration_approved_by_the_poller_lets_the_next_send_through(
     assert lawful.services.registrations.poll() == {"pending": 0, "changed": 0}
 
 
-def test_a_registration_that_needs_updates_tells_the_admins(
+def test_a_registration_that_needs_updates_shows_the_providers_reason(
     lawful: Api, source: fakes.FakeRegistrationSource
 ) -> None:
     lawful.services.registrations.record(campaign())
-    source.statuses["registration-0123456789"] = ("REQUIRES_UPDATES", "")
+    source.statuses["registration-0123456789"] = ("REQUIRES_UPDATES", "opt-in flow unclear")
     lawful.services.registrations.poll()
-    told = [e for e in lawful.publisher.events if e.type == "registration.updated"]
-    assert told and told[0].recipients == ["u-alice"]
-    assert told[0].data["status"] == "needs_updates"
+    listed = body(lawful.call("GET", "/admin/registrations"))["items"][0]
+    assert (listed["status"], listed["reason"]) == ("needs_updates", "opt-in flow unclear")
+    refused = send(lawful, start(lawful)["id"], "k1")
+    assert "needs updates: opt-in flow unclear" in body(refused)["error"]["message"]
 
 
 def test_30034_from_the_provider_marks_the_number_and_stops_its_texts(aws: Any) -> None:

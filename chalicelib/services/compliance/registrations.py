@@ -9,35 +9,28 @@ from typing import Any
 from chalicelib.domain import compliance
 from chalicelib.domain.compliance import NEEDS_UPDATES, PENDING, Registration
 from chalicelib.domain.errors import ConcurrentUpdate, Forbidden
-from chalicelib.domain.model import Event
 from chalicelib.observability import count, logger
 from chalicelib.services.common import Caller, Clock
 from chalicelib.services.compliance.ports import ComplianceRepository, RegistrationSource
-from chalicelib.services.ports import DirectoryRepository, EventPublisher
 from chalicelib.services.sms.ports import SmsRepository
 
 POLL_BATCH = 100
-ADMINS_PAGE = 100
 
 
 class Registrations:
     """Stores registrations, copies each one's status onto the numbers it covers (a send
-    reads one item), polls the providers, and tells the company's admins of a change."""
+    reads one item), polls the providers, and counts a registration that needs updates (an alarm)."""
 
     def __init__(
         self,
         repo: ComplianceRepository,
         sms: SmsRepository,
         source: RegistrationSource,
-        directory: DirectoryRepository,
-        publisher: EventPublisher,
         clock: Clock,
     ) -> None:
         self._repo = repo
         self._sms = sms
         self._source = source
-        self._directory = directory
-        self._publisher = publisher
         self._clock = clock
 
     def list(self, caller: Caller) -> list[dict[str, Any]]:
@@ -133,30 +126,15 @@ class Registrations:
             self._sms.put_number(number)
 
     def _tell_admins(self, registration: Registration) -> None:
+        """A registration that needs updates is counted (``RegistrationNeedsUpdates``,
+        which alarms) and logged; the admin page shows it with the provider's reasons.
+        (Events reach devices only through the table's stream outbox, never from here.)"""
         if registration.status == NEEDS_UPDATES:
             count("RegistrationNeedsUpdates", provider=registration.provider)
             logger.warning(
                 "a registration needs updates",
                 extra={"registration_id": registration.registration_id},
             )
-        admins = [
-            u.user_id
-            for u in self._directory.list_users(registration.company_id, ADMINS_PAGE, None).items
-            if u.is_admin
-        ]
-        if not admins:
-            return
-        self._publisher.publish(
-            [
-                Event(
-                    f"registration.updated:{registration.registration_id}:{registration.updated_at}",
-                    "registration.updated",
-                    registration.company_id,
-                    admins,
-                    registration.to_dict(),
-                )
-            ]
-        )
 
 
 def compliance_conflict(registration: Registration) -> Exception:
