@@ -49,11 +49,7 @@ class Registrations:
         again is no change); its numbers follow its status."""
         registration.updated_at = registration.updated_at or self._clock()
         stored = self._repo.get_registration(registration.company_id, registration.registration_id)
-        if (
-            stored is not None
-            and stored.status == registration.status
-            and (stored.provider_status == registration.provider_status)
-        ):
+        if stored is not None and _same(stored, registration):
             registration = stored
         elif not self._repo.save_registration(registration, stored.status if stored else None):
             raise compliance_conflict(registration)
@@ -135,6 +131,15 @@ class Registrations:
                 "a registration needs updates",
                 extra={"registration_id": registration.registration_id},
             )
+
+
+def _same(stored: Registration, seen: Registration) -> bool:
+    """Nothing to record: the same status, in the provider's words, on the same numbers."""
+    return (stored.status, stored.provider_status, sorted(stored.numbers)) == (
+        seen.status,
+        seen.provider_status,
+        sorted(seen.numbers),
+    )
 
 
 def compliance_conflict(registration: Registration) -> Exception:
