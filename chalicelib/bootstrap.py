@@ -255,6 +255,7 @@ def bootstrap(
     from chalicelib.services.sms import (
         CarrierWebhooks,
         OutboundSmsPolicy,
+        QuietHours,
         SmsMedia,
         SmsSender,
         SmsService,
@@ -369,6 +370,7 @@ def bootstrap(
             epoch,
             sleep,
             refused=carrier.recipient_refused,
+            quiet=QuietHours(a.conversations, texting, epoch),
         ),
         carrier=carrier,
         admin=AdminService(a.directory, a.conversations, a.sms, companies, ids),

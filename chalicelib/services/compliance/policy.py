@@ -45,6 +45,10 @@ class TextingPolicies:
         self._cache[company_id] = (now, policy)
         return policy
 
+    def quiet_hours(self, company_id: str) -> bool:
+        """Whether the company holds automated texts to 8am-8pm in the recipient's time."""
+        return self.get(company_id).quiet_hours
+
     def show(self, caller: Caller) -> dict[str, Any]:
         _admin(caller)
         return self.get(caller.company_id).to_dict()

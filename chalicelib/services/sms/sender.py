@@ -15,6 +15,7 @@ from chalicelib.observability import correlate, count, logger, timed
 from chalicelib.services.ports import ConversationRepository
 from chalicelib.services.sms.media import SmsMedia
 from chalicelib.services.sms.ports import SmsRepository
+from chalicelib.services.sms.quiet import QuietHours
 from chalicelib.services.sms.texting import Providers
 from chalicelib.settings import Settings
 
@@ -29,6 +30,11 @@ RETRY_MAX_SECONDS = 900
 class PacingDelay(sms.ProviderRetryable):
     """The text's slot on its number is booked for ``retry_after`` seconds from now:
     the queue should hand it back then (exactly, not with a retry's back-off)."""
+
+
+class QuietHoursHold(PacingDelay):
+    """Quiet hours in the recipient's time: the queue hands the text back at 8am there
+    (after 12 hours at most, SQS's limit; it is then held again for the rest)."""
 
 
 def requeue_delay(
@@ -64,10 +70,12 @@ class SmsSender:
         epoch: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         refused: Callable[[str, str, str, str, str], None] | None = None,
+        quiet: QuietHours | None = None,
     ) -> None:
         """``refused(business, external, provider, provider_code, at)`` learns of every
         refusal (the carrier webhooks record opt-outs and unregistered numbers)."""
         self._refused = refused
+        self._quiet = quiet
         self._conversations = conversations
         self._repo = repo
         self._providers = providers
@@ -115,6 +123,15 @@ class SmsSender:
                 conversation_id, message.seq, sms.FAILED, error_code="number_not_registered"
             )
             return sms.FAILED
+        held = self._quiet.hold(conversation, message) if self._quiet else None
+        if held is not None:  # an automated text in the recipient's quiet hours
+            if final_attempt:
+                self._repo.advance_status(
+                    conversation_id, message.seq, sms.FAILED, error_code="quiet_hours"
+                )
+                return sms.FAILED
+            count("QuietHoursHolds")
+            raise QuietHoursHold("quiet hours in the recipient's time", retry_after=held)
         rate = (
             self._settings.sms_pacing_toll_free_per_second
             if number.type == "toll_free"
