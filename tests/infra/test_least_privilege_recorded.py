@@ -10,7 +10,7 @@ is driven the way AWS invokes it:
 
 | function | driven by |
 |---|---|
-| ``api_handler`` | ``chalice.test.Client``: start an SMS conversation, upload media, send an MMS, read its link, message an offline co-worker |
+| ``api_handler`` | ``chalice.test.Client``: start an SMS conversation, upload media, send an MMS, read its link, message an offline co-worker, administer users, read the End User Messaging sandbox |
 | ``cognito`` (the REST authorizer) | API Gateway's TOKEN authorizer event |
 | ``websocket_connect`` / ``_message`` / ``_disconnect`` | the app's WebSocket handlers with API Gateway events (``tests.api.test_websocket``): three devices (one API Gateway reports gone), a ping and a message |
 | ``outbox_stream``, ``realtime_consumer``, ``sms_sender``, ``eum_events`` | ``local.inprocess.EventPath``: stream records and queue messages in Lambda's event shapes |
@@ -76,6 +76,20 @@ CANNED = {
             }
         ]
     },
+    ("sms-voice", "DescribeAccountAttributes"): {
+        "AccountAttributes": [{"Name": "ACCOUNT_TIER", "Value": "SANDBOX"}]
+    },
+    ("sms-voice", "DescribeSpendLimits"): {
+        "SpendLimits": [
+            {
+                "Name": "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT",
+                "EnforcedLimit": 1,
+                "MaxLimit": 1,
+                "Overridden": False,
+            }
+        ]
+    },
+    ("sms-voice", "DescribeVerifiedDestinationNumbers"): {"VerifiedDestinationNumbers": []},
     ("sms-voice", "DescribeRegistrationVersions"): {
         "RegistrationArn": "arn:aws:sms-voice:us-east-1:123456789012:registration/registration-1",
         "RegistrationId": "registration-1",
@@ -340,6 +354,9 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                     assert changed.status_code == 200, changed.body
                 legacy = call("POST", "/admin/users/u-carol/disable")
                 assert legacy.status_code == 200, legacy.body
+                # the End User Messaging sandbox on the admin page
+                standing = call("GET", "/admin/sms-account")
+                assert _body(standing)["tier"] == "SANDBOX", standing.body
 
         from app import ws_connect, ws_disconnect, ws_message
         from chalicelib.api.auth import cognito
@@ -607,6 +624,8 @@ def _allows(statement: dict[str, Any], call: Call, ids: dict[tuple[str, str], st
         return f"secret:{call.name}-??????" in text
     if call.kind == "connections":
         return "WebsocketAPI" in cfn.refs(statement["Resource"]) and "@connections/*" in text
+    if call.kind == "sms" and call.action in permissions.SMS_ACCOUNT_ACTIONS:
+        return statement["Resource"] == "*"  # account-wide: IAM names no resource
     if call.kind == "sms":
         return ":sms-voice:" in text
     if call.kind == "user-pool":
