@@ -277,7 +277,7 @@ def bootstrap(
     )
     texting = TextingPolicies(a.compliance)
     consents = ConsentRecords(a.compliance, a.sms, a.conversations, clock)
-    registrations = Registrations(a.compliance, a.sms, a.registration_source, clock)
+    registrations = Registrations(a.compliance, a.sms, a.registration_source, clock, a.directory)
     sms = SmsService(
         a.directory, a.conversations, a.sms, companies, settings, clock, texting, consents
     )

@@ -131,6 +131,7 @@ REALTIME_EVENT_TYPES = [
     "interaction.offered",
     "interaction.updated",
     "queue.updated",
+    "registration.needs_updates",  # to the company's admins (lawful texting)
 ]
 
 MEDIA_BUCKET = Bucket(logical="media", expire_prefixes=("uploads/",), expire_days=1)

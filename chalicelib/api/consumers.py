@@ -145,6 +145,11 @@ def _outbox_record(record: Any) -> None:
         if change is not None:
             events += svc.contact_center.events.from_change(change.kind, change.old, change.new)
         svc.contact_center.events.with_agent_status(events)
+    from chalicelib.adapters.dynamodb.compliance import registration_change
+
+    registration = registration_change(record.raw_event)
+    if registration is not None:  # admins are told when one needs updates
+        events += svc.registrations.events_for_change(*registration)
     svc.outbox.publish(events)
 
 

@@ -48,6 +48,19 @@ def _registration(data: dict[str, Any]) -> Registration:
     return Registration(**data)
 
 
+def registration_change(record: dict[str, Any]) -> tuple[str | None, Registration] | None:
+    """A stream record of a registration (Lambda's DynamoDB event shape): the status it
+    had before (None: new) and the registration now. None for any other item."""
+    ddb = record.get("dynamodb", {})
+    keys = ddb.get("Keys", {})
+    sk = keys.get("sk", {}).get("S", "")
+    if not sk.startswith(REG_PREFIX) or not ddb.get("NewImage"):
+        return None
+    new = RegistrationItem.from_raw_data(ddb["NewImage"])
+    old = RegistrationItem.from_raw_data(ddb["OldImage"]) if ddb.get("OldImage") else None
+    return (old.status if old is not None else None), _registration(dict(new.data))
+
+
 class DynamoComplianceRepository:
     """Texting policies, consent records and registrations on the messaging table."""
 

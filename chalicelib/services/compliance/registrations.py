@@ -4,14 +4,17 @@ reviews, and what carriers say when they block a number for want of one."""
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from chalicelib.domain import compliance
 from chalicelib.domain.compliance import NEEDS_UPDATES, PENDING, Registration
 from chalicelib.domain.errors import ConcurrentUpdate, Forbidden
+from chalicelib.domain.model import Event
 from chalicelib.observability import count, logger
 from chalicelib.services.common import Caller, Clock
 from chalicelib.services.compliance.ports import ComplianceRepository, RegistrationSource
+from chalicelib.services.ports import DirectoryRepository
 from chalicelib.services.sms.ports import SmsRepository
 
 POLL_BATCH = 100
@@ -27,7 +30,9 @@ class Registrations:
         sms: SmsRepository,
         source: RegistrationSource,
         clock: Clock,
+        directory: DirectoryRepository | None = None,
     ) -> None:
+        self._directory = directory
         self._repo = repo
         self._sms = sms
         self._source = source
@@ -108,6 +113,25 @@ class Registrations:
             extra={"provider_code": provider_code},
         )
 
+    def events_for_change(
+        self, previous: str | None, registration: Registration
+    ) -> builtins.list[Event]:
+        """What admins are told of a registration's change (the outbox calls this)."""
+        if registration.status != NEEDS_UPDATES or self._directory is None:
+            return []
+        return needs_updates_event(previous, registration, self._admins(registration.company_id))
+
+    def _admins(self, company_id: str) -> builtins.list[str]:
+        assert self._directory is not None
+        admins: builtins.list[str] = []
+        cursor: str | None = None
+        while True:  # a Query per page of the company's people
+            page = self._directory.list_users(company_id, 100, cursor)
+            admins += [u.user_id for u in page.items if u.is_admin and u.enabled]
+            cursor = page.next_cursor
+            if not cursor:
+                return admins
+
     def _apply(self, registration: Registration) -> None:
         if registration.type == "brand":
             return  # a brand covers no number by itself: its campaigns do
@@ -131,6 +155,27 @@ class Registrations:
                 "a registration needs updates",
                 extra={"registration_id": registration.registration_id},
             )
+
+
+def needs_updates_event(
+    previous: str | None, registration: Registration, admins: list[str]
+) -> list[Event]:
+    """``registration.needs_updates`` to the company's admins, once per change into that
+    status (the outbox derives it from the registration's own write)."""
+    if registration.status != NEEDS_UPDATES or previous == NEEDS_UPDATES or not admins:
+        return []
+    return [
+        Event(
+            event_id=(
+                f"registration.needs_updates:{registration.company_id}:"
+                f"{registration.registration_id}:{registration.updated_at}"
+            ),
+            type="registration.needs_updates",
+            company_id=registration.company_id,
+            recipients=admins,
+            data=registration.to_dict(),
+        )
+    ]
 
 
 def _same(stored: Registration, seen: Registration) -> bool:
