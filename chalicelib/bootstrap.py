@@ -277,7 +277,9 @@ def bootstrap(
     )
     texting = TextingPolicies(a.compliance)
     consents = ConsentRecords(a.compliance, a.sms, a.conversations, clock)
-    registrations = Registrations(a.compliance, a.sms, a.registration_source, clock, a.directory)
+    registrations = Registrations(
+        a.compliance, a.sms, a.registration_source, clock, a.directory, a.sms_account
+    )
     sms = SmsService(
         a.directory, a.conversations, a.sms, companies, settings, clock, texting, consents
     )

@@ -52,9 +52,8 @@ def admin_registrations() -> dict[str, Any]:
 
 @route("/admin/sms-account", methods=["GET"])
 def admin_sms_account() -> dict[str, Any]:
-    services().admin.require_admin(_caller())
-    standing: dict[str, Any] = services().adapters.sms_account.sandbox()
-    return standing
+    svc = services()
+    return svc.registrations.sms_account(_caller(), svc.settings.sms_default_provider)
 
 
 @route("/conversations/{conversation_id}/consent", methods=["GET"])

@@ -269,6 +269,18 @@ def test_the_compliance_pages_are_for_admins_only(lawful: Api) -> None:
         assert refused.status_code == 403 and body(refused)["error"]["code"] == "admin_only"
 
 
-def test_the_sandbox_is_shown_to_admins(lawful: Api) -> None:
+def test_the_sandbox_is_shown_to_admins_of_a_company_texting_through_end_user_messaging(
+    lawful: Api,
+) -> None:
+    _assign(lawful, BusinessNumber(SHOP, "acme", provider="eum", users=["u-alice"]))
     standing = body(lawful.call("GET", "/admin/sms-account"))
+    assert standing["in_use"] is True
     assert standing["sandbox"] is True and standing["tier"] == "SANDBOX"
+
+
+def test_a_company_without_end_user_messaging_numbers_has_no_sandbox_to_show(
+    lawful: Api,
+) -> None:
+    _assign(lawful, BusinessNumber(SHOP, "acme", provider="twilio", users=["u-alice"]))
+    standing = body(lawful.call("GET", "/admin/sms-account"))
+    assert standing["in_use"] is False and standing["verified_destinations"] == []

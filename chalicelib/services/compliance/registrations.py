@@ -13,7 +13,11 @@ from chalicelib.domain.errors import ConcurrentUpdate, Forbidden
 from chalicelib.domain.model import Event
 from chalicelib.observability import count, logger
 from chalicelib.services.common import Caller, Clock
-from chalicelib.services.compliance.ports import ComplianceRepository, RegistrationSource
+from chalicelib.services.compliance.ports import (
+    ComplianceRepository,
+    RegistrationSource,
+    SmsAccount,
+)
 from chalicelib.services.ports import DirectoryRepository
 from chalicelib.services.sms.ports import SmsRepository
 
@@ -31,8 +35,10 @@ class Registrations:
         source: RegistrationSource,
         clock: Clock,
         directory: DirectoryRepository | None = None,
+        account: SmsAccount | None = None,
     ) -> None:
         self._directory = directory
+        self._account = account
         self._repo = repo
         self._sms = sms
         self._source = source
@@ -48,6 +54,26 @@ class Registrations:
             }
             for r in self._repo.registrations(caller.company_id)
         ]
+
+    def sms_account(self, caller: Caller, default_provider: str) -> dict[str, Any]:
+        """The End User Messaging sandbox, for a company that texts through it (one of
+        its numbers does, or the stage's default provider is End User Messaging);
+        ``in_use`` false, and no AWS call, for one that does not."""
+        if not caller.is_admin:
+            raise Forbidden("this needs a company admin", code="admin_only")
+        numbers = self._sms.numbers_of_company(caller.company_id)
+        in_use = default_provider == "eum" or any(n.provider == "eum" for n in numbers)
+        if not in_use or self._account is None:
+            return {
+                "provider": "eum",
+                "in_use": False,
+                "tier": "",
+                "sandbox": False,
+                "spend_limit": None,
+                "spend_limits": [],
+                "verified_destinations": [],
+            }
+        return {**self._account.sandbox(), "in_use": True}
 
     def record(self, registration: Registration) -> Registration:
         """Store a registration as the operator's CLI made or imported it (a status seen
