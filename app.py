@@ -12,6 +12,7 @@ from chalicelib.api import websocket
 from chalicelib.api.accounts import accounts_bp
 from chalicelib.api.auth import auth_bp
 from chalicelib.api.cognito_messages import cognito_messages_bp
+from chalicelib.api.compliance import compliance_bp
 from chalicelib.api.consumers import consumers_bp
 from chalicelib.api.contact_center import contact_center_bp
 from chalicelib.api.contact_center_consumers import contact_center_consumers_bp
@@ -33,6 +34,7 @@ app.register_blueprint(contact_center_bp)
 app.register_blueprint(contact_center_consumers_bp)
 app.register_blueprint(openapi_bp)
 app.register_blueprint(cognito_messages_bp)
+app.register_blueprint(compliance_bp)
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):

@@ -25,6 +25,13 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
     from chalicelib.services.accounts import AccountService
     from chalicelib.services.admin import AdminService
     from chalicelib.services.company import CompanySettings
+    from chalicelib.services.compliance.policy import ConsentRecords, TextingPolicies
+    from chalicelib.services.compliance.ports import (
+        ComplianceRepository,
+        RegistrationSource,
+        SmsAccount,
+    )
+    from chalicelib.services.compliance.registrations import Registrations
     from chalicelib.services.contact_center import ContactCenter
     from chalicelib.services.contact_center.ports import ContactCenterRepository, RoutingQueue
     from chalicelib.services.conversations import ConversationService
@@ -83,6 +90,9 @@ class Adapters:
     idempotency: Deduplicator
     contact_center: ContactCenterRepository | None  # None: no contact center (fakes without one)
     routing_queue: RoutingQueue | None
+    compliance: ComplianceRepository
+    registration_source: RegistrationSource
+    sms_account: SmsAccount
 
 
 @dataclass
@@ -106,6 +116,9 @@ class Services:
     admin: AdminService
     accounts: AccountService
     twilio_credentials: TwilioCredentials  # webhook signatures
+    texting: TextingPolicies
+    consents: ConsentRecords
+    registrations: Registrations
     contact_center: ContactCenter | None
 
 
@@ -190,6 +203,24 @@ def _adapters(
         need("routing_queue", lambda: SqsRoutingQueue(settings.resource_prefix))
     made.setdefault("contact_center", None)
     made.setdefault("routing_queue", None)
+
+    def registration_source() -> object:
+        from chalicelib.adapters.registration_sources import ProviderRegistrations
+
+        return ProviderRegistrations(credentials, settings.twilio_messaging_base_url)
+
+    def sms_account() -> object:
+        from chalicelib.adapters.eum_registrations import EumAccount
+
+        return EumAccount()
+
+    if made.get("compliance") is None:
+        from chalicelib.adapters import dynamodb
+
+        dynamodb.bind_models(settings.messaging_table, settings.region)
+        made["compliance"] = dynamodb.DynamoComplianceRepository()
+    need("registration_source", registration_source)
+    need("sms_account", sms_account)
     need("verifier", verifier)
     need("identity", identity)
     need("idempotency", idempotency)
@@ -212,6 +243,8 @@ def bootstrap(
     from chalicelib.services.accounts import AccountService
     from chalicelib.services.admin import AdminService
     from chalicelib.services.company import CompanySettings
+    from chalicelib.services.compliance.policy import ConsentRecords, TextingPolicies
+    from chalicelib.services.compliance.registrations import Registrations
     from chalicelib.services.conversations import ConversationService
     from chalicelib.services.directory import DirectoryService
     from chalicelib.services.im import ImPolicy
@@ -222,6 +255,7 @@ def bootstrap(
     from chalicelib.services.sms import (
         CarrierWebhooks,
         OutboundSmsPolicy,
+        QuietHours,
         SmsMedia,
         SmsSender,
         SmsService,
@@ -241,7 +275,14 @@ def bootstrap(
     connections = ConnectionService(
         a.verifier, a.directory, a.connections, a.presence, clock, epoch
     )
-    sms = SmsService(a.directory, a.conversations, a.sms, companies, settings, clock)
+    texting = TextingPolicies(a.compliance)
+    consents = ConsentRecords(a.compliance, a.sms, a.conversations, clock)
+    registrations = Registrations(
+        a.compliance, a.sms, a.registration_source, clock, a.directory, a.sms_account
+    )
+    sms = SmsService(
+        a.directory, a.conversations, a.sms, companies, settings, clock, texting, consents
+    )
     sms_media = SmsMedia(a.media, a.fetcher, settings, epoch)
     im = ImPolicy(settings, companies)
     conversations = ConversationService(
@@ -295,6 +336,18 @@ def bootstrap(
     if contact_center is not None:  # agents' routing status shows in their presence
         presence.agent_statuses = contact_center.agent_statuses
         contact_center.events.presence_of = presence.presence_of
+    carrier = CarrierWebhooks(
+        a.conversations,
+        a.sms,
+        log,
+        sms_media,
+        companies,
+        clock,
+        texting,
+        consents,
+        channels=router,
+        standing=registrations,
+    )
     return Services(
         settings=settings,
         adapters=a,
@@ -311,11 +364,17 @@ def bootstrap(
         sms=sms,
         sms_media=sms_media,
         sms_sender=SmsSender(
-            a.conversations, a.sms, a.providers, sms_media, settings, epoch, sleep
+            a.conversations,
+            a.sms,
+            a.providers,
+            sms_media,
+            settings,
+            epoch,
+            sleep,
+            refused=carrier.recipient_refused,
+            quiet=QuietHours(a.conversations, texting, epoch),
         ),
-        carrier=CarrierWebhooks(
-            a.conversations, a.sms, log, sms_media, companies, clock, channels=router
-        ),
+        carrier=carrier,
         admin=AdminService(a.directory, a.conversations, a.sms, companies, ids),
         accounts=AccountService(
             a.directory,
@@ -326,6 +385,9 @@ def bootstrap(
         ),
         twilio_credentials=credentials,
         contact_center=contact_center,
+        texting=texting,
+        consents=consents,
+        registrations=registrations,
     )
 
 

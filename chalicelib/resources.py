@@ -131,6 +131,7 @@ REALTIME_EVENT_TYPES = [
     "interaction.offered",
     "interaction.updated",
     "queue.updated",
+    "registration.needs_updates",  # to the company's admins (lawful texting)
 ]
 
 MEDIA_BUCKET = Bucket(logical="media", expire_prefixes=("uploads/",), expire_days=1)
@@ -182,6 +183,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(function="presence_sweeper", every_seconds=60),
     # marks texts with no final status after 72 hours as unknown
     Schedule(function="sms_reconciler", every_seconds=3600),
+    # lawful texting: registrations under review, every 15 minutes (docs/sms.md)
+    Schedule(function="registration_poller", every_seconds=900),
 )
 
 

@@ -44,6 +44,14 @@ class Settings:
     sms_pacing_local_per_second: float = 1.0
     sms_pacing_toll_free_per_second: float = 3.0
     sms_default_provider: str = "twilio"  # of numbers registered without one
+    # Lawful texting (docs/sms.md): a US number texts only once its 10DLC campaign,
+    # toll-free verification or short code is approved (on in prod, off for the demo);
+    # every End User Messaging send names the configuration set whose event
+    # destination brings its delivery statuses back.
+    sms_require_registration: bool = False
+    eum_configuration_set: str = ""
+    registration_poll_batch: int = 100
+    twilio_messaging_base_url: str = "https://messaging.twilio.com"
     twilio_secret_name: str = ""
     twilio_account_sid: str = ""  # local stack only; on AWS the secret holds them
     twilio_auth_token: str = ""

@@ -27,6 +27,15 @@ country comes from the number. ``import-twilio`` lists the numbers of the
 Twilio account whose SID and auth token are in the stage's secret,
 ``import-eum`` those of AWS End User Messaging SMS in the stage's region.
 
+US carriers deliver a number's texts only once it is registered (``infra.admin_registrations``)::
+
+    .venv/bin/python -m infra.admin --stage dev submit-registration campaign.json
+    .venv/bin/python -m infra.admin --stage dev attach-number --company-id c... \\
+        --registration acme-campaign --number +14155550100
+    .venv/bin/python -m infra.admin --stage dev import-twilio-registrations --company-id c...
+    .venv/bin/python -m infra.admin --stage dev record-registration --number +14155550100 \\
+        --kind 10dlc --status approved
+
 The user is a Cognito user of the stage's pool, and their directory profile is
 keyed by its ``sub``, exactly as the app expects. By default Cognito e-mails
 an invitation with a temporary password (changed at first sign-in);
@@ -51,6 +60,7 @@ import boto3
 
 from chalicelib.domain.model import BusinessNumber, Company, User
 from chalicelib.services.commands import InviteUser
+from infra import admin_registrations
 from infra.stages import STAGES, StageConfig
 
 
@@ -415,6 +425,7 @@ def _parser() -> argparse.ArgumentParser:
     ):
         imported = commands.add_parser(name, help=f"register every number of {source}")
         imported.add_argument("--company-id", required=True)
+    admin_registrations.add_commands(commands)
     return parser
 
 
@@ -428,6 +439,9 @@ def main(argv: list[str] | None = None) -> None:
         svc = admin_accounts.services(session, stage)
         act = admin_accounts.disable if args.command == "disable-user" else admin_accounts.enable
         print(json.dumps(act(svc, args.user_id)))
+        return
+    if args.command in admin_registrations.COMMANDS:
+        print("\n".join(admin_registrations.run(session, stage, args)))
         return
     if args.command in NUMBER_COMMANDS:
         for line in NUMBER_COMMANDS[args.command](session, stage, args):

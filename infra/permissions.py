@@ -62,6 +62,19 @@ PUSH_UNREGISTER_ACTIONS: tuple[str, ...] = ("sns:DeleteEndpoint", "sns:SetEndpoi
 PUSH_SEND_ACTIONS: tuple[str, ...] = ("sns:Publish",)
 MANAGE_CONNECTIONS_ACTIONS: tuple[str, ...] = ("execute-api:ManageConnections",)
 SEND_SMS_ACTIONS: tuple[str, ...] = ("sms-voice:SendTextMessage", "sms-voice:SendMediaMessage")
+READ_REGISTRATIONS_ACTIONS: tuple[str, ...] = (
+    "sms-voice:DescribeRegistrations",
+    "sms-voice:DescribeRegistrationVersions",
+)
+# The End User Messaging sandbox on the admin page: the account's tier and spend limits
+# are account-wide and IAM names no resource for them (these two actions accept only
+# "*", the one exception the least-privilege test allows besides X-Ray); the verified
+# destination numbers are resources of their own.
+SMS_ACCOUNT_ACTIONS: tuple[str, ...] = (
+    "sms-voice:DescribeAccountAttributes",
+    "sms-voice:DescribeSpendLimits",
+)
+VERIFIED_DESTINATIONS_ACTIONS: tuple[str, ...] = ("sms-voice:DescribeVerifiedDestinationNumbers",)
 # Admins invite, disable and re-enable users and sign them out everywhere, on the
 # stage's user pool; a retried invitation reads the account it made (AdminGetUser), a
 # profile made before usernames were kept is found by its sub (ListUsers). (Revoking a
@@ -94,6 +107,10 @@ class Access:
     manage_connections: bool = False
     # Send texts through AWS End User Messaging from the account's numbers and pools.
     send_sms: bool = False
+    # Read End User Messaging registrations (the registration poller).
+    read_registrations: bool = False
+    # Read the End User Messaging sandbox: tier, spend limits, verified destinations.
+    read_sms_account: bool = False
     # SNS mobile push: register/unregister device endpoints, send to them.
     push: frozenset[PushAccess] = frozenset()
     # Administer the stage's Cognito users (USER_ADMIN_ACTIONS on the user pool).
@@ -107,6 +124,7 @@ FUNCTIONS: dict[str, Access] = {
     # Contact center: agents' actions queue routing work (and its timers); an inbound
     # text to a channel queues routing. Its events come from the stream (the outbox).
     # Admins invite, disable, enable and sign out users in the Cognito pool.
+    # The admin page shows the End User Messaging sandbox (GET /admin/sms-account).
     "api_handler": Access(
         tables={"messaging": "read-write"},
         buckets={"media": "read-write"},
@@ -115,6 +133,7 @@ FUNCTIONS: dict[str, Access] = {
         push=frozenset({"register"}),
         send=("cc-routing",),
         manage_users=True,
+        read_sms_account=True,
     ),
     # The REST authorizer resolves the token's user.
     "cognito": Access(tables={"messaging": "read"}),
@@ -150,7 +169,13 @@ FUNCTIONS: dict[str, Access] = {
     ),
     # SQS fed by the End User Messaging topic: inbound texts and delivery events.
     # An inbound text to a contact-center channel queues routing work.
-    "eum_events": Access(tables={"messaging": "read-write"}, send=("cc-routing",)),
+    # The app answers keywords itself (self-managed opt-outs): replies go out from here.
+    "eum_events": Access(tables={"messaging": "read-write"}, send=("cc-routing",), send_sms=True),
+    # Timer: registrations under review, asked of End User Messaging or Twilio (with the
+    # secret); each change recorded and copied onto the numbers it covers.
+    "registration_poller": Access(
+        tables={"messaging": "read-write"}, secrets=("twilio",), read_registrations=True
+    ),
     # Contact-center routing queue: offers, timers (offer timeout, wrap-up end, idle and
     # waiting checks, queue-update flushes as delayed messages), transcripts filed to
     # the media bucket. Its events come from the stream (the outbox).

@@ -77,6 +77,16 @@ FLAGS: tuple[Flag, ...] = (
         "messages per second sent from one toll-free number",
     ),
     Flag(
+        "sms_require_registration",
+        "SMS_REQUIRE_REGISTRATION",
+        "US numbers text only once their 10DLC/toll-free registration is approved",
+    ),
+    Flag(
+        "eum_configuration_set",
+        "EUM_CONFIGURATION_SET",
+        "End User Messaging configuration set every send names (its events bring statuses)",
+    ),
+    Flag(
         "sms_default_provider",
         "SMS_DEFAULT_PROVIDER",
         "provider for numbers that do not name one (twilio, simulator, ...)",
@@ -150,6 +160,8 @@ class StageConfig:
     sms_rate_per_company_per_minute: int = _setting("sms_rate_per_company_per_minute")
     sms_pacing_local_per_second: float = _setting("sms_pacing_local_per_second")
     sms_pacing_toll_free_per_second: float = _setting("sms_pacing_toll_free_per_second")
+    sms_require_registration: bool = _setting("sms_require_registration")
+    eum_configuration_set: str = _setting("eum_configuration_set")
     # The one flag whose deployed default differs from settings.py's: the local
     # carrier simulator (settings' default) does not exist on AWS.
     sms_default_provider: str = "twilio"
@@ -369,6 +381,8 @@ STAGES: dict[str, StageConfig] = {
         # Production alarms must reach someone: `make deploy STAGE=prod` refuses without
         # an address (set alarm_email here, or -c flags='{"alarm_email": "..."}').
         alarm_email_required=True,
+        # carriers block unregistered US numbers: refuse before the provider is paid
+        sms_require_registration=True,
     ),
 }
 

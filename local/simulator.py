@@ -32,6 +32,12 @@ until changed; ``delay_seconds``: for ``late`` and ``timeout``):
 ``duplicate_callbacks``       every callback twice (same idempotency token)
 ============================  ====================================================
 
+Twilio's default keyword handling is a switch (``local.twilio_keywords``): ``POST
+/_sim/twilio/keywords`` with ``{"handling": "twilio_default"}`` makes the simulated
+account answer STOP/START/HELP itself and refuse texts to a phone that said STOP
+(error 21610, the webhook's TwiML reply included); ``"app"`` (the default) leaves
+keywords to the app.
+
 ``GET /_sim/messages`` lists everything accepted (and the API calls refused, for
 tests that check retries); ``POST /_sim/reset`` forgets everything (but the
 credentials, which are the account's, not the traffic's).
@@ -84,6 +90,7 @@ from aiohttp import web
 from chalicelib.adapters.twilio import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, twilio_signature
 from chalicelib.domain import sms
 from local.mailbox import register_mailbox
+from local.twilio_keywords import HANDLINGS, UNSUBSCRIBED, DefaultKeywords
 
 log = logging.getLogger("local.simulator")
 
@@ -264,6 +271,7 @@ class CarrierSimulator:
         self.refused: list[dict[str, Any]] = []
         self.inboxes: dict[str, list[dict[str, Any]]] = {}
         self.modes: dict[str, Mode] = {}
+        self.keywords = DefaultKeywords()  # Twilio's own STOP/START/HELP handling (a switch)
         self._by_sid: dict[str, SimMessage] = {}
         self._by_token: dict[tuple[str, str], str] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -301,6 +309,7 @@ class CarrierSimulator:
         self.refused.clear()
         self.inboxes.clear()
         self.modes.clear()
+        self.keywords.reset()
         self._by_sid.clear()
         self._by_token.clear()
 
@@ -460,6 +469,11 @@ class CarrierSimulator:
             return web.json_response(
                 self._by_sid[self._by_token[self.account_sid, token]].twilio_json(), status=201
             )
+        if self.keywords.blocked(from_ or service, to):
+            self.refused.append(
+                {"to": to, "from": from_ or service, "mode": "opted_out", "at": _iso(_now())}
+            )
+            return twilio_error(400, UNSUBSCRIBED, "Attempt to send to unsubscribed recipient")
         mode = self._consume_mode(to)
         if mode.name in ("rate_limit", "server_error", "timeout"):
             return await self._refuse(mode, to, from_ or service)
@@ -556,6 +570,20 @@ class CarrierSimulator:
             return web.json_response({"revoked": payload["sid"]})
         return sim_error(400, "invalid_action", f"action is one of {', '.join(ACTIONS)}")
 
+    async def keyword_handling(self, request: web.Request) -> web.Response:
+        """Switch Twilio's default STOP/START/HELP handling on (``twilio_default``) or off."""
+        try:
+            payload = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            return sim_error(400, "invalid_json", "the body must be a JSON object")
+        handling = payload.get("handling") if isinstance(payload, dict) else None
+        if handling not in HANDLINGS:
+            return sim_error(400, "invalid_handling", f"handling is one of {', '.join(HANDLINGS)}")
+        self.keywords.handling = str(handling)
+        if not self.keywords.on:
+            self.keywords.reset()
+        return web.json_response({"handling": self.keywords.handling})
+
     # -- external phones ------------------------------------------------------------------
 
     async def phone_send(self, request: web.Request) -> web.Response:
@@ -596,6 +624,9 @@ class CarrierSimulator:
         )
         self.messages.append(message)
         self._by_sid[message.sid] = message
+        answer = self.keywords.inbound(to, phone, text)
+        if answer is not None:  # Twilio's own reply, before the app hears of the text
+            self._reply(message, answer, [])
         url = self.webhook_base_url.rstrip("/") + self.inbound_path
         record = await self._post_signed(url, self._inbound_params(message), uuid.uuid4().hex)
         message.webhooks.append(record)
@@ -656,20 +687,35 @@ class CarrierSimulator:
             body_element = element.find("Body")
             text = (body_element.text if body_element is not None else element.text) or ""
             media = [(m.text or "").strip() for m in element.iter("Media") if m.text]
-            reply = SimMessage(
-                sid=_sid("SM"),
-                direction="outbound-reply",
-                from_=inbound.to,
-                to=inbound.from_,
-                body=text.strip(),
-                media_urls=media,
-                created_at=_now(),
-                account_sid=self.account_sid,
-                status="delivered",
-            )
-            self.messages.append(reply)
-            self._by_sid[reply.sid] = reply
-            self._deliver_to_phone(reply)
+            if self.keywords.blocked(inbound.to, inbound.from_):
+                self.refused.append(
+                    {
+                        "to": inbound.from_,
+                        "from": inbound.to,
+                        "mode": "opted_out",
+                        "text": text.strip(),
+                        "at": _iso(_now()),
+                    }
+                )
+                continue
+            self._reply(inbound, text.strip(), media)
+
+    def _reply(self, inbound: SimMessage, text: str, media: list[str]) -> None:
+        """A text back to the phone that sent ``inbound``, delivered at once."""
+        reply = SimMessage(
+            sid=_sid("SM"),
+            direction="outbound-reply",
+            from_=inbound.to,
+            to=inbound.from_,
+            body=text,
+            media_urls=media,
+            created_at=_now(),
+            account_sid=self.account_sid,
+            status="delivered",
+        )
+        self.messages.append(reply)
+        self._by_sid[reply.sid] = reply
+        self._deliver_to_phone(reply)
 
     async def phone_inbox(self, request: web.Request) -> web.Response:
         phone = _phone(request.match_info["e164"])
@@ -746,6 +792,7 @@ def register_simulator(
         ("POST", f"{api}/Messages.json", sim.create_message),
         ("GET", f"{api}/Messages/{{message_sid}}.json", sim.get_message),
         ("POST", f"{prefix}/twilio/credentials", sim.credentials),
+        ("POST", f"{prefix}/twilio/keywords", sim.keyword_handling),
         ("GET", f"{prefix}/messages", sim.list_messages),
         ("POST", f"{prefix}/reset", sim.reset_all),
     ]

@@ -11,6 +11,7 @@ from chalicelib.domain.contact_center import AgentProfile, Channel, Interaction,
 from chalicelib.domain.model import BusinessNumber, Message, User, sms_conversation_id
 from chalicelib.domain.sms import InboundSms
 from chalicelib.services.common import Caller
+from tests import fakes
 from tests.fakes.contact_center import MemoryContactCenterRepository, MemoryRoutingQueue
 from tests.support import World, seed_people, settings, verifier
 
@@ -73,6 +74,9 @@ class CenterWorld(World):
             verifier=verifier(),
             presence=self.presence_repo,
             sms=self.sms_repo,
+            compliance=self.compliance_repo,
+            registration_source=self.registration_source,
+            sms_account=fakes.FakeSmsAccount(),
             providers=lambda name: self.providers,
             sleep=self.slept.append,
             notifications=self.notification_repo,

@@ -107,6 +107,8 @@ class World:
         self.push = fakes.MemoryPushGateway()
         self.media = fakes.MemoryMediaStore()
         self.sms_repo = fakes.MemorySmsRepository(self.conversation_repo)
+        self.compliance_repo = fakes.MemoryComplianceRepository()
+        self.registration_source = fakes.FakeRegistrationSource()
         self.providers = fakes.MemoryProviders()
         self.slept: list[float] = []
         self.publisher = fakes.MemoryPublisher()
@@ -124,6 +126,9 @@ class World:
             verifier=verifier(),
             presence=self.presence_repo,
             sms=self.sms_repo,
+            compliance=self.compliance_repo,
+            registration_source=self.registration_source,
+            sms_account=fakes.FakeSmsAccount(),
             providers=lambda name: self.providers,
             sleep=sleep or self.slept.append,
             notifications=self.notification_repo,

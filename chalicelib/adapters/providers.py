@@ -127,7 +127,7 @@ class ProviderRegistry:
     def __init__(self, settings: Settings, twilio_credentials: TwilioCredentials) -> None:
         self._providers: dict[str, SmsProvider] = {
             "twilio": TwilioProvider(settings, twilio_credentials),
-            "eum": EumProvider(),
+            "eum": EumProvider(settings.eum_configuration_set),
         }
 
     def __call__(self, name: str) -> SmsProvider:

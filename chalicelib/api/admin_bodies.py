@@ -12,6 +12,7 @@ from chalicelib.api.fields import (
     body_of,
     changes_body,
 )
+from chalicelib.domain.compliance import MAX_REPLY, TOLL_FREE_RULES
 from chalicelib.services.admin import CAPABILITIES, MAX_HELP_TEXT, NUMBER_TYPES, PROVIDERS, STATES
 
 COMPANY_CHANGES = changes_body(
@@ -52,6 +53,29 @@ POLICY_CREATE = changes_body(  # what POST /admin/policies requires (the service
     },
     closed=False,
 )
+TEXTING_POLICY_CHANGES = changes_body(
+    {
+        "sender_name": "text",
+        "stop_reply": "text",
+        "start_reply": "text",
+        "quiet_hours": "flag",
+        "number_countries": Field(
+            "number_countries",
+            LIST,
+            "invalid_number_countries",
+            nullable=False,
+            max_len=2,
+            min_items=1,
+            max_items=50,
+            pattern=r"^[A-Za-z]{2}$",
+        ),
+        "toll_free": Field(
+            "toll_free", TEXT, "invalid_toll_free", nullable=False, choices=TOLL_FREE_RULES
+        ),
+    },
+    max_len=MAX_REPLY,
+)
+CONSENT_CHANGES = changes_body({"opted_in_how": "text", "review_done": "flag"}, max_len=500)
 
 # Cognito's usernames are wider; the product keeps sign-in names to what every keyboard
 # types and every log shows plainly, and never email-shaped (the pool signs in by email

@@ -107,6 +107,13 @@ CREATE_SMS = body_of(
     Field("type", TEXT, "invalid_type", required=True, max_len=8, choices=(SMS,)),
     Field("to", TEXT, "invalid_phone", required=True, max_len=64, description=PHONE),
     Field("from", TEXT, "invalid_from", max_len=64, description="one of the caller's numbers"),
+    Field(
+        "consent",
+        TEXT,
+        "invalid_consent",
+        max_len=500,
+        description="how the customer opted in (shown to the next person who texts them)",
+    ),
 )
 UPDATE_CONVERSATION = body_of(
     _GROUP_NAME,  # null clears the name

@@ -148,6 +148,11 @@ def _outbox_record(record: Any) -> None:
         if change is not None:
             events += svc.contact_center.events.from_change(change.kind, change.old, change.new)
         svc.contact_center.events.with_agent_status(events)
+    from chalicelib.adapters.dynamodb.compliance import registration_change
+
+    registration = registration_change(record.raw_event)
+    if registration is not None:  # admins are told when one needs updates
+        events += svc.registrations.events_for_change(*registration)
     svc.outbox.publish(events)
 
 
@@ -261,9 +266,18 @@ def _eum_record(record: Any) -> None:
     try:
         raw = unwrap(record.body)
         if isinstance(raw, dict) and "inboundMessageId" in raw:
-            # Keyword replies (STOP, HELP) are configured on the number in End User
-            # Messaging itself; the opt-out is still recorded and enforced here.
-            svc.carrier.inbound(eum.parse_inbound(raw))
+            # The app answers keywords itself: the number has self-managed opt-outs on
+            # (infra/admin.py eum-numbers), so End User Messaging stays silent. A retry
+            # finds the opt-out recorded and sends no second confirmation.
+            text = eum.parse_inbound(raw)
+            reply = svc.carrier.inbound(text)
+            if reply:
+                svc.adapters.providers("eum").send(
+                    from_=text.to,
+                    to=text.from_,
+                    body=reply,
+                    idempotency_key=f"reply-{text.provider_message_id}",
+                )
             return
         update = eum.parse_delivery_event(raw)
         if update is not None:

@@ -67,6 +67,8 @@ BODIES: Mapping[str, Body | tuple[Body, ...]] = {
     "sign_out": bodies.SIGN_OUT,
     "admin_create_policy": admin_bodies.POLICY_CREATE,
     "admin_update_policy": admin_bodies.POLICY_CHANGES,
+    "admin_put_texting_policy": admin_bodies.TEXTING_POLICY_CHANGES,
+    "put_consent": admin_bodies.CONSENT_CHANGES,
     "start_media_upload": bodies.MEDIA_UPLOAD,
     "sms_preview": bodies.PREVIEW,
     "read_conversation": bodies.MARK_READ,
@@ -126,6 +128,12 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "admin_invite_user": ((200, 201), ref("User")),
     "admin_disable_user": (_OK, ref("User")),
     "admin_enable_user": (_OK, ref("User")),
+    "admin_texting_policy": (_OK, ref("Object")),
+    "admin_put_texting_policy": (_OK, ref("Object")),
+    "admin_registrations": (_OK, page_of(ref("Object"))),
+    "admin_sms_account": (_OK, ref("Object")),
+    "get_consent": (_OK, ref("Object")),
+    "put_consent": (_OK, ref("Object")),
     "sign_out": ((204,), None),
 }
 

@@ -227,6 +227,7 @@ def create_sms(body: Json) -> CreateSms:
     return CreateSms(
         to=CREATE_SMS["to"].required_text(body),
         from_=CREATE_SMS["from"].text(body),
+        consent=CREATE_SMS["consent"].text(body),
     )
 
 

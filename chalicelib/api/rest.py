@@ -161,7 +161,9 @@ def create_conversation() -> Response:
     if kind == SMS:
         caller = _caller()
         command = requests.create_sms(body)
-        conversation, created = services().sms.start(caller, command.to, command.from_)
+        conversation, created = services().sms.start(
+            caller, command.to, command.from_, consent=command.consent
+        )
         return _created(services().conversations.get(caller, conversation.conversation_id), created)
     if kind != IM:
         raise ValidationError("type must be 'im' or 'sms'", code="invalid_type")

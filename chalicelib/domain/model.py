@@ -73,6 +73,13 @@ class BusinessNumber:
     provider: str = "twilio"
     state: str = "active"
     users: list[str] = field(default_factory=list)
+    # What carriers need before they deliver its texts (chalicelib.domain.compliance):
+    # kind 10dlc / toll_free / short_code / none ("" before anyone said), and the status
+    # of the registration that covers it, copied here so a send reads one item.
+    registration: str = ""
+    registration_status: str = ""
+    registration_id: str = ""
+    registration_reason: str = ""
 
     @property
     def sms_capable(self) -> bool:
@@ -93,6 +100,12 @@ class BusinessNumber:
             "state": self.state,
             "users": list(self.users),
             "sms_capable": self.sms_capable,
+            "registration": {
+                "kind": self.registration or "none",
+                "status": self.registration_status or "draft",
+                "id": self.registration_id,
+                "reason": self.registration_reason,
+            },
         }
 
 

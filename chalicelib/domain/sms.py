@@ -10,7 +10,6 @@ so services depend on this module and never on a provider adapter.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +17,7 @@ from typing import Any, Literal
 
 import phonenumbers
 
+from chalicelib.domain import consent
 from chalicelib.domain.errors import DomainError, Forbidden, ValidationError
 
 # -- segments ---------------------------------------------------------------------------
@@ -156,39 +156,13 @@ def estimate_cost(
 
 # -- keywords ---------------------------------------------------------------------------
 
-STOP_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-START_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
-HELP_KEYWORDS = frozenset({"HELP", "INFO"})
-
-Keyword = Literal["stop", "start", "help"]
-
-
-def _strip_punctuation(text: str) -> str:
-    start, end = 0, len(text)
-    while start < end and unicodedata.category(text[start]).startswith("P"):
-        start += 1
-    while end > start and unicodedata.category(text[end - 1]).startswith("P"):
-        end -= 1
-    return text[start:end]
-
-
-def keyword(text: str) -> Keyword | None:
-    """The opt-out/opt-in/help keyword a whole message is, or None.
-
-    The message must be the keyword alone, in any case. Surrounding whitespace
-    and surrounding punctuation are ignored ("Stop." and "STOP!" opt out) because
-    failing to honour an opt-out is the costly mistake; a keyword inside a
-    sentence ("please stop", "don't stop") is not one. Compatibility forms are
-    folded (NFKC), so full-width letters count.
-    """
-    word = _strip_punctuation(unicodedata.normalize("NFKC", text).strip()).strip().upper()
-    if word in STOP_KEYWORDS:
-        return "stop"
-    if word in START_KEYWORDS:
-        return "start"
-    if word in HELP_KEYWORDS:
-        return "help"
-    return None
+# The keyword tables and the plain-language rules live in ``chalicelib.domain.consent``;
+# these names stay here for the send path and the preview.
+STOP_KEYWORDS = consent.STOP_KEYWORDS
+START_KEYWORDS = consent.START_KEYWORDS
+HELP_KEYWORDS = consent.HELP_KEYWORDS
+Keyword = consent.Keyword
+keyword = consent.keyword
 
 
 # -- destinations -----------------------------------------------------------------------

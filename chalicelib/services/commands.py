@@ -61,6 +61,7 @@ class CreateIm:
 class CreateSms:
     to: str
     from_: str | None = None
+    consent: str | None = None  # how the customer opted in, when a person starts it
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,37 @@ class FunctionRoles(Part):
                     ],
                 )
             )
+        if access.read_registrations:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReadRegistrations",
+                    actions=list(permissions.READ_REGISTRATIONS_ACTIONS),
+                    resources=[
+                        stack.format_arn(
+                            service="sms-voice", resource="registration", resource_name="*"
+                        )
+                    ],
+                )
+            )
+        if access.read_sms_account:
+            statements += [
+                iam.PolicyStatement(
+                    sid="ReadSmsAccount",
+                    actions=list(permissions.SMS_ACCOUNT_ACTIONS),
+                    resources=["*"],  # account-wide: IAM names no resource for these
+                ),
+                iam.PolicyStatement(
+                    sid="ReadVerifiedDestinations",
+                    actions=list(permissions.VERIFIED_DESTINATIONS_ACTIONS),
+                    resources=[
+                        stack.format_arn(
+                            service="sms-voice",
+                            resource="verified-destination-number",
+                            resource_name="*",
+                        )
+                    ],
+                ),
+            ]
         if access.manage_users:
             statements.append(
                 iam.PolicyStatement(

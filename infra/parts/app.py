@@ -361,6 +361,9 @@ class ChaliceApp(Part):
             "WEBSOCKET_MANAGEMENT_URL": self.websocket_management_url,
             "COGNITO_USER_POOL_ID": self.auth.user_pool.user_pool_id,
             "COGNITO_CLIENT_ID": self.auth.user_pool_client.user_pool_client_id,
+            # the stage's configuration set, or the one the stack made (End User Messaging
+            # sends delivery events only for sends that name one)
+            "EUM_CONFIGURATION_SET": self.messaging.configuration_set_name,
         }
         for logical, table in self.data.tables.items():
             env[env_name(logical, "TABLE")] = table.table_name

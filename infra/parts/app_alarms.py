@@ -12,6 +12,8 @@ the code emits (``tests/infra/test_app_alarms.py`` runs the code and compares):
 | ``ProviderErrors`` | service, provider, kind | the same, per failed attempt (``PROVIDER_ERROR_KINDS``) |
 | ``SmsFinalStatus`` | service, provider, status | ``services/sms/carrier.py``, once per text reaching a final status |
 | ``WebhookSignatureFailures`` | service, provider | ``api/webhooks.py``, per refused provider webhook |
+| ``RegistrationRefusals`` | service, code | ``services/compliance/registrations.py``, per text carriers blocked for want of registration (30032/30034/30035) |
+| ``RegistrationNeedsUpdates`` | service, provider | the same, per registration the poller finds needing updates |
 
 Rates are metric math over those metrics, per provider (``PROVIDERS``), and stay
 quiet below a minimum volume: one failure out of two texts at night is not an
@@ -30,6 +32,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from chalicelib.domain.compliance import UNREGISTERED_ERRORS
 from chalicelib.domain.sms import DELIVERED, FAILED, UNDELIVERED, UNKNOWN
 from chalicelib.observability import NAMESPACE, SERVICE
 from chalicelib.services.admin import PROVIDERS
@@ -157,6 +160,7 @@ def application_alarms(
                 treat_missing_data=quiet,
             )
         )
+    made += registration_alarms(sink)
     made.append(
         sink.alarm(
             "texts-waiting",
@@ -169,6 +173,53 @@ def application_alarms(
         )
     )
     return made
+
+
+def registration_alarms(sink: AlarmSink) -> list[cloudwatch.Alarm]:
+    """Carriers blocking a number for want of registration; a registration that needs
+    updates. Either means texts are not reaching customers until someone acts."""
+    quiet = cloudwatch.TreatMissingData.NOT_BREACHING
+    refusals = {
+        f"code{code}": app_metric("RegistrationRefusals", FIFTEEN_MINUTES, code=code)
+        for code in sorted(UNREGISTERED_ERRORS)
+    }
+    needs_updates = {
+        provider: app_metric("RegistrationNeedsUpdates", FIFTEEN_MINUTES, provider=provider)
+        for provider in PROVIDERS
+    }
+    return [
+        sink.alarm(
+            "registration-refusals",
+            cloudwatch.MathExpression(
+                expression=" + ".join(f"FILL({k}, 0)" for k in refusals),
+                using_metrics=refusals,
+                period=FIFTEEN_MINUTES,
+                label="texts carriers blocked for want of registration",
+            ),
+            threshold=1,
+            description=(
+                "carriers blocked a text for want of registration (30032 toll-free not "
+                "verified, 30034 no approved 10DLC campaign, 30035 still in review): the "
+                "number is marked and sends no more until its registration is approved"
+            ),
+            treat_missing_data=quiet,
+        ),
+        sink.alarm(
+            "registration-needs-updates",
+            cloudwatch.MathExpression(
+                expression=" + ".join(f"FILL({k}, 0)" for k in needs_updates),
+                using_metrics=needs_updates,
+                period=FIFTEEN_MINUTES,
+                label="registrations that need updates",
+            ),
+            threshold=1,
+            description=(
+                "a brand, campaign or toll-free registration needs updates (the admin page "
+                "shows the provider's reasons); its numbers cannot text until it is fixed"
+            ),
+            treat_missing_data=quiet,
+        ),
+    ]
 
 
 def monthly_budget(scope: Construct, topic: sns.ITopic, prefix: str, amount: float) -> None:

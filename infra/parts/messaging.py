@@ -5,6 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_smsvoice as smsvoice
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -13,6 +14,9 @@ from chalicelib import resources
 from infra.naming import camel, lookup, mark_operational
 from infra.parts import Part
 from infra.stages import StageConfig
+
+# Every text and MMS event (queued, sent, delivered, failed, blocked, ...).
+EUM_EVENT_TYPES = ("TEXT_ALL", "MEDIA_ALL")
 
 
 class Messaging(Part):
@@ -32,6 +36,7 @@ class Messaging(Part):
             self._queue(queue)
         for subscription in resources.SUBSCRIPTIONS:
             self._subscription(subscription)
+        self.configuration_set_name = config.eum_configuration_set or self._configuration_set()
 
     def topic(self, logical: str) -> sns.Topic:
         return lookup(self.topics, logical, "topic")
@@ -99,6 +104,36 @@ class Messaging(Part):
                 )
             )
         return topic
+
+    def _configuration_set(self) -> str:
+        """The End User Messaging configuration set every send names (``EUM_CONFIGURATION_SET``):
+        its SNS event destination is the topic inbound texts arrive on, so delivery
+        events reach ``eum_events``. Without one, AWS sends no delivery events at all.
+        A stage that names an existing set (the flag) gets none made."""
+        topic = self.config.sms_inbound_topic
+        if topic is None:
+            return ""
+        name = f"{self.prefix}-texts"
+        configuration_set = smsvoice.CfnConfigurationSet(
+            self,
+            "EumConfigurationSet",
+            configuration_set_name=name,
+            event_destinations=[
+                smsvoice.CfnConfigurationSet.EventDestinationProperty(
+                    event_destination_name="delivery-statuses",
+                    enabled=True,
+                    matching_event_types=list(EUM_EVENT_TYPES),
+                    sns_destination=smsvoice.CfnConfigurationSet.SnsDestinationProperty(
+                        topic_arn=self.topic(topic).topic_arn
+                    ),
+                )
+            ],
+        )
+        # End User Messaging checks that it may publish when the set is made.
+        policy = self.topic(topic).node.try_find_child("Policy")
+        if policy is not None:
+            configuration_set.node.add_dependency(policy)
+        return name
 
     def _queue(self, spec: resources.Queue) -> None:
         dead_letter = None

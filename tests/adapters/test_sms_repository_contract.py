@@ -203,14 +203,14 @@ def test_opting_in_without_an_opt_out_changes_nothing(repos: Repos) -> None:
 
 def test_the_opt_out_audit_trail_lists_each_change_oldest_first(repos: Repos) -> None:
     at = ["2026-01-01T00:00:00.000Z", "2026-01-01T00:00:05.000Z", "2026-01-02T00:00:00.000Z"]
-    repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "SM1", at[0])
+    repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "SM1", at[0], text="Stop.")
     repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "SM2", at[1])  # no change: no entry
-    repos.sms.set_opt_out(BUSINESS, PHONE, False, "START", "SM3", at[1])
+    repos.sms.set_opt_out(BUSINESS, PHONE, False, "START", "SM3", at[1], text="start")
     repos.sms.set_opt_out(BUSINESS, PHONE, True, "admin", "u-alice", at[2])
     assert repos.sms.opt_out_history(BUSINESS, PHONE) == [
-        {"opted_out": True, "keyword": "STOP", "at": at[0], "source": "SM1"},
-        {"opted_out": False, "keyword": "START", "at": at[1], "source": "SM3"},
-        {"opted_out": True, "keyword": "admin", "at": at[2], "source": "u-alice"},
+        {"opted_out": True, "keyword": "STOP", "at": at[0], "source": "SM1", "text": "Stop."},
+        {"opted_out": False, "keyword": "START", "at": at[1], "source": "SM3", "text": "start"},
+        {"opted_out": True, "keyword": "admin", "at": at[2], "source": "u-alice", "text": ""},
     ]
     assert repos.sms.opt_out_history(BUSINESS, OTHER_PHONE) == []
 

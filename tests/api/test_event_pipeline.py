@@ -296,3 +296,32 @@ def test_end_user_messaging_texts_and_delivery_events_arrive_through_its_topic(
     pipeline.path.run_queue("sms-events")
     stored = services.adapters.conversations.get_message(conversation_id, reply.seq)
     assert stored is not None and stored.status == "delivered"
+
+
+def test_a_registration_needing_updates_reaches_the_companys_admins_through_the_outbox(
+    pipeline: Pipeline,
+) -> None:
+    """The poller only writes the registration; the table's stream tells the admins."""
+    from chalicelib.domain.compliance import Registration
+
+    services = bootstrap.services()
+    for conn, user in [("alice-desk", "u-alice"), ("bob-desk", "u-bob"), ("dave-desk", "u-dave")]:
+        assert connect(conn, KEYS.token(user))["statusCode"] == 200
+    pipeline.run_outbox()
+    pipeline.run_realtime()
+    services.registrations.record(
+        Registration("campaign-1", "acme", "campaign", "twilio", "pending", "QE1")
+    )
+    pipeline.run_outbox()  # pending: nobody needs telling
+    pipeline.run_realtime()
+    assert pipeline.frames("alice-desk", "registration.needs_updates") == []
+    changed = Registration(
+        "campaign-1", "acme", "campaign", "twilio", "needs_updates", "QE1", "FAILED", "no opt-in"
+    )
+    services.registrations.record(changed)
+    pipeline.run_outbox()
+    pipeline.run_realtime(redeliver=True)
+    [told] = pipeline.frames("alice-desk", "registration.needs_updates")  # once, to the admin
+    assert (told["id"], told["reason"]) == ("campaign-1", "no opt-in")
+    assert pipeline.frames("bob-desk", "registration.needs_updates") == []  # not an admin
+    assert pipeline.frames("dave-desk", "registration.needs_updates") == []  # another company

@@ -460,3 +460,60 @@ def test_reset_forgets_messages_inboxes_and_modes(sim: Harness) -> None:
     assert sim.http.post(f"{sim.base}/_sim/reset", timeout=DEADLINE).status_code == 200
     assert sim.inbox() == [] and sim.messages() == {"items": [], "refused": []}
     assert sim.send()  # the mode is gone too
+
+
+# -- Twilio's default keyword handling (a switch) -------------------------------------------
+
+
+def _keywords(sim: Harness, handling: str) -> requests.Response:
+    return sim.http.post(
+        f"{sim.base}/_sim/twilio/keywords", json={"handling": handling}, timeout=DEADLINE
+    )
+
+
+def _phone_says(sim: Harness, text: str) -> None:
+    sent = sim.http.post(
+        f"{sim.base}/_sim/phones/{PHONE}/send",
+        json={"to": BUSINESS, "text": text},
+        timeout=DEADLINE,
+    )
+    assert sent.status_code == 201, sent.text
+
+
+def test_by_default_twilio_leaves_keywords_to_the_app(sim: Harness) -> None:
+    sim.inbound_answer = (
+        200,
+        "text/xml",
+        "<Response><Message>Acme: unsubscribed.</Message></Response>",
+    )
+    _phone_says(sim, "STOP")
+    assert [m["text"] for m in sim.inbox()] == ["Acme: unsubscribed."]  # the app's, alone
+    assert sim.send("Still there?").startswith("SM")  # Twilio keeps no opt-out list
+
+
+def test_twilios_default_handling_answers_stop_and_refuses_the_apps_texts(sim: Harness) -> None:
+    assert _keywords(sim, "twilio_default").json() == {"handling": "twilio_default"}
+    sim.inbound_answer = (
+        200,
+        "text/xml",
+        "<Response><Message>Acme: unsubscribed.</Message></Response>",
+    )
+    _phone_says(sim, " stop ")
+    [only] = sim.inbox()  # Twilio's reply; the app's TwiML reply is refused
+    assert "successfully been unsubscribed" in only["text"]
+    assert [h.first("Body") for h in sim.hooks] == [" stop "]  # the app still hears of it
+    with pytest.raises(ProviderRejected) as refused:
+        sim.send("Still there?")
+    assert refused.value.provider_code == "21610"
+    assert [r["mode"] for r in sim.messages()["refused"]] == ["opted_out", "opted_out"]
+    _phone_says(sim, "START")  # Twilio's re-subscribe reply, and the app's too
+    assert len(sim.inbox()) == 3
+    assert sim.send("Welcome back").startswith("SM")
+
+
+def test_the_keyword_switch_takes_only_its_two_settings(sim: Harness) -> None:
+    assert _keywords(sim, "carrier").status_code == 400
+    _keywords(sim, "twilio_default")
+    _phone_says(sim, "STOP")
+    assert _keywords(sim, "app").json() == {"handling": "app"}  # off: the list is forgotten
+    assert sim.send("Hello again").startswith("SM")

@@ -145,3 +145,59 @@ def test_stop_opts_out_with_one_confirmation_and_start_opts_back_in(
         {"client_id": str(uuid.uuid4()), "text": "Welcome back"},
     )
     assert allowed.status_code == 202, allowed.text
+
+
+def _twilio_keywords(stack: Stack, handling: str) -> None:
+    response = requests.post(
+        f"{stack['simulator_url']}/twilio/keywords", json={"handling": handling}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+
+
+def _refused_to(stack: Stack, e164: str) -> list[dict[str, Any]]:
+    listed = requests.get(f"{stack['simulator_url']}/messages", timeout=10).json()
+    return [r for r in listed["refused"] if r.get("to") == e164]
+
+
+def test_with_the_app_in_charge_a_stop_gets_one_reply_naming_the_business(
+    stack: Stack, api: ApiFactory, device: DeviceFactory
+) -> None:
+    customer = f"+1415555{uuid.uuid4().int % 9000 + 1000}"
+    alice = api("alice")
+    business = user(stack, "alice")["numbers"][0]
+    alice.post("/conversations", {"type": "sms", "to": customer})
+    desk = device("alice")
+    _twilio_keywords(stack, "app")  # Twilio silent, as docs/sms.md says to set it up
+    phone_sends(stack, customer, business, "Stop.")  # the webhook's answer is in by now
+    desk.wait_for(message_frame("Stop."))
+    [reply] = inbox(stack, customer)
+    assert reply["from"] == business and "You are unsubscribed" in reply["text"]
+    named, _, _ = reply["text"].partition(": You are unsubscribed")
+    assert named.strip(), reply  # the app's confirmation names the business first
+    assert _refused_to(stack, customer) == []
+
+
+def test_an_account_left_at_twilios_default_still_sends_one_reply_twilios(
+    stack: Stack, api: ApiFactory, device: DeviceFactory
+) -> None:
+    customer = f"+1415555{uuid.uuid4().int % 9000 + 1000}"
+    alice = api("alice")
+    business = user(stack, "alice")["numbers"][0]
+    conversation = alice.post("/conversations", {"type": "sms", "to": customer}).json()
+    desk = device("alice")
+    _twilio_keywords(stack, "twilio_default")
+    try:
+        phone_sends(stack, customer, business, "STOP")
+        desk.wait_for(message_frame("STOP"))
+        [reply] = inbox(stack, customer)  # Twilio's own, which names no business
+        assert "successfully been unsubscribed" in reply["text"]
+        [refused] = _refused_to(stack, customer)  # the app's confirmation: 21610
+        assert refused["mode"] == "opted_out" and "unsubscribed" in refused["text"]
+        blocked = alice.post(  # the app recorded the opt-out from the inbound STOP
+            f"/conversations/{conversation['id']}/messages",
+            {"client_id": str(uuid.uuid4()), "text": "Still there?"},
+        )
+        assert blocked.status_code == 403, blocked.text
+        assert blocked.json()["error"]["code"] == "opted_out"
+    finally:
+        _twilio_keywords(stack, "app")

@@ -4,6 +4,11 @@ Each passes the same contract suite as the real adapter (tests/adapters), so a
 service tested against them behaves the same on AWS.
 """
 
+from tests.fakes.compliance import (
+    FakeRegistrationSource,
+    FakeSmsAccount,
+    MemoryComplianceRepository,
+)
 from tests.fakes.connections import MemoryConnectionRepository, MemoryPresenceRepository
 from tests.fakes.conversations import MemoryConversationRepository
 from tests.fakes.credentials import MemorySecretSource
@@ -16,6 +21,9 @@ from tests.fakes.notifications import MemoryNotificationRepository, MemoryPushGa
 from tests.fakes.sms import MemoryProviders, MemorySmsRepository
 
 __all__ = [
+    "FakeRegistrationSource",
+    "FakeSmsAccount",
+    "MemoryComplianceRepository",
     "MemoryConnectionRepository",
     "MemoryContactRepository",
     "MemoryConversationRepository",

@@ -68,13 +68,20 @@ class MemorySmsRepository:
         return self.opt_outs.get((business, external), False)
 
     def set_opt_out(
-        self, business: str, external: str, opted_out: bool, keyword: str, source: str, at: str
+        self,
+        business: str,
+        external: str,
+        opted_out: bool,
+        keyword: str,
+        source: str,
+        at: str,
+        text: str = "",
     ) -> bool:
         if self.opted_out(business, external) == opted_out:
             return False
         self.opt_outs[(business, external)] = opted_out
         self.audit.setdefault((business, external), []).append(
-            {"opted_out": opted_out, "keyword": keyword, "at": at, "source": source}
+            {"opted_out": opted_out, "keyword": keyword, "at": at, "source": source, "text": text}
         )
         return True
 

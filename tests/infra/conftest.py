@@ -52,6 +52,7 @@ OPTIONS = {
     "deployment": "Linear10PercentEvery1Minute",
     "sms_waiting_alarm_minutes": 30,
     "monthly_budget_usd": None,
+    "eum_configuration_set": "existing-set",  # the operator's own: the stack makes none
 }
 
 

@@ -250,3 +250,38 @@ def test_the_signature_alarm_watches_what_a_forged_webhook_writes(
         figure for alarm in _alarms(synthesized["dev"]).values() for figure, _ in _watched(alarm)
     }
     assert failures <= watched
+
+
+def test_the_registration_alarms_watch_what_refusals_and_the_poller_write(
+    synthesized: dict[str, Synthesized], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chalicelib.domain.compliance import Registration
+    from chalicelib.domain.model import BusinessNumber
+    from tests.support import World
+
+    world = World()
+    world.sms_repo.put_number(BusinessNumber("+14155550100", "acme"))
+    capsys.readouterr()
+    for code in ("30032", "30034", "30035"):
+        world.services.registrations.carrier_refused("+14155550100", code)
+    for provider in ("twilio", "eum"):
+        world.services.registrations.record(
+            Registration(f"r-{provider}", "acme", "campaign", provider, "pending", f"id-{provider}")
+        )
+        world.registration_source.statuses[f"id-{provider}"] = (
+            "FAILED" if provider == "twilio" else "REQUIRES_UPDATES",
+            "opt-in flow unclear",
+        )
+    assert world.services.registrations.poll()["changed"] == 2
+    written = {
+        f
+        for f in _figures(capsys.readouterr().out)
+        if f.name in ("RegistrationRefusals", "RegistrationNeedsUpdates")
+    }
+    assert len(written) == 5  # three codes, two providers
+    alarms = _alarms(synthesized["dev"])
+    watched = {figure for alarm in alarms.values() for figure, _ in _watched(alarm)}
+    assert written <= watched
+    prefix = synthesized["dev"].config.prefix
+    for name in ("registration-refusals", "registration-needs-updates"):
+        assert alarms[f"{prefix}-{name}"]["Threshold"] == 1

@@ -11,7 +11,7 @@ import pytest
 from chalicelib import resources
 from infra.naming import env_name
 from tests.infra import cfn
-from tests.infra.conftest import REPO_ROOT, Synthesized
+from tests.infra.conftest import PUSH_VARIANT, REPO_ROOT, Synthesized
 
 pytestmark = pytest.mark.infra
 
@@ -54,9 +54,42 @@ def test_stage_flags_reach_the_functions(stage: Synthesized) -> None:
             # the SMS sender is told the REST API's URL, for provider status callbacks
             expected.pop("PUBLIC_API_BASE_URL", None)
             assert "execute-api" in json.dumps(variables["PUBLIC_API_BASE_URL"])
+        if not expected.get("EUM_CONFIGURATION_SET"):  # the configuration set the stack made
+            expected["EUM_CONFIGURATION_SET"] = f"{stage.config.prefix}-texts"
         assert {k: variables[k] for k in expected} == expected
         assert variables["STAGE"] == stage.name
         assert variables["RESOURCE_PREFIX"] == stage.config.prefix
+
+
+def test_every_function_names_the_configuration_set_the_stack_made_with_its_sns_destination(
+    stage: Synthesized,
+) -> None:
+    """End User Messaging sends delivery events only for sends that name a configuration
+    set with an event destination: the stack makes one whose destination is the topic
+    ``eum_events`` reads, and every function is told its name."""
+    (made,) = cfn.of_type(stage.template, "AWS::SMSVOICE::ConfigurationSet").values()
+    name = made["Properties"]["ConfigurationSetName"]
+    (destination,) = made["Properties"]["EventDestinations"]
+    topic = stage.config.sms_inbound_topic
+    topics = {
+        logical_id
+        for logical_id, body in cfn.of_type(stage.template, "AWS::SNS::Topic").items()
+        if body["Properties"]["TopicName"] == f"{stage.config.prefix}-{topic}"
+    }
+    assert destination["Enabled"] is True
+    assert set(destination["MatchingEventTypes"]) == {"TEXT_ALL", "MEDIA_ALL"}
+    assert cfn.refs(destination["SnsDestination"]["TopicArn"]) == topics
+    for variables in environments(stage).values():
+        assert variables["EUM_CONFIGURATION_SET"] == name
+
+
+def test_a_stage_naming_its_own_configuration_set_gets_none_made(
+    synthesized: dict[str, Synthesized],
+) -> None:
+    stage = synthesized[PUSH_VARIANT]  # names "existing-set"
+    assert not cfn.of_type(stage.template, "AWS::SMSVOICE::ConfigurationSet")
+    for variables in environments(stage).values():
+        assert variables["EUM_CONFIGURATION_SET"] == "existing-set"
 
 
 def test_stages_differ_where_their_configuration_differs(

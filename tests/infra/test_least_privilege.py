@@ -44,6 +44,10 @@ def test_no_policy_anywhere_allows_a_wildcard_action_or_resource(
             if set(cfn.as_list(statement["Action"])) <= set(permissions.TRACE_ACTIONS):
                 assert statement["Resource"] == "*"  # X-Ray takes no other resource
                 continue
+            if sorted(cfn.as_list(statement["Action"])) == sorted(permissions.SMS_ACCOUNT_ACTIONS):
+                # the account's tier and spend limits: IAM names no resource for them
+                assert statement["Resource"] == "*"
+                continue
             for resource in cfn.as_list(statement.get("Resource", [])):
                 assert resource != "*", (owner, statement)
                 text = json.dumps(resource)
@@ -131,6 +135,18 @@ def test_each_function_may_touch_only_what_permissions_py_declares(variant: Synt
                 assert access.secrets, where
                 assert actions == ["secretsmanager:GetSecretValue"], where
                 assert f"secret:{stage.config.twilio_secret_name}-??????" in text, where
+            elif service == "sms-voice" and statement.get("Sid") == "ReadSmsAccount":
+                assert access.read_sms_account, where
+                assert sorted(actions) == sorted(permissions.SMS_ACCOUNT_ACTIONS), where
+                assert statement["Resource"] == "*", where
+            elif service == "sms-voice" and statement.get("Sid") == "ReadVerifiedDestinations":
+                assert access.read_sms_account, where
+                assert actions == list(permissions.VERIFIED_DESTINATIONS_ACTIONS), where
+                assert ":verified-destination-number/" in text, where
+            elif service == "sms-voice" and statement.get("Sid") == "ReadRegistrations":
+                assert access.read_registrations, where
+                assert sorted(actions) == sorted(permissions.READ_REGISTRATIONS_ACTIONS), where
+                assert ":registration/" in text, where
             elif service == "sms-voice":
                 assert access.send_sms and sorted(actions) == sorted(permissions.SEND_SMS_ACTIONS)
                 assert all(

@@ -10,11 +10,11 @@ is driven the way AWS invokes it:
 
 | function | driven by |
 |---|---|
-| ``api_handler`` | ``chalice.test.Client``: start an SMS conversation, upload media, send an MMS, read its link, message an offline co-worker |
+| ``api_handler`` | ``chalice.test.Client``: start an SMS conversation, upload media, send an MMS, read its link, message an offline co-worker, administer users, read the End User Messaging sandbox |
 | ``cognito`` (the REST authorizer) | API Gateway's TOKEN authorizer event |
 | ``websocket_connect`` / ``_message`` / ``_disconnect`` | the app's WebSocket handlers with API Gateway events (``tests.api.test_websocket``): three devices (one API Gateway reports gone), a ping and a message |
 | ``outbox_stream``, ``realtime_consumer``, ``sms_sender``, ``eum_events`` | ``local.inprocess.EventPath``: stream records and queue messages in Lambda's event shapes |
-| ``presence_sweeper``, ``sms_reconciler`` | their timer handlers with a scheduled event, 73 hours on (a stale connection, a text without final status) |
+| ``presence_sweeper``, ``sms_reconciler``, ``registration_poller`` | their timer handlers with a scheduled event, 73 hours on (a stale connection, a text without final status, a campaign under review that now needs updates) |
 | ``cognito_messages`` | Cognito's CustomMessage trigger event for an invitation (it calls nothing) |
 
 Two services moto lacks answer from canned responses (End User Messaging,
@@ -62,6 +62,39 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 120
 CANNED = {
     ("sms-voice", "SendTextMessage"): {"MessageId": "eum-text-1"},
     ("sms-voice", "SendMediaMessage"): {"MessageId": "eum-media-1"},
+    ("sms-voice", "DescribeRegistrations"): {
+        "Registrations": [
+            {
+                "RegistrationArn": "arn:aws:sms-voice:us-east-1:123456789012:registration/"
+                "registration-1",
+                "RegistrationId": "registration-1",
+                "RegistrationType": "US_TEN_DLC_CAMPAIGN_REGISTRATION",
+                "RegistrationStatus": "REQUIRES_UPDATES",
+                "CurrentVersionNumber": 1,
+                "LatestDeniedVersionNumber": 1,
+                "CreatedTimestamp": "2026-01-01T00:00:00Z",
+            }
+        ]
+    },
+    ("sms-voice", "DescribeAccountAttributes"): {
+        "AccountAttributes": [{"Name": "ACCOUNT_TIER", "Value": "SANDBOX"}]
+    },
+    ("sms-voice", "DescribeSpendLimits"): {
+        "SpendLimits": [
+            {
+                "Name": "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT",
+                "EnforcedLimit": 1,
+                "MaxLimit": 1,
+                "Overridden": False,
+            }
+        ]
+    },
+    ("sms-voice", "DescribeVerifiedDestinationNumbers"): {"VerifiedDestinationNumbers": []},
+    ("sms-voice", "DescribeRegistrationVersions"): {
+        "RegistrationArn": "arn:aws:sms-voice:us-east-1:123456789012:registration/registration-1",
+        "RegistrationId": "registration-1",
+        "RegistrationVersions": [],
+    },
     ("execute-api", "PostToConnection"): {},
     ("execute-api", "DeleteConnection"): {},
     ("execute-api", "GetConnection"): {"ConnectedAt": "2026-01-01T00:00:00Z"},
@@ -221,7 +254,6 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
     from app import app
     from chalicelib import bootstrap
     from chalicelib.adapters import dynamodb
-    from chalicelib.api import consumers
     from chalicelib.domain.model import BusinessNumber, utcnow_iso
     from local import lambda_events
     from local.inprocess import EventPath
@@ -322,6 +354,9 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                     assert changed.status_code == 200, changed.body
                 legacy = call("POST", "/admin/users/u-carol/disable")
                 assert legacy.status_code == 200, legacy.body
+                # the End User Messaging sandbox on the admin page
+                standing = call("GET", "/admin/sms-account")
+                assert _body(standing)["tier"] == "SANDBOX", standing.body
 
         from app import ws_connect, ws_disconnect, ws_message
         from chalicelib.api.auth import cognito
@@ -462,8 +497,24 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
             lambda_events.lambda_context("cc_routing"),
         )
         assert not handled.get("batchItemFailures"), handled
+        # A 10DLC campaign under review at End User Messaging, for the registration poller.
+        from chalicelib.domain.compliance import PENDING, Registration
+
+        dynamodb.DynamoComplianceRepository().save_registration(
+            Registration(
+                "reg-1",
+                "acme",
+                "campaign",
+                "eum",
+                status=PENDING,
+                provider_id="registration-1",
+                provider_status="REVIEWING",
+                numbers=[SHOP],
+            ),
+            None,
+        )
         for timer in resources.SCHEDULES:
-            getattr(consumers, timer.function)(
+            getattr(_consumer_module(timer.function), timer.function)(
                 {
                     "version": "0",
                     "id": str(uuid.uuid4()),
@@ -518,9 +569,10 @@ def _run_queue(events: Any, logical: str) -> int:
 
 def _consumer_module(function: str) -> Any:
     """The module whose blueprint registers a consumer (the contact center has its own)."""
-    from chalicelib.api import consumers, contact_center_consumers
+    from chalicelib.api import compliance, consumers, contact_center_consumers
 
-    return next(m for m in (consumers, contact_center_consumers) if hasattr(m, function))
+    modules = (consumers, contact_center_consumers, compliance)
+    return next(m for m in modules if hasattr(m, function))
 
 
 def _attributed(name: str, handler: Any, recorder: Recorder) -> Any:
@@ -572,6 +624,8 @@ def _allows(statement: dict[str, Any], call: Call, ids: dict[tuple[str, str], st
         return f"secret:{call.name}-??????" in text
     if call.kind == "connections":
         return "WebsocketAPI" in cfn.refs(statement["Resource"]) and "@connections/*" in text
+    if call.kind == "sms" and call.action in permissions.SMS_ACCOUNT_ACTIONS:
+        return statement["Resource"] == "*"  # account-wide: IAM names no resource
     if call.kind == "sms":
         return ":sms-voice:" in text
     if call.kind == "user-pool":

@@ -156,11 +156,11 @@ def test_a_stop_whose_first_attempt_failed_is_recorded_on_the_retry(world: World
     real = world.sms_repo.set_opt_out
     calls = []
 
-    def failing_once(*args: object) -> bool:
+    def failing_once(*args: object, **kwargs: object) -> bool:
         if not calls:
             calls.append(1)
             raise RuntimeError("throttled")
-        return real(*args)  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
 
     world.sms_repo.set_opt_out = failing_once  # type: ignore[method-assign]
     with pytest.raises(RuntimeError):

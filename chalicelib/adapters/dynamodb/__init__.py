@@ -7,6 +7,7 @@ outbox's translation of stream records into events.
 
 from __future__ import annotations
 
+from chalicelib.adapters.dynamodb.compliance import DynamoComplianceRepository
 from chalicelib.adapters.dynamodb.connections import DynamoConnectionRepository
 from chalicelib.adapters.dynamodb.contact_center import DynamoContactCenterRepository
 from chalicelib.adapters.dynamodb.contacts import DynamoContactRepository
@@ -18,6 +19,7 @@ from chalicelib.adapters.dynamodb.presence import DynamoPresenceRepository
 from chalicelib.adapters.dynamodb.sms import DynamoSmsRepository
 
 __all__ = [
+    "DynamoComplianceRepository",
     "DynamoConnectionRepository",
     "DynamoContactCenterRepository",
     "DynamoContactRepository",

@@ -29,6 +29,10 @@ stream translation build and recognise keys only through these functions.
 | usage counter | USAGE#{company} | {day}#company or {day}#user#{user} |  |  |
 | pacing slot | PACE#{e164} | PACE |  |  |
 | booked slot of a text | PACE#{e164} | SLOT#{message} |  |  |
+| texting policy | CO#{company} | TEXTING |  |  |
+| consent record | OPTOUT#{business}#{external} | CONSENT |  |  |
+| registration | CO#{company} | REG#{registration} | REGPENDING (****) | {company}#{registration} |
+| registration change | CO#{company} | REGLOG#{registration}#{at}#{status} |  |  |
 | CC queue | CO#{company} | CCQUEUE#{queue} |  |  |
 | canned reply | CO#{company} | CANNED#{reply} |  |  |
 | CC channel | CCCHAN#{e164} | CHANNEL | CO#{company}#CCCHANNELS | {e164} |
@@ -48,6 +52,7 @@ stream translation build and recognise keys only through these functions.
 (*) absent while the member has hidden the conversation: a sparse index.
 (**) only outbound texts without a final status: the reconciler's sparse index.
 (***) only while the interaction waits: a sparse index that is the queue itself.
+(****) only while the provider reviews it: the registration poller's sparse index.
 """
 
 from __future__ import annotations
@@ -253,6 +258,31 @@ def pace_pk(e164: str) -> str:
 
 def pace_slot_sk(text_id: str) -> str:
     return f"SLOT#{text_id}"
+
+
+# -- lawful texting: policy, consent, registrations -------------------------------------
+
+TEXTING_SK = "TEXTING"
+CONSENT_SK = "CONSENT"
+REG_PREFIX = "REG#"
+REGLOG_PREFIX = "REGLOG#"
+REG_PENDING = "REGPENDING"
+
+
+def registration_sk(registration_id: str) -> str:
+    return f"{REG_PREFIX}{registration_id}"
+
+
+def registration_sort(company_id: str, registration_id: str) -> str:
+    return f"{company_id}#{registration_id}"
+
+
+def registration_log_sk(registration_id: str, at: str, status: str) -> str:
+    return f"{REGLOG_PREFIX}{registration_id}#{at}#{status}"
+
+
+def registration_log_prefix(registration_id: str) -> str:
+    return f"{REGLOG_PREFIX}{registration_id}#"
 
 
 # -- recognising items (the stream translation) ----------------------------------------

@@ -172,6 +172,10 @@ def to_number(item: NumberItem) -> BusinessNumber:
         provider=item.provider,
         state=item.state,
         users=list(item.users or []),
+        registration=item.registration or "",
+        registration_status=item.registration_status or "",
+        registration_id=item.registration_id or "",
+        registration_reason=item.registration_reason or "",
     )
 
 

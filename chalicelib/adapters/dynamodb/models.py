@@ -66,6 +66,10 @@ class NumberItem(_Item):
     provider = UnicodeAttribute(default="twilio")
     state = UnicodeAttribute(default="active")
     users: ListAttribute[str] = ListAttribute(default=list)
+    registration = UnicodeAttribute(default="")
+    registration_status = UnicodeAttribute(default="")
+    registration_id = UnicodeAttribute(default="")
+    registration_reason = UnicodeAttribute(default="")
     gsi1pk = UnicodeAttribute()  # CO#{company}#NUMBERS
     gsi1sk = UnicodeAttribute()  # e164
     gsi1 = Gsi1()
@@ -78,6 +82,7 @@ class OptOutItem(_Item):
     keyword = UnicodeAttribute(default="")
     changed_at = UnicodeAttribute(default="")
     source = UnicodeAttribute(default="")
+    text = UnicodeAttribute(default="")  # what the customer wrote (the audit's evidence)
 
 
 class ProviderMessageItem(_Item):

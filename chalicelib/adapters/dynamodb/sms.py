@@ -78,6 +78,10 @@ class DynamoSmsRepository:
             provider=number.provider,
             state=number.state,
             users=list(number.users),
+            registration=number.registration,
+            registration_status=number.registration_status,
+            registration_id=number.registration_id,
+            registration_reason=number.registration_reason,
             gsi1pk=company_numbers_gsi(number.company_id),
             gsi1sk=number.e164,
         ).save()
@@ -130,7 +134,14 @@ class DynamoSmsRepository:
         return bool(item and item.opted_out)
 
     def set_opt_out(
-        self, business: str, external: str, opted_out: bool, keyword: str, source: str, at: str
+        self,
+        business: str,
+        external: str,
+        opted_out: bool,
+        keyword: str,
+        source: str,
+        at: str,
+        text: str = "",
     ) -> bool:
         """Record the change and its audit entry; False if it was already so."""
         pk = opt_out_pk(business, external)
@@ -144,6 +155,7 @@ class DynamoSmsRepository:
             keyword=keyword,
             changed_at=at,
             source=source,
+            text=text,
         )
         changed = (
             OptOutItem.opted_out.does_not_exist() | (OptOutItem.opted_out == (not opted_out))
@@ -165,6 +177,7 @@ class DynamoSmsRepository:
                 "keyword": i.keyword,
                 "at": i.changed_at,
                 "source": i.source,
+                "text": i.text or "",
             }
             for i in OptOutItem.query(
                 opt_out_pk(business, external), OptOutItem.sk.startswith(AUDIT_PREFIX)

@@ -6,12 +6,14 @@
 - ``policy``: the outbound and inbound channel policies the message log calls
   (eligibility, destination, opt-out, segments, rate limits, usage).
 - ``sender``: the outbound pipeline (pacing, claim-before-send, retries, reconciler).
+- ``quiet``: quiet hours (automated texts wait for 8am-8pm in the recipient's time).
 - ``carrier``: carrier webhooks (inbound texts, keywords, delivery status).
 """
 
 from chalicelib.services.sms.carrier import CarrierWebhooks
 from chalicelib.services.sms.media import SmsMedia
 from chalicelib.services.sms.policy import OutboundSmsPolicy
+from chalicelib.services.sms.quiet import QuietHours
 from chalicelib.services.sms.sender import PacingDelay, SmsSender, requeue_delay, retry_delay
 from chalicelib.services.sms.texting import Providers, SmsService
 
@@ -20,6 +22,7 @@ __all__ = [
     "OutboundSmsPolicy",
     "PacingDelay",
     "Providers",
+    "QuietHours",
     "SmsMedia",
     "SmsSender",
     "SmsService",

@@ -1,11 +1,12 @@
 """Carrier webhooks: inbound texts (stored once through the message log), the
-STOP/START/HELP keywords, and delivery status callbacks."""
+opt-out/opt-in/help keywords and plain-language revocations, delivery status callbacks."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from chalicelib.domain import sms
+from chalicelib.domain import consent, sms
+from chalicelib.domain.compliance import RECIPIENT_OPTED_OUT, UNREGISTERED_ERRORS
 from chalicelib.domain.contact_center import Channel
 from chalicelib.domain.model import (
     SMS,
@@ -18,15 +19,18 @@ from chalicelib.domain.model import (
 from chalicelib.observability import correlate, count, logger
 from chalicelib.services.common import Clock
 from chalicelib.services.company import CompanySettings
+from chalicelib.services.compliance.policy import ConsentRecords, TextingPolicies
 from chalicelib.services.messages import Draft, MessageLog
 from chalicelib.services.ports import ConversationRepository
 from chalicelib.services.sms.media import SmsMedia
 from chalicelib.services.sms.policy import InboundSmsPolicy
 from chalicelib.services.sms.ports import SmsRepository
 
-STOP_REPLY = "You are unsubscribed and will receive no more messages from this number. Reply START to resubscribe."
-START_REPLY = "You are resubscribed. Reply STOP to unsubscribe, HELP for help."
-DEFAULT_HELP = "Reply STOP to unsubscribe. Msg&data rates may apply."
+
+class NumberStanding(Protocol):
+    """Where the carrier's word on a number's registration goes (the registrations)."""
+
+    def carrier_refused(self, e164: str, provider_code: str) -> None: ...
 
 
 class ChannelRouter(Protocol):
@@ -51,7 +55,10 @@ class CarrierWebhooks:
         media: SmsMedia,
         companies: CompanySettings,
         clock: Clock,
+        policies: TextingPolicies,
+        consents: ConsentRecords,
         channels: ChannelRouter | None = None,
+        standing: NumberStanding | None = None,
     ) -> None:
         self._conversations = conversations
         self._repo = repo
@@ -60,6 +67,9 @@ class CarrierWebhooks:
         self._companies = companies
         self._clock = clock
         self._channels = channels
+        self._policies = policies
+        self._consents = consents
+        self._standing = standing
 
     def inbound(self, text: sms.InboundSms) -> str | None:
         """Store an inbound text once (the provider id is the idempotency key); act on
@@ -123,27 +133,58 @@ class CarrierWebhooks:
     def _keyword_action(
         self, number: BusinessNumber, external: str, text: sms.InboundSms, now: str
     ) -> str | None:
-        """STOP/START change the opt-out (once: repeats change nothing and get no second
-        confirmation); HELP gets the company's help text."""
-        keyword = sms.keyword(text.body)
-        if keyword is None:
+        """Keywords and plain-language revocations (``chalicelib.domain.consent``).
+
+        STOP/START (or a revocation the rules are sure of) change the opt-out once:
+        a repeat changes nothing and gets no second confirmation. A text the rules are
+        unsure of is flagged for a person and answered by no one. HELP gets the
+        company's help text. Every reply names the business (its texting policy)."""
+        word = consent.keyword(text.body)
+        plain = None if word else consent.revocation(text.body)
+        if word is None and plain is None:
             return None
-        word = text.body.strip().upper()
         source = f"{text.provider}:{text.provider_message_id}"
-        if keyword in ("stop", "start"):
-            stop = keyword == "stop"
-            changed = self._repo.set_opt_out(number.e164, external, stop, word, source, now)
-            if not changed:
-                return None
-            return STOP_REPLY if stop else START_REPLY
+        if plain == "unsure":
+            self._consents.flag(number.e164, external, text.body, now, source)
+            logger.info("possible opt-out flagged for a person", extra={"source": source})
+            return None
         company = self._companies.get(number.company_id)
-        return company.help_text if company and company.help_text else DEFAULT_HELP
+        name = company.name if company else ""
+        policy = self._policies.get(number.company_id)
+        if word == "help":
+            return policy.reply("help", name, company.help_text if company else "")
+        stop = word != "start"
+        label = (
+            consent.normalise_keyword(text.body)
+            if word
+            else f"plain language: {consent.matched_rule(text.body)}"
+        )
+        changed = self._repo.set_opt_out(
+            number.e164, external, stop, label, source, now, text=text.body[:1600]
+        )
+        if not changed:
+            return None
+        return policy.reply("stop" if stop else "start", name)
+
+    def recipient_refused(
+        self, business: str, external: str, provider: str, provider_code: str, now: str
+    ) -> None:
+        """The provider says the recipient opted out (Twilio 21610) or carriers block the
+        number for want of registration (30032/30034/30035): record it."""
+        if provider_code == RECIPIENT_OPTED_OUT:
+            self._repo.set_opt_out(
+                business, external, True, provider_code, f"{provider}:{provider_code}", now
+            )
+        elif provider_code in UNREGISTERED_ERRORS and self._standing is not None:
+            self._standing.carrier_refused(business, provider_code)
 
     def status(self, update: sms.StatusUpdate, message_id: str | None = None) -> bool:
         """Move a text's status forward. ``message_id`` (our id, carried in the signed
         callback URL) finds a text whose provider id is not recorded yet: a callback
         may arrive before the sender has written it down."""
         found = self._repo.find_provider_message(update.provider, update.provider_message_id)
+        # End User Messaging echoes the send's Context: our message id rides in it
+        message_id = message_id or update.context.get("idempotency_key")
         if found is None and message_id:
             found = self._own_text(update, message_id)
         if found is None:
@@ -156,6 +197,10 @@ class CarrierWebhooks:
             )
             return False
         conversation_id, seq = found
+        if update.error_code and (update.to and update.from_):
+            self.recipient_refused(
+                update.from_, update.to, update.provider, update.error_code, self._clock()
+            )
         moved = self._repo.advance_status(
             conversation_id, seq, update.status, error_code=update.error_code
         )

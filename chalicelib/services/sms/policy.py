@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable
 
 from chalicelib.domain import sms
-from chalicelib.domain.errors import Forbidden, RateLimited, ValidationError
-from chalicelib.domain.model import SMS, Conversation, Message
+from chalicelib.domain.compliance import registration_refusal
+from chalicelib.domain.errors import Conflict, Forbidden, RateLimited, ValidationError
+from chalicelib.domain.model import SMS, BusinessNumber, Conversation, Message
 from chalicelib.services.common import Caller
 from chalicelib.services.messages import ChannelFields, Draft
 from chalicelib.services.sms.media import SmsMedia
@@ -54,6 +55,7 @@ class OutboundSmsPolicy:
             raise Forbidden(
                 f"you cannot text from {conversation.business_number}", code="number_not_assigned"
             )
+        check_registered(number, self._settings)
         sms.check_outbound(conversation.external_number, self._settings.sms_allowed_countries)
         if self._repo.opted_out(conversation.business_number, conversation.external_number):
             raise Forbidden(
@@ -98,6 +100,23 @@ class OutboundSmsPolicy:
                     f"{who} sent {limit} texts this minute; try again shortly",
                     retry_after=retry_after,
                 )
+
+
+def check_registered(number: BusinessNumber, settings: Settings) -> None:
+    """Sending follows registration: with ``SMS_REQUIRE_REGISTRATION`` on, a US number
+    whose registration is not approved is refused (409 ``number_not_registered``)
+    before anything is stored or any provider is called; the message says what is
+    pending."""
+    if not settings.sms_require_registration:
+        return
+    why = registration_refusal(
+        number.country,
+        number.registration,
+        number.registration_status,
+        number.registration_reason,
+    )
+    if why is not None:
+        raise Conflict(f"{number.e164} cannot text yet: {why}", code="number_not_registered")
 
 
 class InboundSmsPolicy:

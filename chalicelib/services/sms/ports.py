@@ -37,9 +37,17 @@ class SmsRepository(Protocol):
     def opted_out(self, business: str, external: str) -> bool: ...
 
     def set_opt_out(
-        self, business: str, external: str, opted_out: bool, keyword: str, source: str, at: str
+        self,
+        business: str,
+        external: str,
+        opted_out: bool,
+        keyword: str,
+        source: str,
+        at: str,
+        text: str = "",
     ) -> bool:
-        """Record the change and its audit entry; False if it was already so."""
+        """Record the change and its audit entry (with ``text``, what the customer
+        wrote, as evidence); False if it was already so."""
         ...
 
     def opt_out_history(self, business: str, external: str) -> list[dict[str, Any]]: ...

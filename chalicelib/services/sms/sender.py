@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain import sms
+from chalicelib.domain.compliance import registration_refusal
 from chalicelib.domain.model import Message, parse_message_id, utcnow_iso
 from chalicelib.observability import correlate, count, logger, timed
 from chalicelib.services.ports import ConversationRepository
 from chalicelib.services.sms.media import SmsMedia
 from chalicelib.services.sms.ports import SmsRepository
+from chalicelib.services.sms.quiet import QuietHours
 from chalicelib.services.sms.texting import Providers
 from chalicelib.settings import Settings
 
@@ -28,6 +30,11 @@ RETRY_MAX_SECONDS = 900
 class PacingDelay(sms.ProviderRetryable):
     """The text's slot on its number is booked for ``retry_after`` seconds from now:
     the queue should hand it back then (exactly, not with a retry's back-off)."""
+
+
+class QuietHoursHold(PacingDelay):
+    """Quiet hours in the recipient's time: the queue hands the text back at 8am there
+    (after 12 hours at most, SQS's limit; it is then held again for the rest)."""
 
 
 def requeue_delay(
@@ -62,7 +69,13 @@ class SmsSender:
         settings: Settings,
         epoch: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        refused: Callable[[str, str, str, str, str], None] | None = None,
+        quiet: QuietHours | None = None,
     ) -> None:
+        """``refused(business, external, provider, provider_code, at)`` learns of every
+        refusal (the carrier webhooks record opt-outs and unregistered numbers)."""
+        self._refused = refused
+        self._quiet = quiet
         self._conversations = conversations
         self._repo = repo
         self._providers = providers
@@ -103,6 +116,22 @@ class SmsSender:
                 conversation_id, message.seq, sms.FAILED, error_code="number_unavailable"
             )
             return sms.FAILED
+        if self._settings.sms_require_registration and registration_refusal(
+            number.country, number.registration, number.registration_status
+        ):  # carriers would block it: its registration was withdrawn while it waited
+            self._repo.advance_status(
+                conversation_id, message.seq, sms.FAILED, error_code="number_not_registered"
+            )
+            return sms.FAILED
+        held = self._quiet.hold(conversation, message) if self._quiet else None
+        if held is not None:  # an automated text in the recipient's quiet hours
+            if final_attempt:
+                self._repo.advance_status(
+                    conversation_id, message.seq, sms.FAILED, error_code="quiet_hours"
+                )
+                return sms.FAILED
+            count("QuietHoursHolds")
+            raise QuietHoursHold("quiet hours in the recipient's time", retry_after=held)
         rate = (
             self._settings.sms_pacing_toll_free_per_second
             if number.type == "toll_free"
@@ -138,6 +167,14 @@ class SmsSender:
             count("ProviderErrors", provider=number.provider, kind="rejected")
             code = refusal.provider_code or refusal.code
             self._repo.advance_status(conversation_id, message.seq, sms.FAILED, error_code=code)
+            if self._refused is not None:  # 21610: opted out; 3003x: not registered
+                self._refused(
+                    number.e164,
+                    conversation.external_number,
+                    number.provider,
+                    code,
+                    utcnow_iso(datetime.fromtimestamp(self._epoch(), UTC)),
+                )
             logger.info(
                 "provider refused", extra={"message_id": message.message_id, "provider_code": code}
             )

@@ -11,6 +11,7 @@ from chalicelib.domain.errors import FeatureDisabled, Forbidden, NotFound, Valid
 from chalicelib.domain.model import SMS, BusinessNumber, Conversation, User, sms_conversation_id
 from chalicelib.services.common import Caller, Clock
 from chalicelib.services.company import CompanySettings
+from chalicelib.services.compliance.policy import ConsentRecords, TextingPolicies
 from chalicelib.services.ports import (
     ConversationRepository,
     DirectoryRepository,
@@ -34,7 +35,11 @@ class SmsService:
         companies: CompanySettings,
         settings: Settings,
         clock: Clock,
+        policies: TextingPolicies | None = None,
+        consents: ConsentRecords | None = None,
     ) -> None:
+        self._policies = policies
+        self._consents = consents
         self._directory = directory
         self._repos = conversations
         self._repo = repo
@@ -76,11 +81,20 @@ class SmsService:
         numbers = [
             n
             for n in self._repo.numbers_of(user)
-            if n.sms_capable and n.company_id == caller.company_id and caller.user_id in n.users
+            if n.sms_capable
+            and n.company_id == caller.company_id
+            and caller.user_id in n.users
+            and self._policy_allows(n)
         ]
         if not numbers:
             raise Forbidden("you have no SMS-capable number", code="no_sms_number")
         return numbers
+
+    def _policy_allows(self, number: BusinessNumber) -> bool:
+        """The company's seed rules: which countries' numbers text, and toll-free."""
+        if self._policies is None:
+            return True
+        return self._policies.get(number.company_id).number_may_text(number.country, number.type)
 
     def preview(self, caller: Caller, text: str, to: str | None = None) -> dict[str, Any]:
         if not isinstance(text, str):
@@ -104,8 +118,11 @@ class SmsService:
         body["non_gsm_characters"] = sms.non_gsm_characters(text)
         return body
 
-    def start(self, caller: Caller, to: str, from_: str | None = None) -> tuple[Conversation, bool]:
-        """Get-or-create the conversation between one of the caller's numbers and ``to``."""
+    def start(
+        self, caller: Caller, to: str, from_: str | None = None, consent: str | None = None
+    ) -> tuple[Conversation, bool]:
+        """Get-or-create the conversation between one of the caller's numbers and ``to``;
+        ``consent`` records how the customer opted in (shown to the next person)."""
         if isinstance(to, list):
             raise ValidationError(
                 "group SMS is not supported: text one number at a time",
@@ -134,6 +151,8 @@ class SmsService:
             business_number=business.e164,
             external_number=external,
         )
+        if consent and self._consents is not None:
+            self._consents.record_opt_in(caller, business.e164, external, consent)
         return self._repos.create(conversation)
 
     def _choose_number(

@@ -1,16 +1,21 @@
 /**
  * Admin pages (company admins): company switches and HELP text, business numbers and
  * who is assigned to them, inviting co-workers and offboarding them, the per-user SMS
- * switch and profile policy, profile policies, and SMS usage per day as a chart.
+ * switch and profile policy, profile policies, and SMS usage per day as a chart; the
+ * texting policy, registrations and End User Messaging sandbox (``admin_texting``).
  * Loaded only when opened.
  */
 import { useEffect, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { enc } from "../lib/api";
 import type { User } from "../lib/types";
+import { RegistrationsSection, SandboxSection, TextingPolicySection } from "./admin_texting";
 
 interface Company { company_id: string; name: string; sms_enabled: boolean; im_enabled: boolean; help_text: string }
-interface NumberRow { e164: string; type: string; provider: string; state: string; users: string[]; sms_capable: boolean; capabilities: string[] }
+interface NumberRow {
+  e164: string; type: string; provider: string; state: string; users: string[]; sms_capable: boolean; capabilities: string[];
+  registration?: { kind: string; status: string; reason: string };
+}
 interface Policy { policy_id?: string; id?: string; name: string; sms_enabled: boolean }
 interface UsageRow { day: string; scope: string; outbound: { messages: number; segments: number }; inbound: { messages: number; segments: number } }
 
@@ -98,7 +103,12 @@ function NumbersSection({ users }: { users: User[] }) {
           {(numbers || []).map((n) => (
             <tr key={n.e164}>
               <th scope="row">{n.e164}</th>
-              <td>{n.type}{n.sms_capable ? " · SMS" : ""}{n.state !== "active" ? ` · ${n.state}` : ""}</td>
+              <td>
+                {n.type}{n.sms_capable ? " · SMS" : ""}{n.state !== "active" ? ` · ${n.state}` : ""}
+                {n.registration && n.registration.kind !== "none" && (
+                  <span class="registration"> · {n.registration.kind === "toll_free" ? "toll-free" : n.registration.kind} {n.registration.status.replace("_", " ")}</span>
+                )}
+              </td>
               <td>{n.provider}</td>
               <td>
                 <ul class="plain">
@@ -347,6 +357,9 @@ export default function AdminPage() {
       <InviteSection users={users || []} reload={reloadUsers} />
       <UsersSection users={users || []} policies={policies || []} reload={reloadUsers} />
       <PoliciesSection policies={policies || []} reload={() => { reloadPolicies(); reloadUsers(); }} />
+      <TextingPolicySection />
+      <RegistrationsSection />
+      <SandboxSection />
       <UsageSection />
     </div>
   );

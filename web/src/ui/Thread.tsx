@@ -4,6 +4,7 @@ import { enc } from "../lib/api";
 import { bytes, splitEntities, time } from "../lib/text";
 import type { Conversation, Media, Message } from "../lib/types";
 import { Composer } from "./Composer";
+import { Consent } from "./Consent";
 import { Avatar, PresenceDot, PresenceText } from "./Presence";
 
 const STATUS: Record<string, [string, string]> = {
@@ -168,6 +169,7 @@ export function Thread({ id }: { id: string }) {
         {external && <a class="button secondary" href={`tel:${external}`}>Call</a>}
         {external && !state.contacts.has(external) && <AddContact conversation={conversation} />}
       </header>
+      {conversation.type === "sms" && <Consent conversationId={id} />}
       <div class="log" ref={log} role="log" aria-live="polite" aria-label="Messages"
         onScroll={() => {
           const el = log.current!;

@@ -1,0 +1,157 @@
+"""Lawful texting's items: the company's texting policy, consent records, and
+registrations with their change log (``ComplianceRepository``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.dynamodb.keys import (
+    CONSENT_SK,
+    REG_PENDING,
+    REG_PREFIX,
+    TEXTING_SK,
+    co_pk,
+    opt_out_pk,
+    registration_log_prefix,
+    registration_log_sk,
+    registration_sk,
+    registration_sort,
+)
+from chalicelib.adapters.dynamodb.models import Gsi1, _Item, get_item, register, shared_connection
+from chalicelib.domain.compliance import OPEN_STATUSES, Consent, Registration, TextingPolicy
+
+
+class DocumentItem(_Item):
+    """A texting policy, consent record or registration change: a document under a key."""
+
+    data = JSONAttribute()
+
+
+class RegistrationItem(_Item):
+    """A registration; indexed (``REGPENDING``) only while the provider reviews it."""
+
+    data = JSONAttribute()
+    status = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+
+
+register(DocumentItem, RegistrationItem)
+
+
+def _registration(data: dict[str, Any]) -> Registration:
+    return Registration(**data)
+
+
+def registration_change(record: dict[str, Any]) -> tuple[str | None, Registration] | None:
+    """A stream record of a registration (Lambda's DynamoDB event shape): the status it
+    had before (None: new) and the registration now. None for any other item."""
+    ddb = record.get("dynamodb", {})
+    keys = ddb.get("Keys", {})
+    sk = keys.get("sk", {}).get("S", "")
+    if not sk.startswith(REG_PREFIX) or not ddb.get("NewImage"):
+        return None
+    new = RegistrationItem.from_raw_data(ddb["NewImage"])
+    old = RegistrationItem.from_raw_data(ddb["OldImage"]) if ddb.get("OldImage") else None
+    return (old.status if old is not None else None), _registration(dict(new.data))
+
+
+class DynamoComplianceRepository:
+    """Texting policies, consent records and registrations on the messaging table."""
+
+    # -- texting policy ---------------------------------------------------------
+
+    def get_texting_policy(self, company_id: str) -> TextingPolicy | None:
+        item = get_item(DocumentItem, co_pk(company_id), TEXTING_SK)
+        return TextingPolicy(company_id=company_id, **item.data) if item else None
+
+    def put_texting_policy(self, policy: TextingPolicy) -> None:
+        DocumentItem(co_pk(policy.company_id), TEXTING_SK, data=policy.to_dict()).save()
+
+    # -- consent ---------------------------------------------------------------
+
+    def get_consent(self, business: str, external: str) -> Consent | None:
+        item = get_item(DocumentItem, opt_out_pk(business, external), CONSENT_SK)
+        return Consent(business=business, external=external, **item.data) if item else None
+
+    def put_consent(self, consent: Consent) -> None:
+        data = {k: v for k, v in vars(consent).items() if k not in ("business", "external")}
+        DocumentItem(opt_out_pk(consent.business, consent.external), CONSENT_SK, data=data).save()
+
+    # -- registrations ------------------------------------------------------------
+
+    def get_registration(self, company_id: str, registration_id: str) -> Registration | None:
+        item = get_item(
+            RegistrationItem, co_pk(company_id), registration_sk(registration_id), consistent=True
+        )
+        return _registration(item.data) if item else None
+
+    def registrations(self, company_id: str) -> list[Registration]:
+        return [
+            _registration(i.data)
+            for i in RegistrationItem.query(
+                co_pk(company_id), RegistrationItem.sk.startswith(REG_PREFIX)
+            )
+        ]
+
+    def pending_registrations(self, limit: int) -> list[Registration]:
+        return [
+            _registration(i.data) for i in RegistrationItem.gsi1.query(REG_PENDING, limit=limit)
+        ]
+
+    def save_registration(self, registration: Registration, previous: str | None) -> bool:
+        """Write the registration and one change entry, if its stored status is still
+        ``previous`` (None: it must not exist yet); False when someone else moved it."""
+        data = registration.to_dict()
+        data.pop("id")
+        data["registration_id"] = registration.registration_id
+        data["company_id"] = registration.company_id
+        pending = registration.status in OPEN_STATUSES
+        item = RegistrationItem(
+            co_pk(registration.company_id),
+            registration_sk(registration.registration_id),
+            data=data,
+            status=registration.status,
+            gsi1pk=REG_PENDING if pending else None,
+            gsi1sk=registration_sort(registration.company_id, registration.registration_id)
+            if pending
+            else None,
+        )
+        condition = (
+            RegistrationItem.pk.does_not_exist()
+            if previous is None
+            else RegistrationItem.status == previous
+        )
+        entry = DocumentItem(
+            co_pk(registration.company_id),
+            registration_log_sk(
+                registration.registration_id, registration.updated_at, registration.status
+            ),
+            data={
+                "status": registration.status,
+                "provider_status": registration.provider_status,
+                "reason": registration.reason,
+                "at": registration.updated_at,
+            },
+        )
+        try:
+            with TransactWrite(connection=shared_connection()) as tx:
+                tx.save(item, condition=condition)
+                tx.save(entry)
+        except TransactWriteError:
+            return False
+        return True
+
+    def registration_history(self, company_id: str, registration_id: str) -> list[dict[str, Any]]:
+        return [
+            dict(i.data)
+            for i in DocumentItem.query(
+                co_pk(company_id),
+                DocumentItem.sk.startswith(registration_log_prefix(registration_id)),
+            )
+        ]

@@ -1,0 +1,190 @@
+"""Consent by US law: the opt-out, opt-in and help keywords, and plain-language revocations.
+
+Since 11 April 2025 the FCC's rule (47 CFR 64.1200(a)(10)) makes STOP, QUIT, END,
+REVOKE, OPT OUT, CANCEL and UNSUBSCRIBE revoke consent, and "any reasonable means"
+too. Carriers add their own words (STOPALL, OPTOUT, ARRET, REMOVE ...). So an
+inbound text is read in two steps:
+
+1. ``keyword``: the whole text is one keyword (any case; surrounding spaces and
+   punctuation ignored; accents, full-width letters and the inner spacing or
+   hyphen of "OPT-OUT" folded). Certain.
+2. ``revocation``: plain language. A short, documented rule set (``SURE`` and
+   ``UNSURE`` below, tested with a table of phrasings and of ordinary messages
+   that mention stopping) answers ``"sure"`` (opt out now), ``"unsure"`` (a
+   person should read it: the conversation is flagged) or None.
+
+Failing to honour an opt-out is the costly mistake, so "sure" errs towards
+opting out only where the text is about texting the writer; anything merely
+suspicious is flagged for a person instead. Pure Python: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+Keyword = Literal["stop", "start", "help"]
+Revocation = Literal["sure", "unsure"]
+
+# The FCC's seven words, then the carriers' and providers' usual ones.
+FCC_STOP_KEYWORDS = frozenset({"STOP", "QUIT", "END", "REVOKE", "OPT OUT", "CANCEL", "UNSUBSCRIBE"})
+STOP_KEYWORDS = FCC_STOP_KEYWORDS | frozenset(
+    {"STOPALL", "STOP ALL", "OPTOUT", "ARRET", "REMOVE", "UNSUB", "STOP TEXT", "STOP TEXTS"}
+)
+START_KEYWORDS = frozenset({"START", "UNSTOP", "YES", "OPT IN", "OPTIN", "SUBSCRIBE"})
+HELP_KEYWORDS = frozenset({"HELP", "INFO", "AIDE"})
+
+
+def _fold(text: str) -> str:
+    """NFKC (full-width letters), then accents dropped ("ARRÊT" is ARRET)."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _strip_punctuation(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and unicodedata.category(text[start]).startswith("P"):
+        start += 1
+    while end > start and unicodedata.category(text[end - 1]).startswith("P"):
+        end -= 1
+    return text[start:end]
+
+
+def normalise_keyword(text: str) -> str:
+    """The text as the keyword tables spell it: upper case, folded, trimmed of surrounding
+    spaces and punctuation, "OPT-OUT" / "opt   out" as "OPT OUT"."""
+    word = _strip_punctuation(_fold(text).strip()).strip().upper()
+    return re.sub(r"[\s\-_]+", " ", word)
+
+
+def keyword(text: str) -> Keyword | None:
+    """The opt-out/opt-in/help keyword a whole message is, or None.
+
+    A keyword inside a sentence ("please stop", "don't stop") is not one; the
+    plain-language rules (``revocation``) read those.
+    """
+    word = normalise_keyword(text)
+    if word in STOP_KEYWORDS:
+        return "stop"
+    if word in START_KEYWORDS:
+        return "start"
+    if word in HELP_KEYWORDS:
+        return "help"
+    return None
+
+
+# -- plain language ------------------------------------------------------------------------
+
+_CONTRACTIONS = (
+    (r"\bdon t\b|\bdont\b|\bdo not\b", "dont"),
+    (r"\bcan t\b|\bcant\b|\bcannot\b|\bcan not\b", "cant"),
+    (r"\bwon t\b|\bwont\b|\bwill not\b", "wont"),
+    (r"\bi m\b|\bim\b|\bi am\b", "im"),
+    (r"\bi ll\b|\bill\b|\bi will\b", "ill"),
+    (r"\bpls\b|\bplz\b|\bplease\b", "please"),
+    (r"\b(txt|txts|texts|sms|msg|msgs|messages|message)\b", "texts"),
+    (r"\b(txting|texting|messaging|msging|sending|contacting|calling|spamming)\b", "texting"),
+    (r"\bany more\b", "anymore"),
+)
+
+# what the texts are called, and who they go to
+_TEXTS = r"(texts|text|these|this|them|it|those|your texts|these texts|any texts|marketing)"
+_ME = r"(me|us|my (phone|number|cell)|this (phone|number))"
+
+# Sure: a revocation of texts to the writer. Each rule is one regular expression over
+# the normalised text (lower case, contractions joined: "dont", "ill"; "msgs" → texts).
+SURE: tuple[tuple[str, str], ...] = (
+    ("stop texting me", rf"\b(stop|quit|cease|end) (all )?(texting|text)( to)? {_ME}\b"),
+    ("stop sending me texts", rf"\b(stop|quit|cease) (texting|text) ({_ME} )?{_TEXTS}\b"),
+    (
+        "stop texting (end of text)",
+        r"^(please )?(stop|quit) (texting|text)( please| now| thanks)*$",
+    ),
+    ("don't text me", rf"\b(dont|never|wont you) (text|texting|texts|contact|call) {_ME}\b"),
+    ("no more texts", r"\bno (more|further) (texts|text|marketing)\b"),
+    (
+        "don't want texts",
+        rf"\b(dont|no longer) (want|wish|need)( to (get|receive))? (any )?(more |anymore )?{_TEXTS}\b",
+    ),
+    (
+        "unsubscribe me",
+        rf"\b(unsubscribe|opt out|optout|unenroll|remove|delete|take) ({_ME}|my info)( (off|from))?\b",
+    ),
+    ("take me off the list", r"\b(take|remove|delete|get) (me|my number|us) (off|from)\b"),
+    (
+        "I want to unsubscribe",
+        r"\b(want|wish|like|need) to (unsubscribe|opt out|optout|stop (getting|receiving) (texts|these|this|them))\b",
+    ),
+    (
+        "stop please",
+        r"^(please )?(stop|unsubscribe|opt out|cancel|quit|end|revoke)( (it|now|please|already|thanks|thank you|them|these|this|all|asap|immediately))+$",
+    ),
+    ("revoke consent", r"\b(revoke|withdraw|cancel) (my )?(consent|permission|subscription)\b"),
+    ("do not contact", r"\b(dont|never) (contact|text|texts) (me )?(again|anymore)\b"),
+)
+
+# Unsure: a person should read it. A stop word near a word about texting, or a
+# complaint that often means "stop" without saying it.
+UNSURE: tuple[tuple[str, str], ...] = (
+    (
+        "a stop word about texts",
+        r"\b(stop|quit|unsubscribe|opt out|remove|cancel|end)\b.*\b(texts|texting|number|list)\b",
+    ),
+    ("texts, then a stop word", r"\b(texts|texting)\b.*\b(stop|unsubscribe|opt out)\b"),
+    ("leave me alone", r"\bleave me alone\b"),
+    ("wrong number", r"\bwrong (number|person)\b"),
+    ("not interested", r"\bnot interested\b"),
+    ("who gave you my number", r"\bwho gave you (my|this) number\b"),
+    ("spam", r"\b(spam|harass|harassing|harassment|reporting you)\b"),
+)
+
+# A match is cancelled when the writer negates it or speaks of themselves stopping.
+_NEGATED = re.compile(r"\b(dont|cant|wont|never|not|im not|ill|i wont|shouldnt|should i|didnt)\s*$")
+_SURE = tuple((name, re.compile(rule)) for name, rule in SURE)
+_UNSURE = tuple((name, re.compile(rule)) for name, rule in UNSURE)
+MAX_WORDS = 40  # a longer text is a letter, not a revocation: at most flagged
+
+
+def normalise_plain(text: str) -> str:
+    """Lower case, folded, punctuation as spaces (apostrophes joined), contractions and
+    the words for texts unified, single spaces."""
+    lowered = _fold(text).lower().replace("\u2019", "'").replace("'", "")
+    spaced = re.sub(r"[^a-z0-9 ]+", " ", lowered)
+    spaced = re.sub(r"\s+", " ", spaced).strip()
+    for pattern, replacement in _CONTRACTIONS:
+        spaced = re.sub(pattern, replacement, spaced)
+    return spaced
+
+
+def _unnegated(rule: re.Pattern[str], text: str) -> bool:
+    for found in rule.finditer(text):
+        before = text[: found.start()]
+        # "dont" is part of a "dont text me" rule itself; only a word before the match negates
+        if not _NEGATED.search(before):
+            return True
+    return False
+
+
+def revocation(text: str) -> Revocation | None:
+    """Whether a text that is not a keyword revokes consent: "sure", "unsure" or None."""
+    if keyword(text) is not None:
+        return None
+    plain = normalise_plain(text)
+    if not plain:
+        return None
+    long = len(plain.split()) > MAX_WORDS
+    if any(_unnegated(rule, plain) for _, rule in _SURE):
+        return "unsure" if long else "sure"
+    if any(_unnegated(rule, plain) for _, rule in _UNSURE):
+        return "unsure"
+    return None
+
+
+def matched_rule(text: str) -> str | None:
+    """The name of the first rule a text matches (for the audit and for support)."""
+    plain = normalise_plain(text)
+    for name, rule in (*_SURE, *_UNSURE):
+        if rule.search(plain):
+            return name
+    return None

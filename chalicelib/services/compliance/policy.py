@@ -1,0 +1,156 @@
+"""A company's texting policy and its customers' consent records."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.domain.compliance import MAX_REPLY, TOLL_FREE_RULES, Consent, TextingPolicy
+from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
+from chalicelib.domain.model import SMS
+from chalicelib.services.commands import Changes
+from chalicelib.services.common import Caller, Clock
+from chalicelib.services.compliance.ports import ComplianceRepository
+from chalicelib.services.ports import ConversationRepository
+from chalicelib.services.sms.ports import SmsRepository
+
+CACHE_SECONDS = 60.0
+MAX_OPT_IN_TEXT = 500
+
+
+class TextingPolicies:
+    """Each company's policy (the defaults until an admin changes it), cached per
+    container for a minute like the company's switches: it is read on every send."""
+
+    def __init__(
+        self,
+        repo: ComplianceRepository,
+        ttl: float = CACHE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._repo = repo
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, TextingPolicy]] = {}
+
+    def get(self, company_id: str) -> TextingPolicy:
+        now = self._monotonic()
+        cached = self._cache.get(company_id)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        policy = self._repo.get_texting_policy(company_id) or TextingPolicy(company_id)
+        if len(self._cache) > 1000:
+            self._cache.clear()
+        self._cache[company_id] = (now, policy)
+        return policy
+
+    def quiet_hours(self, company_id: str) -> bool:
+        """Whether the company holds automated texts to 8am-8pm in the recipient's time."""
+        return self.get(company_id).quiet_hours
+
+    def show(self, caller: Caller) -> dict[str, Any]:
+        _admin(caller)
+        return self.get(caller.company_id).to_dict()
+
+    def update(self, caller: Caller, changes: Changes) -> dict[str, Any]:
+        """An admin's change; every field is checked before anything is written."""
+        _admin(caller)
+        body = changes.values
+        policy = self.get(caller.company_id)
+        for name in ("sender_name", "stop_reply", "start_reply"):
+            if name in body:
+                value = str(body[name]).strip()
+                if len(value) > MAX_REPLY:
+                    raise ValidationError(
+                        f"{name} is at most {MAX_REPLY} characters", code=f"invalid_{name}"
+                    )
+                setattr(policy, name, value)
+        if "quiet_hours" in body:
+            policy.quiet_hours = bool(body["quiet_hours"])
+        if "toll_free" in body:
+            if body["toll_free"] not in TOLL_FREE_RULES:
+                raise ValidationError(
+                    f"toll_free is one of {', '.join(TOLL_FREE_RULES)}", code="invalid_toll_free"
+                )
+            policy.toll_free = str(body["toll_free"])
+        if "number_countries" in body:
+            raw = body["number_countries"]
+            countries = [str(c).strip().upper() for c in raw] if isinstance(raw, list) else []
+            if not countries or not all(len(c) == 2 and c.isalpha() for c in countries):
+                raise ValidationError(
+                    "number_countries lists ISO country codes such as US, CA",
+                    code="invalid_number_countries",
+                )
+            policy.number_countries = list(dict.fromkeys(countries))
+        self._repo.put_texting_policy(policy)
+        self._cache.pop(caller.company_id, None)
+        return policy.to_dict()
+
+
+def _admin(caller: Caller) -> None:
+    if not caller.is_admin:
+        raise Forbidden("this needs a company admin", code="admin_only")
+
+
+class ConsentRecords:
+    """How each customer opted in, and the texts a person should read because they may
+    revoke consent (``chalicelib.domain.consent``: the rules were not sure)."""
+
+    def __init__(
+        self,
+        repo: ComplianceRepository,
+        sms: SmsRepository,
+        conversations: ConversationRepository,
+        clock: Clock,
+    ) -> None:
+        self._repo = repo
+        self._sms = sms
+        self._conversations = conversations
+        self._clock = clock
+
+    def flag(self, business: str, external: str, text: str, at: str, source: str) -> None:
+        consent = self._repo.get_consent(business, external) or Consent(business, external)
+        consent.review_text, consent.review_at, consent.review_source = text[:1600], at, source
+        self._repo.put_consent(consent)
+
+    def record_opt_in(self, caller: Caller, business: str, external: str, how: str) -> None:
+        """When a person starts a conversation: how the customer agreed to be texted."""
+        how = how.strip()
+        if not how:
+            return
+        consent = self._repo.get_consent(business, external) or Consent(business, external)
+        consent.opted_in_how = how[:MAX_OPT_IN_TEXT]
+        consent.recorded_by, consent.recorded_at = caller.user_id, self._clock()
+        self._repo.put_consent(consent)
+
+    def _pair(self, caller: Caller, conversation_id: str) -> tuple[str, str]:
+        conversation = self._conversations.get(conversation_id)
+        if (
+            conversation is None
+            or conversation.company_id != caller.company_id
+            or conversation.type != SMS
+            or (caller.user_id not in conversation.members and not caller.is_admin)
+        ):
+            raise NotFound("no such SMS conversation", code="conversation_not_found")
+        return conversation.business_number, conversation.external_number
+
+    def show(self, caller: Caller, conversation_id: str) -> dict[str, Any]:
+        business, external = self._pair(caller, conversation_id)
+        consent = self._repo.get_consent(business, external) or Consent(business, external)
+        view = consent.to_dict(self._sms.opted_out(business, external))
+        view["history"] = self._sms.opt_out_history(business, external)
+        return view
+
+    def update(self, caller: Caller, conversation_id: str, changes: Changes) -> dict[str, Any]:
+        """Record how the customer opted in, and/or mark a flagged text as read."""
+        business, external = self._pair(caller, conversation_id)
+        body = changes.values
+        consent = self._repo.get_consent(business, external) or Consent(business, external)
+        if body.get("opted_in_how") is not None:
+            consent.opted_in_how = str(body["opted_in_how"]).strip()[:MAX_OPT_IN_TEXT]
+            consent.recorded_by, consent.recorded_at = caller.user_id, self._clock()
+        if body.get("review_done") is True:
+            consent.review_text = consent.review_at = consent.review_source = ""
+        self._repo.put_consent(consent)
+        return self.show(caller, conversation_id)

@@ -1,0 +1,51 @@
+"""The ports of lawful texting: what is stored (``ComplianceRepository``, DynamoDB and an
+in-memory fake held to one contract suite) and the providers' registration and account
+APIs (``RegistrationSource``, ``SmsAccount``), each with a real adapter and a fake."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from chalicelib.domain.compliance import Consent, Registration, TextingPolicy
+
+
+class ComplianceRepository(Protocol):
+    """Texting policies, consent records, registrations and their change log."""
+
+    def get_texting_policy(self, company_id: str) -> TextingPolicy | None: ...
+
+    def put_texting_policy(self, policy: TextingPolicy) -> None: ...
+
+    def get_consent(self, business: str, external: str) -> Consent | None: ...
+
+    def put_consent(self, consent: Consent) -> None: ...
+
+    def get_registration(self, company_id: str, registration_id: str) -> Registration | None: ...
+
+    def registrations(self, company_id: str) -> list[Registration]: ...
+
+    def pending_registrations(self, limit: int) -> list[Registration]:
+        """Registrations the provider is reviewing, across companies (a sparse index)."""
+        ...
+
+    def save_registration(self, registration: Registration, previous: str | None) -> bool:
+        """Write it and a change entry if its stored status is still ``previous`` (None:
+        new); False when another writer moved it first (nothing written)."""
+        ...
+
+    def registration_history(self, company_id: str, registration_id: str) -> list[dict[str, Any]]:
+        """Every recorded change, oldest first: ``{status, provider_status, reason, at}``."""
+        ...
+
+
+class RegistrationSource(Protocol):
+    """What a provider says about a registration now: ``(provider status, reason)``."""
+
+    def registration_status(self, registration: Registration) -> tuple[str, str]: ...
+
+
+class SmsAccount(Protocol):
+    """The End User Messaging account's standing: sandbox tier, spend limit, verified
+    destinations (a sandboxed account texts only those)."""
+
+    def sandbox(self) -> dict[str, Any]: ...

@@ -1,0 +1,286 @@
+"""Lawful texting through the real app: sending follows registration, the poller,
+carrier refusals (30034, 21610), plain-language opt-outs, consent records, the
+texting policy (seed rules) and the End User Messaging sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.compliance import Registration
+from chalicelib.domain.model import BusinessNumber
+from chalicelib.domain.sms import ProviderRejected
+from tests import fakes
+from tests.api.conftest import Api, running_api
+from tests.api.test_sms import CUSTOMER, SHOP, body, inbound, start, webhook
+
+UK_NUMBER = "+447700900123"
+TOLL_FREE = "+18005550100"
+
+
+def _assign(api: Api, *numbers: BusinessNumber) -> None:
+    for number in numbers:
+        api.services.adapters.sms.put_number(number)
+    alice = api.people["alice"]
+    alice.numbers = [n.e164 for n in numbers]
+    api.services.adapters.directory.put_user(alice)
+
+
+@pytest.fixture
+def source() -> fakes.FakeRegistrationSource:
+    return fakes.FakeRegistrationSource()
+
+
+@pytest.fixture
+def lawful(aws: Any, source: fakes.FakeRegistrationSource) -> Iterator[Api]:
+    """The app with registration required (as in prod) and alice on an unregistered number."""
+    adapters = {"registration_source": source, "sms_account": fakes.FakeSmsAccount()}
+    with running_api(adapters, sms_require_registration=True) as api:
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))
+        yield api
+
+
+def send(api: Api, conversation_id: str, key: str, text: str = "hello") -> Any:
+    return api.call(
+        "POST",
+        f"/conversations/{conversation_id}/messages",
+        "alice",
+        {"client_id": key, "text": text},
+    )
+
+
+def campaign(status: str = "pending") -> Registration:
+    return Registration(
+        registration_id="campaign-1",
+        company_id="acme",
+        type="campaign",
+        provider="eum",
+        status=status,
+        provider_id="registration-0123456789",
+        provider_status="REVIEWING",
+        details={"use_case": "CUSTOMER_CARE"},
+        numbers=[SHOP],
+    )
+
+
+# -- sending follows registration -----------------------------------------------------------
+
+
+def test_a_send_from_an_unregistered_us_number_is_409_and_nothing_is_queued(lawful: Api) -> None:
+    conversation = start(lawful)
+    refused = send(lawful, conversation["id"], "k1")
+    assert refused.status_code == 409
+    error = body(refused)["error"]
+    assert error["code"] == "number_not_registered"
+    assert "10DLC" in error["message"]
+    listed = body(lawful.call("GET", f"/conversations/{conversation['id']}/messages"))
+    assert listed["items"] == []
+    assert lawful.providers.sent == []
+
+
+def test_a_registration_approved_by_the_poller_lets_the_next_send_through(
+    lawful: Api, source: fakes.FakeRegistrationSource
+) -> None:
+    lawful.services.registrations.record(campaign())
+    conversation = start(lawful)
+    pending = send(lawful, conversation["id"], "k1")
+    assert pending.status_code == 409 and "pending" in body(pending)["error"]["message"]
+    source.statuses["registration-0123456789"] = ("COMPLETE", "")
+    assert lawful.services.registrations.poll() == {"pending": 1, "changed": 1}
+    sent = send(lawful, conversation["id"], "k2")
+    assert sent.status_code == 202
+    number = body(lawful.call("GET", "/admin/numbers"))["items"][0]
+    assert number["registration"]["kind"] == "10dlc"
+    assert number["registration"]["status"] == "approved"
+    listed = body(lawful.call("GET", "/admin/registrations"))["items"]
+    assert [h["status"] for h in listed[0]["history"]] == ["pending", "approved"]
+    assert lawful.services.registrations.poll() == {"pending": 0, "changed": 0}
+
+
+def test_a_registration_that_needs_updates_shows_the_providers_reason(
+    lawful: Api, source: fakes.FakeRegistrationSource
+) -> None:
+    lawful.services.registrations.record(campaign())
+    source.statuses["registration-0123456789"] = ("REQUIRES_UPDATES", "opt-in flow unclear")
+    lawful.services.registrations.poll()
+    listed = body(lawful.call("GET", "/admin/registrations"))["items"][0]
+    assert (listed["status"], listed["reason"]) == ("needs_updates", "opt-in flow unclear")
+    refused = send(lawful, start(lawful)["id"], "k1")
+    assert "needs updates: opt-in flow unclear" in body(refused)["error"]["message"]
+
+
+def test_30034_from_the_provider_marks_the_number_and_stops_its_texts(aws: Any) -> None:
+    with running_api() as api:
+        _assign(
+            api,
+            BusinessNumber(
+                SHOP,
+                "acme",
+                users=["u-alice"],
+                registration="10dlc",
+                registration_status="approved",
+            ),
+        )
+        conversation = start(api)
+        api.providers.fail_with.append(
+            ProviderRejected("unregistered", provider_code="30034", status=400)
+        )
+        message = body(send(api, conversation["id"], "k1"))
+        assert api.services.sms_sender.deliver(message) == "failed"
+        number = api.services.adapters.sms.get_number(SHOP)
+        assert number is not None and number.registration_status == "needs_updates"
+        assert "30034" in number.registration_reason
+
+
+def test_21610_records_an_opt_out_and_the_text_is_not_retried(lawful: Api) -> None:
+    lawful.services.registrations.record(campaign("approved"))
+    conversation = start(lawful)
+    lawful.providers.fail_with.append(
+        ProviderRejected("unsubscribed recipient", provider_code="21610", status=400)
+    )
+    message = body(send(lawful, conversation["id"], "k1"))
+    assert lawful.services.sms_sender.deliver(message) == "failed"
+    assert lawful.services.sms_sender.deliver(message) == "skipped"  # never retried
+    assert lawful.providers.sent == []
+    assert lawful.services.adapters.sms.opted_out(SHOP, CUSTOMER) is True
+    refused = send(lawful, conversation["id"], "k2")
+    assert refused.status_code == 403 and body(refused)["error"]["code"] == "opted_out"
+
+
+# -- opt-out by law -------------------------------------------------------------------------
+
+
+def test_a_plain_language_revocation_opts_out_with_one_confirmation_naming_the_company(
+    aws: Any,
+) -> None:
+    with running_api() as api:
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))
+        reply = webhook(
+            api, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, "pls stop texting me")
+        )
+        assert b"Acme Corp: You are unsubscribed" in reply.body
+        again = webhook(api, "/webhooks/twilio/sms", inbound("SM" + "2" * 32, "REVOKE"))
+        assert b"<Response/>" in again.body
+        audit = api.services.adapters.sms.opt_out_history(SHOP, CUSTOMER)
+        assert len(audit) == 1 and audit[0]["text"] == "pls stop texting me"
+        assert audit[0]["keyword"].startswith("plain language")
+
+
+def test_an_unsure_text_is_flagged_for_a_person_and_not_answered(aws: Any) -> None:
+    with running_api() as api:
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))
+        conversation = start(api)
+        reply = webhook(api, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, "wrong number"))
+        assert b"<Response/>" in reply.body
+        path = f"/conversations/{conversation['id']}/consent"
+        consent = body(api.call("GET", path))
+        assert consent["opted_out"] is False
+        assert consent["review"]["text"] == "wrong number"
+        done = api.call("PUT", path, "alice", {"review_done": True})
+        assert done.status_code == 200 and body(done)["review"] is None
+
+
+def test_how_a_customer_opted_in_is_recorded_and_shown_to_the_next_person(aws: Any) -> None:
+    with running_api() as api:
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice", "u-bob"]))
+        created = api.call(
+            "POST",
+            "/conversations",
+            "alice",
+            {"type": "sms", "to": CUSTOMER, "consent": "signed the paper form in store"},
+        )
+        conversation = body(created)
+        shown = body(api.call("GET", f"/conversations/{conversation['id']}/consent", "alice"))
+        assert shown["opted_in_how"] == "signed the paper form in store"
+        assert shown["recorded_by"] == "u-alice"
+        foreign = api.call("GET", f"/conversations/{conversation['id']}/consent", "dave")
+        assert foreign.status_code == 404
+
+
+def test_help_and_stop_use_the_companys_own_texts(aws: Any) -> None:
+    with running_api() as api:
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))
+        changed = api.call(
+            "PUT",
+            "/admin/texting-policy",
+            "alice",
+            {"sender_name": "Acme Bikes", "stop_reply": "{name}: no more texts. Text START."},
+        )
+        assert changed.status_code == 200
+        stop = webhook(api, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, "Opt-Out"))
+        assert b"Acme Bikes: no more texts. Text START." in stop.body
+        help_reply = webhook(api, "/webhooks/twilio/sms", inbound("SM" + "2" * 32, "help"))
+        assert b"Acme Bikes: Reply STOP" in help_reply.body
+
+
+# -- the texting policy: seed rules as policy -------------------------------------------------
+
+
+def test_only_us_and_canadian_business_numbers_text_by_default(aws: Any) -> None:
+    with running_api() as api:
+        _assign(api, BusinessNumber(UK_NUMBER, "acme", country="GB", users=["u-alice"]))
+        refused = api.call("POST", "/conversations", "alice", {"type": "sms", "to": CUSTOMER})
+        assert refused.status_code == 403 and body(refused)["error"]["code"] == "no_sms_number"
+        api.call("PUT", "/admin/texting-policy", "alice", {"number_countries": ["US", "CA", "GB"]})
+        allowed = api.call("POST", "/conversations", "alice", {"type": "sms", "to": CUSTOMER})
+        assert allowed.status_code == 201
+
+
+def test_toll_free_numbers_text_once_verified_or_never_by_policy(lawful: Api) -> None:
+    verified = BusinessNumber(
+        TOLL_FREE,
+        "acme",
+        type="toll_free",
+        users=["u-alice"],
+        registration="toll_free",
+        registration_status="approved",
+    )
+    _assign(lawful, verified)
+    assert start(lawful)["business_number"] == TOLL_FREE
+    lawful.call("PUT", "/admin/texting-policy", "alice", {"toll_free": "never"})
+    refused = lawful.call("POST", "/conversations", "alice", {"type": "sms", "to": CUSTOMER})
+    assert body(refused)["error"]["code"] == "no_sms_number"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"toll_free": "sometimes"}, "invalid_toll_free"),
+        ({"number_countries": ["USA"]}, "invalid_number_countries"),
+        ({"quiet_hours": "yes"}, "invalid_request"),
+        ({"stop_reply": "x" * 400}, "invalid_stop_reply"),
+        ({"colour": "red"}, "invalid_request"),
+    ],
+)
+def test_a_bad_texting_policy_is_400_and_changes_nothing(
+    lawful: Api, change: dict[str, Any], code: str
+) -> None:
+    before = body(lawful.call("GET", "/admin/texting-policy"))
+    refused = lawful.call("PUT", "/admin/texting-policy", "alice", change)
+    assert refused.status_code == 400 and body(refused)["error"]["code"] == code
+    assert body(lawful.call("GET", "/admin/texting-policy")) == before
+
+
+def test_the_compliance_pages_are_for_admins_only(lawful: Api) -> None:
+    for path in ("/admin/texting-policy", "/admin/registrations", "/admin/sms-account"):
+        refused = lawful.call("GET", path, "bob")
+        assert refused.status_code == 403 and body(refused)["error"]["code"] == "admin_only"
+
+
+def test_the_sandbox_is_shown_to_admins_of_a_company_texting_through_end_user_messaging(
+    lawful: Api,
+) -> None:
+    _assign(lawful, BusinessNumber(SHOP, "acme", provider="eum", users=["u-alice"]))
+    standing = body(lawful.call("GET", "/admin/sms-account"))
+    assert standing["in_use"] is True
+    assert standing["sandbox"] is True and standing["tier"] == "SANDBOX"
+
+
+def test_a_company_without_end_user_messaging_numbers_has_no_sandbox_to_show(
+    lawful: Api,
+) -> None:
+    _assign(lawful, BusinessNumber(SHOP, "acme", provider="twilio", users=["u-alice"]))
+    standing = body(lawful.call("GET", "/admin/sms-account"))
+    assert standing["in_use"] is False and standing["verified_destinations"] == []

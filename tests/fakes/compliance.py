@@ -1,0 +1,94 @@
+"""In-memory ComplianceRepository, registration source and SMS account."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from chalicelib.domain.compliance import OPEN_STATUSES, Consent, Registration, TextingPolicy
+
+
+class MemoryComplianceRepository:
+    def __init__(self) -> None:
+        self.policies: dict[str, TextingPolicy] = {}
+        self.consents: dict[tuple[str, str], Consent] = {}
+        self.registration_store: dict[tuple[str, str], Registration] = {}
+        self.log: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+    def get_texting_policy(self, company_id: str) -> TextingPolicy | None:
+        return copy.deepcopy(self.policies.get(company_id))
+
+    def put_texting_policy(self, policy: TextingPolicy) -> None:
+        self.policies[policy.company_id] = copy.deepcopy(policy)
+
+    def get_consent(self, business: str, external: str) -> Consent | None:
+        return copy.deepcopy(self.consents.get((business, external)))
+
+    def put_consent(self, consent: Consent) -> None:
+        self.consents[(consent.business, consent.external)] = copy.deepcopy(consent)
+
+    def get_registration(self, company_id: str, registration_id: str) -> Registration | None:
+        return copy.deepcopy(self.registration_store.get((company_id, registration_id)))
+
+    def registrations(self, company_id: str) -> list[Registration]:
+        return [
+            copy.deepcopy(r)
+            for (cid, _), r in sorted(self.registration_store.items())
+            if cid == company_id
+        ]
+
+    def pending_registrations(self, limit: int) -> list[Registration]:
+        found = [
+            copy.deepcopy(r)
+            for _, r in sorted(self.registration_store.items())
+            if r.status in OPEN_STATUSES
+        ]
+        return found[:limit]
+
+    def save_registration(self, registration: Registration, previous: str | None) -> bool:
+        key = (registration.company_id, registration.registration_id)
+        stored = self.registration_store.get(key)
+        if (stored is None) != (previous is None) or (
+            stored is not None and stored.status != previous
+        ):
+            return False
+        self.registration_store[key] = copy.deepcopy(registration)
+        self.log.setdefault(key, []).append(
+            {
+                "status": registration.status,
+                "provider_status": registration.provider_status,
+                "reason": registration.reason,
+                "at": registration.updated_at,
+            }
+        )
+        return True
+
+    def registration_history(self, company_id: str, registration_id: str) -> list[dict[str, Any]]:
+        entries = self.log.get((company_id, registration_id), [])
+        return [dict(e) for e in sorted(entries, key=lambda e: (e["at"], e["status"]))]
+
+
+class FakeRegistrationSource:
+    """The provider's word on each registration, by provider id, as a test sets it."""
+
+    def __init__(self) -> None:
+        self.statuses: dict[str, tuple[str, str]] = {}
+        self.asked: list[str] = []
+
+    def registration_status(self, registration: Registration) -> tuple[str, str]:
+        self.asked.append(registration.provider_id)
+        return self.statuses.get(registration.provider_id, (registration.provider_status, ""))
+
+
+class FakeSmsAccount:
+    def __init__(self, standing: dict[str, Any] | None = None) -> None:
+        self.standing = standing or {
+            "provider": "eum",
+            "tier": "SANDBOX",
+            "sandbox": True,
+            "spend_limit": {"name": "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT", "max": 1, "enforced": 1},
+            "verified_destinations": [],
+        }
+
+    def sandbox(self) -> dict[str, Any]:
+        return copy.deepcopy(self.standing)

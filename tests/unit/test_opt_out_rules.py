@@ -1,0 +1,154 @@
+"""Opt-out by law: the contract's keyword table, the carriers' words, and the
+plain-language rules (sure → opt out, unsure → a person reads it, else nothing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain import consent
+
+# -- the contract's table: exactly one of these, any case, spaces and punctuation ignored --
+
+CONTRACT_STOP = ["STOP", "QUIT", "END", "REVOKE", "OPT OUT", "CANCEL", "UNSUBSCRIBE"]
+
+
+@pytest.mark.parametrize("word", CONTRACT_STOP)
+@pytest.mark.parametrize(
+    "shape", ["{w}", "{l}", "{t}", "  {w}  ", "{w}.", "{w}!", "'{l}'", "\n{t}?\n", "¡{w}!"]
+)
+def test_each_fcc_keyword_opts_out_in_any_case_with_spaces_and_punctuation(
+    word: str, shape: str
+) -> None:
+    text = shape.format(w=word, l=word.lower(), t=word.title())
+    assert consent.keyword(text) == "stop"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["STOPALL", "stop all", "OPTOUT", "opt-out", "Opt_Out", "ARRET", "Arrêt", "remove", "unsub"],
+)
+def test_the_carriers_usual_stop_words_opt_out(text: str) -> None:
+    assert consent.keyword(text) == "stop"
+
+
+@pytest.mark.parametrize("text", ["START", "unstop", "Yes", "opt in", "subscribe"])
+def test_start_words_opt_back_in(text: str) -> None:
+    assert consent.keyword(text) == "start"
+
+
+@pytest.mark.parametrize("text", ["HELP", "info", "Aide"])
+def test_help_words_ask_for_help(text: str) -> None:
+    assert consent.keyword(text) == "help"
+
+
+# -- plain language: at least 30 revocations the rules must be sure of -----------------------
+
+SURE = [
+    "please stop texting me",
+    "Stop texting me!",
+    "stop messaging me",
+    "STOP SENDING ME MESSAGES",
+    "stop sending me these texts",
+    "Please stop sending texts to this number",
+    "don't text me anymore",
+    "Do not text me again",
+    "dont contact me",
+    "Never text me again.",
+    "do not message me",
+    "no more texts please",
+    "No more messages!!",
+    "I don't want these texts",
+    "I no longer wish to receive these messages",
+    "I don't want any more texts from you",
+    "unsubscribe me",
+    "Please remove my number",
+    "take me off your list",
+    "Remove me from this list",
+    "delete my number",
+    "I want to unsubscribe",
+    "I would like to opt out",
+    "I'd like to stop receiving these",
+    "stop please",
+    "STOP IT",
+    "Stop now!!!",
+    "cancel please",
+    "unsubscribe, thanks",
+    "I revoke my consent",
+    "please stop texting",
+    "quit texting me",
+    "Stop txting me",
+    "pls stop msging me",
+    "i dont want your texts",
+]
+
+ORDINARY = [
+    "stop by at 5",
+    "don't stop now",
+    "Can you stop by the store?",
+    "I'll stop at the bank on the way",
+    "the bus stop is on Main St",
+    "please don't stop texting me, I love the updates",
+    "I need to cancel my appointment",
+    "can we end the meeting early?",
+    "Yes please",
+    "Thanks! See you tomorrow",
+    "What time do you open?",
+    "I'll stop texting you now, talk later",
+    "Should I stop texting you?",
+    "it won't stop raining",
+    "Non-stop flights only",
+    "I can't stop laughing",
+    "quit my job today",
+    "end of the month works",
+    "remove the second item from my order",
+    "please cancel order 1234",
+    "the stop sign is broken",
+    "keep the texts coming",
+    "text me when you're outside",
+    "Send me the invoice please",
+    "I never said stop",
+    "Did the package ship?",
+    "stop the car",
+    "I'm on my way",
+    "Where is your office?",
+    "OK",
+    "Call me back",
+    "Text me at 5",
+]
+
+UNSURE = [
+    "who gave you my number?",
+    "wrong number",
+    "not interested",
+    "leave me alone",
+    "this is spam",
+    "I said stop with the texts last week and I meant it, but also when is my appointment?",
+]
+
+
+@pytest.mark.parametrize("text", SURE)
+def test_a_plain_language_revocation_opts_out(text: str) -> None:
+    assert consent.revocation(text) == "sure", consent.normalise_plain(text)
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_an_ordinary_message_does_not_opt_out_or_flag(text: str) -> None:
+    assert consent.revocation(text) is None, consent.normalise_plain(text)
+
+
+@pytest.mark.parametrize("text", UNSURE)
+def test_a_doubtful_message_is_flagged_for_a_person(text: str) -> None:
+    assert consent.revocation(text) == "unsure", consent.normalise_plain(text)
+
+
+def test_the_tables_hold_at_least_thirty_of_each() -> None:
+    assert len(SURE) >= 30 and len(ORDINARY) >= 30
+
+
+def test_a_keyword_is_not_read_again_as_plain_language() -> None:
+    assert consent.revocation("STOP") is None and consent.keyword("STOP") == "stop"
+
+
+def test_a_long_letter_with_a_revocation_is_flagged_not_acted_on() -> None:
+    letter = "stop texting me " + "because I have said so many times before " * 6
+    assert consent.revocation(letter) == "unsure"
