@@ -14,7 +14,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.services.common import Caller, Clock, IdFactory, default_clock, default_ids
 from chalicelib.settings import Settings
@@ -50,6 +50,8 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
     )
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
+    from chalicelib.services.search import IndexChange, SearchIndexer, SearchService
+    from chalicelib.services.search_ports import SearchIndex
     from chalicelib.services.sms import (
         CarrierWebhooks,
         Providers,
@@ -83,6 +85,8 @@ class Adapters:
     idempotency: Deduplicator
     contact_center: ContactCenterRepository | None  # None: no contact center (fakes without one)
     routing_queue: RoutingQueue | None
+    search_index: SearchIndex | None  # None: search is off on this stage
+    search_failures: Any  # where refused index writes wait (SqsSearchFailures), or None
 
 
 @dataclass
@@ -107,6 +111,8 @@ class Services:
     accounts: AccountService
     twilio_credentials: TwilioCredentials  # webhook signatures
     contact_center: ContactCenter | None
+    search: SearchService
+    search_indexer: SearchIndexer | None
 
 
 def _adapters(
@@ -190,6 +196,22 @@ def _adapters(
         need("routing_queue", lambda: SqsRoutingQueue(settings.resource_prefix))
     made.setdefault("contact_center", None)
     made.setdefault("routing_queue", None)
+    if settings.search_enabled:  # tests pass their own index, on or off
+        from chalicelib.adapters.opensearch import OpenSearchIndex
+        from chalicelib.adapters.search_failures import SqsSearchFailures
+
+        need(
+            "search_index",
+            lambda: OpenSearchIndex(
+                settings.search_endpoint,
+                settings.search_alias,
+                region=settings.region,
+                sign=settings.search_sigv4,
+            ),
+        )
+        need("search_failures", lambda: SqsSearchFailures(settings.resource_prefix))
+    made.setdefault("search_index", None)
+    made.setdefault("search_failures", None)
     need("verifier", verifier)
     need("identity", identity)
     need("idempotency", idempotency)
@@ -219,6 +241,7 @@ def bootstrap(
     from chalicelib.services.notifications import NotificationService, TypingService
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
+    from chalicelib.services.search import SearchIndexer, SearchService
     from chalicelib.services.sms import (
         CarrierWebhooks,
         OutboundSmsPolicy,
@@ -282,6 +305,15 @@ def bootstrap(
             log=log,
         )
     router = contact_center.routing if contact_center else None
+    search_indexer = None
+    if a.search_index is not None:
+        failures = a.search_failures
+        search_indexer = SearchIndexer(
+            a.search_index,
+            a.conversations,
+            failures.keep if failures is not None else _dropped,
+            sleep=sleep,
+        )
     notifications = NotificationService(
         a.directory,
         a.conversations,
@@ -326,7 +358,16 @@ def bootstrap(
         ),
         twilio_credentials=credentials,
         contact_center=contact_center,
+        search=SearchService(a.search_index, a.conversations),
+        search_indexer=search_indexer,
     )
+
+
+def _dropped(changes: list[IndexChange]) -> None:
+    """No failure queue was given (tests): a refused write is logged, not kept."""
+    from chalicelib.observability import logger
+
+    logger.error("search index writes dropped", extra={"messages": len(changes)})
 
 
 def _agent_offline(contact_center: ContactCenter | None) -> Callable[[User], None]:

@@ -117,6 +117,10 @@ SMS_EVENTS_QUEUE = Queue(logical="sms-events", visibility_timeout=360, max_recei
 # waiting checks are delayed messages). The services send to it directly.
 CC_ROUTING_QUEUE = Queue(logical="cc-routing", visibility_timeout=360, max_receive_count=5)
 
+# Search index writes the engine refused (one message per refused batch: the message
+# ids), kept until an operator's redrive (docs/deploy.md); retention is SQS's longest.
+SEARCH_FAILURES_QUEUE = Queue(logical="search-failures", visibility_timeout=60, dead_letter=False)
+
 # Event types that reach connected devices (connection.opened is internal: it
 # triggers the missed-messages summary for the device that just connected). The
 # realtime queue's consumer is the one fan-out: for message.created it also pushes
@@ -143,6 +147,7 @@ QUEUES: tuple[Queue, ...] = (
     SMS_OUTBOUND_QUEUE,
     SMS_EVENTS_QUEUE,
     CC_ROUTING_QUEUE,
+    SEARCH_FAILURES_QUEUE,
 )
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
@@ -166,6 +171,10 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(function="sms_sender", source_kind="sqs", source="sms-outbound", batch_size=1),
     Consumer(function="eum_events", source_kind="sqs", source="sms-events", batch_size=10),
     Consumer(function="cc_routing", source_kind="sqs", source="cc-routing", batch_size=10),
+    # the search index: the table's second stream reader (DynamoDB allows two per shard)
+    Consumer(
+        function="search_indexer", source_kind="dynamodb-stream", source="messaging", batch_size=100
+    ),
 )
 
 
@@ -182,6 +191,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(function="presence_sweeper", every_seconds=60),
     # marks texts with no final status after 72 hours as unknown
     Schedule(function="sms_reconciler", every_seconds=3600),
+    # the search index's health, documents and kept failures as metrics (the alarm's input)
+    Schedule(function="search_health", every_seconds=300),
 )
 
 

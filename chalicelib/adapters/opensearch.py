@@ -113,8 +113,11 @@ def search_body(request: SearchRequest) -> dict[str, Any]:
     body: dict[str, Any] = {
         "size": request.limit + 1,
         "query": {"bool": {"filter": filters, "must": _clauses(request.query)}},
-        "sort": [{"created_at": "desc"}, {"_score": "desc"}, {"doc_id": "desc"}],
-        "track_scores": True,
+        # newest first; the message id makes the order total, so a cursor (the last
+        # hit's sort values) never repeats or skips a hit. _score is left out on purpose:
+        # a float sent back in search_after must compare equal to the engine's own, which
+        # not every OpenSearch-protocol engine guarantees (docs/architecture.md)
+        "sort": [{"created_at": "desc"}, {"doc_id": "desc"}],
         "_source": ["conversation_id", "seq", "text"],
         "highlight": {
             "pre_tags": [MARK_OPEN],

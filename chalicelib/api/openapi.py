@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.api import admin_bodies, bodies, contact_center_bodies, fields
+from chalicelib.api import admin_bodies, bodies, contact_center_bodies, fields, search_params
 from chalicelib.api.fields import Body, Field
 from chalicelib.api.openapi_schemas import (
     JSON,
@@ -86,6 +86,7 @@ QUERIES: Mapping[str, tuple[Field, ...]] = {
     "list_messages": (*fields.PAGING, fields.AFTER_SEQ),
     "sync": fields.PAGING[:1],
     "sms_usage": fields.DAY_RANGE,
+    "search": search_params.SEARCH_QUERY,
 }
 
 # -- which shape each view answers with: (statuses, schema); None is an empty body -------
@@ -119,6 +120,7 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "admin_disable_user": (_OK, ref("User")),
     "admin_enable_user": (_OK, ref("User")),
     "sign_out": ((204,), None),
+    "search": (_OK, ref("SearchResults")),
 }
 
 
