@@ -137,6 +137,7 @@ class Stack:
     executor: ThreadPoolExecutor | None = None
     runner: web.AppRunner | None = None
     consumers: Any = None  # local.consumers.ConsumersProcess
+    search: Any = None  # local.search_engine.LocalSearch
     failed: bool = False  # a part stopped on its own: the stack exits non-zero
 
     @property
@@ -159,6 +160,8 @@ class Stack:
             await self.runner.cleanup()  # closes WebSockets; their $disconnect still runs
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
+        if self.search is not None:
+            self.search.stop()
         if self.moto is not None:
             self.moto.stop()
             log.info("stopped")
@@ -321,6 +324,12 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
             "PUBLIC_API_BASE_URL": rest_url,
         }
     )
+
+    from local import search_engine
+
+    stack.search = await asyncio.to_thread(search_engine.start, prefix)
+    if stack.search is not None:
+        log.info("search engine serving on %s", stack.search.endpoint)
 
     app_module = importlib.import_module("app")
     app_logs_to_stderr()
