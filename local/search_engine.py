@@ -13,8 +13,6 @@ import os
 from collections.abc import MutableMapping
 from typing import Any
 
-from chalicelib import resources
-
 
 class LocalSearch:
     """What ``start`` started (``server`` is None when the engine was given)."""
@@ -40,12 +38,13 @@ def start(prefix: str, env: MutableMapping[str, str] | None = None) -> LocalSear
         env["SEARCH_ENABLED"] = "false"
         return None
     given = env.get("SEARCH_ENDPOINT", "")
-    server = None
-    if not given:
+    if given:
+        local = LocalSearch(given)
+    else:
         from osmem_server import OsmemServer
 
         server = OsmemServer.start(japanese=False, addr="127.0.0.1:0")
-    local = LocalSearch(given or server.url, server)
+        local = LocalSearch(server.url, server)
     alias = env.get("SEARCH_INDEX") or f"{prefix}-messages"
     OpenSearchIndex(local.endpoint, alias).ensure()
     env.update(
@@ -57,7 +56,3 @@ def start(prefix: str, env: MutableMapping[str, str] | None = None) -> LocalSear
         }
     )
     return local
-
-
-def default_alias() -> str:
-    return f"{resources.DEFAULT_PREFIX}-messages"
