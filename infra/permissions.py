@@ -142,6 +142,11 @@ FUNCTIONS: dict[str, Access] = {
         send=("cc-routing",),
         buckets={"media": "write"},
     ),
+    # Stream → search index: reads messages for a redrive, keeps refused writes on the
+    # search-failures queue. (Its OpenSearch domain access comes with the domain.)
+    "search_indexer": Access(tables={"messaging": "read"}, send=("search-failures",)),
+    # Timer: the index's health as metrics (the engine only).
+    "search_health": Access(),
 }
 
 

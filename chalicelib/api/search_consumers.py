@@ -58,15 +58,12 @@ def search_indexer(event: Any) -> dict[str, Any]:
     name="search_health",
 )
 def search_health(event: Any) -> dict[str, Any]:
-    """The index's health (1 green or yellow, 0 otherwise), its documents and the kept
-    failures, as metrics: the alarm watches SearchIndexHealthy and SearchFailuresWaiting."""
-    svc = services()
-    index, failures = svc.adapters.search_index, svc.adapters.search_failures
+    """The index's health (1 green or yellow, 0 otherwise) and its documents, as
+    metrics; with SearchIndexFailures (the indexer's) they are the alarms' inputs."""
+    index = services().adapters.search_index
     if index is None:
         return {"enabled": False}
     health = index.health()
-    waiting = failures.waiting() if failures is not None else 0
     count("SearchIndexHealthy", 1 if health.status in ("green", "yellow") else 0)
     count("SearchDocuments", health.documents)
-    count("SearchFailuresWaiting", waiting)
-    return {"status": health.status, "documents": health.documents, "failures_waiting": waiting}
+    return {"status": health.status, "documents": health.documents}
