@@ -7,6 +7,7 @@ reads again from the table (the source of truth) and indexes as they are then.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -17,12 +18,13 @@ _SQS_BATCH = 10
 
 
 class SqsSearchFailures:
-    """The ``search-failures`` queue (looked up by name once; the client may be passed)."""
+    """The ``search-failures`` queue (``SEARCH_FAILURES_QUEUE_URL``, else looked up by
+    name once); the client is created on first use and may be passed in."""
 
     def __init__(self, prefix: str, client: Any = None, queue_url: str | None = None) -> None:
         self._prefix = prefix
         self._client = client
-        self._url = queue_url
+        self._url = queue_url or os.environ.get("SEARCH_FAILURES_QUEUE_URL") or None
 
     def _sqs(self) -> Any:
         if self._client is None:
