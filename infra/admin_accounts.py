@@ -1,7 +1,7 @@
 """The operator's account commands (``infra.admin``): invite, disable and enable
 people on a deployed stage through the same service the API's admin routes call, so
 an invitation, an offboarding and its effects (sessions ended, pushes removed, the
-authorizer refusing within 60 s) are the same whoever starts them.
+authorizer refusing within 30 s) are the same whoever starts them.
 
 The operator acts as an admin of the person's company (``OPERATOR`` is no profile:
 the invitation then names no inviter)."""
@@ -28,15 +28,37 @@ def services(session: boto3.session.Session, stage: Stage) -> Services:
     from chalicelib.settings import Settings
 
     boto3.DEFAULT_SESSION = session  # the adapters' clients use the operator's profile
+    return bootstrap.bootstrap(Settings.from_env(environment(stage)))
+
+
+def environment(stage: Stage) -> dict[str, str]:
+    """What the stage's functions are given (``infra.parts.app``), rebuilt from the
+    stack's outputs: the same tables, topics, queues and bucket, the same flags."""
+    from chalicelib import resources
+    from infra.naming import camel, env_name
+
     env = {
         "AWS_REGION": stage.region,
         "STAGE": stage.config.name,
+        "RESOURCE_PREFIX": stage.config.prefix,
+        **stage.config.environment(),
         "MESSAGING_TABLE": stage.table_name,
         "COGNITO_USER_POOL_ID": stage.user_pool_id,
         "COGNITO_CLIENT_ID": stage.client_id,
         "WEBSOCKET_MANAGEMENT_URL": stage.websocket_management_url,
     }
-    return bootstrap.bootstrap(Settings.from_env(env))
+    kinds = (
+        (resources.TABLES, "TableName", "TABLE"),
+        (resources.TOPICS, "TopicArn", "TOPIC_ARN"),
+        (resources.QUEUES, "QueueUrl", "QUEUE_URL"),
+        (resources.BUCKETS, "BucketName", "BUCKET"),
+    )
+    for declared, output, kind in kinds:
+        for resource in declared:
+            value = stage.outputs.get(f"{camel(resource.logical)}{output}")
+            if value:
+                env[env_name(resource.logical, kind)] = value
+    return env
 
 
 def _as_admin_of(svc: Services, user_id: str) -> Caller:

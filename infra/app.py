@@ -19,6 +19,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from local.node import use as use_project_node  # noqa: E402
+
+# Importing aws_cdk starts jsii's Node: the project's own, even when the CDK CLI
+# itself was started some other way than through the Makefile.
+use_project_node()
+
 import aws_cdk as cdk  # noqa: E402
 
 from infra.stack import TextingStack  # noqa: E402

@@ -183,10 +183,11 @@ def stack_outputs(template_path: Path | None = None) -> set[str]:
 
 
 def _synthesized_outputs() -> set[str]:
-    import os
     import tempfile
 
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    from local.node import use as use_project_node
+
+    use_project_node()  # before aws_cdk's import starts jsii's Node
     import aws_cdk as cdk
 
     from infra.stack import TextingStack

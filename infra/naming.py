@@ -15,6 +15,49 @@ SERVICE_NAME = "texting"
 # failure queues) rather than for the application, so the drift test against
 # the local stack can tell them apart.
 OPERATIONS_METADATA = {"texting:purpose": "operations"}
+# Every function is invoked through this alias, which CodeDeploy moves to each new
+# version (infra/parts/releases.py); nothing invokes $LATEST.
+ALIAS = "live"
+# Cognito's CustomMessage trigger. The user pool names it by ARN, built from its fixed
+# name: a reference would make the pool wait for the function, whose environment
+# (through the web client's URL) already waits for the pool.
+CUSTOM_MESSAGE_FUNCTION = "cognito_messages"
+
+
+def fixed_function_name(prefix: str, function: str) -> str:
+    """``texting-dev-cognito-messages``: every function's name, fixed so that what
+    must name a function without waiting for it (the user pool's trigger, the
+    function's own alarms and CodeDeploy's role, which the function's deployment
+    preference waits for) can."""
+    return f"{prefix}-{function.replace('_', '-')}"
+
+
+def function_arn(scope: Construct, function_name: str, qualifier: str | None = None) -> str:
+    """A function's ARN (or its alias's, with ``qualifier``) from the function's name alone."""
+    return cdk.Stack.of(scope).format_arn(
+        service="lambda",
+        resource="function",
+        resource_name=f"{function_name}:{qualifier}" if qualifier else function_name,
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def alias_arn(scope: Construct, function_name: str) -> str:
+    """The ARN of a function's ``ALIAS``."""
+    return function_arn(scope, function_name, ALIAS)
+
+
+def sam_alias_ref(resource: Construct, function_logical_id: str) -> str:
+    """``Ref`` to the alias SAM publishes for a function (``AutoPublishAlias``), for
+    ``resource``. SAM resolves ``{Function}.Alias`` to the ``AWS::Lambda::Alias`` it
+    creates, and the reference makes CloudFormation create that alias first."""
+    cdk.Validations.of(resource).acknowledge(
+        cdk.Acknowledgment(
+            id="CloudFormation-Validate::F1020",
+            reason=f"{function_logical_id}.Alias is resolved by the SAM transform",
+        )
+    )
+    return cdk.Fn.ref(f"{function_logical_id}.Alias")
 
 
 def camel(name: str) -> str:

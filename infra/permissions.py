@@ -62,6 +62,19 @@ PUSH_UNREGISTER_ACTIONS: tuple[str, ...] = ("sns:DeleteEndpoint", "sns:SetEndpoi
 PUSH_SEND_ACTIONS: tuple[str, ...] = ("sns:Publish",)
 MANAGE_CONNECTIONS_ACTIONS: tuple[str, ...] = ("execute-api:ManageConnections",)
 SEND_SMS_ACTIONS: tuple[str, ...] = ("sms-voice:SendTextMessage", "sms-voice:SendMediaMessage")
+# Admins invite, disable and re-enable users and sign them out everywhere, on the
+# stage's user pool; a retried invitation reads the account it made (AdminGetUser), a
+# profile made before usernames were kept is found by its sub (ListUsers). (Revoking a
+# refresh token, RevokeToken, is an unsigned call that the token itself authorises:
+# IAM has nothing to grant for it.)
+USER_ADMIN_ACTIONS: tuple[str, ...] = (
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminEnableUser",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminUserGlobalSignOut",
+    "cognito-idp:ListUsers",
+)
 LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
 # X-Ray tracing (stage flag ``tracing``); these actions accept no resource but "*".
 TRACE_ACTIONS: tuple[str, ...] = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
@@ -83,6 +96,8 @@ class Access:
     send_sms: bool = False
     # SNS mobile push: register/unregister device endpoints, send to them.
     push: frozenset[PushAccess] = frozenset()
+    # Administer the stage's Cognito users (USER_ADMIN_ACTIONS on the user pool).
+    manage_users: bool = False
 
 
 FUNCTIONS: dict[str, Access] = {
@@ -91,6 +106,7 @@ FUNCTIONS: dict[str, Access] = {
     # function's role; devices register for push; logout closes connections.
     # Contact center: agents' actions queue routing work (and its timers); an inbound
     # text to a channel queues routing. Its events come from the stream (the outbox).
+    # Admins invite, disable, enable and sign out users in the Cognito pool.
     "api_handler": Access(
         tables={"messaging": "read-write"},
         buckets={"media": "read-write"},
@@ -98,6 +114,7 @@ FUNCTIONS: dict[str, Access] = {
         manage_connections=True,
         push=frozenset({"register"}),
         send=("cc-routing",),
+        manage_users=True,
     ),
     # The REST authorizer resolves the token's user.
     "cognito": Access(tables={"messaging": "read"}),
@@ -142,11 +159,15 @@ FUNCTIONS: dict[str, Access] = {
         send=("cc-routing",),
         buckets={"media": "write"},
     ),
-    # Stream → search index: reads messages for a redrive, keeps refused writes on the
-    # search-failures queue. (Its OpenSearch domain access comes with the domain.)
-    "search_indexer": Access(tables={"messaging": "read"}, send=("search-failures",)),
+    # Stream → search index: indexes the stream's images (no table read; the operator's
+    # redrive reads the table), keeps refused writes on the search-failures queue. Its
+    # OpenSearch access (write) comes with the domain (infra/parts/search.py).
+    "search_indexer": Access(send=("search-failures",)),
     # Timer: the index's health as metrics (the engine only).
     "search_health": Access(),
+    # Cognito's CustomMessage trigger: composes the invitation and reset mails from the
+    # event alone (the web client's address comes from its environment); no AWS calls.
+    "cognito_messages": Access(),
 }
 
 

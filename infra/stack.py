@@ -26,6 +26,7 @@ from infra.parts.data import Data
 from infra.parts.edge import Edge
 from infra.parts.messaging import Messaging
 from infra.parts.monitoring import MonitoredConsumer, Monitoring
+from infra.parts.releases import Releases
 from infra.parts.web import WebClient, built_client
 from infra.permissions import Access
 from infra.scanner import CheckovSuppressions
@@ -85,6 +86,7 @@ class TextingStack(cdk.Stack):
             data=self.data,
             messaging=self.messaging,
             websocket_api_id=self.app.websocket_api.ref,
+            user_pool_arn=self.auth.user_pool.user_pool_arn,
             functions={name: fn.logical_id for name, fn in self.app.functions.items()},
             log_groups=self.app.log_groups,
         )
@@ -100,6 +102,7 @@ class TextingStack(cdk.Stack):
             auth=self.auth,
             media_bucket=self.data.bucket("media"),
         )
+        self.app.tell_web_client_url(self.web.url)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -107,7 +110,7 @@ class TextingStack(cdk.Stack):
             stage=config.name,
             rest_api_name=self.prefix,
             websocket_api_id=self.app.websocket_api.ref,
-            functions={name: fn.resource.ref for name, fn in self.app.functions.items()},
+            functions={name: self.app.function_name(name) for name in self.app.functions},
             consumers=self._monitored_consumers(),
             dead_letter_queues={
                 **{f"{k}-dlq": q for k, q in self.messaging.dead_letter_queues.items()},
@@ -118,6 +121,16 @@ class TextingStack(cdk.Stack):
             lag_alarm_seconds=config.consumer_lag_alarm_seconds,
             alarm_email=config.alarm_email,
             topic_key=self.messaging.topic_key,
+            sms_queue=self.messaging.queue(resources.SMS_OUTBOUND_QUEUE.logical),
+            sms_waiting_alarm_minutes=config.sms_waiting_alarm_minutes,
+            monthly_budget_usd=config.monthly_budget_usd,
+        )
+        self.releases = Releases(
+            self,
+            "Releases",
+            config=config,
+            app=self.app,
+            error_alarms=self.monitoring.error_alarms,
         )
         self._outputs()
         cdk.Aspects.of(self).add(CheckovSuppressions())
@@ -131,11 +144,10 @@ class TextingStack(cdk.Stack):
     def _monitored_consumers(self) -> list[MonitoredConsumer]:
         consumers = []
         for consumer in resources.CONSUMERS:
-            function = self.app.functions[consumer.function]
             consumers.append(
                 MonitoredConsumer(
                     name=consumer.function,
-                    function_name=function.resource.ref,
+                    function_name=self.app.function_name(consumer.function),
                     queue=self.messaging.queues[consumer.source]
                     if consumer.source_kind == "sqs"
                     else None,

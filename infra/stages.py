@@ -19,6 +19,20 @@ from typing import Any
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The values CloudWatch Logs accepts for a retention period.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+# How CodeDeploy shifts a function's alias to a new version (SAM's DeploymentPreference
+# types): all at once, 10% for N minutes then the rest, or 10% more every N minutes.
+DEPLOYMENTS = (
+    "AllAtOnce",
+    "Canary10Percent5Minutes",
+    "Canary10Percent10Minutes",
+    "Canary10Percent15Minutes",
+    "Canary10Percent30Minutes",
+    "Linear10PercentEvery1Minute",
+    "Linear10PercentEvery2Minutes",
+    "Linear10PercentEvery3Minutes",
+    "Linear10PercentEvery10Minutes",
+)
+_SES_IDENTITY = re.compile(r"arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity/(?P<identity>[^/\s]+)")
 
 
 @dataclass(frozen=True)
@@ -177,6 +191,19 @@ class StageConfig:
     cognito_oauth_callback_urls: tuple[str, ...] = ()
     cognito_mfa: str = "optional"
     cognito_threat_protection: str = "off"
+    # Cognito's own sender allows 50 e-mails a day: with both set, invitations and
+    # reset codes go through SES from the operator's verified address or domain.
+    # cognito_email_from: "no-reply@acme.example" or "Acme Texting <no-reply@acme.example>".
+    cognito_email_from: str | None = None
+    cognito_ses_identity_arn: str | None = None
+    # How a new release reaches each function's alias (DEPLOYMENTS); the function's
+    # error alarm rolls it back while traffic shifts.
+    deployment: str = "AllAtOnce"
+    # A text still waiting in the send queue after this many minutes raises an alarm.
+    sms_waiting_alarm_minutes: int = 10
+    # An AWS Budgets monthly cost budget (USD) of the account, notifying the alarm
+    # topic at 80% actual and 100% forecast; None: no budget.
+    monthly_budget_usd: float | None = 100.0
     # AWS WAF web ACL on the REST API: AWS's common rule set, and a per-IP rate limit
     # (requests per 5 minutes) on the provider webhooks.
     waf_enabled: bool = False
@@ -250,6 +277,13 @@ class StageConfig:
         for url in self.cognito_oauth_callback_urls:
             if not url.startswith("https://"):
                 raise ValueError(f"cognito_oauth_callback_urls: {url!r} is not https")
+        self._validate_cognito_email()
+        if self.deployment not in DEPLOYMENTS:
+            raise ValueError(f"deployment must be one of {DEPLOYMENTS}, not {self.deployment!r}")
+        if not 1 <= self.sms_waiting_alarm_minutes <= 24 * 60:
+            raise ValueError("sms_waiting_alarm_minutes must be within 1..1440")
+        if self.monthly_budget_usd is not None and self.monthly_budget_usd <= 0:
+            raise ValueError("monthly_budget_usd must be positive (or None: no budget)")
         if not 10 <= self.waf_webhook_rate_limit <= 2_000_000_000:
             raise ValueError("waf_webhook_rate_limit must be at least 10 (per 5 minutes)")
         if self.alarm_email is not None and not re.fullmatch(
@@ -258,6 +292,36 @@ class StageConfig:
             raise ValueError(f"alarm_email {self.alarm_email!r} is not an e-mail address")
         if self.sms_default_provider == "twilio" and not self.twilio_secret_name:
             raise ValueError("the twilio provider needs twilio_secret_name")
+
+    def _validate_cognito_email(self) -> None:
+        """SES mail needs both the sender and the identity, and the sender must be that
+        identity's address or on its domain (Cognito refuses anything else at deploy)."""
+        if (self.cognito_email_from is None) != (self.cognito_ses_identity_arn is None):
+            raise ValueError("set cognito_email_from and cognito_ses_identity_arn together")
+        if self.cognito_email_from is None or self.cognito_ses_identity_arn is None:
+            return
+        match = _SES_IDENTITY.fullmatch(self.cognito_ses_identity_arn)
+        if not match:
+            raise ValueError(
+                f"cognito_ses_identity_arn {self.cognito_ses_identity_arn!r} is not an SES "
+                "identity ARN (arn:aws:ses:<region>:<account>:identity/<address or domain>)"
+            )
+        address = self.cognito_email_address
+        identity = match.group("identity").lower()
+        if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+            raise ValueError(f"cognito_email_from {self.cognito_email_from!r} has no address")
+        if identity not in (address.lower(), address.rpartition("@")[2].lower()):
+            raise ValueError(
+                f"cognito_email_from {address!r} is neither the SES identity {identity!r} "
+                "nor on its domain"
+            )
+
+    @property
+    def cognito_email_address(self) -> str:
+        """The bare address of ``cognito_email_from`` (``Name <address>`` or ``address``)."""
+        value = self.cognito_email_from or ""
+        match = re.fullmatch(r"[^<>]*<([^<>]+)>\s*", value)
+        return (match.group(1) if match else value).strip()
 
     def environment(self) -> dict[str, str]:
         """The flags as the environment variables every function reads."""
@@ -300,6 +364,8 @@ STAGES: dict[str, StageConfig] = {
         name="prod",
         log_level="WARNING",
         log_retention_days=90,
+        # A release reaches 10% of each function's traffic for 5 minutes first.
+        deployment="Canary10Percent5Minutes",
         # Production alarms must reach someone: `make deploy STAGE=prod` refuses without
         # an address (set alarm_email here, or -c flags='{"alarm_email": "..."}').
         alarm_email_required=True,

@@ -126,11 +126,11 @@ def send_cost() -> dict[str, Any]:
         from chalicelib.adapters.idempotency import PowertoolsDeduplicator
         from chalicelib.services.common import Caller
         from local.inprocess import EventPath
-        from local.motoserver import keep_streams_on_rollback
+        from local.motoserver import patch_moto
         from local.provision import provision
         from tests.support import KEYS, create_im, seed_people, send, settings, verifier
 
-        keep_streams_on_rollback()
+        patch_moto()
 
         provided = provision(boto3.session.Session(region_name="us-east-1"), "texting-test")
         config = settings()

@@ -1,6 +1,6 @@
 """Cognito's email, on the local moto server: what real Cognito sends, filed in a mailbox.
 
-moto's Cognito sends no mail, and two of its answers differ from Cognito's in a
+moto's Cognito sends no mail, and some of its answers differ from Cognito's in a
 way a person signing in would notice:
 
 - ``AdminCreateUser`` without ``TemporaryPassword`` stores no password at all
@@ -8,6 +8,8 @@ way a person signing in would notice:
   pool's password policy and emails it with the invitation. The tap does the
   same: it generates one (``temporary_password``), hands it to moto, and on
   success files the invitation (unless ``MessageAction`` is ``SUPPRESS``).
+- moto has no ``RevokeToken``: the tap revokes the refresh token in moto's pool, as
+  Cognito would, so a device's sign-out ends its session locally too.
 - ``ForgotPassword`` returns the reset code in a response header
   (``x-moto-forgot-password-confirmation-code``, as ``moto-confirmation-code:NNNNNN``)
   where Cognito emails it. The tap removes that header from the answer and files
@@ -129,6 +131,7 @@ class CognitoTap:
             "AdminCreateUser": self._admin_create_user,
             "ForgotPassword": self._forgot_password,
             "ConfirmForgotPassword": self._confirm_forgot_password,
+            "RevokeToken": self._revoke_token,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -220,6 +223,30 @@ class CognitoTap:
         request["ConfirmationCode"] = MOTO_CODE_PREFIX + code
         _replace_body(environ, request)
         return self._app(environ, start_response)
+
+    def _revoke_token(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], request: dict[str, Any]
+    ) -> Iterable[bytes]:
+        """moto has no RevokeToken: revoke a refresh token as Cognito does (the next
+        REFRESH_TOKEN_AUTH with it is refused), so signing out works locally."""
+        token, client_id = str(request.get("Token", "")), str(request.get("ClientId", ""))
+        status, answer = "200 OK", {}
+        for backend in _backends():
+            for pool in backend.user_pools.values():
+                issued = pool.refresh_tokens.get(token)
+                if issued is None:
+                    continue
+                if issued[0] != client_id:
+                    status = "400 Bad Request"
+                    answer = {"__type": "UnauthorizedException", "message": "not this client's"}
+                else:
+                    pool.refresh_tokens[token] = None
+        body = json.dumps(answer).encode()
+        start_response(
+            status,
+            [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
 
     def _serve_mail(self, address: str, start_response: Callable[..., Any]) -> list[bytes]:
         letters = self.mailbox.letters(urllib.parse.unquote(address))

@@ -184,7 +184,7 @@ def _terminated(signum: int, frame: Any) -> None:
 def _serve() -> int:
     from local import pollers
     from local.environment import wide_connection_pools
-    from local.stack import app_logs_to_stderr, configure_logging
+    from local.logs import app_logs_to_stderr, configure_logging
 
     # stdout is the pipe the stack reads ``ready`` from, and nothing else: what the app
     # prints there (Powertools' metrics) goes to stderr, the stack's log, as its own does.

@@ -19,7 +19,11 @@ Routes on the one port:
 
 As on API Gateway, a token authorizer's answer (allow or deny, and its context)
 is cached per token for the authorizer's ``ttl_seconds``; ``chalice local``
-calls the authorizer on every request.
+calls the authorizer on every request. Every error the gateway answers itself
+(no route, a path aiohttp cannot route, a body over its limit) has the
+contract's JSON shape, as API Gateway's gateway responses have on AWS. A
+WebSocket message over 128 KB closes the connection with 1009 (message too big),
+as API Gateway does; the function never sees it.
 """
 
 from __future__ import annotations
@@ -59,6 +63,10 @@ log = logging.getLogger("local.gateway")
 STAGE = "local"
 API_ID = "local"
 MAX_POST_BYTES = 128 * 1024  # API Gateway's limit for one PostToConnection payload
+MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's limit for one client message: over it, 1009
+MAX_REQUEST_LINE = 10240  # API Gateway's bound on a request's line (with its headers): 414
+PARSER_LINE_BYTES = 8 * MAX_REQUEST_LINE  # aiohttp's own bound, above it (a text answer)
+EVERYTHING = r"[\s\S]*"  # a path tail, newlines (%0A) included: ``.*`` stops at them
 AUTH_CACHE_ENTRIES = 10_000  # tokens remembered per authorizer (oldest forgotten first)
 
 WsHandler = Callable[[dict[str, Any], Any], Any]
@@ -82,6 +90,42 @@ def json_error(status: int, code: str, message: str) -> web.Response:
     return web.Response(
         status=status, body=error_body(code, message), content_type="application/json"
     )
+
+
+_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    414: "uri_too_long",
+    431: "headers_too_large",
+}
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+    """aiohttp's own error answers (plain text ``404: Not Found`` and the like) in the
+    contract's shape, as API Gateway's gateway responses are mapped on AWS."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        code = _CODES.get(error.status, "client_error" if error.status < 500 else "internal_error")
+        message = error.reason if error.status < 500 else "an internal error occurred"
+        return json_error(error.status, code, message)
+
+
+@web.middleware
+async def request_line_limit(
+    request: web.Request, handler: Callable[..., Any]
+) -> web.StreamResponse:
+    """A request line over API Gateway's limit is a 414 in the contract's shape (aiohttp
+    is given a higher bound of its own, ``PARSER_LINE_BYTES``, so that it lets it
+    through to here instead of answering in plain text)."""
+    if len(request.method) + len(request.raw_path) + len(" HTTP/1.1") > MAX_REQUEST_LINE:
+        return json_error(414, "uri_too_long", "the request line is over 10240 bytes")
+    return await handler(request)
 
 
 def new_connection_id() -> str:
@@ -314,7 +358,9 @@ class Gateway:
         self.connections: dict[str, Connection] = {}
 
     def web_app(self) -> web.Application:
-        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app = web.Application(
+            client_max_size=10 * 1024 * 1024, middlewares=[json_errors, request_line_limit]
+        )
         app.router.add_get("/ws", self.websocket)
         app.router.add_post("/@connections/{connection_id}", self.post_to_connection)
         app.router.add_get("/@connections/{connection_id}", self.get_connection)
@@ -322,8 +368,8 @@ class Gateway:
         app.router.add_post("/_faults/consumers/{function}/kill", self.kill_consumer)
         app.router.add_get("/_faults/consumers/{function}", self.consumer_fault)
         app.router.add_post("/_faults/connections/stale", self.make_stale)
-        app.router.add_route("*", "/_sim{tail:.*}", self.simulator)
-        app.router.add_route("*", "/{tail:.*}", self.rest)
+        app.router.add_route("*", f"/_sim{{tail:{EVERYTHING}}}", self.simulator)
+        app.router.add_route("*", f"/{{tail:{EVERYTHING}}}", self.rest)
         app.on_shutdown.append(self._close_all)
         return app
 
@@ -441,7 +487,11 @@ class Gateway:
         return await self._invoke(handler, event, lambda_events.lambda_context(function))
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
-        socket = web.WebSocketResponse(heartbeat=30.0)
+        # aiohttp closes with 1009 at max_msg_size bytes or more (API Gateway: over 128 KB);
+        # no permessage-deflate, which API Gateway does not offer either.
+        socket = web.WebSocketResponse(
+            heartbeat=30.0, max_msg_size=MAX_MESSAGE_BYTES + 1, compress=False
+        )
         if not socket.can_prepare(request).ok:
             return json_error(426, "upgrade_required", "a WebSocket upgrade is required")
         connection = Connection(
@@ -482,6 +532,9 @@ class Gateway:
         self, request: web.Request, connection: Connection, socket: web.WebSocketResponse
     ) -> None:
         async for frame in socket:
+            if frame.type == WSMsgType.ERROR:  # too big: aiohttp has closed it with 1009
+                log.info("websocket %s closed: %s", connection.connection_id, frame.data)
+                continue
             if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 continue
             connection.last_active_at = _now_iso()

@@ -23,8 +23,9 @@ the answers with moto as released).
   same random generator instead of 52.
 - ``parse_headers`` reads plain HTTP request headers without the e-mail parser.
 
-Only applied by ``local.motoserver`` (``patch_moto``, for the moto version they
-were written for, and its server).
+Only applied by ``local.motoserver`` (``patch_moto``) and its server, and only to
+the moto version they were written for (``MOTO_VERSION``): on any other
+``require_moto_version`` raises ``MotoVersionError``, naming both versions.
 """
 
 from __future__ import annotations
@@ -36,11 +37,32 @@ from collections import OrderedDict
 from types import SimpleNamespace
 from typing import Any
 
+MOTO_VERSION = "5.2.1"  # these patches and local.motoserver's replace exactly its internals
 CACHE_LIMIT = 4096  # expression texts remembered (cleared when full)
 
 _DYNAMODB_PREFIX = "DynamoDB_20120810."
 _STREAMS_PREFIX = "DynamoDBStreams_20120810."
 _CONTENT_TYPES = frozenset({"application/x-amz-json-1.0"})  # what botocore sends
+
+
+class MotoVersionError(RuntimeError):
+    """The installed moto is not the version the local stack's patches were written for."""
+
+
+def require_moto_version() -> None:
+    """Raise ``MotoVersionError`` unless the installed moto is ``MOTO_VERSION``: the
+    patches replace its internals, which change between releases, and a stack that
+    silently ran on stock moto would hide both their fixes and their absence."""
+    import moto
+
+    installed = getattr(moto, "__version__", "unknown")
+    if installed != MOTO_VERSION:
+        raise MotoVersionError(
+            f"moto {installed} is installed, but the local stack's moto patches were written "
+            f"for moto {MOTO_VERSION}: install moto[server]=={MOTO_VERSION} "
+            f"(requirements-dev.txt), or port local/motoserver.py and local/moto_fast.py "
+            f"to moto {installed} and change MOTO_VERSION"
+        )
 
 
 class FastDynamoDB:
@@ -52,6 +74,7 @@ class FastDynamoDB:
     """
 
     def __init__(self) -> None:
+        require_moto_version()
         from flask import Response
         from moto.core.responses import _decode_dict
         from moto.core.utils import get_service_model
@@ -412,6 +435,7 @@ def _patch_json_errors() -> None:
 
 def patch_moto_fast() -> None:
     """Install the expression caches and per-request constants (call once)."""
+    require_moto_version()
     _patch_update_expressions()
     _patch_condition_expressions()
     _patch_request_constants()

@@ -58,9 +58,10 @@
    e-mail parser (``local.moto_fast.parse_headers``; anything unusual still goes
    through it).
 
-The patches replace moto internals, so they are applied only to the moto version
-they were written for (``MOTO_VERSION``, pinned in requirements-dev.txt); on any
-other, the stack still runs, slowly, with a warning.
+The patches replace moto internals, so they are written for one moto version
+(``local.moto_fast.MOTO_VERSION``, pinned in requirements-dev.txt). On any other, ``patch_moto``
+raises ``MotoVersionError`` naming both versions, and the stack (and every test
+fixture that patches moto) fails at start-up instead of running on stock moto.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ from local.moto_fast import (
     FastDynamoDB,
     install_header_parser,
     patch_moto_fast,
+    require_moto_version,
     sorted_by_primary_key,
 )
 
@@ -103,7 +105,6 @@ STOP_SECONDS = 10.0
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-MOTO_VERSION = "5.2.1"  # the patches below replace internals of exactly this version
 ITERATORS_KEPT = 256
 PRUNE_EVERY = 512  # Streams requests between two prunes
 FAST_ENV = "LOCAL_MOTO_FAST"  # "0": every request takes moto's stock path (to compare)
@@ -491,26 +492,21 @@ def _patch_clock() -> None:
             module.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
 
 
-def patch_moto() -> bool:
-    """Install the patches described above; idempotent.
+def patch_moto() -> None:
+    """Install the patches described above in this process; idempotent.
 
-    Returns False (and changes nothing) on any moto but the version they were written
-    for: its internals may differ.
+    Raises ``MotoVersionError`` (naming both versions) on any moto but
+    ``MOTO_VERSION``: the patches replace its internals, which change between releases.
     """
-    try:
-        import moto
-        import moto.dynamodb.models as models
-        from moto.core.serialize import BaseJSONSerializer
-        from moto.dynamodb.models import DynamoDBBackend
-        from moto.dynamodb.models.dynamo_type import Item
-        from moto.dynamodb.models.table import Table
-    except ImportError:
-        return False
+    require_moto_version()
+    import moto.dynamodb.models as models
+    from moto.core.serialize import BaseJSONSerializer
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+
     if getattr(DynamoDBBackend, "_local_patched", False):
-        return True
-    if moto.__version__ != MOTO_VERSION:
-        log.warning("moto %s is not %s: not patching it", moto.__version__, MOTO_VERSION)
-        return False
+        return
     _patch_indexes(Table, DynamoDBBackend)
     _patch_transactions(DynamoDBBackend, models, Table)
     _patch_item_size(Item)
@@ -519,7 +515,6 @@ def patch_moto() -> bool:
     _patch_attribute_values(BaseJSONSerializer)
     patch_moto_fast()
     DynamoDBBackend._local_patched = True  # type: ignore[attr-defined]
-    return True
 
 
 def patched() -> bool:
@@ -529,11 +524,6 @@ def patched() -> bool:
     except ImportError:
         return False
     return bool(getattr(DynamoDBBackend, "_local_patched", False))
-
-
-def keep_streams_on_rollback() -> bool:
-    """The former name of ``patch_moto`` (the roll-back fix is one of its patches)."""
-    return patch_moto()
 
 
 SEED_PATH = "/_local/seed"
@@ -802,8 +792,7 @@ class ThreadedLocalMotoServer(ThreadedMotoServer):
         self._server.serve_forever()
 
     def start(self) -> None:
-        if not patch_moto():
-            log.warning("moto is not patched: index queries walk the table, transactions copy it")
+        patch_moto()
         super().start()
         if self._bind_error is not None:
             self._thread = None
@@ -838,6 +827,8 @@ class LocalMotoServer:
         self._address: tuple[str, int] | None = None
 
     def start(self) -> None:
+        """Start the child; ``MotoVersionError`` before anything starts on the wrong moto."""
+        require_moto_version()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
         env.update(MOTO_ENV)  # TOTP codes checked, as Cognito does
         self._process = subprocess.Popen(

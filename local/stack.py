@@ -13,7 +13,8 @@ What it starts, in order:
 
 When all of that serves, it writes ``<state-dir>/stack.json`` (contract.md,
 "Local stack") and prints the URLs and demo logins. Ctrl-C or SIGTERM stops
-everything it started and exits 0; a busy port exits 2 with a one-line error; if
+everything it started and exits 0; a busy port, or a moto other than the one its
+patches were written for (``local.motoserver``), exits 2 with a one-line error; if
 the consumers' process dies on its own, the stack says so, stops and exits 1.
 """
 
@@ -42,6 +43,8 @@ if str(REPO_ROOT) not in sys.path:  # ``app`` lives at the repository root
 from aiohttp import web  # noqa: E402
 
 from local import environment  # noqa: E402
+from local.logs import app_logs_to_stderr, configure_logging  # noqa: E402
+from local.moto_fast import MotoVersionError  # noqa: E402
 from local.motoserver import LocalMotoServer  # noqa: E402
 
 log = logging.getLogger("local.stack")
@@ -82,24 +85,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--state-dir", default=DEFAULT_STATE_DIR, help="where stack.json is written (git-ignored)"
     )
     return parser.parse_args(argv)
-
-
-def configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("werkzeug", "botocore", "boto3", "urllib3", "moto", "pynamodb"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def app_logs_to_stderr() -> None:
-    """Powertools loggers write to stdout (CloudWatch on AWS); stdout here is for people."""
-    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
-        for handler in getattr(logger, "handlers", []):
-            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
-                handler.setStream(sys.stderr)
 
 
 def listening_socket(port: int, option: str) -> socket.socket:
@@ -369,6 +354,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         access_log_class=gateway.AccessLogger,
         handle_signals=False,
         shutdown_timeout=5.0,
+        max_line_size=gateway.PARSER_LINE_BYTES,  # the gateway answers API Gateway's 414
     )
     await stack.runner.setup()
     await web.SockSite(stack.runner, http_socket).start()
@@ -419,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     try:
         code = asyncio.run(serve(args))
-    except PortInUse as error:
+    except (PortInUse, MotoVersionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown

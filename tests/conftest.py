@@ -47,10 +47,10 @@ def aws() -> Iterator[Any]:
     import boto3
     from moto import mock_aws
 
-    from local.motoserver import keep_streams_on_rollback
+    from local.motoserver import patch_moto
     from local.provision import provision
 
-    keep_streams_on_rollback()  # moto loses stream records after a cancelled transaction
+    patch_moto()  # moto loses stream records after a cancelled transaction
     with mock_aws():
         provision(boto3.session.Session(region_name="us-east-1"), "texting-test")
         yield boto3

@@ -13,7 +13,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.domain.errors import Conflict, ValidationError
+from chalicelib.observability import logger
 from chalicelib.services.ports import Identity
+
+
+def _quoted(value: str) -> str:
+    """A value inside a ListUsers filter's double quotes."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _code(error: ClientError) -> str:
@@ -71,6 +77,10 @@ class CognitoIdentityProvider:
         except ClientError as error:
             if _code(error) == "UsernameExistsException":
                 raise Conflict("that username is taken", code="username_taken") from None
+            if _code(error) == "AliasExistsException":  # the pool signs in by email too
+                raise Conflict(
+                    "another account already uses that email", code="email_taken"
+                ) from None
             if _code(error) == "InvalidParameterException":
                 raise ValidationError(
                     "the user pool refused that username or email", code="invalid_request"
@@ -85,6 +95,12 @@ class CognitoIdentityProvider:
             if _code(error) == "UserNotFoundException":
                 return None
             raise
+
+    def username_of(self, user_id: str) -> str | None:
+        found = self.client.list_users(
+            UserPoolId=self._pool, Filter=f'sub = "{_quoted(user_id)}"', Limit=1
+        )["Users"]
+        return str(found[0]["Username"]) if found else None
 
     def set_enabled(self, username: str, enabled: bool) -> None:
         call = self.client.admin_enable_user if enabled else self.client.admin_disable_user
@@ -108,3 +124,4 @@ class CognitoIdentityProvider:
         except ClientError as error:
             if _code(error) != "UserNotFoundException":
                 raise
+            logger.warning("no such account in the user pool", extra={"call": call.__name__})

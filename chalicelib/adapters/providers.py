@@ -147,12 +147,16 @@ class HttpMediaFetcher:
 
     def fetch(self, url: str, max_bytes: int) -> tuple[bytes, str]:
         import urllib.error
+        import urllib.parse
 
         from chalicelib.domain.errors import ValidationError
 
         if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ValidationError("media must come over https", code="media_unavailable")
-        twilio = "twilio.com" in url or url.startswith("http://127.0.0.1")
+        host = (urllib.parse.urlsplit(url).hostname or "").lower()
+        # Only Twilio's own hosts (and the local simulator) get the account's credentials:
+        # "twilio.com" anywhere else in a URL is not Twilio.
+        twilio = host == "twilio.com" or host.endswith(".twilio.com") or host == "127.0.0.1"
         secret = self._twilio.current() if twilio else None
         try:
             try:

@@ -205,6 +205,8 @@ class TwilioCredentials:
         self._secret: TwilioSecret | None = None
         self._fresh_until = 0.0
         self._last_forced: float | None = None
+        # auth token -> when this container first saw Twilio sign a webhook with it
+        self._signing_since: dict[str, float] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -258,8 +260,27 @@ class TwilioCredentials:
         return fresh != secret and self._signed_by(fresh, url, params, signature)
 
     def _signed_by(self, secret: TwilioSecret, url: str, params: Params, signature: str) -> bool:
-        tokens = secret.webhook_tokens(self._wall())
-        return any(valid_twilio_signature(url, params, signature, token) for token in tokens)
+        """The auth token always; the previous one while Twilio may still sign with it.
+
+        Twilio goes on signing with the old token until the operator promotes the new
+        one, which may be long after the secret was stored; so the previous token's
+        window runs until at least ``window`` after this container first saw a webhook
+        signed with the new token (and never ends before the stored value's window)."""
+        now = self._wall()
+        if secret.auth_token and valid_twilio_signature(url, params, signature, secret.auth_token):
+            if secret.previous_auth_token:
+                self._signing_since.setdefault(secret.auth_token, now)
+            return True
+        if not secret.previous_auth_token:
+            return False
+        promoted = self._signing_since.get(secret.auth_token)
+        open_until = max(
+            secret.previous_valid_until,
+            float("inf") if promoted is None else promoted + self._window,
+        )
+        return now < open_until and valid_twilio_signature(
+            url, params, signature, secret.previous_auth_token
+        )
 
     def _read(self) -> None:
         try:

@@ -49,7 +49,7 @@ def admin_invite_user() -> Response:
 
 @route("/admin/users/{user_id}/disable", methods=["POST"])
 def admin_disable_user(user_id: str) -> dict[str, Any]:
-    """Offboard a co-worker: refused everywhere within 60 s, sessions ended, history kept."""
+    """Offboard a co-worker: refused everywhere within 30 s, sessions ended, history kept."""
     return services().accounts.disable(_caller(), _user_id(user_id))
 
 

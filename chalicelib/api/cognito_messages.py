@@ -43,7 +43,7 @@ def compose(
     name = _clean(user_attributes.get("name")) or _clean(username)
     link = html.escape(web_url, quote=True)
     where = f'<a href="{link}">{link}</a>' if web_url else "the Texting web client"
-    if trigger in ("CustomMessage_AdminCreateUser", "CustomMessage_ResendCode"):
+    if trigger == "CustomMessage_AdminCreateUser":  # a resent invitation comes this way too
         invited_by = _clean(client_metadata.get("invited_by"))
         by = f" by {html.escape(invited_by)}" if invited_by else ""
         return (

@@ -9,14 +9,32 @@ from chalicelib.api.fields import (
     LIST,
     MAP,
     MAX_ID,
+    MAX_STRING,
     MAX_TEXT,
+    NAME,
+    NOT_BLANK,
+    PAGING,
     TEXT,
     TEXT_MAP,
     WHOLE,
     Field,
     body_of,
 )
-from chalicelib.domain.contact_center_config import DAYS, HOURS_PATTERN
+from chalicelib.domain.contact_center import AGENT_ROLES
+from chalicelib.domain.contact_center_config import DAYS, HOURS_PATTERN, MAX_LEVEL, MIN_LEVEL
+from chalicelib.services.contact_center.supervisor import MAX_DAYS
+
+SKILL = r"^[a-z0-9][a-z0-9_-]*$"  # lowercase, at most 40 (domain.contact_center_config)
+QUEUE_ID = Field(
+    "queue_id",
+    TEXT,
+    "invalid_queue_id",
+    required=True,
+    min_len=1,
+    max_len=MAX_ID,
+    description="a queue of the caller's company",
+)
+PHONE = "a phone number as a person types it; libphonenumber must hold it valid"
 
 CC_TEXT = 1600  # automatic replies, canned replies
 CC_AGENT_STATUS = body_of(
@@ -30,31 +48,54 @@ CC_AGENT_STATUS = body_of(
     )
 )
 CC_OUTBOUND = body_of(
-    Field("channel", TEXT, "invalid_channel", required=True, max_len=64),
-    Field("to", TEXT, "invalid_to", required=True, max_len=64),
+    Field(
+        "channel",
+        TEXT,
+        "invalid_channel",
+        required=True,
+        max_len=64,
+        description="a channel number of the caller's company",
+    ),
+    Field("to", TEXT, "invalid_to", required=True, max_len=64, description=PHONE),
     CLIENT_ID,
-    Field("text", TEXT, "invalid_text", required=True, max_len=MAX_TEXT, pattern=r"\S"),
+    Field(
+        "text",
+        TEXT,
+        "invalid_text",
+        required=True,
+        max_len=MAX_TEXT,
+        pattern=NOT_BLANK,
+        description="at most the sms_max_segments setting's segments",
+    ),
 )
-CC_TRANSFER = body_of(Field("queue_id", TEXT, "invalid_queue_id", required=True, max_len=MAX_ID))
+CC_TRANSFER = body_of(QUEUE_ID)
 CC_END = body_of(
     Field("disposition", TEXT, "invalid_disposition", max_len=100),
     Field("notes", TEXT, "invalid_notes", max_len=4000),
     Field("case_id", TEXT, "invalid_case", max_len=MAX_ID),
 )
 CC_QUEUE = body_of(
-    Field("name", TEXT, "invalid_name", required=True, max_len=100, pattern=r"\S"),
+    Field("name", TEXT, "invalid_name", required=True, max_len=100, pattern=NAME),
     Field(
         "skills",
         MAP,
         "invalid_skills",
         max_len=40,
-        minimum=1,
-        maximum=5,
+        pattern=SKILL,
+        minimum=MIN_LEVEL,
+        maximum=MAX_LEVEL,
         max_items=50,
         description="required skill -> minimum level",
     ),
     Field("priority", WHOLE, "invalid_priority", minimum=1, maximum=100),
-    Field("timezone", TEXT, "invalid_timezone", max_len=64, description="IANA name"),
+    Field(
+        "timezone",
+        TEXT,
+        "invalid_timezone",
+        max_len=64,
+        pattern=r"^[A-Za-z][A-Za-z0-9_+/-]*$",
+        description="a name of the IANA time zone database",
+    ),
     Field(
         "hours",
         TEXT_MAP,
@@ -63,8 +104,8 @@ CC_QUEUE = body_of(
         pattern=HOURS_PATTERN,
         max_items=7,
         choices=DAYS,
-        description="day -> opening hours HH:MM-HH:MM in timezone; a day left out is "
-        "closed; {} (the default) is always open",
+        description="day -> opening hours HH:MM-HH:MM in timezone, opening before "
+        "closing; a day left out is closed; {} (the default) is always open",
     ),
     Field("closed_message", TEXT, "invalid_closed_message", max_len=CC_TEXT),
     Field("entry_message", TEXT, "invalid_entry_message", max_len=CC_TEXT),
@@ -78,18 +119,64 @@ CC_QUEUE = body_of(
     Field("last_agent_window_s", WHOLE, "invalid_last_agent_window_s", maximum=30 * 86400),
     Field("overflow_after_s", WHOLE, "invalid_overflow_after_s", maximum=86400),
     Field("overflow_level", WHOLE, "invalid_overflow_level", minimum=1, maximum=5),
-    Field("overflow_queue_id", TEXT, "invalid_overflow_queue_id", max_len=MAX_ID),
+    Field(
+        "overflow_queue_id",
+        TEXT,
+        "invalid_overflow_queue_id",
+        max_len=MAX_ID,
+        description="another queue of the company",
+    ),
     Field("max_waiting", WHOLE, "invalid_max_waiting", maximum=1000),
 )
-CC_CHANNEL = body_of(Field("queue_id", TEXT, "invalid_queue_id", required=True, max_len=MAX_ID))
+CC_CHANNEL = body_of(QUEUE_ID)
 CC_AGENT = body_of(
-    Field("skills", MAP, "invalid_skills", max_len=40, minimum=1, maximum=5, max_items=50),
-    Field("queues", LIST, "invalid_queues", max_len=MAX_ID),
-    Field("role", TEXT, "invalid_role", max_len=32, choices=("agent", "supervisor")),
+    Field(
+        "skills",
+        MAP,
+        "invalid_skills",
+        max_len=40,
+        pattern=SKILL,
+        minimum=MIN_LEVEL,
+        maximum=MAX_LEVEL,
+        max_items=50,
+    ),
+    Field("queues", LIST, "invalid_queues", max_len=MAX_ID, description="queues of the company"),
+    Field("role", TEXT, "invalid_role", max_len=32, choices=AGENT_ROLES),
     Field("max_concurrent", WHOLE, "invalid_max_concurrent", minimum=1, maximum=10),
 )
 CC_CANNED = body_of(
     Field("shortcut", TEXT, "invalid_shortcut", max_len=40),
     Field("title", TEXT, "invalid_title", max_len=200),
-    Field("text", TEXT, "invalid_text", required=True, max_len=CC_TEXT, pattern=r"\S"),
+    Field("text", TEXT, "invalid_text", required=True, max_len=CC_TEXT, pattern=NOT_BLANK),
+)
+
+# -- query parameters ---------------------------------------------------------------
+
+CC_INTERACTION_PAGING = (
+    PAGING[0],
+    Field(
+        "cursor",
+        TEXT,
+        "invalid_cursor",
+        max_len=MAX_ID,
+        description="opaque: the next_cursor of the previous page, passed back unchanged "
+        "(any other value is a 400 invalid_cursor); empty or absent: the first page",
+    ),
+)
+CC_CANNED_SEARCH = (
+    Field("q", TEXT, "invalid_q", max_len=100, description="a shortcut prefix or words"),
+    Field("interaction_id", TEXT, max_len=MAX_ID, description="fills the placeholders"),
+)
+CC_CUSTOMER_SEARCH = (
+    Field("phone", TEXT, "invalid_phone", required=True, max_len=64, description=PHONE),
+)
+CC_STATS = (
+    Field(
+        "days",
+        TEXT,
+        "invalid_days",
+        max_len=MAX_STRING,
+        pattern=r"^0*([1-9]|[12][0-9]|3[01])$",  # 1 to MAX_DAYS (31)
+        description=f"the last 1 to {MAX_DAYS} days (1 unless given)",
+    ),
 )

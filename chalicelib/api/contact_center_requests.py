@@ -21,6 +21,7 @@ from chalicelib.api.fields import (
     Body,
     Field,
     Json,
+    as_whole,
 )
 from chalicelib.domain.contact_center_config import check_hours, check_skills, check_timezone
 from chalicelib.domain.errors import ValidationError
@@ -67,6 +68,14 @@ def _flag(spec: Field, body: Json) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise ValidationError(f"{spec.name} must be true or false", code=spec.code)
     return value
+
+
+def _skills(body: Json) -> dict[str, int]:
+    """Skills with levels (``2.0`` is 2, as everywhere); absent or null is none."""
+    raw = body.get("skills")
+    if isinstance(raw, dict):
+        raw = {k: v if as_whole(v) is None else as_whole(v) for k, v in raw.items()}
+    return check_skills({} if raw is None else raw)
 
 
 def agent_status(body: Json) -> SetAgentStatus:
@@ -120,7 +129,7 @@ def queue(body: Json) -> QueueSettings:
     timezone = spec["timezone"].text(body)
     return QueueSettings(
         name=_blank_refused(spec["name"], body),
-        skills=check_skills(body.get("skills", {})),
+        skills=_skills(body),
         timezone=check_timezone(timezone if timezone is not None else defaults.timezone),
         hours=check_hours(spec["hours"].text_map(body) or {}),
         closed_message=texts["closed_message"] or "",
@@ -145,7 +154,7 @@ def channel(body: Json) -> ChannelSettings:
 def agent(body: Json) -> AgentSettings:
     queues = CC_AGENT["queues"].strings(body)
     return AgentSettings(
-        skills=check_skills(body.get("skills", {})),
+        skills=_skills(body),
         queues=tuple(dict.fromkeys(queues or ())),
         role=_choice(CC_AGENT["role"], body) or "agent",
         max_concurrent=_whole(body, CC_AGENT, "max_concurrent", AgentSettings().max_concurrent),

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.api.fields import MAX_ID, valid_unicode
 from chalicelib.domain import errors
 
 _STATUS_BY_CLASS: list[tuple[type[errors.DomainError], int]] = [
@@ -58,10 +59,18 @@ def error_response(error: errors.DomainError) -> Response:
 
 
 def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain errors raised by a view into the contract's error response."""
+    """Turn domain errors raised by a view into the contract's error response.
+
+    A path parameter longer than any id (``MAX_ID``) or not valid Unicode names
+    nothing: a 404 before the view runs (it would otherwise reach DynamoDB as a key
+    over its size limit, a 500 there).
+    """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for value in kwargs.values():
+            if isinstance(value, str) and (len(value) > MAX_ID or not valid_unicode(value)):
+                return error_response(errors.NotFound("no such item", code="not_found"))
         try:
             return view(*args, **kwargs)
         except errors.DomainError as error:

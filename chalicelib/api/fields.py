@@ -3,16 +3,20 @@
 The tables themselves are grouped by who sends them: ``api.bodies`` (the
 employee app), ``api.admin_bodies`` (company admins) and ``api.contact_center_bodies``.
 
-Every string is checked for type, length and valid Unicode (a lone surrogate
-cannot be stored or sent: it is refused with a 400, before anything is
-written); numbers are whole and bounded; lists are bounded. The parsers in
-``chalicelib.api.requests`` read their fields through these tables, and
-``chalicelib.api.openapi`` turns the same tables into the OpenAPI document's
-request schemas, so the published schema is the one that is enforced.
+Every string is checked for type, length, pattern and valid Unicode (a lone
+surrogate cannot be stored or sent: it is refused with a 400, before anything is
+written); numbers are whole (``2.0`` is the whole number 2, as JSON Schema says)
+and bounded; lists are bounded; null is accepted only where the table says so.
+The parsers in ``chalicelib.api.requests`` read their fields through these
+tables, and ``chalicelib.api.openapi`` turns the same tables into the OpenAPI
+document's request schemas, so the published schema is the one that is enforced.
+A bound that is a setting (``Field.setting``) is read from the settings when the
+document is made, so the document states the deployment's own limit.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -24,8 +28,36 @@ MAX_ID = 256
 MAX_LIST = 100
 MAX_MEMBERS = 1000  # the group limit (a setting, lower) answers too_many_members
 MAX_SEQ = 10**11
+MAX_KEYS = 100  # keys of any one JSON object in a body (a table's open body included)
+
+# The characters Python's str.strip() removes, which is what the services call blank.
+_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"[^{_SPACE}]"  # at least one character that is not white space
+# One line of text: no control characters (NUL, newlines, escapes), as names must be.
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+# A name: one line, not blank.
+NAME = f"^[^\\x00-\\x1f\\x7f]*[^{_SPACE}\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$"
 
 Json = Mapping[str, object]
+
+
+def matches(pattern: str, value: str) -> bool:
+    """Whether ``value`` matches ``pattern`` as JSON Schema reads it (ECMA 262: a
+    search, and ``$`` is the end of the text, not also before a final newline)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.search(pattern, value) is not None
+
+
+def as_whole(value: object) -> int | None:
+    """A JSON number with no fractional part as an int (``2.0`` is 2); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 def valid_unicode(value: str) -> bool:
@@ -61,10 +93,11 @@ def required_string(body: Json, name: str, code: str, *, max_len: int = MAX_STRI
 def whole(
     body: Json, name: str, code: str, *, minimum: int = 0, maximum: int = MAX_SEQ
 ) -> int | None:
-    value = body.get(name)
-    if value is None:
+    raw = body.get(name)
+    if raw is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+    value = as_whole(raw)
+    if value is None or not minimum <= value <= maximum:
         raise ValidationError(
             f"{name} must be a whole number from {minimum} to {maximum}", code=code
         )
@@ -100,6 +133,15 @@ def path_id(value: str, code: str = "not_found") -> str:
     return value
 
 
+def path_index(value: str, code: str) -> int:
+    """A small whole number from the URL path (``PATH_PARAMETERS["index"]``); anything
+    else, however long, matches nothing."""
+    spec = PATH_PARAMETERS["index"]
+    if len(value) > spec.max_len or not (value.isascii() and value.isdigit()):
+        raise NotFound("no such item", code=code)
+    return int(value)
+
+
 # -- the declarative field table ---------------------------------------------------
 #
 # Each body is a table of fields (name, kind, bounds, whether required, the error
@@ -115,8 +157,10 @@ class Field:
 
     A field that is not required may be absent or null (both mean "not given")
     unless ``nullable`` is false, as in a partial update where null is refused.
-    ``min_len`` and ``pattern`` are enforced by the parser's own check (stated here
-    so the schema says it too); ``choices`` lists the only accepted values.
+    A text's ``min_len``, ``pattern`` (JSON Schema's: a search) and ``choices`` (the
+    only accepted values) are enforced here, so the schema says what is checked.
+    ``setting`` names the setting that lowers ``maximum`` (whole numbers) or
+    ``max_len``/``max_items`` (texts, lists) in a deployment; the service enforces it.
     """
 
     name: str
@@ -133,27 +177,66 @@ class Field:
     max_items: int = MAX_LIST
     choices: tuple[str, ...] = ()
     description: str = ""
+    setting: str = ""
+    setting_offset: int = 0  # the bound is the setting plus this
+
+    def bound(self, default: int, limits: Mapping[str, int]) -> int:
+        """``default`` lowered to the setting this field names, when ``limits`` has it."""
+        if self.setting in limits:
+            return min(default, limits[self.setting] + self.setting_offset)
+        return default
 
     @property
     def accepts_null(self) -> bool:
         return (not self.required) if self.nullable is None else self.nullable
 
+    def _not_null(self, body: Json) -> None:
+        if self.name in body and body[self.name] is None and not self.accepts_null:
+            raise ValidationError(f"{self.name} must not be null", code=self.code)
+
+    def check_text(self, value: str) -> str:
+        """A text's own rules (the type and length are ``string``'s)."""
+        if len(value) < self.min_len:
+            raise ValidationError(
+                f"{self.name} must be at least {self.min_len} characters", code=self.code
+            )
+        if self.pattern and not matches(self.pattern, value):
+            raise ValidationError(f"{self.name} does not match {self.pattern}", code=self.code)
+        if self.choices and value not in self.choices:
+            raise ValidationError(
+                f"{self.name} must be one of {', '.join(self.choices)}", code=self.code
+            )
+        return value
+
     def text(self, body: Json) -> str | None:
-        return string(body, self.name, self.code, max_len=self.max_len, required=self.required)
+        self._not_null(body)
+        value = string(body, self.name, self.code, max_len=self.max_len, required=self.required)
+        return None if value is None else self.check_text(value)
 
     def required_text(self, body: Json) -> str:
         value = string(body, self.name, self.code, max_len=self.max_len)
         assert value is not None
-        return value
+        return self.check_text(value)
 
     def whole(self, body: Json) -> int | None:
+        self._not_null(body)
         return whole(body, self.name, self.code, minimum=self.minimum, maximum=self.maximum)
 
     def flag(self, body: Json) -> bool | None:
+        self._not_null(body)
         return flag(body, self.name)
 
     def strings(self, body: Json) -> tuple[str, ...] | None:
-        return strings(body, self.name, self.code, max_items=self.max_items, max_len=self.max_len)
+        self._not_null(body)
+        found = strings(body, self.name, self.code, max_items=self.max_items, max_len=self.max_len)
+        if found is not None and len(found) < self.min_items:
+            raise ValidationError(
+                f"{self.name} must list at least {self.min_items}", code=self.code
+            )
+        if found is not None and (self.min_len or self.pattern or self.choices):
+            for item in found:
+                self.check_text(item)
+        return found
 
     def text_map(self, body: Json) -> dict[str, str] | None:
         """A text map's shape and bounds (its values' ``pattern`` is the caller's rule)."""
@@ -180,11 +263,16 @@ class Field:
 
 @dataclass(frozen=True)
 class Body:
-    """A JSON object body: its fields, and whether any other field is refused."""
+    """A JSON object body: its fields, and whether any other field is refused.
+
+    ``rule`` is a JSON Schema for what one field cannot say alone (``text`` or
+    ``media``); the parser that reads the body enforces the same.
+    """
 
     fields: tuple[Field, ...]
     closed: bool = False  # an unknown field is a 400
     min_fields: int = 0
+    rule: Mapping[str, object] | None = None
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -194,10 +282,25 @@ class Body:
         return self.by_name[name]
 
 
-def body_of(*fields: Field, closed: bool = False, min_fields: int = 0) -> Body:
-    return Body(fields, closed=closed, min_fields=min_fields)
+def body_of(
+    *fields: Field,
+    closed: bool = False,
+    min_fields: int = 0,
+    rule: Mapping[str, object] | None = None,
+) -> Body:
+    return Body(fields, closed=closed, min_fields=min_fields, rule=rule)
 
 
+CURSOR = Field(
+    "cursor",
+    TEXT,
+    "invalid_cursor",
+    max_len=MAX_STRING,
+    pattern=r"^[A-Za-z0-9_=-]*$",
+    description="opaque: the next_cursor of the previous page of the same list, passed "
+    "back unchanged (the server made it; any other value is a 400 invalid_cursor); "
+    "empty or absent: the first page",
+)
 PAGING = (
     Field(
         "limit",
@@ -205,15 +308,41 @@ PAGING = (
         "invalid_limit",
         minimum=1,
         maximum=100,
-        description="page size: 1 to the page_size_max setting (100 unless configured)",
+        setting="page_size_max",
+        description="page size: 1 to the page_size_max setting",
     ),
-    Field("cursor", TEXT, "invalid_cursor", description="next_cursor of the previous page"),
+    CURSOR,
 )
 AFTER_SEQ = Field("after_seq", WHOLE, "invalid_seq", maximum=MAX_SEQ - 1)
+DAY = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 DAY_RANGE = (
-    Field("from", TEXT, max_len=32, description="first day, YYYY-MM-DD"),
-    Field("to", TEXT, max_len=32, description="last day, YYYY-MM-DD"),
+    Field("from", TEXT, "invalid_date", max_len=10, pattern=DAY, description="first day"),
+    Field("to", TEXT, "invalid_date", max_len=10, pattern=DAY, description="last day"),
 )
+
+# -- path parameters: what each one may be (anything else matches nothing: a 404) ----
+
+ID = Field("id", TEXT, "not_found", required=True, min_len=1, max_len=MAX_ID)
+E164 = r"^\+[1-9][0-9]{6,14}$"
+PATH_PARAMETERS: Mapping[str, Field] = {
+    "e164": Field(
+        "e164",
+        TEXT,
+        "invalid_phone",
+        required=True,
+        max_len=16,
+        pattern=E164,
+        description="an E.164 number (+ and digits) libphonenumber holds valid",
+    ),
+    "index": Field("index", TEXT, "media_not_found", required=True, max_len=4, pattern=r"^[0-9]+$"),
+    # the contact center's own ids (its admin chooses them): 1-64 letters, digits, - or _
+    "reply_id": Field(
+        "reply_id", TEXT, "invalid_reply_id", required=True, max_len=64, pattern=r"^[A-Za-z0-9_-]+$"
+    ),
+    "queue_id": Field(
+        "queue_id", TEXT, "invalid_queue_id", required=True, max_len=64, pattern=r"^[A-Za-z0-9_-]+$"
+    ),
+}
 
 # The sender's idempotency key, the same wherever a message is sent.
 CLIENT_ID = Field(
@@ -223,17 +352,23 @@ CLIENT_ID = Field(
     required=True,
     max_len=128,
     min_len=1,
-    pattern=r"\S",
+    pattern=NOT_BLANK,
     description="the sender's idempotency key",
 )
 
 
-def changes_body(allowed: Mapping[str, str], *, max_len: int = 320, closed: bool = True) -> Body:
+def changes_body(
+    allowed: Mapping[str, str | Field], *, max_len: int = 320, closed: bool = True
+) -> Body:
     """A partial update of only ``allowed`` fields, each of its kind: ``text``,
-    ``text?`` (text or null), ``flag`` or ``list`` (of short strings)."""
+    ``text?`` (text or null), ``flag`` or ``list`` (of short strings), or a ``Field``
+    of its own (null refused unless it says otherwise). An open body (``closed``
+    false) ignores other fields, at most ``MAX_KEYS`` in all."""
     fields = []
     for name, kind in allowed.items():
-        if kind == "flag":
+        if isinstance(kind, Field):
+            fields.append(kind)
+        elif kind == "flag":
             fields.append(Field(name, FLAG, nullable=False))
         elif kind == "list":
             fields.append(Field(name, LIST, f"invalid_{name}", nullable=False, max_len=64))

@@ -21,15 +21,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.api import admin_bodies, bodies, contact_center_bodies, fields, search_params
 from chalicelib.api.fields import Body, Field
 from chalicelib.api.openapi_schemas import (
     JSON,
+    NO_LIMITS,
+    Limits,
     Schema,
     components,
     page_of,
+    path_parameter,
     query_parameter,
     ref,
     request_schema,
@@ -46,11 +50,11 @@ _CREATE_CONVERSATION: tuple[Body, ...] = (bodies.CREATE_IM, bodies.CREATE_SMS)
 
 BODIES: Mapping[str, Body | tuple[Body, ...]] = {
     "set_presence": bodies.SET_PRESENCE,
-    "start_photo_upload": bodies.UPLOAD,
+    "start_photo_upload": bodies.PHOTO_UPLOAD,
     "confirm_photo": bodies.PHOTO_KEY,
     "register_device": bodies.DEVICE,
     "create_contact": bodies.CONTACT,
-    "update_contact": bodies.CONTACT,
+    "update_contact": bodies.CONTACT_CHANGES,
     "create_conversation": _CREATE_CONVERSATION,
     "update_conversation": bodies.UPDATE_CONVERSATION,
     "add_members": bodies.MEMBERS,
@@ -61,9 +65,9 @@ BODIES: Mapping[str, Body | tuple[Body, ...]] = {
     "admin_update_user": admin_bodies.USER_CHANGES,
     "admin_invite_user": admin_bodies.INVITE_USER,
     "sign_out": bodies.SIGN_OUT,
-    "admin_create_policy": admin_bodies.POLICY_CHANGES,
+    "admin_create_policy": admin_bodies.POLICY_CREATE,
     "admin_update_policy": admin_bodies.POLICY_CHANGES,
-    "start_media_upload": bodies.UPLOAD,
+    "start_media_upload": bodies.MEDIA_UPLOAD,
     "sms_preview": bodies.PREVIEW,
     "read_conversation": bodies.MARK_READ,
     "put_agent_status": contact_center_bodies.CC_AGENT_STATUS,
@@ -87,6 +91,10 @@ QUERIES: Mapping[str, tuple[Field, ...]] = {
     "sync": fields.PAGING[:1],
     "sms_usage": fields.DAY_RANGE,
     "search": search_params.SEARCH_QUERY,
+    "list_interactions": contact_center_bodies.CC_INTERACTION_PAGING,
+    "search_canned": contact_center_bodies.CC_CANNED_SEARCH,
+    "find_customers": contact_center_bodies.CC_CUSTOMER_SEARCH,
+    "queue_stats": contact_center_bodies.CC_STATS,
 }
 
 # -- which shape each view answers with: (statuses, schema); None is an empty body -------
@@ -180,8 +188,9 @@ def _webhook_operation(route: Any) -> Schema:
     }
 
 
-def operation(route: Any) -> Schema:
-    """One route entry of the Chalice route table as an OpenAPI operation."""
+def operation(route: Any, limits: Limits = NO_LIMITS) -> Schema:
+    """One route entry of the Chalice route table as an OpenAPI operation; ``limits``
+    are the settings that lower a table's bounds (``Field.setting``)."""
     if FORM in route.content_types:
         return _webhook_operation(route)
     doc = (route.view_function.__doc__ or "").strip().splitlines()
@@ -192,28 +201,38 @@ def operation(route: Any) -> Schema:
         "security": [{"cognito": []}] if route.authorizer is not None else [],
     }
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        path_parameter(fields.PATH_PARAMETERS.get(name, replace(fields.ID, name=name)), limits)
         for name in PATH_PARAMETER.findall(route.uri_pattern)
     ]
-    parameters += [query_parameter(f) for f in QUERIES.get(route.view_name, ())]
+    parameters += [query_parameter(f, limits) for f in QUERIES.get(route.view_name, ())]
     if parameters:
         op["parameters"] = parameters
     body = BODIES.get(route.view_name)
     if body is not None:
         op["requestBody"] = {
             "required": route.view_name not in OPTIONAL_BODIES,
-            "content": {JSON: {"schema": request_schema(body)}},
+            "content": {JSON: {"schema": request_schema(body, limits)}},
         }
     op["responses"] = _responses(route.view_name)
     return op
 
 
-def document(routes: Mapping[str, Mapping[str, Any]], server_url: str = "/") -> Schema:
-    """The OpenAPI 3.1 document for a Chalice route table (``app.routes``)."""
+def limits_of(settings: object) -> Limits:
+    """The whole-number settings by name: what a field's ``setting`` may name."""
+    values = vars(settings).items()
+    return {k: v for k, v in values if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def document(
+    routes: Mapping[str, Mapping[str, Any]], server_url: str = "/", limits: Limits = NO_LIMITS
+) -> Schema:
+    """The OpenAPI 3.1 document for a Chalice route table (``app.routes``), with the
+    bounds ``limits`` (the deployment's settings) set."""
     paths: Schema = {}
     for path in sorted(routes):
         paths[path] = {
-            method.lower(): operation(entry) for method, entry in sorted(routes[path].items())
+            method.lower(): operation(entry, limits)
+            for method, entry in sorted(routes[path].items())
         }
     return {
         "openapi": "3.1.0",

@@ -6,10 +6,10 @@ objects. ``chalicelib.api.openapi`` assembles the document from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chalicelib.api.fields import FLAG, LIST, MAP, TEXT, TEXT_MAP, WHOLE, Body, Field
+from chalicelib.api.fields import FLAG, LIST, MAP, MAX_KEYS, TEXT, TEXT_MAP, WHOLE, Body, Field
 from chalicelib.domain.model import (
     SMS,
     BusinessNumber,
@@ -21,31 +21,40 @@ from chalicelib.domain.model import (
 )
 
 Schema = dict[str, Any]
+Limits = Mapping[str, int]  # settings by name (``Field.setting``)
+NO_LIMITS: Limits = {}
 JSON = "application/json"
 
 
 # -- request schemas from the field tables --------------------------------------------
 
 
-def field_schema(spec: Field) -> Schema:
+def _text_schema(spec: Field, max_len: int) -> Schema:
+    schema: Schema = {"type": "string", "maxLength": max_len}
+    if spec.min_len:
+        schema["minLength"] = spec.min_len
+    if spec.pattern:
+        schema["pattern"] = spec.pattern
+    if spec.choices:
+        schema["enum"] = list(spec.choices)
+    return schema
+
+
+def field_schema(spec: Field, limits: Limits = NO_LIMITS) -> Schema:
+    """A field's JSON Schema: exactly what ``Field`` enforces, a setting's bound applied."""
     schema: Schema
     if spec.kind == TEXT:
-        schema = {"type": "string", "maxLength": spec.max_len}
-        if spec.min_len:
-            schema["minLength"] = spec.min_len
-        if spec.pattern:
-            schema["pattern"] = spec.pattern
-        if spec.choices:
-            schema["enum"] = list(spec.choices)
+        schema = _text_schema(spec, spec.bound(spec.max_len, limits))
     elif spec.kind == WHOLE:
-        schema = {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum}
+        maximum = spec.bound(spec.maximum, limits)
+        schema = {"type": "integer", "minimum": spec.minimum, "maximum": maximum}
     elif spec.kind == FLAG:
         schema = {"type": "boolean"}
     elif spec.kind == LIST:
         schema = {
             "type": "array",
-            "items": {"type": "string", "maxLength": spec.max_len},
-            "maxItems": spec.max_items,
+            "items": _text_schema(spec, spec.max_len),
+            "maxItems": spec.bound(spec.max_items, limits),
         }
         if spec.min_items:
             schema["minItems"] = spec.min_items
@@ -55,6 +64,8 @@ def field_schema(spec: Field) -> Schema:
         if spec.kind == TEXT_MAP:
             values = {"type": "string", "maxLength": spec.max_len}
             values.update({"pattern": spec.pattern} if spec.pattern else {})
+        elif spec.pattern:  # a map of whole numbers: the pattern is its keys'
+            keys["pattern"] = spec.pattern
         schema = {"type": "object", "propertyNames": keys, "additionalProperties": values}
         schema.update({"minProperties": spec.min_items, "maxProperties": spec.max_items})
     else:  # pragma: no cover - a new kind must be taught here
@@ -69,10 +80,11 @@ def field_schema(spec: Field) -> Schema:
     return schema
 
 
-def body_schema(body: Body) -> Schema:
+def body_schema(body: Body, limits: Limits = NO_LIMITS) -> Schema:
     schema: Schema = {
         "type": "object",
-        "properties": {f.name: field_schema(f) for f in body.fields},
+        "properties": {f.name: field_schema(f, limits) for f in body.fields},
+        "maxProperties": MAX_KEYS,
     }
     required = [f.name for f in body.fields if f.required]
     if required:
@@ -81,20 +93,30 @@ def body_schema(body: Body) -> Schema:
         schema["additionalProperties"] = False
     if body.min_fields:
         schema["minProperties"] = body.min_fields
+    if body.rule:
+        schema["allOf"] = [dict(body.rule)]
     return schema
 
 
-def request_schema(bodies: Body | tuple[Body, ...]) -> Schema:
+def request_schema(bodies: Body | tuple[Body, ...], limits: Limits = NO_LIMITS) -> Schema:
     if isinstance(bodies, Body):
-        return body_schema(bodies)
-    return {"anyOf": [body_schema(b) for b in bodies]}
+        return body_schema(bodies, limits)
+    return {"anyOf": [body_schema(b, limits) for b in bodies]}
 
 
-def query_parameter(spec: Field) -> Schema:
-    schema = field_schema(spec)
+def query_parameter(spec: Field, limits: Limits = NO_LIMITS) -> Schema:
+    schema = field_schema(spec, limits)
     if isinstance(schema["type"], list):  # a query value is present or absent, never null
         schema["type"] = schema["type"][0]
+        if "enum" in schema:
+            schema["enum"] = [v for v in schema["enum"] if v is not None]
     return {"name": spec.name, "in": "query", "required": spec.required, "schema": schema}
+
+
+def path_parameter(spec: Field, limits: Limits = NO_LIMITS) -> Schema:
+    """A path parameter: a value outside its schema matches nothing (404) or is
+    refused (400, its ``x-error-code``)."""
+    return {**query_parameter(spec, limits), "in": "path", "required": True}
 
 
 # -- response schemas inferred from the domain objects ------------------------------------

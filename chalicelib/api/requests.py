@@ -7,35 +7,40 @@ anything is written). REST routes and WebSocket actions share these parsers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.api.bodies import (
     CONNECTION_STATE,
-    CONTACT,
+    CONTACT_CHANGES,
     CREATE_IM,
     CREATE_SMS,
     DEVICE,
     MARK_READ,
+    MEDIA_UPLOAD,
     MEMBERS,
     PHOTO_KEY,
+    PHOTO_UPLOAD,
     PREVIEW,
     SEND_MESSAGE,
     SET_PRESENCE,
     SYNC,
     TYPING,
     UPDATE_CONVERSATION,
-    UPLOAD,
     WATCH_PRESENCE,
 )
 from chalicelib.api.fields import (
     FLAG,
     LIST,
+    MAX_KEYS,
     MAX_STRING,
+    NOT_BLANK,
     Body,
     Json,
+    as_whole,
+    matches,
     path_id,
-    string,
     valid_unicode,
 )
 from chalicelib.domain.errors import ValidationError
@@ -59,16 +64,39 @@ from chalicelib.services.commands import (
 )
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One JSON object of a body: a key given twice is ambiguous (which one counts
+    differs between parsers) and an object has at most ``MAX_KEYS`` keys."""
+    if len(pairs) > MAX_KEYS:
+        raise ValidationError(f"an object has at most {MAX_KEYS} keys", code="invalid_body")
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValidationError("a key is given twice", code="invalid_json")
+    return found
+
+
+def _not_a_number(constant: str) -> Any:
+    raise ValidationError(f"{constant} is not JSON", code="invalid_json")
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Strict JSON: no NaN or Infinity (Python's parser takes them), no key twice in an
+    object, at most ``MAX_KEYS`` keys in each."""
+    try:
+        return json.loads(raw, object_pairs_hook=_object, parse_constant=_not_a_number)
+    except ValidationError:
+        raise
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+        raise ValidationError("the body is not valid JSON", code="invalid_json") from None
+
+
 def json_object(request: Any, optional: bool = False) -> dict[str, Any]:
     """A request's body as a JSON object (``{}`` for no body when ``optional``)."""
     if not request.raw_body:
         if optional:
             return {}
         raise ValidationError("a JSON object body is required", code="invalid_body")
-    try:
-        body = request.json_body
-    except Exception:  # not JSON, not UTF-8, or nested past the parser's depth
-        raise ValidationError("the body is not valid JSON", code="invalid_json") from None
+    body = parse_json(request.raw_body)
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object", code="invalid_body")
     return body
@@ -117,6 +145,10 @@ def send_message(body: Json, conversation_id: str) -> SendMessage:
         raise ValidationError("text is required and must be a string", code="invalid_text")
     text = SEND_MESSAGE["text"].text(body)
     media = SEND_MESSAGE["media"].strings(body)
+    if text is None and not media:
+        raise ValidationError("text is required and must be a string", code="invalid_text")
+    if (text or not media) and not matches(NOT_BLANK, text or ""):
+        raise ValidationError("text must not be empty", code="empty_text")
     return SendMessage(
         conversation_id=path_id(conversation_id, "conversation_not_found"),
         client_id=client_id,
@@ -147,15 +179,12 @@ def sync(body: Json, limit: int) -> SyncRequest:
             valid_unicode(conversation_id)
         ):
             raise ValidationError("conversation ids must be ids", code="invalid_sync")
-        if (
-            isinstance(seen, bool)
-            or not isinstance(seen, int)
-            or not spec.minimum <= seen <= spec.maximum
-        ):
+        seq = as_whole(seen)
+        if seq is None or not spec.minimum <= seq <= spec.maximum:
             raise ValidationError(
                 f"the seq for {conversation_id} must be a whole number", code="invalid_sync"
             )
-        clean[conversation_id] = seen
+        clean[conversation_id] = seq
     return SyncRequest(clean, limit)
 
 
@@ -234,18 +263,17 @@ def set_presence(body: Json) -> SetPresence:
     )
 
 
+_UPLOADS = {"photo_too_large": PHOTO_UPLOAD, "media_too_large": MEDIA_UPLOAD}
+
+
 def upload(body: Json, size_code: str) -> UploadRequest:
-    content_type = UPLOAD["content_type"].text(body)
-    size_field = UPLOAD["size"]
-    size = body.get("size")
-    if (
-        isinstance(size, bool)
-        or not isinstance(size, int)
-        or not size_field.minimum <= size <= size_field.maximum
-    ):
+    """A photo's (``photo_too_large``) or a message's media (``media_too_large``)."""
+    spec = _UPLOADS[size_code]
+    size_field = spec["size"]
+    size = as_whole(body.get("size"))
+    if size is None or not size_field.minimum <= size <= size_field.maximum:
         raise ValidationError("size must be a whole number of bytes", code=size_code)
-    assert content_type is not None
-    return UploadRequest(content_type, size)
+    return UploadRequest(spec["content_type"].required_text(body), size)
 
 
 def photo_key(body: Json) -> str:
@@ -253,7 +281,11 @@ def photo_key(body: Json) -> str:
 
 
 def contact(body: Json) -> ContactInput:
-    return ContactInput(name=CONTACT["name"].text(body), phone=CONTACT["phone"].text(body))
+    """A new contact or a change (null or absent: not given; the service says which
+    are required)."""
+    return ContactInput(
+        name=CONTACT_CHANGES["name"].text(body), phone=CONTACT_CHANGES["phone"].text(body)
+    )
 
 
 def device(body: Json) -> DeviceInput:
@@ -290,6 +322,8 @@ def changes(body: Json, spec: Body) -> Changes:
     for spec_field in spec.fields:
         name = spec_field.name
         if name not in body:
+            if spec_field.required:
+                raise ValidationError(f"{name} is required", code=spec_field.code)
             continue
         if spec_field.kind == FLAG:
             value = spec_field.flag(body)
@@ -301,12 +335,8 @@ def changes(body: Json, spec: Body) -> Changes:
             if items is None:
                 raise ValidationError(f"{name} must be a list", code=spec_field.code)
             values[name] = list(items)
+        elif body[name] is None and spec_field.accepts_null:
+            values[name] = None
         else:
-            values[name] = string(
-                body,
-                name,
-                spec_field.code,
-                max_len=spec_field.max_len,
-                required=not spec_field.accepts_null,
-            )
+            values[name] = spec_field.required_text(body)
     return Changes(values)

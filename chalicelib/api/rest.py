@@ -10,6 +10,7 @@ from chalice import Blueprint, Response
 from chalicelib.api import admin_bodies, presenters, requests
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
+from chalicelib.api.fields import path_index
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.model import IM, SMS, Page
@@ -302,9 +303,7 @@ def start_media_upload() -> dict[str, Any]:
 @route("/conversations/{conversation_id}/messages/{message_id}/media/{index}", methods=["GET"])
 def media_link(conversation_id: str, message_id: str, index: str) -> dict[str, Any]:
     message = services().conversations.get_message(_caller(), conversation_id, message_id)
-    if not (index.isascii() and index.isdigit()):
-        raise ValidationError("index must be a whole number", code="media_not_found")
-    return services().sms_media.media_link(message, int(index))
+    return services().sms_media.media_link(message, path_index(index, "media_not_found"))
 
 
 @route("/sms/preview", methods=["POST"])

@@ -26,7 +26,7 @@ _INDEXER = resources.consumer("search_indexer")
     stream_arn=resources.placeholder_stream_arn(_INDEXER.source),
     name="search_indexer",
     batch_size=_INDEXER.batch_size,
-    starting_position="LATEST",
+    starting_position="TRIM_HORIZON",  # writes are idempotent (by message id): a replay only rewrites
 )
 def search_indexer(event: Any) -> dict[str, Any]:
     """One stream batch → one bulk write (nothing when search is off on the stage)."""

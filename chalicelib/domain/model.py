@@ -266,8 +266,10 @@ def message_id(conversation_id: str, seq: int) -> str:
 
 
 def parse_message_id(conversation_id: str, value: str) -> int | None:
+    """The seq of a message id, or None: ASCII digits only ("²".isdigit() is true, and
+    int() refuses it), and no more of them than a seq has (int() refuses thousands)."""
     prefix, _, seq = value.rpartition(".")
-    if prefix != conversation_id or not seq.isdigit():
+    if prefix != conversation_id or not (seq.isascii() and seq.isdigit()) or len(seq) > 12:
         return None
     return int(seq)
 

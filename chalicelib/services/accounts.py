@@ -41,11 +41,6 @@ SignOutDevice = Callable[[Caller, str], None]  # forget one device (push, connec
 TakeOffline = Callable[[User], None]  # a contact-center agent's routing status
 
 
-def _username(user: User) -> str:
-    """Cognito takes the ``sub`` where a profile predates keeping the username."""
-    return user.username or user.user_id
-
-
 class AccountService:
     """Invitations, offboarding and sign-out, over the user pool and the directory."""
 
@@ -65,9 +60,15 @@ class AccountService:
 
     # -- who may --------------------------------------------------------------------
 
-    @staticmethod
-    def _require_admin(caller: Caller) -> None:
+    def _require_admin(self, caller: Caller) -> None:
+        """The caller is an admin *now*: the authorizer's cached answer may be up to
+        ``AUTHORIZER_TTL_SECONDS`` old, and an admin offboarded (or demoted) in that
+        window must not re-enable themselves or invite a way back in. No profile is the
+        operator's own tool (``infra.admin``), which no token can reach."""
         if not caller.is_admin:
+            raise Forbidden("this needs a company admin", code="admin_only")
+        profile = self._directory.get_user(caller.user_id)
+        if profile is not None and (not profile.enabled or not profile.is_admin):
             raise Forbidden("this needs a company admin", code="admin_only")
 
     def _co_worker(self, caller: Caller, user_id: str) -> User:
@@ -75,6 +76,19 @@ class AccountService:
         if user is None or user.company_id != caller.company_id:
             raise NotFound(f"no user {user_id} in your company", code="user_not_found")
         return user
+
+    def _username(self, user: User) -> str | None:
+        """The pool's username of a profile; one made before profiles kept it is looked
+        up by its ``sub`` (and kept from then on). None: no account in the pool."""
+        if user.username:
+            return user.username
+        found = self._identity.username_of(user.user_id)
+        if found is None:
+            logger.warning("profile without a user-pool account", extra={"user_id": user.user_id})
+            return None
+        user.username = found
+        self._directory.put_user(user)
+        return found
 
     # -- invitations ----------------------------------------------------------------
 
@@ -134,8 +148,10 @@ class AccountService:
         if user.user_id == caller.user_id:
             raise Conflict("you cannot disable yourself", code="cannot_disable_self")
         after = self._directory.set_enabled(user.user_id, False) or user
-        self._identity.set_enabled(_username(user), False)
-        self._identity.sign_out_everywhere(_username(user))
+        username = self._username(user)
+        if username is not None:
+            self._identity.set_enabled(username, False)
+            self._identity.sign_out_everywhere(username)
         closed = self._end_sessions(user.user_id)
         self._take_offline(user)
         logger.info(
@@ -147,7 +163,11 @@ class AccountService:
     def enable(self, caller: Caller, user_id: str) -> dict[str, Any]:
         self._require_admin(caller)
         user = self._co_worker(caller, user_id)
-        self._identity.set_enabled(_username(user), True)
+        if user.user_id == caller.user_id:
+            raise Conflict("another admin must enable you", code="cannot_enable_self")
+        username = self._username(user)
+        if username is not None:
+            self._identity.set_enabled(username, True)
         after = self._directory.set_enabled(user.user_id, True) or user
         logger.info("user enabled", extra={"company_id": caller.company_id, "user_id": user_id})
         return after.to_dict()

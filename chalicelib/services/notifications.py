@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from chalicelib.domain.errors import NotFound, PushRejected, ValidationError
+from chalicelib.domain.errors import NotFound, PushRejected, Unauthorized, ValidationError
 from chalicelib.domain.model import Connection, Device, Event, Membership, User
 from chalicelib.observability import logger
 from chalicelib.services.common import Caller, Clock, worker_pool
@@ -74,6 +74,9 @@ class NotificationService:
             raise ValidationError(
                 "token must be the platform's push token", code="invalid_push_token"
             )
+        user = self._directory.get_user(caller.user_id)
+        if user is None or not user.enabled:  # offboarded since the token was allowed
+            raise Unauthorized("this account is disabled", code="account_disabled")
         previous = self._notifications.claim_token(platform, token, caller.user_id, device_id)
         if previous is not None and previous != (caller.user_id, device_id):
             # the token moved to another account or install: the old one loses it

@@ -70,10 +70,15 @@ class IdentityProvider(Protocol):
     def invite(self, username: str, email: str, name: str, metadata: Mapping[str, str]) -> Identity:
         """A new account whose temporary password goes out by email (the invitation's
         words come from the CustomMessage trigger, given ``metadata``); Conflict
-        ``username_taken`` when the username exists."""
+        ``username_taken`` when the username exists, ``email_taken`` when another
+        account signs in with that email."""
         ...
 
     def find(self, username: str) -> Identity | None: ...
+
+    def username_of(self, user_id: str) -> str | None:
+        """The username of the account whose ``sub`` is ``user_id``, None if none."""
+        ...
 
     def set_enabled(self, username: str, enabled: bool) -> None:
         """A disabled account cannot sign in or refresh; unknown usernames are ignored."""

@@ -86,6 +86,12 @@ class ConnectionService:
             deadline=self._deadline(self._epoch()),
         )
         self._connections.add(connection)
+        # An offboarding that listed this person's connections before the add above
+        # would not close this one: read the profile again now that it is listed.
+        again = self._directory.get_user(user.user_id)
+        if again is None or not again.enabled:
+            self._connections.remove(connection_id)
+            raise Unauthorized("this account is disabled", code="account_disabled")
         self._refresh_presence(user.user_id)
         logger.info(
             "connected",

@@ -33,6 +33,7 @@ class FunctionRoles(Part):
         data: Data,
         messaging: Messaging,
         websocket_api_id: str,
+        user_pool_arn: str,
         functions: Mapping[str, str],  # name → Chalice logical id
         log_groups: Mapping[str, logs.CfnLogGroup],
     ) -> None:
@@ -42,6 +43,7 @@ class FunctionRoles(Part):
         self.data = data
         self.messaging = messaging
         self.websocket_api_id = websocket_api_id
+        self.user_pool_arn = user_pool_arn
         self.roles: dict[str, iam.Role] = {}
         for name, logical_id in functions.items():
             self.roles[name] = iam.Role(
@@ -141,6 +143,14 @@ class FunctionRoles(Part):
                         stack.format_arn(service="sms-voice", resource=kind, resource_name="*")
                         for kind in ("phone-number", "pool", "configuration-set")
                     ],
+                )
+            )
+        if access.manage_users:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ManageUsers",
+                    actions=list(permissions.USER_ADMIN_ACTIONS),
+                    resources=[self.user_pool_arn],
                 )
             )
         if self.config.tracing:

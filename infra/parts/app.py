@@ -24,7 +24,13 @@ from constructs import Construct
 from chalicelib import resources
 from chalicelib.resources import rate_expression
 from infra import permissions
-from infra.naming import SERVICE_NAME, chalice_logical_id, env_name
+from infra.naming import (
+    CUSTOM_MESSAGE_FUNCTION,
+    SERVICE_NAME,
+    chalice_logical_id,
+    env_name,
+    fixed_function_name,
+)
 from infra.parts import Part
 from infra.parts.auth import Auth
 from infra.parts.data import Data
@@ -127,7 +133,7 @@ class ChaliceApp(Part):
         self.removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
         # Chalice's construct takes its stage from its scope's path: it must sit
         # directly in the stack (whose construct id is the stage name).
-        self.chalice, self.functions = self._package(cdk.Stack.of(self), project_dir)
+        self.chalice, self.functions, self.sam = self._package(cdk.Stack.of(self), project_dir)
         self.rest_api = self.chalice.get_resource("RestAPI")
         self.websocket_api = self.chalice.get_resource("WebsocketAPI")
         self.rest_api_stage_name = config.name
@@ -152,7 +158,7 @@ class ChaliceApp(Part):
 
     def _package(
         self, stack: cdk.Stack, project_dir: Path
-    ) -> tuple[Any, dict[str, ChaliceFunction]]:
+    ) -> tuple[Any, dict[str, ChaliceFunction], dict[str, Any]]:
         from chalice.cdk import Chalice
 
         stage_config = {
@@ -191,7 +197,15 @@ class ChaliceApp(Part):
                 properties=body["Properties"],
                 resource=app.get_resource(logical_id),
             )
-        return app, functions
+        # Fixed names: the Cognito trigger, the alarms and the CodeDeploy role name a
+        # function without a reference to it, which would close a cycle (naming.py).
+        for name, function in functions.items():
+            function.resource.add_property_override("FunctionName", self.function_name(name))
+        return app, functions, sam
+
+    def function_name(self, function: str) -> str:
+        """The deployed name of a function: ``texting-{stage}-{function}``."""
+        return fixed_function_name(self.config.prefix, function)
 
     def function(self, name: str) -> ChaliceFunction:
         try:
@@ -330,6 +344,12 @@ class ChaliceApp(Part):
                     ),
                 }
             _override(function.resource, "Environment.Variables", variables)
+
+    def tell_web_client_url(self, url: str) -> None:
+        """The invitation mail names the web client's address (``WEB_CLIENT_URL``)."""
+        self.functions[CUSTOM_MESSAGE_FUNCTION].resource.add_property_override(
+            "Environment.Variables.WEB_CLIENT_URL", url
+        )
 
     def environment(self) -> dict[str, str]:
         """Every variable settings.py reads, the same for every function."""

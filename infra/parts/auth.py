@@ -1,11 +1,26 @@
-"""Auth: the Cognito user pool (admin-created users) and the app client."""
+"""Auth: the Cognito user pool (admin-created users), its mail and the app client.
+
+Invitations and reset codes are composed by the ``cognito_messages`` function
+(Cognito's CustomMessage trigger, through its alias) and sent by Cognito's own
+sender (50 a day) or, when the stage names an SES identity, by SES from the
+operator's address. MFA is by authenticator app only (TOTP): required, or
+optional for each user to turn on in their profile, or off.
+"""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from infra.naming import (
+    CUSTOM_MESSAGE_FUNCTION,
+    alias_arn,
+    chalice_logical_id,
+    fixed_function_name,
+    sam_alias_ref,
+)
 from infra.parts import Part
 from infra.stages import StageConfig
 
@@ -65,6 +80,8 @@ class Auth(Part):
             id_token_validity=cdk.Duration.hours(1),
             access_token_validity=cdk.Duration.hours(1),
             refresh_token_validity=cdk.Duration.days(30),
+            # Signing out revokes the refresh token (RevokeToken) and what it issued.
+            enable_token_revocation=True,
             # The apps sign in with the Cognito API; the hosted UI's OAuth flows stay off
             # unless the stage names where they may send users back (authorization code only).
             disable_o_auth=not config.cognito_oauth_callback_urls,
@@ -75,4 +92,36 @@ class Auth(Part):
             )
             if config.cognito_oauth_callback_urls
             else None,
+        )
+        self._mail(config)
+
+    def _mail(self, config: StageConfig) -> None:
+        pool = self.user_pool.node.default_child
+        assert isinstance(pool, cognito.CfnUserPool)
+        if config.cognito_email_from and config.cognito_ses_identity_arn:
+            pool.add_property_override(
+                "EmailConfiguration",
+                {
+                    "EmailSendingAccount": "DEVELOPER",
+                    "From": config.cognito_email_from,
+                    "SourceArn": config.cognito_ses_identity_arn,
+                },
+            )
+        # By ARN, not by reference (see naming.CUSTOM_MESSAGE_FUNCTION): the alias may not
+        # exist yet when the pool is created, and Cognito only calls it once it does.
+        trigger = alias_arn(self, fixed_function_name(config.prefix, CUSTOM_MESSAGE_FUNCTION))
+        pool.add_property_override("LambdaConfig.CustomMessage", trigger)
+        self.custom_message_trigger = trigger
+        # Cognito may invoke the trigger's alias, for this pool only.
+        permission = lambda_.CfnPermission(
+            self,
+            "CustomMessagePermission",
+            action="lambda:InvokeFunction",
+            function_name=chalice_logical_id(CUSTOM_MESSAGE_FUNCTION),  # replaced below
+            principal="cognito-idp.amazonaws.com",
+            source_arn=self.user_pool.user_pool_arn,
+            source_account=cdk.Stack.of(self).account,
+        )
+        permission.function_name = sam_alias_ref(
+            permission, chalice_logical_id(CUSTOM_MESSAGE_FUNCTION)
         )

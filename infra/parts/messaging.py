@@ -43,9 +43,9 @@ class Messaging(Part):
         """The customer-managed key of the topics AWS services publish to.
 
         AWS End User Messaging (inbound texts, delivery events) and CloudWatch
-        (alarms) cannot publish to a topic under the AWS managed key ``aws/sns``,
-        whose policy no one can change; this key lets exactly those two
-        services, from this account, encrypt messages for SNS.
+        (alarms), like AWS Budgets (spend), cannot publish to a topic under the
+        AWS managed key ``aws/sns``, whose policy no one can change; this key
+        lets exactly those services, for this account, encrypt messages for SNS.
         """
         key = kms.Key(
             self,
@@ -61,8 +61,13 @@ class Messaging(Part):
             iam.PolicyStatement(
                 sid="AwsServicesPublishToTopics",
                 principals=[
-                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),
-                    iam.ServicePrincipal("sms-voice.amazonaws.com"),
+                    iam.ServicePrincipal(service)
+                    for service in (
+                        "cloudwatch.amazonaws.com",
+                        "sms-voice.amazonaws.com",
+                        # AWS Budgets notifies the alarm topic (infra/parts/app_alarms.py)
+                        *(["budgets.amazonaws.com"] if self.config.monthly_budget_usd else []),
+                    )
                 ],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],  # in a key policy, "*" is this key

@@ -3,8 +3,12 @@
 Each alarm answers "is someone not getting their messages?": messages parked
 in a dead-letter or failure queue, consumers falling behind (age of the oldest
 queued message, stream iterator age), API 5xx, Lambda errors and throttles,
-DynamoDB throttling, SNS deliveries that fail. All alarms notify one SNS topic
-(``{prefix}-alarms``), optionally mailed to the stage's ``alarm_email``.
+DynamoDB throttling, SNS deliveries that fail — and, from the application's own
+metrics (``infra/parts/app_alarms.py``), providers failing, texts ending
+undelivered, forged webhooks, texts waiting to go out, and spend. All alarms
+notify one SNS topic (``{prefix}-alarms``), optionally mailed to the stage's
+``alarm_email``. Each function's error alarm also rolls back a release that
+raises it (``infra/parts/releases.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+from infra.parts.app_alarms import application_alarms, monthly_budget
 
 FIVE_MINUTES = cdk.Duration.minutes(5)
 ONE_MINUTE = cdk.Duration.minutes(1)
@@ -53,6 +59,9 @@ class Monitoring(Construct):
         lag_alarm_seconds: int,
         alarm_email: str | None,
         topic_key: kms.IKey,
+        sms_queue: sqs.IQueue,
+        sms_waiting_alarm_minutes: int,
+        monthly_budget_usd: float | None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.prefix = prefix
@@ -82,15 +91,21 @@ class Monitoring(Construct):
                 endpoint=alarm_email,
             )
         self.alarms: list[cloudwatch.Alarm] = []
+        # function name → its error alarm, which also rolls back its releases
+        self.error_alarms: dict[str, cloudwatch.Alarm] = {}
+        # Count alarms: no data point means nothing happened (no message parked, no
+        # error, no throttle), so missing data never breaches.
+        quiet = cloudwatch.TreatMissingData.NOT_BREACHING
 
         for name, queue in sorted(dead_letter_queues.items()):
-            self._alarm(
+            self.alarm(
                 f"{name}-not-empty",
                 queue.metric_approximate_number_of_messages_visible(
                     period=ONE_MINUTE, statistic="Maximum"
                 ),
                 threshold=1,
                 description=f"messages parked in {name}: inspect, fix, then redrive",
+                treat_missing_data=quiet,
             )
         for consumer in consumers:
             if consumer.queue is not None:
@@ -101,27 +116,31 @@ class Monitoring(Construct):
             else:
                 lag = _lambda_metric(consumer.function_name, "IteratorAge", "Maximum", ONE_MINUTE)
                 threshold = lag_alarm_seconds * 1000  # IteratorAge is in milliseconds
-            self._alarm(
+            self.alarm(
                 f"{consumer.name}-lagging",
                 lag,
                 threshold=threshold,
                 evaluation_periods=3,
                 description=f"{consumer.name} is more than {lag_alarm_seconds}s behind",
+                # an idle queue or stream reports nothing: nobody is behind
+                treat_missing_data=quiet,
             )
         for name, function_name in sorted(functions.items()):
-            self._alarm(
+            self.error_alarms[name] = self.alarm(
                 f"{name}-errors",
                 _lambda_metric(function_name, "Errors", "Sum", FIVE_MINUTES),
                 threshold=1,
-                description=f"{name} raised errors",
+                description=f"{name} raised errors (a release in progress is rolled back)",
+                treat_missing_data=quiet,
             )
-            self._alarm(
+            self.alarm(
                 f"{name}-throttles",
                 _lambda_metric(function_name, "Throttles", "Sum", FIVE_MINUTES),
                 threshold=1,
                 description=f"{name} was throttled (account or reserved concurrency)",
+                treat_missing_data=quiet,
             )
-        self._alarm(
+        self.alarm(
             "rest-api-5xx",
             cloudwatch.Metric(
                 namespace="AWS/ApiGateway",
@@ -132,8 +151,9 @@ class Monitoring(Construct):
             ),
             threshold=5,
             description="the REST API answered 5xx",
+            treat_missing_data=quiet,
         )
-        self._alarm(
+        self.alarm(
             "websocket-api-errors",
             cloudwatch.Metric(
                 namespace="AWS/ApiGateway",
@@ -144,9 +164,10 @@ class Monitoring(Construct):
             ),
             threshold=5,
             description="WebSocket routes failed in their Lambda integration",
+            treat_missing_data=quiet,
         )
         for logical, table_name in sorted(tables.items()):
-            self._alarm(
+            self.alarm(
                 f"{logical}-table-throttles",
                 cloudwatch.MathExpression(
                     expression="reads + writes",
@@ -159,9 +180,10 @@ class Monitoring(Construct):
                 ),
                 threshold=1,
                 description=f"DynamoDB throttled requests on {logical}",
+                treat_missing_data=quiet,
             )
         for logical, topic_name in sorted(topics.items()):
-            self._alarm(
+            self.alarm(
                 f"{logical}-topic-delivery-failures",
                 cloudwatch.Metric(
                     namespace="AWS/SNS",
@@ -172,7 +194,14 @@ class Monitoring(Construct):
                 ),
                 threshold=1,
                 description=f"SNS could not deliver from {logical} to a subscription",
+                treat_missing_data=quiet,
             )
+
+        texting = application_alarms(
+            self, sms_queue=sms_queue, waiting_minutes=sms_waiting_alarm_minutes
+        )
+        if monthly_budget_usd is not None:
+            monthly_budget(self, self.alarm_topic, prefix, monthly_budget_usd)
 
         self.dashboard_name = f"{prefix}-overview"
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self.dashboard_name)
@@ -185,16 +214,23 @@ class Monitoring(Construct):
             dead_letter_queues,
             tables,
         )
+        # The texting alarms, each graphed against its threshold.
+        self.dashboard.add_widgets(
+            *(cloudwatch.AlarmWidget(title=a.alarm_name, alarm=a, width=6) for a in texting)
+        )
 
-    def _alarm(
+    def alarm(
         self,
         name: str,
         metric: cloudwatch.IMetric,
         *,
         threshold: float,
         description: str,
+        treat_missing_data: cloudwatch.TreatMissingData,
         evaluation_periods: int = 1,
-    ) -> None:
+    ) -> cloudwatch.Alarm:
+        """``{prefix}-{name}``: at or above ``threshold`` for ``evaluation_periods`` of the
+        metric's period, notifying the alarm topic (and again when it clears)."""
         alarm = cloudwatch.Alarm(
             self,
             f"{name}-alarm",
@@ -204,12 +240,12 @@ class Monitoring(Construct):
             threshold=threshold,
             evaluation_periods=evaluation_periods,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            # No data means no traffic, not trouble.
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            treat_missing_data=treat_missing_data,
         )
         alarm.add_alarm_action(actions.SnsAction(self.alarm_topic))
         alarm.add_ok_action(actions.SnsAction(self.alarm_topic))
         self.alarms.append(alarm)
+        return alarm
 
     def _widgets(
         self,

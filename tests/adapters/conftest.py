@@ -21,10 +21,10 @@ def moto_module() -> Iterator[Any]:
     import boto3
     from moto import mock_aws
 
-    from local.motoserver import keep_streams_on_rollback
+    from local.motoserver import patch_moto
     from local.provision import provision
 
-    keep_streams_on_rollback()
+    patch_moto()
     with mock_aws():
         provision(boto3.session.Session(region_name="us-east-1"), "texting-test")
         yield boto3

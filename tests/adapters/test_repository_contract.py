@@ -503,6 +503,7 @@ def test_an_admins_profile_update_keeps_the_photo_the_presence_and_an_offboardin
 ) -> None:
     directory = presence_repos["directory"]
     presence_repos["presence"].set_photo("u-bob", "photos/u-bob/1.png")
+    presence_repos["presence"].set_choice("u-bob", "busy", "presenting", None, "t")
     assert directory.set_enabled("u-bob", False).enabled is False
     stale = directory.get_user("u-bob")
     stale.enabled, stale.photo_key, stale.sms_enabled = (

@@ -179,3 +179,11 @@ def test_a_media_401_re_reads_the_credentials_and_fetches_once_more(
     fetcher = HttpMediaFetcher(credentials, timeout=5)
     assert fetcher.fetch(media_host.url, 1000) == (b"PNG", "image/png")
     assert media_host.seen == [basic(ACCOUNT, OLD), media_host.allowed]
+
+
+def test_a_url_that_only_mentions_twilio_gets_no_credentials(media_host: MediaHost) -> None:
+    fetcher = HttpMediaFetcher(TwilioCredentials(MemorySecretSource(WITH_KEY)), timeout=5)
+    elsewhere = media_host.url.replace("127.0.0.1", "localhost") + "?from=api.twilio.com"
+    with pytest.raises(Exception):  # noqa: B017  (the host refuses: no credentials were sent)
+        fetcher.fetch(elsewhere, 1000)
+    assert media_host.seen == [""]

@@ -11,7 +11,10 @@ import boto3
 import pytest
 
 from chalicelib.adapters.cognito import CognitoIdentityProvider
+from chalicelib.domain.errors import DomainError, Forbidden
 from chalicelib.domain.model import Connection, Device
+from chalicelib.services.commands import InviteUser
+from chalicelib.services.common import Caller
 from tests.api.conftest import Api, running_api
 from tests.api.test_websocket import connect, send_frame
 from tests.support import KEYS
@@ -229,3 +232,55 @@ def test_sign_out_ends_this_device_only(api: Api) -> None:
 )
 def test_a_bad_sign_out_body_is_refused(api: Api, body: dict[str, Any]) -> None:
     assert api.call("POST", "/me/sign-out", "bob", body).status_code == 400
+
+
+def test_an_offboarded_admin_cannot_undo_it_within_the_authorizers_cache(api: Api) -> None:
+    """Alice disables admin Dana while Dana's token still holds a cached allow: Dana can
+    neither re-enable herself, nor invite a way back in, nor disable Alice."""
+    response = api.call("POST", "/admin/users", "alice", {**INVITE, "role": "admin"})
+    dana = response.json_body["user_id"]
+    api.people["dana"] = api.services.adapters.directory.get_user(dana)
+    assert api.call("POST", f"/admin/users/{dana}/disable", "alice").status_code == 200
+    caller = Caller(dana, "acme", "admin")  # what the cached authorizer answer still says
+    accounts = api.services.accounts
+    with pytest.raises(DomainError) as refused:
+        accounts.enable(caller, dana)
+    assert refused.value.code in ("admin_only", "cannot_enable_self")
+    for attempt in (
+        lambda: accounts.invite(caller, InviteUser("backdoor", "dana@evil.test", "Backdoor")),
+        lambda: accounts.disable(caller, "u-alice"),
+        lambda: accounts.enable(caller, "u-bob"),
+    ):
+        with pytest.raises(Forbidden):
+            attempt()
+    assert api.services.adapters.directory.get_user("u-alice").enabled is True
+    assert api.services.adapters.directory.get_user(dana).enabled is False
+
+
+def test_an_admin_cannot_enable_themselves(api: Api) -> None:
+    response = api.call("POST", "/admin/users/u-alice/enable", "alice")
+    assert response.status_code == 409
+    assert response.json_body["error"]["code"] == "cannot_enable_self"
+
+
+def test_an_offboarded_person_cannot_register_a_device_for_push_afterwards(api: Api) -> None:
+    user_id = _invite(api)
+    api.call("POST", f"/admin/users/{user_id}/disable", "alice")
+    caller = Caller(user_id, "acme", "user")  # a token the authorizer still allows
+    with pytest.raises(DomainError) as refused:
+        api.services.notifications.register_device(caller, "phone", "fcm", "tok-after")
+    assert refused.value.code == "account_disabled"
+    assert api.services.adapters.notifications.devices(user_id) == []
+
+
+def test_a_legacy_profile_without_a_username_is_found_by_its_sub_and_offboarded(
+    api: Api, pool: tuple[Any, str, str]
+) -> None:
+    user_id = _invite(api)
+    directory = api.services.adapters.directory
+    legacy = directory.get_user(user_id)
+    legacy.username = ""
+    directory.put_user(legacy)
+    assert api.call("POST", f"/admin/users/{user_id}/disable", "alice").status_code == 200
+    assert _cognito_user(pool, "dana")["Enabled"] is False
+    assert directory.get_user(user_id).username == "dana"  # kept from now on

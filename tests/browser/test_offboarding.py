@@ -33,7 +33,7 @@ def test_an_admin_invites_from_the_admin_page_and_the_invitation_arrives(
     username = f"nina-{int(time.time() * 1000) % 10**8}"
     alice.get_by_role("textbox", name="Username").fill(username)
     alice.get_by_role("textbox", name="Email").fill(f"{username}@acme.test")
-    alice.get_by_role("textbox", name="Name").fill("Nina New")
+    alice.get_by_role("textbox", name="Name", exact=True).fill("Nina New")
     alice.get_by_role("button", name="Send invitation").click()
     expect(alice.get_by_role("status").filter(has_text="Invitation sent")).to_be_visible()
     users = alice.get_by_role("region", name="Users")
@@ -46,7 +46,7 @@ def test_an_admin_invites_from_the_admin_page_and_the_invitation_arrives(
     # the same username again is refused plainly, and nothing is sent twice
     alice.get_by_role("textbox", name="Username").fill(username)
     alice.get_by_role("textbox", name="Email").fill(f"{username}-2@acme.test")
-    alice.get_by_role("textbox", name="Name").fill("Nina Again")
+    alice.get_by_role("textbox", name="Name", exact=True).fill("Nina Again")
     alice.get_by_role("button", name="Send invitation").click()
     expect(alice.get_by_role("status").filter(has_text="username is taken")).to_be_visible()
     assert len(mail(stack, username, 1)) == 1
@@ -90,3 +90,39 @@ def test_a_disabled_persons_open_session_is_cut_off_and_they_cannot_sign_in(
     expect(row).to_contain_text("Active")
     sign_in_with(olive, stack, username, PASSWORD)
     expect(olive.get_by_role("status").filter(has_text="Connected")).to_be_visible()
+
+
+def test_signing_out_revokes_this_browsers_refresh_token_only(
+    stack: Stack, new_context: Callable[[], BrowserContext]
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from tests.browser.test_sign_in import cognito, sign_out
+
+    username = add_person(stack, "Sam Signout", PASSWORD)
+    pages = []
+    for _ in range(2):  # a laptop and a phone: two browsers, two sessions
+        page = new_context().new_page()
+        sign_in_with(page, stack, username, PASSWORD)
+        expect(page.get_by_role("status").filter(has_text="Connected")).to_be_visible()
+        pages.append(page)
+    laptop, phone = pages
+    tokens = [
+        p.evaluate("() => JSON.parse(localStorage.getItem('texting.session')).refreshToken")
+        for p in pages
+    ]
+    pool = cognito(stack)
+
+    def refresh(token: str) -> object:
+        return pool.initiate_auth(
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=stack["cognito"]["client_id"],
+            AuthParameters={"REFRESH_TOKEN": token},
+        )
+
+    sign_out(laptop)
+    with pytest.raises(ClientError) as revoked:  # the server revoked it: no new tokens
+        refresh(tokens[0])
+    assert revoked.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert refresh(tokens[1])  # the phone's session is its own
+    expect(phone.get_by_role("status").filter(has_text="Connected")).to_be_visible()

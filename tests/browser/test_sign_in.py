@@ -343,6 +343,7 @@ def test_turning_on_two_step_sign_in_in_the_profile_asks_for_a_code_at_the_next_
     # Then the profile says it is on, and his next sign-in asks for the code
     expect(panel.get_by_role("status").filter(has_text="On:")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
+    expect_signed_out(page)
     sign_in_with(page, stack, username, "Otto-password-1")
     page.get_by_role("textbox", name="Authentication code").fill(current_code(secret))
     page.get_by_role("button", name="Verify").click()

@@ -276,3 +276,42 @@ def test_a_letter_reads_as_text_with_cognitos_placeholders_filled_verbatim() -> 
 def test_html_to_text_keeps_paragraphs_and_a_links_address() -> None:
     text = html_to_text('<p>Hi &amp; bye,</p><p>Go to <a href="https://x.test/">here</a>.</p>')
     assert text == "Hi & bye,\nGo to here (https://x.test/)."
+
+
+def test_a_revoked_refresh_token_no_longer_refreshes_and_other_sessions_stay(
+    cognito: Any, pool: demo.CognitoPool
+) -> None:
+    from chalicelib.adapters.cognito import CognitoIdentityProvider
+
+    invite(cognito, pool, "rita", MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(
+        UserPoolId=pool.user_pool_id, Username="rita", Password="Rita-chose-this-1", Permanent=True
+    )
+
+    def sign_in() -> str:
+        result = cognito.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=pool.client_id,
+            AuthParameters={"USERNAME": "rita", "PASSWORD": "Rita-chose-this-1"},
+        )
+        return str(result["AuthenticationResult"]["RefreshToken"])
+
+    def refresh(token: str) -> Any:
+        return cognito.initiate_auth(
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=pool.client_id,
+            AuthParameters={"REFRESH_TOKEN": token},
+        )
+
+    laptop, phone = sign_in(), sign_in()
+    provider = CognitoIdentityProvider(pool.user_pool_id, pool.client_id, REGION, client=cognito)
+    provider.revoke(laptop)  # the laptop signs out
+    with pytest.raises(ClientError) as refused:
+        refresh(laptop)
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert refresh(phone)["AuthenticationResult"]["IdToken"]  # the phone is still signed in
+    provider.revoke(laptop)  # twice: nothing left to do
+    with pytest.raises(ClientError) as other_client:
+        cognito.revoke_token(Token=phone, ClientId="someone-elses-client")
+    assert other_client.value.response["Error"]["Code"] == "UnauthorizedException"
+    assert refresh(phone)["AuthenticationResult"]["IdToken"]

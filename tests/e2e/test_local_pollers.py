@@ -237,7 +237,8 @@ def test_stream_retries_from_the_first_failed_record(
 def test_stream_survives_a_cancelled_transaction(aws: Provisioned) -> None:
     # The tests' moto fixture and the local stack's moto server both apply the patch;
     # without it the poller would see "phantom" and never "after".
-    assert motoserver.keep_streams_on_rollback()
+    motoserver.patch_moto()  # raises on any moto but the one the patches were written for
+    assert motoserver.patched()
     handler = Recorder()
     poller = stream_poller(aws, handler)
     put("before")

@@ -29,6 +29,9 @@ class MemoryIdentityProvider:
     def find(self, username: str) -> Identity | None:
         return self.accounts.get(username)
 
+    def username_of(self, user_id: str) -> str | None:
+        return next((a.username for a in self.accounts.values() if a.user_id == user_id), None)
+
     def set_enabled(self, username: str, enabled: bool) -> None:
         if username in self.accounts:
             self.accounts[username] = replace(self.accounts[username], enabled=enabled)

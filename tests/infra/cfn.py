@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -102,4 +103,32 @@ def role_statements(template: dict[str, Any], role_id: str) -> list[dict[str, An
     found = []
     for policy in props(template, role_id).get("Policies", []):
         found += statements(policy["PolicyDocument"])
+    return found
+
+
+def alias_target(template: dict[str, Any], reference: Any) -> str:
+    """The function a reference reaches through its alias; fails on a direct reference
+    (which would invoke ``$LATEST``, around the releases' traffic shifting)."""
+    alias_id = target(reference)
+    alias = template["Resources"][alias_id]
+    assert alias["Type"] == "AWS::Lambda::Alias", f"{reference!r} is not an alias"
+    return target(alias["Properties"]["FunctionName"])
+
+
+def sub_references(value: Any) -> set[str]:
+    """Logical ids named inside ``Fn::Sub`` strings (``${Id}``, ``${Id.Attribute}``)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) else inner
+                found |= {
+                    name.split(".")[0]
+                    for name in re.findall(r"\$\{([^}!]+)\}", text)
+                    if not name.startswith("AWS::")
+                }
+            found |= sub_references(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= sub_references(inner)
     return found

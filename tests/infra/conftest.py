@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,17 +20,19 @@ from typing import Any
 import pytest
 
 from infra.stages import STAGES, StageConfig
+from local.node import use as use_project_node
 
-# jsii warns loudly on every start about the Node version; the tests do not care.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+# jsii (started when aws_cdk is first imported) and the CloudFront functions'
+# checks run the project's Node, as make does, whatever node is on PATH.
+use_project_node()
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CDK_JSON = REPO_ROOT / "infra" / "cdk.json"
 ACCOUNT = "123456789012"
 # A stage the repository does not ship, with every optional feature switched the
 # other way from dev (mobile push, WAF, OAuth, threat protection, required MFA, an
-# alarm address, no tracing), so what those flags deploy is proven too.
+# alarm address, no tracing, Cognito mail through SES, linear releases, another
+# waiting threshold, no budget), so what those flags deploy is proven too.
 PUSH_VARIANT = "options"
 PUSH_APPLICATIONS = {
     "push_apns_application_arn": f"arn:aws:sns:us-east-1:{ACCOUNT}:app/APNS/texting",
@@ -46,6 +47,11 @@ OPTIONS = {
     "alarm_email": "ops@example.com",
     "tracing": False,
     "api_gateway_cloudwatch_role": False,
+    "cognito_email_from": "Acme Texting <no-reply@acme.example>",
+    "cognito_ses_identity_arn": f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/acme.example",
+    "deployment": "Linear10PercentEvery1Minute",
+    "sms_waiting_alarm_minutes": 30,
+    "monthly_budget_usd": None,
 }
 
 

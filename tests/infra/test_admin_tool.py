@@ -440,3 +440,26 @@ def test_the_command_line_disables_and_enables_a_user_in_pool_and_directory(
     assert cognito.admin_get_user(UserPoolId=stage.user_pool_id, Username="bob")["Enabled"] is True
     with pytest.raises(SystemExit, match="no user"):
         admin.main(["--stage", "dev", "disable-user", "--user-id", "u-missing"])
+
+
+def test_the_operators_services_get_the_functions_environment_from_the_outputs() -> None:
+    """disable-user may release an agent's customers to their queue: the operator's
+    services must find the stage's queues, topics and tables as its functions do."""
+    from chalicelib import resources
+    from infra.admin_accounts import environment
+    from infra.naming import camel, env_name
+    from infra.stages import STAGES
+
+    outputs = {
+        **{f"{camel(t.logical)}TableName": f"tbl-{t.logical}" for t in resources.TABLES},
+        **{f"{camel(q.logical)}QueueUrl": f"https://q/{q.logical}" for q in resources.QUEUES},
+        **{f"{camel(t.logical)}TopicArn": f"arn:{t.logical}" for t in resources.TOPICS},
+    }
+    stage = Stage("us-east-1", "pool", "tbl-messaging", STAGES["dev"], outputs=outputs)
+    env = environment(stage)
+    assert env["RESOURCE_PREFIX"] == STAGES["dev"].prefix
+    for queue in resources.QUEUES:
+        assert env[env_name(queue.logical, "QUEUE_URL")] == f"https://q/{queue.logical}"
+    for topic in resources.TOPICS:
+        assert env[env_name(topic.logical, "TOPIC_ARN")] == f"arn:{topic.logical}"
+    assert set(STAGES["dev"].environment()) <= set(env)

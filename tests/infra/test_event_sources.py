@@ -1,7 +1,8 @@
 """Every consumer is fed by its real queue or stream, reporting partial batch failures.
 
 Checked on the SAM-translated template: the ``AWS::Lambda::EventSourceMapping``
-and ``AWS::Events::Rule`` resources CloudFormation will actually create.
+and ``AWS::Events::Rule`` resources CloudFormation will actually create. Each
+invokes its function's alias (``tests/infra/test_releases.py``), never ``$LATEST``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def _mappings(stage: Synthesized) -> dict[str, dict]:
     """Function logical id → its one event source mapping's properties."""
     found: dict[str, dict] = {}
     for body in cfn.of_type(stage.translated, "AWS::Lambda::EventSourceMapping").values():
-        function_id = cfn.target(body["Properties"]["FunctionName"])
+        function_id = cfn.alias_target(stage.translated, body["Properties"]["FunctionName"])
         assert function_id not in found, f"{function_id} has two event sources"
         found[function_id] = body["Properties"]
     return found
@@ -97,6 +98,9 @@ def test_scheduled_functions_run_at_the_rate_resources_py_gives(stage: Synthesiz
         (rule,) = [
             r["Properties"]
             for r in rules.values()
-            if any(cfn.target(t["Arn"]) == function_id for t in r["Properties"]["Targets"])
+            if any(
+                cfn.alias_target(stage.translated, t["Arn"]) == function_id
+                for t in r["Properties"]["Targets"]
+            )
         ]
         assert rule["ScheduleExpression"] == rate_expression(schedule.every_seconds)

@@ -61,10 +61,14 @@ def test_the_topics_aws_services_publish_to_use_the_stage_key(stage: Synthesized
         for s in key["Properties"]["KeyPolicy"]["Statement"]
         if s.get("Sid") == "AwsServicesPublishToTopics"
     )
-    assert sorted(service_statement["Principal"]["Service"]) == [
-        "cloudwatch.amazonaws.com",
-        "sms-voice.amazonaws.com",
-    ]
+    # alarms, End User Messaging's events, and AWS Budgets when the stage has a budget
+    assert sorted(service_statement["Principal"]["Service"]) == sorted(
+        [
+            "cloudwatch.amazonaws.com",
+            "sms-voice.amazonaws.com",
+            *(["budgets.amazonaws.com"] if stage.config.monthly_budget_usd else []),
+        ]
+    )
     assert set(service_statement["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
     assert "aws:SourceAccount" in service_statement["Condition"]["StringEquals"]
     topics = {

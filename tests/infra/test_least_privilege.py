@@ -139,6 +139,10 @@ def test_each_function_may_touch_only_what_permissions_py_declares(variant: Synt
             elif service == "xray":
                 assert stage.config.tracing, where
                 assert sorted(actions) == sorted(permissions.TRACE_ACTIONS), where
+            elif service == "cognito-idp":
+                assert access.manage_users, where
+                assert sorted(actions) == sorted(permissions.USER_ADMIN_ACTIONS), where
+                assert targets == set(cfn.of_type(template, "AWS::Cognito::UserPool")), where
             elif service == "execute-api":
                 assert access.manage_connections and targets == {"WebsocketAPI"}, where
                 assert "@connections/*" in text and f"/{stage.name}/" in text, where
@@ -216,3 +220,25 @@ def test_push_is_granted_on_the_configured_platform_applications_only(
     }
     for name in ("dev", "prod"):  # no applications configured: no push grants at all
         assert '"Sid": "Push' not in json.dumps(synthesized[name].template)
+
+
+def test_only_the_rest_api_administers_users_and_only_in_its_own_pool(stage: Synthesized) -> None:
+    (pool_id,) = cfn.of_type(stage.template, "AWS::Cognito::UserPool")
+    administering = {}
+    for name, function in stage.stack.functions.items():
+        role_id = cfn.function_role(stage.template, function.logical_id)
+        for statement in cfn.role_statements(stage.template, role_id):
+            actions = set(cfn.as_list(statement["Action"]))
+            if any(a.startswith("cognito-idp:") for a in actions):
+                administering[name] = (actions, cfn.as_list(statement["Resource"]))
+    assert set(administering) == {"api_handler"}
+    actions, resources_ = administering["api_handler"]
+    assert actions == {
+        "cognito-idp:AdminCreateUser",
+        "cognito-idp:AdminDisableUser",
+        "cognito-idp:AdminEnableUser",
+        "cognito-idp:AdminGetUser",
+        "cognito-idp:AdminUserGlobalSignOut",
+        "cognito-idp:ListUsers",
+    }
+    assert resources_ == [{"Fn::GetAtt": [pool_id, "Arn"]}]

@@ -15,11 +15,19 @@ is driven the way AWS invokes it:
 | ``websocket_connect`` / ``_message`` / ``_disconnect`` | the app's WebSocket handlers with API Gateway events (``tests.api.test_websocket``): three devices (one API Gateway reports gone), a ping and a message |
 | ``outbox_stream``, ``realtime_consumer``, ``sms_sender``, ``eum_events`` | ``local.inprocess.EventPath``: stream records and queue messages in Lambda's event shapes |
 | ``presence_sweeper``, ``sms_reconciler`` | their timer handlers with a scheduled event, 73 hours on (a stale connection, a text without final status) |
+| ``cognito_messages`` | Cognito's CustomMessage trigger event for an invitation (it calls nothing) |
+| ``search_health`` | its timer on a stage without search (it calls nothing) |
+| ``search_indexer`` | the table's stream records on a stage with search whose engine refuses: the batch is kept on ``search-failures`` |
 
 Two services moto lacks answer from canned responses (End User Messaging,
 the API Gateway Management API); their calls are recorded all the same. An
 ``sms-voice:SendMediaMessage`` also needs ``s3:GetObject`` on each
 ``s3://`` media URL: the service reads the object with the caller's rights.
+
+Unsigned calls (Cognito's ``RevokeToken``, ``InitiateAuth``: the token or the
+password authorises them) need no IAM grant and are not recorded. ``PENDING``
+lists calls the application is known to make on a path this drive does not
+reach yet; they are checked like recorded ones.
 
 Then, on the synthesized ``dev`` template: every recorded call is allowed by the
 function's role on that very resource, and every grant on a data resource
@@ -79,6 +87,10 @@ class Call:
     name: str  # logical name (chalicelib.resources), secret name, or "" where none applies
 
 
+# Calls the application is known to make on a path this drive does not reach (none).
+PENDING: dict[str, set[Call]] = {}
+
+
 class Recorder:
     """Attributes every botocore call to the function running (``None``: test set-up)."""
 
@@ -88,6 +100,7 @@ class Recorder:
 
     @contextlib.contextmanager
     def running(self, function: str) -> Iterator[None]:
+        self.calls.setdefault(function, set())  # driven, even if it calls nothing
         previous, self.current = self.current, function
         try:
             yield
@@ -142,6 +155,8 @@ def _calls(service: str, operation: str, params: dict[str, Any]) -> set[Call]:
         return {Call(f"secretsmanager:{operation}", "secret", params["SecretId"])}
     if service == "execute-api":
         return {Call("execute-api:ManageConnections", "connections", "")}
+    if service == "cognito-idp" and "UserPoolId" in params:
+        return {Call(f"cognito-idp:{operation}", "user-pool", "")}
     if service == "sms-voice":
         found = {Call(f"sms-voice:{operation}", "sms", "")}
         for url in params.get("MediaUrls", []):
@@ -161,6 +176,8 @@ def install_recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     def emit_api_params(client: Any, api_params: Any, operation_model: Any, context: Any) -> Any:
         # Every call and every presigned URL/POST passes here with its final parameters.
         params = emit(client, api_params, operation_model, context)
+        if operation_model.auth_type == "none":
+            return params  # unsigned: IAM does not authorise it
         operation = operation_model.name
         if context.get("is_presign_request") and operation == "CreateBucket":
             operation = "PutObject"  # botocore signs a presigned POST with CreateBucket's model
@@ -192,7 +209,10 @@ def _body(response: Any) -> Any:
 def recorded() -> dict[str, set[Call]]:
     """Drive every function once under moto; the calls each made."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        return _drive(install_recorder(monkeypatch), monkeypatch)
+        calls = _drive(install_recorder(monkeypatch), monkeypatch)
+    for function, pending in PENDING.items():
+        calls[function] = calls.get(function, set()) | pending
+    return calls
 
 
 def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set[Call]]:
@@ -203,16 +223,15 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
     from app import app
     from chalicelib import bootstrap
     from chalicelib.adapters import dynamodb
-    from chalicelib.api import consumers
     from chalicelib.domain.model import BusinessNumber, utcnow_iso
     from local import lambda_events
     from local.inprocess import EventPath
-    from local.motoserver import keep_streams_on_rollback
+    from local.motoserver import patch_moto
     from local.provision import provision
     from tests.api.test_websocket import ws_event
     from tests.support import KEYS, seed_people, settings, verifier
 
-    keep_streams_on_rollback()
+    patch_moto()
     with mock_aws(), contextlib.ExitStack() as cleanup:
         session = boto3.session.Session(region_name="us-east-1")
         provided = provision(session, PREFIX)
@@ -225,8 +244,13 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
         )
         s3 = session.client("s3")
         s3.create_bucket(Bucket=f"{PREFIX}-media")
+        cognito_idp = session.client("cognito-idp")
+        pool = cognito_idp.create_user_pool(PoolName=f"{PREFIX}-users")["UserPool"]["Id"]
+        pool_client = cognito_idp.create_user_pool_client(UserPoolId=pool, ClientName="web")
         services = bootstrap.bootstrap(
             settings(
+                cognito_user_pool_id=pool,
+                cognito_client_id=pool_client["UserPoolClient"]["ClientId"],
                 media_bucket=f"{PREFIX}-media",
                 sms_default_provider="eum",
                 twilio_secret_name=secret,
@@ -287,6 +311,18 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                     "POST", f"/conversations/{im}/messages", {"client_id": "m2", "text": "hi"}
                 )
                 assert said.status_code in (200, 201, 202), said.body
+                # user administration on the stage's pool: an invitation and its retry,
+                # an offboarding and its undoing, and a profile older than usernames
+                invite = {"username": "dana", "email": "dana@acme.test", "name": "Dana"}
+                for _ in range(2):
+                    invited = call("POST", "/admin/users", invite)
+                    assert invited.status_code in (200, 201), invited.body
+                dana = _body(invited)["user_id"]
+                for path in ("disable", "enable"):
+                    changed = call("POST", f"/admin/users/{dana}/{path}")
+                    assert changed.status_code == 200, changed.body
+                legacy = call("POST", "/admin/users/u-carol/disable")
+                assert legacy.status_code == 200, legacy.body
 
         from app import ws_connect, ws_disconnect, ws_message
         from chalicelib.api.auth import cognito
@@ -301,6 +337,25 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                 lambda_events.lambda_context("cognito"),
             )
             assert answer["principalId"] == alice.user_id, answer
+
+        from chalicelib.api.cognito_messages import cognito_messages
+
+        with recorder.running("cognito_messages"):  # Cognito's CustomMessage trigger event
+            invitation = cognito_messages(
+                {
+                    "triggerSource": "CustomMessage_AdminCreateUser",
+                    "userName": "dave",
+                    "request": {
+                        "codeParameter": "{####}",
+                        "usernameParameter": "{username}",
+                        "userAttributes": {"email": "dave@acme.example"},
+                        "clientMetadata": {"company_name": "Acme Plumbing"},
+                    },
+                    "response": {},
+                },
+                lambda_events.lambda_context("cognito_messages"),
+            )
+            assert "{####}" in invitation["response"]["emailMessage"], invitation
 
         token = KEYS.token(alice.user_id)
         connection, gone, stale = (
@@ -409,7 +464,7 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
         )
         assert not handled.get("batchItemFailures"), handled
         for timer in resources.SCHEDULES:
-            getattr(consumers, timer.function)(
+            getattr(_consumer_module(timer.function), timer.function)(
                 {
                     "version": "0",
                     "id": str(uuid.uuid4()),
@@ -423,7 +478,58 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                 },
                 lambda_events.lambda_context(timer.function),
             )
+        _drive_search_indexer(session, provided, events, monkeypatch)
         return recorder.calls
+
+
+def _drive_search_indexer(
+    session: Any, provided: Any, events: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexer on a stage with search, its engine refusing every write: the batch is
+    kept on the search-failures queue. (Its OpenSearch requests go over HTTP, signed,
+    and the domain's access policy authorises them: tests/infra/test_search_domain.py.)"""
+    from chalicelib import bootstrap
+    from chalicelib.api import search_consumers
+    from chalicelib.domain.search import SearchPage
+    from chalicelib.services.search_ports import IndexHealth, SearchUnavailable
+    from local import lambda_events
+    from tests.support import settings, verifier
+
+    class Refusing:
+        def write(self, documents: Any, deletions: Any) -> None:
+            raise SearchUnavailable("the engine refused the write")
+
+        def search(self, request: Any) -> SearchPage:
+            raise SearchUnavailable("the engine is down")
+
+        def refresh(self) -> None:
+            return None
+
+        def health(self) -> IndexHealth:
+            return IndexHealth("unreachable", 0, "")
+
+    monkeypatch.setenv("SEARCH_FAILURES_QUEUE_URL", provided["queues"]["search-failures"])
+    bootstrap.use(
+        bootstrap.bootstrap(
+            settings(search_enabled=True, search_endpoint="https://search.invalid"),
+            verifier=verifier(),
+            sleep=lambda _: None,
+            search_index=Refusing(),
+        )
+    )
+    streams = session.client("dynamodbstreams")
+    (shard, *_) = streams.describe_stream(StreamArn=events.stream_arn)["StreamDescription"][
+        "Shards"
+    ]
+    iterator = streams.get_shard_iterator(
+        StreamArn=events.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    event = lambda_events.stream_event(records, events.stream_arn, "us-east-1")
+    answer = search_consumers.search_indexer(event, lambda_events.lambda_context("search_indexer"))
+    assert answer == {"batchItemFailures": []}, answer
+    kept = session.client("sqs").receive_message(QueueUrl=provided["queues"]["search-failures"])
+    assert kept.get("Messages"), "the refused batch is kept for redrive"
 
 
 def _run_all(events: Any) -> None:
@@ -464,9 +570,10 @@ def _run_queue(events: Any, logical: str) -> int:
 
 def _consumer_module(function: str) -> Any:
     """The module whose blueprint registers a consumer (the contact center has its own)."""
-    from chalicelib.api import consumers, contact_center_consumers
+    from chalicelib.api import consumers, contact_center_consumers, search_consumers
 
-    return next(m for m in (consumers, contact_center_consumers) if hasattr(m, function))
+    modules = (consumers, contact_center_consumers, search_consumers)
+    return next(m for m in modules if hasattr(m, function))
 
 
 def _attributed(name: str, handler: Any, recorder: Recorder) -> Any:
@@ -503,6 +610,8 @@ def _logical_ids(stage: Synthesized) -> dict[tuple[str, str], str]:
         if logical_id.startswith("MediaBucket")
     ]
     found[("bucket", resources.MEDIA_BUCKET.logical)] = bucket
+    (pool,) = cfn.of_type(stage.template, "AWS::Cognito::UserPool")
+    found[("user-pool", "")] = pool
     return found
 
 
@@ -518,6 +627,8 @@ def _allows(statement: dict[str, Any], call: Call, ids: dict[tuple[str, str], st
         return "WebsocketAPI" in cfn.refs(statement["Resource"]) and "@connections/*" in text
     if call.kind == "sms":
         return ":sms-voice:" in text
+    if call.kind == "user-pool":
+        return ids[("user-pool", "")] in cfn.refs(statement["Resource"])
     return False
 
 
@@ -541,6 +652,8 @@ def _on_data(
             found.add((kind, name, "publish"))
         elif kind == "queue" and actions == set(permissions.QUEUE_SEND_ACTIONS):
             found.add((kind, name, "send"))
+        elif kind == "user-pool":
+            found.add((kind, name, "admin"))
     return found
 
 
@@ -567,6 +680,8 @@ def _used(calls: set[Call]) -> set[tuple[str, str, str]]:
             used.add(("topic", call.name, "publish"))
         elif call.kind == "queue" and call.action == "sqs:SendMessage":
             used.add(("queue", call.name, "send"))
+        elif call.kind == "user-pool":
+            used.add(("user-pool", call.name, "admin"))
     return used
 
 

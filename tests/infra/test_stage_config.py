@@ -57,6 +57,18 @@ def test_every_flag_is_documented_in_deploy_md() -> None:
         {"sms_rate_per_user_per_minute": 0},
         {"push_apns_application_arn": "arn:aws:sns:us-east-1:123456789012:my-topic"},
         {"name": "Prod"},
+        {"deployment": "Canary50Percent1Minute"},
+        {"sms_waiting_alarm_minutes": 0},
+        {"monthly_budget_usd": 0},
+        {"cognito_email_from": "no-reply@acme.example"},  # without its SES identity
+        {
+            "cognito_email_from": "no-reply@other.example",
+            "cognito_ses_identity_arn": "arn:aws:ses:us-east-1:123456789012:identity/acme.example",
+        },
+        {
+            "cognito_email_from": "no-reply@acme.example",
+            "cognito_ses_identity_arn": "arn:aws:sns:us-east-1:123456789012:acme.example",
+        },
     ],
 )
 def test_a_configuration_that_would_misbehave_is_refused(change: dict[str, object]) -> None:
@@ -190,3 +202,18 @@ def test_make_deploy_refuses_prod_without_an_alarm_address() -> None:
 
     with pytest.raises(SystemExit, match="alarms would reach nobody"):
         app.main({"stage": "prod", "deploy": "true"})  # what `make deploy STAGE=prod` passes
+
+
+def test_cognito_mail_goes_through_ses_from_the_identity_or_its_domain() -> None:
+    identity = "arn:aws:ses:us-east-1:123456789012:identity/acme.example"
+    named = STAGES["dev"].with_overrides(
+        cognito_email_from="Acme Texting <no-reply@acme.example>",
+        cognito_ses_identity_arn=identity,
+    )
+    assert named.cognito_email_address == "no-reply@acme.example"
+    address = "arn:aws:ses:us-east-1:123456789012:identity/ops@acme.example"
+    bare = STAGES["dev"].with_overrides(
+        cognito_email_from="ops@acme.example", cognito_ses_identity_arn=address
+    )
+    assert bare.cognito_email_address == "ops@acme.example"
+    assert STAGES["dev"].cognito_email_from is None  # Cognito's own sender by default

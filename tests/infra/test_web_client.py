@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 
 from infra.parts.web import API_PATH, ASSETS_CACHE, PAGE_CACHE, WebClientNotBuilt
 from infra.stages import STAGES
+from local import node as project_node
 from local.web import client_config
 from tests.infra import cfn
 from tests.infra.conftest import REPO_ROOT, Synthesized
@@ -75,9 +75,8 @@ def _page_deployment(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def run_function(code: str, uri: str) -> str:
-    """A CloudFront viewer-request function, run in Node on one request."""
-    node = shutil.which("node")
-    assert node, "node is needed to run the CloudFront functions (the CDK needs it too)"
+    """A CloudFront viewer-request function, run in Node (the project's) on one request."""
+    node = str(project_node.install() / "node")
     script = code + "\nconsole.log(handler({request: {uri: process.argv[1]}}).uri);"
     result = subprocess.run(
         [node, "-e", script, uri], capture_output=True, text=True, check=True, timeout=30

@@ -157,3 +157,24 @@ def test_the_head_the_outbox_saw_travels_with_the_event_but_not_in_its_frame() -
     assert event.frame() == {"type": "message.created", "data": {"seq": 3}}
     assert "head_seq" not in Event("e2", "typing", "acme", [], {}).to_dict()
     assert Event.from_dict({**event.to_dict(), "head_seq": "3"}).head_seq is None
+
+
+def test_a_connect_that_races_an_offboarding_is_not_left_open(world: World) -> None:
+    """The profile read said enabled, then the offboarding listed (and closed) the
+    person's connections before this one was added: the connect reads again and
+    refuses, leaving nothing behind for the fan-out."""
+    directory = world.directory_repo
+    reads = {"n": 0}
+    real_get_user = directory.get_user
+
+    def get_user(user_id: str):  # type: ignore[no-untyped-def]
+        reads["n"] += 1
+        if reads["n"] == 2:  # between the two reads, the offboarding ran
+            directory.set_enabled(user_id, False)
+        return real_get_user(user_id)
+
+    directory.get_user = get_user  # type: ignore[method-assign]
+    with pytest.raises(Unauthorized) as refused:
+        world.services.connections.connect("c-race", KEYS.token("u-bob"))
+    assert refused.value.code == "account_disabled"
+    assert world.connection_repo.list_for_user("u-bob") == []

@@ -203,10 +203,27 @@ def test_a_webhook_signed_with_the_previous_token_is_valid_inside_the_window(
     source = MemorySecretSource(secret(NEW, previous_auth_token=OLD), STORED_AT)
     creds = credentials(source, clock)
     assert creds.signed(URL, PARAMS, signed_with(OLD))
+    assert creds.signed(URL, PARAMS, signed_with(NEW))  # Twilio signs with the new one now
     clock.wall = STORED_AT + WINDOW
     clock.advance(TTL)  # a reread of the same value changes nothing
     assert not creds.signed(URL, PARAMS, signed_with(OLD))
     assert creds.signed(URL, PARAMS, signed_with(NEW))
+
+
+def test_until_twilio_signs_with_the_new_token_the_previous_one_stays_valid(
+    clock: Clock,
+) -> None:
+    """The operator stored the new value in the evening and promotes it in the morning:
+    every webhook in between is still signed with the old token and must not be lost."""
+    source = MemorySecretSource(secret(NEW, previous_auth_token=OLD), STORED_AT)
+    creds = credentials(source, clock)
+    clock.wall = STORED_AT + 16 * 3600  # long after the stored value's window
+    assert creds.signed(URL, PARAMS, signed_with(OLD))
+    assert creds.signed(URL, PARAMS, signed_with(NEW))  # promoted: the window starts now
+    clock.wall += WINDOW - 1
+    assert creds.signed(URL, PARAMS, signed_with(OLD))  # one in flight, signed before
+    clock.wall += 1
+    assert not creds.signed(URL, PARAMS, signed_with(OLD))
 
 
 def test_a_webhook_signed_with_a_token_the_container_has_not_seen_re_reads_at_once(

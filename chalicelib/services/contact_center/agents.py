@@ -18,7 +18,14 @@ from chalicelib.domain.contact_center import (
     Interaction,
     check_transition,
 )
-from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from chalicelib.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationError,
+)
 from chalicelib.domain.model import Page
 from chalicelib.services.commands import SendMessage
 from chalicelib.services.common import Caller
@@ -77,6 +84,10 @@ class AgentService:
         pending offer goes back. Offline: their active interactions are requeued too.
         ``status`` is one of ``AGENT_STATUSES`` (the edge's parser refuses any other)."""
         agent = self._ctx.agent_of(caller)
+        if status == AVAILABLE:
+            person = self._ctx.directory.get_user(agent.agent_id)
+            if person is None or not person.enabled:  # offboarded: never offered again
+                raise Unauthorized("this account is disabled", code="account_disabled")
         updated = self._repo.set_agent_status(agent.agent_id, status, self._ctx.epoch())
         assert updated is not None
         for interaction in self._repo.agent_interactions(agent.agent_id):

@@ -15,7 +15,7 @@ from chalicelib.domain.model import (
     parse_message_id,
     sms_conversation_id,
 )
-from chalicelib.observability import correlate, logger
+from chalicelib.observability import correlate, count, logger
 from chalicelib.services.common import Clock
 from chalicelib.services.company import CompanySettings
 from chalicelib.services.messages import Draft, MessageLog
@@ -156,9 +156,12 @@ class CarrierWebhooks:
             )
             return False
         conversation_id, seq = found
-        return self._repo.advance_status(
+        moved = self._repo.advance_status(
             conversation_id, seq, update.status, error_code=update.error_code
         )
+        if moved and sms.is_final(update.status):  # once per text: finals never move again
+            count("SmsFinalStatus", provider=update.provider, status=update.status)
+        return moved
 
     def _own_text(self, update: sms.StatusUpdate, message_id: str) -> tuple[str, int] | None:
         """Our outbound text named in the callback URL, if the provider's id is (or may

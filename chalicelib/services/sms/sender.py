@@ -124,6 +124,7 @@ class SmsSender:
             self._sleep(wait)
         if not self._repo.claim_send(conversation_id, message.seq):
             return "skipped"  # another attempt claimed it, or it was deleted meanwhile
+        count("ProviderSends", provider=number.provider)  # attempts: ProviderErrors' base
         try:
             with timed("ProviderLatency", provider=number.provider):
                 sent = self._providers(number.provider).send(

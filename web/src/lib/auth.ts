@@ -221,7 +221,18 @@ export async function confirmForgotPassword(config: Config, username: string, co
 
 // -- keeping the session fresh ------------------------------------------------------------
 
-let refreshing: Promise<Session> | null = null;
+// One refresh in flight per refresh token (two sessions never share an answer).
+const refreshing = new Map<string, Promise<Session>>();
+
+function refreshOnce(config: Config, session: Session): Promise<Session> {
+  const token = session.refreshToken;
+  let pending = refreshing.get(token);
+  if (!pending) {
+    pending = refresh(config, session).finally(() => refreshing.delete(token));
+    refreshing.set(token, pending);
+  }
+  return pending;
+}
 
 async function refresh(config: Config, session: Session): Promise<Session> {
   let answer: AuthAnswer;
@@ -233,9 +244,12 @@ async function refresh(config: Config, session: Session): Promise<Session> {
     });
   } catch (e) {
     if (e instanceof AuthError && e.code === "NotAuthorizedException") {
-      // Expired, revoked, or the user disabled: this session is over, in every tab.
-      clearSession();
-      ended(MESSAGES.sessionEnded);
+      // Expired, revoked, or the user disabled: this session is over, in every tab;
+      // unless the stored session is already another one (signed in again since).
+      if (!storedSession() || storedSession()?.refreshToken === session.refreshToken) {
+        clearSession();
+        ended(MESSAGES.sessionEnded);
+      }
       throw new AuthError(MESSAGES.sessionEnded, "session_ended");
     }
     throw e; // offline or throttled: the session stays, the next call tries again
@@ -254,8 +268,7 @@ async function fresh(config: Config, session: Session): Promise<Session> {
     Object.assign(session, latest);
   }
   if (session.expiresAt - Date.now() > REFRESH_BEFORE_MS || !session.refreshToken) return session;
-  refreshing = refreshing || refresh(config, session).finally(() => (refreshing = null));
-  Object.assign(session, await refreshing);
+  Object.assign(session, await refreshOnce(config, session));
   return session;
 }
 
@@ -264,8 +277,7 @@ async function fresh(config: Config, session: Session): Promise<Session> {
  * session in every tab; otherwise the fresh tokens are kept for the retry. */
 export async function recheck(config: Config, session: Session): Promise<void> {
   if (!session.refreshToken) return;
-  refreshing = refreshing || refresh(config, session).finally(() => (refreshing = null));
-  Object.assign(session, await refreshing);
+  Object.assign(session, await refreshOnce(config, session));
 }
 
 /** A valid IdToken (what the API takes). */
@@ -337,16 +349,14 @@ const SIGN_OUT_WAIT_MS = 5_000;
  * push registration and closes its connections (``POST /me/sign-out``). Whether or not
  * that call succeeds (offline), the stored session is cleared, and every tab hears it. */
 export async function signOut(post: (path: string, body: unknown) => Promise<unknown>, session: Session): Promise<void> {
-  const request = post("/me/sign-out", {
-    refresh_token: session.refreshToken,
-    device_id: localStorage.getItem(DEVICE_KEY) || undefined,
-  });
+  const body = { refresh_token: session.refreshToken, device_id: localStorage.getItem(DEVICE_KEY) || undefined };
+  // Forgotten here first: a reload or a closed tab mid-way leaves this device signed out.
+  clearSession();
+  const request = post("/me/sign-out", body);
   const timeout = new Promise((resolve) => window.setTimeout(resolve, SIGN_OUT_WAIT_MS));
   try {
     await Promise.race([request, timeout]);
   } catch {
-    /* offline, or the API refused: this device forgets the session all the same */
-  } finally {
-    clearSession();
+    /* offline, or the API refused: this device has forgotten the session all the same */
   }
 }

@@ -1,15 +1,21 @@
 /**
  * The WebSocket to the public API: reconnects on its own (network drop, laptop sleep,
- * a silent half-open socket found out by a missing pong) and, on every (re)open,
- * runs the store's exact catch-up before live events are trusted again.
+ * a silent half-open socket found out by a missing pong, API Gateway's 1009 close
+ * after a message over 128 KB) and, on every (re)open, runs the store's exact
+ * catch-up before live events are trusted again. It never sends a frame over that
+ * limit itself: the gateway would close the socket for it.
  */
 import type { Api } from "./api";
+import { recheck } from "./auth";
 import type { Store } from "./store";
 import type { Frame } from "./types";
 
 const PING_MS = 25_000;
 const PONG_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 15_000;
+const RECHECK_EVERY_MS = 60_000;
+/** API Gateway's bound on one client message; a bigger one closes the socket with 1009. */
+export const MAX_FRAME_BYTES = 128 * 1024;
 
 function deviceId(): string {
   let id = localStorage.getItem("texting.device");
@@ -23,6 +29,8 @@ function deviceId(): string {
 export class Realtime {
   private socket: WebSocket | null = null;
   private attempt = 0;
+  private refusedOpens = 0;
+  private lastRecheck = 0;
   private timer: number | undefined;
   private pingTimer: number | undefined;
   private pongTimer: number | undefined;
@@ -56,9 +64,12 @@ export class Realtime {
     this.drop();
   }
 
+  /** Sends an action; false when the socket is not open or the frame would not fit. */
   sendAction(frame: Record<string, unknown>): boolean {
     if (this.socket?.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(JSON.stringify({ request_id: `r${++this.requestSeq}`, ...frame }));
+    const data = JSON.stringify({ request_id: `r${++this.requestSeq}`, ...frame });
+    if (new TextEncoder().encode(data).length > MAX_FRAME_BYTES) return false;
+    this.socket.send(data);
     return true;
   }
 
@@ -122,7 +133,10 @@ export class Realtime {
     const url = `${this.api.config.ws_url}?token=${encodeURIComponent(token)}&device_id=${encodeURIComponent(deviceId())}`;
     const socket = new WebSocket(url);
     this.socket = socket;
+    let opened = false;
     socket.onopen = async () => {
+      opened = true;
+      this.refusedOpens = 0;
       this.attempt = 0;
       this.sendAction({ action: "state", state: document.hidden ? "background" : "foreground" });
       if (this.presenceTargets.length) this.sendAction({ action: "presence.subscribe", user_ids: this.presenceTargets });
@@ -151,13 +165,28 @@ export class Realtime {
       }
       void this.store.handle(frame);
     };
+    // Any close (1009 included: the gateway refused one message) reconnects after the
+    // first backoff step (an open socket had reset it), and the catch-up on open fetches
+    // whatever arrived meanwhile.
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = null;
       clearInterval(this.pingTimer);
       clearTimeout(this.pongTimer);
       this.store.set({ connection: navigator.onLine ? "connecting" : "offline" });
+      if (!opened && navigator.onLine) this.refused();
       this.schedule();
     };
+  }
+
+  /** The handshake was refused (or the server unreachable) twice running: ask the pool
+   * whether this session still stands, at most once a minute. An offboarded person's
+   * refresh is refused, which ends the session (the sign-in page shows); anything else
+   * leaves the backoff to go on. */
+  private refused(): void {
+    this.refusedOpens++;
+    if (this.refusedOpens < 2 || Date.now() - this.lastRecheck < RECHECK_EVERY_MS) return;
+    this.lastRecheck = Date.now();
+    void recheck(this.api.config, this.api.session).catch(() => undefined);
   }
 }

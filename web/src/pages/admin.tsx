@@ -125,7 +125,7 @@ function NumbersSection({ users }: { users: User[] }) {
   );
 }
 
-function InviteSection({ reload }: { reload: () => void }) {
+function InviteSection({ users, reload }: { users: User[]; reload: () => void }) {
   const { api } = useApp();
   const [form, setForm] = useState({ username: "", email: "", name: "", role: "user" });
   const [note, setNote] = useState("");
@@ -137,8 +137,11 @@ function InviteSection({ reload }: { reload: () => void }) {
     setBusy(true);
     try {
       const body = { username: form.username.trim(), email: form.email.trim(), name: form.name.trim(), role: form.role };
+      const before = new Set(users.map((u) => u.user_id));
       const user = await api.post<User>("/admin/users", body);
-      setNote(`Invitation sent to ${user.email || body.email}: ${user.name} signs in with the temporary password it holds.`);
+      setNote(before.has(user.user_id)
+        ? `${user.name} was already invited (nothing sent again).`
+        : `Invitation sent to ${user.email || body.email}: ${user.name} signs in with the temporary password it holds.`);
       setForm({ username: "", email: "", name: "", role: "user" });
       reload();
     } catch (err) {
@@ -152,7 +155,7 @@ function InviteSection({ reload }: { reload: () => void }) {
       <h2 id="invite-title">Invite a co-worker</h2>
       <form class="inline-form" onSubmit={invite}>
         <label for="invite-username">Username</label>
-        <input id="invite-username" required maxLength={128} pattern="[A-Za-z0-9._@+\-]+" autocomplete="off"
+        <input id="invite-username" required maxLength={128} pattern="[A-Za-z0-9._+\-]+" autocomplete="off"
           value={form.username} onInput={field("username")} />
         <label for="invite-email">Email</label>
         <input id="invite-email" type="email" required maxLength={254} value={form.email} onInput={field("email")} />
@@ -341,7 +344,7 @@ export default function AdminPage() {
       {usersError && <p class="error" role="alert">{usersError}</p>}
       <CompanySection />
       <NumbersSection users={users || []} />
-      <InviteSection reload={reloadUsers} />
+      <InviteSection users={users || []} reload={reloadUsers} />
       <UsersSection users={users || []} policies={policies || []} reload={reloadUsers} />
       <PoliciesSection policies={policies || []} reload={() => { reloadPolicies(); reloadUsers(); }} />
       <UsageSection />
