@@ -105,6 +105,7 @@ FLAGS: tuple[Flag, ...] = (
     Flag("photo_max_bytes", "PHOTO_MAX_BYTES", "largest profile photo accepted, in bytes"),
     Flag("max_text_length", "MAX_TEXT_LENGTH", "longest message text, in characters"),
     Flag("max_group_members", "MAX_GROUP_MEMBERS", "most members in a group conversation"),
+    Flag("search_enabled", "SEARCH_ENABLED", "search on/off (the stack then makes its domain)"),
     Flag("log_level", "LOG_LEVEL", "log level of every function (DEBUG, INFO, WARNING, ERROR)"),
 )
 
@@ -158,6 +159,7 @@ class StageConfig:
     public_api_base_url: str = _setting("public_api_base_url")
     push_apns_application_arn: str = _setting("push_apns_application_arn")
     push_fcm_application_arn: str = _setting("push_fcm_application_arn")
+    search_enabled: bool = _setting("search_enabled")
     photo_max_bytes: int = _setting("photo_max_bytes")
     max_text_length: int = _setting("max_text_length")
     max_group_members: int = _setting("max_group_members")

@@ -347,6 +347,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
             region=environment.REGION,
             cognito=demo_state["cognito"],
             cognito_endpoint=moto_url,
+            search=stack.search is not None,
         ),
     )
     stack.runner = web.AppRunner(
