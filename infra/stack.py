@@ -27,6 +27,7 @@ from infra.parts.edge import Edge
 from infra.parts.messaging import Messaging
 from infra.parts.monitoring import MonitoredConsumer, Monitoring
 from infra.parts.releases import Releases
+from infra.parts.search import Search
 from infra.parts.web import WebClient, built_client
 from infra.permissions import Access
 from infra.scanner import CheckovSuppressions
@@ -92,6 +93,7 @@ class TextingStack(cdk.Stack):
         )
         self.app.attach_roles(self.access.roles)
         self.functions = self.app.functions
+        self.search = Search(self, "Search", config=config, app=self.app, roles=self.access.roles)
         self.edge = Edge(self, "Edge", config=config, app=self.app)
         self.web = WebClient(
             self,
