@@ -127,6 +127,13 @@ class TextingStack(cdk.Stack):
             sms_waiting_alarm_minutes=config.sms_waiting_alarm_minutes,
             monthly_budget_usd=config.monthly_budget_usd,
         )
+        if self.search.domain is not None:
+            from infra.parts.search import search_alarms
+
+            search_alarms(
+                self.monitoring,
+                self.messaging.queue(resources.SEARCH_FAILURES_QUEUE.logical),
+            )
         self.releases = Releases(
             self,
             "Releases",
@@ -184,6 +191,8 @@ class TextingStack(cdk.Stack):
             "AlarmTopicArn": (self.monitoring.alarm_topic.topic_arn, "SNS topic of all alarms"),
             "DashboardName": (self.monitoring.dashboard_name, "CloudWatch dashboard"),
         }
+        if self.search.domain is not None:
+            outputs["SearchEndpoint"] = (self.search.endpoint, "the search domain (HTTPS)")
         for logical, table in self.data.tables.items():
             outputs[f"{camel(logical)}TableName"] = (table.table_name, f"table {logical}")
         for logical, topic in self.messaging.topics.items():

@@ -18,14 +18,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_opensearchservice as opensearch
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.parts import Part
 from infra.parts.app import ChaliceApp
+from infra.parts.app_alarms import FIVE_MINUTES, ONE_MINUTE, AlarmSink, app_metric
 from infra.stages import StageConfig
+
+# The figures search writes (chalicelib/api/search_consumers.py), dimension service only.
+HEALTHY, LAG, FAILURES = "SearchIndexHealthy", "SearchIndexLag", "SearchIndexFailures"
+LAG_ALARM_MS = 60_000  # p95 of record written → indexed, three 5-minute periods running
+UNHEALTHY_PERIODS = 3  # health is reported every 5 minutes: 15 minutes red or silent
 
 ENGINE_VERSION = "OpenSearch_2.19"
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
@@ -172,3 +180,48 @@ class Search(Part):
                 }
             )
         return {"Version": "2012-10-17", "Statement": statements}
+
+
+def search_alarms(sink: AlarmSink, failures: sqs.IQueue) -> list[cloudwatch.Alarm]:
+    """Index unhealthy (red, unreachable, or not reported), indexing lagging, writes
+    kept for redrive: docs/deploy.md says what to do for each."""
+    healthy = app_metric(HEALTHY, FIVE_MINUTES, statistic="Minimum")
+    return [
+        sink.alarm(
+            "search-unhealthy",
+            cloudwatch.MathExpression(
+                # no report at all (the timer failing) counts as unhealthy too
+                expression="1 - FILL(healthy, 0)",
+                using_metrics={"healthy": healthy},
+                period=FIVE_MINUTES,
+                label="search index not green or yellow",
+            ),
+            threshold=1,
+            evaluation_periods=UNHEALTHY_PERIODS,
+            description=(
+                "the search index was red, unreachable or unreported for 15 minutes: "
+                "searches answer 503 search_unavailable"
+            ),
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        ),
+        sink.alarm(
+            "search-index-lagging",
+            app_metric(LAG, FIVE_MINUTES, statistic="p95"),
+            threshold=LAG_ALARM_MS,
+            evaluation_periods=3,
+            description=(
+                f"new messages took more than {LAG_ALARM_MS // 1000} s (p95) to become "
+                "searchable for 15 minutes"
+            ),
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,  # no messages
+        ),
+        sink.alarm(
+            "search-failures-waiting",
+            failures.metric_approximate_number_of_messages_visible(
+                period=ONE_MINUTE, statistic="Maximum"
+            ),
+            threshold=1,
+            description="index writes the engine refused wait on search-failures: redrive",
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ),
+    ]

@@ -130,3 +130,36 @@ def test_the_alias_the_policy_names_is_the_one_the_app_uses() -> None:
     from tests.support import settings
 
     assert index_alias("texting-test") == settings().search_alias
+
+
+def test_search_alarms_watch_the_figures_the_code_writes(searching: Synthesized) -> None:
+    from pathlib import Path
+
+    from infra.parts.search import FAILURES, HEALTHY, LAG
+
+    alarms = {
+        body["Properties"]["AlarmName"]: body["Properties"]
+        for body in cfn.of_type(searching.template, "AWS::CloudWatch::Alarm").values()
+    }
+    prefix = searching.config.prefix
+    unhealthy = alarms[f"{prefix}-search-unhealthy"]
+    assert unhealthy["TreatMissingData"] == "breaching"  # a silent timer is unhealthy
+    (watched,) = [q for q in unhealthy["Metrics"] if "MetricStat" in q]
+    assert watched["MetricStat"]["Metric"]["MetricName"] == HEALTHY
+    lagging = alarms[f"{prefix}-search-index-lagging"]
+    assert (lagging["MetricName"], lagging["ExtendedStatistic"]) == (LAG, "p95")
+    for alarm in (lagging, watched["MetricStat"]["Metric"]):
+        assert alarm["Namespace"] == "Texting"
+        assert alarm["Dimensions"] == [{"Name": "service", "Value": "texting"}]
+    assert f"{prefix}-search-failures-waiting" in alarms
+    source = (Path(__file__).parents[2] / "chalicelib/api/search_consumers.py").read_text()
+    for figure in (HEALTHY, LAG, FAILURES):
+        assert f'"{figure}"' in source, figure
+
+
+def test_no_search_alarms_without_search(stage: Synthesized) -> None:
+    names = [
+        body["Properties"]["AlarmName"]
+        for body in cfn.of_type(stage.template, "AWS::CloudWatch::Alarm").values()
+    ]
+    assert not [n for n in names if "-search-" in n and "indexer" not in n]
