@@ -385,7 +385,7 @@ STAGES: dict[str, StageConfig] = {
         # an address (set alarm_email here, or -c flags='{"alarm_email": "..."}').
         alarm_email_required=True,
         # when search is turned on: two nodes in two zones, each with every shard
-        search_instance_type="m7g.medium.search",
+        search_instance_type="m6g.large.search",
         search_instance_count=2,
         search_volume_gib=20,
     ),
