@@ -8,12 +8,12 @@
 3. What one IM send to a recipient with two connected devices costs end to end:
    DynamoDB, SNS and SQS requests (and DynamoDB capacity units as moto reports
    them), and WebSocket posts, per stage of the path.
-5. Search (``local.bench_search``): query latency over 100,000 indexed messages,
-   send → searchable lag on the local stack, AWS requests and cost per 1M searches
-   and messages indexed, the package share of search (``BENCH_SEARCH=0`` skips it).
 4. The web client: JavaScript size, and the longest task measured in Chromium while
    a 1,000-conversation account scrolls (tests/browser/test_scale.py on its own stack;
    ``BENCH_WEB_SCROLL=0`` leaves it out).
+5. Search (``local.bench_search``): query latency over 100,000 indexed messages,
+   send → searchable lag on the local stack, AWS requests and cost per 1M searches
+   and messages indexed, the package share of search (``BENCH_SEARCH=0`` skips it).
 """
 
 from __future__ import annotations
