@@ -19,6 +19,8 @@ from chalicelib.api.contact_center_consumers import contact_center_consumers_bp
 from chalicelib.api.errors import normalise_error_response
 from chalicelib.api.openapi_route import openapi_bp
 from chalicelib.api.rest import rest_bp
+from chalicelib.api.search import search_bp
+from chalicelib.api.search_consumers import search_consumers_bp
 from chalicelib.api.webhooks import webhooks_bp
 from chalicelib.observability import begin_invocation, segment
 
@@ -35,6 +37,8 @@ app.register_blueprint(contact_center_consumers_bp)
 app.register_blueprint(openapi_bp)
 app.register_blueprint(cognito_messages_bp)
 app.register_blueprint(compliance_bp)
+app.register_blueprint(search_bp)
+app.register_blueprint(search_consumers_bp)
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):

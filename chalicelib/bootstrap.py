@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
+from chalicelib.bootstrap_adapters import Adapters, build_adapters
 from chalicelib.services.common import Caller, Clock, IdFactory, default_clock, default_ids
 from chalicelib.settings import Settings
 
@@ -26,73 +27,21 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
     from chalicelib.services.admin import AdminService
     from chalicelib.services.company import CompanySettings
     from chalicelib.services.compliance.policy import ConsentRecords, TextingPolicies
-    from chalicelib.services.compliance.ports import (
-        ComplianceRepository,
-        RegistrationSource,
-        SmsAccount,
-    )
     from chalicelib.services.compliance.registrations import Registrations
     from chalicelib.services.contact_center import ContactCenter
-    from chalicelib.services.contact_center.ports import ContactCenterRepository, RoutingQueue
     from chalicelib.services.conversations import ConversationService
     from chalicelib.services.directory import DirectoryService
     from chalicelib.services.messages import MessageLog
     from chalicelib.services.notifications import NotificationService, TypingService
-    from chalicelib.services.ports import (
-        ConnectionRepository,
-        ConnectionSender,
-        ContactRepository,
-        ConversationRepository,
-        Deduplicator,
-        DirectoryRepository,
-        EventPublisher,
-        IdentityProvider,
-        MediaFetcher,
-        MediaStore,
-        NotificationRepository,
-        PresenceRepository,
-        PushGateway,
-        RetryScheduler,
-        TokenVerifier,
-    )
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
+    from chalicelib.services.search import IndexChange, SearchIndexer, SearchService
     from chalicelib.services.sms import (
         CarrierWebhooks,
-        Providers,
         SmsMedia,
         SmsSender,
         SmsService,
     )
-    from chalicelib.services.sms.ports import SmsRepository
-
-
-@dataclass
-class Adapters:
-    """Every port's implementation, as built (real) or passed in (fakes)."""
-
-    directory: DirectoryRepository
-    contacts: ContactRepository
-    conversations: ConversationRepository
-    connections: ConnectionRepository
-    presence: PresenceRepository
-    notifications: NotificationRepository
-    sms: SmsRepository
-    publisher: EventPublisher
-    sender: ConnectionSender
-    verifier: TokenVerifier
-    identity: IdentityProvider
-    push: PushGateway
-    media: MediaStore
-    fetcher: MediaFetcher
-    providers: Providers
-    retries: RetryScheduler
-    idempotency: Deduplicator
-    contact_center: ContactCenterRepository | None  # None: no contact center (fakes without one)
-    routing_queue: RoutingQueue | None
-    compliance: ComplianceRepository
-    registration_source: RegistrationSource
-    sms_account: SmsAccount
 
 
 @dataclass
@@ -120,113 +69,8 @@ class Services:
     consents: ConsentRecords
     registrations: Registrations
     contact_center: ContactCenter | None
-
-
-def _adapters(
-    settings: Settings, credentials: TwilioCredentials, given: dict[str, object]
-) -> Adapters:
-    """The real adapter for every port not given (each built only when missing)."""
-    made = dict(given)
-
-    def need(name: str, build: Callable[[], object]) -> None:
-        if made.get(name) is None:
-            made[name] = build()
-
-    repos = ("directory", "contacts", "conversations", "connections", "presence")
-    on_dynamodb = any(made.get(n) is None for n in (*repos, "notifications", "sms"))
-    if on_dynamodb:
-        from chalicelib.adapters import dynamodb
-
-        dynamodb.bind_models(settings.messaging_table, settings.region)
-        need("directory", dynamodb.DynamoDirectoryRepository)
-        need("contacts", dynamodb.DynamoContactRepository)
-        need("conversations", dynamodb.DynamoConversationRepository)
-        need("connections", dynamodb.DynamoConnectionRepository)
-        need("presence", dynamodb.DynamoPresenceRepository)
-        need("notifications", dynamodb.DynamoNotificationRepository)
-        need("sms", dynamodb.DynamoSmsRepository)
-    from chalicelib.adapters import aws
-
-    need("publisher", lambda: aws.SnsEventPublisher(settings.events_topic_arn))
-    need("sender", lambda: aws.ApiGatewayConnectionSender(settings.websocket_management_url))
-    need("media", lambda: aws.S3MediaStore(settings.media_bucket))
-    need("retries", aws.SqsRetryScheduler)
-    need(
-        "push",
-        lambda: aws.SnsPushGateway(
-            {
-                "apns": settings.push_apns_application_arn,
-                "fcm": settings.push_fcm_application_arn,
-                "webpush": settings.push_fcm_application_arn,
-            }
-        ),
-    )
-
-    def verifier() -> object:
-        from chalicelib.adapters.jwt_verifier import CognitoJwtVerifier
-
-        return CognitoJwtVerifier(
-            issuer=settings.cognito_issuer,
-            client_id=settings.cognito_client_id,
-            jwks_url=settings.cognito_jwks_url,
-        )
-
-    def identity() -> object:
-        from chalicelib.adapters.cognito import CognitoIdentityProvider
-
-        return CognitoIdentityProvider(
-            settings.cognito_user_pool_id, settings.cognito_client_id, settings.region
-        )
-
-    def idempotency() -> object:
-        from chalicelib.adapters.idempotency import PowertoolsDeduplicator
-
-        return PowertoolsDeduplicator(settings.idempotency_table, settings.idempotency_ttl_seconds)
-
-    def providers() -> object:
-        from chalicelib.adapters.providers import ProviderRegistry
-
-        return ProviderRegistry(settings, credentials)
-
-    def fetcher() -> object:
-        from chalicelib.adapters.providers import HttpMediaFetcher
-
-        return HttpMediaFetcher(credentials)
-
-    if on_dynamodb:  # with fakes, the contact center is there only when given
-        from chalicelib.adapters import dynamodb
-
-        need("contact_center", dynamodb.DynamoContactCenterRepository)
-    if made.get("contact_center") is not None:
-        from chalicelib.adapters.contact_center_queue import SqsRoutingQueue
-
-        need("routing_queue", lambda: SqsRoutingQueue(settings.resource_prefix))
-    made.setdefault("contact_center", None)
-    made.setdefault("routing_queue", None)
-
-    def registration_source() -> object:
-        from chalicelib.adapters.registration_sources import ProviderRegistrations
-
-        return ProviderRegistrations(credentials, settings.twilio_messaging_base_url)
-
-    def sms_account() -> object:
-        from chalicelib.adapters.eum_registrations import EumAccount
-
-        return EumAccount()
-
-    if made.get("compliance") is None:
-        from chalicelib.adapters import dynamodb
-
-        dynamodb.bind_models(settings.messaging_table, settings.region)
-        made["compliance"] = dynamodb.DynamoComplianceRepository()
-    need("registration_source", registration_source)
-    need("sms_account", sms_account)
-    need("verifier", verifier)
-    need("identity", identity)
-    need("idempotency", idempotency)
-    need("providers", providers)
-    need("fetcher", fetcher)
-    return Adapters(**{f.name: made[f.name] for f in fields(Adapters)})  # type: ignore[arg-type]
+    search: SearchService
+    search_indexer: SearchIndexer | None
 
 
 def bootstrap(
@@ -252,6 +96,7 @@ def bootstrap(
     from chalicelib.services.notifications import NotificationService, TypingService
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
+    from chalicelib.services.search import SearchIndexer, SearchService
     from chalicelib.services.sms import (
         CarrierWebhooks,
         OutboundSmsPolicy,
@@ -266,7 +111,7 @@ def bootstrap(
         raise TypeError(f"bootstrap() got unknown adapters: {sorted(unknown)}")
     settings = settings or Settings.from_env()
     credentials = TwilioCredentials.from_settings(settings)
-    a = _adapters(settings, credentials, given)
+    a = build_adapters(settings, credentials, given)
     companies = CompanySettings(a.directory)
     log = MessageLog(a.conversations, companies, clock)
     presence = PresenceService(
@@ -323,6 +168,15 @@ def bootstrap(
             log=log,
         )
     router = contact_center.routing if contact_center else None
+    search_indexer = None
+    if a.search_index is not None:
+        failures = a.search_failures
+        search_indexer = SearchIndexer(
+            a.search_index,
+            a.conversations,
+            failures.keep if failures is not None else _dropped,
+            sleep=sleep,
+        )
     notifications = NotificationService(
         a.directory,
         a.conversations,
@@ -388,7 +242,16 @@ def bootstrap(
         texting=texting,
         consents=consents,
         registrations=registrations,
+        search=SearchService(a.search_index, a.conversations),
+        search_indexer=search_indexer,
     )
+
+
+def _dropped(changes: list[IndexChange]) -> None:
+    """No failure queue was given (tests): a refused write is logged, not kept."""
+    from chalicelib.observability import logger
+
+    logger.error("search index writes dropped", extra={"messages": len(changes)})
 
 
 def _agent_offline(contact_center: ContactCenter | None) -> Callable[[User], None]:

@@ -117,6 +117,10 @@ SMS_EVENTS_QUEUE = Queue(logical="sms-events", visibility_timeout=360, max_recei
 # waiting checks are delayed messages). The services send to it directly.
 CC_ROUTING_QUEUE = Queue(logical="cc-routing", visibility_timeout=360, max_receive_count=5)
 
+# Search index writes the engine refused (one message per refused batch: the message
+# ids), kept until an operator's redrive (docs/deploy.md); retention is SQS's longest.
+SEARCH_FAILURES_QUEUE = Queue(logical="search-failures", visibility_timeout=60, dead_letter=False)
+
 # Event types that reach connected devices (connection.opened is internal: it
 # triggers the missed-messages summary for the device that just connected). The
 # realtime queue's consumer is the one fan-out: for message.created it also pushes
@@ -144,6 +148,7 @@ QUEUES: tuple[Queue, ...] = (
     SMS_OUTBOUND_QUEUE,
     SMS_EVENTS_QUEUE,
     CC_ROUTING_QUEUE,
+    SEARCH_FAILURES_QUEUE,
 )
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
@@ -167,6 +172,10 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(function="sms_sender", source_kind="sqs", source="sms-outbound", batch_size=1),
     Consumer(function="eum_events", source_kind="sqs", source="sms-events", batch_size=10),
     Consumer(function="cc_routing", source_kind="sqs", source="cc-routing", batch_size=10),
+    # the search index: the table's second stream reader (DynamoDB allows two per shard)
+    Consumer(
+        function="search_indexer", source_kind="dynamodb-stream", source="messaging", batch_size=100
+    ),
 )
 
 
@@ -185,6 +194,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(function="sms_reconciler", every_seconds=3600),
     # lawful texting: registrations under review, every 15 minutes (docs/sms.md)
     Schedule(function="registration_poller", every_seconds=900),
+    # the search index's health, documents and kept failures as metrics (the alarm's input)
+    Schedule(function="search_health", every_seconds=300),
 )
 
 

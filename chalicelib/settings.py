@@ -73,6 +73,17 @@ class Settings:
     page_size_default: int = 25
     page_size_max: int = 100
     idempotency_ttl_seconds: int = 24 * 60 * 60
+    # Search (docs/architecture.md "Search"): off, GET /search answers 403
+    # search_disabled and the web client hides the box; the endpoint is the stage's
+    # OpenSearch domain (signed with SigV4) or the local engine (unsigned)
+    search_enabled: bool = False
+    search_endpoint: str = ""
+    search_index: str = ""  # the alias; "" is {resource_prefix}-messages
+    search_sigv4: bool = True
+
+    @property
+    def search_alias(self) -> str:
+        return self.search_index or f"{self.resource_prefix}-messages"
 
     @property
     def cognito_issuer(self) -> str:

@@ -4,7 +4,8 @@ The deployment guide is only useful while its commands work. This lints it
 against the repository, with no AWS account:
 
 - every ``make <target>`` is a target of the Makefile (``Makefile``, ``infra/Makefile.inc``);
-- every ``python -m infra.admin ...`` command parses with the operator tool's parser;
+- every ``python -m infra.admin ...`` (and ``infra.admin_search``) command parses with
+  that operator tool's parser;
 - every ``-c stage=...`` names a shipped stage and every ``-c flags='{...}'`` key is
   a ``StageConfig`` field;
 - every stack output the guide names (a backticked ``CamelCase`` word in its
@@ -90,15 +91,17 @@ def check_make(text: str, targets: set[str]) -> list[str]:
 
 
 def check_admin(text: str) -> list[str]:
-    from infra import admin
+    from infra import admin, admin_search
 
+    tools = {"infra.admin": admin._parser, "infra.admin_search": admin_search._parser}
     problems = []
     for command in commands(text):
-        if "infra.admin" not in command:
-            continue
         words = _words(command)
-        arguments = words[words.index("infra.admin") + 1 :]
-        parser = admin._parser()
+        tool = next((w for w in words if w in tools), None)
+        if tool is None:
+            continue
+        arguments = words[words.index(tool) + 1 :]
+        parser = tools[tool]()
         parser.exit_on_error = False
         try:
             parsed, unknown = parser.parse_known_args(arguments)

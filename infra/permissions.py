@@ -184,6 +184,12 @@ FUNCTIONS: dict[str, Access] = {
         send=("cc-routing",),
         buckets={"media": "write"},
     ),
+    # Stream → search index: indexes the stream's images (no table read; the operator's
+    # redrive reads the table), keeps refused writes on the search-failures queue. Its
+    # OpenSearch access (write) comes with the domain (infra/parts/search.py).
+    "search_indexer": Access(send=("search-failures",)),
+    # Timer: the index's health as metrics (the engine only).
+    "search_health": Access(),
     # Cognito's CustomMessage trigger: composes the invitation and reset mails from the
     # event alone (the web client's address comes from its environment); no AWS calls.
     "cognito_messages": Access(),

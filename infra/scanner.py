@@ -109,6 +109,14 @@ SUPPRESSIONS: dict[str, list[tuple[str, str]]] = {
             "to; the check only recognises KMS keys",
         ),
     ],
+    "AWS::OpenSearchService::Domain": [
+        (
+            "CKV_AWS_317",
+            "audit logs need fine-grained access control (an internal user database or a "
+            "master role); access is IAM only, its resource policy naming three roles path "
+            "by path, and CloudTrail records every change to the domain",
+        ),
+    ],
     "AWS::Serverless::Api": [
         (
             "CKV_AWS_120",

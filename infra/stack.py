@@ -27,6 +27,7 @@ from infra.parts.edge import Edge
 from infra.parts.messaging import Messaging
 from infra.parts.monitoring import MonitoredConsumer, Monitoring
 from infra.parts.releases import Releases
+from infra.parts.search import Search
 from infra.parts.web import WebClient, built_client
 from infra.permissions import Access
 from infra.scanner import CheckovSuppressions
@@ -92,6 +93,7 @@ class TextingStack(cdk.Stack):
         )
         self.app.attach_roles(self.access.roles)
         self.functions = self.app.functions
+        self.search = Search(self, "Search", config=config, app=self.app, roles=self.access.roles)
         self.edge = Edge(self, "Edge", config=config, app=self.app)
         self.web = WebClient(
             self,
@@ -125,6 +127,13 @@ class TextingStack(cdk.Stack):
             sms_waiting_alarm_minutes=config.sms_waiting_alarm_minutes,
             monthly_budget_usd=config.monthly_budget_usd,
         )
+        if self.search.domain is not None:
+            from infra.parts.search import search_alarms
+
+            search_alarms(
+                self.monitoring,
+                self.messaging.queue(resources.SEARCH_FAILURES_QUEUE.logical),
+            )
         self.releases = Releases(
             self,
             "Releases",
@@ -182,6 +191,8 @@ class TextingStack(cdk.Stack):
             "AlarmTopicArn": (self.monitoring.alarm_topic.topic_arn, "SNS topic of all alarms"),
             "DashboardName": (self.monitoring.dashboard_name, "CloudWatch dashboard"),
         }
+        if self.search.domain is not None:
+            outputs["SearchEndpoint"] = (self.search.endpoint, "the search domain (HTTPS)")
         for logical, table in self.data.tables.items():
             outputs[f"{camel(logical)}TableName"] = (table.table_name, f"table {logical}")
         for logical, topic in self.messaging.topics.items():

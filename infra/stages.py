@@ -115,6 +115,7 @@ FLAGS: tuple[Flag, ...] = (
     Flag("photo_max_bytes", "PHOTO_MAX_BYTES", "largest profile photo accepted, in bytes"),
     Flag("max_text_length", "MAX_TEXT_LENGTH", "longest message text, in characters"),
     Flag("max_group_members", "MAX_GROUP_MEMBERS", "most members in a group conversation"),
+    Flag("search_enabled", "SEARCH_ENABLED", "search on/off (the stack then makes its domain)"),
     Flag("log_level", "LOG_LEVEL", "log level of every function (DEBUG, INFO, WARNING, ERROR)"),
 )
 
@@ -170,6 +171,7 @@ class StageConfig:
     public_api_base_url: str = _setting("public_api_base_url")
     push_apns_application_arn: str = _setting("push_apns_application_arn")
     push_fcm_application_arn: str = _setting("push_fcm_application_arn")
+    search_enabled: bool = _setting("search_enabled")
     photo_max_bytes: int = _setting("photo_max_bytes")
     max_text_length: int = _setting("max_text_length")
     max_group_members: int = _setting("max_group_members")
@@ -229,6 +231,11 @@ class StageConfig:
     # Logical name (chalicelib.resources.TOPICS) of the topic that AWS End User
     # Messaging publishes inbound SMS to (two-way SMS); None while unused.
     sms_inbound_topic: str | None = "sms-events"
+    # The OpenSearch domain search runs on (made only with search_enabled): data nodes'
+    # type and count (2 or more: spread over two zones, one replica), gp3 GiB per node.
+    search_instance_type: str = "t3.small.search"
+    search_instance_count: int = 1
+    search_volume_gib: int = 10
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -249,6 +256,14 @@ class StageConfig:
         """Refuse a configuration that would deploy but misbehave."""
         if not re.fullmatch(r"[a-z][a-z0-9]{0,15}", self.name):
             raise ValueError(f"stage name {self.name!r}: lowercase letters and digits only")
+        if not re.fullmatch(r"[a-z][a-z0-9]*\.[a-z0-9]+\.search", self.search_instance_type):
+            raise ValueError(
+                f"search_instance_type {self.search_instance_type!r}: e.g. t3.small.search"
+            )
+        if self.search_instance_type.startswith("t2."):
+            raise ValueError("search_instance_type: t2 nodes cannot encrypt data at rest")
+        if not 1 <= self.search_instance_count <= 10 or not 10 <= self.search_volume_gib <= 1024:
+            raise ValueError("search_instance_count is 1..10 and search_volume_gib 10..1024")
         if self.log_level not in LOG_LEVELS:
             raise ValueError(f"log_level must be one of {LOG_LEVELS}, not {self.log_level!r}")
         for country in self.sms_allowed_countries:
@@ -383,6 +398,10 @@ STAGES: dict[str, StageConfig] = {
         alarm_email_required=True,
         # carriers block unregistered US numbers: refuse before the provider is paid
         sms_require_registration=True,
+        # when search is turned on: two nodes in two zones, each with every shard
+        search_instance_type="m6g.large.search",
+        search_instance_count=2,
+        search_volume_gib=20,
     ),
 }
 

@@ -11,6 +11,9 @@
 4. The web client: JavaScript size, and the longest task measured in Chromium while
    a 1,000-conversation account scrolls (tests/browser/test_scale.py on its own stack;
    ``BENCH_WEB_SCROLL=0`` leaves it out).
+5. Search (``local.bench_search``): query latency over 100,000 indexed messages,
+   send → searchable lag on the local stack, AWS requests and cost per 1M searches
+   and messages indexed, the package share of search (``BENCH_SEARCH=0`` skips it).
 """
 
 from __future__ import annotations
@@ -199,6 +202,45 @@ def contact_center() -> dict[str, Any]:
     return figures
 
 
+def search() -> dict[str, Any]:
+    """``local.bench_search`` in a fresh interpreter (its own engine, moto and stack)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "local.bench_search"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _print_search(figures: dict[str, Any]) -> None:
+    query, lag, cost, package = (figures[k] for k in ("query", "lag", "cost", "package"))
+    print(
+        f"   query over {query['documents']:,} messages: p50 {query['p50_ms']} ms,"
+        f" p95 {query['p95_ms']} ms (goal p95 <= 100 ms)"
+    )
+    print(f"   send -> searchable: p50 {lag['p50_ms']} ms, p95 {lag['p95_ms']} ms (goal <= 2 s)")
+    print(
+        f"   one search: {json.dumps(cost['search_aws_requests'])} + 1 engine request;"
+        f" ${cost['usd_per_1m_searches']} per 1M searches"
+    )
+    print(
+        f"   indexing: no AWS request per batch beyond its invocation, 1 engine request;"
+        f" ${cost['usd_per_1m_indexed_full_batches']} per 1M messages in full batches,"
+        f" ${cost['usd_per_1m_indexed_one_per_batch']} one message a batch;"
+        f" domain (t3.small) ${cost['domain_usd_per_month_t3_small']} a month"
+    )
+    if "error" not in package:
+        print(
+            f"   package: {package['unzipped_bytes'] / 1e6:.1f} MB unzipped, of which search"
+            f" modules {package['search_modules_bytes'] / 1e3:.0f} KB, new dependencies 0"
+        )
+
+
 def web_scroll() -> dict[str, Any]:
     """tests/browser/test_scale.py run once; it writes its figures where we ask."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -269,6 +311,9 @@ def main() -> None:
             )
             if "error" in scroll:
                 print("  ", scroll["error"])
+    if os.environ.get("BENCH_SEARCH", "1") != "0":
+        print("== search (local engine, moto, the local stack)")
+        _print_search(search())
     print("== one IM send to a recipient with two connected devices")
     stages = send_cost()
     totals: Counter[str] = Counter()

@@ -122,6 +122,7 @@ class Stack:
     executor: ThreadPoolExecutor | None = None
     runner: web.AppRunner | None = None
     consumers: Any = None  # local.consumers.ConsumersProcess
+    search: Any = None  # local.search_engine.LocalSearch
     failed: bool = False  # a part stopped on its own: the stack exits non-zero
 
     @property
@@ -144,6 +145,8 @@ class Stack:
             await self.runner.cleanup()  # closes WebSockets; their $disconnect still runs
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
+        if self.search is not None:
+            self.search.stop()
         if self.moto is not None:
             self.moto.stop()
             log.info("stopped")
@@ -307,6 +310,12 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         }
     )
 
+    from local import search_engine
+
+    stack.search = await asyncio.to_thread(search_engine.start, prefix)
+    if stack.search is not None:
+        log.info("search engine serving on %s", stack.search.endpoint)
+
     app_module = importlib.import_module("app")
     app_logs_to_stderr()
     from chalicelib.bootstrap import services
@@ -338,6 +347,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
             region=environment.REGION,
             cognito=demo_state["cognito"],
             cognito_endpoint=moto_url,
+            search=stack.search is not None,
         ),
     )
     stack.runner = web.AppRunner(

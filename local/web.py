@@ -30,9 +30,16 @@ NOT_BUILT = (
 
 
 def client_config(
-    *, rest_url: str, ws_url: str, region: str, cognito: dict[str, str], cognito_endpoint: str
+    *,
+    rest_url: str,
+    ws_url: str,
+    region: str,
+    cognito: dict[str, str],
+    cognito_endpoint: str,
+    search: bool = False,
 ) -> dict[str, Any]:
-    """What the page needs to sign in and reach the APIs (all public values)."""
+    """What the page needs to sign in and reach the APIs (all public values); ``search``
+    is whether the stage runs with search (the page shows its box only then)."""
     return {
         "rest_url": rest_url,
         "ws_url": ws_url,
@@ -43,6 +50,7 @@ def client_config(
             # On AWS: https://cognito-idp.<region>.amazonaws.com/ ; locally moto.
             "endpoint": cognito_endpoint,
         },
+        "search": search,
     }
 
 

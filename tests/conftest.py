@@ -54,3 +54,24 @@ def aws() -> Iterator[Any]:
     with mock_aws():
         provision(boto3.session.Session(region_name="us-east-1"), "texting-test")
         yield boto3
+
+
+@pytest.fixture(scope="session")
+def osmem_server() -> Iterator[Any]:
+    """The OpenSearch-protocol engine the search tests run on (osmem-server, pinned in
+    requirements-dev.txt): one process per test worker; each test takes a clone."""
+    from osmem_server import OsmemServer
+
+    server = OsmemServer.start(japanese=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def search_index(osmem_clone: Any) -> Any:
+    """An empty message index (alias ``texting-test-messages``) on a fresh engine clone."""
+    from chalicelib.adapters.opensearch import OpenSearchIndex
+
+    index = OpenSearchIndex(osmem_clone.url, "texting-test-messages")
+    index.ensure()
+    return index

@@ -29,6 +29,7 @@ _STATUS_BY_CODE = {
     "too_many_segments": 413,
     "not_implemented": 501,
     "provider_unavailable": 503,
+    "search_unavailable": 503,
     "provider_rejected": 502,
 }
 

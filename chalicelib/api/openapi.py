@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.api import admin_bodies, bodies, contact_center_bodies, fields
+from chalicelib.api import admin_bodies, bodies, contact_center_bodies, fields, search_params
 from chalicelib.api.fields import Body, Field
 from chalicelib.api.openapi_schemas import (
     JSON,
@@ -92,6 +92,7 @@ QUERIES: Mapping[str, tuple[Field, ...]] = {
     "list_messages": (*fields.PAGING, fields.AFTER_SEQ),
     "sync": fields.PAGING[:1],
     "sms_usage": fields.DAY_RANGE,
+    "search": search_params.SEARCH_QUERY,
     "list_interactions": contact_center_bodies.CC_INTERACTION_PAGING,
     "search_canned": contact_center_bodies.CC_CANNED_SEARCH,
     "find_customers": contact_center_bodies.CC_CUSTOMER_SEARCH,
@@ -135,6 +136,7 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "get_consent": (_OK, ref("Object")),
     "put_consent": (_OK, ref("Object")),
     "sign_out": ((204,), None),
+    "search": (_OK, ref("SearchResults")),
 }
 
 

@@ -265,6 +265,28 @@ def components() -> Schema:
             "required": ["error"],
         },
         "Object": {"type": "object"},
+        "SearchResults": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "conversation_id": {"type": "string"},
+                            "message": ref("Message"),
+                            "highlight": {
+                                "type": "string",
+                                "description": "the text, HTML-escaped, matches in <mark>…</mark>",
+                            },
+                        },
+                        "required": ["conversation_id", "message", "highlight"],
+                    },
+                },
+                "next_cursor": {"type": ["null", "string"]},
+            },
+            "required": ["items", "next_cursor"],
+        },
     }
 
 

@@ -123,6 +123,7 @@ class WebClient(Part):
                 "client_id": auth.user_pool_client.user_pool_client_id,
                 "endpoint": f"https://cognito-idp.{stack.region}.{stack.url_suffix}/",
             },
+            "search": config.search_enabled,  # the page shows its search box only then
         }
         self.access_logs = self._access_logs()
         self._deploy(dist, index)

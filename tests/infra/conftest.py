@@ -32,7 +32,8 @@ ACCOUNT = "123456789012"
 # A stage the repository does not ship, with every optional feature switched the
 # other way from dev (mobile push, WAF, OAuth, threat protection, required MFA, an
 # alarm address, no tracing, Cognito mail through SES, linear releases, another
-# waiting threshold, no budget), so what those flags deploy is proven too.
+# waiting threshold, no budget, search with a two-zone domain), so what those flags
+# deploy is proven too.
 PUSH_VARIANT = "options"
 PUSH_APPLICATIONS = {
     "push_apns_application_arn": f"arn:aws:sns:us-east-1:{ACCOUNT}:app/APNS/texting",
@@ -53,6 +54,8 @@ OPTIONS = {
     "sms_waiting_alarm_minutes": 30,
     "monthly_budget_usd": None,
     "eum_configuration_set": "existing-set",  # the operator's own: the stack makes none
+    "search_enabled": True,
+    "search_instance_count": 2,
 }
 
 

@@ -16,6 +16,8 @@ is driven the way AWS invokes it:
 | ``outbox_stream``, ``realtime_consumer``, ``sms_sender``, ``eum_events`` | ``local.inprocess.EventPath``: stream records and queue messages in Lambda's event shapes |
 | ``presence_sweeper``, ``sms_reconciler``, ``registration_poller`` | their timer handlers with a scheduled event, 73 hours on (a stale connection, a text without final status, a campaign under review that now needs updates) |
 | ``cognito_messages`` | Cognito's CustomMessage trigger event for an invitation (it calls nothing) |
+| ``search_health`` | its timer on a stage without search (it calls nothing) |
+| ``search_indexer`` | the table's stream records on a stage with search whose engine refuses: the batch is kept on ``search-failures`` |
 
 Two services moto lacks answer from canned responses (End User Messaging,
 the API Gateway Management API); their calls are recorded all the same. An
@@ -528,7 +530,58 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                 },
                 lambda_events.lambda_context(timer.function),
             )
+        _drive_search_indexer(session, provided, events, monkeypatch)
         return recorder.calls
+
+
+def _drive_search_indexer(
+    session: Any, provided: Any, events: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexer on a stage with search, its engine refusing every write: the batch is
+    kept on the search-failures queue. (Its OpenSearch requests go over HTTP, signed,
+    and the domain's access policy authorises them: tests/infra/test_search_domain.py.)"""
+    from chalicelib import bootstrap
+    from chalicelib.api import search_consumers
+    from chalicelib.domain.search import SearchPage
+    from chalicelib.services.search_ports import IndexHealth, SearchUnavailable
+    from local import lambda_events
+    from tests.support import settings, verifier
+
+    class Refusing:
+        def write(self, documents: Any, deletions: Any) -> None:
+            raise SearchUnavailable("the engine refused the write")
+
+        def search(self, request: Any) -> SearchPage:
+            raise SearchUnavailable("the engine is down")
+
+        def refresh(self) -> None:
+            return None
+
+        def health(self) -> IndexHealth:
+            return IndexHealth("unreachable", 0, "")
+
+    monkeypatch.setenv("SEARCH_FAILURES_QUEUE_URL", provided["queues"]["search-failures"])
+    bootstrap.use(
+        bootstrap.bootstrap(
+            settings(search_enabled=True, search_endpoint="https://search.invalid"),
+            verifier=verifier(),
+            sleep=lambda _: None,
+            search_index=Refusing(),
+        )
+    )
+    streams = session.client("dynamodbstreams")
+    (shard, *_) = streams.describe_stream(StreamArn=events.stream_arn)["StreamDescription"][
+        "Shards"
+    ]
+    iterator = streams.get_shard_iterator(
+        StreamArn=events.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    event = lambda_events.stream_event(records, events.stream_arn, "us-east-1")
+    answer = search_consumers.search_indexer(event, lambda_events.lambda_context("search_indexer"))
+    assert answer == {"batchItemFailures": []}, answer
+    kept = session.client("sqs").receive_message(QueueUrl=provided["queues"]["search-failures"])
+    assert kept.get("Messages"), "the refused batch is kept for redrive"
 
 
 def _run_all(events: Any) -> None:
@@ -569,9 +622,9 @@ def _run_queue(events: Any, logical: str) -> int:
 
 def _consumer_module(function: str) -> Any:
     """The module whose blueprint registers a consumer (the contact center has its own)."""
-    from chalicelib.api import compliance, consumers, contact_center_consumers
+    from chalicelib.api import compliance, consumers, contact_center_consumers, search_consumers
 
-    modules = (consumers, contact_center_consumers, compliance)
+    modules = (consumers, contact_center_consumers, compliance, search_consumers)
     return next(m for m in modules if hasattr(m, function))
 
 

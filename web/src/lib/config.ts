@@ -4,6 +4,8 @@ export interface Config {
   ws_url: string;
   region: string;
   cognito: { user_pool_id: string; client_id: string; endpoint?: string };
+  /** whether the stage runs with search (absent: without) */
+  search?: boolean;
 }
 
 export async function loadConfig(): Promise<Config> {

@@ -36,6 +36,7 @@ export interface State {
   connection: "connecting" | "online" | "offline";
   missed: MissedNotice | null;
   flash: Set<string>; // conversations that just received a message ("the chat box turns green")
+  jumpTo: string | null; // a message the open conversation scrolls to (a search result)
   error: string | null;
 }
 
@@ -43,6 +44,7 @@ type Listener = () => void;
 
 const PAGE = 100;
 const SYNC_BATCH = 50;
+const REVEAL_PAGES = 20; // pages of 50 read back to reach a search result's message
 // Re-syncs while catch-up waits on a send in flight (the server closes a dead one after
 // 10 s): a few seconds apart, a bounded number of times.
 const RESYNC_DELAY_MS = 3000;
@@ -116,6 +118,7 @@ export class Store {
       connection: "connecting",
       missed: null,
       flash: new Set(),
+      jumpTo: null,
       error: null,
     };
   }
@@ -225,6 +228,19 @@ export class Store {
     if (existing?.loaded) return;
     const page = await this.api.get<Page<Message>>(`/conversations/${enc(id)}/messages?limit=50`);
     this.putMessages(id, page.items, { olderCursor: page.next_cursor, loaded: true });
+  }
+
+  /** Open a conversation at one of its messages (a search result): its pages are read
+   * back until that message is loaded (at most REVEAL_PAGES), then the thread scrolls to it. */
+  async reveal(id: string, messageId: string): Promise<void> {
+    await this.ensureConversation(id);
+    this.set({ activeId: id, jumpTo: messageId });
+    await this.loadThread(id);
+    for (let page = 0; page < REVEAL_PAGES; page++) {
+      const thread = this.state.threads.get(id);
+      if (!thread || thread.items.some((m) => m.id === messageId) || !thread.olderCursor) break;
+      await this.loadOlder(id);
+    }
   }
 
   async loadOlder(id: string): Promise<void> {

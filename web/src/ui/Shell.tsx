@@ -5,6 +5,7 @@ import { askPermission, notificationsSupported, showNotification, tone, unlockAu
 import { currentPath, PAGES } from "../routes";
 import { MessagesPage } from "./MessagesPage";
 import { PresenceControls } from "./Presence";
+import { SearchBox } from "./Search";
 
 function usePath(): string {
   const [path, setPath] = useState(currentPath());
@@ -88,6 +89,7 @@ export function Shell() {
             <a key={p.path} href={`#/${p.path}`} aria-current={page === p ? "page" : undefined}>{p.label}</a>
           ))}
         </nav>
+        <SearchBox />
         <span class={`connection ${connection}`} role="status">
           {connection === "online" ? "Connected" : connection === "offline" ? "Offline — reconnecting when the network is back" : "Connecting…"}
         </span>

@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { enc } from "../lib/api";
+import { messageElementId } from "../lib/search";
 import { bytes, splitEntities, time } from "../lib/text";
 import type { Conversation, Media, Message } from "../lib/types";
 import { Composer } from "./Composer";
@@ -57,14 +58,16 @@ function Body({ message }: { message: Message }) {
   );
 }
 
-function Bubble({ message, conversation }: { message: Message; conversation: Conversation }) {
+function Bubble({ message, conversation, found }: { message: Message; conversation: Conversation; found: boolean }) {
   const { store } = useApp();
   const mine = message.sender === store.state.me.user_id;
   const sender = mine ? "You" : conversation.type === "sms" && message.direction === "inbound"
     ? store.numberName(message.sender) : store.userName(message.sender);
   const [icon, label] = message.failed ? ["⚠", `Not sent: ${message.failed}`] : STATUS[message.status] || ["", message.status];
   return (
-    <article class={`msg${mine ? " mine" : ""}`} aria-label={`${sender}, ${time(message.created_at)}`}>
+    <article id={messageElementId(message.id)} tabIndex={found ? -1 : undefined}
+      class={`msg${mine ? " mine" : ""}${found ? " found" : ""}`} aria-label={`${sender}, ${time(message.created_at)}`}
+      aria-current={found ? "true" : undefined}>
       <header>
         <span class="sender">{sender}</span>
         <span class="channel">{message.channel === "sms" ? "SMS" : "IM"}</span>
@@ -118,9 +121,11 @@ export function Thread({ id }: { id: string }) {
   const log = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const [error, setError] = useState("");
+  const [found, setFound] = useState<string | null>(null);
 
   useEffect(() => {
     stick.current = true;
+    setFound(null);
     setError("");
     store.loadThread(id).catch((e) => setError(e.message));
   }, [id]);
@@ -144,6 +149,21 @@ export function Thread({ id }: { id: string }) {
     const el = log.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   }, [thread?.items.length, id]);
+
+  // A search result opened here: scroll to its message once it is loaded, and mark it.
+  const jumpTo = state.jumpTo;
+  useLayoutEffect(() => {
+    if (!jumpTo || state.activeId !== id || !thread?.items.some((m) => m.id === jumpTo)) return;
+    const el = document.getElementById(messageElementId(jumpTo));
+    if (!el) return;
+    stick.current = false;
+    setFound(jumpTo);
+    el.scrollIntoView({ block: "center" });
+    store.set({ jumpTo: null });
+  }, [jumpTo, thread?.items.length, id]);
+  useEffect(() => {
+    if (found) document.getElementById(messageElementId(found))?.focus({ preventScroll: true });
+  }, [found]);
 
   if (!conversation) return <section class="thread"><p role="status">Loading…</p></section>;
   const title = store.title(conversation);
@@ -183,7 +203,7 @@ export function Thread({ id }: { id: string }) {
         )}
         {error && <p class="error" role="alert">{error}</p>}
         {thread?.loaded && !thread.items.length && <p class="empty">No messages yet.</p>}
-        {(thread?.items || []).map((m) => <Bubble key={m.id} message={m} conversation={conversation} />)}
+        {(thread?.items || []).map((m) => <Bubble key={m.id} message={m} conversation={conversation} found={m.id === found} />)}
       </div>
       <p class="typing" aria-live="polite">{typing.length ? `${typing.join(", ")} ${typing.length > 1 ? "are" : "is"} typing…` : ""}</p>
       <Composer conversation={conversation} />

@@ -1,0 +1,332 @@
+"""The search index on the OpenSearch REST protocol.
+
+Why not ``opensearch-py``: the few calls this needs (``_bulk``, ``_search``, index
+and alias management, ``_cluster/health``) are plain JSON over HTTPS, and urllib3 and
+botocore's SigV4 signer are already in the Lambda package; the client and the
+``requests`` stack it pulls in would add about 4 MB unzipped for no behaviour
+(docs/architecture.md, "Search"). On AWS every request is signed with the
+function's role (service ``es``); locally the same code talks, unsigned, to the
+local stack's OpenSearch-protocol engine.
+
+Readers and writers use the alias (``settings.search_index``); the physical index
+behind it is ``{alias}-v{N}``, so a mapping change is a new index, a backfill into
+it and an alias swap (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from chalicelib.domain.search import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    ParsedQuery,
+    SearchDocument,
+    SearchHit,
+    SearchPage,
+    SearchRequest,
+    highlight_html,
+    plain_fragment,
+)
+from chalicelib.services.search_ports import IndexHealth, SearchUnavailable
+
+MAPPING_VERSION = 1  # bump with any change below: a new index, backfilled, then swapped
+
+ANALYSIS: dict[str, Any] = {
+    "analyzer": {
+        # case and accent folding (café = cafe, Grüße = grusse), full-width forms,
+        # Chinese/Japanese/Korean as overlapping bigrams (no dictionary needed)
+        "folded": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["cjk_width", "lowercase", "cjk_bigram", "asciifolding"],
+        }
+    }
+}
+MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "doc_id": {"type": "keyword"},
+        "company_id": {"type": "keyword"},
+        "conversation_id": {"type": "keyword"},
+        "seq": {"type": "long"},
+        "channel": {"type": "keyword"},
+        "sender": {"type": "keyword"},
+        "created_at": {"type": "date"},
+        "text": {"type": "text", "analyzer": "folded"},
+        "symbols": {"type": "keyword"},  # emoji, which text analyzers drop
+        "phones": {"type": "keyword"},  # numbers in the text, E.164
+    },
+}
+FRAGMENT_CHARS = 160
+TIMEOUT_S = 5.0
+
+
+def index_body(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
+    return {
+        "settings": {
+            "number_of_shards": shards,
+            "number_of_replicas": replicas,
+            "analysis": ANALYSIS,
+        },
+        "mappings": MAPPINGS,
+    }
+
+
+def versioned(alias: str, version: int = MAPPING_VERSION) -> str:
+    return f"{alias}-v{version}"
+
+
+def _clauses(query: ParsedQuery) -> list[dict[str, Any]]:
+    """Every word, phrase, emoji and number must match; the prefix too."""
+    must: list[dict[str, Any]] = [
+        {"match": {"text": {"query": word, "operator": "and"}}} for word in query.words
+    ]
+    must += [{"match_phrase": {"text": {"query": phrase}}} for phrase in query.phrases]
+    if query.prefix:
+        must.append(
+            {"match_phrase_prefix": {"text": {"query": query.prefix, "max_expansions": 50}}}
+        )
+    must += [{"term": {"symbols": symbol}} for symbol in query.symbols]
+    must += [{"term": {"phones": number}} for number in query.phones]
+    return must
+
+
+def search_body(request: SearchRequest) -> dict[str, Any]:
+    """The ``_search`` body: scope and filters first (never scored), then the words."""
+    filters: list[dict[str, Any]] = [
+        {"term": {"company_id": request.company_id}},
+        {"terms": {"conversation_id": list(request.conversation_ids)}},
+    ]
+    if request.channel:
+        filters.append({"term": {"channel": request.channel}})
+    if request.sender:
+        filters.append({"term": {"sender": request.sender}})
+    if request.after or request.before:
+        span = {"gte": request.after} if request.after else {}
+        if request.before:
+            span["lt"] = request.before
+        filters.append({"range": {"created_at": span}})
+    body: dict[str, Any] = {
+        "size": request.limit + 1,
+        "query": {"bool": {"filter": filters, "must": _clauses(request.query)}},
+        # newest first; the message id makes the order total, so a cursor (the last
+        # hit's sort values) never repeats or skips a hit. _score is left out on purpose:
+        # a float sent back in search_after must compare equal to the engine's own, which
+        # not every OpenSearch-protocol engine guarantees (docs/architecture.md)
+        "sort": [{"created_at": "desc"}, {"doc_id": "desc"}],
+        "_source": ["conversation_id", "seq", "text"],
+        "highlight": {
+            "pre_tags": [MARK_OPEN],
+            "post_tags": [MARK_CLOSE],
+            "fields": {"text": {"number_of_fragments": 1, "fragment_size": FRAGMENT_CHARS}},
+        },
+    }
+    if request.cursor:
+        body["search_after"] = list(request.cursor)
+    return body
+
+
+def _hit(raw: dict[str, Any]) -> SearchHit:
+    source = raw.get("_source") or {}
+    fragments = (raw.get("highlight") or {}).get("text") or []
+    text = str(source.get("text", ""))
+    return SearchHit(
+        doc_id=str(raw["_id"]),
+        conversation_id=str(source.get("conversation_id", "")),
+        seq=int(source.get("seq", 0)),
+        highlight=highlight_html(fragments[0]) if fragments else plain_fragment(text),
+        sort=tuple(raw.get("sort") or ()),
+    )
+
+
+Transport = Callable[[str, str, bytes | None, dict[str, str]], tuple[int, bytes]]
+
+
+class OpenSearchIndex:
+    """``SearchIndex`` over HTTP(S). ``sign`` signs every request with SigV4 (AWS);
+    ``transport`` may be passed by tests (method, url, body, headers → status, body)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        alias: str,
+        *,
+        region: str = "us-east-1",
+        sign: bool = False,
+        service: str = "es",
+        transport: Transport | None = None,
+    ) -> None:
+        self._endpoint = endpoint.rstrip("/")
+        self.alias = alias
+        self._region = region
+        self._sign = sign
+        self._service = service
+        self._transport = transport
+        self._pool: Any = None
+        self._credentials: Any = None
+
+    # -- HTTP ----------------------------------------------------------------------
+
+    def _send(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        if self._transport is not None:
+            return self._transport(method, url, body, headers)
+        if self._pool is None:
+            import urllib3
+
+            self._pool = urllib3.PoolManager(
+                maxsize=10, retries=False, timeout=urllib3.Timeout(total=TIMEOUT_S)
+            )
+        response = self._pool.request(method, url, body=body, headers=headers)
+        return response.status, response.data
+
+    def _signed(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str]
+    ) -> dict[str, str]:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        if self._credentials is None:
+            import boto3
+
+            self._credentials = boto3.Session().get_credentials()
+        request = AWSRequest(method=method, url=url, data=body or b"", headers=headers)
+        request.headers["Host"] = urlsplit(url).netloc
+        SigV4Auth(self._credentials.get_frozen_credentials(), self._service, self._region).add_auth(
+            request
+        )
+        return dict(request.headers.items())
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        ndjson: str | None = None,
+        ok: tuple[int, ...] = (200, 201),
+    ) -> Any:
+        """One call; an unreachable engine or an unexpected status is SearchUnavailable
+        (the engine's reason is kept for the log, never a document's text)."""
+        url = f"{self._endpoint}{path}"
+        data = (
+            ndjson.encode()
+            if ndjson is not None
+            else (None if body is None else json.dumps(body).encode())
+        )
+        headers = {
+            "Content-Type": "application/x-ndjson" if ndjson is not None else "application/json"
+        }
+        if self._sign:
+            headers = self._signed(method, url, data, headers)
+        try:
+            status, raw = self._send(method, url, data, headers)
+        except Exception as error:  # connection refused, timeout, TLS: all "not now"
+            raise SearchUnavailable(
+                f"the search engine did not answer ({type(error).__name__})"
+            ) from error
+        if status not in ok:
+            reason = _reason(raw)
+            raise SearchUnavailable(f"the search engine answered {status} ({reason})")
+        return json.loads(raw) if raw else {}
+
+    # -- the port ------------------------------------------------------------------
+
+    def write(self, documents: list[SearchDocument], deletions: list[str]) -> None:
+        if not documents and not deletions:
+            return
+        lines: list[str] = []
+        for doc in documents:
+            lines.append(json.dumps({"index": {"_index": self.alias, "_id": doc.doc_id}}))
+            lines.append(json.dumps({"doc_id": doc.doc_id, **doc.to_source()}, ensure_ascii=False))
+        for doc_id in deletions:
+            lines.append(json.dumps({"delete": {"_index": self.alias, "_id": doc_id}}))
+        answer = self.request("POST", "/_bulk", ndjson="\n".join(lines) + "\n")
+        if answer.get("errors"):
+            failed = [
+                (op, result)
+                for item in answer.get("items", [])
+                for op, result in item.items()
+                # deleting what is not there is done already
+                if result.get("status", 200) >= 300
+                and not (op == "delete" and result.get("status") == 404)
+            ]
+            if failed:
+                raise SearchUnavailable(
+                    f"the search engine refused {len(failed)} of {len(lines)} writes "
+                    f"({failed[0][1].get('error', {}).get('type', 'error')})"
+                )
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        if not request.conversation_ids or request.query.empty:
+            return SearchPage([], False)
+        answer = self.request("POST", f"/{quote(self.alias)}/_search", search_body(request))
+        raw_hits = answer.get("hits", {}).get("hits", [])
+        hits = [_hit(raw) for raw in raw_hits[: request.limit]]
+        return SearchPage(hits, len(raw_hits) > request.limit)
+
+    def refresh(self) -> None:
+        self.request("POST", f"/{quote(self.alias)}/_refresh")
+
+    def health(self) -> IndexHealth:
+        try:
+            aliases = self.request("GET", f"/_alias/{quote(self.alias)}", ok=(200, 404))
+            index = next((name for name in aliases if name != "error" and name != "status"), "")
+            health = self.request(
+                "GET", f"/_cluster/health/{quote(self.alias)}", ok=(200, 404, 408)
+            )
+            count = self.request("GET", f"/{quote(self.alias)}/_count", ok=(200, 404))
+        except SearchUnavailable:
+            return IndexHealth("unreachable", 0, "")
+        return IndexHealth(str(health.get("status", "red")), int(count.get("count", 0)), index)
+
+    # -- index management (the operator's commands, the local stack) ----------------
+
+    def exists(self, index: str) -> bool:
+        status = self.request("GET", f"/{quote(index)}", ok=(200, 404))
+        return "error" not in status
+
+    def create(self, index: str, shards: int = 1, replicas: int = 0) -> bool:
+        """Create a physical index with this module's mapping; False if it was there."""
+        if self.exists(index):
+            return False
+        self.request("PUT", f"/{quote(index)}", index_body(shards, replicas))
+        return True
+
+    def point_alias(self, index: str) -> str | None:
+        """Move the alias to ``index`` in one atomic action; returns the index it left."""
+        current = self.request("GET", f"/_alias/{quote(self.alias)}", ok=(200, 404))
+        previous = next((n for n in current if n not in ("error", "status")), None)
+        actions: list[dict[str, Any]] = []
+        if previous and previous != index:
+            actions.append({"remove": {"index": previous, "alias": self.alias}})
+        if previous != index:
+            actions.append({"add": {"index": index, "alias": self.alias}})
+            self.request("POST", "/_aliases", {"actions": actions})
+        return previous
+
+    def ensure(self, shards: int = 1, replicas: int = 0) -> str:
+        """The alias exists and points at an index (created at MAPPING_VERSION if none)."""
+        current = self.request("GET", f"/_alias/{quote(self.alias)}", ok=(200, 404))
+        found = next((n for n in current if n not in ("error", "status")), None)
+        if found:
+            return str(found)
+        index = versioned(self.alias)
+        self.create(index, shards, replicas)
+        self.point_alias(index)
+        return index
+
+
+def _reason(raw: bytes) -> str:
+    try:
+        error = json.loads(raw).get("error", {})
+    except (ValueError, AttributeError):
+        return "no JSON"
+    if isinstance(error, dict):
+        return str(error.get("type", "error"))
+    return "error"

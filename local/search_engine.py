@@ -1,0 +1,58 @@
+"""The local stack's search engine: an OpenSearch-protocol server on loopback.
+
+By default an in-memory ``osmem-server`` (requirements-dev.txt) is started and
+stopped with the stack. The way out, if that package goes away or misbehaves:
+set ``SEARCH_ENDPOINT`` to any OpenSearch (a local ``opensearch`` process, say)
+and the stack uses it instead; ``SEARCH_ENABLED=false`` runs the stack without
+search, as a stage with the flag off.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import MutableMapping
+from typing import Any
+
+
+class LocalSearch:
+    """What ``start`` started (``server`` is None when the engine was given)."""
+
+    def __init__(self, endpoint: str, server: Any = None) -> None:
+        self.endpoint = endpoint
+        self.server = server
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+
+def start(prefix: str, env: MutableMapping[str, str] | None = None) -> LocalSearch | None:
+    """Start (or find) the engine, create the index behind its alias, and set the
+    environment the app's settings read. None when search is off."""
+    from chalicelib.adapters.opensearch import OpenSearchIndex
+    from chalicelib.settings import _flag
+
+    env = os.environ if env is None else env
+    if not _flag(env.get("SEARCH_ENABLED"), True):
+        env["SEARCH_ENABLED"] = "false"
+        return None
+    given = env.get("SEARCH_ENDPOINT", "")
+    if given:
+        local = LocalSearch(given)
+    else:
+        from osmem_server import OsmemServer
+
+        server = OsmemServer.start(japanese=False, addr="127.0.0.1:0")
+        local = LocalSearch(server.url, server)
+    alias = env.get("SEARCH_INDEX") or f"{prefix}-messages"
+    OpenSearchIndex(local.endpoint, alias).ensure()
+    env.update(
+        {
+            "SEARCH_ENABLED": "true",
+            "SEARCH_ENDPOINT": local.endpoint,
+            "SEARCH_INDEX": alias,
+            "SEARCH_SIGV4": "false",
+        }
+    )
+    return local
