@@ -31,7 +31,10 @@ class EventPath:
         stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
         sqs = boto3.client("sqs", region_name=REGION)
         queues = {}
+        consumed = {c.source for c in resources.CONSUMERS if c.source_kind == "sqs"}
         for queue in resources.QUEUES:
+            if queue.logical not in consumed:  # an operator's queue (search-failures)
+                continue
             url = sqs.get_queue_url(QueueName=resources.physical(prefix, queue.logical))["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
                 "QueueArn"
