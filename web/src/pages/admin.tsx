@@ -5,7 +5,7 @@
  * texting policy, registrations and End User Messaging sandbox (``admin_texting``).
  * Loaded only when opened.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { enc } from "../lib/api";
 import type { User } from "../lib/types";
@@ -188,18 +188,27 @@ function UsersSection({ users, policies, reload }: { users: User[]; policies: Po
   const me = useStoreState(store).me;
   const [note, setNote] = useState("");
   // What was just chosen shows at once (controlled inputs snap back to the data
-  // otherwise); the reloaded list replaces it.
+  // otherwise); a reloaded list replaces it, except for a user whose change is still
+  // on its way (a list loaded before it would undo the newer choice on screen).
   const [pending, setPending] = useState<Record<string, Partial<User>>>({});
-  useEffect(() => setPending({}), [users]);
+  const inFlight = useRef<Record<string, number>>({});
+  useEffect(
+    () => setPending((old) => Object.fromEntries(Object.entries(old).filter(([id]) => (inFlight.current[id] || 0) > 0))),
+    [users],
+  );
   async function patch(user: User, body: Partial<User>) {
-    setPending((old) => ({ ...old, [user.user_id]: { ...old[user.user_id], ...body } }));
+    const id = user.user_id;
+    setPending((old) => ({ ...old, [id]: { ...old[id], ...body } }));
+    inFlight.current[id] = (inFlight.current[id] || 0) + 1;
     try {
-      await api.patch(`/admin/users/${enc(user.user_id)}`, body);
+      await api.patch(`/admin/users/${enc(id)}`, body);
       setNote(`${user.name} updated.`);
-      reload();
     } catch (e) {
-      setPending((old) => ({ ...old, [user.user_id]: {} }));
+      setPending((old) => ({ ...old, [id]: {} }));
       setNote((e as Error).message);
+    } finally {
+      inFlight.current[id] -= 1;
+      reload();
     }
   }
   async function setEnabled(user: User, enabled: boolean) {
