@@ -487,10 +487,34 @@ def _import_twilio(session: boto3.session.Session, stage: Stage, args: Any) -> l
     return [f"registered {e164}" for e164 in import_numbers(stage, args.company_id, found)]
 
 
+def answer_keywords_ourselves(client: Any) -> list[str]:
+    """Self-managed opt-outs on every business number of the account: End User
+    Messaging then neither answers STOP/HELP nor keeps an opt-out list of its own, and
+    the app's one reply (naming the business) is the only one (docs/sms.md)."""
+    switched: list[str] = []
+    token: str | None = None
+    while True:
+        page = client.describe_phone_numbers(**({"NextToken": token} if token else {}))
+        for item in page.get("PhoneNumbers", []):
+            if item.get("NumberType", "") in EUM_TYPES and not item.get(
+                "SelfManagedOptOutsEnabled"
+            ):
+                client.update_phone_number(
+                    PhoneNumberId=item["PhoneNumberId"], SelfManagedOptOutsEnabled=True
+                )
+                switched.append(_e164(item["PhoneNumber"]))
+        token = page.get("NextToken")
+        if not token:
+            return switched
+
+
 def _import_eum(session: boto3.session.Session, stage: Stage, args: Any) -> list[str]:
     client = session.client("pinpoint-sms-voice-v2", region_name=stage.region)
     found = eum_numbers(client)
-    return [f"registered {e164}" for e164 in import_numbers(stage, args.company_id, found)]
+    lines = [f"registered {e164}" for e164 in import_numbers(stage, args.company_id, found)]
+    return lines + [
+        f"self-managed opt-outs on {e164}" for e164 in answer_keywords_ourselves(client)
+    ]
 
 
 NUMBER_COMMANDS = {

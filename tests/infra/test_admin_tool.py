@@ -463,3 +463,52 @@ def test_the_operators_services_get_the_functions_environment_from_the_outputs()
     for topic in resources.TOPICS:
         assert env[env_name(topic.logical, "TOPIC_ARN")] == f"arn:{topic.logical}"
     assert set(STAGES["dev"].environment()) <= set(env)
+
+
+def test_importing_end_user_messaging_numbers_leaves_the_keywords_to_the_app() -> None:
+    """Self-managed opt-outs on each business number not yet so, checked against the
+    service model: End User Messaging must not answer STOP too (two replies)."""
+    from botocore.stub import Stubber
+
+    from infra.admin import answer_keywords_ourselves
+
+    client = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1")
+    stubber = Stubber(client)
+
+    def number(number_id: str, e164: str, kind: str, self_managed: bool) -> dict[str, Any]:
+        return {
+            "PhoneNumberArn": f"arn:aws:sms-voice:us-east-1:123456789012:phone-number/{number_id}",
+            "PhoneNumberId": number_id,
+            "PhoneNumber": e164,
+            "Status": "ACTIVE",
+            "IsoCountryCode": "US",
+            "MessageType": "TRANSACTIONAL",
+            "NumberCapabilities": ["SMS"],
+            "NumberType": kind,
+            "MonthlyLeasingPrice": "1.00",
+            "TwoWayEnabled": True,
+            "SelfManagedOptOutsEnabled": self_managed,
+            "OptOutListName": "Default",
+            "DeletionProtectionEnabled": False,
+            "CreatedTimestamp": "2026-01-01T00:00:00Z",
+        }
+
+    stubber.add_response(
+        "describe_phone_numbers",
+        {
+            "PhoneNumbers": [
+                number("p-1", "+18885550100", "TOLL_FREE", False),
+                number("p-2", "+14155550123", "TEN_DLC", True),  # already so
+                number("p-3", "+12065550100", "SIMULATOR", False),  # not a business number
+            ]
+        },
+        {},
+    )
+    stubber.add_response(
+        "update_phone_number",
+        {"PhoneNumberId": "p-1", "SelfManagedOptOutsEnabled": True},
+        {"PhoneNumberId": "p-1", "SelfManagedOptOutsEnabled": True},
+    )
+    with stubber:
+        assert answer_keywords_ourselves(client) == ["+18885550100"]
+    stubber.assert_no_pending_responses()
