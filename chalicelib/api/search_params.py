@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chalicelib.api.fields import MAX_ID, TEXT, WHOLE, Field, string
+from chalicelib.api.fields import DAY, MAX_ID, TEXT, WHOLE, Field, matches, string
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.search import MAX_QUERY
 from chalicelib.services.search import SearchCommand
 
 MAX_LIMIT = 50
+# a day, or empty: an empty filter is no filter
+OPTIONAL_DAY = f"^({DAY.strip('^$')})?$"
 SEARCH_QUERY: tuple[Field, ...] = (
     Field(
         "q",
@@ -23,8 +25,8 @@ SEARCH_QUERY: tuple[Field, ...] = (
     Field("conversation_id", TEXT, "invalid_request", max_len=MAX_ID),
     Field("channel", TEXT, "invalid_channel", choices=("im", "sms")),
     Field("sender", TEXT, "invalid_request", max_len=MAX_ID, description="a user id"),
-    Field("after", TEXT, "invalid_date", max_len=10, description="first day, YYYY-MM-DD (UTC)"),
-    Field("before", TEXT, "invalid_date", max_len=10, description="last day, YYYY-MM-DD (UTC)"),
+    Field("after", TEXT, "invalid_date", max_len=10, pattern=DAY, description="first day (UTC)"),
+    Field("before", TEXT, "invalid_date", max_len=10, pattern=DAY, description="last day (UTC)"),
     Field(
         "cursor", TEXT, "invalid_cursor", max_len=1024, description="next_cursor of the last page"
     ),
@@ -39,6 +41,8 @@ def search_command(params: Mapping[str, str]) -> SearchCommand:
     def text(name: str) -> str | None:
         spec = _BY_NAME[name]
         value = string(params, name, spec.code, max_len=spec.max_len, required=spec.required)
+        if value and spec.pattern and not matches(spec.pattern, value):
+            raise ValidationError(f"{name} must be {spec.description}", code=spec.code)
         if value is not None and spec.choices and value not in spec.choices:
             raise ValidationError(
                 f"{name} must be one of {', '.join(spec.choices)}", code=spec.code

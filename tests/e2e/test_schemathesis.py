@@ -93,6 +93,7 @@ UNSTATABLE: dict[str, dict[str, str]] = {
     },
     "PUT /me/presence": {"invalid_expiry": "expires_at must be in the coming year: now moves"},
     "PUT /me/photo": {"invalid_key": "the key must be one of the caller's own uploads"},
+    "GET /search": {"invalid_date": "a calendar date (30 February is not)"},
     "GET /admin/usage": {
         "invalid_date": "a calendar date (30 February is not), from not after to, a year at most"
     },
