@@ -111,7 +111,9 @@ DRAFT, PENDING, NEEDS_UPDATES, APPROVED, REJECTED = (
     "rejected",
 )
 STATUSES = (DRAFT, PENDING, NEEDS_UPDATES, APPROVED, REJECTED)
-OPEN_STATUSES = frozenset({PENDING})  # the poller asks the provider about these
+# the poller asks the provider about these: one that needs updates is fixed and
+# resubmitted in the provider's console, and only the poller can see it move on
+OPEN_STATUSES = frozenset({PENDING, NEEDS_UPDATES})
 # Provider errors that mean carriers block the number's texts for want of registration.
 UNREGISTERED_ERRORS = {
     "30034": "the number is not in an approved 10DLC campaign",

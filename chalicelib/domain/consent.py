@@ -42,20 +42,17 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _strip_punctuation(text: str) -> str:
-    start, end = 0, len(text)
-    while start < end and unicodedata.category(text[start]).startswith("P"):
-        start += 1
-    while end > start and unicodedata.category(text[end - 1]).startswith("P"):
-        end -= 1
-    return text[start:end]
-
-
 def normalise_keyword(text: str) -> str:
-    """The text as the keyword tables spell it: upper case, folded, trimmed of surrounding
-    spaces and punctuation, "OPT-OUT" / "opt   out" as "OPT OUT"."""
-    word = _strip_punctuation(_fold(text).strip()).strip().upper()
-    return re.sub(r"[\s\-_]+", " ", word)
+    """The text as the keyword tables spell it: upper case, folded, anything but letters
+    and digits (punctuation, emoji, zero-width characters) as spaces, "OPT-OUT" /
+    "opt   out" as "OPT OUT", a word said again and again ("STOP STOP", "STOP.STOP")
+    said once."""
+    kept = "".join(c if c.isalnum() else " " for c in _fold(text))
+    word = " ".join(kept.upper().split())
+    words = word.split(" ")
+    if len(words) > 1 and len(set(words)) == 1:
+        return words[0]
+    return word
 
 
 def keyword(text: str) -> Keyword | None:
@@ -81,21 +78,30 @@ _CONTRACTIONS = (
     (r"\bcan t\b|\bcant\b|\bcannot\b|\bcan not\b", "cant"),
     (r"\bwon t\b|\bwont\b|\bwill not\b", "wont"),
     (r"\bi m\b|\bim\b|\bi am\b", "im"),
-    (r"\bi ll\b|\bill\b|\bi will\b", "ill"),
+    (r"\bi ll\b|\bill\b|\bi will\b", "ill"),  # "I'll" (apostrophes are dropped first)
     (r"\bpls\b|\bplz\b|\bplease\b", "please"),
     (r"\b(txt|txts|texts|sms|msg|msgs|messages|message)\b", "texts"),
     (r"\b(txting|texting|messaging|msging|sending|contacting|calling|spamming)\b", "texting"),
     (r"\bany more\b", "anymore"),
 )
 
-# what the texts are called, and who they go to
-_TEXTS = r"(texts|text|these|this|them|it|those|your texts|these texts|any texts|marketing)"
+# what the texts are called (a bare "it", "this", "them" could be anything: a person
+# reads those), and who they go to
+_TEXTS = r"(texts|these texts|those texts|your texts|any texts|marketing)"
+_PRONOUNS = r"(it|this|them|these|those)"
+# where "take me off" / "remove us from" must point for a revocation to be sure
+_LIST = r"(the |your |this |ur |all )?(list|lists|texts|texting list|mailing list|contact list|database|system)"
 _ME = r"(me|us|my (phone|number|cell)|this (phone|number))"
 
 # Sure: a revocation of texts to the writer. Each rule is one regular expression over
 # the normalised text (lower case, contractions joined: "dont", "ill"; "msgs" → texts).
 SURE: tuple[tuple[str, str], ...] = (
-    ("stop texting me", rf"\b(stop|quit|cease|end) (all )?(texting|text)( to)? {_ME}\b"),
+    (
+        "stop texting me",
+        # "stop sending me the bill" is about something else ("sending" reads as texting)
+        rf"\b(stop|quit|cease|end) (all )?(texting|text)( to)? {_ME}\b"
+        r"(?! (the|a|an|my|your|that|this|those|it|them|bill|invoice|package|order)\b)",
+    ),
     ("stop sending me texts", rf"\b(stop|quit|cease) (texting|text) ({_ME} )?{_TEXTS}\b"),
     (
         "stop texting (end of text)",
@@ -107,18 +113,32 @@ SURE: tuple[tuple[str, str], ...] = (
         "don't want texts",
         rf"\b(dont|no longer) (want|wish|need)( to (get|receive))? (any )?(more |anymore )?{_TEXTS}\b",
     ),
+    ("unsubscribe me", rf"\b(unsubscribe|opt out|optout|unenroll) ({_ME}|my info)\b"),
+    ("opt me out", r"\bopt (me|us) out\b"),
     (
-        "unsubscribe me",
-        rf"\b(unsubscribe|opt out|optout|unenroll|remove|delete|take) ({_ME}|my info)( (off|from))?\b",
+        "take me off the list",
+        rf"\b(take|remove|delete|get) (me|my number|us|my info) (off|from) (of )?{_LIST}\b",
     ),
-    ("take me off the list", r"\b(take|remove|delete|get) (me|my number|us) (off|from)\b"),
+    (
+        "take me off (end of text)",
+        r"\b(take|remove|delete) (me|my number|us) (off|from)( please)?$",
+    ),
+    (
+        "remove my number",
+        r"^(please )?(remove|delete|erase) (my number|my phone number|my info|me)( please| thanks| now)*$",
+    ),
     (
         "I want to unsubscribe",
-        r"\b(want|wish|like|need) to (unsubscribe|opt out|optout|stop (getting|receiving) (texts|these|this|them))\b",
+        r"\b(want|wish|like|need) to (unsubscribe|opt out|optout|stop (getting|receiving) (texts|these|them))\b",
     ),
     (
         "stop please",
-        r"^(please )?(stop|unsubscribe|opt out|cancel|quit|end|revoke)( (it|now|please|already|thanks|thank you|them|these|this|all|asap|immediately))+$",
+        r"^(please )?(stop|unsubscribe|opt out|cancel|quit|revoke)( (now|please|already|thanks|thank you|all|asap|immediately))+$",
+    ),
+    ("stop it", r"^(please )?(stop|quit) (it|this|them|these)( (please|now|already|thanks))*$"),
+    (
+        "no, stop",
+        r"^((no|nope|nah|thanks|thank you|ok|okay|please) )+(stop|unsubscribe|opt out|quit|revoke)( (now|please|thanks|thank you|asap))*$",
     ),
     ("revoke consent", r"\b(revoke|withdraw|cancel) (my )?(consent|permission|subscription)\b"),
     ("do not contact", r"\b(dont|never) (contact|text|texts) (me )?(again|anymore)\b"),
@@ -132,6 +152,16 @@ UNSURE: tuple[tuple[str, str], ...] = (
         r"\b(stop|quit|unsubscribe|opt out|remove|cancel|end)\b.*\b(texts|texting|number|list)\b",
     ),
     ("texts, then a stop word", r"\b(texts|texting)\b.*\b(stop|unsubscribe|opt out)\b"),
+    (
+        "a stop word and a pronoun",
+        rf"^(please )?(stop|cancel|end|quit|remove|delete)( (sending|texting))?( {_ME})? {_PRONOUNS}\b",
+    ),
+    ("don't want it", rf"\b(dont|no longer) (want|need) {_PRONOUNS}\b"),
+    ("take me off", r"\b(take|remove|delete) (me|my number|us) (off|from)\b"),
+    (
+        "Spanish",
+        r"^(baja|alto|parar|para|cancelar)$|\bno (me )?(envien|mandes|manden|escriban) (mas )?\b|\bno mas mensajes\b",
+    ),
     ("leave me alone", r"\bleave me alone\b"),
     ("wrong number", r"\bwrong (number|person)\b"),
     ("not interested", r"\bnot interested\b"),
@@ -140,7 +170,10 @@ UNSURE: tuple[tuple[str, str], ...] = (
 )
 
 # A match is cancelled when the writer negates it or speaks of themselves stopping.
-_NEGATED = re.compile(r"\b(dont|cant|wont|never|not|im not|ill|i wont|shouldnt|should i|didnt)\s*$")
+_NEGATED = re.compile(
+    # "ill" is "I'll", unless "I'm ill" / "am ill": the writer is sick, not stopping
+    r"\b(dont|cant|wont|never|not|im not|(?<!im )(?<!am )ill|i wont|shouldnt|should i|didnt)\s*$"
+)
 _SURE = tuple((name, re.compile(rule)) for name, rule in SURE)
 _UNSURE = tuple((name, re.compile(rule)) for name, rule in UNSURE)
 MAX_WORDS = 40  # a longer text is a letter, not a revocation: at most flagged

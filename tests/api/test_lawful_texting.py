@@ -111,6 +111,40 @@ def test_a_registration_that_needs_updates_shows_the_providers_reason(
     assert "needs updates: opt-in flow unclear" in body(refused)["error"]["message"]
 
 
+def test_a_registration_fixed_after_it_needed_updates_is_seen_by_the_poller(
+    lawful: Api, source: fakes.FakeRegistrationSource
+) -> None:
+    """Fixed and resubmitted in the provider's console: the poller keeps asking about a
+    registration that needs updates, and its approval lets the number text again."""
+    lawful.services.registrations.record(campaign())
+    source.statuses["registration-0123456789"] = ("REQUIRES_UPDATES", "opt-in flow unclear")
+    lawful.services.registrations.poll()
+    source.statuses["registration-0123456789"] = ("REVIEWING", "")
+    assert lawful.services.registrations.poll()["pending"] == 1
+    source.statuses["registration-0123456789"] = ("COMPLETE", "")
+    lawful.services.registrations.poll()
+    assert send(lawful, start(lawful)["id"], "k1").status_code == 202
+
+
+def test_a_carrier_refusal_on_an_approved_registration_is_checked_again_not_kept(
+    lawful: Api, source: fakes.FakeRegistrationSource
+) -> None:
+    """One 30034 on a number whose campaign the provider still approves blocks it only
+    until the poller has asked the provider again."""
+    lawful.services.registrations.record(campaign())
+    source.statuses["registration-0123456789"] = ("COMPLETE", "")
+    lawful.services.registrations.poll()
+    conversation = start(lawful)
+    lawful.providers.fail_with.append(
+        ProviderRejected("unregistered", provider_code="30034", status=400)
+    )
+    message = body(send(lawful, conversation["id"], "k1"))
+    assert lawful.services.sms_sender.deliver(message) == "failed"
+    assert send(lawful, conversation["id"], "k2").status_code == 409  # held meanwhile
+    assert lawful.services.registrations.poll()["changed"] == 1  # asked again: approved
+    assert send(lawful, conversation["id"], "k3").status_code == 202
+
+
 def test_30034_from_the_provider_marks_the_number_and_stops_its_texts(aws: Any) -> None:
     with running_api() as api:
         _assign(

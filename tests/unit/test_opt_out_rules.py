@@ -152,3 +152,66 @@ def test_a_keyword_is_not_read_again_as_plain_language() -> None:
 def test_a_long_letter_with_a_revocation_is_flagged_not_acted_on() -> None:
     letter = "stop texting me " + "because I have said so many times before " * 6
     assert consent.revocation(letter) == "unsure"
+
+
+# Found by a review: a STOP with emoji, a zero-width space, said twice, or with "no"
+# before it is still a STOP; "opt me out" is sure; "I'm ill" is not "I'll".
+STOP_ANYWAY = [
+    "STOP 🛑",
+    "Stop!🛑",
+    "Stop ✋",
+    "unsubscribe 🙏",
+    "STOP\u200b",
+    "stop stop stop",
+    "STOP.STOP",
+]
+SURE_TOO = [
+    "opt me out",
+    "Please opt me out",
+    "No thanks, stop",
+    "no, stop",
+    "Nope, stop",
+    "I'm ill, stop texting me",
+]
+# ... and an everyday sentence with a pronoun is never an opt-out: a person reads it
+# when it could be one, and nothing happens when it cannot.
+NOT_SURE = [
+    "Can you take me to the airport?",
+    "can you take me at 3pm",
+    "take us in at noon",
+    "remove me from the 3pm slot and add me at 4",
+    "Thanks, remove us from the waitlist, we found a table",
+    "please delete my number from the old account",
+    "I don't want it",
+    "I don't need it anymore",
+    "I don't want them delivered Monday",
+    "don't want this one, the blue one",
+    "stop sending it to my old address",
+    "Please stop sending them to my office",
+    "stop sending me the bill",
+    "cancel it",
+    "Cancel this",
+    "end it",
+]
+SPANISH = ["BAJA", "alto", "PARAR", "cancelar", "no me envien mas mensajes"]
+
+
+@pytest.mark.parametrize("text", STOP_ANYWAY)
+def test_a_stop_keyword_with_emoji_or_said_again_is_a_stop(text: str) -> None:
+    assert consent.keyword(text) == "stop", consent.normalise_keyword(text)
+
+
+@pytest.mark.parametrize("text", SURE_TOO)
+def test_these_plain_revocations_are_sure_too(text: str) -> None:
+    assert consent.revocation(text) == "sure", consent.normalise_plain(text)
+
+
+@pytest.mark.parametrize("text", NOT_SURE)
+def test_an_everyday_sentence_with_a_pronoun_never_opts_out(text: str) -> None:
+    assert consent.keyword(text) is None
+    assert consent.revocation(text) != "sure", consent.normalise_plain(text)
+
+
+@pytest.mark.parametrize("text", SPANISH)
+def test_a_spanish_revocation_is_flagged_for_a_person(text: str) -> None:
+    assert consent.revocation(text) in ("sure", "unsure"), consent.normalise_plain(text)

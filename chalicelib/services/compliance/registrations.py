@@ -8,7 +8,7 @@ import builtins
 from typing import Any
 
 from chalicelib.domain import compliance
-from chalicelib.domain.compliance import NEEDS_UPDATES, PENDING, Registration
+from chalicelib.domain.compliance import APPROVED, NEEDS_UPDATES, PENDING, Registration
 from chalicelib.domain.errors import ConcurrentUpdate, Forbidden
 from chalicelib.domain.model import Event
 from chalicelib.observability import count, logger
@@ -134,10 +134,25 @@ class Registrations:
         if not number.registration:
             number.registration = "toll_free" if provider_code == "30032" else "10dlc"
         self._sms.put_number(number)
+        self._recheck(number.company_id, number.registration_id)
         logger.warning(
             "carriers refused a text for want of registration",
             extra={"provider_code": provider_code},
         )
+
+    def _recheck(self, company_id: str, registration_id: str) -> None:
+        """The carriers disagree with an approved registration: the poller asks the
+        provider again (its answer, even unchanged, is applied to every number it
+        covers, so one transient carrier error does not block a number for good)."""
+        if not registration_id:
+            return
+        registration = self._repo.get_registration(company_id, registration_id)
+        if registration is None or registration.status != APPROVED:
+            return
+        registration.status, registration.provider_status = PENDING, ""
+        registration.reason = "carriers refused a text: asking the provider again"
+        registration.updated_at = self._clock()
+        self._repo.save_registration(registration, APPROVED)
 
     def events_for_change(
         self, previous: str | None, registration: Registration
