@@ -111,6 +111,23 @@ class EumAccount(_Lazy):
     verified destinations, a $1 monthly spend limit) until AWS Support moves it."""
 
     def sandbox(self) -> dict[str, Any]:
+        """The account's tier, spend limits and verified destinations; a 503
+        ``provider_unavailable`` when AWS cannot answer (throttled, denied, down)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return self._sandbox()
+        except (BotoCoreError, ClientError):
+            from chalicelib.domain.errors import DomainError
+            from chalicelib.observability import logger
+
+            logger.warning("the End User Messaging account could not be read", exc_info=True)
+            raise DomainError(
+                "the End User Messaging account cannot be read now; try again later",
+                code="provider_unavailable",
+            ) from None
+
+    def _sandbox(self) -> dict[str, Any]:
         api = self._api()
         attributes = {
             a["Name"]: a["Value"] for a in api.describe_account_attributes()["AccountAttributes"]

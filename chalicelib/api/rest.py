@@ -110,7 +110,7 @@ def register_device() -> Response:
 
 @route("/devices/{device_id}", methods=["DELETE"])
 def logout_device(device_id: str) -> Response:
-    services().notifications.logout(_caller(), device_id)
+    services().notifications.logout(_caller(), unquote(device_id))
     return Response(body="", status_code=204)
 
 

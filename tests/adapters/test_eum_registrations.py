@@ -331,3 +331,21 @@ def test_an_event_that_overtakes_the_send_finds_its_text_by_the_context(
     )
     assert update is not None and world.services.carrier.status(update) is True
     assert world.sms_repo.find_provider_message("eum", "eum-message-9") == ("s1", stored.seq)
+
+
+def test_an_account_aws_cannot_describe_now_is_a_503_not_a_crash() -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    from chalicelib.adapters.eum_registrations import EumAccount
+    from chalicelib.api.errors import status_for
+    from chalicelib.domain.errors import DomainError
+
+    client = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1")
+    stub = Stubber(client)
+    stub.add_client_error(
+        "describe_account_attributes", "ThrottlingException", http_status_code=400
+    )
+    with stub, pytest.raises(DomainError) as raised:
+        EumAccount(client).sandbox()
+    assert raised.value.code == "provider_unavailable" and status_for(raised.value) == 503

@@ -151,7 +151,7 @@ def test_surrounding_punctuation_and_full_width_letters_still_opt_out(text: str)
 
 
 @pytest.mark.parametrize(
-    "text", ["please stop", "don't stop", "STOP STOP", "stopp", "S T O P", "", "yes please"]
+    "text", ["please stop", "don't stop", "stopp", "S T O P", "", "yes please"]
 )
 def test_a_keyword_inside_a_sentence_is_not_a_keyword(text: str) -> None:
     assert sms.keyword(text) is None
