@@ -7,37 +7,24 @@ reads again from the table (the source of truth) and indexes as they are then.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from typing import Any
 
 from chalicelib import resources
+from chalicelib.adapters.named_queue import NamedQueue
 from chalicelib.services.search import IndexChange
 
 _SQS_BATCH = 10
 
 
-class SqsSearchFailures:
+class SqsSearchFailures(NamedQueue):
     """The ``search-failures`` queue (``SEARCH_FAILURES_QUEUE_URL``, else looked up by
     name once); the client is created on first use and may be passed in."""
 
     def __init__(self, prefix: str, client: Any = None, queue_url: str | None = None) -> None:
-        self._prefix = prefix
-        self._client = client
-        self._url = queue_url or os.environ.get("SEARCH_FAILURES_QUEUE_URL") or None
-
-    def _sqs(self) -> Any:
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client("sqs")
-        return self._client
-
-    def _queue_url(self) -> str:
-        if self._url is None:
-            name = resources.physical(self._prefix, resources.SEARCH_FAILURES_QUEUE.logical)
-            self._url = str(self._sqs().get_queue_url(QueueName=name)["QueueUrl"])
-        return self._url
+        super().__init__(
+            prefix, resources.SEARCH_FAILURES_QUEUE, "SEARCH_FAILURES_QUEUE_URL", client, queue_url
+        )
 
     def keep(self, changes: list[IndexChange]) -> None:
         body = [{"conversation_id": c.conversation_id, "seq": c.seq} for c in changes]
