@@ -1,27 +1,18 @@
 /** The public REST API, as one signed-in user. Errors carry the API's stable `code`. */
 import { freshToken, recheck, type Session } from "./auth";
 import type { Config } from "./config";
+import { ApiError, type Page } from "./http";
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+export { ApiError, enc, type Page } from "./http";
 
 export class Api {
-  constructor(
-    readonly config: Config,
-    readonly session: Session,
-  ) {}
+  readonly config: Config;
+  readonly session: Session;
+
+  constructor(config: Config, session: Session) {
+    this.config = config;
+    this.session = session;
+  }
 
   token(): Promise<string> {
     return freshToken(this.config, this.session);
@@ -89,4 +80,3 @@ export class Api {
   }
 }
 
-export const enc = encodeURIComponent;

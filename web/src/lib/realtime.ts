@@ -4,11 +4,14 @@
  * after a message over 128 KB) and, on every (re)open, runs the store's exact
  * catch-up before live events are trusted again. It never sends a frame over that
  * limit itself: the gateway would close the socket for it.
+ *
+ * Frames are typed in frames.ts: what it sends is a `ClientAction`, what it hands the
+ * store a `ServerFrame` (anything else off the socket is dropped).
  */
 import type { Api } from "./api";
 import { recheck } from "./auth";
 import type { Store } from "./store";
-import type { Frame } from "./types";
+import { type ClientAction, parseFrame } from "./frames";
 
 const PING_MS = 25_000;
 const PONG_TIMEOUT_MS = 10_000;
@@ -66,7 +69,7 @@ export class Realtime {
   }
 
   /** Sends an action; false when the socket is not open or the frame would not fit. */
-  sendAction(frame: Record<string, unknown>): boolean {
+  sendAction(frame: ClientAction): boolean {
     if (this.socket?.readyState !== WebSocket.OPEN) return false;
     const data = JSON.stringify({ request_id: `r${++this.requestSeq}`, ...frame });
     if (new TextEncoder().encode(data).length > MAX_FRAME_BYTES) return false;
@@ -154,12 +157,8 @@ export class Realtime {
       }
     };
     socket.onmessage = (event) => {
-      let frame: Frame;
-      try {
-        frame = JSON.parse(String(event.data));
-      } catch {
-        return;
-      }
+      const frame = parseFrame(String(event.data));
+      if (!frame) return;
       if (frame.type === "pong") {
         clearTimeout(this.pongTimer);
         return;

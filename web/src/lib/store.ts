@@ -1,18 +1,34 @@
 /**
- * The employee app's state and the rules that keep it exact.
+ * The employee app's one store: what the server said (conversations, messages,
+ * presence, the contact center's agents, interactions and queues) and the rules that
+ * keep it exact. Pages read from it (`useStoreState`) and act through it; none keeps
+ * its own copy. REST answers and WebSocket frames (frames.ts) go through the same
+ * rules (store_rules.ts): statuses only move forward, deleted stays deleted,
+ * placeholders are stepped over.
  *
  * - Messages of a conversation are kept sorted by `seq` and deduplicated by `id`
  *   (delivery is at least once). `seen(conversation)` is the highest seq shown (the
  *   read horizon); `syncFrom(conversation)` the end of the unbroken run of shown
- *   seqs, stepping over numbers /sync's `through_seq` says hold none: after a
- *   reconnect, POST /sync from it returns exactly what was missed.
+ *   seqs (store_sync.ts): after a reconnect, POST /sync from it returns exactly what
+ *   was missed.
  * - A live `message.created` whose seq skips one (an event lost in flight)
  *   triggers a sync of that conversation, so a gap never stays on screen.
  * - Unread counts follow the server's rule, last_seq − read_seq; a
  *   `conversation.read` from any of the user's devices moves read_seq.
+ * - The contact center's state is the `cc` slice, kept by `store.cc` (store_cc.ts).
  */
-import { type Api, ApiError, enc, type Page } from "./api";
-import { appEvent, type Contact, type Conversation, type Frame, type Message, type MissedNotice, type Presence, type User } from "./types";
+import type { Api } from "./api";
+import { type CcState, ContactCenter, emptyCc } from "./store_cc";
+import { type ServerFrame, unhandled } from "./frames";
+import { ApiError, enc, type Page } from "./http";
+import { byActivity, mergeMessages, newerPresence, unread } from "./store_rules";
+import { Sync } from "./store_sync";
+import type { Contact, Conversation, Message, MissedNotice, Presence, User } from "./types";
+
+export { newerPresence } from "./store_rules";
+
+/** What the store asks of the REST API (the real `Api`, or a fake in the unit tests). */
+export type StoreApi = Pick<Api, "get" | "post" | "put" | "patch" | "del" | "all">;
 
 export interface Thread {
   items: Message[]; // ascending seq; pending sends (no seq yet) at the end
@@ -38,6 +54,7 @@ export interface State {
   flash: Set<string>; // conversations that just received a message ("the chat box turns green")
   jumpTo: string | null; // a message the open conversation scrolls to (a search result)
   error: string | null;
+  cc: CcState; // the contact center (store_cc.ts)
 }
 
 type Listener = () => void;
@@ -45,64 +62,24 @@ type Listener = () => void;
 const PAGE = 100;
 const SYNC_BATCH = 50;
 const REVEAL_PAGES = 20; // pages of 50 read back to reach a search result's message
-// Re-syncs while catch-up waits on a send in flight (the server closes a dead one after
-// 10 s): a few seconds apart, a bounded number of times.
-const RESYNC_DELAY_MS = 3000;
-const RESYNC_TRIES = 5;
-
-// Delivery statuses only move forward, as the server stores them; events arrive in any
-// order (two status changes in quick succession fan out side by side), and a page read
-// before an event may land after it.
-const STATUS_RANK: Record<string, number> = {
-  queued: 0,
-  sending: 1,
-  sent: 2,
-  delivered: 3,
-  undelivered: 3,
-  failed: 3,
-  unknown: 3,
-};
-
-function rank(status: string): number {
-  return STATUS_RANK[status] ?? -1;
-}
-
-/** A newer view of a shown message: never back to an older status, never undeleted. */
-function merged(known: Message, incoming: Message): Message {
-  const next: Message = { ...known, ...incoming, pending: incoming.pending, failed: incoming.failed };
-  if (!known.pending && rank(known.status) > rank(incoming.status)) {
-    next.status = known.status;
-    next.error_code = known.error_code;
-  }
-  if (known.deleted && !incoming.deleted) {
-    next.deleted = true;
-    next.text = known.text;
-  }
-  return next;
-}
-
-function byActivity(a: Conversation, b: Conversation): number {
-  return a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : a.id < b.id ? 1 : -1;
-}
-
-export function newerPresence(old: Presence | undefined, next: Presence): boolean {
-  return !old || !old.updated_at || !next.updated_at || next.updated_at >= old.updated_at;
-}
 
 export class Store {
   state: State;
+  readonly api: StoreApi;
+  readonly cc: ContactCenter;
+  readonly catchup: Sync;
   private listeners = new Set<Listener>();
-  private frameListeners = new Set<(frame: Frame) => void>();
-  private syncing = new Set<string>();
-  private through = new Map<string, number>(); // per conversation: numbers accounted for
-  private resyncs = new Map<string, number>(); // per conversation: re-syncs while a send is in flight
+  private frameListeners = new Set<(frame: ServerFrame) => void>();
+  private deleted = new Set<string>(); // ids the server said are deleted, shown or not yet
   onIncoming: (conversation: Conversation, message: Message) => void = () => {};
   onPresenceTargets: (userIds: string[]) => void = () => {};
+  /** how the store waits (typing expiry, the green flash); tests replace it */
+  later: (run: () => void, ms: number) => void = (run, ms) => void setTimeout(run, ms);
 
-  constructor(
-    readonly api: Api,
-    me: User,
-  ) {
+  constructor(api: StoreApi, me: User) {
+    this.api = api;
+    this.cc = new ContactCenter(this);
+    this.catchup = new Sync(this);
     this.state = {
       me,
       users: new Map([[me.user_id, me]]),
@@ -120,6 +97,7 @@ export class Store {
       flash: new Set(),
       jumpTo: null,
       error: null,
+      cc: emptyCc(),
     };
   }
 
@@ -129,7 +107,7 @@ export class Store {
   }
 
   /** Every live frame, for pages with events of their own (the agent console). */
-  onFrame(listener: (frame: Frame) => void): () => void {
+  onFrame(listener: (frame: ServerFrame) => void): () => void {
     this.frameListeners.add(listener);
     return () => this.frameListeners.delete(listener);
   }
@@ -260,21 +238,13 @@ export class Store {
     this.set({ threads });
   }
 
-  /** Insert or replace messages, by id; sorted by seq; a pending send is replaced by its ack. */
+  /** Insert or replace messages, by id; sorted by seq; a pending send is replaced by its
+   * ack (store_rules.mergeMessages). */
   putMessages(id: string, messages: Message[], patch: Partial<Thread> = {}): void {
+    for (const m of messages) if (m.deleted) this.deleted.add(m.id);
     const threads = new Map(this.state.threads);
     const thread = threads.get(id) || { items: [], olderCursor: null, loaded: false, loadingOlder: false };
-    const items = thread.items.slice();
-    for (const message of messages) {
-      const at = items.findIndex(
-        (m) => m.id === message.id || (m.pending && m.client_id === message.client_id && m.sender === message.sender),
-      );
-      const known = at >= 0 ? items[at] : undefined;
-      if (known) items[at] = merged(known, message);
-      else items.push(message);
-    }
-    items.sort((a, b) => (a.pending ? Infinity : a.seq) - (b.pending ? Infinity : b.seq));
-    threads.set(id, { ...thread, ...patch, items });
+    threads.set(id, { ...thread, ...patch, items: mergeMessages(thread.items, messages, this.deleted) });
     this.set({ threads });
   }
 
@@ -287,25 +257,9 @@ export class Store {
     return 0;
   }
 
-  /**
-   * Where catch-up asks from: the end of the unbroken run of shown messages, stepping
-   * over numbers the server said hold none (`through_seq`). A message shown before a
-   * lower one (stored out of order) is not stepped past, so catch-up stays exact.
-   */
+  /** Where catch-up asks from (store_sync.ts). */
   syncFrom(id: string): number {
-    const items = (this.state.threads.get(id)?.items || []).filter((m) => !m.pending);
-    let at = this.through.get(id) ?? 0;
-    const first = items[0];
-    if (first && first.seq - 1 > at) at = first.seq - 1; // older pages not loaded
-    for (const m of items) {
-      if (m.seq === at + 1) at = m.seq;
-      else if (m.seq > at + 1) break;
-    }
-    return at;
-  }
-
-  private stepThrough(id: string, through: number | undefined): void {
-    if (typeof through === "number" && through > (this.through.get(id) ?? 0)) this.through.set(id, through);
+    return this.catchup.syncFrom(id);
   }
 
   // -- catch-up -----------------------------------------------------------------------------
@@ -323,6 +277,7 @@ export class Store {
       patch.listLoaded = true;
     }
     this.set(patch);
+    void this.cc.catchUp().catch(() => undefined);
     const loaded = [...this.state.threads.entries()].filter(([, t]) => t.loaded).map(([id]) => id);
     for (let i = 0; i < loaded.length; i += SYNC_BATCH) {
       await this.sync(loaded.slice(i, i + SYNC_BATCH));
@@ -330,55 +285,7 @@ export class Store {
   }
 
   async sync(ids: string[]): Promise<void> {
-    const wanted = ids.filter((id) => !this.syncing.has(id));
-    if (!wanted.length) return;
-    wanted.forEach((id) => this.syncing.add(id));
-    try {
-      const request: Record<string, number> = {};
-      for (const id of wanted) request[id] = this.syncFrom(id);
-      const result = await this.api.post<{ conversations: Record<string, any> }>("/sync", {
-        conversations: request,
-        limit: 100,
-      });
-      for (const [id, entry] of Object.entries(result.conversations)) {
-        if (entry.error) continue;
-        this.putMessages(id, entry.messages);
-        this.stepThrough(id, entry.through_seq);
-        let cursor: string | null = entry.next_cursor;
-        while (cursor) {
-          const more = await this.api.get<Page<Message> & { through_seq?: number }>(
-            `/conversations/${enc(id)}/messages?after_seq=${request[id]}&limit=100&cursor=${enc(cursor)}`,
-          );
-          this.putMessages(id, more.items);
-          this.stepThrough(id, more.through_seq);
-          cursor = more.next_cursor;
-        }
-        this.patchConversation(id, {
-          last_seq: entry.last_seq,
-          read_seq: entry.read_seq,
-          unread_count: entry.unread_count,
-        });
-        this.resyncWhileInFlight(id, entry.last_seq);
-      }
-    } finally {
-      wanted.forEach((id) => this.syncing.delete(id));
-    }
-  }
-
-  /**
-   * Catch-up stops before a number whose send is still in flight (`through_seq` below
-   * `last_seq`): what follows it arrives live, unless this device missed that too.
-   * Ask again shortly; the server closes a number whose send died after a few seconds.
-   */
-  private resyncWhileInFlight(id: string, lastSeq: number | undefined): void {
-    const behind = typeof lastSeq === "number" && this.syncFrom(id) < lastSeq;
-    const tries = this.resyncs.get(id) ?? 0;
-    if (!behind || tries >= RESYNC_TRIES) {
-      this.resyncs.delete(id);
-      return;
-    }
-    this.resyncs.set(id, tries + 1);
-    setTimeout(() => void this.sync([id]).catch(() => undefined), RESYNC_DELAY_MS);
+    await this.catchup.sync(ids);
   }
 
   patchConversation(id: string, patch: Partial<Conversation>): void {
@@ -406,20 +313,19 @@ export class Store {
 
   // -- live events -------------------------------------------------------------------------
 
-  async handle(frame: Frame): Promise<void> {
+  /** One frame off the socket, by type; every type is named (frames.ts `unhandled`). */
+  async handle(frame: ServerFrame): Promise<void> {
     for (const listener of this.frameListeners) listener(frame);
-    const event = appEvent(frame);
-    if (!event) return;
-    switch (event.type) {
+    switch (frame.type) {
       case "message.created":
       case "message.updated":
-        await this.onMessage(event.data, event.type === "message.created");
+        await this.onMessage(frame.data, frame.type === "message.created");
         break;
       case "message.ack":
-        await this.onMessage(event.data.message, false);
+        await this.onMessage(frame.data.message, false);
         break;
       case "conversation.read": {
-        const data = event.data;
+        const data = frame.data;
         if (data.user_id === this.state.me.user_id) {
           const old = this.state.conversations.get(data.conversation_id);
           if (old && data.seq >= old.read_seq) {
@@ -432,52 +338,71 @@ export class Store {
         break;
       }
       case "conversation.updated": {
-        const data = event.data;
+        const data = frame.data;
         const removed: string[] = data.removed || [];
         if (removed.includes(this.state.me.user_id)) {
           this.patchConversation(data.id, { hidden: true });
           break;
         }
-        const { read_seq, unread_count, muted, hidden, ...shared } = data;
-        if (this.state.conversations.has(data.id)) {
-          const old = this.state.conversations.get(data.id)!;
+        // the caller's own membership (read horizon, mute, hide) is not in a shared event
+        const { read_seq, unread_count, muted, hidden, removed: _, ...shared } = data;
+        const old = this.state.conversations.get(data.id);
+        if (old) {
           this.patchConversation(data.id, {
             ...shared,
-            unread_count: Math.max(0, (shared.last_seq ?? old.last_seq) - old.read_seq),
+            unread_count: unread(shared.last_seq ?? old.last_seq, old.read_seq),
           });
         } else await this.ensureConversation(data.id);
         break;
       }
       case "presence.changed":
-      case "presence.snapshot": {
-        const entries: [string, Presence][] =
-          event.type === "presence.changed" ? [[event.data.user_id, event.data.presence]] : Object.entries(event.data.users || {});
-        const users = new Map(this.state.users);
-        for (const [id, presence] of entries) {
-          const user = users.get(id);
-          if (user && newerPresence(user.presence, presence)) users.set(id, { ...user, presence });
-          if (id === this.state.me.user_id && newerPresence(this.state.me.presence, presence)) {
-            this.state.me = { ...this.state.me, presence };
-          }
-        }
-        this.set({ users, me: this.state.me });
+        this.putPresence([[frame.data.user_id, frame.data.presence]]);
         break;
-      }
+      case "presence.snapshot":
+        this.putPresence(Object.entries(frame.data.users || {}));
+        break;
       case "typing": {
-        const data = event.data;
+        const data = frame.data;
         if (data.user_id === this.state.me.user_id) break;
         const typing = new Map(this.state.typing);
         const who = new Map(typing.get(data.conversation_id) || []);
         who.set(data.user_id, Date.now() + (data.expires_in || 5) * 1000);
         typing.set(data.conversation_id, who);
         this.set({ typing });
-        setTimeout(() => this.expireTyping(), (data.expires_in || 5) * 1000 + 50);
+        this.later(() => this.expireTyping(), (data.expires_in || 5) * 1000 + 50);
         break;
       }
       case "notification.missed":
-        if (event.data.total > 0) this.set({ missed: event.data });
+        if (frame.data.total > 0) this.set({ missed: frame.data });
         break;
+      case "interaction.offered":
+      case "interaction.updated":
+        this.cc.putInteraction(frame.data);
+        break;
+      case "queue.updated":
+        this.cc.onQueueUpdated(frame.data);
+        break;
+      case "registration.needs_updates": // the admin pages listen (onFrame)
+      case "pong": // realtime.ts answers the keep-alive itself
+      case "state.ack":
+      case "read.ack": // the REST read already moved the horizon; conversation.read follows
+      case "sync.result": // catch-up runs over REST
+      case "error":
+        break;
+      default:
+        unhandled(frame);
     }
+  }
+
+  private putPresence(entries: [string, Presence][]): void {
+    const users = new Map(this.state.users);
+    let me = this.state.me;
+    for (const [id, presence] of entries) {
+      const user = users.get(id);
+      if (user && newerPresence(user.presence, presence)) users.set(id, { ...user, presence });
+      if (id === me.user_id && newerPresence(me.presence, presence)) me = { ...me, presence };
+    }
+    this.set({ users, me });
   }
 
   private expireTyping(): void {
@@ -490,8 +415,11 @@ export class Store {
     this.set({ typing });
   }
 
-  private async onMessage(message: Message, created: boolean): Promise<void> {
-    if (!message) return;
+  private async onMessage(incoming: Message, created: boolean): Promise<void> {
+    if (!incoming) return;
+    if (incoming.deleted) this.deleted.add(incoming.id);
+    // an older copy (a message.created after the delete) is shown as deleted
+    const message = this.deleted.has(incoming.id) && !incoming.deleted ? { ...incoming, deleted: true, text: "" } : incoming;
     const id = message.conversation_id;
     const conversation = await this.ensureConversation(id);
     if (!conversation) return;
@@ -522,7 +450,7 @@ export class Store {
       this.patchConversation(id, {
         last_seq,
         read_seq,
-        unread_count: Math.max(0, last_seq - read_seq),
+        unread_count: unread(last_seq, read_seq),
         updated_at: message.seq > current.last_seq ? message.created_at : current.updated_at,
         last_message: {
           id: message.id,
@@ -537,7 +465,7 @@ export class Store {
         const flash = new Set(this.state.flash);
         flash.add(id);
         this.set({ flash });
-        setTimeout(() => {
+        this.later(() => {
           const rest = new Set(this.state.flash);
           rest.delete(id);
           this.set({ flash: rest });

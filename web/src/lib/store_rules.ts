@@ -1,0 +1,90 @@
+/**
+ * The store's merge and ordering rules, as pure functions: the server's own rules,
+ * applied to whatever order REST answers and WebSocket frames arrive in.
+ *
+ * - A delivery status only moves forward (queued → sending → sent → a final one).
+ * - A deleted message stays deleted (its text stays blank), whatever older copy
+ *   (an earlier `message.created`, a page read before the delete) lands later.
+ * - A placeholder (a send not yet acknowledged) is replaced by the server's message
+ *   with the same client_id and sender, and never shown beside it.
+ * - Messages are kept sorted by seq, one copy per id; placeholders last.
+ *
+ * store_rules.test.ts holds them to it (`make web-unit`).
+ */
+import type { Conversation, Message, Presence } from "./types";
+
+// Delivery statuses only move forward, as the server stores them; events arrive in any
+// order (two status changes in quick succession fan out side by side), and a page read
+// before an event may land after it.
+const STATUS_RANK: Record<string, number> = {
+  queued: 0,
+  sending: 1,
+  sent: 2,
+  delivered: 3,
+  undelivered: 3,
+  failed: 3,
+  unknown: 3,
+};
+
+export function rank(status: string): number {
+  return STATUS_RANK[status] ?? -1;
+}
+
+/** A newer view of a shown message: never back to an older status, never undeleted. */
+export function merged(known: Message, incoming: Message): Message {
+  const next: Message = { ...known, ...incoming, pending: incoming.pending, failed: incoming.failed };
+  if (!known.pending && rank(known.status) > rank(incoming.status)) {
+    next.status = known.status;
+    next.error_code = known.error_code;
+  }
+  if (known.deleted && !incoming.deleted) {
+    next.deleted = true;
+    next.deleted_at = known.deleted_at;
+    next.text = known.text;
+    next.media = known.media;
+  }
+  return next;
+}
+
+function sameSend(a: Message, b: Message): boolean {
+  return a.client_id === b.client_id && a.sender === b.sender;
+}
+
+/**
+ * `items` with `incoming` merged in: by id; a placeholder replaced by the server's copy
+ * of the same send; a placeholder arriving after that copy (a send that failed on the
+ * way back although the server stored it) stepped over; `deleted` (ids the server said
+ * are deleted, perhaps before their message was shown) applied.
+ */
+export function mergeMessages(items: Message[], incoming: Message[], deleted: ReadonlySet<string> = new Set()): Message[] {
+  const out = items.slice();
+  for (let message of incoming) {
+    if (deleted.has(message.id) && !message.deleted) message = { ...message, deleted: true, text: "", media: [] };
+    const at = out.findIndex(
+      (m) => m.id === message.id || (m.pending && !message.pending ? sameSend(m, message) : false),
+    );
+    const known = at >= 0 ? out[at] : undefined;
+    if (known) {
+      out[at] = merged(known, message);
+      continue;
+    }
+    if (message.pending && out.some((m) => !m.pending && sameSend(m, message))) continue;
+    out.push(message);
+  }
+  out.sort((a, b) => (a.pending ? Infinity : a.seq) - (b.pending ? Infinity : b.seq));
+  return out;
+}
+
+/** Most recent activity first; the id breaks ties so the order is stable. */
+export function byActivity(a: Conversation, b: Conversation): number {
+  return a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : a.id < b.id ? 1 : -1;
+}
+
+export function newerPresence(old: Presence | undefined, next: Presence): boolean {
+  return !old || !old.updated_at || !next.updated_at || next.updated_at >= old.updated_at;
+}
+
+/** The server's unread rule: last_seq − read_seq, never below zero. */
+export function unread(lastSeq: number, readSeq: number): number {
+  return Math.max(0, lastSeq - readSeq);
+}

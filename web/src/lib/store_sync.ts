@@ -1,0 +1,98 @@
+/**
+ * Exact catch-up after a gap (a reconnect, or a live event whose seq skips one):
+ * per conversation, `syncFrom` is the end of the unbroken run of shown seqs, stepping
+ * over numbers the server said hold none (`through_seq`); POST /sync from there
+ * returns exactly what was missed, and its pages are read to the end.
+ *
+ * Catch-up stops before a number whose send is still in flight (`through_seq` below
+ * `last_seq`): what follows arrives live, unless this device missed that too, so it
+ * asks again a few seconds later, a bounded number of times (the server closes a
+ * number whose send died).
+ */
+import { enc, type Page } from "./http";
+import type { Store } from "./store";
+import type { Message, SyncResult } from "./types";
+
+// Re-syncs while catch-up waits on a send in flight (the server closes a dead one after
+// 10 s): a few seconds apart, a bounded number of times.
+export const RESYNC_DELAY_MS = 3000;
+const RESYNC_TRIES = 5;
+
+export class Sync {
+  private readonly store: Store;
+  private syncing = new Set<string>();
+  private through = new Map<string, number>(); // per conversation: numbers accounted for
+  private resyncs = new Map<string, number>(); // per conversation: re-syncs while a send is in flight
+  /** how a re-sync waits (tests run it at once) */
+  later: (run: () => void, ms: number) => void = (run, ms) => void setTimeout(run, ms);
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  /**
+   * Where catch-up asks from: the end of the unbroken run of shown messages, stepping
+   * over numbers the server said hold none (`through_seq`). A message shown before a
+   * lower one (stored out of order) is not stepped past, so catch-up stays exact.
+   */
+  syncFrom(id: string): number {
+    const items = (this.store.state.threads.get(id)?.items || []).filter((m) => !m.pending);
+    let at = this.through.get(id) ?? 0;
+    const first = items[0];
+    if (first && first.seq - 1 > at) at = first.seq - 1; // older pages not loaded
+    for (const m of items) {
+      if (m.seq === at + 1) at = m.seq;
+      else if (m.seq > at + 1) break;
+    }
+    return at;
+  }
+
+  private stepThrough(id: string, through: number | undefined): void {
+    if (typeof through === "number" && through > (this.through.get(id) ?? 0)) this.through.set(id, through);
+  }
+
+  async sync(ids: string[]): Promise<void> {
+    const wanted = ids.filter((id) => !this.syncing.has(id));
+    if (!wanted.length) return;
+    wanted.forEach((id) => this.syncing.add(id));
+    const api = this.store.api;
+    try {
+      const request: Record<string, number> = {};
+      for (const id of wanted) request[id] = this.syncFrom(id);
+      const result = await api.post<SyncResult>("/sync", { conversations: request, limit: 100 });
+      for (const [id, entry] of Object.entries(result.conversations)) {
+        if (entry.error) continue;
+        this.store.putMessages(id, entry.messages);
+        this.stepThrough(id, entry.through_seq);
+        let cursor: string | null = entry.next_cursor;
+        while (cursor) {
+          const more = await api.get<Page<Message> & { through_seq?: number }>(
+            `/conversations/${enc(id)}/messages?after_seq=${request[id]}&limit=100&cursor=${enc(cursor)}`,
+          );
+          this.store.putMessages(id, more.items);
+          this.stepThrough(id, more.through_seq);
+          cursor = more.next_cursor;
+        }
+        this.store.patchConversation(id, {
+          last_seq: entry.last_seq,
+          read_seq: entry.read_seq,
+          unread_count: entry.unread_count,
+        });
+        this.resyncWhileInFlight(id, entry.last_seq);
+      }
+    } finally {
+      wanted.forEach((id) => this.syncing.delete(id));
+    }
+  }
+
+  private resyncWhileInFlight(id: string, lastSeq: number | undefined): void {
+    const behind = typeof lastSeq === "number" && this.syncFrom(id) < lastSeq;
+    const tries = this.resyncs.get(id) ?? 0;
+    if (!behind || tries >= RESYNC_TRIES) {
+      this.resyncs.delete(id);
+      return;
+    }
+    this.resyncs.set(id, tries + 1);
+    this.later(() => void this.sync([id]).catch(() => undefined), RESYNC_DELAY_MS);
+  }
+}
