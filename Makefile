@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 NODE_BIN := $(CURDIR)/$(VENV)/node/bin
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: dev test test-slow lint typecheck web-typecheck unit e2e bench load faults clean web browser
+.PHONY: dev test test-slow lint typecheck web-typecheck web-unit web-types unit e2e bench load faults clean web browser
 
 # The web client (web/): npm ci from the lock file, then a Vite build into web/dist.
 WEB_NPM := web/node_modules/.installed
@@ -39,6 +39,16 @@ web: $(WEB_DIST)
 web-typecheck: $(WEB_NPM)
 	cd web && npm run --silent typecheck
 
+# The client store's merge and ordering rules (web/test/*.test.ts): Node's own test
+# runner on the .ts sources (Node strips the types; no build, no dependency).
+web-unit: $(STAMP)
+	cd web && npm run --silent test:unit
+
+# Regenerate the client's REST types (web/src/lib/api_types.gen.ts) from the OpenAPI
+# document; tests/build/test_api_types.py fails while the file is out of date.
+web-types: $(STAMP)
+	$(BIN)/python -m local.api_types
+
 # Installing needs root (as CI runs); elsewhere: sudo apt-get install chromium.
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
@@ -60,7 +70,7 @@ typecheck: $(STAMP) web-typecheck
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
-test: lint web-typecheck $(STAMP) $(WEB_DIST) $(CHROMIUM)
+test: lint web-typecheck web-unit $(STAMP) $(WEB_DIST) $(CHROMIUM)
 	$(BIN)/mypy & mypy=$$!; \
 	$(BIN)/python -m pytest -m "not infra and not slow" $(PYTEST_PARALLEL); tests=$$?; \
 	wait $$mypy; typed=$$?; \

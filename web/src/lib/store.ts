@@ -204,6 +204,7 @@ export class Store {
   async loadThread(id: string): Promise<void> {
     const existing = this.state.threads.get(id);
     if (existing?.loaded) return;
+    if (!existing) this.patchThread(id, {}); // live messages from now on are kept
     const page = await this.api.get<Page<Message>>(`/conversations/${enc(id)}/messages?limit=50`);
     this.putMessages(id, page.items, { olderCursor: page.next_cursor, loaded: true });
   }
@@ -432,6 +433,8 @@ export class Store {
       } else {
         this.putMessages(id, [message]);
       }
+    } else if (thread) {
+      this.putMessages(id, [message]); // its first page is being read: kept, never lost to the race
     }
     // The typing indicator of the sender ends with their message.
     const who = this.state.typing.get(id);

@@ -4,22 +4,18 @@
  * customer record, the live transcript, canned replies by shortcut, transfer and end
  * with disposition and notes; an outbound text with its channel and estimated cost;
  * a customer lookup. Routes and events: docs/contact-center.md.
+ *
+ * A view of the store (`store.cc`, lib/store_cc.ts): the agent, the interactions and
+ * the transcripts (the store's threads) live there, kept current by the WebSocket and
+ * re-read on every reconnect; this page keeps only what is being typed.
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
-import { enc, type Page } from "../lib/api";
 import { splitEntities, time } from "../lib/text";
-import type { Frame, Message, SmsPreview } from "../lib/types";
-import type { Agent, Canned, Customer, Interaction, Queue } from "./cc";
+import type { SmsPreview } from "../lib/types";
+import type { Canned, Customer, Interaction, Queue } from "./cc";
 
 const OFFER_SECONDS = 30; // when an offer carries no offer_expires_at
-const OPEN_STATES = ["offered", "active", "wrap_up"];
-
-/** A newer copy of an interaction; a screen pop already shown is kept when the update carries none. */
-function mergeInteraction(old: Interaction | undefined, next: Interaction): Interaction {
-  if (!old) return next;
-  return { ...old, ...next, customer: { ...old.customer, ...next.customer } };
-}
 
 function Countdown({ until, onExpired }: { until: number; onExpired: () => void }) {
   const [now, setNow] = useState(Date.now());
@@ -58,36 +54,35 @@ function CustomerRecord({ customer }: { customer: Customer | null }) {
   );
 }
 
-/** The screen pop: the offer event carries it; an interaction listed by GET /interactions does not. */
+/** The screen pop: the offer event carries it; an interaction listed by GET /interactions
+ * does not, so the store reads it once. */
 function useScreenPop(interaction: Interaction): Customer | null {
-  const { api } = useApp();
-  const [customer, setCustomer] = useState<Customer | null>(interaction.customer?.cases ? interaction.customer : null);
+  const { store } = useApp();
+  useStoreState(store);
   useEffect(() => {
-    if (interaction.customer?.cases) return;
-    api.get<Interaction>(`/interactions/${enc(interaction.id)}`).then((full) => setCustomer(full.customer), () => setCustomer(interaction.customer));
+    void store.cc.loadScreenPop(interaction);
   }, [interaction.id]);
-  return customer;
+  return store.cc.screenPop(interaction);
 }
 
-function Offer({ interaction, queueName, onDone }: { interaction: Interaction; queueName: string; onDone: () => void }) {
-  const { api } = useApp();
+function Offer({ interaction, queueName }: { interaction: Interaction; queueName: string }) {
+  const { store } = useApp();
   const customer = useScreenPop(interaction);
   const [until] = useState(() => (interaction.offer_expires_at ? Date.parse(interaction.offer_expires_at) : Date.now() + OFFER_SECONDS * 1000));
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const act = (what: "accept" | "reject") => {
     setBusy(true);
-    api.post(`/interactions/${enc(interaction.id)}/${what}`).then(onDone, (e) => {
+    store.cc.answer(interaction, what).catch((e) => {
       setBusy(false);
       setError(e.message);
-      onDone();
     });
   };
   const who = interaction.customer?.name || interaction.customer?.phone;
   return (
     <section class="card offer" aria-label={`Offer from ${who}`}>
       <h3>{who}</h3>
-      <p>{queueName} · {interaction.channel} · <Countdown until={until} onExpired={onDone} /> left to accept</p>
+      <p>{queueName} · {interaction.channel} · <Countdown until={until} onExpired={() => void store.cc.reload()} /> left to accept</p>
       <CustomerRecord customer={customer} />
       <div class="row">
         <button type="button" disabled={busy} onClick={() => act("accept")}>Accept</button>
@@ -98,15 +93,14 @@ function Offer({ interaction, queueName, onDone }: { interaction: Interaction; q
   );
 }
 
-function ActiveInteraction({ interaction, queues, onEnded, onDone }: {
+function ActiveInteraction({ interaction, queues, onEnded }: {
   interaction: Interaction;
   queues: Queue[];
   onEnded: (ended: Interaction) => void;
-  onDone: () => void;
 }) {
-  const { api, store } = useApp();
+  const { store } = useApp();
+  const state = useStoreState(store);
   const customer = useScreenPop(interaction);
-  const [items, setItems] = useState<Message[]>([]);
   const [text, setText] = useState("");
   const [canned, setCanned] = useState<Canned[]>([]);
   const [disposition, setDisposition] = useState("resolved");
@@ -114,20 +108,10 @@ function ActiveInteraction({ interaction, queues, onEnded, onDone }: {
   const [queue, setQueue] = useState("");
   const [error, setError] = useState("");
   const cid = interaction.conversation_id;
-  const merge = (more: Message[]) =>
-    setItems((old) => {
-      const ids = new Set(more.map((m) => m.id));
-      return [...old.filter((m) => !ids.has(m.id)), ...more].sort((a, b) => a.seq - b.seq);
-    });
+  const items = state.threads.get(cid)?.items || [];
 
   useEffect(() => {
-    api.get<Page<Message>>(`/conversations/${enc(cid)}/messages?limit=50`).then((p) => merge(p.items), (e) => setError(e.message));
-    return store.onFrame((frame: Frame) => {
-      const message = frame.data as Message | undefined;
-      if ((frame.type === "message.created" || frame.type === "message.updated") && message?.conversation_id === cid) {
-        merge([message]);
-      }
-    });
+    store.loadThread(cid).catch((e) => setError(e.message));
   }, [cid]);
 
   // Canned replies by shortcut: "/word" in the box lists the matches; Enter takes the first.
@@ -138,8 +122,7 @@ function ActiveInteraction({ interaction, queues, onEnded, onDone }: {
       return;
     }
     const timer = setTimeout(() => {
-      api.get<Page<Canned>>(`/canned-responses?q=${enc(match[1] || "")}&interaction_id=${enc(interaction.id)}`)
-        .then((p) => setCanned(p.items), () => setCanned([]));
+      store.cc.searchCanned(match[1] || "", interaction.id).then(setCanned, () => setCanned([]));
     }, 150);
     return () => clearTimeout(timer);
   }, [text]);
@@ -149,31 +132,26 @@ function ActiveInteraction({ interaction, queues, onEnded, onDone }: {
     setCanned([]);
   };
 
-  async function send() {
+  // The store shows the reply at once (a placeholder until the server has it), marked
+  // when it could not be sent.
+  function send() {
     const body = text.trim();
     if (!body) return;
     setText("");
     setError("");
-    try {
-      const message = await api.post<Message>(`/conversations/${enc(cid)}/messages`, { client_id: crypto.randomUUID(), text: body });
-      if (message?.id) merge([message]);
-    } catch (e) {
-      setError((e as Error).message);
-      setText(body);
-    }
+    void store.send(cid, body);
   }
 
   function onKey(event: KeyboardEvent) {
     if (event.key !== "Enter" || event.shiftKey) return;
     event.preventDefault();
     if (canned.length && /^\/\S*$/.test(text)) pickCanned(canned[0]!);
-    else void send();
+    else send();
   }
 
-  const run = (path: string, body: unknown) =>
-    api.post<Interaction>(`/interactions/${enc(interaction.id)}/${path}`, body).then((after) => {
+  const run = (what: "transfer" | "end", body: Record<string, string>) =>
+    store.cc.act(interaction, what, body).then((after) => {
       if (after?.state === "ended") onEnded(after);
-      onDone();
     }, (e) => setError(e.message));
   const who = customer?.name || interaction.customer?.name || interaction.customer?.phone;
   const inWrapUp = interaction.state === "wrap_up";
@@ -198,10 +176,11 @@ function ActiveInteraction({ interaction, queues, onEnded, onDone }: {
             {splitEntities(m.text, m.entities).map((part, i) => part.entity?.type === "url"
               ? <a key={i} href={part.entity.url} target="_blank" rel="noopener noreferrer">{part.text}</a>
               : part.entity?.type === "phone" ? <a key={i} href={`tel:${part.entity.e164}`}>{part.text}</a> : part.text)}
+            {m.failed && <span class="error"> (not sent: {m.failed})</span>}
           </p>
         ))}
       </div>
-      <form class="composer" onSubmit={(e) => { e.preventDefault(); void send(); }}>
+      <form class="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
         <textarea aria-label={`Reply to ${who}`} aria-describedby={`hint-${ids}`} rows={2} value={text}
           onInput={(e) => setText(e.currentTarget.value)} onKeyDown={onKey} disabled={inWrapUp} />
         <button type="submit" disabled={inWrapUp}>Send</button>
@@ -242,8 +221,8 @@ function ActiveInteraction({ interaction, queues, onEnded, onDone }: {
   );
 }
 
-function Outbound({ channels, onDone }: { channels: string[]; onDone: () => void }) {
-  const { api } = useApp();
+function Outbound({ channels }: { channels: string[] }) {
+  const { store } = useApp();
   const [channel, setChannel] = useState("");
   const [to, setTo] = useState("");
   const [text, setText] = useState("");
@@ -258,8 +237,7 @@ function Outbound({ channels, onDone }: { channels: string[]; onDone: () => void
     }
     const timer = setTimeout(() => {
       // A number still being typed is not valid yet: the preview without it (default country).
-      const plain = () => api.post<SmsPreview>("/sms/preview", { text });
-      (to.trim() ? api.post<SmsPreview>("/sms/preview", { text, to }).catch(plain) : plain()).then(setPreview, () => setPreview(null));
+      store.cc.preview(text, to).then(setPreview, () => setPreview(null));
     }, 300);
     return () => clearTimeout(timer);
   }, [text, to]);
@@ -269,12 +247,11 @@ function Outbound({ channels, onDone }: { channels: string[]; onDone: () => void
       e.preventDefault();
       setNote("");
       try {
-        await api.post("/interactions", { channel: chosen, to, client_id: clientId.current, text });
+        await store.cc.startOutbound(chosen, to, clientId.current, text);
         clientId.current = crypto.randomUUID();
         setText("");
         setTo("");
         setNote(`Sent to ${to}.`);
-        onDone();
       } catch (err) {
         setNote((err as Error).message);
       }
@@ -302,14 +279,14 @@ function Outbound({ channels, onDone }: { channels: string[]; onDone: () => void
 }
 
 function CustomerLookup({ phone }: { phone: string }) {
-  const { api } = useApp();
+  const { store } = useApp();
   const [number, setNumber] = useState(phone);
   const [found, setFound] = useState<Customer[] | null>(null);
   const [error, setError] = useState("");
   const look = (value: string) => {
     if (!value.trim()) return;
     setError("");
-    api.get<Page<Customer>>(`/customers?phone=${enc(value.trim())}`).then((p) => setFound(p.items), (e) => setError(e.message));
+    store.cc.findCustomers(value).then(setFound, (e) => setError(e.message));
   };
   useEffect(() => {
     if (phone) {
@@ -332,59 +309,21 @@ function CustomerLookup({ phone }: { phone: string }) {
 }
 
 export default function AgentConsole() {
-  const { api, store } = useApp();
+  const { store } = useApp();
   const state = useStoreState(store);
-  const [agent, setAgent] = useState<Agent | null>(null);
-  const [queues, setQueues] = useState<Queue[]>([]);
-  const [interactions, setInteractions] = useState<Interaction[]>([]);
-  const [error, setError] = useState("");
+  const { agent, agentError, queues } = state.cc;
   const [notice, setNotice] = useState("");
   const [lookup, setLookup] = useState("");
 
-  const reload = () => {
-    api.get<Agent>("/agent").then(setAgent, (e) => setError(e.status === 404 || e.status === 403 ? "You are not a contact-center agent." : e.message));
-    api.all<Interaction>("/interactions?limit=100", 5).then((listed) => {
-      setInteractions((old) => listed.map((next) => mergeInteraction(old.find((i) => i.id === next.id), next)));
-    }, () => undefined);
-  };
+  // The store keeps the console current from here on (events, and a re-read on reconnect).
   useEffect(() => {
-    reload();
-    api.get<Page<Queue>>("/queues").then((p) => setQueues(p.items), () => undefined);
-    return store.onFrame((frame) => {
-      if (frame.type === "interaction.offered" || frame.type === "interaction.updated") {
-        const next = frame.data as Interaction;
-        setInteractions((old) => {
-          const merged = mergeInteraction(old.find((i) => i.id === next.id), next);
-          return [...old.filter((i) => i.id !== next.id), merged];
-        });
-      }
-    });
+    void store.cc.openAgentConsole();
   }, []);
 
-  // Offers and updates sent while the socket was down are not replayed: re-read on every (re)connect.
-  useEffect(() => {
-    if (state.connection === "online") reload();
-  }, [state.connection]);
-
-  async function setStatus(status: string) {
-    setError("");
-    try {
-      const updated = await api.put<Agent>("/agent/status", { status });
-      // the status answer carries no channels: keep the ones GET /agent listed
-      setAgent((old) => ({ ...updated, channels: updated.channels ?? old?.channels }));
-      reload();
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }
-
-  // Oldest first, so a card never moves when another arrives.
-  const mine = interactions
-    .filter((i) => OPEN_STATES.includes(i.state) && (!agent || !i.agent_id || i.agent_id === agent.agent_id))
-    .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  const mine = store.cc.open();
   const offers = mine.filter((i) => i.state === "offered");
   const active = mine.filter((i) => i.state !== "offered");
-  const queueName = (id: string) => queues.find((q) => q.queue_id === id)?.name || id;
+  const queueName = (id: string) => store.cc.queueName(id);
   // Channels: those GET /agent lists (the ones the outbound route accepts from this agent).
   const channels = useMemo(() => (agent?.channels || []).map((c) => c.e164), [agent]);
   const onEnded = (ended: Interaction) => {
@@ -396,24 +335,24 @@ export default function AgentConsole() {
       <header class="inline-form">
         <h1>Agent console</h1>
         <label for="agent-status">Agent status</label>
-        <select id="agent-status" value={agent?.status || "offline"} onChange={(e) => void setStatus(e.currentTarget.value)}>
+        <select id="agent-status" value={agent?.status || "offline"} onChange={(e) => void store.cc.setStatus(e.currentTarget.value)}>
           {["available", "away", "offline"].map((s) => <option key={s} value={s}>{s}</option>)}
         </select>
         {agent && <span>{active.length} of {agent.max_concurrent} interactions · queues: {agent.queues.map(queueName).join(", ")}</span>}
       </header>
-      {error && <p class="error" role="alert">{error}</p>}
+      {agentError && <p class="error" role="alert">{agentError}</p>}
       {notice && <p role="status" class="notice">{notice}</p>}
       <section aria-label="Offers" class="offers">
-        {offers.map((i) => <Offer key={`${i.id}:${i.offer_expires_at || ""}`} interaction={i} queueName={queueName(i.queue_id)} onDone={reload} />)}
+        {offers.map((i) => <Offer key={`${i.id}:${i.offer_expires_at || ""}`} interaction={i} queueName={queueName(i.queue_id)} />)}
       </section>
       <section aria-label="Active interactions" class="interactions">
         {active.length === 0 && offers.length === 0 && (
           <p class="hint">{agent?.status === "available" ? "Waiting for the next customer…" : "Set your status to available to receive customers."}</p>
         )}
-        {active.map((i) => <ActiveInteraction key={i.id} interaction={i} queues={queues} onEnded={onEnded} onDone={reload} />)}
+        {active.map((i) => <ActiveInteraction key={i.id} interaction={i} queues={queues} onEnded={onEnded} />)}
       </section>
       <div class="agent-tools">
-        <Outbound channels={channels} onDone={reload} />
+        <Outbound channels={channels} />
         <CustomerLookup phone={lookup} />
       </div>
     </div>

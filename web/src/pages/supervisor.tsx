@@ -2,18 +2,12 @@
  * Supervisor page: each queue's figures live. `GET /queues/{id}/stats?days=7` once,
  * then every `queue.updated` event (sent after routing changed a queue) replaces the
  * queue's figures of now and of today. The longest wait keeps counting between events.
+ * A view of the store (`store.cc`, lib/store_cc.ts), which keeps the figures.
  */
 import { useEffect, useState } from "preact/hooks";
-import { useApp } from "../context";
-import { enc, type Page } from "../lib/api";
-import { duration, type DayFigures, type Queue, type QueueStats } from "./cc";
-
-const DAYS = 7;
-
-interface Live {
-  stats: QueueStats;
-  at: number; // when these figures arrived (the longest wait grows from there)
-}
+import { useApp, useStoreState } from "../context";
+import type { LiveStats as Live } from "../lib/store_cc";
+import { duration, type DayFigures, type QueueStats } from "./cc";
 
 function useNow(): number {
   const [now, setNow] = useState(Date.now());
@@ -22,15 +16,6 @@ function useNow(): number {
     return () => clearInterval(timer);
   }, []);
   return now;
-}
-
-/** Figures of now (and today) from an event, the older days kept from the last read. */
-function withUpdate(old: QueueStats | undefined, next: QueueStats): QueueStats {
-  if (!old) return next;
-  const fresh = new Map(next.days.map((d) => [d.day, d]));
-  const days = old.days.map((d) => fresh.get(d.day) || d);
-  for (const d of next.days) if (!days.some((o) => o.day === d.day)) days.unshift(d);
-  return { ...old, ...next, days };
 }
 
 function percent(value: number | null): string {
@@ -116,43 +101,22 @@ function QueueCard({ stats: s }: { stats: QueueStats }) {
 }
 
 export default function SupervisorPage() {
-  const { api, store } = useApp();
-  const [queues, setQueues] = useState<Record<string, Live>>({});
-  const [order, setOrder] = useState<string[]>([]);
-  const [error, setError] = useState("");
+  const { store } = useApp();
+  const state = useStoreState(store);
+  const { stats, statsOrder, statsError: error } = state.cc;
   const now = useNow();
 
   useEffect(() => {
-    let live = true;
-    const load = async () => {
-      const listed = await api.get<Page<Queue>>("/queues");
-      if (!live) return;
-      setOrder(listed.items.map((q) => q.queue_id));
-      await Promise.all(listed.items.map(async (q) => {
-        const stats = await api.get<QueueStats>(`/queues/${enc(q.queue_id)}/stats?days=${DAYS}`);
-        if (live) setQueues((old) => ({ ...old, [q.queue_id]: { stats: withUpdate(old[q.queue_id]?.stats, stats), at: Date.now() } }));
-      }));
-    };
-    load().catch((e) => live && setError(e.message));
-    const stop = store.onFrame((frame) => {
-      if (frame.type !== "queue.updated") return;
-      const next = frame.data as QueueStats;
-      setQueues((old) => ({ ...old, [next.queue_id]: { stats: withUpdate(old[next.queue_id]?.stats, next), at: Date.now() } }));
-      setOrder((old) => (old.includes(next.queue_id) ? old : [...old, next.queue_id]));
-    });
-    return () => {
-      live = false;
-      stop();
-    };
+    void store.cc.openSupervisor();
   }, []);
 
-  const rows = order.flatMap((id) => (queues[id] ? [queues[id]!] : []));
+  const rows = statsOrder.flatMap((id) => (stats.has(id) ? [stats.get(id)!] : []));
   return (
     <div class="supervisor">
       <h1>Queues</h1>
       <p class="hint">Live: the figures change as customers arrive and agents answer.</p>
       {error && <p class="error" role="alert">{error}</p>}
-      {order.length === 0 && !error && <p role="status">Loading…</p>}
+      {statsOrder.length === 0 && !error && <p role="status">Loading…</p>}
       {rows.length > 0 && <NowTable rows={rows} now={now} />}
       <div class="queues">
         {rows.map((live) => <QueueCard key={live.stats.queue_id} stats={live.stats} />)}
