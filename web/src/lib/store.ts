@@ -19,11 +19,12 @@
  */
 import type { Api } from "./api";
 import { type CcState, ContactCenter, emptyCc } from "./store_cc";
-import { type ServerFrame, unhandled } from "./frames";
+import type { ServerFrame } from "./frames";
 import { ApiError, enc, type Page } from "./http";
-import { byActivity, mergeMessages, newerPresence, unread } from "./store_rules";
+import { LiveEvents } from "./store_events";
+import { byActivity, mergeMessages } from "./store_rules";
 import { Sync } from "./store_sync";
-import type { Contact, Conversation, Message, MissedNotice, Presence, User } from "./types";
+import type { Contact, Conversation, Message, MissedNotice, User } from "./types";
 
 export { newerPresence } from "./store_rules";
 
@@ -68,9 +69,11 @@ export class Store {
   readonly api: StoreApi;
   readonly cc: ContactCenter;
   readonly catchup: Sync;
+  private readonly events: LiveEvents;
+  /** ids the server said are deleted, shown or not yet: an older copy stays deleted */
+  readonly deleted = new Set<string>();
   private listeners = new Set<Listener>();
   private frameListeners = new Set<(frame: ServerFrame) => void>();
-  private deleted = new Set<string>(); // ids the server said are deleted, shown or not yet
   onIncoming: (conversation: Conversation, message: Message) => void = () => {};
   onPresenceTargets: (userIds: string[]) => void = () => {};
   /** how the store waits (typing expiry, the green flash); tests replace it */
@@ -80,6 +83,7 @@ export class Store {
     this.api = api;
     this.cc = new ContactCenter(this);
     this.catchup = new Sync(this);
+    this.events = new LiveEvents(this);
     this.state = {
       me,
       users: new Map([[me.user_id, me]]),
@@ -312,170 +316,12 @@ export class Store {
     }
   }
 
-  // -- live events -------------------------------------------------------------------------
+  // -- live events (store_events.ts) ---------------------------------------------------------
 
-  /** One frame off the socket, by type; every type is named (frames.ts `unhandled`). */
+  /** One frame off the socket, by type (every type is named: frames.ts `unhandled`). */
   async handle(frame: ServerFrame): Promise<void> {
     for (const listener of this.frameListeners) listener(frame);
-    switch (frame.type) {
-      case "message.created":
-      case "message.updated":
-        await this.onMessage(frame.data, frame.type === "message.created");
-        break;
-      case "message.ack":
-        await this.onMessage(frame.data.message, false);
-        break;
-      case "conversation.read": {
-        const data = frame.data;
-        if (data.user_id === this.state.me.user_id) {
-          const old = this.state.conversations.get(data.conversation_id);
-          if (old && data.seq >= old.read_seq) {
-            this.patchConversation(data.conversation_id, {
-              read_seq: data.seq,
-              unread_count: Math.max(0, data.unread_count ?? old.last_seq - data.seq),
-            });
-          }
-        }
-        break;
-      }
-      case "conversation.updated": {
-        const data = frame.data;
-        const removed: string[] = data.removed || [];
-        if (removed.includes(this.state.me.user_id)) {
-          this.patchConversation(data.id, { hidden: true });
-          break;
-        }
-        // the caller's own membership (read horizon, mute, hide) is not in a shared event
-        const { read_seq, unread_count, muted, hidden, removed: _, ...shared } = data;
-        const old = this.state.conversations.get(data.id);
-        if (old) {
-          this.patchConversation(data.id, {
-            ...shared,
-            unread_count: unread(shared.last_seq ?? old.last_seq, old.read_seq),
-          });
-        } else await this.ensureConversation(data.id);
-        break;
-      }
-      case "presence.changed":
-        this.putPresence([[frame.data.user_id, frame.data.presence]]);
-        break;
-      case "presence.snapshot":
-        this.putPresence(Object.entries(frame.data.users || {}));
-        break;
-      case "typing": {
-        const data = frame.data;
-        if (data.user_id === this.state.me.user_id) break;
-        const typing = new Map(this.state.typing);
-        const who = new Map(typing.get(data.conversation_id) || []);
-        who.set(data.user_id, Date.now() + (data.expires_in || 5) * 1000);
-        typing.set(data.conversation_id, who);
-        this.set({ typing });
-        this.later(() => this.expireTyping(), (data.expires_in || 5) * 1000 + 50);
-        break;
-      }
-      case "notification.missed":
-        if (frame.data.total > 0) this.set({ missed: frame.data });
-        break;
-      case "interaction.offered":
-      case "interaction.updated":
-        this.cc.putInteraction(frame.data);
-        break;
-      case "queue.updated":
-        this.cc.onQueueUpdated(frame.data);
-        break;
-      case "registration.needs_updates": // the admin pages listen (onFrame)
-      case "pong": // realtime.ts answers the keep-alive itself
-      case "state.ack":
-      case "read.ack": // the REST read already moved the horizon; conversation.read follows
-      case "sync.result": // catch-up runs over REST
-      case "error":
-        break;
-      default:
-        unhandled(frame);
-    }
-  }
-
-  private putPresence(entries: [string, Presence][]): void {
-    const users = new Map(this.state.users);
-    let me = this.state.me;
-    for (const [id, presence] of entries) {
-      const user = users.get(id);
-      if (user && newerPresence(user.presence, presence)) users.set(id, { ...user, presence });
-      if (id === me.user_id && newerPresence(me.presence, presence)) me = { ...me, presence };
-    }
-    this.set({ users, me });
-  }
-
-  private expireTyping(): void {
-    const now = Date.now();
-    const typing = new Map<string, Map<string, number>>();
-    for (const [conversation, who] of this.state.typing) {
-      const left = new Map([...who].filter(([, until]) => until > now));
-      if (left.size) typing.set(conversation, left);
-    }
-    this.set({ typing });
-  }
-
-  private async onMessage(incoming: Message, created: boolean): Promise<void> {
-    if (!incoming) return;
-    if (incoming.deleted) this.deleted.add(incoming.id);
-    // an older copy (a message.created after the delete) is shown as deleted
-    const message = this.deleted.has(incoming.id) && !incoming.deleted ? { ...incoming, deleted: true, text: "" } : incoming;
-    const id = message.conversation_id;
-    const conversation = await this.ensureConversation(id);
-    if (!conversation) return;
-    const thread = this.state.threads.get(id);
-    const known = thread?.items.some((m) => m.id === message.id) ?? false;
-    if (thread?.loaded) {
-      if (message.seq > this.syncFrom(id) + 1 && !known) {
-        this.putMessages(id, [message]);
-        await this.sync([id]); // an event went missing: fetch the gap
-      } else {
-        this.putMessages(id, [message]);
-      }
-    } else if (thread) {
-      this.putMessages(id, [message]); // its first page is being read: kept, never lost to the race
-    }
-    // The typing indicator of the sender ends with their message.
-    const who = this.state.typing.get(id);
-    if (who?.has(message.sender)) {
-      const typing = new Map(this.state.typing);
-      const rest = new Map(who);
-      rest.delete(message.sender);
-      typing.set(id, rest);
-      this.set({ typing });
-    }
-    const current = this.state.conversations.get(id)!;
-    if (message.seq > current.last_seq || (current.last_message?.id === message.id)) {
-      const mine = message.sender === this.state.me.user_id;
-      const last_seq = Math.max(current.last_seq, message.seq);
-      const read_seq = mine ? Math.max(current.read_seq, message.seq) : current.read_seq;
-      this.patchConversation(id, {
-        last_seq,
-        read_seq,
-        unread_count: unread(last_seq, read_seq),
-        updated_at: message.seq > current.last_seq ? message.created_at : current.updated_at,
-        last_message: {
-          id: message.id,
-          seq: message.seq,
-          sender: message.sender,
-          text: message.text,
-          created_at: message.created_at,
-          deleted: message.deleted,
-        },
-      });
-      if (created && !known && !mine) {
-        const flash = new Set(this.state.flash);
-        flash.add(id);
-        this.set({ flash });
-        this.later(() => {
-          const rest = new Set(this.state.flash);
-          rest.delete(id);
-          this.set({ flash: rest });
-        }, 4000);
-        this.onIncoming(this.state.conversations.get(id)!, message);
-      }
-    }
+    await this.events.handle(frame);
   }
 
   // -- actions ------------------------------------------------------------------------------
@@ -496,7 +342,7 @@ export class Store {
     this.putMessages(id, [pending]);
     try {
       const message = await this.api.post<Message>(`/conversations/${enc(id)}/messages`, { client_id: clientId, text });
-      await this.onMessage({ ...message, pending: undefined, failed: undefined }, false);
+      await this.events.onMessage({ ...message, pending: undefined, failed: undefined }, false);
       if (!this.state.threads.get(id)?.items.some((m) => m.id === message.id)) {
         this.putMessages(id, [{ ...message, pending: undefined, failed: undefined }]);
       }

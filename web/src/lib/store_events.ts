@@ -1,0 +1,181 @@
+/**
+ * The store's live events: each server frame applied by the store's rules (a frame
+ * type of the contact center goes to `store.cc`). A `message.created` whose seq skips
+ * one fetches the gap; an older copy of a deleted message stays deleted; the sender's
+ * typing indicator ends with their message; a conversation's shared change keeps the
+ * caller's own read horizon.
+ */
+import { type ServerFrame, unhandled } from "./frames";
+import type { Store } from "./store";
+import { newerPresence, unread } from "./store_rules";
+import type { Message, Presence } from "./types";
+
+export class LiveEvents {
+  private readonly store: Store;
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  async handle(frame: ServerFrame): Promise<void> {
+    switch (frame.type) {
+      case "message.created":
+      case "message.updated":
+        await this.onMessage(frame.data, frame.type === "message.created");
+        break;
+      case "message.ack":
+        await this.onMessage(frame.data.message, false);
+        break;
+      case "conversation.read": {
+        const data = frame.data;
+        if (data.user_id === this.store.state.me.user_id) {
+          const old = this.store.state.conversations.get(data.conversation_id);
+          if (old && data.seq >= old.read_seq) {
+            this.store.patchConversation(data.conversation_id, {
+              read_seq: data.seq,
+              unread_count: Math.max(0, data.unread_count ?? old.last_seq - data.seq),
+            });
+          }
+        }
+        break;
+      }
+      case "conversation.updated": {
+        const data = frame.data;
+        const removed: string[] = data.removed || [];
+        if (removed.includes(this.store.state.me.user_id)) {
+          this.store.patchConversation(data.id, { hidden: true });
+          break;
+        }
+        // the caller's own membership (read horizon, mute, hide) is not in a shared event
+        const { read_seq, unread_count, muted, hidden, removed: _, ...shared } = data;
+        const old = this.store.state.conversations.get(data.id);
+        if (old) {
+          this.store.patchConversation(data.id, {
+            ...shared,
+            unread_count: unread(shared.last_seq ?? old.last_seq, old.read_seq),
+          });
+        } else await this.store.ensureConversation(data.id);
+        break;
+      }
+      case "presence.changed":
+        this.putPresence([[frame.data.user_id, frame.data.presence]]);
+        break;
+      case "presence.snapshot":
+        this.putPresence(Object.entries(frame.data.users || {}));
+        break;
+      case "typing": {
+        const data = frame.data;
+        if (data.user_id === this.store.state.me.user_id) break;
+        const typing = new Map(this.store.state.typing);
+        const who = new Map(typing.get(data.conversation_id) || []);
+        who.set(data.user_id, Date.now() + (data.expires_in || 5) * 1000);
+        typing.set(data.conversation_id, who);
+        this.store.set({ typing });
+        this.store.later(() => this.expireTyping(), (data.expires_in || 5) * 1000 + 50);
+        break;
+      }
+      case "notification.missed":
+        if (frame.data.total > 0) this.store.set({ missed: frame.data });
+        break;
+      case "interaction.offered":
+      case "interaction.updated":
+        this.store.cc.putInteraction(frame.data);
+        break;
+      case "queue.updated":
+        this.store.cc.onQueueUpdated(frame.data);
+        break;
+      case "registration.needs_updates": // the admin pages listen (onFrame)
+      case "pong": // realtime.ts answers the keep-alive itself
+      case "state.ack":
+      case "read.ack": // the REST read already moved the horizon; conversation.read follows
+      case "sync.result": // catch-up runs over REST
+      case "error":
+        break;
+      default:
+        unhandled(frame);
+    }
+  }
+
+  private putPresence(entries: [string, Presence][]): void {
+    const users = new Map(this.store.state.users);
+    let me = this.store.state.me;
+    for (const [id, presence] of entries) {
+      const user = users.get(id);
+      if (user && newerPresence(user.presence, presence)) users.set(id, { ...user, presence });
+      if (id === me.user_id && newerPresence(me.presence, presence)) me = { ...me, presence };
+    }
+    this.store.set({ users, me });
+  }
+
+  private expireTyping(): void {
+    const now = Date.now();
+    const typing = new Map<string, Map<string, number>>();
+    for (const [conversation, who] of this.store.state.typing) {
+      const left = new Map([...who].filter(([, until]) => until > now));
+      if (left.size) typing.set(conversation, left);
+    }
+    this.store.set({ typing });
+  }
+
+  async onMessage(incoming: Message, created: boolean): Promise<void> {
+    if (!incoming) return;
+    if (incoming.deleted) this.store.deleted.add(incoming.id);
+    // an older copy (a message.created after the delete) is shown as deleted
+    const message = this.store.deleted.has(incoming.id) && !incoming.deleted ? { ...incoming, deleted: true, text: "" } : incoming;
+    const id = message.conversation_id;
+    const conversation = await this.store.ensureConversation(id);
+    if (!conversation) return;
+    const thread = this.store.state.threads.get(id);
+    const known = thread?.items.some((m) => m.id === message.id) ?? false;
+    if (thread?.loaded) {
+      if (message.seq > this.store.syncFrom(id) + 1 && !known) {
+        this.store.putMessages(id, [message]);
+        await this.store.sync([id]); // an event went missing: fetch the gap
+      } else {
+        this.store.putMessages(id, [message]);
+      }
+    } else if (thread) {
+      this.store.putMessages(id, [message]); // its first page is being read: kept, never lost to the race
+    }
+    // The typing indicator of the sender ends with their message.
+    const who = this.store.state.typing.get(id);
+    if (who?.has(message.sender)) {
+      const typing = new Map(this.store.state.typing);
+      const rest = new Map(who);
+      rest.delete(message.sender);
+      typing.set(id, rest);
+      this.store.set({ typing });
+    }
+    const current = this.store.state.conversations.get(id)!;
+    if (message.seq > current.last_seq || (current.last_message?.id === message.id)) {
+      const mine = message.sender === this.store.state.me.user_id;
+      const last_seq = Math.max(current.last_seq, message.seq);
+      const read_seq = mine ? Math.max(current.read_seq, message.seq) : current.read_seq;
+      this.store.patchConversation(id, {
+        last_seq,
+        read_seq,
+        unread_count: unread(last_seq, read_seq),
+        updated_at: message.seq > current.last_seq ? message.created_at : current.updated_at,
+        last_message: {
+          id: message.id,
+          seq: message.seq,
+          sender: message.sender,
+          text: message.text,
+          created_at: message.created_at,
+          deleted: message.deleted,
+        },
+      });
+      if (created && !known && !mine) {
+        const flash = new Set(this.store.state.flash);
+        flash.add(id);
+        this.store.set({ flash });
+        this.store.later(() => {
+          const rest = new Set(this.store.state.flash);
+          rest.delete(id);
+          this.store.set({ flash: rest });
+        }, 4000);
+        this.store.onIncoming(this.store.state.conversations.get(id)!, message);
+      }
+    }
+  }
+}
