@@ -324,6 +324,11 @@ export class Store {
     await this.events.handle(frame);
   }
 
+  /** A message the server sent or acknowledged, by the live events' rules. */
+  private onMessage(message: Message, created: boolean): Promise<void> {
+    return this.events.onMessage(message, created);
+  }
+
   // -- actions ------------------------------------------------------------------------------
 
   async send(id: string, text: string, clientId: string = crypto.randomUUID()): Promise<void> {
@@ -342,7 +347,7 @@ export class Store {
     this.putMessages(id, [pending]);
     try {
       const message = await this.api.post<Message>(`/conversations/${enc(id)}/messages`, { client_id: clientId, text });
-      await this.events.onMessage({ ...message, pending: undefined, failed: undefined }, false);
+      await this.onMessage({ ...message, pending: undefined, failed: undefined }, false);
       if (!this.state.threads.get(id)?.items.some((m) => m.id === message.id)) {
         this.putMessages(id, [{ ...message, pending: undefined, failed: undefined }]);
       }

@@ -47,6 +47,12 @@ export class Sync {
     return at;
   }
 
+  /** Forget what is known of a conversation's numbers (its history was dropped). */
+  forget(id: string): void {
+    this.through.delete(id);
+    this.resyncs.delete(id);
+  }
+
   private stepThrough(id: string, through: number | undefined): void {
     if (typeof through === "number" && through > (this.through.get(id) ?? 0)) this.through.set(id, through);
   }
