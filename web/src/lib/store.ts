@@ -12,7 +12,8 @@
  *   `conversation.read` from any of the user's devices moves read_seq.
  */
 import { type Api, ApiError, enc, type Page } from "./api";
-import { appEvent, type Contact, type Conversation, type Frame, type Message, type MissedNotice, type Presence, type User } from "./types";
+import { contactsByNumber } from "./conversation_api";
+import { appEvent, type Contact, type Conversation, type Frame, type Media, type Message, type MissedNotice, type Presence, type User } from "./types";
 
 export interface Thread {
   items: Message[]; // ascending seq; pending sends (no seq yet) at the end
@@ -177,7 +178,7 @@ export class Store {
     ]);
     const users = new Map(this.state.users);
     for (const person of people) users.set(person.user_id, { ...users.get(person.user_id), ...person });
-    this.set({ users, contacts: new Map(contacts.map((c) => [c.phone, c])) });
+    this.set({ users, contacts: contactsByNumber(contacts) });
     this.onPresenceTargets(people.map((p) => p.user_id).filter((id) => id !== this.state.me.user_id).slice(0, 200));
   }
 
@@ -524,6 +525,7 @@ export class Store {
         read_seq,
         unread_count: Math.max(0, last_seq - read_seq),
         updated_at: message.seq > current.last_seq ? message.created_at : current.updated_at,
+        ...(created && message.seq > current.last_seq ? { hidden: false } : {}), // hidden until the next message
         last_message: {
           id: message.id,
           seq: message.seq,
@@ -595,5 +597,48 @@ export class Store {
       `/conversations/${enc(message.conversation_id)}/messages/${enc(message.id)}`,
     );
     if (updated) this.putMessages(message.conversation_id, [updated]);
+  }
+
+  // -- issue 20: attachments, contacts, "delete for me" -----------------------------------
+
+  /** Send with attachments (upload keys); `shown` describes them on the pending message. */
+  async sendWithMedia(id: string, text: string, keys: string[], shown: Media[], clientId: string = crypto.randomUUID()): Promise<void> {
+    const pending: Message = {
+      id: `pending:${clientId}`, conversation_id: id, seq: 0, client_id: clientId, sender: this.state.me.user_id,
+      text, status: "sending", created_at: new Date().toISOString(), pending: true, media: shown,
+    };
+    this.putMessages(id, [pending]);
+    try {
+      const body = { client_id: clientId, text, ...(keys.length ? { media: keys } : {}) };
+      const message = await this.api.post<Message>(`/conversations/${enc(id)}/messages`, body);
+      await this.onMessage({ ...message, pending: undefined, failed: undefined }, false);
+      if (!this.state.threads.get(id)?.items.some((m) => m.id === message.id)) {
+        this.putMessages(id, [{ ...message, pending: undefined, failed: undefined }]);
+      }
+    } catch (error) {
+      this.putMessages(id, [{ ...pending, failed: (error as Error).message || "not sent" }]);
+    }
+  }
+
+  /** The caller's contacts, each number leading to its contact (a contact has several). */
+  putContacts(contacts: Map<string, Contact>): void {
+    this.set({ contacts });
+  }
+
+  /** A message deleted for the caller only: out of this device's thread for good. */
+  forgetMessage(conversationId: string, messageId: string): void {
+    const thread = this.state.threads.get(conversationId);
+    if (!thread) return;
+    this.patchThread(conversationId, { items: thread.items.filter((m) => m.id !== messageId) });
+  }
+
+  /** A conversation deleted for the caller: out of the list and its history dropped; a new
+   * message brings it back with only what follows (the server keeps the horizon). */
+  forgetConversation(id: string): void {
+    const threads = new Map(this.state.threads);
+    threads.delete(id);
+    this.through.delete(id);
+    this.set({ threads, activeId: this.state.activeId === id ? null : this.state.activeId });
+    this.patchConversation(id, { hidden: true, unread_count: 0, last_message: null });
   }
 }
