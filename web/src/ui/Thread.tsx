@@ -235,7 +235,7 @@ export function Thread({ id }: { id: string }) {
       </header>
       {person && <ContactCardDialog person={person} onClose={() => setPerson(null)} />}
       {conversation.type === "sms" && <Consent conversationId={id} />}
-      <div class="log" ref={log} role="log" aria-live="polite" aria-label="Messages"
+      <div class="log" ref={log} role="log" aria-live="polite" aria-label="Messages" tabIndex={0}
         onScroll={() => {
           const el = log.current!;
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
