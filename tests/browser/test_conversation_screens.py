@@ -223,7 +223,7 @@ def test_a_contact_with_several_numbers_is_created_suggested_and_opened(
     expect(conversation(alice, "Quinn Roofer")).to_be_visible()
 
     # Clicking the title opens the contact card: numbers with labels, email, company, Text
-    alice.get_by_role("button", name="Quinn Roofer").first.click()
+    alice.get_by_role("heading", name="Quinn Roofer").get_by_role("button").click()
     contact_card = alice.get_by_role("dialog", name="Quinn Roofer")
     expect(contact_card).to_contain_text("Quinn Roofing")
     expect(contact_card.get_by_role("link", name="quinn@roofing.example")).to_be_visible()
