@@ -49,6 +49,24 @@ def png(rgb: tuple[int, int, int] = (200, 40, 40), size: int = 24) -> bytes:
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+# A file dropped on the log, then an image pasted into the Message box (as the
+# browser would dispatch them: a DataTransfer holding a File).
+DROP_AND_PASTE = """
+(bytes) => {
+  const file = (name) => new File([new Uint8Array(bytes)], name, { type: "image/png" });
+  const dropped = new DataTransfer();
+  dropped.items.add(file("dropped.png"));
+  const log = document.querySelector('[role="log"]');
+  log.dispatchEvent(new DragEvent("dragover", { dataTransfer: dropped, bubbles: true, cancelable: true }));
+  log.dispatchEvent(new DragEvent("drop", { dataTransfer: dropped, bubbles: true, cancelable: true }));
+  const pasted = new DataTransfer();
+  pasted.items.add(file("image.png"));
+  document.getElementById("composer").dispatchEvent(
+    new ClipboardEvent("paste", { clipboardData: pasted, bubbles: true, cancelable: true }));
+}
+"""
+
+
 def attach(page: Page, name: str, data: bytes, mime: str = "image/png") -> None:
     """Choose a file through the `Attach` button, as a person would."""
     with page.expect_file_chooser() as chooser:
@@ -129,6 +147,14 @@ def test_a_picture_attached_to_a_text_reaches_the_phone_and_shows_by_its_file_na
     alice.keyboard.press("Escape")
     expect(viewer).to_have_count(0)
     both_sizes(alice, "attachment-sms", "an SMS thread with a picture")
+
+    # A file dropped on the thread and an image pasted into the box are attached too
+    alice.evaluate(DROP_AND_PASTE, list(png()))
+    pending = alice.get_by_role("list", name="Attachments to send").get_by_role("listitem")
+    expect(pending.filter(has_text="dropped.png")).to_contain_text("ready")
+    expect(pending.filter(has_text=re.compile(r"pasted-.*\.png"))).to_contain_text("ready")
+    alice.get_by_role("button", name="Remove dropped.png").click()
+    expect(pending).to_have_count(1)
 
 
 def test_a_picture_and_a_pdf_attached_to_an_im_reach_the_co_worker(
