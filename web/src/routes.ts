@@ -17,6 +17,13 @@ export interface PageDef {
 
 export const PAGES: PageDef[] = [
   {
+    // Everyone's personal contacts (several numbers, email, company).
+    path: "contacts",
+    label: "Contacts",
+    visible: () => true,
+    load: () => import("./pages/contacts"),
+  },
+  {
     path: "admin",
     label: "Admin",
     visible: (me) => me.role === "admin",

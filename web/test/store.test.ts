@@ -226,3 +226,21 @@ describe("unread counts", () => {
     assert.deepEqual([after.name, after.read_seq, after.unread_count], ["Team", 1, 3]);
   });
 });
+
+describe("delete for me", () => {
+  test("a message deleted for me never comes back, whatever copy arrives later", async () => {
+    const { store } = await storeWith([message(1), message(2)]);
+    store.forgetMessage("d1", "m1");
+    assert.deepEqual(shown(store).map((m) => m.id), ["m2"]);
+    await store.handle(updated(message(1, { text: "edited" })));
+    store.putMessages("d1", [message(1)]);
+    assert.deepEqual(shown(store).map((m) => m.id), ["m2"]);
+  });
+
+  test("a hidden conversation comes back with the next message", async () => {
+    const { store } = await storeWith([message(1)]);
+    store.patchConversation("d1", { hidden: true });
+    await store.handle(created(message(2)));
+    assert.equal(store.state.conversations.get("d1")?.hidden, false);
+  });
+});

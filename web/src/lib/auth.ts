@@ -9,6 +9,7 @@
  * disabled). The IdToken and AccessToken are refreshed before they expire; every tab
  * hears (the ``storage`` event) when another tab signs in or out.
  */
+import { clearDrafts } from "./drafts";
 import {
   AuthError,
   type AuthAnswer,
@@ -65,6 +66,7 @@ function store(session: Session): void {
 
 export function clearSession(): void {
   localStorage.removeItem(KEY);
+  clearDrafts(); // drafts belong to the session (docs/web.md, Conversation controls)
 }
 
 type EndListener = (message: string) => void;

@@ -24,7 +24,8 @@ import { ApiError, enc, type Page } from "./http";
 import { LiveEvents } from "./store_events";
 import { byActivity, mergeMessages } from "./store_rules";
 import { Sync } from "./store_sync";
-import type { Contact, Conversation, Message, MissedNotice, User } from "./types";
+import { contactsByNumber } from "./conversation_api";
+import type { Contact, Conversation, Media, Message, MissedNotice, User } from "./types";
 
 export { newerPresence } from "./store_rules";
 
@@ -72,6 +73,8 @@ export class Store {
   private readonly events: LiveEvents;
   /** ids the server said are deleted, shown or not yet: an older copy stays deleted */
   readonly deleted = new Set<string>();
+  /** ids deleted for this user only ("delete for me"): never shown again, whatever arrives */
+  readonly forgotten = new Set<string>();
   private listeners = new Set<Listener>();
   private frameListeners = new Set<(frame: ServerFrame) => void>();
   onIncoming: (conversation: Conversation, message: Message) => void = () => {};
@@ -159,7 +162,7 @@ export class Store {
     ]);
     const users = new Map(this.state.users);
     for (const person of people) users.set(person.user_id, { ...users.get(person.user_id), ...person });
-    this.set({ users, contacts: new Map(contacts.map((c) => [c.phone, c])) });
+    this.set({ users, contacts: contactsByNumber(contacts) });
     this.onPresenceTargets(people.map((p) => p.user_id).filter((id) => id !== this.state.me.user_id).slice(0, 200));
   }
 
@@ -247,6 +250,7 @@ export class Store {
    * ack (store_rules.mergeMessages). */
   putMessages(id: string, messages: Message[], patch: Partial<Thread> = {}): void {
     for (const m of messages) if (m.deleted) this.deleted.add(m.id);
+    messages = messages.filter((m) => !this.forgotten.has(m.id));
     const threads = new Map(this.state.threads);
     const thread = threads.get(id) || { items: [], olderCursor: null, loaded: false, loadingOlder: false };
     threads.set(id, { ...thread, ...patch, items: mergeMessages(thread.items, messages, this.deleted) });
@@ -377,5 +381,49 @@ export class Store {
       `/conversations/${enc(message.conversation_id)}/messages/${enc(message.id)}`,
     );
     if (updated) this.putMessages(message.conversation_id, [updated]);
+  }
+
+  // -- issue 20: attachments, contacts, "delete for me" -----------------------------------
+
+  /** Send with attachments (upload keys); `shown` describes them on the pending message. */
+  async sendWithMedia(id: string, text: string, keys: string[], shown: Media[], clientId: string = crypto.randomUUID()): Promise<void> {
+    const pending: Message = {
+      id: `pending:${clientId}`, conversation_id: id, seq: 0, client_id: clientId, sender: this.state.me.user_id,
+      text, status: "sending", created_at: new Date().toISOString(), pending: true, media: shown,
+    };
+    this.putMessages(id, [pending]);
+    try {
+      const body = { client_id: clientId, text, ...(keys.length ? { media: keys } : {}) };
+      const message = await this.api.post<Message>(`/conversations/${enc(id)}/messages`, body);
+      await this.onMessage({ ...message, pending: undefined, failed: undefined }, false);
+      if (!this.state.threads.get(id)?.items.some((m) => m.id === message.id)) {
+        this.putMessages(id, [{ ...message, pending: undefined, failed: undefined }]);
+      }
+    } catch (error) {
+      this.putMessages(id, [{ ...pending, failed: (error as Error).message || "not sent" }]);
+    }
+  }
+
+  /** The caller's contacts, each number leading to its contact (a contact has several). */
+  putContacts(contacts: Map<string, Contact>): void {
+    this.set({ contacts });
+  }
+
+  /** A message deleted for the caller only: out of this device's thread for good. */
+  forgetMessage(conversationId: string, messageId: string): void {
+    const thread = this.state.threads.get(conversationId);
+    this.forgotten.add(messageId);
+    if (!thread) return;
+    this.patchThread(conversationId, { items: thread.items.filter((m) => m.id !== messageId) });
+  }
+
+  /** A conversation deleted for the caller: out of the list and its history dropped; a new
+   * message brings it back with only what follows (the server keeps the horizon). */
+  forgetConversation(id: string): void {
+    const threads = new Map(this.state.threads);
+    threads.delete(id);
+    this.catchup.forget(id);
+    this.set({ threads, activeId: this.state.activeId === id ? null : this.state.activeId });
+    this.patchConversation(id, { hidden: true, unread_count: 0, last_message: null });
   }
 }

@@ -156,6 +156,7 @@ export class LiveEvents {
         read_seq,
         unread_count: unread(last_seq, read_seq),
         updated_at: message.seq > current.last_seq ? message.created_at : current.updated_at,
+        ...(created && message.seq > current.last_seq ? { hidden: false } : {}), // hidden until the next message
         last_message: {
           id: message.id,
           seq: message.seq,

@@ -56,6 +56,7 @@ class Row extends Component<RowProps> {
             {isPeer ? <PresenceDot presence={presence} name={title} />
               : <span class={`tag ${c.type}`}>{c.type === "sms" ? "SMS" : "Group"}</span>}
             <span class="conv-title">{title}</span>
+            {c.muted && <span class="conv-muted" role="img" aria-label="Muted">🔕</span>}
             <span class="conv-time">{time(c.last_message?.created_at || c.updated_at)}</span>
           </span>
           <span class="conv-bottom">

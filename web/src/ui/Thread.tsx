@@ -1,11 +1,16 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
-import { enc } from "../lib/api";
+import { filesOf } from "../lib/attachments";
+import { rememberContact } from "../lib/contact_book";
+import { createContact, hideMessage } from "../lib/conversation_api";
 import { messageElementId } from "../lib/search";
-import { bytes, splitEntities, time } from "../lib/text";
-import type { Conversation, Media, Message } from "../lib/types";
-import { Composer } from "./Composer";
+import { splitEntities, time } from "../lib/text";
+import type { Conversation, Message } from "../lib/types";
+import { type Attacher, Composer } from "./Composer";
 import { Consent } from "./Consent";
+import { ContactCardDialog, type Person } from "./ContactCard";
+import { ConversationControls } from "./ConversationControls";
+import { MediaView } from "./Media";
 import { Avatar, PresenceDot, PresenceText } from "./Presence";
 
 const STATUS: Record<string, [string, string]> = {
@@ -17,24 +22,6 @@ const STATUS: Record<string, [string, string]> = {
   failed: ["⚠", "Failed"],
   unknown: ["?", "Delivery unknown"],
 };
-
-function MediaItem({ message, media }: { message: Message; media: Media }) {
-  const { api } = useApp();
-  const [link, setLink] = useState<{ url: string; content_type: string } | null>(null);
-  const [error, setError] = useState("");
-  useEffect(() => {
-    api.get<{ url: string; content_type: string }>(
-      `/conversations/${enc(message.conversation_id)}/messages/${enc(message.id)}/media/${media.index}`,
-    ).then(setLink, (e) => setError(e.message));
-  }, [message.id, media.index]);
-  if (error) return <span class="media error">Attachment unavailable</span>;
-  if (!link) return <span class="media">Loading attachment…</span>;
-  return media.content_type.startsWith("image/") ? (
-    <a href={link.url} target="_blank" rel="noopener noreferrer"><img class="media" src={link.url} alt={`Picture, ${bytes(media.size)}`} loading="lazy" /></a>
-  ) : (
-    <a class="media" href={link.url} target="_blank" rel="noopener noreferrer">PDF document, {bytes(media.size)}</a>
-  );
-}
 
 function Body({ message }: { message: Message }) {
   if (message.deleted) return <p class="tombstone">This message was deleted</p>;
@@ -53,23 +40,42 @@ function Body({ message }: { message: Message }) {
           )}
         </p>
       )}
-      {(message.media || []).map((m) => <MediaItem key={m.index} message={message} media={m} />)}
+      {(message.media || []).map((m) => <MediaView key={m.index} message={message} media={m} />)}
     </>
   );
 }
 
-function Bubble({ message, conversation, found }: { message: Message; conversation: Conversation; found: boolean }) {
-  const { store } = useApp();
+function Bubble({ message, conversation, found, onPerson }: {
+  message: Message;
+  conversation: Conversation;
+  found: boolean;
+  onPerson: (person: Person) => void;
+}) {
+  const { api, store } = useApp();
+  const [error, setError] = useState("");
   const mine = message.sender === store.state.me.user_id;
-  const sender = mine ? "You" : conversation.type === "sms" && message.direction === "inbound"
-    ? store.numberName(message.sender) : store.userName(message.sender);
+  const external = conversation.type === "sms" && message.direction === "inbound";
+  const sender = mine ? "You" : external ? store.numberName(message.sender) : store.userName(message.sender);
+  const person: Person | null = mine ? null : external
+    ? { kind: "number", e164: message.sender, from: conversation.business_number }
+    : store.state.users.has(message.sender) ? { kind: "user", id: message.sender } : null;
+  async function forMe() {
+    try {
+      await hideMessage(api, message);
+      store.forgetMessage(message.conversation_id, message.id);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
   const [icon, label] = message.failed ? ["⚠", `Not sent: ${message.failed}`] : STATUS[message.status] || ["", message.status];
   return (
     <article id={messageElementId(message.id)} tabIndex={found ? -1 : undefined}
       class={`msg${mine ? " mine" : ""}${found ? " found" : ""}`} aria-label={`${sender}, ${time(message.created_at)}`}
       aria-current={found ? "true" : undefined}>
       <header>
-        <span class="sender">{sender}</span>
+        {person ? (
+          <button type="button" class="link sender" aria-haspopup="dialog" onClick={() => onPerson(person)}>{sender}</button>
+        ) : <span class="sender">{sender}</span>}
         <span class="channel">{message.channel === "sms" ? "SMS" : "IM"}</span>
         <time dateTime={message.created_at}>{time(message.created_at)}</time>
       </header>
@@ -79,12 +85,20 @@ function Bubble({ message, conversation, found }: { message: Message; conversati
           <span class={`ticks ${message.status}`} title={label}>
             <span aria-hidden="true">{icon}</span> {label}
           </span>
-          {message.failed && <button type="button" class="link" onClick={() => void store.retry(message)}>Retry</button>}
+          {message.failed && !message.media?.length && <button type="button" class="link" onClick={() => void store.retry(message)}>Retry</button>}
           {!message.pending && message.status !== "queued" && (
-            <button type="button" class="link" onClick={() => void store.deleteMessage(message)}>Delete</button>
+            <button type="button" class="link" onClick={() => store.deleteMessage(message).catch((e) => setError(e.message))}>
+              Delete for everyone
+            </button>
           )}
         </footer>
       )}
+      {!mine && !message.pending && (
+        <footer>
+          <button type="button" class="link" onClick={() => void forMe()}>Delete for me</button>
+        </footer>
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
     </article>
   );
 }
@@ -94,12 +108,13 @@ function AddContact({ conversation }: { conversation: Conversation }) {
   const [open, setOpen] = useState(false);
   const [name, setName] = useState("");
   const [error, setError] = useState("");
-  if (!open) return <button type="button" class="secondary" onClick={() => setOpen(true)}>Add contact</button>;
+  const number = conversation.external_number || "";
+  if (!open) return <button type="button" class="secondary" onClick={() => setOpen(true)}>Add to contacts</button>;
   return (
     <form class="inline-form" onSubmit={async (e) => {
       e.preventDefault();
       try {
-        store.addContact(await api.post("/contacts", { name: name.trim(), phone: conversation.external_number }));
+        rememberContact(store, await createContact(api, { name, numbers: [{ number, label: "" }], email: "", company: "" }));
         setOpen(false);
       } catch (err) {
         setError((err as Error).message);
@@ -122,10 +137,14 @@ export function Thread({ id }: { id: string }) {
   const stick = useRef(true);
   const [error, setError] = useState("");
   const [found, setFound] = useState<string | null>(null);
+  const [person, setPerson] = useState<Person | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const attacher = useRef<Attacher>(null);
 
   useEffect(() => {
     stick.current = true;
     setFound(null);
+    setPerson(null);
     setError("");
     store.loadThread(id).catch((e) => setError(e.message));
   }, [id]);
@@ -170,27 +189,53 @@ export function Thread({ id }: { id: string }) {
   const peer = store.peerId(conversation);
   const typing = [...(state.typing.get(id)?.keys() || [])].map((u) => store.userName(u));
   const external = conversation.external_number;
+  const peerPresence = peer ? state.users.get(peer)?.presence || conversation.peer_presence : undefined;
+  const peerOffline = peer && (peerPresence?.status || "offline") === "offline"
+    ? `${title} is offline: they will see your message when they are back.` : undefined;
+  const hasFiles = (e: DragEvent) => !!e.dataTransfer?.types.includes("Files");
 
   return (
-    <section class="thread" aria-label={`Conversation with ${title}`}>
+    <section class={`thread${dragging ? " dropping" : ""}`} aria-label={`Conversation with ${title}`}
+      onDragOver={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => { if (e.currentTarget === e.target) setDragging(false); }}
+      onDrop={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        setDragging(false);
+        attacher.current?.attach(filesOf(e.dataTransfer));
+      }}>
       <header class="thread-head">
         {peer ? <Avatar user={state.users.get(peer)} /> : null}
         <div class="thread-title">
-          <h2>{title}</h2>
+          <h2>
+            {peer || external ? (
+              <button type="button" class="link title-button" aria-haspopup="dialog"
+                onClick={() => setPerson(peer ? { kind: "user", id: peer } : { kind: "number", e164: external!, from: conversation.business_number })}>
+                {title}
+              </button>
+            ) : title}
+          </h2>
           <div class="sub">
-            {peer && <PresenceDot presence={state.users.get(peer)?.presence || conversation.peer_presence} name={title} />}
-            {peer && <PresenceText presence={state.users.get(peer)?.presence || conversation.peer_presence} />}
+            {peer && <PresenceDot presence={peerPresence} name={title} />}
+            {peer && <PresenceText presence={peerPresence} />}
             {conversation.type === "sms" && (
               <span>SMS {external} · from {conversation.business_number}</span>
             )}
             {conversation.group && <span>{conversation.members.length} members</span>}
+            {conversation.muted && <span class="tag muted">Muted</span>}
           </div>
         </div>
         {external && <a class="button secondary" href={`tel:${external}`}>Call</a>}
         {external && !state.contacts.has(external) && <AddContact conversation={conversation} />}
+        <ConversationControls conversation={conversation} />
       </header>
+      {person && <ContactCardDialog person={person} onClose={() => setPerson(null)} />}
       {conversation.type === "sms" && <Consent conversationId={id} />}
-      <div class="log" ref={log} role="log" aria-live="polite" aria-label="Messages"
+      <div class="log" ref={log} role="log" aria-live="polite" aria-label="Messages" tabIndex={0}
         onScroll={() => {
           const el = log.current!;
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
@@ -203,10 +248,13 @@ export function Thread({ id }: { id: string }) {
         )}
         {error && <p class="error" role="alert">{error}</p>}
         {thread?.loaded && !thread.items.length && <p class="empty">No messages yet.</p>}
-        {(thread?.items || []).map((m) => <Bubble key={m.id} message={m} conversation={conversation} found={m.id === found} />)}
+        {(thread?.items || []).map((m) => (
+          <Bubble key={m.id} message={m} conversation={conversation} found={m.id === found} onPerson={setPerson} />
+        ))}
       </div>
       <p class="typing" aria-live="polite">{typing.length ? `${typing.join(", ")} ${typing.length > 1 ? "are" : "is"} typing…` : ""}</p>
-      <Composer conversation={conversation} />
+      {dragging && <p class="drop-hint" aria-hidden="true">Drop to attach</p>}
+      <Composer conversation={conversation} peerOffline={peerOffline} attachRef={attacher} />
     </section>
   );
 }

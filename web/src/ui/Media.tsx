@@ -1,0 +1,63 @@
+/**
+ * Pictures and files in a message: a picture is a thumbnail whose accessible name is
+ * its file name ("Picture" when it has none, as most inbound MMS), opening full size
+ * in a dialog; any other file is a download link with its name and size. Links come
+ * from GET …/media/{index} (15 minutes).
+ */
+import { useEffect, useState } from "preact/hooks";
+import { useApp } from "../context";
+import { enc } from "../lib/api";
+import type { MediaItem } from "../lib/conversation_api";
+import { bytes } from "../lib/text";
+import type { Message } from "../lib/types";
+import { Dialog } from "./Dialog";
+
+const KINDS: Record<string, string> = { "application/pdf": "PDF document" };
+
+export function mediaName(media: MediaItem): string {
+  if (media.filename) return media.filename;
+  return media.content_type.startsWith("image/") ? "Picture" : KINDS[media.content_type] || "File";
+}
+
+export function MediaView({ message, media }: { message: Message; media: MediaItem }) {
+  const { api } = useApp();
+  const [link, setLink] = useState<{ url: string; content_type: string } | null>(null);
+  const [error, setError] = useState("");
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    if (message.pending) return;
+    api.get<{ url: string; content_type: string }>(
+      `/conversations/${enc(message.conversation_id)}/messages/${enc(message.id)}/media/${media.index}`,
+    ).then(setLink, (e) => setError(e.message));
+  }, [message.id, message.pending, media.index]);
+  const name = mediaName(media);
+  const picture = media.content_type.startsWith("image/");
+  if (message.pending) return <span class="media file">{name} ({bytes(media.size)}) · sending</span>;
+  if (error) return <span class="media error">{name}: attachment unavailable</span>;
+  if (!link) return <span class="media file">Loading {name}…</span>;
+  if (!picture) {
+    return (
+      <a class="media file" href={link.url} download={media.filename || undefined} target="_blank" rel="noopener noreferrer">
+        <span aria-hidden="true">📄 </span>{name} ({bytes(media.size)})
+      </a>
+    );
+  }
+  return (
+    <>
+      <a class="thumb" href={link.url} aria-haspopup="dialog" onClick={(e) => { e.preventDefault(); setOpen(true); }}>
+        <img class="media" src={link.url} alt={name} loading="lazy" />
+      </a>
+      {open && (
+        <Dialog title={name} wide onClose={() => setOpen(false)}>
+          <img class="full" src={link.url} alt={name} />
+          <div class="row">
+            <a class="button secondary" href={link.url} download={media.filename || undefined} target="_blank" rel="noopener noreferrer">
+              Download ({bytes(media.size)})
+            </a>
+            <button type="button" data-autofocus onClick={() => setOpen(false)}>Close</button>
+          </div>
+        </Dialog>
+      )}
+    </>
+  );
+}
