@@ -24,6 +24,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const lastTyping = useRef(0);
   const box = useRef<HTMLTextAreaElement>(null);
   const sms = conversation.type === "sms";
+  const offline = store.state.connection === "offline"; // sending waits for the connection (docs/web.md)
 
   useEffect(() => {
     setText(localStorage.getItem(key) || "");
@@ -57,7 +58,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
 
   function send() {
     const body = text.trim();
-    if (!body) return;
+    if (!body || offline) return;
     change("");
     lastTyping.current = 0;
     void store.send(conversation.id, body);
@@ -80,7 +81,8 @@ export function Composer({ conversation }: { conversation: Conversation }) {
             document.querySelector<HTMLElement>('[aria-label="Conversations"] button[tabindex="0"]')?.focus();
           }
         }} />
-      <button type="submit" disabled={!text.trim()}>Send</button>
+      <button type="submit" disabled={!text.trim() || offline}>Send</button>
+      {offline && <p class="composer-offline" role="status">Offline — sending waits for the connection; your draft is kept.</p>}
       {sms && (
         <p id="sms-preview" class="sms-preview" aria-live="polite">
           {previewError ? previewError : preview ? (
