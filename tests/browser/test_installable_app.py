@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, Worker, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    Page,
+    Request,
+    ViewportSize,
+    Worker,
+    expect,
+)
 
 from tests.browser.conftest import (
     CHROMIUM,
@@ -37,8 +46,8 @@ from tests.e2e.clients import Api, Stack, user
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1200, "height": 760}
+PHONE: ViewportSize = {"width": 375, "height": 812}
+DESKTOP: ViewportSize = {"width": 1200, "height": 760}
 IPHONE_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
@@ -308,12 +317,12 @@ def test_allowing_notifications_registers_this_browser_for_web_push_until_sign_o
     context.route(re.compile(r".*/push/key$"), push_key)
 
     registered: list[dict[str, Any]] = []
-    context.on(
-        "request",
-        lambda r: r.method == "POST"
-        and r.url.endswith("/devices")
-        and registered.append(r.post_data_json),
-    )
+
+    def on_request(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith("/devices"):
+            registered.append(request.post_data_json or {})
+
+    context.on("request", on_request)
 
     # When he signs in with notifications allowed
     bob = sign_in(context.new_page(), stack, "bob")
