@@ -13,12 +13,16 @@ a notification click with a ``notificationclick`` event dispatched in the worker
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
+import shutil
 import struct
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,7 @@ from playwright.sync_api import (
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_FLAGS,
+    DIST,
     TIMEOUT_MS,
     assert_accessible,
     screenshot,
@@ -241,9 +246,7 @@ def test_after_a_first_visit_the_app_opens_offline_with_the_saved_messages(
     expect(bob.get_by_role("status").filter(has_text=OFFLINE_STATUS)).to_be_visible()
     expect(conversation_row(bob, "Alice Admin").first).to_be_visible()
     expect(bob.get_by_role("log").get_by_text(text)).to_be_visible()
-    expect(
-        bob.get_by_role("status").filter(has_text="sending waits for the connection")
-    ).to_be_visible()
+    expect(bob.get_by_text("sending waits for the connection")).to_be_visible()
     bob.get_by_role("textbox", name="Message").fill("written offline")
     expect(bob.get_by_role("button", name="Send")).to_be_disabled()
     screenshot(bob, "desktop-offline")
@@ -519,3 +522,81 @@ def test_every_screen_fits_the_width_and_passes_axe(
         check("profile")
     finally:
         context.close()
+
+
+# -- a new build ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def serving(dist: Path) -> Iterator[str]:
+    """``dist`` served as the local stack serves the client (``local.web``), on a port of
+    its own: the app's URL. The API is not there; the sign-in page needs none."""
+    from aiohttp import web
+
+    from local.web import client_config, register_web
+
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    config = client_config(
+        rest_url="http://127.0.0.1:9",
+        ws_url="ws://127.0.0.1:9/ws",
+        region="us-east-1",
+        cognito={"user_pool_id": "us-east-1_x", "client_id": "x"},
+        cognito_endpoint="http://127.0.0.1:9",
+    )
+    path = register_web(app, config, dist)
+    runner = web.AppRunner(app)
+    # its own loop in its own thread: Playwright's sync API runs one in this thread
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    async def start() -> None:
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+
+    asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=10)
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}{path}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+
+
+def test_a_new_build_is_offered_and_replaces_the_old_shell_and_its_cache(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # Given the app opened once: its worker controls the page, its shell cached
+    dist = tmp_path / "dist"
+    shutil.copytree(DIST.parent, dist)
+    with serving(dist) as url:
+        context = browser.new_context(viewport=DESKTOP)
+        try:
+            page = context.new_page()
+            page.goto(url)
+            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            page.wait_for_function("() => !!navigator.serviceWorker.controller")
+            (old,) = page.evaluate("caches.keys()")
+            assert old.startswith("shell-")
+
+            # When a new build is deployed (a new worker version) and the browser checks
+            worker = dist / "sw.js"
+            source = worker.read_text()
+            newer = re.sub(r'const VERSION = "[^"]+"', 'const VERSION = "next-build"', source)
+            assert newer != source
+            worker.write_text(newer)
+            page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
+
+            # Then the page offers it, and taking it reloads into the new build
+            update = page.get_by_role("button", name="Reload to update")
+            expect(update).to_be_visible()
+            assert old in page.evaluate("caches.keys()")  # the running build keeps its shell
+            with page.expect_navigation():
+                update.click()
+            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            expect(update).to_have_count(0)
+            # and only the new build's cache is left
+            poll(lambda: page.evaluate("caches.keys()"), lambda keys: keys == ["shell-next-build"])
+        finally:
+            context.close()

@@ -128,14 +128,13 @@ export function restore(store: Store, saved: Saved): void {
  */
 export function registerWorker(onUpdate: () => void): void {
   if (!import.meta.env.PROD || !("serviceWorker" in navigator)) return;
-  const hadController = !!navigator.serviceWorker.controller;
-  let reloading = false;
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    // A new build took over (this page asked for it): reload into it, once. The very
-    // first install also takes control, but of a page that is already this build.
-    if (!hadController || reloading) return;
-    reloading = true;
-    location.reload();
+    // The new build took over because this page asked for it: reload into it, once.
+    // (The very first install also takes control, of a page that is that build.)
+    if (updating === "asked") {
+      updating = "reloading";
+      location.reload();
+    }
   });
   navigator.serviceWorker
     .register("./sw.js", { scope: "./" })
@@ -147,11 +146,22 @@ export function registerWorker(onUpdate: () => void): void {
       registration.addEventListener("updatefound", () => {
         registration.installing?.addEventListener("statechange", waiting);
       });
+      // A tab open for days still hears of new builds (browsers check on navigations).
+      document.addEventListener("visibilitychange", () => {
+        if (!document.hidden) void registration.update().catch(() => undefined);
+      });
     })
     .catch(() => undefined); // no worker (a private window, a refusing browser): the app works online
 }
 
+let updating: "no" | "asked" | "reloading" = "no";
+
 export async function applyUpdate(): Promise<void> {
   const registration = await navigator.serviceWorker.getRegistration();
-  registration?.waiting?.postMessage({ type: "skip-waiting" });
+  if (!registration?.waiting) {
+    location.reload(); // another window already let the new build in
+    return;
+  }
+  updating = "asked";
+  registration.waiting.postMessage({ type: "skip-waiting" });
 }

@@ -82,7 +82,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           }
         }} />
       <button type="submit" disabled={!text.trim() || offline}>Send</button>
-      {offline && <p class="composer-offline" role="status">Offline — sending waits for the connection; your draft is kept.</p>}
+      {offline && <p class="composer-offline">Offline — sending waits for the connection; your draft is kept.</p>}
       {sms && (
         <p id="sms-preview" class="sms-preview" aria-live="polite">
           {previewError ? previewError : preview ? (
