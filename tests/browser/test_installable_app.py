@@ -504,7 +504,7 @@ def test_every_screen_fits_the_width_and_passes_axe(
             expect(page.get_by_role("list", name="Conversations")).to_be_visible()
 
         # a new conversation
-        page.get_by_role("button", name="New conversation").click()
+        page.get_by_role("button", name="New conversation", exact=True).click()
         page.get_by_role("textbox", name="To").fill("Carol")
         check("new-conversation")
 
