@@ -47,6 +47,10 @@ INDEX = "index.html"
 ASSETS_CACHE = "public, max-age=31536000, immutable"
 # The page and its configuration change with every deployment: always revalidated.
 PAGE_CACHE = "no-cache"
+# Named files that change with every build, revalidated like the page: the service
+# worker (a stale one at the edge would keep every browser on the old app shell) and
+# the web app manifest.
+REVALIDATED = ("sw.js", "manifest.webmanifest")
 HSTS_SECONDS = 2 * 365 * 24 * 60 * 60
 # CloudFront delivers its access logs (standard logging v2) from us-east-1 only.
 LOG_DELIVERY_REGION = "us-east-1"
@@ -334,7 +338,7 @@ class WebClient(Part):
             self,
             "WebAssets",
             destination_bucket=self.bucket,
-            sources=[deployment.Source.asset(str(dist), exclude=[INDEX, CONFIG_KEY])],
+            sources=[deployment.Source.asset(str(dist), exclude=[INDEX, CONFIG_KEY, *REVALIDATED])],
             cache_control=[deployment.CacheControl.from_string(ASSETS_CACHE)],
             prune=False,
             role=role,
@@ -349,11 +353,21 @@ class WebClient(Part):
             sources=[
                 deployment.Source.data(INDEX, index.read_text()),
                 deployment.Source.json_data(CONFIG_KEY, self.client_config),
+                *(
+                    deployment.Source.data(name, (dist / name).read_text())
+                    for name in REVALIDATED
+                    if (dist / name).exists()
+                ),
             ],
             cache_control=[deployment.CacheControl.from_string(PAGE_CACHE)],
             prune=False,
             distribution=self.distribution,
-            distribution_paths=["/", f"/{INDEX}", f"/{CONFIG_KEY}"],
+            distribution_paths=[
+                "/",
+                f"/{INDEX}",
+                f"/{CONFIG_KEY}",
+                *(f"/{name}" for name in REVALIDATED),
+            ],
             role=role,
             log_group=deployment_logs,
         )

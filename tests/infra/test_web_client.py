@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infra.parts.web import API_PATH, ASSETS_CACHE, PAGE_CACHE, WebClientNotBuilt
+from infra.parts.web import API_PATH, ASSETS_CACHE, PAGE_CACHE, REVALIDATED, WebClientNotBuilt
 from infra.stages import STAGES
 from local import node as project_node
 from local.web import client_config
@@ -295,7 +295,9 @@ def test_the_page_and_config_are_revalidated_and_hashed_assets_cached_for_good(
         assert body["Properties"]["Prune"] is False  # an open page keeps its old chunks
     assert page["Properties"]["SystemMetadata"] == {"cache-control": PAGE_CACHE}
     assert cfn.target(page["Properties"]["DistributionId"]) == distribution_id
-    assert {"/index.html", "/config.json"} <= set(page["Properties"]["DistributionPaths"])
+    assert {"/index.html", "/config.json", "/sw.js", "/manifest.webmanifest"} <= set(
+        page["Properties"]["DistributionPaths"]
+    )
     assert assets["Properties"]["SystemMetadata"] == {"cache-control": ASSETS_CACHE}
     assert assets_id in page["DependsOn"]  # the page goes out after the files it loads
     page_files = {
@@ -303,10 +305,13 @@ def test_the_page_and_config_are_revalidated_and_hashed_assets_cached_for_good(
         for key in page["Properties"]["SourceObjectKeys"]
         for path in _staged(stage, key).iterdir()
     }
-    assert page_files == {"index.html", "config.json"}
+    # the service worker and the manifest are revalidated like the page (a stale worker
+    # would keep browsers on an old app shell)
+    assert page_files == {"index.html", "config.json", *REVALIDATED}
     (key,) = assets["Properties"]["SourceObjectKeys"]
     staged = _staged(stage, key)
-    assert not (staged / "index.html").exists() and not (staged / "config.json").exists()
+    for name in ("index.html", "config.json", *REVALIDATED):
+        assert not (staged / name).exists(), name
     assert list((staged / "assets").glob("*.js"))
 
 

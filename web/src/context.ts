@@ -11,6 +11,8 @@ export interface AppContext {
   api: Api;
   store: Store;
   realtime: Realtime;
+  /** opened from the messages saved in this browser: the server is out of reach */
+  savedOnly?: boolean;
   signOut: () => void;
 }
 

@@ -3,7 +3,12 @@
  * notification. Both fire when the tab is hidden, the window is not focused, or
  * the message is for a conversation other than the open one. Permission is only
  * asked from a click (browsers ignore or punish a request without a user gesture).
+ * A hidden tab whose browser receives Web Push leaves the notification to the
+ * service worker (the server pushes to a device in the background), so a message is
+ * announced once. The app badge (installed app's icon) shows the unread count.
  */
+import { pushActive } from "./push";
+
 let audio: AudioContext | null = null;
 
 export function notificationsSupported(): boolean {
@@ -47,8 +52,15 @@ export function tone(): void {
   }
 }
 
-export function showNotification(title: string, body: string, tag: string, onClick: () => void): void {
+/** The notification's tag: one notification per conversation, the latest message's. */
+export function conversationTag(conversationId: string): string {
+  return `conversation-${conversationId}`;
+}
+
+export function showNotification(title: string, body: string, conversationId: string, onClick: () => void): void {
   if (!notificationsSupported() || Notification.permission !== "granted") return;
+  if (document.hidden && pushActive()) return; // the push shows it
+  const tag = conversationTag(conversationId);
   try {
     const note = new Notification(title, { body, tag });
     note.onclick = () => {
@@ -57,6 +69,21 @@ export function showNotification(title: string, body: string, tag: string, onCli
       note.close();
     };
   } catch {
-    /* some platforms only allow notifications from a service worker */
+    // Android's Chrome only shows notifications from a service worker (its click is
+    // the worker's, which asks this page to open the conversation).
+    void navigator.serviceWorker
+      ?.getRegistration()
+      .then((registration) =>
+        registration?.showNotification(title, { body, tag, icon: "icons/icon-192.png", data: { conversation_id: conversationId } }),
+      )
+      .catch(() => undefined);
   }
+}
+
+/** The unread count on the installed app's icon, where the platform has badges. */
+export function setBadge(unread: number): void {
+  const nav = navigator as Navigator & { setAppBadge?: (n?: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
+  if (!nav.setAppBadge) return;
+  const done = unread > 0 ? nav.setAppBadge(unread) : nav.clearAppBadge?.();
+  void done?.catch(() => undefined);
 }

@@ -21,7 +21,7 @@ const RECHECK_EVERY_MS = 60_000;
  * browser sends each message as one frame); a bigger one closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 32 * 1024;
 
-function deviceId(): string {
+export function deviceId(): string {
   let id = localStorage.getItem("texting.device");
   if (!id) {
     id = `web-${crypto.randomUUID()}`;

@@ -72,6 +72,7 @@ export function Composer({ conversation, peerOffline, attachRef }: {
   live.current = pending;
   const limits = useLimits();
   const sms = conversation.type === "sms";
+  const offline = store.state.connection === "offline"; // sending waits for the connection (docs/web.md)
 
   useEffect(() => {
     setText(readDraft(key));
@@ -135,7 +136,7 @@ export function Composer({ conversation, peerOffline, attachRef }: {
 
   function send() {
     const body = text.trim();
-    if (!canSend) return;
+    if (!canSend || offline) return;
     change("");
     lastTyping.current = 0;
     if (ready.length) {
@@ -191,9 +192,10 @@ export function Composer({ conversation, peerOffline, attachRef }: {
             attach([...(e.currentTarget.files || [])]);
             e.currentTarget.value = "";
           }} />
-        <button type="submit" disabled={!canSend}>Send</button>
+        <button type="submit" disabled={!canSend || offline}>Send</button>
       </div>
       <p id="attach-reason" class="attach-reason error" role="alert">{reason}</p>
+      {offline && <p class="composer-offline">Offline — sending waits for the connection; your draft is kept.</p>}
       {sms && (
         <p id="sms-preview" class="sms-preview" aria-live="polite">
           {previewError ? previewError : preview ? (

@@ -1,20 +1,59 @@
-/** The employee app: the conversation list beside the open conversation. */
+/**
+ * The employee app: the conversation list beside the open conversation. On a phone
+ * (narrower than 40rem) they are two screens: the list, then the conversation (or a
+ * new one) with a button back to the list; the browser's Back does the same.
+ */
 import { useEffect, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { ConversationList } from "./ConversationList";
 import { NewConversation } from "./NewConversation";
 import { Thread } from "./Thread";
 
+const PHONE = "(max-width: 40rem)";
+const phone = () => matchMedia(PHONE).matches;
+
+/** On a phone, a second screen is a history entry, so Back returns to the list. */
+function secondScreen(): void {
+  if (phone() && history.state?.screen !== "conversation") history.pushState({ screen: "conversation" }, "");
+}
+
 export function MessagesPage() {
   const { store } = useApp();
   const state = useStoreState(store);
-  const [creating, setCreating] = useState(false);
+  const [creating, setCreatingState] = useState(false);
+
+  function setCreating(value: boolean) {
+    if (value) secondScreen();
+    setCreatingState(value);
+  }
 
   function open(id: string, focusComposer = false) {
+    secondScreen();
     store.set({ activeId: id });
-    setCreating(false);
+    setCreatingState(false);
     if (focusComposer) requestAnimationFrame(() => document.getElementById("composer")?.focus());
   }
+
+  function toList() {
+    store.set({ activeId: null });
+    setCreatingState(false);
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLElement>('[aria-label="Conversations"] button[tabindex="0"]')?.focus(),
+    );
+  }
+
+  function back() {
+    if (history.state?.screen === "conversation") history.back(); // popstate below goes to the list
+    else toList();
+  }
+
+  useEffect(() => {
+    const onPop = () => {
+      if (phone() && history.state?.screen !== "conversation") toList();
+    };
+    window.addEventListener("popstate", onPop);
+    return () => window.removeEventListener("popstate", onPop);
+  }, [store]);
 
   // Alt+↑ / Alt+↓ switch conversation from anywhere; Alt+N starts a new one.
   useEffect(() => {
@@ -35,8 +74,9 @@ export function MessagesPage() {
     return () => window.removeEventListener("keydown", onKey);
   }, [store]);
 
+  const second = creating || !!state.activeId;
   return (
-    <main class="messages">
+    <main class={`messages${second ? " second-screen" : ""}`}>
       <aside class="sidebar" aria-label="Conversation list">
         <div class="sidebar-head">
           <h1>Messages</h1>
@@ -45,6 +85,13 @@ export function MessagesPage() {
         <ConversationList state={state} onOpen={(id) => open(id, true)} />
         <p class="hint keys">↑ ↓ move · Enter opens · Alt+↑ ↓ switch · Esc back to the list</p>
       </aside>
+      {second && (
+        <div class="back-bar">
+          <button type="button" class="secondary" onClick={back}>
+            <span aria-hidden="true">← </span>Back to conversations
+          </button>
+        </div>
+      )}
       {creating ? (
         <NewConversation onClose={() => setCreating(false)} onOpened={(id) => open(id, true)} />
       ) : state.activeId ? (

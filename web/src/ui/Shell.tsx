@@ -1,7 +1,9 @@
 import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
-import { askPermission, notificationsSupported, showNotification, tone, unlockAudio } from "../lib/notify";
+import { askPermission, notificationsSupported, setBadge, showNotification, tone, unlockAudio } from "../lib/notify";
+import { answerWorker, dismissHomeScreenHint, homeScreenHintDismissed, needsHomeScreen, subscribe } from "../lib/push";
+import type { Store } from "../lib/store";
 import { currentPath, PAGES } from "../routes";
 import { MessagesPage } from "./MessagesPage";
 import { PresenceControls } from "./Presence";
@@ -33,6 +35,11 @@ function LazyPage({ load }: { load: () => Promise<{ default: ComponentType }> })
   return Page ? <Page /> : <p role="status">Loading…</p>;
 }
 
+/** Whether the person is looking at this conversation right now. */
+function looking(store: Store, conversationId: string): boolean {
+  return !document.hidden && document.hasFocus() && currentPath() === "" && store.state.activeId === conversationId;
+}
+
 export function Shell() {
   const app = useApp();
   const { store } = app;
@@ -48,18 +55,40 @@ export function Shell() {
   const pages = PAGES.filter((p) => p.visible(state.me) && (!p.probe || probed[p.path]));
   const page = pages.find((p) => p.path === path);
 
-  // Tab title: the unread count, so it shows on a background tab.
+  // Tab title and the installed app's badge: the unread count, seen from outside the app.
   const unread = store.totalUnread();
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Texting` : "Texting";
+    setBadge(unread);
   }, [unread]);
+
+  // The service worker asks before showing a push, and hands over a clicked one.
+  useEffect(
+    () =>
+      answerWorker({
+        showing: (id) => looking(store, id),
+        open: (id) => {
+          location.hash = "#/";
+          void store.ensureConversation(id).then((c) => c && store.set({ activeId: c.id })).catch(() => undefined);
+        },
+      }),
+    [store],
+  );
+
+  async function enableNotifications() {
+    const answer = await askPermission();
+    setPermission(answer);
+    if (answer === "granted") void subscribe(app.api);
+  }
+
+  // On an iPhone or iPad, notifications reach only the app added to the Home Screen.
+  const [homeScreenHint, setHomeScreenHint] = useState(() => needsHomeScreen() && !homeScreenHintDismissed());
 
   // Tone and notification for messages the user is not looking at.
   useEffect(() => {
     store.onIncoming = (conversation, message) => {
       if (conversation.muted) return;
-      const looking = !document.hidden && document.hasFocus() && store.state.activeId === conversation.id && currentPath() === "";
-      if (looking) return;
+      if (looking(store, conversation.id)) return;
       tone();
       const from = conversation.type === "sms" && message.direction === "inbound"
         ? store.numberName(message.sender)
@@ -91,15 +120,28 @@ export function Shell() {
         </nav>
         <SearchBox />
         <span class={`connection ${connection}`} role="status">
-          {connection === "online" ? "Connected" : connection === "offline" ? "Offline — reconnecting when the network is back" : "Connecting…"}
+          {app.savedOnly || connection === "offline"
+            ? "Offline — showing saved messages"
+            : connection === "online" ? "Connected" : "Connecting…"}
         </span>
-        {permission === "default" && (
-          <button type="button" class="secondary" onClick={async () => setPermission(await askPermission())}>
+        {permission === "default" && !homeScreenHint && (
+          <button type="button" class="secondary" onClick={() => void enableNotifications()}>
             Enable notifications
           </button>
         )}
         <PresenceControls />
       </header>
+      {homeScreenHint && (
+        <aside class="home-screen-hint" aria-label="Notifications on this device">
+          <p>
+            To get notifications on this {/iPad/.test(navigator.userAgent) ? "iPad" : "iPhone"}, add Texting to your Home
+            Screen: tap <strong>Share</strong>, then <strong>Add to Home Screen</strong>, and open it from there.
+          </p>
+          <button type="button" class="secondary" onClick={() => { dismissHomeScreenHint(); setHomeScreenHint(false); }}>
+            Dismiss
+          </button>
+        </aside>
+      )}
       {state.missed && (
         <div class="missed" role="status">
           <span>
