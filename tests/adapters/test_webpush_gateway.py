@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -29,7 +26,7 @@ from chalicelib.adapters.webpush import (
 from chalicelib.domain.errors import PushRejected, PushUnavailable
 from chalicelib.domain.webpush import PushEndpoints, b64url_decode
 from tests import fakes
-from tests.webpush_support import Browser, vapid_secret
+from tests.webpush_support import Browser, PushService, serving_push, vapid_secret
 
 SUBJECT = "mailto:ops@example.com"
 PAYLOAD = {
@@ -42,46 +39,10 @@ PAYLOAD = {
 }
 
 
-@dataclass
-class PushService:
-    """Answers each POST with the next status of ``answers`` (then 201); records them."""
-
-    url: str
-    answers: list[int] = field(default_factory=list)
-    received: list[dict[str, Any]] = field(default_factory=list)
-    hang: threading.Event = field(default_factory=threading.Event)
-
-
 @pytest.fixture
 def service() -> Iterator[PushService]:
-    state = PushService("")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            if self.path.endswith("/slow"):
-                state.hang.wait(5)
-            state.received.append(
-                {"path": self.path, "headers": dict(self.headers.items()), "body": body}
-            )
-            status = state.answers.pop(0) if state.answers else 201
-            self.send_response(status)
-            if 300 <= status < 400:
-                self.send_header("Location", f"{state.url}/elsewhere")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/_sim/push/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    state.hang.set()
-    server.shutdown()
-    server.server_close()
+    with serving_push() as state:
+        yield state
 
 
 def gateway(service: PushService, source: Any = None, timeout: float = 2.0) -> WebPushGateway:
