@@ -56,7 +56,7 @@ from chalicelib.adapters.webpush_crypto import (
     vapid_authorization,
     vapid_key_from,
 )
-from chalicelib.domain.errors import PushRejected, PushUnavailable
+from chalicelib.domain.errors import PushRejected, PushUnavailable, ValidationError
 from chalicelib.domain.webpush import PushEndpoints, b64url, parse_subscription
 from chalicelib.observability import logger
 from chalicelib.services.ports import PushGateway
@@ -211,7 +211,11 @@ class WebPushGateway:
     def push(self, endpoint: str, platform: str, payload: dict[str, Any], silent: bool) -> None:
         if not endpoint:
             return
-        subscription = parse_subscription(endpoint)
+        try:
+            subscription = parse_subscription(endpoint)
+        except ValidationError:  # stored before it was checked (an SNS-era registration)
+            logger.warning("web push device holds no subscription; device removed")
+            raise PushRejected("the device holds no push subscription") from None
         if not self._endpoints.allows(subscription.endpoint):
             logger.warning("web push endpoint no longer allowed; device removed")
             raise PushRejected("the subscription's endpoint is not a browser push service")

@@ -158,6 +158,17 @@ def test_a_stored_subscription_whose_endpoint_is_not_allowed_is_never_posted_to(
     assert service.received == []
 
 
+def test_a_device_stored_without_a_subscription_is_rejected_not_retried(
+    service: PushService,
+) -> None:
+    sender = gateway(service)
+    with pytest.raises(PushRejected):
+        sender.push(
+            "arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/x", "webpush", PAYLOAD, False
+        )
+    assert service.received == []
+
+
 def test_a_long_preview_is_cut_to_fit_3_kb_before_encryption() -> None:
     note = notification({**PAYLOAD, "body": "é" * 5000, "title": "T" * 200}, False)
     data = fitted(note)
