@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
-from chalicelib.bootstrap_adapters import Adapters, build_adapters
+from chalicelib.bootstrap_adapters import Adapters, build_adapters, push_endpoints
 from chalicelib.services.common import Caller, Clock, IdFactory, default_clock, default_ids
 from chalicelib.settings import Settings
 
@@ -186,6 +186,8 @@ def bootstrap(
         a.sender,
         clock,
         connections.disconnect,
+        push_endpoints=push_endpoints(settings),
+        webpush_key=a.webpush_key,
     )
     if contact_center is not None:  # agents' routing status shows in their presence
         presence.agent_statuses = contact_center.agent_statuses

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
         PushGateway,
         RetryScheduler,
         TokenVerifier,
+        WebPushKey,
     )
     from chalicelib.services.search_ports import SearchIndex
     from chalicelib.services.sms import (
@@ -59,6 +60,7 @@ class Adapters:
     verifier: TokenVerifier
     identity: IdentityProvider
     push: PushGateway
+    webpush_key: WebPushKey
     media: MediaStore
     fetcher: MediaFetcher
     providers: Providers
@@ -71,6 +73,13 @@ class Adapters:
     sms_account: SmsAccount
     search_index: SearchIndex | None  # None: search is off on this stage
     search_failures: Any  # where refused index writes wait (SqsSearchFailures), or None
+
+
+def push_endpoints(settings: Settings) -> Any:
+    """Where Web Push may post: the browsers' push services (and the local simulator's)."""
+    from chalicelib.domain.webpush import PushEndpoints
+
+    return PushEndpoints(local_prefix=settings.webpush_local_endpoint)
 
 
 def build_adapters(
@@ -102,14 +111,25 @@ def build_adapters(
     need("sender", lambda: aws.ApiGatewayConnectionSender(settings.websocket_management_url))
     need("media", lambda: aws.S3MediaStore(settings.media_bucket))
     need("retries", aws.SqsRetryScheduler)
+    from chalicelib.adapters import webpush
+
+    need("webpush_key", lambda: webpush.VapidKeys.named(settings.webpush_vapid_secret_name))
     need(
         "push",
-        lambda: aws.SnsPushGateway(
-            {
-                "apns": settings.push_apns_application_arn,
-                "fcm": settings.push_fcm_application_arn,
-                "webpush": settings.push_fcm_application_arn,
-            }
+        lambda: webpush.PushByPlatform(
+            aws.SnsPushGateway(
+                {
+                    "apns": settings.push_apns_application_arn,
+                    "fcm": settings.push_fcm_application_arn,
+                }
+            ),
+            webpush.WebPushGateway(
+                made["webpush_key"],  # type: ignore[arg-type]
+                settings.webpush_subject,
+                ttl=settings.webpush_ttl_seconds,
+                timeout=settings.webpush_timeout_seconds,
+                endpoints=push_endpoints(settings),
+            ),
         ),
     )
 

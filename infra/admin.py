@@ -36,6 +36,10 @@ US carriers deliver a number's texts only once it is registered (``infra.admin_r
     .venv/bin/python -m infra.admin --stage dev record-registration --number +14155550100 \\
         --kind 10dlc --status approved
 
+Web Push needs a VAPID key in the stage's secret (``infra.admin_push``)::
+
+    .venv/bin/python -m infra.admin --stage dev generate-vapid-key
+
 The user is a Cognito user of the stage's pool, and their directory profile is
 keyed by its ``sub``, exactly as the app expects. By default Cognito e-mails
 an invitation with a temporary password (changed at first sign-in);
@@ -60,7 +64,7 @@ import boto3
 
 from chalicelib.domain.model import BusinessNumber, Company, User
 from chalicelib.services.commands import InviteUser
-from infra import admin_registrations
+from infra import admin_push, admin_registrations
 from infra.stages import STAGES, StageConfig
 
 
@@ -426,6 +430,7 @@ def _parser() -> argparse.ArgumentParser:
         imported = commands.add_parser(name, help=f"register every number of {source}")
         imported.add_argument("--company-id", required=True)
     admin_registrations.add_commands(commands)
+    admin_push.add_commands(commands)
     return parser
 
 
@@ -439,6 +444,9 @@ def main(argv: list[str] | None = None) -> None:
         svc = admin_accounts.services(session, stage)
         act = admin_accounts.disable if args.command == "disable-user" else admin_accounts.enable
         print(json.dumps(act(svc, args.user_id)))
+        return
+    if args.command in admin_push.COMMANDS:
+        print("\n".join(admin_push.run(session, stage, args)))
         return
     if args.command in admin_registrations.COMMANDS:
         print("\n".join(admin_registrations.run(session, stage, args)))

@@ -101,7 +101,7 @@ class Access:
     publish: tuple[str, ...] = ()  # topics
     send: tuple[str, ...] = ()  # queues
     buckets: Mapping[str, BucketAccess] = field(default_factory=dict)
-    # Provider secrets by provider name; the stage config names the secret.
+    # Secrets by name ("twilio", "vapid"); the stage config names each secret.
     secrets: tuple[str, ...] = ()
     # Post to / drop WebSocket connections through the API's @connections.
     manage_connections: bool = False
@@ -125,10 +125,11 @@ FUNCTIONS: dict[str, Access] = {
     # text to a channel queues routing. Its events come from the stream (the outbox).
     # Admins invite, disable, enable and sign out users in the Cognito pool.
     # The admin page shows the End User Messaging sandbox (GET /admin/sms-account).
+    # GET /push/key reads the VAPID key's secret (its public half is answered).
     "api_handler": Access(
         tables={"messaging": "read-write"},
         buckets={"media": "read-write"},
-        secrets=("twilio",),
+        secrets=("twilio", "vapid"),
         manage_connections=True,
         push=frozenset({"register"}),
         send=("cc-routing",),
@@ -146,11 +147,13 @@ FUNCTIONS: dict[str, Access] = {
     "outbox_stream": Access(tables={"messaging": "read"}, publish=("events",)),
     # SQS → devices: idempotency records, connection lookups, drops gone connections;
     # for a new message also missed-message records and mobile push to devices not in
-    # front (publish to their endpoints only).
+    # front (publish to their endpoints only), and Web Push to browsers, signed with the
+    # VAPID key from its secret (posted to the browsers' push services, not AWS).
     "realtime_consumer": Access(
         tables={"messaging": "read-write", "idempotency": "read-write"},
         manage_connections=True,
         push=frozenset({"send"}),
+        secrets=("vapid",),
     ),
     # Timer: drops connections that vanished without $disconnect, updates presence.
     "presence_sweeper": Access(tables={"messaging": "read-write"}),

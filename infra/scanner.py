@@ -117,6 +117,19 @@ SUPPRESSIONS: dict[str, list[tuple[str, str]]] = {
             "by path, and CloudTrail records every change to the domain",
         ),
     ],
+    "AWS::SecretsManager::Secret": [
+        (
+            "CKV_AWS_149",
+            "the VAPID key's secret, encrypted with the AWS managed key (aws/secretsmanager); "
+            "only the stage's own function roles may read it, and no other account",
+        ),
+        (
+            "CKV2_AWS_57",
+            "a new VAPID key unsubscribes every browser (their subscriptions name the old "
+            "public key), so it is replaced by hand (infra/admin.py generate-vapid-key "
+            "--replace), never on a schedule",
+        ),
+    ],
     "AWS::Serverless::Api": [
         (
             "CKV_AWS_120",

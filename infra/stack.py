@@ -26,6 +26,7 @@ from infra.parts.data import Data
 from infra.parts.edge import Edge
 from infra.parts.messaging import Messaging
 from infra.parts.monitoring import MonitoredConsumer, Monitoring
+from infra.parts.push import WebPushKey
 from infra.parts.releases import Releases
 from infra.parts.search import Search
 from infra.parts.web import WebClient, built_client
@@ -69,6 +70,7 @@ class TextingStack(cdk.Stack):
         self.data = Data(self, "Data", config=config)
         self.messaging = Messaging(self, "Messaging", config=config)
         self.auth = Auth(self, "Auth", config=config)
+        self.webpush_key = WebPushKey(self, "WebPush", config=config)
         self.app = ChaliceApp(
             self,
             "Functions",

@@ -110,7 +110,22 @@ FLAGS: tuple[Flag, ...] = (
     Flag(
         "push_fcm_application_arn",
         "PUSH_FCM_APPLICATION_ARN",
-        "SNS platform application for Firebase (Android and web push); empty: none",
+        "SNS platform application for Firebase (Android; browsers use Web Push); empty: none",
+    ),
+    Flag(
+        "webpush_vapid_secret_name",
+        "WEBPUSH_VAPID_SECRET_NAME",
+        "Secrets Manager secret holding the Web Push VAPID key (the stack makes it)",
+    ),
+    Flag(
+        "webpush_subject",
+        "WEBPUSH_SUBJECT",
+        "contact the push services see in every VAPID token (mailto: or https:)",
+    ),
+    Flag(
+        "webpush_ttl_seconds",
+        "WEBPUSH_TTL_SECONDS",
+        "how long a push service keeps a push for a browser that is off, in seconds",
     ),
     Flag("photo_max_bytes", "PHOTO_MAX_BYTES", "largest profile photo accepted, in bytes"),
     Flag("max_text_length", "MAX_TEXT_LENGTH", "longest message text, in characters"),
@@ -171,6 +186,9 @@ class StageConfig:
     public_api_base_url: str = _setting("public_api_base_url")
     push_apns_application_arn: str = _setting("push_apns_application_arn")
     push_fcm_application_arn: str = _setting("push_fcm_application_arn")
+    webpush_vapid_secret_name: str = _setting("webpush_vapid_secret_name")  # "": …/vapid
+    webpush_subject: str = _setting("webpush_subject")
+    webpush_ttl_seconds: int = _setting("webpush_ttl_seconds")
     search_enabled: bool = _setting("search_enabled")
     photo_max_bytes: int = _setting("photo_max_bytes")
     max_text_length: int = _setting("max_text_length")
@@ -241,6 +259,8 @@ class StageConfig:
     def __post_init__(self) -> None:
         if not self.twilio_secret_name:
             object.__setattr__(self, "twilio_secret_name", f"texting/{self.name}/twilio")
+        if not self.webpush_vapid_secret_name:
+            object.__setattr__(self, "webpush_vapid_secret_name", f"texting/{self.name}/vapid")
         self.validate()
 
     @property

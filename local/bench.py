@@ -14,6 +14,8 @@
 5. Search (``local.bench_search``): query latency over 100,000 indexed messages,
    send → searchable lag on the local stack, AWS requests and cost per 1M searches
    and messages indexed, the package share of search (``BENCH_SEARCH=0`` skips it).
+6. Web Push (``local.bench_push``): send → push request on the local stack (p50, p95),
+   and what Web Push adds to the Lambda package (``BENCH_PUSH=0`` skips it).
 """
 
 from __future__ import annotations
@@ -241,6 +243,35 @@ def _print_search(figures: dict[str, Any]) -> None:
         )
 
 
+def webpush() -> dict[str, Any]:
+    """``local.bench_push`` in a fresh interpreter (its own local stack)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "local.bench_push"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _print_webpush(figures: dict[str, Any]) -> None:
+    lag, package = figures["lag"], figures["package"]
+    print(
+        f"   send -> push request (local simulator): p50 {lag['p50_ms']} ms,"
+        f" p95 {lag['p95_ms']} ms over {lag['samples']} messages"
+    )
+    if "error" not in package:
+        print(
+            f"   package: {package['unzipped_bytes'] / 1e6:.1f} MB unzipped, of which Web Push"
+            f" modules {package['webpush_modules_bytes'] / 1e3:.0f} KB, new dependencies 0"
+            " (goal: growth <= 3 MB)"
+        )
+
+
 def web_scroll() -> dict[str, Any]:
     """tests/browser/test_scale.py run once; it writes its figures where we ask."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -320,6 +351,9 @@ def main() -> None:
     if os.environ.get("BENCH_SEARCH", "1") != "0":
         print("== search (local engine, moto, the local stack)")
         _print_search(search())
+    if os.environ.get("BENCH_PUSH", "1") != "0":
+        print("== Web Push (the local stack and its simulator push service)")
+        _print_webpush(webpush())
     print("== one IM send to a recipient with two connected devices")
     stages = send_cost()
     totals: Counter[str] = Counter()

@@ -90,6 +90,7 @@ from aiohttp import web
 from chalicelib.adapters.twilio import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, twilio_signature
 from chalicelib.domain import sms
 from local.mailbox import register_mailbox
+from local.push_service import PushService, register_push_service
 from local.twilio_keywords import HANDLINGS, UNSUBSCRIBED, DefaultKeywords
 
 log = logging.getLogger("local.simulator")
@@ -272,6 +273,7 @@ class CarrierSimulator:
         self.inboxes: dict[str, list[dict[str, Any]]] = {}
         self.modes: dict[str, Mode] = {}
         self.keywords = DefaultKeywords()  # Twilio's own STOP/START/HELP handling (a switch)
+        self.push = PushService()  # the browsers' side: Web Push (local.push_service)
         self._by_sid: dict[str, SimMessage] = {}
         self._by_token: dict[tuple[str, str], str] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -310,6 +312,7 @@ class CarrierSimulator:
         self.inboxes.clear()
         self.modes.clear()
         self.keywords.reset()
+        self.push.reset()
         self._by_sid.clear()
         self._by_token.clear()
 
@@ -800,5 +803,7 @@ def register_simulator(
         app.router.add_route(method, path, handler)
     # GET {prefix}/mail/{address}: the email Cognito sent (local.mailbox)
     register_mailbox(app, prefix=prefix, rest_url=lambda: sim.webhook_base_url)
+    # {prefix}/push/{name}: the Web Push service (local.push_service)
+    register_push_service(app, sim.push, prefix=prefix)
     app.on_cleanup.append(sim.close)
     return sim

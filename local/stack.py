@@ -56,6 +56,7 @@ DEFAULT_STATE_DIR = ".local"
 STATE_FILE = "stack.json"
 LAMBDA_THREADS = 32
 TWILIO_SECRET_NAME = "texting/local/twilio"  # as infra names a stage's: texting/{stage}/twilio
+VAPID_SECRET_NAME = "texting/local/vapid"
 
 
 class PortInUse(Exception):
@@ -302,11 +303,18 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         TWILIO_SECRET_NAME,
         {"account_sid": twilio["account_sid"], "auth_token": twilio["auth_token"]},
     )
+    # Web Push: a VAPID key made at each start, kept in its secret as on AWS; the
+    # simulator's push service is accepted as an endpoint here only.
+    from chalicelib.adapters.webpush_crypto import new_vapid_secret
+
+    await asyncio.to_thread(provision.store_secret, session, VAPID_SECRET_NAME, new_vapid_secret())
     os.environ.update(
         {
             "TWILIO_SECRET_NAME": TWILIO_SECRET_NAME,
             "TWILIO_API_BASE_URL": f"{rest_url}/_sim/twilio",
             "PUBLIC_API_BASE_URL": rest_url,
+            "WEBPUSH_VAPID_SECRET_NAME": VAPID_SECRET_NAME,
+            "WEBPUSH_LOCAL_ENDPOINT": f"{rest_url}/_sim/push/",
         }
     )
 

@@ -95,7 +95,10 @@ class World:
         return utcnow_iso(datetime.fromtimestamp(self.now + self._ticks / 1000, UTC))
 
     def __init__(
-        self, sleep: Callable[[float], None] | None = None, **setting_overrides: Any
+        self,
+        sleep: Callable[[float], None] | None = None,
+        push: Any = None,
+        **setting_overrides: Any,
     ) -> None:
         self.directory_repo = fakes.MemoryDirectoryRepository()
         self.contact_repo = fakes.MemoryContactRepository()
@@ -104,7 +107,7 @@ class World:
         self.connection_repo = fakes.MemoryConnectionRepository(epoch=lambda: self.now)
         self.presence_repo = fakes.MemoryPresenceRepository(self.directory_repo)
         self.notification_repo = fakes.MemoryNotificationRepository()
-        self.push = fakes.MemoryPushGateway()
+        self.push = push if push is not None else fakes.MemoryPushGateway()
         self.media = fakes.MemoryMediaStore()
         self.sms_repo = fakes.MemorySmsRepository(self.conversation_repo)
         self.compliance_repo = fakes.MemoryComplianceRepository()

@@ -127,11 +127,13 @@ class TwilioSecret:
 
 
 class SecretsManagerSource:
-    """The stage's Secrets Manager secret (its ``AWSCURRENT`` version)."""
+    """The stage's Secrets Manager secret (its ``AWSCURRENT`` version); ``what`` names
+    it in errors (the Twilio secret, the VAPID secret)."""
 
-    def __init__(self, secret_id: str, client: Any = None) -> None:
+    def __init__(self, secret_id: str, client: Any = None, what: str = "Twilio") -> None:
         self._secret_id = secret_id
         self._client = client
+        self._what = what
 
     def read(self) -> StoredSecret:
         if self._client is None:
@@ -145,14 +147,14 @@ class SecretsManagerSource:
         except (BotoCoreError, ClientError) as exc:
             # The exception's class names the trouble; its text could name the secret's ARN.
             raise CredentialsUnavailable(
-                f"the Twilio secret could not be read ({type(exc).__name__})"
+                f"the {self._what} secret could not be read ({type(exc).__name__})"
             ) from None
         try:
             values = json.loads(answer.get("SecretString") or "")
         except ValueError:
             values = None
         if not isinstance(values, dict):
-            raise CredentialsUnavailable("the Twilio secret is not a JSON object")
+            raise CredentialsUnavailable(f"the {self._what} secret is not a JSON object")
         created = answer.get("CreatedDate")
         stored_at = created.timestamp() if hasattr(created, "timestamp") else None
         return StoredSecret(values, stored_at)

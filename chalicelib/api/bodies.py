@@ -198,7 +198,18 @@ CONTACT_CHANGES = body_of(
 DEVICE = body_of(
     Field("device_id", TEXT, "invalid_device_id", required=True, min_len=1, max_len=128),
     Field("platform", TEXT, "invalid_platform", required=True, max_len=32, choices=PLATFORMS),
-    Field("token", TEXT, "invalid_push_token", required=True, min_len=1, max_len=MAX_TOKEN),
+    Field(
+        "token",
+        TEXT,
+        "invalid_push_token",
+        required=True,
+        min_len=1,
+        max_len=MAX_TOKEN,
+        description="the APNs or FCM device token; for webpush, the browser's "
+        "PushSubscription as JSON ({endpoint, keys: {p256dh, auth}}): its endpoint on a "
+        "browser push service, p256dh a P-256 point and auth 16 bytes, base64url "
+        "(else 400 invalid_push_subscription, invalid_push_key or push_endpoint_not_allowed)",
+    ),
 )
 PREVIEW = body_of(
     Field("text", TEXT, "invalid_text", required=True, max_len=MAX_TEXT),

@@ -30,6 +30,7 @@ _STATUS_BY_CODE = {
     "not_implemented": 501,
     "provider_unavailable": 503,
     "search_unavailable": 503,
+    "push_unavailable": 503,
     "provider_rejected": 502,
 }
 

@@ -137,6 +137,20 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "put_consent": (_OK, ref("Object")),
     "sign_out": ((204,), None),
     "search": (_OK, ref("SearchResults")),
+    "push_key": (
+        _OK,
+        {
+            "type": "object",
+            "required": ["public_key"],
+            "properties": {
+                "public_key": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9_-]+$",
+                    "description": "the VAPID public key: a P-256 point, base64url",
+                }
+            },
+        },
+    ),
 }
 
 

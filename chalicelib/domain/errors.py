@@ -65,6 +65,13 @@ class PushRejected(DomainError):
     code = "push_rejected"
 
 
+class PushUnavailable(DomainError):
+    """Web Push cannot be used here: no VAPID key is configured, or its secret cannot be
+    read now."""
+
+    code = "push_unavailable"
+
+
 class RateLimited(DomainError):
     """Too many requests in the current window; ``retry_after`` seconds until the next."""
 

@@ -8,8 +8,15 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from chalicelib.domain.errors import NotFound, PushRejected, Unauthorized, ValidationError
+from chalicelib.domain.errors import (
+    NotFound,
+    PushRejected,
+    PushUnavailable,
+    Unauthorized,
+    ValidationError,
+)
 from chalicelib.domain.model import Connection, Device, Event, Membership, User
+from chalicelib.domain.webpush import PushEndpoints, parse_subscription
 from chalicelib.observability import logger
 from chalicelib.services.common import Caller, Clock, worker_pool
 from chalicelib.services.conversations import ConversationService
@@ -20,6 +27,7 @@ from chalicelib.services.ports import (
     DirectoryRepository,
     NotificationRepository,
     PushGateway,
+    WebPushKey,
 )
 from chalicelib.services.realtime import FanoutService
 
@@ -37,6 +45,10 @@ class NotificationService:
     other registered device gets a push — unless the conversation is muted; under
     do-not-disturb the push is silent. A recipient with no live device at all has
     the message counted as missed, for the first device that connects next.
+
+    Browsers (``webpush``) follow the same rules as phones; their token is the
+    ``PushSubscription`` JSON, whose keys and endpoint (a browser's push service
+    only: ``push_endpoints``) are checked when the device registers.
     """
 
     def __init__(
@@ -49,6 +61,8 @@ class NotificationService:
         sender: ConnectionSender,
         clock: Clock,
         on_disconnect: Callable[[str], None],
+        push_endpoints: PushEndpoints | None = None,
+        webpush_key: WebPushKey | None = None,
     ) -> None:
         self._directory = directory
         self._conversations = conversations
@@ -58,6 +72,8 @@ class NotificationService:
         self._sender = sender
         self._clock = clock
         self._on_disconnect = on_disconnect
+        self._push_endpoints = push_endpoints or PushEndpoints()
+        self._webpush_key = webpush_key
 
     # -- devices ----------------------------------------------------------
 
@@ -74,6 +90,10 @@ class NotificationService:
             raise ValidationError(
                 "token must be the platform's push token", code="invalid_push_token"
             )
+        if platform == "webpush":  # one spelling per subscription, on a push service only
+            subscription = parse_subscription(token)
+            self._push_endpoints.check(subscription.endpoint)
+            token = subscription.token()
         user = self._directory.get_user(caller.user_id)
         if user is None or not user.enabled:  # offboarded since the token was allowed
             raise Unauthorized("this account is disabled", code="account_disabled")
@@ -96,6 +116,12 @@ class NotificationService:
         )
         self._notifications.put_device(device)
         return _device_view(device)
+
+    def push_key(self) -> dict[str, str]:
+        """The VAPID public key a browser subscribes with (``applicationServerKey``)."""
+        if self._webpush_key is None:
+            raise PushUnavailable("Web Push is not configured on this stage")
+        return {"public_key": self._webpush_key.public_key()}
 
     def list_devices(self, caller: Caller) -> list[dict[str, Any]]:
         return [_device_view(d) for d in self._notifications.devices(caller.user_id)]
@@ -219,6 +245,7 @@ class NotificationService:
                     text = str(message.get("text", ""))
                     built.append(
                         {
+                            "type": "message",
                             "title": title,
                             "body": text[:PREVIEW] + ("…" if len(text) > PREVIEW else ""),
                             "conversation_id": conversation_id,

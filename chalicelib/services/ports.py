@@ -304,7 +304,7 @@ class NotificationRepository(Protocol):
 
 
 class PushGateway(Protocol):
-    """Mobile/web push (SNS platform endpoints on AWS)."""
+    """Mobile and browser push: SNS platform endpoints (APNs, FCM) and Web Push."""
 
     def register(self, platform: str, token: str, user_id: str) -> str:
         """Create (or find) the endpoint for a device token; returns its handle."""
@@ -313,7 +313,16 @@ class PushGateway(Protocol):
     def unregister(self, endpoint: str) -> None: ...
 
     def push(self, endpoint: str, platform: str, payload: dict[str, Any], silent: bool) -> None:
-        """Deliver one notification; raises PushRejected if the endpoint is dead."""
+        """Deliver one notification; raises PushRejected if the endpoint is dead; any
+        other exception means "try again later" (the event is redelivered)."""
+        ...
+
+
+class WebPushKey(Protocol):
+    """The VAPID key pair browsers subscribe with (its private half stays inside)."""
+
+    def public_key(self) -> str:
+        """The public key, base64url; raises PushUnavailable when none is configured."""
         ...
 
 

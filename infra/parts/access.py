@@ -271,7 +271,10 @@ class FunctionRoles(Part):
         return statements
 
     def _secret_name(self, provider: str) -> str:
-        names = {"twilio": self.config.twilio_secret_name}
+        names = {
+            "twilio": self.config.twilio_secret_name,
+            "vapid": self.config.webpush_vapid_secret_name,
+        }
         try:
             return names[provider]
         except KeyError:

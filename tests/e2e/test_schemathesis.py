@@ -58,6 +58,7 @@ _PHONE = "libphonenumber's validity of a number is per-country metadata, not a p
 _CURSOR = "a cursor is valid only as the server issued it (it encodes where a page ended)"
 _STATE = "it depends on what is stored (which conversation, which uploads, which queues)"
 _SEGMENTS = "an SMS's segments depend on its encoding (GSM-7 or UCS-2), not its length"
+_SUBSCRIPTION = "a webpush token is a PushSubscription's JSON inside a string, per platform"
 UNSTATABLE: dict[str, dict[str, str]] = {
     "GET /directory": {"invalid_cursor": _CURSOR},
     "GET /contacts": {"invalid_cursor": _CURSOR},
@@ -97,6 +98,11 @@ UNSTATABLE: dict[str, dict[str, str]] = {
         "too_many_members": "the group's size after the addition: " + _STATE,
     },
     "PUT /me/presence": {"invalid_expiry": "expires_at must be in the coming year: now moves"},
+    "POST /devices": {
+        "invalid_push_subscription": _SUBSCRIPTION,
+        "invalid_push_key": _SUBSCRIPTION + "; p256dh a point on the P-256 curve",
+        "push_endpoint_not_allowed": _SUBSCRIPTION + "; its endpoint on a browser push service",
+    },
     "PUT /me/photo": {"invalid_key": "the key must be one of the caller's own uploads"},
     "GET /search": {
         "invalid_date": "a calendar date (30 February is not)",

@@ -18,9 +18,13 @@ pytestmark = pytest.mark.infra
 # Read by settings.py but deliberately not set by the stack: Lambda sets the
 # region itself, and the JWKS URL is derived from the pool id.
 # Twilio's sid and token come from the Secrets Manager secret on AWS; the environment
-# variables exist for the local stack only and must never be in a template.
-LOCAL_ONLY = {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"}
+# variables exist for the local stack only and must never be in a template; nor must
+# the local simulator's push service be accepted as a Web Push endpoint on AWS.
+LOCAL_ONLY = {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "WEBPUSH_LOCAL_ENDPOINT"}
 NOT_SET_BY_STACK = {"AWS_REGION", "AWS_DEFAULT_REGION", "COGNITO_JWKS_URL", *LOCAL_ONLY}
+
+
+SECRET_NAMES = {"TWILIO_SECRET_NAME", "WEBPUSH_VAPID_SECRET_NAME"}
 
 
 def settings_variables() -> set[str]:
@@ -42,7 +46,7 @@ def test_every_variable_settings_reads_is_set_on_every_function(stage: Synthesiz
     for function_id, variables in environments(stage).items():
         missing = wanted - set(variables)
         assert not missing, f"{function_id} lacks {sorted(missing)}: wire them in infra/"
-        assert not LOCAL_ONLY & set(variables), f"{function_id} carries Twilio credentials"
+        assert not LOCAL_ONLY & set(variables), f"{function_id} carries a local-only variable"
 
 
 def test_stage_flags_reach_the_functions(stage: Synthesized) -> None:
@@ -101,6 +105,8 @@ def test_stages_differ_where_their_configuration_differs(
     assert prod["LOG_LEVEL"] == synthesized["prod"].config.log_level
     assert dev["LOG_LEVEL"] != prod["LOG_LEVEL"]
     assert dev["TWILIO_SECRET_NAME"] == "texting/dev/twilio"
+    assert dev["WEBPUSH_VAPID_SECRET_NAME"] == "texting/dev/vapid"
+    assert prod["WEBPUSH_VAPID_SECRET_NAME"] == "texting/prod/vapid"
     assert prod["TWILIO_SECRET_NAME"] == "texting/prod/twilio"
 
 
@@ -137,4 +143,4 @@ def test_no_secret_value_is_in_the_template(stage: Synthesized) -> None:
     for variables in environments(stage).values():
         for key, value in variables.items():
             if isinstance(value, str) and re.search(r"TOKEN|SECRET|PASSWORD", key):
-                assert key == "TWILIO_SECRET_NAME" and value.startswith("texting/"), key
+                assert key in SECRET_NAMES and value.startswith("texting/"), key

@@ -134,7 +134,13 @@ def test_each_function_may_touch_only_what_permissions_py_declares(variant: Synt
             elif service == "secretsmanager":
                 assert access.secrets, where
                 assert actions == ["secretsmanager:GetSecretValue"], where
-                assert f"secret:{stage.config.twilio_secret_name}-??????" in text, where
+                names = {
+                    "twilio": stage.config.twilio_secret_name,
+                    "vapid": stage.config.webpush_vapid_secret_name,
+                }
+                assert any(text.count(f"secret:{names[s]}-??????") == 1 for s in access.secrets), (
+                    where
+                )
             elif service == "sms-voice" and statement.get("Sid") == "ReadSmsAccount":
                 assert access.read_sms_account, where
                 assert sorted(actions) == sorted(permissions.SMS_ACCOUNT_ACTIONS), where
@@ -208,7 +214,23 @@ def test_consumers_may_poll_only_their_own_source(stage: Synthesized) -> None:
 def test_provider_secret_is_granted_by_name_not_embedded(stage: Synthesized) -> None:
     text = json.dumps(stage.template)
     assert f"texting/{stage.name}/twilio" in text
-    assert "AWS::SecretsManager::Secret" not in text  # referenced, never created with a value
+    # the one secret the stack makes is the VAPID key's, empty (the admin command fills it)
+    (secret,) = cfn.of_type(stage.template, "AWS::SecretsManager::Secret").values()
+    assert secret["Properties"]["Name"] == f"texting/{stage.name}/vapid"
+    assert secret["Properties"]["SecretString"] == "{}"
+
+
+def test_the_vapid_secret_is_read_only_by_the_functions_that_push_or_answer_the_key(
+    stage: Synthesized,
+) -> None:
+    readers = set()
+    for name, function in stage.stack.functions.items():
+        role_id = cfn.function_role(stage.template, function.logical_id)
+        for statement in cfn.role_statements(stage.template, role_id):
+            if f"secret:texting/{stage.name}/vapid-" in json.dumps(statement["Resource"]):
+                assert cfn.as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"]
+                readers.add(name)
+    assert readers == {"api_handler", "realtime_consumer"}
 
 
 def test_push_is_granted_on_the_configured_platform_applications_only(

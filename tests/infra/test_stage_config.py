@@ -96,7 +96,7 @@ def test_permissions_name_only_resources_that_exist() -> None:
         assert set(access.publish) <= topics, name
         assert set(access.send) <= queues, name
         assert set(access.buckets) <= buckets, name
-        assert set(access.secrets) <= {"twilio"}, name
+        assert set(access.secrets) <= {"twilio", "vapid"}, name
     for consumer in resources.CONSUMERS:
         assert consumer.function in permissions.FUNCTIONS, f"declare {consumer.function}"
     with pytest.raises(permissions.UndeclaredFunction, match=r"infra/permissions\.py"):
