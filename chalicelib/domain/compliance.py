@@ -171,6 +171,8 @@ class Registration:
     messages, opt-in flow, privacy and terms URLs; for a brand the company's legal
     name and identifiers. ``provider_id`` is End User Messaging's registration id or
     Twilio's SID; ``reason`` the provider's words when it needs updates or refused.
+    ``version`` counts the stored writes (0: never stored): a write names the version
+    it read, so two pollers, or a poller and an admin, never overwrite each other.
     """
 
     registration_id: str
@@ -185,6 +187,7 @@ class Registration:
     numbers: list[str] = field(default_factory=list)
     brand_id: str = ""
     updated_at: str = ""
+    version: int = 0
 
     @property
     def kind(self) -> str:

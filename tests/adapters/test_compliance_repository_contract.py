@@ -4,6 +4,7 @@ their change log, against DynamoDB (on moto) and the in-memory fake."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -55,18 +56,22 @@ def test_a_consent_record_reads_back_per_pair_of_numbers(repo: ComplianceReposit
 
 
 def test_a_new_registration_is_saved_once(repo: ComplianceRepository) -> None:
-    assert repo.save_registration(campaign(), None) is True
-    assert repo.save_registration(campaign(), None) is False
-    assert repo.get_registration("acme", "r1") == campaign()
-    assert repo.registrations("acme") == [campaign()]
+    assert repo.save_registration(campaign()) is True
+    assert repo.save_registration(campaign()) is False
+    stored = repo.get_registration("acme", "r1")
+    assert stored is not None and stored.version == 1
+    assert stored == replace(campaign(), version=1)
+    assert repo.registrations("acme") == [replace(campaign(), version=1)]
     assert repo.registrations("other") == []
 
 
-def test_a_status_change_needs_the_status_it_was_read_with(repo: ComplianceRepository) -> None:
-    repo.save_registration(campaign(), None)
-    approved = campaign("approved", "2026-01-02T00:00:00.000Z")
-    assert repo.save_registration(approved, "draft") is False
-    assert repo.save_registration(approved, "pending") is True
+def test_a_change_needs_the_version_it_was_read_with(repo: ComplianceRepository) -> None:
+    repo.save_registration(campaign())
+    approved = replace(campaign("approved", "2026-01-02T00:00:00.000Z"), version=0)
+    assert repo.save_registration(approved) is False  # read before it was stored
+    approved.version = 1
+    assert repo.save_registration(approved) is True
+    assert approved.version == 2
     assert repo.get_registration("acme", "r1") == approved
     assert [e["status"] for e in repo.registration_history("acme", "r1")] == [
         "pending",
@@ -74,12 +79,59 @@ def test_a_status_change_needs_the_status_it_was_read_with(repo: ComplianceRepos
     ]
 
 
+def test_two_writers_of_one_read_never_overwrite_each_other(repo: ComplianceRepository) -> None:
+    """Two pollers (or a poller and an admin's import) read the same registration and
+    both change it without changing its status: the second write is refused, not laid
+    over the first (a condition on the status alone let both through)."""
+    repo.save_registration(campaign())
+    first = repo.get_registration("acme", "r1")
+    second = repo.get_registration("acme", "r1")
+    assert first is not None and second is not None
+    first.provider_status, first.reason = "REVIEWING", "with the carrier"
+    first.updated_at = "2026-01-02T00:00:00.000Z"
+    second.provider_status, second.reason = "AWS_REVIEWING", "stale"
+    second.updated_at = "2026-01-02T00:00:01.000Z"
+    assert repo.save_registration(first) is True
+    assert repo.save_registration(second) is False
+    stored = repo.get_registration("acme", "r1")
+    assert stored is not None and (stored.provider_status, stored.reason) == (
+        "REVIEWING",
+        "with the carrier",
+    )
+
+
 def test_only_registrations_under_review_are_pending(repo: ComplianceRepository) -> None:
-    repo.save_registration(campaign(), None)
+    repo.save_registration(campaign())
     other = campaign()
     other.registration_id, other.company_id = "r2", "globex"
-    repo.save_registration(other, None)
-    assert {r.registration_id for r in repo.pending_registrations(10)} == {"r1", "r2"}
-    repo.save_registration(campaign("approved", "2026-01-03T00:00:00.000Z"), "pending")
-    assert [r.registration_id for r in repo.pending_registrations(10)] == ["r2"]
-    assert len(repo.pending_registrations(1)) == 1
+    repo.save_registration(other)
+    assert {r.registration_id for r in repo.pending_registrations(10).items} == {"r1", "r2"}
+    repo.save_registration(replace(campaign("approved", "2026-01-03T00:00:00.000Z"), version=1))
+    assert [r.registration_id for r in repo.pending_registrations(10).items] == ["r2"]
+
+
+def test_registrations_under_review_are_read_a_page_at_a_time(
+    repo: ComplianceRepository,
+) -> None:
+    for n in range(5):
+        repo.save_registration(replace(campaign(), registration_id=f"r{n}"))
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = repo.pending_registrations(2, cursor)
+        assert len(page.items) <= 2
+        seen += [r.registration_id for r in page.items]
+        pages += 1
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert sorted(seen) == [f"r{n}" for n in range(5)] and pages == 3
+
+
+def test_a_pending_cursor_of_another_list_is_refused(repo: ComplianceRepository) -> None:
+    from chalicelib.adapters.cursors import encode_cursor
+    from chalicelib.domain.errors import ValidationError
+
+    with pytest.raises(ValidationError):
+        repo.pending_registrations(2, encode_cursor({"k": "x"}, "users"))

@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 from chalicelib.domain.compliance import OPEN_STATUSES, Consent, Registration, TextingPolicy
+from chalicelib.domain.model import Page
+from tests.fakes.paging import _paginate
 
 
 class MemoryComplianceRepository:
@@ -37,21 +39,21 @@ class MemoryComplianceRepository:
             if cid == company_id
         ]
 
-    def pending_registrations(self, limit: int) -> list[Registration]:
+    def pending_registrations(self, limit: int, cursor: str | None = None) -> Page[Registration]:
         found = [
-            copy.deepcopy(r)
-            for _, r in sorted(self.registration_store.items())
+            (f"{cid}#{rid}", r)
+            for (cid, rid), r in sorted(self.registration_store.items())
             if r.status in OPEN_STATUSES
         ]
-        return found[:limit]
+        page, next_cursor = _paginate(found, limit, cursor, "registrations:pending")
+        return Page([copy.deepcopy(r) for _, r in page], next_cursor)
 
-    def save_registration(self, registration: Registration, previous: str | None) -> bool:
+    def save_registration(self, registration: Registration) -> bool:
         key = (registration.company_id, registration.registration_id)
         stored = self.registration_store.get(key)
-        if (stored is None) != (previous is None) or (
-            stored is not None and stored.status != previous
-        ):
+        if (stored.version if stored else 0) != registration.version:
             return False
+        registration.version += 1
         self.registration_store[key] = copy.deepcopy(registration)
         self.log.setdefault(key, []).append(
             {

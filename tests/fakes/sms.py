@@ -34,6 +34,26 @@ class MemorySmsRepository:
     def put_number(self, number: BusinessNumber) -> None:
         self.numbers[number.e164] = copy.deepcopy(number)
 
+    def set_number_registration(
+        self,
+        e164: str,
+        company_id: str,
+        status: str,
+        reason: str,
+        registration_id: str | None = None,
+        kind: str | None = None,
+        kind_if_unset: bool = False,
+    ) -> BusinessNumber | None:
+        number = self.numbers.get(e164)
+        if number is None or number.company_id != company_id:
+            return None
+        number.registration_status, number.registration_reason = status, reason
+        if registration_id is not None:
+            number.registration_id = registration_id
+        if kind is not None and not (kind_if_unset and number.registration):
+            number.registration = kind
+        return copy.deepcopy(number)
+
     def numbers_of_company(self, company_id: str) -> list[BusinessNumber]:
         return [
             copy.deepcopy(n)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.cursors import decode_cursor
 from chalicelib.adapters.dynamodb.keys import (
     CONSENT_SK,
     REG_PENDING,
@@ -21,8 +22,17 @@ from chalicelib.adapters.dynamodb.keys import (
     registration_sk,
     registration_sort,
 )
-from chalicelib.adapters.dynamodb.models import Gsi1, _Item, get_item, register, shared_connection
+from chalicelib.adapters.dynamodb.models import (
+    GSI1_KEYS,
+    Gsi1,
+    _Item,
+    get_item,
+    page_of,
+    register,
+    shared_connection,
+)
 from chalicelib.domain.compliance import OPEN_STATUSES, Consent, Registration, TextingPolicy
+from chalicelib.domain.model import Page
 
 
 class DocumentItem(_Item):
@@ -36,6 +46,7 @@ class RegistrationItem(_Item):
 
     data = JSONAttribute()
     status = UnicodeAttribute()
+    version = NumberAttribute(null=True)  # absent on items written before versions: 1
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi1 = Gsi1()
@@ -44,8 +55,9 @@ class RegistrationItem(_Item):
 register(DocumentItem, RegistrationItem)
 
 
-def _registration(data: dict[str, Any]) -> Registration:
-    return Registration(**data)
+def _registration(item: RegistrationItem) -> Registration:
+    data = {k: v for k, v in dict(item.data).items() if k != "version"}
+    return Registration(**data, version=int(item.version or 1))
 
 
 def registration_change(record: dict[str, Any]) -> tuple[str | None, Registration] | None:
@@ -58,7 +70,7 @@ def registration_change(record: dict[str, Any]) -> tuple[str | None, Registratio
         return None
     new = RegistrationItem.from_raw_data(ddb["NewImage"])
     old = RegistrationItem.from_raw_data(ddb["OldImage"]) if ddb.get("OldImage") else None
-    return (old.status if old is not None else None), _registration(dict(new.data))
+    return (old.status if old is not None else None), _registration(new)
 
 
 class DynamoComplianceRepository:
@@ -89,24 +101,28 @@ class DynamoComplianceRepository:
         item = get_item(
             RegistrationItem, co_pk(company_id), registration_sk(registration_id), consistent=True
         )
-        return _registration(item.data) if item else None
+        return _registration(item) if item else None
 
     def registrations(self, company_id: str) -> list[Registration]:
         return [
-            _registration(i.data)
+            _registration(i)
             for i in RegistrationItem.query(
                 co_pk(company_id), RegistrationItem.sk.startswith(REG_PREFIX)
             )
         ]
 
-    def pending_registrations(self, limit: int) -> list[Registration]:
-        return [
-            _registration(i.data) for i in RegistrationItem.gsi1.query(REG_PENDING, limit=limit)
-        ]
+    def pending_registrations(self, limit: int, cursor: str | None = None) -> Page[Registration]:
+        start = decode_cursor(cursor, "registrations:pending", GSI1_KEYS, {"gsi1pk": REG_PENDING})
+        items = list(
+            RegistrationItem.gsi1.query(REG_PENDING, limit=limit + 1, last_evaluated_key=start)
+        )
+        page, next_cursor = page_of(items, limit, GSI1_KEYS, "registrations:pending")
+        return Page([_registration(i) for i in page], next_cursor)
 
-    def save_registration(self, registration: Registration, previous: str | None) -> bool:
-        """Write the registration and one change entry, if its stored status is still
-        ``previous`` (None: it must not exist yet); False when someone else moved it."""
+    def save_registration(self, registration: Registration) -> bool:
+        """Write the registration and one change entry if the stored item is still at
+        ``registration.version`` (0: it must not exist yet), as version + 1; False when
+        someone else wrote it first (nothing written)."""
         data = registration.to_dict()
         data.pop("id")
         data["registration_id"] = registration.registration_id
@@ -117,16 +133,18 @@ class DynamoComplianceRepository:
             registration_sk(registration.registration_id),
             data=data,
             status=registration.status,
+            version=registration.version + 1,
             gsi1pk=REG_PENDING if pending else None,
             gsi1sk=registration_sort(registration.company_id, registration.registration_id)
             if pending
             else None,
         )
-        condition = (
-            RegistrationItem.pk.does_not_exist()
-            if previous is None
-            else RegistrationItem.status == previous
-        )
+        read = registration.version
+        condition: Any = RegistrationItem.version == read
+        if read == 0:
+            condition = RegistrationItem.pk.does_not_exist()
+        elif read == 1:  # an item written before versions were kept reads as version 1
+            condition |= RegistrationItem.pk.exists() & RegistrationItem.version.does_not_exist()
         entry = DocumentItem(
             co_pk(registration.company_id),
             registration_log_sk(
@@ -145,6 +163,7 @@ class DynamoComplianceRepository:
                 tx.save(entry)
         except TransactWriteError:
             return False
+        registration.version = read + 1
         return True
 
     def registration_history(self, company_id: str, registration_id: str) -> list[dict[str, Any]]:

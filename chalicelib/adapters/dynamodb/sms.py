@@ -86,6 +86,43 @@ class DynamoSmsRepository:
             gsi1sk=number.e164,
         ).save()
 
+    def set_number_registration(
+        self,
+        e164: str,
+        company_id: str,
+        status: str,
+        reason: str,
+        registration_id: str | None = None,
+        kind: str | None = None,
+        kind_if_unset: bool = False,
+    ) -> BusinessNumber | None:
+        """Update only the number's registration attributes (the kind and the
+        registration's id when given; with ``kind_if_unset`` the kind only where none is
+        set), if it is the company's: an admin's concurrent change to anything else
+        stays. The number as stored after, or None (no such number of that company)."""
+        item = NumberItem(number_pk(e164), NUMBER_SK)
+        owned = NumberItem.pk.exists() & (NumberItem.company_id == company_id)
+        actions: list[Any] = [
+            NumberItem.registration_status.set(status),
+            NumberItem.registration_reason.set(reason),
+        ]
+        if registration_id is not None:
+            actions.append(NumberItem.registration_id.set(registration_id))
+        attempts: list[tuple[list[Any], Any]] = [(actions, owned)]
+        if kind is not None and kind_if_unset:
+            unset = NumberItem.registration.does_not_exist() | (NumberItem.registration == "")
+            attempts.insert(0, ([*actions, NumberItem.registration.set(kind)], owned & unset))
+        elif kind is not None:
+            attempts[0] = ([*actions, NumberItem.registration.set(kind)], owned)
+        for attempt, condition in attempts:
+            try:
+                item.update(actions=attempt, condition=condition)
+                return to_number(item)
+            except UpdateError as exc:
+                if not conditional_failed(exc):
+                    raise
+        return None
+
     def numbers_of_company(self, company_id: str) -> list[BusinessNumber]:
         return [to_number(i) for i in NumberItem.gsi1.query(company_numbers_gsi(company_id))]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from chalicelib.domain.compliance import Consent, Registration, TextingPolicy
+from chalicelib.domain.model import Page
 
 
 class ComplianceRepository(Protocol):
@@ -24,13 +25,15 @@ class ComplianceRepository(Protocol):
 
     def registrations(self, company_id: str) -> list[Registration]: ...
 
-    def pending_registrations(self, limit: int) -> list[Registration]:
-        """Registrations the provider is reviewing, across companies (a sparse index)."""
+    def pending_registrations(self, limit: int, cursor: str | None = None) -> Page[Registration]:
+        """Registrations the provider is reviewing, across companies (a sparse index),
+        a page at a time."""
         ...
 
-    def save_registration(self, registration: Registration, previous: str | None) -> bool:
-        """Write it and a change entry if its stored status is still ``previous`` (None:
-        new); False when another writer moved it first (nothing written)."""
+    def save_registration(self, registration: Registration) -> bool:
+        """Write it and a change entry if the stored one is still at
+        ``registration.version`` (0: new), then count the version up; False when another
+        writer wrote it first (nothing written)."""
         ...
 
     def registration_history(self, company_id: str, registration_id: str) -> list[dict[str, Any]]:

@@ -20,6 +20,21 @@ class SmsRepository(Protocol):
 
     def put_number(self, number: BusinessNumber) -> None: ...
 
+    def set_number_registration(
+        self,
+        e164: str,
+        company_id: str,
+        status: str,
+        reason: str,
+        registration_id: str | None = None,
+        kind: str | None = None,
+        kind_if_unset: bool = False,
+    ) -> BusinessNumber | None:
+        """Update only the number's registration attributes, if it is the company's
+        (never a whole-item write: concurrent changes to the rest stay); the number as
+        stored after, or None."""
+        ...
+
     def numbers_of(self, user: User) -> list[BusinessNumber]: ...
 
     def numbers_of_company(self, company_id: str) -> list[BusinessNumber]: ...
