@@ -246,7 +246,41 @@ def test_help_and_stop_use_the_companys_own_texts(aws: Any) -> None:
         stop = webhook(api, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, "Opt-Out"))
         assert b"Acme Bikes: no more texts. Text START." in stop.body
         help_reply = webhook(api, "/webhooks/twilio/sms", inbound("SM" + "2" * 32, "help"))
-        assert b"Acme Bikes: Reply STOP" in help_reply.body
+        assert b"Acme Bikes: For help, text or call us at " + SHOP.encode() in help_reply.body
+
+
+def test_a_help_reply_that_does_not_say_how_to_reach_the_business_is_400(aws: Any) -> None:
+    with running_api() as api:
+        refused = api.call(
+            "PATCH", "/admin/company", "alice", {"help_text": "Acme Corp: we are here to help!"}
+        )
+        assert refused.status_code == 400
+        error = body(refused)["error"]
+        assert (
+            error["code"] == "invalid_help_text"
+            and "how to reach the business" in (error["message"])
+        )
+        assert body(api.call("GET", "/admin/company"))["help_text"] == ""
+        kept = api.call(
+            "PATCH", "/admin/company", "alice", {"help_text": "{name}: call us at {number}"}
+        )
+        assert kept.status_code == 200
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))
+        help_reply = webhook(api, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, "HELP"))
+        assert b"Acme Corp: call us at " + SHOP.encode() in help_reply.body
+
+
+def test_an_opt_out_confirmation_with_marketing_is_400_and_changes_nothing(lawful: Api) -> None:
+    refused = lawful.call(
+        "PUT",
+        "/admin/texting-policy",
+        "alice",
+        {"stop_reply": "{name}: unsubscribed. Shop our sale at https://acme.com"},
+    )
+    assert refused.status_code == 400
+    error = body(refused)["error"]
+    assert error["code"] == "invalid_stop_reply" and "carries a link" in error["message"]
+    assert body(lawful.call("GET", "/admin/texting-policy"))["stop_reply"] == ""
 
 
 # -- the texting policy: seed rules as policy -------------------------------------------------

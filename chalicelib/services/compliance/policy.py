@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain import reply_rules
 from chalicelib.domain.compliance import MAX_REPLY, TOLL_FREE_RULES, Consent, TextingPolicy
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
-from chalicelib.domain.model import SMS
+from chalicelib.domain.model import SMS, Company
 from chalicelib.services.commands import Changes
 from chalicelib.services.common import Caller, Clock
+from chalicelib.services.company import CompanySettings
 from chalicelib.services.compliance.ports import ComplianceRepository
 from chalicelib.services.ports import ConversationRepository
-from chalicelib.services.sms.ports import SmsRepository
+
+if TYPE_CHECKING:  # the SMS services import this module (no import cycle at run time)
+    from chalicelib.services.sms.ports import SmsRepository
 
 CACHE_SECONDS = 60.0
 MAX_OPT_IN_TEXT = 500
@@ -28,8 +33,10 @@ class TextingPolicies:
         repo: ComplianceRepository,
         ttl: float = CACHE_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        companies: CompanySettings | None = None,
     ) -> None:
         self._repo = repo
+        self._companies = companies
         self._ttl = ttl
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, TextingPolicy]] = {}
@@ -54,10 +61,12 @@ class TextingPolicies:
         return self.get(caller.company_id).to_dict()
 
     def update(self, caller: Caller, changes: Changes) -> dict[str, Any]:
-        """An admin's change; every field is checked before anything is written."""
+        """An admin's change: the new policy is built beside the cached one and checked
+        whole (CTIA's rules for the replies included) before it is stored; a refusal
+        changes nothing, not even this container's cache."""
         _admin(caller)
         body = changes.values
-        policy = self.get(caller.company_id)
+        new: dict[str, Any] = {}
         for name in ("sender_name", "stop_reply", "start_reply"):
             if name in body:
                 value = str(body[name]).strip()
@@ -65,15 +74,15 @@ class TextingPolicies:
                     raise ValidationError(
                         f"{name} is at most {MAX_REPLY} characters", code=f"invalid_{name}"
                     )
-                setattr(policy, name, value)
+                new[name] = value
         if "quiet_hours" in body:
-            policy.quiet_hours = bool(body["quiet_hours"])
+            new["quiet_hours"] = bool(body["quiet_hours"])
         if "toll_free" in body:
             if body["toll_free"] not in TOLL_FREE_RULES:
                 raise ValidationError(
                     f"toll_free is one of {', '.join(TOLL_FREE_RULES)}", code="invalid_toll_free"
                 )
-            policy.toll_free = str(body["toll_free"])
+            new["toll_free"] = str(body["toll_free"])
         if "number_countries" in body:
             raw = body["number_countries"]
             countries = [str(c).strip().upper() for c in raw] if isinstance(raw, list) else []
@@ -82,10 +91,33 @@ class TextingPolicies:
                     "number_countries lists ISO country codes such as US, CA",
                     code="invalid_number_countries",
                 )
-            policy.number_countries = list(dict.fromkeys(countries))
+            new["number_countries"] = list(dict.fromkeys(countries))
+        policy = dataclasses.replace(self.get(caller.company_id), **new)
+        for name in ("stop_reply", "start_reply"):
+            text = getattr(policy, name)
+            if text and (name in new or "sender_name" in new):
+                found = reply_rules.problems(name.removesuffix("_reply"), text, self._names(policy))
+                if found:
+                    raise ValidationError(reply_rules.explain(name, found), code=f"invalid_{name}")
         self._repo.put_texting_policy(policy)
         self._cache.pop(caller.company_id, None)
         return policy.to_dict()
+
+    def check_help_text(self, company: Company, text: str) -> None:
+        """A company's HELP reply (``PATCH /admin/company`` ``help_text``; empty: the
+        default) must name the business and say how to reach it: 400 otherwise."""
+        if not text.strip():
+            return
+        policy = self.get(company.company_id)
+        names = [policy.sender_name, company.name]
+        found = reply_rules.problems("help", text, names)
+        if found:
+            raise ValidationError(reply_rules.explain("help_text", found), code="invalid_help_text")
+
+    def _names(self, policy: TextingPolicy) -> list[str]:
+        """The names that count as the business's in its replies."""
+        company = self._companies.get(policy.company_id) if self._companies else None
+        return [policy.sender_name, company.name if company else ""]
 
 
 def _admin(caller: Caller) -> None:

@@ -152,7 +152,7 @@ class CarrierWebhooks:
         name = company.name if company else ""
         policy = self._policies.get(number.company_id)
         if word == "help":
-            return policy.reply("help", name, company.help_text if company else "")
+            return policy.reply("help", name, company.help_text if company else "", number.e164)
         stop = word != "start"
         label = (
             consent.normalise_keyword(text.body)
