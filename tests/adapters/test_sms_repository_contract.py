@@ -558,3 +558,39 @@ def test_another_companys_number_or_none_is_not_given_a_registration(repos: Repo
     stored = repos.sms.get_number(BUSINESS)
     assert stored is not None and stored.registration_status == ""
     assert repos.sms.get_number(OTHER_BUSINESS) is None
+
+
+# -- the confirmation an opt-out or opt-in owes ----------------------------------------------
+
+T0, T1, T2 = "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:30.000Z", "2026-01-01T00:05:00.000Z"
+
+
+def test_an_opt_out_that_owes_its_confirmation_is_claimed_once(repos: Repos) -> None:
+    from chalicelib.domain.errors import ConcurrentUpdate
+
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T0, T0) is None  # nothing owed
+    repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "eum:in-1", T0, reply_owed=True)
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T0, T0) == ("eum:in-1", True)
+    with pytest.raises(ConcurrentUpdate):  # another attempt holds a fresh claim
+        repos.sms.claim_reply(BUSINESS, PHONE, T1, T0)
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T2, T1) == ("eum:in-1", True)  # stale
+    repos.sms.settle_reply(BUSINESS, PHONE, "eum:in-1")
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T2, T2) is None
+
+
+def test_a_released_confirmation_is_claimable_again(repos: Repos) -> None:
+    repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "eum:in-1", T0, reply_owed=True)
+    repos.sms.claim_reply(BUSINESS, PHONE, T0, T0)
+    repos.sms.release_reply(BUSINESS, PHONE, "eum:in-1")
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T1, T0) == ("eum:in-1", True)
+
+
+def test_a_newer_change_owes_its_own_confirmation(repos: Repos) -> None:
+    repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "eum:in-1", T0, reply_owed=True)
+    repos.sms.claim_reply(BUSINESS, PHONE, T0, T0)
+    repos.sms.set_opt_out(BUSINESS, PHONE, False, "START", "eum:in-2", T1, reply_owed=True)
+    repos.sms.settle_reply(BUSINESS, PHONE, "eum:in-1")  # the old one: the new one stays
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T1, T0) == ("eum:in-2", False)
+    repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "twilio:SM1", T2)  # answered inline
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T2, T2) is None
+    assert repos.sms.claim_reply(OTHER_BUSINESS, PHONE, T2, T2) is None

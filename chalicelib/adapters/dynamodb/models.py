@@ -83,6 +83,8 @@ class OptOutItem(_Item):
     changed_at = UnicodeAttribute(default="")
     source = UnicodeAttribute(default="")
     text = UnicodeAttribute(default="")  # what the customer wrote (the audit's evidence)
+    reply_owed = UnicodeAttribute(null=True)  # STATE: the text whose confirmation is owed
+    reply_claimed_at = UnicodeAttribute(null=True)  # STATE: an attempt is sending it
 
 
 class ProviderMessageItem(_Item):

@@ -34,6 +34,7 @@ from chalicelib.adapters.dynamodb.keys import (
     usage_sk,
     window_sk,
 )
+from chalicelib.adapters.dynamodb.lawful_sms import LawfulSmsItems
 from chalicelib.adapters.dynamodb.mapping import (
     to_number,
 )
@@ -59,7 +60,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.sms import QUEUED, SENDING, is_final, status_advances, status_rank
 
 
-class DynamoSmsRepository:
+class DynamoSmsRepository(LawfulSmsItems):
     """Business numbers, opt-outs (with their audit trail) and provider message ids."""
 
     def get_number(self, e164: str) -> BusinessNumber | None:
@@ -85,43 +86,6 @@ class DynamoSmsRepository:
             gsi1pk=company_numbers_gsi(number.company_id),
             gsi1sk=number.e164,
         ).save()
-
-    def set_number_registration(
-        self,
-        e164: str,
-        company_id: str,
-        status: str,
-        reason: str,
-        registration_id: str | None = None,
-        kind: str | None = None,
-        kind_if_unset: bool = False,
-    ) -> BusinessNumber | None:
-        """Update only the number's registration attributes (the kind and the
-        registration's id when given; with ``kind_if_unset`` the kind only where none is
-        set), if it is the company's: an admin's concurrent change to anything else
-        stays. The number as stored after, or None (no such number of that company)."""
-        item = NumberItem(number_pk(e164), NUMBER_SK)
-        owned = NumberItem.pk.exists() & (NumberItem.company_id == company_id)
-        actions: list[Any] = [
-            NumberItem.registration_status.set(status),
-            NumberItem.registration_reason.set(reason),
-        ]
-        if registration_id is not None:
-            actions.append(NumberItem.registration_id.set(registration_id))
-        attempts: list[tuple[list[Any], Any]] = [(actions, owned)]
-        if kind is not None and kind_if_unset:
-            unset = NumberItem.registration.does_not_exist() | (NumberItem.registration == "")
-            attempts.insert(0, ([*actions, NumberItem.registration.set(kind)], owned & unset))
-        elif kind is not None:
-            attempts[0] = ([*actions, NumberItem.registration.set(kind)], owned)
-        for attempt, condition in attempts:
-            try:
-                item.update(actions=attempt, condition=condition)
-                return to_number(item)
-            except UpdateError as exc:
-                if not conditional_failed(exc):
-                    raise
-        return None
 
     def numbers_of_company(self, company_id: str) -> list[BusinessNumber]:
         return [to_number(i) for i in NumberItem.gsi1.query(company_numbers_gsi(company_id))]
@@ -179,11 +143,19 @@ class DynamoSmsRepository:
         source: str,
         at: str,
         text: str = "",
+        reply_owed: bool = False,
     ) -> bool:
-        """Record the change and its audit entry; False if it was already so."""
+        """Record the change and its audit entry (and, with ``reply_owed``, that its
+        confirmation is owed, in the same write); False if it was already so."""
         pk = opt_out_pk(business, external)
         state = OptOutItem(
-            pk, STATE_SK, opted_out=opted_out, keyword=keyword, changed_at=at, source=source
+            pk,
+            STATE_SK,
+            opted_out=opted_out,
+            keyword=keyword,
+            changed_at=at,
+            source=source,
+            reply_owed=source if reply_owed else "",
         )
         audit = OptOutItem(
             pk,
