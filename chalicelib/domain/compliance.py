@@ -104,6 +104,21 @@ class Consent:
         }
 
 
+CONSENT_CHANGES = ("opted_in_how", "flagged", "review_done")  # beside opted_out / opted_in
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    """One entry of a consent record's append-only history: what changed (one of
+    ``CONSENT_CHANGES``), when, who (a user id, or the provider's id of the customer's
+    text) and the text that did it (how they opted in, the text flagged)."""
+
+    change: str
+    at: str
+    by: str
+    text: str = ""
+
+
 # -- registrations --------------------------------------------------------------------------
 
 KINDS = ("10dlc", "toll_free", "short_code", "none")  # what a number needs

@@ -9,20 +9,28 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.adapters import dynamodb
-from chalicelib.domain.compliance import Consent, Registration, TextingPolicy
+from chalicelib.domain.compliance import Consent, ConsentChange, Registration, TextingPolicy
 from chalicelib.services.compliance.ports import ComplianceRepository
+from chalicelib.services.sms.ports import SmsRepository
 from tests import fakes
 
 BUSINESS, PHONE = "+14155550100", "+14155552671"
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
-def repo(request: pytest.FixtureRequest) -> Iterator[ComplianceRepository]:
+def repos(request: pytest.FixtureRequest) -> Iterator[tuple[ComplianceRepository, SmsRepository]]:
+    """The compliance repository and the SMS repository whose opt-outs share its history."""
     if request.param == "memory":
-        yield fakes.MemoryComplianceRepository()
+        sms = fakes.MemorySmsRepository(fakes.MemoryConversationRepository())
+        yield fakes.MemoryComplianceRepository(sms), sms
         return
     request.getfixturevalue("tables")
-    yield dynamodb.DynamoComplianceRepository()
+    yield dynamodb.DynamoComplianceRepository(), dynamodb.DynamoSmsRepository()
+
+
+@pytest.fixture
+def repo(repos: tuple[ComplianceRepository, SmsRepository]) -> ComplianceRepository:
+    return repos[0]
 
 
 def campaign(status: str = "pending", at: str = "2026-01-01T00:00:00.000Z") -> Registration:
@@ -50,7 +58,7 @@ def test_a_texting_policy_reads_back_as_written(repo: ComplianceRepository) -> N
 
 def test_a_consent_record_reads_back_per_pair_of_numbers(repo: ComplianceRepository) -> None:
     consent = Consent(BUSINESS, PHONE, opted_in_how="web form", recorded_by="u-alice")
-    repo.put_consent(consent)
+    repo.put_consent(consent, ConsentChange("opted_in_how", "2026-01-01T00:00:00.000Z", "u-alice"))
     assert repo.get_consent(BUSINESS, PHONE) == consent
     assert repo.get_consent(PHONE, BUSINESS) is None
 
@@ -135,3 +143,54 @@ def test_a_pending_cursor_of_another_list_is_refused(repo: ComplianceRepository)
 
     with pytest.raises(ValidationError):
         repo.pending_registrations(2, encode_cursor({"k": "x"}, "users"))
+
+
+def at(n: int) -> str:
+    return f"2026-01-01T00:00:{n:02d}.000Z"
+
+
+def test_consent_history_holds_opt_outs_and_the_records_changes_newest_first(
+    repos: tuple[ComplianceRepository, SmsRepository],
+) -> None:
+    repo, sms = repos
+    record = Consent(BUSINESS, PHONE, opted_in_how="paper form", recorded_by="u-alice")
+    repo.put_consent(record, ConsentChange("opted_in_how", at(1), "u-alice", "paper form"))
+    sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "eum:in-1", at(2), text="STOP")
+    repo.put_consent(record, ConsentChange("flagged", at(3), "eum:in-2", "wrong number"))
+    repo.put_consent(record, ConsentChange("review_done", at(4), "u-bob", "wrong number"))
+    sms.set_opt_out(BUSINESS, PHONE, False, "START", "eum:in-3", at(5), text="start")
+    history = repo.consent_history(BUSINESS, PHONE, 10)
+    assert history.next_cursor is None
+    assert [(e["change"], e["by"]) for e in history.items] == [
+        ("opted_in", "eum:in-3"),
+        ("review_done", "u-bob"),
+        ("flagged", "eum:in-2"),
+        ("opted_out", "eum:in-1"),
+        ("opted_in_how", "u-alice"),
+    ]
+    assert history.items[3] == {
+        "change": "opted_out",
+        "at": at(2),
+        "by": "eum:in-1",
+        "via": "STOP",
+        "text": "STOP",
+    }
+    assert history.items[4]["text"] == "paper form"
+    # the opt-out audit still lists only opt-outs and opt-ins
+    assert [e["keyword"] for e in sms.opt_out_history(BUSINESS, PHONE)] == ["STOP", "START"]
+    assert repo.consent_history(PHONE, BUSINESS, 10).items == []
+
+
+def test_consent_history_is_read_a_page_at_a_time(
+    repos: tuple[ComplianceRepository, SmsRepository],
+) -> None:
+    repo, _ = repos
+    record = Consent(BUSINESS, PHONE)
+    for n in range(5):
+        repo.put_consent(record, ConsentChange("opted_in_how", at(n), "u-alice", f"form {n}"))
+    first = repo.consent_history(BUSINESS, PHONE, 2)
+    second = repo.consent_history(BUSINESS, PHONE, 2, first.next_cursor)
+    third = repo.consent_history(BUSINESS, PHONE, 2, second.next_cursor)
+    texts = [e["text"] for page in (first, second, third) for e in page.items]
+    assert texts == ["form 4", "form 3", "form 2", "form 1", "form 0"]
+    assert third.next_cursor is None

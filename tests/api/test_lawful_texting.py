@@ -234,6 +234,40 @@ def test_how_a_customer_opted_in_is_recorded_and_shown_to_the_next_person(aws: A
         assert foreign.status_code == 404
 
 
+def test_admins_read_the_consent_history_a_page_at_a_time(aws: Any) -> None:
+    """Who or what changed consent, when, and the text that did it: the opt-in recorded
+    by a person, the customer's STOP, a flagged text and its review, newest first."""
+    with running_api() as api:
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice", "u-bob"]))
+        created = api.call(
+            "POST",
+            "/conversations",
+            "alice",
+            {"type": "sms", "to": CUSTOMER, "consent": "web form"},
+        )
+        path = f"/conversations/{body(created)['id']}/consent"
+        webhook(api, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, "wrong number"))
+        api.call("PUT", path, "bob", {"review_done": True})
+        webhook(api, "/webhooks/twilio/sms", inbound("SM" + "2" * 32, "STOP"))
+        first = body(api.call("GET", f"{path}?limit=3", "alice"))
+        assert [(e["change"], e["by"]) for e in first["history"]] == [
+            ("opted_out", "twilio:SM" + "2" * 32),
+            ("review_done", "u-bob"),
+            ("flagged", "twilio:SM" + "1" * 32),
+        ]
+        assert first["history"][0]["text"] == "STOP" and first["history_next_cursor"]
+        cursor = first["history_next_cursor"]
+        rest = body(api.call("GET", f"{path}?limit=3&cursor={cursor}", "alice"))
+        assert [(e["change"], e["by"], e["text"]) for e in rest["history"]] == [
+            ("opted_in_how", "u-alice", "web form")
+        ]
+        assert rest["history_next_cursor"] is None
+        member = body(api.call("GET", path, "bob"))  # the line's person: the record only
+        assert member["opted_out"] is True and "history" not in member
+        refused = api.call("GET", f"{path}?cursor=not-a-cursor", "alice")
+        assert refused.status_code == 400 and body(refused)["error"]["code"] == "invalid_cursor"
+
+
 def test_help_and_stop_use_the_companys_own_texts(aws: Any) -> None:
     with running_api() as api:
         _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))

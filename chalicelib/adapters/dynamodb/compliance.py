@@ -11,11 +11,13 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.cursors import decode_cursor
 from chalicelib.adapters.dynamodb.keys import (
+    AUDIT_PREFIX,
     CONSENT_SK,
     REG_PENDING,
     REG_PREFIX,
     TEXTING_SK,
     co_pk,
+    opt_out_audit_sk,
     opt_out_pk,
     registration_log_prefix,
     registration_log_sk,
@@ -24,14 +26,22 @@ from chalicelib.adapters.dynamodb.keys import (
 )
 from chalicelib.adapters.dynamodb.models import (
     GSI1_KEYS,
+    TABLE_KEYS,
     Gsi1,
+    OptOutItem,
     _Item,
     get_item,
     page_of,
     register,
     shared_connection,
 )
-from chalicelib.domain.compliance import OPEN_STATUSES, Consent, Registration, TextingPolicy
+from chalicelib.domain.compliance import (
+    OPEN_STATUSES,
+    Consent,
+    ConsentChange,
+    Registration,
+    TextingPolicy,
+)
 from chalicelib.domain.model import Page
 
 
@@ -73,6 +83,24 @@ def registration_change(record: dict[str, Any]) -> tuple[str | None, Registratio
     return (old.status if old is not None else None), _registration(new)
 
 
+def _history_entry(item: OptOutItem) -> dict[str, Any]:
+    if item.change:  # a consent record's change, made by a person (or flagged by the rules)
+        return {
+            "change": item.change,
+            "at": item.changed_at,
+            "by": item.by or "",
+            "via": "",
+            "text": item.text or "",
+        }
+    return {  # an opt-out or opt-in: the customer's text (or the provider's word) did it
+        "change": "opted_out" if item.opted_out else "opted_in",
+        "at": item.changed_at,
+        "by": item.source,
+        "via": item.keyword,
+        "text": item.text or "",
+    }
+
+
 class DynamoComplianceRepository:
     """Texting policies, consent records and registrations on the messaging table."""
 
@@ -91,9 +119,40 @@ class DynamoComplianceRepository:
         item = get_item(DocumentItem, opt_out_pk(business, external), CONSENT_SK)
         return Consent(business=business, external=external, **item.data) if item else None
 
-    def put_consent(self, consent: Consent) -> None:
+    def put_consent(self, consent: Consent, change: ConsentChange) -> None:
+        """The record and its history entry, in one write (the history is append-only:
+        an ``AUDIT#`` entry beside the opt-outs', marked with its ``change``)."""
+        pk = opt_out_pk(consent.business, consent.external)
         data = {k: v for k, v in vars(consent).items() if k not in ("business", "external")}
-        DocumentItem(opt_out_pk(consent.business, consent.external), CONSENT_SK, data=data).save()
+        entry = OptOutItem(
+            pk,
+            opt_out_audit_sk(change.at, f"consent:{change.change}:{change.by}"),
+            change=change.change,
+            by=change.by,
+            changed_at=change.at,
+            text=change.text,
+        )
+        with TransactWrite(connection=shared_connection()) as tx:
+            tx.save(DocumentItem(pk, CONSENT_SK, data=data))
+            tx.save(entry)
+
+    def consent_history(
+        self, business: str, external: str, limit: int, cursor: str | None = None
+    ) -> Page[dict[str, Any]]:
+        """Opt-outs, opt-ins and the consent record's changes, newest first: one Query."""
+        pk = opt_out_pk(business, external)
+        start = decode_cursor(cursor, "consent:history", TABLE_KEYS, {"pk": pk})
+        items = list(
+            OptOutItem.query(
+                pk,
+                OptOutItem.sk.startswith(AUDIT_PREFIX),
+                scan_index_forward=False,
+                limit=limit + 1,
+                last_evaluated_key=start,
+            )
+        )
+        page, next_cursor = page_of(items, limit, TABLE_KEYS, "consent:history")
+        return Page([_history_entry(i) for i in page], next_cursor)
 
     # -- registrations ------------------------------------------------------------
 

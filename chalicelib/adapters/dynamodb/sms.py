@@ -189,7 +189,9 @@ class DynamoSmsRepository(LawfulSmsItems):
                 "text": i.text or "",
             }
             for i in OptOutItem.query(
-                opt_out_pk(business, external), OptOutItem.sk.startswith(AUDIT_PREFIX)
+                opt_out_pk(business, external),
+                OptOutItem.sk.startswith(AUDIT_PREFIX),
+                filter_condition=OptOutItem.change.does_not_exist(),  # consent records' own
             )
         ]
 

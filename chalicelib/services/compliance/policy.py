@@ -8,7 +8,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import reply_rules
-from chalicelib.domain.compliance import MAX_REPLY, TOLL_FREE_RULES, Consent, TextingPolicy
+from chalicelib.domain.compliance import (
+    MAX_REPLY,
+    TOLL_FREE_RULES,
+    Consent,
+    ConsentChange,
+    TextingPolicy,
+)
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
 from chalicelib.domain.model import SMS, Company
 from chalicelib.services.commands import Changes
@@ -22,6 +28,7 @@ if TYPE_CHECKING:  # the SMS services import this module (no import cycle at run
 
 CACHE_SECONDS = 60.0
 MAX_OPT_IN_TEXT = 500
+HISTORY_PAGE = 20  # consent history entries on one page (an admin asks for more by cursor)
 
 
 class TextingPolicies:
@@ -144,7 +151,7 @@ class ConsentRecords:
     def flag(self, business: str, external: str, text: str, at: str, source: str) -> None:
         consent = self._repo.get_consent(business, external) or Consent(business, external)
         consent.review_text, consent.review_at, consent.review_source = text[:1600], at, source
-        self._repo.put_consent(consent)
+        self._repo.put_consent(consent, ConsentChange("flagged", at, source, text[:1600]))
 
     def record_opt_in(self, caller: Caller, business: str, external: str, how: str) -> None:
         """When a person starts a conversation: how the customer agreed to be texted."""
@@ -154,7 +161,8 @@ class ConsentRecords:
         consent = self._repo.get_consent(business, external) or Consent(business, external)
         consent.opted_in_how = how[:MAX_OPT_IN_TEXT]
         consent.recorded_by, consent.recorded_at = caller.user_id, self._clock()
-        self._repo.put_consent(consent)
+        change = ConsentChange("opted_in_how", consent.recorded_at, caller.user_id, how)
+        self._repo.put_consent(consent, change)
 
     def _pair(self, caller: Caller, conversation_id: str) -> tuple[str, str]:
         conversation = self._conversations.get(conversation_id)
@@ -167,22 +175,37 @@ class ConsentRecords:
             raise NotFound("no such SMS conversation", code="conversation_not_found")
         return conversation.business_number, conversation.external_number
 
-    def show(self, caller: Caller, conversation_id: str) -> dict[str, Any]:
+    def show(
+        self,
+        caller: Caller,
+        conversation_id: str,
+        limit: int = HISTORY_PAGE,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """The consent record; for an admin also its history, newest first, a page at
+        a time (``history`` and ``history_next_cursor``)."""
         business, external = self._pair(caller, conversation_id)
         consent = self._repo.get_consent(business, external) or Consent(business, external)
         view = consent.to_dict(self._sms.opted_out(business, external))
-        view["history"] = self._sms.opt_out_history(business, external)
+        if caller.is_admin:
+            page = self._repo.consent_history(business, external, limit, cursor)
+            view["history"], view["history_next_cursor"] = page.items, page.next_cursor
         return view
 
     def update(self, caller: Caller, conversation_id: str, changes: Changes) -> dict[str, Any]:
-        """Record how the customer opted in, and/or mark a flagged text as read."""
+        """Record how the customer opted in, and/or mark a flagged text as read (each a
+        history entry, written with the record)."""
         business, external = self._pair(caller, conversation_id)
         body = changes.values
         consent = self._repo.get_consent(business, external) or Consent(business, external)
+        now = self._clock()
         if body.get("opted_in_how") is not None:
             consent.opted_in_how = str(body["opted_in_how"]).strip()[:MAX_OPT_IN_TEXT]
-            consent.recorded_by, consent.recorded_at = caller.user_id, self._clock()
-        if body.get("review_done") is True:
+            consent.recorded_by, consent.recorded_at = caller.user_id, now
+            change = ConsentChange("opted_in_how", now, caller.user_id, consent.opted_in_how)
+            self._repo.put_consent(consent, change)
+        if body.get("review_done") is True and consent.review_at:
+            read = consent.review_text
             consent.review_text = consent.review_at = consent.review_source = ""
-        self._repo.put_consent(consent)
+            self._repo.put_consent(consent, ConsentChange("review_done", now, caller.user_id, read))
         return self.show(caller, conversation_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from chalicelib.domain.compliance import Consent, Registration, TextingPolicy
+from chalicelib.domain.compliance import Consent, ConsentChange, Registration, TextingPolicy
 from chalicelib.domain.model import Page
 
 
@@ -19,7 +19,19 @@ class ComplianceRepository(Protocol):
 
     def get_consent(self, business: str, external: str) -> Consent | None: ...
 
-    def put_consent(self, consent: Consent) -> None: ...
+    def put_consent(self, consent: Consent, change: ConsentChange) -> None:
+        """Write the record and append ``change`` to its history, in one write."""
+        ...
+
+    def consent_history(
+        self, business: str, external: str, limit: int, cursor: str | None = None
+    ) -> Page[dict[str, Any]]:
+        """The pair's consent history, newest first, a page at a time (one Query): the
+        opt-outs and opt-ins (``change`` ``opted_out`` / ``opted_in``, ``by`` the
+        provider's id of the text, ``via`` the keyword or rule, ``text`` what the
+        customer wrote) and the record's own changes (``CONSENT_CHANGES``, ``by`` the
+        user, ``text`` what was recorded or flagged)."""
+        ...
 
     def get_registration(self, company_id: str, registration_id: str) -> Registration | None: ...
 
