@@ -120,7 +120,7 @@ def bootstrap(
     connections = ConnectionService(
         a.verifier, a.directory, a.connections, a.presence, clock, epoch
     )
-    texting = TextingPolicies(a.compliance)
+    texting = TextingPolicies(a.compliance, companies=companies)
     consents = ConsentRecords(a.compliance, a.sms, a.conversations, clock)
     registrations = Registrations(
         a.compliance, a.sms, a.registration_source, clock, a.directory, a.sms_account
@@ -231,7 +231,7 @@ def bootstrap(
             quiet=QuietHours(a.conversations, texting, epoch),
         ),
         carrier=carrier,
-        admin=AdminService(a.directory, a.conversations, a.sms, companies, ids),
+        admin=AdminService(a.directory, a.conversations, a.sms, companies, ids, texting),
         accounts=AccountService(
             a.directory,
             a.identity,

@@ -110,7 +110,7 @@ class World:
         self.push = push if push is not None else fakes.MemoryPushGateway()
         self.media = fakes.MemoryMediaStore()
         self.sms_repo = fakes.MemorySmsRepository(self.conversation_repo)
-        self.compliance_repo = fakes.MemoryComplianceRepository()
+        self.compliance_repo = fakes.MemoryComplianceRepository(self.sms_repo)
         self.registration_source = fakes.FakeRegistrationSource()
         self.providers = fakes.MemoryProviders()
         self.slept: list[float] = []

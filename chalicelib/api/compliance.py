@@ -13,7 +13,8 @@ from chalicelib.api import admin_bodies, presenters, requests
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
 from chalicelib.bootstrap import services
-from chalicelib.services.common import Caller
+from chalicelib.services.common import Caller, page_limit
+from chalicelib.services.compliance.policy import HISTORY_PAGE
 
 compliance_bp = Blueprint(__name__)
 
@@ -58,7 +59,12 @@ def admin_sms_account() -> dict[str, Any]:
 
 @route("/conversations/{conversation_id}/consent", methods=["GET"])
 def get_consent(conversation_id: str) -> dict[str, Any]:
-    return services().consents.show(_caller(), conversation_id)
+    """The consent record; an admin also gets its history, a page at a time."""
+    params: Any = compliance_bp.current_request.query_params or {}
+    settings = services().settings
+    limit = page_limit(params.get("limit"), HISTORY_PAGE, settings.page_size_max)
+    cursor = params.get("cursor") or None
+    return services().consents.show(_caller(), conversation_id, limit, cursor)
 
 
 @route("/conversations/{conversation_id}/consent", methods=["PUT"])

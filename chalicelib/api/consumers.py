@@ -267,17 +267,21 @@ def _eum_record(record: Any) -> None:
         raw = unwrap(record.body)
         if isinstance(raw, dict) and "inboundMessageId" in raw:
             # The app answers keywords itself: the number has self-managed opt-outs on
-            # (infra/admin.py eum-numbers), so End User Messaging stays silent. A retry
-            # finds the opt-out recorded and sends no second confirmation.
+            # (infra/admin.py eum-numbers), so End User Messaging stays silent. An
+            # opt-out or opt-in records its confirmation as owed in the same write;
+            # it is sent and settled here, so a retry of this event (or this phone's
+            # next event) sends it if this attempt could not, and never twice.
             text = eum.parse_inbound(raw)
-            reply = svc.carrier.inbound(text)
-            if reply:
-                svc.adapters.providers("eum").send(
+            provider = svc.adapters.providers("eum")
+            reply = svc.carrier.inbound(text, reply_owed=True)
+            if reply:  # HELP: nothing changed, nothing owed
+                provider.send(
                     from_=text.to,
                     to=text.from_,
                     body=reply,
                     idempotency_key=f"reply-{text.provider_message_id}",
                 )
+            svc.carrier.send_owed_reply(text.to, text.from_, provider)
             return
         update = eum.parse_delivery_event(raw)
         if update is not None:

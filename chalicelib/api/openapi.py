@@ -90,6 +90,7 @@ QUERIES: Mapping[str, tuple[Field, ...]] = {
     "list_contacts": fields.PAGING,
     "list_conversations": fields.PAGING,
     "list_messages": (*fields.PAGING, fields.AFTER_SEQ),
+    "get_consent": fields.PAGING,
     "sync": fields.PAGING[:1],
     "sms_usage": fields.DAY_RANGE,
     "search": search_params.SEARCH_QUERY,

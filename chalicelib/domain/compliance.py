@@ -15,7 +15,10 @@ DEFAULT_STOP_REPLY = (
     "Reply START to resubscribe."
 )
 DEFAULT_START_REPLY = "{name}: You are resubscribed. Reply STOP to unsubscribe, HELP for help."
-DEFAULT_HELP_REPLY = "{name}: Reply STOP to unsubscribe. Msg&data rates may apply."
+DEFAULT_HELP_REPLY = (
+    "{name}: For help, text or call us at {number}. Reply STOP to unsubscribe. "
+    "Msg&data rates may apply."
+)
 TOLL_FREE_RULES = ("verified", "never")  # toll-free numbers text once verified / never
 MAX_REPLY = 320
 
@@ -26,7 +29,8 @@ class TextingPolicy:
 
     ``sender_name`` names the business in the HELP, STOP and START replies (the
     company's name when empty); ``stop_reply`` / ``start_reply`` replace the default
-    confirmations (``{name}`` is the sender name). ``quiet_hours``: automated texts
+    confirmations (``{name}`` is the sender name; CTIA's rules in
+    ``chalicelib.domain.reply_rules``). ``quiet_hours``: automated texts
     to US numbers wait for 8am-8pm in the recipient's time. ``number_countries``:
     business numbers of these countries text; ``toll_free``: ``verified`` (once the
     toll-free verification is approved) or ``never``.
@@ -40,16 +44,17 @@ class TextingPolicy:
     number_countries: list[str] = field(default_factory=lambda: ["US", "CA"])
     toll_free: str = "verified"
 
-    def reply(self, kind: str, company_name: str, help_text: str = "") -> str:
-        """The confirmation for ``stop`` / ``start``, or the ``help`` reply."""
+    def reply(self, kind: str, company_name: str, help_text: str = "", number: str = "") -> str:
+        """The confirmation for ``stop`` / ``start``, or the ``help`` reply (the
+        company's ``help_text``); ``{name}`` is the sender name, ``{number}`` the
+        business number that was texted."""
         name = self.sender_name or company_name or "This business"
-        if kind == "help":
-            return help_text or DEFAULT_HELP_REPLY.format(name=name)
         template = {
+            "help": help_text or DEFAULT_HELP_REPLY,
             "stop": self.stop_reply or DEFAULT_STOP_REPLY,
             "start": self.start_reply or DEFAULT_START_REPLY,
         }[kind]
-        return template.replace("{name}", name)
+        return template.replace("{name}", name).replace("{number}", number or "this number")
 
     def number_may_text(self, country: str, number_type: str) -> bool:
         """The seed rules as policy: which business numbers text at all."""
@@ -97,6 +102,21 @@ class Consent:
                 {"text": self.review_text, "at": self.review_at} if self.review_at else None
             ),
         }
+
+
+CONSENT_CHANGES = ("opted_in_how", "flagged", "review_done")  # beside opted_out / opted_in
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    """One entry of a consent record's append-only history: what changed (one of
+    ``CONSENT_CHANGES``), when, who (a user id, or the provider's id of the customer's
+    text) and the text that did it (how they opted in, the text flagged)."""
+
+    change: str
+    at: str
+    by: str
+    text: str = ""
 
 
 # -- registrations --------------------------------------------------------------------------
@@ -171,6 +191,8 @@ class Registration:
     messages, opt-in flow, privacy and terms URLs; for a brand the company's legal
     name and identifiers. ``provider_id`` is End User Messaging's registration id or
     Twilio's SID; ``reason`` the provider's words when it needs updates or refused.
+    ``version`` counts the stored writes (0: never stored): a write names the version
+    it read, so two pollers, or a poller and an admin, never overwrite each other.
     """
 
     registration_id: str
@@ -185,6 +207,7 @@ class Registration:
     numbers: list[str] = field(default_factory=list)
     brand_id: str = ""
     updated_at: str = ""
+    version: int = 0
 
     @property
     def kind(self) -> str:

@@ -141,6 +141,23 @@ SURE: tuple[tuple[str, str], ...] = (
         r"^((no|nope|nah|thanks|thank you|ok|okay|please) )+(stop|unsubscribe|opt out|quit|revoke)( (now|please|thanks|thank you|asap))*$",
     ),
     ("revoke consent", r"\b(revoke|withdraw|cancel) (my )?(consent|permission|subscription)\b"),
+    # Spanish, when it names the texts: "(ya) no me envíen más mensajes", "no quiero
+    # recibir mensajes", "dejen de enviarme mensajes", "denme de baja"
+    (
+        "Spanish: no more texts",
+        r"\bno (me |nos )?(envien|envies|envie|mandes|manden|mande|escriban|escribas)"
+        r" (mas )?(mensajes|textos|texts)\b",
+    ),
+    (
+        "Spanish: I don't want texts",
+        r"\b(ya )?no (quiero|queremos|deseo) (recibir |seguir recibiendo )?(mas )?"
+        r"(sus |tus |estos |esos |los |ningun |ningunos )?(mensajes|textos|texts)\b",
+    ),
+    (
+        "Spanish: stop texting me",
+        r"\b(dejen|deja|deje|paren|para|pare) de (enviar|mandar|escribir)(me|nos|le)\b",
+    ),
+    ("Spanish: unsubscribe me", r"\b(dar ?me|denme|deme|darme) de baja\b"),
     ("do not contact", r"\b(dont|never) (contact|text|texts) (me )?(again|anymore)\b"),
 )
 
@@ -199,6 +216,47 @@ def _unnegated(rule: re.Pattern[str], text: str) -> bool:
     return False
 
 
+# A stop keyword, punctuation, then more: "STOP - John", "Stop. John Smith", "END, Maria".
+_SEPARATOR = re.compile(r"(?:\s*[-\u2010-\u2015.,:;!/|~]+)+\s*")
+_NAME_WORD = re.compile(r"^[A-Z][A-Za-z'\u2019-]*\.?$")
+_SIGN_OFF = re.compile(r"^(from|this is|its|it s|regards|thanks|thank you|love)\s+", re.I)
+# capitalised words that are not a signature: "Stop. Wait", "Cancel, Tuesday"
+_NOT_NAMES = frozenset(
+    re.split(
+        r"\s+",
+        """i im it its me my we us you your he she they this that these those the a an of
+    by at in on to for and or but not no yes ok okay sure wait now here there please
+    thanks thank what why when where who how sign light story doing right away asap
+    monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight
+    january february march april may june july august september october november
+    december am pm""",
+    )
+)
+
+
+def signed_keyword(text: str) -> Revocation | None:
+    """A stop keyword followed by punctuation and more words ("STOP - John", "Stop.
+    John"): "sure" when the rest is a name (one to three capitalised words, "from" or
+    "this is" before them allowed), "unsure" for anything else (a person reads it)."""
+    folded = _fold(text).strip()
+    for separator in _SEPARATOR.finditer(folded):
+        head, rest = folded[: separator.start()], folded[separator.end() :]
+        if keyword(head) != "stop":
+            continue
+        rest = _SIGN_OFF.sub("", re.sub(r"[^\w'\u2019]+$", "", rest))  # emoji, "!" at the end
+        words = [w.strip(",") for w in rest.split()]
+        if not words:
+            return None
+        upper = rest.isupper()
+        named = 1 <= len(words) <= 3 and all(
+            (_NAME_WORD.match(w) or (upper and w.isalpha()))
+            and w.strip(".").lower() not in _NOT_NAMES
+            for w in words
+        )
+        return "sure" if named else "unsure"
+    return None
+
+
 def revocation(text: str) -> Revocation | None:
     """Whether a text that is not a keyword revokes consent: "sure", "unsure" or None."""
     if keyword(text) is not None:
@@ -209,6 +267,9 @@ def revocation(text: str) -> Revocation | None:
     long = len(plain.split()) > MAX_WORDS
     if any(_unnegated(rule, plain) for _, rule in _SURE):
         return "unsure" if long else "sure"
+    signed = signed_keyword(text)
+    if signed is not None:
+        return signed
     if any(_unnegated(rule, plain) for _, rule in _UNSURE):
         return "unsure"
     return None
@@ -217,7 +278,12 @@ def revocation(text: str) -> Revocation | None:
 def matched_rule(text: str) -> str | None:
     """The name of the first rule a text matches (for the audit and for support)."""
     plain = normalise_plain(text)
-    for name, rule in (*_SURE, *_UNSURE):
+    for name, rule in _SURE:
+        if rule.search(plain):
+            return name
+    if signed_keyword(text) is not None:
+        return "a stop keyword, then a name or more"
+    for name, rule in _UNSURE:
         if rule.search(plain):
             return name
     return None

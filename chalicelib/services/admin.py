@@ -3,7 +3,7 @@ policies, per-user and company-wide switches. Admins act on their own company on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import phone
 from chalicelib.domain.errors import (
@@ -25,6 +25,9 @@ STATES = ("active", "inactive")
 CAPABILITIES = ("sms", "mms")
 MAX_HELP_TEXT = 320
 
+if TYPE_CHECKING:  # the texting policies import the SMS services, which import this
+    from chalicelib.services.compliance.policy import TextingPolicies
+
 
 def _flag(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
@@ -42,7 +45,9 @@ class AdminService:
         sms: SmsRepository,
         companies: CompanySettings,
         ids: IdFactory,
+        texting: TextingPolicies | None = None,
     ) -> None:
+        self._texting = texting  # checks the HELP reply against CTIA's rules
         self._directory = directory
         self._conversations = conversations
         self._sms = sms
@@ -98,6 +103,8 @@ class AdminService:
                     f"help_text is text of at most {MAX_HELP_TEXT} characters",
                     code="invalid_help_text",
                 )
+            if self._texting is not None:
+                self._texting.check_help_text(company, text)
             company.help_text = text.strip()
         self._directory.put_company(company)
         self._companies.forget(company.company_id)  # this container sees it at once

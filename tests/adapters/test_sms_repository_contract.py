@@ -522,3 +522,75 @@ def test_a_text_books_its_slot_however_far_off_and_keeps_it(repos: Repos) -> Non
     assert sms.take_pace(number, 1.0, 1010.0, 10, key="m1") == pytest.approx(20.0)  # the same
     assert sms.take_pace(number, 1.0, 1000.0, 10, key="m2") == pytest.approx(31.0)  # next one
     assert sms.take_pace(number, 1.0, 1000.0, 10) == pytest.approx(32.0)  # not reserved
+
+
+def test_a_numbers_registration_is_written_without_touching_the_rest(repos: Repos) -> None:
+    repos.sms.put_number(BusinessNumber(BUSINESS, "acme", users=["u-alice"], registration=""))
+    marked = repos.sms.set_number_registration(
+        BUSINESS, "acme", "needs_updates", "carrier error 30034", kind="10dlc", kind_if_unset=True
+    )
+    assert marked is not None and marked.users == ["u-alice"]
+    assert (marked.registration, marked.registration_status) == ("10dlc", "needs_updates")
+    stored = repos.sms.get_number(BUSINESS)
+    assert stored == marked
+
+
+def test_a_set_kind_stays_when_only_an_unset_kind_may_be_written(repos: Repos) -> None:
+    repos.sms.put_number(BusinessNumber(BUSINESS, "acme", registration="toll_free"))
+    marked = repos.sms.set_number_registration(
+        BUSINESS, "acme", "needs_updates", "30034", kind="10dlc", kind_if_unset=True
+    )
+    assert marked is not None and marked.registration == "toll_free"
+    assert marked.registration_status == "needs_updates"
+    approved = repos.sms.set_number_registration(
+        BUSINESS, "acme", "approved", "", registration_id="campaign-1", kind="10dlc"
+    )
+    assert approved is not None and (approved.registration, approved.registration_id) == (
+        "10dlc",
+        "campaign-1",
+    )
+
+
+def test_another_companys_number_or_none_is_not_given_a_registration(repos: Repos) -> None:
+    repos.sms.put_number(BusinessNumber(BUSINESS, "globex"))
+    assert repos.sms.set_number_registration(BUSINESS, "acme", "approved", "") is None
+    assert repos.sms.set_number_registration(OTHER_BUSINESS, "acme", "approved", "") is None
+    stored = repos.sms.get_number(BUSINESS)
+    assert stored is not None and stored.registration_status == ""
+    assert repos.sms.get_number(OTHER_BUSINESS) is None
+
+
+# -- the confirmation an opt-out or opt-in owes ----------------------------------------------
+
+T0, T1, T2 = "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:30.000Z", "2026-01-01T00:05:00.000Z"
+
+
+def test_an_opt_out_that_owes_its_confirmation_is_claimed_once(repos: Repos) -> None:
+    from chalicelib.domain.errors import ConcurrentUpdate
+
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T0, T0) is None  # nothing owed
+    repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "eum:in-1", T0, reply_owed=True)
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T0, T0) == ("eum:in-1", True)
+    with pytest.raises(ConcurrentUpdate):  # another attempt holds a fresh claim
+        repos.sms.claim_reply(BUSINESS, PHONE, T1, T0)
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T2, T1) == ("eum:in-1", True)  # stale
+    repos.sms.settle_reply(BUSINESS, PHONE, "eum:in-1")
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T2, T2) is None
+
+
+def test_a_released_confirmation_is_claimable_again(repos: Repos) -> None:
+    repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "eum:in-1", T0, reply_owed=True)
+    repos.sms.claim_reply(BUSINESS, PHONE, T0, T0)
+    repos.sms.release_reply(BUSINESS, PHONE, "eum:in-1")
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T1, T0) == ("eum:in-1", True)
+
+
+def test_a_newer_change_owes_its_own_confirmation(repos: Repos) -> None:
+    repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "eum:in-1", T0, reply_owed=True)
+    repos.sms.claim_reply(BUSINESS, PHONE, T0, T0)
+    repos.sms.set_opt_out(BUSINESS, PHONE, False, "START", "eum:in-2", T1, reply_owed=True)
+    repos.sms.settle_reply(BUSINESS, PHONE, "eum:in-1")  # the old one: the new one stays
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T1, T0) == ("eum:in-2", False)
+    repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "twilio:SM1", T2)  # answered inline
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T2, T2) is None
+    assert repos.sms.claim_reply(OTHER_BUSINESS, PHONE, T2, T2) is None

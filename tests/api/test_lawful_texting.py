@@ -4,6 +4,7 @@ texting policy (seed rules) and the End User Messaging sandbox."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from chalicelib.domain.compliance import Registration
 from chalicelib.domain.model import BusinessNumber
-from chalicelib.domain.sms import ProviderRejected
+from chalicelib.domain.sms import ProviderRejected, ProviderRetryable
 from tests import fakes
 from tests.api.conftest import Api, running_api
 from tests.api.test_sms import CUSTOMER, SHOP, body, inbound, start, webhook
@@ -233,6 +234,40 @@ def test_how_a_customer_opted_in_is_recorded_and_shown_to_the_next_person(aws: A
         assert foreign.status_code == 404
 
 
+def test_admins_read_the_consent_history_a_page_at_a_time(aws: Any) -> None:
+    """Who or what changed consent, when, and the text that did it: the opt-in recorded
+    by a person, the customer's STOP, a flagged text and its review, newest first."""
+    with running_api() as api:
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice", "u-bob"]))
+        created = api.call(
+            "POST",
+            "/conversations",
+            "alice",
+            {"type": "sms", "to": CUSTOMER, "consent": "web form"},
+        )
+        path = f"/conversations/{body(created)['id']}/consent"
+        webhook(api, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, "wrong number"))
+        api.call("PUT", path, "bob", {"review_done": True})
+        webhook(api, "/webhooks/twilio/sms", inbound("SM" + "2" * 32, "STOP"))
+        first = body(api.call("GET", f"{path}?limit=3", "alice"))
+        assert [(e["change"], e["by"]) for e in first["history"]] == [
+            ("opted_out", "twilio:SM" + "2" * 32),
+            ("review_done", "u-bob"),
+            ("flagged", "twilio:SM" + "1" * 32),
+        ]
+        assert first["history"][0]["text"] == "STOP" and first["history_next_cursor"]
+        cursor = first["history_next_cursor"]
+        rest = body(api.call("GET", f"{path}?limit=3&cursor={cursor}", "alice"))
+        assert [(e["change"], e["by"], e["text"]) for e in rest["history"]] == [
+            ("opted_in_how", "u-alice", "web form")
+        ]
+        assert rest["history_next_cursor"] is None
+        member = body(api.call("GET", path, "bob"))  # the line's person: the record only
+        assert member["opted_out"] is True and "history" not in member
+        refused = api.call("GET", f"{path}?cursor=not-a-cursor", "alice")
+        assert refused.status_code == 400 and body(refused)["error"]["code"] == "invalid_cursor"
+
+
 def test_help_and_stop_use_the_companys_own_texts(aws: Any) -> None:
     with running_api() as api:
         _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))
@@ -246,7 +281,41 @@ def test_help_and_stop_use_the_companys_own_texts(aws: Any) -> None:
         stop = webhook(api, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, "Opt-Out"))
         assert b"Acme Bikes: no more texts. Text START." in stop.body
         help_reply = webhook(api, "/webhooks/twilio/sms", inbound("SM" + "2" * 32, "help"))
-        assert b"Acme Bikes: Reply STOP" in help_reply.body
+        assert b"Acme Bikes: For help, text or call us at " + SHOP.encode() in help_reply.body
+
+
+def test_a_help_reply_that_does_not_say_how_to_reach_the_business_is_400(aws: Any) -> None:
+    with running_api() as api:
+        refused = api.call(
+            "PATCH", "/admin/company", "alice", {"help_text": "Acme Corp: we are here to help!"}
+        )
+        assert refused.status_code == 400
+        error = body(refused)["error"]
+        assert (
+            error["code"] == "invalid_help_text"
+            and "how to reach the business" in (error["message"])
+        )
+        assert body(api.call("GET", "/admin/company"))["help_text"] == ""
+        kept = api.call(
+            "PATCH", "/admin/company", "alice", {"help_text": "{name}: call us at {number}"}
+        )
+        assert kept.status_code == 200
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))
+        help_reply = webhook(api, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, "HELP"))
+        assert b"Acme Corp: call us at " + SHOP.encode() in help_reply.body
+
+
+def test_an_opt_out_confirmation_with_marketing_is_400_and_changes_nothing(lawful: Api) -> None:
+    refused = lawful.call(
+        "PUT",
+        "/admin/texting-policy",
+        "alice",
+        {"stop_reply": "{name}: unsubscribed. Shop our sale at https://acme.com"},
+    )
+    assert refused.status_code == 400
+    error = body(refused)["error"]
+    assert error["code"] == "invalid_stop_reply" and "carries a link" in error["message"]
+    assert body(lawful.call("GET", "/admin/texting-policy"))["stop_reply"] == ""
 
 
 # -- the texting policy: seed rules as policy -------------------------------------------------
@@ -318,3 +387,110 @@ def test_a_company_without_end_user_messaging_numbers_has_no_sandbox_to_show(
     _assign(lawful, BusinessNumber(SHOP, "acme", provider="twilio", users=["u-alice"]))
     standing = body(lawful.call("GET", "/admin/sms-account"))
     assert standing["in_use"] is False and standing["verified_destinations"] == []
+
+
+# -- End User Messaging: the confirmation is owed until the provider takes it -----------------
+
+
+class CountingProvider:
+    """The fake carrier, counting every send it accepted (the fake would fold two sends
+    with one idempotency key into one; End User Messaging does not)."""
+
+    def __init__(self, inner: fakes.MemoryProviders) -> None:
+        self.inner = inner
+        self.accepted: list[str] = []
+
+    def send(self, from_: str, to: str, body: str, idempotency_key: str, media_urls=()):  # type: ignore[no-untyped-def]
+        sent = self.inner.send(from_, to, body, idempotency_key, media_urls)
+        self.accepted.append(body)
+        return sent
+
+
+@pytest.fixture
+def eum(aws: Any) -> Iterator[tuple[Api, CountingProvider]]:
+    counting = CountingProvider(fakes.MemoryProviders())
+    with running_api() as api:
+        api.services.adapters.providers = lambda name: counting  # type: ignore[misc]
+        _assign(api, BusinessNumber(SHOP, "acme", provider="eum", users=["u-alice"]))
+        yield api, counting
+
+
+def eum_inbound(message_id: str, body_text: str) -> Any:
+    from types import SimpleNamespace
+
+    event = {
+        "originationNumber": CUSTOMER,
+        "destinationNumber": SHOP,
+        "messageKeyword": "KEYWORD_123456789012",
+        "messageBody": body_text,
+        "inboundMessageId": message_id,
+        "previousPublishedMessageId": "",
+    }
+    return SimpleNamespace(body=json.dumps(event), message_id=f"sqs-{message_id}")
+
+
+def deliver_eum(record: Any) -> None:
+    from chalicelib.api.consumers import _eum_record
+
+    _eum_record(record)
+
+
+def test_a_stop_whose_confirmation_failed_once_gets_exactly_one_on_the_retry(
+    eum: tuple[Api, CountingProvider],
+) -> None:
+    api, provider = eum
+    provider.inner.fail_with.append(ProviderRetryable("throttled"))
+    stop = eum_inbound("in-0001", "STOP")
+    with pytest.raises(ProviderRetryable):
+        deliver_eum(stop)  # the opt-out is recorded; its confirmation is owed
+    assert api.services.adapters.sms.opted_out(SHOP, CUSTOMER) is True
+    assert provider.accepted == []
+    deliver_eum(stop)  # SQS delivers the event again
+    deliver_eum(stop)  # ... and once more (at least once)
+    assert len(provider.accepted) == 1 and "unsubscribed" in provider.accepted[0]
+    assert len(api.services.adapters.sms.opt_out_history(SHOP, CUSTOMER)) == 1
+
+
+def test_a_confirmation_whose_event_was_given_up_goes_out_with_the_phones_next_text(
+    eum: tuple[Api, CountingProvider],
+) -> None:
+    _, provider = eum
+    provider.inner.fail_with.append(ProviderRetryable("down"))
+    with pytest.raises(ProviderRetryable):
+        deliver_eum(eum_inbound("in-0001", "please stop texting me"))
+    deliver_eum(eum_inbound("in-0002", "hello?"))  # the STOP's event went to the DLQ
+    deliver_eum(eum_inbound("in-0003", "are you there"))
+    assert len(provider.accepted) == 1 and "unsubscribed" in provider.accepted[0]
+
+
+def test_a_stop_confirmed_at_once_is_never_confirmed_again(
+    eum: tuple[Api, CountingProvider],
+) -> None:
+    _, provider = eum
+    deliver_eum(eum_inbound("in-0001", "STOP"))
+    deliver_eum(eum_inbound("in-0001", "STOP"))  # the same event again
+    deliver_eum(eum_inbound("in-0002", "Stop!"))  # a second STOP changes nothing
+    assert len(provider.accepted) == 1
+    deliver_eum(eum_inbound("in-0003", "START"))  # an opt-in owes its own
+    assert len(provider.accepted) == 2 and "resubscribed" in provider.accepted[1]
+
+
+def test_a_confirmation_the_provider_may_have_sent_is_not_sent_again(
+    eum: tuple[Api, CountingProvider],
+) -> None:
+    """A timeout after the request went out: End User Messaging may have sent it, so it
+    is settled (never two), and counted (``KeywordReplyUncertain``)."""
+    api, provider = eum
+    provider.inner.fail_with.append(ProviderRetryable("timed out", ambiguous=True))
+    deliver_eum(eum_inbound("in-0001", "STOP"))
+    deliver_eum(eum_inbound("in-0001", "STOP"))
+    assert provider.accepted == []
+    assert api.services.adapters.sms.opted_out(SHOP, CUSTOMER) is True
+
+
+def test_help_on_end_user_messaging_is_answered_and_owes_nothing(
+    eum: tuple[Api, CountingProvider],
+) -> None:
+    _, provider = eum
+    deliver_eum(eum_inbound("in-0001", "HELP"))
+    assert len(provider.accepted) == 1 and "For help" in provider.accepted[0]

@@ -5,11 +5,25 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from chalicelib.domain.compliance import OPEN_STATUSES, Consent, Registration, TextingPolicy
+from chalicelib.domain.compliance import (
+    OPEN_STATUSES,
+    Consent,
+    ConsentChange,
+    Registration,
+    TextingPolicy,
+)
+from chalicelib.domain.model import Page
+from tests.fakes.paging import _paginate
+from tests.fakes.sms import MemorySmsRepository
 
 
 class MemoryComplianceRepository:
-    def __init__(self) -> None:
+    """``sms``: the SMS fake whose opt-out audit shares the consent history (on the
+    table both are entries of one partition)."""
+
+    def __init__(self, sms: MemorySmsRepository | None = None) -> None:
+        self._sms = sms
+        self.consent_log: dict[tuple[str, str], list[ConsentChange]] = {}
         self.policies: dict[str, TextingPolicy] = {}
         self.consents: dict[tuple[str, str], Consent] = {}
         self.registration_store: dict[tuple[str, str], Registration] = {}
@@ -24,8 +38,30 @@ class MemoryComplianceRepository:
     def get_consent(self, business: str, external: str) -> Consent | None:
         return copy.deepcopy(self.consents.get((business, external)))
 
-    def put_consent(self, consent: Consent) -> None:
+    def put_consent(self, consent: Consent, change: ConsentChange) -> None:
         self.consents[(consent.business, consent.external)] = copy.deepcopy(consent)
+        self.consent_log.setdefault((consent.business, consent.external), []).append(change)
+
+    def consent_history(
+        self, business: str, external: str, limit: int, cursor: str | None = None
+    ) -> Page[dict[str, Any]]:
+        entries: list[tuple[str, dict[str, Any]]] = []
+        for c in self.consent_log.get((business, external), []):
+            entry = {"change": c.change, "at": c.at, "by": c.by, "via": "", "text": c.text}
+            entries.append((f"{c.at}#consent:{c.change}:{c.by}", entry))
+        opt_outs = self._sms.audit.get((business, external), []) if self._sms else []
+        for o in opt_outs:
+            entry = {
+                "change": "opted_out" if o["opted_out"] else "opted_in",
+                "at": o["at"],
+                "by": o["source"],
+                "via": o["keyword"],
+                "text": o["text"],
+            }
+            entries.append((f"{o['at']}#{o['source']}", entry))
+        entries.sort(key=lambda e: e[0], reverse=True)
+        page, next_cursor = _paginate(entries, limit, cursor, "consent:history", descending=True)
+        return Page([dict(e) for _, e in page], next_cursor)
 
     def get_registration(self, company_id: str, registration_id: str) -> Registration | None:
         return copy.deepcopy(self.registration_store.get((company_id, registration_id)))
@@ -37,21 +73,21 @@ class MemoryComplianceRepository:
             if cid == company_id
         ]
 
-    def pending_registrations(self, limit: int) -> list[Registration]:
+    def pending_registrations(self, limit: int, cursor: str | None = None) -> Page[Registration]:
         found = [
-            copy.deepcopy(r)
-            for _, r in sorted(self.registration_store.items())
+            (f"{cid}#{rid}", r)
+            for (cid, rid), r in sorted(self.registration_store.items())
             if r.status in OPEN_STATUSES
         ]
-        return found[:limit]
+        page, next_cursor = _paginate(found, limit, cursor, "registrations:pending")
+        return Page([copy.deepcopy(r) for _, r in page], next_cursor)
 
-    def save_registration(self, registration: Registration, previous: str | None) -> bool:
+    def save_registration(self, registration: Registration) -> bool:
         key = (registration.company_id, registration.registration_id)
         stored = self.registration_store.get(key)
-        if (stored is None) != (previous is None) or (
-            stored is not None and stored.status != previous
-        ):
+        if (stored.version if stored else 0) != registration.version:
             return False
+        registration.version += 1
         self.registration_store[key] = copy.deepcopy(registration)
         self.log.setdefault(key, []).append(
             {

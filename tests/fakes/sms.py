@@ -6,6 +6,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.model import (
     BusinessNumber,
     Policy,
@@ -19,6 +20,8 @@ class MemorySmsRepository:
     def __init__(self, conversations: MemoryConversationRepository) -> None:
         self.numbers: dict[str, BusinessNumber] = {}
         self.opt_outs: dict[tuple[str, str], bool] = {}
+        # (business, external) -> (the change that owes a confirmation, claimed at)
+        self.owed_replies: dict[tuple[str, str], tuple[str, str]] = {}
         self.audit: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.provider_ids: dict[tuple[str, str], tuple[str, int]] = {}
         self.rates: dict[tuple[str, int], int] = {}
@@ -33,6 +36,26 @@ class MemorySmsRepository:
 
     def put_number(self, number: BusinessNumber) -> None:
         self.numbers[number.e164] = copy.deepcopy(number)
+
+    def set_number_registration(
+        self,
+        e164: str,
+        company_id: str,
+        status: str,
+        reason: str,
+        registration_id: str | None = None,
+        kind: str | None = None,
+        kind_if_unset: bool = False,
+    ) -> BusinessNumber | None:
+        number = self.numbers.get(e164)
+        if number is None or number.company_id != company_id:
+            return None
+        number.registration_status, number.registration_reason = status, reason
+        if registration_id is not None:
+            number.registration_id = registration_id
+        if kind is not None and not (kind_if_unset and number.registration):
+            number.registration = kind
+        return copy.deepcopy(number)
 
     def numbers_of_company(self, company_id: str) -> list[BusinessNumber]:
         return [
@@ -76,14 +99,38 @@ class MemorySmsRepository:
         source: str,
         at: str,
         text: str = "",
+        reply_owed: bool = False,
     ) -> bool:
         if self.opted_out(business, external) == opted_out:
             return False
         self.opt_outs[(business, external)] = opted_out
+        if reply_owed:
+            self.owed_replies[(business, external)] = (source, "")
+        else:
+            self.owed_replies.pop((business, external), None)
         self.audit.setdefault((business, external), []).append(
             {"opted_out": opted_out, "keyword": keyword, "at": at, "source": source, "text": text}
         )
         return True
+
+    def claim_reply(
+        self, business: str, external: str, now: str, stale_before: str
+    ) -> tuple[str, bool] | None:
+        owed = self.owed_replies.get((business, external))
+        if owed is None:
+            return None
+        if owed[1] and owed[1] >= stale_before:
+            raise ConcurrentUpdate("another attempt is sending this confirmation")
+        self.owed_replies[(business, external)] = (owed[0], now)
+        return owed[0], self.opted_out(business, external)
+
+    def settle_reply(self, business: str, external: str, owed: str) -> None:
+        if self.owed_replies.get((business, external), ("", ""))[0] == owed:
+            del self.owed_replies[(business, external)]
+
+    def release_reply(self, business: str, external: str, owed: str) -> None:
+        if self.owed_replies.get((business, external), ("", ""))[0] == owed:
+            self.owed_replies[(business, external)] = (owed, "")
 
     def opt_out_history(self, business: str, external: str) -> list[dict[str, Any]]:
         # in the time order of the changes, not of their arrival (as the real table sorts)

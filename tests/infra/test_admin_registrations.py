@@ -159,7 +159,7 @@ def test_a_reviewed_file_is_created_filled_submitted_and_recorded_pending(
     assert stored is not None and stored.details["use_case"] == "customer care"
     history = world.compliance_repo.registration_history("acme", "acme-campaign")
     assert [h["status"] for h in history] == ["draft", "pending"]
-    assert [r.registration_id for r in world.compliance_repo.pending_registrations(10)] == [
+    assert [r.registration_id for r in world.compliance_repo.pending_registrations(10).items] == [
         "acme-campaign"
     ]
     with pytest.raises(SystemExit, match="already pending"):  # never submitted twice

@@ -512,8 +512,7 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                 provider_id="registration-1",
                 provider_status="REVIEWING",
                 numbers=[SHOP],
-            ),
-            None,
+            )
         )
         for timer in resources.SCHEDULES:
             getattr(_consumer_module(timer.function), timer.function)(

@@ -215,3 +215,64 @@ def test_an_everyday_sentence_with_a_pronoun_never_opts_out(text: str) -> None:
 @pytest.mark.parametrize("text", SPANISH)
 def test_a_spanish_revocation_is_flagged_for_a_person(text: str) -> None:
     assert consent.revocation(text) in ("sure", "unsure"), consent.normalise_plain(text)
+
+
+# Found by a review: a STOP signed with a name opts out; a STOP with other words after
+# punctuation is read by a person; longer Spanish revocations that name the texts opt out.
+SIGNED_STOP = [
+    "STOP - John",
+    "Stop. John",
+    "STOP, Mary Smith",
+    "Stop! From John",
+    "STOP - JOHN",
+    "OPT-OUT - John",
+    "Stop. John O'Neil",
+    "STOP — J.",
+    "STOP!!! - Maria 🙏",
+    "Unsubscribe: Ana",
+    "End. Period.",
+]
+STOP_THEN_WORDS = [
+    "stop -john",
+    "Stop. Wait",
+    "End. Of story",
+    "Cancel - wrong appointment",
+    "Cancel, Tuesday",
+    "stop. by at 5",
+]
+SPANISH_SURE = [
+    "por favor no me envíen más mensajes",
+    "Por favor, no me envien mas mensajes!",
+    "ya no quiero recibir mensajes",
+    "Ya no quiero recibir más mensajes de ustedes",
+    "no quiero más mensajes",
+    "dejen de enviarme mensajes",
+    "Denme de baja por favor",
+]
+SPANISH_ORDINARY = [
+    "¿A qué hora abren?",
+    "no quiero la camisa azul",
+    "gracias, nos vemos mañana",
+    "para mañana por favor",
+]
+
+
+@pytest.mark.parametrize("text", SIGNED_STOP)
+def test_a_stop_signed_with_a_name_opts_out(text: str) -> None:
+    assert consent.revocation(text) == "sure", text
+    assert consent.matched_rule(text) == "a stop keyword, then a name or more"
+
+
+@pytest.mark.parametrize("text", STOP_THEN_WORDS)
+def test_a_stop_followed_by_other_words_is_flagged_for_a_person(text: str) -> None:
+    assert consent.revocation(text) == "unsure", text
+
+
+@pytest.mark.parametrize("text", SPANISH_SURE)
+def test_a_longer_spanish_revocation_opts_out(text: str) -> None:
+    assert consent.revocation(text) == "sure", consent.normalise_plain(text)
+
+
+@pytest.mark.parametrize("text", SPANISH_ORDINARY)
+def test_an_ordinary_spanish_message_does_not_opt_out_or_flag(text: str) -> None:
+    assert consent.revocation(text) is None, consent.normalise_plain(text)

@@ -159,3 +159,30 @@ def test_an_answer_window_is_24_hours(world: World) -> None:
     data = queue(world, "survey", sender="automation:survey")
     with pytest.raises(QuietHoursHold):
         world.services.sms_sender.deliver(data)
+
+
+# Found by a review: any inbound of the last 24 hours released any automated text. Only a
+# text the recipient sent in this conversation before the automated one was stored does.
+
+
+def test_a_customers_text_after_an_automated_text_was_queued_does_not_release_it(
+    world: World,
+) -> None:
+    quiet_hours_on(world)
+    data = queue(world, "survey", sender="automation:survey")
+    world.services.carrier.inbound(InboundSms("twilio", "SM-in-1", CUSTOMER, SHOP, "hi?"))
+    with pytest.raises(QuietHoursHold):
+        world.services.sms_sender.deliver(data)
+    assert world.providers.sent == []
+
+
+def test_an_inbound_that_is_not_from_the_recipient_does_not_release_it(world: World) -> None:
+    quiet_hours_on(world)
+    world.services.carrier.inbound(InboundSms("twilio", "SM-in-1", CUSTOMER, SHOP, "Open now?"))
+    conversation_id = next(iter(world.conversation_repo.conversations))
+    for (cid, _), stored in world.conversation_repo.messages.items():
+        if cid == conversation_id and stored.direction == "inbound":
+            stored.sender = "+12125550123"  # not the conversation's external number
+    data = queue(world, "closed", sender="contact-center")
+    with pytest.raises(QuietHoursHold):
+        world.services.sms_sender.deliver(data)

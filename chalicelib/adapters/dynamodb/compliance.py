@@ -5,24 +5,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.cursors import decode_cursor
 from chalicelib.adapters.dynamodb.keys import (
+    AUDIT_PREFIX,
     CONSENT_SK,
     REG_PENDING,
     REG_PREFIX,
     TEXTING_SK,
     co_pk,
+    opt_out_audit_sk,
     opt_out_pk,
     registration_log_prefix,
     registration_log_sk,
     registration_sk,
     registration_sort,
 )
-from chalicelib.adapters.dynamodb.models import Gsi1, _Item, get_item, register, shared_connection
-from chalicelib.domain.compliance import OPEN_STATUSES, Consent, Registration, TextingPolicy
+from chalicelib.adapters.dynamodb.models import (
+    GSI1_KEYS,
+    TABLE_KEYS,
+    Gsi1,
+    OptOutItem,
+    _Item,
+    get_item,
+    page_of,
+    register,
+    shared_connection,
+)
+from chalicelib.domain.compliance import (
+    OPEN_STATUSES,
+    Consent,
+    ConsentChange,
+    Registration,
+    TextingPolicy,
+)
+from chalicelib.domain.model import Page
 
 
 class DocumentItem(_Item):
@@ -36,6 +56,7 @@ class RegistrationItem(_Item):
 
     data = JSONAttribute()
     status = UnicodeAttribute()
+    version = NumberAttribute(null=True)  # absent on items written before versions: 1
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi1 = Gsi1()
@@ -44,8 +65,9 @@ class RegistrationItem(_Item):
 register(DocumentItem, RegistrationItem)
 
 
-def _registration(data: dict[str, Any]) -> Registration:
-    return Registration(**data)
+def _registration(item: RegistrationItem) -> Registration:
+    data = {k: v for k, v in dict(item.data).items() if k != "version"}
+    return Registration(**data, version=int(item.version or 1))
 
 
 def registration_change(record: dict[str, Any]) -> tuple[str | None, Registration] | None:
@@ -58,7 +80,25 @@ def registration_change(record: dict[str, Any]) -> tuple[str | None, Registratio
         return None
     new = RegistrationItem.from_raw_data(ddb["NewImage"])
     old = RegistrationItem.from_raw_data(ddb["OldImage"]) if ddb.get("OldImage") else None
-    return (old.status if old is not None else None), _registration(dict(new.data))
+    return (old.status if old is not None else None), _registration(new)
+
+
+def _history_entry(item: OptOutItem) -> dict[str, Any]:
+    if item.change:  # a consent record's change, made by a person (or flagged by the rules)
+        return {
+            "change": item.change,
+            "at": item.changed_at,
+            "by": item.by or "",
+            "via": "",
+            "text": item.text or "",
+        }
+    return {  # an opt-out or opt-in: the customer's text (or the provider's word) did it
+        "change": "opted_out" if item.opted_out else "opted_in",
+        "at": item.changed_at,
+        "by": item.source,
+        "via": item.keyword,
+        "text": item.text or "",
+    }
 
 
 class DynamoComplianceRepository:
@@ -79,9 +119,40 @@ class DynamoComplianceRepository:
         item = get_item(DocumentItem, opt_out_pk(business, external), CONSENT_SK)
         return Consent(business=business, external=external, **item.data) if item else None
 
-    def put_consent(self, consent: Consent) -> None:
+    def put_consent(self, consent: Consent, change: ConsentChange) -> None:
+        """The record and its history entry, in one write (the history is append-only:
+        an ``AUDIT#`` entry beside the opt-outs', marked with its ``change``)."""
+        pk = opt_out_pk(consent.business, consent.external)
         data = {k: v for k, v in vars(consent).items() if k not in ("business", "external")}
-        DocumentItem(opt_out_pk(consent.business, consent.external), CONSENT_SK, data=data).save()
+        entry = OptOutItem(
+            pk,
+            opt_out_audit_sk(change.at, f"consent:{change.change}:{change.by}"),
+            change=change.change,
+            by=change.by,
+            changed_at=change.at,
+            text=change.text,
+        )
+        with TransactWrite(connection=shared_connection()) as tx:
+            tx.save(DocumentItem(pk, CONSENT_SK, data=data))
+            tx.save(entry)
+
+    def consent_history(
+        self, business: str, external: str, limit: int, cursor: str | None = None
+    ) -> Page[dict[str, Any]]:
+        """Opt-outs, opt-ins and the consent record's changes, newest first: one Query."""
+        pk = opt_out_pk(business, external)
+        start = decode_cursor(cursor, "consent:history", TABLE_KEYS, {"pk": pk})
+        items = list(
+            OptOutItem.query(
+                pk,
+                OptOutItem.sk.startswith(AUDIT_PREFIX),
+                scan_index_forward=False,
+                limit=limit + 1,
+                last_evaluated_key=start,
+            )
+        )
+        page, next_cursor = page_of(items, limit, TABLE_KEYS, "consent:history")
+        return Page([_history_entry(i) for i in page], next_cursor)
 
     # -- registrations ------------------------------------------------------------
 
@@ -89,24 +160,28 @@ class DynamoComplianceRepository:
         item = get_item(
             RegistrationItem, co_pk(company_id), registration_sk(registration_id), consistent=True
         )
-        return _registration(item.data) if item else None
+        return _registration(item) if item else None
 
     def registrations(self, company_id: str) -> list[Registration]:
         return [
-            _registration(i.data)
+            _registration(i)
             for i in RegistrationItem.query(
                 co_pk(company_id), RegistrationItem.sk.startswith(REG_PREFIX)
             )
         ]
 
-    def pending_registrations(self, limit: int) -> list[Registration]:
-        return [
-            _registration(i.data) for i in RegistrationItem.gsi1.query(REG_PENDING, limit=limit)
-        ]
+    def pending_registrations(self, limit: int, cursor: str | None = None) -> Page[Registration]:
+        start = decode_cursor(cursor, "registrations:pending", GSI1_KEYS, {"gsi1pk": REG_PENDING})
+        items = list(
+            RegistrationItem.gsi1.query(REG_PENDING, limit=limit + 1, last_evaluated_key=start)
+        )
+        page, next_cursor = page_of(items, limit, GSI1_KEYS, "registrations:pending")
+        return Page([_registration(i) for i in page], next_cursor)
 
-    def save_registration(self, registration: Registration, previous: str | None) -> bool:
-        """Write the registration and one change entry, if its stored status is still
-        ``previous`` (None: it must not exist yet); False when someone else moved it."""
+    def save_registration(self, registration: Registration) -> bool:
+        """Write the registration and one change entry if the stored item is still at
+        ``registration.version`` (0: it must not exist yet), as version + 1; False when
+        someone else wrote it first (nothing written)."""
         data = registration.to_dict()
         data.pop("id")
         data["registration_id"] = registration.registration_id
@@ -117,16 +192,18 @@ class DynamoComplianceRepository:
             registration_sk(registration.registration_id),
             data=data,
             status=registration.status,
+            version=registration.version + 1,
             gsi1pk=REG_PENDING if pending else None,
             gsi1sk=registration_sort(registration.company_id, registration.registration_id)
             if pending
             else None,
         )
-        condition = (
-            RegistrationItem.pk.does_not_exist()
-            if previous is None
-            else RegistrationItem.status == previous
-        )
+        read = registration.version
+        condition: Any = RegistrationItem.version == read
+        if read == 0:
+            condition = RegistrationItem.pk.does_not_exist()
+        elif read == 1:  # an item written before versions were kept reads as version 1
+            condition |= RegistrationItem.pk.exists() & RegistrationItem.version.does_not_exist()
         entry = DocumentItem(
             co_pk(registration.company_id),
             registration_log_sk(
@@ -145,6 +222,7 @@ class DynamoComplianceRepository:
                 tx.save(entry)
         except TransactWriteError:
             return False
+        registration.version = read + 1
         return True
 
     def registration_history(self, company_id: str, registration_id: str) -> list[dict[str, Any]]:

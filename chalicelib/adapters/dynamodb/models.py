@@ -83,6 +83,10 @@ class OptOutItem(_Item):
     changed_at = UnicodeAttribute(default="")
     source = UnicodeAttribute(default="")
     text = UnicodeAttribute(default="")  # what the customer wrote (the audit's evidence)
+    change = UnicodeAttribute(null=True)  # AUDIT: a consent record's change (not an opt-out)
+    by = UnicodeAttribute(null=True)  # AUDIT: who made that change (a user id)
+    reply_owed = UnicodeAttribute(null=True)  # STATE: the text whose confirmation is owed
+    reply_claimed_at = UnicodeAttribute(null=True)  # STATE: an attempt is sending it
 
 
 class ProviderMessageItem(_Item):

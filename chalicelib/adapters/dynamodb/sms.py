@@ -34,6 +34,7 @@ from chalicelib.adapters.dynamodb.keys import (
     usage_sk,
     window_sk,
 )
+from chalicelib.adapters.dynamodb.lawful_sms import LawfulSmsItems
 from chalicelib.adapters.dynamodb.mapping import (
     to_number,
 )
@@ -59,7 +60,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.sms import QUEUED, SENDING, is_final, status_advances, status_rank
 
 
-class DynamoSmsRepository:
+class DynamoSmsRepository(LawfulSmsItems):
     """Business numbers, opt-outs (with their audit trail) and provider message ids."""
 
     def get_number(self, e164: str) -> BusinessNumber | None:
@@ -142,11 +143,19 @@ class DynamoSmsRepository:
         source: str,
         at: str,
         text: str = "",
+        reply_owed: bool = False,
     ) -> bool:
-        """Record the change and its audit entry; False if it was already so."""
+        """Record the change and its audit entry (and, with ``reply_owed``, that its
+        confirmation is owed, in the same write); False if it was already so."""
         pk = opt_out_pk(business, external)
         state = OptOutItem(
-            pk, STATE_SK, opted_out=opted_out, keyword=keyword, changed_at=at, source=source
+            pk,
+            STATE_SK,
+            opted_out=opted_out,
+            keyword=keyword,
+            changed_at=at,
+            source=source,
+            reply_owed=source if reply_owed else "",
         )
         audit = OptOutItem(
             pk,
@@ -180,7 +189,9 @@ class DynamoSmsRepository:
                 "text": i.text or "",
             }
             for i in OptOutItem.query(
-                opt_out_pk(business, external), OptOutItem.sk.startswith(AUDIT_PREFIX)
+                opt_out_pk(business, external),
+                OptOutItem.sk.startswith(AUDIT_PREFIX),
+                filter_condition=OptOutItem.change.does_not_exist(),  # consent records' own
             )
         ]
 

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.compliance import MAX_REPLY, TOLL_FREE_RULES, Consent, TextingPolicy
+from chalicelib.domain import reply_rules
+from chalicelib.domain.compliance import (
+    MAX_REPLY,
+    TOLL_FREE_RULES,
+    Consent,
+    ConsentChange,
+    TextingPolicy,
+)
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
-from chalicelib.domain.model import SMS
+from chalicelib.domain.model import SMS, Company
 from chalicelib.services.commands import Changes
 from chalicelib.services.common import Caller, Clock
+from chalicelib.services.company import CompanySettings
 from chalicelib.services.compliance.ports import ComplianceRepository
 from chalicelib.services.ports import ConversationRepository
-from chalicelib.services.sms.ports import SmsRepository
+
+if TYPE_CHECKING:  # the SMS services import this module (no import cycle at run time)
+    from chalicelib.services.sms.ports import SmsRepository
 
 CACHE_SECONDS = 60.0
 MAX_OPT_IN_TEXT = 500
+HISTORY_PAGE = 20  # consent history entries on one page (an admin asks for more by cursor)
 
 
 class TextingPolicies:
@@ -28,8 +40,10 @@ class TextingPolicies:
         repo: ComplianceRepository,
         ttl: float = CACHE_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        companies: CompanySettings | None = None,
     ) -> None:
         self._repo = repo
+        self._companies = companies
         self._ttl = ttl
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, TextingPolicy]] = {}
@@ -54,10 +68,12 @@ class TextingPolicies:
         return self.get(caller.company_id).to_dict()
 
     def update(self, caller: Caller, changes: Changes) -> dict[str, Any]:
-        """An admin's change; every field is checked before anything is written."""
+        """An admin's change: the new policy is built beside the cached one and checked
+        whole (CTIA's rules for the replies included) before it is stored; a refusal
+        changes nothing, not even this container's cache."""
         _admin(caller)
         body = changes.values
-        policy = self.get(caller.company_id)
+        new: dict[str, Any] = {}
         for name in ("sender_name", "stop_reply", "start_reply"):
             if name in body:
                 value = str(body[name]).strip()
@@ -65,15 +81,15 @@ class TextingPolicies:
                     raise ValidationError(
                         f"{name} is at most {MAX_REPLY} characters", code=f"invalid_{name}"
                     )
-                setattr(policy, name, value)
+                new[name] = value
         if "quiet_hours" in body:
-            policy.quiet_hours = bool(body["quiet_hours"])
+            new["quiet_hours"] = bool(body["quiet_hours"])
         if "toll_free" in body:
             if body["toll_free"] not in TOLL_FREE_RULES:
                 raise ValidationError(
                     f"toll_free is one of {', '.join(TOLL_FREE_RULES)}", code="invalid_toll_free"
                 )
-            policy.toll_free = str(body["toll_free"])
+            new["toll_free"] = str(body["toll_free"])
         if "number_countries" in body:
             raw = body["number_countries"]
             countries = [str(c).strip().upper() for c in raw] if isinstance(raw, list) else []
@@ -82,10 +98,33 @@ class TextingPolicies:
                     "number_countries lists ISO country codes such as US, CA",
                     code="invalid_number_countries",
                 )
-            policy.number_countries = list(dict.fromkeys(countries))
+            new["number_countries"] = list(dict.fromkeys(countries))
+        policy = dataclasses.replace(self.get(caller.company_id), **new)
+        for name in ("stop_reply", "start_reply"):
+            text = getattr(policy, name)
+            if text and (name in new or "sender_name" in new):
+                found = reply_rules.problems(name.removesuffix("_reply"), text, self._names(policy))
+                if found:
+                    raise ValidationError(reply_rules.explain(name, found), code=f"invalid_{name}")
         self._repo.put_texting_policy(policy)
         self._cache.pop(caller.company_id, None)
         return policy.to_dict()
+
+    def check_help_text(self, company: Company, text: str) -> None:
+        """A company's HELP reply (``PATCH /admin/company`` ``help_text``; empty: the
+        default) must name the business and say how to reach it: 400 otherwise."""
+        if not text.strip():
+            return
+        policy = self.get(company.company_id)
+        names = [policy.sender_name, company.name]
+        found = reply_rules.problems("help", text, names)
+        if found:
+            raise ValidationError(reply_rules.explain("help_text", found), code="invalid_help_text")
+
+    def _names(self, policy: TextingPolicy) -> list[str]:
+        """The names that count as the business's in its replies."""
+        company = self._companies.get(policy.company_id) if self._companies else None
+        return [policy.sender_name, company.name if company else ""]
 
 
 def _admin(caller: Caller) -> None:
@@ -112,7 +151,7 @@ class ConsentRecords:
     def flag(self, business: str, external: str, text: str, at: str, source: str) -> None:
         consent = self._repo.get_consent(business, external) or Consent(business, external)
         consent.review_text, consent.review_at, consent.review_source = text[:1600], at, source
-        self._repo.put_consent(consent)
+        self._repo.put_consent(consent, ConsentChange("flagged", at, source, text[:1600]))
 
     def record_opt_in(self, caller: Caller, business: str, external: str, how: str) -> None:
         """When a person starts a conversation: how the customer agreed to be texted."""
@@ -122,7 +161,8 @@ class ConsentRecords:
         consent = self._repo.get_consent(business, external) or Consent(business, external)
         consent.opted_in_how = how[:MAX_OPT_IN_TEXT]
         consent.recorded_by, consent.recorded_at = caller.user_id, self._clock()
-        self._repo.put_consent(consent)
+        change = ConsentChange("opted_in_how", consent.recorded_at, caller.user_id, how)
+        self._repo.put_consent(consent, change)
 
     def _pair(self, caller: Caller, conversation_id: str) -> tuple[str, str]:
         conversation = self._conversations.get(conversation_id)
@@ -135,22 +175,37 @@ class ConsentRecords:
             raise NotFound("no such SMS conversation", code="conversation_not_found")
         return conversation.business_number, conversation.external_number
 
-    def show(self, caller: Caller, conversation_id: str) -> dict[str, Any]:
+    def show(
+        self,
+        caller: Caller,
+        conversation_id: str,
+        limit: int = HISTORY_PAGE,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """The consent record; for an admin also its history, newest first, a page at
+        a time (``history`` and ``history_next_cursor``)."""
         business, external = self._pair(caller, conversation_id)
         consent = self._repo.get_consent(business, external) or Consent(business, external)
         view = consent.to_dict(self._sms.opted_out(business, external))
-        view["history"] = self._sms.opt_out_history(business, external)
+        if caller.is_admin:
+            page = self._repo.consent_history(business, external, limit, cursor)
+            view["history"], view["history_next_cursor"] = page.items, page.next_cursor
         return view
 
     def update(self, caller: Caller, conversation_id: str, changes: Changes) -> dict[str, Any]:
-        """Record how the customer opted in, and/or mark a flagged text as read."""
+        """Record how the customer opted in, and/or mark a flagged text as read (each a
+        history entry, written with the record)."""
         business, external = self._pair(caller, conversation_id)
         body = changes.values
         consent = self._repo.get_consent(business, external) or Consent(business, external)
+        now = self._clock()
         if body.get("opted_in_how") is not None:
             consent.opted_in_how = str(body["opted_in_how"]).strip()[:MAX_OPT_IN_TEXT]
-            consent.recorded_by, consent.recorded_at = caller.user_id, self._clock()
-        if body.get("review_done") is True:
+            consent.recorded_by, consent.recorded_at = caller.user_id, now
+            change = ConsentChange("opted_in_how", now, caller.user_id, consent.opted_in_how)
+            self._repo.put_consent(consent, change)
+        if body.get("review_done") is True and consent.review_at:
+            read = consent.review_text
             consent.review_text = consent.review_at = consent.review_source = ""
-        self._repo.put_consent(consent)
+            self._repo.put_consent(consent, ConsentChange("review_done", now, caller.user_id, read))
         return self.show(caller, conversation_id)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from chalicelib.domain.compliance import Consent, Registration, TextingPolicy
+from chalicelib.domain.compliance import Consent, ConsentChange, Registration, TextingPolicy
+from chalicelib.domain.model import Page
 
 
 class ComplianceRepository(Protocol):
@@ -18,19 +19,33 @@ class ComplianceRepository(Protocol):
 
     def get_consent(self, business: str, external: str) -> Consent | None: ...
 
-    def put_consent(self, consent: Consent) -> None: ...
+    def put_consent(self, consent: Consent, change: ConsentChange) -> None:
+        """Write the record and append ``change`` to its history, in one write."""
+        ...
+
+    def consent_history(
+        self, business: str, external: str, limit: int, cursor: str | None = None
+    ) -> Page[dict[str, Any]]:
+        """The pair's consent history, newest first, a page at a time (one Query): the
+        opt-outs and opt-ins (``change`` ``opted_out`` / ``opted_in``, ``by`` the
+        provider's id of the text, ``via`` the keyword or rule, ``text`` what the
+        customer wrote) and the record's own changes (``CONSENT_CHANGES``, ``by`` the
+        user, ``text`` what was recorded or flagged)."""
+        ...
 
     def get_registration(self, company_id: str, registration_id: str) -> Registration | None: ...
 
     def registrations(self, company_id: str) -> list[Registration]: ...
 
-    def pending_registrations(self, limit: int) -> list[Registration]:
-        """Registrations the provider is reviewing, across companies (a sparse index)."""
+    def pending_registrations(self, limit: int, cursor: str | None = None) -> Page[Registration]:
+        """Registrations the provider is reviewing, across companies (a sparse index),
+        a page at a time."""
         ...
 
-    def save_registration(self, registration: Registration, previous: str | None) -> bool:
-        """Write it and a change entry if its stored status is still ``previous`` (None:
-        new); False when another writer moved it first (nothing written)."""
+    def save_registration(self, registration: Registration) -> bool:
+        """Write it and a change entry if the stored one is still at
+        ``registration.version`` (0: new), then count the version up; False when another
+        writer wrote it first (nothing written)."""
         ...
 
     def registration_history(self, company_id: str, registration_id: str) -> list[dict[str, Any]]:

@@ -82,59 +82,74 @@ class Registrations:
         stored = self._repo.get_registration(registration.company_id, registration.registration_id)
         if stored is not None and _same(stored, registration):
             registration = stored
-        elif not self._repo.save_registration(registration, stored.status if stored else None):
-            raise compliance_conflict(registration)
+        else:
+            registration.version = stored.version if stored else 0
+            if not self._repo.save_registration(registration):
+                raise compliance_conflict(registration)
         self._apply(registration)
         return registration
 
-    def poll(self, limit: int = POLL_BATCH) -> dict[str, int]:
-        """Ask the provider about every registration under review; record each change."""
-        changed = 0
-        pending = self._repo.pending_registrations(limit)
-        for registration in pending:
-            try:
-                provider_status, reason = self._source.registration_status(registration)
-            except Exception:  # one provider's trouble must not stop the others
-                logger.warning(
-                    "registration status unavailable",
-                    extra={"registration_id": registration.registration_id},
-                    exc_info=True,
-                )
-                continue
-            if provider_status == registration.provider_status:
-                continue
-            previous = registration.status
-            registration.provider_status = provider_status
-            registration.status = (
-                compliance.eum_status(provider_status)
-                if registration.provider == "eum"
-                else compliance.twilio_status(provider_status)
+    def poll(self, page_size: int = POLL_BATCH) -> dict[str, int]:
+        """Ask the provider about every registration under review, a page of the index at
+        a time; record each change."""
+        seen = changed = 0
+        cursor: str | None = None
+        while True:
+            page = self._repo.pending_registrations(page_size, cursor)
+            for registration in page.items:
+                seen += 1
+                changed += self._poll_one(registration)
+            cursor = page.next_cursor
+            if not cursor:
+                return {"pending": seen, "changed": changed}
+
+    def _poll_one(self, registration: Registration) -> int:
+        """1 when the provider's answer changed the registration and this poller wrote it."""
+        try:
+            provider_status, reason = self._source.registration_status(registration)
+        except Exception:  # one provider's trouble must not stop the others
+            logger.warning(
+                "registration status unavailable",
+                extra={"registration_id": registration.registration_id},
+                exc_info=True,
             )
-            registration.reason = reason
-            registration.updated_at = self._clock()
-            if not self._repo.save_registration(registration, previous):
-                continue  # another poller recorded it first
-            changed += 1
-            self._apply(registration)
-            self._tell_admins(registration)
-        return {"pending": len(pending), "changed": changed}
+            return 0
+        if provider_status == registration.provider_status:
+            return 0
+        registration.provider_status = provider_status
+        registration.status = (
+            compliance.eum_status(provider_status)
+            if registration.provider == "eum"
+            else compliance.twilio_status(provider_status)
+        )
+        registration.reason = reason
+        registration.updated_at = self._clock()
+        if not self._repo.save_registration(registration):
+            return 0  # another poller, or an admin, wrote it first: the next run sees theirs
+        self._apply(registration)
+        self._tell_admins(registration)
+        return 1
 
     def carrier_refused(self, e164: str, provider_code: str) -> None:
         """Carriers blocked a text for want of registration (30032/30034/30035): the
         number is marked (no more texts go out until the registration is approved) and
-        counted (``RegistrationRefusals``, which alarms)."""
+        counted (``RegistrationRefusals``, which alarms). Only the number's registration
+        attributes are written."""
         count("RegistrationRefusals", code=provider_code)
         number = self._sms.get_number(e164)
         if number is None:
             return
-        number.registration_status = PENDING if provider_code == "30035" else NEEDS_UPDATES
-        number.registration_reason = f"carrier error {provider_code}: " + (
-            compliance.UNREGISTERED_ERRORS.get(provider_code, "")
+        marked = self._sms.set_number_registration(
+            e164,
+            number.company_id,
+            status=PENDING if provider_code == "30035" else NEEDS_UPDATES,
+            reason=f"carrier error {provider_code}: "
+            + compliance.UNREGISTERED_ERRORS.get(provider_code, ""),
+            kind="toll_free" if provider_code == "30032" else "10dlc",
+            kind_if_unset=True,
         )
-        if not number.registration:
-            number.registration = "toll_free" if provider_code == "30032" else "10dlc"
-        self._sms.put_number(number)
-        self._recheck(number.company_id, number.registration_id)
+        if marked is not None:
+            self._recheck(marked.company_id, marked.registration_id)
         logger.warning(
             "carriers refused a text for want of registration",
             extra={"provider_code": provider_code},
@@ -152,7 +167,7 @@ class Registrations:
         registration.status, registration.provider_status = PENDING, ""
         registration.reason = "carriers refused a text: asking the provider again"
         registration.updated_at = self._clock()
-        self._repo.save_registration(registration, APPROVED)
+        self._repo.save_registration(registration)  # written meanwhile: that write stands
 
     def events_for_change(
         self, previous: str | None, registration: Registration
@@ -174,17 +189,19 @@ class Registrations:
                 return admins
 
     def _apply(self, registration: Registration) -> None:
+        """Copy its status onto the numbers it covers: only their registration
+        attributes are written (an admin's change to a number's users or state stays)."""
         if registration.type == "brand":
             return  # a brand covers no number by itself: its campaigns do
         for e164 in registration.numbers:
-            number = self._sms.get_number(e164)
-            if number is None or number.company_id != registration.company_id:
-                continue
-            number.registration = registration.kind
-            number.registration_status = registration.status
-            number.registration_id = registration.registration_id
-            number.registration_reason = registration.reason
-            self._sms.put_number(number)
+            self._sms.set_number_registration(  # another company's number: None, untouched
+                e164,
+                registration.company_id,
+                status=registration.status,
+                reason=registration.reason,
+                registration_id=registration.registration_id,
+                kind=registration.kind,
+            )
 
     def _tell_admins(self, registration: Registration) -> None:
         """A registration that needs updates is counted (``RegistrationNeedsUpdates``,

@@ -3,6 +3,7 @@ opt-out/opt-in/help keywords and plain-language revocations, delivery status cal
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from chalicelib.domain import consent, sms
@@ -15,6 +16,7 @@ from chalicelib.domain.model import (
     Message,
     parse_message_id,
     sms_conversation_id,
+    utcnow_iso,
 )
 from chalicelib.observability import correlate, count, logger
 from chalicelib.services.common import Clock
@@ -24,7 +26,11 @@ from chalicelib.services.messages import Draft, MessageLog
 from chalicelib.services.ports import ConversationRepository
 from chalicelib.services.sms.media import SmsMedia
 from chalicelib.services.sms.policy import InboundSmsPolicy
-from chalicelib.services.sms.ports import SmsRepository
+from chalicelib.services.sms.ports import SmsProvider, SmsRepository
+
+# An attempt holds an owed confirmation this long (past a Lambda's 60-second timeout);
+# a claim older than that was left by an attempt that ended without settling it.
+REPLY_CLAIM = timedelta(seconds=90)
 
 
 class NumberStanding(Protocol):
@@ -71,9 +77,11 @@ class CarrierWebhooks:
         self._consents = consents
         self._standing = standing
 
-    def inbound(self, text: sms.InboundSms) -> str | None:
+    def inbound(self, text: sms.InboundSms, reply_owed: bool = False) -> str | None:
         """Store an inbound text once (the provider id is the idempotency key); act on
-        STOP/START/HELP. Returns the automatic reply to send back, if any."""
+        STOP/START/HELP. Returns the automatic reply to send back, if any; with
+        ``reply_owed`` an opt-out's or opt-in's confirmation is recorded as owed with
+        the change instead (``send_owed_reply`` sends it, exactly once)."""
         correlate(provider_message_id=text.provider_message_id)
         number = self._repo.get_number(text.to)
         if number is None or number.state != "active":
@@ -99,7 +107,7 @@ class CarrierWebhooks:
         stored, _ = self._log.append(
             conversation, draft, InboundSmsPolicy(self._repo, self._media, text)
         )
-        reply = self._keyword_action(number, external, text, now)
+        reply = self._keyword_action(number, external, text, now, reply_owed)
         if channel is not None and self._channels and sms.keyword(text.body) is None:
             # joins or opens an interaction (queued for routing, never routed here);
             # repeated safely on a provider retry
@@ -131,7 +139,12 @@ class CarrierWebhooks:
         return conversation
 
     def _keyword_action(
-        self, number: BusinessNumber, external: str, text: sms.InboundSms, now: str
+        self,
+        number: BusinessNumber,
+        external: str,
+        text: sms.InboundSms,
+        now: str,
+        reply_owed: bool = False,
     ) -> str | None:
         """Keywords and plain-language revocations (``chalicelib.domain.consent``).
 
@@ -152,7 +165,7 @@ class CarrierWebhooks:
         name = company.name if company else ""
         policy = self._policies.get(number.company_id)
         if word == "help":
-            return policy.reply("help", name, company.help_text if company else "")
+            return policy.reply("help", name, company.help_text if company else "", number.e164)
         stop = word != "start"
         label = (
             consent.normalise_keyword(text.body)
@@ -160,11 +173,61 @@ class CarrierWebhooks:
             else f"plain language: {consent.matched_rule(text.body)}"
         )
         changed = self._repo.set_opt_out(
-            number.e164, external, stop, label, source, now, text=text.body[:1600]
+            number.e164,
+            external,
+            stop,
+            label,
+            source,
+            now,
+            text=text.body[:1600],
+            reply_owed=reply_owed,
         )
-        if not changed:
+        if not changed or reply_owed:
             return None
         return policy.reply("stop" if stop else "start", name)
+
+    def send_owed_reply(self, business: str, external: str, provider: SmsProvider) -> bool:
+        """Send the opt-out's or opt-in's confirmation owed to ``external``, once.
+
+        The change recorded it as owed in the same write. This claims it, sends it
+        (the idempotency key names the change, so every attempt sends the same text),
+        and settles it once the provider took it. A provider that certainly did not
+        take it releases the claim and raises: a retry of the event, or the next event
+        of this phone, sends it. A refusal that retrying cannot help, or an ambiguous
+        failure (the provider may have sent it), settles it: never two. True when
+        this call sent it."""
+        now = self._clock()
+        stale = utcnow_iso(datetime.fromisoformat(now.replace("Z", "+00:00")) - REPLY_CLAIM)
+        claimed = self._repo.claim_reply(business, external, now, stale)
+        if claimed is None:
+            return False
+        owed, opted_out = claimed
+        number = self._repo.get_number(business)
+        company = self._companies.get(number.company_id) if number else None
+        policy = self._policies.get(number.company_id if number else "")
+        body = policy.reply("stop" if opted_out else "start", company.name if company else "")
+        try:
+            provider.send(from_=business, to=external, body=body, idempotency_key=f"reply-{owed}")
+        except sms.ProviderRetryable as trouble:
+            if not trouble.ambiguous:
+                self._repo.release_reply(business, external, owed)
+                raise
+            self._repo.settle_reply(business, external, owed)
+            count("KeywordReplyUncertain")
+            logger.warning("a keyword confirmation may not have been sent", extra={"owed": owed})
+            return False
+        except sms.ProviderRejected as refused:
+            self._repo.settle_reply(business, external, owed)
+            logger.warning(
+                "a keyword confirmation was refused",
+                extra={"owed": owed, "provider_code": refused.provider_code},
+            )
+            return False
+        except Exception:
+            self._repo.release_reply(business, external, owed)
+            raise
+        self._repo.settle_reply(business, external, owed)
+        return True
 
     def recipient_refused(
         self, business: str, external: str, provider: str, provider_code: str, now: str

@@ -20,6 +20,21 @@ class SmsRepository(Protocol):
 
     def put_number(self, number: BusinessNumber) -> None: ...
 
+    def set_number_registration(
+        self,
+        e164: str,
+        company_id: str,
+        status: str,
+        reason: str,
+        registration_id: str | None = None,
+        kind: str | None = None,
+        kind_if_unset: bool = False,
+    ) -> BusinessNumber | None:
+        """Update only the number's registration attributes, if it is the company's
+        (never a whole-item write: concurrent changes to the rest stay); the number as
+        stored after, or None."""
+        ...
+
     def numbers_of(self, user: User) -> list[BusinessNumber]: ...
 
     def numbers_of_company(self, company_id: str) -> list[BusinessNumber]: ...
@@ -45,9 +60,27 @@ class SmsRepository(Protocol):
         source: str,
         at: str,
         text: str = "",
+        reply_owed: bool = False,
     ) -> bool:
         """Record the change and its audit entry (with ``text``, what the customer
-        wrote, as evidence); False if it was already so."""
+        wrote, as evidence); with ``reply_owed``, in the same write, that its
+        confirmation is owed (``source`` names it). False if it was already so."""
+        ...
+
+    def claim_reply(
+        self, business: str, external: str, now: str, stale_before: str
+    ) -> tuple[str, bool] | None:
+        """Claim the owed confirmation: ``(source of the change that owes it, opted out
+        now)``, or None when none is owed; raises ``ConcurrentUpdate`` while another
+        attempt's claim, made at or after ``stale_before``, stands."""
+        ...
+
+    def settle_reply(self, business: str, external: str, owed: str) -> None:
+        """The confirmation owed for ``owed`` was accepted (or never can be)."""
+        ...
+
+    def release_reply(self, business: str, external: str, owed: str) -> None:
+        """The provider certainly did not take it: claimable again."""
         ...
 
     def opt_out_history(self, business: str, external: str) -> list[dict[str, Any]]: ...
