@@ -18,7 +18,9 @@ WHITE = (255, 255, 255)
 SAMPLES = 3  # per axis: 9 samples a pixel smooth the edges
 
 
-def inside_rounded(x: float, y: float, x0: float, y0: float, x1: float, y1: float, r: float) -> bool:
+def inside_rounded(
+    x: float, y: float, x0: float, y0: float, x1: float, y1: float, r: float
+) -> bool:
     if not (x0 <= x <= x1 and y0 <= y <= y1):
         return False
     cx = min(max(x, x0 + r), x1 - r)
@@ -74,7 +76,9 @@ def render(size: int, full_bleed: bool) -> bytes:
 
 def png(size: int, raw: bytes) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)  # 8-bit RGBA
     return (
