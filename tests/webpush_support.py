@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import threading
@@ -29,6 +30,14 @@ class Browser:
         default_factory=lambda: ec.generate_private_key(ec.SECP256R1()), repr=False
     )
     auth: bytes = field(default_factory=lambda: os.urandom(16), repr=False)
+
+    @classmethod
+    def fixed(cls, endpoint: str) -> Browser:
+        """Keys that are the same in every process: for test parameters, which pytest-xdist's
+        workers must each collect identically."""
+        seed = int.from_bytes(hashlib.sha256(endpoint.encode()).digest(), "big") % (2**255) + 1
+        auth = hashlib.sha256(b"auth" + endpoint.encode()).digest()[:16]
+        return cls(endpoint, ec.derive_private_key(seed, ec.SECP256R1()), auth)
 
     def subscription(self) -> dict[str, Any]:
         """What ``JSON.parse(JSON.stringify(pushSubscription))`` gives."""

@@ -114,7 +114,9 @@ def test_an_endpoint_off_the_browsers_push_services_is_refused(api: Api, endpoin
             "invalid_push_key",
         ),
         (
-            json.dumps({**Browser(FCM + "x").subscription(), "keys": {"p256dh": "", "auth": ""}}),
+            json.dumps(
+                {**Browser.fixed(FCM + "x").subscription(), "keys": {"p256dh": "", "auth": ""}}
+            ),
             "invalid_push_key",
         ),
     ],

@@ -172,7 +172,7 @@ def test_a_subscription_sent_twice_in_another_spelling_is_one_device(world: Worl
     ("token", "code"),
     [
         ("{}", "invalid_push_subscription"),
-        (Browser("http://169.254.169.254/latest").token(), "push_endpoint_not_allowed"),
+        (Browser.fixed("http://169.254.169.254/latest").token(), "push_endpoint_not_allowed"),
         (
             '{"endpoint": "' + FCM + 'x", "keys": {"p256dh": "AAAA", "auth": "AAAA"}}',
             "invalid_push_key",

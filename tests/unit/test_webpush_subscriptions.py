@@ -95,7 +95,7 @@ def test_a_subscription_is_parsed_and_stored_in_one_spelling() -> None:
 
 
 def _with_keys(**keys: object) -> str:
-    good = Browser(FCM + "abc").subscription()
+    good = Browser.fixed(FCM + "abc").subscription()
     return json.dumps({**good, "keys": {**good["keys"], **keys}})
 
 
