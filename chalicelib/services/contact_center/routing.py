@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
 
 from chalicelib.domain.contact_center import (
     ACTIVE,
@@ -25,8 +24,9 @@ from chalicelib.domain.contact_center import (
     should_overflow,
     waiting_order,
 )
+from chalicelib.domain.contact_center_messages import Admit, IdleCheck, OfferTimeout, WaitingCheck
 from chalicelib.domain.model import Conversation, Message
-from chalicelib.services.contact_center.common import RETRIES, Context, logger
+from chalicelib.services.contact_center.common import RETRIES, Context, Touched, logger, touched
 from chalicelib.services.contact_center.records import RecordService
 
 HEAD_DEPTH = 5  # waiting interactions read per queue per round
@@ -56,8 +56,6 @@ class RoutingService:
         self._ctx = ctx
         self._repo = ctx.repo
         self._records = records
-        # queues whose figures changed while handling one message (queue.updated)
-        self.touched: set[tuple[str, str]] = set()
 
     # -- an inbound text to a channel ------------------------------------------------------
 
@@ -82,20 +80,13 @@ class RoutingService:
             return None
         customer = self._records.find_or_create(channel.company_id, phone)
         last = self._repo.history(customer.customer_id, 1)
-        interaction = Interaction(
-            interaction_id=self._ctx.ids("ix_"),
-            company_id=channel.company_id,
-            queue_id=queue.queue_id,
-            channel=channel.e164,
-            customer_phone=phone,
-            conversation_id=conversation.conversation_id,
+        interaction = Interaction.opened(
+            self._ctx.ids("ix_"),
+            channel,
+            customer,
+            conversation.conversation_id,
             created_at=self._ctx.clock(),
-            enqueued_at=now,
-            arrived_at=now,
-            wait_started_at=now,
-            last_customer_at=now,
-            customer_id=customer.customer_id,
-            customer_name=customer.name,
+            now=now,
             first_seq=message.seq,
             last_agent_id=(last[0].get("agent_id") if last else None),
         )
@@ -129,7 +120,7 @@ class RoutingService:
         """A new interaction's follow-up, redone whole by a provider retry: ``admit``
         first (it is idempotent), then the figure (a hot item that can throttle;
         counted once per interaction), then the waiting check."""
-        self._ctx.routing.enqueue({"kind": "admit", "interaction_id": interaction.interaction_id})
+        self._ctx.routing.enqueue(Admit(interaction.interaction_id))
         self._repo.add_figures_once(  # once: a provider retry redoes this whole step
             f"opened#{interaction.interaction_id}",
             queue.company_id,
@@ -143,22 +134,17 @@ class RoutingService:
         """The next check of a wait: a minute, or sooner when an overflow or the end
         of an agent's skip is due (the only agent who declined gets it then)."""
         self._ctx.timer(
-            {
-                "kind": "waiting_check",
-                "interaction_id": interaction.interaction_id,
-                "offer_no": interaction.offer_no,
-            },
+            WaitingCheck(interaction.interaction_id, interaction.offer_no),
             waiting_check_delay(queue, interaction, self._ctx.epoch()),
         )
 
     # -- routing -----------------------------------------------------------------------------
 
-    def route(self, company_id: str, queue_ids: list[str]) -> int:
+    def route(self, company_id: str, queue_ids: list[str]) -> Touched:
         """Offer waiting interactions of these queues (and of every queue their agents
         serve, so priorities across queues hold) until no agent can take one.
-        Returns how many were offered."""
+        Returns the queues asked for: their figures are published again."""
         now = self._ctx.epoch()
-        self.touched.update((company_id, q) for q in queue_ids)
         queues: dict[str, Queue] = {}
         for queue_id in queue_ids:
             queue = self._repo.get_queue(company_id, queue_id)
@@ -172,7 +158,6 @@ class RoutingService:
                     queue = self._repo.get_queue(company_id, queue_id)
                     if queue is not None:
                         queues[queue_id] = queue
-        offered = 0
         for _ in range(MAX_ROUNDS):
             heads = [
                 (interaction, queue)
@@ -183,9 +168,8 @@ class RoutingService:
             outcome = self._route_one(heads, list(agents.values()), now)
             if outcome == "done":
                 break
-            offered += outcome == "offered"
             agents = self._repo.get_agents(agent_ids)
-        return offered
+        return touched(company_id, queue_ids)
 
     def _route_one(
         self, heads: list[tuple[Interaction, Queue]], agents: list[AgentProfile], now: float
@@ -236,12 +220,7 @@ class RoutingService:
             self.answered(after, queue, now)
         else:
             self._ctx.timer(
-                {
-                    "kind": "offer_timeout",
-                    "interaction_id": after.interaction_id,
-                    "offer_no": after.offer_no,
-                },
-                queue.offer_timeout_s,
+                OfferTimeout(after.interaction_id, after.offer_no), queue.offer_timeout_s
             )
         return True
 
@@ -282,7 +261,7 @@ class RoutingService:
     def _arm_idle(self, interaction: Interaction, queue: Queue) -> None:
         if queue.idle_after_s > 0 and interaction.direction == "inbound":
             self._ctx.timer(
-                {"kind": "idle_check", "interaction_id": interaction.interaction_id},
+                IdleCheck(interaction.interaction_id),
                 queue.idle_after_s - (self._ctx.epoch() - interaction.last_customer_at),
             )
 
@@ -401,18 +380,3 @@ class RoutingService:
                     self._arm_idle(after, queue)
                 return True
         return True
-
-    # -- the routing queue's messages ----------------------------------------------------------
-
-    def handle(self, message: dict[str, Any], on_wrap_up_end: Any = None) -> None:
-        kind = message.get("kind")
-        if kind == "route":
-            self.route(str(message["company_id"]), [str(q) for q in message["queue_ids"]])
-        elif kind == "offer_timeout":
-            self.offer_timeout(str(message["interaction_id"]), int(message["offer_no"]))
-        elif kind == "idle_check":
-            self.idle_check(str(message["interaction_id"]))
-        elif kind == "wrap_up_end" and on_wrap_up_end is not None:
-            on_wrap_up_end(str(message["interaction_id"]))
-        else:
-            logger.info("unknown routing message ignored", extra={"kind": kind})
