@@ -131,9 +131,7 @@ def main() -> dict[str, Any]:
     }
 
 
-def _burst(
-    session: Any, provided: dict[str, Any], publisher: Any, text: Any
-) -> tuple[list[float], float]:
+def _burst(session: Any, provided: Any, publisher: Any, text: Any) -> tuple[list[float], float]:
     """The burst, with the routing queue and the stream consumed by the local stack's
     pollers as the texts arrive: the seconds from each text to its offer (sorted), and
     the CPU seconds the process spent meanwhile."""

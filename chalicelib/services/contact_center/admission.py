@@ -80,7 +80,7 @@ class AdmissionService:
             self._replies.send(interaction, "closed", queue.closed_message)
         elif queue.entry_message:
             self._replies.send(interaction, "entry", self._entry(interaction, queue, now))
-        return self._routing.route(interaction.company_id, [interaction.queue_id])
+        return self._routing.route(interaction.company_id, [interaction.queue_id], queue)
 
     def _entry(self, interaction: Interaction, queue: Queue, now: float) -> str:
         waiting = self._repo.waiting(queue.company_id, queue.queue_id, POSITION_COUNTED)
@@ -172,7 +172,7 @@ class AdmissionService:
                 return touched(interaction.company_id, [interaction.queue_id])
         # not abandoned, or every end lost its race: route, and the chain goes on
         assert interaction is not None and queue is not None  # else the loop returned
-        routed = self._routing.route(interaction.company_id, [interaction.queue_id])
+        routed = self._routing.route(interaction.company_id, [interaction.queue_id], queue)
         again = self._repo.get_interaction(interaction_id)
         if again is not None and again.state == WAITING:
             self._ctx.timer(

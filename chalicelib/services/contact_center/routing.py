@@ -78,8 +78,8 @@ class RoutingService:
         if queue is None:
             logger.info("channel without its queue", extra={"channel": channel.e164})
             return None
-        customer = self._records.find_or_create(channel.company_id, phone)
-        last = self._repo.history(customer.customer_id, 1)
+        customer, new = self._records.customer(channel.company_id, phone)
+        last = [] if new else self._repo.history(customer.customer_id, 1)
         interaction = Interaction.opened(
             self._ctx.ids("ix_"),
             channel,
@@ -140,14 +140,21 @@ class RoutingService:
 
     # -- routing -----------------------------------------------------------------------------
 
-    def route(self, company_id: str, queue_ids: list[str]) -> Touched:
+    def route(self, company_id: str, queue_ids: list[str], known: Queue | None = None) -> Touched:
         """Offer waiting interactions of these queues (and of every queue their agents
         serve, so priorities across queues hold) until no agent can take one.
-        Returns the queues asked for: their figures are published again."""
+        ``known``: one of the queues, read already by the caller. Returns the queues
+        asked for: their figures are published again.
+
+        After an offer the next round decides on what it read, with the offer applied
+        (the agent's load, the head taken): whatever changed meanwhile makes a
+        conditional write fail, and only then, or when a queue may hold more waiting
+        than it read, are the agents and the heads read again."""
         now = self._ctx.epoch()
         queues: dict[str, Queue] = {}
         for queue_id in queue_ids:
-            queue = self._repo.get_queue(company_id, queue_id)
+            same = known is not None and known.queue_id == queue_id
+            queue = known if same else self._repo.get_queue(company_id, queue_id)
             if queue is not None:
                 queues[queue_id] = queue
         agent_ids = sorted({a for q in queues for a in self._repo.agents_of_queue(company_id, q)})
@@ -158,31 +165,54 @@ class RoutingService:
                     queue = self._repo.get_queue(company_id, queue_id)
                     if queue is not None:
                         queues[queue_id] = queue
+        heads: list[tuple[Interaction, Queue]] | None = None
         for _ in range(MAX_ROUNDS):
-            heads = [
-                (interaction, queue)
-                for queue in queues.values()
-                for interaction in self._repo.waiting(company_id, queue.queue_id, HEAD_DEPTH)
-            ]
-            heads.sort(key=lambda pair: waiting_order(*pair))
-            outcome = self._route_one(heads, list(agents.values()), now)
+            if heads is None:
+                heads, complete = self._heads(company_id, queues)
+            outcome, offered, chosen = self._route_one(heads, list(agents.values()), now)
             if outcome == "done":
                 break
+            if outcome == "offered" and complete and offered is not None and chosen is not None:
+                heads = [h for h in heads if h[0].interaction_id != offered.interaction_id]
+                agents[chosen.agent_id] = replace(
+                    chosen, load=chosen.load + 1, total=chosen.total + 1, last_assigned_at=now
+                )
+                continue
+            heads = None
             agents = self._repo.get_agents(agent_ids)
         return touched(company_id, queue_ids)
 
+    def _heads(
+        self, company_id: str, queues: dict[str, Queue]
+    ) -> tuple[list[tuple[Interaction, Queue]], bool]:
+        """The first waiting interactions of each queue in routing order, and whether
+        that is every waiting one (no queue had more than ``HEAD_DEPTH`` to show)."""
+        heads: list[tuple[Interaction, Queue]] = []
+        complete = True
+        for queue in queues.values():
+            waiting = self._repo.waiting(company_id, queue.queue_id, HEAD_DEPTH)
+            complete = complete and len(waiting) < HEAD_DEPTH
+            heads += [(interaction, queue) for interaction in waiting]
+        heads.sort(key=lambda pair: waiting_order(*pair))
+        return heads, complete
+
     def _route_one(
         self, heads: list[tuple[Interaction, Queue]], agents: list[AgentProfile], now: float
-    ) -> str:
+    ) -> tuple[str, Interaction | None, AgentProfile | None]:
+        """One step: an overflow applied (``changed``), an offer made (``offered``, with
+        the interaction and the agent as read) or lost to a race (``raced``), or no
+        head any agent can take (``done``)."""
         for interaction, queue in heads:
             if should_overflow(interaction, queue, now):
                 self._overflow(interaction, queue)
-                return "changed"
+                return "changed", None, None
             agent = choose_agent(interaction, queue, agents, now)
             if agent is None:
                 continue
-            return "offered" if self._offer(interaction, queue, agent, now) else "raced"
-        return "done"
+            if self._offer(interaction, queue, agent, now):
+                return "offered", interaction, agent
+            return "raced", None, None
+        return "done", None, None
 
     def _offer(
         self, interaction: Interaction, queue: Queue, agent: AgentProfile, now: float
