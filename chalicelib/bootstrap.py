@@ -115,7 +115,14 @@ def bootstrap(
     companies = CompanySettings(a.directory)
     log = MessageLog(a.conversations, companies, clock)
     presence = PresenceService(
-        a.directory, a.presence, a.connections, a.media, clock, epoch, settings.photo_max_bytes
+        a.directory,
+        a.presence,
+        a.connections,
+        a.media,
+        clock,
+        epoch,
+        settings.photo_max_bytes,
+        agent_statuses=_agent_statuses(a),
     )
     connections = ConnectionService(
         a.verifier, a.directory, a.connections, a.presence, clock, epoch
@@ -147,26 +154,9 @@ def bootstrap(
     fanout = FanoutService(
         a.connections, a.sender, a.notifications, connections.forget, a.conversations
     )
-    contact_center = None
-    if a.contact_center is not None:
-        from chalicelib.services.contact_center import build_contact_center
-
-        contact_center = build_contact_center(
-            settings,
-            directory=a.directory,
-            conversations=a.conversations,
-            numbers=a.sms,
-            publisher=a.publisher,
-            media=a.media,
-            repo=a.contact_center,
-            routing_queue=a.routing_queue,
-            clock=clock,
-            ids=ids,
-            epoch=epoch,
-            messaging=conversations,
-            sms=sms,
-            log=log,
-        )
+    contact_center = _contact_center(
+        settings, a, conversations, sms, log, presence, clock=clock, ids=ids, epoch=epoch
+    )
     router = contact_center.routing if contact_center else None
     search_indexer = None
     if a.search_index is not None:
@@ -189,9 +179,6 @@ def bootstrap(
         push_endpoints=push_endpoints(settings),
         webpush_key=a.webpush_key,
     )
-    if contact_center is not None:  # agents' routing status shows in their presence
-        presence.agent_statuses = contact_center.agent_statuses
-        contact_center.events.presence_of = presence.presence_of
     carrier = CarrierWebhooks(
         a.conversations,
         a.sms,
@@ -246,6 +233,68 @@ def bootstrap(
         registrations=registrations,
         search=SearchService(a.search_index, a.conversations),
         search_indexer=search_indexer,
+    )
+
+
+def _agent_statuses(a: Adapters) -> Callable[[list[str]], dict[str, str]] | None:
+    """Agents' routing status shows in their presence (read from the contact center's
+    repository, so presence needs none of its services)."""
+    if a.contact_center is None:
+        return None
+    from chalicelib.services.contact_center.common import AgentStatuses
+
+    return AgentStatuses(a.contact_center)
+
+
+def _contact_center(
+    settings: Settings,
+    a: Adapters,
+    messaging: ConversationService,
+    sms: SmsService,
+    log: MessageLog,
+    presence: PresenceService,
+    *,
+    clock: Clock,
+    ids: IdFactory,
+    epoch: Callable[[], float],
+) -> ContactCenter | None:
+    """The contact center's services over its adapters (None: no repository given)."""
+    if a.contact_center is None or a.routing_queue is None:
+        return None
+    from chalicelib.services.contact_center import ContactCenter
+    from chalicelib.services.contact_center.admin import ContactCenterAdmin
+    from chalicelib.services.contact_center.admission import AdmissionService
+    from chalicelib.services.contact_center.agents import AgentService
+    from chalicelib.services.contact_center.common import Context
+    from chalicelib.services.contact_center.events import ContactCenterEvents
+    from chalicelib.services.contact_center.records import RecordService
+    from chalicelib.services.contact_center.replies import AutoReplies, AutoReplyPolicy
+    from chalicelib.services.contact_center.routing import RoutingService
+    from chalicelib.services.contact_center.supervisor import SupervisorService
+
+    ctx = Context(
+        repo=a.contact_center,
+        routing=a.routing_queue,
+        publisher=a.publisher,
+        conversations=a.conversations,
+        directory=a.directory,
+        media=a.media,
+        clock=clock,
+        ids=ids,
+        epoch=epoch,
+    )
+    records = RecordService(ctx)
+    routing = RoutingService(ctx, records)
+    policy = AutoReplyPolicy(a.sms, settings.sms_allowed_countries, settings.sms_max_segments)
+    return ContactCenter(
+        repo=a.contact_center,
+        routing=routing,
+        admission=AdmissionService(ctx, routing, records, AutoReplies(ctx, log, policy)),
+        agents=AgentService(ctx, routing, records, messaging, sms),
+        records=records,
+        supervisor=SupervisorService(ctx),
+        admin=ContactCenterAdmin(ctx, a.sms),
+        events=ContactCenterEvents(ctx, records, presence.presence_of),
     )
 
 

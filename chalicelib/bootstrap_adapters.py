@@ -171,7 +171,7 @@ def build_adapters(
     if made.get("contact_center") is not None:
         from chalicelib.adapters.contact_center_queue import SqsRoutingQueue
 
-        need("routing_queue", lambda: SqsRoutingQueue(settings.resource_prefix))
+        need("routing_queue", lambda: SqsRoutingQueue.from_settings(settings))
     made.setdefault("contact_center", None)
     made.setdefault("routing_queue", None)
 

@@ -84,6 +84,9 @@ class Settings:
     page_size_default: int = 25
     page_size_max: int = 100
     idempotency_ttl_seconds: int = 24 * 60 * 60
+    # the contact center's routing queue (the stack sets CC_ROUTING_QUEUE_URL; "" is
+    # looked up by its name once)
+    cc_routing_queue_url: str = ""
     # Search (docs/architecture.md "Search"): off, GET /search answers 403
     # search_disabled and the web client hides the box; the endpoint is the stage's
     # OpenSearch domain (signed with SigV4) or the local engine (unsigned)

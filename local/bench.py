@@ -377,6 +377,7 @@ def main() -> None:
     print(
         f"   burst of {cc['burst']} texts, 3 agents: {cc['offered']} offered; inbound → offer"
         f" p50 {cc['p50_ms']:.0f} ms, p95 {cc['p95_ms']:.0f} ms"
+        f" ({cc['cpu_ms_per_text']:.0f} ms CPU per text, load average {cc['load_average']:.1f})"
     )
 
 

@@ -9,22 +9,24 @@ from chalicelib import resources
 
 
 class NamedQueue:
-    """The queue ``queue`` of the stage ``prefix``: its URL from ``url_variable`` (as
-    the stack sets it on every function), else looked up by name on first use. The
-    client is created on first use and may be passed in."""
+    """The queue ``queue`` of the stage ``prefix``: its URL as given, else from
+    ``url_variable`` (as the stack sets it on every function; None: not read), else
+    looked up by name on first use. The client is created on first use and may be
+    passed in."""
 
     def __init__(
         self,
         prefix: str,
         queue: resources.Queue,
-        url_variable: str,
+        url_variable: str | None,
         client: Any = None,
         queue_url: str | None = None,
     ) -> None:
         self._prefix = prefix
         self._queue = queue
         self._client = client
-        self._url = queue_url or os.environ.get(url_variable) or None
+        from_env = os.environ.get(url_variable) if url_variable else None
+        self._url = queue_url or from_env or None
 
     def _sqs(self) -> Any:
         if self._client is None:

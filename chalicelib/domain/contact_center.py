@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from chalicelib.domain.contact_center_config import QueueSettings
+from chalicelib.domain.contact_center_records import Customer
 from chalicelib.domain.errors import Conflict
 
 # -- interaction states --------------------------------------------------------
@@ -52,18 +54,6 @@ MAX_CONCURRENT_LIMIT = 10
 # this many open interactions in all (idle ones included).
 HARD_CAP_FACTOR = 2
 
-# -- queue defaults ---------------------------------------------------------------
-
-DEFAULT_OFFER_TIMEOUT_S = 30
-DEFAULT_IDLE_AFTER_S = 600
-DEFAULT_WRAP_UP_S = 120
-DEFAULT_SERVICE_LEVEL_S = 60
-DEFAULT_LAST_AGENT_WINDOW_S = 24 * 3600
-DEFAULT_ABANDON_AFTER_S = 3600
-DEFAULT_FULL_MESSAGE = (
-    "All our agents are busy and too many people are waiting. Your message is saved; "
-    "please text again later."
-)
 MAX_WAITING_LIMIT = 1000  # a full queue is known by reading at most this many waiting
 # Dispositions of interactions that ended without an agent.
 ABANDONED = "abandoned"
@@ -99,31 +89,22 @@ def holds_open_marker(interaction: Interaction) -> bool:
     return interaction.state != ENDED
 
 
-@dataclass
-class Queue:
-    """A routing queue: who may take its texts (skills at a minimum level) and how."""
-
+@dataclass(frozen=True)
+class _QueueKey:
     queue_id: str
     company_id: str
-    name: str
-    skills: dict[str, int] = field(default_factory=dict)  # required skill → minimum level
-    priority: int = 1  # higher is served first by agents of several queues
-    timezone: str = "UTC"
-    hours: dict[str, str] = field(default_factory=dict)  # empty: always open
-    closed_message: str = ""
-    entry_message: str = ""  # "{position}" and "{wait_minutes}" are filled in
-    offer_timeout_s: int = DEFAULT_OFFER_TIMEOUT_S
-    auto_accept: bool = False
-    idle_after_s: int = DEFAULT_IDLE_AFTER_S
-    wrap_up_s: int = DEFAULT_WRAP_UP_S
-    service_level_s: int = DEFAULT_SERVICE_LEVEL_S
-    abandon_after_s: int = DEFAULT_ABANDON_AFTER_S
-    last_agent_window_s: int = DEFAULT_LAST_AGENT_WINDOW_S
-    overflow_after_s: int = 0  # 0: no overflow
-    overflow_level: int | None = None  # relax every required level to this
-    overflow_queue_id: str | None = None  # ...or move to this queue
-    max_waiting: int = 0  # 0: no cap on waiting texts
-    full_message: str = DEFAULT_FULL_MESSAGE  # reply when the queue is full (no overflow)
+
+
+@dataclass(frozen=True)
+class Queue(QueueSettings, _QueueKey):
+    """A routing queue: its key, then its settings (``QueueSettings``, in that order:
+    ``Queue(queue_id, company_id, name, ...)``). Who may take its texts (skills at a
+    minimum level) and how."""
+
+    @classmethod
+    def of(cls, queue_id: str, company_id: str, settings: QueueSettings) -> Queue:
+        values = {f.name: getattr(settings, f.name) for f in fields(QueueSettings)}
+        return cls(queue_id=queue_id, company_id=company_id, **values)
 
     def required_level(self, skill: str, overflowed: bool) -> int:
         level = self.skills[skill]
@@ -132,28 +113,11 @@ class Queue:
         return level
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "queue_id": self.queue_id,
-            "name": self.name,
-            "skills": dict(self.skills),
-            "priority": self.priority,
-            "timezone": self.timezone,
-            "hours": dict(self.hours),
-            "closed_message": self.closed_message,
-            "entry_message": self.entry_message,
-            "offer_timeout_s": self.offer_timeout_s,
-            "auto_accept": self.auto_accept,
-            "idle_after_s": self.idle_after_s,
-            "wrap_up_s": self.wrap_up_s,
-            "service_level_s": self.service_level_s,
-            "abandon_after_s": self.abandon_after_s,
-            "last_agent_window_s": self.last_agent_window_s,
-            "overflow_after_s": self.overflow_after_s,
-            "overflow_level": self.overflow_level,
-            "overflow_queue_id": self.overflow_queue_id,
-            "max_waiting": self.max_waiting,
-            "full_message": self.full_message,
-        }
+        body: dict[str, Any] = {"queue_id": self.queue_id}
+        for spec in fields(QueueSettings):
+            value = getattr(self, spec.name)
+            body[spec.name] = dict(value) if isinstance(value, dict) else value
+        return body
 
 
 @dataclass
@@ -261,6 +225,49 @@ class Interaction:
     case_id: str | None = None
     transcript_key: str = ""
     version: int = 0  # every stored change bumps it: writes are conditional on it
+
+    @classmethod
+    def opened(
+        cls,
+        interaction_id: str,
+        channel: Channel,
+        customer: Customer,
+        conversation_id: str,
+        *,
+        created_at: str,
+        now: float,
+        first_seq: int,
+        agent_id: str | None = None,
+        last_agent_id: str | None = None,
+    ) -> Interaction:
+        """A new interaction on ``channel`` with ``customer`` (the one place one is
+        built): inbound, it waits in the channel's queue from ``now``; started by an
+        agent (``agent_id``), it is theirs and active at once (outbound)."""
+        opened = cls(
+            interaction_id=interaction_id,
+            company_id=channel.company_id,
+            queue_id=channel.queue_id,
+            channel=channel.e164,
+            customer_phone=customer.phone,
+            conversation_id=conversation_id,
+            created_at=created_at,
+            customer_id=customer.customer_id,
+            customer_name=customer.name,
+            first_seq=first_seq,
+            enqueued_at=now,
+            arrived_at=now,
+            last_customer_at=now,
+        )
+        if agent_id is None:
+            return replace(opened, wait_started_at=now, last_agent_id=last_agent_id)
+        return replace(
+            opened,
+            state=ACTIVE,
+            agent_id=agent_id,
+            direction="outbound",
+            offered_at=now,
+            answered_at=now,
+        )
 
     def waiting_since(self) -> float:
         return self.wait_started_at or self.arrived_at

@@ -1,9 +1,11 @@
-"""The contact center's configuration values: skills with levels, hours of operation
-in a time zone, and whether a queue is open now. Pure Python."""
+"""The contact center's configuration values: a queue's settings and their defaults,
+skills with levels, hours of operation in a time zone, and whether a queue is open
+now. Pure Python."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +19,44 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 _HOURS = re.compile(HOURS_PATTERN)
 _SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+DEFAULT_OFFER_TIMEOUT_S = 30
+DEFAULT_IDLE_AFTER_S = 600
+DEFAULT_WRAP_UP_S = 120
+DEFAULT_SERVICE_LEVEL_S = 60
+DEFAULT_LAST_AGENT_WINDOW_S = 24 * 3600
+DEFAULT_ABANDON_AFTER_S = 3600
+DEFAULT_FULL_MESSAGE = (
+    "All our agents are busy and too many people are waiting. Your message is saved; "
+    "please text again later."
+)
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """A queue's settings and their defaults, stated once (docs/contact-center.md,
+    "Settings"): what an admin sets (``PUT /contact-center/queues/{id}``) and what a
+    stored ``Queue`` carries after its key."""
+
+    name: str
+    skills: dict[str, int] = field(default_factory=dict)  # required skill → minimum level
+    priority: int = 1  # higher is served first by agents of several queues
+    timezone: str = "UTC"
+    hours: dict[str, str] = field(default_factory=dict)  # empty: always open
+    closed_message: str = ""
+    entry_message: str = ""  # "{position}" and "{wait_minutes}" are filled in
+    offer_timeout_s: int = DEFAULT_OFFER_TIMEOUT_S
+    auto_accept: bool = False
+    idle_after_s: int = DEFAULT_IDLE_AFTER_S
+    wrap_up_s: int = DEFAULT_WRAP_UP_S
+    service_level_s: int = DEFAULT_SERVICE_LEVEL_S
+    abandon_after_s: int = DEFAULT_ABANDON_AFTER_S
+    last_agent_window_s: int = DEFAULT_LAST_AGENT_WINDOW_S
+    overflow_after_s: int = 0  # 0: no overflow
+    overflow_level: int | None = None  # relax every required level to this
+    overflow_queue_id: str | None = None  # ...or move to this queue
+    max_waiting: int = 0  # 0: no cap on waiting texts
+    full_message: str = DEFAULT_FULL_MESSAGE  # reply when the queue is full (no overflow)
 
 
 def check_skills(raw: Any, what: str = "skills") -> dict[str, int]:

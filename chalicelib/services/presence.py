@@ -48,6 +48,7 @@ class PresenceService:
         clock: Clock,
         epoch: Epoch = time.time,
         photo_max_bytes: int = 2 * 1024 * 1024,
+        agent_statuses: AgentStatuses | None = None,
     ) -> None:
         self._directory = directory
         self._presence = presence
@@ -56,7 +57,7 @@ class PresenceService:
         self._clock = clock
         self._epoch = epoch
         self._photo_max_bytes = photo_max_bytes
-        self.agent_statuses: AgentStatuses | None = None  # wired when a contact center runs
+        self._agent_statuses = agent_statuses  # given when a contact center runs
 
     def view(self, user: User) -> dict[str, Any]:
         now = self._epoch()
@@ -65,9 +66,9 @@ class PresenceService:
     def _with_agent_status(self, views: dict[str, dict[str, Any]]) -> None:
         """Agents' presence also says their routing status (``agent_status``:
         available, away or offline); other users' has none."""
-        if self.agent_statuses is None or not views:
+        if self._agent_statuses is None or not views:
             return
-        statuses = self.agent_statuses(list(views))
+        statuses = self._agent_statuses(list(views))
         for user_id, view in views.items():
             if user_id in statuses:
                 view["agent_status"] = statuses[user_id]

@@ -7,6 +7,7 @@ write atomic, so the fake can be driven from several threads.
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from chalicelib.domain.contact_center import (
     holds_open_marker,
     listed_agent,
 )
+from chalicelib.domain.contact_center_messages import RoutingMessage, encode
 from chalicelib.domain.contact_center_records import (
     CannedReply,
     Case,
@@ -336,16 +338,19 @@ class MemoryContactCenterRepository:
 
 
 class MemoryRoutingQueue:
-    """Routing messages in order, with their delays, for tests to run when they choose."""
+    """Routing messages in order, with their delays, for tests to run when they choose.
+    Kept as the JSON bodies SQS would carry (``encode``), so every message a test runs
+    goes through ``decode`` as on AWS."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._lock = threading.Lock()
         self._clock = clock
-        self.messages: list[tuple[dict[str, Any], float]] = []  # (message, due at)
+        self.messages: list[tuple[dict[str, Any], float]] = []  # (body, due at)
 
-    def enqueue(self, message: dict[str, Any], delay_seconds: int = 0) -> None:
+    def enqueue(self, message: RoutingMessage, delay_seconds: int = 0) -> None:
+        body = json.loads(json.dumps(encode(message)))
         with self._lock:
-            self.messages.append((copy.deepcopy(message), self._clock() + delay_seconds))
+            self.messages.append((body, self._clock() + delay_seconds))
 
     def take(self) -> list[tuple[dict[str, Any], float]]:
         with self._lock:

@@ -134,3 +134,31 @@ def test_no_code_branches_on_an_error_messages_text() -> None:
         if re.search(r"\bin str\((exc|error|err|e)\)", line)
     ]
     assert found == []
+
+
+def test_no_upward_import_from_the_domain_or_the_services() -> None:
+    """The domain and the services never reach up to the adapters, the API or the
+    composition root (imports inside functions count): they are given their adapters."""
+    upward = ("chalicelib.adapters", "chalicelib.api", "chalicelib.bootstrap")
+    offenders = [
+        f"{_module(path)} imports {name}"
+        for layer in ("domain", "services")
+        for path in (PACKAGE / layer).rglob("*.py")
+        for name in sorted(_imports(path))
+        if name.startswith(upward)
+    ]
+    assert offenders == []
+
+
+def test_the_composition_root_wires_nothing_after_construction() -> None:
+    """Every dependency is given at construction: no ``built.attribute = other`` in
+    the composition root (an attribute set afterwards hides a cycle)."""
+    offenders = [
+        f"{path.name}:{node.lineno}"
+        for path in (PACKAGE / "bootstrap.py", PACKAGE / "bootstrap_adapters.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Attribute)
+    ]
+    assert offenders == []

@@ -5,6 +5,7 @@ threads, wrap-up, transcripts and cases, transfer, outbound."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -307,8 +308,7 @@ def test_a_full_queue_turns_a_new_text_away_with_a_reply_and_keeps_it_on_the_rec
 def test_a_full_queue_overflows_to_its_overflow_queue_when_it_has_one() -> None:
     w = world(max_waiting=1)
     support = w.cc_repo.get_queue("acme", SUPPORT)
-    support.overflow_queue_id = SALES
-    w.cc_repo.put_queue(support)
+    w.cc_repo.put_queue(replace(support, overflow_queue_id=SALES))
     w.text(CUSTOMER)
     w.now += 1
     w.text(OTHER)

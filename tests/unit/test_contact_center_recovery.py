@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.contact_center import ENDED, WAITING, Interaction, Queue, beyond_cap
+from chalicelib.domain.contact_center_messages import QueueFlush, RoutingMessage
 from chalicelib.domain.contact_center_records import QUEUE_UPDATE_INTERVAL_S
 from chalicelib.domain.sms import InboundSms
 from tests.contact_center_support import CHANNEL, CUSTOMER, OTHER, SUPPORT, CenterWorld, world
@@ -234,10 +235,10 @@ def test_a_queue_flush_whose_timer_failed_to_go_is_armed_again_by_the_redelivery
     w.text(CUSTOMER)
     w.runner.run()  # published at once
     sent = w.routing_queue.enqueue
-    failed: list[dict[str, Any]] = []
+    failed: list[RoutingMessage] = []
 
-    def flaky(message: dict[str, Any], delay_seconds: int = 0) -> None:
-        if message["kind"] == "queue_flush" and not failed:
+    def flaky(message: RoutingMessage, delay_seconds: int = 0) -> None:
+        if isinstance(message, QueueFlush) and not failed:
             failed.append(message)
             raise Throttled("SQS did not take it")
         sent(message, delay_seconds)

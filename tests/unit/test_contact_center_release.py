@@ -216,8 +216,7 @@ def test_an_overflow_move_is_offered_in_the_queue_it_moves_to() -> None:
     w = world(max_waiting=1)
     support = w.cc_repo.get_queue("acme", SUPPORT)
     assert support is not None
-    support.overflow_queue_id = SALES
-    w.cc_repo.put_queue(support)
+    w.cc_repo.put_queue(replace(support, overflow_queue_id=SALES))
     w.text(CUSTOMER)
     w.now += 1
     w.text(OTHER)
@@ -230,8 +229,7 @@ def test_a_long_wait_moved_by_overflow_is_moved_out_of_its_queue_and_offered_in_
     w = world(overflow_after_s=120)
     support = w.cc_repo.get_queue("acme", SUPPORT)
     assert support is not None
-    support.overflow_queue_id = SALES
-    w.cc_repo.put_queue(support)
+    w.cc_repo.put_queue(replace(support, overflow_queue_id=SALES))
     w.text(CUSTOMER)
     w.runner.run()
     w.now += 121

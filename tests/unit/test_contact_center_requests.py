@@ -11,7 +11,7 @@ import pytest
 from app import app
 from chalicelib.api import contact_center_requests as parse
 from chalicelib.api import openapi
-from chalicelib.domain.contact_center import DEFAULT_FULL_MESSAGE
+from chalicelib.domain.contact_center_config import DEFAULT_FULL_MESSAGE
 from chalicelib.domain.errors import ValidationError
 from chalicelib.services.contact_center.commands import (
     AgentSettings,

@@ -1,44 +1,46 @@
 """The contact center: channels, queues, skill routing with capacity, agents'
 interactions, customer records, canned replies, supervisors' figures.
 
-``build_contact_center`` is the part of the composition root that belongs to it
-(``chalicelib.bootstrap`` calls it; tests call it with fakes).
+``ContactCenter`` holds its services (``chalicelib.bootstrap`` builds them, the one
+composition root) and handles the routing queue's messages: each is decoded once
+(``chalicelib.domain.contact_center_messages``) and dispatched by its type through
+``HANDLERS``; a handler returns the queues it touched, whose supervisors then hear
+of them (``queue.updated``).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chalicelib.services.common import Clock, IdFactory, default_clock, default_ids
+from chalicelib.domain.contact_center_messages import (
+    Admit,
+    BadRoutingMessage,
+    IdleCheck,
+    OfferTimeout,
+    QueueFlush,
+    Route,
+    RoutingMessage,
+    UnknownRoutingMessage,
+    WaitingCheck,
+    WrapUpEnd,
+    decode,
+)
 from chalicelib.services.contact_center.admin import ContactCenterAdmin
 from chalicelib.services.contact_center.admission import AdmissionService
 from chalicelib.services.contact_center.agents import AgentService
-from chalicelib.services.contact_center.common import Context
+from chalicelib.services.contact_center.common import NOTHING_TOUCHED, Touched, logger
 from chalicelib.services.contact_center.events import ContactCenterEvents
-from chalicelib.services.contact_center.ports import ContactCenterRepository, RoutingQueue
+from chalicelib.services.contact_center.ports import ContactCenterRepository
 from chalicelib.services.contact_center.records import RecordService
-from chalicelib.services.contact_center.replies import AutoReplies, AutoReplyPolicy
 from chalicelib.services.contact_center.routing import RoutingService
 from chalicelib.services.contact_center.supervisor import SupervisorService
 
-if TYPE_CHECKING:
-    from chalicelib.services.messages import MessageLog
-    from chalicelib.services.ports import (
-        ConversationRepository,
-        DirectoryRepository,
-        EventPublisher,
-        MediaStore,
-    )
-    from chalicelib.services.sms.ports import SmsRepository
-    from chalicelib.settings import Settings
 
-
-@dataclass
+@dataclass(frozen=True)
 class ContactCenter:
-    """The contact center's services, built once."""
+    """The contact center's services, built once by the composition root."""
 
     repo: ContactCenterRepository
     routing: RoutingService
@@ -49,90 +51,74 @@ class ContactCenter:
     admin: ContactCenterAdmin
     events: ContactCenterEvents
 
-    def handle(self, message: dict[str, Any]) -> None:
-        """One message of the routing queue (routing work or a timer); then the
-        supervisors hear of the queues it changed."""
-        self.routing.touched.clear()
-        kind = message.get("kind")
-        if kind == "admit":
-            self.admission.admit(str(message["interaction_id"]))
-        elif kind == "queue_flush":
-            self.supervisor.publish(
-                str(message["company_id"]), [str(message["queue_id"])], int(message["seq"])
-            )
+    def handle(self, body: Any) -> None:
+        """One message of the routing queue, as its JSON body. A kind this code does not
+        know is logged and dropped; a malformed one raises (SQS retries it, then its
+        dead-letter queue keeps it)."""
+        try:
+            message = decode(body)
+        except UnknownRoutingMessage as unknown:
+            logger.info("unknown routing message ignored", extra={"reason": str(unknown)})
             return
-        elif kind == "waiting_check":
-            offer_no = message.get("offer_no")
-            self.admission.waiting_check(
-                str(message["interaction_id"]), None if offer_no is None else int(offer_no)
-            )
-        else:
-            self.routing.handle(message, on_wrap_up_end=self.agents.close)
+        except BadRoutingMessage as bad:
+            logger.error("malformed routing message", extra={"reason": str(bad)})
+            raise
+        self.dispatch(message)
+
+    def dispatch(self, message: RoutingMessage) -> None:
+        """Run ``message``'s handler; then the supervisors hear of the queues it touched."""
+        touched = HANDLERS[type(message)](self, message)
         by_company: dict[str, list[str]] = {}
-        for company_id, queue_id in sorted(self.routing.touched):
+        for company_id, queue_id in sorted(touched):
             by_company.setdefault(company_id, []).append(queue_id)
         for company_id, queue_ids in by_company.items():
             self.supervisor.publish(company_id, queue_ids)
 
-    def agent_statuses(self, user_ids: list[str]) -> dict[str, str]:
-        """The routing status of those of ``user_ids`` who are agents (one batch read)."""
-        return {a: p.status for a, p in self.repo.get_agents(user_ids).items()}
+
+def _admit(cc: ContactCenter, message: Admit) -> Touched:
+    return cc.admission.admit(message.interaction_id)
 
 
-def build_contact_center(
-    settings: Settings,
-    *,
-    directory: DirectoryRepository,
-    conversations: ConversationRepository,
-    numbers: SmsRepository,
-    publisher: EventPublisher,
-    media: MediaStore | None,
-    repo: ContactCenterRepository | None = None,
-    routing_queue: RoutingQueue | None = None,
-    clock: Clock = default_clock,
-    ids: IdFactory = default_ids,
-    epoch: Callable[[], float] = time.time,
-    messaging: Any = None,
-    sms: Any = None,
-    log: MessageLog | None = None,
-) -> ContactCenter:
-    if repo is None:
-        from chalicelib.adapters import dynamodb
-
-        dynamodb.bind_models(settings.messaging_table, settings.region)
-        repo = dynamodb.DynamoContactCenterRepository()
-    if routing_queue is None:
-        from chalicelib.adapters.contact_center_queue import SqsRoutingQueue
-
-        routing_queue = SqsRoutingQueue(settings.resource_prefix)
-    ctx = Context(
-        repo=repo,
-        routing=routing_queue,
-        publisher=publisher,
-        conversations=conversations,
-        directory=directory,
-        media=media,
-        clock=clock,
-        ids=ids,
-        epoch=epoch,
-    )
-    records = RecordService(ctx)
-    routing = RoutingService(ctx, records)
-    policy = AutoReplyPolicy(numbers, settings.sms_allowed_countries, settings.sms_max_segments)
-    admission = AdmissionService(ctx, routing, records, AutoReplies(ctx, log, policy))
-    agents = AgentService(ctx, routing, records)
-    agents.messaging = messaging
-    agents.sms = sms
-    return ContactCenter(
-        repo=repo,
-        routing=routing,
-        admission=admission,
-        agents=agents,
-        records=records,
-        supervisor=SupervisorService(ctx),
-        admin=ContactCenterAdmin(ctx, numbers),
-        events=ContactCenterEvents(ctx, records),
-    )
+def _route(cc: ContactCenter, message: Route) -> Touched:
+    return cc.routing.route(message.company_id, list(message.queue_ids))
 
 
-__all__ = ["ContactCenter", "build_contact_center"]
+def _waiting_check(cc: ContactCenter, message: WaitingCheck) -> Touched:
+    return cc.admission.waiting_check(message.interaction_id, message.offer_no)
+
+
+def _offer_timeout(cc: ContactCenter, message: OfferTimeout) -> Touched:
+    cc.routing.offer_timeout(message.interaction_id, message.offer_no)
+    return NOTHING_TOUCHED  # a release routes again (its own message touches the queue)
+
+
+def _idle_check(cc: ContactCenter, message: IdleCheck) -> Touched:
+    cc.routing.idle_check(message.interaction_id)
+    return NOTHING_TOUCHED
+
+
+def _wrap_up_end(cc: ContactCenter, message: WrapUpEnd) -> Touched:
+    cc.agents.close(message.interaction_id)
+    return NOTHING_TOUCHED
+
+
+def _queue_flush(cc: ContactCenter, message: QueueFlush) -> Touched:
+    cc.supervisor.publish(message.company_id, [message.queue_id], message.seq)
+    return NOTHING_TOUCHED  # it is the publication
+
+
+# kind → handler, as the WebSocket's ``ACTIONS``: a new message kind is a dataclass in
+# ``contact_center_messages`` and a line here (a test checks every kind has one)
+Handler = Callable[[ContactCenter, Any], Touched]
+HANDLERS: dict[type[RoutingMessage], Handler] = {
+    Admit: _admit,
+    Route: _route,
+    WaitingCheck: _waiting_check,
+    OfferTimeout: _offer_timeout,
+    IdleCheck: _idle_check,
+    WrapUpEnd: _wrap_up_end,
+    QueueFlush: _queue_flush,
+}
+
+
+__all__ = ["HANDLERS", "ContactCenter"]

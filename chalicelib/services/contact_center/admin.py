@@ -3,7 +3,6 @@ the canned-reply search agents use."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from chalicelib.domain.contact_center import (
@@ -60,11 +59,7 @@ class ContactCenterAdmin:
                     "overflow_queue_id must be another queue", code="invalid_overflow_queue_id"
                 )
             self._ctx.queue(caller.company_id, overflow_queue)
-        queue = Queue(
-            queue_id=_id(queue_id, "queue_id"),
-            company_id=caller.company_id,
-            **{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)},
-        )
+        queue = Queue.of(_id(queue_id, "queue_id"), caller.company_id, settings)
         self._repo.put_queue(queue)
         return queue.to_dict()
 

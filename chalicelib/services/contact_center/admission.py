@@ -24,8 +24,16 @@ from chalicelib.domain.contact_center import (
     queue_position,
 )
 from chalicelib.domain.contact_center_config import is_open
+from chalicelib.domain.contact_center_messages import WaitingCheck
 from chalicelib.domain.contact_center_records import average_handle_s, fill_template
-from chalicelib.services.contact_center.common import RETRIES, Context, logger
+from chalicelib.services.contact_center.common import (
+    NOTHING_TOUCHED,
+    RETRIES,
+    Context,
+    Touched,
+    logger,
+    touched,
+)
 from chalicelib.services.contact_center.records import RecordService
 from chalicelib.services.contact_center.replies import AutoReplies
 from chalicelib.services.contact_center.routing import RoutingService, waiting_check_delay
@@ -45,34 +53,34 @@ class AdmissionService:
         self._records = records
         self._replies = replies
 
-    def admit(self, interaction_id: str) -> None:
+    def admit(self, interaction_id: str) -> Touched:
         """A new interaction: turned away or moved on when its queue is full, else the
-        customer is told (closed hours or position) and routing runs."""
+        customer is told (closed hours or position) and routing runs. Returns the
+        queues whose figures changed."""
         interaction = self._repo.get_interaction(interaction_id)
         if interaction is not None and interaction.disposition == QUEUE_FULL:
             self._records.refile(interaction)  # a redelivery after a failed filing
         if interaction is None or interaction.state not in (WAITING, ENDED):
-            return  # already offered: nothing to tell
+            return NOTHING_TOUCHED  # already offered: nothing to tell
         queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
         if queue is None:
-            return
+            return NOTHING_TOUCHED
         if interaction.state == ENDED:  # a repeated admit: finish telling a turned-away one
             if interaction.disposition == QUEUE_FULL:
                 self._replies.send(interaction, "full", queue.full_message)
-            return
+            return NOTHING_TOUCHED
         now = self._ctx.epoch()
         if queue.max_waiting > 0:
             waiting = self._repo.waiting(
                 queue.company_id, queue.queue_id, min(queue.max_waiting, MAX_WAITING_LIMIT) + 1
             )
             if beyond_cap(interaction_id, waiting, queue):
-                self._full(interaction, queue)
-                return
+                return self._full(interaction, queue)
         if not is_open(queue.hours, queue.timezone, now) and queue.closed_message:
             self._replies.send(interaction, "closed", queue.closed_message)
         elif queue.entry_message:
             self._replies.send(interaction, "entry", self._entry(interaction, queue, now))
-        self._routing.route(interaction.company_id, [interaction.queue_id])
+        return self._routing.route(interaction.company_id, [interaction.queue_id], queue)
 
     def _entry(self, interaction: Interaction, queue: Queue, now: float) -> str:
         waiting = self._repo.waiting(queue.company_id, queue.queue_id, POSITION_COUNTED)
@@ -87,7 +95,7 @@ class AdmissionService:
             {"position": position, "wait_minutes": max(1, round(wait / 60))},
         )
 
-    def _full(self, interaction: Interaction, queue: Queue) -> None:
+    def _full(self, interaction: Interaction, queue: Queue) -> Touched:
         """Over the cap: to the overflow queue when there is one, else the customer is
         told and the interaction ends (its text is kept: transcript, case, history)."""
         target = queue.overflow_queue_id
@@ -99,23 +107,24 @@ class AdmissionService:
                     extra={"interaction_id": interaction.interaction_id, "queue_id": target},
                 )
                 self._routing.count_moved_in(moved, interaction.queue_id)
-                self._routing.route(moved.company_id, [target])
-            return
+                return self._routing.route(moved.company_id, [target])
+            return NOTHING_TOUCHED
         # the conditional end first: if another router offered it meanwhile, an agent
         # has it and the customer must not be told the queue is full
-        if self.end_unanswered(interaction, QUEUE_FULL):
-            self._repo.add_figures(queue.company_id, queue.queue_id, self._ctx.day(), turned_away=1)
-            self._replies.send(interaction, "full", queue.full_message)
+        if not self.end_unanswered(interaction, QUEUE_FULL):
+            return NOTHING_TOUCHED
+        self._repo.add_figures(queue.company_id, queue.queue_id, self._ctx.day(), turned_away=1)
+        self._replies.send(interaction, "full", queue.full_message)
+        return touched(queue.company_id, [queue.queue_id])
 
     def end_unanswered(self, interaction: Interaction, disposition: str) -> bool:
         """Waiting → ended with no agent: the transcript is filed to a case of the
         customer and the record lists it, as for an interaction an agent ended. A
         write that lost its race (the customer's next text) is read again and retried
-        while the end still applies."""
+        while the end still applies. True when it ended (its queue's figures changed)."""
         for _ in range(RETRIES):
             ended = self._records.end(interaction, replace(interaction, disposition=disposition))
             if ended is not None:
-                self._routing.touched.add((ended.company_id, ended.queue_id))
                 logger.info(
                     "ended unanswered",
                     extra={"interaction_id": ended.interaction_id, "disposition": disposition},
@@ -137,40 +146,37 @@ class AdmissionService:
         queue = self._repo.get_queue(fresh.company_id, fresh.queue_id)
         return queue is not None and fresh.abandoned(queue, self._ctx.epoch())
 
-    def waiting_check(self, interaction_id: str, offer_no: int | None = None) -> None:
+    def waiting_check(self, interaction_id: str, offer_no: int | None = None) -> Touched:
         """While it waits: abandoned when the customer has been quiet too long; else
         route again (a lost trigger, a due overflow, an agent who declined may be
         offered again) and check again later. One chain per wait: a check armed before
-        a later offer (``offer_no``) stops, the release that ended that offer arms its own."""
+        a later offer (``offer_no``) stops, the release that ended that offer arms its own.
+        Returns the queues whose figures changed."""
         for _ in range(RETRIES):
             interaction = self._repo.get_interaction(interaction_id)
             if interaction is not None and interaction.disposition == ABANDONED:
                 self._records.refile(interaction)  # a redelivery after a failed filing
             if interaction is None or interaction.state != WAITING:
-                return
+                return NOTHING_TOUCHED
             if offer_no is not None and interaction.offer_no != offer_no:
-                return
+                return NOTHING_TOUCHED
             queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
             if queue is None:
-                return
+                return NOTHING_TOUCHED
             if not interaction.abandoned(queue, self._ctx.epoch()):
                 break
             if self.end_unanswered(interaction, ABANDONED):
                 self._repo.add_figures(
                     interaction.company_id, interaction.queue_id, self._ctx.day(), abandoned=1
                 )
-                self._routing.touched.add((interaction.company_id, interaction.queue_id))
-                return
+                return touched(interaction.company_id, [interaction.queue_id])
         # not abandoned, or every end lost its race: route, and the chain goes on
         assert interaction is not None and queue is not None  # else the loop returned
-        self._routing.route(interaction.company_id, [interaction.queue_id])
+        routed = self._routing.route(interaction.company_id, [interaction.queue_id], queue)
         again = self._repo.get_interaction(interaction_id)
         if again is not None and again.state == WAITING:
             self._ctx.timer(
-                {
-                    "kind": "waiting_check",
-                    "interaction_id": interaction_id,
-                    "offer_no": again.offer_no,
-                },
+                WaitingCheck(interaction_id, again.offer_no),
                 waiting_check_delay(queue, again, self._ctx.epoch()),
             )
+        return routed

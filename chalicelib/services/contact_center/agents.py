@@ -18,6 +18,7 @@ from chalicelib.domain.contact_center import (
     Interaction,
     check_transition,
 )
+from chalicelib.domain.contact_center_messages import WrapUpEnd
 from chalicelib.domain.errors import (
     Conflict,
     DomainError,
@@ -45,13 +46,20 @@ if TYPE_CHECKING:
 class AgentService:
     """An agent's own routing status and interactions."""
 
-    def __init__(self, ctx: Context, routing: RoutingService, records: RecordService) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        routing: RoutingService,
+        records: RecordService,
+        messaging: ConversationService | None = None,
+        sms: SmsService | None = None,
+    ) -> None:
         self._ctx = ctx
         self._repo = ctx.repo
         self._routing = routing
         self._records = records
-        self.messaging: ConversationService | None = None  # wired by the composition root
-        self.sms: SmsService | None = None
+        self._messaging = messaging  # outbound texts (None: SMS is not configured)
+        self._sms = sms
 
     # -- the agent --------------------------------------------------------------------------
 
@@ -64,10 +72,10 @@ class AgentService:
         number is one of their SMS numbers (the ones ``POST /interactions`` accepts),
         those of their own queues first. Bounded by the user's numbers: one batch read
         of them, then one GetItem per number (at most ``MAX_AGENT_CHANNELS``)."""
-        if self.sms is None:
+        if self._sms is None:
             return []
         try:
-            numbers = self.sms.sending_numbers(caller)
+            numbers = self._sms.sending_numbers(caller)
         except DomainError:  # SMS is off for them: no channel to text from
             return []
         found = []
@@ -202,10 +210,7 @@ class AgentService:
             back = 0 if interaction.counts_toward_capacity() else 1
             if self._repo.transition(interaction, after, agent_id=after.agent_id, load=back):
                 queue = self._ctx.queue(after.company_id, after.queue_id)
-                self._ctx.timer(
-                    {"kind": "wrap_up_end", "interaction_id": after.interaction_id},
-                    queue.wrap_up_s,
-                )
+                self._ctx.timer(WrapUpEnd(after.interaction_id), queue.wrap_up_s)
                 return self._ctx.view(after)
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
@@ -256,32 +261,21 @@ class AgentService:
             raise ValidationError(
                 "channel must be a channel number of your company", code="invalid_channel"
             )
-        if self.sms is None or self.messaging is None:
+        if self._sms is None or self._messaging is None:
             raise Conflict("SMS is not configured", code="sms_disabled")
         company = self._ctx.directory.get_company(caller.company_id)
         external = phones.normalise(command.to, company.default_region if company else "US")
-        conversation, _ = self.sms.start(caller, external, channel.e164)
+        conversation, _ = self._sms.start(caller, external, channel.e164)
         customer = self._records.find_or_create(caller.company_id, external)
-        now = self._ctx.epoch()
-        interaction = Interaction(
-            interaction_id=self._ctx.ids("ix_"),
-            company_id=caller.company_id,
-            queue_id=channel.queue_id,
-            channel=channel.e164,
-            customer_phone=external,
-            conversation_id=conversation.conversation_id,
+        interaction = Interaction.opened(
+            self._ctx.ids("ix_"),
+            channel,
+            customer,
+            conversation.conversation_id,
             created_at=self._ctx.clock(),
-            enqueued_at=now,
-            arrived_at=now,
-            state=ACTIVE,
-            agent_id=agent.agent_id,
-            customer_id=customer.customer_id,
-            customer_name=customer.name,
-            direction="outbound",
+            now=self._ctx.epoch(),
             first_seq=conversation.last_seq + 1,
-            offered_at=now,
-            answered_at=now,
-            last_customer_at=now,
+            agent_id=agent.agent_id,
         )
         stored, created = self._repo.create_interaction(interaction, require_room=True)
         if not created and stored.agent_id != agent.agent_id:
@@ -291,7 +285,7 @@ class AgentService:
         self._ctx.set_members(conversation.conversation_id, [agent.agent_id])
         try:
             send = SendMessage(conversation.conversation_id, command.client_id, command.text)
-            message, _ = self.messaging.send(caller, send)
+            message, _ = self._messaging.send(caller, send)
         except DomainError:
             if created:  # nothing went out: the slot is not held by a text never sent
                 ended = replace(stored, state=ENDED, ended_at=self._ctx.epoch())

@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain.contact_center import OFFERED, AgentProfile, Interaction, Queue
+from chalicelib.domain.contact_center_messages import Route, RoutingMessage
 from chalicelib.domain.errors import ConcurrentUpdate, NotFound
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.contact_center.ports import ContactCenterRepository, RoutingQueue
@@ -26,10 +27,31 @@ logger = Logger(service="texting")
 MAX_TIMER_S = 900  # SQS's longest delay; longer timers re-arm themselves
 RETRIES = 8  # optimistic writes that lost a race are retried (re-read) this often
 
+# (company, queue) pairs whose figures a routing message changed: its handler returns
+# them and the supervisors of those queues hear of it (``queue.updated``)
+Touched = frozenset[tuple[str, str]]
+NOTHING_TOUCHED: Touched = frozenset()
+
+
+def touched(company_id: str, queue_ids: list[str]) -> Touched:
+    return frozenset((company_id, queue_id) for queue_id in queue_ids)
+
+
+class AgentStatuses:
+    """What presence asks the contact center (given to ``PresenceService`` at
+    construction): the routing status of those of ``user_ids`` who are agents, in one
+    batch read."""
+
+    def __init__(self, repo: ContactCenterRepository) -> None:
+        self._repo = repo
+
+    def __call__(self, user_ids: list[str]) -> dict[str, str]:
+        return {a: p.status for a, p in self._repo.get_agents(user_ids).items()}
+
 
 @dataclass
 class Context:
-    """The adapters and clocks of the contact center (built by ``build_contact_center``)."""
+    """The adapters and clocks of the contact center (built by ``chalicelib.bootstrap``)."""
 
     repo: ContactCenterRepository
     routing: RoutingQueue
@@ -76,15 +98,13 @@ class Context:
             body["offer_expires_at"] = datetime.fromtimestamp(expires, UTC).isoformat()
         return body
 
-    def timer(self, message: dict[str, Any], seconds: float) -> None:
+    def timer(self, message: RoutingMessage, seconds: float) -> None:
         self.routing.enqueue(message, int(max(0, min(MAX_TIMER_S, round(seconds)))))
 
     def route_later(self, company_id: str, queue_ids: list[str]) -> None:
         """Routing never runs in the request that caused it: it is a queued message."""
         if queue_ids:
-            self.routing.enqueue(
-                {"kind": "route", "company_id": company_id, "queue_ids": sorted(set(queue_ids))}
-            )
+            self.routing.enqueue(Route(company_id, tuple(sorted(set(queue_ids)))))
 
     def set_members(self, conversation_id: str, members: list[str]) -> None:
         """The interaction's conversation reaches exactly its agent's devices."""

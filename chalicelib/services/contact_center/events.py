@@ -25,10 +25,18 @@ PresenceOf = Callable[[str], "dict[str, Any] | None"]
 class ContactCenterEvents:
     """Turns a decoded stream record (kind, before, after) into events."""
 
-    def __init__(self, ctx: Context, records: RecordService) -> None:
+    def __init__(
+        self, ctx: Context, records: RecordService, presence_of: PresenceOf | None = None
+    ) -> None:
         self._ctx = ctx
         self._records = records
-        self.presence_of: PresenceOf | None = None  # wired by the composition root
+        self._presence_of = presence_of  # a user's presence as co-workers see it
+        # what each kind of stored change says (the outbox decodes the stream record)
+        self._changes: dict[str, Callable[[Any, Any], list[Event]]] = {
+            "interaction": self._interaction,
+            "queue_state": self._queue,
+            "agent": self._agent,
+        }
 
     def with_agent_status(self, events: list[Event]) -> None:
         """A user's own presence change (their chosen status, a device) says the agent's
@@ -44,13 +52,8 @@ class ContactCenterEvents:
                 event.data["presence"].setdefault("agent_status", status)
 
     def from_change(self, kind: str, old: Any, new: Any) -> list[Event]:
-        if kind == "interaction":
-            return self._interaction(old, new)
-        if kind == "queue_state":
-            return self._queue(old, new)
-        if kind == "agent":
-            return self._agent(old, new)
-        return []
+        derive = self._changes.get(kind)
+        return derive(old, new) if derive is not None else []
 
     def _interaction(self, old: Interaction | None, new: Interaction) -> list[Event]:
         events = []
@@ -87,9 +90,9 @@ class ContactCenterEvents:
         ]
 
     def _agent(self, old: AgentProfile | None, new: AgentProfile) -> list[Event]:
-        if old is None or old.status == new.status or self.presence_of is None:
+        if old is None or old.status == new.status or self._presence_of is None:
             return []
-        presence = self.presence_of(new.agent_id)
+        presence = self._presence_of(new.agent_id)
         if presence is None:
             return []
         presence["agent_status"] = new.status  # as this change stored it

@@ -16,6 +16,7 @@ from chalicelib.domain.contact_center import (
     Interaction,
     Queue,
 )
+from chalicelib.domain.contact_center_messages import RoutingMessage
 from chalicelib.domain.contact_center_records import (
     CannedReply,
     Case,
@@ -166,6 +167,7 @@ class ContactCenterRepository(Protocol):
 
 
 class RoutingQueue(Protocol):
-    """Routing work and timers (SQS on AWS; a delayed message is a timer)."""
+    """Routing work and timers (SQS on AWS; a delayed message is a timer). The body
+    sent is ``contact_center_messages.encode(message)``."""
 
-    def enqueue(self, message: dict[str, Any], delay_seconds: int = 0) -> None: ...
+    def enqueue(self, message: RoutingMessage, delay_seconds: int = 0) -> None: ...

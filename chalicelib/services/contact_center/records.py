@@ -38,12 +38,17 @@ class RecordService:
 
     def find_or_create(self, company_id: str, phone: str) -> Customer:
         """A customer who is not known gets a record made from the phone number."""
+        return self.customer(company_id, phone)[0]
+
+    def customer(self, company_id: str, phone: str) -> tuple[Customer, bool]:
+        """``find_or_create``, and whether the record is new (made now: it has no past
+        interactions to read)."""
         found = self._repo.customer_by_phone(company_id, phone)
         if found is not None:
-            return found
-        return self._repo.create_customer(
-            Customer(self._ctx.ids("cus_"), company_id, phone, "", self._ctx.clock())
-        )
+            return found, False
+        made = Customer(self._ctx.ids("cus_"), company_id, phone, "", self._ctx.clock())
+        stored = self._repo.create_customer(made)
+        return stored, stored.customer_id == made.customer_id
 
     def screen_pop(self, customer_id: str | None, company_id: str) -> dict[str, Any] | None:
         """The customer record with open cases and recent interactions (with dispositions)."""

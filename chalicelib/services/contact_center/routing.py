@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
 
 from chalicelib.domain.contact_center import (
     ACTIVE,
@@ -25,8 +24,9 @@ from chalicelib.domain.contact_center import (
     should_overflow,
     waiting_order,
 )
+from chalicelib.domain.contact_center_messages import Admit, IdleCheck, OfferTimeout, WaitingCheck
 from chalicelib.domain.model import Conversation, Message
-from chalicelib.services.contact_center.common import RETRIES, Context, logger
+from chalicelib.services.contact_center.common import RETRIES, Context, Touched, logger, touched
 from chalicelib.services.contact_center.records import RecordService
 
 HEAD_DEPTH = 5  # waiting interactions read per queue per round
@@ -56,8 +56,6 @@ class RoutingService:
         self._ctx = ctx
         self._repo = ctx.repo
         self._records = records
-        # queues whose figures changed while handling one message (queue.updated)
-        self.touched: set[tuple[str, str]] = set()
 
     # -- an inbound text to a channel ------------------------------------------------------
 
@@ -80,22 +78,15 @@ class RoutingService:
         if queue is None:
             logger.info("channel without its queue", extra={"channel": channel.e164})
             return None
-        customer = self._records.find_or_create(channel.company_id, phone)
-        last = self._repo.history(customer.customer_id, 1)
-        interaction = Interaction(
-            interaction_id=self._ctx.ids("ix_"),
-            company_id=channel.company_id,
-            queue_id=queue.queue_id,
-            channel=channel.e164,
-            customer_phone=phone,
-            conversation_id=conversation.conversation_id,
+        customer, new = self._records.customer(channel.company_id, phone)
+        last = [] if new else self._repo.history(customer.customer_id, 1)
+        interaction = Interaction.opened(
+            self._ctx.ids("ix_"),
+            channel,
+            customer,
+            conversation.conversation_id,
             created_at=self._ctx.clock(),
-            enqueued_at=now,
-            arrived_at=now,
-            wait_started_at=now,
-            last_customer_at=now,
-            customer_id=customer.customer_id,
-            customer_name=customer.name,
+            now=now,
             first_seq=message.seq,
             last_agent_id=(last[0].get("agent_id") if last else None),
         )
@@ -129,7 +120,7 @@ class RoutingService:
         """A new interaction's follow-up, redone whole by a provider retry: ``admit``
         first (it is idempotent), then the figure (a hot item that can throttle;
         counted once per interaction), then the waiting check."""
-        self._ctx.routing.enqueue({"kind": "admit", "interaction_id": interaction.interaction_id})
+        self._ctx.routing.enqueue(Admit(interaction.interaction_id))
         self._repo.add_figures_once(  # once: a provider retry redoes this whole step
             f"opened#{interaction.interaction_id}",
             queue.company_id,
@@ -143,25 +134,27 @@ class RoutingService:
         """The next check of a wait: a minute, or sooner when an overflow or the end
         of an agent's skip is due (the only agent who declined gets it then)."""
         self._ctx.timer(
-            {
-                "kind": "waiting_check",
-                "interaction_id": interaction.interaction_id,
-                "offer_no": interaction.offer_no,
-            },
+            WaitingCheck(interaction.interaction_id, interaction.offer_no),
             waiting_check_delay(queue, interaction, self._ctx.epoch()),
         )
 
     # -- routing -----------------------------------------------------------------------------
 
-    def route(self, company_id: str, queue_ids: list[str]) -> int:
+    def route(self, company_id: str, queue_ids: list[str], known: Queue | None = None) -> Touched:
         """Offer waiting interactions of these queues (and of every queue their agents
         serve, so priorities across queues hold) until no agent can take one.
-        Returns how many were offered."""
+        ``known``: one of the queues, read already by the caller. Returns the queues
+        asked for: their figures are published again.
+
+        After an offer the next round decides on what it read, with the offer applied
+        (the agent's load, the head taken): whatever changed meanwhile makes a
+        conditional write fail, and only then, or when a queue may hold more waiting
+        than it read, are the agents and the heads read again."""
         now = self._ctx.epoch()
-        self.touched.update((company_id, q) for q in queue_ids)
         queues: dict[str, Queue] = {}
         for queue_id in queue_ids:
-            queue = self._repo.get_queue(company_id, queue_id)
+            same = known is not None and known.queue_id == queue_id
+            queue = known if same else self._repo.get_queue(company_id, queue_id)
             if queue is not None:
                 queues[queue_id] = queue
         agent_ids = sorted({a for q in queues for a in self._repo.agents_of_queue(company_id, q)})
@@ -172,33 +165,54 @@ class RoutingService:
                     queue = self._repo.get_queue(company_id, queue_id)
                     if queue is not None:
                         queues[queue_id] = queue
-        offered = 0
+        heads: list[tuple[Interaction, Queue]] | None = None
         for _ in range(MAX_ROUNDS):
-            heads = [
-                (interaction, queue)
-                for queue in queues.values()
-                for interaction in self._repo.waiting(company_id, queue.queue_id, HEAD_DEPTH)
-            ]
-            heads.sort(key=lambda pair: waiting_order(*pair))
-            outcome = self._route_one(heads, list(agents.values()), now)
+            if heads is None:
+                heads, complete = self._heads(company_id, queues)
+            outcome, offered, chosen = self._route_one(heads, list(agents.values()), now)
             if outcome == "done":
                 break
-            offered += outcome == "offered"
+            if outcome == "offered" and complete and offered is not None and chosen is not None:
+                heads = [h for h in heads if h[0].interaction_id != offered.interaction_id]
+                agents[chosen.agent_id] = replace(
+                    chosen, load=chosen.load + 1, total=chosen.total + 1, last_assigned_at=now
+                )
+                continue
+            heads = None
             agents = self._repo.get_agents(agent_ids)
-        return offered
+        return touched(company_id, queue_ids)
+
+    def _heads(
+        self, company_id: str, queues: dict[str, Queue]
+    ) -> tuple[list[tuple[Interaction, Queue]], bool]:
+        """The first waiting interactions of each queue in routing order, and whether
+        that is every waiting one (no queue had more than ``HEAD_DEPTH`` to show)."""
+        heads: list[tuple[Interaction, Queue]] = []
+        complete = True
+        for queue in queues.values():
+            waiting = self._repo.waiting(company_id, queue.queue_id, HEAD_DEPTH)
+            complete = complete and len(waiting) < HEAD_DEPTH
+            heads += [(interaction, queue) for interaction in waiting]
+        heads.sort(key=lambda pair: waiting_order(*pair))
+        return heads, complete
 
     def _route_one(
         self, heads: list[tuple[Interaction, Queue]], agents: list[AgentProfile], now: float
-    ) -> str:
+    ) -> tuple[str, Interaction | None, AgentProfile | None]:
+        """One step: an overflow applied (``changed``), an offer made (``offered``, with
+        the interaction and the agent as read) or lost to a race (``raced``), or no
+        head any agent can take (``done``)."""
         for interaction, queue in heads:
             if should_overflow(interaction, queue, now):
                 self._overflow(interaction, queue)
-                return "changed"
+                return "changed", None, None
             agent = choose_agent(interaction, queue, agents, now)
             if agent is None:
                 continue
-            return "offered" if self._offer(interaction, queue, agent, now) else "raced"
-        return "done"
+            if self._offer(interaction, queue, agent, now):
+                return "offered", interaction, agent
+            return "raced", None, None
+        return "done", None, None
 
     def _offer(
         self, interaction: Interaction, queue: Queue, agent: AgentProfile, now: float
@@ -236,12 +250,7 @@ class RoutingService:
             self.answered(after, queue, now)
         else:
             self._ctx.timer(
-                {
-                    "kind": "offer_timeout",
-                    "interaction_id": after.interaction_id,
-                    "offer_no": after.offer_no,
-                },
-                queue.offer_timeout_s,
+                OfferTimeout(after.interaction_id, after.offer_no), queue.offer_timeout_s
             )
         return True
 
@@ -282,7 +291,7 @@ class RoutingService:
     def _arm_idle(self, interaction: Interaction, queue: Queue) -> None:
         if queue.idle_after_s > 0 and interaction.direction == "inbound":
             self._ctx.timer(
-                {"kind": "idle_check", "interaction_id": interaction.interaction_id},
+                IdleCheck(interaction.interaction_id),
                 queue.idle_after_s - (self._ctx.epoch() - interaction.last_customer_at),
             )
 
@@ -401,18 +410,3 @@ class RoutingService:
                     self._arm_idle(after, queue)
                 return True
         return True
-
-    # -- the routing queue's messages ----------------------------------------------------------
-
-    def handle(self, message: dict[str, Any], on_wrap_up_end: Any = None) -> None:
-        kind = message.get("kind")
-        if kind == "route":
-            self.route(str(message["company_id"]), [str(q) for q in message["queue_ids"]])
-        elif kind == "offer_timeout":
-            self.offer_timeout(str(message["interaction_id"]), int(message["offer_no"]))
-        elif kind == "idle_check":
-            self.idle_check(str(message["interaction_id"]))
-        elif kind == "wrap_up_end" and on_wrap_up_end is not None:
-            on_wrap_up_end(str(message["interaction_id"]))
-        else:
-            logger.info("unknown routing message ignored", extra={"kind": kind})

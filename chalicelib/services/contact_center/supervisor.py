@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.domain.contact_center import AVAILABLE, AWAY, SUPERVISOR, Queue
+from chalicelib.domain.contact_center_messages import QueueFlush
 from chalicelib.domain.contact_center_records import QUEUE_UPDATE_INTERVAL_S, QueueState
 from chalicelib.domain.errors import Forbidden, ValidationError
 from chalicelib.services.common import Caller
@@ -123,12 +124,6 @@ class SupervisorService:
                 # hold the flush back for good, while a timer whose claim lost finds no
                 # flush due (or one published already) and does nothing
                 self._ctx.timer(
-                    {
-                        "kind": "queue_flush",
-                        "company_id": company_id,
-                        "queue_id": queue_id,
-                        "seq": seq,
-                    },
-                    math.ceil(max(0.0, due - now)),
+                    QueueFlush(company_id, queue_id, seq), math.ceil(max(0.0, due - now))
                 )
                 self._repo.claim_queue_flush(company_id, queue_id, seq, due)
