@@ -2,13 +2,15 @@
  * Admin pages (company admins): company switches and HELP text, business numbers and
  * who is assigned to them, inviting co-workers and offboarding them, the per-user SMS
  * switch and profile policy, profile policies, and SMS usage per day as a chart; the
- * texting policy, registrations and End User Messaging sandbox (``admin_texting``).
+ * texting policy, registrations and End User Messaging sandbox (``admin_texting``); the
+ * contact center's set-up: queues, channels, agents, canned replies (``admin_cc``).
  * Loaded only when opened.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { enc } from "../lib/api";
 import type { User } from "../lib/types";
+import { ContactCenterSetup } from "./admin_cc";
 import { RegistrationsSection, SandboxSection, TextingPolicySection } from "./admin_texting";
 
 interface Company { company_id: string; name: string; sms_enabled: boolean; im_enabled: boolean; help_text: string }
@@ -366,6 +368,7 @@ export default function AdminPage() {
       <InviteSection users={users || []} reload={reloadUsers} />
       <UsersSection users={users || []} policies={policies || []} reload={reloadUsers} />
       <PoliciesSection policies={policies || []} reload={() => { reloadPolicies(); reloadUsers(); }} />
+      <ContactCenterSetup />
       <TextingPolicySection />
       <RegistrationsSection />
       <SandboxSection />
