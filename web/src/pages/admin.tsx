@@ -323,7 +323,7 @@ function UsageSection() {
       </form>
       {error && <p class="error" role="alert">{error}</p>}
       <p>Segments in the period: {total.out} sent, {total.in} received.</p>
-      <div class="chart-scroll">
+      <div class="chart-scroll" tabIndex={0} role="group" aria-label="Usage chart (scrolls sideways)">
         <svg role="img" aria-label={`Segments per day from ${from} to ${to}: ${total.out} sent, ${total.in} received`}
           width={width} height={H + 30} viewBox={`0 0 ${width} ${H + 30}`}>
           {days.map((day, i) => {

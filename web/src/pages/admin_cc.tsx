@@ -109,7 +109,7 @@ function bodyOf(f: QueueForm): QueueBody {
   return body;
 }
 
-const range = (name: NumberName, unit = "seconds") => `${R[name]!.minimum}–${R[name]!.maximum} ${unit}`;
+const range = (name: NumberName, unit = "seconds") => `${R[name]!.minimum} to ${R[name]!.maximum}${unit ? ` ${unit}` : ""}`;
 const ZONES = ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z !== "UTC")];
 
 function QueueEditor({ queue, queues, onDone }: { queue: QueueConfig | null; queues: QueueConfig[]; onDone: (note: string) => void }) {

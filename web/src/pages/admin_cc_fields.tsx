@@ -100,14 +100,18 @@ export function SkillsEditor({ id, legend, rows, onRows, errors }: {
         const error = errors[`skills.${i}`] || errors.skills;
         return (
           <div class="skill-row" key={i}>
-            <label for={`${rowId}-name`}>Skill {i + 1}</label>
-            <input id={`${rowId}-name`} value={row.skill} autocomplete="off" aria-describedby={describedBy(rowId, false, `${id}-error`)}
-              {...invalid(error)} onInput={(e) => set(i, { skill: e.currentTarget.value })} />
-            <label for={`${rowId}-level`}>Level of skill {i + 1}</label>
-            <select id={`${rowId}-level`} value={String(row.level)} aria-describedby={`${rowId}-error`}
-              onChange={(e) => set(i, { level: Number(e.currentTarget.value) })}>
-              {LEVELS.map((n) => <option key={n} value={n}>{n}</option>)}
-            </select>
+            <span class="pair">
+              <label for={`${rowId}-name`}>Skill {i + 1}</label>
+              <input id={`${rowId}-name`} value={row.skill} autocomplete="off" aria-describedby={describedBy(rowId, false, `${id}-error`)}
+                {...invalid(error)} onInput={(e) => set(i, { skill: e.currentTarget.value })} />
+            </span>
+            <span class="pair">
+              <label for={`${rowId}-level`}>Level of skill {i + 1}</label>
+              <select id={`${rowId}-level`} value={String(row.level)} aria-describedby={`${rowId}-error`}
+                onChange={(e) => set(i, { level: Number(e.currentTarget.value) })}>
+                {LEVELS.map((n) => <option key={n} value={n}>{n}</option>)}
+              </select>
+            </span>
             <button type="button" class="secondary" aria-label={`Remove skill ${i + 1}${row.skill ? ` (${row.skill})` : ""}`}
               onClick={() => onRows(rows.filter((_, j) => j !== i))}>Remove</button>
             <FieldError id={rowId} error={errors[`skills.${i}`]} />
@@ -132,37 +136,33 @@ export function HoursEditor({ id, alwaysOpen, onAlwaysOpen, week, onWeek, errors
       <legend>Opening hours</legend>
       <label class="check"><input type="checkbox" checked={alwaysOpen} onChange={(e) => onAlwaysOpen(e.currentTarget.checked)} /> Always open</label>
       {!alwaysOpen && (
-        <table class="hours-table">
-          <caption class="sr-only">Opening hours per day, in the queue's time zone; a closing time of 00:00 is midnight</caption>
-          <thead><tr><th scope="col">Day</th><th scope="col">Opens</th><th scope="col">Closes</th></tr></thead>
-          <tbody>
-            {DAYS.map((d) => {
-              const dayId = `${id}-${d}`;
-              const error = errors[`hours.${d}`] || (week[d].open ? errors.hours : undefined);
-              return (
-                <tr key={d}>
-                  <th scope="row">
-                    <label class="check"><input type="checkbox" checked={week[d].open} aria-describedby={`${dayId}-error`}
-                      onChange={(e) => set(d, { open: e.currentTarget.checked })} /> Open on {DAY_NAMES[d]}</label>
-                  </th>
-                  <td>
-                    <label class="sr-only" for={`${dayId}-from`}>{DAY_NAMES[d]} opens at</label>
-                    <input id={`${dayId}-from`} type="time" value={week[d].from} disabled={!week[d].open}
-                      aria-describedby={describedBy(dayId, false, `${id}-error`)} {...invalid(week[d].open ? error : undefined)}
-                      onInput={(e) => set(d, { from: e.currentTarget.value })} />
-                  </td>
-                  <td>
-                    <label class="sr-only" for={`${dayId}-to`}>{DAY_NAMES[d]} closes at</label>
-                    <input id={`${dayId}-to`} type="time" value={week[d].to} disabled={!week[d].open}
-                      aria-describedby={describedBy(dayId, false, `${id}-error`)} {...invalid(week[d].open ? error : undefined)}
-                      onInput={(e) => set(d, { to: e.currentTarget.value })} />
-                    <FieldError id={dayId} error={errors[`hours.${d}`]} />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <>
+        <ul class="plain hours-days">
+          {DAYS.map((d) => {
+            const dayId = `${id}-${d}`;
+            const error = errors[`hours.${d}`] || (week[d].open ? errors.hours : undefined);
+            const described = describedBy(dayId, false, `${id}-error`);
+            return (
+              <li key={d} class="day-row">
+                <label class="check"><input type="checkbox" checked={week[d].open} aria-describedby={`${dayId}-error`}
+                  onChange={(e) => set(d, { open: e.currentTarget.checked })} /> Open on {DAY_NAMES[d]}</label>
+                <span class="pair">
+                  <label for={`${dayId}-from`}><span class="sr-only">{DAY_NAMES[d]} </span>opens at</label>
+                  <input id={`${dayId}-from`} type="time" value={week[d].from} disabled={!week[d].open} aria-describedby={described}
+                    {...invalid(week[d].open ? error : undefined)} onInput={(e) => set(d, { from: e.currentTarget.value })} />
+                </span>
+                <span class="pair">
+                  <label for={`${dayId}-to`}><span class="sr-only">{DAY_NAMES[d]} </span>closes at</label>
+                  <input id={`${dayId}-to`} type="time" value={week[d].to} disabled={!week[d].open} aria-describedby={described}
+                    {...invalid(week[d].open ? error : undefined)} onInput={(e) => set(d, { to: e.currentTarget.value })} />
+                </span>
+                <FieldError id={dayId} error={errors[`hours.${d}`]} />
+              </li>
+            );
+          })}
+        </ul>
+        <p class="hint">Times are in the queue's time zone; closing at 00:00 is midnight.</p>
+        </>
       )}
       <FieldError id={id} error={errors.hours} />
     </fieldset>

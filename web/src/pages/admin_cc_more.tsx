@@ -163,7 +163,7 @@ function AgentEditor({ userId, name, agent, onDone }: { userId: string; name: st
       </fieldset>
       <div class="setup-grid">
         <Field id="ag-max" label="Interactions at once" value={f.max_concurrent} onValue={(v) => set({ max_concurrent: v })} inputMode="numeric"
-          error={form.errors.max_concurrent} hint={`${cap.minimum}–${cap.maximum}; empty: the default`} />
+          error={form.errors.max_concurrent} hint={`${cap.minimum} to ${cap.maximum}; empty: the default`} />
       </div>
       <label class="check"><input type="checkbox" checked={f.supervisor} aria-describedby="ag-role-error" {...invalid(form.errors.role)}
         onChange={(e) => set({ supervisor: e.currentTarget.checked })} /> Supervisor (sees the figures of these queues)</label>
