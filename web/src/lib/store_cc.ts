@@ -18,6 +18,7 @@ import { ApiError, enc, type Page } from "./http";
 import type { Agent, Canned, Customer, Interaction, Queue, QueueStats } from "./cc_types";
 import type { SmsPreview } from "./types";
 import type { Store } from "./store";
+import { CcSetup, emptySetup, type SetupState } from "./store_cc_setup";
 
 export const STATS_DAYS = 7;
 const OPEN_STATES = ["offered", "active", "wrap_up"];
@@ -38,6 +39,8 @@ export interface CcState {
   stats: Map<string, LiveStats>;
   statsOrder: string[]; // queue ids, as GET /queues lists them, then any an event named
   statsError: string | null;
+  /** the admin pages' set-up (store_cc_setup.ts) */
+  setup: SetupState;
 }
 
 export function emptyCc(): CcState {
@@ -50,6 +53,7 @@ export function emptyCc(): CcState {
     stats: new Map(),
     statsOrder: [],
     statsError: null,
+    setup: emptySetup(),
   };
 }
 
@@ -72,9 +76,12 @@ export class ContactCenter {
   private readonly store: Store;
   private agentWanted = false; // the agent console was opened: keep it current on reconnect
   private statsWanted = false; // so was the supervisor page
+  /** The admin pages' set-up: queues, channels, routing profiles, canned replies. */
+  readonly setup: CcSetup;
 
   constructor(store: Store) {
     this.store = store;
+    this.setup = new CcSetup(store);
   }
 
   get state(): CcState {

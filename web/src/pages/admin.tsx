@@ -2,13 +2,15 @@
  * Admin pages (company admins): company switches and HELP text, business numbers and
  * who is assigned to them, inviting co-workers and offboarding them, the per-user SMS
  * switch and profile policy, profile policies, and SMS usage per day as a chart; the
- * texting policy, registrations and End User Messaging sandbox (``admin_texting``).
+ * texting policy, registrations and End User Messaging sandbox (``admin_texting``); the
+ * contact center's set-up: queues, channels, agents, canned replies (``admin_cc``).
  * Loaded only when opened.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { enc } from "../lib/api";
 import type { User } from "../lib/types";
+import { ContactCenterSetup } from "./admin_cc";
 import { RegistrationsSection, SandboxSection, TextingPolicySection } from "./admin_texting";
 
 interface Company { company_id: string; name: string; sms_enabled: boolean; im_enabled: boolean; help_text: string }
@@ -321,7 +323,7 @@ function UsageSection() {
       </form>
       {error && <p class="error" role="alert">{error}</p>}
       <p>Segments in the period: {total.out} sent, {total.in} received.</p>
-      <div class="chart-scroll">
+      <div class="chart-scroll" tabIndex={0} role="group" aria-label="Usage chart (scrolls sideways)">
         <svg role="img" aria-label={`Segments per day from ${from} to ${to}: ${total.out} sent, ${total.in} received`}
           width={width} height={H + 30} viewBox={`0 0 ${width} ${H + 30}`}>
           {days.map((day, i) => {
@@ -366,6 +368,7 @@ export default function AdminPage() {
       <InviteSection users={users || []} reload={reloadUsers} />
       <UsersSection users={users || []} policies={policies || []} reload={reloadUsers} />
       <PoliciesSection policies={policies || []} reload={() => { reloadPolicies(); reloadUsers(); }} />
+      <ContactCenterSetup />
       <TextingPolicySection />
       <RegistrationsSection />
       <SandboxSection />
