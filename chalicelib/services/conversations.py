@@ -332,11 +332,15 @@ class ConversationService:
         draft = Draft(caller.user_id, command.client_id, body, caller, media)
         return self._log.append(conversation, draft, policy, ClientSeq(client_seq))
 
-    def _own_message(self, caller: Caller, conversation_id: str, message_id: str) -> Message:
+    def _own_message(
+        self, caller: Caller, conversation_id: str, message_id: str, shown: bool = True
+    ) -> Message:
+        """A message of a conversation the caller is in; ``shown``: one they have not
+        deleted for themselves."""
         self.visible(caller, conversation_id)
         seq = parse_message_id(conversation_id, message_id)
         message = self._repo.get_message(conversation_id, seq) if seq is not None else None
-        if message is None or not self._members.shows(caller.user_id, message):
+        if message is None or (shown and not self._members.shows(caller.user_id, message)):
             raise NotFound("no such message", code="message_not_found")
         return message
 
@@ -354,7 +358,7 @@ class ConversationService:
 
     def hide_message(self, caller: Caller, conversation_id: str, message_id: str) -> dict[str, Any]:
         """ "Delete for me": any member, any message; the others keep it."""
-        message = self._own_message(caller, conversation_id, message_id)
+        message = self._own_message(caller, conversation_id, message_id, shown=False)
         return self._members.hide(caller.user_id, message)
 
     # -- per-member state -------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain.membership import member_view
 from chalicelib.domain.model import SMS, Conversation, Membership, Message, Page
 from chalicelib.services.ports import ContactRepository, ConversationRepository
 
@@ -27,17 +28,7 @@ class MemberState:
 
     @staticmethod
     def view(conversation: Conversation, membership: Membership | None) -> dict[str, Any]:
-        body = conversation.to_dict()
-        read_seq = membership.read_seq if membership else 0
-        cleared = membership.cleared_seq if membership else 0
-        body["read_seq"] = read_seq
-        body["unread_count"] = max(0, conversation.last_seq - max(read_seq, cleared))
-        body["muted"] = bool(membership and membership.muted)
-        body["hidden"] = bool(membership and membership.hidden)
-        body["cleared_seq"] = cleared
-        if cleared and conversation.last_seq <= cleared:
-            body["last_message"] = None  # deleted for this member
-        return body
+        return member_view(conversation, membership)
 
     def with_contacts(self, user_id: str, views: list[dict[str, Any]]) -> None:
         """SMS conversations name the member's own contact of the external number (one
