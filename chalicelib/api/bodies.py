@@ -223,7 +223,8 @@ _CONTACT_EMAIL = Field(
     TEXT,
     "invalid_email",
     max_len=254,
-    pattern=r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$",
+    # explicit ranges, not \s: Python's and ECMA 262's white space differ
+    pattern=r"^[^@\x00-\x20\x7f]+@[^@.\x00-\x20\x7f]+(\.[^@.\x00-\x20\x7f]+)+$",
     description="an address (null clears it)",
 )
 _CONTACT_COMPANY = Field(
