@@ -136,7 +136,7 @@ def bootstrap(
         a.directory, a.conversations, a.sms, companies, settings, clock, texting, consents
     )
     sms_media = SmsMedia(a.media, a.fetcher, settings, epoch)
-    im = ImPolicy(settings, companies)
+    im = ImPolicy(settings, companies, sms_media)
     conversations = ConversationService(
         a.conversations,
         a.directory,
@@ -150,6 +150,7 @@ def bootstrap(
             "sms": OutboundSmsPolicy(sms, a.sms, sms_media, settings, epoch),
         },
         presence,
+        a.contacts,
     )
     fanout = FanoutService(
         a.connections, a.sender, a.notifications, connections.forget, a.conversations

@@ -38,7 +38,8 @@ class Settings:
     mms_enabled: bool = True
     sms_allowed_countries: tuple[str, ...] = ("US", "CA")
     sms_max_segments: int = 10
-    mms_max_bytes: int = 5 * 1024 * 1024
+    mms_max_bytes: int = 5 * 1024 * 1024  # all attachments of one MMS together
+    media_max_bytes: int = 20 * 1024 * 1024  # one upload; an IM attachment
     sms_rate_per_user_per_minute: int = 30
     sms_rate_per_company_per_minute: int = 300
     sms_pacing_local_per_second: float = 1.0

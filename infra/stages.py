@@ -56,6 +56,7 @@ FLAGS: tuple[Flag, ...] = (
     ),
     Flag("sms_max_segments", "SMS_MAX_SEGMENTS", "longest SMS accepted, in segments"),
     Flag("mms_max_bytes", "MMS_MAX_BYTES", "largest MMS attachment accepted, in bytes"),
+    Flag("media_max_bytes", "MEDIA_MAX_BYTES", "largest upload (an IM attachment), in bytes"),
     Flag(
         "sms_rate_per_user_per_minute",
         "SMS_RATE_PER_USER_PER_MINUTE",
@@ -172,6 +173,7 @@ class StageConfig:
     sms_allowed_countries: tuple[str, ...] = _setting("sms_allowed_countries")
     sms_max_segments: int = _setting("sms_max_segments")
     mms_max_bytes: int = _setting("mms_max_bytes")
+    media_max_bytes: int = _setting("media_max_bytes")
     sms_rate_per_user_per_minute: int = _setting("sms_rate_per_user_per_minute")
     sms_rate_per_company_per_minute: int = _setting("sms_rate_per_company_per_minute")
     sms_pacing_local_per_second: float = _setting("sms_pacing_local_per_second")
@@ -292,6 +294,7 @@ class StageConfig:
         positive = (
             "sms_max_segments",
             "mms_max_bytes",
+            "media_max_bytes",
             "sms_rate_per_user_per_minute",
             "sms_rate_per_company_per_minute",
             "sms_pacing_local_per_second",

@@ -247,8 +247,11 @@ def seed(
     region: str,
     pool_name: str,
     companies: tuple[DemoCompany, ...] = DEMO_COMPANIES,
+    media_bucket: str = "",
 ) -> dict[str, Any]:
-    """Create the pool, the users and the directory; returns the demo part of stack.json."""
+    """Create the pool, the users and the directory, and (with ``media_bucket``) the
+    first company's conversations, pictures and contacts; returns the demo part of
+    stack.json."""
     from chalicelib.adapters import dynamodb
 
     cognito = session.client("cognito-idp")
@@ -312,6 +315,10 @@ def seed(
             )
         )
     contact_center = seed_contact_center(table_name, region, company_rows[0]["company_id"], users)
+    if media_bucket and companies is DEMO_COMPANIES:
+        from local.demo_conversations import seed_conversations
+
+        seed_conversations(users, media_bucket, session.client("s3"))
     return {
         "contact_center": contact_center,
         "cognito": {"user_pool_id": pool.user_pool_id, "client_id": pool.client_id},

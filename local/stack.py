@@ -280,6 +280,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         table_name=created["tables"][resources.MESSAGING_TABLE.logical],
         region=environment.REGION,
         pool_name=f"{prefix}-users",
+        media_bucket=created["buckets"].get(resources.MEDIA_BUCKET.logical, ""),
     )
     pool_id = demo_state["cognito"]["user_pool_id"]
     rest_url = f"http://{HOST}:{port}"

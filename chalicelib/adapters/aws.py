@@ -6,9 +6,11 @@ client is created on first use, never at import time.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 from typing import Any
+from urllib.parse import quote
 
 from chalicelib.domain.errors import ConnectionGone, PushRejected
 from chalicelib.domain.model import Event
@@ -161,6 +163,24 @@ class SnsPushGateway:
             raise PushRejected("the device endpoint is disabled or gone") from exc
 
 
+FILENAME_META = "x-amz-meta-filename"
+
+
+def encode_filename(filename: str) -> str:
+    """S3 metadata travels in HTTP headers (ASCII): the name as base64url of its UTF-8
+    (255 characters take at most 1,360, under S3's 2 KB of metadata)."""
+    return base64.urlsafe_b64encode(filename.encode()).decode().rstrip("=")
+
+
+def decode_filename(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return ""  # not ours: no name rather than a wrong one
+
+
 class S3MediaStore:
     """Private bucket; uploads by presigned POST, downloads by short-lived presigned GET."""
 
@@ -177,13 +197,19 @@ class S3MediaStore:
         return self._client
 
     def presigned_upload(
-        self, key: str, content_type: str, max_bytes: int, expires_in: int
+        self, key: str, content_type: str, max_bytes: int, expires_in: int, filename: str = ""
     ) -> dict[str, Any]:
+        fields = {"Content-Type": content_type}
+        if filename:  # pinned by the policy: the uploader cannot change it
+            fields[FILENAME_META] = encode_filename(filename)
         post = self._s3().generate_presigned_post(
             Bucket=self._bucket,
             Key=key,
-            Fields={"Content-Type": content_type},
-            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            Fields=fields,
+            Conditions=[
+                *({name: value} for name, value in fields.items()),
+                ["content-length-range", 1, max_bytes],
+            ],
             ExpiresIn=expires_in,
         )
         return {"method": "POST", "url": post["url"], "fields": post["fields"]}
@@ -196,7 +222,12 @@ class S3MediaStore:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
-        return {"content_type": head.get("ContentType", ""), "size": int(head["ContentLength"])}
+        name = head.get("Metadata", {}).get(FILENAME_META.removeprefix("x-amz-meta-"), "")
+        return {
+            "content_type": head.get("ContentType", ""),
+            "size": int(head["ContentLength"]),
+            "filename": decode_filename(name),
+        }
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._s3().put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
@@ -211,11 +242,14 @@ class S3MediaStore:
             CopySource={"Bucket": self._bucket, "Key": source},
         )
 
-    def download_url(self, key: str, expires_in: int) -> str:
-        return str(
-            self._s3().generate_presigned_url(
-                "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
+    def download_url(self, key: str, expires_in: int, filename: str = "") -> str:
+        params = {"Bucket": self._bucket, "Key": key}
+        if filename:  # RFC 6266 / 5987: the name in UTF-8, percent-encoded
+            params["ResponseContentDisposition"] = (
+                f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
             )
+        return str(
+            self._s3().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chalicelib.api.fields import (
+    _SPACE,
     CLIENT_ID,
     FLAG,
     LIST,
@@ -16,6 +17,7 @@ from chalicelib.api.fields import (
     MAX_TEXT,
     NAME,
     NOT_BLANK,
+    OBJECTS,
     ONE_LINE,
     TEXT,
     WHOLE,
@@ -23,12 +25,13 @@ from chalicelib.api.fields import (
     Field,
     body_of,
 )
+from chalicelib.domain.contacts import MAX_LABEL, MAX_PHONES
+from chalicelib.domain.media import MAX_FILENAME, MAX_MEDIA, MEDIA_TYPES
 from chalicelib.domain.model import IM, SMS, STATUSES
 from chalicelib.services.conversations import MAX_GROUP_NAME
 from chalicelib.services.directory import MAX_CONTACT_NAME
 from chalicelib.services.notifications import MAX_TOKEN, PLATFORMS
 from chalicelib.services.presence import MAX_EXPIRY_SECONDS, MAX_STATUS_MESSAGE, PHOTO_TYPES
-from chalicelib.services.sms.media import MAX_MEDIA, MEDIA_TYPES
 
 PHONE = "a phone number as a person types it; libphonenumber must hold it valid"
 MAX_MEMBERS = 1000  # the max_group_members setting, lower, is what the document states
@@ -147,7 +150,25 @@ SET_PRESENCE = body_of(
 )
 
 
-def _upload(types: tuple[str, ...], setting: str, size_code: str) -> Body:
+# A file name as people see it: any script, but no path separator, no control
+# character (C0, DEL, C1), no bidirectional control (a name that displays
+# "gpj.exe" as "exe.jpg"), and not only spaces.
+_NOT_IN_NAME = r"/\\\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+FILENAME = f"^[^{_NOT_IN_NAME}]*[^{_NOT_IN_NAME}{_SPACE}][^{_NOT_IN_NAME}]*$"
+_FILENAME = Field(
+    "filename",
+    TEXT,
+    "invalid_filename",
+    min_len=1,
+    max_len=MAX_FILENAME,
+    pattern=FILENAME,
+    description="the name people see, extension included (no / or \\, no control characters)",
+)
+
+
+def _upload(
+    types: tuple[str, ...], setting: str, size_code: str, *extra: Field, maximum: int = 2**53 - 1
+) -> Body:
     return body_of(
         Field(
             "content_type", TEXT, "invalid_content_type", required=True, max_len=128, choices=types
@@ -158,15 +179,16 @@ def _upload(types: tuple[str, ...], setting: str, size_code: str) -> Body:
             size_code,
             required=True,
             minimum=1,
-            maximum=2**53 - 1,
+            maximum=maximum,
             setting=setting,
             description="bytes",
         ),
+        *extra,
     )
 
 
 PHOTO_UPLOAD = _upload(tuple(PHOTO_TYPES), "photo_max_bytes", "photo_too_large")
-MEDIA_UPLOAD = _upload(tuple(MEDIA_TYPES), "mms_max_bytes", "media_too_large")
+MEDIA_UPLOAD = _upload(tuple(MEDIA_TYPES), "media_max_bytes", "media_too_large", _FILENAME)
 PHOTO_KEY = body_of(
     Field(
         "key",
@@ -179,21 +201,80 @@ PHOTO_KEY = body_of(
     )
 )
 _CONTACT_NAME = Field("name", TEXT, "invalid_name", max_len=MAX_CONTACT_NAME, pattern=NAME)
-_CONTACT_PHONE = Field("phone", TEXT, "invalid_phone", max_len=64, description=PHONE)
+_CONTACT_PHONE = Field(
+    "phone", TEXT, "invalid_phone", max_len=64, description=PHONE + " (the first number)"
+)
+CONTACT_PHONE = body_of(
+    Field("number", TEXT, "invalid_phones", required=True, max_len=64, description=PHONE),
+    Field("label", TEXT, "invalid_phones", max_len=MAX_LABEL, pattern=ONE_LINE),
+    closed=True,
+)
+_CONTACT_PHONES = Field(
+    "phones",
+    OBJECTS,
+    "invalid_phones",
+    min_items=1,
+    max_items=MAX_PHONES,
+    item=CONTACT_PHONE,
+    description="every number, the first being phone; each once",
+)
+_CONTACT_EMAIL = Field(
+    "email",
+    TEXT,
+    "invalid_email",
+    max_len=254,
+    # explicit ranges, not \s: Python's and ECMA 262's white space differ
+    pattern=r"^[^@\x00-\x20\x7f]+@[^@.\x00-\x20\x7f]+(\.[^@.\x00-\x20\x7f]+)+$",
+    description="an address (null clears it)",
+)
+_CONTACT_COMPANY = Field(
+    "company", TEXT, "invalid_company", max_len=MAX_CONTACT_NAME, pattern=ONE_LINE
+)
 CONTACT = body_of(
     replace(_CONTACT_NAME, required=True),
-    replace(_CONTACT_PHONE, required=True),
+    _CONTACT_PHONE,
+    _CONTACT_PHONES,
+    _CONTACT_EMAIL,
+    _CONTACT_COMPANY,
+    # a number: phone or phones, not both
+    rule={
+        "oneOf": [
+            {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+            {"required": ["phones"], "properties": {"phones": {"type": "array"}}},
+        ]
+    },
 )
 CONTACT_CHANGES = body_of(
     _CONTACT_NAME,
     _CONTACT_PHONE,
-    # null or absent leaves a field as it is; at least one must change
+    _CONTACT_PHONES,
+    _CONTACT_EMAIL,
+    _CONTACT_COMPANY,
+    # null or absent leaves name, phone and phones as they are (email and company: null
+    # clears); at least one must change; phone and phones not both
     rule={
         "anyOf": [
             {"required": ["name"], "properties": {"name": {"type": "string"}}},
             {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
-        ]
+            {"required": ["phones"], "properties": {"phones": {"type": "array"}}},
+            {"required": ["email"]},
+            {"required": ["company"]},
+        ],
+        "not": {
+            "required": ["phone", "phones"],
+            "properties": {"phone": {"type": "string"}, "phones": {"type": "array"}},
+        },
     },
+)
+CONTACT_SEARCH = (
+    Field(
+        "q",
+        TEXT,
+        "invalid_q",
+        max_len=100,
+        description="suggestions: a name prefix, or (two or more digits, no letters) a "
+        "number prefix",
+    ),
 )
 DEVICE = body_of(
     Field("device_id", TEXT, "invalid_device_id", required=True, min_len=1, max_len=128),

@@ -155,6 +155,7 @@ def path_index(value: str, code: str) -> int:
 
 TEXT, WHOLE, FLAG, LIST, MAP = "text", "whole", "flag", "list", "map"
 TEXT_MAP = "text_map"  # an object of short keys (``choices`` when given) to short texts
+OBJECTS = "objects"  # a list of objects, each read through its own table (``item``)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ class Field:
     description: str = ""
     setting: str = ""
     setting_offset: int = 0  # the bound is the setting plus this
+    item: Body | None = None  # OBJECTS: the table of each object (closed: other keys refused)
 
     def bound(self, default: int, limits: Mapping[str, int]) -> int:
         """``default`` lowered to the setting this field names, when ``limits`` has it."""
@@ -243,6 +245,40 @@ class Field:
             for item in found:
                 self.check_text(item)
         return found
+
+    def objects(self, body: Json) -> tuple[dict[str, object], ...] | None:
+        """A list of objects, each field of each read through ``item`` (a wrong type, an
+        unknown key or a bad value anywhere is this field's code)."""
+        self._not_null(body)
+        value = body.get(self.name)
+        if value is None:
+            return None
+        if (
+            not isinstance(value, list)
+            or not self.min_items <= len(value) <= self.max_items
+            or not all(isinstance(v, dict) for v in value)
+        ):
+            raise ValidationError(
+                f"{self.name} must be a list of {self.min_items} to {self.max_items} objects",
+                code=self.code,
+            )
+        assert self.item is not None
+        found = []
+        for entry in value:
+            if set(entry) - set(self.item.by_name):
+                raise ValidationError(
+                    f"each of {self.name} has only {', '.join(self.item.by_name)}", code=self.code
+                )
+            read: dict[str, object] = {}
+            for spec in self.item.fields:
+                try:
+                    read[spec.name] = (
+                        spec.text(entry) if spec.kind == TEXT else entry.get(spec.name)
+                    )
+                except ValidationError as error:
+                    raise ValidationError(f"{self.name}: {error.message}", code=self.code) from None
+            found.append(read)
+        return tuple(found)
 
     def text_map(self, body: Json) -> dict[str, str] | None:
         """A text map's shape and bounds (its values' ``pattern`` is the caller's rule)."""

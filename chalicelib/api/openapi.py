@@ -87,7 +87,7 @@ OPTIONAL_BODIES = frozenset({"end_interaction"})
 
 QUERIES: Mapping[str, tuple[Field, ...]] = {
     "get_directory": fields.PAGING,
-    "list_contacts": fields.PAGING,
+    "list_contacts": (*fields.PAGING, *bodies.CONTACT_SEARCH),
     "list_conversations": fields.PAGING,
     "list_messages": (*fields.PAGING, fields.AFTER_SEQ),
     "get_consent": fields.PAGING,
@@ -106,6 +106,8 @@ _OK = (200,)
 RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "get_message": (_OK, ref("Message")),
     "delete_message": (_OK, ref("Message")),
+    "hide_message": (_OK, ref("Message")),
+    "clear_conversation": (_OK, ref("Conversation")),
     "send_message": ((200, 201, 202), ref("Message")),
     "list_messages": (_OK, page_of(ref("Message"))),
     "get_conversation": (_OK, ref("Conversation")),

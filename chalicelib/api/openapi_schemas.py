@@ -9,11 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chalicelib.api.fields import FLAG, LIST, MAP, MAX_KEYS, TEXT, TEXT_MAP, WHOLE, Body, Field
+from chalicelib.api.fields import (
+    FLAG,
+    LIST,
+    MAP,
+    MAX_KEYS,
+    OBJECTS,
+    TEXT,
+    TEXT_MAP,
+    WHOLE,
+    Body,
+    Field,
+)
+from chalicelib.domain.contacts import Contact, Phone
 from chalicelib.domain.model import (
     SMS,
     BusinessNumber,
-    Contact,
     Conversation,
     Message,
     Policy,
@@ -68,6 +79,13 @@ def field_schema(spec: Field, limits: Limits = NO_LIMITS) -> Schema:
             keys["pattern"] = spec.pattern
         schema = {"type": "object", "propertyNames": keys, "additionalProperties": values}
         schema.update({"minProperties": spec.min_items, "maxProperties": spec.max_items})
+    elif spec.kind == OBJECTS and spec.item is not None:
+        schema = {
+            "type": "array",
+            "items": body_schema(spec.item, limits),
+            "minItems": spec.min_items,
+            "maxItems": spec.max_items,
+        }
     else:  # pragma: no cover - a new kind must be taught here
         raise ValueError(f"no schema for field kind {spec.kind!r}")
     if spec.accepts_null:
@@ -192,6 +210,9 @@ def message_samples() -> list[dict[str, Any]]:
         _message().to_dict(),
         _message(deleted=True, deleted_at="2026-01-01T00:00:01.000Z").to_dict(),
         _message(channel=SMS, direction="outbound", segments=1, encoding="GSM-7").to_dict(),
+        _message(
+            media=[{"key": "m/2", "content_type": "image/png", "size": 9, "filename": "a.png"}]
+        ).to_dict(),
         _message(channel=SMS, direction="inbound", error_code="30003", media=[]).to_dict(),
     ]
 
@@ -212,7 +233,11 @@ def conversation_samples() -> list[dict[str, Any]]:
 
 
 def contact_samples() -> list[dict[str, Any]]:
-    return [Contact("k1", "u1", "c1", "Ann", "+14155550199", "2026", "2026").to_dict()]
+    phones = [Phone("+14155550199", "mobile"), Phone("+14155550142")]
+    return [
+        Contact("k1", "u1", "c1", "Ann", phones[:1], "2026", "2026").to_dict(),
+        Contact("k2", "u1", "c1", "Bo", phones, "2026", "2026", "bo@x.test", "Bo Co").to_dict(),
+    ]
 
 
 def policy_samples() -> list[dict[str, Any]]:

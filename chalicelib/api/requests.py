@@ -13,7 +13,9 @@ from typing import Any
 
 from chalicelib.api.bodies import (
     CONNECTION_STATE,
+    CONTACT,
     CONTACT_CHANGES,
+    CONTACT_SEARCH,
     CREATE_IM,
     CREATE_SMS,
     DEVICE,
@@ -52,6 +54,7 @@ from chalicelib.services.commands import (
     DayRange,
     DeviceInput,
     MarkRead,
+    PhoneInput,
     PreviewText,
     SendMessage,
     SetConnectionState,
@@ -274,19 +277,55 @@ def upload(body: Json, size_code: str) -> UploadRequest:
     size = as_whole(body.get("size"))
     if size is None or not size_field.minimum <= size <= size_field.maximum:
         raise ValidationError("size must be a whole number of bytes", code=size_code)
-    return UploadRequest(spec["content_type"].required_text(body), size)
+    content_type = spec["content_type"].required_text(body)
+    filename = spec["filename"].text(body) if "filename" in spec.by_name else None
+    return UploadRequest(content_type, size, filename)
 
 
 def photo_key(body: Json) -> str:
     return PHOTO_KEY["key"].required_text(body)
 
 
-def contact(body: Json) -> ContactInput:
-    """A new contact or a change (null or absent: not given; the service says which
-    are required)."""
+def contact(body: Json, new: bool = False) -> ContactInput:
+    """A new contact (``new``) or a change: null or absent is not given, except that a
+    change's null ``email`` or ``company`` clears it."""
+    spec = CONTACT if new else CONTACT_CHANGES
+    found = spec["phones"].objects(body)
+    phones = None
+    if found is not None:
+        phones = tuple(PhoneInput(str(p["number"]), _text_or_none(p["label"])) for p in found)
+    phone = spec["phone"].text(body)
+    if phone is not None and phones is not None:
+        raise ValidationError("give phone or phones, not both", code="invalid_phones")
+    clears = "" if not new else None
     return ContactInput(
-        name=CONTACT_CHANGES["name"].text(body), phone=CONTACT_CHANGES["phone"].text(body)
+        name=spec["name"].text(body),
+        phone=phone,
+        phones=phones,
+        email=spec["email"].text(body)
+        if body.get("email") is not None
+        else _given(body, "email", clears),
+        company=spec["company"].text(body)
+        if body.get("company") is not None
+        else _given(body, "company", clears),
     )
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _given(body: Json, name: str, null_means: str | None) -> str | None:
+    """A field given as null: what null means for it; absent: None (not given)."""
+    return null_means if name in body else None
+
+
+def contact_search(query: Mapping[str, str]) -> str | None:
+    """``GET /contacts?q=``: the text to suggest for, None for the plain list."""
+    value = query.get("q")
+    if value is None or value == "":
+        return None
+    return CONTACT_SEARCH[0].text({"q": value})
 
 
 def device(body: Json) -> DeviceInput:

@@ -116,13 +116,14 @@ def logout_device(device_id: str) -> Response:
 
 @route("/contacts", methods=["GET"])
 def list_contacts() -> dict[str, Any]:
-    return _list(services().directory.list_contacts(_caller(), *_paging()))
+    query = requests.contact_search(rest_bp.current_request.query_params or {})
+    return _list(services().directory.list_contacts(_caller(), *_paging(), query))
 
 
 @route("/contacts", methods=["POST"])
 def create_contact() -> Response:
-    command = requests.contact(_body())
-    contact = services().directory.create_contact(_caller(), command.name, command.phone)
+    command = requests.contact(_body(), new=True)
+    contact = services().directory.create_contact(_caller(), command)
     return _created(presenters.item(contact), True)
 
 
@@ -134,9 +135,7 @@ def get_contact(contact_id: str) -> dict[str, Any]:
 @route("/contacts/{contact_id}", methods=["PATCH"])
 def update_contact(contact_id: str) -> dict[str, Any]:
     command = requests.contact(_body())
-    contact = services().directory.update_contact(
-        _caller(), contact_id, command.name, command.phone
-    )
+    contact = services().directory.update_contact(_caller(), contact_id, command)
     return presenters.item(contact)
 
 
@@ -189,6 +188,12 @@ def update_conversation(conversation_id: str) -> dict[str, Any]:
             caller, conversation_id, muted=command.muted, hidden=command.hidden
         )
     return view
+
+
+@route("/conversations/{conversation_id}/clear", methods=["POST"])
+def clear_conversation(conversation_id: str) -> dict[str, Any]:
+    """Delete the conversation for the caller only (docs/api.md, "Conversation controls")."""
+    return services().conversations.clear(_caller(), conversation_id)
 
 
 @route("/conversations/{conversation_id}/members", methods=["POST"])
@@ -299,7 +304,16 @@ def sms_usage() -> dict[str, Any]:
 @route("/media", methods=["POST"])
 def start_media_upload() -> dict[str, Any]:
     command = requests.upload(_body(), "media_too_large")
-    return services().sms_media.media_upload(_caller(), command.content_type, command.size)
+    return services().sms_media.media_upload(
+        _caller(), command.content_type, command.size, command.filename
+    )
+
+
+@route("/media/limits", methods=["GET"])
+def media_limits() -> dict[str, Any]:
+    """What a message may carry, per channel: types, sizes, MMS countries."""
+    _caller()
+    return services().sms_media.limits()
 
 
 @route("/conversations/{conversation_id}/messages/{message_id}/media/{index}", methods=["GET"])
@@ -326,6 +340,12 @@ def delete_message(conversation_id: str, message_id: str) -> dict[str, Any]:
     return presenters.message(
         services().conversations.delete_message(_caller(), conversation_id, message_id)
     )
+
+
+@route("/conversations/{conversation_id}/messages/{message_id}/hide", methods=["POST"])
+def hide_message(conversation_id: str, message_id: str) -> dict[str, Any]:
+    """Delete a message for the caller only (any member; the others keep it)."""
+    return services().conversations.hide_message(_caller(), conversation_id, message_id)
 
 
 @route("/conversations/{conversation_id}/read", methods=["POST"])

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from chalicelib.domain.contacts import Contact as Contact  # re-exported: its old home
+from chalicelib.domain.media import media_view
+
 T = TypeVar("T")
 
 IM = "im"
@@ -184,26 +187,6 @@ class User:
 
 
 @dataclass
-class Contact:
-    contact_id: str
-    owner_id: str
-    company_id: str
-    name: str
-    phone: str
-    created_at: str
-    updated_at: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.contact_id,
-            "name": self.name,
-            "phone": self.phone,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
-
-
-@dataclass
 class Message:
     conversation_id: str
     company_id: str
@@ -222,7 +205,7 @@ class Message:
     encoding: str = ""
     provider_message_id: str = ""
     error_code: str = ""
-    media: list[dict[str, Any]] = field(default_factory=list)  # {key, content_type, size}
+    media: list[dict[str, Any]] = field(default_factory=list)  # {key, content_type, size, filename}
 
     @property
     def message_id(self) -> str:
@@ -241,12 +224,7 @@ class Message:
             "deleted": self.deleted,
             "deleted_at": self.deleted_at,
             "entities": [] if self.deleted else [dict(e) for e in self.entities],
-            "media": []
-            if self.deleted
-            else [
-                {"index": n, "content_type": m.get("content_type", ""), "size": m.get("size", 0)}
-                for n, m in enumerate(self.media)
-            ],
+            "media": [] if self.deleted else media_view(self.media),
             "channel": self.channel,
             **(
                 {
@@ -329,7 +307,7 @@ class Conversation:
 
 @dataclass
 class Membership:
-    """One user's own view of a conversation: read horizon, mute, hidden."""
+    """One user's own view of a conversation: read horizon, mute, hidden, cleared."""
 
     user_id: str
     conversation_id: str
@@ -338,6 +316,7 @@ class Membership:
     muted: bool = False
     hidden: bool = False
     activity_at: str = ""
+    cleared_seq: int = 0  # messages up to this seq are deleted for this member ("delete for me")
 
 
 @dataclass

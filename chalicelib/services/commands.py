@@ -84,12 +84,25 @@ class SetPresence:
 class UploadRequest:
     content_type: str
     size: int
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
+class PhoneInput:
+    number: str
+    label: str | None = None
 
 
 @dataclass(frozen=True)
 class ContactInput:
+    """A new contact or a change: None is "not given"; ``email``/``company`` are ""
+    when a change clears them."""
+
     name: str | None
     phone: str | None
+    phones: tuple[PhoneInput, ...] | None = None
+    email: str | None = None
+    company: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Use cases for IM conversations: create, list, send, read, delete, hide, mute, members."""
+"""Use cases for conversations: create, list, send, read, delete, hide, mute, members."""
 
 from __future__ import annotations
 
@@ -25,8 +25,13 @@ from chalicelib.domain.model import (
 from chalicelib.services.commands import CreateIm, MarkRead, SendMessage, SyncRequest
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.im import ImPolicy
+from chalicelib.services.member_state import MemberState
 from chalicelib.services.messages import ChannelPolicy, ClientSeq, Draft, MessageLog
-from chalicelib.services.ports import ConversationRepository, DirectoryRepository
+from chalicelib.services.ports import (
+    ContactRepository,
+    ConversationRepository,
+    DirectoryRepository,
+)
 from chalicelib.services.presence import PresenceService
 from chalicelib.settings import Settings
 
@@ -56,8 +61,10 @@ class ConversationService:
         im: ImPolicy,
         policies: Mapping[str, ChannelPolicy],
         presence: PresenceService | None = None,
+        contacts: ContactRepository | None = None,
     ) -> None:
         self._repo = conversations
+        self._members = MemberState(conversations, contacts)
         self._directory = directory
         self._settings = settings
         self._clock = clock
@@ -83,18 +90,13 @@ class ConversationService:
         return conversation
 
     def view(self, conversation: Conversation, membership: Membership | None) -> dict[str, Any]:
-        body = conversation.to_dict()
-        read_seq = membership.read_seq if membership else 0
-        body["read_seq"] = read_seq
-        body["unread_count"] = max(0, conversation.last_seq - read_seq)
-        body["muted"] = bool(membership and membership.muted)
-        body["hidden"] = bool(membership and membership.hidden)
-        return body
+        return self._members.view(conversation, membership)
 
     def get(self, caller: Caller, conversation_id: str) -> dict[str, Any]:
         conversation = self.visible(caller, conversation_id)
         view = self.view(conversation, self._repo.get_membership(caller.user_id, conversation_id))
         self._with_peer_presence(caller, [view])
+        self._members.with_contacts(caller.user_id, [view])
         return view
 
     def list_for(self, caller: Caller, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
@@ -106,6 +108,7 @@ class ConversationService:
             if m.conversation_id in conversations
         ]
         self._with_peer_presence(caller, items)
+        self._members.with_contacts(caller.user_id, items)
         return Page(items, page.next_cursor)
 
     def _with_peer_presence(self, caller: Caller, views: list[dict[str, Any]]) -> None:
@@ -135,16 +138,21 @@ class ConversationService:
         if after_seq is not None:
             return self.catch_up(caller, conversation_id, after_seq, limit, cursor)[0]
         self.visible(caller, conversation_id)
-        return self._repo.list_messages(conversation_id, limit, cursor)
+        cleared = self._members.cleared(caller.user_id, conversation_id)
+        page = self._repo.list_messages(conversation_id, limit, cursor, above_seq=cleared)
+        return self._members.visible_page(caller.user_id, page, cleared)
 
     def catch_up(
         self, caller: Caller, conversation_id: str, after_seq: int, limit: int, cursor: str | None
     ) -> tuple[Page[Message], int]:
         """The messages after ``after_seq``, oldest first, exactly, and ``through``: the
         number every message up to which is accounted for (a device asks from it next;
-        it steps over numbers that will never hold a message)."""
+        it steps over numbers that will never hold a message). Messages the caller
+        deleted for themselves are accounted for and left out."""
         self.visible(caller, conversation_id)
-        return self._log.after(conversation_id, after_seq, limit, cursor)
+        cleared = self._members.cleared(caller.user_id, conversation_id)
+        page, through = self._log.after(conversation_id, max(after_seq, cleared), limit, cursor)
+        return self._members.visible_page(caller.user_id, page, cleared), through
 
     def sync(self, caller: Caller, request: SyncRequest) -> dict[str, Any]:
         """What a reconnecting device missed: per conversation, the messages after the
@@ -157,10 +165,11 @@ class ConversationService:
             except NotFound as error:
                 result[conversation_id] = {"error": {"code": error.code, "message": error.message}}
                 continue
-            page, through = self._log.after(conversation_id, seen, limit, None)
-            view = self.view(
-                conversation, self._repo.get_membership(caller.user_id, conversation_id)
-            )
+            membership = self._repo.get_membership(caller.user_id, conversation_id)
+            cleared = membership.cleared_seq if membership else 0
+            page, through = self._log.after(conversation_id, max(seen, cleared), limit, None)
+            page = self._members.visible_page(caller.user_id, page, cleared)
+            view = self.view(conversation, membership)
             result[conversation_id] = {
                 "messages": [m.to_dict() for m in page.items],
                 "next_cursor": page.next_cursor,
@@ -307,7 +316,7 @@ class ConversationService:
         """Store a message once per (sender, client_id). Returns (message, created).
 
         An SMS is stored ``queued`` (with its segments); the outbound pipeline sends it.
-        An MMS (``media``: upload keys) may have empty text.
+        A message with attachments (``media``: upload keys, IM or SMS) may have empty text.
         """
         media = command.media
         body = "" if media and not command.text else self._text(command.text)
@@ -317,21 +326,21 @@ class ConversationService:
             else (None, None)
         )
         conversation = self._visible(caller, found)
-        if media and conversation.type == IM:
-            raise ValidationError(
-                "media can be sent in SMS conversations only", code="media_not_supported"
-            )
         policy = self._policies.get(conversation.type)
         if policy is None:
             raise FeatureDisabled("SMS is not configured", code="sms_disabled")
         draft = Draft(caller.user_id, command.client_id, body, caller, media)
         return self._log.append(conversation, draft, policy, ClientSeq(client_seq))
 
-    def _own_message(self, caller: Caller, conversation_id: str, message_id: str) -> Message:
+    def _own_message(
+        self, caller: Caller, conversation_id: str, message_id: str, shown: bool = True
+    ) -> Message:
+        """A message of a conversation the caller is in; ``shown``: one they have not
+        deleted for themselves."""
         self.visible(caller, conversation_id)
         seq = parse_message_id(conversation_id, message_id)
         message = self._repo.get_message(conversation_id, seq) if seq is not None else None
-        if message is None:
+        if message is None or (shown and not self._members.shows(caller.user_id, message)):
             raise NotFound("no such message", code="message_not_found")
         return message
 
@@ -347,7 +356,18 @@ class ConversationService:
         deleted = self._repo.mark_deleted(conversation_id, message.seq, self._clock())
         return deleted or message
 
+    def hide_message(self, caller: Caller, conversation_id: str, message_id: str) -> dict[str, Any]:
+        """ "Delete for me": any member, any message; the others keep it."""
+        message = self._own_message(caller, conversation_id, message_id, shown=False)
+        return self._members.hide(caller.user_id, message)
+
     # -- per-member state -------------------------------------------------
+
+    def clear(self, caller: Caller, conversation_id: str) -> dict[str, Any]:
+        """ "Delete for me" of the whole conversation, up to its last message."""
+        conversation = self.visible(caller, conversation_id)
+        self._members.clear(caller.user_id, conversation)
+        return self.view(conversation, self._repo.get_membership(caller.user_id, conversation_id))
 
     def read(self, caller: Caller, command: MarkRead) -> dict[str, Any]:
         conversation_id, seq = command.conversation_id, command.seq

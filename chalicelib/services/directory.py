@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain import phone
+from chalicelib.domain.contacts import MAX_PHONES, Contact, Phone, fold, number_prefix
 from chalicelib.domain.errors import NotFound, Unauthorized, ValidationError
-from chalicelib.domain.model import Contact, Page, User
+from chalicelib.domain.model import Page, User
+from chalicelib.services.commands import ContactInput, PhoneInput
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.ports import ContactRepository, DirectoryRepository
 from chalicelib.services.presence import PresenceService
@@ -80,18 +82,39 @@ class DirectoryService:
             )
         return name
 
-    def create_contact(self, caller: Caller, name: str | None, number: str | None) -> Contact:
-        clean_name = self._name(name)
-        e164 = phone.normalise(number, self._region(caller))
+    def _phones(self, caller: Caller, given: tuple[PhoneInput, ...]) -> list[Phone]:
+        """Each number normalised (as typed, in the company's region) and once."""
+        if not 1 <= len(given) <= MAX_PHONES:
+            raise ValidationError(f"give 1 to {MAX_PHONES} numbers", code="invalid_phones")
+        region = self._region(caller)
+        phones: list[Phone] = []
+        for entry in given:
+            try:
+                number = phone.normalise(entry.number, region)
+            except ValidationError as error:
+                raise ValidationError(error.message, code="invalid_phones") from None
+            if any(p.number == number for p in phones):
+                raise ValidationError(f"{number} is given twice", code="invalid_phones")
+            phones.append(Phone(number, (entry.label or "").strip()))
+        return phones
+
+    def create_contact(self, caller: Caller, command: ContactInput) -> Contact:
+        clean_name = self._name(command.name)
+        if command.phones is not None:
+            phones = self._phones(caller, command.phones)
+        else:
+            phones = [Phone(phone.normalise(command.phone, self._region(caller)))]
         now = self._clock()
         contact = Contact(
             contact_id=self._ids("k"),
             owner_id=caller.user_id,
             company_id=caller.company_id,
             name=clean_name,
-            phone=e164,
+            phones=phones,
             created_at=now,
             updated_at=now,
+            email=(command.email or "").strip(),
+            company=(command.company or "").strip(),
         )
         self._contacts.put_contact(contact)
         return contact
@@ -102,16 +125,26 @@ class DirectoryService:
             raise NotFound("no such contact", code="contact_not_found")
         return contact
 
-    def update_contact(
-        self, caller: Caller, contact_id: str, name: str | None = None, number: str | None = None
-    ) -> Contact:
-        if name is None and number is None:
-            raise ValidationError("give a name or a phone to change", code="invalid_request")
+    def update_contact(self, caller: Caller, contact_id: str, command: ContactInput) -> Contact:
+        """Only what is given changes: ``phone`` the first number (its label kept),
+        ``phones`` all of them; an empty ``email``/``company`` clears it."""
+        given = (command.name, command.phone, command.phones, command.email, command.company)
+        if all(v is None for v in given):
+            raise ValidationError("give a field to change", code="invalid_request")
         contact = self.get_contact(caller, contact_id)
-        if name is not None:
-            contact.name = self._name(name)
-        if number is not None:
-            contact.phone = phone.normalise(number, self._region(caller))
+        if command.name is not None:
+            contact.name = self._name(command.name)
+        if command.phones is not None:
+            contact.phones = self._phones(caller, command.phones)
+        elif command.phone is not None:
+            first = Phone(phone.normalise(command.phone, self._region(caller)))
+            rest = [p for p in contact.phones[1:] if p.number != first.number]
+            label = contact.phones[0].label if contact.phones else ""
+            contact.phones = [Phone(first.number, label), *rest]
+        if command.email is not None:
+            contact.email = command.email.strip()
+        if command.company is not None:
+            contact.company = command.company.strip()
         contact.updated_at = self._clock()
         self._contacts.put_contact(contact)
         return contact
@@ -120,5 +153,14 @@ class DirectoryService:
         if not self._contacts.delete_contact(caller.user_id, contact_id):
             raise NotFound("no such contact", code="contact_not_found")
 
-    def list_contacts(self, caller: Caller, limit: int, cursor: str | None) -> Page[Contact]:
-        return self._contacts.list_contacts(caller.user_id, limit, cursor)
+    def list_contacts(
+        self, caller: Caller, limit: int, cursor: str | None, query: str | None = None
+    ) -> Page[Contact]:
+        """Every contact; with ``query``, suggestions: a number prefix when it has two or
+        more digits and no letters, else a name prefix."""
+        if query is None or not query.strip():
+            return self._contacts.list_contacts(caller.user_id, limit, cursor)
+        prefix = number_prefix(query, self._region(caller))
+        if prefix is not None:
+            return self._contacts.suggest_by_number(caller.user_id, prefix, limit, cursor)
+        return self._contacts.suggest_by_name(caller.user_id, fold(query), limit, cursor)

@@ -100,9 +100,30 @@ class ContactRepository(Protocol):
 
     def get_contact(self, owner_id: str, contact_id: str) -> Contact | None: ...
 
-    def put_contact(self, contact: Contact) -> None: ...
+    def put_contact(self, contact: Contact) -> None:
+        """Create or replace, with its numbers; Conflict ``contact_number_taken`` (and
+        nothing changed) when one of them is on another of the owner's contacts."""
+        ...
 
     def delete_contact(self, owner_id: str, contact_id: str) -> bool: ...
+
+    def contacts_by_numbers(self, owner_id: str, numbers: list[str]) -> dict[str, dict[str, str]]:
+        """``{number: {"id", "name"}}`` of the owner's contacts with these numbers (one
+        BatchGetItem); numbers on no contact are left out."""
+        ...
+
+    def suggest_by_name(
+        self, owner_id: str, prefix: str, limit: int, cursor: str | None
+    ) -> Page[Contact]:
+        """Contacts whose folded name (``domain.contacts.fold``) starts with ``prefix``,
+        by name."""
+        ...
+
+    def suggest_by_number(
+        self, owner_id: str, prefix: str, limit: int, cursor: str | None
+    ) -> Page[Contact]:
+        """Contacts with a number starting with ``prefix`` (``+`` and digits)."""
+        ...
 
 
 class ConversationRepository(Protocol):
@@ -178,8 +199,16 @@ class ConversationRepository(Protocol):
         ...
 
     def list_messages(
-        self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
-    ) -> Page[Message]: ...
+        self,
+        conversation_id: str,
+        limit: int,
+        cursor: str | None,
+        after_seq: int | None = None,
+        above_seq: int = 0,
+    ) -> Page[Message]:
+        """Newest first, only messages after ``above_seq`` (a member's ``cleared_seq``);
+        with ``after_seq``, the stored messages after it, oldest first."""
+        ...
 
     def mark_deleted(self, conversation_id: str, seq: int, deleted_at: str) -> Message | None: ...
 
@@ -216,6 +245,23 @@ class ConversationRepository(Protocol):
         muted: bool | None = None,
         hidden: bool | None = None,
     ) -> None: ...
+
+    def clear(self, user_id: str, conversation_id: str, seq: int) -> None:
+        """ "Delete for me" up to ``seq``: ``cleared_seq`` and the read horizon move
+        forward to it (never back) and the conversation leaves the member's list."""
+        ...
+
+    def hide_message(
+        self, user_id: str, company_id: str, conversation_id: str, seq: int, view: dict[str, Any]
+    ) -> None:
+        """One member deleted message ``seq`` for themselves (idempotent); ``view`` is
+        what their devices are told."""
+        ...
+
+    def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
+        """The seqs from ``low`` to ``high`` (both included) the member hid: one Query
+        of that range (a page's), whatever the history's length."""
+        ...
 
 
 class ConnectionRepository(Protocol):
@@ -330,14 +376,19 @@ class MediaStore(Protocol):
     """Uploads by presigned URL and short-lived download links (S3)."""
 
     def presigned_upload(
-        self, key: str, content_type: str, max_bytes: int, expires_in: int
-    ) -> dict[str, Any]: ...
-
-    def describe(self, key: str) -> dict[str, Any] | None:
-        """``{"content_type", "size"}`` of an uploaded object, or None."""
+        self, key: str, content_type: str, max_bytes: int, expires_in: int, filename: str = ""
+    ) -> dict[str, Any]:
+        """A form that uploads exactly this key, type and file name ("": none)."""
         ...
 
-    def download_url(self, key: str, expires_in: int) -> str: ...
+    def describe(self, key: str) -> dict[str, Any] | None:
+        """``{"content_type", "size", "filename"}`` of an uploaded object ("" when it has
+        no file name), or None."""
+        ...
+
+    def download_url(self, key: str, expires_in: int, filename: str = "") -> str:
+        """A short-lived link; with ``filename``, a download saves under that name."""
+        ...
 
     def copy(self, source: str, destination: str) -> None: ...
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters import dynamodb
+from chalicelib.domain.contacts import Phone
 from chalicelib.domain.errors import ConcurrentUpdate, Conflict, NotFound, ValidationError
 from chalicelib.domain.model import (
     Company,
@@ -135,7 +136,7 @@ def test_a_cursor_from_another_list_is_refused(repos: dict[str, Any]) -> None:
 
 
 def test_contacts_belong_to_their_owner(repos: dict[str, Any]) -> None:
-    contact = Contact("k1", "u-alice", "acme", "Pat", "+14155552671", "t", "t")
+    contact = Contact("k1", "u-alice", "acme", "Pat", [Phone("+14155552671")], "t", "t")
     repos["contacts"].put_contact(contact)
     assert repos["contacts"].get_contact("u-alice", "k1").phone == "+14155552671"
     assert repos["contacts"].get_contact("u-bob", "k1") is None

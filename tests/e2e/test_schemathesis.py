@@ -65,8 +65,16 @@ UNSTATABLE: dict[str, dict[str, str]] = {
     "GET /conversations": {"invalid_cursor": _CURSOR},
     "GET /conversations/{conversation_id}/messages": {"invalid_cursor": _CURSOR},
     "GET /interactions": {"invalid_cursor": _CURSOR},
-    "POST /contacts": {"invalid_phone": _PHONE},
-    "PATCH /contacts/{contact_id}": {"invalid_phone": _PHONE},
+    "POST /contacts": {
+        "invalid_phone": _PHONE,
+        "invalid_phones": _PHONE + "; each number once in a contact",
+        "contact_number_taken": "a number is on one of the caller's contacts: " + _STATE,
+    },
+    "PATCH /contacts/{contact_id}": {
+        "invalid_phone": _PHONE,
+        "invalid_phones": _PHONE + "; each number once in a contact",
+        "contact_number_taken": "a number is on one of the caller's contacts: " + _STATE,
+    },
     "POST /conversations": {
         "invalid_phone": _PHONE,
         "invalid_from": "from must be one of the caller's own numbers",
@@ -86,8 +94,11 @@ UNSTATABLE: dict[str, dict[str, str]] = {
         "too_many_segments": _SEGMENTS,
     },
     "POST /conversations/{conversation_id}/messages": {
-        "media_not_supported": "media goes in SMS conversations only: " + _STATE,
         "invalid_media": "media must be the caller's own uploads: " + _STATE,
+        "mms_not_supported": "the business number's capabilities: " + _STATE,
+        "mms_not_supported_for_destination": "where the number and the phone are: " + _STATE,
+        "media_type_not_supported": "the uploads' types, in an SMS conversation: " + _STATE,
+        "media_too_large": "the uploads' sizes together, in an SMS conversation: " + _STATE,
         "too_many_segments": _SEGMENTS,
     },
     "POST /conversations/{conversation_id}/read": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from typing import Any
 
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import ConcurrentUpdate, Conflict, NotFound, ValidationError
@@ -24,6 +25,7 @@ class MemoryConversationRepository:
         self.memberships: dict[tuple[str, str], Membership] = {}
         self.counters: dict[str, int] = {}
         self.gaps: dict[tuple[str, int], str] = {}  # placeholders: (conversation, seq) → at
+        self.hidden: dict[tuple[str, str, int], dict[str, object]] = {}  # (user, conv, seq)
 
     def _new_membership(self, conversation: Conversation, user_id: str) -> Membership:
         return Membership(
@@ -127,18 +129,23 @@ class MemoryConversationRepository:
         return self.get(conversation_id), self.client_keys.get((conversation_id, sender, client_id))
 
     def list_messages(
-        self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
+        self,
+        conversation_id: str,
+        limit: int,
+        cursor: str | None,
+        after_seq: int | None = None,
+        above_seq: int = 0,
     ) -> Page[Message]:
         # With after_seq: the stored messages after it, oldest first, holes stepped over
         # (a transcript, not a catch-up: see messages_after).
         newest_first = after_seq is None
-        floor = after_seq if after_seq is not None else 0
+        floor = after_seq if after_seq is not None else above_seq
         seqs = sorted(
             (s for (cid, s) in self.messages if cid == conversation_id and s > floor),
             reverse=newest_first,
         )
         keys = [(f"{s:012d}", s) for s in seqs]
-        order = "newest-first" if newest_first else f"oldest-first:{after_seq}"
+        order = f"newest-first:{above_seq}" if newest_first else f"oldest-first:{after_seq}"
         scope = f"messages:{conversation_id}:{order}"
         page, next_cursor = _paginate(keys, limit, cursor, scope, descending=newest_first)
         return Page(
@@ -260,3 +267,23 @@ class MemoryConversationRepository:
             m.muted = muted
         if hidden is not None:
             m.hidden = hidden
+
+    def clear(self, user_id: str, conversation_id: str, seq: int) -> None:
+        m = self.memberships.get((user_id, conversation_id))
+        if m is None:
+            return
+        m.cleared_seq = max(m.cleared_seq, seq)
+        m.read_seq = max(m.read_seq, seq)
+        m.hidden = True
+
+    def hide_message(
+        self, user_id: str, company_id: str, conversation_id: str, seq: int, view: dict[str, Any]
+    ) -> None:
+        self.hidden.setdefault((user_id, conversation_id, seq), copy.deepcopy(view))
+
+    def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
+        return {
+            s
+            for (u, c, s) in self.hidden
+            if u == user_id and c == conversation_id and low <= s <= high
+        }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 
+from chalicelib.domain.contacts import Contact, fold
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import (
     Company,
-    Contact,
     Page,
     User,
 )
@@ -57,6 +58,8 @@ class MemoryDirectoryRepository:
 
 
 class MemoryContactRepository:
+    """As the adapter: a number is on at most one of an owner's contacts."""
+
     def __init__(self) -> None:
         self.contacts: dict[tuple[str, str], Contact] = {}
 
@@ -69,7 +72,50 @@ class MemoryContactRepository:
         return copy.deepcopy(self.contacts.get((owner_id, contact_id)))
 
     def put_contact(self, contact: Contact) -> None:
+        for (owner, cid), other in self.contacts.items():
+            if owner == contact.owner_id and cid != contact.contact_id:
+                taken = next((n for n in contact.numbers if n in other.numbers), None)
+                if taken:
+                    raise Conflict(
+                        f"{taken} is on another of your contacts", code="contact_number_taken"
+                    )
         self.contacts[(contact.owner_id, contact.contact_id)] = copy.deepcopy(contact)
 
     def delete_contact(self, owner_id: str, contact_id: str) -> bool:
         return self.contacts.pop((owner_id, contact_id), None) is not None
+
+    def contacts_by_numbers(self, owner_id: str, numbers: list[str]) -> dict[str, dict[str, str]]:
+        return {
+            n: c.ref()
+            for (owner, _), c in self.contacts.items()
+            if owner == owner_id
+            for n in c.numbers
+            if n in numbers
+        }
+
+    def suggest_by_name(
+        self, owner_id: str, prefix: str, limit: int, cursor: str | None
+    ) -> Page[Contact]:
+        keys = sorted(
+            (f"{fold(c.name)}#{cid}", c)
+            for (owner, cid), c in self.contacts.items()
+            if owner == owner_id and fold(c.name).startswith(prefix)
+        )
+        page, next_cursor = _paginate(keys, limit, cursor, f"contacts:{owner_id}:name:{prefix}")
+        return Page([copy.deepcopy(c) for _, c in page], next_cursor)
+
+    def suggest_by_number(
+        self, owner_id: str, prefix: str, limit: int, cursor: str | None
+    ) -> Page[Contact]:
+        keys = sorted(
+            (n, c)
+            for (owner, _), c in self.contacts.items()
+            if owner == owner_id
+            for n in c.numbers
+            if n.startswith(prefix)
+        )
+        page, next_cursor = _paginate(keys, limit, cursor, f"contacts:{owner_id}:number:{prefix}")
+        seen: dict[str, Contact] = {}
+        for _, c in page:
+            seen.setdefault(c.contact_id, copy.deepcopy(c))
+        return Page(list(seen.values()), next_cursor)

@@ -13,10 +13,12 @@ class MemoryMediaStore:
 
     def __init__(self) -> None:
         self.objects: dict[str, dict[str, Any]] = {}
+        self.names: dict[str, str] = {}  # the file name an upload form pinned
 
     def presigned_upload(
-        self, key: str, content_type: str, max_bytes: int, expires_in: int
+        self, key: str, content_type: str, max_bytes: int, expires_in: int, filename: str = ""
     ) -> dict[str, Any]:
+        self.names[key] = filename
         return {
             "method": "POST",
             "url": "memory://upload",
@@ -27,7 +29,11 @@ class MemoryMediaStore:
         stored = self.objects.get(key)
         if stored is None:
             return None
-        return {"content_type": stored["content_type"], "size": stored["size"]}  # not the bytes
+        return {  # not the bytes
+            "content_type": stored["content_type"],
+            "size": stored["size"],
+            "filename": stored.get("filename", self.names.get(key, "")),
+        }
 
     def copy(self, source: str, destination: str) -> None:
         self.objects[destination] = copy.deepcopy(self.objects[source])
@@ -38,8 +44,8 @@ class MemoryMediaStore:
     def s3_url(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
-    def download_url(self, key: str, expires_in: int) -> str:
-        return f"memory://{key}?expires_in={expires_in}"
+    def download_url(self, key: str, expires_in: int, filename: str = "") -> str:
+        return f"memory://{key}?expires_in={expires_in}" + (f"&name={filename}" if filename else "")
 
 
 class MemoryFetcher:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.cursors import decode_cursor
@@ -14,6 +14,7 @@ from chalicelib.adapters.dynamodb.keys import (
     activity_sort,
     conv_pk,
     convs_gsi,
+    hidden_sk,
     membership_sk,
     msg_sk,
     number_convs_gsi,
@@ -28,6 +29,7 @@ from chalicelib.adapters.dynamodb.message_log import DynamoMessageLog
 from chalicelib.adapters.dynamodb.models import (
     GSI1_KEYS,
     ConversationItem,
+    HiddenMessageItem,
     MembershipItem,
     MessageItem,
     conditional_failed,
@@ -276,3 +278,55 @@ class DynamoConversationRepository(DynamoMessageLog):
             ]
         if actions:
             item.update(actions=actions, condition=MembershipItem.pk.exists())
+
+    def clear(self, user_id: str, conversation_id: str, seq: int) -> None:
+        item = MembershipItem(user_pk(user_id), membership_sk(conversation_id))
+        try:
+            item.update(
+                actions=[
+                    MembershipItem.cleared_seq.set(seq),
+                    MembershipItem.hidden.set(True),
+                    MembershipItem.gsi1pk.remove(),
+                ],
+                condition=MembershipItem.pk.exists()
+                & (
+                    MembershipItem.cleared_seq.does_not_exist() | (MembershipItem.cleared_seq < seq)
+                ),
+            )
+        except UpdateError as exc:
+            if not conditional_failed(exc):
+                raise
+            self.set_flags(user_id, conversation_id, hidden=True)  # cleared that far already
+            return
+        self.advance_read(user_id, conversation_id, seq)  # forward only, on its own
+
+    def hide_message(
+        self, user_id: str, company_id: str, conversation_id: str, seq: int, view: dict[str, Any]
+    ) -> None:
+        try:
+            HiddenMessageItem(
+                user_pk(user_id),
+                hidden_sk(conversation_id, seq),
+                user_id=user_id,
+                company_id=company_id,
+                conversation_id=conversation_id,
+                seq=seq,
+                view=view,
+            ).save(condition=HiddenMessageItem.pk.does_not_exist())
+        except PutError as exc:
+            if not conditional_failed(exc):
+                raise  # an existing one: hidden already, and its event went out then
+
+    def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
+        if high < low:
+            return set()
+        return {
+            int(i.seq)
+            for i in HiddenMessageItem.query(
+                user_pk(user_id),
+                HiddenMessageItem.sk.between(
+                    hidden_sk(conversation_id, low), hidden_sk(conversation_id, high)
+                ),
+                attributes_to_get=["seq"],
+            )
+        }

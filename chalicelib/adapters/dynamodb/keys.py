@@ -8,7 +8,8 @@ stream translation build and recognise keys only through these functions.
 | company | CO#{company} | COMPANY |  |  |
 | SMS policy | CO#{company} | POLICY#{policy} |  |  |
 | user profile | USER#{user} | PROFILE | CO#{company}#USERS | {name lower}#{user} |
-| personal contact | USER#{user} | CONTACT#{contact} |  |  |
+| personal contact | USER#{user} | CONTACT#{contact} | USER#{user}#CONTACTS | {name folded}#{contact} |
+| contact's number | USER#{user} | CPHONE#{e164} |  |  |
 | membership | USER#{user} | CONV#{conversation} | USER#{user}#CONVS (*) | {activity}#{conversation} |
 | connection (per user) | USER#{user} | CONN#{connection} | LIVE#{shard} | {deadline:012d}#{connection} |
 | connection (lookup) | CONN#{connection} | CONN |  |  |
@@ -17,6 +18,7 @@ stream translation build and recognise keys only through these functions.
 | push devices of a user (one item, read in batches) | USER#{user} | PUSH |  |  |
 | push token owner | PUSHTOKEN#{sha256} | OWNER |  |  |
 | missed counter | USER#{user} | MISSED#{conversation} |  |  |
+| message hidden for a member | USER#{user} | HIDDEN#{conversation}#{seq:012d} |  |  |
 | conversation | CONV#{conversation} | META | NUM#{business}#CONVS (sms) | {conversation} |
 | message | CONV#{conversation} | MSG#{seq:012d} | PENDING#{seq mod 4} (**) | {created_at}#{conversation}#{seq} |
 | client key | CONV#{conversation} | CLIENT#{sender}#{client_id} |  |  |
@@ -104,6 +106,28 @@ def user_sort(name: str, user_id: str) -> str:
 
 def contact_sk(contact_id: str) -> str:
     return f"CONTACT#{contact_id}"
+
+
+def contacts_gsi(user_id: str) -> str:
+    return f"{USER_PREFIX}{user_id}#CONTACTS"
+
+
+def contact_sort(folded_name: str, contact_id: str) -> str:
+    return f"{folded_name}#{contact_id}"
+
+
+CONTACT_PHONE_PREFIX = "CPHONE#"
+
+
+def contact_phone_sk(e164: str) -> str:
+    return f"{CONTACT_PHONE_PREFIX}{e164}"
+
+
+HIDDEN_PREFIX = "HIDDEN#"
+
+
+def hidden_sk(conversation_id: str, seq: int) -> str:
+    return f"{HIDDEN_PREFIX}{conversation_id}#{seq:012d}"
 
 
 # -- conversations ----------------------------------------------------------------
@@ -296,6 +320,8 @@ def kind_of(pk: str, sk: str) -> str:
         return "conversation"
     if pk.startswith(USER_PREFIX) and sk.startswith(CONV_PREFIX):
         return "membership"
+    if pk.startswith(USER_PREFIX) and sk.startswith(HIDDEN_PREFIX):
+        return "hidden_message"
     if pk.startswith(USER_PREFIX) and sk == PROFILE_SK:
         return "profile"
     if pk.startswith(CONN_PREFIX) and sk == CONN_SK:

@@ -20,10 +20,10 @@ from chalicelib.adapters.dynamodb.models import (
     NumberItem,
     UserItem,
 )
+from chalicelib.domain.contacts import Contact, Phone
 from chalicelib.domain.model import (
     BusinessNumber,
     Connection,
-    Contact,
     Conversation,
     Device,
     Membership,
@@ -115,18 +115,22 @@ def to_membership(item: MembershipItem) -> Membership:
         muted=bool(item.muted),
         hidden=bool(item.hidden),
         activity_at=activity,
+        cleared_seq=int(item.cleared_seq or 0),
     )
 
 
 def to_contact(item: ContactItem) -> Contact:
+    phones = [Phone(str(p["number"]), str(p.get("label") or "")) for p in item.phones or []]
     return Contact(
         contact_id=item.contact_id,
         owner_id=item.pk.removeprefix(USER_PREFIX),
         company_id=item.company_id,
         name=item.name,
-        phone=item.phone,
+        phones=phones or [Phone(item.phone)],
         created_at=item.created_at,
         updated_at=item.updated_at,
+        email=item.email or "",
+        company=item.company or "",
     )
 
 

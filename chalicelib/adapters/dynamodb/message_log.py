@@ -186,13 +186,24 @@ class DynamoMessageLog:
         return conversation, int(ClientKeyItem.from_raw_data(key).seq) if key else None
 
     def list_messages(
-        self, conversation_id: str, limit: int, cursor: str | None, after_seq: int | None = None
+        self,
+        conversation_id: str,
+        limit: int,
+        cursor: str | None,
+        after_seq: int | None = None,
+        above_seq: int = 0,
     ) -> Page[Message]:
-        """Newest first; with ``after_seq``, the stored messages after it, oldest first,
-        stepping over holes (a transcript, not a catch-up: see ``messages_after``)."""
+        """Newest first, after ``above_seq``; with ``after_seq``, the stored messages after
+        it, oldest first, stepping over holes (a transcript, not a catch-up: see
+        ``messages_after``)."""
         pk = conv_pk(conversation_id)
         key_condition: Condition
-        if after_seq is None:
+        if after_seq is None and above_seq:
+            if above_seq + 1 > MAX_SEQ_SK:
+                return Page([], None)
+            tag, forward = f"messages:newest-first:{above_seq}", False
+            key_condition = MessageItem.sk.between(msg_sk(above_seq + 1), msg_sk(MAX_SEQ_SK))
+        elif after_seq is None:
             tag, key_condition, forward = (
                 "messages:newest-first",
                 MessageItem.sk.startswith(MSG_PREFIX),

@@ -125,9 +125,34 @@ class ContactItem(_Item):
     company_id = UnicodeAttribute()
     contact_id = UnicodeAttribute()
     name = UnicodeAttribute()
-    phone = UnicodeAttribute()
+    phone = UnicodeAttribute()  # the first number (items from before phones have only it)
+    phones = JSONAttribute(null=True)  # [{number, label}]
+    email = UnicodeAttribute(default="")
+    company = UnicodeAttribute(default="")
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)  # USER#{owner}#CONTACTS: suggestions by name
+    gsi1sk = UnicodeAttribute(null=True)  # {folded name}#{contact}
+    gsi1 = Gsi1()
+
+
+class ContactPhoneItem(_Item):
+    """A number of one of a user's contacts: which contact, and its name (so an SMS
+    thread shows it with one read)."""
+
+    contact_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+
+
+class HiddenMessageItem(_Item):
+    """A message one member deleted for themselves; ``view`` is what their devices are
+    told (``message.updated`` with ``hidden``)."""
+
+    user_id = UnicodeAttribute()
+    company_id = UnicodeAttribute()
+    conversation_id = UnicodeAttribute()
+    seq = NumberAttribute()
+    view = JSONAttribute(null=True)
 
 
 class ConversationItem(_Item):
@@ -192,6 +217,7 @@ class MembershipItem(_Item):
     read_seq = NumberAttribute(default=0)
     muted = BooleanAttribute(default=False)
     hidden = BooleanAttribute(default=False)
+    cleared_seq = NumberAttribute(null=True)  # "delete for me": messages up to it are gone
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi1 = Gsi1()
@@ -279,6 +305,8 @@ MODELS: tuple[type[_Item], ...] = (
     CompanyItem,
     UserItem,
     ContactItem,
+    ContactPhoneItem,
+    HiddenMessageItem,
     ConversationItem,
     MessageItem,
     ClientKeyItem,

@@ -26,10 +26,12 @@ from chalicelib.adapters.dynamodb.mapping import (
 from chalicelib.adapters.dynamodb.models import (
     ConnectionItem,
     ConversationItem,
+    HiddenMessageItem,
     MembershipItem,
     MessageItem,
     UserItem,
 )
+from chalicelib.domain.membership import member_view
 from chalicelib.domain.model import Conversation, Event, utcnow_iso
 
 MembersLookup = Callable[[str], "Conversation | None"]
@@ -58,7 +60,9 @@ def events_from_record(record: dict[str, Any], lookup: MembersLookup) -> list[Ev
     if kind == "conversation" and name in ("INSERT", "MODIFY"):
         return _conversation_events(name, ddb)
     if kind == "membership" and name == "MODIFY":
-        return _read_events(ddb, lookup)
+        return _read_events(ddb, lookup) + _member_events(ddb, lookup)
+    if kind == "hidden_message" and name == "INSERT":
+        return _hidden_message_events(ddb)
     if kind == "profile" and name == "MODIFY":
         return _presence_events(ddb)
     if kind == "connection" and name == "INSERT":
@@ -185,5 +189,51 @@ def _read_events(ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
                 "seq": new.read_seq,
                 "unread_count": max(0, conversation.last_seq - new.read_seq),
             },
+        )
+    ]
+
+
+_OWN_FIELDS = ("muted", "hidden", "cleared_seq")
+
+
+def _member_events(ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
+    """A member's own change (mute, hide, unhide, delete for me) reaches that member's
+    other devices: ``conversation.updated`` with their own fields, to them only."""
+    new = to_membership(_image(MembershipItem, ddb.get("NewImage")))
+    old = to_membership(_image(MembershipItem, ddb.get("OldImage")))
+    if all(getattr(new, f) == getattr(old, f) for f in _OWN_FIELDS):
+        return []
+    conversation = lookup(new.conversation_id)
+    if conversation is None:
+        return []
+    data = member_view(conversation, new)
+    data["removed"] = []
+    change = ddb.get("SequenceNumber") or f"{new.muted}.{new.hidden}.{new.cleared_seq}"
+    return [
+        Event(
+            event_id=f"conversation.updated:{new.conversation_id}:{new.user_id}:{change}",
+            type="conversation.updated",
+            company_id=new.company_id,
+            conversation_id=new.conversation_id,
+            recipients=[new.user_id],
+            data=data,
+        )
+    ]
+
+
+def _hidden_message_events(ddb: dict[str, Any]) -> list[Event]:
+    """A message deleted for one member: ``message.updated`` (``hidden``) to them only."""
+    item = _image(HiddenMessageItem, ddb.get("NewImage"))
+    if item is None or not item.view:
+        return []
+    data = dict(item.view)
+    return [
+        Event(
+            event_id=f"message.hidden:{item.user_id}:{data.get('id')}",
+            type="message.updated",
+            company_id=item.company_id,
+            conversation_id=item.conversation_id,
+            recipients=[item.user_id],
+            data=data,
         )
     ]

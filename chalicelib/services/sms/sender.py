@@ -123,6 +123,12 @@ class SmsSender:
                 conversation_id, message.seq, sms.FAILED, error_code="number_not_registered"
             )
             return sms.FAILED
+        refused_mms = self._media.mms_refusal(number, conversation.external_number, message)
+        if refused_mms:  # the carriers' MMS rules, checked again before any provider call
+            self._repo.advance_status(
+                conversation_id, message.seq, sms.FAILED, error_code=refused_mms
+            )
+            return sms.FAILED
         held = self._quiet.hold(conversation, message) if self._quiet else None
         if held is not None:  # an automated text in the recipient's quiet hours
             if final_attempt:
