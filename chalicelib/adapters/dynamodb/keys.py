@@ -48,6 +48,9 @@ stream translation build and recognise keys only through these functions.
 | queue figures of a day | CCSTAT#{company}#{queue} | DAY#{yyyy-mm-dd} |  |  |
 | a figure counted once (TTL) | CCSTAT#{company}#{queue} | ONCE#{key} |  |  |
 | queue's last published state | CCQSTATE#{company}#{queue} | STATE |  |  |
+| agents' report figures of a 15-minute interval | CCRPT#{company}#AGENTS | {interval:010d}#{agent} |  |  |
+| a queue's report figures of a 15-minute interval | CCRPT#{company}#Q#{queue} | {interval:010d} |  |  |
+| a change counted once in reports (TTL) | CCRPT#{company}#ONCE | {interaction}#{version} |  |  |
 
 (*) absent while the member has hidden the conversation: a sparse index.
 (**) only outbound texts without a final status: the reconciler's sparse index.
@@ -410,3 +413,30 @@ def queue_state_pk(company_id: str, queue_id: str) -> str:
 
 def day_sk(day: str) -> str:
     return f"{DAY_PREFIX}{day}"
+
+
+# -- reports (15-minute figures, counted from the table's stream) -----------------------
+
+
+def report_agents_pk(company_id: str) -> str:
+    return f"CCRPT#{company_id}#AGENTS"
+
+
+def report_agent_sk(interval: int, agent_id: str) -> str:
+    return f"{interval:010d}#{agent_id}"
+
+
+def report_queue_pk(company_id: str, queue_id: str) -> str:
+    return f"CCRPT#{company_id}#Q#{queue_id}"
+
+
+def report_interval_sk(interval: int) -> str:
+    return f"{interval:010d}"
+
+
+def report_once_pk(company_id: str) -> str:
+    return f"CCRPT#{company_id}#ONCE"
+
+
+def report_once_sk(interaction_id: str, version: int) -> str:
+    return f"{interaction_id}#{version}"
