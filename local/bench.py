@@ -338,6 +338,17 @@ def main() -> None:
         f"   burst of {cc['burst']} texts, 3 agents: {cc['offered']} offered; inbound → offer"
         f" p50 {cc['p50_ms']:.0f} ms, p95 {cc['p95_ms']:.0f} ms"
     )
+    print("== contact-center reports (moto in-process)")
+    print("\n".join(_fresh("local.bench_reports")["lines"]))
+
+
+def _fresh(module: str) -> dict[str, Any]:
+    """``python -m module`` in a fresh interpreter (its own moto); its last line's JSON."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", module]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
 
 
 if __name__ == "__main__":

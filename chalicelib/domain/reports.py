@@ -238,6 +238,11 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+def local_date(epoch: int, zone: ZoneInfo) -> date:
+    """The calendar day in ``zone`` an interval starting at ``epoch`` belongs to."""
+    return datetime.fromtimestamp(epoch, tz=UTC).astimezone(zone).date()
+
+
 def local_iso(epoch: int, zone: ZoneInfo) -> str:
     """An interval's start as ISO 8601 in ``zone``, with its offset (``Z`` for UTC)."""
     moment = datetime.fromtimestamp(epoch, tz=UTC).astimezone(zone)

@@ -17,7 +17,7 @@ import binascii
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from chalicelib.domain.reports import (
     Tally,
     agent_day_row,
     day_bounds,
+    local_date,
     local_iso,
     queue_interval_row,
     tallies_of_change,
@@ -50,8 +51,9 @@ class ReportStore(Protocol):
         """Add every tally, at most once per (interaction, version): False when counted."""
         ...
 
-    def agent_intervals(self, company_id: str, start: int, end: int) -> list[Tally]:
-        """Every agent's intervals starting in [start, end), in interval order."""
+    def agent_intervals(self, company_id: str, start: int, end: int) -> Iterable[Tally]:
+        """Every agent's intervals starting in [start, end), in interval order, read
+        lazily (a reader that stops early reads no further)."""
         ...
 
     def queue_intervals(
@@ -152,30 +154,41 @@ class ReportService:
 
     def agents(self, caller: Caller, query: ReportQuery) -> Page[dict[str, Any]]:
         """One row per agent per day with any figure, days in order, agents by id
-        within a day. A supervisor sees the agents of the queues they supervise."""
+        within a day. A supervisor sees the agents of the queues they supervise. The
+        intervals are read as one lazy Query from the page's first day, so a page
+        reads only as far as its rows (and the rest of its last day)."""
         scope = self._scope(caller)
         day, after = query.first, ""
         if query.cursor:
             day_text, after = _decode(query.cursor, 2)
             day = self._cursor_day(day_text, query)
+        start, end = day_bounds(day, query.zone)[0], day_bounds(query.last, query.zone)[1]
         found: list[tuple[date, str, dict[str, float]]] = []
-        last: tuple[date, str] | None = None
-        while day <= query.last:
-            start, end = day_bounds(day, query.zone)
-            sums: dict[str, dict[str, float]] = {}
-            for tally in self._store.agent_intervals(caller.company_id, start, end):
-                if scope.agents is None or tally.subject in scope.agents:
-                    total = sums.setdefault(tally.subject, {})
-                    for name, value in tally.figures.items():
-                        total[name] = total.get(name, 0) + value
-            for agent_id in sorted(a for a in sums if a > after):
+        sums: dict[str, dict[str, float]] = {}
+        current = day
+
+        def flush() -> str | None:
+            """The current day's rows onto the page; the cursor when the page is full."""
+            for agent_id in sorted(a for a in sums if current > day or a > after):
                 if len(found) == query.limit:
-                    assert last is not None
-                    return self._agent_page(found, _encode(last[0].isoformat(), last[1]))
-                found.append((day, agent_id, sums[agent_id]))
-                last = (day, agent_id)
-            day, after = day + timedelta(days=1), ""
-        return self._agent_page(found, None)
+                    last_day, last_agent, _ = found[-1]
+                    return _encode(last_day.isoformat(), last_agent)
+                found.append((current, agent_id, sums[agent_id]))
+            return None
+
+        for tally in self._store.agent_intervals(caller.company_id, start, end):
+            if scope.agents is not None and tally.subject not in scope.agents:
+                continue
+            local_day = local_date(tally.interval, query.zone)
+            if local_day != current:
+                cursor = flush()
+                if cursor is not None:
+                    return self._agent_page(found, cursor)
+                current, sums = local_day, {}
+            total = sums.setdefault(tally.subject, {})
+            for name, value in tally.figures.items():
+                total[name] = total.get(name, 0) + value
+        return self._agent_page(found, flush())
 
     def _agent_page(
         self, found: list[tuple[date, str, dict[str, float]]], cursor: str | None

@@ -45,7 +45,7 @@ def test_a_change_counted_again_adds_nothing(store: ReportStore) -> None:
 
 def test_nothing_to_add_is_not_a_write(store: ReportStore) -> None:
     assert store.add_once("acme", "ix1", 1, []) is False
-    assert store.agent_intervals("acme", T0 - 86400, T0 + 86400) == []
+    assert list(store.agent_intervals("acme", T0 - 86400, T0 + 86400)) == []
 
 
 def test_agent_intervals_are_those_starting_in_the_range_in_order(store: ReportStore) -> None:
@@ -56,7 +56,7 @@ def test_agent_intervals_are_those_starting_in_the_range_in_order(store: ReportS
     store.add_once("acme", "ix5", 1, [agent("bob", T0 - 900, offered=1)])  # before: excluded
     other = Tally(AGENT, "globex", "erin", T0, {"offered": 1})
     store.add_once("globex", "ix6", 1, [other])
-    found = store.agent_intervals("acme", T0, T0 + 1800)
+    found = list(store.agent_intervals("acme", T0, T0 + 1800))
     assert [(t.interval, t.subject) for t in found] == [
         (T0, "bob"),
         (T0 + 900, "bob"),

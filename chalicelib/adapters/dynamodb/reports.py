@@ -6,6 +6,7 @@ most 96 intervals of each agent or queue, whatever the number of interactions.""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -55,7 +56,8 @@ class ReportOnceItem(_Item):
 register(ReportItem, ReportOnceItem)
 
 
-def _keys(tally: Tally) -> tuple[str, str]:
+def item_keys(tally: Tally) -> tuple[str, str]:
+    """The (pk, sk) of the item a tally adds to."""
     if tally.scope == AGENT:
         return report_agents_pk(tally.company_id), report_agent_sk(tally.interval, tally.subject)
     return report_queue_pk(tally.company_id, tally.subject), report_interval_sk(tally.interval)
@@ -91,20 +93,21 @@ class DynamoReportStore:
                         getattr(ReportItem, name).add(value)
                         for name, value in tally.figures.items()
                     ]
-                    tx.update(ReportItem(*_keys(tally)), actions=actions)
+                    tx.update(ReportItem(*item_keys(tally)), actions=actions)
         except TransactWriteError:
             if get_item(ReportOnceItem, pk, sk, consistent=True):
                 return False  # counted before
             raise
         return True
 
-    def agent_intervals(self, company_id: str, start: int, end: int) -> list[Tally]:
-        """Every agent's intervals starting in [start, end), in interval order."""
+    def agent_intervals(self, company_id: str, start: int, end: int) -> Iterator[Tally]:
+        """Every agent's intervals starting in [start, end), in interval order: one
+        Query, its pages fetched only as the reader goes on."""
         items = ReportItem.query(
             report_agents_pk(company_id),
             ReportItem.sk.between(report_interval_sk(start), report_interval_sk(end - 1) + "~"),
         )
-        return [_tally(i, AGENT, company_id) for i in items if start <= int(i.interval) < end]
+        return (_tally(i, AGENT, company_id) for i in items if start <= int(i.interval) < end)
 
     def queue_intervals(
         self, company_id: str, queue_id: str, start: int, end: int, limit: int

@@ -886,6 +886,83 @@ export interface Operations {
     body: never;
     response: Conversation;
   };
+  /** GET /reports/agents: Per agent per day (supervisors: the agents of their queues; admins: all). */
+  report_agents: {
+    method: "GET";
+    path: "/reports/agents";
+    params: Record<string, never>;
+    query: {
+      /** first day (YYYY-MM-DD, in tz) */
+      from: string;
+      /** last day (YYYY-MM-DD, in tz): from it, at most 92 days */
+      to: string;
+      /** an IANA time zone the days are in (UTC unless given) */
+      tz?: string;
+      /** opaque: the next_cursor (or the CSV's X-Next-Cursor) of the last page */
+      cursor?: string;
+      /** rows per page: 1 to 1000 (100 for JSON, 1000 for CSV unless given) */
+      limit?: number;
+    };
+    body: never;
+    response: {
+      items: ({
+        agent_id: string;
+        name: string;
+        day: string;
+        offered: number;
+        answered: number;
+        rejected: number;
+        timed_out: number;
+        transfers: number;
+        handled: number;
+        handle_time_s: number;
+        wait_s: number;
+        outbound: number;
+      })[];
+      next_cursor: string | null;
+    };
+  };
+  /** GET /reports/queues: Per queue per 15-minute interval (supervisors: their queues; admins: all). */
+  report_queues: {
+    method: "GET";
+    path: "/reports/queues";
+    params: Record<string, never>;
+    query: {
+      /** first day (YYYY-MM-DD, in tz) */
+      from: string;
+      /** last day (YYYY-MM-DD, in tz): from it, at most 92 days */
+      to: string;
+      /** an IANA time zone the days are in (UTC unless given) */
+      tz?: string;
+      /** opaque: the next_cursor (or the CSV's X-Next-Cursor) of the last page */
+      cursor?: string;
+      /** rows per page: 1 to 1000 (100 for JSON, 1000 for CSV unless given) */
+      limit?: number;
+      /** one queue only */
+      queue_id?: string;
+    };
+    body: never;
+    response: {
+      items: ({
+        queue_id: string;
+        name: string;
+        interval_start: string;
+        offered: number;
+        answered: number;
+        abandoned: number;
+        turned_away: number;
+        transfers: number;
+        moved_out: number;
+        handled: number;
+        handle_time_s: number;
+        wait_s: number;
+        answered_within_sl: number;
+        service_level: number | null;
+        service_level_s: number;
+      })[];
+      next_cursor: string | null;
+    };
+  };
   /** GET /search: search */
   search: {
     method: "GET";
