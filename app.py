@@ -19,6 +19,7 @@ from chalicelib.api.contact_center_consumers import contact_center_consumers_bp
 from chalicelib.api.errors import normalise_error_response
 from chalicelib.api.openapi_route import openapi_bp
 from chalicelib.api.push import push_bp
+from chalicelib.api.reports import reports_bp
 from chalicelib.api.rest import rest_bp
 from chalicelib.api.search import search_bp
 from chalicelib.api.search_consumers import search_consumers_bp
@@ -41,6 +42,7 @@ app.register_blueprint(compliance_bp)
 app.register_blueprint(search_bp)
 app.register_blueprint(search_consumers_bp)
 app.register_blueprint(push_bp)
+app.register_blueprint(reports_bp)
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
     from chalicelib.services.notifications import NotificationService, TypingService
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
+    from chalicelib.services.reports import ReportService
     from chalicelib.services.search import IndexChange, SearchIndexer, SearchService
     from chalicelib.services.sms import (
         CarrierWebhooks,
@@ -71,6 +72,7 @@ class Services:
     contact_center: ContactCenter | None
     search: SearchService
     search_indexer: SearchIndexer | None
+    reports: ReportService | None = None  # with a contact center
 
 
 def bootstrap(
@@ -234,6 +236,7 @@ def bootstrap(
         registrations=registrations,
         search=SearchService(a.search_index, a.conversations),
         search_indexer=search_indexer,
+        reports=_reports(a),
     )
 
 
@@ -297,6 +300,15 @@ def _contact_center(
         admin=ContactCenterAdmin(ctx, a.sms),
         events=ContactCenterEvents(ctx, records, presence.presence_of),
     )
+
+
+def _reports(a: Adapters) -> ReportService | None:
+    """Reports read the contact center's set-up; without one there is nothing to count."""
+    if a.reports is None or a.contact_center is None:
+        return None
+    from chalicelib.services.reports import ReportService
+
+    return ReportService(a.reports, a.contact_center)
 
 
 def _dropped(changes: list[IndexChange]) -> None:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
         TokenVerifier,
         WebPushKey,
     )
+    from chalicelib.services.reports import ReportStore
     from chalicelib.services.search_ports import SearchIndex
     from chalicelib.services.sms import (
         Providers,
@@ -68,6 +69,7 @@ class Adapters:
     idempotency: Deduplicator
     contact_center: ContactCenterRepository | None  # None: no contact center (fakes without one)
     routing_queue: RoutingQueue | None
+    reports: ReportStore | None  # report figures (None: no contact center)
     compliance: ComplianceRepository
     registration_source: RegistrationSource
     sms_account: SmsAccount
@@ -174,6 +176,11 @@ def build_adapters(
         need("routing_queue", lambda: SqsRoutingQueue.from_settings(settings))
     made.setdefault("contact_center", None)
     made.setdefault("routing_queue", None)
+    if on_dynamodb and made.get("contact_center") is not None:
+        from chalicelib.adapters.dynamodb.reports import DynamoReportStore
+
+        need("reports", DynamoReportStore)
+    made.setdefault("reports", None)
 
     def registration_source() -> object:
         from chalicelib.adapters.registration_sources import ProviderRegistrations

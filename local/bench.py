@@ -379,6 +379,17 @@ def main() -> None:
         f" p50 {cc['p50_ms']:.0f} ms, p95 {cc['p95_ms']:.0f} ms"
         f" ({cc['cpu_ms_per_text']:.0f} ms CPU per text, load average {cc['load_average']:.1f})"
     )
+    print("== contact-center reports (moto in-process)")
+    print("\n".join(_fresh("local.bench_reports")["lines"]))
+
+
+def _fresh(module: str) -> dict[str, Any]:
+    """``python -m module`` in a fresh interpreter (its own moto); its last line's JSON."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", module]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -141,6 +142,7 @@ def _outbox_record(record: Any) -> None:
     from chalicelib.adapters.dynamodb.stream import events_from_record
 
     events = events_from_record(record.raw_event, svc.adapters.conversations.get)
+    change = None
     if svc.contact_center is not None:  # interactions, agents' status, queue states
         from chalicelib.adapters.dynamodb.contact_center_state import decode
 
@@ -154,6 +156,14 @@ def _outbox_record(record: Any) -> None:
     if registration is not None:  # admins are told when one needs updates
         events += svc.registrations.events_for_change(*registration)
     svc.outbox.publish(events)
+    if change is not None and change.kind == "interaction" and svc.reports is not None:
+        # the reports' figures (once per change: a retried record adds nothing again)
+        svc.reports.count(change.old, change.new, _written_at(record.raw_event))
+
+
+def _written_at(raw: dict[str, Any]) -> float:
+    """When the stream record's change was written (Lambda's epoch seconds)."""
+    return float(raw.get("dynamodb", {}).get("ApproximateCreationDateTime") or time.time())
 
 
 @consumers_bp.on_dynamodb_record(

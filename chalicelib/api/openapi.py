@@ -24,7 +24,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.api import admin_bodies, bodies, contact_center_bodies, fields, search_params
+from chalicelib.api import (
+    admin_bodies,
+    bodies,
+    contact_center_bodies,
+    fields,
+    report_params,
+    search_params,
+)
 from chalicelib.api.fields import Body, Field
 from chalicelib.api.openapi_schemas import (
     JSON,
@@ -98,6 +105,8 @@ QUERIES: Mapping[str, tuple[Field, ...]] = {
     "search_canned": contact_center_bodies.CC_CANNED_SEARCH,
     "find_customers": contact_center_bodies.CC_CUSTOMER_SEARCH,
     "queue_stats": contact_center_bodies.CC_STATS,
+    "report_agents": report_params.REPORT_QUERY,
+    "report_queues": report_params.QUEUE_REPORT_QUERY,
 }
 
 # -- which shape each view answers with: (statuses, schema); None is an empty body -------
@@ -154,6 +163,8 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
             },
         },
     ),
+    "report_agents": (_OK, page_of(report_params.AGENT_ROW)),
+    "report_queues": (_OK, page_of(report_params.QUEUE_ROW)),
 }
 
 
@@ -172,6 +183,8 @@ def _responses(view_name: str) -> Schema:
         response: Schema = {"description": _STATUS_TEXT.get(status, "OK")}
         if schema is not None:
             response["content"] = {JSON: {"schema": schema}}
+        if view_name in report_params.CSV_VIEWS:  # Accept: text/csv, a header row first
+            response["content"][report_params.CSV] = {"schema": {"type": "string"}}
         found[str(status)] = response
     found["default"] = {
         "description": 'Any error: {"error": {"code", "message"}} (docs/api.md lists the codes)',

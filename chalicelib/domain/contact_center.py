@@ -220,6 +220,7 @@ class Interaction:
     overflowed: bool = False
     rejected: dict[str, float] = field(default_factory=dict)  # agent → declined/timed out at
     last_agent_id: str | None = None  # the customer's previous agent (routing preference)
+    released: str = ""  # why it last went back to a queue (reports read it from the stream)
     disposition: str = ""
     notes: str = ""
     case_id: str | None = None

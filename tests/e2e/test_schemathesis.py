@@ -59,6 +59,11 @@ _CURSOR = "a cursor is valid only as the server issued it (it encodes where a pa
 _STATE = "it depends on what is stored (which conversation, which uploads, which queues)"
 _SEGMENTS = "an SMS's segments depend on its encoding (GSM-7 or UCS-2), not its length"
 _SUBSCRIPTION = "a webpush token is a PushSubscription's JSON inside a string, per platform"
+_REPORT_RANGE = {
+    "invalid_date": "a calendar date (30 February is not), from not after to, 92 days at most",
+    "invalid_timezone": "a name the runtime's IANA time zone database holds",
+    "invalid_cursor": _CURSOR,
+}
 UNSTATABLE: dict[str, dict[str, str]] = {
     "GET /directory": {"invalid_cursor": _CURSOR},
     "GET /contacts": {"invalid_cursor": _CURSOR},
@@ -122,6 +127,8 @@ UNSTATABLE: dict[str, dict[str, str]] = {
     "GET /admin/usage": {
         "invalid_date": "a calendar date (30 February is not), from not after to, a year at most"
     },
+    "GET /reports/agents": _REPORT_RANGE,
+    "GET /reports/queues": _REPORT_RANGE,
     "PUT /admin/contact-center/queues/{queue_id}": {
         "invalid_hours": "opening before closing compares two parts of one string",
         "invalid_timezone": "a name the runtime's IANA time zone database holds",

@@ -16,6 +16,7 @@ from chalicelib.adapters.dynamodb.directory import DynamoDirectoryRepository
 from chalicelib.adapters.dynamodb.models import bind_models
 from chalicelib.adapters.dynamodb.notifications import DynamoNotificationRepository
 from chalicelib.adapters.dynamodb.presence import DynamoPresenceRepository
+from chalicelib.adapters.dynamodb.reports import DynamoReportStore
 from chalicelib.adapters.dynamodb.sms import DynamoSmsRepository
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "DynamoDirectoryRepository",
     "DynamoNotificationRepository",
     "DynamoPresenceRepository",
+    "DynamoReportStore",
     "DynamoSmsRepository",
     "bind_models",
 ]

@@ -30,7 +30,8 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     cc_number,
 )
 from chalicelib.adapters.dynamodb.contact_center_state import QueueStateStore
-from chalicelib.adapters.dynamodb.keys import (
+from chalicelib.adapters.dynamodb.keys import PROFILE_SK, co_pk
+from chalicelib.adapters.dynamodb.keys_contact_center import (
     AGENT_PREFIX,
     CANNED_PREFIX,
     CASE_PREFIX,
@@ -42,14 +43,12 @@ from chalicelib.adapters.dynamodb.keys import (
     IX_PREFIX,
     IX_SK,
     OPEN_SK,
-    PROFILE_SK,
     agent_ix_sk,
     agent_pk,
     canned_sk,
     case_sk,
     cc_queue_sk,
     channel_pk,
-    co_pk,
     company_agents_gsi,
     company_channels_gsi,
     customer_phone_pk,

@@ -11,7 +11,7 @@ from typing import Any
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 
-from chalicelib.adapters.dynamodb.keys import (
+from chalicelib.adapters.dynamodb.keys_contact_center import (
     CC_AGENT_PREFIX,
     IX_SK,
     ix_pk,

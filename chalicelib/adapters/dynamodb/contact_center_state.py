@@ -16,7 +16,8 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     cc_agent,
     cc_interaction,
 )
-from chalicelib.adapters.dynamodb.keys import STATE_SK, kind_of, queue_state_pk
+from chalicelib.adapters.dynamodb.keys import STATE_SK, kind_of
+from chalicelib.adapters.dynamodb.keys_contact_center import queue_state_pk
 from chalicelib.adapters.dynamodb.models import conditional_failed, get_item
 from chalicelib.domain.contact_center import AgentProfile, Interaction
 from chalicelib.domain.contact_center_records import QueueState

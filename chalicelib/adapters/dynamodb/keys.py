@@ -50,6 +50,9 @@ stream translation build and recognise keys only through these functions.
 | queue figures of a day | CCSTAT#{company}#{queue} | DAY#{yyyy-mm-dd} |  |  |
 | a figure counted once (TTL) | CCSTAT#{company}#{queue} | ONCE#{key} |  |  |
 | queue's last published state | CCQSTATE#{company}#{queue} | STATE |  |  |
+| agents' report figures of a 15-minute interval | CCRPT#{company}#AGENTS | {interval:010d}#{agent} |  |  |
+| a queue's report figures of a 15-minute interval | CCRPT#{company}#Q#{queue} | {interval:010d} |  |  |
+| a change counted once in reports (TTL) | CCRPT#{company}#ONCE | {interaction}#{version} |  |  |
 
 (*) absent while the member has hidden the conversation: a sparse index.
 (**) only outbound texts without a final status: the reconciler's sparse index.
@@ -58,6 +61,13 @@ stream translation build and recognise keys only through these functions.
 """
 
 from __future__ import annotations
+
+from chalicelib.adapters.dynamodb.keys_contact_center import (
+    CC_AGENT_PREFIX,
+    CC_IX_PREFIX,
+    CC_QSTATE_PREFIX,
+    IX_SK,
+)
 
 COMPANY_SK = "COMPANY"
 PROFILE_SK = "PROFILE"
@@ -333,106 +343,3 @@ def kind_of(pk: str, sk: str) -> str:
     if pk.startswith(CC_QSTATE_PREFIX) and sk == STATE_SK:
         return "cc_queue_state"
     return "other"
-
-
-# -- contact center -------------------------------------------------------------------
-
-CC_PROFILE_SK = PROFILE_SK
-IX_SK = "IX"
-OPEN_SK = "OPEN"
-CHANNEL_SK = "CHANNEL"
-CUSTOMER_SK = "CUSTOMER"
-CC_QUEUE_PREFIX = "CCQUEUE#"
-CANNED_PREFIX = "CANNED#"
-AGENT_PREFIX = "AGENT#"
-IX_PREFIX = "IX#"
-CASE_PREFIX = "CASE#"
-HIST_PREFIX = "HIST#"
-DAY_PREFIX = "DAY#"
-CC_AGENT_PREFIX = "CCAGENT#"
-CC_IX_PREFIX = "CCIX#"
-CC_QSTATE_PREFIX = "CCQSTATE#"
-
-
-def cc_queue_sk(queue_id: str) -> str:
-    return f"{CC_QUEUE_PREFIX}{queue_id}"
-
-
-def canned_sk(reply_id: str) -> str:
-    return f"{CANNED_PREFIX}{reply_id}"
-
-
-def channel_pk(e164: str) -> str:
-    return f"CCCHAN#{e164}"
-
-
-def company_channels_gsi(company_id: str) -> str:
-    return f"CO#{company_id}#CCCHANNELS"
-
-
-def agent_pk(agent_id: str) -> str:
-    return f"{CC_AGENT_PREFIX}{agent_id}"
-
-
-def company_agents_gsi(company_id: str) -> str:
-    return f"CO#{company_id}#CCAGENTS"
-
-
-def agent_ix_sk(interaction_id: str) -> str:
-    return f"{IX_PREFIX}{interaction_id}"
-
-
-def queue_members_pk(company_id: str, queue_id: str) -> str:
-    return f"CCQ#{company_id}#{queue_id}"
-
-
-def queue_agent_sk(agent_id: str) -> str:
-    return f"{AGENT_PREFIX}{agent_id}"
-
-
-def ix_pk(interaction_id: str) -> str:
-    return f"{CC_IX_PREFIX}{interaction_id}"
-
-
-def waiting_gsi(company_id: str, queue_id: str) -> str:
-    return f"CCWAIT#{company_id}#{queue_id}"
-
-
-def waiting_sort(enqueued_at: float, interaction_id: str) -> str:
-    return f"{enqueued_at:017.6f}#{interaction_id}"
-
-
-def open_pk(channel: str, phone: str) -> str:
-    return f"CCOPEN#{channel}#{phone}"
-
-
-def customer_pk(customer_id: str) -> str:
-    return f"CCCUST#{customer_id}"
-
-
-def customer_phone_pk(company_id: str, phone: str) -> str:
-    return f"CCPHONE#{company_id}#{phone}"
-
-
-def case_sk(case_id: str) -> str:
-    return f"{CASE_PREFIX}{case_id}"
-
-
-def history_sk(at: str, interaction_id: str) -> str:
-    return f"{HIST_PREFIX}{at}#{interaction_id}"
-
-
-def figures_pk(company_id: str, queue_id: str) -> str:
-    return f"CCSTAT#{company_id}#{queue_id}"
-
-
-def figures_once_sk(key: str) -> str:
-    return f"ONCE#{key}"
-
-
-def queue_state_pk(company_id: str, queue_id: str) -> str:
-    return f"{CC_QSTATE_PREFIX}{company_id}#{queue_id}"
-
-
-def day_sk(day: str) -> str:
-    return f"{DAY_PREFIX}{day}"

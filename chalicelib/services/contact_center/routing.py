@@ -321,6 +321,7 @@ class RoutingService:
             answered_at=0.0 if new_wait else interaction.answered_at,
             rejected={**interaction.rejected, **skipped},
             last_agent_id=None if reason == "transfer" else interaction.last_agent_id,
+            released=reason,
         )
         counted = 1 if interaction.counts_toward_capacity() else 0
         if not self._repo.transition(

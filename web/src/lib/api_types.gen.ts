@@ -18,6 +18,7 @@ export interface Message {
     index: number;
     content_type: string;
     size: number;
+    filename: null | string;
   })[];
   channel: string;
   direction?: string;
@@ -52,6 +53,12 @@ export interface Contact {
   id: string;
   name: string;
   phone: string;
+  phones: ({
+    number: string;
+    label: null | string;
+  })[];
+  email: null | string;
+  company: null | string;
   created_at: string;
   updated_at: string;
 }
@@ -355,6 +362,17 @@ export interface Operations {
     };
     response: Object;
   };
+  /** POST /conversations/{conversation_id}/clear: Delete the conversation for the caller only (docs/api.md, "Conversation controls"). */
+  clear_conversation: {
+    method: "POST";
+    path: "/conversations/{conversation_id}/clear";
+    params: {
+      conversation_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Conversation;
+  };
   /** PUT /me/photo: confirm photo */
   confirm_photo: {
     method: "PUT";
@@ -375,8 +393,17 @@ export interface Operations {
     query: Record<string, never>;
     body: {
       name: string;
-      /** a phone number as a person types it; libphonenumber must hold it valid */
-      phone: string;
+      /** a phone number as a person types it; libphonenumber must hold it valid (the first number) */
+      phone?: string | null;
+      /** every number, the first being phone; each once */
+      phones?: ({
+        /** a phone number as a person types it; libphonenumber must hold it valid */
+        number: string;
+        label?: string | null;
+      })[] | null;
+      /** an address (null clears it) */
+      email?: string | null;
+      company?: string | null;
     };
     response: Contact;
   };
@@ -474,14 +501,19 @@ export interface Operations {
     body: never;
     response: Object;
   };
-  /** GET /conversations/{conversation_id}/consent: get consent */
+  /** GET /conversations/{conversation_id}/consent: The consent record; an admin also gets its history, a page at a time. */
   get_consent: {
     method: "GET";
     path: "/conversations/{conversation_id}/consent";
     params: {
       conversation_id: string;
     };
-    query: Record<string, never>;
+    query: {
+      /** page size: 1 to the page_size_max setting */
+      limit?: number;
+      /** opaque: the next_cursor of the previous page of the same list, passed back unchanged (the server made it; any other value is a 400 invalid_cursor); empty or absent: the first page */
+      cursor?: string;
+    };
     body: never;
     response: Object;
   };
@@ -567,6 +599,18 @@ export interface Operations {
     body: never;
     response: Message;
   };
+  /** POST /conversations/{conversation_id}/messages/{message_id}/hide: Delete a message for the caller only (any member; the others keep it). */
+  hide_message: {
+    method: "POST";
+    path: "/conversations/{conversation_id}/messages/{message_id}/hide";
+    params: {
+      conversation_id: string;
+      message_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Message;
+  };
   /** GET /admin/contact-center/agents: list agents */
   list_agents: {
     method: "GET";
@@ -595,6 +639,8 @@ export interface Operations {
       limit?: number;
       /** opaque: the next_cursor of the previous page of the same list, passed back unchanged (the server made it; any other value is a 400 invalid_cursor); empty or absent: the first page */
       cursor?: string;
+      /** suggestions: a name prefix, or (two or more digits, no letters) a number prefix */
+      q?: string;
     };
     body: never;
     response: {
@@ -685,6 +731,15 @@ export interface Operations {
     body: never;
     response: void;
   };
+  /** GET /media/limits: What a message may carry, per channel: types, sizes, MMS countries. */
+  media_limits: {
+    method: "GET";
+    path: "/media/limits";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: Object;
+  };
   /** GET /conversations/{conversation_id}/messages/{message_id}/media/{index}: media link */
   media_link: {
     method: "GET";
@@ -715,6 +770,18 @@ export interface Operations {
     query: Record<string, never>;
     body: never;
     response: Object;
+  };
+  /** GET /push/key: The VAPID public key (base64url) for PushManager.subscribe's applicationServerKey */
+  push_key: {
+    method: "GET";
+    path: "/push/key";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: {
+      /** the VAPID public key: a P-256 point, base64url */
+      public_key: string;
+    };
   };
   /** PUT /admin/contact-center/agents/{user_id}: put agent */
   put_agent: {
@@ -859,6 +926,7 @@ export interface Operations {
     body: {
       device_id: string;
       platform: "apns" | "fcm" | "webpush";
+      /** the APNs or FCM device token; for webpush, the browser's PushSubscription as JSON ({endpoint, keys: {p256dh, auth}}): its endpoint on a browser push service, p256dh a P-256 point and auth 16 bytes, base64url (else 400 invalid_push_subscription, invalid_push_key or push_endpoint_not_allowed) */
       token: string;
     };
     response: Object;
@@ -885,6 +953,83 @@ export interface Operations {
     query: Record<string, never>;
     body: never;
     response: Conversation;
+  };
+  /** GET /reports/agents: Per agent per day (supervisors: the agents of their queues; admins: all). */
+  report_agents: {
+    method: "GET";
+    path: "/reports/agents";
+    params: Record<string, never>;
+    query: {
+      /** first day (YYYY-MM-DD, in tz) */
+      from: string;
+      /** last day (YYYY-MM-DD, in tz): from it, at most 92 days */
+      to: string;
+      /** an IANA time zone the days are in (UTC unless given) */
+      tz?: string;
+      /** opaque: the next_cursor (or the CSV's X-Next-Cursor) of the last page */
+      cursor?: string;
+      /** rows per page: 1 to 1000 (100 for JSON, 1000 for CSV unless given) */
+      limit?: number;
+    };
+    body: never;
+    response: {
+      items: ({
+        agent_id: string;
+        name: string;
+        day: string;
+        offered: number;
+        answered: number;
+        rejected: number;
+        timed_out: number;
+        transfers: number;
+        handled: number;
+        handle_time_s: number;
+        wait_s: number;
+        outbound: number;
+      })[];
+      next_cursor: string | null;
+    };
+  };
+  /** GET /reports/queues: Per queue per 15-minute interval (supervisors: their queues; admins: all). */
+  report_queues: {
+    method: "GET";
+    path: "/reports/queues";
+    params: Record<string, never>;
+    query: {
+      /** first day (YYYY-MM-DD, in tz) */
+      from: string;
+      /** last day (YYYY-MM-DD, in tz): from it, at most 92 days */
+      to: string;
+      /** an IANA time zone the days are in (UTC unless given) */
+      tz?: string;
+      /** opaque: the next_cursor (or the CSV's X-Next-Cursor) of the last page */
+      cursor?: string;
+      /** rows per page: 1 to 1000 (100 for JSON, 1000 for CSV unless given) */
+      limit?: number;
+      /** one queue only */
+      queue_id?: string;
+    };
+    body: never;
+    response: {
+      items: ({
+        queue_id: string;
+        name: string;
+        interval_start: string;
+        offered: number;
+        answered: number;
+        abandoned: number;
+        turned_away: number;
+        transfers: number;
+        moved_out: number;
+        handled: number;
+        handle_time_s: number;
+        wait_s: number;
+        answered_within_sl: number;
+        service_level: number | null;
+        service_level_s: number;
+      })[];
+      next_cursor: string | null;
+    };
   };
   /** GET /search: search */
   search: {
@@ -1022,9 +1167,11 @@ export interface Operations {
     params: Record<string, never>;
     query: Record<string, never>;
     body: {
-      content_type: "image/jpeg" | "image/png" | "image/gif" | "application/pdf";
+      content_type: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "application/pdf";
       /** bytes */
       size: number;
+      /** the name people see, extension included (no / or \, no control characters) */
+      filename?: string | null;
     };
     response: Object;
   };
@@ -1098,8 +1245,17 @@ export interface Operations {
     query: Record<string, never>;
     body: {
       name?: string | null;
-      /** a phone number as a person types it; libphonenumber must hold it valid */
+      /** a phone number as a person types it; libphonenumber must hold it valid (the first number) */
       phone?: string | null;
+      /** every number, the first being phone; each once */
+      phones?: ({
+        /** a phone number as a person types it; libphonenumber must hold it valid */
+        number: string;
+        label?: string | null;
+      })[] | null;
+      /** an address (null clears it) */
+      email?: string | null;
+      company?: string | null;
     };
     response: Contact;
   };

@@ -1,0 +1,133 @@
+"""The contact center's and the reports' keys: the rows from "CC queue" down in the table
+of ``keys.py``, which is the one vocabulary (and ``docs/architecture.md`` its mirror)."""
+
+from __future__ import annotations
+
+# -- contact center -------------------------------------------------------------------
+
+CC_PROFILE_SK = "PROFILE"  # the same sort key as a user profile
+IX_SK = "IX"
+OPEN_SK = "OPEN"
+CHANNEL_SK = "CHANNEL"
+CUSTOMER_SK = "CUSTOMER"
+CC_QUEUE_PREFIX = "CCQUEUE#"
+CANNED_PREFIX = "CANNED#"
+AGENT_PREFIX = "AGENT#"
+IX_PREFIX = "IX#"
+CASE_PREFIX = "CASE#"
+HIST_PREFIX = "HIST#"
+DAY_PREFIX = "DAY#"
+CC_AGENT_PREFIX = "CCAGENT#"
+CC_IX_PREFIX = "CCIX#"
+CC_QSTATE_PREFIX = "CCQSTATE#"
+
+
+def cc_queue_sk(queue_id: str) -> str:
+    return f"{CC_QUEUE_PREFIX}{queue_id}"
+
+
+def canned_sk(reply_id: str) -> str:
+    return f"{CANNED_PREFIX}{reply_id}"
+
+
+def channel_pk(e164: str) -> str:
+    return f"CCCHAN#{e164}"
+
+
+def company_channels_gsi(company_id: str) -> str:
+    return f"CO#{company_id}#CCCHANNELS"
+
+
+def agent_pk(agent_id: str) -> str:
+    return f"{CC_AGENT_PREFIX}{agent_id}"
+
+
+def company_agents_gsi(company_id: str) -> str:
+    return f"CO#{company_id}#CCAGENTS"
+
+
+def agent_ix_sk(interaction_id: str) -> str:
+    return f"{IX_PREFIX}{interaction_id}"
+
+
+def queue_members_pk(company_id: str, queue_id: str) -> str:
+    return f"CCQ#{company_id}#{queue_id}"
+
+
+def queue_agent_sk(agent_id: str) -> str:
+    return f"{AGENT_PREFIX}{agent_id}"
+
+
+def ix_pk(interaction_id: str) -> str:
+    return f"{CC_IX_PREFIX}{interaction_id}"
+
+
+def waiting_gsi(company_id: str, queue_id: str) -> str:
+    return f"CCWAIT#{company_id}#{queue_id}"
+
+
+def waiting_sort(enqueued_at: float, interaction_id: str) -> str:
+    return f"{enqueued_at:017.6f}#{interaction_id}"
+
+
+def open_pk(channel: str, phone: str) -> str:
+    return f"CCOPEN#{channel}#{phone}"
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CCCUST#{customer_id}"
+
+
+def customer_phone_pk(company_id: str, phone: str) -> str:
+    return f"CCPHONE#{company_id}#{phone}"
+
+
+def case_sk(case_id: str) -> str:
+    return f"{CASE_PREFIX}{case_id}"
+
+
+def history_sk(at: str, interaction_id: str) -> str:
+    return f"{HIST_PREFIX}{at}#{interaction_id}"
+
+
+def figures_pk(company_id: str, queue_id: str) -> str:
+    return f"CCSTAT#{company_id}#{queue_id}"
+
+
+def figures_once_sk(key: str) -> str:
+    return f"ONCE#{key}"
+
+
+def queue_state_pk(company_id: str, queue_id: str) -> str:
+    return f"{CC_QSTATE_PREFIX}{company_id}#{queue_id}"
+
+
+def day_sk(day: str) -> str:
+    return f"{DAY_PREFIX}{day}"
+
+
+# -- reports (15-minute figures, counted from the table's stream) -----------------------
+
+
+def report_agents_pk(company_id: str) -> str:
+    return f"CCRPT#{company_id}#AGENTS"
+
+
+def report_agent_sk(interval: int, agent_id: str) -> str:
+    return f"{interval:010d}#{agent_id}"
+
+
+def report_queue_pk(company_id: str, queue_id: str) -> str:
+    return f"CCRPT#{company_id}#Q#{queue_id}"
+
+
+def report_interval_sk(interval: int) -> str:
+    return f"{interval:010d}"
+
+
+def report_once_pk(company_id: str) -> str:
+    return f"CCRPT#{company_id}#ONCE"
+
+
+def report_once_sk(interaction_id: str, version: int) -> str:
+    return f"{interaction_id}#{version}"

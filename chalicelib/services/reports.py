@@ -1,0 +1,255 @@
+"""Contact-center reports: figures per agent per day and per queue per 15 minutes.
+
+Counting: the table's stream carries every stored change of an interaction to the
+outbox consumer, which hands it to ``ReportService.count``; the rules of what a
+change adds are ``domain.reports.tallies_of_change``. Nothing in routing counts for
+reports, and a retried stream record counts once (the store's marker).
+
+Reading: a day is the sum of its 15-minute intervals (in the zone the caller names),
+read with one Query per day for agents and one per queue page for queues, so the
+cost follows the number of agents and queues, never the number of interactions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.contact_center import (
+    SUPERVISOR,
+    AgentProfile,
+    Interaction,
+    Queue,
+)
+from chalicelib.domain.contact_center_config import DEFAULT_SERVICE_LEVEL_S
+from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
+from chalicelib.domain.model import Page
+from chalicelib.domain.reports import (
+    Tally,
+    agent_day_row,
+    day_bounds,
+    local_date,
+    local_iso,
+    queue_interval_row,
+    tallies_of_change,
+)
+from chalicelib.services.common import Caller
+
+
+class ReportStore(Protocol):
+    """Where the figures are kept: one record per agent or queue per interval."""
+
+    def add_once(
+        self, company_id: str, interaction_id: str, version: int, tallies: list[Tally]
+    ) -> bool:
+        """Add every tally, at most once per (interaction, version): False when counted."""
+        ...
+
+    def agent_intervals(self, company_id: str, start: int, end: int) -> Iterable[Tally]:
+        """Every agent's intervals starting in [start, end), in interval order, read
+        lazily (a reader that stops early reads no further)."""
+        ...
+
+    def queue_intervals(
+        self, company_id: str, queue_id: str, start: int, end: int, limit: int
+    ) -> list[Tally]:
+        """A queue's intervals starting in [start, end), oldest first, at most ``limit``."""
+        ...
+
+
+class CenterDirectory(Protocol):
+    """What reports read of the contact center's set-up (its repository has these)."""
+
+    def get_queue(self, company_id: str, queue_id: str) -> Queue | None: ...
+
+    def list_queues(self, company_id: str) -> list[Queue]: ...
+
+    def get_agent(self, agent_id: str) -> AgentProfile | None: ...
+
+    def get_agents(self, agent_ids: Iterable[str]) -> dict[str, AgentProfile]: ...
+
+    def agents_of_queue(self, company_id: str, queue_id: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """A report's range, already valid: ``first`` ≤ ``last``, at most ``MAX_DAYS`` days."""
+
+    first: date
+    last: date
+    zone: ZoneInfo
+    limit: int
+    cursor: str | None = None
+    queue_id: str | None = None
+
+
+def _encode(*parts: str) -> str:
+    raw = json.dumps(list(parts), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, size: int) -> list[str]:
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, RecursionError):
+        parts = None
+    if not (
+        isinstance(parts, list) and len(parts) == size and all(isinstance(p, str) for p in parts)
+    ):
+        raise ValidationError("cursor is not valid", code="invalid_cursor")
+    return parts
+
+
+@dataclass
+class _Scope:
+    """Whom the caller may see: every agent and queue (admins), or those of their queues."""
+
+    queues: list[Queue]
+    agents: set[str] | None  # None: all of the company's
+
+
+class ReportService:
+    """Counts interactions' changes into figures, and reads them back as report rows."""
+
+    def __init__(self, store: ReportStore, center: CenterDirectory) -> None:
+        self._store = store
+        self._center = center
+
+    # -- counting (the table's stream) --------------------------------------------------
+
+    def count(self, old: Interaction | None, new: Interaction, at: float) -> bool:
+        """Add what this stored change of an interaction means to the figures; once per
+        change (the stream may deliver a record again). True when something was added."""
+        tallies = tallies_of_change(old, new, at, self._threshold(new.company_id))
+        return self._store.add_once(new.company_id, new.interaction_id, new.version, tallies)
+
+    def _threshold(self, company_id: str) -> Any:
+        def service_level_s(queue_id: str) -> int:
+            queue = self._center.get_queue(company_id, queue_id)
+            return queue.service_level_s if queue else DEFAULT_SERVICE_LEVEL_S
+
+        return service_level_s
+
+    # -- who sees what -----------------------------------------------------------------------
+
+    def _scope(self, caller: Caller) -> _Scope:
+        if caller.is_admin:
+            return _Scope(self._center.list_queues(caller.company_id), None)
+        me = self._center.get_agent(caller.user_id)
+        if me is None or me.company_id != caller.company_id or me.role != SUPERVISOR:
+            raise Forbidden("only supervisors and admins see reports", code="supervisor_only")
+        queues = [q for q_id in me.queues if (q := self._center.get_queue(caller.company_id, q_id))]
+        agents = {
+            a for q in queues for a in self._center.agents_of_queue(caller.company_id, q.queue_id)
+        }
+        return _Scope(queues, agents)
+
+    # -- per agent per day ---------------------------------------------------------------------
+
+    def agents(self, caller: Caller, query: ReportQuery) -> Page[dict[str, Any]]:
+        """One row per agent per day with any figure, days in order, agents by id
+        within a day. A supervisor sees the agents of the queues they supervise. The
+        intervals are read as one lazy Query from the page's first day, so a page
+        reads only as far as its rows (and the rest of its last day)."""
+        scope = self._scope(caller)
+        day, after = query.first, ""
+        if query.cursor:
+            day_text, after = _decode(query.cursor, 2)
+            day = self._cursor_day(day_text, query)
+        start, end = day_bounds(day, query.zone)[0], day_bounds(query.last, query.zone)[1]
+        found: list[tuple[date, str, dict[str, float]]] = []
+        sums: dict[str, dict[str, float]] = {}
+        current = day
+
+        def flush() -> str | None:
+            """The current day's rows onto the page; the cursor when the page is full."""
+            for agent_id in sorted(a for a in sums if current > day or a > after):
+                if len(found) == query.limit:
+                    last_day, last_agent, _ = found[-1]
+                    return _encode(last_day.isoformat(), last_agent)
+                found.append((current, agent_id, sums[agent_id]))
+            return None
+
+        for tally in self._store.agent_intervals(caller.company_id, start, end):
+            if scope.agents is not None and tally.subject not in scope.agents:
+                continue
+            local_day = local_date(tally.interval, query.zone)
+            if local_day != current:
+                cursor = flush()
+                if cursor is not None:
+                    return self._agent_page(found, cursor)
+                current, sums = local_day, {}
+            total = sums.setdefault(tally.subject, {})
+            for name, value in tally.figures.items():
+                total[name] = total.get(name, 0) + value
+        return self._agent_page(found, flush())
+
+    def _agent_page(
+        self, found: list[tuple[date, str, dict[str, float]]], cursor: str | None
+    ) -> Page[dict[str, Any]]:
+        profiles = self._center.get_agents(sorted({agent_id for _, agent_id, _ in found}))
+        rows = [
+            agent_day_row(a, profiles[a].name if a in profiles else "", day, figures)
+            for day, a, figures in found
+        ]
+        return Page(rows, cursor)
+
+    @staticmethod
+    def _cursor_day(text: str, query: ReportQuery) -> date:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            day = None
+        if day is None or not query.first <= day <= query.last:
+            raise ValidationError("cursor is not valid", code="invalid_cursor")
+        return day
+
+    # -- per queue per 15 minutes -----------------------------------------------------------------
+
+    def queues(self, caller: Caller, query: ReportQuery) -> Page[dict[str, Any]]:
+        """One row per queue per 15-minute interval with any figure, queues by id, then
+        intervals in order. A supervisor sees the queues they supervise."""
+        scope = self._scope(caller)
+        queues = sorted(scope.queues, key=lambda q: q.queue_id)
+        if query.queue_id is not None:
+            queues = [q for q in queues if q.queue_id == query.queue_id]
+            if not queues:
+                if self._center.get_queue(caller.company_id, query.queue_id) is None:
+                    raise NotFound("no such queue", code="queue_not_found")
+                raise Forbidden("you do not supervise this queue", code="not_your_queue")
+        range_start = day_bounds(query.first, query.zone)[0]
+        range_end = day_bounds(query.last, query.zone)[1]
+        resume: tuple[str, int] | None = None
+        if query.cursor:
+            queue_id, at = _decode(query.cursor, 2)
+            if not at.isdigit() or not range_start <= int(at) < range_end:
+                raise ValidationError("cursor is not valid", code="invalid_cursor")
+            resume = (queue_id, int(at))
+        rows: list[dict[str, Any]] = []
+        for queue in queues:
+            if resume is not None and queue.queue_id < resume[0]:
+                continue
+            start = resume[1] if resume and queue.queue_id == resume[0] else range_start
+            room = query.limit - len(rows)
+            got = self._store.queue_intervals(
+                caller.company_id, queue.queue_id, start, range_end, room + 1
+            )
+            for tally in got[:room]:
+                rows.append(
+                    queue_interval_row(
+                        queue.queue_id,
+                        queue.name,
+                        local_iso(tally.interval, query.zone),
+                        tally.figures,
+                        queue.service_level_s,
+                    )
+                )
+            if len(got) > room:
+                return Page(rows, _encode(queue.queue_id, str(got[room].interval)))
+        return Page(rows, None)

@@ -1,0 +1,73 @@
+"""ReportStore contract: figures added once per change, read back per interval range,
+against DynamoDB (on moto) and the in-memory fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from chalicelib.adapters import dynamodb
+from chalicelib.domain.reports import AGENT, QUEUE, Tally
+from chalicelib.services.reports import ReportStore
+from tests.fakes.reports import MemoryReportStore
+
+T0 = 1_767_225_600  # 2026-01-01T00:00Z, an interval's start
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def store(request: pytest.FixtureRequest) -> Iterator[ReportStore]:
+    if request.param == "memory":
+        yield MemoryReportStore()
+        return
+    request.getfixturevalue("tables")
+    yield dynamodb.DynamoReportStore()
+
+
+def agent(subject: str, interval: int, **figures: float) -> Tally:
+    return Tally(AGENT, "acme", subject, interval, figures)
+
+
+def queue(subject: str, interval: int, **figures: float) -> Tally:
+    return Tally(QUEUE, "acme", subject, interval, figures)
+
+
+def test_a_change_counted_again_adds_nothing(store: ReportStore) -> None:
+    tallies = [agent("bob", T0, offered=1), queue("q1", T0, answered=1, wait_s=12.5)]
+    assert store.add_once("acme", "ix1", 3, tallies) is True
+    assert store.add_once("acme", "ix1", 3, tallies) is False  # a retried stream record
+    assert store.add_once("acme", "ix1", 4, [agent("bob", T0, offered=1, answered=1)]) is True
+    [bob] = store.agent_intervals("acme", T0, T0 + 900)
+    assert (bob.subject, bob.interval, bob.figures) == ("bob", T0, {"offered": 2, "answered": 1})
+    [q1] = store.queue_intervals("acme", "q1", T0, T0 + 900, 10)
+    assert q1.figures == {"answered": 1, "wait_s": 12.5}
+
+
+def test_nothing_to_add_is_not_a_write(store: ReportStore) -> None:
+    assert store.add_once("acme", "ix1", 1, []) is False
+    assert list(store.agent_intervals("acme", T0 - 86400, T0 + 86400)) == []
+
+
+def test_agent_intervals_are_those_starting_in_the_range_in_order(store: ReportStore) -> None:
+    store.add_once("acme", "ix1", 1, [agent("carol", T0 + 900, answered=1)])
+    store.add_once("acme", "ix2", 1, [agent("bob", T0 + 900, offered=1)])
+    store.add_once("acme", "ix3", 1, [agent("bob", T0, offered=1)])
+    store.add_once("acme", "ix4", 1, [agent("bob", T0 + 1800, offered=1)])  # the end: excluded
+    store.add_once("acme", "ix5", 1, [agent("bob", T0 - 900, offered=1)])  # before: excluded
+    other = Tally(AGENT, "globex", "erin", T0, {"offered": 1})
+    store.add_once("globex", "ix6", 1, [other])
+    found = list(store.agent_intervals("acme", T0, T0 + 1800))
+    assert [(t.interval, t.subject) for t in found] == [
+        (T0, "bob"),
+        (T0 + 900, "bob"),
+        (T0 + 900, "carol"),
+    ]
+
+
+def test_queue_intervals_are_one_queues_oldest_first_up_to_the_limit(store: ReportStore) -> None:
+    for n in range(5):
+        store.add_once("acme", f"ix{n}", 1, [queue("q1", T0 + n * 900, offered=1)])
+    store.add_once("acme", "other", 1, [queue("q2", T0, offered=1)])
+    found = store.queue_intervals("acme", "q1", T0 + 900, T0 + 4 * 900, 2)
+    assert [t.interval for t in found] == [T0 + 900, T0 + 1800]
+    assert [t.subject for t in store.queue_intervals("acme", "q2", T0, T0 + 900, 10)] == ["q2"]

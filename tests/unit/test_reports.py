@@ -1,0 +1,259 @@
+"""Reports: the real routing on in-memory adapters, every stored change of an interaction
+counted as the stream consumer counts it; then the rows a supervisor or an admin reads
+(per agent per day in a time zone, per queue per 15 minutes), their pages and scope."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib.domain.contact_center import AgentProfile
+from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
+from chalicelib.domain.reports import AGENT, QUEUE, Tally, interval_of
+from chalicelib.services.contact_center.commands import EndInteraction
+from chalicelib.services.reports import ReportQuery, ReportService
+from tests.contact_center_support import (
+    CUSTOMER,
+    SALES,
+    SUPPORT,
+    CenterWorld,
+    available,
+    only_open,
+    world,
+)
+from tests.fakes.reports import MemoryReportStore
+
+UTC = ZoneInfo("UTC")
+DAY = date(2027, 1, 15)  # the World's clock starts at 2027-01-15T08:00Z
+
+
+class Reporting:
+    """A World whose interactions' changes are counted as the outbox counts them."""
+
+    def __init__(self, w: CenterWorld) -> None:
+        self.w = w
+        self.store = MemoryReportStore()
+        self.reports = ReportService(self.store, w.cc_repo)
+        self.seen = 0
+
+    def count(self) -> None:
+        changes = self.w.cc_repo.changes[self.seen :]
+        self.seen += len(changes)
+        for kind, old, new in changes:
+            if kind == "interaction":
+                self.reports.count(old, new, self.w.now)
+
+    def agents(self, who: str = "u-alice", **query: Any) -> dict[str, dict[str, Any]]:
+        self.count()
+        page = self.reports.agents(self.w.caller(who), self.query(**query))
+        return {f"{r['agent_id']} {r['day']}": r for r in page.items}
+
+    def queues(self, who: str = "u-alice", **query: Any) -> list[dict[str, Any]]:
+        self.count()
+        return self.reports.queues(self.w.caller(who), self.query(**query)).items
+
+    @staticmethod
+    def query(**given: Any) -> ReportQuery:
+        values: dict[str, Any] = {"first": DAY, "last": DAY, "zone": UTC, "limit": 100}
+        return ReportQuery(**{**values, **given})
+
+
+def offered_to_bob(r: Reporting, phone: str = CUSTOMER) -> str:
+    available(r.w, "u-bob")
+    r.w.text(phone)
+    r.w.runner.run()
+    ix = only_open(r.w, phone)
+    assert ix.agent_id == "u-bob"
+    return ix.interaction_id
+
+
+def test_an_answered_and_ended_interaction_counts_offer_answer_wait_and_handle_time() -> None:
+    r = Reporting(world())
+    ix = offered_to_bob(r)
+    r.w.now += 12
+    r.w.cc.agents.accept(r.w.caller("u-bob"), ix)
+    r.w.now += 100
+    r.w.cc.agents.end(r.w.caller("u-bob"), ix, EndInteraction(disposition="resolved"))
+    bob = r.agents()[f"u-bob {DAY}"]
+    assert bob["name"] == "u-bob"
+    assert (bob["offered"], bob["answered"], bob["handled"]) == (1, 1, 1)
+    assert (bob["wait_s"], bob["handle_time_s"], bob["rejected"], bob["transfers"]) == (
+        12,
+        100,
+        0,
+        0,
+    )
+    [row] = r.queues()
+    assert (row["queue_id"], row["interval_start"]) == (SUPPORT, "2027-01-15T08:00Z")
+    assert (row["offered"], row["answered"], row["handled"], row["handle_time_s"]) == (1, 1, 1, 100)
+    assert (row["answered_within_sl"], row["service_level"], row["service_level_s"]) == (1, 100, 60)
+
+
+def test_wrap_up_is_part_of_the_handle_time() -> None:
+    r = Reporting(world())
+    ix = offered_to_bob(r)
+    r.w.cc.agents.accept(r.w.caller("u-bob"), ix)
+    r.w.now += 50
+    r.w.cc.agents.end(r.w.caller("u-bob"), ix)  # wrap-up
+    r.w.now += 20
+    r.w.cc.agents.end(r.w.caller("u-bob"), ix)  # closes it
+    assert r.agents()[f"u-bob {DAY}"]["handle_time_s"] == 70
+
+
+def test_a_declined_and_a_timed_out_offer_count_for_their_agents_only() -> None:
+    r = Reporting(world())
+    available(r.w, "u-carol")
+    ix = offered_to_bob(r)  # bob first: the fewest slots, then the longest idle
+    r.w.cc.agents.reject(r.w.caller("u-bob"), ix)
+    r.w.runner.run()
+    assert only_open(r.w).agent_id == "u-carol"
+    r.w.now += 31
+    r.w.runner.run()  # carol lets it time out
+    rows = r.agents()
+    bob, carol = rows[f"u-bob {DAY}"], rows[f"u-carol {DAY}"]
+    # offered again once carol's offer timed out (his skip had ended)
+    assert (bob["offered"], bob["rejected"], bob["timed_out"], bob["answered"]) == (2, 1, 0, 0)
+    assert (carol["offered"], carol["rejected"], carol["timed_out"]) == (1, 0, 1)
+    assert [row["offered"] for row in r.queues()] == [1]  # one wait in the queue, not three
+
+
+def test_a_transfer_ends_the_agents_handling_and_is_a_new_wait_in_the_other_queue() -> None:
+    r = Reporting(world())
+    ix = offered_to_bob(r)
+    r.w.cc.agents.accept(r.w.caller("u-bob"), ix)
+    r.w.now += 40
+    r.w.cc.agents.transfer(r.w.caller("u-bob"), ix, SALES)
+    bob = r.agents()[f"u-bob {DAY}"]
+    assert (bob["transfers"], bob["handled"], bob["handle_time_s"]) == (1, 1, 40)
+    support, sales = r.queues(queue_id=SUPPORT), r.queues(queue_id=SALES)
+    assert (support[0]["transfers"], support[0]["moved_out"], support[0]["offered"]) == (1, 1, 1)
+    assert (sales[0]["offered"], sales[0]["answered"]) == (1, 0)
+
+
+def test_an_agent_going_offline_requeues_without_a_transfer() -> None:
+    r = Reporting(world())
+    ix = offered_to_bob(r)
+    r.w.cc.agents.accept(r.w.caller("u-bob"), ix)
+    r.w.cc.agents.set_status(r.w.caller("u-bob"), "offline")
+    bob = r.agents()[f"u-bob {DAY}"]
+    assert (bob["transfers"], bob["handled"]) == (0, 1)
+    assert r.queues()[0]["offered"] == 2  # the arrival, then the new wait
+
+
+def test_an_abandoned_wait_belongs_to_the_queue_and_lowers_its_service_level() -> None:
+    r = Reporting(world(abandon_after_s=300))
+    r.w.text(CUSTOMER)
+    r.w.runner.run()
+    r.w.now += 950  # abandoned in the next interval
+    r.w.runner.run()
+    assert r.agents() == {}
+    rows = r.queues()
+    assert [(q["offered"], q["abandoned"]) for q in rows] == [(1, 0), (0, 1)]
+    assert [q["service_level"] for q in rows] == [None, 0]
+
+
+def test_a_change_seen_twice_counts_once() -> None:
+    r = Reporting(world())
+    ix = offered_to_bob(r)
+    r.w.cc.agents.accept(r.w.caller("u-bob"), ix)
+    r.count()
+    r.seen = 0  # the stream delivers every record again
+    assert r.agents()[f"u-bob {DAY}"]["offered"] == 1
+    assert r.queues()[0]["answered"] == 1
+
+
+def test_days_are_the_zones_days() -> None:
+    r = Reporting(world())
+    r.w.now = 1_800_000_000 + 15.5 * 3600  # 23:30 UTC on the 15th: the 16th in Kolkata
+    offered_to_bob(r)
+    assert list(r.agents()) == [f"u-bob {DAY}"]
+    kolkata = ZoneInfo("Asia/Kolkata")
+    later = r.agents(zone=kolkata, first=date(2027, 1, 16), last=date(2027, 1, 16))
+    assert list(later) == ["u-bob 2027-01-16"]
+    assert (
+        r.queues(zone=kolkata, first=date(2027, 1, 16), last=date(2027, 1, 16))[0]["interval_start"]
+        == "2027-01-16T05:00+05:30"
+    )
+
+
+def seeded(store: MemoryReportStore, days: int, agents: list[str]) -> None:
+    start = interval_of(1_800_000_000)
+    for day in range(days):
+        for agent in agents:
+            at = start + day * 86400
+            store.add_once(
+                "acme", f"{agent}{day}", 1, [Tally(AGENT, "acme", agent, at, {"offered": 1})]
+            )
+            store.add_once(
+                "acme",
+                f"q{agent}{day}",
+                1,
+                [Tally(QUEUE, "acme", SUPPORT, at + 900 * agents.index(agent), {"offered": 1})],
+            )
+
+
+def test_pages_follow_the_cursor_across_days_and_agents_to_the_end() -> None:
+    r = Reporting(world())
+    seeded(r.store, 3, ["u-bob", "u-carol"])
+    query = r.query(last=date(2027, 1, 17), limit=4)
+    rows: list[str] = []
+    cursor = None
+    for _ in range(5):
+        page = r.reports.agents(
+            r.w.caller("u-alice"), ReportQuery(**{**query.__dict__, "cursor": cursor})
+        )
+        rows += [f"{x['day']} {x['agent_id']}" for x in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert rows == [f"2027-01-{d} {a}" for d in (15, 16, 17) for a in ("u-bob", "u-carol")]
+    queue_rows, cursor = [], None
+    for _ in range(5):
+        page = r.reports.queues(
+            r.w.caller("u-alice"), ReportQuery(**{**query.__dict__, "cursor": cursor, "limit": 5})
+        )
+        queue_rows += [x["interval_start"] for x in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(queue_rows) == 6 and queue_rows == sorted(queue_rows)
+
+
+def test_a_forged_cursor_is_refused() -> None:
+    r = Reporting(world())
+    for cursor in ("nonsense", "WyIyMDI3LTAxLTE0IiwidS1ib2IiXQ"):  # the 14th: out of range
+        with pytest.raises(ValidationError) as refused:
+            r.reports.agents(r.w.caller("u-alice"), r.query(cursor=cursor))
+        assert refused.value.code == "invalid_cursor"
+
+
+def test_a_supervisor_sees_the_agents_and_queues_of_their_queues_only() -> None:
+    r = Reporting(world())
+    seeded(r.store, 1, ["u-bob", "u-carol"])
+    r.w.cc_repo.put_agent(
+        AgentProfile(
+            "u-carol", "acme", name="Carol", role="supervisor", skills={"sales": 4}, queues=[SALES]
+        )
+    )
+    assert [row["agent_id"] for row in r.agents("u-carol").values()] == ["u-carol"]
+    assert r.queues("u-carol") == []  # Support is not hers
+    with pytest.raises(Forbidden) as refused:
+        r.queues("u-carol", queue_id=SUPPORT)
+    assert refused.value.code == "not_your_queue"
+    with pytest.raises(NotFound):
+        r.queues("u-alice", queue_id="q-none")
+    with pytest.raises(Forbidden) as agent_only:
+        r.agents("u-bob")
+    assert agent_only.value.code == "supervisor_only"
+    assert sorted(row["agent_id"] for row in r.agents("u-alice").values()) == ["u-bob", "u-carol"]
+
+
+def test_another_companys_figures_are_never_read() -> None:
+    r = Reporting(world())
+    seeded(r.store, 1, ["u-bob"])
+    r.w.cc_repo.put_agent(AgentProfile("u-dave", "globex", name="Dave", role="supervisor"))
+    assert r.agents("u-dave") == {}
+    assert r.reports.agents(r.w.caller("u-dave"), r.query()).items == []
