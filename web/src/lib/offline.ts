@@ -8,6 +8,7 @@
  * rewritten a moment after the store changes and removed at sign-out (and whenever
  * the session ends), so no one else's messages stay on a shared computer.
  */
+import { contactsByNumber, uniqueContacts } from "./conversation_api";
 import type { Store, Thread } from "./store";
 import type { Contact, Conversation, Message, User } from "./types";
 
@@ -64,7 +65,7 @@ function snapshot(store: Store, username: string, opened: string[]): Saved {
     saved_at: new Date().toISOString(),
     me: s.me,
     users: [...named].map((id) => s.users.get(id)).filter((u): u is User => !!u).map((u) => ({ user_id: u.user_id, name: u.name })),
-    contacts: [...s.contacts.values()],
+    contacts: uniqueContacts(s.contacts),
     conversations,
     threads,
     activeId: s.activeId,
@@ -108,7 +109,7 @@ export function restore(store: Store, saved: Saved): void {
   );
   store.set({
     users,
-    contacts: new Map(saved.contacts.map((c) => [c.phone, c])),
+    contacts: contactsByNumber(saved.contacts),
     conversations,
     order: saved.conversations.filter((c) => !c.hidden).map((c) => c.id),
     listLoaded: true,

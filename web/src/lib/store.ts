@@ -166,12 +166,6 @@ export class Store {
     this.onPresenceTargets(people.map((p) => p.user_id).filter((id) => id !== this.state.me.user_id).slice(0, 200));
   }
 
-  addContact(contact: Contact): void {
-    const contacts = new Map(this.state.contacts);
-    contacts.set(contact.phone, contact);
-    this.set({ contacts });
-  }
-
   mergeConversations(items: Conversation[], conversations = new Map(this.state.conversations)): Map<string, Conversation> {
     for (const item of items) {
       const old = conversations.get(item.id);

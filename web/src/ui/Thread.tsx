@@ -114,7 +114,7 @@ function AddContact({ conversation }: { conversation: Conversation }) {
     <form class="inline-form" onSubmit={async (e) => {
       e.preventDefault();
       try {
-        rememberContact(store, await createContact(api, { name, numbers: [{ number, label: "" }], email: "", company: "" }));
+        rememberContact(store, await createContact(api, { name, phones: [{ number, label: "" }], email: "", company: "" }));
         setOpen(false);
       } catch (err) {
         setError((err as Error).message);
