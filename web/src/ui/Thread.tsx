@@ -85,7 +85,7 @@ function Bubble({ message, conversation, found, onPerson }: {
           <span class={`ticks ${message.status}`} title={label}>
             <span aria-hidden="true">{icon}</span> {label}
           </span>
-          {message.failed && !message.media?.length && <button type="button" class="link" onClick={() => void store.retry(message)}>Retry</button>}
+          {message.failed && <button type="button" class="link" onClick={() => void store.retry(message)}>Retry</button>}
           {!message.pending && message.status !== "queued" && (
             <button type="button" class="link" onClick={() => store.deleteMessage(message).catch((e) => setError(e.message))}>
               Delete for everyone
