@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { attachReason, filesOf } from "../src/lib/attachments.ts";
+import { checkNewId, timeZones } from "../src/lib/cc_setup_rules.ts";
 import type { Interaction } from "../src/lib/cc_types.ts";
 import { DEFAULT_LIMITS } from "../src/lib/conversation_api.ts";
 import { ApiError } from "../src/lib/http.ts";
@@ -184,5 +185,20 @@ describe("attachments", () => {
     const png = new File([new Uint8Array(10)], "a.png", { type: "image/png" });
     const off = { ...DEFAULT_LIMITS, sms: { ...DEFAULT_LIMITS.sms, enabled: false } };
     assert.match(attachReason([png], off, { to: "+14155550199", from: "+14155550100" }), /MMS is switched off/);
+  });
+});
+
+describe("the contact center's set-up forms", () => {
+  test("a new queue or canned reply with an ID in use is refused beside the field", () => {
+    assert.match(checkNewId("support", ["sales", "support"], "queue"), /A queue with the ID support already exists/);
+    assert.equal(checkNewId("billing", ["sales", "support"], "queue"), "");
+  });
+
+  test("time zones are listed without Intl.supportedValuesOf (older Safari)", () => {
+    const zones = timeZones({});
+    assert.equal(zones[0], "UTC");
+    assert.ok(zones.includes("America/New_York"));
+    assert.deepEqual(timeZones({ supportedValuesOf: () => ["Europe/Paris", "UTC"] }), ["UTC", "Europe/Paris"]);
+    assert.ok(timeZones({ supportedValuesOf: () => { throw new RangeError("no"); } }).length > 1);
   });
 });
