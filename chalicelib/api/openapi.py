@@ -112,6 +112,51 @@ QUERIES: Mapping[str, tuple[Field, ...]] = {
 # -- which shape each view answers with: (statuses, schema); None is an empty body -------
 
 _OK = (200,)
+
+
+def _channel_limits(max_bytes: str, **more: Schema) -> Schema:
+    """What a message of one channel may carry (``GET /media/limits``)."""
+    properties: dict[str, Schema] = {
+        "content_types": {"type": "array", "items": {"type": "string"}},
+        "max_bytes": {"type": "integer", "description": max_bytes},
+        "max_items": {"type": "integer"},
+        **more,
+    }
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+_STRINGS: Schema = {"type": "array", "items": {"type": "string"}}
+_MEDIA_LIMITS: Schema = {
+    "type": "object",
+    "required": ["im", "sms"],
+    "properties": {
+        "im": _channel_limits("bytes, each attachment"),
+        "sms": _channel_limits(
+            "bytes, a message's attachments together",
+            enabled={"type": "boolean", "description": "MMS switched on for this stage"},
+            countries={**_STRINGS, "description": "destinations' regions MMS reaches"},
+            number_types={**_STRINGS, "description": "business number types that send MMS"},
+        ),
+    },
+}
+_MEDIA_UPLOAD: Schema = {
+    "type": "object",
+    "required": ["key", "upload", "max_bytes", "filename"],
+    "properties": {
+        "key": {"type": "string", "description": "the upload's key, for the send's media"},
+        "upload": {
+            "type": "object",
+            "required": ["method", "url", "fields"],
+            "properties": {
+                "method": {"type": "string", "enum": ["POST"]},
+                "url": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+        "max_bytes": {"type": "integer"},
+        "filename": {"type": ["null", "string"]},
+    },
+}
 RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "get_message": (_OK, ref("Message")),
     "delete_message": (_OK, ref("Message")),
@@ -149,6 +194,8 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "put_consent": (_OK, ref("Object")),
     "sign_out": ((204,), None),
     "search": (_OK, ref("SearchResults")),
+    "media_limits": (_OK, _MEDIA_LIMITS),
+    "start_media_upload": (_OK, _MEDIA_UPLOAD),
     "push_key": (
         _OK,
         {

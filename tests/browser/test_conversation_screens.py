@@ -370,7 +370,8 @@ def test_delete_a_conversation_and_a_received_message_for_me(
 
     # The conversation: delete for me, after a confirmation
     alice.get_by_role("button", name="Options").click()
-    alice.get_by_role("button", name="Delete for me").click()
+    options = alice.get_by_role("group", name="Conversation options")
+    options.get_by_role("button", name="Delete for me").click()
     confirm = alice.get_by_role("alertdialog", name="Delete this conversation for you?")
     expect(confirm).to_be_visible()
     both_sizes(alice, "delete-for-me", "the delete-for-me confirmation")

@@ -160,7 +160,7 @@ def payload(conversation_id: str, body: str, **extra: Any) -> dict[str, Any]:
         "message_id": str(uuid.uuid4()),
         "title": "Alice Admin",
         "body": body,
-        "url": "",
+        "url": f"/#/conversations/{conversation_id}",  # as the server sends it
         "silent": False,
         "tag": f"conversation-{conversation_id}",
         **extra,
@@ -353,6 +353,56 @@ def test_allowing_notifications_registers_this_browser_for_web_push_until_sign_o
     bob.wait_for_function("() => window.__push.unsubscribed === 1")
 
 
+def test_a_sign_out_while_the_browser_subscribes_leaves_no_push_registration(
+    stack: Stack,
+    api: Callable[[str | None], Api],
+    new_context: Callable[[], BrowserContext],
+) -> None:
+    # Given bob signing in with notifications allowed, the stage's push key slow to come
+    context = new_context()
+    context.grant_permissions(["notifications"], origin=origin_of(stack))
+    endpoint = f"{stack['simulator_url']}/push/bob-{uuid.uuid4().hex[:8]}"
+    context.add_init_script(f"({FAKE_PUSH_SERVICE})({json.dumps(endpoint)})")
+    held: list[Any] = []
+
+    def push_key(route: Any) -> None:
+        if not held:
+            held.append(route)  # the first answer waits until the test gives it
+        else:
+            route.fulfill(json={"public_key": VAPID_PUBLIC_KEY})
+
+    context.route(re.compile(r".*/push/key$"), push_key)
+    registered: list[str] = []
+    context.on(
+        "request",
+        lambda r: registered.append(r.headers.get("authorization", ""))
+        if r.method == "POST" and r.url.endswith("/devices")
+        else None,
+    )
+    bob = sign_in(context.new_page(), stack, "bob")
+    poll(lambda: len(held), lambda n: n == 1)
+
+    # When he signs out while the browser is still subscribing, then the key arrives
+    bob.get_by_role("button", name="Profile: Bob Baker").click()
+    bob.get_by_role("button", name="Sign out").click()
+    expect(bob.get_by_role("button", name="Sign in")).to_be_visible()
+    held[0].fulfill(json={"public_key": VAPID_PUBLIC_KEY})
+
+    # Then the sign-in that follows (on the same page: the first subscribe's code still
+    # runs) registers the browser once: the subscribe begun before the sign-out, nothing
+    bob.get_by_role("textbox", name="Username").fill("bob")
+    bob.get_by_role("textbox", name="Password").fill(user(stack, "bob")["password"])
+    bob.get_by_role("button", name="Sign in").click()
+    expect(bob.get_by_role("status").filter(has_text="Connected")).to_be_visible()
+    device_id = bob.evaluate("() => localStorage.getItem('texting.device')")
+    poll(
+        lambda: [d["device_id"] for d in api("bob").get("/devices").json()["items"]],
+        lambda ids: device_id in ids,
+    )
+    assert len(registered) == 1, registered
+    assert bob.evaluate("() => window.__push.subscribed - window.__push.unsubscribed") == 1
+
+
 def test_a_push_shows_one_notification_per_conversation_unless_it_is_on_screen_and_a_click_opens_it(
     stack: Stack,
     api: Callable[[str | None], Api],
@@ -400,7 +450,8 @@ def test_a_push_shows_one_notification_per_conversation_unless_it_is_on_screen_a
     assert shown[0]["tag"] == f"conversation-{group}"
     assert shown[0]["silent"] is True
     assert shown[0]["data"]["conversation_id"] == group
-    assert shown[0]["data"]["url"].endswith(f"#/conversations/{group}")
+    # the server's root-relative url opens in the app's own scope (here /app/)
+    assert shown[0]["data"]["url"] == f"{stack['web_url']}#/conversations/{group}"
 
     # When the notification is clicked (the worker's own click handler, event made here)
     worker.evaluate(
@@ -418,6 +469,32 @@ def test_a_push_shows_one_notification_per_conversation_unless_it_is_on_screen_a
         "Carol"
     )
     poll(lambda: notifications(worker), lambda ns: ns == [])
+
+    # When a message leaves a notification shown and an unread count, and bob signs out
+    devtools.push(payload(first, "still shown at sign-out"))  # (the group is on screen)
+    poll(lambda: notifications(worker), lambda ns: len(ns) == 1)
+    api("alice").post(
+        f"/conversations/{first}/messages", {"client_id": str(uuid.uuid4()), "text": "unread"}
+    )
+    expect(bob).to_have_title(re.compile(r"^\(\d+\) Texting$"))
+    bob.get_by_role("button", name="Profile: Bob Baker").click()
+    bob.get_by_role("button", name="Sign out").click()
+    expect(bob.get_by_role("button", name="Sign in")).to_be_visible()
+
+    # Then nothing of his stays: no notification, no count in the title or on the icon
+    poll(lambda: notifications(worker), lambda ns: ns == [])
+    expect(bob).to_have_title("Texting")
+    bob.wait_for_function("() => window.__badges.at(-1) === 0")
+
+    # and a push still on its way is dropped: signed in again, only the next one shows
+    devtools.push(payload(first, "after sign-out"))
+    sign_in(bob, stack, "bob")
+    devtools.push(payload(group, "signed in again"))
+    shown = poll(
+        lambda: notifications(worker),
+        lambda ns: any(n["body"] == "signed in again" for n in ns),
+    )
+    assert [n["body"] for n in shown] == ["signed in again"], shown
 
 
 def test_on_an_iphone_the_home_screen_hint_shows_until_dismissed(
@@ -577,6 +654,11 @@ def test_a_new_build_is_offered_and_replaces_the_old_shell_and_its_cache(
             page.goto(url)
             expect(page.get_by_role("button", name="Sign in")).to_be_visible()
             page.wait_for_function("() => !!navigator.serviceWorker.controller")
+            # and a second window of the app, on the same build
+            other = context.new_page()
+            other.goto(url)
+            other.wait_for_function("() => !!navigator.serviceWorker.controller")
+            other.evaluate("() => { window.__oldBuild = true; }")
             (old,) = page.evaluate("caches.keys()")
             assert old.startswith("shell-")
 
@@ -596,6 +678,9 @@ def test_a_new_build_is_offered_and_replaces_the_old_shell_and_its_cache(
                 update.click()
             expect(page.get_by_role("button", name="Sign in")).to_be_visible()
             expect(update).to_have_count(0)
+            # the other window reloads into it too (its old build's chunks are gone)
+            other.wait_for_function("() => window.__oldBuild === undefined")
+            expect(other.get_by_role("button", name="Sign in")).to_be_visible()
             # and only the new build's cache is left
             poll(lambda: page.evaluate("caches.keys()"), lambda keys: keys == ["shell-next-build"])
         finally:

@@ -38,6 +38,7 @@ TREE = (
     "web/tsconfig.json",
     "web/vite.config.js",
     "web/src",
+    "web/public",
 )
 DECOY = """#!/bin/sh
 echo "$0 $*" >> "{log}"

@@ -12,8 +12,10 @@
  *   window of the app has closed. Activation deletes every older shell cache.
  * - A push shows the notification its payload describes, one per conversation (its
  *   tag), silent when the payload says so, unless a window of the app says it is
- *   showing that conversation right now. A click focuses a window of the app and asks
- *   it to open the conversation, or opens the payload's URL.
+ *   showing that conversation right now, or no one is signed in (a push still on its
+ *   way after a sign-out). A click focuses a window of the app and asks it to open the
+ *   conversation, or opens the payload's URL (`/#/conversations/{id}`), in the app's
+ *   scope whatever path the app is served from.
  *
  * The build (vite.config.js) replaces VERSION and SHELL below; in `vite dev` the
  * page does not register this worker.
@@ -23,6 +25,9 @@ const SHELL = [/*__SHELL__*/];
 const CACHE = `shell-${VERSION}`;
 const CONFIG = "config.json";
 const ASK_MS = 500; // how long a window has to say it shows the pushed conversation
+// Present while someone is signed in (the page writes it, and deletes it at sign-out):
+// a push that arrives with no one signed in is dropped (lib/push.ts).
+const SESSION = "texting-session";
 
 const scope = () => new URL(self.registration.scope);
 const inScope = (url) => url.origin === scope().origin && url.pathname.startsWith(scope().pathname);
@@ -44,7 +49,7 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
-        if (name !== CACHE) await caches.delete(name);
+        if (name.startsWith("shell-") && name !== CACHE) await caches.delete(name);
       }
       await self.clients.claim(); // the first install serves the page that installed it
     })(),
@@ -122,12 +127,15 @@ function readPayload(data) {
 }
 
 /** Where a click leads when no window of the app is open: the payload's own URL when
- * it is the app's, else the app opened at the conversation. */
+ * it is the app's; a route of the app's (`#/…`, as the server sends `/#/conversations/{id}`
+ * for an app it assumes at the origin's root) at the app's own scope; else the app
+ * opened at the conversation. Never a page outside the app. */
 function targetUrl(data) {
-  if (data.url) {
+  if (typeof data.url === "string" && data.url) {
     try {
       const url = new URL(data.url, scope());
       if (inScope(url)) return url.href;
+      if (url.origin === scope().origin && url.hash.startsWith("#/")) return scope().href + url.hash;
     } catch {
       /* not a URL: the conversation's own below */
     }
@@ -137,6 +145,7 @@ function targetUrl(data) {
 }
 
 async function onPush(payload) {
+  if (!(await caches.has(SESSION))) return; // signed out: nothing of theirs is shown
   const id = typeof payload.conversation_id === "string" ? payload.conversation_id : "";
   if (id && (await shownInAWindow(id))) return;
   const tag = payload.tag || (id ? `conversation-${id}` : "texting");

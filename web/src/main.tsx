@@ -4,7 +4,8 @@ import { Api, ApiError } from "./lib/api";
 import { clearSession, keepFresh, MESSAGES, onOtherTab, onSessionEnded, type Session, signOut, storedSession } from "./lib/auth";
 import { type Config, loadConfig } from "./lib/config";
 import { applyUpdate, forgetSaved, keepSaved, registerWorker, restore, savedFor } from "./lib/offline";
-import { conversationInUrl, subscribe, unsubscribe } from "./lib/push";
+import { setBadge } from "./lib/notify";
+import { conversationInUrl, markSignedIn, subscribe, unsubscribe } from "./lib/push";
 import { Realtime } from "./lib/realtime";
 import { Store } from "./lib/store";
 import type { User } from "./lib/types";
@@ -49,11 +50,18 @@ function Root({ config }: { config: Config }) {
   useEffect(() => registerWorker(() => setUpdate(true)), []);
 
   // Signed out (here, in another tab, or the session ended): nothing of that person's
-  // stays in this browser — the saved messages and the push subscription go.
+  // stays in this browser — the saved messages, the push subscription, the notifications
+  // shown, the unread count in the title and on the app's icon. Signed in: the service
+  // worker shows pushes again.
   useEffect(() => {
-    if (session) return;
+    if (session) {
+      void markSignedIn();
+      return;
+    }
     forgetSaved();
     void unsubscribe();
+    document.title = "Texting";
+    setBadge(0);
   }, [session]);
 
   useEffect(() => {
@@ -102,7 +110,9 @@ function Root({ config }: { config: Config }) {
         void store.ensureConversation(opening).then((c) => c && store.set({ activeId: c.id })).catch(() => undefined);
       }
       void store.loadDirectory().catch(() => undefined);
-      if (typeof Notification !== "undefined" && Notification.permission === "granted") void subscribe(api);
+      // (registered only while this session is still the tab's: a sign-out meanwhile wins)
+      const current = () => !cancelled && storedSession()?.refreshToken === session.refreshToken;
+      if (typeof Notification !== "undefined" && Notification.permission === "granted") void subscribe(api, current);
     };
 
     // Out of reach at start: what was saved, marked as offline, until the server answers.

@@ -23,6 +23,7 @@ export class Api {
     try {
       response = await fetch(this.config.rest_url + path, {
         method,
+        cache: "no-store", // someone's messages never stay in the HTTP cache (docs/web.md)
         headers: {
           Authorization: `Bearer ${await this.token()}`,
           ...(body === undefined ? {} : { "Content-Type": "application/json" }),

@@ -168,3 +168,32 @@ export function fieldOfError(form: Form, code: string): string {
   const named = code.startsWith("invalid_") ? code.slice("invalid_".length) : "";
   return named && named in RULES[form] ? named : "";
 }
+
+/** A new queue's or canned reply's id already in use (the API would overwrite it: a PUT
+ * by id is a create-or-replace), as the message beside the field; "" when it is free. */
+export function checkNewId(id: string, taken: Iterable<string>, what: string): string {
+  for (const existing of taken) {
+    if (existing === id) return `A ${what} with the ID ${id} already exists: choose another ID, or edit that ${what}.`;
+  }
+  return "";
+}
+
+// Offered when the browser cannot list its time zones (Intl.supportedValuesOf is missing
+// from Safari before 15.4 and other older engines): the API accepts any IANA name typed.
+const COMMON_ZONES = [
+  "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+  "America/Anchorage", "Pacific/Honolulu", "America/Toronto", "America/Vancouver", "Europe/London",
+  "Europe/Paris", "Europe/Berlin", "Asia/Tokyo", "Asia/Kolkata", "Australia/Sydney",
+];
+
+/** The time zones a queue's form suggests: the browser's own list when it has one. */
+export function timeZones(intl: { supportedValuesOf?: (key: "timeZone") => string[] } = Intl): string[] {
+  let listed: string[] = [];
+  try {
+    listed = typeof intl.supportedValuesOf === "function" ? intl.supportedValuesOf("timeZone") : [];
+  } catch {
+    listed = [];
+  }
+  const zones = listed.length ? listed : COMMON_ZONES;
+  return ["UTC", ...zones.filter((z) => z !== "UTC")];
+}

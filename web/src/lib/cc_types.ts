@@ -72,6 +72,8 @@ export interface Interaction {
   disposition?: string;
   notes?: string;
   case_id?: string | null;
+  /** the stored record's version, when the server sends it: copies are ordered by it */
+  version?: number;
 }
 
 export interface Canned {

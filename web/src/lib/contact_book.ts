@@ -4,13 +4,13 @@
  * opens the conversation on the messages page.
  */
 import type { Api } from "./api";
-import { type ContactCard, listContacts } from "./conversation_api";
+import { contactsByNumber, listContacts, numbersOf } from "./conversation_api";
 import type { Store } from "./store";
 import type { Contact, Conversation } from "./types";
 
-export function rememberContact(store: Store, card: ContactCard): void {
+export function rememberContact(store: Store, card: Contact): void {
   const contacts = new Map<string, Contact>([...store.state.contacts].filter(([, c]) => c.id !== card.id));
-  for (const n of card.numbers) contacts.set(n.number, card);
+  for (const n of numbersOf(card)) contacts.set(n.number, card);
   store.putContacts(contacts);
 }
 
@@ -19,9 +19,7 @@ export function forgetContact(store: Store, id: string): void {
 }
 
 export async function reloadContacts(api: Api, store: Store): Promise<void> {
-  const contacts = new Map<string, Contact>();
-  for (const card of await listContacts(api)) for (const n of card.numbers) contacts.set(n.number, card);
-  store.putContacts(contacts);
+  store.putContacts(contactsByNumber(await listContacts(api)));
 }
 
 /** Get-or-create a conversation (POST /conversations), show it in the list and open it. */

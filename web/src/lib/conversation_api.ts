@@ -1,145 +1,138 @@
 /**
- * The REST calls of the conversation screens that the server gained with issue 20
- * (attachments with file names, contacts with several numbers, "delete for me"), in one
- * module so their names can be adjusted in one place. Everything here is documented in
- * docs/api.md; a route an older server lacks degrades to what it has (see each call).
+ * The REST calls of the conversation screens (docs/api.md: "Attachments",
+ * "Conversation controls", contacts), typed from the served OpenAPI document
+ * (api_types.gen.ts, `make web-types`): what is sent and what comes back are the
+ * generated operation's `body` and `response`, never a guess.
  */
 import type { Api } from "./api";
+import type * as Gen from "./api_types.gen";
 import { ApiError, enc } from "./http";
 import type { Contact, Conversation, Media, Message } from "./types";
 
-/** A media object of a message; `filename` when the sender's upload had one. */
-export interface MediaItem extends Media {
-  filename?: string | null;
-}
+type Op<Name extends keyof Gen.Operations> = Gen.Operations[Name];
 
-export interface ContactNumber {
-  number: string; // E.164
-  label: string; // "mobile", "work", … or ""
-}
+/** A media object of a message (`filename`: the sender's name for it, null when unknown). */
+export type MediaItem = Media;
 
-/** A personal contact: several numbers (the first is `phone`), an email, a company. */
-export interface ContactCard extends Contact {
-  numbers: ContactNumber[];
-  email: string;
-  company: string;
-}
+/** One of a contact's numbers: E.164, with an optional label ("mobile", "work"…). */
+export type ContactNumber = Contact["phones"][number];
 
+/** What a message may carry, per channel (GET /media/limits). */
+export type MediaLimits = Op<"media_limits">["response"];
+
+/** The contact form's copy of a contact: every field as typed (blank when not given). */
 export interface ContactInput {
   name: string;
-  numbers: ContactNumber[];
+  phones: { number: string; label: string }[];
   email: string;
   company: string;
 }
 
-/** What a client checks before uploading (GET /media/limits). */
-export interface MediaLimits {
-  types: string[];
-  im_max_bytes: number;
-  mms_max_bytes: number;
-  max_files: number;
-  mms_countries: string[]; // calling codes' regions MMS reaches, e.g. ["US", "CA"]
-}
-
-// What the server enforces when it cannot be asked (docs/api.md: MMS_MAX_BYTES, MAX_MEDIA).
+// The server's defaults (docs/api.md, "Attachments"): what the client checks against
+// until GET /media/limits answers. The server checks again whatever the client thinks.
 export const DEFAULT_LIMITS: MediaLimits = {
-  types: ["image/jpeg", "image/png", "image/gif", "application/pdf"],
-  im_max_bytes: 5 * 1024 * 1024,
-  mms_max_bytes: 5 * 1024 * 1024,
-  max_files: 10,
-  mms_countries: ["US", "CA"],
+  im: {
+    content_types: ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"],
+    max_bytes: 20 * 1024 * 1024,
+    max_items: 10,
+  },
+  sms: {
+    content_types: ["image/jpeg", "image/png", "image/gif", "application/pdf"],
+    max_bytes: 5 * 1024 * 1024,
+    max_items: 10,
+    enabled: true,
+    countries: ["US", "CA"],
+    number_types: ["local", "mobile", "toll_free"],
+  },
 };
 
-interface RawContact {
-  id: string;
-  name: string;
-  phone?: string;
-  numbers?: ({ number?: string; phone?: string; e164?: string; label?: string | null } | string)[];
-  email?: string | null;
-  company?: string | null;
+/** A contact's numbers, the first being `phone` (a saved copy from an older client may
+ * lack `phones`). */
+export function numbersOf(contact: Contact): ContactNumber[] {
+  if (contact.phones?.length) return contact.phones;
+  return contact.phone ? [{ number: contact.phone, label: null }] : [];
 }
 
-/** A contact as the server sent it, whichever fields it has (older servers: `phone` only). */
-export function cardOf(raw: Contact | RawContact): ContactCard {
-  const r = raw as RawContact;
-  const numbers: ContactNumber[] = (r.numbers || [])
-    .map((n) => (typeof n === "string" ? { number: n, label: "" } : { number: n.number || n.e164 || n.phone || "", label: n.label || "" }))
-    .filter((n) => n.number);
-  if (!numbers.length && r.phone) numbers.push({ number: r.phone, label: "" });
-  const stamps = raw as Partial<Contact>;
-  return {
-    id: r.id, name: r.name, phone: numbers[0]?.number || "", numbers, email: r.email || "", company: r.company || "",
-    created_at: stamps.created_at || "", updated_at: stamps.updated_at || "",
-  };
-}
-
-/** The store's contact map: every number of every contact leads to its card. */
-export function contactsByNumber(contacts: (Contact | RawContact)[]): Map<string, ContactCard> {
-  const map = new Map<string, ContactCard>();
-  for (const contact of contacts) {
-    const card = cardOf(contact);
-    for (const n of card.numbers) map.set(n.number, card);
-  }
+/** The store's contact map: every number of every contact leads to it. */
+export function contactsByNumber(contacts: Iterable<Contact>): Map<string, Contact> {
+  const map = new Map<string, Contact>();
+  for (const contact of contacts) for (const n of numbersOf(contact)) map.set(n.number, contact);
   return map;
 }
 
 /** Each contact once, by name. */
-export function uniqueContacts(map: Map<string, Contact>): ContactCard[] {
-  const byId = new Map<string, ContactCard>();
-  for (const contact of map.values()) byId.set(contact.id, cardOf(contact));
+export function uniqueContacts(map: Map<string, Contact>): Contact[] {
+  const byId = new Map<string, Contact>();
+  for (const contact of map.values()) byId.set(contact.id, contact);
   return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function contactBody(input: ContactInput): Record<string, unknown> {
-  const numbers = input.numbers.filter((n) => n.number.trim());
+/** The form's copy of a contact, to edit it. */
+export function contactInput(contact: Contact): ContactInput {
+  return {
+    name: contact.name,
+    phones: numbersOf(contact).map((n) => ({ number: n.number, label: n.label ?? "" })),
+    email: contact.email ?? "",
+    company: contact.company ?? "",
+  };
+}
+
+/** The body of POST /contacts and PATCH /contacts/{id}: every number (`phones`, never
+ * `phone` beside it), a blank email or company cleared. */
+export function contactBody(input: ContactInput): Op<"create_contact">["body"] {
+  const phones = input.phones
+    .map((n) => ({ number: n.number.trim(), label: n.label.trim() }))
+    .filter((n) => n.number)
+    .map((n) => (n.label ? n : { number: n.number }));
   return {
     name: input.name.trim(),
-    phone: numbers[0]?.number.trim(),
-    numbers: numbers.map((n) => ({ number: n.number.trim(), ...(n.label.trim() ? { label: n.label.trim() } : {}) })),
+    phones,
     email: input.email.trim() || null,
     company: input.company.trim() || null,
   };
 }
 
-export async function listContacts(api: Api): Promise<ContactCard[]> {
-  return (await api.all<RawContact>("/contacts?limit=100", 10)).map(cardOf);
+export function listContacts(api: Api): Promise<Contact[]> {
+  return api.all<Contact>("/contacts?limit=100", 10);
 }
 
-export async function createContact(api: Api, input: ContactInput): Promise<ContactCard> {
-  return cardOf(await api.post<RawContact>("/contacts", contactBody(input)));
+export function createContact(api: Api, input: ContactInput): Promise<Op<"create_contact">["response"]> {
+  return api.post("/contacts", contactBody(input));
 }
 
-export async function updateContact(api: Api, id: string, input: ContactInput): Promise<ContactCard> {
-  return cardOf(await api.patch<RawContact>(`/contacts/${enc(id)}`, contactBody(input)));
+export function updateContact(api: Api, id: string, input: ContactInput): Promise<Op<"update_contact">["response"]> {
+  const body: Op<"update_contact">["body"] = contactBody(input);
+  return api.patch(`/contacts/${enc(id)}`, body);
 }
 
 export function deleteContact(api: Api, id: string): Promise<void> {
   return api.del<void>(`/contacts/${enc(id)}`);
 }
 
-/** GET /media/limits; a server without it enforces DEFAULT_LIMITS. */
+/** GET /media/limits; a server that cannot say (an older one: 404) enforces the defaults. */
 export async function mediaLimits(api: Api): Promise<MediaLimits> {
   try {
-    return { ...DEFAULT_LIMITS, ...(await api.get<Partial<MediaLimits>>("/media/limits")) };
+    return await api.get<MediaLimits>("/media/limits");
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return DEFAULT_LIMITS;
+    if (error instanceof ApiError && error.status === 404) return DEFAULT_LIMITS;
     throw error;
   }
 }
 
 /** POST /media (with the file's name), then the presigned S3 POST: the upload key to send. */
 export async function uploadMedia(api: Api, file: File): Promise<string> {
-  const start = await api.post<{ key: string; upload: { url: string; fields: Record<string, string> } }>("/media", {
-    content_type: file.type,
+  const body: Op<"start_media_upload">["body"] = {
+    content_type: file.type as Op<"start_media_upload">["body"]["content_type"],
     size: file.size,
     ...(file.name ? { filename: file.name } : {}),
-  });
+  };
+  const start = await api.post<Op<"start_media_upload">["response"]>("/media", body);
   const form = new FormData();
   for (const [k, v] of Object.entries(start.upload.fields)) form.append(k, v);
   form.append("file", file);
   let uploaded: Response;
   try {
-    uploaded = await fetch(start.upload.url, { method: "POST", body: form });
+    uploaded = await fetch(start.upload.url, { method: start.upload.method, body: form });
   } catch {
     throw new ApiError(0, "network_error", "The upload could not reach the server.");
   }
@@ -148,19 +141,21 @@ export async function uploadMedia(api: Api, file: File): Promise<string> {
 }
 
 export function setMuted(api: Api, id: string, muted: boolean): Promise<Conversation> {
-  return api.patch<Conversation>(`/conversations/${enc(id)}`, { muted });
+  const body: Op<"update_conversation">["body"] = { muted };
+  return api.patch<Conversation>(`/conversations/${enc(id)}`, body);
 }
 
 export function setHidden(api: Api, id: string, hidden: boolean): Promise<Conversation> {
-  return api.patch<Conversation>(`/conversations/${enc(id)}`, { hidden });
+  const body: Op<"update_conversation">["body"] = { hidden };
+  return api.patch<Conversation>(`/conversations/${enc(id)}`, body);
 }
 
 /** Delete a conversation for the caller only: gone from their list, history and search. */
-export function clearConversation(api: Api, id: string): Promise<unknown> {
-  return api.post(`/conversations/${enc(id)}/clear`, {});
+export function clearConversation(api: Api, id: string): Promise<Op<"clear_conversation">["response"]> {
+  return api.post(`/conversations/${enc(id)}/clear`);
 }
 
-/** Delete a received message for the caller only (DELETE is the author's, for everyone). */
-export function hideMessage(api: Api, message: Message): Promise<unknown> {
-  return api.post(`/conversations/${enc(message.conversation_id)}/messages/${enc(message.id)}/hide`, {});
+/** Delete a message for the caller only (DELETE is the author's, for everyone). */
+export function hideMessage(api: Api, message: Message): Promise<Op<"hide_message">["response"]> {
+  return api.post(`/conversations/${enc(message.conversation_id)}/messages/${enc(message.id)}/hide`);
 }

@@ -6,13 +6,18 @@
  *
  * The copy lives in localStorage under one key, for one user (the session's); it is
  * rewritten a moment after the store changes and removed at sign-out (and whenever
- * the session ends), so no one else's messages stay on a shared computer.
+ * the session ends), so no one else's messages stay on a shared computer. A copy not
+ * rewritten for SAVED_MAX_AGE_MS (the app not opened online for that long: the
+ * session's refresh token, 30 days on AWS, cannot be checked offline) is no longer
+ * offered, and is removed when found.
  */
+import { contactsByNumber, uniqueContacts } from "./conversation_api";
 import type { Store, Thread } from "./store";
 import type { Contact, Conversation, Message, User } from "./types";
 
 const KEY = "texting.saved";
-const VERSION = 1;
+const VERSION = 2; // 2: contacts as the server sends them (`phones`)
+export const SAVED_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 const CONVERSATIONS = 50; // the head of the list
 const THREADS = 10; // conversations whose messages are kept, the open one first
 const MESSAGES = 30; // the newest of each
@@ -30,14 +35,24 @@ export interface Saved {
   activeId: string | null;
 }
 
-/** The saved copy for this session's user, if there is one. */
+/** A saved copy fit to show: this version, this user, saved within SAVED_MAX_AGE_MS. */
+export function usableSaved(saved: Saved | null, username: string, now: number): Saved | null {
+  if (saved?.version !== VERSION || saved.username !== username) return null;
+  const at = Date.parse(saved.saved_at);
+  return Number.isFinite(at) && now - at <= SAVED_MAX_AGE_MS ? saved : null;
+}
+
+/** The saved copy for this session's user, if there is one still fit to show. */
 export function savedFor(username: string): Saved | null {
+  let saved: Saved | null;
   try {
-    const saved = JSON.parse(localStorage.getItem(KEY) || "null") as Saved | null;
-    return saved?.version === VERSION && saved.username === username ? saved : null;
+    saved = JSON.parse(localStorage.getItem(KEY) || "null") as Saved | null;
   } catch {
     return null;
   }
+  const usable = usableSaved(saved, username, Date.now());
+  if (saved && !usable) forgetSaved(); // too old or another's: nothing to keep it for
+  return usable;
 }
 
 export function forgetSaved(): void {
@@ -64,7 +79,7 @@ function snapshot(store: Store, username: string, opened: string[]): Saved {
     saved_at: new Date().toISOString(),
     me: s.me,
     users: [...named].map((id) => s.users.get(id)).filter((u): u is User => !!u).map((u) => ({ user_id: u.user_id, name: u.name })),
-    contacts: [...s.contacts.values()],
+    contacts: uniqueContacts(s.contacts),
     conversations,
     threads,
     activeId: s.activeId,
@@ -108,7 +123,7 @@ export function restore(store: Store, saved: Saved): void {
   );
   store.set({
     users,
-    contacts: new Map(saved.contacts.map((c) => [c.phone, c])),
+    contacts: contactsByNumber(saved.contacts),
     conversations,
     order: saved.conversations.filter((c) => !c.hidden).map((c) => c.id),
     listLoaded: true,
@@ -128,10 +143,13 @@ export function restore(store: Store, saved: Saved): void {
  */
 export function registerWorker(onUpdate: () => void): void {
   if (!import.meta.env.PROD || !("serviceWorker" in navigator)) return;
+  // The very first install also takes control, of a page that is that build: no reload.
+  const hadBuild = !!navigator.serviceWorker.controller;
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    // The new build took over because this page asked for it: reload into it, once.
-    // (The very first install also takes control, of a page that is that build.)
-    if (updating === "asked") {
+    // A new build took over, because this page asked for it or another window did: reload
+    // into it, once. A window left on the old build would ask for chunks its cache no
+    // longer holds (activation deleted it); drafts are kept across the reload.
+    if ((updating === "asked" || hadBuild) && updating !== "reloading") {
       updating = "reloading";
       location.reload();
     }

@@ -7,9 +7,14 @@
  * conversation" (after a click on one).
  */
 import type { Api } from "./api";
+import { enc } from "./http";
 import { deviceId } from "./realtime";
 
 const PUSH_KEY = "texting.push"; // "1" once this browser's subscription is registered
+// Who is signed in, for the service worker (it cannot read localStorage): a cache of
+// its own holding one entry while someone is; a push that finds none is dropped.
+export const SESSION_CACHE = "texting-session";
+const SESSION_ENTRY = "signed-in";
 const IOS_HINT_KEY = "texting.ios-hint-dismissed";
 const READY_MS = 10_000;
 
@@ -45,18 +50,28 @@ async function registration(): Promise<ServiceWorkerRegistration | null> {
   return Promise.race([navigator.serviceWorker.ready, timeout]);
 }
 
+// Each sign-out starts a new generation: a subscribe() begun before it (its requests
+// still in flight) must not register the browser for the person who left.
+let generation = 0;
+
 /**
  * Subscribe this browser and register it for the signed-in person. Called after the
  * person allowed notifications, and at each start while they stay allowed (a new
  * VAPID key, or a subscription the browser renewed, is registered again).
+ * `signedIn` says whether that person's session is still this tab's: asked before the
+ * registration (POST /devices) and after it; a session that ended meanwhile leaves no
+ * subscription and no device behind.
  */
-export async function subscribe(api: Api): Promise<PushState> {
+export async function subscribe(api: Api, signedIn: () => boolean = () => true): Promise<PushState> {
   if (!pushSupported()) return "unsupported";
   if (Notification.permission !== "granted") return Notification.permission === "denied" ? "denied" : "failed";
+  const started = generation;
+  const current = () => started === generation && signedIn();
   try {
     const worker = await registration();
     if (!worker) return "unsupported";
     const { public_key } = await api.get<{ public_key: string }>("/push/key");
+    if (!current()) return "failed";
     const key = fromBase64Url(public_key);
     let subscription = await worker.pushManager.getSubscription();
     if (subscription && !sameKey(subscription, key)) {
@@ -64,7 +79,18 @@ export async function subscribe(api: Api): Promise<PushState> {
       subscription = null;
     }
     subscription ??= await worker.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
-    await api.post("/devices", { device_id: deviceId(), platform: "webpush", token: JSON.stringify(subscription) });
+    if (!current()) {
+      await subscription.unsubscribe().catch(() => false);
+      return "failed";
+    }
+    const device = deviceId();
+    await api.post("/devices", { device_id: device, platform: "webpush", token: JSON.stringify(subscription) });
+    if (!current()) {
+      // signed out while the registration was on its way: take both back
+      await subscription.unsubscribe().catch(() => false);
+      await api.del(`/devices/${enc(device)}`).catch(() => undefined);
+      return "failed";
+    }
     localStorage.setItem(PUSH_KEY, "1");
     return "subscribed";
   } catch {
@@ -73,17 +99,40 @@ export async function subscribe(api: Api): Promise<PushState> {
   }
 }
 
-/** Forget this browser's subscription (at sign-out; the server drops the device then). */
+/**
+ * At sign-out (here or in another tab, or the session ended): forget this browser's
+ * subscription (the server drops the device too), close the notifications still shown,
+ * and tell the service worker no one is signed in (a push still on its way is dropped).
+ */
 export async function unsubscribe(): Promise<void> {
+  generation += 1;
   localStorage.removeItem(PUSH_KEY);
-  if (!pushSupported()) return;
+  await markSignedOut();
+  if (!("serviceWorker" in navigator)) return;
   try {
     const worker = await navigator.serviceWorker.getRegistration();
-    const subscription = await worker?.pushManager.getSubscription();
+    for (const shown of (await worker?.getNotifications()) || []) shown.close();
+    const subscription = "PushManager" in window ? await worker?.pushManager.getSubscription() : null;
     await subscription?.unsubscribe();
   } catch {
     /* nothing subscribed, or the browser refused: the server has dropped the device anyway */
   }
+}
+
+/** Tell the service worker someone is signed in here: its pushes are shown. */
+export async function markSignedIn(): Promise<void> {
+  if (typeof caches === "undefined") return;
+  try {
+    const cache = await caches.open(SESSION_CACHE);
+    await cache.put(SESSION_ENTRY, new Response("1"));
+  } catch {
+    /* no Cache Storage (a private window): no worker either */
+  }
+}
+
+async function markSignedOut(): Promise<void> {
+  if (typeof caches === "undefined") return;
+  await caches.delete(SESSION_CACHE).catch(() => false);
 }
 
 export interface WorkerQuestions {

@@ -147,9 +147,11 @@ export class Store {
     return c.members.find((m) => m !== this.state.me.user_id) || null;
   }
 
+  /** The unread count shown outside the app (tab title, app badge): muted and hidden
+   * conversations left out (a hidden one counts again when a message brings it back). */
   totalUnread(): number {
     let total = 0;
-    for (const c of this.state.conversations.values()) if (!c.muted) total += c.unread_count;
+    for (const c of this.state.conversations.values()) if (!c.muted && !c.hidden) total += c.unread_count;
     return total;
   }
 
@@ -164,12 +166,6 @@ export class Store {
     for (const person of people) users.set(person.user_id, { ...users.get(person.user_id), ...person });
     this.set({ users, contacts: contactsByNumber(contacts) });
     this.onPresenceTargets(people.map((p) => p.user_id).filter((id) => id !== this.state.me.user_id).slice(0, 200));
-  }
-
-  addContact(contact: Contact): void {
-    const contacts = new Map(this.state.contacts);
-    contacts.set(contact.phone, contact);
-    this.set({ contacts });
   }
 
   mergeConversations(items: Conversation[], conversations = new Map(this.state.conversations)): Map<string, Conversation> {
@@ -360,8 +356,14 @@ export class Store {
     }
   }
 
+  /** Send a failed message again, with the same client_id (the server stores it once)
+   * and its attachments' upload keys. */
   async retry(message: Message): Promise<void> {
-    await this.send(message.conversation_id, message.text, message.client_id);
+    if (message.media_keys?.length) {
+      await this.sendWithMedia(message.conversation_id, message.text, message.media_keys, message.media || [], message.client_id);
+    } else {
+      await this.send(message.conversation_id, message.text, message.client_id);
+    }
   }
 
   async markRead(id: string): Promise<void> {
@@ -385,11 +387,12 @@ export class Store {
 
   // -- issue 20: attachments, contacts, "delete for me" -----------------------------------
 
-  /** Send with attachments (upload keys); `shown` describes them on the pending message. */
+  /** Send with attachments (upload keys); `shown` describes them on the pending message,
+   * which keeps the keys: a failed send is retried with them (`retry`). */
   async sendWithMedia(id: string, text: string, keys: string[], shown: Media[], clientId: string = crypto.randomUUID()): Promise<void> {
     const pending: Message = {
       id: `pending:${clientId}`, conversation_id: id, seq: 0, client_id: clientId, sender: this.state.me.user_id,
-      text, status: "sending", created_at: new Date().toISOString(), pending: true, media: shown,
+      text, status: "sending", created_at: new Date().toISOString(), pending: true, media: shown, media_keys: keys,
     };
     this.putMessages(id, [pending]);
     try {
@@ -397,7 +400,7 @@ export class Store {
       const message = await this.api.post<Message>(`/conversations/${enc(id)}/messages`, body);
       await this.onMessage({ ...message, pending: undefined, failed: undefined }, false);
       if (!this.state.threads.get(id)?.items.some((m) => m.id === message.id)) {
-        this.putMessages(id, [{ ...message, pending: undefined, failed: undefined }]);
+        this.putMessages(id, [{ ...message, pending: undefined, failed: undefined, media_keys: undefined }]);
       }
     } catch (error) {
       this.putMessages(id, [{ ...pending, failed: (error as Error).message || "not sent" }]);

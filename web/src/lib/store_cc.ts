@@ -57,9 +57,31 @@ export function emptyCc(): CcState {
   };
 }
 
-/** A newer copy of an interaction; a screen pop already shown is kept when the copy carries none. */
+// An interaction's own states move one way for its agent (offered → active → wrap-up →
+// ended); "waiting" (back in the queue) and a new offer after it are not ranked.
+const STATE_RANK: Record<string, number> = { offered: 1, active: 2, wrap_up: 3, ended: 4 };
+
+/** Whether `next` is an older copy than `old`: a lower `version` when both carry the
+ * server's; without it, a state behind the known one, unless it is a later offer (its
+ * `offer_expires_at` after the known offer's). */
+function olderCopy(old: Interaction, next: Interaction): boolean {
+  if (typeof old.version === "number" && typeof next.version === "number") return next.version < old.version;
+  const was = STATE_RANK[old.state];
+  const is = STATE_RANK[next.state];
+  if (was === undefined || is === undefined || is >= was) return false;
+  const laterOffer = next.state === "offered" && old.state !== "ended" && !!next.offer_expires_at &&
+    !!old.offer_expires_at && next.offer_expires_at > old.offer_expires_at;
+  return !laterOffer;
+}
+
+/**
+ * A copy of an interaction merged into the one known: a newer copy replaces it (a
+ * screen pop already shown kept when the copy carries none); an older one (events and
+ * REST answers arrive in any order) changes nothing.
+ */
 export function mergeInteraction(old: Interaction | undefined, next: Interaction): Interaction {
   if (!old) return next;
+  if (olderCopy(old, next)) return old;
   return { ...old, ...next, customer: { ...old.customer, ...next.customer } };
 }
 
@@ -135,15 +157,24 @@ export class ContactCenter {
     }
   }
 
+  /** The open interactions as listed; one that changed while the list was read (an
+   * offer, an update: a new copy in the map) is kept, merged by the ordering rules. */
   async loadInteractions(): Promise<void> {
+    const before = this.state.interactions;
     let listed: Interaction[];
     try {
       listed = await this.store.api.all<Interaction>("/interactions?limit=100", 5);
     } catch {
       return; // the next reload tries again
     }
-    const old = this.state.interactions;
-    this.patch({ interactions: new Map(listed.map((next) => [next.id, mergeInteraction(old.get(next.id), next)])) });
+    const now = this.state.interactions;
+    const interactions = new Map(listed.map((next) => [next.id, mergeInteraction(now.get(next.id), next)]));
+    for (const [id, meanwhile] of now) {
+      if (before.get(id) === meanwhile) continue; // unchanged since the request: the listing says
+      const listedCopy = listed.find((i) => i.id === id);
+      interactions.set(id, listedCopy ? mergeInteraction(listedCopy, meanwhile) : meanwhile);
+    }
+    this.patch({ interactions });
   }
 
   async loadQueues(): Promise<Queue[]> {

@@ -32,7 +32,7 @@ export function rank(status: string): number {
 
 /** A newer view of a shown message: never back to an older status, never undeleted. */
 export function merged(known: Message, incoming: Message): Message {
-  const next: Message = { ...known, ...incoming, pending: incoming.pending, failed: incoming.failed };
+  const next: Message = { ...known, ...incoming, pending: incoming.pending, failed: incoming.failed, media_keys: incoming.media_keys };
   if (!known.pending && rank(known.status) > rank(incoming.status)) {
     next.status = known.status;
     next.error_code = known.error_code;

@@ -11,12 +11,30 @@
  */
 import { enc, type Page } from "./http";
 import type { Store } from "./store";
-import type { Message, SyncResult } from "./types";
+import type { Conversation, Message, SyncResult } from "./types";
 
 // Re-syncs while catch-up waits on a send in flight (the server closes a dead one after
 // 10 s): a few seconds apart, a bounded number of times.
 export const RESYNC_DELAY_MS = 3000;
 const RESYNC_TRIES = 5;
+
+/**
+ * A conversation's numbers after a catch-up: the read horizon and the last seq only
+ * move forward (as `conversation.read` and live messages move them), so a sync answer
+ * read before a read elsewhere, or before a live message, takes nothing back.
+ */
+export function horizons(
+  known: Pick<Conversation, "last_seq" | "read_seq" | "unread_count"> | undefined,
+  entry: { last_seq: number; read_seq: number; unread_count: number },
+): Pick<Conversation, "last_seq" | "read_seq" | "unread_count"> {
+  const last_seq = Math.max(known?.last_seq ?? 0, entry.last_seq);
+  const read_seq = Math.max(known?.read_seq ?? 0, entry.read_seq);
+  if (last_seq === entry.last_seq && read_seq === entry.read_seq) return { last_seq, read_seq, unread_count: entry.unread_count };
+  // the server's count (which also leaves out what was deleted "for me"), moved by
+  // what this device knows beyond the answer
+  const unread_count = Math.max(0, Math.min(entry.unread_count + (last_seq - entry.last_seq), last_seq - read_seq));
+  return { last_seq, read_seq, unread_count };
+}
 
 export class Sync {
   private readonly store: Store;
@@ -79,11 +97,7 @@ export class Sync {
           this.stepThrough(id, more.through_seq);
           cursor = more.next_cursor;
         }
-        this.store.patchConversation(id, {
-          last_seq: entry.last_seq,
-          read_seq: entry.read_seq,
-          unread_count: entry.unread_count,
-        });
+        this.store.patchConversation(id, horizons(this.store.state.conversations.get(id), entry));
         this.resyncWhileInFlight(id, entry.last_seq);
       }
     } finally {

@@ -54,6 +54,8 @@ export interface Message extends Omit<Gen.Message, "deleted" | "deleted_at" | "e
   /** client-side only: not yet acknowledged by the server */
   pending?: boolean;
   failed?: string;
+  /** client-side only: a send's upload keys, kept on its placeholder until the server has it */
+  media_keys?: string[];
 }
 
 export type LastMessage = Pick<Message, "id" | "seq" | "sender" | "text" | "created_at" | "deleted">;

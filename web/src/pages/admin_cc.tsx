@@ -9,7 +9,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import {
-  DAYS, type Day, type FieldErrors, ID_PATTERN, RULES, type SkillRow, checkHours, checkSkills, checkText, checkWhole, span,
+  DAYS, type Day, type FieldErrors, ID_PATTERN, RULES, type SkillRow, checkHours, checkNewId, checkSkills, checkText, checkWhole, span,
+  timeZones,
 } from "../lib/cc_setup_rules";
 import type { QueueBody, QueueConfig } from "../lib/store_cc_setup";
 import { Choice, DAY_NAMES, Field, FormError, HoursEditor, SkillsEditor, type Week, skillRows, useFormErrors } from "./admin_cc_fields";
@@ -73,10 +74,11 @@ function formOf(queue: QueueConfig | null): QueueForm {
 }
 
 /** What the API would refuse in the form, by the same rules (the API decides the rest). */
-function checkQueue(f: QueueForm): FieldErrors {
+function checkQueue(f: QueueForm, queues: QueueConfig[]): FieldErrors {
   const errors: FieldErrors = {};
   const add = (name: string, message: string) => message && (errors[name] = message);
   if (f.isNew && !new RegExp(ID_PATTERN).test(f.queue_id)) add("queue_id", "queue_id must be 1-64 letters, digits, - or _");
+  else if (f.isNew) add("queue_id", checkNewId(f.queue_id, queues.map((q) => q.queue_id), "queue"));
   add("name", checkText(R.name!, "name", f.name.trim()));
   checkSkills(f.skills, errors, R.skills!);
   add("timezone", checkText(R.timezone!, "timezone", f.timezone));
@@ -110,7 +112,8 @@ function bodyOf(f: QueueForm): QueueBody {
 }
 
 const range = (name: NumberName, unit = "seconds") => `${R[name]!.minimum} to ${R[name]!.maximum}${unit ? ` ${unit}` : ""}`;
-const ZONES = ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z !== "UTC")];
+let zones: string[] | null = null; // read when a queue form first opens, not at load
+const ZONES = () => (zones ??= timeZones());
 
 function QueueEditor({ queue, queues, onDone }: { queue: QueueConfig | null; queues: QueueConfig[]; onDone: (note: string) => void }) {
   const { store } = useApp();
@@ -125,7 +128,7 @@ function QueueEditor({ queue, queues, onDone }: { queue: QueueConfig | null; que
   const msg = (m: (typeof MESSAGES)[number]) => (v: string) => setF((old) => ({ ...old, messages: { ...old.messages, [m]: v } }));
   async function save(event: Event) {
     event.preventDefault();
-    if (!form.check(checkQueue(f))) return;
+    if (!form.check(checkQueue(f, queues))) return;
     setBusy(true);
     try {
       const saved = await store.cc.setup.saveQueue(f.queue_id, bodyOf(f));
@@ -156,7 +159,7 @@ function QueueEditor({ queue, queues, onDone }: { queue: QueueConfig | null; que
         <legend>Hours and time zone</legend>
         <Field id="q-timezone" label="Time zone" value={f.timezone} onValue={(v) => set({ timezone: v })} error={e.timezone} list="q-zones"
           hint="An IANA name such as America/New_York" />
-        <datalist id="q-zones">{ZONES.map((z) => <option key={z} value={z} />)}</datalist>
+        <datalist id="q-zones">{ZONES().map((z) => <option key={z} value={z} />)}</datalist>
         <HoursEditor id="q-hours" alwaysOpen={f.alwaysOpen} onAlwaysOpen={(alwaysOpen) => set({ alwaysOpen })} week={f.week}
           onWeek={(week) => set({ week })} errors={e} />
       </fieldset>

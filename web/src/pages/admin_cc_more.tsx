@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import type { Agent, Canned } from "../lib/cc_types";
-import { type FieldErrors, ID_PATTERN, RULES, type SkillRow, checkSkills, checkText, checkWhole } from "../lib/cc_setup_rules";
+import { type FieldErrors, ID_PATTERN, RULES, type SkillRow, checkNewId, checkSkills, checkText, checkWhole } from "../lib/cc_setup_rules";
 import { Choice, Field, FieldError, FormError, SkillsEditor, invalid, skillRows, useFormErrors } from "./admin_cc_fields";
 
 function useFocusOnOpen() {
@@ -239,6 +239,7 @@ function CannedEditor({ reply, onDone }: { reply: Canned | null; onDone: (note: 
     const found: FieldErrors = {};
     const add = (name: string, message: string) => message && (found[name] = message);
     if (!reply && !new RegExp(ID_PATTERN).test(f.id)) add("reply_id", "reply_id must be 1-64 letters, digits, - or _");
+    else if (!reply) add("reply_id", checkNewId(f.id, store.state.cc.setup.canned.map((c) => c.id), "canned reply"));
     add("shortcut", checkText(R.shortcut!, "shortcut", f.shortcut));
     add("title", checkText(R.title!, "title", f.title));
     add("text", checkText(R.text!, "text", f.text.trim() ? f.text : ""));

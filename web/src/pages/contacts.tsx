@@ -8,13 +8,14 @@ import { useEffect, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { forgetContact, reloadContacts, rememberContact, textNumber } from "../lib/contact_book";
 import {
-  type ContactCard, type ContactInput, createContact, deleteContact, uniqueContacts, updateContact,
+  type ContactInput, contactInput, createContact, deleteContact, numbersOf, uniqueContacts, updateContact,
 } from "../lib/conversation_api";
+import type { Contact } from "../lib/types";
 import { Dialog } from "../ui/Dialog";
 import "../ui/conversation.css";
 
 const LABELS = ["", "mobile", "work", "home", "other"];
-const EMPTY: ContactInput = { name: "", numbers: [{ number: "", label: "mobile" }], email: "", company: "" };
+const EMPTY: ContactInput = { name: "", phones: [{ number: "", label: "mobile" }], email: "", company: "" };
 
 type Editing = { id: string | null; input: ContactInput } | null;
 
@@ -22,12 +23,12 @@ function hashParams(): URLSearchParams {
   return new URLSearchParams(location.hash.split("?")[1] || "");
 }
 
-function matches(card: ContactCard, query: string): boolean {
+function matches(card: Contact, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
   const digits = q.replace(/\D/g, "");
-  return [card.name, card.company, card.email].some((v) => v.toLowerCase().includes(q)) ||
-    (digits.length >= 3 && card.numbers.some((n) => n.number.replace(/\D/g, "").includes(digits)));
+  return [card.name, card.company, card.email].some((v) => !!v && v.toLowerCase().includes(q)) ||
+    (digits.length >= 3 && numbersOf(card).some((n) => n.number.replace(/\D/g, "").includes(digits)));
 }
 
 function ContactForm({ editing, onDone }: { editing: NonNullable<Editing>; onDone: () => void }) {
@@ -35,8 +36,8 @@ function ContactForm({ editing, onDone }: { editing: NonNullable<Editing>; onDon
   const [input, setInput] = useState<ContactInput>(editing.input);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
-  const setNumber = (i: number, patch: Partial<ContactInput["numbers"][number]>) =>
-    setInput({ ...input, numbers: input.numbers.map((n, at) => (at === i ? { ...n, ...patch } : n)) });
+  const setNumber = (i: number, patch: Partial<ContactInput["phones"][number]>) =>
+    setInput({ ...input, phones: input.phones.map((n, at) => (at === i ? { ...n, ...patch } : n)) });
 
   async function save(e: Event) {
     e.preventDefault();
@@ -61,7 +62,7 @@ function ContactForm({ editing, onDone }: { editing: NonNullable<Editing>; onDon
           onInput={(e) => setInput({ ...input, name: e.currentTarget.value })} />
         <fieldset>
           <legend>Phone numbers</legend>
-          {input.numbers.map((n, i) => (
+          {input.phones.map((n, i) => (
             <div class="number-row" key={i}>
               <label class="sr-only" for={`contact-number-${i}`}>Number {i + 1}</label>
               <input id={`contact-number-${i}`} type="tel" required={i === 0} value={n.number} placeholder="+1 415 555 0100"
@@ -70,13 +71,13 @@ function ContactForm({ editing, onDone }: { editing: NonNullable<Editing>; onDon
               <select id={`contact-label-${i}`} value={n.label} onChange={(e) => setNumber(i, { label: e.currentTarget.value })}>
                 {LABELS.map((l) => <option key={l} value={l}>{l || "no label"}</option>)}
               </select>
-              {input.numbers.length > 1 && (
+              {input.phones.length > 1 && (
                 <button type="button" class="link" aria-label={`Remove number ${i + 1}`}
-                  onClick={() => setInput({ ...input, numbers: input.numbers.filter((_, at) => at !== i) })}>✕</button>
+                  onClick={() => setInput({ ...input, phones: input.phones.filter((_, at) => at !== i) })}>✕</button>
               )}
             </div>
           ))}
-          <button type="button" class="secondary" onClick={() => setInput({ ...input, numbers: [...input.numbers, { number: "", label: "" }] })}>
+          <button type="button" class="secondary" onClick={() => setInput({ ...input, phones: [...input.phones, { number: "", label: "" }] })}>
             Add a number
           </button>
         </fieldset>
@@ -99,7 +100,7 @@ export default function ContactsPage() {
   const state = useStoreState(store);
   const [query, setQuery] = useState("");
   const [editing, setEditing] = useState<Editing>(null);
-  const [deleting, setDeleting] = useState<ContactCard | null>(null);
+  const [deleting, setDeleting] = useState<Contact | null>(null);
   const [error, setError] = useState("");
   const [loaded, setLoaded] = useState(false);
   const contacts = uniqueContacts(state.contacts);
@@ -116,8 +117,8 @@ export default function ContactsPage() {
     const number = params.get("new");
     const id = params.get("edit");
     const card = id ? contacts.find((c) => c.id === id) : undefined;
-    if (number) setEditing({ id: null, input: { ...EMPTY, numbers: [{ number, label: "mobile" }] } });
-    else if (card) setEditing({ id: card.id, input: { name: card.name, numbers: card.numbers, email: card.email, company: card.company } });
+    if (number) setEditing({ id: null, input: { ...EMPTY, phones: [{ number, label: "mobile" }] } });
+    else if (card) setEditing({ id: card.id, input: contactInput(card) });
     if (number || id) history.replaceState(null, "", "#/contacts");
   }, [loaded]);
 
@@ -129,7 +130,7 @@ export default function ContactsPage() {
     }
   }
 
-  async function remove(card: ContactCard) {
+  async function remove(card: Contact) {
     try {
       await deleteContact(api, card.id);
       forgetContact(store, card.id);
@@ -158,7 +159,7 @@ export default function ContactsPage() {
               {c.email && <p><a href={`mailto:${c.email}`}>{c.email}</a></p>}
             </div>
             <ul class="numbers" aria-label={`Numbers of ${c.name}`}>
-              {c.numbers.map((n) => (
+              {numbersOf(c).map((n) => (
                 <li key={n.number}>
                   <span>{n.label ? <span class="label">{n.label} </span> : null}{n.number}</span>
                   <button type="button" class="secondary" onClick={() => void text(n.number)}>Text {n.number}</button>
@@ -167,7 +168,7 @@ export default function ContactsPage() {
             </ul>
             <div class="row">
               <button type="button" class="secondary" aria-label={`Edit ${c.name}`}
-                onClick={() => setEditing({ id: c.id, input: { name: c.name, numbers: c.numbers, email: c.email, company: c.company } })}>
+                onClick={() => setEditing({ id: c.id, input: contactInput(c) })}>
                 Edit
               </button>
               <button type="button" class="secondary danger" aria-label={`Delete ${c.name}`} onClick={() => setDeleting(c)}>Delete</button>

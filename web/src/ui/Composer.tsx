@@ -12,7 +12,7 @@
 import type { Ref } from "preact";
 import { useEffect, useImperativeHandle, useRef, useState } from "preact/hooks";
 import { useApp } from "../context";
-import { attachReason, named, type Pending } from "../lib/attachments";
+import { acceptedTypes, attachReason, named, type Pending } from "../lib/attachments";
 import { DEFAULT_LIMITS, type MediaItem, mediaLimits, type MediaLimits, uploadMedia } from "../lib/conversation_api";
 import { draftKey, readDraft, writeDraft } from "../lib/drafts";
 import { bytes } from "../lib/text";
@@ -187,7 +187,7 @@ export function Composer({ conversation, peerOffline, attachRef }: {
         }} />
       <div class="composer-actions">
         <button type="button" class="secondary" onClick={() => picker.current?.click()}>Attach</button>
-        <input ref={picker} type="file" multiple hidden accept={limits.types.join(",")} tabIndex={-1} aria-hidden="true"
+        <input ref={picker} type="file" multiple hidden accept={acceptedTypes(limits, sms).join(",")} tabIndex={-1} aria-hidden="true"
           onChange={(e) => {
             attach([...(e.currentTarget.files || [])]);
             e.currentTarget.value = "";

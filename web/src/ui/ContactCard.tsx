@@ -8,7 +8,7 @@ import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { messageCoWorker, textNumber } from "../lib/contact_book";
-import { cardOf } from "../lib/conversation_api";
+import { numbersOf } from "../lib/conversation_api";
 import { STATUS_LABELS } from "../lib/text";
 import { Dialog } from "./Dialog";
 import { Avatar, PresenceDot } from "./Presence";
@@ -58,13 +58,12 @@ export function ContactCardDialog({ person, onClose }: { person: Person; onClose
     );
   }
 
-  const known = state.contacts.get(person.e164);
-  const card = known ? cardOf(known) : null;
+  const card = state.contacts.get(person.e164) ?? null;
   return (
     <Dialog title={card?.name || person.e164} onClose={onClose}>
       {card?.company && <p class="card-company">{card.company}</p>}
       <ul class="numbers" aria-label="Numbers">
-        {(card?.numbers || [{ number: person.e164, label: "" }]).map((n) => (
+        {(card ? numbersOf(card) : [{ number: person.e164, label: null }]).map((n) => (
           <li key={n.number}>
             <span>{n.label ? <span class="label">{n.label} </span> : null}<a href={`tel:${n.number}`}>{n.number}</a></span>
             <button type="button" class="secondary" onClick={() => void go(() => textNumber(api, store, n.number, person.from))}>

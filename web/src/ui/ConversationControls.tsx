@@ -37,11 +37,16 @@ export function ConversationControls({ conversation }: { conversation: Conversat
     store.patchConversation(id, { hidden: true });
     store.set({ activeId: null });
   });
-  const remove = () => act(async () => {
-    await clearConversation(api, id);
-    setConfirming(false);
-    store.forgetConversation(id);
-  });
+  const remove = async () => {
+    setError("");
+    try {
+      await clearConversation(api, id);
+      setConfirming(false);
+      store.forgetConversation(id);
+    } catch (e) {
+      setError((e as Error).message); // shown in the confirmation, which stays open
+    }
+  };
 
   return (
     <div class="controls">
@@ -53,14 +58,16 @@ export function ConversationControls({ conversation }: { conversation: Conversat
           onKeyDown={(e) => { if (e.key === "Escape") setOpen(false); }}>
           <button type="button" class="secondary" onClick={() => void mute()}>{conversation.muted ? "Unmute" : "Mute"}</button>
           <button type="button" class="secondary" onClick={() => void hide()}>Hide</button>
-          <button type="button" class="secondary danger" onClick={() => setConfirming(true)}>Delete for me</button>
+          <button type="button" class="secondary danger" onClick={() => { setError(""); setConfirming(true); }}>Delete for me</button>
         </div>
       )}
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && !confirming && <p class="error" role="alert">{error}</p>}
       {confirming && (
-        <Dialog title="Delete this conversation for you?" alert onClose={() => setConfirming(false)}>
+        <Dialog title="Delete this conversation for you?" alert onClose={() => { setConfirming(false); setError(""); }}>
           <p>It leaves your list, its history and your search results for good. The others in it keep it.
             A new message brings it back, with only what follows.</p>
+          {/* inside the modal: everything outside it is inert while it is open */}
+          {error && <p class="error" role="alert">{error}</p>}
           <div class="row">
             <button type="button" class="danger" onClick={() => void remove()}>Delete for me</button>
             <button type="button" class="secondary" data-autofocus onClick={() => setConfirming(false)}>Cancel</button>

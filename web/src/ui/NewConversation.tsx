@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { messageCoWorker, textNumber } from "../lib/contact_book";
-import { uniqueContacts } from "../lib/conversation_api";
+import { numbersOf, uniqueContacts } from "../lib/conversation_api";
 import { looksLikePhone } from "../lib/text";
 import "./conversation.css";
 
@@ -52,8 +52,8 @@ export function NewConversation({ onClose, onOpened }: { onClose: () => void; on
       }
     }
     for (const c of uniqueContacts(state.contacts)) {
-      const named = c.name.toLowerCase().includes(query) || c.company.toLowerCase().includes(query);
-      for (const n of c.numbers) {
+      const named = c.name.toLowerCase().includes(query) || !!c.company?.toLowerCase().includes(query);
+      for (const n of numbersOf(c)) {
         if (!named && !numberMatches(n.number)) continue;
         suggestions.push({
           id: `c-${c.id}-${n.number}`,

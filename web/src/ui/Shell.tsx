@@ -61,6 +61,11 @@ export function Shell() {
     document.title = unread > 0 ? `(${unread}) Texting` : "Texting";
     setBadge(unread);
   }, [unread]);
+  useEffect(() => () => {
+    // signed out (or the app restarted): no one's count stays in the title or on the icon
+    document.title = "Texting";
+    setBadge(0);
+  }, []);
 
   // The service worker asks before showing a push, and hands over a clicked one.
   useEffect(

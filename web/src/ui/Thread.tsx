@@ -85,7 +85,7 @@ function Bubble({ message, conversation, found, onPerson }: {
           <span class={`ticks ${message.status}`} title={label}>
             <span aria-hidden="true">{icon}</span> {label}
           </span>
-          {message.failed && !message.media?.length && <button type="button" class="link" onClick={() => void store.retry(message)}>Retry</button>}
+          {message.failed && <button type="button" class="link" onClick={() => void store.retry(message)}>Retry</button>}
           {!message.pending && message.status !== "queued" && (
             <button type="button" class="link" onClick={() => store.deleteMessage(message).catch((e) => setError(e.message))}>
               Delete for everyone
@@ -114,7 +114,7 @@ function AddContact({ conversation }: { conversation: Conversation }) {
     <form class="inline-form" onSubmit={async (e) => {
       e.preventDefault();
       try {
-        rememberContact(store, await createContact(api, { name, numbers: [{ number, label: "" }], email: "", company: "" }));
+        rememberContact(store, await createContact(api, { name, phones: [{ number, label: "" }], email: "", company: "" }));
         setOpen(false);
       } catch (err) {
         setError((err as Error).message);
