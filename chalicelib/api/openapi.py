@@ -75,6 +75,8 @@ BODIES: Mapping[str, Body | tuple[Body, ...]] = {
     "put_agent_status": contact_center_bodies.CC_AGENT_STATUS,
     "start_interaction": contact_center_bodies.CC_OUTBOUND,
     "transfer_interaction": contact_center_bodies.CC_TRANSFER,
+    "add_interaction_note": contact_center_bodies.CC_NOTE,
+    "set_agent_status": contact_center_bodies.CC_AGENT_STATUS,
     "end_interaction": contact_center_bodies.CC_END,
     "put_queue": contact_center_bodies.CC_QUEUE,
     "put_channel": contact_center_bodies.CC_CHANNEL,
@@ -138,6 +140,9 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "put_consent": (_OK, ref("Object")),
     "sign_out": ((204,), None),
     "search": (_OK, ref("SearchResults")),
+    "stop_monitoring": ((204,), None),
+    "add_interaction_note": ((201,), ref("Object")),
+    "list_queue_interactions": (_OK, page_of(ref("Object"))),
     "push_key": (
         _OK,
         {

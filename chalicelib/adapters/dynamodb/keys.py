@@ -48,6 +48,8 @@ stream translation build and recognise keys only through these functions.
 | queue figures of a day | CCSTAT#{company}#{queue} | DAY#{yyyy-mm-dd} |  |  |
 | a figure counted once (TTL) | CCSTAT#{company}#{queue} | ONCE#{key} |  |  |
 | queue's last published state | CCQSTATE#{company}#{queue} | STATE |  |  |
+| interaction's timeline entry (notes, supervisors' actions) | CCIX#{interaction} | TL#{at:017.6f}#{entry} |  |  |
+| supervisor monitoring a conversation (TTL) | CCMON#{conversation} | MON#{user} |  |  |
 
 (*) absent while the member has hidden the conversation: a sparse index.
 (**) only outbound texts without a final status: the reconciler's sparse index.
@@ -306,6 +308,8 @@ def kind_of(pk: str, sk: str) -> str:
         return "cc_agent"
     if pk.startswith(CC_QSTATE_PREFIX) and sk == STATE_SK:
         return "cc_queue_state"
+    if pk.startswith(CC_IX_PREFIX) and sk.startswith(TL_PREFIX):
+        return "cc_timeline"
     return "other"
 
 
@@ -326,6 +330,8 @@ DAY_PREFIX = "DAY#"
 CC_AGENT_PREFIX = "CCAGENT#"
 CC_IX_PREFIX = "CCIX#"
 CC_QSTATE_PREFIX = "CCQSTATE#"
+TL_PREFIX = "TL#"
+MON_PREFIX = "MON#"
 
 
 def cc_queue_sk(queue_id: str) -> str:
@@ -410,3 +416,15 @@ def queue_state_pk(company_id: str, queue_id: str) -> str:
 
 def day_sk(day: str) -> str:
     return f"{DAY_PREFIX}{day}"
+
+
+def timeline_sk(at: float, entry_id: str) -> str:
+    return f"{TL_PREFIX}{at:017.6f}#{entry_id}"
+
+
+def monitor_pk(conversation_id: str) -> str:
+    return f"CCMON#{conversation_id}"
+
+
+def monitor_sk(user_id: str) -> str:
+    return f"{MON_PREFIX}{user_id}"
