@@ -23,6 +23,7 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     cc_interaction_item,
 )
 from chalicelib.adapters.dynamodb.keys import (
+    IX_SK,
     MON_PREFIX,
     PROFILE_SK,
     TL_PREFIX,
@@ -33,15 +34,11 @@ from chalicelib.adapters.dynamodb.keys import (
     monitor_sk,
     timeline_sk,
 )
-from chalicelib.adapters.dynamodb.models import shared_connection
+from chalicelib.adapters.dynamodb.models import get_item, shared_connection
 from chalicelib.domain.contact_center import AVAILABLE, Interaction, check_change, listed_agent
 from chalicelib.domain.contact_center_supervision import MAX_MONITORS, Monitor, TimelineEntry
 
 HANDED, CHANGED, REFUSED = "handed", "changed", "refused"
-
-
-def _failed(reason: Any) -> bool:
-    return reason is not None and getattr(reason, "code", None) == "ConditionalCheckFailed"
 
 
 class SupervisionStore:
@@ -65,7 +62,6 @@ class SupervisionStore:
             condition = condition & (AgentItem.status == AVAILABLE)
         try:
             with TransactWrite(connection=shared_connection()) as tx:
-                # the order matters: a refusal is told apart by its place (0, then 1)
                 tx.save(
                     cc_interaction_item(after, version),
                     condition=InteractionItem.version == before.version,
@@ -89,10 +85,13 @@ class SupervisionStore:
                 if listed_agent(after) == to_agent:
                     tx.save(PointerItem(agent_pk(to_agent), agent_ix_sk(after.interaction_id)))
         except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons
-            if len(reasons) > 1 and not _failed(reasons[0]) and _failed(reasons[1]):
-                return REFUSED
-            return CHANGED
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            # which condition failed: the interaction's version (it moved on) or else the
+            # new agent's room (PynamoDB reorders the items, so the reasons' places do
+            # not say): the interaction read again tells
+            stored = get_item(InteractionItem, ix_pk(before.interaction_id), IX_SK, consistent=True)
+            return REFUSED if stored is not None and stored.version == before.version else CHANGED
         after.version = version
         return HANDED
 

@@ -178,6 +178,7 @@ class SupervisionService:
         """The supervisor becomes its agent (active at once). It uses one of their slots:
         they need a routing profile with a free slot (their status does not matter:
         a supervisor set away still takes over)."""
+        self._supervised(caller, interaction_id, *LIVE)  # 404 / 403 before "not an agent"
         me = self._ctx.agent_of(caller)
         for _ in range(RETRIES):
             interaction = self._supervised(caller, interaction_id, *LIVE)
