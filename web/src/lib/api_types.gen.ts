@@ -127,6 +127,20 @@ export interface Operations {
     body: never;
     response: Object;
   };
+  /** POST /interactions/{interaction_id}/notes: A private note to the interaction's agent (never sent to the customer) */
+  add_interaction_note: {
+    method: "POST";
+    path: "/interactions/{interaction_id}/notes";
+    params: {
+      interaction_id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      /** a private note to the agent: never sent to the customer */
+      text: string;
+    };
+    response: Object;
+  };
   /** POST /conversations/{conversation_id}/members: add members */
   add_members: {
     method: "POST";
@@ -355,6 +369,17 @@ export interface Operations {
     };
     response: Object;
   };
+  /** POST /interactions/{interaction_id}/barge: Take an interaction over: the supervisor becomes its agent */
+  barge_interaction: {
+    method: "POST";
+    path: "/interactions/{interaction_id}/barge";
+    params: {
+      interaction_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Object;
+  };
   /** PUT /me/photo: confirm photo */
   confirm_photo: {
     method: "PUT";
@@ -474,14 +499,19 @@ export interface Operations {
     body: never;
     response: Object;
   };
-  /** GET /conversations/{conversation_id}/consent: get consent */
+  /** GET /conversations/{conversation_id}/consent: The consent record; an admin also gets its history, a page at a time. */
   get_consent: {
     method: "GET";
     path: "/conversations/{conversation_id}/consent";
     params: {
       conversation_id: string;
     };
-    query: Record<string, never>;
+    query: {
+      /** page size: 1 to the page_size_max setting */
+      limit?: number;
+      /** opaque: the next_cursor of the previous page of the same list, passed back unchanged (the server made it; any other value is a 400 invalid_cursor); empty or absent: the first page */
+      cursor?: string;
+    };
     body: never;
     response: Object;
   };
@@ -665,6 +695,20 @@ export interface Operations {
       next_cursor: string | null;
     };
   };
+  /** GET /queues/{queue_id}/interactions: A queue's live interactions: waiting, offered, active and in wrap-up */
+  list_queue_interactions: {
+    method: "GET";
+    path: "/queues/{queue_id}/interactions";
+    params: {
+      queue_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      items: Object[];
+      next_cursor: string | null;
+    };
+  };
   /** GET /queues: list queues */
   list_queues: {
     method: "GET";
@@ -698,6 +742,17 @@ export interface Operations {
     body: never;
     response: Object;
   };
+  /** POST /interactions/{interaction_id}/monitor: Monitor a live interaction (read-only; asked again to renew) */
+  monitor_interaction: {
+    method: "POST";
+    path: "/interactions/{interaction_id}/monitor";
+    params: {
+      interaction_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Object;
+  };
   /** GET /openapi.json: This document. */
   openapi_document: {
     method: "GET";
@@ -715,6 +770,18 @@ export interface Operations {
     query: Record<string, never>;
     body: never;
     response: Object;
+  };
+  /** GET /push/key: The VAPID public key (base64url) for PushManager.subscribe's applicationServerKey */
+  push_key: {
+    method: "GET";
+    path: "/push/key";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: {
+      /** the VAPID public key: a P-256 point, base64url */
+      public_key: string;
+    };
   };
   /** PUT /admin/contact-center/agents/{user_id}: put agent */
   put_agent: {
@@ -859,6 +926,7 @@ export interface Operations {
     body: {
       device_id: string;
       platform: "apns" | "fcm" | "webpush";
+      /** the APNs or FCM device token; for webpush, the browser's PushSubscription as JSON ({endpoint, keys: {p256dh, auth}}): its endpoint on a browser push service, p256dh a P-256 point and auth 16 bytes, base64url (else 400 invalid_push_subscription, invalid_push_key or push_endpoint_not_allowed) */
       token: string;
     };
     response: Object;
@@ -939,6 +1007,19 @@ export interface Operations {
       media?: string[] | null;
     };
     response: Message;
+  };
+  /** PUT /agents/{user_id}/status: Set an agent's routing status (supervisors of their queues, admins) */
+  set_agent_status: {
+    method: "PUT";
+    path: "/agents/{user_id}/status";
+    params: {
+      user_id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      status: "available" | "away" | "offline";
+    };
+    response: Object;
   };
   /** PUT /me/presence: set presence */
   set_presence: {
@@ -1041,6 +1122,17 @@ export interface Operations {
     };
     response: Object;
   };
+  /** DELETE /interactions/{interaction_id}/monitor: Stop monitoring an interaction */
+  stop_monitoring: {
+    method: "DELETE";
+    path: "/interactions/{interaction_id}/monitor";
+    params: {
+      interaction_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: void;
+  };
   /** POST /sync: sync */
   sync: {
     method: "POST";
@@ -1056,7 +1148,7 @@ export interface Operations {
     };
     response: Object;
   };
-  /** POST /interactions/{interaction_id}/transfer: transfer interaction */
+  /** POST /interactions/{interaction_id}/transfer: Move an interaction to a queue, or offer it to a named agent */
   transfer_interaction: {
     method: "POST";
     path: "/interactions/{interaction_id}/transfer";
@@ -1065,8 +1157,10 @@ export interface Operations {
     };
     query: Record<string, never>;
     body: {
-      /** a queue of the caller's company */
-      queue_id: string;
+      /** back to waiting in this queue */
+      queue_id?: string;
+      /** an agent of the caller's company: offered to them (409 agent_unavailable unless available with a free slot) */
+      agent_id?: string;
     };
     response: Object;
   };

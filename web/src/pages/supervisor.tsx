@@ -8,6 +8,7 @@ import { useEffect, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import type { LiveStats as Live } from "../lib/store_cc";
 import { duration, type DayFigures, type QueueStats } from "./cc";
+import { SupervisorLive } from "./supervisor_live";
 
 function useNow(): number {
   const [now, setNow] = useState(Date.now());
@@ -121,6 +122,7 @@ export default function SupervisorPage() {
       <div class="queues">
         {rows.map((live) => <QueueCard key={live.stats.queue_id} stats={live.stats} />)}
       </div>
+      <SupervisorLive queues={rows.map((live) => live.stats)} />
     </div>
   );
 }
