@@ -274,6 +274,7 @@ def _contact_center(
     from chalicelib.services.contact_center.records import RecordService
     from chalicelib.services.contact_center.replies import AutoReplies, AutoReplyPolicy
     from chalicelib.services.contact_center.routing import RoutingService
+    from chalicelib.services.contact_center.supervision import SupervisionService
     from chalicelib.services.contact_center.supervisor import SupervisorService
 
     ctx = Context(
@@ -290,13 +291,15 @@ def _contact_center(
     records = RecordService(ctx)
     routing = RoutingService(ctx, records)
     policy = AutoReplyPolicy(a.sms, settings.sms_allowed_countries, settings.sms_max_segments)
+    agents = AgentService(ctx, routing, records, messaging, sms)
     return ContactCenter(
         repo=a.contact_center,
         routing=routing,
         admission=AdmissionService(ctx, routing, records, AutoReplies(ctx, log, policy)),
-        agents=AgentService(ctx, routing, records, messaging, sms),
+        agents=agents,
         records=records,
         supervisor=SupervisorService(ctx),
+        supervision=SupervisionService(ctx, routing, agents),
         admin=ContactCenterAdmin(ctx, a.sms),
         events=ContactCenterEvents(ctx, records, presence.presence_of),
     )

@@ -135,6 +135,8 @@ REALTIME_EVENT_TYPES = [
     "interaction.offered",
     "interaction.updated",
     "queue.updated",
+    "interaction.timeline",  # a private note or a supervisor's action, to agent and monitors
+    "interaction.message",  # a monitored conversation's text, to its monitors
     "registration.needs_updates",  # to the company's admins (lawful texting)
 ]
 

@@ -150,6 +150,7 @@ def _outbox_record(record: Any) -> None:
         if change is not None:
             events += svc.contact_center.events.from_change(change.kind, change.old, change.new)
         svc.contact_center.events.with_agent_status(events)
+        events += svc.contact_center.events.for_monitors(events)  # supervisors' transcripts
     from chalicelib.adapters.dynamodb.compliance import registration_change
 
     registration = registration_change(record.raw_event)

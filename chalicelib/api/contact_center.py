@@ -104,8 +104,51 @@ def end_interaction(interaction_id: str) -> dict[str, Any]:
 
 @route("/interactions/{interaction_id}/transfer", methods=["POST"])
 def transfer_interaction(interaction_id: str) -> dict[str, Any]:
-    command = parse.transfer(_body())
-    return _cc().agents.transfer(_caller(), interaction_id, command.queue_id)
+    """Move an interaction to a queue, or offer it to a named agent"""
+    return _cc().supervision.transfer(_caller(), interaction_id, parse.transfer(_body()))
+
+
+# -- supervisors ----------------------------------------------------------------------------
+
+
+@route("/interactions/{interaction_id}/monitor", methods=["POST"])
+def monitor_interaction(interaction_id: str) -> dict[str, Any]:
+    """Monitor a live interaction (read-only; asked again to renew)"""
+    return _cc().supervision.monitor(_caller(), interaction_id)
+
+
+@route("/interactions/{interaction_id}/monitor", methods=["DELETE"])
+def stop_monitoring(interaction_id: str) -> Response:
+    """Stop monitoring an interaction"""
+    _cc().supervision.stop_monitoring(_caller(), interaction_id)
+    return Response(body="", status_code=204)
+
+
+@route("/interactions/{interaction_id}/notes", methods=["POST"])
+def add_interaction_note(interaction_id: str) -> Response:
+    """A private note to the interaction's agent (never sent to the customer)"""
+    entry = _cc().supervision.note(_caller(), interaction_id, parse.note(_body()))
+    return Response(body=entry, status_code=201)
+
+
+@route("/interactions/{interaction_id}/barge", methods=["POST"])
+def barge_interaction(interaction_id: str) -> dict[str, Any]:
+    """Take an interaction over: the supervisor becomes its agent"""
+    return _cc().supervision.barge(_caller(), interaction_id)
+
+
+@route("/queues/{queue_id}/interactions", methods=["GET"])
+def list_queue_interactions(queue_id: str) -> dict[str, Any]:
+    """A queue's live interactions: waiting, offered, active and in wrap-up"""
+    page = _cc().supervision.live(_caller(), queue_id)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@route("/agents/{user_id}/status", methods=["PUT"])
+def set_agent_status(user_id: str) -> dict[str, Any]:
+    """Set an agent's routing status (supervisors of their queues, admins)"""
+    status = parse.agent_status(_body()).status
+    return _cc().supervision.set_agent_status(_caller(), user_id, status)
 
 
 # -- knowledge, customers, figures -----------------------------------------------------------

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chalicelib.api.fields import (
     CLIENT_ID,
     FLAG,
@@ -22,6 +24,7 @@ from chalicelib.api.fields import (
 )
 from chalicelib.domain.contact_center import AGENT_ROLES
 from chalicelib.domain.contact_center_config import DAYS, HOURS_PATTERN, MAX_LEVEL, MIN_LEVEL
+from chalicelib.domain.contact_center_supervision import MAX_NOTE
 from chalicelib.services.contact_center.supervisor import MAX_DAYS
 
 SKILL = r"^[a-z0-9][a-z0-9_-]*$"  # lowercase, at most 40 (domain.contact_center_config)
@@ -68,7 +71,33 @@ CC_OUTBOUND = body_of(
         description="at most the sms_max_segments setting's segments",
     ),
 )
-CC_TRANSFER = body_of(QUEUE_ID)
+AGENT_ID = Field(
+    "agent_id",
+    TEXT,
+    "invalid_agent_id",
+    nullable=False,
+    min_len=1,
+    max_len=MAX_ID,
+    description="an agent of the caller's company: offered to them (409 agent_unavailable "
+    "unless available with a free slot)",
+)
+# to a queue or to a named agent: exactly one of the two
+CC_TRANSFER = body_of(
+    replace(QUEUE_ID, required=False, nullable=False, description="back to waiting in this queue"),
+    AGENT_ID,
+    rule={"oneOf": [{"required": ["queue_id"]}, {"required": ["agent_id"]}]},
+)
+CC_NOTE = body_of(
+    Field(
+        "text",
+        TEXT,
+        "invalid_text",
+        required=True,
+        max_len=MAX_NOTE,
+        pattern=NOT_BLANK,
+        description="a private note to the agent: never sent to the customer",
+    )
+)
 CC_END = body_of(
     Field("disposition", TEXT, "invalid_disposition", max_len=100),
     Field("notes", TEXT, "invalid_notes", max_len=4000),

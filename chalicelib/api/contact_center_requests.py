@@ -13,6 +13,7 @@ from chalicelib.api.contact_center_bodies import (
     CC_CANNED,
     CC_CHANNEL,
     CC_END,
+    CC_NOTE,
     CC_OUTBOUND,
     CC_QUEUE,
     CC_TRANSFER,
@@ -26,6 +27,7 @@ from chalicelib.api.fields import (
 from chalicelib.domain.contact_center_config import check_hours, check_skills, check_timezone
 from chalicelib.domain.errors import ValidationError
 from chalicelib.services.contact_center.commands import (
+    AddNote,
     AgentSettings,
     CannedSettings,
     ChannelSettings,
@@ -93,10 +95,20 @@ def end(body: Json) -> EndInteraction:
 
 
 def transfer(body: Json) -> TransferInteraction:
+    """To a queue or to a named agent: exactly one (``CC_TRANSFER``'s rule)."""
     queue_id = CC_TRANSFER["queue_id"].text(body)
+    agent_id = CC_TRANSFER["agent_id"].text(body)
+    if queue_id is not None and agent_id is not None:
+        raise ValidationError("give queue_id or agent_id, not both", code="invalid_transfer")
+    if agent_id is not None:
+        return TransferInteraction(agent_id=agent_id)
     if not queue_id:
-        raise ValidationError("queue_id is required", code="invalid_queue_id")
-    return TransferInteraction(queue_id)
+        raise ValidationError("queue_id (or agent_id) is required", code="invalid_queue_id")
+    return TransferInteraction(queue_id=queue_id)
+
+
+def note(body: Json) -> AddNote:
+    return AddNote(_blank_refused(CC_NOTE["text"], body))
 
 
 def outbound(body: Json) -> StartOutbound:

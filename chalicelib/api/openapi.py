@@ -82,6 +82,8 @@ BODIES: Mapping[str, Body | tuple[Body, ...]] = {
     "put_agent_status": contact_center_bodies.CC_AGENT_STATUS,
     "start_interaction": contact_center_bodies.CC_OUTBOUND,
     "transfer_interaction": contact_center_bodies.CC_TRANSFER,
+    "add_interaction_note": contact_center_bodies.CC_NOTE,
+    "set_agent_status": contact_center_bodies.CC_AGENT_STATUS,
     "end_interaction": contact_center_bodies.CC_END,
     "put_queue": contact_center_bodies.CC_QUEUE,
     "put_channel": contact_center_bodies.CC_CHANNEL,
@@ -196,6 +198,9 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "search": (_OK, ref("SearchResults")),
     "media_limits": (_OK, _MEDIA_LIMITS),
     "start_media_upload": (_OK, _MEDIA_UPLOAD),
+    "stop_monitoring": ((204,), None),
+    "add_interaction_note": ((201,), ref("Object")),
+    "list_queue_interactions": (_OK, page_of(ref("Object"))),
     "push_key": (
         _OK,
         {

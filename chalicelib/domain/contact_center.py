@@ -33,7 +33,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # customer abandoned (went quiet while waiting)
     WAITING: frozenset({OFFERED, ACTIVE, ENDED}),
     OFFERED: frozenset({ACTIVE, WAITING}),  # accept; reject / timeout / agent leaves
-    ACTIVE: frozenset({WRAP_UP, WAITING, ENDED}),  # end; transfer / requeue; end with disposition
+    # end; transfer / requeue; end with disposition; transfer to a named agent (an offer)
+    ACTIVE: frozenset({WRAP_UP, WAITING, ENDED, OFFERED}),
     WRAP_UP: frozenset({ENDED}),
     ENDED: frozenset(),
 }
@@ -329,13 +330,16 @@ def interaction_notices(old: Interaction | None, new: Interaction) -> list[tuple
     """The events a stored change of an interaction makes, as (type, agent): a new
     offer (or an auto-accepted one) is ``interaction.offered`` to its agent; any other
     change agents see is ``interaction.updated`` to the agent concerned (the one it
-    left, when it went back to the queue)."""
+    left, when it went back to the queue); handed from one agent to another (a named
+    transfer, a supervisor's take-over), the agent it left is told too."""
+    left = old.agent_id if old is not None and old.agent_id != new.agent_id else None
+    gone = [("interaction.updated", left)] if left and new.agent_id else []  # handed over
     if new.agent_id and new.offer_no != (old.offer_no if old else 0):
-        return [("interaction.offered", new.agent_id)]
+        return [("interaction.offered", new.agent_id), *gone]
     if old is not None and all(getattr(old, f) == getattr(new, f) for f in SHOWN):
         return []
     agents = [a for a in (new.agent_id, old.agent_id if old else None) if a]
-    return [("interaction.updated", agents[0])] if agents else []
+    return [("interaction.updated", agents[0]), *gone] if agents else []
 
 
 def waiting_order(interaction: Interaction, queue: Queue) -> tuple[int, float, str]:

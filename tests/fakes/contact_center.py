@@ -32,6 +32,7 @@ from chalicelib.domain.contact_center_records import (
     DayFigures,
     QueueState,
 )
+from chalicelib.domain.contact_center_supervision import MAX_MONITORS, Monitor, TimelineEntry
 from chalicelib.domain.errors import Conflict
 
 PROFILE_FIELDS = ("name", "role", "skills", "queues", "max_concurrent", "company_id")
@@ -55,6 +56,8 @@ class MemoryContactCenterRepository:
         self.day_figures: dict[tuple[str, str, str], DayFigures] = {}
         self.figures_once: set[tuple[str, str, str]] = set()
         self.queue_states: dict[tuple[str, str], QueueState] = {}
+        self.timelines: dict[str, dict[tuple[float, str], TimelineEntry]] = {}
+        self.monitor_items: dict[tuple[str, str], Monitor] = {}
         # What the table's stream would carry, as (kind, old, new): interactions, agents'
         # status and queue states. Tests turn them into events as the outbox does.
         self.changes: list[tuple[str, Any, Any]] = []
@@ -335,6 +338,66 @@ class MemoryContactCenterRepository:
             stored.flush_due = due
             self.changes.append(("queue_state", old, copy.deepcopy(stored)))
             return True
+
+    # -- supervisors ---------------------------------------------------------------------
+
+    def hand_over(
+        self,
+        before: Interaction,
+        after: Interaction,
+        *,
+        available: bool,
+        assigned_at: float,
+        from_load: int = 0,
+        from_total: int = 0,
+    ) -> str:
+        check_change(before, after)
+        with self._lock:
+            stored = self.interactions.get(before.interaction_id)
+            if stored is None or stored.version != before.version:
+                return "changed"
+            target = self.agents.get(str(after.agent_id))
+            if target is None or not (target.can_take() if available else target.has_room()):
+                return "refused"
+            target.load += 1
+            target.total += 1
+            target.last_assigned_at = assigned_at
+            previous = self.agents.get(before.agent_id) if before.agent_id else None
+            if previous is not None:
+                previous.load += from_load
+                previous.total += from_total
+            new = replace(copy.deepcopy(after), version=before.version + 1)
+            self.interactions[new.interaction_id] = new
+            self.changes.append(("interaction", copy.deepcopy(stored), copy.deepcopy(new)))
+            after.version = new.version
+            return "handed"
+
+    def add_timeline(self, entry: TimelineEntry) -> None:
+        with self._lock:
+            entries = self.timelines.setdefault(entry.interaction_id, {})
+            if (entry.at, entry.entry_id) not in entries:
+                self.changes.append(("timeline", None, entry))
+            entries[(entry.at, entry.entry_id)] = entry
+
+    def timeline(self, interaction_id: str, limit: int) -> list[TimelineEntry]:
+        with self._lock:
+            entries = self.timelines.get(interaction_id, {})
+            return [entries[k] for k in sorted(entries)][-limit:]
+
+    def put_monitor(self, monitor: Monitor) -> None:
+        with self._lock:
+            self.monitor_items[(monitor.conversation_id, monitor.user_id)] = monitor
+
+    def end_monitor(self, conversation_id: str, user_id: str) -> None:
+        with self._lock:
+            self.monitor_items.pop((conversation_id, user_id), None)
+
+    def monitors(self, conversation_id: str, now: float) -> list[Monitor]:
+        with self._lock:
+            found = [m for (c, _), m in sorted(self.monitor_items.items()) if c == conversation_id][
+                :MAX_MONITORS
+            ]
+        return [m for m in found if m.live(now)]
 
 
 class MemoryRoutingQueue:

@@ -30,11 +30,13 @@ export const PAGES: PageDef[] = [
     load: () => import("./pages/admin"),
   },
   {
-    // Listed only for the contact center's agents (GET /agent answers with role "agent").
+    // Listed for whoever routing offers interactions to: agents, and supervisors whose
+    // routing profile lists queues (GET /agent answers their role and queues).
     path: "agent",
     label: "Agent console",
     visible: () => true,
-    probe: (api) => api.get<{ role: string }>("/agent").then((a) => a.role !== "supervisor", () => false),
+    probe: (api) =>
+      api.get<{ role: string; queues?: string[] }>("/agent").then((a) => a.role !== "supervisor" || (a.queues?.length ?? 0) > 0, () => false),
     load: () => import("./pages/agent"),
   },
   {

@@ -23,6 +23,7 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     FiguresOnceItem,
     InteractionItem,
     PointerItem,
+    agent_room,
     cc_agent,
     cc_fields,
     cc_interaction,
@@ -30,6 +31,7 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     cc_number,
 )
 from chalicelib.adapters.dynamodb.contact_center_state import QueueStateStore
+from chalicelib.adapters.dynamodb.contact_center_supervision import SupervisionStore
 from chalicelib.adapters.dynamodb.keys import PROFILE_SK, co_pk
 from chalicelib.adapters.dynamodb.keys_contact_center import (
     AGENT_PREFIX,
@@ -83,7 +85,7 @@ from chalicelib.domain.contact_center_records import (
 from chalicelib.domain.errors import Conflict
 
 
-class DynamoContactCenterRepository(QueueStateStore):
+class DynamoContactCenterRepository(QueueStateStore, SupervisionStore):
     """The contact center's items in the messaging table. No Scan: every read is a
     GetItem, a Query on a key designed for it, or a BatchGetItem."""
 
@@ -208,11 +210,7 @@ class DynamoContactCenterRepository(QueueStateStore):
 
     def _agent_room(self) -> Any:
         """``AgentProfile.can_take`` as the condition of the write."""
-        return (
-            (AgentItem.status == AVAILABLE)
-            & (AgentItem.load < AgentItem.max_concurrent)
-            & (AgentItem.total < AgentItem.hard_cap)
-        )
+        return (AgentItem.status == AVAILABLE) & agent_room()
 
     def create_interaction(
         self, interaction: Interaction, require_room: bool = False

@@ -103,6 +103,20 @@ class FiguresItem(_Item):
     handle_total_s = NumberAttribute(default=0)
 
 
+class TimelineItem(_Item):
+    """An interaction's timeline entry (a private note, a supervisor's action)."""
+
+    data = JSONAttribute()
+
+
+class MonitorItem(_Item):
+    """A supervisor following a conversation; TTL removes it after ``expires_at``."""
+
+    interaction_id = UnicodeAttribute()
+    company_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
 class FiguresOnceItem(_Item):
     """Marks a figure counted (``add_figures_once``); TTL removes it after a week."""
 
@@ -119,6 +133,8 @@ CONTACT_CENTER_MODELS: tuple[type[_Item], ...] = (
     FiguresItem,
     FiguresOnceItem,
     QueueStateItem,
+    TimelineItem,
+    MonitorItem,
 )
 register(*CONTACT_CENTER_MODELS)
 
@@ -173,3 +189,9 @@ def cc_interaction_item(interaction: Interaction, version: int) -> InteractionIt
 
 def cc_number(name: str, value: Any) -> Any:
     return float(value or 0) if name.endswith("_s") else int(value or 0)
+
+
+def agent_room() -> Any:
+    """``AgentProfile.has_room`` as a write's condition (with ``status = available``:
+    ``can_take``)."""
+    return (AgentItem.load < AgentItem.max_concurrent) & (AgentItem.total < AgentItem.hard_cap)

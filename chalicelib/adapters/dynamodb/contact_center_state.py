@@ -13,9 +13,11 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     AgentItem,
     InteractionItem,
     QueueStateItem,
+    TimelineItem,
     cc_agent,
     cc_interaction,
 )
+from chalicelib.adapters.dynamodb.contact_center_supervision import timeline_entry
 from chalicelib.adapters.dynamodb.keys import STATE_SK, kind_of
 from chalicelib.adapters.dynamodb.keys_contact_center import queue_state_pk
 from chalicelib.adapters.dynamodb.models import conditional_failed, get_item
@@ -90,7 +92,8 @@ class QueueStateStore:
 @dataclass
 class Change:
     """A stream record of a contact-center item, decoded: ``kind`` is
-    ``interaction``, ``agent`` or ``queue_state``; ``old`` is None for an insert."""
+    ``interaction``, ``agent``, ``queue_state`` or ``timeline`` (a new entry);
+    ``old`` is None for an insert."""
 
     kind: str
     old: Any
@@ -116,6 +119,8 @@ def decode(record: dict[str, Any]) -> Change | None:
     if kind == "cc_agent":
         was: AgentProfile | None = cc_agent(_image(AgentItem, old)) if old else None
         return Change("agent", was, cc_agent(_image(AgentItem, new)))
+    if kind == "cc_timeline" and record.get("eventName") == "INSERT":
+        return Change("timeline", None, timeline_entry(_image(TimelineItem, new)))
     if kind == "cc_queue_state":
         prior = _state(_image(QueueStateItem, old)) if old else None
         return Change("queue_state", prior, _state(_image(QueueStateItem, new)))

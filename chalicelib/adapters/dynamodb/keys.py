@@ -53,6 +53,8 @@ stream translation build and recognise keys only through these functions.
 | agents' report figures of a 15-minute interval | CCRPT#{company}#AGENTS | {interval:010d}#{agent} |  |  |
 | a queue's report figures of a 15-minute interval | CCRPT#{company}#Q#{queue} | {interval:010d} |  |  |
 | a change counted once in reports (TTL) | CCRPT#{company}#ONCE | {interaction}#{version} |  |  |
+| interaction's timeline entry (notes, supervisors' actions) | CCIX#{interaction} | TL#{at:017.6f}#{entry} |  |  |
+| supervisor monitoring a conversation (TTL) | CCMON#{conversation} | MON#{user} |  |  |
 
 (*) absent while the member has hidden the conversation: a sparse index.
 (**) only outbound texts without a final status: the reconciler's sparse index.
@@ -67,6 +69,7 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
     CC_IX_PREFIX,
     CC_QSTATE_PREFIX,
     IX_SK,
+    TL_PREFIX,
 )
 
 COMPANY_SK = "COMPANY"
@@ -342,4 +345,6 @@ def kind_of(pk: str, sk: str) -> str:
         return "cc_agent"
     if pk.startswith(CC_QSTATE_PREFIX) and sk == STATE_SK:
         return "cc_queue_state"
+    if pk.startswith(CC_IX_PREFIX) and sk.startswith(TL_PREFIX):
+        return "cc_timeline"
     return "other"

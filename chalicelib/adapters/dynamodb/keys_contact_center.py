@@ -20,6 +20,8 @@ DAY_PREFIX = "DAY#"
 CC_AGENT_PREFIX = "CCAGENT#"
 CC_IX_PREFIX = "CCIX#"
 CC_QSTATE_PREFIX = "CCQSTATE#"
+TL_PREFIX = "TL#"
+MON_PREFIX = "MON#"
 
 
 def cc_queue_sk(queue_id: str) -> str:
@@ -104,6 +106,18 @@ def queue_state_pk(company_id: str, queue_id: str) -> str:
 
 def day_sk(day: str) -> str:
     return f"{DAY_PREFIX}{day}"
+
+
+def timeline_sk(at: float, entry_id: str) -> str:
+    return f"{TL_PREFIX}{at:017.6f}#{entry_id}"
+
+
+def monitor_pk(conversation_id: str) -> str:
+    return f"CCMON#{conversation_id}"
+
+
+def monitor_sk(user_id: str) -> str:
+    return f"{MON_PREFIX}{user_id}"
 
 
 # -- reports (15-minute figures, counted from the table's stream) -----------------------

@@ -1,5 +1,5 @@
 """The contact center: channels, queues, skill routing with capacity, agents'
-interactions, customer records, canned replies, supervisors' figures.
+interactions, customer records, canned replies, supervisors' figures and actions.
 
 ``ContactCenter`` holds its services (``chalicelib.bootstrap`` builds them, the one
 composition root) and handles the routing queue's messages: each is decoded once
@@ -35,6 +35,7 @@ from chalicelib.services.contact_center.events import ContactCenterEvents
 from chalicelib.services.contact_center.ports import ContactCenterRepository
 from chalicelib.services.contact_center.records import RecordService
 from chalicelib.services.contact_center.routing import RoutingService
+from chalicelib.services.contact_center.supervision import SupervisionService
 from chalicelib.services.contact_center.supervisor import SupervisorService
 
 
@@ -48,6 +49,7 @@ class ContactCenter:
     agents: AgentService
     records: RecordService
     supervisor: SupervisorService
+    supervision: SupervisionService
     admin: ContactCenterAdmin
     events: ContactCenterEvents
 

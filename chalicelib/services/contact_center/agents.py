@@ -19,6 +19,7 @@ from chalicelib.domain.contact_center import (
     check_transition,
 )
 from chalicelib.domain.contact_center_messages import WrapUpEnd
+from chalicelib.domain.contact_center_supervision import TIMELINE_LIMIT
 from chalicelib.domain.errors import (
     Conflict,
     DomainError,
@@ -91,25 +92,34 @@ class AgentService:
         """Available: the backlog is routed to them at once. Away: no new offers; a
         pending offer goes back. Offline: their active interactions are requeued too.
         ``status`` is one of ``AGENT_STATUSES`` (the edge's parser refuses any other)."""
-        agent = self._ctx.agent_of(caller)
+        refreshed, _ = self.apply_status(self._ctx.agent_of(caller), status)
+        return {**refreshed.to_dict(), "channels": self._channels(caller, refreshed)}
+
+    def apply_status(
+        self, agent: AgentProfile, status: str
+    ) -> tuple[AgentProfile, list[Interaction]]:
+        """An agent's routing status, set by them or by a supervisor (the same rules):
+        the stored profile after, and the interactions that moved because of it."""
         if status == AVAILABLE:
             person = self._ctx.directory.get_user(agent.agent_id)
             if person is None or not person.enabled:  # offboarded: never offered again
                 raise Unauthorized("this account is disabled", code="account_disabled")
         updated = self._repo.set_agent_status(agent.agent_id, status, self._ctx.epoch())
         assert updated is not None
+        moved = []
         for interaction in self._repo.agent_interactions(agent.agent_id):
             if interaction.state == OFFERED and status != AVAILABLE:
+                moved.append(interaction)
                 self._routing.release(interaction, "agent_unavailable")
             elif interaction.state == ACTIVE and status == OFFLINE:
+                moved.append(interaction)
                 self._routing.release(interaction, "agent_offline")
             elif interaction.state == WRAP_UP and status == OFFLINE:
                 self.close(interaction.interaction_id)
         if status == AVAILABLE:
             self._ctx.route_later(agent.company_id, agent.queues)
         logger.info("agent status", extra={"agent_id": agent.agent_id, "status": status})
-        refreshed = self._repo.get_agent(agent.agent_id) or updated
-        return {**refreshed.to_dict(), "channels": self._channels(caller, refreshed)}
+        return self._repo.get_agent(agent.agent_id) or updated, moved
 
     # -- interactions -------------------------------------------------------------------------
 
@@ -130,12 +140,15 @@ class AgentService:
         )
 
     def get(self, caller: Caller, interaction_id: str) -> dict[str, Any]:
+        """The interaction with its screen pop and its timeline (the latest
+        ``TIMELINE_LIMIT`` entries: private notes and supervisors' actions)."""
         interaction = self._ctx.interaction_of(caller, interaction_id)
         agent = self._repo.get_agent(caller.user_id)
         supervisor = caller.is_admin or (agent is not None and agent.role == "supervisor")
         if interaction.agent_id != caller.user_id and not supervisor:
             raise NotFound("no such interaction", code="interaction_not_found")
-        return self._screen(interaction)
+        timeline = self._repo.timeline(interaction_id, TIMELINE_LIMIT)
+        return {**self._screen(interaction), "timeline": [e.to_dict() for e in timeline]}
 
     def _screen(self, interaction: Interaction) -> dict[str, Any]:
         body = self._ctx.view(

@@ -25,7 +25,15 @@ class EndInteraction:
 
 @dataclass(frozen=True)
 class TransferInteraction:
-    queue_id: str
+    """To a queue (``queue_id``) or offered to a named agent (``agent_id``): one of them."""
+
+    queue_id: str | None = None
+    agent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AddNote:
+    text: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class CannedSettings:
 
 
 __all__ = [
+    "AddNote",
     "AgentSettings",
     "CannedSettings",
     "ChannelSettings",

@@ -5,7 +5,12 @@ cannot lose its event, and a retried stream record gives the same event ids.
 - an interaction's change: ``interaction.offered`` (with the screen pop) or
   ``interaction.updated`` to the agent concerned (``domain.interaction_notices``);
 - a queue's published state: ``queue.updated`` to the supervisors it names;
-- an agent's routing status: ``presence.changed`` to whoever watches them.
+- an agent's routing status: ``presence.changed`` to whoever watches them;
+- an interaction's timeline entry (a private note, a supervisor's action):
+  ``interaction.timeline`` to its agent, its author and its monitors;
+- a text of a monitored conversation: ``interaction.message`` to its monitors
+  (``for_monitors``: one Query of the conversation's monitor records per event of
+  an SMS conversation; IM conversations never pay it).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from chalicelib.domain.contact_center import AgentProfile, Interaction, interaction_notices
 from chalicelib.domain.contact_center_records import QueueState
+from chalicelib.domain.contact_center_supervision import TimelineEntry
 from chalicelib.domain.model import Event
 from chalicelib.services.contact_center.common import Context
 from chalicelib.services.contact_center.records import RecordService
@@ -36,6 +42,7 @@ class ContactCenterEvents:
             "interaction": self._interaction,
             "queue_state": self._queue,
             "agent": self._agent,
+            "timeline": self._timeline,
         }
 
     def with_agent_status(self, events: list[Event]) -> None:
@@ -106,3 +113,43 @@ class ContactCenterEvents:
                 data={"user_id": new.agent_id, "presence": presence},
             )
         ]
+
+    def _timeline(self, old: None, new: TimelineEntry) -> list[Event]:
+        watching = self._ctx.repo.monitors(new.conversation_id, self._ctx.epoch())
+        recipients = [r for r in (new.agent_id, new.by) if r] + [m.user_id for m in watching]
+        return [
+            Event(
+                event_id=f"interaction.timeline:{new.interaction_id}:{new.entry_id}",
+                type="interaction.timeline",
+                company_id=new.company_id,
+                conversation_id=new.conversation_id,
+                recipients=list(dict.fromkeys(recipients)),
+                data=new.to_dict(),
+            )
+        ]
+
+    def for_monitors(self, events: list[Event]) -> list[Event]:
+        """The texts of monitored conversations, once more for their monitors (a
+        frame of its own: a monitor is not a member, so nothing is pushed, counted
+        unread or listed for them)."""
+        found: list[Event] = []
+        for event in events:
+            texted = event.type in ("message.created", "message.updated")
+            if not texted or event.data.get("channel") != "sms" or not event.conversation_id:
+                continue
+            watching = self._ctx.repo.monitors(event.conversation_id, self._ctx.epoch())
+            if watching:
+                found.append(
+                    Event(
+                        event_id=f"interaction.message:{event.event_id}",
+                        type="interaction.message",
+                        company_id=event.company_id,
+                        conversation_id=event.conversation_id,
+                        recipients=[m.user_id for m in watching],
+                        data={
+                            "interaction_id": watching[0].interaction_id,
+                            "message": dict(event.data),
+                        },
+                    )
+                )
+        return found

@@ -24,6 +24,7 @@ from chalicelib.domain.contact_center_records import (
     DayFigures,
     QueueState,
 )
+from chalicelib.domain.contact_center_supervision import Monitor, TimelineEntry
 
 
 class ContactCenterRepository(Protocol):
@@ -163,6 +164,43 @@ class ContactCenterRepository(Protocol):
     def claim_queue_flush(self, company_id: str, queue_id: str, seq: int, due: float) -> bool:
         """Mark a coalesced publication due at ``due`` if the stored state is still
         ``seq`` and none is pending: exactly one caller arms the flush timer."""
+        ...
+
+    # -- supervisors: hand-overs, the timeline, monitors ----------------------------------
+
+    def hand_over(
+        self,
+        before: Interaction,
+        after: Interaction,
+        *,
+        available: bool,
+        assigned_at: float,
+        from_load: int = 0,
+        from_total: int = 0,
+    ) -> str:
+        """Give the interaction to ``after.agent_id`` in one transaction: ``after`` is
+        written if the stored one is still at ``before.version``; the new agent's load
+        and total go up by one only if they have a free slot (and, when ``available``,
+        are available); ``before.agent_id``'s go down by ``from_load``/``from_total``;
+        the agents' lists follow. ``"handed"``, ``"changed"`` (the interaction moved on:
+        read it again) or ``"refused"`` (the new agent has no free slot, is not
+        available or is no agent)."""
+        ...
+
+    def add_timeline(self, entry: TimelineEntry) -> None:
+        """Store an entry (the same id and time again: the same item)."""
+        ...
+
+    def timeline(self, interaction_id: str, limit: int) -> list[TimelineEntry]:
+        """The latest ``limit`` entries, oldest first."""
+        ...
+
+    def put_monitor(self, monitor: Monitor) -> None: ...
+
+    def end_monitor(self, conversation_id: str, user_id: str) -> None: ...
+
+    def monitors(self, conversation_id: str, now: float) -> list[Monitor]:
+        """The conversation's monitors not expired at ``now`` (at most ``MAX_MONITORS``)."""
         ...
 
 

@@ -302,13 +302,14 @@ class RoutingService:
         agent's slot frees in the same write; a declined offer keeps its place. Only a
         reject or a timed-out offer skips that agent (for the queue's offer timeout,
         so it goes to the next agent first); a timer routes it again when that ends."""
-        agent_id = interaction.agent_id
+        agent_id, before_queue = interaction.agent_id, interaction.queue_id
         now = self._ctx.epoch()
         moved = queue_id is not None and queue_id != interaction.queue_id
         skipped = {agent_id: now} if agent_id and reason in SKIPPING_REASONS else {}
-        # an answered one (transfer, its agent went offline) starts a new wait; a
-        # declined or timed-out offer (or an agent going away) goes on with its wait
-        new_wait = interaction.state == ACTIVE
+        # an answered one (transfer, its agent went offline) or one moved to another
+        # queue starts a new wait; a declined or timed-out offer (or an agent going
+        # away) goes on with its wait
+        new_wait = interaction.state == ACTIVE or moved
         after = replace(
             interaction,
             state=WAITING,
@@ -346,7 +347,7 @@ class RoutingService:
                     handled=1,
                     handle_total_s=round(now - interaction.answered_at, 3),
                 )
-            self.count_moved_in(after)
+            self.count_moved_in(after, None if interaction.state == ACTIVE else before_queue)
         logger.info(
             "released",
             extra={"interaction_id": after.interaction_id, "agent_id": agent_id, "reason": reason},

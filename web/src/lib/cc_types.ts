@@ -1,3 +1,5 @@
+import type { Message } from "./types";
+
 /**
  * The contact center's objects (docs/contact-center.md), as the store keeps them. The
  * OpenAPI document states these answers only as objects, so they are written here.
@@ -74,6 +76,26 @@ export interface Interaction {
   case_id?: string | null;
   /** the stored record's version, when the server sends it: copies are ordered by it */
   version?: number;
+  /** GET /interactions/{id}: the latest private notes and supervisors' actions */
+  timeline?: TimelineEntry[];
+}
+
+/** A line of an interaction's timeline: a private note ("whisper") or a supervisor's action. */
+export interface TimelineEntry {
+  id: string;
+  interaction_id: string;
+  /** note, monitor, barge, transfer or agent_status */
+  kind: string;
+  by: string;
+  at: string;
+  text: string;
+  detail: Record<string, string>;
+}
+
+/** A monitored interaction's text (frame `interaction.message`, to its monitors only). */
+export interface MonitoredMessage {
+  interaction_id: string;
+  message: Message;
 }
 
 export interface Canned {

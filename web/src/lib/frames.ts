@@ -12,7 +12,7 @@
  * cannot drift apart; switches over `ServerFrame["type"]` end in `unhandled(frame)`, so
  * a new frame type fails the typecheck until every switch says what it does with it.
  */
-import type { Interaction, QueueStats } from "./cc_types";
+import type { Interaction, MonitoredMessage, QueueStats, TimelineEntry } from "./cc_types";
 import type { Conversation, Message, MissedNotice, Presence, SyncResult } from "./types";
 
 /** A frame as parsed off the socket, before it is known to be one of ours. */
@@ -54,6 +54,8 @@ export type ServerEvent =
   | { type: "interaction.offered"; data: Interaction }
   | { type: "interaction.updated"; data: Interaction }
   | { type: "queue.updated"; data: QueueStats }
+  | { type: "interaction.timeline"; data: TimelineEntry }
+  | { type: "interaction.message"; data: MonitoredMessage }
   | { type: "registration.needs_updates"; data: Record<string, unknown> };
 
 type Reply<T = object> = T & { request_id?: unknown };
@@ -93,6 +95,8 @@ const SERVER_FRAME_TYPES: Record<ServerFrameType, true> = {
   "interaction.offered": true,
   "interaction.updated": true,
   "queue.updated": true,
+  "interaction.timeline": true,
+  "interaction.message": true,
   "registration.needs_updates": true,
   pong: true,
   "state.ack": true,

@@ -19,6 +19,7 @@ import type { Agent, Canned, Customer, Interaction, Queue, QueueStats } from "./
 import type { SmsPreview } from "./types";
 import type { Store } from "./store";
 import { CcSetup, emptySetup, type SetupState } from "./store_cc_setup";
+import { CcLive, emptyLive, type LiveState } from "./store_cc_live";
 
 export const STATS_DAYS = 7;
 const OPEN_STATES = ["offered", "active", "wrap_up"];
@@ -41,6 +42,8 @@ export interface CcState {
   statsError: string | null;
   /** the admin pages' set-up (store_cc_setup.ts) */
   setup: SetupState;
+  /** supervisors' live view and every interaction's timeline (store_cc_live.ts) */
+  live: LiveState;
 }
 
 export function emptyCc(): CcState {
@@ -54,6 +57,7 @@ export function emptyCc(): CcState {
     statsOrder: [],
     statsError: null,
     setup: emptySetup(),
+    live: emptyLive(),
   };
 }
 
@@ -100,10 +104,13 @@ export class ContactCenter {
   private statsWanted = false; // so was the supervisor page
   /** The admin pages' set-up: queues, channels, routing profiles, canned replies. */
   readonly setup: CcSetup;
+  /** Supervisors' live view (monitor, notes, take-over, moves) and interactions' timelines. */
+  readonly live: CcLive;
 
   constructor(store: Store) {
     this.store = store;
     this.setup = new CcSetup(store);
+    this.live = new CcLive(store);
   }
 
   get state(): CcState {
@@ -239,6 +246,7 @@ export class ContactCenter {
 
   onQueueUpdated(next: QueueStats): void {
     this.putStats(next);
+    this.live.onQueueChanged(next.queue_id);
   }
 
   // -- actions ----------------------------------------------------------------------------

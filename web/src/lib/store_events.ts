@@ -84,6 +84,12 @@ export class LiveEvents {
       case "queue.updated":
         this.store.cc.onQueueUpdated(frame.data);
         break;
+      case "interaction.timeline":
+        this.store.cc.live.onTimeline(frame.data);
+        break;
+      case "interaction.message":
+        this.store.cc.live.onMonitoredMessage(frame.data);
+        break;
       case "registration.needs_updates": // the admin pages listen (onFrame)
       case "pong": // realtime.ts answers the keep-alive itself
       case "state.ack":

@@ -1,7 +1,8 @@
 /**
  * Agent console: routing status; offers with Accept/Reject, a countdown and the screen
  * pop; the active interactions side by side (up to the agent's cap), each with the
- * customer record, the live transcript, canned replies by shortcut, transfer and end
+ * customer record, the live transcript, supervisors' private notes (shown apart from
+ * the transcript: never sent to the customer), canned replies by shortcut, transfer and end
  * with disposition and notes; an outbound text with its channel and estimated cost;
  * a customer lookup. Routes and events: docs/contact-center.md.
  *
@@ -112,7 +113,9 @@ function ActiveInteraction({ interaction, queues, onEnded }: {
 
   useEffect(() => {
     store.loadThread(cid).catch((e) => setError(e.message));
+    void store.cc.live.loadTimeline(interaction.id);
   }, [cid]);
+  const whispers = store.cc.live.notes(interaction.id);
 
   // Canned replies by shortcut: "/word" in the box lists the matches; Enter takes the first.
   useEffect(() => {
@@ -180,6 +183,13 @@ function ActiveInteraction({ interaction, queues, onEnded }: {
           </p>
         ))}
       </div>
+      {whispers.length > 0 && (
+        <ul class="whispers plain" aria-label={`Private notes on ${who}`}>
+          {whispers.map((n) => (
+            <li key={n.id}><strong>Private note from {state.users.get(n.by)?.name || n.by}:</strong> {n.text} <span class="hint">· {time(n.at)} · not sent to the customer</span></li>
+          ))}
+        </ul>
+      )}
       <form class="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
         <textarea aria-label={`Reply to ${who}`} aria-describedby={`hint-${ids}`} rows={2} value={text}
           onInput={(e) => setText(e.currentTarget.value)} onKeyDown={onKey} disabled={inWrapUp} />

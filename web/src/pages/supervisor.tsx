@@ -9,6 +9,7 @@ import { useApp, useStoreState } from "../context";
 import type { LiveStats as Live } from "../lib/store_cc";
 import { duration, type DayFigures, type QueueStats } from "./cc";
 import { Reports } from "./reports";
+import { SupervisorLive } from "./supervisor_live";
 
 function useNow(): number {
   const [now, setNow] = useState(Date.now());
@@ -122,6 +123,7 @@ export default function SupervisorPage() {
       <div class="queues">
         {rows.map((live) => <QueueCard key={live.stats.queue_id} stats={live.stats} />)}
       </div>
+      <SupervisorLive queues={rows.map((live) => live.stats)} />
       <Reports />
     </div>
   );

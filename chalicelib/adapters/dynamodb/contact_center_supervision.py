@@ -1,0 +1,168 @@
+"""The supervisors' part of ``DynamoContactCenterRepository``: handing an interaction
+to a named agent in one transaction, the interaction's timeline and the monitor
+records the outbox reads (one Query per text of an SMS conversation).
+
+Every key comes from ``keys``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.dynamodb.contact_center_items import (
+    AgentItem,
+    InteractionItem,
+    MonitorItem,
+    PointerItem,
+    TimelineItem,
+    agent_room,
+    cc_fields,
+    cc_interaction_item,
+)
+from chalicelib.adapters.dynamodb.keys import PROFILE_SK
+from chalicelib.adapters.dynamodb.keys_contact_center import (
+    IX_SK,
+    MON_PREFIX,
+    TL_PREFIX,
+    agent_ix_sk,
+    agent_pk,
+    ix_pk,
+    monitor_pk,
+    monitor_sk,
+    timeline_sk,
+)
+from chalicelib.adapters.dynamodb.models import get_item, shared_connection
+from chalicelib.domain.contact_center import AVAILABLE, Interaction, check_change, listed_agent
+from chalicelib.domain.contact_center_supervision import MAX_MONITORS, Monitor, TimelineEntry
+
+HANDED, CHANGED, REFUSED = "handed", "changed", "refused"
+
+
+class SupervisionStore:
+    """Hand-overs, timelines and monitors on the messaging table."""
+
+    def hand_over(
+        self,
+        before: Interaction,
+        after: Interaction,
+        *,
+        available: bool,
+        assigned_at: float,
+        from_load: int = 0,
+        from_total: int = 0,
+    ) -> str:
+        check_change(before, after)
+        to_agent, from_agent = str(after.agent_id), before.agent_id
+        version = before.version + 1
+        condition = AgentItem.pk.exists() & agent_room()
+        if available:
+            condition = condition & (AgentItem.status == AVAILABLE)
+        try:
+            with TransactWrite(connection=shared_connection()) as tx:
+                tx.save(
+                    cc_interaction_item(after, version),
+                    condition=InteractionItem.version == before.version,
+                )
+                tx.update(
+                    AgentItem(agent_pk(to_agent), PROFILE_SK),
+                    actions=[
+                        AgentItem.load.add(1),
+                        AgentItem.total.add(1),
+                        AgentItem.last_assigned_at.set(assigned_at),
+                    ],
+                    condition=condition,
+                )
+                if from_agent:
+                    tx.update(
+                        AgentItem(agent_pk(from_agent), PROFILE_SK),
+                        actions=[AgentItem.load.add(from_load), AgentItem.total.add(from_total)],
+                        condition=AgentItem.pk.exists(),
+                    )
+                    tx.delete(PointerItem(agent_pk(from_agent), agent_ix_sk(before.interaction_id)))
+                if listed_agent(after) == to_agent:
+                    tx.save(PointerItem(agent_pk(to_agent), agent_ix_sk(after.interaction_id)))
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            # which condition failed: the interaction's version (it moved on) or else the
+            # new agent's room (PynamoDB reorders the items, so the reasons' places do
+            # not say): the interaction read again tells
+            stored = get_item(InteractionItem, ix_pk(before.interaction_id), IX_SK, consistent=True)
+            return REFUSED if stored is not None and stored.version == before.version else CHANGED
+        after.version = version
+        return HANDED
+
+    # -- the timeline ------------------------------------------------------------------
+
+    def add_timeline(self, entry: TimelineEntry) -> None:
+        TimelineItem(
+            ix_pk(entry.interaction_id),
+            timeline_sk(entry.at, entry.entry_id),
+            data={**_entry_data(entry)},
+        ).save()
+
+    def timeline(self, interaction_id: str, limit: int) -> list[TimelineEntry]:
+        items = TimelineItem.query(
+            ix_pk(interaction_id),
+            TimelineItem.sk.startswith(TL_PREFIX),
+            scan_index_forward=False,
+            limit=limit,
+        )
+        return list(reversed([timeline_entry(i) for i in items]))
+
+    # -- monitors ------------------------------------------------------------------------
+
+    def put_monitor(self, monitor: Monitor) -> None:
+        MonitorItem(
+            monitor_pk(monitor.conversation_id),
+            monitor_sk(monitor.user_id),
+            interaction_id=monitor.interaction_id,
+            company_id=monitor.company_id,
+            expires_at=int(monitor.expires_at),
+        ).save()
+
+    def end_monitor(self, conversation_id: str, user_id: str) -> None:
+        MonitorItem(monitor_pk(conversation_id), monitor_sk(user_id)).delete()
+
+    def monitors(self, conversation_id: str, now: float) -> list[Monitor]:
+        """Live monitors (TTL removes expired records late: they are left out here)."""
+        items = MonitorItem.query(
+            monitor_pk(conversation_id),
+            MonitorItem.sk.startswith(MON_PREFIX),
+            limit=MAX_MONITORS,
+        )
+        found = [
+            Monitor(
+                conversation_id,
+                i.sk.removeprefix(MON_PREFIX),
+                i.interaction_id,
+                i.company_id,
+                float(i.expires_at),
+            )
+            for i in items
+        ]
+        return [m for m in found if m.live(now)]
+
+
+def _entry_data(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "interaction_id": entry.interaction_id,
+        "entry_id": entry.entry_id,
+        "company_id": entry.company_id,
+        "conversation_id": entry.conversation_id,
+        "kind": entry.kind,
+        "by": entry.by,
+        "at": entry.at,
+        "agent_id": entry.agent_id,
+        "text": entry.text,
+        "detail": dict(entry.detail),
+    }
+
+
+def timeline_entry(item: TimelineItem) -> TimelineEntry:
+    raw = cc_fields(TimelineEntry, dict(item.data))
+    raw["at"] = float(raw["at"])
+    return TimelineEntry(**raw)

@@ -1,0 +1,159 @@
+/**
+ * Supervisors' live view, the `live` part of the store's `cc` slice (store_cc.ts): each
+ * supervised queue's live interactions (GET /queues/{id}/interactions, read again on
+ * every `queue.updated` of that queue), the one interaction being monitored (its
+ * transcript and timeline, then `interaction.message` and `interaction.timeline`
+ * frames), and every interaction's timeline as the frames bring it, so the agent
+ * console shows the private notes ("whispers") on its own interactions.
+ *
+ * Rules: a message replaces the one of the same seq (statuses move forward, as in the
+ * threads); a timeline entry is kept once by id, in time order. A monitor lasts
+ * MONITOR_TTL_S on the server: the page renews it while open (`renewMonitor`).
+ */
+import type { Interaction, MonitoredMessage, TimelineEntry } from "./cc_types";
+import { enc, type Page } from "./http";
+import type { Store } from "./store";
+import type { Message } from "./types";
+
+export const MONITOR_RENEW_MS = 120_000; // the server's monitor record lives 300 s
+
+export interface Monitored {
+  interaction: Interaction;
+  messages: Message[];
+}
+
+export interface LiveState {
+  /** queue id → its live interactions, as last read */
+  byQueue: Map<string, Interaction[]>;
+  monitored: Monitored | null;
+  /** interaction id → its timeline (read, then live) */
+  timelines: Map<string, TimelineEntry[]>;
+  error: string | null;
+}
+
+export function emptyLive(): LiveState {
+  return { byQueue: new Map(), monitored: null, timelines: new Map(), error: null };
+}
+
+/** `entries` with `next` added once (by id), in time order. */
+export function withEntry(entries: TimelineEntry[], next: TimelineEntry): TimelineEntry[] {
+  if (entries.some((e) => e.id === next.id)) return entries;
+  return [...entries, next].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+}
+
+/** `messages` with `next` in place of the message of the same seq, in seq order. */
+export function withMessage(messages: Message[], next: Message): Message[] {
+  const others = messages.filter((m) => m.seq !== next.seq);
+  return [...others, next].sort((a, b) => a.seq - b.seq);
+}
+
+type MonitorAnswer = Interaction & { messages: Message[]; timeline: TimelineEntry[] };
+
+export class CcLive {
+  private readonly store: Store;
+  private wanted: string[] = []; // the queues the page lists
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  get state(): LiveState {
+    return this.store.state.cc.live;
+  }
+
+  private patch(patch: Partial<LiveState>): void {
+    const cc = this.store.state.cc;
+    this.store.set({ cc: { ...cc, live: { ...cc.live, ...patch } } });
+  }
+
+  notes(interactionId: string): TimelineEntry[] {
+    return (this.state.timelines.get(interactionId) || []).filter((e) => e.kind === "note");
+  }
+
+  // -- reading -----------------------------------------------------------------------------
+
+  async loadQueue(queueId: string): Promise<void> {
+    if (!this.wanted.includes(queueId)) this.wanted = [...this.wanted, queueId];
+    try {
+      const page = await this.store.api.get<Page<Interaction>>(`/queues/${enc(queueId)}/interactions`);
+      const byQueue = new Map(this.state.byQueue).set(queueId, page.items);
+      const monitored = this.state.monitored;
+      const fresh = monitored && page.items.find((i) => i.id === monitored.interaction.id);
+      this.patch({ byQueue, error: null, ...(fresh ? { monitored: { ...monitored, interaction: { ...monitored.interaction, ...fresh } } } : {}) });
+    } catch (error) {
+      this.patch({ error: (error as Error).message });
+    }
+  }
+
+  /** A queue's figures changed: its live list is read again (the throttled event paces it). */
+  onQueueChanged(queueId: string): void {
+    if (this.wanted.includes(queueId)) void this.loadQueue(queueId);
+  }
+
+  async loadTimeline(interactionId: string): Promise<void> {
+    try {
+      const full = await this.store.api.get<Interaction>(`/interactions/${enc(interactionId)}`);
+      this.putTimeline(interactionId, full.timeline || []);
+    } catch {
+      // the next frame or reload brings it
+    }
+  }
+
+  private putTimeline(interactionId: string, entries: TimelineEntry[]): void {
+    let merged = this.state.timelines.get(interactionId) || [];
+    for (const entry of entries) merged = withEntry(merged, entry);
+    this.patch({ timelines: new Map(this.state.timelines).set(interactionId, merged) });
+  }
+
+  // -- monitoring ----------------------------------------------------------------------------
+
+  async monitor(interaction: Interaction): Promise<void> {
+    const answer = await this.store.api.post<MonitorAnswer>(`/interactions/${enc(interaction.id)}/monitor`);
+    const { messages, timeline, ...rest } = answer;
+    this.patch({ monitored: { interaction: rest as Interaction, messages } });
+    this.putTimeline(interaction.id, timeline);
+  }
+
+  async renewMonitor(): Promise<void> {
+    const now = this.state.monitored;
+    if (now) await this.store.api.post(`/interactions/${enc(now.interaction.id)}/monitor`).catch(() => undefined);
+  }
+
+  async stopMonitoring(): Promise<void> {
+    const now = this.state.monitored;
+    this.patch({ monitored: null });
+    if (now) await this.store.api.del(`/interactions/${enc(now.interaction.id)}/monitor`).catch(() => undefined);
+  }
+
+  onMonitoredMessage(frame: MonitoredMessage): void {
+    const now = this.state.monitored;
+    if (!now || now.interaction.conversation_id !== frame.message.conversation_id) return;
+    this.patch({ monitored: { ...now, messages: withMessage(now.messages, frame.message) } });
+  }
+
+  onTimeline(entry: TimelineEntry): void {
+    this.putTimeline(entry.interaction_id, [entry]);
+  }
+
+  // -- actions (each answer replaces what it changed) ----------------------------------------
+
+  async note(interactionId: string, text: string): Promise<void> {
+    const entry = await this.store.api.post<TimelineEntry>(`/interactions/${enc(interactionId)}/notes`, { text });
+    this.putTimeline(interactionId, [entry]);
+  }
+
+  async barge(interaction: Interaction): Promise<void> {
+    const after = await this.store.api.post<Interaction>(`/interactions/${enc(interaction.id)}/barge`);
+    this.store.cc.putInteraction(after);
+    await this.loadQueue(interaction.queue_id);
+  }
+
+  async move(interaction: Interaction, to: { agent_id: string } | { queue_id: string }): Promise<void> {
+    await this.store.api.post<Interaction>(`/interactions/${enc(interaction.id)}/transfer`, to);
+    await Promise.all(this.wanted.map((q) => this.loadQueue(q)));
+  }
+
+  async setAgentStatus(agentId: string, status: string): Promise<void> {
+    await this.store.api.put(`/agents/${enc(agentId)}/status`, { status });
+  }
+}

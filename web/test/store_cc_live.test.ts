@@ -1,0 +1,52 @@
+/** Supervisors' live view in the store: a monitored transcript and timelines merged from
+ * REST answers and frames in any order; the agent console's private notes. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Interaction, TimelineEntry } from "../src/lib/cc_types.ts";
+import type { Message } from "../src/lib/types.ts";
+import { FakeApi, ME } from "./fake_api.ts";
+import { Store } from "../src/lib/store.ts";
+
+const IX: Interaction = {
+  id: "i1",
+  state: "active",
+  queue_id: "q1",
+  agent_id: "bob",
+  conversation_id: "s1",
+  channel: "+14155550100",
+  customer: { id: "k1", name: "Ann", phone: "+14155550199" },
+  created_at: "2026-01-01T00:00:00.000Z",
+};
+
+function entry(id: string, at: string, kind = "note"): TimelineEntry {
+  return { id, interaction_id: "i1", kind, by: "sam", at, text: `note ${id}`, detail: {} };
+}
+
+function message(seq: number, text: string, status = "received"): Message {
+  return { id: `s1.${seq}`, seq, conversation_id: "s1", text, status, direction: "inbound", sender: "ext", created_at: "2026-01-01T00:00:00Z" } as unknown as Message;
+}
+
+test("a monitored transcript takes each text once, in order, and ignores other conversations", async () => {
+  const api = new FakeApi().on("POST", "/interactions/i1/monitor", { ...IX, messages: [message(1, "hello")], timeline: [entry("t1", "2026-01-01T00:00:01Z", "monitor")] });
+  const store = new Store(api, ME);
+  await store.cc.live.monitor(IX);
+  store.cc.live.onMonitoredMessage({ interaction_id: "i1", message: message(3, "third") });
+  store.cc.live.onMonitoredMessage({ interaction_id: "i1", message: message(2, "second") });
+  store.cc.live.onMonitoredMessage({ interaction_id: "i1", message: message(2, "second", "delivered") });
+  store.cc.live.onMonitoredMessage({ interaction_id: "i9", message: { ...message(4, "elsewhere"), conversation_id: "s9" } });
+  const shown = store.state.cc.live.monitored!.messages;
+  assert.deepEqual(shown.map((m) => [m.seq, m.text]), [[1, "hello"], [2, "second"], [3, "third"]]);
+  assert.equal(shown[1]!.status, "delivered");
+  await store.cc.live.stopMonitoring();
+  assert.equal(store.state.cc.live.monitored, null);
+  assert.deepEqual(api.requests.at(-1), { method: "DELETE", path: "/interactions/i1/monitor", body: undefined });
+});
+
+test("timeline entries are kept once, in time order, and only notes are the agent's whispers", () => {
+  const store = new Store(new FakeApi(), ME);
+  store.cc.live.onTimeline(entry("t2", "2026-01-01T00:00:02Z"));
+  store.cc.live.onTimeline(entry("t1", "2026-01-01T00:00:01Z", "transfer"));
+  store.cc.live.onTimeline(entry("t2", "2026-01-01T00:00:02Z"));
+  assert.deepEqual(store.state.cc.live.timelines.get("i1")!.map((e) => e.id), ["t1", "t2"]);
+  assert.deepEqual(store.cc.live.notes("i1").map((e) => e.id), ["t2"]);
+});
