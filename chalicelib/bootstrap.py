@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
     from chalicelib.services.search import IndexChange, SearchIndexer, SearchService
+    from chalicelib.services.shared_lines import SharedLineService
     from chalicelib.services.sms import (
         CarrierWebhooks,
         SmsMedia,
@@ -71,6 +72,7 @@ class Services:
     contact_center: ContactCenter | None
     search: SearchService
     search_indexer: SearchIndexer | None
+    shared_lines: SharedLineService | None  # None: no repository for it (fakes without one)
 
 
 def bootstrap(
@@ -97,6 +99,7 @@ def bootstrap(
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
     from chalicelib.services.search import SearchIndexer, SearchService
+    from chalicelib.services.shared_lines import NotePolicy, SharedLineService
     from chalicelib.services.sms import (
         CarrierWebhooks,
         OutboundSmsPolicy,
@@ -148,6 +151,7 @@ def bootstrap(
         {
             "im": im,
             "sms": OutboundSmsPolicy(sms, a.sms, sms_media, settings, epoch),
+            "note": NotePolicy(),
         },
         presence,
         a.contacts,
@@ -179,6 +183,8 @@ def bootstrap(
         connections.disconnect,
         push_endpoints=push_endpoints(settings),
         webpush_key=a.webpush_key,
+        held=a.held_pushes,
+        hold_seconds=settings.assignee_first_seconds,
     )
     carrier = CarrierWebhooks(
         a.conversations,
@@ -234,6 +240,7 @@ def bootstrap(
         registrations=registrations,
         search=SearchService(a.search_index, a.conversations),
         search_indexer=search_indexer,
+        shared_lines=SharedLineService(conversations, a.shared_lines) if a.shared_lines else None,
     )
 
 
