@@ -18,6 +18,7 @@ export interface Message {
     index: number;
     content_type: string;
     size: number;
+    filename: null | string;
   })[];
   channel: string;
   direction?: string;
@@ -44,6 +45,8 @@ export interface Conversation {
     created_at: string;
     deleted: boolean;
   };
+  assignee: null | string;
+  labels: string[];
   business_number?: string;
   external_number?: string;
 }
@@ -52,6 +55,12 @@ export interface Contact {
   id: string;
   name: string;
   phone: string;
+  phones: ({
+    number: string;
+    label: null | string;
+  })[];
+  email: null | string;
+  company: null | string;
   created_at: string;
   updated_at: string;
 }
@@ -355,6 +364,17 @@ export interface Operations {
     };
     response: Object;
   };
+  /** POST /conversations/{conversation_id}/clear: Delete the conversation for the caller only (docs/api.md, "Conversation controls"). */
+  clear_conversation: {
+    method: "POST";
+    path: "/conversations/{conversation_id}/clear";
+    params: {
+      conversation_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Conversation;
+  };
   /** PUT /me/photo: confirm photo */
   confirm_photo: {
     method: "PUT";
@@ -375,8 +395,17 @@ export interface Operations {
     query: Record<string, never>;
     body: {
       name: string;
-      /** a phone number as a person types it; libphonenumber must hold it valid */
-      phone: string;
+      /** a phone number as a person types it; libphonenumber must hold it valid (the first number) */
+      phone?: string | null;
+      /** every number, the first being phone; each once */
+      phones?: ({
+        /** a phone number as a person types it; libphonenumber must hold it valid */
+        number: string;
+        label?: string | null;
+      })[] | null;
+      /** an address (null clears it) */
+      email?: string | null;
+      company?: string | null;
     };
     response: Contact;
   };
@@ -474,14 +503,19 @@ export interface Operations {
     body: never;
     response: Object;
   };
-  /** GET /conversations/{conversation_id}/consent: get consent */
+  /** GET /conversations/{conversation_id}/consent: The consent record; an admin also gets its history, a page at a time. */
   get_consent: {
     method: "GET";
     path: "/conversations/{conversation_id}/consent";
     params: {
       conversation_id: string;
     };
-    query: Record<string, never>;
+    query: {
+      /** page size: 1 to the page_size_max setting */
+      limit?: number;
+      /** opaque: the next_cursor of the previous page of the same list, passed back unchanged (the server made it; any other value is a 400 invalid_cursor); empty or absent: the first page */
+      cursor?: string;
+    };
     body: never;
     response: Object;
   };
@@ -567,6 +601,18 @@ export interface Operations {
     body: never;
     response: Message;
   };
+  /** POST /conversations/{conversation_id}/messages/{message_id}/hide: Delete a message for the caller only (any member; the others keep it). */
+  hide_message: {
+    method: "POST";
+    path: "/conversations/{conversation_id}/messages/{message_id}/hide";
+    params: {
+      conversation_id: string;
+      message_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Message;
+  };
   /** GET /admin/contact-center/agents: list agents */
   list_agents: {
     method: "GET";
@@ -595,6 +641,8 @@ export interface Operations {
       limit?: number;
       /** opaque: the next_cursor of the previous page of the same list, passed back unchanged (the server made it; any other value is a 400 invalid_cursor); empty or absent: the first page */
       cursor?: string;
+      /** suggestions: a name prefix, or (two or more digits, no letters) a number prefix */
+      q?: string;
     };
     body: never;
     response: {
@@ -612,6 +660,8 @@ export interface Operations {
       limit?: number;
       /** opaque: the next_cursor of the previous page of the same list, passed back unchanged (the server made it; any other value is a 400 invalid_cursor); empty or absent: the first page */
       cursor?: string;
+      /** a shared line's view: mine (assigned to the caller), unassigned (on the caller's shared lines, no one's yet) or all (the default list) */
+      view?: "mine" | "unassigned" | "all";
     };
     body: never;
     response: {
@@ -685,6 +735,15 @@ export interface Operations {
     body: never;
     response: void;
   };
+  /** GET /media/limits: What a message may carry, per channel: types, sizes, MMS countries. */
+  media_limits: {
+    method: "GET";
+    path: "/media/limits";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: Object;
+  };
   /** GET /conversations/{conversation_id}/messages/{message_id}/media/{index}: media link */
   media_link: {
     method: "GET";
@@ -715,6 +774,18 @@ export interface Operations {
     query: Record<string, never>;
     body: never;
     response: Object;
+  };
+  /** GET /push/key: The VAPID public key (base64url) for PushManager.subscribe's applicationServerKey */
+  push_key: {
+    method: "GET";
+    path: "/push/key";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: {
+      /** the VAPID public key: a P-256 point, base64url */
+      public_key: string;
+    };
   };
   /** PUT /admin/contact-center/agents/{user_id}: put agent */
   put_agent: {
@@ -859,6 +930,7 @@ export interface Operations {
     body: {
       device_id: string;
       platform: "apns" | "fcm" | "webpush";
+      /** the APNs or FCM device token; for webpush, the browser's PushSubscription as JSON ({endpoint, keys: {p256dh, auth}}): its endpoint on a browser push service, p256dh a P-256 point and auth 16 bytes, base64url (else 400 invalid_push_subscription, invalid_push_key or push_endpoint_not_allowed) */
       token: string;
     };
     response: Object;
@@ -937,6 +1009,8 @@ export interface Operations {
       /** not blank, unless media is given (then it may be empty) */
       text?: string | null;
       media?: string[] | null;
+      /** true: a private note to the people on the shared line (SMS conversations; text only), stored with channel note and never sent to the customer */
+      note?: boolean | null;
     };
     response: Message;
   };
@@ -1022,9 +1096,11 @@ export interface Operations {
     params: Record<string, never>;
     query: Record<string, never>;
     body: {
-      content_type: "image/jpeg" | "image/png" | "image/gif" | "application/pdf";
+      content_type: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "application/pdf";
       /** bytes */
       size: number;
+      /** the name people see, extension included (no / or \, no control characters) */
+      filename?: string | null;
     };
     response: Object;
   };
@@ -1098,8 +1174,17 @@ export interface Operations {
     query: Record<string, never>;
     body: {
       name?: string | null;
-      /** a phone number as a person types it; libphonenumber must hold it valid */
+      /** a phone number as a person types it; libphonenumber must hold it valid (the first number) */
       phone?: string | null;
+      /** every number, the first being phone; each once */
+      phones?: ({
+        /** a phone number as a person types it; libphonenumber must hold it valid */
+        number: string;
+        label?: string | null;
+      })[] | null;
+      /** an address (null clears it) */
+      email?: string | null;
+      company?: string | null;
     };
     response: Contact;
   };
@@ -1116,6 +1201,10 @@ export interface Operations {
       name?: string | null;
       muted?: boolean;
       hidden?: boolean;
+      /** a shared line's conversation: the user id of one of the people on the line; null unassigns */
+      assignee?: string | null;
+      /** an SMS conversation's labels (replaces them all; [] removes them) */
+      labels?: string[];
     };
     response: Conversation;
   };

@@ -8,10 +8,8 @@ import type { Api } from "./api";
 import { ApiError, enc } from "./http";
 import type { Contact, Conversation, Media, Message } from "./types";
 
-/** A media object of a message; `filename` when the sender's upload had one. */
-export interface MediaItem extends Media {
-  filename?: string | null;
-}
+/** A media object of a message; `filename` (null when the sender's upload had none). */
+export type MediaItem = Media;
 
 export interface ContactNumber {
   number: string; // E.164
@@ -69,6 +67,7 @@ export function cardOf(raw: Contact | RawContact): ContactCard {
   const stamps = raw as Partial<Contact>;
   return {
     id: r.id, name: r.name, phone: numbers[0]?.number || "", numbers, email: r.email || "", company: r.company || "",
+    phones: numbers.map((n) => ({ number: n.number, label: n.label || null })),
     created_at: stamps.created_at || "", updated_at: stamps.updated_at || "",
   };
 }
