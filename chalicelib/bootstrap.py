@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
     from chalicelib.services.reports import ReportService
     from chalicelib.services.search import IndexChange, SearchIndexer, SearchService
+    from chalicelib.services.shared_lines import SharedLineService
     from chalicelib.services.sms import (
         CarrierWebhooks,
         SmsMedia,
@@ -72,6 +73,7 @@ class Services:
     contact_center: ContactCenter | None
     search: SearchService
     search_indexer: SearchIndexer | None
+    shared_lines: SharedLineService | None  # None: no repository for it (fakes without one)
     reports: ReportService | None = None  # with a contact center
 
 
@@ -99,6 +101,7 @@ def bootstrap(
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
     from chalicelib.services.search import SearchIndexer, SearchService
+    from chalicelib.services.shared_lines import NotePolicy, SharedLineService
     from chalicelib.services.sms import (
         CarrierWebhooks,
         OutboundSmsPolicy,
@@ -150,6 +153,7 @@ def bootstrap(
         {
             "im": im,
             "sms": OutboundSmsPolicy(sms, a.sms, sms_media, settings, epoch),
+            "note": NotePolicy(),
         },
         presence,
         a.contacts,
@@ -181,6 +185,8 @@ def bootstrap(
         connections.disconnect,
         push_endpoints=push_endpoints(settings),
         webpush_key=a.webpush_key,
+        held=a.held_pushes,
+        hold_seconds=settings.assignee_first_seconds,
     )
     carrier = CarrierWebhooks(
         a.conversations,
@@ -237,6 +243,7 @@ def bootstrap(
         search=SearchService(a.search_index, a.conversations),
         search_indexer=search_indexer,
         reports=_reports(a),
+        shared_lines=SharedLineService(conversations, a.shared_lines) if a.shared_lines else None,
     )
 
 

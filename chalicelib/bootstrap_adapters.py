@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
     )
     from chalicelib.services.reports import ReportStore
     from chalicelib.services.search_ports import SearchIndex
+    from chalicelib.services.shared_lines import HeldPushes, SharedLineRepository
     from chalicelib.services.sms import (
         Providers,
     )
@@ -75,6 +76,8 @@ class Adapters:
     sms_account: SmsAccount
     search_index: SearchIndex | None  # None: search is off on this stage
     search_failures: Any  # where refused index writes wait (SqsSearchFailures), or None
+    shared_lines: SharedLineRepository | None  # None: fakes without one (no assignments)
+    held_pushes: HeldPushes
 
 
 def push_endpoints(settings: Settings) -> Any:
@@ -215,6 +218,18 @@ def build_adapters(
         need("search_failures", lambda: SqsSearchFailures(settings.resource_prefix))
     made.setdefault("search_index", None)
     made.setdefault("search_failures", None)
+    if on_dynamodb:
+        from chalicelib.adapters.dynamodb.shared_lines import DynamoSharedLines
+
+        need("shared_lines", DynamoSharedLines)
+    made.setdefault("shared_lines", None)
+
+    def held_pushes() -> object:
+        from chalicelib.adapters.held_pushes import SqsHeldPushes
+
+        return SqsHeldPushes.from_settings(settings)
+
+    need("held_pushes", held_pushes)
     need("verifier", verifier)
     need("identity", identity)
     need("idempotency", idempotency)

@@ -92,7 +92,11 @@ MESSAGING_TABLE = Table(
     logical="messaging",
     hash_key="pk",
     range_key="sk",
-    indexes=(Index(name="gsi1", hash_key="gsi1pk", range_key="gsi1sk"),),
+    indexes=(
+        Index(name="gsi1", hash_key="gsi1pk", range_key="gsi1sk"),
+        # a shared line's views ("mine", "unassigned"), sorted by the list's activity key
+        Index(name="gsi2", hash_key="gsi2pk", range_key="gsi1sk"),
+    ),
     stream="NEW_AND_OLD_IMAGES",
     ttl_attribute="expires_at",
 )

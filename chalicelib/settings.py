@@ -88,6 +88,12 @@ class Settings:
     # the contact center's routing queue (the stack sets CC_ROUTING_QUEUE_URL; "" is
     # looked up by its name once)
     cc_routing_queue_url: str = ""
+    # Shared lines (docs/sms.md): a customer's text to an assigned conversation pushes
+    # to its assignee at once and to the others on the line only if it is still unread
+    # this many seconds later (held on the realtime queue, REALTIME_QUEUE_URL: "" is
+    # looked up by its name once; at most 900, SQS's longest delay)
+    assignee_first_seconds: int = 120
+    realtime_queue_url: str = ""
     # Search (docs/architecture.md "Search"): off, GET /search answers 403
     # search_disabled and the web client hides the box; the endpoint is the stage's
     # OpenSearch domain (signed with SigV4) or the local engine (unsigned)

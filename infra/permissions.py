@@ -149,11 +149,13 @@ FUNCTIONS: dict[str, Access] = {
     # for a new message also missed-message records and mobile push to devices not in
     # front (publish to their endpoints only), and Web Push to browsers, signed with the
     # VAPID key from its secret (posted to the browsers' push services, not AWS).
+    # On a shared line the others' pushes wait on its own queue (a delayed message).
     "realtime_consumer": Access(
         tables={"messaging": "read-write", "idempotency": "read-write"},
         manage_connections=True,
         push=frozenset({"send"}),
         secrets=("vapid",),
+        send=("realtime",),
     ),
     # Timer: drops connections that vanished without $disconnect, updates presence.
     "presence_sweeper": Access(tables={"messaging": "read-write"}),

@@ -117,6 +117,8 @@ class World:
         self.publisher = fakes.MemoryPublisher()
         self.sender = fakes.MemorySender()
         self.dedup = fakes.MemoryDeduplicator()
+        self.held = fakes.MemoryHeldPushes()
+        self.shared_lines = fakes.MemorySharedLines(self.conversation_repo)
         self._ticks = 0
         self.services: Services = bootstrap(
             settings(**setting_overrides),
@@ -138,6 +140,8 @@ class World:
             push=self.push,
             media=self.media,
             idempotency=self.dedup,
+            shared_lines=self.shared_lines,
+            held_pushes=self.held,
             clock=self.clock,
             epoch=lambda: self.now,
         )

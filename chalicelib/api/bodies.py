@@ -28,6 +28,7 @@ from chalicelib.api.fields import (
 from chalicelib.domain.contacts import MAX_LABEL, MAX_PHONES
 from chalicelib.domain.media import MAX_FILENAME, MAX_MEDIA, MEDIA_TYPES
 from chalicelib.domain.model import IM, SMS, STATUSES
+from chalicelib.domain.shared_lines import MAX_LABEL_CHARS, MAX_LABELS, VIEWS
 from chalicelib.services.conversations import MAX_GROUP_NAME
 from chalicelib.services.directory import MAX_CONTACT_NAME
 from chalicelib.services.notifications import MAX_TOKEN, PLATFORMS
@@ -47,6 +48,12 @@ SEND_MESSAGE = body_of(
         description="not blank, unless media is given (then it may be empty)",
     ),
     Field("media", LIST, "invalid_media", max_items=MAX_MEDIA, max_len=MAX_ID),
+    Field(
+        "note",
+        FLAG,
+        description="true: a private note to the people on the shared line (SMS "
+        "conversations; text only), stored with channel note and never sent to the customer",
+    ),
     # text that is not blank, or media with text absent, null, empty or not blank
     rule={
         "anyOf": [
@@ -122,6 +129,24 @@ UPDATE_CONVERSATION = body_of(
     _GROUP_NAME,  # null clears the name
     Field("muted", FLAG, nullable=False),
     Field("hidden", FLAG, nullable=False),
+    Field(
+        "assignee",
+        TEXT,
+        "invalid_assignee",
+        max_len=MAX_ID,
+        min_len=1,
+        description="a shared line's conversation: the user id of one of the people on the "
+        "line; null unassigns",
+    ),
+    Field(
+        "labels",
+        LIST,
+        "invalid_labels",
+        nullable=False,
+        max_items=MAX_LABELS,
+        max_len=MAX_LABEL_CHARS,
+        description="an SMS conversation's labels (replaces them all; [] removes them)",
+    ),
     closed=True,
     min_fields=1,
 )
@@ -265,6 +290,17 @@ CONTACT_CHANGES = body_of(
             "properties": {"phone": {"type": "string"}, "phones": {"type": "array"}},
         },
     },
+)
+CONVERSATION_VIEW = (
+    Field(
+        "view",
+        TEXT,
+        "invalid_view",
+        max_len=16,
+        choices=VIEWS,
+        description="a shared line's view: mine (assigned to the caller), unassigned (on "
+        "the caller's shared lines, no one's yet) or all (the default list)",
+    ),
 )
 CONTACT_SEARCH = (
     Field(

@@ -20,6 +20,7 @@ from chalicelib import resources
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.model import Event
+from chalicelib.domain.shared_lines import HELD
 from chalicelib.observability import logger, new_record
 
 if TYPE_CHECKING:
@@ -208,6 +209,9 @@ def _realtime_record(record: Any) -> None:
     svc = services()
     event = parse_queued_event(record.body)
     once = svc.adapters.idempotency.run_once
+    if event.type == HELD:  # pushes held for a shared line's assignee: no frames
+        svc.notifications.on_held(event, once)
+        return
     seen: list[FanoutResult] = []
 
     def deliver() -> int:

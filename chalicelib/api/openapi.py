@@ -97,7 +97,7 @@ OPTIONAL_BODIES = frozenset({"end_interaction"})
 QUERIES: Mapping[str, tuple[Field, ...]] = {
     "get_directory": fields.PAGING,
     "list_contacts": (*fields.PAGING, *bodies.CONTACT_SEARCH),
-    "list_conversations": fields.PAGING,
+    "list_conversations": (*fields.PAGING, *bodies.CONVERSATION_VIEW),
     "list_messages": (*fields.PAGING, fields.AFTER_SEQ),
     "get_consent": fields.PAGING,
     "sync": fields.PAGING[:1],

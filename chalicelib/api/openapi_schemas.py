@@ -229,6 +229,14 @@ def conversation_samples() -> list[dict[str, Any]]:
             business_number="+14155550100",
             external_number="+14155550199",
         ).to_dict(),
+        _conversation(  # on a shared line: assigned, labelled
+            conversation_id="s2",
+            type=SMS,
+            business_number="+14155550100",
+            external_number="+14155550198",
+            assignee="u2",
+            labels=["billing"],
+        ).to_dict(),
     ]
 
 

@@ -16,6 +16,7 @@ from chalicelib.api.bodies import (
     CONTACT,
     CONTACT_CHANGES,
     CONTACT_SEARCH,
+    CONVERSATION_VIEW,
     CREATE_IM,
     CREATE_SMS,
     DEVICE,
@@ -157,6 +158,7 @@ def send_message(body: Json, conversation_id: str) -> SendMessage:
         client_id=client_id,
         text=text,
         media=media or (),
+        note=bool(SEND_MESSAGE["note"].flag(body)),
     )
 
 
@@ -237,11 +239,15 @@ def create_sms(body: Json) -> CreateSms:
 def update_conversation(body: Json) -> UpdateConversation:
     given = frozenset(body)
     if given - set(UPDATE_CONVERSATION.by_name) or not given:
-        raise ValidationError("give name, muted and/or hidden", code="invalid_request")
+        raise ValidationError(
+            "give name, muted, hidden, assignee and/or labels", code="invalid_request"
+        )
     return UpdateConversation(
         name=UPDATE_CONVERSATION["name"].text(body),
         muted=UPDATE_CONVERSATION["muted"].flag(body),
         hidden=UPDATE_CONVERSATION["hidden"].flag(body),
+        assignee=UPDATE_CONVERSATION["assignee"].text(body),
+        labels=UPDATE_CONVERSATION["labels"].strings(body),
         fields=given,
     )
 
@@ -318,6 +324,12 @@ def _text_or_none(value: object) -> str | None:
 def _given(body: Json, name: str, null_means: str | None) -> str | None:
     """A field given as null: what null means for it; absent: None (not given)."""
     return null_means if name in body else None
+
+
+def conversation_view(query: Mapping[str, str]) -> str | None:
+    """``GET /conversations?view=``: a shared line's view, None for the plain list."""
+    value = query.get("view")
+    return None if value is None else CONVERSATION_VIEW[0].text({"view": value})
 
 
 def contact_search(query: Mapping[str, str]) -> str | None:

@@ -12,7 +12,7 @@ from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
 from chalicelib.api.fields import path_index
 from chalicelib.bootstrap import services
-from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.errors import FeatureDisabled, ValidationError
 from chalicelib.domain.model import IM, SMS, Page
 from chalicelib.services.common import Caller, page_limit
 
@@ -150,7 +150,17 @@ def delete_contact(contact_id: str) -> Response:
 
 @route("/conversations", methods=["GET"])
 def list_conversations() -> dict[str, Any]:
-    return _list(services().conversations.list_for(_caller(), *_paging()))
+    view = requests.conversation_view(rest_bp.current_request.query_params or {})
+    if view is None:
+        return _list(services().conversations.list_for(_caller(), *_paging()))
+    return _list(_shared_lines().list_view(_caller(), view, *_paging()))
+
+
+def _shared_lines() -> Any:
+    found = services().shared_lines
+    if found is None:
+        raise FeatureDisabled("shared lines are not configured", code="shared_lines_disabled")
+    return found
 
 
 @route("/conversations", methods=["POST"])
@@ -187,6 +197,10 @@ def update_conversation(conversation_id: str) -> dict[str, Any]:
         view = conversations.set_flags(
             caller, conversation_id, muted=command.muted, hidden=command.hidden
         )
+    if "labels" in command.fields:
+        view = _shared_lines().set_labels(caller, conversation_id, command.labels or ())
+    if "assignee" in command.fields:  # last: a lost race answers 409 after the rest
+        view = _shared_lines().assign(caller, conversation_id, command.assignee)
     return view
 
 

@@ -280,6 +280,8 @@ class Conversation:
     version: int = 0
     business_number: str = ""  # sms: the company's number
     external_number: str = ""  # sms: the customer's or contact's number
+    assignee: str | None = None  # sms on a shared line: the one person who answers it
+    labels: list[str] = field(default_factory=list)
 
     @property
     def is_group(self) -> bool:
@@ -297,6 +299,8 @@ class Conversation:
             "updated_at": self.updated_at or self.created_at,
             "last_seq": self.last_seq,
             "last_message": self.last_message,
+            "assignee": self.assignee,
+            "labels": list(self.labels),
             **(
                 {"business_number": self.business_number, "external_number": self.external_number}
                 if self.type == SMS
@@ -317,6 +321,7 @@ class Membership:
     hidden: bool = False
     activity_at: str = ""
     cleared_seq: int = 0  # messages up to this seq are deleted for this member ("delete for me")
+    assignee: str | None = None  # the conversation's, copied here: pushes go to them first
 
 
 @dataclass

@@ -16,6 +16,7 @@ class SendMessage:
     client_id: str
     text: str | None
     media: tuple[str, ...] = ()
+    note: bool = False  # a private note to the people on the line, never sent
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class UpdateConversation:
     name: str | None = None
     muted: bool | None = None
     hidden: bool | None = None
+    assignee: str | None = None  # null unassigns
+    labels: tuple[str, ...] | None = None
     fields: frozenset[str] = field(default_factory=frozenset)
 
 

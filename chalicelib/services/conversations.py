@@ -22,6 +22,7 @@ from chalicelib.domain.model import (
     direct_conversation_id,
     parse_message_id,
 )
+from chalicelib.domain.shared_lines import NOTE
 from chalicelib.services.commands import CreateIm, MarkRead, SendMessage, SyncRequest
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.im import ImPolicy
@@ -100,7 +101,10 @@ class ConversationService:
         return view
 
     def list_for(self, caller: Caller, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
-        page = self._repo.list_memberships(caller.user_id, limit, cursor)
+        return self.views_of(caller, self._repo.list_memberships(caller.user_id, limit, cursor))
+
+    def views_of(self, caller: Caller, page: Page[Membership]) -> Page[dict[str, Any]]:
+        """A page of the caller's entries as the conversations they see (one batch read)."""
         conversations = self._repo.get_many(m.conversation_id for m in page.items)
         items = [
             self.view(conversations[m.conversation_id], m)
@@ -326,7 +330,7 @@ class ConversationService:
             else (None, None)
         )
         conversation = self._visible(caller, found)
-        policy = self._policies.get(conversation.type)
+        policy = self._policies.get(NOTE if command.note else conversation.type)
         if policy is None:
             raise FeatureDisabled("SMS is not configured", code="sms_disabled")
         draft = Draft(caller.user_id, command.client_id, body, caller, media)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -16,6 +17,7 @@ from chalicelib.domain.errors import (
     ValidationError,
 )
 from chalicelib.domain.model import Connection, Device, Event, Membership, User
+from chalicelib.domain.shared_lines import HELD
 from chalicelib.domain.webpush import PushEndpoints, parse_subscription
 from chalicelib.observability import logger
 from chalicelib.services.common import Caller, Clock, worker_pool
@@ -30,6 +32,7 @@ from chalicelib.services.ports import (
     WebPushKey,
 )
 from chalicelib.services.realtime import FanoutService
+from chalicelib.services.shared_lines import HeldPushes
 
 PLATFORMS = ("apns", "fcm", "webpush")
 MAX_TOKEN = 4096
@@ -63,6 +66,8 @@ class NotificationService:
         on_disconnect: Callable[[str], None],
         push_endpoints: PushEndpoints | None = None,
         webpush_key: WebPushKey | None = None,
+        held: HeldPushes | None = None,
+        hold_seconds: int = 120,
     ) -> None:
         self._directory = directory
         self._conversations = conversations
@@ -74,6 +79,8 @@ class NotificationService:
         self._on_disconnect = on_disconnect
         self._push_endpoints = push_endpoints or PushEndpoints()
         self._webpush_key = webpush_key
+        self._held = held
+        self._hold_seconds = hold_seconds
 
     # -- devices ----------------------------------------------------------
 
@@ -198,6 +205,7 @@ class NotificationService:
             self._conversations.get_memberships(conversation_id, pushable) if pushable else {}
         )
         audible = [u for u in pushable if u in memberships and not memberships[u].muted]
+        held = self._hold(event, audible, memberships)
         readers = [*audible, sender_id] if sender_id else audible
         users = self._directory.get_users(readers) if audible else {}
         seq = int(message.get("seq") or 0)
@@ -210,7 +218,7 @@ class NotificationService:
                 user_id,
                 users.get(user_id),
                 memberships.get(user_id),
-                devices.get(user_id, []),
+                [] if user_id in held else devices.get(user_id, []),
                 live.get(user_id) if live is not None else None,
                 conversation_id,
                 seq,
@@ -226,6 +234,33 @@ class NotificationService:
             extra={"event_id": event.event_id, "conversation_id": conversation_id, **counts},
         )
         return counts
+
+    def _hold(
+        self, event: Event, audible: list[str], memberships: Mapping[str, Membership]
+    ) -> set[str]:
+        """A conversation with an assignee pushes to the assignee first: the others'
+        pushes are held (``hold_seconds``) and go out then only if still unread. If the
+        hold cannot be queued they go out now: a push is never lost."""
+        if self._held is None or event.type == HELD:
+            return set()
+        held = [u for u in audible if memberships[u].assignee not in (None, u)]
+        if not held:
+            return set()
+        try:
+            self._held.hold(replace(event, type=HELD, recipients=held), self._hold_seconds)
+        except Exception:
+            logger.exception("could not hold pushes; sending them now")
+            return set()
+        return set(held)
+
+    def on_held(self, event: Event, once: RunOnce) -> dict[str, int]:
+        """A message's held pushes, now: to those on the line who still have not read it
+        (the same event id: a missed count is not counted twice, a push goes once)."""
+        seq = int(event.data.get("seq") or 0)
+        conversation_id = str(event.data.get("conversation_id") or event.conversation_id)
+        read = self._conversations.get_memberships(conversation_id, list(event.recipients))
+        unread = [u for u in event.recipients if u in read and read[u].read_seq < seq]
+        return self.on_message(replace(event, recipients=unread), once)
 
     def _payload(
         self, message: dict[str, Any], conversation_id: str, sender: User | None

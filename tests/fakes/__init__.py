@@ -10,14 +10,18 @@ from tests.fakes.compliance import (
     MemoryComplianceRepository,
 )
 from tests.fakes.connections import MemoryConnectionRepository, MemoryPresenceRepository
-from tests.fakes.conversations import MemoryConversationRepository
+from tests.fakes.conversations import MemoryConversationRepository, MemorySharedLines
 from tests.fakes.credentials import MemorySecretSource
 from tests.fakes.directory import MemoryContactRepository, MemoryDirectoryRepository
 from tests.fakes.events import MemoryPublisher, MemorySender
 from tests.fakes.idempotency import MemoryDeduplicator
 from tests.fakes.identity import MemoryIdentityProvider
 from tests.fakes.media import MemoryFetcher, MemoryMediaStore
-from tests.fakes.notifications import MemoryNotificationRepository, MemoryPushGateway
+from tests.fakes.notifications import (
+    MemoryHeldPushes,
+    MemoryNotificationRepository,
+    MemoryPushGateway,
+)
 from tests.fakes.sms import MemoryProviders, MemorySmsRepository
 
 __all__ = [
@@ -30,6 +34,7 @@ __all__ = [
     "MemoryDeduplicator",
     "MemoryDirectoryRepository",
     "MemoryFetcher",
+    "MemoryHeldPushes",
     "MemoryIdentityProvider",
     "MemoryMediaStore",
     "MemoryNotificationRepository",
@@ -39,5 +44,6 @@ __all__ = [
     "MemoryPushGateway",
     "MemorySecretSource",
     "MemorySender",
+    "MemorySharedLines",
     "MemorySmsRepository",
 ]

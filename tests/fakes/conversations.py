@@ -74,6 +74,10 @@ class MemoryConversationRepository:
         stored.members = list(members)
         stored.name = name
         stored.version += 1
+        if stored.assignee not in members:  # an assignee who left the line loses it
+            stored.assignee = None
+        for user_id in members:
+            self.memberships[(user_id, stored.conversation_id)].assignee = stored.assignee
         return copy.deepcopy(stored)
 
     def take_seq(self, conversation_id: str) -> int:
@@ -287,3 +291,49 @@ class MemoryConversationRepository:
             for (u, c, s) in self.hidden
             if u == user_id and c == conversation_id and low <= s <= high
         }
+
+
+class MemorySharedLines:
+    """Assignments, labels and views over a ``MemoryConversationRepository``."""
+
+    def __init__(self, repo: MemoryConversationRepository) -> None:
+        self.repo = repo
+
+    def _current(self, conversation: Conversation) -> Conversation:
+        stored = self.repo.conversations[conversation.conversation_id]
+        if stored.version != conversation.version:
+            raise ConcurrentUpdate("the conversation changed meanwhile")
+        stored.version += 1
+        return stored
+
+    def assign(self, conversation: Conversation, assignee: str | None) -> Conversation:
+        stored = self._current(conversation)
+        stored.assignee = assignee
+        for user_id in stored.members:
+            self.repo.memberships[(user_id, stored.conversation_id)].assignee = assignee
+        return copy.deepcopy(stored)
+
+    def set_labels(self, conversation: Conversation, labels: list[str]) -> Conversation:
+        stored = self._current(conversation)
+        stored.labels = list(labels)
+        return copy.deepcopy(stored)
+
+    def list_view(
+        self, user_id: str, view: str, limit: int, cursor: str | None
+    ) -> Page[Membership]:
+        from chalicelib.domain.shared_lines import view_of
+
+        keys = sorted(
+            (
+                (f"{m.activity_at}#{m.conversation_id}", m)
+                for (uid, cid), m in self.repo.memberships.items()
+                if uid == user_id
+                and view_of(self.repo.conversations[cid], user_id, m.assignee) == view
+            ),
+            key=lambda k: k[0],
+            reverse=True,
+        )
+        page, next_cursor = _paginate(
+            keys, limit, cursor, f"view:{view}:{user_id}", descending=True
+        )
+        return Page([copy.deepcopy(m) for _, m in page], next_cursor)

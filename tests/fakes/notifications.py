@@ -8,6 +8,7 @@ from typing import Any
 from chalicelib.domain.errors import PushRejected
 from chalicelib.domain.model import (
     Device,
+    Event,
     Missed,
 )
 
@@ -105,3 +106,13 @@ class MemoryPushGateway:
         self.pushed.append(
             {"endpoint": endpoint, "platform": platform, "silent": silent, **payload}
         )
+
+
+class MemoryHeldPushes:
+    """Records held events and their delays; a test releases them when time has passed."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[Event, int]] = []
+
+    def hold(self, event: Event, delay_seconds: int) -> None:
+        self.held.append((event, delay_seconds))

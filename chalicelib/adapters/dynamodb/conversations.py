@@ -37,8 +37,10 @@ from chalicelib.adapters.dynamodb.models import (
     page_of,
     shared_connection,
 )
+from chalicelib.adapters.dynamodb.shared_lines import after_members, update_member_views, view_key
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.model import (
+    IM,
     Conversation,
     Membership,
     Message,
@@ -61,6 +63,8 @@ def membership_item(conversation: Conversation, user_id: str) -> MembershipItem:
         gsi1sk=activity_sort(
             conversation.updated_at or conversation.created_at, conversation.conversation_id
         ),
+        assignee=conversation.assignee,
+        gsi2pk=view_key(conversation, user_id),
     )
 
 
@@ -119,6 +123,8 @@ class DynamoConversationRepository(DynamoMessageLog):
         added = [m for m in members if m not in conversation.members]
         removed = [m for m in conversation.members if m not in members]
         now_version = conversation.version + 1
+        after = after_members(conversation, members)  # a shared line's views follow
+        unassigned = [ConversationItem.assignee.remove()] if conversation.assignee else []
         try:
             with TransactWrite(connection=shared_connection()) as tx:
                 tx.update(
@@ -127,11 +133,14 @@ class DynamoConversationRepository(DynamoMessageLog):
                         ConversationItem.members.set(members),
                         ConversationItem.name.set(name),
                         ConversationItem.version.set(now_version),
+                        *(unassigned if after.assignee is None else []),
                     ],
                     condition=ConversationItem.version == conversation.version,
                 )
                 for user_id in added:
-                    tx.save(membership_item(conversation, user_id))
+                    tx.save(membership_item(after, user_id))
+                if after.type != IM:
+                    update_member_views(tx, after, [m for m in members if m not in added])
                 for user_id in removed:
                     tx.delete(
                         MembershipItem(
@@ -143,6 +152,7 @@ class DynamoConversationRepository(DynamoMessageLog):
         conversation.members = list(members)
         conversation.name = name
         conversation.version = now_version
+        conversation.assignee = after.assignee
         return conversation
 
     def mark_deleted(self, conversation_id: str, seq: int, deleted_at: str) -> Message | None:

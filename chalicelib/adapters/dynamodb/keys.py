@@ -11,6 +11,7 @@ stream translation build and recognise keys only through these functions.
 | personal contact | USER#{user} | CONTACT#{contact} | USER#{user}#CONTACTS | {name folded}#{contact} |
 | contact's number | USER#{user} | CPHONE#{e164} |  |  |
 | membership | USER#{user} | CONV#{conversation} | USER#{user}#CONVS (*) | {activity}#{conversation} |
+| membership in a shared line's view (gsi2pk) | USER#{user} | CONV#{conversation} | USER#{user}#MINE or #UNASSIGNED (*****) | {activity}#{conversation} |
 | connection (per user) | USER#{user} | CONN#{connection} | LIVE#{shard} | {deadline:012d}#{connection} |
 | connection (lookup) | CONN#{connection} | CONN |  |  |
 | presence watch | WATCH#{watched user} | CONN#{connection} |  |  |
@@ -60,6 +61,7 @@ stream translation build and recognise keys only through these functions.
 (**) only outbound texts without a final status: the reconciler's sparse index.
 (***) only while the interaction waits: a sparse index that is the queue itself.
 (****) only while the provider reviews it: the registration poller's sparse index.
+(*****) gsi2 (gsi2pk, sorted by gsi1sk): only on a shared line, the assignee's or everyone's while unassigned.
 """
 
 from __future__ import annotations
@@ -168,6 +170,10 @@ def convs_gsi(user_id: str) -> str:
 
 def activity_sort(activity_at: str, conversation_id: str) -> str:
     return f"{activity_at}#{conversation_id}"
+
+
+def view_gsi(user_id: str, view: str) -> str:
+    return f"{USER_PREFIX}{user_id}#{view.upper()}"
 
 
 def activity_of(sort_key: str | None) -> str:

@@ -79,6 +79,8 @@ def to_conversation(item: ConversationItem) -> Conversation:
         version=int(item.version),
         business_number=item.business_number or "",
         external_number=item.external_number or "",
+        assignee=item.assignee or None,
+        labels=list(item.labels or []),
     )
 
 
@@ -116,6 +118,7 @@ def to_membership(item: MembershipItem) -> Membership:
         hidden=bool(item.hidden),
         activity_at=activity,
         cleared_seq=int(item.cleared_seq or 0),
+        assignee=item.assignee or None,
     )
 
 

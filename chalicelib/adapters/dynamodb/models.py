@@ -35,6 +35,17 @@ class Gsi1(GlobalSecondaryIndex[Any]):
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi2(GlobalSecondaryIndex[Any]):
+    """A shared line's views of a member: keyed by the view, sorted as the list is."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
 class _Item(Model):
     class Meta:
         table_name = "unset"
@@ -172,6 +183,8 @@ class ConversationItem(_Item):
     version = NumberAttribute(default=0)
     business_number = UnicodeAttribute(default="")
     external_number = UnicodeAttribute(default="")
+    assignee = UnicodeAttribute(null=True)  # a shared line's conversation: who answers it
+    labels: ListAttribute[str] = ListAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)  # sms: NUM#{business number}#CONVS
     gsi1sk = UnicodeAttribute(null=True)  # sms: conversation id
     gsi1 = Gsi1()
@@ -218,9 +231,12 @@ class MembershipItem(_Item):
     muted = BooleanAttribute(default=False)
     hidden = BooleanAttribute(default=False)
     cleared_seq = NumberAttribute(null=True)  # "delete for me": messages up to it are gone
+    assignee = UnicodeAttribute(null=True)  # the conversation's (a shared line's)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi1 = Gsi1()
+    gsi2pk = UnicodeAttribute(null=True)  # a shared line's view: USER#{user}#MINE / #UNASSIGNED
+    gsi2 = Gsi2()
 
 
 class ConnectionItem(_Item):
@@ -341,8 +357,8 @@ def bind_models(table_name: str, region: str, host: str | None = None) -> None:
 
     PynamoDB opens a connection (and a botocore client) per model class; on a fresh
     Lambda that is a client construction per item type a request touches. Every
-    model has the same key schema and index, so they share the one built for the
-    model that declares the index.
+    model has the same key schema and indexes, so they share the one built for the
+    model that declares both indexes.
     """
     every = (_Item, *MODELS, *_REGISTERED)
     for model in every:  # type: Any
@@ -350,7 +366,7 @@ def bind_models(table_name: str, region: str, host: str | None = None) -> None:
         model.Meta.region = region
         model.Meta.host = host
         model._connection = None
-    shared = UserItem._get_connection()  # declares gsi1: the full key schema
+    shared = MembershipItem._get_connection()  # declares gsi1 and gsi2: the full key schema
     for model in every:
         model._connection = shared
 

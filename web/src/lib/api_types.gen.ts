@@ -45,6 +45,8 @@ export interface Conversation {
     created_at: string;
     deleted: boolean;
   };
+  assignee: null | string;
+  labels: string[];
   business_number?: string;
   external_number?: string;
 }
@@ -132,6 +134,20 @@ export interface Operations {
     };
     query: Record<string, never>;
     body: never;
+    response: Object;
+  };
+  /** POST /interactions/{interaction_id}/notes: A private note to the interaction's agent (never sent to the customer) */
+  add_interaction_note: {
+    method: "POST";
+    path: "/interactions/{interaction_id}/notes";
+    params: {
+      interaction_id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      /** a private note to the agent: never sent to the customer */
+      text: string;
+    };
     response: Object;
   };
   /** POST /conversations/{conversation_id}/members: add members */
@@ -360,6 +376,17 @@ export interface Operations {
       policy_id?: string | null;
       license_type?: string;
     };
+    response: Object;
+  };
+  /** POST /interactions/{interaction_id}/barge: Take an interaction over: the supervisor becomes its agent */
+  barge_interaction: {
+    method: "POST";
+    path: "/interactions/{interaction_id}/barge";
+    params: {
+      interaction_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
     response: Object;
   };
   /** POST /conversations/{conversation_id}/clear: Delete the conversation for the caller only (docs/api.md, "Conversation controls"). */
@@ -658,6 +685,8 @@ export interface Operations {
       limit?: number;
       /** opaque: the next_cursor of the previous page of the same list, passed back unchanged (the server made it; any other value is a 400 invalid_cursor); empty or absent: the first page */
       cursor?: string;
+      /** a shared line's view: mine (assigned to the caller), unassigned (on the caller's shared lines, no one's yet) or all (the default list) */
+      view?: "mine" | "unassigned" | "all";
     };
     body: never;
     response: {
@@ -711,6 +740,20 @@ export interface Operations {
       next_cursor: string | null;
     };
   };
+  /** GET /queues/{queue_id}/interactions: A queue's live interactions: waiting, offered, active and in wrap-up */
+  list_queue_interactions: {
+    method: "GET";
+    path: "/queues/{queue_id}/interactions";
+    params: {
+      queue_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      items: Object[];
+      next_cursor: string | null;
+    };
+  };
   /** GET /queues: list queues */
   list_queues: {
     method: "GET";
@@ -738,7 +781,26 @@ export interface Operations {
     params: Record<string, never>;
     query: Record<string, never>;
     body: never;
-    response: Object;
+    response: {
+      im: {
+        content_types: string[];
+        /** bytes, each attachment */
+        max_bytes: number;
+        max_items: number;
+      };
+      sms: {
+        content_types: string[];
+        /** bytes, a message's attachments together */
+        max_bytes: number;
+        max_items: number;
+        /** MMS switched on for this stage */
+        enabled: boolean;
+        /** destinations' regions MMS reaches */
+        countries: string[];
+        /** business number types that send MMS */
+        number_types: string[];
+      };
+    };
   };
   /** GET /conversations/{conversation_id}/messages/{message_id}/media/{index}: media link */
   media_link: {
@@ -748,6 +810,17 @@ export interface Operations {
       conversation_id: string;
       message_id: string;
       index: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Object;
+  };
+  /** POST /interactions/{interaction_id}/monitor: Monitor a live interaction (read-only; asked again to renew) */
+  monitor_interaction: {
+    method: "POST";
+    path: "/interactions/{interaction_id}/monitor";
+    params: {
+      interaction_id: string;
     };
     query: Record<string, never>;
     body: never;
@@ -1082,8 +1155,23 @@ export interface Operations {
       /** not blank, unless media is given (then it may be empty) */
       text?: string | null;
       media?: string[] | null;
+      /** true: a private note to the people on the shared line (SMS conversations; text only), stored with channel note and never sent to the customer */
+      note?: boolean | null;
     };
     response: Message;
+  };
+  /** PUT /agents/{user_id}/status: Set an agent's routing status (supervisors of their queues, admins) */
+  set_agent_status: {
+    method: "PUT";
+    path: "/agents/{user_id}/status";
+    params: {
+      user_id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      status: "available" | "away" | "offline";
+    };
+    response: Object;
   };
   /** PUT /me/presence: set presence */
   set_presence: {
@@ -1173,7 +1261,17 @@ export interface Operations {
       /** the name people see, extension included (no / or \, no control characters) */
       filename?: string | null;
     };
-    response: Object;
+    response: {
+      /** the upload's key, for the send's media */
+      key: string;
+      upload: {
+        method: "POST";
+        url: string;
+        fields: Record<string, string>;
+      };
+      max_bytes: number;
+      filename: null | string;
+    };
   };
   /** POST /me/photo: start photo upload */
   start_photo_upload: {
@@ -1187,6 +1285,17 @@ export interface Operations {
       size: number;
     };
     response: Object;
+  };
+  /** DELETE /interactions/{interaction_id}/monitor: Stop monitoring an interaction */
+  stop_monitoring: {
+    method: "DELETE";
+    path: "/interactions/{interaction_id}/monitor";
+    params: {
+      interaction_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: void;
   };
   /** POST /sync: sync */
   sync: {
@@ -1203,7 +1312,7 @@ export interface Operations {
     };
     response: Object;
   };
-  /** POST /interactions/{interaction_id}/transfer: transfer interaction */
+  /** POST /interactions/{interaction_id}/transfer: Move an interaction to a queue, or offer it to a named agent */
   transfer_interaction: {
     method: "POST";
     path: "/interactions/{interaction_id}/transfer";
@@ -1212,8 +1321,10 @@ export interface Operations {
     };
     query: Record<string, never>;
     body: {
-      /** a queue of the caller's company */
-      queue_id: string;
+      /** back to waiting in this queue */
+      queue_id?: string;
+      /** an agent of the caller's company: offered to them (409 agent_unavailable unless available with a free slot) */
+      agent_id?: string;
     };
     response: Object;
   };
@@ -1272,6 +1383,10 @@ export interface Operations {
       name?: string | null;
       muted?: boolean;
       hidden?: boolean;
+      /** a shared line's conversation: the user id of one of the people on the line; null unassigns */
+      assignee?: string | null;
+      /** an SMS conversation's labels (replaces them all; [] removes them) */
+      labels?: string[];
     };
     response: Conversation;
   };

@@ -10,6 +10,8 @@ import type { State } from "../lib/store";
 import { time } from "../lib/text";
 import type { Conversation, Presence } from "../lib/types";
 import { PresenceDot } from "./Presence";
+import { LineViews } from "./SharedLine";
+import { inView, isSharedLine, type LineView } from "../lib/store_shared";
 
 export const ROW_HEIGHT = 68;
 const OVERSCAN = 6;
@@ -27,6 +29,7 @@ interface RowProps {
   setSize: number;
   onOpen: () => void;
   onFocus: () => void;
+  assigneeName: string;
 }
 
 /** One row; re-rendered only when what it shows changes (scrolling renders only new rows). */
@@ -36,11 +39,11 @@ class Row extends Component<RowProps> {
     return (
       next.conversation !== p.conversation || next.index !== p.index || next.title !== p.title ||
       next.presence !== p.presence || next.active !== p.active || next.flash !== p.flash ||
-      next.tabStop !== p.tabStop || next.setSize !== p.setSize
+      next.tabStop !== p.tabStop || next.setSize !== p.setSize || next.assigneeName !== p.assigneeName
     );
   }
 
-  render({ conversation: c, index, title, meId, presence, isPeer, active, flash, tabStop, setSize }: RowProps) {
+  render({ conversation: c, index, title, meId, presence, isPeer, active, flash, tabStop, setSize, assigneeName }: RowProps) {
     const unread = c.unread_count > 0;
     const preview = c.last_message
       ? c.last_message.deleted
@@ -57,6 +60,7 @@ class Row extends Component<RowProps> {
               : <span class={`tag ${c.type}`}>{c.type === "sms" ? "SMS" : "Group"}</span>}
             <span class="conv-title">{title}</span>
             {c.muted && <span class="conv-muted" role="img" aria-label="Muted">🔕</span>}
+            {c.assignee && <span class="conv-assignee">{c.assignee === meId ? "Mine" : assigneeName}</span>}
             <span class="conv-time">{time(c.last_message?.created_at || c.updated_at)}</span>
           </span>
           <span class="conv-bottom">
@@ -77,7 +81,9 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
   const [focusIndex, setFocusIndex] = useState(0);
   const focusPending = useRef(false);
   const frame = useRef(0);
-  const order = state.order;
+  const [view, setView] = useState<LineView>("all");
+  const order = inView(state.order, state.conversations, view, state.me.user_id);
+  const onLine = state.order.some((id) => { const c = state.conversations.get(id); return !!c && isSharedLine(c); });
 
   useLayoutEffect(() => {
     const el = scroller.current!;
@@ -146,6 +152,7 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
     rows.push(
       <Row key={id} conversation={c} index={index} title={store.title(c)} meId={state.me.user_id}
         presence={peer ? state.users.get(peer)?.presence || c.peer_presence : undefined} isPeer={!!peer}
+        assigneeName={c.assignee ? store.userName(c.assignee) : ""}
         active={state.activeId === id} flash={state.flash.has(id)} tabStop={index === tabStop}
         setSize={state.listCursor ? -1 : order.length}
         onOpen={() => { setFocusIndex(index); onOpen(id); }} onFocus={() => setFocusIndex(index)} />,
@@ -154,6 +161,7 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
 
   return (
     <div class="conv-scroll" ref={scroller} onScroll={onScroll} onKeyDown={onKeyDown}>
+      {onLine && <LineViews view={view} onView={setView} />}
       <ul role="list" aria-label="Conversations" aria-busy={state.listLoading} style={{ height: `${order.length * ROW_HEIGHT}px` }}>
         {rows}
       </ul>

@@ -12,6 +12,8 @@ import { ContactCardDialog, type Person } from "./ContactCard";
 import { ConversationControls } from "./ConversationControls";
 import { MediaView } from "./Media";
 import { Avatar, PresenceDot, PresenceText } from "./Presence";
+import { AssigneeBar, Labels, NoteComposer, Replying } from "./SharedLine";
+import { isSharedLine } from "../lib/store_shared";
 
 const STATUS: Record<string, [string, string]> = {
   sending: ["🕓", "Sending"],
@@ -70,13 +72,14 @@ function Bubble({ message, conversation, found, onPerson }: {
   const [icon, label] = message.failed ? ["⚠", `Not sent: ${message.failed}`] : STATUS[message.status] || ["", message.status];
   return (
     <article id={messageElementId(message.id)} tabIndex={found ? -1 : undefined}
-      class={`msg${mine ? " mine" : ""}${found ? " found" : ""}`} aria-label={`${sender}, ${time(message.created_at)}`}
+      class={`msg${mine ? " mine" : ""}${found ? " found" : ""}${message.channel === "note" ? " note" : ""}`}
+      aria-label={`${message.channel === "note" ? "Note from " : ""}${sender}, ${time(message.created_at)}`}
       aria-current={found ? "true" : undefined}>
       <header>
         {person ? (
           <button type="button" class="link sender" aria-haspopup="dialog" onClick={() => onPerson(person)}>{sender}</button>
         ) : <span class="sender">{sender}</span>}
-        <span class="channel">{message.channel === "sms" ? "SMS" : "IM"}</span>
+        <span class="channel">{message.channel === "note" ? "Note" : message.channel === "sms" ? "SMS" : "IM"}</span>
         <time dateTime={message.created_at}>{time(message.created_at)}</time>
       </header>
       <Body message={message} />
@@ -184,10 +187,12 @@ export function Thread({ id }: { id: string }) {
     if (found) document.getElementById(messageElementId(found))?.focus({ preventScroll: true });
   }, [found]);
 
+  const [noting, setNoting] = useState(false);
   if (!conversation) return <section class="thread"><p role="status">Loading…</p></section>;
   const title = store.title(conversation);
   const peer = store.peerId(conversation);
   const typing = [...(state.typing.get(id)?.keys() || [])].map((u) => store.userName(u));
+  const shared = isSharedLine(conversation);
   const external = conversation.external_number;
   const peerPresence = peer ? state.users.get(peer)?.presence || conversation.peer_presence : undefined;
   const peerOffline = peer && (peerPresence?.status || "offline") === "offline"
@@ -227,12 +232,14 @@ export function Thread({ id }: { id: string }) {
             )}
             {conversation.group && <span>{conversation.members.length} members</span>}
             {conversation.muted && <span class="tag muted">Muted</span>}
+            <Labels labels={conversation.labels} />
           </div>
         </div>
         {external && <a class="button secondary" href={`tel:${external}`}>Call</a>}
         {external && !state.contacts.has(external) && <AddContact conversation={conversation} />}
         <ConversationControls conversation={conversation} />
       </header>
+      <AssigneeBar key={id} conversation={conversation} />
       {person && <ContactCardDialog person={person} onClose={() => setPerson(null)} />}
       {conversation.type === "sms" && <Consent conversationId={id} />}
       <div class="log" ref={log} role="log" aria-live="polite" aria-label="Messages" tabIndex={0}
@@ -252,9 +259,15 @@ export function Thread({ id }: { id: string }) {
           <Bubble key={m.id} message={m} conversation={conversation} found={m.id === found} onPerson={setPerson} />
         ))}
       </div>
-      <p class="typing" aria-live="polite">{typing.length ? `${typing.join(", ")} ${typing.length > 1 ? "are" : "is"} typing…` : ""}</p>
+      {shared ? <Replying names={typing} /> : (
+        <p class="typing" aria-live="polite">{typing.length ? `${typing.join(", ")} ${typing.length > 1 ? "are" : "is"} typing…` : ""}</p>
+      )}
       {dragging && <p class="drop-hint" aria-hidden="true">Drop to attach</p>}
-      <Composer conversation={conversation} peerOffline={peerOffline} attachRef={attacher} />
+      {shared && (
+        <button type="button" class="secondary note-toggle" aria-pressed={noting} onClick={() => setNoting(!noting)}>Note</button>
+      )}
+      {shared && noting ? <NoteComposer conversation={conversation} />
+        : <Composer conversation={conversation} peerOffline={peerOffline} attachRef={attacher} />}
     </section>
   );
 }
