@@ -250,3 +250,26 @@ def test_a_consent_change_already_in_the_history_is_not_written_again(
     stored = repo.get_consent(BUSINESS, PHONE)
     assert stored is not None and stored.review_at == "" and stored.version == 2
     assert len(repo.consent_history(BUSINESS, PHONE, 10).items) == 2
+
+
+def test_a_cursor_past_a_registration_resumes_after_it_even_once_it_left_the_index(
+    repo: ComplianceRepository,
+) -> None:
+    for n in range(4):
+        repo.save_registration(replace(campaign(), registration_id=f"r{n}"))
+    polled = repo.get_registration("acme", "r1")
+    assert polled is not None
+    approved = replace(polled, status="approved", updated_at="2026-01-02T00:00:00.000Z")
+    assert repo.save_registration(approved) is True  # r1 leaves the index
+    after = repo.pending_registrations(10, repo.pending_cursor_after(polled))
+    assert [r.registration_id for r in after.items] == ["r2", "r3"]
+
+
+def test_the_pollers_cursor_is_kept_between_runs(repo: ComplianceRepository) -> None:
+    assert repo.poll_cursor() is None
+    repo.save_registration(campaign())
+    cursor = repo.pending_cursor_after(campaign())
+    repo.save_poll_cursor(cursor)
+    assert repo.poll_cursor() == cursor
+    repo.save_poll_cursor(None)
+    assert repo.poll_cursor() is None

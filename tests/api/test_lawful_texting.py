@@ -100,6 +100,38 @@ def test_a_registration_approved_by_the_poller_lets_the_next_send_through(
     assert lawful.services.registrations.poll() == {"pending": 0, "changed": 0}
 
 
+def _scheduled_event() -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": "poll-1",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {},
+    }
+
+
+def test_the_poller_timer_stops_within_the_lambdas_remaining_time(
+    lawful: Api, source: fakes.FakeRegistrationSource
+) -> None:
+    """The timer passes the Lambda context's remaining time: with less than the margin
+    left nothing is asked; a run with time polls what is pending."""
+    from chalicelib.api.compliance import registration_poller
+    from local.lambda_events import lambda_context
+
+    lawful.services.registrations.record(campaign())
+    source.statuses["registration-0123456789"] = ("COMPLETE", "")
+    margin = lawful.services.settings.registration_poll_margin_seconds
+    short = lambda_context("registration_poller", timeout_seconds=margin - 5)
+    assert registration_poller(_scheduled_event(), short) == {"pending": 0, "changed": 0}
+    assert source.asked == []
+    enough = lambda_context("registration_poller", timeout_seconds=60)
+    assert registration_poller(_scheduled_event(), enough) == {"pending": 1, "changed": 1}
+
+
 def test_a_registration_that_needs_updates_shows_the_providers_reason(
     lawful: Api, source: fakes.FakeRegistrationSource
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from chalicelib.adapters.cursors import encode_cursor
 from chalicelib.domain.compliance import (
     OPEN_STATUSES,
     Consent,
@@ -29,6 +30,7 @@ class MemoryComplianceRepository:
         self.consents: dict[tuple[str, str], Consent] = {}
         self.registration_store: dict[tuple[str, str], Registration] = {}
         self.log: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.cursor: str | None = None
 
     def get_texting_policy(self, company_id: str, consistent: bool = False) -> TextingPolicy | None:
         return copy.deepcopy(self.policies.get(company_id))
@@ -96,6 +98,16 @@ class MemoryComplianceRepository:
         ]
         page, next_cursor = _paginate(found, limit, cursor, "registrations:pending")
         return Page([copy.deepcopy(r) for _, r in page], next_cursor)
+
+    def pending_cursor_after(self, registration: Registration) -> str:
+        key = f"{registration.company_id}#{registration.registration_id}"
+        return encode_cursor({"k": key}, "registrations:pending")
+
+    def poll_cursor(self) -> str | None:
+        return self.cursor
+
+    def save_poll_cursor(self, cursor: str | None) -> None:
+        self.cursor = cursor
 
     def save_registration(self, registration: Registration) -> bool:
         key = (registration.company_id, registration.registration_id)

@@ -9,12 +9,14 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.cursors import decode_cursor
+from chalicelib.adapters.cursors import decode_cursor, encode_cursor
 from chalicelib.adapters.dynamodb.keys import (
     AUDIT_PREFIX,
     CONSENT_SK,
     REG_PENDING,
+    REG_POLL_PK,
     REG_PREFIX,
+    STATE_SK,
     TEXTING_SK,
     co_pk,
     opt_out_audit_sk,
@@ -230,6 +232,23 @@ class DynamoComplianceRepository:
         )
         page, next_cursor = page_of(items, limit, GSI1_KEYS, "registrations:pending")
         return Page([_registration(i) for i in page], next_cursor)
+
+    def pending_cursor_after(self, registration: Registration) -> str:
+        """The index's key of the registration (an ExclusiveStartKey need not exist)."""
+        key = {
+            "pk": co_pk(registration.company_id),
+            "sk": registration_sk(registration.registration_id),
+            "gsi1pk": REG_PENDING,
+            "gsi1sk": registration_sort(registration.company_id, registration.registration_id),
+        }
+        return encode_cursor(key, "registrations:pending")
+
+    def poll_cursor(self) -> str | None:
+        item = get_item(DocumentItem, REG_POLL_PK, STATE_SK, consistent=True)
+        return str(item.data.get("cursor") or "") or None if item else None
+
+    def save_poll_cursor(self, cursor: str | None) -> None:
+        DocumentItem(REG_POLL_PK, STATE_SK, data={"cursor": cursor or ""}).save()
 
     def save_registration(self, registration: Registration) -> bool:
         """Write the registration and one change entry if the stored item is still at

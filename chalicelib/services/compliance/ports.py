@@ -55,6 +55,20 @@ class ComplianceRepository(Protocol):
         a page at a time."""
         ...
 
+    def pending_cursor_after(self, registration: Registration) -> str:
+        """The cursor of ``pending_registrations`` that resumes just past this
+        registration (whether or not it is still under review)."""
+        ...
+
+    def poll_cursor(self) -> str | None:
+        """Where the registration poller resumes (a cursor of ``pending_registrations``),
+        or None: from the first page."""
+        ...
+
+    def save_poll_cursor(self, cursor: str | None) -> None:
+        """Remember where the next poller run resumes (None: from the first page)."""
+        ...
+
     def save_registration(self, registration: Registration) -> bool:
         """Write it and a change entry if the stored one is still at
         ``registration.version`` (0: new), then count the version up; False when another
