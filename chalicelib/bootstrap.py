@@ -14,6 +14,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.bootstrap_adapters import Adapters, build_adapters, push_endpoints
@@ -199,6 +200,7 @@ def bootstrap(
         consents,
         channels=router,
         standing=registrations,
+        reply_max_age=timedelta(seconds=settings.keyword_reply_max_age_seconds),
     )
     return Services(
         settings=settings,

@@ -52,6 +52,12 @@ class Settings:
     sms_require_registration: bool = False
     eum_configuration_set: str = ""
     registration_poll_batch: int = 100
+    # the poller stops this long before its Lambda's time runs out (and resumes from
+    # its cursor on the next run)
+    registration_poll_margin_seconds: int = 15
+    # CTIA: an opt-out's confirmation goes out within 5 minutes; one owed for longer is
+    # settled without being sent (``KeywordReplyExpired``)
+    keyword_reply_max_age_seconds: int = 300
     twilio_messaging_base_url: str = "https://messaging.twilio.com"
     twilio_secret_name: str = ""
     twilio_account_sid: str = ""  # local stack only; on AWS the secret holds them

@@ -78,6 +78,13 @@ _poll = resources.schedule("registration_poller")
 
 @compliance_bp.schedule(resources.rate_expression(_poll.every_seconds), name=_poll.function)
 def registration_poller(event: Any) -> dict[str, int]:
-    """Registrations under review: ask the provider, record every change."""
+    """Registrations under review: ask the provider, record every change; stop before
+    the Lambda's time runs out (the next run resumes where this one stopped)."""
     svc = services()
-    return svc.registrations.poll(svc.settings.registration_poll_batch)
+    context = getattr(event, "context", None)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return svc.registrations.poll(
+        svc.settings.registration_poll_batch,
+        time_left=(lambda: remaining() / 1000) if callable(remaining) else None,
+        margin=svc.settings.registration_poll_margin_seconds,
+    )

@@ -284,19 +284,21 @@ def _eum_record(record: Any) -> None:
             # The app answers keywords itself: the number has self-managed opt-outs on
             # (infra/admin.py eum-numbers), so End User Messaging stays silent. An
             # opt-out or opt-in records its confirmation as owed in the same write;
-            # it is sent and settled here, so a retry of this event (or this phone's
-            # next event) sends it if this attempt could not, and never twice.
+            # it is sent and settled here (claimed only for such a text: an ordinary
+            # one costs no extra request), so a retry of this event sends it if this
+            # attempt could not, and never twice.
             text = eum.parse_inbound(raw)
             provider = svc.adapters.providers("eum")
-            reply = svc.carrier.inbound(text, reply_owed=True)
-            if reply:  # HELP: nothing changed, nothing owed
+            received = svc.carrier.receive(text, reply_owed=True)
+            if received.reply:  # HELP: nothing changed, nothing owed
                 provider.send(
                     from_=text.to,
                     to=text.from_,
-                    body=reply,
+                    body=received.reply,
                     idempotency_key=f"reply-{text.provider_message_id}",
                 )
-            svc.carrier.send_owed_reply(text.to, text.from_, provider)
+            if received.reply_owed:
+                svc.carrier.send_owed_reply(text.to, text.from_, provider)
             return
         update = eum.parse_delivery_event(raw)
         if update is not None:

@@ -43,6 +43,7 @@ class TextingPolicy:
     quiet_hours: bool = False
     number_countries: list[str] = field(default_factory=lambda: ["US", "CA"])
     toll_free: str = "verified"
+    version: int = 0  # the stored version it was read at (0: never stored); a write needs it
 
     def reply(self, kind: str, company_name: str, help_text: str = "", number: str = "") -> str:
         """The confirmation for ``stop`` / ``start``, or the ``help`` reply (the
@@ -89,6 +90,7 @@ class Consent:
     review_text: str = ""
     review_at: str = ""
     review_source: str = ""
+    version: int = 0  # the stored version it was read at (0: never stored); a write needs it
 
     def to_dict(self, opted_out: bool = False) -> dict[str, Any]:
         return {

@@ -24,6 +24,8 @@ import re
 import unicodedata
 from typing import Literal
 
+from chalicelib.domain.common_words import COMMON_WORDS
+
 Keyword = Literal["stop", "start", "help"]
 Revocation = Literal["sure", "unsure"]
 
@@ -218,42 +220,53 @@ def _unnegated(rule: re.Pattern[str], text: str) -> bool:
 
 # A stop keyword, punctuation, then more: "STOP - John", "Stop. John Smith", "END, Maria".
 _SEPARATOR = re.compile(r"(?:\s*[-\u2010-\u2015.,:;!/|~]+)+\s*")
-_NAME_WORD = re.compile(r"^[A-Z][A-Za-z'\u2019-]*\.?$")
+# a hyphen between two letters joins a word ("END-OF-DAY", "QUIT-SMOKING"): never a signature
+_JOINER = re.compile(r"[-\u2010\u2011]")
+_NAME_WORD = re.compile(r"^[A-Z][a-z]*([A-Z][a-z]+)?(['\u2019-][A-Z]?[a-z]+)*$")  # O'Neil, McKay
+_INITIAL = re.compile(r"^[A-Z]\.?$")
 _SIGN_OFF = re.compile(r"^(from|this is|its|it s|regards|thanks|thank you|love)\s+", re.I)
-# capitalised words that are not a signature: "Stop. Wait", "Cancel, Tuesday"
-_NOT_NAMES = frozenset(
-    re.split(
-        r"\s+",
-        """i im it its me my we us you your he she they this that these those the a an of
-    by at in on to for and or but not no yes ok okay sure wait now here there please
-    thanks thank what why when where who how sign light story doing right away asap
-    monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight
-    january february march april may june july august september october november
-    december am pm""",
-    )
-)
+# emphasis after the keyword, not a signature: "End. Period.", "STOP - now"
+_EMPHASIS = frozenset({"period", "now", "please", "thanks", "thank you", "asap", "immediately"})
+
+
+def _is_name(words: list[str], upper: bool) -> bool:
+    """One or two name-like words (initials aside): capitalised, or all capitals when
+    the whole signature is, and none of them a common English word."""
+    if not 1 <= len(words) <= 3:
+        return False
+    full = [w for w in words if not _INITIAL.match(w)]
+    if len(full) > 2:
+        return False
+    for word in full:
+        shaped = word if not upper else word[:1] + word[1:].lower()
+        bare = re.sub(r"['\u2019-]", "", word).lower()
+        if not _NAME_WORD.match(shaped) or bare in COMMON_WORDS:
+            return False
+    return True
 
 
 def signed_keyword(text: str) -> Revocation | None:
-    """A stop keyword followed by punctuation and more words ("STOP - John", "Stop.
-    John"): "sure" when the rest is a name (one to three capitalised words, "from" or
-    "this is" before them allowed), "unsure" for anything else (a person reads it)."""
+    """A stop keyword followed by punctuation and more words. "sure" only for a
+    sign-off: a dash, comma, full stop or colon, then a person's name ("STOP - John",
+    "Stop. John", "STOP, Mary Smith", "Stop! From John"), or emphasis ("End.
+    Period."); "unsure" for anything else ("Cancel - Reschedule", "Stop. Great Job",
+    "END-OF-DAY"): a person reads it."""
     folded = _fold(text).strip()
     for separator in _SEPARATOR.finditer(folded):
         head, rest = folded[: separator.start()], folded[separator.end() :]
         if keyword(head) != "stop":
             continue
-        rest = _SIGN_OFF.sub("", re.sub(r"[^\w'\u2019]+$", "", rest))  # emoji, "!" at the end
-        words = [w.strip(",") for w in rest.split()]
-        if not words:
+        rest = re.sub(r"[^\w'\u2019.]+$", "", rest).rstrip(".!? ")  # emoji, "!" at the end
+        if not rest:
             return None
+        if _JOINER.fullmatch(separator.group()):
+            return "unsure"
+        if rest.lower() in _EMPHASIS:
+            return "sure"
         upper = rest.isupper()
-        named = 1 <= len(words) <= 3 and all(
-            (_NAME_WORD.match(w) or (upper and w.isalpha()))
-            and w.strip(".").lower() not in _NOT_NAMES
-            for w in words
-        )
-        return "sure" if named else "unsure"
+        signed = _SIGN_OFF.sub("", rest)
+        words = [w.strip(",") for w in signed.split()]
+        return "sure" if _is_name(words, upper) else "unsure"
     return None
 
 

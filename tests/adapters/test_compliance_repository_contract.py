@@ -194,3 +194,82 @@ def test_consent_history_is_read_a_page_at_a_time(
     texts = [e["text"] for page in (first, second, third) for e in page.items]
     assert texts == ["form 4", "form 3", "form 2", "form 1", "form 0"]
     assert third.next_cursor is None
+
+
+# -- versions: a write never lands on a copy someone else changed meanwhile ------------------
+
+
+def test_a_texting_policy_written_over_a_stale_read_is_refused(repo: ComplianceRepository) -> None:
+    assert repo.put_texting_policy(TextingPolicy("acme", sender_name="Acme")) is True
+    first = repo.get_texting_policy("acme", consistent=True)
+    second = repo.get_texting_policy("acme", consistent=True)
+    assert first is not None and second is not None and first.version == 1
+    first.quiet_hours = True
+    assert repo.put_texting_policy(first) is True and first.version == 2
+    second.toll_free = "never"
+    assert repo.put_texting_policy(second) is False  # read before the first write
+    stored = repo.get_texting_policy("acme", consistent=True)
+    assert stored == first and stored is not None and stored.toll_free == "verified"
+    assert repo.put_texting_policy(TextingPolicy("acme")) is False  # "new", but it exists
+
+
+def test_a_consent_record_written_over_a_stale_read_is_refused(
+    repo: ComplianceRepository,
+) -> None:
+    from chalicelib.domain.errors import ConcurrentUpdate
+
+    assert repo.put_consent(Consent(BUSINESS, PHONE), ConsentChange("opted_in_how", at(1), "u-a"))
+    person = repo.get_consent(BUSINESS, PHONE)
+    rules = repo.get_consent(BUSINESS, PHONE)
+    assert person is not None and rules is not None and person.version == 1
+    rules.review_text, rules.review_at = "wrong number", at(2)
+    assert repo.put_consent(rules, ConsentChange("flagged", at(2), "eum:in-1", "wrong number"))
+    person.opted_in_how = "web form"
+    with pytest.raises(ConcurrentUpdate):
+        repo.put_consent(person, ConsentChange("opted_in_how", at(3), "u-a", "web form"))
+    stored = repo.get_consent(BUSINESS, PHONE)
+    assert stored is not None and (stored.review_text, stored.opted_in_how) == ("wrong number", "")
+    assert [e["change"] for e in repo.consent_history(BUSINESS, PHONE, 10).items] == [
+        "flagged",
+        "opted_in_how",
+    ]
+
+
+def test_a_consent_change_already_in_the_history_is_not_written_again(
+    repo: ComplianceRepository,
+) -> None:
+    """A provider's retry of a flagged text: the same entry (time, change, text's id)
+    exists, so nothing is written, not even the record a person cleared since."""
+    flag = ConsentChange("flagged", at(1), "eum:in-1", "wrong number")
+    record = Consent(BUSINESS, PHONE, review_text="wrong number", review_at=at(1))
+    assert repo.put_consent(record, flag) is True
+    cleared = Consent(BUSINESS, PHONE, version=record.version)
+    assert repo.put_consent(cleared, ConsentChange("review_done", at(2), "u-bob")) is True
+    again = Consent(BUSINESS, PHONE, review_text="wrong number", review_at=at(1), version=2)
+    assert repo.put_consent(again, flag) is False
+    stored = repo.get_consent(BUSINESS, PHONE)
+    assert stored is not None and stored.review_at == "" and stored.version == 2
+    assert len(repo.consent_history(BUSINESS, PHONE, 10).items) == 2
+
+
+def test_a_cursor_past_a_registration_resumes_after_it_even_once_it_left_the_index(
+    repo: ComplianceRepository,
+) -> None:
+    for n in range(4):
+        repo.save_registration(replace(campaign(), registration_id=f"r{n}"))
+    polled = repo.get_registration("acme", "r1")
+    assert polled is not None
+    approved = replace(polled, status="approved", updated_at="2026-01-02T00:00:00.000Z")
+    assert repo.save_registration(approved) is True  # r1 leaves the index
+    after = repo.pending_registrations(10, repo.pending_cursor_after(polled))
+    assert [r.registration_id for r in after.items] == ["r2", "r3"]
+
+
+def test_the_pollers_cursor_is_kept_between_runs(repo: ComplianceRepository) -> None:
+    assert repo.poll_cursor() is None
+    repo.save_registration(campaign())
+    cursor = repo.pending_cursor_after(campaign())
+    repo.save_poll_cursor(cursor)
+    assert repo.poll_cursor() == cursor
+    repo.save_poll_cursor(None)
+    assert repo.poll_cursor() is None

@@ -570,10 +570,10 @@ def test_an_opt_out_that_owes_its_confirmation_is_claimed_once(repos: Repos) -> 
 
     assert repos.sms.claim_reply(BUSINESS, PHONE, T0, T0) is None  # nothing owed
     repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "eum:in-1", T0, reply_owed=True)
-    assert repos.sms.claim_reply(BUSINESS, PHONE, T0, T0) == ("eum:in-1", True)
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T0, T0) == ("eum:in-1", True, T0)
     with pytest.raises(ConcurrentUpdate):  # another attempt holds a fresh claim
         repos.sms.claim_reply(BUSINESS, PHONE, T1, T0)
-    assert repos.sms.claim_reply(BUSINESS, PHONE, T2, T1) == ("eum:in-1", True)  # stale
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T2, T1) == ("eum:in-1", True, T0)  # stale
     repos.sms.settle_reply(BUSINESS, PHONE, "eum:in-1")
     assert repos.sms.claim_reply(BUSINESS, PHONE, T2, T2) is None
 
@@ -582,7 +582,7 @@ def test_a_released_confirmation_is_claimable_again(repos: Repos) -> None:
     repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "eum:in-1", T0, reply_owed=True)
     repos.sms.claim_reply(BUSINESS, PHONE, T0, T0)
     repos.sms.release_reply(BUSINESS, PHONE, "eum:in-1")
-    assert repos.sms.claim_reply(BUSINESS, PHONE, T1, T0) == ("eum:in-1", True)
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T1, T0) == ("eum:in-1", True, T0)
 
 
 def test_a_newer_change_owes_its_own_confirmation(repos: Repos) -> None:
@@ -590,7 +590,7 @@ def test_a_newer_change_owes_its_own_confirmation(repos: Repos) -> None:
     repos.sms.claim_reply(BUSINESS, PHONE, T0, T0)
     repos.sms.set_opt_out(BUSINESS, PHONE, False, "START", "eum:in-2", T1, reply_owed=True)
     repos.sms.settle_reply(BUSINESS, PHONE, "eum:in-1")  # the old one: the new one stays
-    assert repos.sms.claim_reply(BUSINESS, PHONE, T1, T0) == ("eum:in-2", False)
+    assert repos.sms.claim_reply(BUSINESS, PHONE, T1, T0) == ("eum:in-2", False, T1)
     repos.sms.set_opt_out(BUSINESS, PHONE, True, "STOP", "twilio:SM1", T2)  # answered inline
     assert repos.sms.claim_reply(BUSINESS, PHONE, T2, T2) is None
     assert repos.sms.claim_reply(OTHER_BUSINESS, PHONE, T2, T2) is None

@@ -100,6 +100,38 @@ def test_a_registration_approved_by_the_poller_lets_the_next_send_through(
     assert lawful.services.registrations.poll() == {"pending": 0, "changed": 0}
 
 
+def _scheduled_event() -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": "poll-1",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {},
+    }
+
+
+def test_the_poller_timer_stops_within_the_lambdas_remaining_time(
+    lawful: Api, source: fakes.FakeRegistrationSource
+) -> None:
+    """The timer passes the Lambda context's remaining time: with less than the margin
+    left nothing is asked; a run with time polls what is pending."""
+    from chalicelib.api.compliance import registration_poller
+    from local.lambda_events import lambda_context
+
+    lawful.services.registrations.record(campaign())
+    source.statuses["registration-0123456789"] = ("COMPLETE", "")
+    margin = lawful.services.settings.registration_poll_margin_seconds
+    short = lambda_context("registration_poller", timeout_seconds=margin - 5)
+    assert registration_poller(_scheduled_event(), short) == {"pending": 0, "changed": 0}
+    assert source.asked == []
+    enough = lambda_context("registration_poller", timeout_seconds=60)
+    assert registration_poller(_scheduled_event(), enough) == {"pending": 1, "changed": 1}
+
+
 def test_a_registration_that_needs_updates_shows_the_providers_reason(
     lawful: Api, source: fakes.FakeRegistrationSource
 ) -> None:
@@ -215,6 +247,76 @@ def test_an_unsure_text_is_flagged_for_a_person_and_not_answered(aws: Any) -> No
         assert consent["review"]["text"] == "wrong number"
         done = api.call("PUT", path, "alice", {"review_done": True})
         assert done.status_code == 200 and body(done)["review"] is None
+
+
+def test_a_flagged_text_redelivered_by_the_provider_is_not_flagged_again(aws: Any) -> None:
+    """The provider retries a webhook after a person cleared the flag: the retry is the
+    same history entry (keyed on the text's id and stored time), so nothing is written."""
+    with running_api() as api:
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))
+        path = f"/conversations/{start(api)['id']}/consent"
+        flagged = inbound("SM" + "1" * 32, "wrong number")
+        webhook(api, "/webhooks/twilio/sms", flagged)
+        assert api.call("PUT", path, "alice", {"review_done": True}).status_code == 200
+        webhook(api, "/webhooks/twilio/sms", flagged)  # the provider's retry
+        webhook(api, "/webhooks/twilio/sms", flagged)
+        shown = body(api.call("GET", path, "alice"))
+        assert shown["review"] is None
+        assert [e["change"] for e in shown["history"]] == ["review_done", "flagged"]
+
+
+def test_a_flag_racing_a_persons_consent_change_loses_neither(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text is flagged between a person's read of the consent record and their write:
+    the write is refused by version, read again and applied again; both changes stay."""
+    from chalicelib.adapters.dynamodb import DynamoComplianceRepository
+
+    with running_api() as api:
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))
+        path = f"/conversations/{start(api)['id']}/consent"
+        read = DynamoComplianceRepository.get_consent
+
+        def read_then_a_text_is_flagged(self: Any, business: str, external: str) -> Any:
+            consent = read(self, business, external)
+            monkeypatch.setattr(DynamoComplianceRepository, "get_consent", read)
+            at = "2026-03-02T15:00:00.000Z"
+            api.services.consents.flag(business, external, "who is this", at, "twilio:SM9")
+            return consent
+
+        monkeypatch.setattr(DynamoComplianceRepository, "get_consent", read_then_a_text_is_flagged)
+        changed = api.call("PUT", path, "alice", {"opted_in_how": "web form"})
+        assert changed.status_code == 200
+        shown = body(api.call("GET", path, "alice"))
+        assert shown["opted_in_how"] == "web form"
+        assert shown["review"] == {"text": "who is this", "at": "2026-03-02T15:00:00.000Z"}
+        assert sorted(e["change"] for e in shown["history"]) == ["flagged", "opted_in_how"]
+
+
+def test_marking_a_flag_read_leaves_a_flag_that_arrived_meanwhile(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person marks the flag they read as read while a newer text is flagged: the
+    newer flag is nobody's read yet, so it stays."""
+    from chalicelib.adapters.dynamodb import DynamoComplianceRepository
+
+    with running_api() as api:
+        _assign(api, BusinessNumber(SHOP, "acme", users=["u-alice"]))
+        path = f"/conversations/{start(api)['id']}/consent"
+        webhook(api, "/webhooks/twilio/sms", inbound("SM" + "1" * 32, "wrong number"))
+        read = DynamoComplianceRepository.get_consent
+
+        def read_then_a_text_is_flagged(self: Any, business: str, external: str) -> Any:
+            consent = read(self, business, external)
+            monkeypatch.setattr(DynamoComplianceRepository, "get_consent", read)
+            at = "2099-01-01T00:00:00.000Z"
+            api.services.consents.flag(business, external, "not interested", at, "twilio:SM9")
+            return consent
+
+        monkeypatch.setattr(DynamoComplianceRepository, "get_consent", read_then_a_text_is_flagged)
+        assert api.call("PUT", path, "alice", {"review_done": True}).status_code == 200
+        shown = body(api.call("GET", path, "alice"))
+        assert shown["review"] is not None and shown["review"]["text"] == "not interested"
 
 
 def test_how_a_customer_opted_in_is_recorded_and_shown_to_the_next_person(aws: Any) -> None:
@@ -366,6 +468,63 @@ def test_a_bad_texting_policy_is_400_and_changes_nothing(
     assert body(lawful.call("GET", "/admin/texting-policy")) == before
 
 
+def _other_container() -> Any:
+    """The texting policies as another Lambda container holds them (its own cache)."""
+    from chalicelib.adapters.dynamodb import DynamoComplianceRepository
+    from chalicelib.services.compliance.policy import TextingPolicies
+
+    return TextingPolicies(DynamoComplianceRepository())
+
+
+def _changes(values: dict[str, Any]) -> Any:
+    from chalicelib.services.commands import Changes
+
+    return Changes(values)
+
+
+def test_a_policy_change_is_made_on_the_stored_policy_not_a_cached_copy(lawful: Api) -> None:
+    """Two containers: this one has the policy cached; another changes the sender name;
+    a change here keeps it (it was written over a copy up to a minute old)."""
+    from chalicelib.services.common import Caller
+
+    assert body(lawful.call("GET", "/admin/texting-policy"))["sender_name"] == ""  # cached
+    other = _other_container()
+    other.update(Caller("u-alice", "acme", "admin"), _changes({"sender_name": "Acme Bikes"}))
+    changed = lawful.call("PUT", "/admin/texting-policy", "alice", {"quiet_hours": True})
+    assert changed.status_code == 200
+    assert (body(changed)["sender_name"], body(changed)["quiet_hours"]) == ("Acme Bikes", True)
+    assert _other_container().get("acme").sender_name == "Acme Bikes"
+
+
+def test_a_policy_change_that_lost_a_race_is_409_and_changes_nothing(
+    lawful: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another container's admin writes between this change's read and its write: the
+    write is refused (optimistic concurrency), not laid over theirs."""
+    from chalicelib.adapters.dynamodb import DynamoComplianceRepository
+    from chalicelib.services.common import Caller
+
+    read = DynamoComplianceRepository.get_texting_policy
+    other = _other_container()
+
+    def read_then_another_admin_writes(self: Any, company_id: str, consistent: bool = False) -> Any:
+        policy = read(self, company_id, consistent)
+        monkeypatch.setattr(DynamoComplianceRepository, "get_texting_policy", read)
+        other.update(Caller("u-dave", "acme", "admin"), _changes({"sender_name": "Acme Bikes"}))
+        return policy
+
+    monkeypatch.setattr(
+        DynamoComplianceRepository, "get_texting_policy", read_then_another_admin_writes
+    )
+    refused = lawful.call("PUT", "/admin/texting-policy", "alice", {"quiet_hours": True})
+    assert refused.status_code == 409
+    assert body(refused)["error"]["code"] == "texting_policy_changed"
+    stored = _other_container().get("acme")
+    assert (stored.sender_name, stored.quiet_hours) == ("Acme Bikes", False)
+    retried = lawful.call("PUT", "/admin/texting-policy", "alice", {"quiet_hours": True})
+    assert retried.status_code == 200 and body(retried)["sender_name"] == "Acme Bikes"
+
+
 def test_the_compliance_pages_are_for_admins_only(lawful: Api) -> None:
     for path in ("/admin/texting-policy", "/admin/registrations", "/admin/sms-account"):
         refused = lawful.call("GET", path, "bob")
@@ -451,16 +610,91 @@ def test_a_stop_whose_confirmation_failed_once_gets_exactly_one_on_the_retry(
     assert len(api.services.adapters.sms.opt_out_history(SHOP, CUSTOMER)) == 1
 
 
-def test_a_confirmation_whose_event_was_given_up_goes_out_with_the_phones_next_text(
+def test_a_confirmation_whose_event_was_given_up_is_not_claimed_by_the_phones_next_text(
     eum: tuple[Api, CountingProvider],
 ) -> None:
+    """Only a text that changed consent claims a confirmation: an ordinary one costs no
+    request for it. The STOP's own event, redriven in time, still sends it, once."""
     _, provider = eum
     provider.inner.fail_with.append(ProviderRetryable("down"))
+    stop = eum_inbound("in-0001", "please stop texting me")
     with pytest.raises(ProviderRetryable):
-        deliver_eum(eum_inbound("in-0001", "please stop texting me"))
+        deliver_eum(stop)
     deliver_eum(eum_inbound("in-0002", "hello?"))  # the STOP's event went to the DLQ
-    deliver_eum(eum_inbound("in-0003", "are you there"))
+    assert provider.accepted == []
+    deliver_eum(stop)  # redriven from the DLQ
+    deliver_eum(stop)
     assert len(provider.accepted) == 1 and "unsubscribed" in provider.accepted[0]
+
+
+def test_an_ordinary_text_on_end_user_messaging_costs_no_request_beyond_storing_it(
+    eum: tuple[Api, CountingProvider],
+) -> None:
+    """The event path asks for a confirmation only when the text owes one: an ordinary
+    text costs what storing it costs (it cost a failed conditional UpdateItem and a
+    GetItem more, for every inbound text)."""
+    import botocore.client
+
+    from chalicelib.adapters import eum as eum_adapter
+    from tests.support import RequestMeter
+
+    api, provider = eum
+    deliver_eum(eum_inbound("in-0001", "warm-up"))
+    meter = RequestMeter()
+    original = botocore.client.BaseClient._make_api_call
+    botocore.client.BaseClient._make_api_call = meter(original)  # type: ignore[method-assign]
+    try:
+        deliver_eum(eum_inbound("in-0002", "On my way"))
+        event_path = sum(sum(c.values()) for c in meter.take().values())
+        text = eum_adapter.parse_inbound(json.loads(eum_inbound("in-0003", "See you").body))
+        api.services.carrier.inbound(text)  # the inbound step alone
+        inbound_step = sum(sum(c.values()) for c in meter.take().values())
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+    assert event_path == inbound_step > 0
+    assert provider.accepted == []
+
+
+class Ticking:
+    """A clock a test moves forward."""
+
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+    def __call__(self) -> str:
+        from chalicelib.domain.model import utcnow_iso
+
+        return utcnow_iso(self.now)
+
+
+def test_a_confirmation_owed_longer_than_five_minutes_is_settled_unsent_and_counted(
+    aws: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CTIA: one confirmation within 5 minutes. A STOP whose event comes back later
+    (a long retry, a redrive from the DLQ) records nothing new and sends nothing."""
+    from datetime import timedelta
+
+    clock = Ticking()
+    counting = CountingProvider(fakes.MemoryProviders())
+    with running_api({"clock": clock}) as api:
+        api.services.adapters.providers = lambda name: counting  # type: ignore[misc]
+        _assign(api, BusinessNumber(SHOP, "acme", provider="eum", users=["u-alice"]))
+        counting.inner.fail_with.append(ProviderRetryable("down"))
+        stop = eum_inbound("in-0001", "STOP")
+        with pytest.raises(ProviderRetryable):
+            deliver_eum(stop)
+        clock.now += timedelta(minutes=5, seconds=1)
+        capsys.readouterr()
+        deliver_eum(stop)  # redriven too late
+        assert counting.accepted == []
+        assert '"KeywordReplyExpired"' in capsys.readouterr().out
+        clock.now += timedelta(minutes=1)
+        deliver_eum(stop)  # settled: nothing owed any more
+        deliver_eum(eum_inbound("in-0002", "START"))  # a new change owes its own
+        assert len(counting.accepted) == 1 and "resubscribed" in counting.accepted[0]
+        assert api.services.adapters.sms.opted_out(SHOP, CUSTOMER) is False
 
 
 def test_a_stop_confirmed_at_once_is_never_confirmed_again(

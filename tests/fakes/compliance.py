@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from chalicelib.adapters.cursors import encode_cursor
 from chalicelib.domain.compliance import (
     OPEN_STATUSES,
     Consent,
@@ -12,6 +13,7 @@ from chalicelib.domain.compliance import (
     Registration,
     TextingPolicy,
 )
+from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.model import Page
 from tests.fakes.paging import _paginate
 from tests.fakes.sms import MemorySmsRepository
@@ -28,19 +30,34 @@ class MemoryComplianceRepository:
         self.consents: dict[tuple[str, str], Consent] = {}
         self.registration_store: dict[tuple[str, str], Registration] = {}
         self.log: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.cursor: str | None = None
 
-    def get_texting_policy(self, company_id: str) -> TextingPolicy | None:
+    def get_texting_policy(self, company_id: str, consistent: bool = False) -> TextingPolicy | None:
         return copy.deepcopy(self.policies.get(company_id))
 
-    def put_texting_policy(self, policy: TextingPolicy) -> None:
+    def put_texting_policy(self, policy: TextingPolicy) -> bool:
+        stored = self.policies.get(policy.company_id)
+        if (stored.version if stored else 0) != policy.version:
+            return False
+        policy.version += 1
         self.policies[policy.company_id] = copy.deepcopy(policy)
+        return True
 
     def get_consent(self, business: str, external: str) -> Consent | None:
         return copy.deepcopy(self.consents.get((business, external)))
 
-    def put_consent(self, consent: Consent, change: ConsentChange) -> None:
-        self.consents[(consent.business, consent.external)] = copy.deepcopy(consent)
-        self.consent_log.setdefault((consent.business, consent.external), []).append(change)
+    def put_consent(self, consent: Consent, change: ConsentChange) -> bool:
+        key = (consent.business, consent.external)
+        log = self.consent_log.setdefault(key, [])
+        if any((c.at, c.change, c.by) == (change.at, change.change, change.by) for c in log):
+            return False
+        stored = self.consents.get(key)
+        if (stored.version if stored else 0) != consent.version:
+            raise ConcurrentUpdate("the consent record changed meanwhile")
+        consent.version += 1
+        self.consents[key] = copy.deepcopy(consent)
+        log.append(change)
+        return True
 
     def consent_history(
         self, business: str, external: str, limit: int, cursor: str | None = None
@@ -81,6 +98,16 @@ class MemoryComplianceRepository:
         ]
         page, next_cursor = _paginate(found, limit, cursor, "registrations:pending")
         return Page([copy.deepcopy(r) for _, r in page], next_cursor)
+
+    def pending_cursor_after(self, registration: Registration) -> str:
+        key = f"{registration.company_id}#{registration.registration_id}"
+        return encode_cursor({"k": key}, "registrations:pending")
+
+    def poll_cursor(self) -> str | None:
+        return self.cursor
+
+    def save_poll_cursor(self, cursor: str | None) -> None:
+        self.cursor = cursor
 
     def save_registration(self, registration: Registration) -> bool:
         key = (registration.company_id, registration.registration_id)

@@ -21,7 +21,7 @@ class MemorySmsRepository:
         self.numbers: dict[str, BusinessNumber] = {}
         self.opt_outs: dict[tuple[str, str], bool] = {}
         # (business, external) -> (the change that owes a confirmation, claimed at)
-        self.owed_replies: dict[tuple[str, str], tuple[str, str]] = {}
+        self.owed_replies: dict[tuple[str, str], tuple[str, str, str]] = {}
         self.audit: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.provider_ids: dict[tuple[str, str], tuple[str, int]] = {}
         self.rates: dict[tuple[str, int], int] = {}
@@ -105,7 +105,7 @@ class MemorySmsRepository:
             return False
         self.opt_outs[(business, external)] = opted_out
         if reply_owed:
-            self.owed_replies[(business, external)] = (source, "")
+            self.owed_replies[(business, external)] = (source, "", at)
         else:
             self.owed_replies.pop((business, external), None)
         self.audit.setdefault((business, external), []).append(
@@ -115,22 +115,23 @@ class MemorySmsRepository:
 
     def claim_reply(
         self, business: str, external: str, now: str, stale_before: str
-    ) -> tuple[str, bool] | None:
+    ) -> tuple[str, bool, str] | None:
         owed = self.owed_replies.get((business, external))
         if owed is None:
             return None
         if owed[1] and owed[1] >= stale_before:
             raise ConcurrentUpdate("another attempt is sending this confirmation")
-        self.owed_replies[(business, external)] = (owed[0], now)
-        return owed[0], self.opted_out(business, external)
+        self.owed_replies[(business, external)] = (owed[0], now, owed[2])
+        return owed[0], self.opted_out(business, external), owed[2]
 
     def settle_reply(self, business: str, external: str, owed: str) -> None:
-        if self.owed_replies.get((business, external), ("", ""))[0] == owed:
+        if self.owed_replies.get((business, external), ("", "", ""))[0] == owed:
             del self.owed_replies[(business, external)]
 
     def release_reply(self, business: str, external: str, owed: str) -> None:
-        if self.owed_replies.get((business, external), ("", ""))[0] == owed:
-            self.owed_replies[(business, external)] = (owed, "")
+        current = self.owed_replies.get((business, external), ("", "", ""))
+        if current[0] == owed:
+            self.owed_replies[(business, external)] = (owed, "", current[2])
 
     def opt_out_history(self, business: str, external: str) -> list[dict[str, Any]]:
         # in the time order of the changes, not of their arrival (as the real table sorts)

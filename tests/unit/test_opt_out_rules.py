@@ -231,6 +231,8 @@ SIGNED_STOP = [
     "STOP!!! - Maria 🙏",
     "Unsubscribe: Ana",
     "End. Period.",
+    "STOP, this is Ana McKay",
+    "Stop - Priya",
 ]
 STOP_THEN_WORDS = [
     "stop -john",
@@ -239,6 +241,19 @@ STOP_THEN_WORDS = [
     "Cancel - wrong appointment",
     "Cancel, Tuesday",
     "stop. by at 5",
+]
+# Found by a cold review: a capitalised phrase after a stop keyword was read as a
+# signature and opted out. Only a name signs a STOP; these must not opt out.
+STOP_THEN_PHRASE = [
+    "Cancel - Reschedule",
+    "Cancel: Order Confirmed",
+    "Cancel -- Dentist",
+    "Stop. Great Job",
+    "END-OF-DAY",
+    "QUIT - JOB",
+    "STOP-Smoking",
+    "Cancel, Appointment Tomorrow",
+    "End - Of Month",
 ]
 SPANISH_SURE = [
     "por favor no me envíen más mensajes",
@@ -265,6 +280,12 @@ def test_a_stop_signed_with_a_name_opts_out(text: str) -> None:
 
 @pytest.mark.parametrize("text", STOP_THEN_WORDS)
 def test_a_stop_followed_by_other_words_is_flagged_for_a_person(text: str) -> None:
+    assert consent.revocation(text) == "unsure", text
+
+
+@pytest.mark.parametrize("text", STOP_THEN_PHRASE)
+def test_a_stop_followed_by_a_capitalised_phrase_is_flagged_not_opted_out(text: str) -> None:
+    assert consent.keyword(text) is None
     assert consent.revocation(text) == "unsure", text
 
 

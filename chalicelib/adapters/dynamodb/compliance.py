@@ -6,15 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.cursors import decode_cursor
+from chalicelib.adapters.cursors import decode_cursor, encode_cursor
 from chalicelib.adapters.dynamodb.keys import (
     AUDIT_PREFIX,
     CONSENT_SK,
     REG_PENDING,
+    REG_POLL_PK,
     REG_PREFIX,
+    STATE_SK,
     TEXTING_SK,
     co_pk,
     opt_out_audit_sk,
@@ -30,6 +32,7 @@ from chalicelib.adapters.dynamodb.models import (
     Gsi1,
     OptOutItem,
     _Item,
+    conditional_failed,
     get_item,
     page_of,
     register,
@@ -42,13 +45,31 @@ from chalicelib.domain.compliance import (
     Registration,
     TextingPolicy,
 )
+from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.model import Page
 
 
 class DocumentItem(_Item):
-    """A texting policy, consent record or registration change: a document under a key."""
+    """A texting policy, consent record or registration change: a document under a key
+    (a policy and a consent record carry the ``version`` each write counts up)."""
 
     data = JSONAttribute()
+    version = NumberAttribute(null=True)  # absent on items written before versions: 0
+
+
+def _versioned(read: int) -> Any:
+    """The condition of a write of a document read at version ``read`` (0: none stored,
+    or one written before versions were kept)."""
+    if read == 0:
+        return DocumentItem.pk.does_not_exist() | DocumentItem.version.does_not_exist()
+    return DocumentItem.version == read
+
+
+def _refused(exc: TransactWriteError, index: int) -> bool:
+    """Whether the transaction's item ``index`` failed its condition."""
+    reasons = exc.cancellation_reasons or []
+    reason = reasons[index] if index < len(reasons) else None
+    return reason is not None and reason.code == "ConditionalCheckFailed"
 
 
 class RegistrationItem(_Item):
@@ -106,24 +127,46 @@ class DynamoComplianceRepository:
 
     # -- texting policy ---------------------------------------------------------
 
-    def get_texting_policy(self, company_id: str) -> TextingPolicy | None:
-        item = get_item(DocumentItem, co_pk(company_id), TEXTING_SK)
-        return TextingPolicy(company_id=company_id, **item.data) if item else None
+    def get_texting_policy(self, company_id: str, consistent: bool = False) -> TextingPolicy | None:
+        item = get_item(DocumentItem, co_pk(company_id), TEXTING_SK, consistent=consistent)
+        if item is None:
+            return None
+        return TextingPolicy(company_id=company_id, **item.data, version=int(item.version or 0))
 
-    def put_texting_policy(self, policy: TextingPolicy) -> None:
-        DocumentItem(co_pk(policy.company_id), TEXTING_SK, data=policy.to_dict()).save()
+    def put_texting_policy(self, policy: TextingPolicy) -> bool:
+        """Written only over the version it was read at (an admin's change never lands
+        on a copy another admin changed meanwhile)."""
+        read = policy.version
+        item = DocumentItem(
+            co_pk(policy.company_id), TEXTING_SK, data=policy.to_dict(), version=read + 1
+        )
+        try:
+            item.save(condition=_versioned(read))
+        except PutError as exc:
+            if not conditional_failed(exc):
+                raise
+            return False
+        policy.version = read + 1
+        return True
 
     # -- consent ---------------------------------------------------------------
 
     def get_consent(self, business: str, external: str) -> Consent | None:
-        item = get_item(DocumentItem, opt_out_pk(business, external), CONSENT_SK)
-        return Consent(business=business, external=external, **item.data) if item else None
+        item = get_item(DocumentItem, opt_out_pk(business, external), CONSENT_SK, consistent=True)
+        if item is None:
+            return None
+        data = {k: v for k, v in dict(item.data).items() if k != "version"}
+        return Consent(business=business, external=external, **data, version=int(item.version or 0))
 
-    def put_consent(self, consent: Consent, change: ConsentChange) -> None:
-        """The record and its history entry, in one write (the history is append-only:
-        an ``AUDIT#`` entry beside the opt-outs', marked with its ``change``)."""
+    def put_consent(self, consent: Consent, change: ConsentChange) -> bool:
+        """The record (over the version it was read at) and its history entry (only if
+        new: a provider's retry of a flagged text writes nothing), in one write; the
+        history is append-only: an ``AUDIT#`` entry beside the opt-outs', marked with
+        its ``change``."""
         pk = opt_out_pk(consent.business, consent.external)
-        data = {k: v for k, v in vars(consent).items() if k not in ("business", "external")}
+        skip = ("business", "external", "version")
+        data = {k: v for k, v in vars(consent).items() if k not in skip}
+        read = consent.version
         entry = OptOutItem(
             pk,
             opt_out_audit_sk(change.at, f"consent:{change.change}:{change.by}"),
@@ -132,9 +175,21 @@ class DynamoComplianceRepository:
             changed_at=change.at,
             text=change.text,
         )
-        with TransactWrite(connection=shared_connection()) as tx:
-            tx.save(DocumentItem(pk, CONSENT_SK, data=data))
-            tx.save(entry)
+        try:
+            with TransactWrite(connection=shared_connection()) as tx:
+                tx.save(
+                    DocumentItem(pk, CONSENT_SK, data=data, version=read + 1),
+                    condition=_versioned(read),
+                )
+                tx.save(entry, condition=OptOutItem.sk.does_not_exist())
+        except TransactWriteError as exc:
+            if _refused(exc, 1):
+                return False
+            if _refused(exc, 0):
+                raise ConcurrentUpdate("the consent record changed meanwhile") from None
+            raise
+        consent.version = read + 1
+        return True
 
     def consent_history(
         self, business: str, external: str, limit: int, cursor: str | None = None
@@ -177,6 +232,23 @@ class DynamoComplianceRepository:
         )
         page, next_cursor = page_of(items, limit, GSI1_KEYS, "registrations:pending")
         return Page([_registration(i) for i in page], next_cursor)
+
+    def pending_cursor_after(self, registration: Registration) -> str:
+        """The index's key of the registration (an ExclusiveStartKey need not exist)."""
+        key = {
+            "pk": co_pk(registration.company_id),
+            "sk": registration_sk(registration.registration_id),
+            "gsi1pk": REG_PENDING,
+            "gsi1sk": registration_sort(registration.company_id, registration.registration_id),
+        }
+        return encode_cursor(key, "registrations:pending")
+
+    def poll_cursor(self) -> str | None:
+        item = get_item(DocumentItem, REG_POLL_PK, STATE_SK, consistent=True)
+        return str(item.data.get("cursor") or "") or None if item else None
+
+    def save_poll_cursor(self, cursor: str | None) -> None:
+        DocumentItem(REG_POLL_PK, STATE_SK, data={"cursor": cursor or ""}).save()
 
     def save_registration(self, registration: Registration) -> bool:
         """Write the registration and one change entry if the stored item is still at

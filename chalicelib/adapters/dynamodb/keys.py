@@ -36,6 +36,7 @@ stream translation build and recognise keys only through these functions.
 | consent record | OPTOUT#{business}#{external} | CONSENT |  |  |
 | registration | CO#{company} | REG#{registration} | REGPENDING (****) | {company}#{registration} |
 | registration change | CO#{company} | REGLOG#{registration}#{at}#{status} |  |  |
+| registration poller's cursor | REGPOLL | STATE |  |  |
 | CC queue | CO#{company} | CCQUEUE#{queue} |  |  |
 | canned reply | CO#{company} | CANNED#{reply} |  |  |
 | CC channel | CCCHAN#{e164} | CHANNEL | CO#{company}#CCCHANNELS | {e164} |
@@ -310,6 +311,7 @@ CONSENT_SK = "CONSENT"
 REG_PREFIX = "REG#"
 REGLOG_PREFIX = "REGLOG#"
 REG_PENDING = "REGPENDING"
+REG_POLL_PK = "REGPOLL"  # one item: where the registration poller resumes
 
 
 def registration_sk(registration_id: str) -> str:

@@ -57,9 +57,9 @@ class LawfulSmsItems:
 
     def claim_reply(
         self, business: str, external: str, now: str, stale_before: str
-    ) -> tuple[str, bool] | None:
-        """Claim the owed confirmation: ``(the text that owes it, opted out now)``, or
-        None when none is owed. Raises ``ConcurrentUpdate`` while another attempt's
+    ) -> tuple[str, bool, str] | None:
+        """Claim the owed confirmation: ``(the text that owes it, opted out now, when
+        that change was made)``, or None when none is owed. Raises ``ConcurrentUpdate`` while another attempt's
         claim (made at or after ``stale_before``) stands: that attempt may be sending."""
         item = OptOutItem(opt_out_pk(business, external), STATE_SK)
         owed = OptOutItem.reply_owed.exists() & (OptOutItem.reply_owed != "")
@@ -77,7 +77,7 @@ class LawfulSmsItems:
             if current is not None and current.reply_owed:
                 raise ConcurrentUpdate("another attempt is sending this confirmation") from None
             return None
-        return str(item.reply_owed), bool(item.opted_out)
+        return str(item.reply_owed), bool(item.opted_out), str(item.changed_at or "")
 
     def settle_reply(self, business: str, external: str, owed: str) -> None:
         """The confirmation owed for ``owed`` went out (or never can): owed no more."""

@@ -15,7 +15,7 @@ from chalicelib.domain.compliance import (
     ConsentChange,
     TextingPolicy,
 )
-from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
+from chalicelib.domain.errors import ConcurrentUpdate, Forbidden, NotFound, ValidationError
 from chalicelib.domain.model import SMS, Company
 from chalicelib.services.commands import Changes
 from chalicelib.services.common import Caller, Clock
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the SMS services import this module (no import cycle at run
 CACHE_SECONDS = 60.0
 MAX_OPT_IN_TEXT = 500
 HISTORY_PAGE = 20  # consent history entries on one page (an admin asks for more by cursor)
+CONSENT_ATTEMPTS = 5  # a consent write that keeps losing races gives up: 409
 
 
 class TextingPolicies:
@@ -68,9 +69,11 @@ class TextingPolicies:
         return self.get(caller.company_id).to_dict()
 
     def update(self, caller: Caller, changes: Changes) -> dict[str, Any]:
-        """An admin's change: the new policy is built beside the cached one and checked
-        whole (CTIA's rules for the replies included) before it is stored; a refusal
-        changes nothing, not even this container's cache."""
+        """An admin's change: the new policy is built on a consistent read of the stored
+        one (never this container's cached copy) and checked whole (CTIA's rules for the
+        replies included) before it is stored, only over the version it was read at:
+        409 ``texting_policy_changed`` when another admin's change landed in between.
+        A refusal changes nothing, not even this container's cache."""
         _admin(caller)
         body = changes.values
         new: dict[str, Any] = {}
@@ -99,14 +102,20 @@ class TextingPolicies:
                     code="invalid_number_countries",
                 )
             new["number_countries"] = list(dict.fromkeys(countries))
-        policy = dataclasses.replace(self.get(caller.company_id), **new)
+        # read past the cache, consistently: a change is never laid over a stale copy
+        stored = self._repo.get_texting_policy(caller.company_id, consistent=True)
+        policy = dataclasses.replace(stored or TextingPolicy(caller.company_id), **new)
         for name in ("stop_reply", "start_reply"):
             text = getattr(policy, name)
             if text and (name in new or "sender_name" in new):
                 found = reply_rules.problems(name.removesuffix("_reply"), text, self._names(policy))
                 if found:
                     raise ValidationError(reply_rules.explain(name, found), code=f"invalid_{name}")
-        self._repo.put_texting_policy(policy)
+        if not self._repo.put_texting_policy(policy):  # another admin's change came first
+            raise ConcurrentUpdate(
+                "the texting policy was changed meanwhile; read it again and retry",
+                code="texting_policy_changed",
+            )
         self._cache.pop(caller.company_id, None)
         return policy.to_dict()
 
@@ -149,20 +158,50 @@ class ConsentRecords:
         self._clock = clock
 
     def flag(self, business: str, external: str, text: str, at: str, source: str) -> None:
-        consent = self._repo.get_consent(business, external) or Consent(business, external)
-        consent.review_text, consent.review_at, consent.review_source = text[:1600], at, source
-        self._repo.put_consent(consent, ConsentChange("flagged", at, source, text[:1600]))
+        """Flag a text for a person. ``source`` (the provider's id of the text) and
+        ``at`` (when it was stored: the same on every attempt) key its history entry, so
+        a provider's retry flags nothing again, not even after a person cleared it."""
+
+        def flagged(consent: Consent) -> ConsentChange:
+            consent.review_text, consent.review_at, consent.review_source = text[:1600], at, source
+            return ConsentChange("flagged", at, source, text[:1600])
+
+        self._write(business, external, flagged)
 
     def record_opt_in(self, caller: Caller, business: str, external: str, how: str) -> None:
         """When a person starts a conversation: how the customer agreed to be texted."""
         how = how.strip()
         if not how:
             return
-        consent = self._repo.get_consent(business, external) or Consent(business, external)
-        consent.opted_in_how = how[:MAX_OPT_IN_TEXT]
-        consent.recorded_by, consent.recorded_at = caller.user_id, self._clock()
-        change = ConsentChange("opted_in_how", consent.recorded_at, caller.user_id, how)
-        self._repo.put_consent(consent, change)
+        self._write(business, external, self._opted_in_how(caller, how, self._clock()))
+
+    def _opted_in_how(
+        self, caller: Caller, how: str, now: str
+    ) -> Callable[[Consent], ConsentChange]:
+        def recorded(consent: Consent) -> ConsentChange:
+            consent.opted_in_how = how[:MAX_OPT_IN_TEXT]
+            consent.recorded_by, consent.recorded_at = caller.user_id, now
+            return ConsentChange("opted_in_how", now, caller.user_id, consent.opted_in_how)
+
+        return recorded
+
+    def _write(
+        self, business: str, external: str, change: Callable[[Consent], ConsentChange | None]
+    ) -> None:
+        """Read the record, apply ``change``, write it over the version read; a write
+        that lost a race (a flag beside a person's change) reads again and applies the
+        change again, so neither is lost."""
+        for _ in range(CONSENT_ATTEMPTS):
+            consent = self._repo.get_consent(business, external) or Consent(business, external)
+            entry = change(consent)
+            if entry is None:
+                return
+            try:
+                self._repo.put_consent(consent, entry)  # False: this very change, written before
+                return
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate("the consent record keeps changing; retry")
 
     def _pair(self, caller: Caller, conversation_id: str) -> tuple[str, str]:
         conversation = self._conversations.get(conversation_id)
@@ -197,15 +236,22 @@ class ConsentRecords:
         history entry, written with the record)."""
         business, external = self._pair(caller, conversation_id)
         body = changes.values
-        consent = self._repo.get_consent(business, external) or Consent(business, external)
         now = self._clock()
         if body.get("opted_in_how") is not None:
-            consent.opted_in_how = str(body["opted_in_how"]).strip()[:MAX_OPT_IN_TEXT]
-            consent.recorded_by, consent.recorded_at = caller.user_id, now
-            change = ConsentChange("opted_in_how", now, caller.user_id, consent.opted_in_how)
-            self._repo.put_consent(consent, change)
-        if body.get("review_done") is True and consent.review_at:
-            read = consent.review_text
-            consent.review_text = consent.review_at = consent.review_source = ""
-            self._repo.put_consent(consent, ConsentChange("review_done", now, caller.user_id, read))
+            how = str(body["opted_in_how"]).strip()
+            self._write(business, external, self._opted_in_how(caller, how, now))
+        if body.get("review_done") is True:
+            seen: list[str] = []  # the flag this person cleared, as first read
+
+            def cleared(consent: Consent) -> ConsentChange | None:
+                if not consent.review_at:
+                    return None
+                if seen and seen[0] != consent.review_source:
+                    return None  # a newer flag arrived meanwhile: nobody has read that one
+                seen[:] = [consent.review_source]
+                read = consent.review_text
+                consent.review_text = consent.review_at = consent.review_source = ""
+                return ConsentChange("review_done", now, caller.user_id, read)
+
+            self._write(business, external, cleared)
         return self.show(caller, conversation_id)

@@ -13,14 +13,27 @@ from chalicelib.domain.model import Page
 class ComplianceRepository(Protocol):
     """Texting policies, consent records, registrations and their change log."""
 
-    def get_texting_policy(self, company_id: str) -> TextingPolicy | None: ...
+    def get_texting_policy(self, company_id: str, consistent: bool = False) -> TextingPolicy | None:
+        """The stored policy (with the version it is at), or None."""
+        ...
 
-    def put_texting_policy(self, policy: TextingPolicy) -> None: ...
+    def put_texting_policy(self, policy: TextingPolicy) -> bool:
+        """Write it if the stored one is still at ``policy.version`` (0: none stored),
+        then count the version up; False when another writer wrote it first (nothing
+        written)."""
+        ...
 
-    def get_consent(self, business: str, external: str) -> Consent | None: ...
+    def get_consent(self, business: str, external: str) -> Consent | None:
+        """The record (with the version it is at; a consistent read), or None."""
+        ...
 
-    def put_consent(self, consent: Consent, change: ConsentChange) -> None:
-        """Write the record and append ``change`` to its history, in one write."""
+    def put_consent(self, consent: Consent, change: ConsentChange) -> bool:
+        """Write the record and append ``change`` to its history, in one write, if the
+        stored record is still at ``consent.version`` (0: none stored); then count the
+        version up. The history entry is keyed on ``(change.at, change.change,
+        change.by)`` and written only if it is new: False when it exists already (a
+        retry of the same change: nothing written). Raises ``ConcurrentUpdate`` when
+        another writer changed the record first (nothing written)."""
         ...
 
     def consent_history(
@@ -40,6 +53,20 @@ class ComplianceRepository(Protocol):
     def pending_registrations(self, limit: int, cursor: str | None = None) -> Page[Registration]:
         """Registrations the provider is reviewing, across companies (a sparse index),
         a page at a time."""
+        ...
+
+    def pending_cursor_after(self, registration: Registration) -> str:
+        """The cursor of ``pending_registrations`` that resumes just past this
+        registration (whether or not it is still under review)."""
+        ...
+
+    def poll_cursor(self) -> str | None:
+        """Where the registration poller resumes (a cursor of ``pending_registrations``),
+        or None: from the first page."""
+        ...
+
+    def save_poll_cursor(self, cursor: str | None) -> None:
+        """Remember where the next poller run resumes (None: from the first page)."""
         ...
 
     def save_registration(self, registration: Registration) -> bool:

@@ -5,11 +5,12 @@ reviews, and what carriers say when they block a number for want of one."""
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain import compliance
 from chalicelib.domain.compliance import APPROVED, NEEDS_UPDATES, PENDING, Registration
-from chalicelib.domain.errors import ConcurrentUpdate, Forbidden
+from chalicelib.domain.errors import ConcurrentUpdate, Forbidden, ValidationError
 from chalicelib.domain.model import Event
 from chalicelib.observability import count, logger
 from chalicelib.services.common import Caller, Clock
@@ -22,6 +23,7 @@ from chalicelib.services.ports import DirectoryRepository
 from chalicelib.services.sms.ports import SmsRepository
 
 POLL_BATCH = 100
+POLL_MARGIN = 15.0  # seconds of the Lambda's time left when the poller stops
 
 
 class Registrations:
@@ -89,18 +91,45 @@ class Registrations:
         self._apply(registration)
         return registration
 
-    def poll(self, page_size: int = POLL_BATCH) -> dict[str, int]:
-        """Ask the provider about every registration under review, a page of the index at
-        a time; record each change."""
+    def poll(
+        self,
+        page_size: int = POLL_BATCH,
+        time_left: Callable[[], float] | None = None,
+        margin: float = POLL_MARGIN,
+    ) -> dict[str, int]:
+        """Ask the provider about registrations under review, a page of the index at a
+        time; record each change.
+
+        A run resumes where the last one stopped (the index cursor, kept in a state
+        item) and goes on to the end of the index, unless ``time_left()`` (seconds:
+        the Lambda's remaining time) is down to ``margin``: then it stops before the
+        next registration and leaves the cursor just past the last one it polled (its
+        key: whether or not it left the index), so however many registrations are
+        pending, every one is polled eventually."""
         seen = changed = 0
-        cursor: str | None = None
+        start = cursor = self._repo.poll_cursor()
         while True:
-            page = self._repo.pending_registrations(page_size, cursor)
+            try:
+                page = self._repo.pending_registrations(page_size, cursor)
+            except ValidationError:
+                if cursor is None or cursor != start:
+                    raise
+                logger.warning("the registration poller's cursor is unreadable; starting over")
+                start = cursor = None
+                self._repo.save_poll_cursor(None)
+                continue
             for registration in page.items:
+                if time_left is not None and time_left() <= margin:
+                    if cursor != start:
+                        self._repo.save_poll_cursor(cursor)
+                    logger.info("registration poller out of time; it resumes on its next run")
+                    return {"pending": seen, "changed": changed}
                 seen += 1
                 changed += self._poll_one(registration)
-            cursor = page.next_cursor
-            if not cursor:
+                cursor = self._repo.pending_cursor_after(registration)
+            if not page.next_cursor:
+                if start is not None:
+                    self._repo.save_poll_cursor(None)  # all polled: the next run starts over
                 return {"pending": seen, "changed": changed}
 
     def _poll_one(self, registration: Registration) -> int:
@@ -184,8 +213,7 @@ class Registrations:
         while True:  # a Query per page of the company's people
             page = self._directory.list_users(company_id, 100, cursor)
             admins += [u.user_id for u in page.items if u.is_admin and u.enabled]
-            cursor = page.next_cursor
-            if not cursor:
+            if not page.next_cursor:
                 return admins
 
     def _apply(self, registration: Registration) -> None:

@@ -3,6 +3,7 @@ opt-out/opt-in/help keywords and plain-language revocations, delivery status cal
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -31,6 +32,19 @@ from chalicelib.services.sms.ports import SmsProvider, SmsRepository
 # An attempt holds an owed confirmation this long (past a Lambda's 60-second timeout);
 # a claim older than that was left by an attempt that ended without settling it.
 REPLY_CLAIM = timedelta(seconds=90)
+# CTIA: one confirmation within 5 minutes of the opt-out; a later one is not sent.
+REPLY_MAX_AGE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Received:
+    """What an inbound text asks of the caller: ``reply``, an automatic answer to send
+    back now (HELP, the contact center's), and ``reply_owed``, whether this text
+    changed consent with a confirmation recorded as owed (now, or on an earlier attempt
+    of this same text): only then is there a confirmation to claim."""
+
+    reply: str | None = None
+    reply_owed: bool = False
 
 
 class NumberStanding(Protocol):
@@ -65,7 +79,9 @@ class CarrierWebhooks:
         consents: ConsentRecords,
         channels: ChannelRouter | None = None,
         standing: NumberStanding | None = None,
+        reply_max_age: timedelta = REPLY_MAX_AGE,
     ) -> None:
+        self._reply_max_age = reply_max_age
         self._conversations = conversations
         self._repo = repo
         self._log = log
@@ -81,7 +97,13 @@ class CarrierWebhooks:
         """Store an inbound text once (the provider id is the idempotency key); act on
         STOP/START/HELP. Returns the automatic reply to send back, if any; with
         ``reply_owed`` an opt-out's or opt-in's confirmation is recorded as owed with
-        the change instead (``send_owed_reply`` sends it, exactly once)."""
+        the change instead (see ``receive``)."""
+        return self.receive(text, reply_owed).reply
+
+    def receive(self, text: sms.InboundSms, reply_owed: bool = False) -> Received:
+        """``inbound``, also saying whether a confirmation is owed for this text
+        (``send_owed_reply`` sends it, exactly once): an ordinary text owes none, so
+        nothing is claimed for it."""
         correlate(provider_message_id=text.provider_message_id)
         number = self._repo.get_number(text.to)
         if number is None or number.state != "active":
@@ -89,7 +111,7 @@ class CarrierWebhooks:
                 "inbound to an unknown or inactive number",
                 extra={"provider": text.provider, "provider_message_id": text.provider_message_id},
             )
-            return None
+            return Received()
         external = text.from_
         now = self._clock()
         # A channel number is not a shared line: the contact center gives the
@@ -103,16 +125,20 @@ class CarrierWebhooks:
             text=text.body,
         )
         # A provider retry finds the text stored; the keyword action below is repeated
-        # (it is conditional) in case the first attempt failed before recording it.
-        stored, _ = self._log.append(
+        # (it is conditional) in case the first attempt failed before recording it. It
+        # is dated by the stored text, so every attempt writes the same history keys.
+        stored, created = self._log.append(
             conversation, draft, InboundSmsPolicy(self._repo, self._media, text)
         )
-        reply = self._keyword_action(number, external, text, now, reply_owed)
+        at = stored.created_at or now
+        reply, changed = self._keyword_action(number, external, text, at, reply_owed)
+        # a retry of a text that changed consent may find its confirmation still owed
+        owed = reply_owed and (changed or (not created and _changes_consent(text.body)))
         if channel is not None and self._channels and sms.keyword(text.body) is None:
             # joins or opens an interaction (queued for routing, never routed here);
             # repeated safely on a provider retry
-            return self._channels.on_inbound(channel, conversation, stored) or reply
-        return reply
+            reply = self._channels.on_inbound(channel, conversation, stored) or reply
+        return Received(reply, owed)
 
     def _conversation(
         self, number: BusinessNumber, external: str, now: str, members: list[str]
@@ -145,8 +171,9 @@ class CarrierWebhooks:
         text: sms.InboundSms,
         now: str,
         reply_owed: bool = False,
-    ) -> str | None:
-        """Keywords and plain-language revocations (``chalicelib.domain.consent``).
+    ) -> tuple[str | None, bool]:
+        """Keywords and plain-language revocations (``chalicelib.domain.consent``):
+        ``(the reply to send now, whether the opt-out changed)``.
 
         STOP/START (or a revocation the rules are sure of) change the opt-out once:
         a repeat changes nothing and gets no second confirmation. A text the rules are
@@ -155,17 +182,18 @@ class CarrierWebhooks:
         word = consent.keyword(text.body)
         plain = None if word else consent.revocation(text.body)
         if word is None and plain is None:
-            return None
+            return None, False
         source = f"{text.provider}:{text.provider_message_id}"
         if plain == "unsure":
             self._consents.flag(number.e164, external, text.body, now, source)
             logger.info("possible opt-out flagged for a person", extra={"source": source})
-            return None
+            return None, False
         company = self._companies.get(number.company_id)
         name = company.name if company else ""
         policy = self._policies.get(number.company_id)
         if word == "help":
-            return policy.reply("help", name, company.help_text if company else "", number.e164)
+            help_text = company.help_text if company else ""
+            return policy.reply("help", name, help_text, number.e164), False
         stop = word != "start"
         label = (
             consent.normalise_keyword(text.body)
@@ -183,8 +211,8 @@ class CarrierWebhooks:
             reply_owed=reply_owed,
         )
         if not changed or reply_owed:
-            return None
-        return policy.reply("stop" if stop else "start", name)
+            return None, changed
+        return policy.reply("stop" if stop else "start", name), changed
 
     def send_owed_reply(self, business: str, external: str, provider: SmsProvider) -> bool:
         """Send the opt-out's or opt-in's confirmation owed to ``external``, once.
@@ -192,16 +220,25 @@ class CarrierWebhooks:
         The change recorded it as owed in the same write. This claims it, sends it
         (the idempotency key names the change, so every attempt sends the same text),
         and settles it once the provider took it. A provider that certainly did not
-        take it releases the claim and raises: a retry of the event, or the next event
-        of this phone, sends it. A refusal that retrying cannot help, or an ambiguous
-        failure (the provider may have sent it), settles it: never two. True when
-        this call sent it."""
+        take it releases the claim and raises: a retry of the event sends it. A
+        refusal that retrying cannot help, or an ambiguous failure (the provider may
+        have sent it), settles it: never two. One owed for longer than the maximum age
+        (CTIA's 5 minutes) is settled unsent and counted (``KeywordReplyExpired``).
+        True when this call sent it."""
         now = self._clock()
         stale = utcnow_iso(datetime.fromisoformat(now.replace("Z", "+00:00")) - REPLY_CLAIM)
         claimed = self._repo.claim_reply(business, external, now, stale)
         if claimed is None:
             return False
-        owed, opted_out = claimed
+        owed, opted_out, since = claimed
+        if since and _age(now, since) > self._reply_max_age:
+            # CTIA: within 5 minutes or not at all (a confirmation days late confuses)
+            self._repo.settle_reply(business, external, owed)
+            count("KeywordReplyExpired")
+            logger.warning(
+                "a keyword confirmation was owed too long; not sent", extra={"owed": owed}
+            )
+            return False
         number = self._repo.get_number(business)
         company = self._companies.get(number.company_id) if number else None
         policy = self._policies.get(number.company_id if number else "")
@@ -289,3 +326,16 @@ class CarrierWebhooks:
         )
         self._repo.set_provider_id(conversation_id, message.seq, update.provider_message_id)
         return conversation_id, message.seq
+
+
+def _changes_consent(body: str) -> bool:
+    """A STOP/START keyword, or a revocation the rules are sure of."""
+    word = consent.keyword(body)
+    return word in ("stop", "start") or (word is None and consent.revocation(body) == "sure")
+
+
+def _age(now: str, since: str) -> timedelta:
+    def parsed(stamp: str) -> datetime:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+    return parsed(now) - parsed(since)

@@ -69,9 +69,9 @@ class SmsRepository(Protocol):
 
     def claim_reply(
         self, business: str, external: str, now: str, stale_before: str
-    ) -> tuple[str, bool] | None:
+    ) -> tuple[str, bool, str] | None:
         """Claim the owed confirmation: ``(source of the change that owes it, opted out
-        now)``, or None when none is owed; raises ``ConcurrentUpdate`` while another
+        now, when the change was made)``, or None when none is owed; raises ``ConcurrentUpdate`` while another
         attempt's claim, made at or after ``stale_before``, stands."""
         ...
 
