@@ -44,7 +44,7 @@ from aiohttp import web  # noqa: E402
 
 from local import environment  # noqa: E402
 from local.logs import app_logs_to_stderr, configure_logging  # noqa: E402
-from local.moto_fast import MotoVersionError  # noqa: E402
+from local.moto_fast import MotoVersionError, require_moto_version  # noqa: E402
 from local.motoserver import LocalMotoServer  # noqa: E402
 
 log = logging.getLogger("local.stack")
@@ -414,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging()
     try:
+        require_moto_version()  # before any event loop, port or process
         code = asyncio.run(serve(args))
     except (PortInUse, MotoVersionError) as error:
         print(f"error: {error}", file=sys.stderr)
