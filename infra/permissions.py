@@ -143,8 +143,9 @@ FUNCTIONS: dict[str, Access] = {
     # Replies (acks, errors) go back over the caller's own connection.
     "websocket_message": Access(tables={"messaging": "read-write"}, manage_connections=True),
     # Stream → events: reads the conversation for recipients (and, for a contact-center
-    # offer, the customer record of the screen pop), publishes to SNS.
-    "outbox_stream": Access(tables={"messaging": "read"}, publish=("events",)),
+    # offer, the customer record of the screen pop), publishes to SNS; counts the
+    # contact center's report figures (a once-marker and counters in one transaction).
+    "outbox_stream": Access(tables={"messaging": "read-write"}, publish=("events",)),
     # SQS → devices: idempotency records, connection lookups, drops gone connections;
     # for a new message also missed-message records and mobile push to devices not in
     # front (publish to their endpoints only), and Web Push to browsers, signed with the

@@ -256,7 +256,7 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
     from app import app
     from chalicelib import bootstrap
     from chalicelib.adapters import dynamodb
-    from chalicelib.domain.model import BusinessNumber, utcnow_iso
+    from chalicelib.domain.model import BusinessNumber, Device, utcnow_iso
     from local import lambda_events
     from local.inprocess import EventPath
     from local.motoserver import patch_moto
@@ -287,6 +287,9 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                 media_bucket=f"{PREFIX}-media",
                 sms_default_provider="eum",
                 twilio_secret_name=secret,
+                # as Settings.from_env reads the variables the stack sets
+                cc_routing_queue_url=provided["queues"]["cc-routing"],
+                realtime_queue_url=provided["queues"]["realtime"],
             ),
             verifier=verifier(),
         )
@@ -295,7 +298,17 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
         dynamodb.bind_models(f"{PREFIX}-messaging", "us-east-1")
         people = seed_people(dynamodb.DynamoDirectoryRepository())
         dynamodb.DynamoSmsRepository().put_number(
-            BusinessNumber(SHOP, "acme", provider="eum", users=["u-alice"])
+            BusinessNumber(SHOP, "acme", provider="eum", users=["u-alice", "u-bob"])
+        )  # a shared line: its conversations can have an assignee
+        # bob's phone, registered as on a stage without push applications (no endpoint)
+        dynamodb.DynamoNotificationRepository().put_device(
+            Device(
+                "u-bob",
+                "bob-phone",
+                "apns",
+                "a" * 64,
+                utcnow_iso(),
+            )
         )
         alice = people["alice"]
         alice.numbers = [SHOP]
@@ -324,6 +337,9 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
                 started = call("POST", "/conversations", {"type": "sms", "to": CUSTOMER})
                 assert started.status_code in (200, 201), started.body
                 conversation = _body(started)["id"]
+                # alice owns it: bob's push for her text waits (a delayed message)
+                assigned = call("PATCH", f"/conversations/{conversation}", {"assignee": "u-alice"})
+                assert assigned.status_code == 200, assigned.body
                 upload = _body(call("POST", "/media", {"content_type": "image/png", "size": 128}))
             s3.put_object(
                 Bucket=f"{PREFIX}-media", Key=upload["key"], Body=PNG, ContentType="image/png"
@@ -479,7 +495,11 @@ def _drive(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> dict[str, set
         later = time.time() + 73 * 3600
         bootstrap.use(
             bootstrap.bootstrap(
-                settings(media_bucket=f"{PREFIX}-media", twilio_secret_name=secret),
+                settings(
+                    media_bucket=f"{PREFIX}-media",
+                    twilio_secret_name=secret,
+                    cc_routing_queue_url=provided["queues"]["cc-routing"],
+                ),
                 verifier=verifier(),
                 clock=lambda: utcnow_iso(datetime.fromtimestamp(later, UTC)),
                 epoch=lambda: later,
