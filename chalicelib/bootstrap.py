@@ -179,6 +179,7 @@ def bootstrap(
         connections.disconnect,
         push_endpoints=push_endpoints(settings),
         webpush_key=a.webpush_key,
+        max_devices=settings.push_max_devices_per_user,
     )
     carrier = CarrierWebhooks(
         a.conversations,
