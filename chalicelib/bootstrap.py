@@ -188,6 +188,7 @@ def bootstrap(
         webpush_key=a.webpush_key,
         held=a.held_pushes,
         hold_seconds=settings.assignee_first_seconds,
+        max_devices=settings.push_max_devices_per_user,
     )
     carrier = CarrierWebhooks(
         a.conversations,

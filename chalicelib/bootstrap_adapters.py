@@ -118,7 +118,11 @@ def build_adapters(
     need("retries", aws.SqsRetryScheduler)
     from chalicelib.adapters import webpush
 
-    need("webpush_key", lambda: webpush.VapidKeys.named(settings.webpush_vapid_secret_name))
+    ttl = settings.webpush_key_ttl_seconds
+    need(
+        "webpush_key",
+        lambda: webpush.VapidPublicKey(settings.webpush_public_key_parameter, ttl=ttl),
+    )
     need(
         "push",
         lambda: webpush.PushByPlatform(
@@ -129,7 +133,7 @@ def build_adapters(
                 }
             ),
             webpush.WebPushGateway(
-                made["webpush_key"],  # type: ignore[arg-type]
+                webpush.VapidKeys.named(settings.webpush_vapid_secret_name, ttl=ttl),
                 settings.webpush_subject,
                 ttl=settings.webpush_ttl_seconds,
                 timeout=settings.webpush_timeout_seconds,

@@ -75,16 +75,24 @@ class Settings:
     push_apns_application_arn: str = ""
     push_fcm_application_arn: str = ""
     # Web Push (docs/api.md "Web Push"): the Secrets Manager secret holding the VAPID
-    # key; the VAPID token's subject (mailto: or https:, a contact for the push
-    # services); how long a push service keeps a push for a browser that is off (never
-    # 0); the wait for a push service's answer; and, on the local stack only, its
-    # simulator's push service ({simulator_url}/push/), accepted as an endpoint besides
-    # the browsers' push services (never set on AWS)
+    # private key (read by the pushing function only) and the SSM parameter holding its
+    # public key (what GET /push/key answers and registration checks), both written by
+    # infra/admin.py generate-vapid-key and each kept by a container for
+    # webpush_key_ttl_seconds; the VAPID token's subject (mailto: or https:, a contact
+    # for the push services); how long a push service keeps a push for a browser that
+    # is off (never 0); the wait for a push service's answer; and, on the local stack
+    # only, its simulator's push service ({simulator_url}/push/), accepted as an
+    # endpoint besides the browsers' push services (never set on AWS)
     webpush_vapid_secret_name: str = ""
+    webpush_public_key_parameter: str = ""
+    webpush_key_ttl_seconds: int = 300
     webpush_subject: str = "mailto:webpush@example.com"
     webpush_ttl_seconds: int = 24 * 60 * 60
     webpush_timeout_seconds: float = 5.0
     webpush_local_endpoint: str = ""
+    # The most push devices (phones and browsers) one user keeps: registering one more
+    # forgets the least recently registered (every message reads them all, on one item)
+    push_max_devices_per_user: int = 20
     photo_max_bytes: int = 2 * 1024 * 1024
     max_text_length: int = 4000
     max_group_members: int = 50

@@ -55,6 +55,8 @@ BUCKET_ACTIONS: dict[str, tuple[str, ...]] = {
     "read-write": ("s3:GetObject", "s3:PutObject"),
 }
 SECRET_READ_ACTIONS: tuple[str, ...] = ("secretsmanager:GetSecretValue",)
+# SSM String parameters: configuration that is not secret (the VAPID public key).
+PARAMETER_READ_ACTIONS: tuple[str, ...] = ("ssm:GetParameter",)
 # SNS mobile push: endpoints are created under the operator's platform applications.
 PUSH_REGISTER_ACTIONS: tuple[str, ...] = ("sns:CreatePlatformEndpoint",)
 # on endpoints: delete one at logout, re-enable one when its token is registered again
@@ -103,6 +105,8 @@ class Access:
     buckets: Mapping[str, BucketAccess] = field(default_factory=dict)
     # Secrets by name ("twilio", "vapid"); the stage config names each secret.
     secrets: tuple[str, ...] = ()
+    # SSM parameters by name ("vapid-public"); the stage config names each parameter.
+    parameters: tuple[str, ...] = ()
     # Post to / drop WebSocket connections through the API's @connections.
     manage_connections: bool = False
     # Send texts through AWS End User Messaging from the account's numbers and pools.
@@ -125,11 +129,13 @@ FUNCTIONS: dict[str, Access] = {
     # text to a channel queues routing. Its events come from the stream (the outbox).
     # Admins invite, disable, enable and sign out users in the Cognito pool.
     # The admin page shows the End User Messaging sandbox (GET /admin/sms-account).
-    # GET /push/key reads the VAPID key's secret (its public half is answered).
+    # GET /push/key and a browser's registration read the VAPID public key's parameter
+    # (never the private key's secret: only the function that pushes signs).
     "api_handler": Access(
         tables={"messaging": "read-write"},
         buckets={"media": "read-write"},
-        secrets=("twilio", "vapid"),
+        secrets=("twilio",),
+        parameters=("vapid-public",),
         manage_connections=True,
         push=frozenset({"register"}),
         send=("cc-routing",),

@@ -119,6 +119,11 @@ FLAGS: tuple[Flag, ...] = (
         "Secrets Manager secret holding the Web Push VAPID key (the stack makes it)",
     ),
     Flag(
+        "webpush_public_key_parameter",
+        "WEBPUSH_PUBLIC_KEY_PARAMETER",
+        "SSM parameter holding the Web Push VAPID public key (the stack makes it)",
+    ),
+    Flag(
         "webpush_subject",
         "WEBPUSH_SUBJECT",
         "contact the push services see in every VAPID token (mailto: or https:)",
@@ -189,6 +194,8 @@ class StageConfig:
     push_apns_application_arn: str = _setting("push_apns_application_arn")
     push_fcm_application_arn: str = _setting("push_fcm_application_arn")
     webpush_vapid_secret_name: str = _setting("webpush_vapid_secret_name")  # "": …/vapid
+    # "": /texting/{name}/webpush-public-key
+    webpush_public_key_parameter: str = _setting("webpush_public_key_parameter")
     webpush_subject: str = _setting("webpush_subject")
     webpush_ttl_seconds: int = _setting("webpush_ttl_seconds")
     search_enabled: bool = _setting("search_enabled")
@@ -263,6 +270,10 @@ class StageConfig:
             object.__setattr__(self, "twilio_secret_name", f"texting/{self.name}/twilio")
         if not self.webpush_vapid_secret_name:
             object.__setattr__(self, "webpush_vapid_secret_name", f"texting/{self.name}/vapid")
+        if not self.webpush_public_key_parameter:
+            object.__setattr__(
+                self, "webpush_public_key_parameter", f"/texting/{self.name}/webpush-public-key"
+            )
         self.validate()
 
     @property

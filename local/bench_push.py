@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = 30
 MODULES = (
     "chalicelib/adapters/webpush.py",
+    "chalicelib/adapters/vapid.py",
     "chalicelib/adapters/webpush_crypto.py",
     "chalicelib/domain/webpush.py",
     "chalicelib/api/push.py",

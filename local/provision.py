@@ -200,6 +200,11 @@ def provision(
     return result
 
 
+def store_parameter(session: boto3.session.Session, name: str, value: str) -> None:
+    """Put ``value`` in the SSM String parameter ``name`` (made, or overwritten)."""
+    session.client("ssm").put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+
+
 def store_secret(session: boto3.session.Session, name: str, values: dict[str, Any]) -> str:
     """Create the Secrets Manager secret ``name`` holding ``values`` as JSON, or put them
     as its new current version if it exists (as an operator does); returns its ARN."""

@@ -57,6 +57,7 @@ STATE_FILE = "stack.json"
 LAMBDA_THREADS = 32
 TWILIO_SECRET_NAME = "texting/local/twilio"  # as infra names a stage's: texting/{stage}/twilio
 VAPID_SECRET_NAME = "texting/local/vapid"
+VAPID_PUBLIC_KEY_PARAMETER = "/texting/local/webpush-public-key"
 
 
 class PortInUse(Exception):
@@ -304,17 +305,23 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         TWILIO_SECRET_NAME,
         {"account_sid": twilio["account_sid"], "auth_token": twilio["auth_token"]},
     )
-    # Web Push: a VAPID key made at each start, kept in its secret as on AWS; the
-    # simulator's push service is accepted as an endpoint here only.
+    # Web Push: a VAPID key made at each start, kept in its secret and its public key
+    # in its parameter, as on AWS; the simulator's push service is accepted as an
+    # endpoint here only.
     from chalicelib.adapters.webpush_crypto import new_vapid_secret
 
-    await asyncio.to_thread(provision.store_secret, session, VAPID_SECRET_NAME, new_vapid_secret())
+    vapid = new_vapid_secret()
+    await asyncio.to_thread(provision.store_secret, session, VAPID_SECRET_NAME, vapid)
+    await asyncio.to_thread(
+        provision.store_parameter, session, VAPID_PUBLIC_KEY_PARAMETER, vapid["public_key"]
+    )
     os.environ.update(
         {
             "TWILIO_SECRET_NAME": TWILIO_SECRET_NAME,
             "TWILIO_API_BASE_URL": f"{rest_url}/_sim/twilio",
             "PUBLIC_API_BASE_URL": rest_url,
             "WEBPUSH_VAPID_SECRET_NAME": VAPID_SECRET_NAME,
+            "WEBPUSH_PUBLIC_KEY_PARAMETER": VAPID_PUBLIC_KEY_PARAMETER,
             "WEBPUSH_LOCAL_ENDPOINT": f"{rest_url}/_sim/push/",
         }
     )

@@ -98,6 +98,7 @@ class World:
         self,
         sleep: Callable[[float], None] | None = None,
         push: Any = None,
+        webpush_key: Any = None,
         **setting_overrides: Any,
     ) -> None:
         self.directory_repo = fakes.MemoryDirectoryRepository()
@@ -138,6 +139,7 @@ class World:
             sleep=sleep or self.slept.append,
             notifications=self.notification_repo,
             push=self.push,
+            webpush_key=webpush_key,
             media=self.media,
             idempotency=self.dedup,
             shared_lines=self.shared_lines,

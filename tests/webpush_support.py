@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from chalicelib.adapters.webpush_crypto import decrypt, new_vapid_secret, point_of
+from chalicelib.domain.errors import PushUnavailable
 from chalicelib.domain.webpush import b64url
 
 FCM = "https://fcm.googleapis.com/fcm/send/"
@@ -61,6 +62,29 @@ class Browser:
 
 def vapid_secret() -> dict[str, str]:
     return new_vapid_secret()
+
+
+@dataclass
+class PublishedKey:
+    """The stage's VAPID public key as its parameter holds it (``WebPushKey``); None:
+    no key generated yet."""
+
+    value: str | None
+
+    def public_key(self) -> str:
+        if self.value is None:
+            raise PushUnavailable("Web Push is not configured on this stage (no VAPID key)")
+        return self.value
+
+
+@dataclass
+class Clock:
+    """Monotonic seconds moved by hand."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 @dataclass

@@ -26,12 +26,23 @@ The push service's answer decides what happens next:
 - 404/410: the subscription is gone: ``PushRejected``, and the service forgets the
   device (pruned).
 - 413: too big: sent once more without the preview text, then dropped (logged).
-- 429, 5xx, a timeout or a refused connection: ``PushRetryLater``; the realtime
-  consumer's record fails and SQS brings it back (pushes already made are not
-  repeated: each has its own once-key), until the queue's redrive sends it to the
-  dead-letter queue.
-- anything else (400, 401, 403: a bad VAPID token or a subscription made for
-  another key; a 3xx, which is never followed): logged and dropped.
+- 401/403: the token was refused. The key may have been replaced since this
+  container read it (``generate-vapid-key --replace``): the key is read again at once
+  (``VapidKeys.refresh``) and, if it changed, the push is signed and sent once more.
+  A 403 to a token signed with the current key means the subscription was made for
+  another key: ``PushRejected`` (pruned; the web client subscribes again with the key
+  ``GET /push/key`` now answers). A 401 with the current key: logged and dropped.
+- 429, 5xx or a connection refused (nothing reached the push service): tried again
+  in the same record, ``attempts`` in all, ``backoff`` seconds apart and doubling
+  (0.25 s, 0.5 s by default). Still busy; a request sent but never answered (a read
+  timeout, a dropped connection: it may have been delivered, so it is never sent
+  again); or no connection within the timeout (a second wait would hold the record
+  too long): logged, counted (``WebPushDeferred``) and dropped. One
+  vendor's outage never fails the realtime record, which carries the message to
+  everyone else too; and a push is never made twice to one device (each has its own
+  once-key in the fan-out, and a retried push carries the same ``Topic``, so a push
+  service that did keep the first holds one of them).
+- anything else (400, a 3xx, which is never followed): logged and dropped.
 
 The endpoint is checked against ``PushEndpoints`` before every request, not only
 at registration (a rule tightened later applies to stored subscriptions too). The
@@ -43,75 +54,35 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
-from chalicelib.adapters.twilio_credentials import (
-    CredentialsUnavailable,
-    SecretsManagerSource,
-    SecretSource,
-)
-from chalicelib.adapters.webpush_crypto import (
-    encrypt,
-    point_of,
-    vapid_authorization,
-    vapid_key_from,
-)
-from chalicelib.domain.errors import PushRejected, PushUnavailable, ValidationError
-from chalicelib.domain.webpush import PushEndpoints, b64url, parse_subscription
-from chalicelib.observability import logger
+from chalicelib.adapters.vapid import VapidKeys, VapidPublicKey
+from chalicelib.adapters.webpush_crypto import encrypt, vapid_authorization
+from chalicelib.domain.errors import PushRejected, ValidationError
+from chalicelib.domain.webpush import PushEndpoints, Subscription, b64url, parse_subscription
+from chalicelib.observability import count, logger
+from chalicelib.services.common import WORKER_THREADS
 from chalicelib.services.ports import PushGateway
+
+__all__ = ["PushByPlatform", "VapidKeys", "VapidPublicKey", "WebPushGateway"]
 
 MAX_PAYLOAD_BYTES = 3 * 1024  # before encryption; every push service takes this
 ELLIPSIS = "…"
 TOPIC_BYTES = 24  # 32 base64url characters, the most RFC 8030 allows
+ATTEMPTS = 3
+BACKOFF_SECONDS = 0.25
+# Pushes run on the fan-out's worker threads, one connection each at most: a pool per
+# push service host as large as that, so no thread's connection is thrown away.
+POOL_CONNECTIONS = WORKER_THREADS
+POOL_HOSTS = 8  # FCM, Mozilla, Apple, and a few of Windows' many hosts
 
 
-class PushRetryLater(Exception):
-    """The push service is busy or unreachable (429, 5xx, a timeout): try again later.
-    The message never names the endpoint."""
-
-
-class VapidKeys:
-    """The stage's VAPID key pair, from its Secrets Manager secret (``{"private_key":
-    "<32 bytes, base64url>"}``), read once per container and kept. A secret that
-    cannot be read is tried again on the next use; none named: ``PushUnavailable``.
-    The private key never appears in a log, an error or a ``repr``."""
-
-    def __init__(self, source: SecretSource | None) -> None:
-        self._source = source
-        self._key: Any = None
-        self._lock = threading.Lock()
-
-    @classmethod
-    def named(cls, secret_name: str, client: Any = None) -> VapidKeys:
-        if not secret_name:
-            return cls(None)
-        return cls(SecretsManagerSource(secret_name, client, what="VAPID"))
-
-    def __repr__(self) -> str:
-        return "VapidKeys(…)"
-
-    def private_key(self) -> Any:
-        with self._lock:
-            if self._key is None:
-                self._key = self._read()
-            return self._key
-
-    def public_key(self) -> str:
-        """The public key browsers subscribe with (``applicationServerKey``), base64url."""
-        return b64url(point_of(self.private_key().public_key()))
-
-    def _read(self) -> Any:
-        if self._source is None:
-            raise PushUnavailable("Web Push is not configured on this stage (no VAPID key)")
-        try:
-            stored = self._source.read()
-        except CredentialsUnavailable:
-            raise PushUnavailable("the VAPID key could not be read; try again later") from None
-        try:
-            return vapid_key_from(str(stored.values.get("private_key", "")))
-        except ValueError:
-            raise PushUnavailable("the VAPID secret holds no P-256 private key") from None
+class _Deferred(Exception):
+    """Give this push up now: the request went out but no answer came back (it may have
+    been delivered), or no connection came in time (another wait would hold the whole
+    record)."""
 
 
 def topic_of(conversation_id: str) -> str:
@@ -120,8 +91,11 @@ def topic_of(conversation_id: str) -> str:
 
 
 def conversation_url(conversation_id: str) -> str:
-    """Where a click on the notification goes (relative to the web client's origin)."""
-    return f"/#/conversations/{conversation_id}"
+    """Where a click on the notification goes: relative to the web app's own address
+    (the service worker resolves it against its scope), so it is right wherever the
+    app is served, at an origin's root (AWS) or under a path (the local stack). No
+    setting names the web client's address to the functions that push."""
+    return f"#/conversations/{conversation_id}"
 
 
 def notification(payload: dict[str, Any], silent: bool) -> dict[str, Any]:
@@ -178,6 +152,9 @@ class WebPushGateway:
         timeout: float,
         endpoints: PushEndpoints,
         http: Any = None,
+        attempts: int = ATTEMPTS,
+        backoff: float = BACKOFF_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._keys = keys
         self._subject = subject
@@ -185,6 +162,9 @@ class WebPushGateway:
         self._timeout = timeout
         self._endpoints = endpoints
         self._http = http
+        self._attempts = max(1, attempts)
+        self._backoff = backoff
+        self._sleep = sleep
         self._lock = threading.Lock()
 
     def _pool(self) -> Any:
@@ -193,8 +173,8 @@ class WebPushGateway:
                 import urllib3
 
                 self._http = urllib3.PoolManager(
-                    num_pools=8,
-                    maxsize=8,
+                    num_pools=POOL_HOSTS,
+                    maxsize=POOL_CONNECTIONS,
                     retries=False,
                     timeout=urllib3.Timeout(connect=self._timeout, read=self._timeout),
                 )
@@ -209,6 +189,8 @@ class WebPushGateway:
         """Nothing to undo: the push service holds no state of ours."""
 
     def push(self, endpoint: str, platform: str, payload: dict[str, Any], silent: bool) -> None:
+        """Deliver, prune (``PushRejected``) or give up (logged, counted, no raise);
+        ``PushUnavailable`` when there is no key to sign with."""
         if not endpoint:
             return
         try:
@@ -220,23 +202,61 @@ class WebPushGateway:
             logger.warning("web push endpoint no longer allowed; device removed")
             raise PushRejected("the subscription's endpoint is not a browser push service")
         note = notification(payload, silent)
-        status = self._post(subscription, note)
-        if status == 413 and note["body"]:
-            logger.warning("web push payload too large; sending it without the preview")
-            status = self._post(subscription, {**note, "body": ""})
+        try:
+            status = self._signed(subscription, note)
+            if status == 413 and note["body"]:
+                logger.warning("web push payload too large; sending it without the preview")
+                status = self._signed(subscription, {**note, "body": ""})
+        except _Deferred as deferred:
+            self._defer(str(deferred))
+            return
         if 200 <= status < 300:
             return
         if status in (404, 410):
             raise PushRejected("the push subscription is gone")
+        if status == 403:  # signed with the current key: made for another one
+            raise PushRejected("the push subscription was made for another VAPID key")
         if status == 429 or status >= 500:
-            raise PushRetryLater(f"the push service answered {status}")
+            self._defer(f"the push service answered {status}")
+            return
         logger.warning("web push refused; dropped", extra={"status": status})
 
-    def _post(self, subscription: Any, note: dict[str, Any]) -> int:
+    def _signed(self, subscription: Subscription, note: dict[str, Any]) -> int:
+        """The push service's answer to the push signed with the current key; after a
+        401/403, once more with the key read again if it changed."""
+        key = self._keys.private_key()
+        status = self._busy_retried(subscription, note, key)
+        if status in (401, 403):
+            fresh = self._keys.refresh(key)
+            if fresh is not key:
+                logger.info("web push token refused; sending again with the re-read key")
+                status = self._busy_retried(subscription, note, fresh)
+        return status
+
+    def _busy_retried(self, subscription: Subscription, note: dict[str, Any], key: Any) -> int:
+        """The answer, with a busy push service (429, 5xx, a refused connection) tried
+        again up to ``attempts`` in all; the last busy answer when it stays busy (a
+        refused connection counts as 503). ``_Deferred`` for a request sent but not
+        answered, or no connection in time."""
+        delay = self._backoff
+        status = 503
+        for attempt in range(1, self._attempts + 1):
+            status = self._post(subscription, note, key)
+            if status != 429 and status < 500:
+                return status
+            if attempt < self._attempts:
+                self._sleep(delay)
+                delay *= 2
+        return status
+
+    def _defer(self, why: str) -> None:
+        logger.warning("web push deferred; dropped", extra={"reason": why})
+        count("WebPushDeferred")
+
+    def _post(self, subscription: Subscription, note: dict[str, Any], key: Any) -> int:
         import urllib3
 
         body = encrypt(fitted(note), subscription.p256dh, subscription.auth)
-        key = self._keys.private_key()
         urgency = "normal" if note["silent"] else "high" if note["type"] == "message" else "low"
         headers = {
             "TTL": str(self._ttl),
@@ -255,10 +275,10 @@ class WebPushGateway:
                 redirect=False,
                 retries=False,
             )
+        except urllib3.exceptions.NewConnectionError:
+            return 503  # refused or unresolved at once: nothing was sent, try again
         except urllib3.exceptions.HTTPError as exc:
-            raise PushRetryLater(
-                f"the push service did not answer ({type(exc).__name__})"
-            ) from None
+            raise _Deferred(f"the push service did not answer ({type(exc).__name__})") from None
         return int(response.status)
 
 

@@ -43,6 +43,9 @@ LOCAL_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _URL_TEXT = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no spaces
 _B64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+# scheme, authority, the rest: enough to spell an endpoint one way (never to judge it)
+_URL_PARTS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)(.*)", re.DOTALL)
+DEFAULT_PORTS = {"https": ":443", "http": ":80"}
 
 # P-256 (secp256r1): y^2 = x^3 - 3x + b over GF(p)
 _P = 2**256 - 2**224 + 2**192 + 2**96 - 1
@@ -63,6 +66,22 @@ def b64url_decode(text: str) -> bytes:
         return base64.urlsafe_b64decode(bare + "=" * (-len(bare) % 4))
     except (binascii.Error, ValueError):
         raise ValueError("not base64url") from None
+
+
+def normalised_endpoint(endpoint: str) -> str:
+    """The endpoint as the browser's vendor spells its origin: the scheme in lower case
+    and no default port (``https://fcm.googleapis.com:443/x`` → ``https://fcm.googleapis.com/x``).
+    The VAPID token's ``aud`` is the endpoint's origin, and push services refuse one
+    with an explicit ``:443``. Anything else (host case, user info, another port) is
+    left as it is, for ``PushEndpoints`` to judge."""
+    match = _URL_PARTS.fullmatch(endpoint)
+    if match is None:
+        return endpoint
+    scheme, authority, rest = match.group(1).lower(), match.group(2), match.group(3)
+    default = DEFAULT_PORTS.get(scheme, "")
+    if default and "@" not in authority and authority.endswith(default):
+        authority = authority.removesuffix(default)
+    return f"{scheme}://{authority}{rest}"
 
 
 def is_p256_point(point: bytes) -> bool:
@@ -100,8 +119,8 @@ class Subscription:
 def parse_subscription(token: str) -> Subscription:
     """The serialized ``PushSubscription`` (``JSON.stringify(subscription)``), checked:
     ``invalid_push_subscription`` when it is not one, ``invalid_push_key`` when a key
-    is not a P-256 point or a 16-byte secret. The endpoint's host is not judged here
-    (``PushEndpoints.check``)."""
+    is not a P-256 point or a 16-byte secret. The endpoint is normalised
+    (``normalised_endpoint``), its host not judged here (``PushEndpoints.check``)."""
     try:
         value = json.loads(token)
     except (TypeError, ValueError):
@@ -127,7 +146,7 @@ def parse_subscription(token: str) -> Subscription:
         raise ValidationError(
             "keys.auth must be a 16-byte secret (base64url)", code="invalid_push_key"
         )
-    return Subscription(endpoint, p256dh, auth)
+    return Subscription(normalised_endpoint(endpoint), p256dh, auth)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.model import Connection, Device, Event, Membership, User
 from chalicelib.domain.shared_lines import HELD
 from chalicelib.domain.webpush import PushEndpoints, parse_subscription
-from chalicelib.observability import logger
+from chalicelib.observability import count, logger
 from chalicelib.services.common import Caller, Clock, worker_pool
 from chalicelib.services.conversations import ConversationService
 from chalicelib.services.ports import (
@@ -36,6 +36,7 @@ from chalicelib.services.shared_lines import HeldPushes
 
 PLATFORMS = ("apns", "fcm", "webpush")
 MAX_TOKEN = 4096
+MAX_DEVICES = 20
 PREVIEW = 100
 TYPING_EVERY_SECONDS = 3.0
 RunOnce = Callable[[str, Callable[[], Any]], Any]
@@ -51,7 +52,10 @@ class NotificationService:
 
     Browsers (``webpush``) follow the same rules as phones; their token is the
     ``PushSubscription`` JSON, whose keys and endpoint (a browser's push service
-    only: ``push_endpoints``) are checked when the device registers.
+    only: ``push_endpoints``) are checked when the device registers, and only while
+    the stage has a VAPID key (else 503 ``push_unavailable``: nothing could ever be
+    pushed to it). A user keeps at most ``max_devices``: one more forgets the least
+    recently registered.
     """
 
     def __init__(
@@ -68,6 +72,7 @@ class NotificationService:
         webpush_key: WebPushKey | None = None,
         held: HeldPushes | None = None,
         hold_seconds: int = 120,
+        max_devices: int = MAX_DEVICES,
     ) -> None:
         self._directory = directory
         self._conversations = conversations
@@ -81,6 +86,7 @@ class NotificationService:
         self._webpush_key = webpush_key
         self._held = held
         self._hold_seconds = hold_seconds
+        self._max_devices = max(1, max_devices)
 
     # -- devices ----------------------------------------------------------
 
@@ -101,6 +107,7 @@ class NotificationService:
             subscription = parse_subscription(token)
             self._push_endpoints.check(subscription.endpoint)
             token = subscription.token()
+            self.push_key()  # 503 push_unavailable while the stage has no VAPID key
         user = self._directory.get_user(caller.user_id)
         if user is None or not user.enabled:  # offboarded since the token was allowed
             raise Unauthorized("this account is disabled", code="account_disabled")
@@ -113,6 +120,8 @@ class NotificationService:
             return _device_view(existing)
         if existing and existing.endpoint and existing.token != token:
             self._push.unregister(existing.endpoint)
+        if existing is None:
+            self._make_room(caller.user_id, device_id)
         device = Device(
             user_id=caller.user_id,
             device_id=device_id,
@@ -123,6 +132,19 @@ class NotificationService:
         )
         self._notifications.put_device(device)
         return _device_view(device)
+
+    def _make_room(self, user_id: str, device_id: str) -> None:
+        """Forget the least recently registered devices until one more fits."""
+        others = [d for d in self._notifications.devices(user_id) if d.device_id != device_id]
+        surplus = len(others) - self._max_devices + 1
+        for device in sorted(others, key=lambda d: d.registered_at)[: max(0, surplus)]:
+            logger.info(
+                "device limit reached; least recently registered device removed",
+                extra={"user_id": user_id, "device_id": device.device_id},
+            )
+            if device.endpoint:
+                self._push.unregister(device.endpoint)
+            self._notifications.delete_device(user_id, device.device_id)
 
     def push_key(self) -> dict[str, str]:
         """The VAPID public key a browser subscribes with (``applicationServerKey``)."""
@@ -277,7 +299,7 @@ class NotificationService:
                     conversation = self._conversations.get(conversation_id)
                     if conversation is not None and conversation.is_group and conversation.name:
                         title = f"{title} in {conversation.name}"
-                    text = str(message.get("text", ""))
+                    text = str(message.get("text", "")) or _attachments(message)
                     built.append(
                         {
                             "type": "message",
@@ -343,7 +365,28 @@ class NotificationService:
             )
             self._notifications.delete_device(device.user_id, device.device_id)
             return False
+        except PushUnavailable:
+            # no VAPID key to sign with (none yet, or its secret unreadable): a retry of
+            # the whole record would fail the same way for everyone else's messages too
+            logger.warning(
+                "web push unavailable; push dropped",
+                extra={"user_id": device.user_id, "device_id": device.device_id},
+            )
+            count("WebPushUnavailable")
+            return False
         return True
+
+
+def _attachments(message: dict[str, Any]) -> str:
+    """A preview for a message without text: its first attachment's file name, else
+    "Picture" or "File" (and how many more)."""
+    media = [m for m in message.get("media") or [] if isinstance(m, dict)]
+    if not media:
+        return ""
+    first = media[0]
+    kind = "Picture" if str(first.get("content_type", "")).startswith("image/") else "File"
+    name = str(first.get("filename") or kind)
+    return name if len(media) == 1 else f"{name} (+{len(media) - 1})"
 
 
 def _device_view(device: Device) -> dict[str, Any]:

@@ -359,8 +359,10 @@ class PushGateway(Protocol):
     def unregister(self, endpoint: str) -> None: ...
 
     def push(self, endpoint: str, platform: str, payload: dict[str, Any], silent: bool) -> None:
-        """Deliver one notification; raises PushRejected if the endpoint is dead; any
-        other exception means "try again later" (the event is redelivered)."""
+        """Deliver one notification; raises PushRejected if the endpoint is dead and
+        PushUnavailable if it cannot push at all here (both: no retry); any other
+        exception means "try again later" (the event is redelivered). A gateway that
+        gives a push up by its own rules (Web Push after a few tries) returns."""
         ...
 
 

@@ -119,6 +119,22 @@ class FunctionRoles(Part):
                     ],
                 )
             )
+        for parameter in access.parameters:
+            parameter_name = self._parameter_name(parameter)
+            statements.append(
+                iam.PolicyStatement(
+                    sid=f"{camel(parameter)}Parameter",
+                    actions=list(permissions.PARAMETER_READ_ACTIONS),
+                    resources=[
+                        stack.format_arn(
+                            service="ssm",
+                            resource="parameter",
+                            # a name starting with "/" is the ARN's path as it is
+                            resource_name=parameter_name.lstrip("/"),
+                        )
+                    ],
+                )
+            )
         if access.manage_connections:
             statements.append(
                 iam.PolicyStatement(
@@ -269,6 +285,13 @@ class FunctionRoles(Part):
                     ),
                 ]
         return statements
+
+    def _parameter_name(self, parameter: str) -> str:
+        names = {"vapid-public": self.config.webpush_public_key_parameter}
+        try:
+            return names[parameter]
+        except KeyError:
+            raise ValueError(f"no parameter name configured for {parameter!r}") from None
 
     def _secret_name(self, provider: str) -> str:
         names = {

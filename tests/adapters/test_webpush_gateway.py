@@ -1,6 +1,8 @@
 """The Web Push sender against a real HTTP server standing in for a push service: the
 request it makes (headers, VAPID token, encrypted payload), and what it does with each
-answer. Also the VAPID key's secret, read once per container."""
+answer (a busy one tried again a little, then given up and counted; a refused token
+signed again with a re-read key). Also the VAPID key: the private half from its
+secret and the public half from its parameter, each kept a few minutes."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from chalicelib.adapters.webpush import (
     MAX_PAYLOAD_BYTES,
     PushByPlatform,
-    PushRetryLater,
     VapidKeys,
+    VapidPublicKey,
     WebPushGateway,
     fitted,
     notification,
@@ -25,8 +27,9 @@ from chalicelib.adapters.webpush import (
 )
 from chalicelib.domain.errors import PushRejected, PushUnavailable
 from chalicelib.domain.webpush import PushEndpoints, b64url_decode
+from chalicelib.services.common import WORKER_THREADS
 from tests import fakes
-from tests.webpush_support import Browser, PushService, serving_push, vapid_secret
+from tests.webpush_support import Browser, Clock, PushService, serving_push, vapid_secret
 
 SUBJECT = "mailto:ops@example.com"
 PAYLOAD = {
@@ -45,10 +48,39 @@ def service() -> Iterator[PushService]:
         yield state
 
 
-def gateway(service: PushService, source: Any = None, timeout: float = 2.0) -> WebPushGateway:
-    keys = VapidKeys(source or fakes.MemorySecretSource(vapid_secret()))
+def gateway(
+    service: PushService,
+    source: Any = None,
+    timeout: float = 2.0,
+    slept: list[float] | None = None,
+    keys: VapidKeys | None = None,
+) -> WebPushGateway:
+    keys = keys or VapidKeys(source or fakes.MemorySecretSource(vapid_secret(), what="VAPID"))
     endpoints = PushEndpoints(local_prefix=service.url)
-    return WebPushGateway(keys, SUBJECT, ttl=86400, timeout=timeout, endpoints=endpoints)
+    return WebPushGateway(
+        keys,
+        SUBJECT,
+        ttl=86400,
+        timeout=timeout,
+        endpoints=endpoints,
+        sleep=(slept if slept is not None else []).append,
+    )
+
+
+def counted(out: str, name: str) -> int:
+    """How many figures of the metric ``name`` the Embedded Metric Format lines hold."""
+    found = 0
+    for line in out.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            emf = json.loads(line)
+            metrics = emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            found += sum(1 for m in metrics if m["Name"] == name)
+    return found
+
+
+def signed_with(request: dict[str, Any]) -> str:
+    """The VAPID public key (``k=``) a request was signed with."""
+    return str(request["headers"]["Authorization"].split(", k=")[1])
 
 
 def registered(sender: WebPushGateway, browser: Browser) -> str:
@@ -58,7 +90,7 @@ def registered(sender: WebPushGateway, browser: Browser) -> str:
 def test_a_push_is_encrypted_signed_and_carries_ttl_urgency_and_topic(
     service: PushService,
 ) -> None:
-    source = fakes.MemorySecretSource(vapid_secret())
+    source = fakes.MemorySecretSource(vapid_secret(), what="VAPID")
     sender = gateway(service, source)
     browser = Browser(service.url + "bob")
     sender.push(registered(sender, browser), "webpush", PAYLOAD, silent=False)
@@ -81,7 +113,7 @@ def test_a_push_is_encrypted_signed_and_carries_ttl_urgency_and_topic(
         "message_id": "m-1",
         "title": "Alice Adams",
         "body": "Lunch at noon?",
-        "url": "/#/conversations/c-1",
+        "url": "#/conversations/c-1",
         "silent": False,
         "tag": "conversation-c-1",
     }
@@ -112,21 +144,163 @@ def test_a_subscription_the_push_service_no_longer_knows_is_rejected(
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
-def test_a_busy_push_service_means_try_again_later(service: PushService, status: int) -> None:
-    sender = gateway(service)
-    service.answers = [status]
+def test_a_busy_push_service_is_tried_again_a_little_then_given_up_and_counted(
+    service: PushService, status: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slept: list[float] = []
+    sender = gateway(service, slept=slept)
+    service.answers = [status] * 3
     endpoint = registered(sender, Browser(service.url + "bob"))
-    with pytest.raises(PushRetryLater) as error:
-        sender.push(endpoint, "webpush", PAYLOAD, False)
-    assert service.url not in str(error.value)  # the endpoint is a capability: never told
+    capsys.readouterr()
+    sender.push(endpoint, "webpush", PAYLOAD, False)  # given up: the record goes on
+    assert len(service.received) == 3 and slept == [0.25, 0.5]
+    out = capsys.readouterr().out
+    assert counted(out, "WebPushDeferred") == 1
+    assert service.url not in out  # the endpoint is a capability: never logged
 
 
-def test_a_push_service_that_does_not_answer_in_time_means_try_again_later(
+def test_a_push_service_busy_for_a_moment_gets_the_push_once(service: PushService) -> None:
+    slept: list[float] = []
+    sender = gateway(service, slept=slept)
+    browser = Browser(service.url + "bob")
+    service.answers = [503, 201]
+    sender.push(registered(sender, browser), "webpush", PAYLOAD, False)
+    assert [browser.read(r["body"])["message_id"] for r in service.received] == ["m-1", "m-1"]
+    assert slept == [0.25]
+    assert service.received[0]["headers"]["Topic"] == service.received[1]["headers"]["Topic"]
+
+
+def test_a_refused_connection_is_tried_again_then_given_up(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/_sim/push/"
+    slept: list[float] = []
+    sender = gateway(PushService(url), slept=slept)
+    capsys.readouterr()
+    sender.push(registered(sender, Browser(url + "bob")), "webpush", PAYLOAD, False)
+    assert slept == [0.25, 0.5]
+    assert counted(capsys.readouterr().out, "WebPushDeferred") == 1
+
+
+def test_a_push_service_that_does_not_answer_in_time_is_never_sent_it_twice(
+    service: PushService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slept: list[float] = []
+    sender = gateway(service, timeout=0.3, slept=slept)
+    endpoint = registered(sender, Browser(service.url + "slow"))
+    capsys.readouterr()
+    sender.push(endpoint, "webpush", PAYLOAD, False)  # it may have been delivered: given up
+    service.hang.set()
+    assert slept == []
+    assert counted(capsys.readouterr().out, "WebPushDeferred") == 1
+
+
+def test_the_connection_pool_holds_a_connection_for_every_fan_out_thread(
     service: PushService,
 ) -> None:
-    sender = gateway(service, timeout=0.3)
-    with pytest.raises(PushRetryLater):
-        sender.push(registered(sender, Browser(service.url + "slow")), "webpush", PAYLOAD, False)
+    pool = gateway(service)._pool()
+    assert pool.connection_pool_kw["maxsize"] == WORKER_THREADS
+
+
+def test_a_subscription_with_an_explicit_default_port_is_signed_for_its_origin(
+    service: PushService,
+) -> None:
+    class Http:
+        def __init__(self) -> None:
+            self.requests: list[tuple[str, dict[str, str]]] = []
+
+        def request(self, method: str, url: str, **options: Any) -> Any:
+            self.requests.append((url, options["headers"]))
+            return type("Answer", (), {"status": 201})()
+
+    keys = VapidKeys(fakes.MemorySecretSource(vapid_secret(), what="VAPID"))
+    http = Http()
+    sender = WebPushGateway(
+        keys, SUBJECT, ttl=60, timeout=1.0, endpoints=PushEndpoints(), http=http
+    )
+    endpoint = sender.register(
+        "webpush", Browser("https://fcm.googleapis.com:443/fcm/send/abc").token(), "u-bob"
+    )
+    sender.push(endpoint, "webpush", PAYLOAD, False)
+    ((url, headers),) = http.requests
+    assert url == "https://fcm.googleapis.com/fcm/send/abc"
+    token, k = headers["Authorization"].removeprefix("vapid t=").split(", k=")
+    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(k))
+    claims = jwt.decode(token, public, algorithms=["ES256"], audience="https://fcm.googleapis.com")
+    assert claims["aud"] == "https://fcm.googleapis.com"
+
+
+# -- a key replaced (generate-vapid-key --replace) ------------------------------------
+
+
+def test_a_token_refused_after_the_key_was_replaced_is_signed_again_with_the_new_key(
+    service: PushService,
+) -> None:
+    old, new = vapid_secret(), vapid_secret()
+    source = fakes.MemorySecretSource(old, what="VAPID")
+    sender = gateway(service, source)
+    endpoint = registered(sender, Browser(service.url + "bob"))
+    sender.push(endpoint, "webpush", PAYLOAD, False)
+    source.put(new)  # replaced; this container still holds the old key (its TTL)
+    service.answers = [403]
+    sender.push(endpoint, "webpush", PAYLOAD, False)
+    assert [signed_with(r) for r in service.received] == [
+        old["public_key"],
+        old["public_key"],
+        new["public_key"],
+    ]
+    assert source.reads == 2
+
+
+def test_a_403_with_the_current_key_rejects_the_subscription(service: PushService) -> None:
+    source = fakes.MemorySecretSource(vapid_secret(), what="VAPID")
+    sender = gateway(service, source)
+    endpoint = registered(sender, Browser(service.url + "bob"))
+    service.answers = [403]
+    with pytest.raises(PushRejected):
+        sender.push(endpoint, "webpush", PAYLOAD, False)
+    assert len(service.received) == 1 and source.reads == 2  # read again: still this key
+
+
+def test_a_401_with_the_current_key_is_dropped_not_pruned(service: PushService) -> None:
+    sender = gateway(service)
+    service.answers = [401]
+    sender.push(registered(sender, Browser(service.url + "bob")), "webpush", PAYLOAD, False)
+    assert len(service.received) == 1
+
+
+def test_refused_tokens_re_read_the_key_at_most_once_per_interval(service: PushService) -> None:
+    clock = Clock()
+    source = fakes.MemorySecretSource(vapid_secret(), what="VAPID")
+    keys = VapidKeys(source, ttl=300, min_interval=30, clock=clock)
+    sender = gateway(service, keys=keys)
+    service.answers = [403, 403, 403]
+    for name in ("a", "b"):
+        with pytest.raises(PushRejected):
+            sender.push(registered(sender, Browser(service.url + name)), "webpush", PAYLOAD, False)
+    assert source.reads == 2
+    clock.now += 31
+    with pytest.raises(PushRejected):
+        sender.push(registered(sender, Browser(service.url + "c")), "webpush", PAYLOAD, False)
+    assert source.reads == 3
+
+
+def test_a_refused_token_whose_key_cannot_be_read_again_is_unavailable_not_pruned(
+    service: PushService,
+) -> None:
+    source = fakes.MemorySecretSource(vapid_secret(), what="VAPID")
+    sender = gateway(service, source)
+    endpoint = registered(sender, Browser(service.url + "bob"))
+    sender.push(endpoint, "webpush", PAYLOAD, False)
+    source.failing = True
+    service.answers = [403]
+    with pytest.raises(PushUnavailable):
+        sender.push(endpoint, "webpush", PAYLOAD, False)
 
 
 def test_too_large_is_sent_once_more_without_the_preview_then_dropped(
@@ -192,12 +366,29 @@ def test_a_long_title_is_cut_too_once_the_preview_is_gone() -> None:
     assert decoded["body"] == "" and decoded["title"].endswith("…")
 
 
-def test_the_vapid_key_is_read_once_per_container() -> None:
-    source = fakes.MemorySecretSource(vapid_secret())
-    keys = VapidKeys(source)
-    assert keys.public_key() == keys.public_key()
+def test_the_vapid_key_is_kept_for_its_ttl_then_read_again() -> None:
+    clock = Clock()
+    old, new = vapid_secret(), vapid_secret()
+    source = fakes.MemorySecretSource(old, what="VAPID")
+    keys = VapidKeys(source, ttl=300, clock=clock)
+    assert keys.public_key() == keys.public_key() == old["public_key"]
+    source.put(new)
+    clock.now += 299
+    assert keys.public_key() == old["public_key"] and source.reads == 1
+    clock.now += 1
+    assert keys.public_key() == new["public_key"] and source.reads == 2
+
+
+def test_a_key_that_cannot_be_read_again_is_kept_until_it_can() -> None:
+    clock = Clock()
+    secret = vapid_secret()
+    source = fakes.MemorySecretSource(secret, what="VAPID")
+    keys = VapidKeys(source, ttl=300, min_interval=30, clock=clock)
     keys.private_key()
-    assert source.reads == 1
+    source.failing = True
+    clock.now += 300
+    assert keys.public_key() == secret["public_key"]
+    assert keys.public_key() == secret["public_key"] and source.reads == 2  # not every use
 
 
 def test_a_missing_or_unreadable_vapid_key_is_unavailable_and_never_quoted() -> None:
@@ -244,3 +435,33 @@ def test_web_push_devices_go_to_web_push_and_phones_to_sns(service: PushService)
     push.unregister(phone_endpoint)
     assert mobile.registered == {}
     assert base64.b64encode(service.received[0]["body"])  # encrypted bytes, not JSON
+
+
+# -- the public key, from its parameter (GET /push/key, registration) ---------------------
+
+PARAMETER = "/texting/test/webpush-public-key"
+
+
+def test_the_public_key_comes_from_its_parameter_and_is_kept_for_its_ttl(aws: Any) -> None:
+    ssm = aws.client("ssm", region_name="us-east-1")
+    clock = Clock()
+    old, new = vapid_secret(), vapid_secret()
+    ssm.put_parameter(Name=PARAMETER, Value=old["public_key"], Type="String")
+    key = VapidPublicKey(PARAMETER, ssm, ttl=300, clock=clock)
+    assert key.public_key() == old["public_key"]
+    ssm.put_parameter(Name=PARAMETER, Value=new["public_key"], Type="String", Overwrite=True)
+    clock.now += 299
+    assert key.public_key() == old["public_key"]
+    clock.now += 1
+    assert key.public_key() == new["public_key"]
+
+
+@pytest.mark.parametrize("value", [None, "none", "AAAA", "not base64!"])
+def test_no_public_key_published_is_unavailable(aws: Any, value: str | None) -> None:
+    ssm = aws.client("ssm", region_name="us-east-1")
+    if value is not None:
+        ssm.put_parameter(Name=PARAMETER, Value=value, Type="String")
+    with pytest.raises(PushUnavailable):
+        VapidPublicKey(PARAMETER, ssm).public_key()
+    with pytest.raises(PushUnavailable):
+        VapidPublicKey("").public_key()

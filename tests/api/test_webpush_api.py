@@ -1,7 +1,9 @@
-"""Web Push through the API: ``GET /push/key``, registration through ``POST /devices``
-(refused with 400 unless it is a real subscription on a browser push service: the
-SSRF attempts below change nothing), and the whole event path on moto (table stream →
-outbox → SNS → SQS → fan-out) pushing to a push service on a loopback port."""
+"""Web Push through the API: ``GET /push/key`` (the public key's parameter, never the
+private key's secret), registration through ``POST /devices`` (refused with 400 unless
+it is a real subscription on a browser push service: the SSRF attempts below change
+nothing; 503 while the stage has no key), and the whole event path on moto (table
+stream → outbox → SNS → SQS → fan-out) pushing to a push service on a loopback port:
+a push service down does not fail the record."""
 
 from __future__ import annotations
 
@@ -22,16 +24,24 @@ from tests.support import seed_people, settings, verifier
 from tests.webpush_support import FCM, Browser, PushService, serving_push, vapid_secret
 
 SECRET = "texting/test/vapid"
+PARAMETER = "/texting/test/webpush-public-key"
+WITH_KEY = {"webpush_vapid_secret_name": SECRET, "webpush_public_key_parameter": PARAMETER}
 
 
 def body(response: Any) -> Any:
     return json.loads(response.body)
 
 
-def store_vapid(aws: Any) -> dict[str, str]:
+def store_vapid(aws: Any, private: bool = True) -> dict[str, str]:
+    """What ``generate-vapid-key`` stores: the key in its secret, its public key in the
+    parameter (``private=False``: the parameter only, as ``api_handler`` may read)."""
     secret = vapid_secret()
-    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
-        Name=SECRET, SecretString=json.dumps(secret)
+    if private:
+        boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name=SECRET, SecretString=json.dumps(secret)
+        )
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name=PARAMETER, Value=secret["public_key"], Type="String"
     )
     return secret
 
@@ -49,9 +59,11 @@ def register(api: Api, browser: Browser | str, device: str = "bob-laptop") -> An
     )
 
 
-def test_the_push_key_is_the_secrets_public_key(aws: Any) -> None:
-    secret = store_vapid(aws)
-    with running_api(webpush_vapid_secret_name=SECRET) as api:
+def test_the_push_key_is_the_published_public_key_without_reading_the_private_one(
+    aws: Any,
+) -> None:
+    secret = store_vapid(aws, private=False)  # the secret is not even there
+    with running_api(**WITH_KEY) as api:
         answer = api.call("GET", "/push/key", "bob")
         assert answer.status_code == 200
         assert body(answer) == {"public_key": secret["public_key"]}
@@ -64,12 +76,23 @@ def test_without_a_vapid_key_the_push_key_is_unavailable(api: Api) -> None:
     assert body(answer)["error"]["code"] == "push_unavailable"
 
 
-def test_a_browser_subscription_registers_as_a_webpush_device(api: Api) -> None:
+def test_a_browser_subscription_registers_as_a_webpush_device(aws: Any) -> None:
+    store_vapid(aws, private=False)
+    with running_api(**WITH_KEY) as api:
+        answer = register(api, Browser(FCM + "abc"))
+        assert answer.status_code == 201
+        assert body(answer)["platform"] == "webpush"
+        listed = body(api.call("GET", "/devices", "bob"))["items"]
+        assert [(d["device_id"], d["platform"]) for d in listed] == [("bob-laptop", "webpush")]
+
+
+def test_without_a_vapid_key_a_browser_subscription_is_refused_and_nothing_stored(
+    api: Api,
+) -> None:
     answer = register(api, Browser(FCM + "abc"))
-    assert answer.status_code == 201
-    assert body(answer)["platform"] == "webpush"
-    listed = body(api.call("GET", "/devices", "bob"))["items"]
-    assert [(d["device_id"], d["platform"]) for d in listed] == [("bob-laptop", "webpush")]
+    assert answer.status_code == 503
+    assert body(answer)["error"]["code"] == "push_unavailable"
+    assert body(api.call("GET", "/devices", "bob"))["items"] == []
 
 
 SSRF = [
@@ -140,7 +163,7 @@ def pushing(aws: Any, push_service: PushService) -> Iterator[tuple[Api, EventPat
     from app import app
 
     store_vapid(aws)
-    config = settings(webpush_vapid_secret_name=SECRET, webpush_local_endpoint=push_service.url)
+    config = settings(**WITH_KEY, webpush_local_endpoint=push_service.url)
     topic = boto3.client("sns", region_name="us-east-1").create_topic(Name="texting-test-events")[
         "TopicArn"
     ]
@@ -214,3 +237,18 @@ def test_a_redirecting_push_service_is_not_followed(
     im_to_bob(api, "hello")
     deliver(path)
     assert [r["path"] for r in push_service.received] == ["/_sim/push/bob"]
+
+
+def test_a_push_service_down_does_not_fail_the_record(
+    pushing: tuple[Api, EventPath], push_service: PushService
+) -> None:
+    api, path = pushing
+    browser = Browser(push_service.url + "bob")
+    assert register(api, browser).status_code == 201
+    push_service.answers = [503, 503, 503]
+    im_to_bob(api, "hello")
+    deliver(path)  # raises if the realtime record failed
+    assert len(push_service.received) == 3  # tried within the record, then given up
+    assert [d["device_id"] for d in body(api.call("GET", "/devices", "bob"))["items"]] == [
+        "bob-laptop"
+    ]

@@ -11,9 +11,16 @@ from chalicelib.adapters.twilio_credentials import CredentialsUnavailable, Store
 
 class MemorySecretSource:
     """One secret's current value, as text (the way Secrets Manager keeps it); counts
-    reads, and ``failing`` makes every read fail as an unreachable store would."""
+    reads, and ``failing`` makes every read fail as an unreachable store would. ``what``
+    names the secret in errors, as ``SecretsManagerSource`` does ("the VAPID secret")."""
 
-    def __init__(self, values: dict[str, Any] | None = None, stored_at: float | None = None):
+    def __init__(
+        self,
+        values: dict[str, Any] | None = None,
+        stored_at: float | None = None,
+        what: str = "Twilio",
+    ):
+        self.what = what
         self.reads = 0
         self.failing = False
         self._text: str | None = None
@@ -29,11 +36,11 @@ class MemorySecretSource:
     def read(self) -> StoredSecret:
         self.reads += 1
         if self.failing or self._text is None:
-            raise CredentialsUnavailable("the Twilio secret could not be read")
+            raise CredentialsUnavailable(f"the {self.what} secret could not be read")
         try:
             values = json.loads(self._text)
         except ValueError:
             values = None
         if not isinstance(values, dict):
-            raise CredentialsUnavailable("the Twilio secret is not a JSON object")
+            raise CredentialsUnavailable(f"the {self.what} secret is not a JSON object")
         return StoredSecret(values, self._stored_at)

@@ -168,6 +168,12 @@ def test_each_function_may_touch_only_what_permissions_py_declares(variant: Synt
             elif service == "execute-api":
                 assert access.manage_connections and targets == {"WebsocketAPI"}, where
                 assert "@connections/*" in text and f"/{stage.name}/" in text, where
+            elif service == "ssm":
+                assert actions == list(permissions.PARAMETER_READ_ACTIONS), where
+                names = {"vapid-public": stage.config.webpush_public_key_parameter}
+                wanted = [f":parameter{names[p]}" for p in access.parameters]
+                assert access.parameters and any(w in text for w in wanted), where
+                assert "*" not in text.replace("${AWS::", ""), where
             else:
                 pytest.fail(f"{where}: unexpected service {service}")
 
@@ -218,19 +224,40 @@ def test_provider_secret_is_granted_by_name_not_embedded(stage: Synthesized) -> 
     (secret,) = cfn.of_type(stage.template, "AWS::SecretsManager::Secret").values()
     assert secret["Properties"]["Name"] == f"texting/{stage.name}/vapid"
     assert secret["Properties"]["SecretString"] == "{}"
+    # and its public key's parameter, a placeholder until then
+    (parameter,) = cfn.of_type(stage.template, "AWS::SSM::Parameter").values()
+    assert parameter["Properties"]["Name"] == f"/texting/{stage.name}/webpush-public-key"
+    assert parameter["Properties"]["Type"] == "String"
+    assert parameter["Properties"]["Value"] == "none"
 
 
-def test_the_vapid_secret_is_read_only_by_the_functions_that_push_or_answer_the_key(
-    stage: Synthesized,
-) -> None:
-    readers = set()
+def _readers(stage: Synthesized, resource: str) -> dict[str, list[str]]:
+    """Function → the actions its role allows on resources whose ARN contains
+    ``resource``."""
+    found: dict[str, list[str]] = {}
     for name, function in stage.stack.functions.items():
         role_id = cfn.function_role(stage.template, function.logical_id)
         for statement in cfn.role_statements(stage.template, role_id):
-            if f"secret:texting/{stage.name}/vapid-" in json.dumps(statement["Resource"]):
-                assert cfn.as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"]
-                readers.add(name)
-    assert readers == {"api_handler", "realtime_consumer"}
+            if resource in json.dumps(statement["Resource"]):
+                found.setdefault(name, []).extend(cfn.as_list(statement["Action"]))
+    return found
+
+
+def test_only_the_function_that_pushes_may_read_the_vapid_private_key(
+    stage: Synthesized,
+) -> None:
+    readers = _readers(stage, f"secret:texting/{stage.name}/vapid-")
+    assert readers == {"realtime_consumer": ["secretsmanager:GetSecretValue"]}
+
+
+def test_the_api_reads_the_vapid_public_key_from_its_parameter(stage: Synthesized) -> None:
+    readers = _readers(stage, f":parameter/texting/{stage.name}/webpush-public-key")
+    assert readers == {"api_handler": ["ssm:GetParameter"]}
+    variables = next(
+        body["Properties"]["Environment"]["Variables"]
+        for body in cfn.of_type(stage.template, "AWS::Serverless::Function").values()
+    )
+    assert variables["WEBPUSH_PUBLIC_KEY_PARAMETER"] == f"/texting/{stage.name}/webpush-public-key"
 
 
 def test_push_is_granted_on_the_configured_platform_applications_only(

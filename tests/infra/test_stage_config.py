@@ -97,6 +97,7 @@ def test_permissions_name_only_resources_that_exist() -> None:
         assert set(access.send) <= queues, name
         assert set(access.buckets) <= buckets, name
         assert set(access.secrets) <= {"twilio", "vapid"}, name
+        assert set(access.parameters) <= {"vapid-public"}, name
     for consumer in resources.CONSUMERS:
         assert consumer.function in permissions.FUNCTIONS, f"declare {consumer.function}"
     with pytest.raises(permissions.UndeclaredFunction, match=r"infra/permissions\.py"):

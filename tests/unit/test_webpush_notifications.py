@@ -1,7 +1,8 @@
 """Browsers get pushes under the phones' rules: who, when, muted, do-not-disturb (shown
-silently), pruned when the push service says the subscription is gone, retried when it
-is busy. The real Web Push sender runs, with a recording HTTP pool in place of the
-network."""
+silently), pruned when the push service says the subscription is gone, tried again a
+little when it is busy and then given up (never failing the record, never pushed
+twice); registered only while the stage has a VAPID key; a user's devices capped. The
+real Web Push sender runs, with a recording HTTP pool in place of the network."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.webpush import PushByPlatform, PushRetryLater, VapidKeys, WebPushGateway
-from chalicelib.domain.errors import ValidationError
+from chalicelib.adapters.webpush import PushByPlatform, VapidKeys, WebPushGateway
+from chalicelib.domain.errors import PushUnavailable, ValidationError
 from chalicelib.domain.model import Event
 from chalicelib.domain.webpush import PushEndpoints
 from chalicelib.services.common import Caller
 from tests import fakes
 from tests.support import KEYS, World, create_im, seed_people, send
-from tests.webpush_support import FCM, Browser, vapid_secret
+from tests.webpush_support import FCM, Browser, PublishedKey, vapid_secret
 
 ALICE = Caller("u-alice", "acme", "admin")
 BOB = Caller("u-bob", "acme")
@@ -41,19 +42,26 @@ def http() -> RecordingHttp:
     return RecordingHttp()
 
 
-@pytest.fixture
-def world(http: RecordingHttp) -> World:
+def web_world(http: RecordingHttp, secret: Any, **settings: Any) -> World:
+    """A world whose browsers are pushed to with the VAPID key ``secret`` holds."""
     web = WebPushGateway(
-        VapidKeys(fakes.MemorySecretSource(vapid_secret())),
+        VapidKeys(secret),
         "mailto:ops@example.com",
         ttl=3600,
         timeout=1.0,
         endpoints=PushEndpoints(),
         http=http,
+        sleep=lambda _seconds: None,
     )
-    w = World(push=PushByPlatform(fakes.MemoryPushGateway(), web))
+    key = PublishedKey(vapid_secret()["public_key"])
+    w = World(push=PushByPlatform(fakes.MemoryPushGateway(), web), webpush_key=key, **settings)
     seed_people(w.directory_repo)
     return w
+
+
+@pytest.fixture
+def world(http: RecordingHttp) -> World:
+    return web_world(http, fakes.MemorySecretSource(vapid_secret(), what="VAPID"))
 
 
 def message_event(world: World, conversation: dict[str, Any], text: str) -> Event:
@@ -94,7 +102,7 @@ def test_a_browser_not_in_front_gets_the_message_encrypted_for_it(
         "message_id": event.data["id"],
         "title": "Alice Adams",
         "body": "Lunch at noon?",
-        "url": f"/#/conversations/{conv['id']}",
+        "url": f"#/conversations/{conv['id']}",
         "silent": False,
         "tag": f"conversation-{conv['id']}",
     }
@@ -143,20 +151,87 @@ def test_a_gone_subscription_is_pruned_and_the_other_browser_still_gets_it(
     assert [d.device_id for d in world.notification_repo.devices("u-bob")] == ["new-laptop"]
 
 
-def test_a_busy_push_service_fails_the_event_and_its_redelivery_pushes_once(
+def test_a_push_service_down_gives_up_in_the_record_and_never_pushes_it_again(
     world: World, http: RecordingHttp
 ) -> None:
     bob_browser(world)
     conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
     event = message_event(world, conv, "later")
-    http.answers = [503]
-    with pytest.raises(PushRetryLater):
-        notify(world, event)
-    notify(world, event)  # SQS brings the record back
-    notify(world, event)  # and once more: already pushed
-    assert len(http.requests) == 2
+    http.answers = [503, 503, 503]
+    notify(world, event)  # the record succeeds: other recipients are not held up
+    notify(world, event)  # SQS brings the record back anyway (another failure)
+    assert len(http.requests) == 3  # the tries within the record, none after
     assert [m.count for m in world.notification_repo.missed("u-bob")] == [1]
     assert [d.device_id for d in world.notification_repo.devices("u-bob")] == ["bob-laptop"]
+
+
+def test_without_a_vapid_key_a_browser_cannot_register(http: RecordingHttp) -> None:
+    w = World(webpush_key=PublishedKey(None))
+    seed_people(w.directory_repo)
+    with pytest.raises(PushUnavailable) as refused:
+        w.services.notifications.register_device(BOB, "laptop", "webpush", Browser(FCM).token())
+    assert refused.value.code == "push_unavailable"
+    assert w.notification_repo.devices("u-bob") == []
+    w.services.notifications.register_device(BOB, "phone", "apns", "apns-token")  # phones can
+
+
+def test_a_push_without_a_readable_vapid_key_is_dropped_and_counted(
+    http: RecordingHttp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unreadable = fakes.MemorySecretSource(vapid_secret(), what="VAPID")
+    unreadable.failing = True
+    w = web_world(http, unreadable)
+    bob_browser(w)
+    conv, _ = create_im(w.services.conversations, ALICE, ["u-bob"])
+    event = message_event(w, conv, "no key")
+    capsys.readouterr()
+    assert notify(w, event)["pushed"] == 1  # no raise: the record is done
+    assert http.requests == []
+    assert '"WebPushUnavailable"' in capsys.readouterr().out
+    unreadable.failing = False
+    notify(w, event)  # redelivered: dropped for good, not pushed late
+    assert http.requests == []
+    assert [d.device_id for d in w.notification_repo.devices("u-bob")] == ["bob-laptop"]
+
+
+def test_a_user_keeps_the_most_recently_registered_devices_up_to_the_limit() -> None:
+    w = World(push_max_devices_per_user=3)
+    seed_people(w.directory_repo)
+    notifications = w.services.notifications
+    for n in range(4):
+        notifications.register_device(BOB, f"phone-{n}", "apns", f"token-{n}")
+    kept = [d.device_id for d in w.notification_repo.devices("u-bob")]
+    assert sorted(kept) == ["phone-1", "phone-2", "phone-3"]
+    assert "endpoint/apns/token-0" not in w.push.registered  # its endpoint let go too
+    notifications.register_device(BOB, "phone-1", "apns", "token-1")  # again: no eviction
+    assert len(w.notification_repo.devices("u-bob")) == 3
+
+
+@pytest.mark.parametrize(
+    ("media", "body"),
+    [
+        ([{"content_type": "image/jpeg", "size": 9, "filename": None}], "Picture"),
+        ([{"content_type": "application/pdf", "size": 9, "filename": None}], "File"),
+        ([{"content_type": "application/pdf", "size": 9, "filename": "menu.pdf"}], "menu.pdf"),
+        (
+            [
+                {"content_type": "image/png", "size": 9, "filename": "a.png"},
+                {"content_type": "image/png", "size": 9, "filename": "b.png"},
+            ],
+            "a.png (+1)",
+        ),
+    ],
+)
+def test_a_message_with_only_attachments_is_previewed_by_them(
+    world: World, http: RecordingHttp, media: list[dict[str, Any]], body: str
+) -> None:
+    browser = bob_browser(world)
+    conv, _ = create_im(world.services.conversations, ALICE, ["u-bob"])
+    event = message_event(world, conv, "placeholder")
+    event.data.update(text="", media=media)
+    notify(world, event)
+    (request,) = http.requests
+    assert browser.read(request["body"])["body"] == body
 
 
 def test_a_subscription_sent_twice_in_another_spelling_is_one_device(world: World) -> None:

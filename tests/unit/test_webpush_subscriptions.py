@@ -121,3 +121,37 @@ def test_a_subscription_that_is_not_one_is_refused_with_its_code(token: str, cod
     with pytest.raises(ValidationError) as refused:
         parse_subscription(token)
     assert refused.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "stored"),
+    [
+        ("https://fcm.googleapis.com:443/fcm/send/abc", FCM + "abc"),
+        ("HTTPS://fcm.googleapis.com/fcm/send/abc", FCM + "abc"),
+        ("Https://fcm.googleapis.com:443/fcm/send/abc", FCM + "abc"),
+        ("http://127.0.0.1:80/_sim/push/bob", "http://127.0.0.1/_sim/push/bob"),
+        (FCM + "abc:443", FCM + "abc:443"),  # a path is not a port
+    ],
+)
+def test_an_endpoint_is_stored_without_its_default_port_and_with_a_lower_case_scheme(
+    endpoint: str, stored: str
+) -> None:
+    parsed = parse_subscription(Browser.fixed(endpoint).token())
+    assert parsed.endpoint == stored
+    if stored.startswith(FCM):
+        assert parsed.origin == "https://fcm.googleapis.com"  # the VAPID audience
+        PushEndpoints().check(parsed.endpoint)
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://fcm.googleapis.com:443@evil.example/x",
+        "https://user@fcm.googleapis.com:443/x",
+        "https://fcm.googleapis.com:8443/fcm/send/abc",
+        "https://FCM.googleapis.com:443/fcm/send/abc",
+    ],
+)
+def test_normalising_never_lets_a_refused_endpoint_in(endpoint: str) -> None:
+    parsed = parse_subscription(Browser.fixed(endpoint).token())
+    assert not PushEndpoints().allows(parsed.endpoint)

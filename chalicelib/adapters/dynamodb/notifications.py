@@ -34,22 +34,45 @@ from chalicelib.adapters.dynamodb.models import (
     get_item,
     shared_connection,
 )
-from chalicelib.domain.errors import ConcurrentUpdate
+from chalicelib.domain.errors import ConcurrentUpdate, Conflict
 from chalicelib.domain.model import (
     Device,
     Missed,
 )
 
 PUSH_ATTEMPTS = 8
+# A transaction refused for what it writes (an item over 400 KB), not for a race:
+# DynamoDB cancels it with this reason (some emulators answer ValidationException).
+TOO_LARGE = ("ValidationError", "ValidationException")
 
 
 def _device_entry(device: Device) -> dict[str, str]:
-    return {
+    """A device on the user's PUSH item: a Web Push device's token is its endpoint (the
+    subscription, up to 4 KB), so it is stored once, as the endpoint."""
+    entry = {
         "platform": device.platform,
-        "token": device.token,
         "endpoint": device.endpoint,
         "registered_at": device.registered_at,
     }
+    if device.token != device.endpoint:
+        entry["token"] = device.token
+    return entry
+
+
+def _entry_device(user_id: str, device_id: str, entry: dict[str, str]) -> Device:
+    return Device(
+        user_id=user_id,
+        device_id=device_id,
+        platform=entry["platform"],
+        token=entry.get("token", entry.get("endpoint", "")),
+        endpoint=entry.get("endpoint", ""),
+        registered_at=entry.get("registered_at", ""),
+    )
+
+
+def _too_large(exc: TransactWriteError) -> bool:
+    reasons = [r.code for r in exc.cancellation_reasons or [] if r is not None]
+    return exc.cause_response_code in TOO_LARGE or any(r in TOO_LARGE for r in reasons)
 
 
 def _device_item(device: Device) -> DeviceItem:
@@ -94,7 +117,13 @@ class DynamoNotificationRepository:
                     else:
                         tx.save(_device_item(device))
                     tx.save(summary, condition=unchanged)
-            except TransactWriteError:
+            except TransactWriteError as exc:
+                if _too_large(exc):
+                    raise Conflict(
+                        "this account's devices no longer fit on one record; sign out of "
+                        "devices no longer used (DELETE /devices/{device_id})",
+                        code="too_many_devices",
+                    ) from None
                 continue  # another device of this user changed meanwhile: read again
             return
         raise ConcurrentUpdate("the user's devices keep changing; try again")
@@ -124,8 +153,7 @@ class DynamoNotificationRepository:
             else:
                 devices = dict(item.devices or {})
             result[user_id] = [
-                Device(user_id=user_id, device_id=device_id, **entry)
-                for device_id, entry in devices.items()
+                _entry_device(user_id, device_id, entry) for device_id, entry in devices.items()
             ]
         return result
 
