@@ -350,13 +350,31 @@ def test_an_uploaded_object_is_described_by_its_type_and_size(media: Any) -> Non
     key = f"uploads/{unique('u')}/doc.pdf"
     assert media.store.describe(key) is None  # nothing uploaded yet
     media.upload(media.store.presigned_upload(key, "application/pdf", 1000, 300), b"%PDF-1.7 x")
-    assert media.store.describe(key) == {"content_type": "application/pdf", "size": 10}
+    assert media.store.describe(key) == {
+        "content_type": "application/pdf",
+        "size": 10,
+        "filename": "",
+    }
+
+
+def test_an_upload_keeps_its_file_name_and_so_does_its_copy(media: Any) -> None:
+    source, destination = f"uploads/{unique('u')}/x", f"media/{unique('m')}/x"
+    form = media.store.presigned_upload(source, "application/pdf", 1000, 300, "Grüße 1.pdf")
+    media.upload(form, b"%PDF-1.7 x")
+    described = {"content_type": "application/pdf", "size": 10, "filename": "Grüße 1.pdf"}
+    assert media.store.describe(source) == described
+    media.store.copy(source, destination)
+    assert media.store.describe(destination) == described
 
 
 def test_a_put_object_is_served_by_its_download_link(media: Any) -> None:
     key = f"media/{unique('m')}/a.jpg"
     media.store.put(key, b"\xff\xd8\xff jpeg bytes", "image/jpeg")
-    assert media.store.describe(key) == {"content_type": "image/jpeg", "size": 14}
+    assert media.store.describe(key) == {
+        "content_type": "image/jpeg",
+        "size": 14,
+        "filename": "",
+    }
     url = media.store.download_url(key, 120)
     assert key in url
     assert media.download(url) == b"\xff\xd8\xff jpeg bytes"
@@ -366,9 +384,13 @@ def test_a_copy_is_a_second_object_with_the_same_bytes_and_type(media: Any) -> N
     source, destination = f"uploads/{unique('u')}/a.png", f"media/{unique('m')}/a.png"
     media.store.put(source, b"png bytes", "image/png")
     media.store.copy(source, destination)
-    assert media.store.describe(destination) == {"content_type": "image/png", "size": 9}
+    assert media.store.describe(destination) == {
+        "content_type": "image/png",
+        "size": 9,
+        "filename": "",
+    }
     assert media.download(media.store.download_url(destination, 60)) == b"png bytes"
-    assert media.store.describe(source) == {"content_type": "image/png", "size": 9}
+    assert media.store.describe(source) == {"content_type": "image/png", "size": 9, "filename": ""}
 
 
 def test_the_s3_url_names_the_bucket_and_the_key(media: Any) -> None:

@@ -36,7 +36,11 @@ class MemoryMediaStore:
         }
 
     def copy(self, source: str, destination: str) -> None:
-        self.objects[destination] = copy.deepcopy(self.objects[source])
+        # as S3's CopyObject: the metadata (the pinned file name) comes along
+        self.objects[destination] = {
+            **copy.deepcopy(self.objects[source]),
+            "filename": self.names.get(source, self.objects[source].get("filename", "")),
+        }
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.objects[key] = {"content_type": content_type, "size": len(data), "data": data}
