@@ -144,9 +144,15 @@ def seed_contact_center(
                 queues=list(profile["queues"]),
             )
         )
-    for username in spec.supervisors:
+    for username in spec.supervisors:  # supervise every queue (the contract's demo data)
         repo.put_agent(
-            AgentProfile(by_name[username]["user_id"], company_id, name=username, role="supervisor")
+            AgentProfile(
+                by_name[username]["user_id"],
+                company_id,
+                name=username,
+                role="supervisor",
+                queues=[q.queue_id for q in spec.queues],
+            )
         )
     return {
         "channels": [{"e164": spec.channel, "queue_id": spec.channel_queue}],

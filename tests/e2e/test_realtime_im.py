@@ -67,7 +67,9 @@ def test_im_reaches_every_device_once_and_reads_propagate(
     devices = [device("alice"), device("alice"), device("bob")]
 
     response = alice_api.post("/conversations", {"type": "im", "members": [bob["user_id"]]})
-    assert response.status_code == 201, response.text
+    # get-or-create: 201 on a fresh stack's first run, 200 once the demo data or an earlier
+    # test made alice and bob's conversation
+    assert response.status_code in (200, 201), response.text
     conversation = response.json()
     assert response.headers["Content-Type"].startswith("application/json")
     assert conversation["type"] == "im"
