@@ -97,6 +97,8 @@ def bootstrap(
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
     from chalicelib.services.search import SearchIndexer, SearchService
+    from chalicelib.services.search_handled import HandledLog
+    from chalicelib.services.search_scope import ScopeReader
     from chalicelib.services.sms import (
         CarrierWebhooks,
         OutboundSmsPolicy,
@@ -166,6 +168,7 @@ def bootstrap(
             messaging=conversations,
             sms=sms,
             log=log,
+            handled=HandledLog(a.handled_interactions, a.conversations),
         )
     router = contact_center.routing if contact_center else None
     search_indexer = None
@@ -242,7 +245,11 @@ def bootstrap(
         texting=texting,
         consents=consents,
         registrations=registrations,
-        search=SearchService(a.search_index, a.conversations),
+        search=SearchService(
+            a.search_index,
+            a.conversations,
+            scopes=ScopeReader(a.conversations, a.handled_interactions, a.contact_center),
+        ),
         search_indexer=search_indexer,
     )
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
         RetryScheduler,
         TokenVerifier,
     )
+    from chalicelib.services.search_handled import HandledInteractions
     from chalicelib.services.search_ports import SearchIndex
     from chalicelib.services.sms import (
         Providers,
@@ -71,6 +72,7 @@ class Adapters:
     sms_account: SmsAccount
     search_index: SearchIndex | None  # None: search is off on this stage
     search_failures: Any  # where refused index writes wait (SqsSearchFailures), or None
+    handled_interactions: HandledInteractions | None  # search's contact-center records
 
 
 def build_adapters(
@@ -148,12 +150,14 @@ def build_adapters(
         from chalicelib.adapters import dynamodb
 
         need("contact_center", dynamodb.DynamoContactCenterRepository)
+        need("handled_interactions", dynamodb.DynamoHandledInteractions)
     if made.get("contact_center") is not None:
         from chalicelib.adapters.contact_center_queue import SqsRoutingQueue
 
         need("routing_queue", lambda: SqsRoutingQueue(settings.resource_prefix))
     made.setdefault("contact_center", None)
     made.setdefault("routing_queue", None)
+    made.setdefault("handled_interactions", None)
 
     def registration_source() -> object:
         from chalicelib.adapters.registration_sources import ProviderRegistrations

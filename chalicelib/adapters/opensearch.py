@@ -95,11 +95,32 @@ def _clauses(query: ParsedQuery) -> list[dict[str, Any]]:
     return must
 
 
+def _scope_clause(request: SearchRequest) -> dict[str, Any]:
+    """Whole conversations by id; parts of conversations (a "delete for me" horizon,
+    an interaction handled) each as its conversation and its sequence range."""
+    whole = {"terms": {"conversation_id": list(request.conversation_ids)}}
+    if not request.ranges:
+        return whole
+    parts: list[dict[str, Any]] = [
+        {
+            "bool": {
+                "filter": [
+                    {"term": {"conversation_id": r.conversation_id}},
+                    {"range": {"seq": {"gte": r.first, "lte": r.last}}},
+                ]
+            }
+        }
+        for r in request.ranges
+    ]
+    should = [whole, *parts] if request.conversation_ids else parts
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
 def search_body(request: SearchRequest) -> dict[str, Any]:
     """The ``_search`` body: scope and filters first (never scored), then the words."""
     filters: list[dict[str, Any]] = [
         {"term": {"company_id": request.company_id}},
-        {"terms": {"conversation_id": list(request.conversation_ids)}},
+        _scope_clause(request),
     ]
     if request.channel:
         filters.append({"term": {"channel": request.channel}})
@@ -263,7 +284,7 @@ class OpenSearchIndex:
                 )
 
     def search(self, request: SearchRequest) -> SearchPage:
-        if not request.conversation_ids or request.query.empty:
+        if not (request.conversation_ids or request.ranges) or request.query.empty:
             return SearchPage([], False)
         answer = self.request("POST", f"/{quote(self.alias)}/_search", search_body(request))
         raw_hits = answer.get("hits", {}).get("hits", [])

@@ -338,6 +338,7 @@ class Membership:
     muted: bool = False
     hidden: bool = False
     activity_at: str = ""
+    cleared_seq: int = 0  # messages up to this seq are deleted for this member ("delete for me")
 
 
 @dataclass

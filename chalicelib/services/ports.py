@@ -166,6 +166,11 @@ class ConversationRepository(Protocol):
 
     def get_message(self, conversation_id: str, seq: int) -> Message | None: ...
 
+    def get_messages(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Message]:
+        """Stored messages by (conversation, seq), in one batch read (search's re-check);
+        placeholders and missing numbers are absent from the answer."""
+        ...
+
     def find_by_client_id(
         self, conversation_id: str, sender: str, client_id: str
     ) -> Message | None: ...

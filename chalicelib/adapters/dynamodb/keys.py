@@ -48,6 +48,8 @@ stream translation build and recognise keys only through these functions.
 | queue figures of a day | CCSTAT#{company}#{queue} | DAY#{yyyy-mm-dd} |  |  |
 | a figure counted once (TTL) | CCSTAT#{company}#{queue} | ONCE#{key} |  |  |
 | queue's last published state | CCQSTATE#{company}#{queue} | STATE |  |  |
+| interaction an agent handled (search) | USER#{agent} | CCHANDLED#{answered:017.6f}#{interaction} |  |  |
+| interaction a queue handled (search) | CCQ#{company}#{queue} | HANDLED#{answered:017.6f}#{interaction} |  |  |
 
 (*) absent while the member has hidden the conversation: a sparse index.
 (**) only outbound texts without a final status: the reconciler's sparse index.
@@ -410,3 +412,17 @@ def queue_state_pk(company_id: str, queue_id: str) -> str:
 
 def day_sk(day: str) -> str:
     return f"{DAY_PREFIX}{day}"
+
+
+# -- search: interactions handled (an agent's, a queue's) ---------------------------------
+
+CC_HANDLED_PREFIX = "CCHANDLED#"
+HANDLED_PREFIX = "HANDLED#"
+
+
+def agent_handled_sk(answered_at: float, interaction_id: str) -> str:
+    return f"{CC_HANDLED_PREFIX}{answered_at:017.6f}#{interaction_id}"
+
+
+def queue_handled_sk(answered_at: float, interaction_id: str) -> str:
+    return f"{HANDLED_PREFIX}{answered_at:017.6f}#{interaction_id}"

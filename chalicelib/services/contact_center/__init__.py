@@ -23,6 +23,7 @@ from chalicelib.services.contact_center.records import RecordService
 from chalicelib.services.contact_center.replies import AutoReplies, AutoReplyPolicy
 from chalicelib.services.contact_center.routing import RoutingService
 from chalicelib.services.contact_center.supervisor import SupervisorService
+from chalicelib.services.search_handled import HandledLog
 
 if TYPE_CHECKING:
     from chalicelib.services.messages import MessageLog
@@ -95,6 +96,7 @@ def build_contact_center(
     messaging: Any = None,
     sms: Any = None,
     log: MessageLog | None = None,
+    handled: HandledLog | None = None,
 ) -> ContactCenter:
     if repo is None:
         from chalicelib.adapters import dynamodb
@@ -115,6 +117,7 @@ def build_contact_center(
         clock=clock,
         ids=ids,
         epoch=epoch,
+        handled=handled or HandledLog(),
     )
     records = RecordService(ctx)
     routing = RoutingService(ctx, records)
