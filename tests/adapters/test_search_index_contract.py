@@ -84,6 +84,26 @@ def test_the_last_word_matches_as_a_prefix_while_typing(
     assert _ask(index, "quar ") == []  # a finished word is a whole word
 
 
+def test_a_prefix_folds_case_and_accents_and_may_span_punctuation(
+    index: SearchIndex, put: Callable[..., None]
+) -> None:
+    put(
+        _message("d1", 1, "Grüße from Søren"),
+        _message("d1", 2, "send the e-mail to QA2024"),
+        _message("d1", 3, "東京タワー"),
+    )
+    for typed, found in (
+        ("GRÜ", ["d1.1"]),
+        ("gru", ["d1.1"]),
+        ("Sør", ["d1.1"]),
+        ("sor", ["d1.1"]),
+        ("e-ma", ["d1.2"]),
+        ("qa20", ["d1.2"]),
+        ("東京タ", ["d1.3"]),
+    ):
+        assert _ask(index, typed) == found, typed
+
+
 def test_case_and_accents_fold(index: SearchIndex, put: Callable[..., None]) -> None:
     put(_message("d1", 1, "Café au lait, Grüße aus Köln"))
     for query in ("cafe ", "CAFÉ ", "grusse ", "koln ", "Köln "):
