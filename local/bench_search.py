@@ -135,15 +135,14 @@ def _document(n: int, rng: random.Random, vocabulary: tuple[list[str], list[floa
 
 
 def query_latency() -> dict[str, Any]:
-    from osmem_server import OsmemServer
-
     from chalicelib.adapters.opensearch import OpenSearchIndex
     from chalicelib.domain.search import SearchRequest, parse_query
     from chalicelib.domain.search_scope import SeqRange
+    from local.search_engine import start_osmem
 
     rng = random.Random(19)
     vocabulary = _vocabulary(rng)
-    server = OsmemServer.start(japanese=False, addr="127.0.0.1:0")
+    server = start_osmem()
     try:
         index = OpenSearchIndex(server.url, "bench-messages")
         index.ensure()
@@ -195,11 +194,11 @@ def search_cost() -> dict[str, Any]:
     environment.use_in_process_moto()
     import boto3
     from moto import mock_aws
-    from osmem_server import OsmemServer
 
     from local.bench import _Meter
+    from local.search_engine import start_osmem
 
-    server = OsmemServer.start(japanese=False, addr="127.0.0.1:0")
+    server = start_osmem()
     try:
         with mock_aws():
             from chalicelib import bootstrap
