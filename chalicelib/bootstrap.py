@@ -102,6 +102,7 @@ def bootstrap(
     from chalicelib.services.presence import PresenceService
     from chalicelib.services.realtime import ConnectionService, FanoutService, OutboxService
     from chalicelib.services.search import SearchIndexer, SearchService
+    from chalicelib.services.search_scope import ScopeReader
     from chalicelib.services.shared_lines import NotePolicy, SharedLineService
     from chalicelib.services.sms import (
         CarrierWebhooks,
@@ -243,7 +244,11 @@ def bootstrap(
         texting=texting,
         consents=consents,
         registrations=registrations,
-        search=SearchService(a.search_index, a.conversations),
+        search=SearchService(
+            a.search_index,
+            a.conversations,
+            scopes=ScopeReader(a.conversations, a.handled_interactions, a.contact_center),
+        ),
         search_indexer=search_indexer,
         reports=_reports(a),
         shared_lines=SharedLineService(conversations, a.shared_lines) if a.shared_lines else None,
@@ -286,6 +291,7 @@ def _contact_center(
     from chalicelib.services.contact_center.routing import RoutingService
     from chalicelib.services.contact_center.supervision import SupervisionService
     from chalicelib.services.contact_center.supervisor import SupervisorService
+    from chalicelib.services.search_handled import HandledLog
 
     ctx = Context(
         repo=a.contact_center,
@@ -297,6 +303,7 @@ def _contact_center(
         clock=clock,
         ids=ids,
         epoch=epoch,
+        handled=HandledLog(a.handled_interactions, a.conversations),
     )
     records = RecordService(ctx)
     routing = RoutingService(ctx, records)

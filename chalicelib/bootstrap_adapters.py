@@ -30,14 +30,13 @@ if TYPE_CHECKING:  # services are imported when first built, not at import time
         IdentityProvider,
         MediaFetcher,
         MediaStore,
-        NotificationRepository,
         PresenceRepository,
-        PushGateway,
         RetryScheduler,
         TokenVerifier,
-        WebPushKey,
     )
+    from chalicelib.services.push_ports import NotificationRepository, PushGateway, WebPushKey
     from chalicelib.services.reports import ReportStore
+    from chalicelib.services.search_handled import HandledInteractions
     from chalicelib.services.search_ports import SearchIndex
     from chalicelib.services.shared_lines import HeldPushes, SharedLineRepository
     from chalicelib.services.sms import (
@@ -78,6 +77,7 @@ class Adapters:
     search_failures: Any  # where refused index writes wait (SqsSearchFailures), or None
     shared_lines: SharedLineRepository | None  # None: fakes without one (no assignments)
     held_pushes: HeldPushes
+    handled_interactions: HandledInteractions | None  # search's contact-center records
 
 
 def push_endpoints(settings: Settings) -> Any:
@@ -177,6 +177,7 @@ def build_adapters(
         from chalicelib.adapters import dynamodb
 
         need("contact_center", dynamodb.DynamoContactCenterRepository)
+        need("handled_interactions", dynamodb.DynamoHandledInteractions)
     if made.get("contact_center") is not None:
         from chalicelib.adapters.contact_center_queue import SqsRoutingQueue
 
@@ -188,6 +189,7 @@ def build_adapters(
 
         need("reports", DynamoReportStore)
     made.setdefault("reports", None)
+    made.setdefault("handled_interactions", None)
 
     def registration_source() -> object:
         from chalicelib.adapters.registration_sources import ProviderRegistrations

@@ -63,6 +63,7 @@ class CenterWorld(World):
         super().__init__(**overrides)
         self.cc_repo = repo or MemoryContactCenterRepository()
         self.routing_queue = MemoryRoutingQueue(lambda: self.now)
+        self.handled_repo = fakes.MemoryHandledInteractions()  # search's records
         self.services = bootstrap(
             settings(**overrides),
             directory=self.directory_repo,
@@ -87,6 +88,7 @@ class CenterWorld(World):
             epoch=lambda: self.now,
             contact_center=self.cc_repo,
             routing_queue=self.routing_queue,
+            handled_interactions=self.handled_repo,
         )
         self.cc = self.services.contact_center
         self.runner = RoutingRunner(self.routing_queue, self.cc, lambda: self.now)

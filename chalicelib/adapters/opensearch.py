@@ -16,6 +16,7 @@ it and an alias swap (docs/deploy.md).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -28,6 +29,7 @@ from chalicelib.domain.search import (
     SearchHit,
     SearchPage,
     SearchRequest,
+    fold,
     highlight_html,
     plain_fragment,
 )
@@ -62,6 +64,9 @@ MAPPINGS: dict[str, Any] = {
     },
 }
 FRAGMENT_CHARS = 160
+MAX_LISTED_RANGE = 500  # a part of a conversation this short is asked by its message ids
+MAX_LISTED_IDS = 10_000  # ids in one query at most (OpenSearch's own limit is 65,536)
+_PLAIN_WORD = re.compile(r"[a-z0-9]+")  # one token as the analyzer makes it, already folded
 TIMEOUT_S = 5.0
 
 
@@ -80,6 +85,19 @@ def versioned(alias: str, version: int = MAPPING_VERSION) -> str:
     return f"{alias}-v{version}"
 
 
+def _prefix_clause(prefix: str) -> dict[str, Any]:
+    """The word being typed. A plain ASCII word (after folding: the usual case) is
+    one ``prefix`` term query on the indexed tokens: about half the time of
+    ``match_phrase_prefix`` over common words (docs/architecture.md, "Measured"),
+    with no cap on the words it expands to. Anything the analyzer could split or fold
+    differently (punctuation, CJK, letters such as ø that ASCII folding maps but
+    Unicode decomposition does not) keeps ``match_phrase_prefix``, which analyzes it."""
+    folded = fold(prefix)
+    if _PLAIN_WORD.fullmatch(folded):
+        return {"prefix": {"text": {"value": folded}}}
+    return {"match_phrase_prefix": {"text": {"query": prefix, "max_expansions": 50}}}
+
+
 def _clauses(query: ParsedQuery) -> list[dict[str, Any]]:
     """Every word, phrase, emoji and number must match; the prefix too."""
     must: list[dict[str, Any]] = [
@@ -87,19 +105,50 @@ def _clauses(query: ParsedQuery) -> list[dict[str, Any]]:
     ]
     must += [{"match_phrase": {"text": {"query": phrase}}} for phrase in query.phrases]
     if query.prefix:
-        must.append(
-            {"match_phrase_prefix": {"text": {"query": query.prefix, "max_expansions": 50}}}
-        )
+        must.append(_prefix_clause(query.prefix))
     must += [{"term": {"symbols": symbol}} for symbol in query.symbols]
     must += [{"term": {"phones": number}} for number in query.phones]
     return must
+
+
+def _scope_clause(request: SearchRequest) -> dict[str, Any]:
+    """Whole conversations by id. Parts of conversations (an interaction handled, a
+    "delete for me" horizon) by their message ids when they are bounded and short
+    (a handled interaction: ids are term lookups, which every engine answers
+    quickly), else as their conversation and sequence range (an open-ended horizon:
+    a range clause, which osmem evaluates over every document, about 0.1 s each
+    over 100,000 messages; Lucene intersects it with the conversation's postings)."""
+    should: list[dict[str, Any]] = []
+    if request.conversation_ids:
+        should.append({"terms": {"conversation_id": list(request.conversation_ids)}})
+    listed: list[str] = []
+    for r in request.ranges:
+        size = r.last - r.first + 1
+        if size <= MAX_LISTED_RANGE and len(listed) + size <= MAX_LISTED_IDS:
+            listed += [f"{r.conversation_id}.{seq}" for seq in range(r.first, r.last + 1)]
+            continue
+        should.append(
+            {
+                "bool": {
+                    "filter": [
+                        {"term": {"conversation_id": r.conversation_id}},
+                        {"range": {"seq": {"gte": r.first, "lte": r.last}}},
+                    ]
+                }
+            }
+        )
+    if listed:
+        should.append({"terms": {"doc_id": listed}})
+    if len(should) == 1:
+        return should[0]
+    return {"bool": {"should": should or [{"terms": {"doc_id": []}}], "minimum_should_match": 1}}
 
 
 def search_body(request: SearchRequest) -> dict[str, Any]:
     """The ``_search`` body: scope and filters first (never scored), then the words."""
     filters: list[dict[str, Any]] = [
         {"term": {"company_id": request.company_id}},
-        {"terms": {"conversation_id": list(request.conversation_ids)}},
+        _scope_clause(request),
     ]
     if request.channel:
         filters.append({"term": {"channel": request.channel}})
@@ -118,6 +167,7 @@ def search_body(request: SearchRequest) -> dict[str, Any]:
         # a float sent back in search_after must compare equal to the engine's own, which
         # not every OpenSearch-protocol engine guarantees (docs/architecture.md)
         "sort": [{"created_at": "desc"}, {"doc_id": "desc"}],
+        "track_total_hits": False,  # never shown: counting every match is wasted work
         "_source": ["conversation_id", "seq", "text"],
         "highlight": {
             "pre_tags": [MARK_OPEN],
@@ -263,7 +313,7 @@ class OpenSearchIndex:
                 )
 
     def search(self, request: SearchRequest) -> SearchPage:
-        if not request.conversation_ids or request.query.empty:
+        if not (request.conversation_ids or request.ranges) or request.query.empty:
             return SearchPage([], False)
         answer = self.request("POST", f"/{quote(self.alias)}/_search", search_body(request))
         raw_hits = answer.get("hits", {}).get("hits", [])

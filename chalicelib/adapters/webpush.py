@@ -64,7 +64,7 @@ from chalicelib.domain.errors import PushRejected, ValidationError
 from chalicelib.domain.webpush import PushEndpoints, Subscription, b64url, parse_subscription
 from chalicelib.observability import count, logger
 from chalicelib.services.common import WORKER_THREADS
-from chalicelib.services.ports import PushGateway
+from chalicelib.services.push_ports import PushGateway
 
 __all__ = ["PushByPlatform", "VapidKeys", "VapidPublicKey", "WebPushGateway"]
 

@@ -21,6 +21,7 @@ import phonenumbers
 
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.model import Message
+from chalicelib.domain.search_scope import SeqRange
 
 MAX_QUERY = 256  # characters of q: a search box, not a document
 MAX_TERMS = 16  # words and phrases together
@@ -227,8 +228,9 @@ def document_of(message: Message, region: str = "US") -> SearchDocument | None:
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """One search, already scoped: ``conversation_ids`` is everything the caller may
-    read (the index never decides that), intersected with their own filter."""
+    """One search, already scoped: ``conversation_ids`` (any message of them) and
+    ``ranges`` (only those messages of those conversations) are everything the caller
+    may read (the index never decides that), intersected with their own filter."""
 
     company_id: str
     conversation_ids: tuple[str, ...]
@@ -239,6 +241,7 @@ class SearchRequest:
     before: str | None = None  # ISO instant, exclusive
     limit: int = 20
     cursor: tuple[Any, ...] | None = None  # the engine's sort values of the last hit
+    ranges: tuple[SeqRange, ...] = ()
 
 
 @dataclass(frozen=True)

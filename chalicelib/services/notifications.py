@@ -27,10 +27,8 @@ from chalicelib.services.ports import (
     ConnectionSender,
     ConversationRepository,
     DirectoryRepository,
-    NotificationRepository,
-    PushGateway,
-    WebPushKey,
 )
+from chalicelib.services.push_ports import NotificationRepository, PushGateway, WebPushKey
 from chalicelib.services.realtime import FanoutService
 from chalicelib.services.shared_lines import HeldPushes
 

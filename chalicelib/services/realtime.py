@@ -18,11 +18,11 @@ from chalicelib.services.ports import (
     ConversationRepository,
     DirectoryRepository,
     EventPublisher,
-    NotificationRepository,
     PresenceRepository,
     TokenVerifier,
 )
 from chalicelib.services.presence import parse_time
+from chalicelib.services.push_ports import NotificationRepository
 
 IDLE_SECONDS = 10 * 60  # API Gateway closes a WebSocket idle for 10 minutes
 MAX_AGE_SECONDS = 2 * 60 * 60  # ... and any WebSocket after 2 hours

@@ -2,9 +2,11 @@
 
 Permissions first: the index holds every message of every company, so it never
 decides who may read what. ``SearchService`` builds the caller's scope from
-DynamoDB at query time (their memberships: the conversations they are in and have
-not hidden, which covers shared lines and the contact-center threads they hold),
-asks the index only inside it, then re-checks every hit against the conversation
+DynamoDB at query time (``search_scope.py``: their memberships, which cover shared
+lines and the contact-center threads they hold now, each after the member's "delete
+for me" horizon; and the contact-center interactions they handled or, as a
+supervisor, their queues handled, each as the range of messages it held), asks the
+index only inside it, then re-checks every hit against the scope, the conversation
 and the message as stored before returning it. A member removed from a group, a
 conversation hidden, a message deleted a moment ago: none of them is returned,
 whatever the index still says.
@@ -23,8 +25,8 @@ from typing import Any
 from chalicelib.domain.errors import FeatureDisabled, ValidationError
 from chalicelib.domain.model import Conversation, Message, parse_message_id
 from chalicelib.domain.search import (
-    MAX_SCOPE,
     SearchDocument,
+    SearchHit,
     SearchRequest,
     day_bounds,
     decode_cursor,
@@ -32,12 +34,13 @@ from chalicelib.domain.search import (
     encode_cursor,
     parse_query,
 )
+from chalicelib.domain.search_scope import Scope
 from chalicelib.services.common import Caller
 from chalicelib.services.ports import ConversationRepository
 from chalicelib.services.search_ports import SearchIndex
+from chalicelib.services.search_scope import ScopeReader
 
 WRITE_BACKOFF_S = (0.2, 0.5)  # an indexer's in-place retries before a change is kept
-SCOPE_PAGE = 500  # memberships read per Query while building the scope
 CHANNELS = ("im", "sms")
 
 
@@ -61,27 +64,20 @@ class SearchService:
         index: SearchIndex | None,
         conversations: ConversationRepository,
         region_of: Callable[[str], str] = lambda company_id: "US",
+        scopes: ScopeReader | None = None,
     ) -> None:
         self._index = index
         self._repo = conversations
         self._region_of = region_of
+        self._scopes = scopes or ScopeReader(conversations)
 
     @property
     def enabled(self) -> bool:
         return self._index is not None
 
-    def scope(self, caller: Caller) -> list[str]:
-        """The conversations the caller may read and has not hidden, most recent first
-        (at most MAX_SCOPE: the rest are older than anything a person scrolls back to)."""
-        found: list[str] = []
-        cursor: str | None = None
-        while len(found) < MAX_SCOPE:
-            page = self._repo.list_memberships(caller.user_id, SCOPE_PAGE, cursor)
-            found += [m.conversation_id for m in page.items if not m.hidden]
-            cursor = page.next_cursor
-            if not cursor:
-                break
-        return list(dict.fromkeys(found))[:MAX_SCOPE]
+    def scope(self, caller: Caller) -> Scope:
+        """What the caller may find now (``services/search_scope.py``)."""
+        return self._scopes.scope(caller)
 
     def search(self, caller: Caller, command: SearchCommand) -> dict[str, Any]:
         if self._index is None:
@@ -95,11 +91,12 @@ class SearchService:
             return {"items": [], "next_cursor": None}
         scope = self.scope(caller)
         if command.conversation_id is not None:
-            scope = [c for c in scope if c == command.conversation_id]
+            scope = scope.only(command.conversation_id)
         page = self._index.search(
             SearchRequest(
                 company_id=caller.company_id,
-                conversation_ids=tuple(scope),
+                conversation_ids=scope.whole,
+                ranges=scope.ranges,
                 query=query,
                 channel=command.channel,
                 sender=command.sender,
@@ -109,22 +106,35 @@ class SearchService:
                 cursor=cursor,
             )
         )
-        items = self._rechecked(caller, page.hits)
+        items = self._rechecked(caller, scope, page.hits)
         next_cursor = encode_cursor(page.hits[-1].sort) if page.more and page.hits else None
         return {"items": items, "next_cursor": next_cursor}
 
-    def _rechecked(self, caller: Caller, hits: Iterable[Any]) -> list[dict[str, Any]]:
-        """Only hits whose conversation the caller is in now, and whose message is
-        stored and not deleted (the index may be a moment behind)."""
-        hits = list(hits)
-        conversations = self._repo.get_many({h.conversation_id for h in hits})
-        items = []
+    def _rechecked(
+        self, caller: Caller, scope: Scope, hits: Iterable[SearchHit]
+    ) -> list[dict[str, Any]]:
+        """Only hits the scope allows (its conversation, inside its range), whose
+        conversation is of the caller's company with the caller still a member when a
+        membership granted it, and whose message is stored and not deleted (the index
+        may be a moment behind). Two batch reads for the page: the conversations,
+        then the messages."""
+        allowed = []
         for hit in hits:
-            conversation = conversations.get(hit.conversation_id)
-            if not _readable(caller, conversation):
-                continue
             seq = parse_message_id(hit.conversation_id, hit.doc_id)
-            message = self._repo.get_message(hit.conversation_id, seq) if seq else None
+            if seq is not None and scope.allows(hit.conversation_id, seq):
+                allowed.append((hit, seq))
+        conversations = self._repo.get_many({h.conversation_id for h, _ in allowed})
+        readable = [
+            (hit, seq)
+            for hit, seq in allowed
+            if _readable(
+                caller, conversations.get(hit.conversation_id), hit.conversation_id in scope.members
+            )
+        ]
+        messages = self._repo.get_messages([(h.conversation_id, seq) for h, seq in readable])
+        items = []
+        for hit, seq in readable:
+            message = messages.get((hit.conversation_id, seq))
             if message is None or message.deleted or message.company_id != caller.company_id:
                 continue
             items.append(
@@ -137,11 +147,11 @@ class SearchService:
         return items
 
 
-def _readable(caller: Caller, conversation: Conversation | None) -> bool:
+def _readable(caller: Caller, conversation: Conversation | None, as_member: bool) -> bool:
     return (
         conversation is not None
         and conversation.company_id == caller.company_id
-        and caller.user_id in conversation.members
+        and (not as_member or caller.user_id in conversation.members)
     )
 
 

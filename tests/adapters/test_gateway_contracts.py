@@ -36,13 +36,8 @@ from chalicelib.adapters.aws import (
 from chalicelib.adapters.idempotency import PowertoolsDeduplicator
 from chalicelib.domain.errors import ConnectionGone, PushRejected, ValidationError
 from chalicelib.domain.model import Event
-from chalicelib.services.ports import (
-    ConnectionSender,
-    EventPublisher,
-    MediaFetcher,
-    MediaStore,
-    PushGateway,
-)
+from chalicelib.services.ports import ConnectionSender, EventPublisher, MediaFetcher, MediaStore
+from chalicelib.services.push_ports import PushGateway
 from tests import fakes
 
 REGION = "us-east-1"

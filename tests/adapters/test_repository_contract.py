@@ -267,6 +267,26 @@ def test_a_placeholder_takes_a_number_and_is_never_listed(repos: dict[str, Any])
     assert [m.seq for m in page.items] == [1, 3] and through == 3
 
 
+def test_messages_are_read_in_one_batch_without_placeholders_or_missing_numbers(
+    repos: dict[str, Any],
+) -> None:
+    repo = repos["conversations"]
+    conv, _ = repo.create(conversation())
+    other, _ = repo.create(conversation("g2"))
+    for _ in range(3):
+        repo.take_seq("g1")
+    repo.append_message(conv, message(conv, 1, "c1"))
+    repo.fill_gap(conv, 2, "2026-01-01T00:00:01.000Z")
+    repo.append_message(conv, message(conv, 3, "c3"))
+    repo.take_seq("g2")
+    repo.append_message(other, message(other, 1, "o1"))
+    repo.mark_deleted("g1", 3, "2026-01-01T00:00:02.000Z")
+    found = repo.get_messages([("g1", 1), ("g1", 2), ("g1", 3), ("g1", 9), ("g2", 1), ("g1", 1)])
+    assert sorted(found) == [("g1", 1), ("g1", 3), ("g2", 1)]
+    assert found[("g2", 1)].text == "text 1" and found[("g1", 3)].deleted
+    assert repo.get_messages([]) == {}
+
+
 def test_catch_up_stops_before_a_number_in_flight_and_closes_a_dead_one(
     repos: dict[str, Any],
 ) -> None:

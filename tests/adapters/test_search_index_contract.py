@@ -18,6 +18,7 @@ from chalicelib.domain.search import (
     document_of,
     parse_query,
 )
+from chalicelib.domain.search_scope import SeqRange
 from chalicelib.services.search_ports import SearchIndex, SearchUnavailable
 
 CO = "co1"
@@ -81,6 +82,26 @@ def test_the_last_word_matches_as_a_prefix_while_typing(
     assert _ask(index, "quar") == ["d1.1"]
     assert _ask(index, "qu") == ["d1.2", "d1.1"]
     assert _ask(index, "quar ") == []  # a finished word is a whole word
+
+
+def test_a_prefix_folds_case_and_accents_and_may_span_punctuation(
+    index: SearchIndex, put: Callable[..., None]
+) -> None:
+    put(
+        _message("d1", 1, "Grüße from Søren"),
+        _message("d1", 2, "send the e-mail to QA2024"),
+        _message("d1", 3, "東京タワー"),
+    )
+    for typed, found in (
+        ("GRÜ", ["d1.1"]),
+        ("gru", ["d1.1"]),
+        ("Sør", ["d1.1"]),
+        ("sor", ["d1.1"]),
+        ("e-ma", ["d1.2"]),
+        ("qa20", ["d1.2"]),
+        ("東京タ", ["d1.3"]),
+    ):
+        assert _ask(index, typed) == found, typed
 
 
 def test_case_and_accents_fold(index: SearchIndex, put: Callable[..., None]) -> None:
@@ -157,6 +178,27 @@ def test_scope_never_leaks_other_conversations_or_companies(
     ):
         found = _ask(index, hostile)
         assert set(found) <= {"d1.1"}, hostile
+
+
+def test_ranges_find_only_their_messages_alongside_whole_conversations(
+    index: SearchIndex, put: Callable[..., None]
+) -> None:
+    put(*(_message(c, n, f"budget {n}") for c in ("d1", "d2", "d3") for n in range(1, 7)))
+
+    def ask(whole: tuple[str, ...], *ranges: SeqRange) -> list[str]:
+        request = SearchRequest(CO, whole, parse_query("budget "), ranges=ranges)
+        return sorted(hit.doc_id for hit in index.search(request).hits)
+
+    assert ask((), SeqRange("d2", 2, 3)) == ["d2.2", "d2.3"]
+    assert ask(("d1",), SeqRange("d2", 5), SeqRange("d3", 1, 1)) == [
+        *(f"d1.{n}" for n in range(1, 7)),
+        "d2.5",
+        "d2.6",
+        "d3.1",
+    ]
+    assert ask((), SeqRange("d2", 4, 3)) == []  # an empty range holds nothing
+    other = SearchRequest("co2", (), parse_query("budget "), ranges=(SeqRange("d2", 1),))
+    assert index.search(other).hits == []  # another company's range finds nothing
 
 
 def test_filters_channel_sender_and_days(index: SearchIndex, put: Callable[..., None]) -> None:

@@ -14,6 +14,7 @@ from tests.fakes.conversations import MemoryConversationRepository, MemoryShared
 from tests.fakes.credentials import MemorySecretSource
 from tests.fakes.directory import MemoryContactRepository, MemoryDirectoryRepository
 from tests.fakes.events import MemoryPublisher, MemorySender
+from tests.fakes.handled import MemoryHandledInteractions
 from tests.fakes.idempotency import MemoryDeduplicator
 from tests.fakes.identity import MemoryIdentityProvider
 from tests.fakes.media import MemoryFetcher, MemoryMediaStore
@@ -34,6 +35,7 @@ __all__ = [
     "MemoryDeduplicator",
     "MemoryDirectoryRepository",
     "MemoryFetcher",
+    "MemoryHandledInteractions",
     "MemoryHeldPushes",
     "MemoryIdentityProvider",
     "MemoryMediaStore",

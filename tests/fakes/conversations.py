@@ -121,6 +121,9 @@ class MemoryConversationRepository:
     def get_message(self, conversation_id: str, seq: int) -> Message | None:
         return copy.deepcopy(self.messages.get((conversation_id, seq)))
 
+    def get_messages(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Message]:
+        return {k: copy.deepcopy(self.messages[k]) for k in keys if k in self.messages}
+
     def find_by_client_id(
         self, conversation_id: str, sender: str, client_id: str
     ) -> Message | None:

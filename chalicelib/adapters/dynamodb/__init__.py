@@ -13,6 +13,7 @@ from chalicelib.adapters.dynamodb.contact_center import DynamoContactCenterRepos
 from chalicelib.adapters.dynamodb.contacts import DynamoContactRepository
 from chalicelib.adapters.dynamodb.conversations import DynamoConversationRepository
 from chalicelib.adapters.dynamodb.directory import DynamoDirectoryRepository
+from chalicelib.adapters.dynamodb.handled import DynamoHandledInteractions
 from chalicelib.adapters.dynamodb.models import bind_models
 from chalicelib.adapters.dynamodb.notifications import DynamoNotificationRepository
 from chalicelib.adapters.dynamodb.presence import DynamoPresenceRepository
@@ -26,6 +27,7 @@ __all__ = [
     "DynamoContactRepository",
     "DynamoConversationRepository",
     "DynamoDirectoryRepository",
+    "DynamoHandledInteractions",
     "DynamoNotificationRepository",
     "DynamoPresenceRepository",
     "DynamoReportStore",

@@ -57,6 +57,8 @@ stream translation build and recognise keys only through these functions.
 | a change counted once in reports (TTL) | CCRPT#{company}#ONCE | {interaction}#{version} |  |  |
 | interaction's timeline entry (notes, supervisors' actions) | CCIX#{interaction} | TL#{at:017.6f}#{entry} |  |  |
 | supervisor monitoring a conversation (TTL) | CCMON#{conversation} | MON#{user} |  |  |
+| interaction an agent handled (search) | USER#{agent} | CCHANDLED#{answered:017.6f}#{interaction} |  |  |
+| interaction a queue handled (search) | CCQ#{company}#{queue} | HANDLED#{answered:017.6f}#{interaction} |  |  |
 
 (*) absent while the member has hidden the conversation: a sparse index.
 (**) only outbound texts without a final status: the reconciler's sparse index.

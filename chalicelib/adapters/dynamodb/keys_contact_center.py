@@ -120,6 +120,20 @@ def monitor_sk(user_id: str) -> str:
     return f"{MON_PREFIX}{user_id}"
 
 
+# -- search: interactions handled (an agent's, a queue's) ---------------------------------
+
+CC_HANDLED_PREFIX = "CCHANDLED#"
+HANDLED_PREFIX = "HANDLED#"
+
+
+def agent_handled_sk(answered_at: float, interaction_id: str) -> str:
+    return f"{CC_HANDLED_PREFIX}{answered_at:017.6f}#{interaction_id}"
+
+
+def queue_handled_sk(answered_at: float, interaction_id: str) -> str:
+    return f"{HANDLED_PREFIX}{answered_at:017.6f}#{interaction_id}"
+
+
 # -- reports (15-minute figures, counted from the table's stream) -----------------------
 
 

@@ -10,6 +10,7 @@ catch-up finds the hole older than the settle time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -165,6 +166,17 @@ class DynamoMessageLog:
     def get_message(self, conversation_id: str, seq: int) -> Message | None:
         item = get_item(MessageItem, conv_pk(conversation_id), msg_sk(seq), consistent=True)
         return to_message(item) if item and not item.gap else None
+
+    def get_messages(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Message]:
+        """One consistent BatchGetItem (PynamoDB splits it at 100 keys and asks again
+        for any DynamoDB left unprocessed): a message deleted a moment ago reads deleted."""
+        wanted = [(conv_pk(c), msg_sk(seq)) for c, seq in dict.fromkeys(keys)]
+        if not wanted:
+            return {}
+        found = (
+            to_message(i) for i in MessageItem.batch_get(wanted, consistent_read=True) if not i.gap
+        )
+        return {(m.conversation_id, m.seq): m for m in found}
 
     def find_by_client_id(
         self, conversation_id: str, sender: str, client_id: str

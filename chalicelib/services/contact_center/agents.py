@@ -247,6 +247,7 @@ class AgentService:
             return None
         now = closed.ended_at
         self._ctx.set_members(closed.conversation_id, [])
+        self._ctx.handled.left(closed)
         if closed.answered_at:
             self._repo.add_figures(
                 closed.company_id,
@@ -296,6 +297,7 @@ class AgentService:
                 "this customer is in another interaction on this channel", code="interaction_open"
             )
         self._ctx.set_members(conversation.conversation_id, [agent.agent_id])
+        self._ctx.handled.answered(stored)
         try:
             send = SendMessage(conversation.conversation_id, command.client_id, command.text)
             message, _ = self._messaging.send(caller, send)
@@ -304,6 +306,7 @@ class AgentService:
                 ended = replace(stored, state=ENDED, ended_at=self._ctx.epoch())
                 self._repo.transition(stored, ended, agent_id=agent.agent_id, load=-1, total=-1)
                 self._ctx.set_members(conversation.conversation_id, [])
+                self._ctx.handled.left(ended)
             raise
         view = self._ctx.view(stored)
         view["message"] = message.to_dict()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from chalicelib.services.ports import (
     EventPublisher,
     MediaStore,
 )
+from chalicelib.services.search_handled import HandledLog
 
 logger = Logger(service="texting")
 
@@ -62,6 +63,7 @@ class Context:
     clock: Clock
     ids: IdFactory
     epoch: Callable[[], float] = time.time
+    handled: HandledLog = field(default_factory=HandledLog)  # search: who handled what
 
     def day(self, at: float | None = None) -> str:
         return datetime.fromtimestamp(self.epoch() if at is None else at, UTC).date().isoformat()

@@ -1,0 +1,81 @@
+"""The caller's search scope, read from DynamoDB at query time.
+
+Memberships (the conversations they are in and have not hidden: groups, 1:1s, the
+SMS conversations of their shared lines, the contact-center threads they hold now)
+and handled interactions (the ones they answered; a supervisor also those answered
+from the queues their routing profile lists; an admin those of every queue of the
+company). Every read is a Query or GetItem bounded by a count, never by history.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.contact_center import SUPERVISOR
+from chalicelib.domain.model import Membership
+from chalicelib.domain.search import MAX_SCOPE
+from chalicelib.domain.search_scope import HandledInteraction, Scope, build_scope
+from chalicelib.services.common import Caller
+from chalicelib.services.ports import ConversationRepository
+
+if TYPE_CHECKING:
+    from chalicelib.services.contact_center.ports import ContactCenterRepository
+    from chalicelib.services.search_handled import HandledInteractions
+
+SCOPE_PAGE = 500  # memberships read per Query while building the scope
+MAX_RANGES = 300  # conversations searched in part: each is two clauses of the query
+HANDLED_READ = 200  # handled interactions read per agent and per queue (the newest)
+
+
+class ScopeReader:
+    """Builds a ``Scope``: at most ``MAX_SCOPE`` whole conversations (the most recent)
+    and ``MAX_RANGES`` parts of conversations."""
+
+    def __init__(
+        self,
+        conversations: ConversationRepository,
+        handled: HandledInteractions | None = None,
+        contact_center: ContactCenterRepository | None = None,
+    ) -> None:
+        self._repo = conversations
+        self._handled = handled
+        self._cc = contact_center
+
+    def scope(self, caller: Caller) -> Scope:
+        return build_scope(
+            self._memberships(caller), self._handled_by(caller), MAX_SCOPE, MAX_RANGES
+        )
+
+    def _memberships(self, caller: Caller) -> list[Membership]:
+        found: list[Membership] = []
+        cursor: str | None = None
+        while len(found) < MAX_SCOPE:
+            page = self._repo.list_memberships(caller.user_id, SCOPE_PAGE, cursor)
+            found += [m for m in page.items if not m.hidden]
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        return found
+
+    def _handled_by(self, caller: Caller) -> list[HandledInteraction]:
+        """Newest answer first. Nothing for someone who is not in the contact center
+        (one GetItem tells), so an ordinary search pays one read for this."""
+        if self._handled is None or self._cc is None:
+            return []
+        agent = self._cc.get_agent(caller.user_id)
+        if agent is not None and agent.company_id != caller.company_id:
+            agent = None
+        queues: list[str] = []
+        if caller.is_admin:
+            queues = [q.queue_id for q in self._cc.list_queues(caller.company_id)]
+        elif agent is not None and agent.role == SUPERVISOR:
+            queues = list(agent.queues)
+        found: dict[tuple[str, float], HandledInteraction] = {}
+        if agent is not None:
+            for h in self._handled.by_agent(caller.user_id, HANDLED_READ):
+                found[(h.interaction_id, h.answered_at)] = h
+        for queue_id in dict.fromkeys(queues):
+            for h in self._handled.by_queue(caller.company_id, queue_id, HANDLED_READ):
+                found[(h.interaction_id, h.answered_at)] = h
+        mine = (h for h in found.values() if h.company_id == caller.company_id)
+        return sorted(mine, key=lambda h: h.answered_at, reverse=True)
