@@ -3,7 +3,7 @@
  * views above the list, and in a thread the assignee with an "Assign to" control,
  * labels, a "Note" compose mode and the "X is replying" collision warning.
  */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { useApp } from "../context";
 import { assign, isSharedLine, type LineView, sendNote, setLabels } from "../lib/store_shared";
 import type { Conversation } from "../lib/types";
@@ -25,7 +25,10 @@ export function LineViews({ view, onView }: { view: LineView; onView: (view: Lin
 export function AssigneeBar({ conversation }: { conversation: Conversation }) {
   const { store } = useApp();
   const [error, setError] = useState("");
-  const [labels, setLabelText] = useState((conversation.labels || []).join(", "));
+  const saved = (conversation.labels || []).join(", ");
+  const [labels, setLabelText] = useState(saved);
+  // labels someone else saved replace the box's text, so saving never restores stale ones
+  useEffect(() => setLabelText(saved), [saved]);
   if (!isSharedLine(conversation)) return null;
   const assignee = conversation.assignee;
   async function onAssign(value: string) {
