@@ -163,6 +163,19 @@ def test_roles_an_agent_cannot_monitor_and_a_supervisor_of_another_queue_cannot_
     assert center.call("POST", f"{path}/monitor", "alice").status_code == 200  # an admin
 
 
+def test_a_supervisor_of_another_queue_cannot_read_an_interaction_or_its_notes(
+    center: Center,
+) -> None:
+    offer = active_with(center)
+    path = f"/interactions/{offer['id']}"
+    assert (
+        center.call("POST", f"{path}/notes", "sam", {"text": "offer the refund"}).status_code == 201
+    )
+    assert error(center.call("GET", path, "sue")) == (404, "interaction_not_found")
+    timeline = body(center.call("GET", path, "sam"))["timeline"]  # Support's supervisor
+    assert [e["text"] for e in timeline] == ["offer the refund"]
+
+
 def test_another_companys_people_and_ids_are_not_found(center: Center) -> None:
     offer = active_with(center)
     path = f"/interactions/{offer['id']}"

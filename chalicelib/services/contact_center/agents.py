@@ -19,7 +19,7 @@ from chalicelib.domain.contact_center import (
     check_transition,
 )
 from chalicelib.domain.contact_center_messages import WrapUpEnd
-from chalicelib.domain.contact_center_supervision import TIMELINE_LIMIT
+from chalicelib.domain.contact_center_supervision import TIMELINE_LIMIT, supervises
 from chalicelib.domain.errors import (
     Conflict,
     DomainError,
@@ -144,7 +144,8 @@ class AgentService:
         ``TIMELINE_LIMIT`` entries: private notes and supervisors' actions)."""
         interaction = self._ctx.interaction_of(caller, interaction_id)
         agent = self._repo.get_agent(caller.user_id)
-        supervisor = caller.is_admin or (agent is not None and agent.role == "supervisor")
+        # a supervisor of its queue (not of any queue): the timeline holds private notes
+        supervisor = caller.is_admin or supervises(agent, caller.company_id, interaction.queue_id)
         if interaction.agent_id != caller.user_id and not supervisor:
             raise NotFound("no such interaction", code="interaction_not_found")
         timeline = self._repo.timeline(interaction_id, TIMELINE_LIMIT)
