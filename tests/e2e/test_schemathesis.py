@@ -58,6 +58,10 @@ _PHONE = "libphonenumber's validity of a number is per-country metadata, not a p
 _CURSOR = "a cursor is valid only as the server issued it (it encodes where a page ended)"
 _STATE = "it depends on what is stored (which conversation, which uploads, which queues)"
 _SEGMENTS = "an SMS's segments depend on its encoding (GSM-7 or UCS-2), not its length"
+_CTIA = (
+    "a reply text's meaning (CTIA): it names the business, says how to reach it or how to "
+    "opt out, and carries no link or offer"
+)
 _SUBSCRIPTION = "a webpush token is a PushSubscription's JSON inside a string, per platform"
 _REPORT_RANGE = {
     "invalid_date": "a calendar date (30 February is not), from not after to, 92 days at most",
@@ -112,6 +116,17 @@ UNSTATABLE: dict[str, dict[str, str]] = {
     "POST /conversations/{conversation_id}/members": {
         "invalid_members": "members must name someone besides the caller",
         "too_many_members": "the group's size after the addition: " + _STATE,
+    },
+    "PATCH /admin/company": {"invalid_help_text": _CTIA},
+    "PUT /admin/texting-policy": {
+        "invalid_help_text": _CTIA,
+        "invalid_stop_reply": _CTIA,
+        "invalid_start_reply": _CTIA,
+    },
+    "PATCH /conversations/{conversation_id}": {
+        "invalid_labels": "each label one line of at most 32 characters once trimmed, "
+        "at most 10, repeats in any case once",
+        "assignee_not_on_line": "the assignee must be on the conversation's line: " + _STATE,
     },
     "PUT /me/presence": {"invalid_expiry": "expires_at must be in the coming year: now moves"},
     "POST /devices": {
