@@ -138,8 +138,11 @@ def test_supervisor_monitors_whispers_moves_to_a_named_agent_and_sets_an_agent_a
         sam.set_viewport_size(DESKTOP)
 
         # When sam moves it to ben by name: it leaves ann's console, ben is offered it
-        live.get_by_label(f"Move {customer} to").select_option(value=f"agent:{ben_id}")
-        live.get_by_role("button", name="Move").click()
+        row = live.get_by_role("listitem").filter(
+            has=sam.get_by_role("button", name=f"Monitor {customer}")
+        )  # other tests' customers may be listed too
+        row.get_by_label(f"Move {customer} to").select_option(value=f"agent:{ben_id}")
+        row.get_by_role("button", name="Move", exact=True).click()
         expect(card).to_have_count(0)
         ben_card = accept_offer(ben_page, customer)
         expect(ben_card.get_by_role("log")).to_contain_text("Water is coming up the drain")
