@@ -93,3 +93,18 @@ test("queue.updated replaces now and today; older days stay as last read", async
   await store.handle({ type: "queue.updated", data: stats([day("2026-01-03", 1)], { queue_id: "q2", name: "Support" }) });
   assert.deepEqual(store.state.cc.statsOrder, ["q1", "q2"]);
 });
+
+test("a supervisor's change of the agent's own routing status shows in the console; another user's does not", async () => {
+  const api = new FakeApi().on("GET", "/agent", { agent_id: "me", name: "Me", role: "agent", status: "available", skills: {}, queues: [], max_concurrent: 2, active: 0, open: 0 });
+  api.on("GET", "/interactions?limit=100", { items: [], next_cursor: null });
+  api.on("GET", "/queues", { items: [], next_cursor: null });
+  const store = new Store(api, ME);
+  await store.cc.openAgentConsole();
+  const presence = { status: "online", chosen_status: "auto", message: "", message_expires_at: null, online: true, updated_at: "2026-01-01T00:00:00Z" };
+  await store.handle({ type: "presence.changed", data: { user_id: "bob", presence: { ...presence, agent_status: "offline" } } });
+  assert.equal(store.state.cc.agent?.status, "available");
+  await store.handle({ type: "presence.changed", data: { user_id: "me", presence: { ...presence, agent_status: "away" } } });
+  assert.equal(store.state.cc.agent?.status, "away");
+  await store.handle({ type: "presence.changed", data: { user_id: "me", presence } }); // no routing status: unchanged
+  assert.equal(store.state.cc.agent?.status, "away");
+});

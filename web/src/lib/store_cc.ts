@@ -249,6 +249,13 @@ export class ContactCenter {
     this.live.onQueueChanged(next.queue_id);
   }
 
+  /** The agent's own routing status as an event said it (a supervisor set it, or
+   * another device did): the console shows what routing will do. */
+  onOwnAgentStatus(status: string): void {
+    const agent = this.state.agent;
+    if (agent && agent.status !== status) this.patch({ agent: { ...agent, status } });
+  }
+
   // -- actions ----------------------------------------------------------------------------
 
   async setStatus(status: string): Promise<void> {

@@ -57,9 +57,12 @@ export class LiveEvents {
         } else await this.store.ensureConversation(data.id);
         break;
       }
-      case "presence.changed":
+      case "presence.changed": {
         this.putPresence([[frame.data.user_id, frame.data.presence]]);
+        const routing = frame.data.presence.agent_status;
+        if (routing && frame.data.user_id === this.store.state.me.user_id) this.store.cc.onOwnAgentStatus(routing);
         break;
+      }
       case "presence.snapshot":
         this.putPresence(Object.entries(frame.data.users || {}));
         break;

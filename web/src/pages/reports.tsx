@@ -85,7 +85,7 @@ function AnsweredChart({ rows }: { rows: AgentDay[] }) {
 
 function AgentTable({ rows }: { rows: AgentDay[] }) {
   return (
-    <table class="report">
+    <table class="report" tabIndex={0}>
       <caption>Agents per day</caption>
       <thead>
         <tr>

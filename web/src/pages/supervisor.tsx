@@ -33,7 +33,7 @@ function longestWait(live: Live, now: number): number {
 /** One row per queue: the figures of now, side by side (a wallboard). */
 function NowTable({ rows, now }: { rows: Live[]; now: number }) {
   return (
-    <table class="now">
+    <table class="now" tabIndex={0}>
       <caption>Now</caption>
       <thead>
         <tr><th scope="col">Queue</th>{NOW_COLUMNS.map((c) => <th key={c} scope="col">{c}</th>)}</tr>
@@ -81,7 +81,7 @@ function QueueCard({ stats: s }: { stats: QueueStats }) {
           ))}
         </tbody>
       </table>
-      <table class="days">
+      <table class="days" tabIndex={0}>
         <caption>Per day (service level: answered within {duration(s.service_level_s)})</caption>
         <thead>
           <tr>
