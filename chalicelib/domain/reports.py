@@ -148,6 +148,12 @@ def tallies_of_change(
     return merged(counts.tallies)
 
 
+def _taken_over(old: Interaction, new: Interaction) -> bool:
+    """A supervisor took over an answered interaction: active before and after, with
+    another agent (its ``answered_at`` and ``offered_at`` are the take-over's time)."""
+    return old.state == ACTIVE and new.state == ACTIVE and new.agent_id != old.agent_id
+
+
 def _offer_and_answer(
     old: Interaction,
     new: Interaction,
@@ -156,9 +162,13 @@ def _offer_and_answer(
     counts: _Counts,
 ) -> None:
     agent = new.agent_id
-    if agent and new.offer_no > old.offer_no:  # an offer (or an auto-accepted one)
+    if not agent or new.state not in (OFFERED, ACTIVE):
+        return
+    if new.offer_no > old.offer_no or agent != old.agent_id:  # an offer, or a take-over
         counts.agent(agent, new.offered_at or at, offered=1)
-    if agent and new.state == ACTIVE and old.state in (WAITING, OFFERED):
+    if _taken_over(old, new):  # the supervisor's answer; the queue answered it before
+        counts.agent(agent, new.answered_at or at, answered=1)
+    elif new.state == ACTIVE and old.state in (WAITING, OFFERED):
         when = new.answered_at or at
         wait = round(max(0.0, when - new.waiting_since()), 3)
         within = int(wait <= service_level_s(new.queue_id))
@@ -167,10 +177,12 @@ def _offer_and_answer(
 
 
 def _offer_not_taken(old: Interaction, new: Interaction, at: float, counts: _Counts) -> None:
-    """An offer that went back: declined, or left to time out. (An offer withdrawn
-    because its agent went away or offline is neither.)"""
+    """An offer that went back to its queue in this change: declined, or left to time
+    out. (An offer withdrawn because its agent went away or offline is neither, nor is
+    one a supervisor took over or moved to another agent: ``released`` is only the
+    reason of the change that made it wait, and may be an earlier one's.)"""
     agent = old.agent_id
-    if old.state != OFFERED or not agent or new.agent_id == agent:
+    if old.state != OFFERED or not agent or new.state != WAITING:
         return
     when = new.rejected.get(agent) or at
     if new.released == REJECTED:
@@ -181,7 +193,9 @@ def _offer_not_taken(old: Interaction, new: Interaction, at: float, counts: _Cou
 
 def _handling_ends(old: Interaction, new: Interaction, at: float, counts: _Counts) -> None:
     """An answered interaction leaves its agent: ended (after wrap-up), transferred,
-    or requeued. Its handle time runs from the answer to here."""
+    requeued, or taken over by a supervisor. Its handle time runs from the answer to
+    here. The queue counts ``handled`` once per answer from it: a take-over adds the
+    first agent's time to the queue, and the end counts it handled."""
     agent = old.agent_id
     if old.state not in (ACTIVE, WRAP_UP) or not agent:
         return
@@ -195,6 +209,9 @@ def _handling_ends(old: Interaction, new: Interaction, at: float, counts: _Count
         when = new.offered_at or at
     handle = round(max(0.0, when - old.answered_at), 3) if old.answered_at else 0.0
     counts.agent(agent, when, handled=1, handle_time_s=handle)
+    if _taken_over(old, new):
+        counts.queue(old.queue_id, when, handle_time_s=handle)
+        return
     counts.queue(old.queue_id, when, handled=1, handle_time_s=handle)
     moved_on = new.state != ENDED and (
         new.released == TRANSFER or (new.agent_id is not None and new.agent_id != agent)
@@ -205,14 +222,17 @@ def _handling_ends(old: Interaction, new: Interaction, at: float, counts: _Count
 
 
 def _wait_moves(old: Interaction, new: Interaction, at: float, counts: _Counts) -> None:
-    """A new wait in a queue that is not an arrival (a transfer, a requeue, an
-    overflow or a full queue's move) is offered there; a wait that left a queue for
-    another is ``moved_out`` there."""
+    """A new wait in a queue that is not an arrival (a transfer to a queue or offered
+    to a named agent, a requeue, an overflow or a full queue's move) is offered there;
+    a wait that left a queue for another is ``moved_out`` there."""
+    answered_before = old.state in (ACTIVE, WRAP_UP)
+    if new.state == OFFERED and answered_before and new.agent_id != old.agent_id:
+        counts.queue(new.queue_id, new.wait_started_at or at, offered=1)
     if new.state != WAITING:
         return
     moved = old.queue_id != new.queue_id
-    if old.state in (ACTIVE, WRAP_UP) or moved:
-        when = new.wait_started_at if old.state in (ACTIVE, WRAP_UP) else at
+    if answered_before or moved:
+        when = new.wait_started_at if answered_before else at
         counts.queue(new.queue_id, when or at, offered=1)
     if moved:
         counts.queue(old.queue_id, at, moved_out=1)

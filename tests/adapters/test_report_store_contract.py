@@ -1,13 +1,19 @@
 """ReportStore contract: figures added once per change, read back per interval range,
-against DynamoDB (on moto) and the in-memory fake."""
+against DynamoDB (on moto) and the in-memory fake; then the DynamoDB store's retries
+of a transaction a concurrent one cancelled."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import dynamodb
+from chalicelib.adapters.dynamodb import reports as reports_adapter
+from chalicelib.adapters.dynamodb.reports import CONFLICT_ATTEMPTS, CONFLICT_PAUSE_S
 from chalicelib.domain.reports import AGENT, QUEUE, Tally
 from chalicelib.services.reports import ReportStore
 from tests.fakes.reports import MemoryReportStore
@@ -71,3 +77,84 @@ def test_queue_intervals_are_one_queues_oldest_first_up_to_the_limit(store: Repo
     found = store.queue_intervals("acme", "q1", T0 + 900, T0 + 4 * 900, 2)
     assert [t.interval for t in found] == [T0 + 900, T0 + 1800]
     assert [t.subject for t in store.queue_intervals("acme", "q2", T0, T0 + 900, 10)] == ["q2"]
+
+
+class Conflicting:
+    """DynamoDB under a burst: the first ``times`` transactions are cancelled by a
+    concurrent one writing the same interval item (moto never conflicts), then they
+    go through to moto."""
+
+    def __init__(self, times: int) -> None:
+        self.left = times
+        self.tries = 0
+        self.pauses: list[float] = []
+
+    def transact_write(self, real: type[TransactWrite]) -> type[TransactWrite]:
+        outer = self
+
+        class ConflictingWrite(real):  # type: ignore[valid-type,misc]
+            def _commit(self) -> Any:
+                outer.tries += 1
+                if outer.left > 0:
+                    outer.left -= 1
+                    raise TransactWriteError("cancelled", cause=_cancelled("TransactionConflict"))
+                return super()._commit()
+
+        return ConflictingWrite
+
+
+def _cancelled(code: str) -> VerboseClientError:
+    error = {"Error": {"Code": "TransactionCanceledException", "Message": code}}
+    return VerboseClientError(
+        error,
+        "TransactWriteItems",
+        cancellation_reasons=[None, CancellationReason(code)],
+    )
+
+
+@pytest.fixture
+def conflicting(tables: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    def make(times: int) -> Conflicting:
+        fake = Conflicting(times)
+        monkeypatch.setattr(reports_adapter, "TransactWrite", fake.transact_write(TransactWrite))
+        monkeypatch.setattr(reports_adapter, "_pause", fake.pauses.append)
+        return fake
+
+    yield make
+
+
+def test_a_write_cancelled_by_concurrent_ones_is_tried_again_in_place(conflicting: Any) -> None:
+    fake = conflicting(2)
+    store = dynamodb.DynamoReportStore()
+    assert store.add_once("acme", "ix1", 1, [queue("q1", T0, offered=1)]) is True
+    assert fake.tries == 3
+    assert fake.pauses == [CONFLICT_PAUSE_S, 2 * CONFLICT_PAUSE_S]  # short, growing
+    [q1] = store.queue_intervals("acme", "q1", T0, T0 + 900, 10)
+    assert q1.figures == {"offered": 1}  # added once
+    assert store.add_once("acme", "ix1", 1, [queue("q1", T0, offered=1)]) is False
+
+
+def test_conflicts_past_the_bound_reach_the_stream_which_retries(conflicting: Any) -> None:
+    fake = conflicting(CONFLICT_ATTEMPTS)
+    store = dynamodb.DynamoReportStore()
+    with pytest.raises(TransactWriteError):
+        store.add_once("acme", "ix1", 1, [queue("q1", T0, offered=1)])
+    assert fake.tries == CONFLICT_ATTEMPTS
+    assert store.queue_intervals("acme", "q1", T0, T0 + 900, 10) == []
+    assert store.add_once("acme", "ix1", 1, [queue("q1", T0, offered=1)]) is True  # the retry
+
+
+def test_a_cancellation_that_is_no_conflict_is_not_tried_again(
+    tables: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Throttled(TransactWrite):
+        tries = 0
+
+        def _commit(self) -> Any:
+            Throttled.tries += 1
+            raise TransactWriteError("cancelled", cause=_cancelled("ThrottlingError"))
+
+    monkeypatch.setattr(reports_adapter, "TransactWrite", Throttled)
+    with pytest.raises(TransactWriteError):
+        dynamodb.DynamoReportStore().add_once("acme", "ix1", 1, [queue("q1", T0, offered=1)])
+    assert Throttled.tries == 1

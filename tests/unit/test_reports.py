@@ -13,7 +13,7 @@ import pytest
 from chalicelib.domain.contact_center import AgentProfile
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
 from chalicelib.domain.reports import AGENT, QUEUE, Tally, interval_of
-from chalicelib.services.contact_center.commands import EndInteraction
+from chalicelib.services.contact_center.commands import EndInteraction, TransferInteraction
 from chalicelib.services.reports import ReportQuery, ReportService
 from tests.contact_center_support import (
     CUSTOMER,
@@ -131,6 +131,85 @@ def test_a_transfer_ends_the_agents_handling_and_is_a_new_wait_in_the_other_queu
     support, sales = r.queues(queue_id=SUPPORT), r.queues(queue_id=SALES)
     assert (support[0]["transfers"], support[0]["moved_out"], support[0]["offered"]) == (1, 1, 1)
     assert (sales[0]["offered"], sales[0]["answered"]) == (1, 0)
+
+
+def test_an_offer_a_supervisor_takes_over_is_not_declined_by_its_agent() -> None:
+    r = Reporting(world())
+    available(r.w, "u-carol")
+    ix = offered_to_bob(r)
+    r.w.cc.agents.reject(r.w.caller("u-bob"), ix)  # the interaction keeps "rejected"
+    r.w.runner.run()
+    assert only_open(r.w).agent_id == "u-carol"
+    r.w.now += 5
+    r.w.cc.supervision.barge(r.w.caller("u-alice"), ix)
+    rows = r.agents()
+    bob, carol, alice = rows[f"u-bob {DAY}"], rows[f"u-carol {DAY}"], rows[f"u-alice {DAY}"]
+    assert (bob["rejected"], carol["offered"], carol["rejected"], carol["timed_out"]) == (
+        1,
+        1,
+        0,
+        0,
+    )
+    assert (alice["offered"], alice["answered"], alice["wait_s"]) == (1, 1, 5)
+    assert (r.queues()[0]["offered"], r.queues()[0]["answered"]) == (1, 1)
+
+
+def test_an_offer_moved_to_a_named_agent_is_not_declined_by_its_agent() -> None:
+    r = Reporting(world())
+    available(r.w, "u-carol")
+    ix = offered_to_bob(r)
+    r.w.cc.agents.reject(r.w.caller("u-bob"), ix)
+    r.w.runner.run()
+    r.w.cc.supervision.transfer(r.w.caller("u-alice"), ix, TransferInteraction(agent_id="u-bob"))
+    r.w.cc.agents.accept(r.w.caller("u-bob"), ix)
+    rows = r.agents()
+    bob, carol = rows[f"u-bob {DAY}"], rows[f"u-carol {DAY}"]
+    assert (carol["offered"], carol["rejected"], carol["timed_out"]) == (1, 0, 0)
+    assert (bob["offered"], bob["rejected"], bob["answered"]) == (2, 1, 1)
+    assert (r.queues()[0]["offered"], r.queues()[0]["answered"]) == (1, 1)
+
+
+def test_a_take_over_ends_the_agents_handling_there_and_the_queue_counts_one_handled() -> None:
+    r = Reporting(world())
+    ix = offered_to_bob(r)
+    r.w.cc.agents.accept(r.w.caller("u-bob"), ix)
+    r.w.now += 40
+    r.w.cc.supervision.barge(r.w.caller("u-alice"), ix)
+    r.w.now += 60
+    r.w.cc.agents.end(r.w.caller("u-alice"), ix, EndInteraction(disposition="resolved"))
+    rows = r.agents()
+    bob, alice = rows[f"u-bob {DAY}"], rows[f"u-alice {DAY}"]
+    assert (bob["handled"], bob["handle_time_s"], bob["transfers"]) == (1, 40, 0)
+    assert (alice["offered"], alice["answered"], alice["handled"], alice["handle_time_s"]) == (
+        1,
+        1,
+        1,
+        60,
+    )
+    [queue] = r.queues()
+    assert (queue["offered"], queue["answered"], queue["handled"], queue["handle_time_s"]) == (
+        1,
+        1,
+        1,
+        100,
+    )
+    assert queue["transfers"] == 0
+
+
+def test_a_transfer_to_a_named_agent_is_a_new_wait_offered_in_the_queue() -> None:
+    r = Reporting(world())
+    available(r.w, "u-carol")
+    ix = offered_to_bob(r)
+    r.w.cc.agents.accept(r.w.caller("u-bob"), ix)
+    r.w.now += 30
+    r.w.cc.supervision.transfer(r.w.caller("u-bob"), ix, TransferInteraction(agent_id="u-carol"))
+    r.w.now += 7
+    r.w.cc.agents.accept(r.w.caller("u-carol"), ix)
+    bob, carol = r.agents()[f"u-bob {DAY}"], r.agents()[f"u-carol {DAY}"]
+    assert (bob["transfers"], bob["handled"], bob["handle_time_s"]) == (1, 1, 30)
+    assert (carol["offered"], carol["answered"], carol["wait_s"]) == (1, 1, 7)
+    [queue] = r.queues()
+    assert (queue["offered"], queue["answered"], queue["transfers"]) == (2, 2, 1)
 
 
 def test_an_agent_going_offline_requeues_without_a_transfer() -> None:

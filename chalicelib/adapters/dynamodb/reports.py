@@ -1,7 +1,12 @@
 """Report figures on the messaging table: one item per agent or queue per 15-minute
 interval, added to with UpdateItem ADD inside one transaction with a marker, so a
 retried stream record counts once. Reads are Queries on a key range: a day is at
-most 96 intervals of each agent or queue, whatever the number of interactions."""
+most 96 intervals of each agent or queue, whatever the number of interactions.
+
+Under a burst, two transactions adding to the same interval item at once cancel
+each other (``TransactionConflict``): the write is tried again in place a few times,
+with a short growing pause, so the stream's shard is not held back by a retry of
+the whole record (and the offers behind it published late)."""
 
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from chalicelib.adapters.dynamodb.models import _Item, get_item, register, share
 from chalicelib.domain.reports import AGENT, AGENT_FIGURES, QUEUE, QUEUE_FIGURES, Tally
 
 ONCE_TTL_SECONDS = 7 * 86400  # a stream keeps a record for 24 hours: a week is ample
+CONFLICT_ATTEMPTS = 4  # a write cancelled by a concurrent one is tried this often in all
+CONFLICT_PAUSE_S = 0.02  # the pause before the first retry, doubled before each next one
 
 
 class ReportItem(_Item):
@@ -69,6 +76,16 @@ def _tally(item: ReportItem, scope: str, company_id: str) -> Tally:
     return Tally(scope, company_id, item.subject, int(item.interval), figures)
 
 
+def _conflict(exc: TransactWriteError) -> bool:
+    """Cancelled because another transaction was writing one of its items."""
+    reasons = getattr(exc.cause, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "TransactionConflict" for r in reasons)
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 class DynamoReportStore:
     """``ReportStore`` on the messaging table (keys in ``keys``: ``CCRPT#…``)."""
 
@@ -76,29 +93,38 @@ class DynamoReportStore:
         self, company_id: str, interaction_id: str, version: int, tallies: list[Tally]
     ) -> bool:
         """One transaction: the marker (only if absent) and every tally's ADD. False
-        when this change was counted before (a retried stream record)."""
+        when this change was counted before (a retried stream record). A transaction
+        a concurrent one cancelled is tried again (``CONFLICT_ATTEMPTS`` in all)."""
         if not tallies:
             return False
         pk, sk = report_once_pk(company_id), report_once_sk(interaction_id, version)
+        attempt = 1
+        while True:
+            try:
+                self._add(pk, sk, tallies)
+                return True
+            except TransactWriteError as exc:
+                if get_item(ReportOnceItem, pk, sk, consistent=True):
+                    return False  # counted before
+                if not _conflict(exc) or attempt == CONFLICT_ATTEMPTS:
+                    raise
+            _pause(CONFLICT_PAUSE_S * 2 ** (attempt - 1))
+            attempt += 1
+
+    @staticmethod
+    def _add(pk: str, sk: str, tallies: list[Tally]) -> None:
         marker = ReportOnceItem(pk, sk, expires_at=int(time.time()) + ONCE_TTL_SECONDS)
-        try:
-            with TransactWrite(connection=shared_connection()) as tx:
-                tx.save(marker, condition=ReportOnceItem.pk.does_not_exist())
-                for tally in tallies:
-                    actions: list[Any] = [
-                        ReportItem.subject.set(tally.subject),
-                        ReportItem.interval.set(tally.interval),
-                    ]
-                    actions += [
-                        getattr(ReportItem, name).add(value)
-                        for name, value in tally.figures.items()
-                    ]
-                    tx.update(ReportItem(*item_keys(tally)), actions=actions)
-        except TransactWriteError:
-            if get_item(ReportOnceItem, pk, sk, consistent=True):
-                return False  # counted before
-            raise
-        return True
+        with TransactWrite(connection=shared_connection()) as tx:
+            tx.save(marker, condition=ReportOnceItem.pk.does_not_exist())
+            for tally in tallies:
+                actions: list[Any] = [
+                    ReportItem.subject.set(tally.subject),
+                    ReportItem.interval.set(tally.interval),
+                ]
+                actions += [
+                    getattr(ReportItem, name).add(value) for name, value in tally.figures.items()
+                ]
+                tx.update(ReportItem(*item_keys(tally)), actions=actions)
 
     def agent_intervals(self, company_id: str, start: int, end: int) -> Iterator[Tally]:
         """Every agent's intervals starting in [start, end), in interval order: one

@@ -193,8 +193,10 @@ class SupervisionService:
                 state=ACTIVE,
                 agent_id=me.agent_id,
                 idle=False,
-                answered_at=interaction.answered_at if was_active else now,
-                offered_at=interaction.offered_at if was_active else now,
+                # the take-over's time: reports count the previous agent's handling
+                # up to here and the supervisor's from here
+                answered_at=now,
+                offered_at=now,
             )
             outcome = self._hand_over(interaction, after, available=False, now=now)
             if outcome == "refused":
