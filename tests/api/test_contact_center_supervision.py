@@ -325,3 +325,47 @@ def test_a_queues_live_list_shows_waiting_and_held_interactions(center: Center) 
     states = {i["id"]: i["state"] for i in listed["items"]}
     assert states[offer["id"]] == "active" and sorted(states.values()) == ["active", "waiting"]
     assert body(center.call("GET", f"/queues/{SALES}/interactions", "sue"))["items"] == []
+
+
+def monitored_texts(center: Center, who: str) -> list[str]:
+    center.outbox()
+    return [
+        e.data["message"]["text"]
+        for e in center.api.publisher.events
+        if e.type == "interaction.message" and who in e.recipients
+    ]
+
+
+def test_a_monitor_stops_with_its_interaction_and_never_follows_the_customers_next_one(
+    center: Center,
+) -> None:
+    offer = active_with(center)
+    path = f"/interactions/{offer['id']}"
+    center.outbox()  # what was stored before monitoring went out before it
+    assert center.call("POST", f"{path}/monitor", "sam").status_code == 200
+    center.text("still there?")
+    assert monitored_texts(center, "u-sam") == ["still there?"]
+    ended = center.call("POST", f"{path}/end", "bob", {"disposition": "solved"})
+    assert body(ended)["state"] == "ended"
+    center.text("one more thing")  # the customer's next interaction, in the same thread
+    center.runner.run()
+    assert monitored_texts(center, "u-sam") == ["still there?"]
+    notes = [e for e in center.api.publisher.events if e.type == "interaction.timeline"]
+    assert all("u-sam" not in e.recipients for e in notes if e.data["by"] != "u-sam")
+
+
+def test_a_monitor_of_a_queue_stops_when_the_interaction_moves_to_another_queue(
+    center: Center,
+) -> None:
+    offer = active_with(center)
+    path = f"/interactions/{offer['id']}"
+    center.outbox()  # what was stored before monitoring went out before it
+    assert center.call("POST", f"{path}/monitor", "sam").status_code == 200
+    moved = center.call("POST", f"{path}/transfer", "bob", {"queue_id": SALES})
+    assert body(moved)["queue_id"] == SALES
+    center.text("hello sales")
+    assert monitored_texts(center, "u-sam") == []  # sam supervises Support only
+    assert center.call("POST", f"{path}/notes", "sue", {"text": "for sales"}).status_code == 201
+    center.outbox()
+    notes = [e for e in center.api.publisher.events if e.type == "interaction.timeline"]
+    assert [e.recipients for e in notes if e.data["kind"] == "note"] == [["u-sue"]]

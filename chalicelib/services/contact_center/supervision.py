@@ -140,6 +140,7 @@ class SupervisionService:
                 interaction.interaction_id,
                 interaction.company_id,
                 now + MONITOR_TTL_S,
+                interaction.queue_id,
             )
         )
         if all(m.user_id != caller.user_id for m in watching):  # a renewal is not news
