@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.domain.contact_center import SUPERVISOR, AgentProfile
+from chalicelib.domain.contact_center import ENDED, SUPERVISOR, AgentProfile, Interaction
 
 # A monitor record lives this long unless renewed (the page renews it while open):
 # a supervisor who closed the tab without saying so stops costing anything by then.
@@ -73,13 +73,26 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class Monitor:
-    """A supervisor following a conversation's transcript until ``expires_at``."""
+    """A supervisor following a conversation's transcript until ``expires_at``: the
+    interaction ``interaction_id`` while it stays open in ``queue_id`` (the queue they
+    were allowed to monitor it in; '' on records stored before it was kept)."""
 
     conversation_id: str
     user_id: str
     interaction_id: str
     company_id: str
     expires_at: float
+    queue_id: str = ""
 
     def live(self, now: float) -> bool:
         return self.expires_at > now
+
+    def still_watches(self, interaction: Interaction | None) -> bool:
+        """Its interaction is still open (not ended: a customer's next text joins it,
+        so it is the conversation's open one) in the queue it was monitored in."""
+        return (
+            interaction is not None
+            and interaction.interaction_id == self.interaction_id
+            and interaction.state != ENDED
+            and (not self.queue_id or interaction.queue_id == self.queue_id)
+        )

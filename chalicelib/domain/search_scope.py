@@ -11,7 +11,7 @@ granted whole is asked by id alone; one granted in parts is asked range by range
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from chalicelib.domain.model import Membership
@@ -107,11 +107,14 @@ def build_scope(
     handled: Iterable[HandledInteraction],
     max_whole: int,
     max_ranges: int,
+    hidden: Collection[str] = frozenset(),
 ) -> Scope:
     """Memberships first (most recent first, as given), then handled interactions
     (most recent first). A member's "delete for me" horizon holds for everything
     the person finds in that conversation: their membership then grants all after
-    it, which holds any handled part after it too. At most
+    it, which holds any handled part after it too. A conversation the person hid
+    (``hidden``: their memberships that are hidden) grants nothing, a handled part
+    of it neither. At most
     ``max_whole`` whole conversations and ``max_ranges`` ranges: the rest are older
     than anything a person scrolls back to."""
     whole: dict[str, None] = {}
@@ -131,6 +134,7 @@ def build_scope(
             part is not None
             and part.conversation_id not in whole
             and part.conversation_id not in cleared
+            and part.conversation_id not in hidden
         ):
             ranges.append(part)
     return Scope(

@@ -222,6 +222,11 @@ class ConversationRepository(Protocol):
         are not members are left out."""
         ...
 
+    def memberships_in(self, user_id: str, conversation_ids: list[str]) -> dict[str, Membership]:
+        """One user's memberships of several conversations (BatchGetItem), hidden ones
+        included; conversations they are not in are left out."""
+        ...
+
     def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
         """Visible conversations of a user, most recent activity first."""
         ...

@@ -42,8 +42,13 @@ class ScopeReader:
         self._cc = contact_center
 
     def scope(self, caller: Caller) -> Scope:
+        handled = self._handled_by(caller)
         return build_scope(
-            self._memberships(caller), self._handled_by(caller), MAX_SCOPE, MAX_RANGES
+            self._memberships(caller),
+            handled,
+            MAX_SCOPE,
+            MAX_RANGES,
+            hidden=self._hidden(caller, handled),
         )
 
     def _memberships(self, caller: Caller) -> list[Membership]:
@@ -56,6 +61,16 @@ class ScopeReader:
             if not cursor:
                 break
         return found
+
+    def _hidden(self, caller: Caller, handled: list[HandledInteraction]) -> set[str]:
+        """The handled conversations the caller hid: their list leaves hidden ones out,
+        so the caller's memberships of those conversations are read (one BatchGetItem
+        per 100; nothing when nothing was handled)."""
+        wanted = list(dict.fromkeys(h.conversation_id for h in handled))
+        if not wanted:
+            return set()
+        found = self._repo.memberships_in(caller.user_id, wanted)
+        return {c for c, m in found.items() if m.hidden}
 
     def _handled_by(self, caller: Caller) -> list[HandledInteraction]:
         """Newest answer first. Nothing for someone who is not in the contact center

@@ -376,6 +376,18 @@ def test_memberships_of_one_conversation_are_read_together(repos: dict[str, Any]
     assert repo.get_memberships("g1", []) == {}
 
 
+def test_one_users_memberships_of_several_conversations_are_read_hidden_included(
+    repos: dict[str, Any],
+) -> None:
+    repo = repos["conversations"]
+    repo.create(conversation(members=["u-alice", "u-bob"]))
+    repo.create(conversation("g2", members=["u-alice"]))
+    repo.set_flags("u-bob", "g1", hidden=True)
+    found = repo.memberships_in("u-bob", ["g1", "g2", "g1"])
+    assert sorted(found) == ["g1"] and found["g1"].hidden is True
+    assert repo.memberships_in("u-bob", []) == {}
+
+
 def test_read_horizon_only_moves_forward(repos: dict[str, Any]) -> None:
     repo = repos["conversations"]
     repo.create(conversation())

@@ -325,3 +325,89 @@ def test_a_queues_live_list_shows_waiting_and_held_interactions(center: Center) 
     states = {i["id"]: i["state"] for i in listed["items"]}
     assert states[offer["id"]] == "active" and sorted(states.values()) == ["active", "waiting"]
     assert body(center.call("GET", f"/queues/{SALES}/interactions", "sue"))["items"] == []
+
+
+def monitored_texts(center: Center, who: str) -> list[str]:
+    center.outbox()
+    return [
+        e.data["message"]["text"]
+        for e in center.api.publisher.events
+        if e.type == "interaction.message" and who in e.recipients
+    ]
+
+
+def test_a_monitor_stops_with_its_interaction_and_never_follows_the_customers_next_one(
+    center: Center,
+) -> None:
+    offer = active_with(center)
+    path = f"/interactions/{offer['id']}"
+    center.outbox()  # what was stored before monitoring went out before it
+    assert center.call("POST", f"{path}/monitor", "sam").status_code == 200
+    center.text("still there?")
+    assert monitored_texts(center, "u-sam") == ["still there?"]
+    ended = center.call("POST", f"{path}/end", "bob", {"disposition": "solved"})
+    assert body(ended)["state"] == "ended"
+    center.text("one more thing")  # the customer's next interaction, in the same thread
+    center.runner.run()
+    assert monitored_texts(center, "u-sam") == ["still there?"]
+    notes = [e for e in center.api.publisher.events if e.type == "interaction.timeline"]
+    assert all("u-sam" not in e.recipients for e in notes if e.data["by"] != "u-sam")
+
+
+def test_a_monitor_of_a_queue_stops_when_the_interaction_moves_to_another_queue(
+    center: Center,
+) -> None:
+    offer = active_with(center)
+    path = f"/interactions/{offer['id']}"
+    center.outbox()  # what was stored before monitoring went out before it
+    assert center.call("POST", f"{path}/monitor", "sam").status_code == 200
+    moved = center.call("POST", f"{path}/transfer", "bob", {"queue_id": SALES})
+    assert body(moved)["queue_id"] == SALES
+    center.text("hello sales")
+    assert monitored_texts(center, "u-sam") == []  # sam supervises Support only
+    assert center.call("POST", f"{path}/notes", "sue", {"text": "for sales"}).status_code == 201
+    center.outbox()
+    notes = [e for e in center.api.publisher.events if e.type == "interaction.timeline"]
+    assert [e.recipients for e in notes if e.data["kind"] == "note"] == [["u-sue"]]
+
+
+def handled_up_to(center: Center, agent_id: str, interaction_id: str) -> list[int]:
+    handled = center.api.services.adapters.handled_interactions
+    return [
+        h.last_seq for h in handled.by_agent(agent_id, 10) if h.interaction_id == interaction_id
+    ]
+
+
+def reply(center: Center, offer: dict[str, Any], who: str, text: str) -> None:
+    sent = center.call(
+        "POST",
+        f"/conversations/{offer['conversation_id']}/messages",
+        who,
+        {"client_id": f"{who}-{text}", "text": text},
+    )
+    assert sent.status_code in (201, 202), body(sent)
+
+
+def test_search_keeps_what_an_agent_handled_before_a_named_transfer(center: Center) -> None:
+    offer = active_with(center)
+    reply(center, offer, "bob", "On it!")  # message 2, after bob's answer
+    center.call("PUT", "/agent/status", "carol", {"status": "available"})
+    moved = center.call(
+        "POST", f"/interactions/{offer['id']}/transfer", "sam", {"agent_id": "u-carol"}
+    )
+    assert moved.status_code == 200, body(moved)
+    assert handled_up_to(center, "u-bob", offer["id"]) == [2]
+
+
+def test_search_keeps_what_an_agent_handled_before_a_take_over_and_gives_the_supervisor_theirs(
+    center: Center,
+) -> None:
+    offer = active_with(center)
+    reply(center, offer, "bob", "On it!")
+    assert center.call("POST", f"/interactions/{offer['id']}/barge", "sam").status_code == 200
+    reply(center, offer, "sam", "Sam here")
+    assert handled_up_to(center, "u-bob", offer["id"]) == [2]
+    assert handled_up_to(center, "u-sam", offer["id"]) == [2]  # from the first text on
+    ended = center.call("POST", f"/interactions/{offer['id']}/end", "sam", {"disposition": "ok"})
+    assert body(ended)["state"] == "ended"
+    assert handled_up_to(center, "u-sam", offer["id"]) == [3]

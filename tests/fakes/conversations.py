@@ -224,6 +224,13 @@ class MemoryConversationRepository:
             if (u, conversation_id) in self.memberships
         }
 
+    def memberships_in(self, user_id: str, conversation_ids: list[str]) -> dict[str, Membership]:
+        return {
+            c: copy.deepcopy(self.memberships[(user_id, c)])
+            for c in conversation_ids
+            if (user_id, c) in self.memberships
+        }
+
     def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
         keys = sorted(
             (

@@ -77,6 +77,18 @@ def test_the_scope_is_bounded_most_recent_first() -> None:
     assert {r.conversation_id for r in scope.ranges} == {"s0", "s1"}
 
 
+def test_a_hidden_conversation_grants_nothing_not_even_a_handled_part() -> None:
+    scope = build_scope(
+        [member("d1")],
+        [handled("s-hidden", 1, 4), handled("s-old", 1, 2)],
+        10,
+        10,
+        hidden={"s-hidden"},
+    )
+    assert scope.whole == ("d1",) and scope.ranges == (SeqRange("s-old", 1, 2),)
+    assert not scope.allows("s-hidden", 1)
+
+
 # -- who handled what, on the contact center's real flows ------------------------------
 
 
@@ -140,6 +152,16 @@ def test_a_transfer_keeps_what_the_first_agent_held_and_the_next_gets_theirs() -
     assert scope_of(w, "u-carol").whole == (conversation,)  # she has it now: a member
     assert scope_of(w, "u-sam").ranges == (SeqRange(conversation, 1, 2),)
     assert scope_of(w, "u-sue").ranges == (SeqRange(conversation, 1, 1),)
+
+
+def test_an_agent_who_hides_a_thread_they_handled_before_no_longer_finds_it() -> None:
+    w = world()
+    conversation, _ = handled_conversation(w)
+    w.runner.run()  # the customer's next interaction: bob again
+    w.cc.agents.accept(w.caller("u-bob"), only_open(w).interaction_id)
+    assert scope_of(w, "u-bob").whole == (conversation,)
+    w.services.conversations.set_flags(w.caller("u-bob"), conversation, hidden=True)
+    assert scope_of(w, "u-bob").empty  # the first interaction's handled part neither
 
 
 def test_an_agent_going_offline_gives_the_thread_back_and_keeps_what_they_held() -> None:

@@ -115,6 +115,7 @@ class MonitorItem(_Item):
     interaction_id = UnicodeAttribute()
     company_id = UnicodeAttribute()
     expires_at = NumberAttribute()
+    queue_id = UnicodeAttribute(null=True)  # absent on records stored before it was kept
 
 
 class FiguresOnceItem(_Item):

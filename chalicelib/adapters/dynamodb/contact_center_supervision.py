@@ -122,6 +122,7 @@ class SupervisionStore:
             interaction_id=monitor.interaction_id,
             company_id=monitor.company_id,
             expires_at=int(monitor.expires_at),
+            queue_id=monitor.queue_id or None,
         ).save()
 
     def end_monitor(self, conversation_id: str, user_id: str) -> None:
@@ -141,6 +142,7 @@ class SupervisionStore:
                 i.interaction_id,
                 i.company_id,
                 float(i.expires_at),
+                i.queue_id or "",
             )
             for i in items
         ]

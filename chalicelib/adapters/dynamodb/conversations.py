@@ -199,6 +199,12 @@ class DynamoConversationRepository(DynamoMessageLog):
             return {}
         return {i.user_id: to_membership(i) for i in MembershipItem.batch_get(keys)}
 
+    def memberships_in(self, user_id: str, conversation_ids: list[str]) -> dict[str, Membership]:
+        keys = [(user_pk(user_id), membership_sk(c)) for c in dict.fromkeys(conversation_ids)]
+        if not keys:
+            return {}
+        return {i.conversation_id: to_membership(i) for i in MembershipItem.batch_get(keys)}
+
     def list_memberships(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
         start = decode_cursor(cursor, "conversations", GSI1_KEYS, {"gsi1pk": convs_gsi(user_id)})
         items = list(

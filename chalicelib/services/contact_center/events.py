@@ -10,7 +10,8 @@ cannot lose its event, and a retried stream record gives the same event ids.
   ``interaction.timeline`` to its agent, its author and its monitors;
 - a text of a monitored conversation: ``interaction.message`` to its monitors
   (``for_monitors``: one Query of the conversation's monitor records per event of
-  an SMS conversation; IM conversations never pay it).
+  an SMS conversation, and a GetItem of the interaction watched when there are
+  any; IM conversations never pay it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from chalicelib.domain.contact_center import AgentProfile, Interaction, interaction_notices
 from chalicelib.domain.contact_center_records import QueueState
-from chalicelib.domain.contact_center_supervision import TimelineEntry
+from chalicelib.domain.contact_center_supervision import Monitor, TimelineEntry
 from chalicelib.domain.model import Event
 from chalicelib.services.contact_center.common import Context
 from chalicelib.services.contact_center.records import RecordService
@@ -114,8 +115,23 @@ class ContactCenterEvents:
             )
         ]
 
+    def _watching(self, conversation_id: str, interaction_id: str | None = None) -> list[Monitor]:
+        """The conversation's monitors that still watch it: their interaction still
+        open in the queue they monitored it in (an ended or moved one's monitor records
+        live on until they expire, and would reach a supervisor of another queue, or
+        the customer's next interaction). One Query, then one GetItem of the
+        interaction watched (a conversation has one open interaction at a time)."""
+        found = self._ctx.repo.monitors(conversation_id, self._ctx.epoch())
+        if interaction_id is not None:
+            found = [m for m in found if m.interaction_id == interaction_id]
+        read: dict[str, Interaction | None] = {}
+        for m in found:
+            if m.interaction_id not in read:
+                read[m.interaction_id] = self._ctx.repo.get_interaction(m.interaction_id)
+        return [m for m in found if m.still_watches(read[m.interaction_id])]
+
     def _timeline(self, old: None, new: TimelineEntry) -> list[Event]:
-        watching = self._ctx.repo.monitors(new.conversation_id, self._ctx.epoch())
+        watching = self._watching(new.conversation_id, new.interaction_id)
         recipients = [r for r in (new.agent_id, new.by) if r] + [m.user_id for m in watching]
         return [
             Event(
@@ -137,7 +153,7 @@ class ContactCenterEvents:
             texted = event.type in ("message.created", "message.updated")
             if not texted or event.data.get("channel") != "sms" or not event.conversation_id:
                 continue
-            watching = self._ctx.repo.monitors(event.conversation_id, self._ctx.epoch())
+            watching = self._watching(event.conversation_id)
             if watching:
                 found.append(
                     Event(

@@ -140,6 +140,7 @@ class SupervisionService:
                 interaction.interaction_id,
                 interaction.company_id,
                 now + MONITOR_TTL_S,
+                interaction.queue_id,
             )
         )
         if all(m.user_id != caller.user_id for m in watching):  # a renewal is not news
@@ -203,8 +204,10 @@ class SupervisionService:
                 raise Conflict("you have no free slot", code="agent_at_capacity")
             if outcome == "handed":
                 queue = self._ctx.queue(after.company_id, after.queue_id)
-                if was_active:
+                if was_active:  # the previous agent's handling ends; the supervisor's starts
                     self._ctx.set_members(after.conversation_id, [me.agent_id])
+                    self._ctx.handled.left(interaction)
+                    self._ctx.handled.answered(after)
                 else:
                     self._routing.answered(after, queue, now)
                 self._audit(caller, after, BARGE, previous=interaction.agent_id or "")
@@ -314,6 +317,7 @@ class SupervisionService:
             )
             if was_active:  # the previous agent's handling ends here
                 self._ctx.set_members(after.conversation_id, [])
+                self._ctx.handled.left(interaction)
                 if interaction.answered_at:
                     self._repo.add_figures(
                         after.company_id,
