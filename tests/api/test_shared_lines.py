@@ -14,6 +14,7 @@ from chalicelib.domain.model import BusinessNumber
 from tests import fakes
 from tests.api.conftest import Api, running_api
 from tests.api.test_sms import SHARED, SHOP, inbound, webhook
+from tests.serial_moto import serial_dynamodb  # noqa: F401  (a fixture)
 
 OTHER = "+442079460958"  # globex's line, shared by erin and frank
 
@@ -171,6 +172,7 @@ def test_a_note_is_read_by_the_line_only_and_never_queued_for_the_provider(line:
     assert bad.status_code == 400
 
 
+@pytest.mark.usefixtures("serial_dynamodb")
 def test_two_people_assigning_at_once_end_with_one_assignee_both_see(line: Api) -> None:
     conversation_id = texted(line)
     barrier = threading.Barrier(2)
@@ -198,6 +200,8 @@ def test_two_people_assigning_at_once_end_with_one_assignee_both_see(line: Api) 
     assert view(line, other, "mine") == [] == view(line, other, "unassigned")
 
 
+# DynamoDB applies each request atomically; in-process moto needs a lock for that
+@pytest.mark.usefixtures("serial_dynamodb")
 def test_assignments_from_the_same_read_race_and_exactly_one_is_written(line: Api) -> None:
     conversation_id = texted(line)
     read = line.services.adapters.conversations.get(conversation_id)
