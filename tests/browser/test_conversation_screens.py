@@ -318,6 +318,7 @@ def test_mute_and_hide_a_conversation(
     expect(row.get_by_role("img", name="Muted")).to_be_visible()
     # (on another page, so the open conversation does not read it)
     alice.get_by_role("navigation", name="Pages").get_by_role("link", name="Contacts").click()
+    title = alice.title()  # other conversations' unread (the demo's) count as they do
     phone_texts(stack, customer, alice_line(stack), "Second question")
     poll(
         lambda: [
@@ -327,7 +328,7 @@ def test_mute_and_hide_a_conversation(
         ],
         lambda counts: counts == [1],
     )
-    expect(alice).to_have_title("Texting")
+    expect(alice).to_have_title(title)  # the muted conversation's new message is not counted
     alice.get_by_role("navigation", name="Pages").get_by_role("link", name="Messages").click()
     alice.get_by_role("button", name="Options").click()
     alice.get_by_role("button", name="Unmute").click()

@@ -237,6 +237,16 @@ describe("delete for me", () => {
     assert.deepEqual(shown(store).map((m) => m.id), ["m2"]);
   });
 
+  test("a hidden conversation comes back even when a list read already brought its new message", async () => {
+    const { store } = await storeWith([message(1)]);
+    store.patchConversation("d1", { hidden: true });
+    const next = message(2);
+    // the conversation list, read in the meantime, already has message 2 as the last one
+    store.patchConversation("d1", { last_seq: 2, last_message: { id: next.id, seq: 2, sender: next.sender, text: next.text, created_at: next.created_at, deleted: false } });
+    await store.handle(created(next));
+    assert.equal(store.state.conversations.get("d1")?.hidden, false);
+  });
+
   test("a hidden conversation comes back with the next message", async () => {
     const { store } = await storeWith([message(1)]);
     store.patchConversation("d1", { hidden: true });

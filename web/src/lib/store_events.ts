@@ -165,7 +165,9 @@ export class LiveEvents {
         read_seq,
         unread_count: unread(last_seq, read_seq),
         updated_at: message.seq > current.last_seq ? message.created_at : current.updated_at,
-        ...(created && message.seq > current.last_seq ? { hidden: false } : {}), // hidden until the next message
+        // hidden until the next message: one the user has not read (a list read in the
+        // meantime may already carry it as the last one) or their own
+        ...(created && (mine || message.seq > current.read_seq) ? { hidden: false } : {}),
         last_message: {
           id: message.id,
           seq: message.seq,
