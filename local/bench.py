@@ -191,32 +191,12 @@ def cold_start(lazy: bool) -> dict[str, Any]:
 
 def contact_center() -> dict[str, Any]:
     """``local.bench_cc`` in a fresh interpreter (its own moto)."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "local.bench_cc"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures
+    return _fresh("local.bench_cc")
 
 
 def search() -> dict[str, Any]:
     """``local.bench_search`` in a fresh interpreter (its own engine, moto and stack)."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "local.bench_search"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures
+    return _fresh("local.bench_search")
 
 
 def _print_search(figures: dict[str, Any]) -> None:
@@ -245,17 +225,7 @@ def _print_search(figures: dict[str, Any]) -> None:
 
 def webpush() -> dict[str, Any]:
     """``local.bench_push`` in a fresh interpreter (its own local stack)."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "local.bench_push"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures
+    return _fresh("local.bench_push")
 
 
 def _print_webpush(figures: dict[str, Any]) -> None:

@@ -37,32 +37,19 @@ def _pct(samples: list[float], q: float) -> float:
 
 def push_lag() -> dict[str, Any]:
     """Send → the simulator holds the push, ``SAMPLES`` times, one message at a time."""
-    import boto3
     import requests
 
     from local.launcher import local_stack
+    from local.login import id_token
     from tests.webpush_support import Browser
 
     with local_stack() as running:
         state = running.state
 
         def session(username: str) -> requests.Session:
-            user = next(u for u in state["users"] if u["username"] == username)
-            cognito = boto3.client(
-                "cognito-idp",
-                endpoint_url=state["aws_endpoint_url"],
-                region_name=state["region"],
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-            )
-            answer = cognito.initiate_auth(
-                AuthFlow="USER_PASSWORD_AUTH",
-                ClientId=state["cognito"]["client_id"],
-                AuthParameters={"USERNAME": username, "PASSWORD": user["password"]},
-            )
             s = requests.Session()
             s.trust_env = False
-            s.headers["Authorization"] = f"Bearer {answer['AuthenticationResult']['IdToken']}"
+            s.headers["Authorization"] = f"Bearer {id_token(state, username)}"
             return s
 
         base, sim = state["rest_url"], state["simulator_url"]

@@ -273,29 +273,16 @@ def search_cost() -> dict[str, Any]:
 
 def index_lag() -> dict[str, Any]:
     """Send → searchable on the local stack (its stream poller, indexer and engine)."""
-    import boto3
     import requests
 
     from local.launcher import local_stack
+    from local.login import id_token
 
     with local_stack() as running:
         state = running.state
 
         def token(username: str) -> str:
-            user = next(u for u in state["users"] if u["username"] == username)
-            cognito = boto3.client(
-                "cognito-idp",
-                endpoint_url=state["aws_endpoint_url"],
-                region_name=state["region"],
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-            )
-            answer = cognito.initiate_auth(
-                AuthFlow="USER_PASSWORD_AUTH",
-                ClientId=state["cognito"]["client_id"],
-                AuthParameters={"USERNAME": username, "PASSWORD": user["password"]},
-            )
-            return str(answer["AuthenticationResult"]["IdToken"])
+            return id_token(state, username)
 
         def session(username: str) -> requests.Session:
             s = requests.Session()
