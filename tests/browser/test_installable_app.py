@@ -380,7 +380,12 @@ def test_a_sign_out_while_the_browser_subscribes_leaves_no_push_registration(
         else None,
     )
     bob = sign_in(context.new_page(), stack, "bob")
-    poll(lambda: len(held), lambda n: n == 1)
+
+    def routed() -> int:
+        bob.wait_for_timeout(50)  # Playwright runs route handlers only while it is called
+        return len(held)
+
+    poll(routed, lambda n: n == 1)
 
     # When he signs out while the browser is still subscribing, then the key arrives
     bob.get_by_role("button", name="Profile: Bob Baker").click()
