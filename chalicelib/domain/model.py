@@ -322,6 +322,9 @@ class Membership:
     activity_at: str = ""
     cleared_seq: int = 0  # messages up to this seq are deleted for this member ("delete for me")
     assignee: str | None = None  # the conversation's, copied here: pushes go to them first
+    # while the last message is one the member hid: {"through_seq", "message"}, what
+    # their list shows instead (domain/membership.py)
+    preview: dict[str, Any] | None = None
 
 
 @dataclass

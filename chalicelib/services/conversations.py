@@ -363,7 +363,7 @@ class ConversationService:
     def hide_message(self, caller: Caller, conversation_id: str, message_id: str) -> dict[str, Any]:
         """ "Delete for me": any member, any message; the others keep it."""
         message = self._own_message(caller, conversation_id, message_id, shown=False)
-        return self._members.hide(caller.user_id, message)
+        return self._members.hide(caller.user_id, self.visible(caller, conversation_id), message)
 
     # -- per-member state -------------------------------------------------
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.membership import member_view
+from chalicelib.domain.membership import member_view, preview_after_hiding, shown_preview
 from chalicelib.domain.model import SMS, Conversation, Membership, Message, Page
 from chalicelib.services.ports import ContactRepository, ConversationRepository
+
+# How far back a hide looks for the message the member's list shows instead: one page.
+# Past it (a member who hid all of the newest) the list shows no message.
+PREVIEW_LOOKBACK = 20
 
 
 class MemberState:
@@ -66,12 +70,39 @@ class MemberState:
     def clear(self, user_id: str, conversation: Conversation) -> None:
         self._repo.clear(user_id, conversation.conversation_id, conversation.last_seq)
 
-    def hide(self, user_id: str, message: Message) -> dict[str, Any]:
+    def hide(self, user_id: str, conversation: Conversation, message: Message) -> dict[str, Any]:
+        """Hide one message for the member; when it is the one their list shows, the
+        same write stores what their list shows instead (one page read here, so that a
+        list read costs nothing more)."""
         view = hidden_view(message)
         self._repo.hide_message(
-            user_id, message.company_id, message.conversation_id, message.seq, view
+            user_id,
+            message.company_id,
+            message.conversation_id,
+            message.seq,
+            view,
+            preview=self._preview_after_hiding(user_id, conversation, message.seq),
         )
         return view
+
+    def _preview_after_hiding(
+        self, user_id: str, conversation: Conversation, seq: int
+    ) -> dict[str, Any] | None:
+        membership = self._repo.get_membership(user_id, conversation.conversation_id)
+        if membership is None or seq <= membership.cleared_seq:
+            return None
+        if seq != int((shown_preview(conversation, membership) or {}).get("seq", -1)):
+            return None  # not what the list shows: nothing to read
+        newest = self._repo.list_messages(
+            conversation.conversation_id, PREVIEW_LOOKBACK, None, above_seq=membership.cleared_seq
+        ).items
+        seqs = [m.seq for m in newest]
+        hidden = (
+            self._repo.hidden_seqs(user_id, conversation.conversation_id, min(seqs), max(seqs))
+            if seqs
+            else set()
+        )
+        return preview_after_hiding(conversation, membership, seq, newest, hidden)
 
 
 def hidden_view(message: Message) -> dict[str, Any]:

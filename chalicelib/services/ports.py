@@ -260,10 +260,17 @@ class ConversationRepository(Protocol):
         ...
 
     def hide_message(
-        self, user_id: str, company_id: str, conversation_id: str, seq: int, view: dict[str, Any]
+        self,
+        user_id: str,
+        company_id: str,
+        conversation_id: str,
+        seq: int,
+        view: dict[str, Any],
+        preview: dict[str, Any] | None = None,
     ) -> None:
         """One member deleted message ``seq`` for themselves (idempotent); ``view`` is
-        what their devices are told."""
+        what their devices are told. ``preview``: the member's own list preview, written
+        to their membership in the same transaction (only by the first hide of ``seq``)."""
         ...
 
     def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:

@@ -48,6 +48,22 @@ def test_hidden_messages_are_found_by_range_per_member(repos: dict[str, Any]) ->
     assert repo.hidden_seqs("u-bob", "g1", 3, 2) == set()
 
 
+def test_a_hide_writes_the_members_own_preview_once(repos: dict[str, Any]) -> None:
+    repo = repos["conversations"]
+    repo.create(conversation())
+    own = {"through_seq": 3, "message": {"id": "g1.2", "seq": 2, "text": "two", "deleted": False}}
+    repo.hide_message("u-bob", "acme", "g1", 3, {"id": "g1.3", "hidden": True}, preview=own)
+    assert repo.get_membership("u-bob", "g1").preview == own
+    assert repo.get_membership("u-alice", "g1").preview is None
+    # a repeated hide is harmless: the preview written then stays
+    repo.hide_message("u-bob", "acme", "g1", 3, {"id": "g1.3", "hidden": True}, preview={})
+    assert repo.get_membership("u-bob", "g1").preview == own
+    assert repo.hidden_seqs("u-bob", "g1", 1, 10) == {3}
+    # and a hide with nothing shown before it
+    repo.hide_message("u-alice", "acme", "g1", 3, {"id": "g1.3"}, preview={"through_seq": 3})
+    assert repo.get_membership("u-alice", "g1").preview == {"through_seq": 3}
+
+
 def test_a_contact_is_found_by_any_of_its_numbers(repos: dict[str, Any]) -> None:
     contacts = repos["contacts"]
     contacts.put_contact(contact("k1", "Pat Lee", "+14155552671", "+14155550142"))

@@ -107,6 +107,61 @@ def test_a_received_message_can_be_deleted_for_me_but_not_for_everyone(pipeline:
     assert own["hidden"] is True and texts(pipeline, conv, "u-alice") == ["embarrassing"]
 
 
+def preview_of(pipeline: Pipeline, conv: str, who: str) -> str | None:
+    """The last message's text as ``who``'s conversation list shows it (None: no message)."""
+    entry = next(
+        c for c in pipeline.call("GET", "/conversations", who, None)["items"] if c["id"] == conv
+    )
+    last = entry["last_message"]
+    return None if last is None else str(last["text"])
+
+
+def test_a_message_hidden_for_me_leaves_my_list_preview_for_the_one_before_it(
+    pipeline: Pipeline,
+) -> None:
+    # Given three messages, the last of which bob hides for himself
+    conv = im(pipeline)
+    say(pipeline, conv, "u-alice", "first")
+    second = say(pipeline, conv, "u-alice", "second")
+    third = say(pipeline, conv, "u-alice", "awkward")
+    settle(pipeline)
+    pipeline.call("POST", f"/conversations/{conv}/messages/{third['id']}/hide", "u-bob", None)
+
+    # Then his list shows the one before it, in the list and in the conversation itself;
+    # alice's still shows hers
+    assert preview_of(pipeline, conv, "u-bob") == "second"
+    assert (
+        pipeline.call("GET", f"/conversations/{conv}", "u-bob", None)["last_message"]["id"]
+        == (second["id"])
+    )
+    assert preview_of(pipeline, conv, "u-alice") == "awkward"
+
+    # When he hides that one too, the one before; hiding again changes nothing
+    pipeline.call("POST", f"/conversations/{conv}/messages/{second['id']}/hide", "u-bob", None)
+    pipeline.call("POST", f"/conversations/{conv}/messages/{third['id']}/hide", "u-bob", None)
+    assert preview_of(pipeline, conv, "u-bob") == "first"
+
+    # and the next message shows as usual, to both
+    say(pipeline, conv, "u-alice", "next")
+    settle(pipeline)
+    assert preview_of(pipeline, conv, "u-bob") == "next"
+    assert preview_of(pipeline, conv, "u-alice") == "next"
+
+
+def test_hiding_an_older_message_leaves_the_preview_and_hiding_every_message_empties_it(
+    pipeline: Pipeline,
+) -> None:
+    conv = im(pipeline)
+    only = say(pipeline, conv, "u-alice", "only one")
+    older = say(pipeline, conv, "u-bob", "my own")
+    settle(pipeline)
+    pipeline.call("POST", f"/conversations/{conv}/messages/{only['id']}/hide", "u-bob", None)
+    assert preview_of(pipeline, conv, "u-bob") == "my own"  # not the shown one: unchanged
+    pipeline.call("POST", f"/conversations/{conv}/messages/{older['id']}/hide", "u-bob", None)
+    assert preview_of(pipeline, conv, "u-bob") is None
+    assert preview_of(pipeline, conv, "u-alice") == "my own"
+
+
 def test_the_callers_other_devices_hear_of_each_change_and_no_one_else_does(
     pipeline: Pipeline,
 ) -> None:

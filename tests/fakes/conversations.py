@@ -291,9 +291,21 @@ class MemoryConversationRepository:
         m.hidden = True
 
     def hide_message(
-        self, user_id: str, company_id: str, conversation_id: str, seq: int, view: dict[str, Any]
+        self,
+        user_id: str,
+        company_id: str,
+        conversation_id: str,
+        seq: int,
+        view: dict[str, Any],
+        preview: dict[str, Any] | None = None,
     ) -> None:
-        self.hidden.setdefault((user_id, conversation_id, seq), copy.deepcopy(view))
+        key = (user_id, conversation_id, seq)
+        if key in self.hidden:
+            return
+        self.hidden[key] = copy.deepcopy(view)
+        membership = self.memberships.get((user_id, conversation_id))
+        if preview is not None and membership is not None:
+            membership.preview = copy.deepcopy(preview)
 
     def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
         return {

@@ -317,21 +317,43 @@ class DynamoConversationRepository(DynamoMessageLog):
         self.advance_read(user_id, conversation_id, seq)  # forward only, on its own
 
     def hide_message(
-        self, user_id: str, company_id: str, conversation_id: str, seq: int, view: dict[str, Any]
+        self,
+        user_id: str,
+        company_id: str,
+        conversation_id: str,
+        seq: int,
+        view: dict[str, Any],
+        preview: dict[str, Any] | None = None,
     ) -> None:
+        item = HiddenMessageItem(
+            user_pk(user_id),
+            hidden_sk(conversation_id, seq),
+            user_id=user_id,
+            company_id=company_id,
+            conversation_id=conversation_id,
+            seq=seq,
+            view=view,
+        )
+        if preview is None:
+            try:
+                item.save(condition=HiddenMessageItem.pk.does_not_exist())
+            except PutError as exc:
+                if not conditional_failed(exc):
+                    raise  # an existing one: hidden already, and its event went out then
+            return
         try:
-            HiddenMessageItem(
-                user_pk(user_id),
-                hidden_sk(conversation_id, seq),
-                user_id=user_id,
-                company_id=company_id,
-                conversation_id=conversation_id,
-                seq=seq,
-                view=view,
-            ).save(condition=HiddenMessageItem.pk.does_not_exist())
-        except PutError as exc:
-            if not conditional_failed(exc):
-                raise  # an existing one: hidden already, and its event went out then
+            with TransactWrite(connection=shared_connection()) as tx:
+                tx.save(item, condition=HiddenMessageItem.pk.does_not_exist())
+                tx.update(
+                    MembershipItem(user_pk(user_id), membership_sk(conversation_id)),
+                    actions=[MembershipItem.preview.set(preview)],
+                    condition=MembershipItem.pk.exists(),
+                )
+        except TransactWriteError:
+            # Ask the table rather than the order of cancellation reasons (emulators
+            # disagree on it): hidden already, its preview written then.
+            if get_item(HiddenMessageItem, item.pk, item.sk, consistent=True) is None:
+                raise
 
     def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
         if high < low:

@@ -119,6 +119,7 @@ def to_membership(item: MembershipItem) -> Membership:
         activity_at=activity,
         cleared_seq=int(item.cleared_seq or 0),
         assignee=item.assignee or None,
+        preview=dict(item.preview) if item.preview else None,
     )
 
 
