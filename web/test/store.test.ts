@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ServerFrame } from "../src/lib/frames.ts";
 import { ApiError } from "../src/lib/http.ts";
+import { previewOf } from "../src/lib/store_rules.ts";
 import { message, shown, storeWith } from "./fake_api.ts";
 
 const created = (data: ReturnType<typeof message>): ServerFrame => ({ type: "message.created", data });
@@ -235,6 +236,26 @@ describe("delete for me", () => {
     await store.handle(updated(message(1, { text: "edited" })));
     store.putMessages("d1", [message(1)]);
     assert.deepEqual(shown(store).map((m) => m.id), ["m2"]);
+  });
+
+  test("a message deleted for me leaves the list's preview to the one before it", async () => {
+    const { store } = await storeWith([message(1), message(2), message(3)], { last_message: previewOf(message(3)) });
+    store.forgetMessage("d1", "m3");
+    assert.equal(store.state.conversations.get("d1")?.last_message?.id, "m2");
+    store.forgetMessage("d1", "m1"); // not the preview: it stays
+    assert.equal(store.state.conversations.get("d1")?.last_message?.id, "m2");
+    store.forgetMessage("d1", "m2");
+    assert.equal(store.state.conversations.get("d1")?.last_message, null);
+  });
+
+  test("a delete for me on another of my devices takes the message and its preview here too", async () => {
+    const { store } = await storeWith([message(1), message(2)], { last_message: previewOf(message(2)) });
+    await store.handle(updated(message(2, { text: "", hidden: true })));
+    assert.deepEqual(shown(store).map((m) => m.id), ["m1"]);
+    assert.equal(store.state.conversations.get("d1")?.last_message?.text, "text 1");
+    await store.handle(updated(message(2, { status: "delivered" }))); // a late status: still gone
+    assert.deepEqual(shown(store).map((m) => m.id), ["m1"]);
+    assert.equal(store.state.conversations.get("d1")?.last_message?.id, "m1");
   });
 
   test("a hidden conversation comes back even when a list read already brought its new message", async () => {

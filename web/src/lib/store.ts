@@ -22,7 +22,7 @@ import { type CcState, ContactCenter, emptyCc } from "./store_cc";
 import type { ServerFrame } from "./frames";
 import { ApiError, enc, type Page } from "./http";
 import { LiveEvents } from "./store_events";
-import { byActivity, mergeMessages } from "./store_rules";
+import { byActivity, mergeMessages, previewWithout } from "./store_rules";
 import { Sync } from "./store_sync";
 import { contactsByNumber } from "./conversation_api";
 import type { Contact, Conversation, Media, Message, MissedNotice, User } from "./types";
@@ -416,8 +416,10 @@ export class Store {
   forgetMessage(conversationId: string, messageId: string): void {
     const thread = this.state.threads.get(conversationId);
     this.forgotten.add(messageId);
-    if (!thread) return;
-    this.patchThread(conversationId, { items: thread.items.filter((m) => m.id !== messageId) });
+    if (thread) this.patchThread(conversationId, { items: thread.items.filter((m) => m.id !== messageId) });
+    const conversation = this.state.conversations.get(conversationId);
+    const preview = conversation && previewWithout(conversation, thread?.items || [], messageId);
+    if (preview !== undefined) this.patchConversation(conversationId, { last_message: preview });
   }
 
   /** A conversation deleted for the caller: out of the list and its history dropped; a new

@@ -128,6 +128,11 @@ export class LiveEvents {
 
   async onMessage(incoming: Message, created: boolean): Promise<void> {
     if (!incoming) return;
+    if (incoming.hidden) {
+      // deleted for the caller on one of their devices: gone from this one too
+      this.store.forgetMessage(incoming.conversation_id, incoming.id);
+      return;
+    }
     if (incoming.deleted) this.store.deleted.add(incoming.id);
     // an older copy (a message.created after the delete) is shown as deleted
     const message = this.store.deleted.has(incoming.id) && !incoming.deleted ? { ...incoming, deleted: true, text: "" } : incoming;

@@ -8,10 +8,12 @@
  * - A placeholder (a send not yet acknowledged) is replaced by the server's message
  *   with the same client_id and sender, and never shown beside it.
  * - Messages are kept sorted by seq, one copy per id; placeholders last.
+ * - A message deleted for the caller only is not the list's preview: the newest one
+ *   still shown takes its place (none known: no preview until the server's next word).
  *
  * store_rules.test.ts holds them to it (`make web-unit`).
  */
-import type { Conversation, Message, Presence } from "./types";
+import type { Conversation, LastMessage, Message, Presence } from "./types";
 
 // Delivery statuses only move forward, as the server stores them; events arrive in any
 // order (two status changes in quick succession fan out side by side), and a page read
@@ -87,4 +89,21 @@ export function newerPresence(old: Presence | undefined, next: Presence): boolea
 /** The server's unread rule: last_seq − read_seq, never below zero. */
 export function unread(lastSeq: number, readSeq: number): number {
   return Math.max(0, lastSeq - readSeq);
+}
+
+/** What a conversation list shows of a message. */
+export function previewOf(m: Message): LastMessage {
+  return { id: m.id, seq: m.seq, sender: m.sender, text: m.text, created_at: m.created_at, deleted: m.deleted };
+}
+
+/**
+ * The preview once message `hiddenId` is deleted for the caller only (`shown`: the
+ * thread's messages still shown): unchanged (undefined) unless it was that message;
+ * then the newest shown message up to the conversation's last, or none.
+ */
+export function previewWithout(conversation: Conversation, shown: Message[], hiddenId: string): LastMessage | null | undefined {
+  if (conversation.last_message?.id !== hiddenId) return undefined;
+  const left = shown.filter((m) => !m.pending && m.id !== hiddenId && m.seq <= conversation.last_seq);
+  const newest = left.reduce<Message | undefined>((top, m) => (!top || m.seq > top.seq ? m : top), undefined);
+  return newest ? previewOf(newest) : null;
 }

@@ -51,6 +51,8 @@ export interface Message extends Omit<Gen.Message, "deleted" | "deleted_at" | "e
   entities?: Entity[];
   media?: Media[];
   channel?: string;
+  /** on the `message.updated` that tells the caller's devices they deleted it for themselves */
+  hidden?: boolean;
   /** client-side only: not yet acknowledged by the server */
   pending?: boolean;
   failed?: string;
