@@ -121,6 +121,11 @@ def test_two_people_on_a_shared_line_see_the_owner_the_collision_warning_notes_a
         )
         expect(shown).to_be_visible()
         expect(shown).to_contain_text("Note")
+    # its author sees no delivery status on it: it was never texted to anyone
+    own_note = bob.get_by_role("log").get_by_role("article", name="Note from You")
+    expect(own_note.filter(has_text=note)).to_contain_text("Not sent to the customer")
+    expect(own_note.filter(has_text=note)).not_to_contain_text("Sent")
+    expect(own_note.filter(has_text=note)).not_to_contain_text("✓")
 
     # Bob labels it: the labels show on carol's phone
     bob.get_by_role("textbox", name="Labels").fill("boiler, urgent")

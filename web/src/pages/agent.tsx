@@ -174,8 +174,8 @@ function ActiveInteraction({ interaction, queues, onEnded }: {
       </details>
       <div class="log transcript" role="log" aria-live="polite" aria-label={`Messages with ${who}`} tabIndex={0}>
         {items.map((m) => (
-          <p key={m.id} class={`line ${m.direction === "inbound" ? "in" : "out"}`}>
-            <strong>{m.direction === "inbound" ? who : "You"}:</strong>{" "}
+          <p key={m.id} class={`line ${m.channel === "note" ? "note" : m.direction === "inbound" ? "in" : "out"}`}>
+            <strong>{m.channel === "note" ? `Note from ${m.sender === state.me.user_id ? "you" : store.userName(m.sender)}` : m.direction === "inbound" ? who : "You"}:</strong>{" "}
             {splitEntities(m.text, m.entities).map((part, i) => part.entity?.type === "url"
               ? <a key={i} href={part.entity.url} target="_blank" rel="noopener noreferrer">{part.text}</a>
               : part.entity?.type === "phone" ? <a key={i} href={`tel:${part.entity.e164}`}>{part.text}</a> : part.text)}

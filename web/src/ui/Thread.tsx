@@ -70,24 +70,30 @@ function Bubble({ message, conversation, found, onPerson }: {
     }
   }
   const [icon, label] = message.failed ? ["⚠", `Not sent: ${message.failed}`] : STATUS[message.status] || ["", message.status];
+  // a private note is never sent anywhere: no delivery status, its own look
+  const note = message.channel === "note";
   return (
     <article id={messageElementId(message.id)} tabIndex={found ? -1 : undefined}
-      class={`msg${mine ? " mine" : ""}${found ? " found" : ""}${message.channel === "note" ? " note" : ""}`}
-      aria-label={`${message.channel === "note" ? "Note from " : ""}${sender}, ${time(message.created_at)}`}
+      class={`msg${mine ? " mine" : ""}${found ? " found" : ""}${note ? " note" : ""}`}
+      aria-label={`${note ? "Note from " : ""}${sender}, ${time(message.created_at)}`}
       aria-current={found ? "true" : undefined}>
       <header>
         {person ? (
           <button type="button" class="link sender" aria-haspopup="dialog" onClick={() => onPerson(person)}>{sender}</button>
         ) : <span class="sender">{sender}</span>}
-        <span class="channel">{message.channel === "note" ? "Note" : message.channel === "sms" ? "SMS" : "IM"}</span>
+        <span class={note ? "channel tag note-tag" : "channel"}>{note ? "Note" : message.channel === "sms" ? "SMS" : "IM"}</span>
         <time dateTime={message.created_at}>{time(message.created_at)}</time>
       </header>
       <Body message={message} />
       {mine && !message.deleted && (
         <footer>
-          <span class={`ticks ${message.status}`} title={label}>
-            <span aria-hidden="true">{icon}</span> {label}
-          </span>
+          {note && !message.failed ? (
+            <span class="note-hint">Not sent to the customer</span>
+          ) : (
+            <span class={`ticks ${message.status}`} title={label}>
+              <span aria-hidden="true">{icon}</span> {label}
+            </span>
+          )}
           {message.failed && <button type="button" class="link" onClick={() => void store.retry(message)}>Retry</button>}
           {!message.pending && message.status !== "queued" && (
             <button type="button" class="link" onClick={() => store.deleteMessage(message).catch((e) => setError(e.message))}>
