@@ -606,6 +606,65 @@ def test_every_screen_fits_the_width_and_passes_axe(
         context.close()
 
 
+def test_on_a_phone_the_header_and_the_missed_notice_leave_the_conversation_the_screen(
+    stack: Stack, api: Callable[[str | None], Api], browser: Browser
+) -> None:
+    # Given messages to frank while none of his devices was connected
+    grace = api("grace")
+    created = grace.post(
+        "/conversations", {"type": "im", "members": [user(stack, "frank")["user_id"]]}
+    )
+    assert created.status_code in (200, 201), created.text
+    text = f"Phone layout {uuid.uuid4().hex[:6]}"
+    for body in ("Are you in today?", text):
+        sent = grace.post(
+            f"/conversations/{created.json()['id']}/messages",
+            {"client_id": str(uuid.uuid4()), "text": body},
+        )
+        assert sent.status_code in (200, 201), sent.text
+
+    # When he signs in on a phone and opens the conversation
+    context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = sign_in(context.new_page(), stack, "frank")
+        notice = page.get_by_role("status").filter(has_text=re.compile(r"missed \d+ messages?"))
+        expect(notice).to_be_visible()
+        conversation_row(page, "Grace Green").first.click()
+        expect(page.get_by_role("log").get_by_text(text)).to_be_visible()
+
+        # Then the header and the notice, one line each, take at most a fifth of the height
+        header = page.locator("header.topbar").bounding_box()
+        banner = notice.bounding_box()
+        assert header and banner
+        assert banner["height"] <= 40, f"the notice is not one line: {banner}"
+        share = (header["height"] + banner["height"]) / PHONE["height"]
+        assert share <= 0.20, (
+            f"header {header['height']}px + notice {banner['height']}px = {share:.0%}"
+        )
+        no_horizontal_scroll(page, "conversation with the missed notice (phone)")
+        # every control of the header is there by its name, and the search box opens in place
+        for role, name in (("combobox", "Status"), ("button", "Profile: Frank Fox")):
+            expect(page.get_by_role(role, name=name)).to_be_in_viewport()  # type: ignore[arg-type]
+        expect(page.get_by_role("button", name="Back to conversations")).to_be_in_viewport()
+        screenshot(page, "phone-missed-messages")
+        assert_accessible(page, "conversation with the missed notice, phone")
+        search = page.get_by_role("searchbox", name="Search")
+        expect(search).to_be_in_viewport()
+        search.fill("Phone layout")
+        box = search.bounding_box()
+        assert box and box["width"] >= PHONE["width"] / 2, f"the search box stays folded: {box}"
+        no_horizontal_scroll(page, "search open (phone)")
+        search.press("Escape")
+        page.get_by_role("log").click()
+
+        # and the notice goes when dismissed
+        notice.get_by_role("button", name="Dismiss").click()
+        expect(notice).to_have_count(0)
+    finally:
+        context.close()
+
+
 # -- a new build ------------------------------------------------------------------------------
 
 

@@ -75,6 +75,12 @@ export function MessagesPage() {
   }, [store]);
 
   const second = creating || !!state.activeId;
+  // phones only (hidden beside the list): an arrow in the conversation's own head row
+  const backButton = (
+    <button type="button" class="secondary back-button" onClick={back}>
+      <span aria-hidden="true">←</span><span class="back-label"> Back to conversations</span>
+    </button>
+  );
   return (
     <main class={`messages${second ? " second-screen" : ""}`}>
       <aside class="sidebar" aria-label="Conversation list">
@@ -85,17 +91,11 @@ export function MessagesPage() {
         <ConversationList state={state} onOpen={(id) => open(id, true)} />
         <p class="hint keys">↑ ↓ move · Enter opens · Alt+↑ ↓ switch · Esc back to the list</p>
       </aside>
-      {second && (
-        <div class="back-bar">
-          <button type="button" class="secondary" onClick={back}>
-            <span aria-hidden="true">← </span>Back to conversations
-          </button>
-        </div>
-      )}
+      {creating && <div class="back-bar">{backButton}</div>}
       {creating ? (
         <NewConversation onClose={() => setCreating(false)} onOpened={(id) => open(id, true)} />
       ) : state.activeId ? (
-        <Thread id={state.activeId} />
+        <Thread id={state.activeId} back={backButton} />
       ) : (
         <section class="thread placeholder"><p>Choose a conversation, or start a new one.</p></section>
       )}

@@ -7,6 +7,7 @@ import type { Store } from "../lib/store";
 import { currentPath, PAGES } from "../routes";
 import { MessagesPage } from "./MessagesPage";
 import { PresenceControls } from "./Presence";
+import { BellIcon, CloseIcon } from "./icons";
 import { SearchBox } from "./Search";
 
 function usePath(): string {
@@ -54,6 +55,10 @@ export function Shell() {
   }, [app.api]);
   const pages = PAGES.filter((p) => p.visible(state.me) && (!p.probe || probed[p.path]));
   const page = pages.find((p) => p.path === path);
+  // on a phone the page links scroll within the header: the current one stays in sight
+  useEffect(() => {
+    document.querySelector('.topbar nav [aria-current="page"]')?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }, [path, pages.length]);
 
   // Tab title and the installed app's badge: the unread count, seen from outside the app.
   const unread = store.totalUnread();
@@ -113,6 +118,9 @@ export function Shell() {
   }, [store]);
 
   const connection = state.connection;
+  const connectionText = app.savedOnly || connection === "offline"
+    ? "Offline — showing saved messages"
+    : connection === "online" ? "Connected" : "Connecting…";
   return (
     <div class="shell">
       <header class="topbar">
@@ -124,14 +132,13 @@ export function Shell() {
           ))}
         </nav>
         <SearchBox />
-        <span class={`connection ${connection}`} role="status">
-          {app.savedOnly || connection === "offline"
-            ? "Offline — showing saved messages"
-            : connection === "online" ? "Connected" : "Connecting…"}
+        <span class={`connection ${app.savedOnly ? "offline" : connection}`} role="status">
+          <span class="connection-text">{connectionText}</span>
         </span>
         {permission === "default" && !homeScreenHint && (
-          <button type="button" class="secondary" onClick={() => void enableNotifications()}>
-            Enable notifications
+          <button type="button" class="secondary icon-button" aria-label="Enable notifications"
+            title="Enable notifications" onClick={() => void enableNotifications()}>
+            <BellIcon /><span class="icon-label" aria-hidden="true">Enable notifications</span>
           </button>
         )}
         <PresenceControls />
@@ -148,12 +155,17 @@ export function Shell() {
         </aside>
       )}
       {state.missed && (
+        // one line: on a phone the conversation keeps the screen
         <div class="missed" role="status">
-          <span>
-            While you were away you missed {state.missed.total} message{state.missed.total === 1 ? "" : "s"} in{" "}
-            {state.missed.conversations.length} conversation{state.missed.conversations.length === 1 ? "" : "s"}.
+          <span class="missed-text">
+            You missed {state.missed.total} message{state.missed.total === 1 ? "" : "s"} in{" "}
+            {state.missed.conversations.length} conversation{state.missed.conversations.length === 1 ? "" : "s"} while
+            you were away.
           </span>
-          <button type="button" class="secondary" onClick={() => store.set({ missed: null })}>Dismiss</button>
+          <button type="button" class="secondary icon-button" aria-label="Dismiss" title="Dismiss"
+            onClick={() => store.set({ missed: null })}>
+            <CloseIcon /><span class="icon-label" aria-hidden="true">Dismiss</span>
+          </button>
         </div>
       )}
       {page ? (

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { filesOf } from "../lib/attachments";
@@ -137,7 +138,8 @@ function AddContact({ conversation }: { conversation: Conversation }) {
   );
 }
 
-export function Thread({ id }: { id: string }) {
+/** One conversation; `back`: the phone's way back to the list, first in the head row. */
+export function Thread({ id, back }: { id: string; back?: ComponentChildren }) {
   const { store } = useApp();
   const state = useStoreState(store);
   const conversation = state.conversations.get(id);
@@ -194,7 +196,7 @@ export function Thread({ id }: { id: string }) {
   }, [found]);
 
   const [noting, setNoting] = useState(false);
-  if (!conversation) return <section class="thread"><p role="status">Loading…</p></section>;
+  if (!conversation) return <section class="thread"><header class="thread-head">{back}<p role="status">Loading…</p></header></section>;
   const title = store.title(conversation);
   const peer = store.peerId(conversation);
   const typing = [...(state.typing.get(id)?.keys() || [])].map((u) => store.userName(u));
@@ -220,6 +222,7 @@ export function Thread({ id }: { id: string }) {
         attacher.current?.attach(filesOf(e.dataTransfer));
       }}>
       <header class="thread-head">
+        {back}
         {peer ? <Avatar user={state.users.get(peer)} /> : null}
         <div class="thread-title">
           <h2>
