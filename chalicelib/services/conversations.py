@@ -358,6 +358,8 @@ class ConversationService:
         if message.deleted:
             return message
         deleted = self._repo.mark_deleted(conversation_id, message.seq, self._clock())
+        if deleted is not None:
+            self._members.deleted(self.visible(caller, conversation_id), deleted)
         return deleted or message
 
     def hide_message(self, caller: Caller, conversation_id: str, message_id: str) -> dict[str, Any]:

@@ -85,6 +85,25 @@ class MemberState:
         )
         return view
 
+    def deleted(self, conversation: Conversation, message: Message) -> None:
+        """A message deleted for everyone leaves the members' own previews too (the
+        conversation's own one follows in the repository). Only a message below the
+        last can be one: one batch read of the members' views, then a write for each
+        member whose preview shows it."""
+        if message.seq >= conversation.last_seq:
+            return
+        views = self._repo.get_memberships(conversation.conversation_id, conversation.members)
+        for membership in views.values():
+            own = membership.preview
+            if shown_preview(conversation, membership) is None or own is None:
+                continue
+            if (own.get("message") or {}).get("id") == message.message_id:
+                self._repo.set_preview(
+                    membership.user_id,
+                    conversation.conversation_id,
+                    {**own, "message": message.preview()},
+                )
+
     def _preview_after_hiding(
         self, user_id: str, conversation: Conversation, seq: int
     ) -> dict[str, Any] | None:

@@ -273,6 +273,10 @@ class ConversationRepository(Protocol):
         to their membership in the same transaction (only by the first hide of ``seq``)."""
         ...
 
+    def set_preview(self, user_id: str, conversation_id: str, preview: dict[str, Any]) -> None:
+        """Replace a member's own list preview (a message in it was deleted for everyone)."""
+        ...
+
     def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
         """The seqs from ``low`` to ``high`` (both included) the member hid: one Query
         of that range (a page's), whatever the history's length."""

@@ -62,6 +62,10 @@ def test_a_hide_writes_the_members_own_preview_once(repos: dict[str, Any]) -> No
     # and a hide with nothing shown before it
     repo.hide_message("u-alice", "acme", "g1", 3, {"id": "g1.3"}, preview={"through_seq": 3})
     assert repo.get_membership("u-alice", "g1").preview == {"through_seq": 3}
+    repo.set_preview("u-bob", "g1", {"through_seq": 3})
+    assert repo.get_membership("u-bob", "g1").preview == {"through_seq": 3}
+    repo.set_preview("u-nobody", "g1", {"through_seq": 3})  # not a member: nothing written
+    assert repo.get_membership("u-nobody", "g1") is None
 
 
 def test_a_contact_is_found_by_any_of_its_numbers(repos: dict[str, Any]) -> None:

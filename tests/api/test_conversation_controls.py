@@ -148,6 +148,20 @@ def test_a_message_hidden_for_me_leaves_my_list_preview_for_the_one_before_it(
     assert preview_of(pipeline, conv, "u-alice") == "next"
 
 
+def test_a_message_deleted_for_everyone_leaves_the_preview_of_whoever_hid_the_one_after_it(
+    pipeline: Pipeline,
+) -> None:
+    conv = im(pipeline)
+    oops = say(pipeline, conv, "u-alice", "wrong customer's address")
+    after = say(pipeline, conv, "u-alice", "ignore that")
+    settle(pipeline)
+    pipeline.call("POST", f"/conversations/{conv}/messages/{after['id']}/hide", "u-bob", None)
+    assert preview_of(pipeline, conv, "u-bob") == "wrong customer's address"
+    pipeline.call("DELETE", f"/conversations/{conv}/messages/{oops['id']}", "u-alice", None)
+    entry = pipeline.call("GET", f"/conversations/{conv}", "u-bob", None)["last_message"]
+    assert (entry["id"], entry["text"], entry["deleted"]) == (oops["id"], "", True)
+
+
 def test_hiding_an_older_message_leaves_the_preview_and_hiding_every_message_empties_it(
     pipeline: Pipeline,
 ) -> None:

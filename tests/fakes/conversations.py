@@ -307,6 +307,11 @@ class MemoryConversationRepository:
         if preview is not None and membership is not None:
             membership.preview = copy.deepcopy(preview)
 
+    def set_preview(self, user_id: str, conversation_id: str, preview: dict[str, Any]) -> None:
+        membership = self.memberships.get((user_id, conversation_id))
+        if membership is not None:
+            membership.preview = copy.deepcopy(preview)
+
     def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
         return {
             s

@@ -355,6 +355,16 @@ class DynamoConversationRepository(DynamoMessageLog):
             if get_item(HiddenMessageItem, item.pk, item.sk, consistent=True) is None:
                 raise
 
+    def set_preview(self, user_id: str, conversation_id: str, preview: dict[str, Any]) -> None:
+        try:
+            MembershipItem(user_pk(user_id), membership_sk(conversation_id)).update(
+                actions=[MembershipItem.preview.set(preview)],
+                condition=MembershipItem.pk.exists(),
+            )
+        except UpdateError as exc:
+            if not conditional_failed(exc):
+                raise  # no membership (left meanwhile): no preview to mend
+
     def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
         if high < low:
             return set()
