@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable
 
@@ -28,6 +29,24 @@ def say(api: Api, conversation_id: str, text: str) -> None:
         f"/conversations/{conversation_id}/messages", {"client_id": str(uuid.uuid4()), "text": text}
     )
     assert response.status_code in (200, 201), response.text
+
+
+def presence(api: Api, user_id: str) -> str:
+    entries = api.get("/directory", params={"limit": 100}).json()["items"]
+    return str(next(e for e in entries if e["user_id"] == user_id)["presence"]["status"])
+
+
+def missed_count(api: Api, conversation_id: str) -> int:
+    pending = api.get("/me/missed").json()["conversations"]
+    return int(next((c["count"] for c in pending if c["conversation_id"] == conversation_id), 0))
+
+
+def poll(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not before the deadline: {what}")
+        time.sleep(0.1)
 
 
 def test_network_cut_and_restored_misses_nothing_and_duplicates_nothing(
@@ -73,11 +92,18 @@ def test_missed_messages_notice_at_sign_in(
     signed_in: Callable[[str], Page],
     api: Callable[[str | None], Api],
 ) -> None:
-    # Given messages sent to dave while none of his devices was connected
-    bob = api("bob")
-    chat = im(bob, user(stack, "dave")["user_id"])
+    # Given dave signed in once and gone (the lived-in demo's missed messages, counted
+    # while nobody had signed in as him, go to that first device), then messages sent to
+    # him while none of his devices was connected
+    bob, dave_id = api("bob"), user(stack, "dave")["user_id"]
+    first = signed_in("dave")
+    expect(first.get_by_role("status").filter(has_text="Connected")).to_be_visible()
+    first.context.close()
+    poll(lambda: presence(bob, dave_id) == "offline", "dave is offline")
+    chat = im(bob, dave_id)
     say(bob, chat, "are you in today?")
     say(bob, chat, "call me back")
+    poll(lambda: missed_count(api("dave"), chat) == 2, "both messages counted as missed")
 
     # When he signs in, he is told what he missed, and the conversation is bold
     dave = signed_in("dave")
