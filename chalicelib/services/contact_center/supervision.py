@@ -216,7 +216,7 @@ class SupervisionService:
                 queue = self._ctx.queue(after.company_id, after.queue_id)
                 if was_active:  # the previous agent's handling ends; the supervisor's starts
                     self._ctx.follow_members(after.interaction_id)
-                    self._handling_ended(interaction, now)
+                    self._handling_ended(interaction, now, handled=0)
                     self._ctx.handled.answered(after)
                 else:
                     self._routing.answered(after, queue, now)
@@ -244,19 +244,19 @@ class SupervisionService:
             self._ctx.route_later(before.company_id, previous.queues if previous else [])
         return outcome
 
-    def _handling_ended(self, interaction: Interaction, now: float) -> None:
-        """The agent who had it active hands it on (a take-over, a move to a named
-        agent): search keeps what they handled, and the queue's figures of the day count
-        their part as one handled, from their answer to now (as a transfer to a queue
-        does); the next holder's part is counted when it ends."""
+    def _handling_ended(self, interaction: Interaction, now: float, *, handled: int) -> None:
+        """The agent who had it active hands it on: search keeps what they handled, and
+        the queue's figures of the day get their handling time, from their answer to
+        now. A move to a named agent counts it as ``handled`` too (the new agent's
+        accept is a new answer, as after a transfer to a queue); a take-over does not
+        (answered once, it is handled once, when it ends: the time adds up)."""
         self._ctx.handled.left(interaction)
         if interaction.answered_at:
+            increments = {"handle_total_s": round(now - interaction.answered_at, 3)}
+            if handled:
+                increments["handled"] = handled
             self._repo.add_figures(
-                interaction.company_id,
-                interaction.queue_id,
-                self._ctx.day(now),
-                handled=1,
-                handle_total_s=round(now - interaction.answered_at, 3),
+                interaction.company_id, interaction.queue_id, self._ctx.day(now), **increments
             )
 
     # -- moving: to a queue, or offered to a named agent ---------------------------------
@@ -342,7 +342,7 @@ class SupervisionService:
             )
             if was_active:  # the previous agent's handling ends here
                 self._ctx.follow_members(after.interaction_id)
-                self._handling_ended(interaction, now)
+                self._handling_ended(interaction, now, handled=1)
                 self._routing.count_moved_in(after)
             self._audit(caller, interaction, TRANSFER, agent_id=target.agent_id)
             return self._ctx.view(after, queue)
