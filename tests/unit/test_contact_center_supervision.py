@@ -51,8 +51,10 @@ def test_a_note_retried_with_its_client_id_returns_the_first_and_posts_nothing_m
     w.now += 3
     again = w.cc.supervision.note(alice, ix, AddNote("offer the refund", client_id="n1"))
     assert again == first
+    w.now += 1
     other = w.cc.supervision.note(alice, ix, AddNote("and a voucher", client_id="n2"))
     assert other["id"] != first["id"]
+    w.now += 1
     bobs = w.cc.supervision.note(w.caller("u-bob"), ix, AddNote("done", client_id="n1"))
     assert bobs["id"] != first["id"]  # a client key is its author's own
     assert [e.text for e in w.cc_repo.timeline(ix, 50)] == [
