@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 LIVE = (WAITING, OFFERED, ACTIVE)  # what a supervisor may move or take over
 WATCHED = (*LIVE, WRAP_UP)  # what a supervisor may monitor or write a note on
-MAX_LIVE = 200  # interactions one listing of a queue returns
+MAX_LIVE = 200  # interactions one page of a queue's live list holds
 
 
 class SupervisionService:
