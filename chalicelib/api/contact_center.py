@@ -114,7 +114,8 @@ def transfer_interaction(interaction_id: str) -> dict[str, Any]:
 @route("/interactions/{interaction_id}/monitor", methods=["POST"])
 def monitor_interaction(interaction_id: str) -> dict[str, Any]:
     """Monitor a live interaction (read-only; asked again to renew)"""
-    return _cc().supervision.monitor(_caller(), interaction_id)
+    cursor = _params().get("cursor") or None  # an earlier page of the transcript
+    return _cc().supervision.monitor(_caller(), interaction_id, cursor)
 
 
 @route("/interactions/{interaction_id}/monitor", methods=["DELETE"])
@@ -140,7 +141,7 @@ def barge_interaction(interaction_id: str) -> dict[str, Any]:
 @route("/queues/{queue_id}/interactions", methods=["GET"])
 def list_queue_interactions(queue_id: str) -> dict[str, Any]:
     """A queue's live interactions: waiting, offered, active and in wrap-up"""
-    page = _cc().supervision.live(_caller(), queue_id)
+    page = _cc().supervision.live(_caller(), queue_id, _params().get("cursor") or None)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 

@@ -96,7 +96,14 @@ CC_NOTE = body_of(
         max_len=MAX_NOTE,
         pattern=NOT_BLANK,
         description="a private note to the agent: never sent to the customer",
-    )
+    ),
+    replace(
+        CLIENT_ID,
+        required=False,
+        nullable=False,
+        description="the author's idempotency key: a retry with it returns the first note "
+        "and posts nothing more",
+    ),
 )
 CC_END = body_of(
     Field("disposition", TEXT, "invalid_disposition", max_len=100),

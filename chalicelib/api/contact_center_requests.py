@@ -108,7 +108,8 @@ def transfer(body: Json) -> TransferInteraction:
 
 
 def note(body: Json) -> AddNote:
-    return AddNote(_blank_refused(CC_NOTE["text"], body))
+    """The text, and the optional ``client_id`` by the rules of a message's."""
+    return AddNote(_blank_refused(CC_NOTE["text"], body), CC_NOTE["client_id"].text(body))
 
 
 def outbound(body: Json) -> StartOutbound:

@@ -104,6 +104,8 @@ QUERIES: Mapping[str, tuple[Field, ...]] = {
     "sms_usage": fields.DAY_RANGE,
     "search": search_params.SEARCH_QUERY,
     "list_interactions": contact_center_bodies.CC_INTERACTION_PAGING,
+    "list_queue_interactions": (fields.CURSOR,),
+    "monitor_interaction": (fields.CURSOR,),
     "search_canned": contact_center_bodies.CC_CANNED_SEARCH,
     "find_customers": contact_center_bodies.CC_CUSTOMER_SEARCH,
     "queue_stats": contact_center_bodies.CC_STATS,

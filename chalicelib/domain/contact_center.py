@@ -84,6 +84,14 @@ def listed_agent(interaction: Interaction) -> str | None:
     return interaction.agent_id if interaction.state not in (WAITING, ENDED) else None
 
 
+def conversation_members(interaction: Interaction) -> list[str]:
+    """Who the interaction's conversation reaches: its agent while active or in
+    wrap-up (their devices get the texts); nobody while it waits, is offered or ended."""
+    if interaction.state in (ACTIVE, WRAP_UP) and interaction.agent_id:
+        return [interaction.agent_id]
+    return []
+
+
 def holds_open_marker(interaction: Interaction) -> bool:
     """Whether the customer's "open interaction on this channel" marker points at it
     (until it ends: then the customer's next text opens a new one)."""

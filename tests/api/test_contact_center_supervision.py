@@ -411,3 +411,46 @@ def test_search_keeps_what_an_agent_handled_before_a_take_over_and_gives_the_sup
     ended = center.call("POST", f"/interactions/{offer['id']}/end", "sam", {"disposition": "ok"})
     assert body(ended)["state"] == "ended"
     assert handled_up_to(center, "u-sam", offer["id"]) == [3]
+
+
+def test_a_note_retried_with_its_client_id_is_posted_once(center: Center) -> None:
+    offer = active_with(center)
+    path = f"/interactions/{offer['id']}/notes"
+    first = center.call("POST", path, "sam", {"text": "offer the refund", "client_id": "n-1"})
+    again = center.call("POST", path, "sam", {"text": "offer the refund", "client_id": "n-1"})
+    assert first.status_code == again.status_code == 201
+    assert body(again) == body(first)
+    for bad in ("", "   ", "x" * 129, 7, None):
+        answer = center.call("POST", path, "sam", {"text": "again", "client_id": bad})
+        assert error(answer) == (400, "invalid_client_id"), bad
+    timeline = body(center.call("GET", f"/interactions/{offer['id']}", "sam"))["timeline"]
+    assert [(e["kind"], e["text"]) for e in timeline] == [("note", "offer the refund")]
+
+
+def test_the_live_list_shows_one_moved_to_an_agent_outside_the_queue(center: Center) -> None:
+    offer = active_with(center)
+    # sue supervises Sales only: an agent outside Support, with a free slot
+    center.call("PUT", "/agent/status", "sue", {"status": "available"})
+    moved = center.call(
+        "POST", f"/interactions/{offer['id']}/transfer", "sam", {"agent_id": "u-sue"}
+    )
+    assert moved.status_code == 200, body(moved)
+    listed = body(center.call("GET", f"/queues/{SUPPORT}/interactions", "sam"))
+    assert [(i["id"], i["state"], i["agent_id"]) for i in listed["items"]] == [
+        (offer["id"], "offered", "u-sue")
+    ]
+    assert listed["next_cursor"] is None
+    bad = center.call("GET", f"/queues/{SUPPORT}/interactions?cursor=bm90LWEtY3Vyc29y", "sam")
+    assert error(bad) == (400, "invalid_cursor")
+
+
+def test_a_monitor_pages_back_through_the_transcript_with_its_cursor(center: Center) -> None:
+    offer = active_with(center)
+    path = f"/interactions/{offer['id']}/monitor"
+    shown = body(center.call("POST", path, "sam"))
+    assert [m["text"] for m in shown["messages"]] == ["hello"]
+    assert shown["messages_cursor"] is None
+    assert error(center.call("POST", f"{path}?cursor=bm90LWEtY3Vyc29y", "sam")) == (
+        400,
+        "invalid_cursor",
+    )

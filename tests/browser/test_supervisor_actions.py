@@ -2,17 +2,19 @@
 
 Demo data (local/demo.py): the channel +14155550180 feeds the Support queue, whose
 agents are ann and ben; sam supervises every queue. A simulated phone texts the
-channel; ann takes the text, sam monitors it from the Queues page, whispers to ann,
-moves it to ben and sets ann away. Every wait is Playwright's auto-wait or ``expect``
+channel; ann takes the text, sam monitors it from the Queues page, whispers to ann
+(the first answer lost on its way back: sending again posts it once), moves it to
+ben and sets ann away. Every wait is Playwright's auto-wait or ``expect``
 with a deadline, or a poll with one.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.browser.test_contact_center import a_customer, open_page
@@ -106,10 +108,30 @@ def test_supervisor_monitors_whispers_moves_to_a_named_agent_and_sets_an_agent_a
         expect(transcript).to_contain_text("Water is coming up the drain")
         expect(card.get_by_role("log")).to_contain_text("Water is coming up the drain")
 
-        # When sam sends ann a private note: ann sees it beside the interaction
+        # When sam sends ann a private note and its answer is lost on the way back
+        # (stored, but the page sees a 503): the page says so and keeps the note
+        sent: list[str] = []
+
+        def lose_the_first_answer(route: Route) -> None:
+            sent.append(json.loads(route.request.post_data or "{}").get("client_id", ""))
+            answer = route.fetch()
+            if len(sent) == 1:
+                route.fulfill(
+                    status=503, json={"error": {"code": "unavailable", "message": "lost"}}
+                )
+            else:
+                route.fulfill(response=answer)
+
+        sam.route("**/interactions/*/notes", lose_the_first_answer)
         monitor.get_by_role("textbox", name="Private note to the agent").fill(note)
         monitor.get_by_role("button", name="Send note").click()
+        expect(monitor.get_by_role("alert")).to_be_visible()
+        expect(monitor.get_by_role("textbox", name="Private note to the agent")).to_have_value(note)
+        # Then sending it again posts it once: the same client_id, the first note back
+        monitor.get_by_role("button", name="Send note").click()
         expect(monitor.get_by_role("textbox", name="Private note to the agent")).to_have_value("")
+        sam.unroute("**/interactions/*/notes")
+        assert len(sent) == 2 and sent[0] and sent[0] == sent[1], sent
         expect(monitor.get_by_role("list", name="Timeline")).to_contain_text(note)
         whispers = card.get_by_role("list", name=f"Private notes on {customer}")
         expect(whispers).to_contain_text(note)

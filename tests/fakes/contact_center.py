@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.domain.contact_center import (
+    ENDED,
     WAITING,
     AgentProfile,
     Channel,
@@ -34,6 +35,8 @@ from chalicelib.domain.contact_center_records import (
 )
 from chalicelib.domain.contact_center_supervision import MAX_MONITORS, Monitor, TimelineEntry
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.model import Page
+from tests.fakes.paging import _paginate
 
 PROFILE_FIELDS = ("name", "role", "skills", "queues", "max_concurrent", "company_id")
 
@@ -58,6 +61,7 @@ class MemoryContactCenterRepository:
         self.queue_states: dict[tuple[str, str], QueueState] = {}
         self.timelines: dict[str, dict[tuple[float, str], TimelineEntry]] = {}
         self.monitor_items: dict[tuple[str, str], Monitor] = {}
+        self.note_keys: dict[tuple[str, str, str], TimelineEntry] = {}
         # What the table's stream would carry, as (kind, old, new): interactions, agents'
         # status and queue states. Tests turn them into events as the outbox does.
         self.changes: list[tuple[str, Any, Any]] = []
@@ -371,6 +375,27 @@ class MemoryContactCenterRepository:
             self.changes.append(("interaction", copy.deepcopy(stored), copy.deepcopy(new)))
             after.version = new.version
             return "handed"
+
+    def live(
+        self, company_id: str, queue_id: str, limit: int, cursor: str | None
+    ) -> Page[Interaction]:
+        with self._lock:
+            found = [
+                copy.deepcopy(i)
+                for i in self.interactions.values()
+                if i.state != ENDED and i.queue_id == queue_id and i.company_id == company_id
+            ]
+        keys = sorted((f"{i.enqueued_at:017.6f}#{i.interaction_id}", i) for i in found)
+        page, next_cursor = _paginate(keys, limit, cursor, f"cc-live:{company_id}:{queue_id}")
+        return Page([i for _, i in page], next_cursor)
+
+    def add_note(self, entry: TimelineEntry, client_id: str) -> TimelineEntry:
+        with self._lock:
+            key = (entry.interaction_id, entry.by, client_id)
+            if key not in self.note_keys:
+                self.note_keys[key] = entry
+                self.add_timeline(entry)
+            return self.note_keys[key]
 
     def add_timeline(self, entry: TimelineEntry) -> None:
         with self._lock:

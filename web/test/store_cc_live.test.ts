@@ -50,3 +50,26 @@ test("timeline entries are kept once, in time order, and only notes are the agen
   assert.deepEqual(store.state.cc.live.timelines.get("i1")!.map((e) => e.id), ["t1", "t2"]);
   assert.deepEqual(store.cc.live.notes("i1").map((e) => e.id), ["t2"]);
 });
+
+test("a monitor starts with the newest page and pages back with its cursor, each text once", async () => {
+  const api = new FakeApi()
+    .on("POST", "/interactions/i1/monitor", { ...IX, messages: [message(3, "third"), message(4, "fourth")], messages_cursor: "c1", timeline: [] })
+    .on("POST", "/interactions/i1/monitor?cursor=c1", { ...IX, messages: [message(1, "hello"), message(2, "second"), message(3, "third")], messages_cursor: null, timeline: [] });
+  const store = new Store(api, ME);
+  await store.cc.live.monitor(IX);
+  assert.equal(store.state.cc.live.monitored!.earlier, "c1");
+  await store.cc.live.loadEarlier();
+  const shown = store.state.cc.live.monitored!;
+  assert.deepEqual(shown.messages.map((m) => m.seq), [1, 2, 3, 4]);
+  assert.equal(shown.earlier, null);
+});
+
+test("a note carries the client_id it is given, so sending it again posts it once", async () => {
+  const api = new FakeApi().on("POST", "/interactions/i1/notes", entry("t1", "2026-01-01T00:00:01Z"));
+  const store = new Store(api, ME);
+  await store.cc.live.note("i1", "offer the refund", "n-1");
+  await store.cc.live.note("i1", "offer the refund", "n-1");
+  const sent = api.requests.filter((r) => r.path === "/interactions/i1/notes").map((r) => r.body);
+  assert.deepEqual(sent, [{ text: "offer the refund", client_id: "n-1" }, { text: "offer the refund", client_id: "n-1" }]);
+  assert.deepEqual(store.state.cc.live.timelines.get("i1")!.map((e) => e.id), ["t1"]);
+});

@@ -15,11 +15,12 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
     CC_AGENT_PREFIX,
     IX_SK,
     ix_pk,
+    live_gsi,
     waiting_gsi,
     waiting_sort,
 )
-from chalicelib.adapters.dynamodb.models import Gsi1, _Item, register
-from chalicelib.domain.contact_center import WAITING, AgentProfile, Interaction
+from chalicelib.adapters.dynamodb.models import Gsi1, Gsi2, _Item, register
+from chalicelib.domain.contact_center import ENDED, WAITING, AgentProfile, Interaction
 
 
 class ConfigItem(_Item):
@@ -66,9 +67,11 @@ class InteractionItem(_Item):
     queue_id = UnicodeAttribute()
     company_id = UnicodeAttribute()
     data = JSONAttribute()
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)  # the waiting index: only while it waits
+    gsi1sk = UnicodeAttribute(null=True)  # its place in the queue: until it ends
     gsi1 = Gsi1()
+    gsi2pk = UnicodeAttribute(null=True)  # the queue's live list: until it ends
+    gsi2 = Gsi2()
 
 
 class QueueStateItem(_Item):
@@ -170,21 +173,25 @@ def cc_agent(item: AgentItem) -> AgentProfile:
 
 
 def cc_interaction_item(interaction: Interaction, version: int) -> InteractionItem:
+    """The whole item, its indexes included: every write of an interaction keeps the
+    waiting index (while it waits) and its queue's live list (until it ends) in the
+    same request, so neither can disagree with the interaction."""
     data = dataclasses.asdict(interaction)
     data.pop("version")
     waiting = interaction.state == WAITING
+    live = interaction.state != ENDED
+    company_id, queue_id = interaction.company_id, interaction.queue_id
     return InteractionItem(
         ix_pk(interaction.interaction_id),
         IX_SK,
         state=interaction.state,
         version=version,
-        queue_id=interaction.queue_id,
-        company_id=interaction.company_id,
+        queue_id=queue_id,
+        company_id=company_id,
         data=data,
-        gsi1pk=waiting_gsi(interaction.company_id, interaction.queue_id) if waiting else None,
-        gsi1sk=waiting_sort(interaction.enqueued_at, interaction.interaction_id)
-        if waiting
-        else None,
+        gsi1pk=waiting_gsi(company_id, queue_id) if waiting else None,
+        gsi1sk=waiting_sort(interaction.enqueued_at, interaction.interaction_id) if live else None,
+        gsi2pk=live_gsi(company_id, queue_id) if live else None,
     )
 
 

@@ -1,6 +1,7 @@
 """The supervisors' part of ``DynamoContactCenterRepository``: handing an interaction
-to a named agent in one transaction, the interaction's timeline and the monitor
-records the outbox reads (one Query per text of an SMS conversation).
+to a named agent in one transaction, a queue's live list (one Query of gsi2 per page),
+the interaction's timeline (a private note stored once per client key) and the
+monitor records the outbox reads (one Query per text of an SMS conversation).
 
 Every key comes from ``keys``.
 """
@@ -12,6 +13,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.cursors import decode_cursor
 from chalicelib.adapters.dynamodb.contact_center_items import (
     AgentItem,
     InteractionItem,
@@ -20,6 +22,7 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     TimelineItem,
     agent_room,
     cc_fields,
+    cc_interaction,
     cc_interaction_item,
 )
 from chalicelib.adapters.dynamodb.keys import PROFILE_SK
@@ -30,15 +33,22 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
     agent_ix_sk,
     agent_pk,
     ix_pk,
+    live_gsi,
     monitor_pk,
     monitor_sk,
+    note_key_sk,
     timeline_sk,
 )
-from chalicelib.adapters.dynamodb.models import get_item, shared_connection
+from chalicelib.adapters.dynamodb.models import get_item, page_of, shared_connection
 from chalicelib.domain.contact_center import AVAILABLE, Interaction, check_change, listed_agent
 from chalicelib.domain.contact_center_supervision import MAX_MONITORS, Monitor, TimelineEntry
+from chalicelib.domain.errors import ConcurrentUpdate
+from chalicelib.domain.model import Page
 
 HANDED, CHANGED, REFUSED = "handed", "changed", "refused"
+LIVE_KEYS = ("pk", "sk", "gsi2pk", "gsi1sk")  # a cursor of the live list
+LIVE_TAG = "cc-live"
+NOTE_ATTEMPTS = 3  # a note's write cancelled by a concurrent transaction is tried again
 
 
 class SupervisionStore:
@@ -95,6 +105,17 @@ class SupervisionStore:
         after.version = version
         return HANDED
 
+    # -- a queue's live list ------------------------------------------------------------
+
+    def live(
+        self, company_id: str, queue_id: str, limit: int, cursor: str | None
+    ) -> Page[Interaction]:
+        key = live_gsi(company_id, queue_id)
+        start = decode_cursor(cursor, LIVE_TAG, LIVE_KEYS, {"gsi2pk": key})
+        items = list(InteractionItem.gsi2.query(key, limit=limit + 1, last_evaluated_key=start))
+        page, next_cursor = page_of(items, limit, LIVE_KEYS, LIVE_TAG)
+        return Page([cc_interaction(i) for i in page], next_cursor)
+
     # -- the timeline ------------------------------------------------------------------
 
     def add_timeline(self, entry: TimelineEntry) -> None:
@@ -103,6 +124,26 @@ class SupervisionStore:
             timeline_sk(entry.at, entry.entry_id),
             data={**_entry_data(entry)},
         ).save()
+
+    def add_note(self, entry: TimelineEntry, client_id: str) -> TimelineEntry:
+        """One transaction: the note's client key (only if absent), holding the entry,
+        and the entry. A retry finds the key and gets the first note back."""
+        pk = ix_pk(entry.interaction_id)
+        key = TimelineItem(pk, note_key_sk(entry.by, client_id), data=_entry_data(entry))
+        for _ in range(NOTE_ATTEMPTS):
+            try:
+                with TransactWrite(connection=shared_connection()) as tx:
+                    tx.save(key, condition=TimelineItem.pk.does_not_exist())
+                    tx.save(TimelineItem(pk, timeline_sk(entry.at, entry.entry_id), data=key.data))
+            except TransactWriteError as exc:
+                if exc.cause_response_code != "TransactionCanceledException":
+                    raise
+                first = get_item(TimelineItem, pk, key.sk, consistent=True)
+                if first is not None:
+                    return timeline_entry(first)
+                continue  # cancelled by a transaction in progress on these items
+            return entry
+        raise ConcurrentUpdate("the note could not be stored; try again")
 
     def timeline(self, interaction_id: str, limit: int) -> list[TimelineEntry]:
         items = TimelineItem.query(

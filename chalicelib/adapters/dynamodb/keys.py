@@ -44,6 +44,7 @@ stream translation build and recognise keys only through these functions.
 | agent's open interaction | CCAGENT#{agent} | IX#{interaction} |  |  |
 | queue's agent | CCQ#{company}#{queue} | AGENT#{agent} |  |  |
 | interaction | CCIX#{interaction} | IX | CCWAIT#{company}#{queue} (***) | {enqueued:017.6f}#{interaction} |
+| interaction in its queue's live list (gsi2pk) | CCIX#{interaction} | IX | CCLIVE#{company}#{queue} (******) | {enqueued:017.6f}#{interaction} |
 | customer's open interaction | CCOPEN#{channel}#{phone} | OPEN |  |  |
 | customer | CCCUST#{customer} | CUSTOMER |  |  |
 | customer by phone | CCPHONE#{company}#{phone} | CUSTOMER |  |  |
@@ -56,6 +57,7 @@ stream translation build and recognise keys only through these functions.
 | a queue's report figures of a 15-minute interval | CCRPT#{company}#Q#{queue} | {interval:010d} |  |  |
 | a change counted once in reports (TTL) | CCRPT#{company}#ONCE | {interaction}#{version} |  |  |
 | interaction's timeline entry (notes, supervisors' actions) | CCIX#{interaction} | TL#{at:017.6f}#{entry} |  |  |
+| a private note's client key (the first note, returned to a retry) | CCIX#{interaction} | NOTE#{author}#{client_id} |  |  |
 | supervisor monitoring a conversation (TTL) | CCMON#{conversation} | MON#{user} |  |  |
 | interaction an agent handled (search) | USER#{agent} | CCHANDLED#{answered:017.6f}#{interaction} |  |  |
 | interaction a queue handled (search) | CCQ#{company}#{queue} | HANDLED#{answered:017.6f}#{interaction} |  |  |
@@ -65,6 +67,7 @@ stream translation build and recognise keys only through these functions.
 (***) only while the interaction waits: a sparse index that is the queue itself.
 (****) only while the provider reviews it: the registration poller's sparse index.
 (*****) gsi2 (gsi2pk, sorted by gsi1sk): only on a shared line, the assignee's or everyone's while unassigned.
+(******) gsi2 (gsi2pk, sorted by gsi1sk): every interaction of the queue until it ends, whoever holds it (its gsi1sk is kept while it is open; gsi1pk only while it waits).
 """
 
 from __future__ import annotations

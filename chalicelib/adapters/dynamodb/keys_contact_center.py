@@ -22,6 +22,7 @@ CC_IX_PREFIX = "CCIX#"
 CC_QSTATE_PREFIX = "CCQSTATE#"
 TL_PREFIX = "TL#"
 MON_PREFIX = "MON#"
+NOTE_KEY_PREFIX = "NOTE#"
 
 
 def cc_queue_sk(queue_id: str) -> str:
@@ -72,6 +73,11 @@ def waiting_sort(enqueued_at: float, interaction_id: str) -> str:
     return f"{enqueued_at:017.6f}#{interaction_id}"
 
 
+def live_gsi(company_id: str, queue_id: str) -> str:
+    """gsi2pk of an interaction until it ends: the queue's live list, whoever holds it."""
+    return f"CCLIVE#{company_id}#{queue_id}"
+
+
 def open_pk(channel: str, phone: str) -> str:
     return f"CCOPEN#{channel}#{phone}"
 
@@ -110,6 +116,11 @@ def day_sk(day: str) -> str:
 
 def timeline_sk(at: float, entry_id: str) -> str:
     return f"{TL_PREFIX}{at:017.6f}#{entry_id}"
+
+
+def note_key_sk(user_id: str, client_id: str) -> str:
+    """A private note's client key: the author's ``client_id`` on the interaction."""
+    return f"{NOTE_KEY_PREFIX}{user_id}#{client_id}"
 
 
 def monitor_pk(conversation_id: str) -> str:

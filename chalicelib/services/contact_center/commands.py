@@ -33,7 +33,10 @@ class TransferInteraction:
 
 @dataclass(frozen=True)
 class AddNote:
+    """A private note; ``client_id`` (optional) makes a retry return the first one."""
+
     text: str
+    client_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.domain.contact_center import OFFERED, AgentProfile, Interaction, Queue
+from chalicelib.domain.contact_center import (
+    OFFERED,
+    AgentProfile,
+    Interaction,
+    Queue,
+    conversation_members,
+)
 from chalicelib.domain.contact_center_messages import Route, RoutingMessage
 from chalicelib.domain.errors import ConcurrentUpdate, NotFound
 from chalicelib.services.common import Caller, Clock, IdFactory
@@ -107,6 +113,26 @@ class Context:
         """Routing never runs in the request that caused it: it is a queued message."""
         if queue_ids:
             self.routing.enqueue(Route(company_id, tuple(sorted(set(queue_ids)))))
+
+    def follow_members(self, interaction_id: str) -> None:
+        """The interaction's conversation reaches exactly whom the interaction, as
+        stored now, says (``conversation_members``). Each writer reads both again after
+        its own write until a read finds them agreeing, so changes that race (a
+        supervisor's move or take-over and an agent's accept) end with the members of
+        the last change, whichever membership write lands last."""
+        for _ in range(RETRIES * 2):
+            interaction = self.repo.get_interaction(interaction_id)
+            if interaction is None:
+                return
+            conversation = self.conversations.get(interaction.conversation_id)
+            members = conversation_members(interaction)
+            if conversation is None or conversation.members == members:
+                return
+            try:
+                self.conversations.replace_members(conversation, members, conversation.name)
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate("the conversation keeps changing; try again")
 
     def set_members(self, conversation_id: str, members: list[str]) -> None:
         """The interaction's conversation reaches exactly its agent's devices."""

@@ -25,6 +25,7 @@ from chalicelib.domain.contact_center_records import (
     QueueState,
 )
 from chalicelib.domain.contact_center_supervision import Monitor, TimelineEntry
+from chalicelib.domain.model import Page
 
 
 class ContactCenterRepository(Protocol):
@@ -187,8 +188,22 @@ class ContactCenterRepository(Protocol):
         available or is no agent)."""
         ...
 
+    def live(
+        self, company_id: str, queue_id: str, limit: int, cursor: str | None
+    ) -> Page[Interaction]:
+        """The queue's interactions that have not ended (waiting, offered, active, in
+        wrap-up), whoever holds them, longest in the queue first; a page of at most
+        ``limit`` and the cursor of the next (None at the end). One Query per page."""
+        ...
+
     def add_timeline(self, entry: TimelineEntry) -> None:
         """Store an entry (the same id and time again: the same item)."""
+        ...
+
+    def add_note(self, entry: TimelineEntry, client_id: str) -> TimelineEntry:
+        """Store a private note once per (interaction, author, ``client_id``): the
+        entry, and the client key in the same write. When the key is there already,
+        nothing is written and the first note is returned."""
         ...
 
     def timeline(self, interaction_id: str, limit: int) -> list[TimelineEntry]:

@@ -276,7 +276,7 @@ class RoutingService:
 
     def answered(self, interaction: Interaction, queue: Queue, now: float) -> None:
         """An agent has it: their devices get the conversation; figures and the idle timer."""
-        self._ctx.set_members(interaction.conversation_id, [str(interaction.agent_id)])
+        self._ctx.follow_members(interaction.interaction_id)
         self._ctx.handled.answered(interaction)
         wait = max(0.0, now - interaction.waiting_since())
         self._repo.add_figures(
@@ -331,7 +331,7 @@ class RoutingService:
         ):
             return False
         if interaction.state == ACTIVE:
-            self._ctx.set_members(interaction.conversation_id, [])
+            self._ctx.follow_members(interaction.interaction_id)
             self._ctx.handled.left(interaction)
         queue = self._repo.get_queue(after.company_id, after.queue_id)
         if queue is not None:  # back to waiting: the wait is watched again

@@ -8,6 +8,9 @@ timeline (who, what, when). A hand-over to another agent is one conditional
 transaction (``ContactCenterRepository.hand_over``): the interaction's version and
 the new agent's room are checked in the same write, so a move racing an agent's
 reject or an offer's timeout ends with exactly one owner and no agent above a cap.
+Who is a member of the interaction's conversation then follows the interaction as
+stored (``Context.follow_members``), so a move racing an accept leaves the
+conversation with its one owner, whichever membership write lands last.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
 
 LIVE = (WAITING, OFFERED, ACTIVE)  # what a supervisor may move or take over
 WATCHED = (*LIVE, WRAP_UP)  # what a supervisor may monitor or write a note on
-MAX_LIVE = 200  # interactions one listing of a queue returns
+MAX_LIVE = 200  # interactions one page of a queue's live list holds
 
 
 class SupervisionService:
@@ -81,10 +84,10 @@ class SupervisionService:
             raise Conflict(f"the interaction is {interaction.state}", code="invalid_state")
         return interaction
 
-    def _audit(
+    def _entry(
         self, caller: Caller, interaction: Interaction, kind: str, text: str = "", **detail: str
     ) -> TimelineEntry:
-        entry = TimelineEntry(
+        return TimelineEntry(
             interaction_id=interaction.interaction_id,
             entry_id=self._ctx.ids("tl_"),
             company_id=interaction.company_id,
@@ -96,40 +99,39 @@ class SupervisionService:
             text=text,
             detail=detail,
         )
+
+    def _audit(
+        self, caller: Caller, interaction: Interaction, kind: str, text: str = "", **detail: str
+    ) -> TimelineEntry:
+        entry = self._entry(caller, interaction, kind, text, **detail)
         self._repo.add_timeline(entry)
-        logger.info(
-            "supervision",
-            extra={
-                "audit": kind,
-                "by": caller.user_id,
-                "company_id": caller.company_id,
-                "interaction_id": interaction.interaction_id,
-                **detail,
-            },
-        )
+        _log(entry)
         return entry
 
     # -- a queue's live interactions ------------------------------------------------------
 
-    def live(self, caller: Caller, queue_id: str) -> Page[dict[str, Any]]:
-        """Waiting ones (in queue order), then those its agents hold in it. Reads: one
-        Query of the waiting index, one of the queue's agents, and one Query and one
-        BatchGetItem per agent of the queue."""
+    def live(
+        self, caller: Caller, queue_id: str, cursor: str | None = None
+    ) -> Page[dict[str, Any]]:
+        """Every interaction of the queue that has not ended, whoever holds it (an agent
+        of the queue or not, a supervisor who took it over), longest in the queue
+        first, ``MAX_LIVE`` a page. Reads: one Query of the queue's live index a page."""
         queue = self._ctx.queue(caller.company_id, queue_id)
         if not self._supervises(caller, queue_id):
             raise Forbidden("only supervisors of the queue and admins", code="supervisor_only")
-        found = self._repo.waiting(caller.company_id, queue_id, MAX_LIVE)
-        for agent_id in self._repo.agents_of_queue(caller.company_id, queue_id):
-            held = self._repo.agent_interactions(agent_id)
-            found += [i for i in held if i.queue_id == queue_id]
-        return Page([self._ctx.view(i, queue) for i in found[:MAX_LIVE]])
+        page = self._repo.live(caller.company_id, queue_id, MAX_LIVE, cursor)
+        return Page([self._ctx.view(i, queue) for i in page.items], page.next_cursor)
 
     # -- monitoring ----------------------------------------------------------------------
 
-    def monitor(self, caller: Caller, interaction_id: str) -> dict[str, Any]:
+    def monitor(
+        self, caller: Caller, interaction_id: str, cursor: str | None = None
+    ) -> dict[str, Any]:
         """Follow the interaction read-only for ``MONITOR_TTL_S`` (asked again to renew):
-        its transcript so far and its timeline now; its texts, notes and changes then
-        come over the WebSocket while the monitor record lives."""
+        the newest ``TRANSCRIPT_LIMIT`` texts of its transcript (oldest first) with
+        ``messages_cursor`` to page back (given as ``cursor``: the page before), and its
+        timeline now; its texts, notes and changes then come over the WebSocket while
+        the monitor record lives."""
         interaction = self._supervised(caller, interaction_id, *WATCHED)
         now = self._ctx.epoch()
         watching = self._repo.monitors(interaction.conversation_id, now)
@@ -145,16 +147,17 @@ class SupervisionService:
         )
         if all(m.user_id != caller.user_id for m in watching):  # a renewal is not news
             self._audit(caller, interaction, MONITOR)
-        page = self._ctx.conversations.list_messages(
+        page = self._ctx.conversations.list_messages(  # newest first, from its first text
             interaction.conversation_id,
             TRANSCRIPT_LIMIT,
-            None,
-            after_seq=max(0, interaction.first_seq - 1),
+            cursor,
+            above_seq=max(0, interaction.first_seq - 1),
         )
         view = self._agents.get(caller, interaction_id)
         return {
             **view,
-            "messages": [m.to_dict() for m in page.items],
+            "messages": [m.to_dict() for m in reversed(page.items)],
+            "messages_cursor": page.next_cursor,
             "monitor_expires_at": iso(now + MONITOR_TTL_S),
         }
 
@@ -167,11 +170,18 @@ class SupervisionService:
     def note(self, caller: Caller, interaction_id: str, command: AddNote) -> dict[str, Any]:
         """A private note ("whisper") on the timeline: its agent and its monitors see it
         (``interaction.timeline``); it is never a message of the conversation, so the
-        customer never gets it. Its agent may answer with a note too."""
+        customer never gets it. Its agent may answer with a note too. With a
+        ``client_id``, a retry returns the first note and posts nothing more."""
         interaction = self._ctx.interaction_of(caller, interaction_id)
         if interaction.agent_id != caller.user_id:
             interaction = self._supervised(caller, interaction_id, *WATCHED)
-        return self._audit(caller, interaction, NOTE, command.text).to_dict()
+        if command.client_id is None:
+            return self._audit(caller, interaction, NOTE, command.text).to_dict()
+        entry = self._entry(caller, interaction, NOTE, command.text)
+        stored = self._repo.add_note(entry, command.client_id)
+        if stored.entry_id == entry.entry_id:  # a retry was logged the first time
+            _log(stored)
+        return stored.to_dict()
 
     # -- taking over -------------------------------------------------------------------
 
@@ -205,8 +215,8 @@ class SupervisionService:
             if outcome == "handed":
                 queue = self._ctx.queue(after.company_id, after.queue_id)
                 if was_active:  # the previous agent's handling ends; the supervisor's starts
-                    self._ctx.set_members(after.conversation_id, [me.agent_id])
-                    self._ctx.handled.left(interaction)
+                    self._ctx.follow_members(after.interaction_id)
+                    self._handling_ended(interaction, now, handled=0)
                     self._ctx.handled.answered(after)
                 else:
                     self._routing.answered(after, queue, now)
@@ -233,6 +243,21 @@ class SupervisionService:
             previous = self._repo.get_agent(before.agent_id)
             self._ctx.route_later(before.company_id, previous.queues if previous else [])
         return outcome
+
+    def _handling_ended(self, interaction: Interaction, now: float, *, handled: int) -> None:
+        """The agent who had it active hands it on: search keeps what they handled, and
+        the queue's figures of the day get their handling time, from their answer to
+        now. A move to a named agent counts it as ``handled`` too (the new agent's
+        accept is a new answer, as after a transfer to a queue); a take-over does not
+        (answered once, it is handled once, when it ends: the time adds up)."""
+        self._ctx.handled.left(interaction)
+        if interaction.answered_at:
+            increments = {"handle_total_s": round(now - interaction.answered_at, 3)}
+            if handled:
+                increments["handled"] = handled
+            self._repo.add_figures(
+                interaction.company_id, interaction.queue_id, self._ctx.day(now), **increments
+            )
 
     # -- moving: to a queue, or offered to a named agent ---------------------------------
 
@@ -316,16 +341,8 @@ class SupervisionService:
                 OfferTimeout(after.interaction_id, after.offer_no), queue.offer_timeout_s
             )
             if was_active:  # the previous agent's handling ends here
-                self._ctx.set_members(after.conversation_id, [])
-                self._ctx.handled.left(interaction)
-                if interaction.answered_at:
-                    self._repo.add_figures(
-                        after.company_id,
-                        after.queue_id,
-                        self._ctx.day(now),
-                        handled=1,
-                        handle_total_s=round(now - interaction.answered_at, 3),
-                    )
+                self._ctx.follow_members(after.interaction_id)
+                self._handling_ended(interaction, now, handled=1)
                 self._routing.count_moved_in(after)
             self._audit(caller, interaction, TRANSFER, agent_id=target.agent_id)
             return self._ctx.view(after, queue)
@@ -358,3 +375,16 @@ class SupervisionService:
             },
         )
         return updated.to_dict()
+
+
+def _log(entry: TimelineEntry) -> None:
+    logger.info(
+        "supervision",
+        extra={
+            "audit": entry.kind,
+            "by": entry.by,
+            "company_id": entry.company_id,
+            "interaction_id": entry.interaction_id,
+            **entry.detail,
+        },
+    )

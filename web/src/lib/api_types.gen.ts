@@ -147,6 +147,8 @@ export interface Operations {
     body: {
       /** a private note to the agent: never sent to the customer */
       text: string;
+      /** the author's idempotency key: a retry with it returns the first note and posts nothing more */
+      client_id?: string;
     };
     response: Object;
   };
@@ -747,7 +749,10 @@ export interface Operations {
     params: {
       queue_id: string;
     };
-    query: Record<string, never>;
+    query: {
+      /** opaque: the next_cursor of the previous page of the same list, passed back unchanged (the server made it; any other value is a 400 invalid_cursor); empty or absent: the first page */
+      cursor?: string;
+    };
     body: never;
     response: {
       items: Object[];
@@ -822,7 +827,10 @@ export interface Operations {
     params: {
       interaction_id: string;
     };
-    query: Record<string, never>;
+    query: {
+      /** opaque: the next_cursor of the previous page of the same list, passed back unchanged (the server made it; any other value is a 400 invalid_cursor); empty or absent: the first page */
+      cursor?: string;
+    };
     body: never;
     response: Object;
   };

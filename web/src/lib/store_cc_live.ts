@@ -20,6 +20,8 @@ export const MONITOR_RENEW_MS = 120_000; // the server's monitor record lives 30
 export interface Monitored {
   interaction: Interaction;
   messages: Message[];
+  /** the cursor of the transcript's page before the oldest shown (null: none older) */
+  earlier: string | null;
 }
 
 export interface LiveState {
@@ -47,7 +49,7 @@ export function withMessage(messages: Message[], next: Message): Message[] {
   return [...others, next].sort((a, b) => a.seq - b.seq);
 }
 
-type MonitorAnswer = Interaction & { messages: Message[]; timeline: TimelineEntry[] };
+type MonitorAnswer = Interaction & { messages: Message[]; messages_cursor?: string | null; timeline: TimelineEntry[] };
 
 export class CcLive {
   private readonly store: Store;
@@ -109,9 +111,23 @@ export class CcLive {
 
   async monitor(interaction: Interaction): Promise<void> {
     const answer = await this.store.api.post<MonitorAnswer>(`/interactions/${enc(interaction.id)}/monitor`);
-    const { messages, timeline, ...rest } = answer;
-    this.patch({ monitored: { interaction: rest as Interaction, messages } });
+    const { messages, messages_cursor, timeline, ...rest } = answer;
+    this.patch({ monitored: { interaction: rest as Interaction, messages, earlier: messages_cursor ?? null } });
     this.putTimeline(interaction.id, timeline);
+  }
+
+  /** The monitored transcript's page before the oldest text shown (the server starts
+   * with the newest page). */
+  async loadEarlier(): Promise<void> {
+    const now = this.state.monitored;
+    if (!now || !now.earlier) return;
+    const path = `/interactions/${enc(now.interaction.id)}/monitor?cursor=${encodeURIComponent(now.earlier)}`;
+    const answer = await this.store.api.post<MonitorAnswer>(path);
+    const current = this.state.monitored;
+    if (!current || current.interaction.id !== now.interaction.id) return;
+    let messages = current.messages;
+    for (const message of answer.messages) messages = withMessage(messages, message);
+    this.patch({ monitored: { ...current, messages, earlier: answer.messages_cursor ?? null } });
   }
 
   async renewMonitor(): Promise<void> {
@@ -137,8 +153,10 @@ export class CcLive {
 
   // -- actions (each answer replaces what it changed) ----------------------------------------
 
-  async note(interactionId: string, text: string): Promise<void> {
-    const entry = await this.store.api.post<TimelineEntry>(`/interactions/${enc(interactionId)}/notes`, { text });
+  /** A private note; `clientId` is the note's own (the note box keeps it until the
+   * note is stored, so a retry posts it once). */
+  async note(interactionId: string, text: string, clientId: string = crypto.randomUUID()): Promise<void> {
+    const entry = await this.store.api.post<TimelineEntry>(`/interactions/${enc(interactionId)}/notes`, { text, client_id: clientId });
     this.putTimeline(interactionId, [entry]);
   }
 

@@ -5,7 +5,7 @@
  * queue's agents with a status select. A view of the store (`store.cc.live`,
  * lib/store_cc_live.ts); routes and rules: docs/contact-center.md, "Supervisors".
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { MONITOR_RENEW_MS } from "../lib/store_cc_live";
 import { time } from "../lib/text";
@@ -51,6 +51,8 @@ function Monitor() {
   const monitored = state.cc.live.monitored;
   const [note, setNote] = useState("");
   const [error, setError] = useState("");
+  // one client_id per note: kept while the same text is sent again after a failure
+  const noteKey = useRef<{ text: string; id: string } | null>(null);
   useEffect(() => {
     const timer = setInterval(() => void store.cc.live.renewMonitor(), MONITOR_RENEW_MS);
     return () => clearInterval(timer);
@@ -62,7 +64,12 @@ function Monitor() {
   const send = () => {
     const text = note.trim();
     if (!text) return;
-    store.cc.live.note(i.id, text).then(() => setNote(""), (e) => setError(e.message));
+    if (noteKey.current?.text !== text) noteKey.current = { text, id: crypto.randomUUID() };
+    setError("");
+    store.cc.live.note(i.id, text, noteKey.current.id).then(() => {
+      noteKey.current = null;
+      setNote("");
+    }, (e) => setError(e.message));
   };
   return (
     <section class="card monitor" aria-label={`Monitoring ${who(i)}`}>
@@ -72,6 +79,9 @@ function Monitor() {
         <button type="button" class="secondary" onClick={() => void store.cc.live.stopMonitoring()}>Stop monitoring</button>
       </header>
       <div class="log transcript" role="log" aria-live="polite" aria-label={`Transcript with ${who(i)}`} tabIndex={0}>
+        {monitored.earlier && (
+          <button type="button" class="secondary" onClick={() => store.cc.live.loadEarlier().catch((e) => setError(e.message))}>Earlier messages</button>
+        )}
         {monitored.messages.map((m) => (
           <p key={m.seq} class={`line ${m.direction === "inbound" ? "in" : "out"}`}>
             <strong>{m.direction === "inbound" ? who(i) : name(m.sender)}:</strong> {m.text}

@@ -1,0 +1,83 @@
+"""The supervisors' part of the contact center's repository, one contract for the
+DynamoDB adapter (moto) and the fake: a private note stored once per client key, and
+a queue's live list (every open interaction of the queue, whoever holds it, paged)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.contact_center import ACTIVE, ENDED, OFFERED, AgentProfile
+from chalicelib.domain.contact_center_supervision import NOTE, TimelineEntry
+from chalicelib.domain.errors import ValidationError
+from tests.adapters.test_contact_center_repository import interaction, repo  # noqa: F401
+from tests.serial_moto import serial_dynamodb  # noqa: F401  (a fixture)
+
+
+def note(n: int, by: str = "u-sam", at: float = 2000.0) -> TimelineEntry:
+    return TimelineEntry(
+        interaction_id="ix-001",
+        entry_id=f"tl-{n}",
+        company_id="acme",
+        conversation_id="conv-1",
+        kind=NOTE,
+        by=by,
+        at=at + n,
+        agent_id="u-bob",
+        text=f"note {n}",
+    )
+
+
+def test_a_note_stored_again_under_its_client_key_returns_the_first_and_writes_nothing(
+    repo: Any,  # noqa: F811
+) -> None:
+    first = repo.add_note(note(1), "k1")
+    assert first == note(1)
+    assert repo.add_note(note(2), "k1") == note(1)  # a retry: another id, a later time
+    assert repo.add_note(note(3, by="u-bob"), "k1") == note(3, by="u-bob")  # another author
+    assert repo.add_note(note(4), "k2") == note(4)
+    assert [e.entry_id for e in repo.timeline("ix-001", 50)] == ["tl-1", "tl-3", "tl-4"]
+
+
+def test_the_live_list_holds_every_open_interaction_of_the_queue_whoever_holds_it(
+    repo: Any,  # noqa: F811
+) -> None:
+    repo.put_agent(AgentProfile("u-dan", "acme", queues=["q-sales"], status="available"))
+    for n in range(1, 6):
+        repo.create_interaction(interaction(n))
+    repo.create_interaction(interaction(9, queue="q-sales"))
+    offered = repo.get_interaction("ix-002")
+    # offered to an agent of another queue: out of the waiting index, still live here
+    to_dan = replace(offered, state=OFFERED, agent_id="u-dan")
+    assert repo.hand_over(offered, to_dan, available=True, assigned_at=3000.0) == "handed"
+    active = replace(to_dan, state=ACTIVE)
+    assert repo.transition(to_dan, active)
+    four = repo.get_interaction("ix-004")
+    assert repo.transition(four, replace(four, state=ENDED))
+    seen: list[str] = []
+    cursor = None
+    for _ in range(4):
+        page = repo.live("acme", "q-support", 2, cursor)
+        assert len(page.items) <= 2
+        seen += [i.interaction_id for i in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == ["ix-001", "ix-002", "ix-003", "ix-005"]  # longest in the queue first
+    shown = {i.interaction_id: i for i in repo.live("acme", "q-support", 10, None).items}
+    assert (shown["ix-002"].state, shown["ix-002"].agent_id) == (ACTIVE, "u-dan")
+    assert [i.interaction_id for i in repo.live("acme", "q-sales", 10, None).items] == ["ix-009"]
+    assert repo.live("other", "q-support", 10, None).items == []
+
+
+def test_a_live_lists_cursor_only_pages_its_own_queue(repo: Any) -> None:  # noqa: F811
+    for n in range(1, 4):
+        repo.create_interaction(interaction(n))
+    cursor = repo.live("acme", "q-support", 1, None).next_cursor
+    assert cursor
+    with pytest.raises(ValidationError):
+        repo.live("acme", "q-sales", 1, cursor)
+    with pytest.raises(ValidationError):
+        repo.live("acme", "q-support", 1, "not-a-cursor")

@@ -1,0 +1,222 @@
+"""Supervisors' actions on in-memory adapters (issue 21): a retried private note posts
+once, the conversation's members follow the interaction when a move races an accept,
+a queue's live list finds every open interaction whoever holds it, a monitor starts
+from the newest texts, and a take-over keeps the previous agent's handling time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.contact_center import ACTIVE, OFFERED, AgentProfile
+from chalicelib.domain.model import User
+from chalicelib.services.contact_center import supervision
+from chalicelib.services.contact_center.commands import (
+    AddNote,
+    EndInteraction,
+    TransferInteraction,
+)
+from tests.contact_center_support import CUSTOMER, SALES, SUPPORT, available, only_open, world
+
+
+def offered_to_bob(w: Any, phone: str = CUSTOMER) -> str:
+    available(w, "u-bob")
+    w.text(phone)
+    w.runner.run()
+    ix = w.cc_repo.open_interaction("+14155550180", phone)
+    assert (ix.state, ix.agent_id) == (OFFERED, "u-bob")
+    return str(ix.interaction_id)
+
+
+def active_with_bob(w: Any, phone: str = CUSTOMER) -> str:
+    ix = offered_to_bob(w, phone)
+    w.cc.agents.accept(w.caller("u-bob"), ix)
+    return ix
+
+
+def members(w: Any, interaction_id: str) -> list[str]:
+    ix = w.cc_repo.get_interaction(interaction_id)
+    return list(w.conversation_repo.get(ix.conversation_id).members)
+
+
+# -- private notes ---------------------------------------------------------------------
+
+
+def test_a_note_retried_with_its_client_id_returns_the_first_and_posts_nothing_more() -> None:
+    w = world()
+    ix = active_with_bob(w)
+    alice = w.caller("u-alice")
+    first = w.cc.supervision.note(alice, ix, AddNote("offer the refund", client_id="n1"))
+    w.now += 3
+    again = w.cc.supervision.note(alice, ix, AddNote("offer the refund", client_id="n1"))
+    assert again == first
+    w.now += 1
+    other = w.cc.supervision.note(alice, ix, AddNote("and a voucher", client_id="n2"))
+    assert other["id"] != first["id"]
+    w.now += 1
+    bobs = w.cc.supervision.note(w.caller("u-bob"), ix, AddNote("done", client_id="n1"))
+    assert bobs["id"] != first["id"]  # a client key is its author's own
+    assert [e.text for e in w.cc_repo.timeline(ix, 50)] == [
+        "offer the refund",
+        "and a voucher",
+        "done",
+    ]
+    whispers = [e for e in w.events("interaction.timeline", "u-bob") if e.data["kind"] == "note"]
+    assert [e.data["text"] for e in whispers] == ["offer the refund", "and a voucher", "done"]
+
+
+def test_notes_without_a_client_id_are_each_posted() -> None:
+    w = world()
+    ix = active_with_bob(w)
+    for _ in range(2):
+        w.cc.supervision.note(w.caller("u-alice"), ix, AddNote("check the order"))
+    assert len(w.cc_repo.timeline(ix, 50)) == 2
+
+
+# -- members follow the interaction ---------------------------------------------------
+
+
+def test_a_move_landing_inside_an_accept_leaves_the_new_owner_alone_in_the_conversation() -> None:
+    """The accepting agent's membership write is held until a supervisor's move of the
+    now active interaction to carol has happened: the interaction ends offered to
+    carol, and bob (no longer its agent) must not stay a member."""
+    w = world()
+    available(w, "u-carol")
+    w.cc.agents.set_status(w.caller("u-carol"), "away")
+    ix = offered_to_bob(w)
+    available(w, "u-carol")
+    repo = w.conversation_repo
+    original = repo.replace_members
+    moved: list[dict[str, Any]] = []
+
+    def replace_members(conversation: Any, people: list[str], name: str) -> Any:
+        if not moved:  # the first membership write: bob's accept
+            moved.append(
+                w.cc.supervision.transfer(
+                    w.caller("u-alice"), ix, TransferInteraction(agent_id="u-carol")
+                )
+            )
+        return original(conversation, people, name)
+
+    repo.replace_members = replace_members
+    w.cc.agents.accept(w.caller("u-bob"), ix)
+    assert moved and moved[0]["state"] == OFFERED and moved[0]["agent_id"] == "u-carol"
+    stored = w.cc_repo.get_interaction(ix)
+    assert (stored.state, stored.agent_id) == (OFFERED, "u-carol")
+    assert members(w, ix) == []  # offered: nobody's yet, and never bob's any more
+    w.cc.agents.accept(w.caller("u-carol"), ix)
+    assert members(w, ix) == ["u-carol"]
+
+
+def test_a_take_over_landing_inside_an_accept_leaves_the_supervisor_the_only_member() -> None:
+    w = world()
+    ix = offered_to_bob(w)
+    repo = w.conversation_repo
+    original = repo.replace_members
+    taken: list[dict[str, Any]] = []
+
+    def replace_members(conversation: Any, people: list[str], name: str) -> Any:
+        if not taken:
+            taken.append(w.cc.supervision.barge(w.caller("u-alice"), ix))
+        return original(conversation, people, name)
+
+    repo.replace_members = replace_members
+    w.cc.agents.accept(w.caller("u-bob"), ix)
+    stored = w.cc_repo.get_interaction(ix)
+    assert (stored.state, stored.agent_id) == (ACTIVE, "u-alice")
+    assert members(w, ix) == ["u-alice"]
+
+
+# -- the live list ----------------------------------------------------------------------
+
+
+def test_the_live_list_finds_interactions_held_by_people_outside_the_queue() -> None:
+    w = world()
+    # dan is an agent of Sales only; alice (admin, no queue) takes one over
+    w.directory_repo.put_user(User("u-dan", "acme", "Dan", "dan@acme.test"))
+    w.cc_repo.put_agent(AgentProfile("u-dan", "acme", name="Dan", queues=[SALES]))
+    available(w, "u-dan")
+    moved = active_with_bob(w, "+14155557001")
+    taken = active_with_bob(w, "+14155557002")
+    waiting = "+14155557003"
+    w.cc.agents.set_status(w.caller("u-bob"), "away")
+    w.text(waiting)
+    w.cc.supervision.transfer(w.caller("u-alice"), moved, TransferInteraction(agent_id="u-dan"))
+    w.cc.supervision.barge(w.caller("u-alice"), taken)
+    page = w.cc.supervision.live(w.caller("u-alice"), SUPPORT)
+    listed = {i["id"]: (i["state"], i["agent_id"]) for i in page.items}
+    assert listed == {
+        moved: (OFFERED, "u-dan"),
+        taken: (ACTIVE, "u-alice"),
+        only_open(w, waiting).interaction_id: ("waiting", None),
+    }
+    assert page.next_cursor is None
+    assert w.cc.supervision.live(w.caller("u-alice"), SALES).items == []
+
+
+def test_the_live_list_pages_with_a_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(supervision, "MAX_LIVE", 2)
+    w = world()
+    phones = [f"+1415555710{n}" for n in range(5)]
+    for phone in phones:
+        w.text(phone)
+        w.now += 1
+    seen: list[str] = []
+    cursor = None
+    for _ in range(5):
+        page = w.cc.supervision.live(w.caller("u-alice"), SUPPORT, cursor)
+        assert len(page.items) <= 2
+        seen += [i["id"] for i in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [only_open(w, p).interaction_id for p in phones]  # longest in queue first
+
+
+# -- monitoring ---------------------------------------------------------------------------
+
+
+def test_a_monitor_starts_with_the_newest_texts_and_pages_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(supervision, "TRANSCRIPT_LIMIT", 3)
+    w = world()
+    ix = active_with_bob(w)
+    for n in range(1, 6):
+        w.text(CUSTOMER, f"text {n}")
+    alice = w.caller("u-alice")
+    first = w.cc.supervision.monitor(alice, ix)
+    assert [m["text"] for m in first["messages"]] == ["text 3", "text 4", "text 5"]
+    assert first["messages_cursor"]
+    earlier = w.cc.supervision.monitor(alice, ix, first["messages_cursor"])
+    assert [m["text"] for m in earlier["messages"]] == ["hello", "text 1", "text 2"]
+    assert earlier["messages_cursor"] is None
+
+
+def test_a_monitor_never_shows_texts_from_before_the_interaction() -> None:
+    w = world()
+    ix = active_with_bob(w)
+    w.cc.agents.end(w.caller("u-bob"), ix)
+    w.cc.agents.end(w.caller("u-bob"), ix)
+    w.text(CUSTOMER, "back again")
+    w.runner.run()
+    again = only_open(w)
+    assert again.interaction_id != ix
+    shown = w.cc.supervision.monitor(w.caller("u-alice"), again.interaction_id)
+    assert [m["text"] for m in shown["messages"]] == ["back again"]
+
+
+# -- the live figures on a take-over ------------------------------------------------------
+
+
+def test_a_take_over_keeps_the_previous_agents_handling_time_in_the_days_figures() -> None:
+    w = world()
+    ix = active_with_bob(w)
+    w.now += 40
+    w.cc.supervision.barge(w.caller("u-alice"), ix)
+    w.now += 60
+    w.cc.agents.end(w.caller("u-alice"), ix, EndInteraction(disposition="resolved"))
+    [today] = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"]
+    # answered once, handled once: bob's 40 s and alice's 60 s
+    assert (today["answered"], today["average_handle_s"]) == (1, 100)
