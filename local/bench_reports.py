@@ -4,7 +4,8 @@
    as the stream consumer does, on moto's DynamoDB;
 2. the AWS requests (and read capacity) of one day's per-agent report and of its
    per-queue report, at two sizes of that day: the requests must not grow with the
-   interactions. The day's figures are what ``ReportService.count`` makes of every
+   interactions; and of the per-agent report read by a supervisor of 3 agents in this
+   company of 50 (it reads only their partitions: fewer requests than the admin's). The day's figures are what ``ReportService.count`` makes of every
    change (counted in memory, then written as the items: moto copies every table on
    each transaction, so thousands of counted changes on it would measure moto);
 3. export speed: CSV rows per second over 92 days of 50 agents, page by page as the
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.reports import Tally
 
 AGENTS = [f"u-agent{n:02d}" for n in range(50)]
+SUPERVISED = 3  # the first agents are also in the supervisor's one queue
 SIZES = (1_000, 20_000)  # interactions in the measured day
 EXPORT_DAYS = 92
 DAY0 = 1_800_000_000 - 1_800_000_000 % 86400  # a UTC midnight
@@ -90,8 +92,14 @@ def main() -> dict[str, Any]:
         dynamodb.bind_models("texting-test-messaging", "us-east-1")
         repo = dynamodb.DynamoContactCenterRepository()
         repo.put_queue(Queue("q-support", "acme", "Support"))
-        for agent in AGENTS:
-            repo.put_agent(AgentProfile(agent, "acme", name=agent, queues=["q-support"]))
+        repo.put_queue(Queue("q-small", "acme", "Small"))
+        for n, agent in enumerate(AGENTS):
+            queues = ["q-support", "q-small"] if n < SUPERVISED else ["q-support"]
+            repo.put_agent(AgentProfile(agent, "acme", name=agent, queues=queues))
+        repo.put_agent(
+            AgentProfile("u-sup", "acme", name="Sup", role="supervisor", queues=["q-small"])
+        )
+        supervisor = Caller("u-sup", "acme", "supervisor")
         reports = ReportService(dynamodb.DynamoReportStore(), repo)
         admin = Caller("u-admin", "acme", "admin")
         utc = ZoneInfo("UTC")
@@ -111,10 +119,14 @@ def main() -> dict[str, Any]:
             agents_cost = meter.take()
             reports.queues(admin, query)
             queues_cost = meter.take()
+            supervised = reports.agents(supervisor, query).items
+            supervisor_cost = meter.take()
             per_size[str(size)] = {
                 "agent_rows": len(rows),
                 "agents_report": agents_cost,
                 "queues_report": queues_cost,
+                "supervisor_rows": len(supervised),
+                "supervisor_agents_report": supervisor_cost,
             }
         month_start = DAY0 + 10 * 86400
         for d in range(EXPORT_DAYS):
@@ -158,7 +170,9 @@ def summary(figures: dict[str, Any]) -> list[str]:
         lines.append(
             f"   a day of {int(size):,} interactions: agents' report"
             f" {_requests(day['agents_report'])} requests {json.dumps(day['agents_report']['requests'])},"
-            f" queues' report {_requests(day['queues_report'])} requests"
+            f" queues' report {_requests(day['queues_report'])} requests;"
+            f" a supervisor of {SUPERVISED} of the {len(AGENTS)} agents:"
+            f" {_requests(day['supervisor_agents_report'])} requests"
         )
     export = figures["export"]
     lines.append(

@@ -161,6 +161,10 @@ def _outbox_record(record: Any) -> None:
     if change is not None and change.kind == "interaction" and svc.reports is not None:
         # the reports' figures (once per change: a retried record adds nothing again)
         svc.reports.count(change.old, change.new, _written_at(record.raw_event))
+    if change is not None and change.kind == "agent" and svc.reports is not None:
+        # the agent's staffed time (once per record: its sequence number)
+        seq = int(record.raw_event.get("dynamodb", {}).get("SequenceNumber") or 0)
+        svc.reports.count_agent(change.old, change.new, _written_at(record.raw_event), seq)
 
 
 def _written_at(raw: dict[str, Any]) -> float:

@@ -113,14 +113,17 @@ def report_query(params: Mapping[str, str], csv: bool = False) -> ReportQuery:
 
 
 def _row_schema(columns: tuple[str, ...], texts: tuple[str, ...]) -> dict[str, object]:
-    """A report row as the OpenAPI document states it: texts, whole numbers, and the
-    service level (a percentage, or null when no wait ended in the interval)."""
+    """A report row as the OpenAPI document states it: texts, whole numbers, the
+    service level (a percentage, or null when no wait ended in the interval) and the
+    occupancy (a ratio, or null without staffed time)."""
     properties: dict[str, object] = {}
     for column in columns:
         if column in texts:
             properties[column] = {"type": "string"}
         elif column == "service_level":
             properties[column] = {"type": ["integer", "null"]}
+        elif column == "occupancy":  # a ratio from 0 to 1, or null with no staffed time
+            properties[column] = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
         else:
             properties[column] = {"type": "integer"}
     return {"type": "object", "properties": properties, "required": list(columns)}

@@ -37,6 +37,11 @@ REJECTED = "rejected"
 TIMED_OUT = "timeout"
 TRANSFER = "transfer"
 
+# Seconds of staffed time (``report_time``): available and idle, on interactions, away.
+AVAILABLE_S = "available_s"
+BUSY_S = "busy_s"
+AWAY_S = "away_s"
+
 # The sums kept per agent and per queue, in the order rows and CSV columns show them.
 AGENT_FIGURES = (
     "offered",
@@ -48,6 +53,9 @@ AGENT_FIGURES = (
     "handle_time_s",
     "wait_s",
     "outbound",
+    AVAILABLE_S,
+    BUSY_S,
+    AWAY_S,
 )
 QUEUE_FIGURES = (
     "offered",
@@ -60,8 +68,10 @@ QUEUE_FIGURES = (
     "handle_time_s",
     "wait_s",
     "answered_within_sl",
+    AVAILABLE_S,
+    BUSY_S,
 )
-AGENT_COLUMNS = ("agent_id", "name", "day", *AGENT_FIGURES)
+AGENT_COLUMNS = ("agent_id", "name", "day", *AGENT_FIGURES, "occupancy")
 QUEUE_COLUMNS = (
     "queue_id",
     "name",
@@ -69,6 +79,7 @@ QUEUE_COLUMNS = (
     *QUEUE_FIGURES,
     "service_level",
     "service_level_s",
+    "occupancy",
 )
 
 
@@ -283,7 +294,17 @@ def agent_day_row(
         "name": name,
         "day": day.isoformat(),
         **_whole(figures, AGENT_FIGURES),
+        "occupancy": occupancy(figures),
     }
+
+
+def occupancy(figures: dict[str, float]) -> float | None:
+    """Amazon Connect's occupancy: the share of staffed time spent on interactions,
+    busy / (busy + available and idle), to four places; None with no staffed time."""
+    busy, idle = figures.get(BUSY_S, 0), figures.get(AVAILABLE_S, 0)
+    if busy + idle <= 0:
+        return None
+    return round(busy / (busy + idle), 4)
 
 
 def service_level(figures: dict[str, float]) -> int | None:
@@ -305,4 +326,5 @@ def queue_interval_row(
         **_whole(figures, QUEUE_FIGURES),
         "service_level": service_level(figures),
         "service_level_s": threshold_s,
+        "occupancy": occupancy(figures),
     }

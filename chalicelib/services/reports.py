@@ -5,9 +5,14 @@ outbox consumer, which hands it to ``ReportService.count``; the rules of what a
 change adds are ``domain.reports.tallies_of_change``. Nothing in routing counts for
 reports, and a retried stream record counts once (the store's marker).
 
+Staffed time (occupancy): the stream also carries every change of an agent's profile
+to ``count_agent``; a change that moves the agent between routing states closes a
+spell, added once per change (the agent's clock item, ``domain.report_time``).
+
 Reading: a day is the sum of its 15-minute intervals (in the zone the caller names),
-read with one Query per day for agents and one per queue page for queues, so the
-cost follows the number of agents and queues, never the number of interactions.
+read per agent (one Query per agent per UTC month of the range: a supervisor reads
+only their agents') and per queue page for queues, so the cost follows the number of
+agents and queues read, never the number of interactions.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import binascii
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -30,6 +35,12 @@ from chalicelib.domain.contact_center import (
 from chalicelib.domain.contact_center_config import DEFAULT_SERVICE_LEVEL_S
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
 from chalicelib.domain.model import Page
+from chalicelib.domain.report_time import (
+    OFFLINE_STATE,
+    Clock,
+    routing_state,
+    spell_tallies,
+)
 from chalicelib.domain.reports import (
     Tally,
     agent_day_row,
@@ -51,9 +62,22 @@ class ReportStore(Protocol):
         """Add every tally, at most once per (interaction, version): False when counted."""
         ...
 
-    def agent_intervals(self, company_id: str, start: int, end: int) -> Iterable[Tally]:
-        """Every agent's intervals starting in [start, end), in interval order, read
+    def agent_intervals(
+        self, company_id: str, agent_id: str, start: int, end: int
+    ) -> Iterable[Tally]:
+        """One agent's intervals starting in [start, end), in interval order, read
         lazily (a reader that stops early reads no further)."""
+        ...
+
+    def clock(self, company_id: str, agent_id: str) -> Clock | None:
+        """The agent's current staffed-time spell (None before its first change)."""
+        ...
+
+    def add_spell(
+        self, company_id: str, agent_id: str, was: Clock | None, now: Clock, tallies: list[Tally]
+    ) -> bool:
+        """Add a closed spell's tallies and move the clock from ``was`` to ``now``, only
+        if it is still ``was``: False when it moved (the change was counted)."""
         ...
 
     def queue_intervals(
@@ -73,6 +97,8 @@ class CenterDirectory(Protocol):
     def get_agent(self, agent_id: str) -> AgentProfile | None: ...
 
     def get_agents(self, agent_ids: Iterable[str]) -> dict[str, AgentProfile]: ...
+
+    def list_agents(self, company_id: str) -> list[AgentProfile]: ...
 
     def agents_of_queue(self, company_id: str, queue_id: str) -> list[str]: ...
 
@@ -106,6 +132,22 @@ def _decode(cursor: str, size: int) -> list[str]:
     return parts
 
 
+def _days(tallies: Iterable[Tally], zone: ZoneInfo) -> Iterable[tuple[date, dict[str, float]]]:
+    """One agent's intervals, in order, summed per calendar day in ``zone``."""
+    current: date | None = None
+    sums: dict[str, float] = {}
+    for tally in tallies:
+        day = local_date(tally.interval, zone)
+        if day != current:
+            if current is not None:
+                yield current, sums
+            current, sums = day, {}
+        for name, value in tally.figures.items():
+            sums[name] = sums.get(name, 0) + value
+    if current is not None:
+        yield current, sums
+
+
 @dataclass
 class _Scope:
     """Whom the caller may see: every agent and queue (admins), or those of their queues."""
@@ -128,6 +170,27 @@ class ReportService:
         change (the stream may deliver a record again). True when something was added."""
         tallies = tallies_of_change(old, new, at, self._threshold(new.company_id))
         return self._store.add_once(new.company_id, new.interaction_id, new.version, tallies)
+
+    def count_agent(self, old: AgentProfile | None, new: AgentProfile, at: float, seq: int) -> bool:
+        """Close the agent's spell when this stored change of its profile moves it to
+        another routing state (busy, available, away, offline); once per change: ``seq``
+        is the stream record's sequence number, and a record at or before the clock's
+        was counted. ``at`` is the record's time; a status change uses its own time."""
+        before = routing_state(old) if old is not None else OFFLINE_STATE
+        after = routing_state(new)
+        if before == after:
+            return False
+        if (old is None or old.status != new.status) and new.status_changed_at:
+            at = new.status_changed_at
+        found = self._store.clock(new.company_id, new.agent_id)
+        if found is not None and found.seq >= seq:
+            return False  # the stream delivered this record again
+        tallies: list[Tally] = []
+        if found is not None and old is not None and found.state == before:
+            at = max(at, found.since)
+            tallies = spell_tallies(old, before, found.since, at)
+        now = Clock(after, at, seq)
+        return self._store.add_spell(new.company_id, new.agent_id, found, now, tallies)
 
     def _threshold(self, company_id: str) -> Any:
         def service_level_s(queue_id: str) -> int:
@@ -153,42 +216,39 @@ class ReportService:
     # -- per agent per day ---------------------------------------------------------------------
 
     def agents(self, caller: Caller, query: ReportQuery) -> Page[dict[str, Any]]:
-        """One row per agent per day with any figure, days in order, agents by id
-        within a day. A supervisor sees the agents of the queues they supervise. The
-        intervals are read as one lazy Query from the page's first day, so a page
-        reads only as far as its rows (and the rest of its last day)."""
+        """One row per agent per day with any figure: agents by id, each one's days in
+        order. A supervisor sees the agents of the queues they supervise, and reads only
+        their intervals; an admin every agent of the company. Each agent's intervals are
+        read lazily from the page's first day, so a page reads only as far as its rows
+        (and the rest of its last row's day)."""
         scope = self._scope(caller)
-        day, after = query.first, ""
+        agent_ids = (
+            sorted(scope.agents)
+            if scope.agents is not None
+            else sorted(a.agent_id for a in self._center.list_agents(caller.company_id))
+        )
+        after_agent, after_day = "", None
         if query.cursor:
-            day_text, after = _decode(query.cursor, 2)
-            day = self._cursor_day(day_text, query)
-        start, end = day_bounds(day, query.zone)[0], day_bounds(query.last, query.zone)[1]
+            after_agent, day_text = _decode(query.cursor, 2)
+            after_day = self._cursor_day(day_text, query)
         found: list[tuple[date, str, dict[str, float]]] = []
-        sums: dict[str, dict[str, float]] = {}
-        current = day
-
-        def flush() -> str | None:
-            """The current day's rows onto the page; the cursor when the page is full."""
-            for agent_id in sorted(a for a in sums if current > day or a > after):
+        range_end = day_bounds(query.last, query.zone)[1]
+        for agent_id in agent_ids:
+            if agent_id < after_agent:
+                continue
+            first = query.first
+            if agent_id == after_agent and after_day is not None:
+                first = after_day + timedelta(days=1)
+                if first > query.last:
+                    continue
+            start = day_bounds(first, query.zone)[0]
+            tallies = self._store.agent_intervals(caller.company_id, agent_id, start, range_end)
+            for day, figures in _days(tallies, query.zone):
                 if len(found) == query.limit:
                     last_day, last_agent, _ = found[-1]
-                    return _encode(last_day.isoformat(), last_agent)
-                found.append((current, agent_id, sums[agent_id]))
-            return None
-
-        for tally in self._store.agent_intervals(caller.company_id, start, end):
-            if scope.agents is not None and tally.subject not in scope.agents:
-                continue
-            local_day = local_date(tally.interval, query.zone)
-            if local_day != current:
-                cursor = flush()
-                if cursor is not None:
-                    return self._agent_page(found, cursor)
-                current, sums = local_day, {}
-            total = sums.setdefault(tally.subject, {})
-            for name, value in tally.figures.items():
-                total[name] = total.get(name, 0) + value
-        return self._agent_page(found, flush())
+                    return self._agent_page(found, _encode(last_agent, last_day.isoformat()))
+                found.append((day, agent_id, figures))
+        return self._agent_page(found, None)
 
     def _agent_page(
         self, found: list[tuple[date, str, dict[str, float]]], cursor: str | None

@@ -14,6 +14,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters import dynamodb
 from chalicelib.adapters.dynamodb import reports as reports_adapter
 from chalicelib.adapters.dynamodb.reports import CONFLICT_ATTEMPTS, CONFLICT_PAUSE_S
+from chalicelib.domain.report_time import Clock
 from chalicelib.domain.reports import AGENT, QUEUE, Tally
 from chalicelib.services.reports import ReportStore
 from tests.fakes.reports import MemoryReportStore
@@ -43,7 +44,7 @@ def test_a_change_counted_again_adds_nothing(store: ReportStore) -> None:
     assert store.add_once("acme", "ix1", 3, tallies) is True
     assert store.add_once("acme", "ix1", 3, tallies) is False  # a retried stream record
     assert store.add_once("acme", "ix1", 4, [agent("bob", T0, offered=1, answered=1)]) is True
-    [bob] = store.agent_intervals("acme", T0, T0 + 900)
+    [bob] = store.agent_intervals("acme", "bob", T0, T0 + 900)
     assert (bob.subject, bob.interval, bob.figures) == ("bob", T0, {"offered": 2, "answered": 1})
     [q1] = store.queue_intervals("acme", "q1", T0, T0 + 900, 10)
     assert q1.figures == {"answered": 1, "wait_s": 12.5}
@@ -51,23 +52,55 @@ def test_a_change_counted_again_adds_nothing(store: ReportStore) -> None:
 
 def test_nothing_to_add_is_not_a_write(store: ReportStore) -> None:
     assert store.add_once("acme", "ix1", 1, []) is False
-    assert list(store.agent_intervals("acme", T0 - 86400, T0 + 86400)) == []
+    assert list(store.agent_intervals("acme", "bob", T0 - 86400, T0 + 86400)) == []
 
 
-def test_agent_intervals_are_those_starting_in_the_range_in_order(store: ReportStore) -> None:
+def test_an_agents_intervals_are_those_starting_in_the_range_in_order(store: ReportStore) -> None:
     store.add_once("acme", "ix1", 1, [agent("carol", T0 + 900, answered=1)])
     store.add_once("acme", "ix2", 1, [agent("bob", T0 + 900, offered=1)])
     store.add_once("acme", "ix3", 1, [agent("bob", T0, offered=1)])
     store.add_once("acme", "ix4", 1, [agent("bob", T0 + 1800, offered=1)])  # the end: excluded
     store.add_once("acme", "ix5", 1, [agent("bob", T0 - 900, offered=1)])  # before: excluded
-    other = Tally(AGENT, "globex", "erin", T0, {"offered": 1})
+    other = Tally(AGENT, "globex", "bob", T0, {"offered": 1})
     store.add_once("globex", "ix6", 1, [other])
-    found = list(store.agent_intervals("acme", T0, T0 + 1800))
-    assert [(t.interval, t.subject) for t in found] == [
-        (T0, "bob"),
-        (T0 + 900, "bob"),
-        (T0 + 900, "carol"),
+    found = list(store.agent_intervals("acme", "bob", T0, T0 + 1800))
+    assert [(t.interval, t.subject) for t in found] == [(T0, "bob"), (T0 + 900, "bob")]
+
+
+def test_an_agents_intervals_are_read_across_months(store: ReportStore) -> None:
+    store.add_once("acme", "ix1", 1, [agent("bob", T0 - 900, offered=1)])  # December's last
+    store.add_once("acme", "ix2", 1, [agent("bob", T0, offered=2)])  # January's first
+    found = list(store.agent_intervals("acme", "bob", T0 - 86400, T0 + 86400))
+    assert [(t.interval, t.figures) for t in found] == [
+        (T0 - 900, {"offered": 1}),
+        (T0, {"offered": 2}),
     ]
+
+
+def test_a_spell_moves_the_clock_once(store: ReportStore) -> None:
+    assert store.clock("acme", "bob") is None
+    started = Clock("available", T0, 10)
+    assert store.add_spell("acme", "bob", None, started, []) is True
+    assert store.add_spell("acme", "bob", None, started, []) is False  # moved already
+    assert store.clock("acme", "bob") == started
+    busy = Clock("busy", T0 + 60, 11)
+    spell = [agent("bob", T0, available_s=60), queue("q1", T0, available_s=60)]
+    assert store.add_spell("acme", "bob", started, busy, spell) is True
+    assert store.add_spell("acme", "bob", started, busy, spell) is False  # a retried record
+    assert store.clock("acme", "bob") == busy
+    [bob] = store.agent_intervals("acme", "bob", T0, T0 + 900)
+    assert bob.figures == {"available_s": 60}
+    [q1] = store.queue_intervals("acme", "q1", T0, T0 + 900, 10)
+    assert q1.figures == {"available_s": 60}
+
+
+def test_a_spell_of_more_items_than_a_transaction_adds_every_one_once(store: ReportStore) -> None:
+    started = Clock("available", T0, 1)
+    store.add_spell("acme", "bob", None, started, [])
+    spell = [agent("bob", T0 + n * 900, available_s=900) for n in range(250)]
+    assert store.add_spell("acme", "bob", started, Clock("offline", T0 + 250 * 900, 2), spell)
+    found = list(store.agent_intervals("acme", "bob", T0, T0 + 250 * 900))
+    assert len(found) == 250 and all(t.figures == {"available_s": 900} for t in found)
 
 
 def test_queue_intervals_are_one_queues_oldest_first_up_to_the_limit(store: ReportStore) -> None:

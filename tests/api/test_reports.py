@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
+from chalicelib.adapters.dynamodb.reports import DynamoReportStore
 from chalicelib.domain.contact_center import AgentProfile
 from chalicelib.domain.reports import AGENT_COLUMNS, QUEUE_COLUMNS
 from tests.api.conftest import running_api
@@ -61,7 +62,8 @@ def test_a_routed_answered_text_is_in_the_agents_and_queues_reports(center: Cent
     assert list(bob) == list(AGENT_COLUMNS)
     assert (bob["name"], bob["offered"], bob["answered"], bob["handled"]) == ("u-bob", 1, 1, 1)
     assert days()["from"] < bob["day"] < days()["to"]  # today (UTC)
-    queues = body(report(center, "alice", "/reports/queues"))["items"]
+    queues = body(report(center, "alice", "/reports/queues", queue_id=SUPPORT))["items"]
+    queues = [q for q in queues if q["offered"]]  # not the intervals of staffed time alone
     assert [(q["queue_id"], q["offered"], q["answered"]) for q in queues] == [(SUPPORT, 1, 1)]
     assert list(queues[0]) == list(QUEUE_COLUMNS)
     assert queues[0]["interval_start"].endswith("Z") and queues[0]["service_level"] == 100
@@ -116,7 +118,7 @@ def test_a_supervisor_sees_only_the_agents_and_queues_they_supervise(center: Cen
     assert error(refused) == (403, "not_your_queue")
     carol.queues = [SALES, SUPPORT]
     repo.put_agent(carol)
-    assert [r["agent_id"] for r in body(report(center, "carol"))["items"]] == ["u-bob"]
+    assert {r["agent_id"] for r in body(report(center, "carol"))["items"]} == {"u-bob"}
 
 
 def test_another_company_sees_none_of_these_figures(center: Center) -> None:
@@ -158,3 +160,19 @@ def test_a_bad_range_zone_limit_or_cursor_is_400(
 def test_92_days_in_a_zone_are_accepted(center: Center) -> None:
     params = {**_range(date(2026, 1, 1), date(2026, 4, 2)), "tz": "America/New_York"}
     assert report(center, "alice", **params).status_code == 200
+
+
+def test_an_agents_staffed_time_and_occupancy_are_counted_from_the_stream(center: Center) -> None:
+    answered_and_ended(center)  # bob: available, offered, answered, ended
+    assert center.call("PUT", "/agent/status", "bob", {"status": "offline"}).status_code == 200
+    center.outbox()
+    [bob] = [r for r in body(report(center, "alice"))["items"] if r["agent_id"] == "u-bob"]
+    clock = DynamoReportStore().clock("acme", "u-bob")  # the agent's records were counted
+    assert clock is not None and clock.state == "offline"
+    assert bob["occupancy"] is None or 0 <= bob["occupancy"] <= 1
+    first = dict(bob)
+    assert center.path is not None
+    center.path.iterators.clear()  # every record again, the agent's too
+    assert center.path.run_outbox() > 0
+    [again] = [r for r in body(report(center, "alice"))["items"] if r["agent_id"] == "u-bob"]
+    assert again == first

@@ -80,6 +80,7 @@ def test_supervisor_sees_an_answered_text_in_the_agents_report_and_downloads_the
     expect(table.get_by_role("rowheader").first).to_be_visible()
     name = api(ann).get("/agent").json().get("name") or ann_id
     expect(table.get_by_role("rowheader", name=name).first).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Occupancy")).to_be_visible()
     assert_accessible(page, "reports")
 
     # And the CSV downloads with the header row

@@ -163,8 +163,10 @@ class MemoryContactCenterRepository:
                     if require_room
                     else self.agents[interaction.agent_id]
                 )
+                was = copy.deepcopy(agent)
                 agent.load += 1
                 agent.total += 1
+                self.changes.append(("agent", was, copy.deepcopy(agent)))
             self.interactions[interaction.interaction_id] = copy.deepcopy(interaction)
             self.open[key] = interaction.interaction_id
             self.changes.append(("interaction", None, copy.deepcopy(interaction)))
@@ -203,10 +205,12 @@ class MemoryContactCenterRepository:
                 if require_room and not agent.can_take():
                     return False
             if agent is not None:
+                was = copy.deepcopy(agent)
                 agent.load += load
                 agent.total += total
                 if assigned_at is not None:
                     agent.last_assigned_at = assigned_at
+                self.changes.append(("agent", was, copy.deepcopy(agent)))
             new = replace(copy.deepcopy(after), version=before.version + 1)
             self.interactions[new.interaction_id] = new
             self.changes.append(("interaction", copy.deepcopy(stored), copy.deepcopy(new)))
@@ -363,13 +367,17 @@ class MemoryContactCenterRepository:
             target = self.agents.get(str(after.agent_id))
             if target is None or not (target.can_take() if available else target.has_room()):
                 return "refused"
+            was = copy.deepcopy(target)
             target.load += 1
             target.total += 1
             target.last_assigned_at = assigned_at
+            self.changes.append(("agent", was, copy.deepcopy(target)))
             previous = self.agents.get(before.agent_id) if before.agent_id else None
             if previous is not None:
+                was = copy.deepcopy(previous)
                 previous.load += from_load
                 previous.total += from_total
+                self.changes.append(("agent", was, copy.deepcopy(previous)))
             new = replace(copy.deepcopy(after), version=before.version + 1)
             self.interactions[new.interaction_id] = new
             self.changes.append(("interaction", copy.deepcopy(stored), copy.deepcopy(new)))

@@ -30,21 +30,40 @@ UTC = ZoneInfo("UTC")
 DAY = date(2027, 1, 15)  # the World's clock starts at 2027-01-15T08:00Z
 
 
+class _Stamped(list[Any]):
+    """The fake repository's changes, each with the World's time it was stored at (the
+    stream record's time)."""
+
+    def __init__(self, clock: Any) -> None:
+        super().__init__()
+        self.clock = clock
+        self.times: list[float] = []
+
+    def append(self, change: Any) -> None:
+        super().append(change)
+        self.times.append(self.clock())
+
+
 class Reporting:
-    """A World whose interactions' changes are counted as the outbox counts them."""
+    """A World whose interactions' and agents' changes are counted as the outbox
+    counts them (each at the time it was stored, with its place as sequence number)."""
 
     def __init__(self, w: CenterWorld) -> None:
         self.w = w
         self.store = MemoryReportStore()
         self.reports = ReportService(self.store, w.cc_repo)
         self.seen = 0
+        w.cc_repo.changes = self.changes = _Stamped(lambda: w.now)
 
     def count(self) -> None:
-        changes = self.w.cc_repo.changes[self.seen :]
-        self.seen += len(changes)
-        for kind, old, new in changes:
+        changes = self.changes[self.seen :]
+        for seq, (kind, old, new) in enumerate(changes, start=self.seen + 1):
+            at = self.changes.times[seq - 1]
             if kind == "interaction":
-                self.reports.count(old, new, self.w.now)
+                self.reports.count(old, new, at)
+            elif kind == "agent":
+                self.reports.count_agent(old, new, at, seq)
+        self.seen += len(changes)
 
     def agents(self, who: str = "u-alice", **query: Any) -> dict[str, dict[str, Any]]:
         self.count()
@@ -117,7 +136,8 @@ def test_a_declined_and_a_timed_out_offer_count_for_their_agents_only() -> None:
     # offered again once carol's offer timed out (his skip had ended)
     assert (bob["offered"], bob["rejected"], bob["timed_out"], bob["answered"]) == (2, 1, 0, 0)
     assert (carol["offered"], carol["rejected"], carol["timed_out"]) == (1, 0, 1)
-    assert [row["offered"] for row in r.queues()] == [1]  # one wait in the queue, not three
+    # one wait in the queue, not three
+    assert [row["offered"] for row in r.queues(queue_id=SUPPORT)] == [1]
 
 
 def test_a_transfer_ends_the_agents_handling_and_is_a_new_wait_in_the_other_queue() -> None:
@@ -151,7 +171,10 @@ def test_an_offer_a_supervisor_takes_over_is_not_declined_by_its_agent() -> None
         0,
     )
     assert (alice["offered"], alice["answered"], alice["wait_s"]) == (1, 1, 5)
-    assert (r.queues()[0]["offered"], r.queues()[0]["answered"]) == (1, 1)
+    assert (
+        r.queues(queue_id=SUPPORT)[0]["offered"],
+        r.queues(queue_id=SUPPORT)[0]["answered"],
+    ) == (1, 1)
 
 
 def test_an_offer_moved_to_a_named_agent_is_not_declined_by_its_agent() -> None:
@@ -166,7 +189,10 @@ def test_an_offer_moved_to_a_named_agent_is_not_declined_by_its_agent() -> None:
     bob, carol = rows[f"u-bob {DAY}"], rows[f"u-carol {DAY}"]
     assert (carol["offered"], carol["rejected"], carol["timed_out"]) == (1, 0, 0)
     assert (bob["offered"], bob["rejected"], bob["answered"]) == (2, 1, 1)
-    assert (r.queues()[0]["offered"], r.queues()[0]["answered"]) == (1, 1)
+    assert (
+        r.queues(queue_id=SUPPORT)[0]["offered"],
+        r.queues(queue_id=SUPPORT)[0]["answered"],
+    ) == (1, 1)
 
 
 def test_a_take_over_ends_the_agents_handling_there_and_the_queue_counts_one_handled() -> None:
@@ -208,7 +234,7 @@ def test_a_transfer_to_a_named_agent_is_a_new_wait_offered_in_the_queue() -> Non
     bob, carol = r.agents()[f"u-bob {DAY}"], r.agents()[f"u-carol {DAY}"]
     assert (bob["transfers"], bob["handled"], bob["handle_time_s"]) == (1, 1, 30)
     assert (carol["offered"], carol["answered"], carol["wait_s"]) == (1, 1, 7)
-    [queue] = r.queues()
+    [queue] = r.queues(queue_id=SUPPORT)
     assert (queue["offered"], queue["answered"], queue["transfers"]) == (2, 2, 1)
 
 
@@ -219,7 +245,7 @@ def test_an_agent_going_offline_requeues_without_a_transfer() -> None:
     r.w.cc.agents.set_status(r.w.caller("u-bob"), "offline")
     bob = r.agents()[f"u-bob {DAY}"]
     assert (bob["transfers"], bob["handled"]) == (0, 1)
-    assert r.queues()[0]["offered"] == 2  # the arrival, then the new wait
+    assert r.queues(queue_id=SUPPORT)[0]["offered"] == 2  # the arrival, then the new wait
 
 
 def test_an_abandoned_wait_belongs_to_the_queue_and_lowers_its_service_level() -> None:
@@ -241,7 +267,7 @@ def test_a_change_seen_twice_counts_once() -> None:
     r.count()
     r.seen = 0  # the stream delivers every record again
     assert r.agents()[f"u-bob {DAY}"]["offered"] == 1
-    assert r.queues()[0]["answered"] == 1
+    assert r.queues(queue_id=SUPPORT)[0]["answered"] == 1
 
 
 def test_days_are_the_zones_days() -> None:
@@ -288,7 +314,7 @@ def test_pages_follow_the_cursor_across_days_and_agents_to_the_end() -> None:
         cursor = page.next_cursor
         if cursor is None:
             break
-    assert rows == [f"2027-01-{d} {a}" for d in (15, 16, 17) for a in ("u-bob", "u-carol")]
+    assert rows == [f"2027-01-{d} {a}" for a in ("u-bob", "u-carol") for d in (15, 16, 17)]
     queue_rows, cursor = [], None
     for _ in range(5):
         page = r.reports.queues(
@@ -303,7 +329,7 @@ def test_pages_follow_the_cursor_across_days_and_agents_to_the_end() -> None:
 
 def test_a_forged_cursor_is_refused() -> None:
     r = Reporting(world())
-    for cursor in ("nonsense", "WyIyMDI3LTAxLTE0IiwidS1ib2IiXQ"):  # the 14th: out of range
+    for cursor in ("nonsense", "WyJ1LWJvYiIsIjIwMjctMDEtMTQiXQ"):  # the 14th: out of range
         with pytest.raises(ValidationError) as refused:
             r.reports.agents(r.w.caller("u-alice"), r.query(cursor=cursor))
         assert refused.value.code == "invalid_cursor"
@@ -336,3 +362,93 @@ def test_another_companys_figures_are_never_read() -> None:
     r.w.cc_repo.put_agent(AgentProfile("u-dave", "globex", name="Dave", role="supervisor"))
     assert r.agents("u-dave") == {}
     assert r.reports.agents(r.w.caller("u-dave"), r.query()).items == []
+
+
+# -- staffed time and occupancy -------------------------------------------------------------
+
+
+def test_occupancy_is_time_on_interactions_over_staffed_time_from_the_agents_changes() -> None:
+    r = Reporting(world())
+    available(r.w, "u-bob")
+    r.w.now += 100  # idle
+    r.w.text(CUSTOMER)
+    r.w.runner.run()  # offered: busy from here
+    ix = only_open(r.w).interaction_id
+    r.w.now += 12
+    r.w.cc.agents.accept(r.w.caller("u-bob"), ix)
+    r.w.now += 100
+    r.w.cc.agents.end(r.w.caller("u-bob"), ix, EndInteraction(disposition="resolved"))
+    r.w.now += 88  # idle again
+    r.w.cc.agents.set_status(r.w.caller("u-bob"), "away")
+    r.w.now += 60
+    r.w.cc.agents.set_status(r.w.caller("u-bob"), "offline")
+    r.w.now += 3600  # offline time is not counted
+    bob = r.agents()[f"u-bob {DAY}"]
+    assert (bob["available_s"], bob["busy_s"], bob["away_s"]) == (188, 112, 60)
+    assert bob["occupancy"] == round(112 / 300, 4)
+    [support] = r.queues(queue_id=SUPPORT)
+    assert (support["available_s"], support["busy_s"]) == (188, 112)
+    assert support["occupancy"] == round(112 / 300, 4)
+
+
+def test_an_agent_without_staffed_time_has_no_occupancy() -> None:
+    r = Reporting(world())
+    r.w.cc.agents.set_status(r.w.caller("u-bob"), "away")
+    r.w.now += 600
+    r.w.cc.agents.set_status(r.w.caller("u-bob"), "offline")
+    bob = r.agents()[f"u-bob {DAY}"]
+    assert (bob["away_s"], bob["available_s"], bob["busy_s"], bob["occupancy"]) == (600, 0, 0, None)
+
+
+def test_a_spell_across_midnight_is_split_into_its_intervals_and_days() -> None:
+    r = Reporting(world())
+    midnight = 1_800_057_600  # 2027-01-16T00:00Z
+    r.w.now = midnight - 300
+    available(r.w, "u-bob")
+    r.w.now = midnight + 1200
+    r.w.cc.agents.set_status(r.w.caller("u-bob"), "offline")
+    r.count()
+    found = r.store.agent_intervals("acme", "u-bob", midnight - 86400, midnight + 86400)
+    assert [(t.interval - midnight, t.figures) for t in found] == [
+        (-900, {"available_s": 300}),
+        (0, {"available_s": 900}),
+        (900, {"available_s": 300}),
+    ]
+    rows = r.agents(first=date(2027, 1, 15), last=date(2027, 1, 16))
+    assert rows[f"u-bob {DAY}"]["available_s"] == 300
+    assert rows["u-bob 2027-01-16"]["available_s"] == 1200
+
+
+def test_an_agents_change_delivered_again_adds_no_time_twice() -> None:
+    r = Reporting(world())
+    available(r.w, "u-bob")
+    r.w.now += 500
+    r.w.cc.agents.set_status(r.w.caller("u-bob"), "offline")
+    first = r.agents()[f"u-bob {DAY}"]
+    r.seen = 0  # the stream delivers every record again
+    assert r.agents()[f"u-bob {DAY}"] == first
+    assert first["available_s"] == 500
+
+
+def test_a_supervisor_reads_only_the_intervals_of_their_agents() -> None:
+    r = Reporting(world())
+    others = [f"u-x{n:02d}" for n in range(47)]
+    seeded(r.store, 2, ["u-bob", "u-carol", *others])
+    read: list[str] = []
+    store = r.store
+
+    class Watched(MemoryReportStore):
+        def agent_intervals(self, company_id: str, agent_id: str, start: int, end: int) -> Any:
+            read.append(agent_id)
+            return store.agent_intervals(company_id, agent_id, start, end)
+
+    r.reports = ReportService(Watched(), r.w.cc_repo)
+    r.w.cc_repo.put_agent(
+        AgentProfile(
+            "u-carol", "acme", name="Carol", role="supervisor", skills={"sales": 4}, queues=[SALES]
+        )
+    )
+    theirs = set(r.w.cc_repo.agents_of_queue("acme", SALES))
+    rows = r.agents("u-carol", last=date(2027, 1, 17))
+    assert {row["agent_id"] for row in rows.values()} == theirs & {"u-bob", "u-carol"}
+    assert sorted(read) == sorted(theirs)  # one read per agent of hers, none of the others

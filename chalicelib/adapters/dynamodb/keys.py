@@ -53,9 +53,10 @@ stream translation build and recognise keys only through these functions.
 | queue figures of a day | CCSTAT#{company}#{queue} | DAY#{yyyy-mm-dd} |  |  |
 | a figure counted once (TTL) | CCSTAT#{company}#{queue} | ONCE#{key} |  |  |
 | queue's last published state | CCQSTATE#{company}#{queue} | STATE |  |  |
-| agents' report figures of a 15-minute interval | CCRPT#{company}#AGENTS | {interval:010d}#{agent} |  |  |
+| an agent's report figures of a 15-minute interval | CCRPT#{company}#A#{agent}#{yyyy-mm} | {interval:010d} |  |  |
+| an agent's current staffed-time spell (reports) | CCRPT#{company}#A#{agent} | CLOCK |  |  |
 | a queue's report figures of a 15-minute interval | CCRPT#{company}#Q#{queue} | {interval:010d} |  |  |
-| a change counted once in reports (TTL) | CCRPT#{company}#ONCE | {interaction}#{version} |  |  |
+| a change counted once in reports (TTL) | CCRPT#{company}#ONCE | {interaction}#{version} or SPELL#{agent}#{seq}#{chunk} |  |  |
 | interaction's timeline entry (notes, supervisors' actions) | CCIX#{interaction} | TL#{at:017.6f}#{entry} |  |  |
 | a private note's client key (the first note, returned to a retry) | CCIX#{interaction} | NOTE#{author}#{client_id} |  |  |
 | supervisor monitoring a conversation (TTL) | CCMON#{conversation} | MON#{user} |  |  |

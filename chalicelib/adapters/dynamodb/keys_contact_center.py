@@ -3,6 +3,8 @@ of ``keys.py``, which is the one vocabulary (and ``docs/architecture.md`` its mi
 
 from __future__ import annotations
 
+import time
+
 # -- contact center -------------------------------------------------------------------
 
 CC_PROFILE_SK = "PROFILE"  # the same sort key as a user profile
@@ -148,12 +150,27 @@ def queue_handled_sk(answered_at: float, interaction_id: str) -> str:
 # -- reports (15-minute figures, counted from the table's stream) -----------------------
 
 
-def report_agents_pk(company_id: str) -> str:
-    return f"CCRPT#{company_id}#AGENTS"
+REPORT_CLOCK_SK = "CLOCK"
 
 
-def report_agent_sk(interval: int, agent_id: str) -> str:
-    return f"{interval:010d}#{agent_id}"
+def report_month(interval: int) -> str:
+    """The UTC month (``yyyy-mm``) an interval starting at ``interval`` is in."""
+    return time.strftime("%Y-%m", time.gmtime(interval))
+
+
+def report_agent_pk(company_id: str, agent_id: str, month: str) -> str:
+    """One agent's intervals of one UTC month: a supervisor reads only their agents'."""
+    return f"CCRPT#{company_id}#A#{agent_id}#{month}"
+
+
+def report_clock_pk(company_id: str, agent_id: str) -> str:
+    """The agent's current staffed-time spell (with ``REPORT_CLOCK_SK``)."""
+    return f"CCRPT#{company_id}#A#{agent_id}"
+
+
+def report_spell_id(agent_id: str, seq: int) -> str:
+    """Stands for the interaction id in a spell's once-marker (a long spell's chunks)."""
+    return f"SPELL#{agent_id}#{seq}"
 
 
 def report_queue_pk(company_id: str, queue_id: str) -> str:

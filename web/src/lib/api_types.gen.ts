@@ -1067,6 +1067,10 @@ export interface Operations {
         handle_time_s: number;
         wait_s: number;
         outbound: number;
+        available_s: number;
+        busy_s: number;
+        away_s: number;
+        occupancy: number | null;
       })[];
       next_cursor: string | null;
     };
@@ -1106,8 +1110,11 @@ export interface Operations {
         handle_time_s: number;
         wait_s: number;
         answered_within_sl: number;
+        available_s: number;
+        busy_s: number;
         service_level: number | null;
         service_level_s: number;
+        occupancy: number | null;
       })[];
       next_cursor: string | null;
     };

@@ -1,7 +1,8 @@
 /**
  * Reports on the supervisor page: per agent per day for a chosen range
  * (`GET /reports/agents`, days in the browser's time zone), a bar chart of what each
- * agent answered (inline SVG, `aria-hidden`: the table is its accessible form) and the
+ * agent answered (inline SVG, `aria-hidden`: the table is its accessible form, with each
+ * row's staffed time and occupancy) and the
  * CSV export (`Accept: text/csv`, every page by its `X-Next-Cursor`, the header row once).
  */
 import { useEffect, useState } from "preact/hooks";
@@ -83,6 +84,11 @@ function AnsweredChart({ rows }: { rows: AgentDay[] }) {
   );
 }
 
+/** Occupancy (a ratio) in whole percent; "—" without staffed time. */
+export function percent(ratio: number | null): string {
+  return ratio === null ? "—" : `${Math.round(ratio * 100)}%`;
+}
+
 function AgentTable({ rows }: { rows: AgentDay[] }) {
   return (
     <table class="report" tabIndex={0}>
@@ -92,6 +98,7 @@ function AgentTable({ rows }: { rows: AgentDay[] }) {
           <th scope="col">Agent</th><th scope="col">Day</th><th scope="col">Offered</th><th scope="col">Answered</th>
           <th scope="col">Declined</th><th scope="col">Timed out</th><th scope="col">Transfers</th>
           <th scope="col">Handle time</th><th scope="col">Average wait</th>
+          <th scope="col">Staffed</th><th scope="col">Occupancy</th>
         </tr>
       </thead>
       <tbody>
@@ -100,6 +107,7 @@ function AgentTable({ rows }: { rows: AgentDay[] }) {
             <th scope="row">{r.name || r.agent_id}</th><td>{r.day}</td><td>{r.offered}</td><td>{r.answered}</td>
             <td>{r.rejected}</td><td>{r.timed_out}</td><td>{r.transfers}</td><td>{duration(r.handle_time_s)}</td>
             <td>{r.answered ? duration(r.wait_s / r.answered) : "—"}</td>
+            <td>{duration(r.available_s + r.busy_s)}</td><td>{percent(r.occupancy)}</td>
           </tr>
         ))}
       </tbody>
