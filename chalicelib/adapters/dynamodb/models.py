@@ -232,6 +232,7 @@ class MembershipItem(_Item):
     hidden = BooleanAttribute(default=False)
     cleared_seq = NumberAttribute(null=True)  # "delete for me": messages up to it are gone
     assignee = UnicodeAttribute(null=True)  # the conversation's (a shared line's)
+    view_version = NumberAttribute(null=True)  # the conversation version the copy is of
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi1 = Gsi1()
