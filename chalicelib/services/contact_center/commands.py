@@ -62,6 +62,7 @@ class CannedSettings:
     text: str
     shortcut: str = ""
     title: str = ""
+    queues: tuple[str, ...] = ()  # empty: every queue
 
 
 __all__ = [
