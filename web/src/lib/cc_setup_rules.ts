@@ -163,7 +163,7 @@ export function fieldOfError(form: Form, code: string): string {
     queue: { queue_not_found: "overflow_queue_id", invalid_queue_id: "queue_id" },
     channel: { queue_not_found: "queue_id", number_not_found: "e164", invalid_e164: "e164" },
     agent: { queue_not_found: "queues", user_not_found: "user_id" },
-    canned: { invalid_reply_id: "reply_id" },
+    canned: { invalid_reply_id: "reply_id", queue_not_found: "queues" },
   };
   if (refers[form][code]) return refers[form][code];
   const named = code.startsWith("invalid_") ? code.slice("invalid_".length) : "";
