@@ -12,6 +12,7 @@ from chalicelib.api import requests
 from chalicelib.api.auth import caller_from, cognito
 from chalicelib.api.errors import handles_errors
 from chalicelib.bootstrap import services
+from chalicelib.domain.contact_center_records import MAX_CANNED_SHOWN
 from chalicelib.domain.errors import FeatureDisabled
 from chalicelib.services.common import Caller, page_limit
 
@@ -158,8 +159,13 @@ def set_agent_status(user_id: str) -> dict[str, Any]:
 @route("/canned-responses", methods=["GET"])
 def search_canned() -> dict[str, Any]:
     params = _params()
+    limit = page_limit(params.get("limit"), MAX_CANNED_SHOWN, MAX_CANNED_SHOWN)
     return _cc().admin.search_canned(
-        _caller(), params.get("q"), params.get("interaction_id") or None
+        _caller(),
+        params.get("q"),
+        params.get("interaction_id") or None,
+        limit,
+        params.get("cursor") or None,
     )
 
 
@@ -191,6 +197,13 @@ def put_queue(queue_id: str) -> dict[str, Any]:
     return _cc().admin.put_queue(_caller(), queue_id, parse.queue(_body()))
 
 
+@route("/admin/contact-center/queues/{queue_id}", methods=["DELETE"])
+def delete_queue(queue_id: str) -> Response:
+    """Delete a queue nothing names any more (409 with what still does)"""
+    _cc().admin.delete_queue(_caller(), queue_id)
+    return Response(body="", status_code=204)
+
+
 @route("/admin/contact-center/channels", methods=["GET"])
 def list_channels() -> dict[str, Any]:
     return _cc().admin.channels(_caller())
@@ -199,6 +212,13 @@ def list_channels() -> dict[str, Any]:
 @route("/admin/contact-center/channels/{e164}", methods=["PUT"])
 def put_channel(e164: str) -> dict[str, Any]:
     return _cc().admin.put_channel(_caller(), unquote(e164), parse.channel(_body()))
+
+
+@route("/admin/contact-center/channels/{e164}", methods=["DELETE"])
+def delete_channel(e164: str) -> Response:
+    """The number stops being a channel (409 while a customer's interaction on it is open)"""
+    _cc().admin.delete_channel(_caller(), unquote(e164))
+    return Response(body="", status_code=204)
 
 
 @route("/admin/contact-center/agents", methods=["GET"])
@@ -214,3 +234,10 @@ def put_agent(user_id: str) -> dict[str, Any]:
 @route("/admin/contact-center/canned-responses/{reply_id}", methods=["PUT"])
 def put_canned(reply_id: str) -> dict[str, Any]:
     return _cc().admin.put_canned(_caller(), reply_id, parse.canned(_body()))
+
+
+@route("/admin/contact-center/canned-responses/{reply_id}", methods=["DELETE"])
+def delete_canned(reply_id: str) -> Response:
+    """Delete a canned reply"""
+    _cc().admin.delete_canned(_caller(), reply_id)
+    return Response(body="", status_code=204)

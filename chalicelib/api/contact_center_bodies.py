@@ -24,6 +24,7 @@ from chalicelib.api.fields import (
 )
 from chalicelib.domain.contact_center import AGENT_ROLES
 from chalicelib.domain.contact_center_config import DAYS, HOURS_PATTERN, MAX_LEVEL, MIN_LEVEL
+from chalicelib.domain.contact_center_records import MAX_CANNED_SHOWN, MAX_REPLY_QUEUES
 from chalicelib.domain.contact_center_supervision import MAX_NOTE
 from chalicelib.services.contact_center.supervisor import MAX_DAYS
 
@@ -184,6 +185,14 @@ CC_CANNED = body_of(
     Field("shortcut", TEXT, "invalid_shortcut", max_len=40),
     Field("title", TEXT, "invalid_title", max_len=200),
     Field("text", TEXT, "invalid_text", required=True, max_len=CC_TEXT, pattern=NOT_BLANK),
+    Field(
+        "queues",
+        LIST,
+        "invalid_queues",
+        max_len=MAX_ID,
+        max_items=MAX_REPLY_QUEUES,
+        description="queues of the company whose agents may use it; empty: every queue",
+    ),
 )
 
 # -- query parameters ---------------------------------------------------------------
@@ -201,7 +210,21 @@ CC_INTERACTION_PAGING = (
 )
 CC_CANNED_SEARCH = (
     Field("q", TEXT, "invalid_q", max_len=100, description="a shortcut prefix or words"),
-    Field("interaction_id", TEXT, max_len=MAX_ID, description="fills the placeholders"),
+    Field(
+        "interaction_id",
+        TEXT,
+        max_len=MAX_ID,
+        description="fills the placeholders; the replies are those of its queue and every queue",
+    ),
+    Field(
+        "limit",
+        WHOLE,
+        "invalid_limit",
+        minimum=1,
+        maximum=MAX_CANNED_SHOWN,
+        description=f"page size: 1 to {MAX_CANNED_SHOWN} ({MAX_CANNED_SHOWN} unless given)",
+    ),
+    PAGING[1],
 )
 CC_CUSTOMER_SEARCH = (
     Field("phone", TEXT, "invalid_phone", required=True, max_len=64, description=PHONE),

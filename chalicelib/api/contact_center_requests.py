@@ -179,4 +179,5 @@ def canned(body: Json) -> CannedSettings:
         text=_blank_refused(CC_CANNED["text"], body),
         shortcut=(CC_CANNED["shortcut"].text(body) or "").strip().lstrip("/"),
         title=(CC_CANNED["title"].text(body) or "").strip(),
+        queues=tuple(dict.fromkeys(CC_CANNED["queues"].strings(body) or ())),
     )

@@ -201,6 +201,9 @@ RESPONSES: Mapping[str, tuple[tuple[int, ...], Schema | None]] = {
     "media_limits": (_OK, _MEDIA_LIMITS),
     "start_media_upload": (_OK, _MEDIA_UPLOAD),
     "stop_monitoring": ((204,), None),
+    "delete_queue": ((204,), None),
+    "delete_channel": ((204,), None),
+    "delete_canned": ((204,), None),
     "add_interaction_note": ((201,), ref("Object")),
     "list_queue_interactions": (_OK, page_of(ref("Object"))),
     "push_key": (

@@ -125,6 +125,11 @@ class Case:
         }
 
 
+EVERY_QUEUE = "*"  # the scope of a reply limited to no queue (no queue id can be "*")
+MAX_REPLY_QUEUES = 20  # the queues one reply may be limited to
+MAX_CANNED_SHOWN = 50  # canned replies answered at once (a page)
+
+
 @dataclass
 class CannedReply:
     reply_id: str
@@ -132,6 +137,11 @@ class CannedReply:
     shortcut: str
     title: str
     text: str
+    queues: list[str] = field(default_factory=list)  # empty: every queue
+
+    def scopes(self) -> list[str]:
+        """Where agents find it: the queues it is limited to, or every queue."""
+        return list(self.queues) or [EVERY_QUEUE]
 
     def matches(self, query: str) -> bool:
         """A shortcut that starts with ``query`` (``/ref`` or ``ref``), or every word of it
@@ -153,6 +163,7 @@ class CannedReply:
             "shortcut": self.shortcut,
             "title": self.title,
             "text": self.text,
+            "queues": list(self.queues),
         }
         if values is not None:
             body["rendered"] = self.render(values)

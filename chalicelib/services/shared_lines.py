@@ -36,6 +36,11 @@ class SharedLineRepository(Protocol):
         if ``conversation.version`` is current; else ConcurrentUpdate."""
         ...
 
+    def settle_views(self, conversation: Conversation) -> None:
+        """Members' copies that an assignment cut off midway left behind (a line too
+        large for one transaction) follow the conversation; nothing when none differ."""
+        ...
+
     def set_labels(self, conversation: Conversation, labels: list[str]) -> Conversation:
         """Replace the labels if ``conversation.version`` is current; else ConcurrentUpdate."""
         ...
@@ -91,6 +96,8 @@ class SharedLineService:
                     "someone else changed the assignment just now; see who has it",
                     code="assignment_changed",
                 ) from None
+        else:  # asked again, perhaps after a cut-off: every member's copy catches up
+            self._lines.settle_views(conversation)
         return self._conversations.get(caller, conversation.conversation_id)
 
     def set_labels(

@@ -21,11 +21,12 @@ from chalicelib.domain.contact_center import (
     Queue,
 )
 from chalicelib.domain.contact_center_records import (
+    EVERY_QUEUE,
     CannedReply,
     Case,
     Customer,
 )
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, ValidationError
 from tests.fakes.contact_center import MemoryContactCenterRepository
 from tests.serial_moto import serial_dynamodb  # noqa: F401  (a fixture)
 
@@ -92,7 +93,7 @@ def test_configuration_round_trips(repo: Any) -> None:
     assert repo.list_channels("acme") == [Channel("+14155550180", "acme", "q-support")]
     assert repo.list_channels("globex") == []
     repo.put_canned(CannedReply("r1", "acme", "hi", "Greeting", "Hello {customer_name}"))
-    assert [r.shortcut for r in repo.canned("acme")] == ["hi"] and repo.canned("globex") == []
+    assert [r.shortcut for r in canned(repo, "acme")] == ["hi"] and canned(repo, "globex") == []
 
 
 def test_an_agent_profile_update_keeps_status_and_load_and_moves_queue_membership(
@@ -295,3 +296,59 @@ def test_a_queue_state_is_published_once_per_seq_and_one_flush_is_claimed(repo: 
     stored = repo.queue_state("acme", "q-support")
     assert (stored.seq, stored.flush_due, stored.figures) == (2, 0.0, {"waiting": 2})
     assert repo.queue_state("globex", "q-support") is None
+
+
+def canned(repo: Any, company_id: str, scopes: list[str] | None = None) -> list[Any]:
+    """Every page of the company's replies (of ``scopes``), in order."""
+    found, cursor = [], None
+    while True:
+        page = repo.canned_page(company_id, scopes, 2, cursor, lambda r: True)
+        found += page.items
+        if page.next_cursor is None:
+            return found
+        cursor = page.next_cursor
+
+
+def test_canned_replies_page_by_id_and_each_scope_lists_exactly_its_own(repo: Any) -> None:
+    for n, queues in enumerate(([], ["q-a"], ["q-a", "q-b"], ["q-b"], [], ["q-c"])):
+        repo.put_canned(CannedReply(f"r{n}", "acme", f"s{n}", "T", f"text {n}", queues))
+    repo.put_canned(CannedReply("r9", "globex", "s9", "T", "other company", []))
+
+    assert [r.reply_id for r in canned(repo, "acme")] == [f"r{n}" for n in range(6)]
+    assert [r.reply_id for r in canned(repo, "acme", [EVERY_QUEUE])] == ["r0", "r4"]
+    assert [r.reply_id for r in canned(repo, "acme", [EVERY_QUEUE, "q-a", "q-b"])] == [
+        "r0",
+        "r1",
+        "r2",
+        "r3",
+        "r4",
+    ]  # r2 is in two of the scopes and comes once
+    assert canned(repo, "globex", ["q-a"]) == []
+    with pytest.raises(ValidationError):
+        repo.canned_page("acme", None, 2, "not-a-cursor", lambda r: True)
+
+
+def test_a_replys_scopes_follow_its_queues_and_a_delete_takes_it_from_all(repo: Any) -> None:
+    repo.put_canned(CannedReply("r1", "acme", "hi", "T", "hello", ["q-a", "q-b"]))
+    repo.put_canned(CannedReply("r1", "acme", "hi", "T", "hello", ["q-b", "q-c"]))
+    assert canned(repo, "acme", ["q-a"]) == []
+    assert [r.queues for r in canned(repo, "acme", ["q-c"])] == [["q-b", "q-c"]]
+    repo.put_canned(CannedReply("r1", "acme", "hi", "T", "hello", []))
+    assert canned(repo, "acme", ["q-b", "q-c"]) == []
+    assert [r.reply_id for r in canned(repo, "acme", [EVERY_QUEUE])] == ["r1"]
+
+    assert repo.delete_canned("acme", "r1") is True
+    assert repo.delete_canned("acme", "r1") is False
+    assert canned(repo, "acme") == [] == canned(repo, "acme", [EVERY_QUEUE])
+
+
+def test_a_queue_and_a_channel_are_deleted_once_and_only_by_their_company(repo: Any) -> None:
+    repo.put_queue(Queue("q-a", "acme", "A"))
+    repo.put_channel(Channel("+14155550180", "acme", "q-a"))
+    assert repo.delete_channel("globex", "+14155550180") is False
+    assert repo.delete_channel("acme", "+14155550180") is True
+    assert repo.get_channel("+14155550180") is None
+    assert repo.delete_channel("acme", "+14155550180") is False
+    assert repo.delete_queue("globex", "q-a") is False
+    assert repo.delete_queue("acme", "q-a") is True
+    assert (repo.get_queue("acme", "q-a"), repo.delete_queue("acme", "q-a")) == (None, False)

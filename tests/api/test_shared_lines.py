@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from chalicelib.adapters.dynamodb import shared_lines as shared_lines_adapter
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.model import BusinessNumber
 from tests import fakes
@@ -230,3 +232,87 @@ def test_assignments_from_the_same_read_race_and_exactly_one_is_written(line: Ap
         conversation_id, ["u-bob", "u-carol"]
     )
     assert {m.assignee for m in memberships.values()} == {won[0]}
+
+
+BIG_LINE = "+14155550177"
+
+
+def test_a_line_of_150_people_is_assigned_reassigned_and_unassigned(line: Api) -> None:
+    """Past DynamoDB's 100 items per transaction: every member's copy and view follow."""
+    conversation_id, members = big_line(line)
+    crowd = members[2:]
+    assert len(body(line.call("GET", f"/conversations/{conversation_id}", "bob"))["members"]) == 150
+
+    for who, assignee in (("bob", "u-carol"), ("carol", crowd[-1]), ("bob", None)):
+        response = patch(line, conversation_id, who, {"assignee": assignee})
+        assert (response.status_code, body(response)["assignee"]) == (200, assignee), response.body
+        stored = line.services.adapters.conversations.get_memberships(conversation_id, members)
+        assert len(stored) == 150
+        assert {m.assignee for m in stored.values()} == {assignee}
+    assert view(line, "bob", "unassigned") == [conversation_id] == view(line, "carol", "unassigned")
+    patch(line, conversation_id, "carol", {"assignee": "u-carol"})
+    assert view(line, "carol", "mine") == [conversation_id]
+    assert view(line, "bob", "mine") == [] == view(line, "bob", "unassigned")
+
+
+def big_line(api: Api) -> tuple[str, list[str]]:
+    members = ["u-bob", "u-carol", *(f"u-line{n:03d}" for n in range(148))]
+    api.services.adapters.sms.put_number(BusinessNumber(BIG_LINE, "acme", users=members))
+    return texted(api, to=BIG_LINE, sid="SM150"), members
+
+
+def test_asking_again_repairs_copies_a_cut_off_assignment_of_a_large_line_left_behind(
+    line: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conversation_id, members = big_line(line)
+    complete = shared_lines_adapter.spread_member_views
+
+    def cut_off(conversation: Any, users: list[str]) -> None:
+        complete(conversation, users[:90])
+        raise ConnectionError("the function died midway")
+
+    monkeypatch.setattr(shared_lines_adapter, "spread_member_views", cut_off)
+    assert patch(line, conversation_id, "bob", {"assignee": "u-bob"}).status_code == 500
+    monkeypatch.setattr(shared_lines_adapter, "spread_member_views", complete)
+    conversations = line.services.adapters.conversations
+    behind = conversations.get_memberships(conversation_id, members)
+    assert {m.assignee for m in behind.values()} == {"u-bob", None}
+
+    again = patch(line, conversation_id, "bob", {"assignee": "u-bob"})
+
+    assert again.status_code == 200
+    copies = conversations.get_memberships(conversation_id, members)
+    assert {m.assignee for m in copies.values()} == {"u-bob"}
+    assert view(line, "bob", "mine") == [conversation_id]
+    assert view(line, "carol", "unassigned") == []
+
+
+def test_a_large_lines_copies_keep_the_latest_assignment_whatever_order_they_land_in(
+    line: Api,
+) -> None:
+    conversation_id, members = big_line(line)
+    read = line.services.adapters.conversations.get(conversation_id)
+    first = replace(read, assignee="u-bob", version=read.version + 1)
+    second = replace(read, assignee="u-carol", version=read.version + 2)
+
+    shared_lines_adapter.spread_member_views(second, members)
+    shared_lines_adapter.spread_member_views(
+        first, members
+    )  # the earlier assignment's copies arrive late
+
+    copies = line.services.adapters.conversations.get_memberships(conversation_id, members)
+    assert {m.assignee for m in copies.values()} == {"u-carol"}
+
+
+def test_asking_for_a_large_line_again_creates_nothing_and_resets_no_one(line: Api) -> None:
+    conversation_id, members = big_line(line)
+    conversations = line.services.adapters.conversations
+    assert conversations.get(conversation_id) is not None
+    last = members[-1]  # among those written outside the transaction
+    assert conversations.advance_read(last, conversation_id, 1)
+    stored = conversations.get(conversation_id)
+
+    again, created = conversations.create(replace(stored, created_at="2030-01-01T00:00:00Z"))
+
+    assert (created, again.created_at) == (False, stored.created_at)
+    assert conversations.get_membership(last, conversation_id).read_seq == 1

@@ -69,6 +69,21 @@ def test_agent_is_offered_a_text_with_screen_pop_accepts_replies_by_shortcut_end
         timeout=30,
     )
     assert put.status_code == 200, put.text
+    # replies limited to one queue reach its agents only: the channel's queue, another
+    own = center["channels"][0]["queue_id"]
+    other = next(q["queue_id"] for q in center["queues"] if q["queue_id"] != own)
+    for desk, queue_id in (("this", own), ("other", other)):
+        limited = api(admin).session.put(
+            f"{stack['rest_url']}/admin/contact-center/canned-responses/plumber-{desk}",
+            json={
+                "shortcut": f"plumb{desk}",
+                "title": f"Plumber, {desk} desk",
+                "text": "A plumber calls you today.",
+                "queues": [queue_id],
+            },
+            timeout=30,
+        )
+        assert limited.status_code == 200, limited.text
 
     # Given ann in the agent console, available
     ann = signed_in("ann")
@@ -104,7 +119,10 @@ def test_agent_is_offered_a_text_with_screen_pop_accepts_replies_by_shortcut_end
     # A canned reply by its shortcut (Enter takes the first match), then Enter sends
     box = card.get_by_role("textbox", name=f"Reply to {customer}")
     box.fill("/plumb")
-    expect(card.get_by_role("list", name="Canned replies")).to_contain_text("Plumber on the way")
+    picker = card.get_by_role("list", name="Canned replies")
+    expect(picker).to_contain_text("Plumber on the way")
+    expect(picker).to_contain_text("Plumber, this desk")  # the interaction's queue
+    expect(picker).not_to_contain_text("Plumber, other desk")  # another queue's
     box.press("Enter")
     reply = "Thanks there, a plumber is on the way."  # the customer has no name yet
     expect(box).to_have_value(reply)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from chalicelib.adapters.dynamodb.contact_center_config import canned_after, first_matching
 from chalicelib.domain.contact_center import (
     ENDED,
     WAITING,
@@ -289,10 +290,43 @@ class MemoryContactCenterRepository:
         with self._lock:
             self.replies.setdefault(reply.company_id, {})[reply.reply_id] = copy.deepcopy(reply)
 
-    def canned(self, company_id: str) -> list[CannedReply]:
+    def canned_page(
+        self,
+        company_id: str,
+        scopes: list[str] | None,
+        limit: int,
+        cursor: str | None,
+        keep: Callable[[CannedReply], bool],
+    ) -> Page[CannedReply]:
+        after = canned_after(cursor)
         with self._lock:
             found = [copy.deepcopy(r) for r in self.replies.get(company_id, {}).values()]
-        return sorted(found, key=lambda r: r.reply_id)
+        ordered = sorted(
+            (
+                r
+                for r in found
+                if (after is None or r.reply_id > after)
+                and (scopes is None or set(r.scopes()) & set(scopes))
+            ),
+            key=lambda r: r.reply_id,
+        )
+        return first_matching(iter(ordered), keep, limit)
+
+    def delete_canned(self, company_id: str, reply_id: str) -> bool:
+        with self._lock:
+            return self.replies.get(company_id, {}).pop(reply_id, None) is not None
+
+    def delete_queue(self, company_id: str, queue_id: str) -> bool:
+        with self._lock:
+            return self.queues.pop((company_id, queue_id), None) is not None
+
+    def delete_channel(self, company_id: str, e164: str) -> bool:
+        with self._lock:
+            channel = self.channels.get(e164)
+            if channel is None or channel.company_id != company_id:
+                return False
+            del self.channels[e164]
+            return True
 
     # -- figures ------------------------------------------------------------------------
 

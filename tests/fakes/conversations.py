@@ -340,6 +340,9 @@ class MemorySharedLines:
             self.repo.memberships[(user_id, stored.conversation_id)].assignee = assignee
         return copy.deepcopy(stored)
 
+    def settle_views(self, conversation: Conversation) -> None:
+        """The fake writes every copy with the conversation: none is ever behind."""
+
     def set_labels(self, conversation: Conversation, labels: list[str]) -> Conversation:
         stored = self._current(conversation)
         stored.labels = list(labels)

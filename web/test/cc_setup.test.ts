@@ -54,6 +54,8 @@ test("an API error code names the field of the form it belongs to, else the form
   assert.equal(fieldOfError("channel", "number_not_found"), "e164");
   assert.equal(fieldOfError("agent", "queue_not_found"), "queues");
   assert.equal(fieldOfError("canned", "invalid_text"), "text");
+  assert.equal(fieldOfError("canned", "invalid_queues"), "queues");
+  assert.equal(fieldOfError("canned", "queue_not_found"), "queues");
   assert.equal(fieldOfError("queue", "invalid_body"), "");
   assert.equal(fieldOfError("agent", "admin_only"), "");
 });
@@ -64,7 +66,7 @@ function setupApi(): FakeApi {
     .on("GET", "/queues", { items: [support], next_cursor: null })
     .on("GET", "/admin/contact-center/channels", { items: [{ e164: "+14155550180", queue_id: "q1" }], next_cursor: null })
     .on("GET", "/admin/contact-center/agents", { items: [], next_cursor: null })
-    .on("GET", "/canned-responses", { items: [], next_cursor: null })
+    .on("GET", "/canned-responses?limit=50", { items: [{ id: "r1", shortcut: "hi", title: "Hi", text: "Hello", queues: [] }], next_cursor: null })
     .on("GET", "/admin/numbers?limit=100", { items: [{ e164: "+14155550180", sms_capable: true, users: [] }], next_cursor: null });
 }
 
@@ -104,4 +106,29 @@ test("a new channel and an agent's profile are added; a set-up that cannot be re
   const off = new Store(new FakeApi(), ME);
   await off.cc.setup.load();
   assert.match(off.state.cc.setup.error || "", /no answer for GET \/queues/);
+});
+
+test("a deleted queue, channel and canned reply leave the set-up and the queue names once the API says so", async () => {
+  const api = setupApi()
+    .on("DELETE", "/admin/contact-center/channels/%2B14155550180", undefined)
+    .on("DELETE", "/admin/contact-center/queues/q1", undefined)
+    .on("DELETE", "/admin/contact-center/canned-responses/r1", undefined);
+  const store = new Store(api, ME);
+  await store.cc.setup.load();
+  await store.cc.setup.deleteChannel("+14155550180");
+  await store.cc.setup.deleteQueue("q1");
+  await store.cc.setup.deleteCanned("r1");
+  const setup = store.state.cc.setup;
+  assert.deepEqual([setup.channels, setup.queues, setup.canned, store.state.cc.queues], [[], [], [], []]);
+});
+
+test("a refused delete throws the API's reason and keeps the item", async () => {
+  const api = setupApi().on("DELETE", "/admin/contact-center/queues/q1", () => {
+    throw new ApiError(409, "queue_has_channels", "channels still route to this queue: +14155550180");
+  });
+  const store = new Store(api, ME);
+  await store.cc.setup.load();
+  const before = store.state.cc.setup;
+  await assert.rejects(store.cc.setup.deleteQueue("q1"), { code: "queue_has_channels" });
+  assert.equal(store.state.cc.setup, before);
 });

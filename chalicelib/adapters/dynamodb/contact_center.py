@@ -14,6 +14,7 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.dynamodb.contact_center_config import ConfigStore
 from chalicelib.adapters.dynamodb.contact_center_items import (
     AgentItem,
     ChannelItem,
@@ -35,7 +36,6 @@ from chalicelib.adapters.dynamodb.contact_center_supervision import SupervisionS
 from chalicelib.adapters.dynamodb.keys import PROFILE_SK, co_pk
 from chalicelib.adapters.dynamodb.keys_contact_center import (
     AGENT_PREFIX,
-    CANNED_PREFIX,
     CASE_PREFIX,
     CC_QUEUE_PREFIX,
     CHANNEL_SK,
@@ -47,7 +47,6 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
     OPEN_SK,
     agent_ix_sk,
     agent_pk,
-    canned_sk,
     case_sk,
     cc_queue_sk,
     channel_pk,
@@ -77,7 +76,6 @@ from chalicelib.domain.contact_center import (
     listed_agent,
 )
 from chalicelib.domain.contact_center_records import (
-    CannedReply,
     Case,
     Customer,
     DayFigures,
@@ -85,7 +83,7 @@ from chalicelib.domain.contact_center_records import (
 from chalicelib.domain.errors import Conflict
 
 
-class DynamoContactCenterRepository(QueueStateStore, SupervisionStore):
+class DynamoContactCenterRepository(ConfigStore, QueueStateStore, SupervisionStore):
     """The contact center's items in the messaging table. No Scan: every read is a
     GetItem, a Query on a key designed for it, or a BatchGetItem."""
 
@@ -386,17 +384,6 @@ class DynamoContactCenterRepository(QueueStateStore, SupervisionStore):
             limit=limit,
         )
         return [dict(i.data) for i in items]
-
-    # -- canned replies ----------------------------------------------------------------
-
-    def put_canned(self, reply: CannedReply) -> None:
-        ConfigItem(
-            co_pk(reply.company_id), canned_sk(reply.reply_id), data=dataclasses.asdict(reply)
-        ).save()
-
-    def canned(self, company_id: str) -> list[CannedReply]:
-        items = ConfigItem.query(co_pk(company_id), ConfigItem.sk.startswith(CANNED_PREFIX))
-        return [CannedReply(**cc_fields(CannedReply, i.data)) for i in items]
 
     # -- figures ------------------------------------------------------------------------
 

@@ -37,7 +37,12 @@ from chalicelib.adapters.dynamodb.models import (
     page_of,
     shared_connection,
 )
-from chalicelib.adapters.dynamodb.shared_lines import after_members, update_member_views, view_key
+from chalicelib.adapters.dynamodb.shared_lines import (
+    TX_ITEMS,
+    after_members,
+    update_member_views,
+    view_key,
+)
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.model import (
     IM,
@@ -93,10 +98,20 @@ class DynamoConversationRepository(DynamoMessageLog):
             else None,
             gsi1sk=conversation.conversation_id if conversation.business_number else None,
         )
+        # a line too large for one transaction: the members past it first (a membership
+        # without its conversation is listed by no one), then the rest with it
+        in_tx = conversation.members[: TX_ITEMS - 1]
+        if len(in_tx) < len(conversation.members):
+            existing = self.get(conversation.conversation_id)
+            if existing is not None:  # get-or-create: never reset anyone's membership
+                return existing, False
+        with MembershipItem.batch_write() as batch:
+            for user_id in conversation.members[TX_ITEMS - 1 :]:
+                batch.save(membership_item(conversation, user_id))
         try:
             with TransactWrite(connection=shared_connection()) as tx:
                 tx.save(item, condition=ConversationItem.pk.does_not_exist())
-                for user_id in conversation.members:
+                for user_id in in_tx:
                     tx.save(membership_item(conversation, user_id))
         except TransactWriteError as exc:
             # It exists already (the usual get-or-create), or two people opened the same

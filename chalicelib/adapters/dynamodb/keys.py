@@ -39,6 +39,7 @@ stream translation build and recognise keys only through these functions.
 | registration poller's cursor | REGPOLL | STATE |  |  |
 | CC queue | CO#{company} | CCQUEUE#{queue} |  |  |
 | canned reply | CO#{company} | CANNED#{reply} |  |  |
+| canned reply of a scope (a queue, or * for every queue) | CCCANNED#{company}#{queue or *} | {reply} |  |  |
 | CC channel | CCCHAN#{e164} | CHANNEL | CO#{company}#CCCHANNELS | {e164} |
 | agent (profile, live load) | CCAGENT#{agent} | PROFILE | CO#{company}#CCAGENTS | {agent} |
 | agent's open interaction | CCAGENT#{agent} | IX#{interaction} |  |  |

@@ -35,6 +35,12 @@ def canned_sk(reply_id: str) -> str:
     return f"{CANNED_PREFIX}{reply_id}"
 
 
+def canned_scope_pk(company_id: str, scope: str) -> str:
+    """A copy of each reply per queue it is limited to (or ``*``: every queue), sorted
+    by reply id: an agent's replies are a Query per scope, merged."""
+    return f"CCCANNED#{company_id}#{scope}"
+
+
 def channel_pk(e164: str) -> str:
     return f"CCCHAN#{e164}"
 

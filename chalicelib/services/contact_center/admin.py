@@ -11,9 +11,7 @@ from chalicelib.domain.contact_center import (
     Channel,
     Queue,
 )
-from chalicelib.domain.contact_center_records import (
-    CannedReply,
-)
+from chalicelib.domain.contact_center_records import EVERY_QUEUE, MAX_CANNED_SHOWN, CannedReply
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
 from chalicelib.services.common import Caller
 from chalicelib.services.contact_center.commands import (
@@ -23,10 +21,10 @@ from chalicelib.services.contact_center.commands import (
     QueueSettings,
 )
 from chalicelib.services.contact_center.common import Context
+from chalicelib.services.contact_center.in_use import check_channel_unused, check_queue_unused
 from chalicelib.services.sms.ports import SmsRepository
 
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
-MAX_CANNED_SHOWN = 50
 
 
 def _id(raw: str, what: str) -> str:
@@ -128,33 +126,75 @@ class ContactCenterAdmin:
         self._admin(caller)
         if not settings.text.strip():
             raise ValidationError("text is required", code="invalid_text")
+        for queue_id in settings.queues:
+            self._ctx.queue(caller.company_id, queue_id)
         reply = CannedReply(
             reply_id=_id(reply_id, "reply_id"),
             company_id=caller.company_id,
             shortcut=settings.shortcut,
             title=settings.title,
             text=settings.text,
+            queues=list(settings.queues),
         )
         self._repo.put_canned(reply)
         return reply.to_dict()
 
     def search_canned(
-        self, caller: Caller, query: str | None, interaction_id: str | None = None
+        self,
+        caller: Caller,
+        query: str | None,
+        interaction_id: str | None = None,
+        limit: int = MAX_CANNED_SHOWN,
+        cursor: str | None = None,
     ) -> dict[str, Any]:
-        """The company's canned replies matching ``q`` (shortcut prefix or words), with
-        placeholders filled for an interaction when one is given."""
+        """The canned replies matching ``q`` (shortcut prefix or words) that the caller
+        may use, a page at a time, with placeholders filled for an interaction when one
+        is given. For an interaction: the company-wide ones and its queue's; for an
+        agent: the company-wide ones and those of the queues of their profile; for an
+        admin: all of the company's."""
         agent = self._ctx.agent_of(caller) if not caller.is_admin else None
         if query is not None and len(query) > 100:
             raise ValidationError("q must be at most 100 characters", code="invalid_q")
         values: dict[str, Any] | None = None
+        scopes: list[str] | None = None
         if interaction_id:
             interaction = self._ctx.interaction_of(caller, interaction_id)
             values = {
                 "customer_name": interaction.customer_name or "there",
                 "agent_name": agent.name if agent else "",
             }
-        found = [r for r in self._repo.canned(caller.company_id) if r.matches(query or "")]
-        return {
-            "items": [r.to_dict(values) for r in found[:MAX_CANNED_SHOWN]],
-            "next_cursor": None,
-        }
+            scopes = [EVERY_QUEUE, interaction.queue_id]
+        elif agent is not None:
+            scopes = [EVERY_QUEUE, *agent.queues]
+        page = self._repo.canned_page(
+            caller.company_id,
+            scopes,
+            min(limit, MAX_CANNED_SHOWN),
+            cursor,
+            lambda r: r.matches(query or ""),
+        )
+        return {"items": [r.to_dict(values) for r in page.items], "next_cursor": page.next_cursor}
+
+    # -- removal: nothing is left naming what is gone (``in_use``) --------------------------
+
+    def delete_queue(self, caller: Caller, queue_id: str) -> None:
+        self._admin(caller)
+        self._ctx.queue(caller.company_id, queue_id)
+        check_queue_unused(self._repo, caller.company_id, queue_id)
+        if not self._repo.delete_queue(caller.company_id, queue_id):
+            raise NotFound("no such queue", code="queue_not_found")
+
+    def delete_channel(self, caller: Caller, e164: str) -> None:
+        """The number stops being a channel: texts to it reach its users again."""
+        self._admin(caller)
+        channel = self._repo.get_channel(e164)
+        if channel is None or channel.company_id != caller.company_id:
+            raise NotFound("no such channel", code="channel_not_found")
+        check_channel_unused(self._repo, caller.company_id, e164)
+        if not self._repo.delete_channel(caller.company_id, e164):
+            raise NotFound("no such channel", code="channel_not_found")
+
+    def delete_canned(self, caller: Caller, reply_id: str) -> None:
+        self._admin(caller)
+        if not self._repo.delete_canned(caller.company_id, reply_id):
+            raise NotFound("no such canned reply", code="reply_not_found")

@@ -65,6 +65,7 @@ class CannedSettings:
     text: str
     shortcut: str = ""
     title: str = ""
+    queues: tuple[str, ...] = ()  # empty: every queue
 
 
 __all__ = [

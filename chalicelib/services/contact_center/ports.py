@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from chalicelib.domain.contact_center import (
@@ -134,9 +134,38 @@ class ContactCenterRepository(Protocol):
 
     # -- canned replies ----------------------------------------------------------------
 
-    def put_canned(self, reply: CannedReply) -> None: ...
+    def put_canned(self, reply: CannedReply) -> None:
+        """Store the reply where agents of its scopes find it (a scope it left no longer
+        lists it); ConcurrentUpdate when it changed since read."""
+        ...
 
-    def canned(self, company_id: str) -> list[CannedReply]: ...
+    def canned_page(
+        self,
+        company_id: str,
+        scopes: list[str] | None,
+        limit: int,
+        cursor: str | None,
+        keep: Callable[[CannedReply], bool],
+    ) -> Page[CannedReply]:
+        """In reply-id order from ``cursor`` on (an opaque ``next_cursor`` of this list,
+        else 400 ``invalid_cursor``), at most ``limit`` replies that ``keep`` holds: all
+        of the company's (``scopes`` None), or those of ``scopes`` (queue ids, and
+        ``EVERY_QUEUE`` for the replies limited to none), each once."""
+        ...
+
+    def delete_canned(self, company_id: str, reply_id: str) -> bool:
+        """Remove the reply from every scope; False when there was none."""
+        ...
+
+    # -- removal (the services check first that nothing depends on it) ------------------
+
+    def delete_queue(self, company_id: str, queue_id: str) -> bool:
+        """False when there was none."""
+        ...
+
+    def delete_channel(self, company_id: str, e164: str) -> bool:
+        """False when the number is not (or no longer) a channel of the company."""
+        ...
 
     # -- figures ------------------------------------------------------------------------
 

@@ -460,6 +460,29 @@ export interface Operations {
     };
     response: Conversation;
   };
+  /** DELETE /admin/contact-center/canned-responses/{reply_id}: Delete a canned reply */
+  delete_canned: {
+    method: "DELETE";
+    path: "/admin/contact-center/canned-responses/{reply_id}";
+    params: {
+      reply_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: void;
+  };
+  /** DELETE /admin/contact-center/channels/{e164}: The number stops being a channel (409 while a customer's interaction on it is open) */
+  delete_channel: {
+    method: "DELETE";
+    path: "/admin/contact-center/channels/{e164}";
+    params: {
+      /** an E.164 number (+ and digits) libphonenumber holds valid */
+      e164: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: void;
+  };
   /** DELETE /contacts/{contact_id}: delete contact */
   delete_contact: {
     method: "DELETE";
@@ -482,6 +505,17 @@ export interface Operations {
     query: Record<string, never>;
     body: never;
     response: Message;
+  };
+  /** DELETE /admin/contact-center/queues/{queue_id}: Delete a queue nothing names any more (409 with what still does) */
+  delete_queue: {
+    method: "DELETE";
+    path: "/admin/contact-center/queues/{queue_id}";
+    params: {
+      queue_id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: void;
   };
   /** POST /interactions/{interaction_id}/end: end interaction */
   end_interaction: {
@@ -904,6 +938,8 @@ export interface Operations {
       shortcut?: string | null;
       title?: string | null;
       text: string;
+      /** queues of the company whose agents may use it; empty: every queue */
+      queues?: string[] | null;
     };
     response: Object;
   };
@@ -1150,8 +1186,12 @@ export interface Operations {
     query: {
       /** a shortcut prefix or words */
       q?: string;
-      /** fills the placeholders */
+      /** fills the placeholders; the replies are those of its queue and every queue */
       interaction_id?: string;
+      /** page size: 1 to 50 (50 unless given) */
+      limit?: number;
+      /** opaque: the next_cursor of the previous page of the same list, passed back unchanged (the server made it; any other value is a 400 invalid_cursor); empty or absent: the first page */
+      cursor?: string;
     };
     body: never;
     response: Object;

@@ -63,7 +63,8 @@ export const RULES: Rules = {
   "canned": {
     "shortcut": {"kind": "text", "code": "invalid_shortcut", "required": false, "max_len": 40, "min_len": 0, "pattern": null, "choices": []},
     "title": {"kind": "text", "code": "invalid_title", "required": false, "max_len": 200, "min_len": 0, "pattern": null, "choices": []},
-    "text": {"kind": "text", "code": "invalid_text", "required": true, "max_len": 1600, "min_len": 0, "pattern": "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]", "choices": []}
+    "text": {"kind": "text", "code": "invalid_text", "required": true, "max_len": 1600, "min_len": 0, "pattern": "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]", "choices": []},
+    "queues": {"kind": "list", "code": "invalid_queues", "required": false, "max_len": 256, "max_items": 20}
   }
 }; // end of RULES
 
@@ -162,7 +163,7 @@ export function fieldOfError(form: Form, code: string): string {
     queue: { queue_not_found: "overflow_queue_id", invalid_queue_id: "queue_id" },
     channel: { queue_not_found: "queue_id", number_not_found: "e164", invalid_e164: "e164" },
     agent: { queue_not_found: "queues", user_not_found: "user_id" },
-    canned: { invalid_reply_id: "reply_id" },
+    canned: { invalid_reply_id: "reply_id", queue_not_found: "queues" },
   };
   if (refers[form][code]) return refers[form][code];
   const named = code.startsWith("invalid_") ? code.slice("invalid_".length) : "";

@@ -103,6 +103,8 @@ export interface Canned {
   shortcut: string;
   title: string;
   text: string;
+  /** the queues whose agents may use it; empty: every queue */
+  queues: string[];
   /** the text with the interaction's placeholders filled (when asked with interaction_id) */
   rendered?: string;
 }

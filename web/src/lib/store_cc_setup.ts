@@ -18,6 +18,10 @@ export type QueueBody = Gen.Operations["put_queue"]["body"];
 export type AgentBody = Gen.Operations["put_agent"]["body"];
 export type CannedBody = Gen.Operations["put_canned"]["body"];
 
+/** The API answers at most 50 canned replies a page; the list reads every page (up to 2,000). */
+const CANNED_PAGE = 50;
+const CANNED_PAGES = 40;
+
 /** A queue with every setting (GET /queues answers the queue's whole record). */
 export interface QueueConfig extends Queue {
   skills: Record<string, number>;
@@ -97,11 +101,11 @@ export class CcSetup {
         api.get<Page<QueueConfig>>("/queues"),
         api.get<Page<Channel>>("/admin/contact-center/channels"),
         api.get<Page<Agent>>("/admin/contact-center/agents"),
-        api.get<Page<Canned>>("/canned-responses"),
+        api.all<Canned>(`/canned-responses?limit=${CANNED_PAGE}`, CANNED_PAGES),
         api.all<BusinessNumber>("/admin/numbers?limit=100", 10),
       ]);
       this.patch(
-        { queues: queues.items, channels: channels.items, agents: agents.items, canned: canned.items, numbers, loaded: true, error: null },
+        { queues: queues.items, channels: channels.items, agents: agents.items, canned, numbers, loaded: true, error: null },
         { queues: queues.items },
       );
     } catch (error) {
@@ -132,5 +136,23 @@ export class CcSetup {
     const saved = await this.store.api.put<Canned>(`/admin/contact-center/canned-responses/${enc(replyId)}`, body);
     this.patch({ canned: replaced(this.state.canned, saved, (c) => c.id) });
     return saved;
+  }
+
+  // -- deletes: the item leaves the lists once the API says it is gone (a 409 throws) ----
+
+  async deleteQueue(queueId: string): Promise<void> {
+    await this.store.api.del(`/admin/contact-center/queues/${enc(queueId)}`);
+    const kept = (q: Queue) => q.queue_id !== queueId;
+    this.patch({ queues: this.state.queues.filter(kept) }, { queues: this.store.state.cc.queues.filter(kept) });
+  }
+
+  async deleteChannel(e164: string): Promise<void> {
+    await this.store.api.del(`/admin/contact-center/channels/${enc(e164)}`);
+    this.patch({ channels: this.state.channels.filter((c) => c.e164 !== e164) });
+  }
+
+  async deleteCanned(replyId: string): Promise<void> {
+    await this.store.api.del(`/admin/contact-center/canned-responses/${enc(replyId)}`);
+    this.patch({ canned: this.state.canned.filter((c) => c.id !== replyId) });
   }
 }

@@ -14,6 +14,7 @@ import {
 } from "../lib/cc_setup_rules";
 import type { QueueBody, QueueConfig } from "../lib/store_cc_setup";
 import { Choice, DAY_NAMES, Field, FormError, HoursEditor, SkillsEditor, type Week, skillRows, useFormErrors } from "./admin_cc_fields";
+import { DeleteButton } from "./admin_cc_delete";
 import { AgentsSetup, CannedSetup, ChannelsSetup } from "./admin_cc_more";
 import "./admin_cc.css";
 
@@ -244,7 +245,11 @@ function QueuesSetup() {
               <td>{Object.entries(q.skills).map(([s, l]) => `${s} ${l}`).join(", ") || "None"}</td>
               <td>{hoursSummary(q)}</td>
               <td>{q.overflow_after_s ? `after ${q.overflow_after_s} s → ${q.overflow_queue_id ? name(q.overflow_queue_id) : `levels ${q.overflow_level}`}` : "None"}</td>
-              <td><button type="button" class="secondary" aria-label={`Edit queue ${q.name}`} onClick={() => { setNote(""); setEditing(q); }}>Edit</button></td>
+              <td class="actions">
+                <button type="button" class="secondary" aria-label={`Edit queue ${q.name}`} onClick={() => { setNote(""); setEditing(q); }}>Edit</button>
+                <DeleteButton what="queue" name={q.name} onDelete={() => store.cc.setup.deleteQueue(q.queue_id)} onDeleted={setNote}
+                  explain="Customers can no longer be routed to it. A queue that a channel, another queue's overflow, an agent's profile or a canned reply still names, or that still holds customers, is kept: move those first." />
+              </td>
             </tr>
           ))}
         </tbody>

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import type { Agent, Canned } from "../lib/cc_types";
 import { type FieldErrors, ID_PATTERN, RULES, type SkillRow, checkNewId, checkSkills, checkText, checkWhole } from "../lib/cc_setup_rules";
+import { DeleteButton } from "./admin_cc_delete";
 import { Choice, Field, FieldError, FormError, SkillsEditor, invalid, skillRows, useFormErrors } from "./admin_cc_fields";
 
 function useFocusOnOpen() {
@@ -17,7 +18,7 @@ function useFocusOnOpen() {
 
 // -- channels ------------------------------------------------------------------------------
 
-function ChannelRow({ e164, queueId }: { e164: string; queueId: string }) {
+function ChannelRow({ e164, queueId, onDeleted }: { e164: string; queueId: string; onDeleted: (note: string) => void }) {
   const { store } = useApp();
   const queues = useStoreState(store).cc.setup.queues;
   const [choice, setChoice] = useState(queueId);
@@ -47,6 +48,10 @@ function ChannelRow({ e164, queueId }: { e164: string; queueId: string }) {
           <FormError message={form.formError} />
           {note && <span role="status">{note}</span>}
         </form>
+      </td>
+      <td class="actions">
+        <DeleteButton what="channel" name={e164} onDelete={() => store.cc.setup.deleteChannel(e164)} onDeleted={onDeleted}
+          explain="Texts to this number reach its assigned users again, not a queue. While a customer who texted it is still waiting or being answered, it stays a channel." />
       </td>
     </tr>
   );
@@ -80,8 +85,8 @@ export function ChannelsSetup() {
       <p class="hint">A customer who texts a channel number reaches the queue, not the number's assigned users.</p>
       <table>
         <caption class="sr-only">Channels</caption>
-        <thead><tr><th scope="col">Number</th><th scope="col">Queue</th></tr></thead>
-        <tbody>{setup.channels.map((c) => <ChannelRow key={c.e164} e164={c.e164} queueId={c.queue_id} />)}</tbody>
+        <thead><tr><th scope="col">Number</th><th scope="col">Queue</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <tbody>{setup.channels.map((c) => <ChannelRow key={c.e164} e164={c.e164} queueId={c.queue_id} onDeleted={setNote} />)}</tbody>
       </table>
       <form ref={form.ref} class="setup-form" aria-labelledby="channel-form-title" noValidate onSubmit={add}>
         <h4 id="channel-form-title">Add a channel</h4>
@@ -229,7 +234,10 @@ export function AgentsSetup() {
 
 function CannedEditor({ reply, onDone }: { reply: Canned | null; onDone: (note: string) => void }) {
   const { store } = useApp();
-  const [f, setF] = useState({ id: reply?.id || "", shortcut: reply?.shortcut || "", title: reply?.title || "", text: reply?.text || "" });
+  const queues = useStoreState(store).cc.setup.queues;
+  const [f, setF] = useState({
+    id: reply?.id || "", shortcut: reply?.shortcut || "", title: reply?.title || "", text: reply?.text || "", queues: reply?.queues || [],
+  });
   const form = useFormErrors("canned");
   const heading = useFocusOnOpen();
   const R = RULES.canned;
@@ -243,9 +251,10 @@ function CannedEditor({ reply, onDone }: { reply: Canned | null; onDone: (note: 
     add("shortcut", checkText(R.shortcut!, "shortcut", f.shortcut));
     add("title", checkText(R.title!, "title", f.title));
     add("text", checkText(R.text!, "text", f.text.trim() ? f.text : ""));
+    if (f.queues.length > R.queues!.max_items!) add("queues", `at most ${R.queues!.max_items} queues`);
     if (!form.check(found)) return;
     try {
-      const saved = await store.cc.setup.saveCanned(f.id, { shortcut: f.shortcut, title: f.title, text: f.text });
+      const saved = await store.cc.setup.saveCanned(f.id, { shortcut: f.shortcut, title: f.title, text: f.text, queues: f.queues });
       onDone(`Canned reply ${saved.title || saved.id} saved.`);
     } catch (error) {
       form.refused(error);
@@ -264,6 +273,18 @@ function CannedEditor({ reply, onDone }: { reply: Canned | null; onDone: (note: 
       </div>
       <Field id="cr-text" label="Reply text" multiline value={f.text} onValue={(v) => set({ text: v })} error={form.errors.text} required
         hint="{customer_name} and {agent_name} are filled in" />
+      <fieldset aria-describedby="cr-queues-hint cr-queues-error">
+        <legend>Queues</legend>
+        <p id="cr-queues-hint" class="hint">Only the agents of these queues see it; none ticked: every queue.</p>
+        {queues.map((q) => (
+          <label class="check" key={q.queue_id}>
+            <input type="checkbox" checked={f.queues.includes(q.queue_id)} {...invalid(form.errors.queues)} aria-describedby="cr-queues-error"
+              onChange={(e) => set({ queues: e.currentTarget.checked ? [...f.queues, q.queue_id] : f.queues.filter((x) => x !== q.queue_id) })} />
+            {" "}{q.name}
+          </label>
+        ))}
+        <FieldError id="cr-queues" error={form.errors.queues} />
+      </fieldset>
       <div class="row">
         <button type="submit">Save canned reply</button>
         <button type="button" class="secondary" onClick={() => onDone("")}>Cancel</button>
@@ -274,7 +295,9 @@ function CannedEditor({ reply, onDone }: { reply: Canned | null; onDone: (note: 
 
 export function CannedSetup() {
   const { store } = useApp();
-  const canned = useStoreState(store).cc.setup.canned;
+  const setup = useStoreState(store).cc.setup;
+  const canned = setup.canned;
+  const queueName = (id: string) => setup.queues.find((q) => q.queue_id === id)?.name || id;
   const [editing, setEditing] = useState<Canned | "new" | null>(null);
   const [note, setNote] = useState("");
   return (
@@ -282,14 +305,19 @@ export function CannedSetup() {
       <h3 id="cc-canned-title">Canned replies</h3>
       <table>
         <caption class="sr-only">Canned replies</caption>
-        <thead><tr><th scope="col">Title</th><th scope="col">Shortcut</th><th scope="col">Text</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <thead><tr><th scope="col">Title</th><th scope="col">Shortcut</th><th scope="col">Queues</th><th scope="col">Text</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           {canned.map((c) => (
             <tr key={c.id}>
               <th scope="row">{c.title || c.id}</th>
               <td>{c.shortcut ? `/${c.shortcut}` : ""}</td>
+              <td>{(c.queues || []).map(queueName).join(", ") || "Every queue"}</td>
               <td class="clip">{c.text}</td>
-              <td><button type="button" class="secondary" aria-label={`Edit canned reply ${c.title || c.id}`} onClick={() => { setNote(""); setEditing(c); }}>Edit</button></td>
+              <td class="actions">
+                <button type="button" class="secondary" aria-label={`Edit canned reply ${c.title || c.id}`} onClick={() => { setNote(""); setEditing(c); }}>Edit</button>
+                <DeleteButton what="canned reply" name={c.title || c.id} onDelete={() => store.cc.setup.deleteCanned(c.id)} onDeleted={setNote}
+                  explain="Agents can no longer pick it. Texts already sent with it are kept." />
+              </td>
             </tr>
           ))}
         </tbody>
