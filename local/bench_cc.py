@@ -117,10 +117,13 @@ def main() -> dict[str, Any]:
         outboxed = meter.take()
         waits, cpu = _burst(session, provided, publisher, text)
         bootstrap.use(None)
+    parts = {"inbound": inbound, "routing": routed, "offer_event": outboxed}
     return {
-        "inbound": inbound["requests"],
-        "routing": routed["requests"],
-        "outbox": outboxed["requests"],
+        "inbound": _total(inbound),
+        "routing": _total(routed),
+        "outbox": _total(outboxed),
+        "requests": sum(_total(part) for part in parts.values()),
+        "per_operation": {name: _by_operation(part) for name, part in parts.items()},
         "burst": BURST,
         "offered": len(waits),
         "p50_ms": statistics.median(waits) * 1000 if waits else None,
@@ -129,6 +132,21 @@ def main() -> dict[str, Any]:
         "cpu_ms_per_text": cpu * 1000 / BURST,
         "load_average": os.getloadavg()[0],
     }
+
+
+def _total(part: dict[str, Any]) -> int:
+    return sum(part["requests"].values())
+
+
+def _by_operation(part: dict[str, Any]) -> dict[str, int]:
+    """``{"DynamoDB.Query": 3, ...}``: the meter's ``service:Operation`` counts, named
+    as AWS names them, most requested first."""
+    names = {"dynamodb": "DynamoDB", "sqs": "SQS", "sns": "SNS", "dynamodbstreams": "Streams"}
+    counts: dict[str, int] = {}
+    for key, n in sorted(part["requests"].items(), key=lambda kv: (-kv[1], kv[0])):
+        service, operation = key.split(":", 1)
+        counts[f"{names.get(service, service)}.{operation}"] = n
+    return counts
 
 
 def _burst(session: Any, provided: Any, publisher: Any, text: Any) -> tuple[list[float], float]:
