@@ -397,3 +397,45 @@ def test_a_record_stored_before_it_said_whether_it_has_history_shows_its_history
     repo.add_history("c-gone", "2025-02-01T00:00:00.000Z", {"id": "ix-11"})
     assert [h["id"] for h in repo.history("c-gone", 10)] == ["ix-11"]
     assert repo.get_customer("acme", "c-gone") is None
+
+
+def test_a_create_cancelled_by_a_concurrent_figure_count_is_tried_again(
+    serial_dynamodb: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The day's figures item is hot under a burst: a transaction writing it may be
+    cancelled by another (``TransactionConflict``; moto never conflicts). The create
+    is tried again, a few times, then fails having written nothing."""
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.adapters import dynamodb
+    from chalicelib.adapters.dynamodb import contact_center as adapter
+
+    dynamodb.bind_models("texting-test-messaging", "us-east-1")
+    repo = dynamodb.DynamoContactCenterRepository()
+    left = [2]
+    pauses: list[float] = []
+
+    class ConflictingWrite(TransactWrite):
+        def _commit(self) -> Any:
+            if left[0] > 0:
+                left[0] -= 1
+                reasons = [None, None, CancellationReason("TransactionConflict")]
+                error = {"Error": {"Code": "TransactionCanceledException", "Message": "x"}}
+                cause = VerboseClientError(
+                    error, "TransactWriteItems", cancellation_reasons=reasons
+                )
+                raise TransactWriteError("cancelled", cause=cause)
+            return super()._commit()
+
+    monkeypatch.setattr(adapter, "TransactWrite", ConflictingWrite)
+    monkeypatch.setattr(adapter, "_pause", pauses.append)
+    _, created = repo.create_interaction(interaction(1), offered_day="2026-01-01")
+    assert created and len(pauses) == 2
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 1
+    left[0] = adapter.CONFLICT_ATTEMPTS
+    with pytest.raises(TransactWriteError):
+        repo.create_interaction(interaction(2), offered_day="2026-01-01")
+    assert repo.get_interaction("ix-002") is None
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 1

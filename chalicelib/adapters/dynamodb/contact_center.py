@@ -243,7 +243,7 @@ class DynamoContactCenterRepository(BatchedReads, CustomerStore, QueueStateStore
                     raise Conflict("the agent has no free slot", code="agent_at_capacity") from exc
                 if not _conflict(exc) or attempt == CONFLICT_ATTEMPTS:
                     raise
-            time.sleep(CONFLICT_PAUSE_S * 2 ** (attempt - 1))
+            _pause(CONFLICT_PAUSE_S * 2 ** (attempt - 1))
         raise AssertionError("unreachable")  # the last attempt returned or raised
 
     def _create_writes(
@@ -406,8 +406,14 @@ def _conflict(exc: TransactWriteError) -> bool:
     return any(r is not None and r.code == "TransactionConflict" for r in reasons)
 
 
-CONFLICT_ATTEMPTS = 4
+CONFLICT_ATTEMPTS = 4  # a create another transaction cancelled is tried this often
 CONFLICT_PAUSE_S = 0.05
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 ONCE_TTL_SECONDS = 7 * 86400  # a provider retries for hours, never for a week
 
 
