@@ -122,7 +122,7 @@ class _Meter:
         try:
             yield self
         finally:
-            botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+            botocore.client.BaseClient._make_api_call = original
 
     def take(self) -> dict[str, Any]:
         snapshot = {"requests": dict(self.calls), "capacity_units": dict(self.capacity)}

@@ -107,6 +107,7 @@ class Center:
         bootstrap.use(services)  # the consumers (cc_routing, outbox_stream) run on these
         center = cls(services, publisher, session)
         cc = services.contact_center
+        assert cc is not None  # the test settings enable it
         agents = ["u-ann", "u-ben", "u-cat"]
         directory = services.adapters.directory
         seed_people(directory)

@@ -128,8 +128,9 @@ class AdmissionService:
         """Over the cap: to the overflow queue when there is one, else the customer is
         told and the interaction ends (its text is kept: transcript, case, history)."""
         target = queue.overflow_queue_id
-        overflow = self._repo.get_queue(queue.company_id, target) if target else None
-        if overflow is not None and target != queue.queue_id:
+        moves = bool(target) and target != queue.queue_id
+        overflow = self._repo.get_queue(queue.company_id, str(target)) if moves else None
+        if overflow is not None:
             moved = replace(interaction, queue_id=overflow.queue_id, overflowed=True)
             if self._repo.transition(interaction, moved):
                 logger.info(
