@@ -29,6 +29,8 @@ import tempfile
 import time
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +111,18 @@ class _Meter:
             return response
 
         botocore.client.BaseClient._make_api_call = counted
+
+    @contextmanager
+    def installed(self) -> Iterator[_Meter]:
+        """Counting while inside; botocore as it was after."""
+        import botocore.client
+
+        original = botocore.client.BaseClient._make_api_call
+        self.install()
+        try:
+            yield self
+        finally:
+            botocore.client.BaseClient._make_api_call = original
 
     def take(self) -> dict[str, Any]:
         snapshot = {"requests": dict(self.calls), "capacity_units": dict(self.capacity)}

@@ -2,10 +2,13 @@
 
 1. AWS requests per routed inbound text: the webhook's part (store the text, open
    the interaction, queue its admission), the routing queue's part (admit, choose,
-   assign, offer; the consumer's receive and delete counted) and the outbox's part
-   (the offer's event from the table's stream, with the screen pop), counted by
-   service and operation. Routing work queued before the text (the agents becoming
-   available) is run first, so only the text's own work is counted.
+   assign, offer; the event source's receive and batch delete counted) and the
+   outbox's part (the offer's event from the table's stream, with the screen pop;
+   the event source's GetRecords counted), by service and operation
+   (``per_operation``). Routing work queued before the text (the agents becoming
+   available) is run first, so only the text's own work is counted. What an event
+   source does whether or not a text came (an empty long poll, describing the
+   stream's shards every few seconds) is not.
 2. Time from an inbound text to its offer under a burst: ``BURST`` customers text
    the demo channel back to back (each webhook answered before the next is sent)
    while three agents are available. The routing queue and the table's stream are
@@ -23,6 +26,8 @@ import os
 import statistics
 import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import resources
@@ -45,17 +50,51 @@ def main() -> dict[str, Any]:
     patch_moto()  # the local stack's moto: per-partition queries, item-level rollbacks
     with mock_aws():
         from chalicelib import bootstrap
-        from chalicelib.domain.contact_center import AgentProfile, Channel, Queue
-        from chalicelib.domain.model import BusinessNumber, User
-        from chalicelib.domain.sms import InboundSms
-        from chalicelib.services.common import Caller
-        from local.bench import _Meter
         from local.provision import provision
-        from tests import fakes
-        from tests.support import seed_people, settings, verifier
 
         session = boto3.session.Session(region_name="us-east-1")
         provided = provision(session, "texting-test")
+        center = Center.seeded(session)
+        parts = center.count_one_text()
+        waits, cpu = _burst(session, provided, center.publisher, center.text)
+        bootstrap.use(None)
+    return {
+        "inbound": _total(parts["inbound"]),
+        "routing": _total(parts["routing"]),
+        "outbox": _total(parts["offer_event"]),
+        "requests": sum(_total(part) for part in parts.values()),
+        "per_operation": {name: _by_operation(part) for name, part in parts.items()},
+        "burst": BURST,
+        "offered": len(waits),
+        "p50_ms": statistics.median(waits) * 1000 if waits else None,
+        "p95_ms": waits[max(0, int(len(waits) * 0.95) - 1)] * 1000 if waits else None,
+        # the machine's load: wall times stretch when other processes hold the CPUs
+        "cpu_ms_per_text": cpu * 1000 / BURST,
+        "load_average": os.getloadavg()[0],
+    }
+
+
+@dataclass
+class Center:
+    """The demo contact center on moto (a stack provisioned as ``texting-test``): one
+    channel of a queue with three available agents, no supervisor, the services in
+    use by the consumers (``bootstrap.use``). ``tests/api/test_contact_center_cost.py``
+    pins what ``count_one_text`` counts."""
+
+    services: Any
+    publisher: Any
+    session: Any
+    channel: str = "+14155550180"
+
+    @classmethod
+    def seeded(cls, session: Any) -> Center:
+        from chalicelib import bootstrap
+        from chalicelib.domain.contact_center import AgentProfile, Channel, Queue
+        from chalicelib.domain.model import BusinessNumber, User
+        from chalicelib.services.common import Caller
+        from tests import fakes
+        from tests.support import seed_people, settings, verifier
+
         publisher = fakes.MemoryPublisher()  # the events are what we time; SNS is not
         services = bootstrap.bootstrap(
             settings(),
@@ -66,69 +105,122 @@ def main() -> dict[str, Any]:
             providers=lambda name: fakes.MemoryProviders(),
         )
         bootstrap.use(services)  # the consumers (cc_routing, outbox_stream) run on these
-        from local.inprocess import EventPath
-
+        center = cls(services, publisher, session)
         cc = services.contact_center
-        assert cc is not None
-        channel, agents = "+14155550180", ["u-ann", "u-ben", "u-cat"]
+        assert cc is not None  # the test settings enable it
+        agents = ["u-ann", "u-ben", "u-cat"]
         directory = services.adapters.directory
         seed_people(directory)
         for agent in agents:
-            directory.put_user(User(agent, "acme", agent, f"{agent}@acme.test", numbers=[channel]))
-        services.adapters.sms.put_number(BusinessNumber(channel, "acme", users=agents))
+            directory.put_user(
+                User(agent, "acme", agent, f"{agent}@acme.test", numbers=[center.channel])
+            )
+        services.adapters.sms.put_number(BusinessNumber(center.channel, "acme", users=agents))
         cc.repo.put_queue(Queue("q-support", "acme", "Support", skills={"support": 1}))
-        cc.repo.put_channel(Channel(channel, "acme", "q-support"))
+        cc.repo.put_channel(Channel(center.channel, "acme", "q-support"))
         for agent in agents:
             cc.repo.put_agent(
                 AgentProfile(agent, "acme", skills={"support": 3}, queues=["q-support"])
             )
             cc.agents.set_status(Caller(agent, "acme"), "available")
-        sqs = session.client("sqs")
-        queue_url = provided["queues"]["cc-routing"]
+        return center
 
-        def drain() -> list[dict[str, Any]]:
-            handled: list[dict[str, Any]] = []
-            while True:
-                got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
-                if not got.get("Messages"):
-                    return handled
-                for message in got["Messages"]:
-                    body = json.loads(message["Body"])
-                    cc.handle(body)
-                    handled.append(body)
-                    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    def text(self, n: int) -> None:
+        """Customer ``n`` (a new one) texts the channel."""
+        from chalicelib.domain.sms import InboundSms
 
-        def text(n: int) -> None:
-            phone = f"+1415555{3000 + n:04d}"
-            services.carrier.inbound(
-                InboundSms("twilio", f"SM{n:032d}", phone, channel, "where is my order")
-            )
+        phone = f"+1415555{3000 + n:04d}"
+        self.services.carrier.inbound(
+            InboundSms("twilio", f"SM{n:032d}", phone, self.channel, "where is my order")
+        )
+
+    def count_one_text(self) -> dict[str, dict[str, int]]:
+        """The AWS requests of one new customer's text, by part (``inbound``,
+        ``routing``, ``offer_event``) and ``service:Operation``. The routing the
+        agents' availability queued and the seeding's stream records are handled
+        first, so only the text's own work is counted."""
+        from local.bench import _Meter
+        from local.inprocess import EventPath
 
         path = EventPath.for_prefix("texting-test")
-        drain()  # the agents' own routing (they became available), not the text's
-        path.run_outbox()  # the seeding's records
-        meter = _Meter()
-        meter.install()
-        text(0)
-        inbound = meter.take()
-        drain()
-        routed = meter.take()
-        path.run_outbox()
-        outboxed = meter.take()
-        waits, cpu = _burst(session, provided, publisher, text)
-        bootstrap.use(None)
-    return {
-        "inbound": inbound["requests"],
-        "routing": routed["requests"],
-        "outbox": outboxed["requests"],
-        "burst": BURST,
-        "offered": len(waits),
-        "p50_ms": statistics.median(waits) * 1000 if waits else None,
-        "p95_ms": waits[max(0, int(len(waits) * 0.95) - 1)] * 1000 if waits else None,
-        # the machine's load: wall times stretch when other processes hold the CPUs
-        "cpu_ms_per_text": cpu * 1000 / BURST,
-        "load_average": os.getloadavg()[0],
-    }
+        self.drain()
+        path.run_outbox()  # the stream's shards are known from here on
+        with _Meter().installed() as meter:
+            self.text(0)
+            inbound = meter.take()["requests"]
+            routed = self.drain(meter)
+            _outbox_batch(path)
+            outboxed = meter.take()["requests"]
+        return {"inbound": inbound, "routing": dict(routed), "offer_event": outboxed}
+
+    def drain(self, meter: Any = None) -> Counter[str]:
+        """The routing queue's messages handled, as its event source delivers them
+        (``local.pollers``): received in batches of up to 10, deleted per batch once
+        handled (DeleteMessageBatch). With ``meter``, the requests of the batches; the
+        empty receive that finds the queue drained is left out (an event source polls
+        all the time, text or not)."""
+        from chalicelib import resources
+
+        sqs = self.session.client("sqs")
+        queue_url = sqs.get_queue_url(
+            QueueName=resources.physical("texting-test", resources.CC_ROUTING_QUEUE.logical)
+        )["QueueUrl"]
+        cc = self.services.contact_center
+        if meter is not None:
+            meter.take()  # the queue's URL, asked once per container on AWS
+        counted: Counter[str] = Counter()
+        while True:
+            got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+            if not got.get("Messages"):
+                if meter is not None:
+                    meter.take()
+                return counted
+            for message in got["Messages"]:
+                cc.handle(json.loads(message["Body"]))
+            sqs.delete_message_batch(
+                QueueUrl=queue_url,
+                Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                    for n, m in enumerate(got["Messages"])
+                ],
+            )
+            if meter is not None:
+                counted.update(meter.take()["requests"])
+
+
+def _outbox_batch(path: Any) -> None:
+    """The stream's new records to ``outbox_stream``, as its event source reads them
+    (``local.pollers.StreamPoller``): one GetRecords per shard, on shards it described
+    before (it refreshes them every ``STREAM_REFRESH_SECONDS``, not per batch)."""
+    import boto3
+
+    from chalicelib.api.consumers import outbox_stream
+    from local import lambda_events
+
+    streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+    for shard_id, iterator in list(path.iterators.items()):
+        out = streams.get_records(ShardIterator=iterator)
+        path.iterators[shard_id] = out["NextShardIterator"]
+        if out["Records"]:
+            event = lambda_events.stream_event(out["Records"], path.stream_arn, "us-east-1")
+            result = outbox_stream(event, lambda_events.lambda_context("outbox_stream"))
+            if result.get("batchItemFailures"):
+                raise RuntimeError(f"outbox_stream failed records: {result}")
+
+
+def _total(part: dict[str, int]) -> int:
+    return sum(part.values())
+
+
+def _by_operation(part: dict[str, int]) -> dict[str, int]:
+    """``{"DynamoDB.Query": 3, ...}``: the meter's ``service:Operation`` counts, named
+    as AWS names them, most requested first."""
+    names = {"dynamodb": "DynamoDB", "sqs": "SQS", "sns": "SNS", "dynamodbstreams": "Streams"}
+    counts: dict[str, int] = {}
+    for key, n in sorted(part.items(), key=lambda kv: (-kv[1], kv[0])):
+        service, operation = key.split(":", 1)
+        counts[f"{names.get(service, service)}.{operation}"] = n
+    return counts
 
 
 def _burst(session: Any, provided: Any, publisher: Any, text: Any) -> tuple[list[float], float]:

@@ -23,10 +23,14 @@ class UnknownRoutingMessage(BadRoutingMessage):
 
 @dataclass(frozen=True)
 class Admit:
-    """A new interaction: admit it to its queue (or turn it away), then route."""
+    """A new interaction: admit it to its queue (or turn it away), then route. The
+    company and the queue it was opened in let its reads go in one request; None in
+    messages queued before they were carried."""
 
     KIND: ClassVar[str] = "admit"
     interaction_id: str
+    company_id: str | None = None
+    queue_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,10 @@ def _whole_or_none(value: Any) -> int | None:
     return None if value is None else _whole(value)
 
 
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
 def _texts(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise BadRoutingMessage("expected a list of strings")
@@ -133,6 +141,13 @@ _FIELDS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+# optional fields (absent or null in a body) by their type
+_OPTIONAL: dict[str, Callable[[Any], Any]] = {
+    "int | None": _whole_or_none,
+    "str | None": _text_or_none,
+}
+
+
 def decode(body: Any) -> RoutingMessage:
     """The typed message of a JSON body. ``UnknownRoutingMessage`` for a kind this
     code does not know, ``BadRoutingMessage`` for anything else that is wrong (not an
@@ -145,7 +160,7 @@ def decode(body: Any) -> RoutingMessage:
         raise UnknownRoutingMessage(f"unknown routing message kind {kind!r}")
     values: dict[str, Any] = {}
     for spec in fields(cls):
-        parse = _whole_or_none if spec.type == "int | None" else _FIELDS[spec.name]
+        parse = _OPTIONAL.get(str(spec.type), _FIELDS[spec.name])
         if spec.name not in body:
             if spec.default is None:  # an optional field (WaitingCheck.offer_no)
                 continue

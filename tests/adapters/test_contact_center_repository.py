@@ -25,6 +25,7 @@ from chalicelib.domain.contact_center_records import (
     CannedReply,
     Case,
     Customer,
+    QueueState,
 )
 from chalicelib.domain.errors import Conflict, ValidationError
 from tests.fakes.contact_center import MemoryContactCenterRepository
@@ -352,3 +353,146 @@ def test_a_queue_and_a_channel_are_deleted_once_and_only_by_their_company(repo: 
     assert repo.delete_queue("globex", "q-a") is False
     assert repo.delete_queue("acme", "q-a") is True
     assert (repo.get_queue("acme", "q-a"), repo.delete_queue("acme", "q-a")) == (None, False)
+
+
+def test_a_text_to_a_channel_reads_its_channel_open_interaction_and_customer_at_once(
+    repo: Any,
+) -> None:
+    channel = Channel("+14155550180", "acme", "q-support")
+    assert repo.channel_text(channel.e164, "acme", "+14155551234") is None  # not a channel
+    repo.put_channel(channel)
+    first = repo.channel_text(channel.e164, "acme", "+14155551234")
+    assert (first.channel, first.open_interaction_id, first.customer_id) == (channel, None, None)
+    repo.create_customer(Customer("c1", "acme", "+14155551234"))
+    repo.create_interaction(interaction(1, phone="+14155551234", customer_id="c1"))
+    found = repo.channel_text(channel.e164, "acme", "+14155551234")
+    assert (found.open_interaction_id, found.customer_id) == ("ix-001", "c1")
+    assert repo.channel_text(channel.e164, "globex", "+14155551234").customer_id is None
+
+
+def test_a_new_interaction_stores_its_new_customer_and_counts_offered_in_the_same_write(
+    repo: Any,
+) -> None:
+    customer = Customer("c1", "acme", "+14155551234", "", "t0")
+    made, created = repo.create_interaction(
+        interaction(1, phone=customer.phone, customer_id="c1"),
+        new_customer=customer,
+        offered_day="2026-01-01",
+    )
+    assert created and made.interaction_id == "ix-001"
+    assert repo.customer_by_phone("acme", customer.phone) == customer
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 1
+    # the customer's next interaction on another channel finds the phone taken: nothing
+    # is written (no interaction, no count) and the caller reads the record instead
+    other = replace(interaction(2, phone=customer.phone), channel="+14155550199")
+    with pytest.raises(Conflict) as refused:
+        repo.create_interaction(
+            other, new_customer=Customer("c2", "acme", customer.phone), offered_day="2026-01-01"
+        )
+    assert refused.value.code == "customer_exists"
+    assert repo.get_interaction("ix-002") is None
+    assert repo.open_interaction("+14155550199", customer.phone) is None
+    assert repo.get_customer("acme", "c2") is None
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 1
+    # the same customer's open interaction on this channel is returned, counted once
+    again, created_again = repo.create_interaction(
+        interaction(3, phone=customer.phone), offered_day="2026-01-01"
+    )
+    assert not created_again and again.interaction_id == "ix-001"
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 1
+
+
+def test_admission_reads_the_interaction_its_queue_and_the_queue_state_at_once(
+    repo: Any,
+) -> None:
+    repo.put_queue(Queue("q-support", "acme", "Support"))
+    repo.create_interaction(interaction(1))
+    found = repo.admission_lookup("ix-001", "acme", "q-support")
+    assert found.interaction.interaction_id == "ix-001" and found.queue.name == "Support"
+    assert found.state is None
+    assert repo.publish_queue_state(QueueState("acme", "q-support", published_at=5.0), 0)
+    state = repo.admission_lookup("ix-001", "acme", "q-support").state
+    assert (state.seq, state.published_at) == (1, 5.0)
+    missing = repo.admission_lookup("ix-404", "acme", "q-none")
+    assert (missing.interaction, missing.queue, missing.state) == (None, None, None)
+
+
+def test_a_customer_record_is_read_with_its_cases_and_latest_history(repo: Any) -> None:
+    repo.create_customer(Customer("c1", "acme", "+14155551234", "", "t0"))
+    assert repo.customer_record("acme", "c1", 10) == (
+        Customer("c1", "acme", "+14155551234", "", "t0"),
+        [],
+        [],
+    )
+    assert repo.customer_record("globex", "c1", 10) is None
+    assert repo.customer_record("acme", "nobody", 10) is None
+    repo.put_case(Case("k2", "c1", "acme", "Refund"))
+    repo.put_case(Case("k1", "c1", "acme", "Order"))
+    for day in ("01", "02", "03"):
+        repo.add_history("c1", f"2026-01-{day}T00:00:00.000Z", {"id": f"ix-{day}"})
+    customer, cases, history = repo.customer_record("acme", "c1", 2)
+    assert customer.customer_id == "c1"
+    assert [c.case_id for c in cases] == ["k1", "k2"]
+    assert [h["id"] for h in history] == ["ix-03", "ix-02"]
+
+
+def test_a_record_stored_before_it_said_whether_it_has_history_shows_its_history(
+    serial_dynamodb: Any,  # noqa: F811
+) -> None:
+    from chalicelib.adapters import dynamodb
+    from chalicelib.adapters.dynamodb.contact_center_items import ConfigItem, CustomerItem
+
+    dynamodb.bind_models("texting-test-messaging", "us-east-1")
+    repo = dynamodb.DynamoContactCenterRepository()
+    CustomerItem("CCCUST#c-old", "CUSTOMER", company_id="acme", phone="+14155551234").save()
+    ConfigItem("CCCUST#c-old", "HIST#2025-01-01T00:00:00.000Z#ix-9", data={"id": "ix-9"}).save()
+    _, _, history = repo.customer_record("acme", "c-old", 10)
+    assert [h["id"] for h in history] == ["ix-9"]
+    repo.add_history("c-old", "2025-02-01T00:00:00.000Z", {"id": "ix-10"})
+    assert [h["id"] for h in repo.customer_record("acme", "c-old", 10)[2]] == ["ix-10", "ix-9"]
+    # an entry for a record that is not there is still kept (and makes no record)
+    repo.add_history("c-gone", "2025-02-01T00:00:00.000Z", {"id": "ix-11"})
+    assert [h["id"] for h in repo.history("c-gone", 10)] == ["ix-11"]
+    assert repo.get_customer("acme", "c-gone") is None
+
+
+def test_a_create_cancelled_by_a_concurrent_figure_count_is_tried_again(
+    serial_dynamodb: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The day's figures item is hot under a burst: a transaction writing it may be
+    cancelled by another (``TransactionConflict``; moto never conflicts). The create
+    is tried again, a few times, then fails having written nothing."""
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.adapters import dynamodb
+    from chalicelib.adapters.dynamodb import contact_center as adapter
+
+    dynamodb.bind_models("texting-test-messaging", "us-east-1")
+    repo = dynamodb.DynamoContactCenterRepository()
+    left = [2]
+    pauses: list[float] = []
+
+    class ConflictingWrite(TransactWrite):
+        def _commit(self) -> Any:
+            if left[0] > 0:
+                left[0] -= 1
+                reasons = [None, None, CancellationReason("TransactionConflict")]
+                error = {"Error": {"Code": "TransactionCanceledException", "Message": "x"}}
+                cause = VerboseClientError(
+                    error, "TransactWriteItems", cancellation_reasons=reasons
+                )
+                raise TransactWriteError("cancelled", cause=cause)
+            return super()._commit()
+
+    monkeypatch.setattr(adapter, "TransactWrite", ConflictingWrite)
+    monkeypatch.setattr(adapter, "_pause", pauses.append)
+    _, created = repo.create_interaction(interaction(1), offered_day="2026-01-01")
+    assert created and len(pauses) == 2
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 1
+    left[0] = adapter.CONFLICT_ATTEMPTS
+    with pytest.raises(TransactWriteError):
+        repo.create_interaction(interaction(2), offered_day="2026-01-01")
+    assert repo.get_interaction("ix-002") is None
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 1

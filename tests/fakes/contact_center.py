@@ -27,6 +27,7 @@ from chalicelib.domain.contact_center import (
     listed_agent,
 )
 from chalicelib.domain.contact_center_messages import RoutingMessage, encode
+from chalicelib.domain.contact_center_reads import AdmissionLookup, ChannelText
 from chalicelib.domain.contact_center_records import (
     CannedReply,
     Case,
@@ -150,7 +151,12 @@ class MemoryContactCenterRepository:
         return agent
 
     def create_interaction(
-        self, interaction: Interaction, require_room: bool = False
+        self,
+        interaction: Interaction,
+        require_room: bool = False,
+        *,
+        new_customer: Customer | None = None,
+        offered_day: str | None = None,
     ) -> tuple[Interaction, bool]:
         with self._lock:
             key = (interaction.channel, interaction.customer_phone)
@@ -158,6 +164,10 @@ class MemoryContactCenterRepository:
                 return copy.deepcopy(self.interactions[self.open[key]]), False
             if interaction.interaction_id in self.interactions:
                 raise Conflict("the interaction exists", code="interaction_exists")
+            if new_customer is not None and (
+                (new_customer.company_id, new_customer.phone) in self.phones
+            ):
+                raise Conflict("the phone has a customer", code="customer_exists")
             if interaction.agent_id:
                 agent = (
                     self._room(interaction.agent_id)
@@ -168,10 +178,37 @@ class MemoryContactCenterRepository:
                 agent.load += 1
                 agent.total += 1
                 self.changes.append(("agent", was, copy.deepcopy(agent)))
+            if new_customer is not None:
+                self._add_customer(new_customer)
+            if offered_day is not None:
+                self.add_figures(
+                    interaction.company_id, interaction.queue_id, offered_day, offered=1
+                )
             self.interactions[interaction.interaction_id] = copy.deepcopy(interaction)
             self.open[key] = interaction.interaction_id
             self.changes.append(("interaction", None, copy.deepcopy(interaction)))
             return copy.deepcopy(interaction), True
+
+    def channel_text(self, e164: str, company_id: str, phone: str) -> ChannelText | None:
+        with self._lock:
+            channel = self.channels.get(e164)
+            if channel is None:
+                return None
+            return ChannelText(
+                channel=copy.deepcopy(channel),
+                open_interaction_id=self.open.get((e164, phone)),
+                customer_id=self.phones.get((company_id, phone)),
+            )
+
+    def admission_lookup(
+        self, interaction_id: str, company_id: str, queue_id: str
+    ) -> AdmissionLookup:
+        with self._lock:
+            return AdmissionLookup(
+                interaction=copy.deepcopy(self.interactions.get(interaction_id)),
+                queue=copy.deepcopy(self.queues.get((company_id, queue_id))),
+                state=copy.deepcopy(self.queue_states.get((company_id, queue_id))),
+            )
 
     def get_interaction(self, interaction_id: str) -> Interaction | None:
         with self._lock:
@@ -251,9 +288,12 @@ class MemoryContactCenterRepository:
             key = (customer.company_id, customer.phone)
             if key in self.phones:
                 return copy.deepcopy(self.customers[self.phones[key]])
-            self.phones[key] = customer.customer_id
-            self.customers[customer.customer_id] = copy.deepcopy(customer)
+            self._add_customer(customer)
             return copy.deepcopy(customer)
+
+    def _add_customer(self, customer: Customer) -> None:
+        self.phones[(customer.company_id, customer.phone)] = customer.customer_id
+        self.customers[customer.customer_id] = copy.deepcopy(customer)
 
     def get_customer(self, company_id: str, customer_id: str) -> Customer | None:
         with self._lock:
@@ -283,6 +323,15 @@ class MemoryContactCenterRepository:
         with self._lock:
             entries = sorted(self.histories.get(customer_id, []), key=lambda e: e[0], reverse=True)
         return [copy.deepcopy(s) for _, s in entries[:limit]]
+
+    def customer_record(
+        self, company_id: str, customer_id: str, history_limit: int
+    ) -> tuple[Customer, list[Case], list[dict[str, Any]]] | None:
+        with self._lock:
+            customer = self.get_customer(company_id, customer_id)
+            if customer is None:
+                return None
+            return customer, self.cases(customer_id), self.history(customer_id, history_limit)
 
     # -- canned replies ----------------------------------------------------------------
 

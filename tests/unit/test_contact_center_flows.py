@@ -26,6 +26,57 @@ from tests.contact_center_support import replies as replies_to
 from tests.support import send
 
 
+def test_a_wait_is_watched_from_its_admission_unless_that_offered_it() -> None:
+    """``admit`` arms the waiting check only for a wait that goes on: a text offered at
+    once leaves no check to deliver, and one no agent could take is watched."""
+    w = world(abandon_after_s=120)
+    available(w, "u-bob")
+    w.text(CUSTOMER)
+    assert w.runner.timers("waiting_check") == []  # the webhook arms none
+    w.runner.run()
+    assert only_open(w).state == OFFERED
+    assert w.runner.timers("waiting_check") == []
+    w = world(abandon_after_s=120)  # no agent available
+    w.text(OTHER)
+    w.runner.run()
+    waiting = w.cc_repo.open_interaction(CHANNEL, OTHER)
+    assert waiting is not None and waiting.state == WAITING
+    assert [t["interaction_id"] for t in w.runner.timers("waiting_check")] == [
+        waiting.interaction_id
+    ]
+    w.now += 200  # the customer went quiet: the check ends the wait
+    w.runner.run()
+    assert w.cc_repo.get_interaction(waiting.interaction_id).state == ENDED
+
+
+def test_an_admit_queued_before_it_carried_its_queue_still_admits_and_routes() -> None:
+    """A deploy finds ``admit`` bodies the previous code queued (no company, no queue)."""
+    w = world(entry_message="You are number {position}.")
+    available(w, "u-bob")
+    w.runner.run()
+    w.text(CUSTOMER)
+    [(queued, _)] = w.runner.queue.take()
+    assert queued["kind"] == "admit" and queued["queue_id"] == SUPPORT
+    w.cc.handle({"kind": "admit", "interaction_id": queued["interaction_id"]})
+    assert [m.text for m in replies_to(w, CUSTOMER)] == ["You are number 1."]
+    assert (only_open(w).state, only_open(w).agent_id) == (OFFERED, "u-bob")
+
+
+def test_an_admit_for_an_interaction_moved_meanwhile_reads_its_new_queue() -> None:
+    """The queue an ``admit`` names is where the interaction opened; one moved since
+    (an overflow) is admitted to the queue it is in."""
+    w = world()
+    available(w, "u-carol")  # serves both queues
+    w.runner.run()
+    w.text(CUSTOMER)
+    [(queued, _)] = w.runner.queue.take()
+    ix = only_open(w)
+    assert w.cc_repo.transition(ix, replace(ix, queue_id=SALES, overflowed=True))
+    w.cc.handle(queued)
+    routed = only_open(w)
+    assert (routed.state, routed.queue_id, routed.agent_id) == (OFFERED, SALES, "u-carol")
+
+
 def test_an_inbound_text_waits_in_the_channels_queue_and_is_routed_only_from_the_queue() -> None:
     w = world()
     available(w, "u-bob")

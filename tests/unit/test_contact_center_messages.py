@@ -28,6 +28,7 @@ from tests.contact_center_support import CUSTOMER, SUPPORT, world
 
 EVERY_KIND: list[RoutingMessage] = [
     Admit("ix_1"),
+    Admit("ix_1", "acme", "q-support"),
     Route("acme", ("q-sales", "q-support")),
     WaitingCheck("ix_1", 2),
     WaitingCheck("ix_1"),
@@ -51,6 +52,7 @@ def test_the_wire_format_is_the_one_messages_in_flight_use() -> None:
         "acme", ("q-a",)
     )
     assert decode({"kind": "waiting_check", "interaction_id": "ix_9"}) == WaitingCheck("ix_9")
+    assert decode({"kind": "admit", "interaction_id": "ix_9"}) == Admit("ix_9")
     assert encode(OfferTimeout("ix_1", 3)) == {
         "kind": "offer_timeout",
         "interaction_id": "ix_1",

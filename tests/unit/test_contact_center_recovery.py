@@ -4,14 +4,22 @@ delivers again), optimistic writes that keep losing their race."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from chalicelib.domain.contact_center import ENDED, WAITING, Interaction, Queue, beyond_cap
-from chalicelib.domain.contact_center_messages import QueueFlush, RoutingMessage
-from chalicelib.domain.contact_center_records import QUEUE_UPDATE_INTERVAL_S
+from chalicelib.domain.contact_center import (
+    ENDED,
+    WAITING,
+    Interaction,
+    Queue,
+    beyond_cap,
+)
+from chalicelib.domain.contact_center_messages import Admit, QueueFlush, RoutingMessage
+from chalicelib.domain.contact_center_reads import ChannelText
+from chalicelib.domain.contact_center_records import QUEUE_UPDATE_INTERVAL_S, Customer
 from chalicelib.domain.sms import InboundSms
 from tests.contact_center_support import CHANNEL, CUSTOMER, OTHER, SUPPORT, CenterWorld, world
 from tests.contact_center_support import reply_texts as replies_to
@@ -27,9 +35,9 @@ class LaggingIndex(MemoryContactCenterRepository):
         self.lag = False
 
     def create_interaction(
-        self, interaction: Interaction, require_room: bool = False
+        self, interaction: Interaction, require_room: bool = False, **also: Any
     ) -> tuple[Interaction, bool]:
-        stored, created = super().create_interaction(interaction, require_room)
+        stored, created = super().create_interaction(interaction, require_room, **also)
         if created and self.lag:
             self.hidden.add(stored.interaction_id)
         return stored, created
@@ -61,18 +69,35 @@ class Throttled(Exception):
     """What DynamoDB answers a hot item under load."""
 
 
-class FlakyFigures(MemoryContactCenterRepository):
-    """The next ``failures`` figure counts fail (the per-day item is throttled)."""
+class FlakyCreate(MemoryContactCenterRepository):
+    """The next ``failures`` creates fail (DynamoDB throttled the transaction)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.failures = 0
 
-    def add_figures(self, company_id: str, queue_id: str, day: str, **increments: float) -> None:
+    def create_interaction(
+        self, interaction: Interaction, require_room: bool = False, **also: Any
+    ) -> tuple[Interaction, bool]:
         if self.failures > 0:
             self.failures -= 1
             raise Throttled("ProvisionedThroughputExceededException")
-        super().add_figures(company_id, queue_id, day, **increments)
+        return super().create_interaction(interaction, require_room, **also)
+
+
+class RacingRecord(MemoryContactCenterRepository):
+    """Another text makes the customer's record just after this one looked it up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.other: Callable[[], Any] | None = None
+
+    def channel_text(self, e164: str, company_id: str, phone: str) -> ChannelText | None:
+        found = super().channel_text(e164, company_id, phone)
+        if self.other is not None:
+            self.other()
+            self.other = None
+        return found
 
 
 class StaleMarker(MemoryContactCenterRepository):
@@ -82,11 +107,12 @@ class StaleMarker(MemoryContactCenterRepository):
         super().__init__()
         self.stale: Interaction | None = None
 
-    def open_interaction(self, channel: str, phone: str) -> Interaction | None:
-        if self.stale is not None:
-            found, self.stale = self.stale, None
-            return found
-        return super().open_interaction(channel, phone)
+    def channel_text(self, e164: str, company_id: str, phone: str) -> ChannelText | None:
+        found = super().channel_text(e164, company_id, phone)
+        if self.stale is not None and found is not None:
+            found = replace(found, open_interaction_id=self.stale.interaction_id)
+            self.stale = None
+        return found
 
 
 def ix(n: int) -> Interaction:
@@ -162,48 +188,69 @@ def test_a_full_queue_ends_the_turned_away_interaction_even_if_the_customer_wrot
     assert figures["turned_away"] == 1
 
 
+def failing_admit(w: CenterWorld) -> list[RoutingMessage]:
+    """The routing queue refuses the next ``admit`` once (SQS had a bad moment)."""
+    sent = w.routing_queue.enqueue
+    refused: list[RoutingMessage] = []
+
+    def flaky(message: RoutingMessage, delay_seconds: int = 0) -> None:
+        if isinstance(message, Admit) and not refused:
+            refused.append(message)
+            raise Throttled("SQS did not take it")
+        sent(message, delay_seconds)
+
+    w.routing_queue.enqueue = flaky  # type: ignore[method-assign]
+    return refused
+
+
 def test_a_provider_retry_after_a_failure_behind_the_create_admits_and_routes_the_text() -> None:
-    repo = FlakyFigures()
-    w = world(repo, entry_message="You are number {position}.")
+    w = world(MemoryContactCenterRepository(), entry_message="You are number {position}.")
     text = InboundSms("twilio", "SM-retried", CUSTOMER, CHANNEL, "hello")
-    repo.failures = 1
+    refused = failing_admit(w)
     with pytest.raises(Throttled):  # the provider gets an error and sends the text again
         w.services.carrier.inbound(text)
+    assert refused
     assert w.cc_repo.open_interaction(CHANNEL, CUSTOMER) is not None  # created before it failed
     w.services.carrier.inbound(text)
     w.runner.run()
     assert replies_to(w, CUSTOMER) == ["You are number 1."]  # admitted once
     assert len(w.runner.timers("waiting_check")) == 1  # watched, by one chain
     figures = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"][0]
-    assert figures["offered"] == 1
+    assert figures["offered"] == 1  # counted with the create, not again by the retry
     w.cc.agents.set_status(w.caller("u-bob"), "available")
     w.runner.run()
     found = w.cc_repo.open_interaction(CHANNEL, CUSTOMER)
     assert found is not None and (found.state, found.agent_id) == ("offered", "u-bob")
 
 
-def test_a_provider_retry_after_the_figure_was_counted_counts_the_text_offered_once() -> None:
-    """The first attempt counted ``offered`` and then failed (arming the waiting
-    check); the provider's retry redoes the whole follow-up but not the count."""
-    w = world(MemoryContactCenterRepository(), entry_message="You are number {position}.")
-    text = InboundSms("twilio", "SM-retried-late", CUSTOMER, CHANNEL, "hello")
-    arm = w.cc.routing._arm_waiting_check
-    failures = [1]
-
-    def flaky_arm(interaction: Interaction, queue: Queue) -> None:
-        if failures[0]:
-            failures[0] -= 1
-            raise Throttled("the timer queue is throttled")
-        arm(interaction, queue)
-
-    w.cc.routing._arm_waiting_check = flaky_arm  # type: ignore[method-assign]
+def test_a_new_text_is_counted_offered_in_the_write_that_opens_its_interaction() -> None:
+    """The figure cannot be lost behind the create, nor counted again by a retry:
+    a failed create counts nothing, a stored one has counted."""
+    repo = FlakyCreate()
+    w = world(repo)
+    text = InboundSms("twilio", "SM-counted", CUSTOMER, CHANNEL, "hello")
+    repo.failures = 1
     with pytest.raises(Throttled):
         w.services.carrier.inbound(text)
+    assert w.cc_repo.open_interaction(CHANNEL, CUSTOMER) is None
+    assert w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"][0]["offered"] == 0
     w.services.carrier.inbound(text)  # the provider sends it again
+    w.services.carrier.inbound(text)  # and again
     w.runner.run()
-    figures = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"][0]
-    assert figures["offered"] == 1
-    assert len(w.runner.timers("waiting_check")) == 1
+    assert w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"][0]["offered"] == 1
+    assert w.cc_repo.open_interaction(CHANNEL, CUSTOMER) is not None
+
+
+def test_two_first_texts_of_one_customer_make_one_record() -> None:
+    """The record made with the interaction: a text to another channel that made the
+    customer's record meanwhile wins, and this interaction takes that record."""
+    repo = RacingRecord()
+    w = world(repo)
+    repo.other = lambda: repo.create_customer(Customer("cus_other", "acme", CUSTOMER))
+    w.text(CUSTOMER)
+    found = w.cc_repo.open_interaction(CHANNEL, CUSTOMER)
+    assert found is not None and found.customer_id == "cus_other"
+    assert w.cc_repo.customer_by_phone("acme", CUSTOMER).customer_id == "cus_other"
 
 
 def test_a_text_whose_interaction_ended_while_it_arrived_opens_a_new_interaction() -> None:

@@ -14,12 +14,13 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.dynamodb.contact_center_batched import BatchedReads, queue_of
 from chalicelib.adapters.dynamodb.contact_center_config import ConfigStore
+from chalicelib.adapters.dynamodb.contact_center_customers import CustomerStore, customer_writes
 from chalicelib.adapters.dynamodb.contact_center_items import (
     AgentItem,
     ChannelItem,
     ConfigItem,
-    CustomerItem,
     FiguresItem,
     FiguresOnceItem,
     InteractionItem,
@@ -36,35 +37,32 @@ from chalicelib.adapters.dynamodb.contact_center_supervision import SupervisionS
 from chalicelib.adapters.dynamodb.keys import PROFILE_SK, co_pk
 from chalicelib.adapters.dynamodb.keys_contact_center import (
     AGENT_PREFIX,
-    CASE_PREFIX,
     CC_QUEUE_PREFIX,
     CHANNEL_SK,
-    CUSTOMER_SK,
     DAY_PREFIX,
-    HIST_PREFIX,
     IX_PREFIX,
     IX_SK,
     OPEN_SK,
     agent_ix_sk,
     agent_pk,
-    case_sk,
     cc_queue_sk,
     channel_pk,
     company_agents_gsi,
     company_channels_gsi,
-    customer_phone_pk,
-    customer_pk,
     day_sk,
     figures_once_sk,
     figures_pk,
-    history_sk,
     ix_pk,
     open_pk,
     queue_agent_sk,
     queue_members_pk,
     waiting_gsi,
 )
-from chalicelib.adapters.dynamodb.models import conditional_failed, get_item, shared_connection
+from chalicelib.adapters.dynamodb.models import (
+    conditional_failed,
+    get_item,
+    shared_connection,
+)
 from chalicelib.domain.contact_center import (
     AVAILABLE,
     AgentProfile,
@@ -76,14 +74,15 @@ from chalicelib.domain.contact_center import (
     listed_agent,
 )
 from chalicelib.domain.contact_center_records import (
-    Case,
     Customer,
     DayFigures,
 )
 from chalicelib.domain.errors import Conflict
 
 
-class DynamoContactCenterRepository(ConfigStore, QueueStateStore, SupervisionStore):
+class DynamoContactCenterRepository(
+    BatchedReads, ConfigStore, CustomerStore, QueueStateStore, SupervisionStore
+):
     """The contact center's items in the messaging table. No Scan: every read is a
     GetItem, a Query on a key designed for it, or a BatchGetItem."""
 
@@ -96,7 +95,7 @@ class DynamoContactCenterRepository(ConfigStore, QueueStateStore, SupervisionSto
 
     def get_queue(self, company_id: str, queue_id: str) -> Queue | None:
         item = get_item(ConfigItem, co_pk(company_id), cc_queue_sk(queue_id))
-        return Queue(company_id=company_id, **cc_fields(Queue, item.data)) if item else None
+        return queue_of(company_id, item) if item else None
 
     def list_queues(self, company_id: str) -> list[Queue]:
         items = ConfigItem.query(co_pk(company_id), ConfigItem.sk.startswith(CC_QUEUE_PREFIX))
@@ -211,41 +210,69 @@ class DynamoContactCenterRepository(ConfigStore, QueueStateStore, SupervisionSto
         return (AgentItem.status == AVAILABLE) & agent_room()
 
     def create_interaction(
-        self, interaction: Interaction, require_room: bool = False
+        self,
+        interaction: Interaction,
+        require_room: bool = False,
+        *,
+        new_customer: Customer | None = None,
+        offered_day: str | None = None,
     ) -> tuple[Interaction, bool]:
         marker = open_pk(interaction.channel, interaction.customer_phone)
-        try:
-            with TransactWrite(connection=shared_connection()) as tx:
-                tx.save(
-                    PointerItem(marker, OPEN_SK, target=interaction.interaction_id),
-                    condition=PointerItem.pk.does_not_exist(),
-                )
-                tx.save(
-                    cc_interaction_item(interaction, interaction.version),
-                    condition=InteractionItem.pk.does_not_exist(),
-                )
-                if interaction.agent_id:
-                    condition = AgentItem.pk.exists()
-                    if require_room:
-                        condition = condition & self._agent_room()
-                    tx.update(
-                        AgentItem(agent_pk(interaction.agent_id), PROFILE_SK),
-                        actions=[AgentItem.load.add(1), AgentItem.total.add(1)],
-                        condition=condition,
-                    )
-                    tx.save(
-                        PointerItem(
-                            agent_pk(interaction.agent_id), agent_ix_sk(interaction.interaction_id)
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                with TransactWrite(connection=shared_connection()) as tx:
+                    phone_at = self._create_writes(tx, marker, interaction, require_room)
+                    if new_customer is not None:
+                        customer_writes(tx, new_customer)
+                    if offered_day is not None:
+                        tx.update(
+                            FiguresItem(
+                                figures_pk(interaction.company_id, interaction.queue_id),
+                                day_sk(offered_day),
+                            ),
+                            actions=[FiguresItem.offered.add(1)],
                         )
-                    )
-        except TransactWriteError as exc:
-            existing = self.open_interaction(interaction.channel, interaction.customer_phone)
-            if existing is not None:
-                return existing, False
-            if interaction.agent_id:
-                raise Conflict("the agent has no free slot", code="agent_at_capacity") from exc
-            raise
-        return interaction, True
+                return interaction, True
+            except TransactWriteError as exc:
+                existing = self.open_interaction(interaction.channel, interaction.customer_phone)
+                if existing is not None:
+                    return existing, False
+                if new_customer is not None and _refused(exc, phone_at):
+                    raise Conflict("the phone has a customer", code="customer_exists") from exc
+                if interaction.agent_id and not _conflict(exc):
+                    raise Conflict("the agent has no free slot", code="agent_at_capacity") from exc
+                if not _conflict(exc) or attempt == CONFLICT_ATTEMPTS:
+                    raise
+            _pause(CONFLICT_PAUSE_S * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")  # the last attempt returned or raised
+
+    def _create_writes(
+        self, tx: TransactWrite, marker: str, interaction: Interaction, require_room: bool
+    ) -> int:
+        """The open marker, the interaction and (outbound) the agent's load and list.
+        Returns how many items that is (the index of the next one)."""
+        tx.save(
+            PointerItem(marker, OPEN_SK, target=interaction.interaction_id),
+            condition=PointerItem.pk.does_not_exist(),
+        )
+        tx.save(
+            cc_interaction_item(interaction, interaction.version),
+            condition=InteractionItem.pk.does_not_exist(),
+        )
+        if not interaction.agent_id:
+            return 2
+        condition = AgentItem.pk.exists()
+        if require_room:
+            condition = condition & self._agent_room()
+        tx.update(
+            AgentItem(agent_pk(interaction.agent_id), PROFILE_SK),
+            actions=[AgentItem.load.add(1), AgentItem.total.add(1)],
+            condition=condition,
+        )
+        tx.save(
+            PointerItem(agent_pk(interaction.agent_id), agent_ix_sk(interaction.interaction_id))
+        )
+        return 4
 
     def get_interaction(self, interaction_id: str) -> Interaction | None:
         item = get_item(InteractionItem, ix_pk(interaction_id), IX_SK, consistent=True)
@@ -315,76 +342,6 @@ class DynamoContactCenterRepository(ConfigStore, QueueStateStore, SupervisionSto
         found = [cc_interaction(i) for i in InteractionItem.batch_get(keys, consistent_read=True)]
         return sorted(found, key=lambda i: i.interaction_id)
 
-    # -- customers and cases --------------------------------------------------------
-
-    def customer_by_phone(self, company_id: str, phone: str) -> Customer | None:
-        marker = get_item(
-            PointerItem, customer_phone_pk(company_id, phone), CUSTOMER_SK, consistent=True
-        )
-        return self.get_customer(company_id, marker.target) if marker else None
-
-    def create_customer(self, customer: Customer) -> Customer:
-        try:
-            with TransactWrite(connection=shared_connection()) as tx:
-                tx.save(
-                    PointerItem(
-                        customer_phone_pk(customer.company_id, customer.phone),
-                        CUSTOMER_SK,
-                        target=customer.customer_id,
-                    ),
-                    condition=PointerItem.pk.does_not_exist(),
-                )
-                tx.save(
-                    CustomerItem(
-                        customer_pk(customer.customer_id),
-                        CUSTOMER_SK,
-                        company_id=customer.company_id,
-                        phone=customer.phone,
-                        name=customer.name,
-                        created_at=customer.created_at,
-                    ),
-                    condition=CustomerItem.pk.does_not_exist(),
-                )
-        except TransactWriteError:
-            existing = self.customer_by_phone(customer.company_id, customer.phone)
-            if existing is None:
-                raise
-            return existing
-        return customer
-
-    def get_customer(self, company_id: str, customer_id: str) -> Customer | None:
-        item = get_item(CustomerItem, customer_pk(customer_id), CUSTOMER_SK)
-        if item is None or item.company_id != company_id:
-            return None
-        return Customer(customer_id, item.company_id, item.phone, item.name, item.created_at)
-
-    def put_case(self, case: Case) -> None:
-        ConfigItem(
-            customer_pk(case.customer_id), case_sk(case.case_id), data=dataclasses.asdict(case)
-        ).save()
-
-    def get_case(self, customer_id: str, case_id: str) -> Case | None:
-        item = get_item(ConfigItem, customer_pk(customer_id), case_sk(case_id), consistent=True)
-        return Case(**cc_fields(Case, item.data)) if item else None
-
-    def cases(self, customer_id: str) -> list[Case]:
-        items = ConfigItem.query(customer_pk(customer_id), ConfigItem.sk.startswith(CASE_PREFIX))
-        return [Case(**cc_fields(Case, i.data)) for i in items]
-
-    def add_history(self, customer_id: str, at: str, summary: dict[str, Any]) -> None:
-        ConfigItem(
-            customer_pk(customer_id), history_sk(at, str(summary.get("id"))), data=summary
-        ).save()
-
-    def history(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
-        items = ConfigItem.query(
-            customer_pk(customer_id),
-            ConfigItem.sk.startswith(HIST_PREFIX),
-            scan_index_forward=False,
-            limit=limit,
-        )
-        return [dict(i.data) for i in items]
-
     # -- figures ------------------------------------------------------------------------
 
     def add_figures(self, company_id: str, queue_id: str, day: str, **increments: float) -> None:
@@ -422,6 +379,28 @@ class DynamoContactCenterRepository(ConfigStore, QueueStateStore, SupervisionSto
                 else DayFigures()
             )
         return result
+
+
+def _refused(exc: TransactWriteError, index: int) -> bool:
+    """Whether the transaction's item ``index`` failed its condition."""
+    reasons = getattr(exc.cause, "cancellation_reasons", None) or []
+    reason = reasons[index] if index < len(reasons) else None
+    return reason is not None and reason.code == "ConditionalCheckFailed"
+
+
+def _conflict(exc: TransactWriteError) -> bool:
+    """Cancelled because another transaction was writing one of its items (a hot
+    figures item): worth trying again."""
+    reasons = getattr(exc.cause, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "TransactionConflict" for r in reasons)
+
+
+CONFLICT_ATTEMPTS = 4  # a create another transaction cancelled is tried this often
+CONFLICT_PAUSE_S = 0.05
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 ONCE_TTL_SECONDS = 7 * 86400  # a provider retries for hours, never for a week

@@ -9,7 +9,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
 
 from chalicelib.adapters.dynamodb.keys_contact_center import (
     CC_AGENT_PREFIX,
@@ -91,6 +97,9 @@ class CustomerItem(_Item):
     phone = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     created_at = UnicodeAttribute(default="")
+    # False until the first history entry is added (in the same write): the screen pop
+    # then skips the history Query. Absent on records made before it was kept: read it.
+    has_history = BooleanAttribute(null=True)
 
 
 class FiguresItem(_Item):

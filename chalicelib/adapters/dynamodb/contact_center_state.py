@@ -37,6 +37,11 @@ def _state(item: QueueStateItem) -> QueueState:
     )
 
 
+def queue_state_of(raw: dict[str, Any]) -> QueueState:
+    """The state of a raw queue-state item (a BatchGetItem's answer)."""
+    return _state(QueueStateItem.from_raw_data(raw))
+
+
 class QueueStateStore:
     """Part of ``DynamoContactCenterRepository``: the queue-state item."""
 

@@ -30,7 +30,12 @@ from chalicelib.domain.contact_center_messages import (
 from chalicelib.services.contact_center.admin import ContactCenterAdmin
 from chalicelib.services.contact_center.admission import AdmissionService
 from chalicelib.services.contact_center.agents import AgentService
-from chalicelib.services.contact_center.common import NOTHING_TOUCHED, Touched, logger
+from chalicelib.services.contact_center.common import (
+    NOTHING_TOUCHED,
+    QueueStates,
+    Touched,
+    logger,
+)
 from chalicelib.services.contact_center.events import ContactCenterEvents
 from chalicelib.services.contact_center.ports import ContactCenterRepository
 from chalicelib.services.contact_center.records import RecordService
@@ -69,16 +74,23 @@ class ContactCenter:
 
     def dispatch(self, message: RoutingMessage) -> None:
         """Run ``message``'s handler; then the supervisors hear of the queues it touched."""
-        touched = HANDLERS[type(message)](self, message)
+        self.publish(HANDLERS[type(message)](self, message))
+
+    def publish(self, touched: Touched, read: QueueStates | None = None) -> None:
+        """``queue.updated`` for the queues ``touched`` (``read``: their states, when
+        the handler read them already)."""
         by_company: dict[str, list[str]] = {}
         for company_id, queue_id in sorted(touched):
             by_company.setdefault(company_id, []).append(queue_id)
         for company_id, queue_ids in by_company.items():
-            self.supervisor.publish(company_id, queue_ids)
+            known = {q: s for (c, q), s in (read or {}).items() if c == company_id}
+            self.supervisor.publish(company_id, queue_ids, read=known)
 
 
 def _admit(cc: ContactCenter, message: Admit) -> Touched:
-    return cc.admission.admit(message.interaction_id)
+    touched, read = cc.admission.admit(message.interaction_id, message.company_id, message.queue_id)
+    cc.publish(touched, read)
+    return NOTHING_TOUCHED  # published with the queue state admit read
 
 
 def _route(cc: ContactCenter, message: Route) -> Touched:

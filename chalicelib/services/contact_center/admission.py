@@ -25,11 +25,13 @@ from chalicelib.domain.contact_center import (
 )
 from chalicelib.domain.contact_center_config import is_open
 from chalicelib.domain.contact_center_messages import WaitingCheck
+from chalicelib.domain.contact_center_reads import AdmissionLookup
 from chalicelib.domain.contact_center_records import average_handle_s, fill_template
 from chalicelib.services.contact_center.common import (
     NOTHING_TOUCHED,
     RETRIES,
     Context,
+    QueueStates,
     Touched,
     logger,
     touched,
@@ -53,34 +55,61 @@ class AdmissionService:
         self._records = records
         self._replies = replies
 
-    def admit(self, interaction_id: str) -> Touched:
+    def admit(
+        self, interaction_id: str, company_id: str | None = None, queue_id: str | None = None
+    ) -> tuple[Touched, QueueStates]:
         """A new interaction: turned away or moved on when its queue is full, else the
-        customer is told (closed hours or position) and routing runs. Returns the
-        queues whose figures changed."""
-        interaction = self._repo.get_interaction(interaction_id)
+        customer is told (closed hours or position) and routing runs; a wait that goes
+        on (not offered by that pass) is watched from here (``waiting_check``). Returns
+        the queues whose figures changed, and the queue states read on the way.
+
+        With the queue it was opened in (``company_id``, ``queue_id``), the interaction,
+        that queue and its state are one read."""
+        if company_id and queue_id:
+            read = self._repo.admission_lookup(interaction_id, company_id, queue_id)
+        else:  # an admit queued before it carried its queue
+            read = AdmissionLookup(self._repo.get_interaction(interaction_id))
+        interaction = read.interaction
+        states: QueueStates = {}
+        if interaction is not None and read.queue is not None:
+            states[(read.queue.company_id, read.queue.queue_id)] = read.state
         if interaction is not None and interaction.disposition == QUEUE_FULL:
             self._records.refile(interaction)  # a redelivery after a failed filing
         if interaction is None or interaction.state not in (WAITING, ENDED):
-            return NOTHING_TOUCHED  # already offered: nothing to tell
-        queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
+            return NOTHING_TOUCHED, states  # already offered: nothing to tell
+        queue = read.queue
+        if queue is None or (queue.company_id, queue.queue_id) != (
+            interaction.company_id,
+            interaction.queue_id,
+        ):
+            queue = self._repo.get_queue(interaction.company_id, interaction.queue_id)
         if queue is None:
-            return NOTHING_TOUCHED
+            return NOTHING_TOUCHED, states
         if interaction.state == ENDED:  # a repeated admit: finish telling a turned-away one
             if interaction.disposition == QUEUE_FULL:
                 self._replies.send(interaction, "full", queue.full_message)
-            return NOTHING_TOUCHED
+            return NOTHING_TOUCHED, states
         now = self._ctx.epoch()
         if queue.max_waiting > 0:
             waiting = self._repo.waiting(
                 queue.company_id, queue.queue_id, min(queue.max_waiting, MAX_WAITING_LIMIT) + 1
             )
             if beyond_cap(interaction_id, waiting, queue):
-                return self._full(interaction, queue)
+                return self._full(interaction, queue), states
         if not is_open(queue.hours, queue.timezone, now) and queue.closed_message:
             self._replies.send(interaction, "closed", queue.closed_message)
         elif queue.entry_message:
             self._replies.send(interaction, "entry", self._entry(interaction, queue, now))
-        return self._routing.route(interaction.company_id, [interaction.queue_id], queue)
+        return self._route_and_watch(interaction, queue), states
+
+    def _route_and_watch(self, interaction: Interaction, queue: Queue) -> Touched:
+        """Route its queue; unless that offered it, its waiting check is armed."""
+        routed, offered = self._routing.route_offering(
+            interaction.company_id, [interaction.queue_id], queue
+        )
+        if interaction.interaction_id not in offered:
+            self._routing.arm_waiting_check(interaction, queue)
+        return routed
 
     def _entry(self, interaction: Interaction, queue: Queue, now: float) -> str:
         waiting = self._repo.waiting(queue.company_id, queue.queue_id, POSITION_COUNTED)
@@ -99,15 +128,17 @@ class AdmissionService:
         """Over the cap: to the overflow queue when there is one, else the customer is
         told and the interaction ends (its text is kept: transcript, case, history)."""
         target = queue.overflow_queue_id
-        if target and target != queue.queue_id and self._repo.get_queue(queue.company_id, target):
-            moved = replace(interaction, queue_id=target, overflowed=True)
+        moves = bool(target) and target != queue.queue_id
+        overflow = self._repo.get_queue(queue.company_id, str(target)) if moves else None
+        if overflow is not None:
+            moved = replace(interaction, queue_id=overflow.queue_id, overflowed=True)
             if self._repo.transition(interaction, moved):
                 logger.info(
                     "queue full: overflowed",
                     extra={"interaction_id": interaction.interaction_id, "queue_id": target},
                 )
                 self._routing.count_moved_in(moved, interaction.queue_id)
-                return self._routing.route(moved.company_id, [target])
+                return self._route_and_watch(moved, overflow)
             return NOTHING_TOUCHED
         # the conditional end first: if another router offered it meanwhile, an agent
         # has it and the customer must not be told the queue is full

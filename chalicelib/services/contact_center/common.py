@@ -18,6 +18,7 @@ from chalicelib.domain.contact_center import (
     conversation_members,
 )
 from chalicelib.domain.contact_center_messages import Route, RoutingMessage
+from chalicelib.domain.contact_center_records import QueueState
 from chalicelib.domain.errors import ConcurrentUpdate, NotFound
 from chalicelib.services.common import Caller, Clock, IdFactory
 from chalicelib.services.contact_center.ports import ContactCenterRepository, RoutingQueue
@@ -33,11 +34,14 @@ logger = Logger(service="texting")
 
 MAX_TIMER_S = 900  # SQS's longest delay; longer timers re-arm themselves
 RETRIES = 8  # optimistic writes that lost a race are retried (re-read) this often
+CUSTOMER_EXISTS = "customer_exists"  # create_interaction's Conflict: the phone got a record
 
 # (company, queue) pairs whose figures a routing message changed: its handler returns
 # them and the supervisors of those queues hear of it (``queue.updated``)
 Touched = frozenset[tuple[str, str]]
 NOTHING_TOUCHED: Touched = frozenset()
+# queue states a handler read already, by (company, queue); None: none stored
+QueueStates = dict[tuple[str, str], QueueState | None]
 
 
 def touched(company_id: str, queue_ids: list[str]) -> Touched:

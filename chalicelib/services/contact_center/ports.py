@@ -17,6 +17,7 @@ from chalicelib.domain.contact_center import (
     Queue,
 )
 from chalicelib.domain.contact_center_messages import RoutingMessage
+from chalicelib.domain.contact_center_reads import AdmissionLookup, ChannelText
 from chalicelib.domain.contact_center_records import (
     CannedReply,
     Case,
@@ -71,12 +72,34 @@ class ContactCenterRepository(Protocol):
     # -- interactions ---------------------------------------------------------------
 
     def create_interaction(
-        self, interaction: Interaction, require_room: bool = False
+        self,
+        interaction: Interaction,
+        require_room: bool = False,
+        *,
+        new_customer: Customer | None = None,
+        offered_day: str | None = None,
     ) -> tuple[Interaction, bool]:
         """Store a new interaction unless the customer already has an open one on
         that channel (then return that one, False). With an agent (outbound), the
         agent's load and total go up by one in the same write; ``require_room``
-        makes it fail with Conflict(``agent_at_capacity``) when they have no slot."""
+        makes it fail with Conflict(``agent_at_capacity``) when they have no slot.
+        In the same write, ``new_customer`` (the record of the interaction's customer,
+        made now) is stored — Conflict(``customer_exists``) when the phone got a
+        record meanwhile — and with ``offered_day`` the queue's ``offered`` figure of
+        that day goes up by one: counted with the create, so exactly once."""
+        ...
+
+    def channel_text(self, e164: str, company_id: str, phone: str) -> ChannelText | None:
+        """What a text from ``phone`` to the number ``e164`` of ``company_id`` reads at
+        once: the number's channel (None: it is not one), the customer's open
+        interaction's id there and their record's id."""
+        ...
+
+    def admission_lookup(
+        self, interaction_id: str, company_id: str, queue_id: str
+    ) -> AdmissionLookup:
+        """What ``admit`` reads at once: the interaction, the queue it was opened in
+        (``company_id``/``queue_id``: it may have moved since) and its published state."""
         ...
 
     def get_interaction(self, interaction_id: str) -> Interaction | None: ...
@@ -130,6 +153,13 @@ class ContactCenterRepository(Protocol):
 
     def history(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
         """Past interactions of a customer, most recent first."""
+        ...
+
+    def customer_record(
+        self, company_id: str, customer_id: str, history_limit: int
+    ) -> tuple[Customer, list[Case], list[dict[str, Any]]] | None:
+        """The screen pop's reads: the record (None if not the company's), its cases
+        (by id) and its latest ``history_limit`` entries (most recent first)."""
         ...
 
     # -- canned replies ----------------------------------------------------------------

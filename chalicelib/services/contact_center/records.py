@@ -13,6 +13,7 @@ from chalicelib.domain.contact_center import (
     ENDED,
     Interaction,
 )
+from chalicelib.domain.contact_center_reads import ChannelText
 from chalicelib.domain.contact_center_records import (
     Case,
     Customer,
@@ -50,16 +51,33 @@ class RecordService:
         stored = self._repo.create_customer(made)
         return stored, stored.customer_id == made.customer_id
 
+    def customer_of_text(
+        self, company_id: str, phone: str, found: ChannelText | None
+    ) -> tuple[Customer, bool]:
+        """The record of a customer who texted: the one the text's reads found by phone
+        (``found``; None: read it by phone now), or, when there is none, a record made
+        now and not stored yet (``True``: it goes in the write that opens the interaction)."""
+        if found is None:
+            customer = self._repo.customer_by_phone(company_id, phone)
+        elif found.customer_id:
+            customer = self._repo.get_customer(company_id, found.customer_id)
+        else:
+            customer = None
+        if customer is not None:
+            return customer, False
+        return Customer(self._ctx.ids("cus_"), company_id, phone, "", self._ctx.clock()), True
+
     def screen_pop(self, customer_id: str | None, company_id: str) -> dict[str, Any] | None:
         """The customer record with open cases and recent interactions (with dispositions)."""
         if not customer_id:
             return None
-        customer = self._repo.get_customer(company_id, customer_id)
-        if customer is None:
+        record = self._repo.customer_record(company_id, customer_id, HISTORY_SHOWN)
+        if record is None:
             return None
+        customer, cases, history = record
         body = customer.to_dict()
-        body["cases"] = [c.to_dict() for c in self._repo.cases(customer_id)]
-        body["interactions"] = self._repo.history(customer_id, HISTORY_SHOWN)
+        body["cases"] = [c.to_dict() for c in cases]
+        body["interactions"] = history
         return body
 
     def _may_see(self, caller: Caller) -> None:

@@ -17,7 +17,6 @@ from chalicelib.domain.contact_center import (
     OFFERED,
     WAITING,
     AgentProfile,
-    Channel,
     Interaction,
     Queue,
     choose_agent,
@@ -25,8 +24,17 @@ from chalicelib.domain.contact_center import (
     waiting_order,
 )
 from chalicelib.domain.contact_center_messages import Admit, IdleCheck, OfferTimeout, WaitingCheck
-from chalicelib.domain.model import Conversation, Message
-from chalicelib.services.contact_center.common import RETRIES, Context, Touched, logger, touched
+from chalicelib.domain.contact_center_reads import ChannelText
+from chalicelib.domain.errors import ConcurrentUpdate, Conflict
+from chalicelib.domain.model import BusinessNumber, Conversation, Message
+from chalicelib.services.contact_center.common import (
+    CUSTOMER_EXISTS,
+    RETRIES,
+    Context,
+    Touched,
+    logger,
+    touched,
+)
 from chalicelib.services.contact_center.records import RecordService
 
 HEAD_DEPTH = 5  # waiting interactions read per queue per round
@@ -59,43 +67,62 @@ class RoutingService:
 
     # -- an inbound text to a channel ------------------------------------------------------
 
-    def channel(self, e164: str) -> Channel | None:
-        return self._repo.get_channel(e164)
+    def channel(self, number: BusinessNumber, phone: str) -> ChannelText | None:
+        """Whether ``number`` is a channel; if so, what a text from ``phone`` needs
+        (read at once: the channel, the customer's open interaction, their record)."""
+        return self._repo.channel_text(number.e164, number.company_id, phone)
 
     def on_inbound(
-        self, channel: Channel, conversation: Conversation, message: Message
+        self, text: ChannelText, conversation: Conversation, message: Message
     ) -> str | None:
         """The customer's text is stored: join their open interaction, or open one
         and have it admitted to its queue (by the routing queue: the customer is told
         from there, through the message log). Safe to repeat (a provider retry).
-        Returns None: nothing goes back in the webhook's own reply."""
+        Returns None: nothing goes back in the webhook's own reply.
+
+        The channel's read found the open interaction's marker and the customer's
+        record; a new interaction is one write with the record of a new customer and
+        the queue's ``offered`` figure, then its ``admit`` is queued."""
         now = self._ctx.epoch()
-        phone = conversation.external_number
-        current = self._repo.open_interaction(channel.e164, phone)
+        channel, phone = text.channel, conversation.external_number
+        opened = text.open_interaction_id
+        current = self._repo.get_interaction(opened) if opened else None
         if current is not None and self._join(current, message, now):
             return None
-        queue = self._repo.get_queue(channel.company_id, channel.queue_id)
-        if queue is None:
-            logger.info("channel without its queue", extra={"channel": channel.e164})
+        # (the record was looked up in the number's company; were it not the channel's,
+        # the id would name no record of the channel's company, and the create below
+        # would find the phone taken there and read it again)
+        known: ChannelText | None = text
+        for _ in range(RETRIES):
+            customer, new = self._records.customer_of_text(channel.company_id, phone, known)
+            last = [] if new else self._repo.history(customer.customer_id, 1)
+            interaction = Interaction.opened(
+                self._ctx.ids("ix_"),
+                channel,
+                customer,
+                conversation.conversation_id,
+                created_at=self._ctx.clock(),
+                now=now,
+                first_seq=message.seq,
+                last_agent_id=(last[0].get("agent_id") if last else None),
+            )
+            try:
+                stored, created = self._repo.create_interaction(
+                    interaction,
+                    new_customer=customer if new else None,
+                    offered_day=self._ctx.day(interaction.arrived_at),
+                )
+            except Conflict as conflict:
+                if conflict.code != CUSTOMER_EXISTS:
+                    raise
+                known = None  # another text made the record meanwhile: read it by phone
+                continue
+            if created:
+                self._admit_later(stored)
+            else:
+                self._ctx.route_later(stored.company_id, [stored.queue_id])
             return None
-        customer, new = self._records.customer(channel.company_id, phone)
-        last = [] if new else self._repo.history(customer.customer_id, 1)
-        interaction = Interaction.opened(
-            self._ctx.ids("ix_"),
-            channel,
-            customer,
-            conversation.conversation_id,
-            created_at=self._ctx.clock(),
-            now=now,
-            first_seq=message.seq,
-            last_agent_id=(last[0].get("agent_id") if last else None),
-        )
-        stored, created = self._repo.create_interaction(interaction)
-        if created:
-            self._admit_later(stored, queue)
-        else:
-            self._ctx.route_later(stored.company_id, [stored.queue_id])
-        return None
+        raise ConcurrentUpdate("the customer's record keeps changing; try again")
 
     def _join(self, current: Interaction, message: Message, now: float) -> bool:
         """The text joins the customer's open interaction. False when that ended
@@ -107,30 +134,23 @@ class RoutingService:
         ):
             return False
         if current.state == WAITING:
-            queue = self._repo.get_queue(current.company_id, current.queue_id)
-            if message.seq == current.first_seq and queue is not None:
+            if message.seq == current.first_seq:
                 # a provider retry of the text that opened it: the first attempt may
                 # have failed after the create, before its admission was queued
-                self._admit_later(current, queue)
+                self._admit_later(current)
             else:
                 self._ctx.route_later(current.company_id, [current.queue_id])
         return True
 
-    def _admit_later(self, interaction: Interaction, queue: Queue) -> None:
-        """A new interaction's follow-up, redone whole by a provider retry: ``admit``
-        first (it is idempotent), then the figure (a hot item that can throttle;
-        counted once per interaction), then the waiting check."""
-        self._ctx.routing.enqueue(Admit(interaction.interaction_id))
-        self._repo.add_figures_once(  # once: a provider retry redoes this whole step
-            f"opened#{interaction.interaction_id}",
-            queue.company_id,
-            queue.queue_id,
-            self._ctx.day(interaction.arrived_at),
-            offered=1,
+    def _admit_later(self, interaction: Interaction) -> None:
+        """A new interaction's follow-up, redone by a provider retry: ``admit`` (it is
+        idempotent). Its ``offered`` was counted with the create; ``admit`` arms the
+        waiting check if the wait goes on (an interaction offered at once needs none)."""
+        self._ctx.routing.enqueue(
+            Admit(interaction.interaction_id, interaction.company_id, interaction.queue_id)
         )
-        self._arm_waiting_check(interaction, queue)
 
-    def _arm_waiting_check(self, interaction: Interaction, queue: Queue) -> None:
+    def arm_waiting_check(self, interaction: Interaction, queue: Queue) -> None:
         """The next check of a wait: a minute, or sooner when an overflow or the end
         of an agent's skip is due (the only agent who declined gets it then)."""
         self._ctx.timer(
@@ -141,10 +161,16 @@ class RoutingService:
     # -- routing -----------------------------------------------------------------------------
 
     def route(self, company_id: str, queue_ids: list[str], known: Queue | None = None) -> Touched:
+        """``route_offering``, returning only the queues asked for."""
+        return self.route_offering(company_id, queue_ids, known)[0]
+
+    def route_offering(
+        self, company_id: str, queue_ids: list[str], known: Queue | None = None
+    ) -> tuple[Touched, frozenset[str]]:
         """Offer waiting interactions of these queues (and of every queue their agents
         serve, so priorities across queues hold) until no agent can take one.
         ``known``: one of the queues, read already by the caller. Returns the queues
-        asked for: their figures are published again.
+        asked for (their figures are published again) and the interactions offered.
 
         After an offer the next round decides on what it read, with the offer applied
         (the agent's load, the head taken): whatever changed meanwhile makes a
@@ -166,12 +192,15 @@ class RoutingService:
                     if queue is not None:
                         queues[queue_id] = queue
         heads: list[tuple[Interaction, Queue]] | None = None
+        offers: set[str] = set()
         for _ in range(MAX_ROUNDS):
             if heads is None:
                 heads, complete = self._heads(company_id, queues)
             outcome, offered, chosen = self._route_one(heads, list(agents.values()), now)
             if outcome == "done":
                 break
+            if offered is not None:
+                offers.add(offered.interaction_id)
             if outcome == "offered" and complete and offered is not None and chosen is not None:
                 heads = [h for h in heads if h[0].interaction_id != offered.interaction_id]
                 agents[chosen.agent_id] = replace(
@@ -180,7 +209,7 @@ class RoutingService:
                 continue
             heads = None
             agents = self._repo.get_agents(agent_ids)
-        return touched(company_id, queue_ids)
+        return touched(company_id, queue_ids), frozenset(offers)
 
     def _heads(
         self, company_id: str, queues: dict[str, Queue]
@@ -335,7 +364,7 @@ class RoutingService:
             self._ctx.handled.left(interaction)
         queue = self._repo.get_queue(after.company_id, after.queue_id)
         if queue is not None:  # back to waiting: the wait is watched again
-            self._arm_waiting_check(after, queue)
+            self.arm_waiting_check(after, queue)
         if reason == "timeout":
             self._repo.add_figures(
                 interaction.company_id, interaction.queue_id, self._ctx.day(now), timed_out=1

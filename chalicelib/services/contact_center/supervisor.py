@@ -78,16 +78,33 @@ class SupervisorService:
             "days": [{"day": d, **f.to_dict()} for d, f in zip(names, per_day, strict=True)],
         }
 
-    def publish(self, company_id: str, queue_ids: list[str], flush_seq: int | None = None) -> None:
+    def publish(
+        self,
+        company_id: str,
+        queue_ids: list[str],
+        flush_seq: int | None = None,
+        read: dict[str, QueueState | None] | None = None,
+    ) -> None:
         """The queues' figures for ``queue.updated``, at most once per queue per
         ``QUEUE_UPDATE_INTERVAL_S``: a change within the interval arms one delayed
         flush (``queue_flush``) that publishes the state as it is then, so a burst is
         coalesced and the last state always arrives. Publishing is a conditional write
-        of the queue's state item; the outbox turns it into the event."""
+        of the queue's state item; the outbox turns it into the event. ``read``: states
+        the handler read before its change (by queue; None: none stored), used only
+        when they say a publication is due: that write is conditional on the state's
+        ``seq``, so one that lost to a publication since reads it again. A state held
+        back is read again, after the change, as the flush decision needs."""
         supervisors: list[str] | None = None
         for queue_id in sorted(set(queue_ids)):
             now = self._ctx.epoch()
-            state = self._repo.queue_state(company_id, queue_id)
+            known = read is not None and queue_id in read
+            state = read[queue_id] if read is not None and known else None
+            if not known or (
+                state is not None and now < state.published_at + QUEUE_UPDATE_INTERVAL_S
+            ):
+                # held back (or not read): decided on a read made after the change, so a
+                # publication or flush since the handler's read is seen
+                state = self._repo.queue_state(company_id, queue_id)
             if flush_seq is not None and (
                 state is None or state.seq != flush_seq or not state.flush_due
             ):

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from chalicelib.domain import consent, sms
 from chalicelib.domain.compliance import RECIPIENT_OPTED_OUT, UNREGISTERED_ERRORS
-from chalicelib.domain.contact_center import Channel
+from chalicelib.domain.contact_center_reads import ChannelText
 from chalicelib.domain.model import (
     SMS,
     BusinessNumber,
@@ -23,7 +23,7 @@ from chalicelib.observability import correlate, count, logger
 from chalicelib.services.common import Clock
 from chalicelib.services.company import CompanySettings
 from chalicelib.services.compliance.policy import ConsentRecords, TextingPolicies
-from chalicelib.services.messages import Draft, MessageLog
+from chalicelib.services.messages import ClientSeq, Draft, MessageLog
 from chalicelib.services.ports import ConversationRepository
 from chalicelib.services.sms.media import SmsMedia
 from chalicelib.services.sms.policy import InboundSmsPolicy
@@ -57,10 +57,13 @@ class ChannelRouter(Protocol):
     """The contact center, as the carrier webhooks see it: which numbers are its
     channels, and where a customer's stored text goes (queued for routing)."""
 
-    def channel(self, e164: str) -> Channel | None: ...
+    def channel(self, number: BusinessNumber, phone: str) -> ChannelText | None:
+        """None when ``number`` is not a channel; else the channel with what a text
+        from ``phone`` needs, read at once (handed back to ``on_inbound``)."""
+        ...
 
     def on_inbound(
-        self, channel: Channel, conversation: Conversation, message: Message
+        self, text: ChannelText, conversation: Conversation, message: Message
     ) -> str | None: ...
 
 
@@ -116,19 +119,19 @@ class CarrierWebhooks:
         now = self._clock()
         # A channel number is not a shared line: the contact center gives the
         # conversation to the agent who takes the interaction.
-        channel = self._channels.channel(number.e164) if self._channels else None
+        channel = self._channels.channel(number, external) if self._channels else None
         members = [] if channel else list(number.users)
-        conversation = self._conversation(number, external, now, members)
         draft = Draft(
             sender=external,
             client_id=f"{text.provider}:{text.provider_message_id}",
             text=text.body,
         )
+        conversation, client_seq = self._conversation(number, external, now, members, draft)
         # A provider retry finds the text stored; the keyword action below is repeated
         # (it is conditional) in case the first attempt failed before recording it. It
         # is dated by the stored text, so every attempt writes the same history keys.
         stored, created = self._log.append(
-            conversation, draft, InboundSmsPolicy(self._repo, self._media, text)
+            conversation, draft, InboundSmsPolicy(self._repo, self._media, text), client_seq
         )
         at = stored.created_at or now
         reply, changed = self._keyword_action(number, external, text, at, reply_owed)
@@ -141,15 +144,19 @@ class CarrierWebhooks:
         return Received(reply, owed)
 
     def _conversation(
-        self, number: BusinessNumber, external: str, now: str, members: list[str]
-    ) -> Conversation:
-        """The conversation of this business number with this phone: read, and created
-        only the first time (not a cancelled create transaction on every text)."""
+        self, number: BusinessNumber, external: str, now: str, members: list[str], draft: Draft
+    ) -> tuple[Conversation, ClientSeq | None]:
+        """The conversation of this business number with this phone: read (with the
+        text's client key, in one request), and created only the first time (not a
+        cancelled create transaction on every text). One this request created holds
+        no client key yet; one a concurrent request created is asked again (None)."""
         conversation_id = sms_conversation_id(number.e164, external)
-        existing = self._conversations.get(conversation_id)
+        existing, seq = self._conversations.get_for_send(
+            conversation_id, draft.sender, draft.client_id
+        )
         if existing is not None:
-            return existing
-        conversation, _ = self._conversations.create(
+            return existing, ClientSeq(seq)
+        conversation, made = self._conversations.create(
             Conversation(
                 conversation_id=conversation_id,
                 company_id=number.company_id,
@@ -162,7 +169,7 @@ class CarrierWebhooks:
                 external_number=external,
             )
         )
-        return conversation
+        return conversation, ClientSeq(None) if made else None
 
     def _keyword_action(
         self,
