@@ -84,9 +84,16 @@ def listed_agent(interaction: Interaction) -> str | None:
     return interaction.agent_id if interaction.state not in (WAITING, ENDED) else None
 
 
-def conversation_members(interaction: Interaction) -> list[str]:
+def conversation_members(
+    interaction: Interaction, open_now: Interaction | None = None
+) -> list[str]:
     """Who the interaction's conversation reaches: its agent while active or in
-    wrap-up (their devices get the texts); nobody while it waits, is offered or ended."""
+    wrap-up (their devices get the texts); nobody while it waits, is offered or ended.
+    The customer's later interactions on the channel share the conversation: once
+    this one ended, the one their open marker points at now (``open_now``) decides."""
+    holder = open_now if interaction.state == ENDED else None
+    if holder is not None and holder.conversation_id == interaction.conversation_id:
+        return conversation_members(holder) if holder.state != ENDED else []
     if interaction.state in (ACTIVE, WRAP_UP) and interaction.agent_id:
         return [interaction.agent_id]
     return []

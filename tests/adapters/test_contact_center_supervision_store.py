@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.contact_center import ACTIVE, ENDED, OFFERED, AgentProfile
+from chalicelib.domain.contact_center_figures import FiguresChange
 from chalicelib.domain.contact_center_supervision import NOTE, TimelineEntry
 from chalicelib.domain.errors import ValidationError
 from tests.adapters.test_contact_center_repository import interaction, repo  # noqa: F401
@@ -81,3 +82,30 @@ def test_a_live_lists_cursor_only_pages_its_own_queue(repo: Any) -> None:  # noq
         repo.live("acme", "q-sales", 1, cursor)
     with pytest.raises(ValidationError):
         repo.live("acme", "q-support", 1, "not-a-cursor")
+
+
+def test_a_hand_over_writes_its_audit_entry_and_figures_in_the_same_write_or_neither(
+    repo: Any,  # noqa: F811
+) -> None:
+    repo.put_agent(AgentProfile("u-dan", "acme", queues=["q-sales"], status="available"))
+    repo.create_interaction(interaction(1))
+    waiting = repo.get_interaction("ix-001")
+    taken = replace(waiting, state=ACTIVE, agent_id="u-dan", answered_at=3000.0)
+    entry = replace(note(1), kind="barge", text="", at=3000.0)
+    counted = FiguresChange("acme", "q-support", "2026-01-01", {"answered": 1}, "answered#ix-001")
+    stale = replace(waiting, version=waiting.version + 5)
+    assert repo.hand_over(stale, taken, available=False, assigned_at=3000.0, entry=entry) == (
+        "changed"
+    )
+    assert repo.timeline("ix-001", 50) == []
+    assert repo.hand_over(
+        waiting, taken, available=False, assigned_at=3000.0, entry=entry, figures=counted
+    ) == ("handed")
+    assert repo.timeline("ix-001", 50) == [entry]
+    [day] = repo.figures("acme", "q-support", ["2026-01-01"])
+    assert day.answered == 1
+    # the once key is marked counted: a retried step that counts it adds nothing
+    assert not repo.add_figures_once(
+        "answered#ix-001", "acme", "q-support", "2026-01-01", answered=1
+    )
+    assert repo.figures("acme", "q-support", ["2026-01-01"])[0].answered == 1

@@ -26,6 +26,7 @@ from chalicelib.domain.contact_center import (
     holds_open_marker,
     listed_agent,
 )
+from chalicelib.domain.contact_center_figures import FiguresChange
 from chalicelib.domain.contact_center_messages import RoutingMessage, encode
 from chalicelib.domain.contact_center_reads import AdmissionLookup, ChannelText
 from chalicelib.domain.contact_center_records import (
@@ -441,6 +442,8 @@ class MemoryContactCenterRepository:
         assigned_at: float,
         from_load: int = 0,
         from_total: int = 0,
+        entry: TimelineEntry | None = None,
+        figures: FiguresChange | None = None,
     ) -> str:
         check_change(before, after)
         with self._lock:
@@ -464,6 +467,13 @@ class MemoryContactCenterRepository:
             new = replace(copy.deepcopy(after), version=before.version + 1)
             self.interactions[new.interaction_id] = new
             self.changes.append(("interaction", copy.deepcopy(stored), copy.deepcopy(new)))
+            if entry is not None:
+                self.add_timeline(entry)
+            if figures is not None:
+                f = figures
+                self.add_figures(f.company_id, f.queue_id, f.day, **f.increments)
+                if f.once_key:
+                    self.figures_once.add((f.company_id, f.queue_id, f.once_key))
             after.version = new.version
             return "handed"
 

@@ -8,6 +8,7 @@ Every key comes from ``keys``.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -16,6 +17,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.cursors import decode_cursor
 from chalicelib.adapters.dynamodb.contact_center_items import (
     AgentItem,
+    FiguresItem,
+    FiguresOnceItem,
     InteractionItem,
     MonitorItem,
     PointerItem,
@@ -32,6 +35,9 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
     TL_PREFIX,
     agent_ix_sk,
     agent_pk,
+    day_sk,
+    figures_once_sk,
+    figures_pk,
     ix_pk,
     live_gsi,
     monitor_pk,
@@ -41,6 +47,7 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
 )
 from chalicelib.adapters.dynamodb.models import get_item, page_of, shared_connection
 from chalicelib.domain.contact_center import AVAILABLE, Interaction, check_change, listed_agent
+from chalicelib.domain.contact_center_figures import FiguresChange
 from chalicelib.domain.contact_center_supervision import MAX_MONITORS, Monitor, TimelineEntry
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.model import Page
@@ -48,6 +55,7 @@ from chalicelib.domain.model import Page
 HANDED, CHANGED, REFUSED = "handed", "changed", "refused"
 LIVE_KEYS = ("pk", "sk", "gsi2pk", "gsi1sk")  # a cursor of the live list
 LIVE_TAG = "cc-live"
+MARK_TTL_S = 7 * 86400  # a counted key's marker lives as long as add_figures_once's
 NOTE_ATTEMPTS = 3  # a note's write cancelled by a concurrent transaction is tried again
 
 
@@ -63,6 +71,8 @@ class SupervisionStore:
         assigned_at: float,
         from_load: int = 0,
         from_total: int = 0,
+        entry: TimelineEntry | None = None,
+        figures: FiguresChange | None = None,
     ) -> str:
         check_change(before, after)
         to_agent, from_agent = str(after.agent_id), before.agent_id
@@ -94,9 +104,15 @@ class SupervisionStore:
                     tx.delete(PointerItem(agent_pk(from_agent), agent_ix_sk(before.interaction_id)))
                 if listed_agent(after) == to_agent:
                     tx.save(PointerItem(agent_pk(to_agent), agent_ix_sk(after.interaction_id)))
+                if entry is not None:
+                    tx.save(_timeline_item(entry))
+                if figures is not None:
+                    _count(tx, figures)
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
+            if _held(exc):  # another write held one of its items (a busy figures item)
+                return CHANGED
             # which condition failed: the interaction's version (it moved on) or else the
             # new agent's room (PynamoDB reorders the items, so the reasons' places do
             # not say): the interaction read again tells
@@ -119,11 +135,7 @@ class SupervisionStore:
     # -- the timeline ------------------------------------------------------------------
 
     def add_timeline(self, entry: TimelineEntry) -> None:
-        TimelineItem(
-            ix_pk(entry.interaction_id),
-            timeline_sk(entry.at, entry.entry_id),
-            data={**_entry_data(entry)},
-        ).save()
+        _timeline_item(entry).save()
 
     def add_note(self, entry: TimelineEntry, client_id: str) -> TimelineEntry:
         """One transaction: the note's client key (only if absent), holding the entry,
@@ -188,6 +200,30 @@ class SupervisionStore:
             for i in items
         ]
         return [m for m in found if m.live(now)]
+
+
+def _timeline_item(entry: TimelineEntry) -> TimelineItem:
+    return TimelineItem(
+        ix_pk(entry.interaction_id), timeline_sk(entry.at, entry.entry_id), data=_entry_data(entry)
+    )
+
+
+def _count(tx: TransactWrite, figures: FiguresChange) -> None:
+    """The figures' increments in the transaction, and their once key's marker (as
+    ``add_figures_once`` leaves it: a later one with the key adds nothing)."""
+    pk = figures_pk(figures.company_id, figures.queue_id)
+    actions = [getattr(FiguresItem, name).add(value) for name, value in figures.increments.items()]
+    if actions:
+        tx.update(FiguresItem(pk, day_sk(figures.day)), actions=actions)
+    if figures.once_key:
+        expires_at = int(time.time()) + MARK_TTL_S
+        tx.save(FiguresOnceItem(pk, figures_once_sk(figures.once_key), expires_at=expires_at))
+
+
+def _held(exc: TransactWriteError) -> bool:
+    """Cancelled because another transaction was writing one of its items."""
+    reasons = getattr(exc.cause, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "TransactionConflict" for r in reasons)
 
 
 def _entry_data(entry: TimelineEntry) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from chalicelib.domain.contact_center import (
     Interaction,
     check_transition,
 )
+from chalicelib.domain.contact_center_figures import end_key, handling_figures
 from chalicelib.domain.contact_center_messages import WrapUpEnd
 from chalicelib.domain.contact_center_supervision import TIMELINE_LIMIT, supervises
 from chalicelib.domain.errors import (
@@ -171,14 +172,17 @@ class AgentService:
     def accept(self, caller: Caller, interaction_id: str) -> dict[str, Any]:
         for _ in range(RETRIES):
             interaction = self._own(caller, interaction_id, OFFERED, ACTIVE)
-            if interaction.state == ACTIVE:
-                return self._screen(interaction)  # a repeated accept
+            if interaction.state == ACTIVE:  # a repeated accept: the first may have
+                # failed after its write, so the answer's steps run again (each once)
+                if interaction.offer_no:  # (an outbound one was never offered)
+                    queue = self._ctx.queue(interaction.company_id, interaction.queue_id)
+                    self._routing.answered(interaction, queue)
+                return self._screen(interaction)
             check_transition(OFFERED, ACTIVE)
-            now = self._ctx.epoch()
-            after = replace(interaction, state=ACTIVE, answered_at=now)
+            after = replace(interaction, state=ACTIVE, answered_at=self._ctx.epoch())
             if self._repo.transition(interaction, after):
                 queue = self._ctx.queue(after.company_id, after.queue_id)
-                self._routing.answered(after, queue, now)
+                self._routing.answered(after, queue)
                 return self._screen(after)
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
@@ -234,6 +238,7 @@ class AgentService:
             interaction = self._repo.get_interaction(interaction_id)
             if interaction is not None and interaction.state == ENDED:
                 self._records.refile(interaction)  # a redelivery after a failed filing
+                self._ended(interaction)  # or after a failure past the end's write
             if interaction is None or interaction.state != WRAP_UP:
                 return False
             if self._close(interaction, interaction) is not None:
@@ -246,24 +251,28 @@ class AgentService:
         closed = self._records.end(before, after, agent_id=before.agent_id, load=-counted, total=-1)
         if closed is None:
             return None
-        now = closed.ended_at
-        self._ctx.set_members(closed.conversation_id, [])
-        self._ctx.handled.left(closed)
-        if closed.answered_at:
-            self._repo.add_figures(
-                closed.company_id,
-                closed.queue_id,
-                self._ctx.day(now),
-                handled=1,
-                handle_total_s=round(now - closed.answered_at, 3),
-            )
-        agent = self._repo.get_agent(str(closed.agent_id))
-        self._ctx.route_later(closed.company_id, agent.queues if agent else [closed.queue_id])
+        self._ended(closed)
         logger.info(
             "interaction ended",
             extra={"interaction_id": closed.interaction_id, "case_id": closed.case_id},
         )
         return closed
+
+    def _ended(self, closed: Interaction) -> None:
+        """What follows an end's write, each step safe to repeat (the wrap-up timer's
+        redelivery runs them again): the conversation's members (nobody, unless a
+        later interaction of the customer holds it already), search, the day's
+        figures (once per interaction) and routing the agent's queues (a slot freed)."""
+        self._ctx.follow_members(closed.interaction_id)
+        self._ctx.handled.left(closed)
+        figures = handling_figures(closed, closed.ended_at, handled=1)
+        if figures:
+            day = self._ctx.day(closed.ended_at)
+            self._repo.add_figures_once(
+                end_key(closed), closed.company_id, closed.queue_id, day, **figures
+            )
+        agent = self._repo.get_agent(str(closed.agent_id))
+        self._ctx.route_later(closed.company_id, agent.queues if agent else [closed.queue_id])
 
     # -- agent outbound ------------------------------------------------------------------------
 
@@ -297,7 +306,7 @@ class AgentService:
             raise Conflict(
                 "this customer is in another interaction on this channel", code="interaction_open"
             )
-        self._ctx.set_members(conversation.conversation_id, [agent.agent_id])
+        self._ctx.follow_members(stored.interaction_id)
         self._ctx.handled.answered(stored)
         try:
             send = SendMessage(conversation.conversation_id, command.client_id, command.text)
@@ -306,7 +315,7 @@ class AgentService:
             if created:  # nothing went out: the slot is not held by a text never sent
                 ended = replace(stored, state=ENDED, ended_at=self._ctx.epoch())
                 self._repo.transition(stored, ended, agent_id=agent.agent_id, load=-1, total=-1)
-                self._ctx.set_members(conversation.conversation_id, [])
+                self._ctx.follow_members(stored.interaction_id)
                 self._ctx.handled.left(ended)
             raise
         view = self._ctx.view(stored)

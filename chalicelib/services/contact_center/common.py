@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain.contact_center import (
+    ENDED,
     OFFERED,
     AgentProfile,
     Interaction,
@@ -123,30 +124,25 @@ class Context:
         stored now, says (``conversation_members``). Each writer reads both again after
         its own write until a read finds them agreeing, so changes that race (a
         supervisor's move or take-over and an agent's accept) end with the members of
-        the last change, whichever membership write lands last."""
+        the last change, whichever membership write lands last. An ended interaction
+        reads the customer's open marker too: a later interaction of theirs holds the
+        conversation they share, and a late write for the ended one must not empty it.
+        Safe to repeat: every step after a hand-over runs it again on a retry."""
         for _ in range(RETRIES * 2):
             interaction = self.repo.get_interaction(interaction_id)
             if interaction is None:
                 return
+            open_now = None
+            if interaction.state == ENDED:
+                open_now = self.repo.open_interaction(
+                    interaction.channel, interaction.customer_phone
+                )
             conversation = self.conversations.get(interaction.conversation_id)
-            members = conversation_members(interaction)
+            members = conversation_members(interaction, open_now)
             if conversation is None or conversation.members == members:
                 return
             try:
                 self.conversations.replace_members(conversation, members, conversation.name)
-            except ConcurrentUpdate:
-                continue
-        raise ConcurrentUpdate("the conversation keeps changing; try again")
-
-    def set_members(self, conversation_id: str, members: list[str]) -> None:
-        """The interaction's conversation reaches exactly its agent's devices."""
-        for _ in range(RETRIES):
-            conversation = self.conversations.get(conversation_id)
-            if conversation is None or conversation.members == members:
-                return
-            try:
-                self.conversations.replace_members(conversation, members, conversation.name)
-                return
             except ConcurrentUpdate:
                 continue
         raise ConcurrentUpdate("the conversation keeps changing; try again")

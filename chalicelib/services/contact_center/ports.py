@@ -16,6 +16,7 @@ from chalicelib.domain.contact_center import (
     Interaction,
     Queue,
 )
+from chalicelib.domain.contact_center_figures import FiguresChange
 from chalicelib.domain.contact_center_messages import RoutingMessage
 from chalicelib.domain.contact_center_reads import AdmissionLookup, ChannelText
 from chalicelib.domain.contact_center_records import (
@@ -237,13 +238,17 @@ class ContactCenterRepository(Protocol):
         assigned_at: float,
         from_load: int = 0,
         from_total: int = 0,
+        entry: TimelineEntry | None = None,
+        figures: FiguresChange | None = None,
     ) -> str:
         """Give the interaction to ``after.agent_id`` in one transaction: ``after`` is
         written if the stored one is still at ``before.version``; the new agent's load
         and total go up by one only if they have a free slot (and, when ``available``,
         are available); ``before.agent_id``'s go down by ``from_load``/``from_total``;
-        the agents' lists follow. ``"handed"``, ``"changed"`` (the interaction moved on:
-        read it again) or ``"refused"`` (the new agent has no free slot, is not
+        the agents' lists follow; ``entry`` (its audit) is added to the timeline and
+        ``figures`` to the queue's day, its ``once_key`` marked counted. ``"handed"``,
+        ``"changed"`` (the interaction moved on, or another write held one of the
+        items: read it again) or ``"refused"`` (the new agent has no free slot, is not
         available or is no agent)."""
         ...
 

@@ -23,6 +23,7 @@ from chalicelib.domain.contact_center import (
     should_overflow,
     waiting_order,
 )
+from chalicelib.domain.contact_center_figures import answer_figures, answer_key
 from chalicelib.domain.contact_center_messages import Admit, IdleCheck, OfferTimeout, WaitingCheck
 from chalicelib.domain.contact_center_reads import ChannelText
 from chalicelib.domain.errors import ConcurrentUpdate, Conflict
@@ -276,7 +277,7 @@ class RoutingService:
             },
         )
         if state == ACTIVE:
-            self.answered(after, queue, now)
+            self.answered(after, queue)
         else:
             self._ctx.timer(
                 OfferTimeout(after.interaction_id, after.offer_no), queue.offer_timeout_s
@@ -303,18 +304,21 @@ class RoutingService:
         if moved_from is not None:
             self._repo.add_figures(interaction.company_id, moved_from, day, moved_out=1)
 
-    def answered(self, interaction: Interaction, queue: Queue, now: float) -> None:
-        """An agent has it: their devices get the conversation; figures and the idle timer."""
+    def answered(self, interaction: Interaction, queue: Queue) -> None:
+        """An agent has it (an accept, an auto-accepted offer, a take-over), as stored:
+        their devices get the conversation, search notes it, the day's figures count
+        the answer and the idle timer is armed. Every step is safe to repeat, so a
+        retried accept or take-over runs them all again: the members follow the
+        interaction, and the answer counts once (``answer_key``; a take-over's write
+        marks it counted itself)."""
         self._ctx.follow_members(interaction.interaction_id)
         self._ctx.handled.answered(interaction)
-        wait = max(0.0, now - interaction.waiting_since())
-        self._repo.add_figures(
+        self._repo.add_figures_once(
+            answer_key(interaction),
             interaction.company_id,
             interaction.queue_id,
-            self._ctx.day(now),
-            answered=1,
-            wait_total_s=round(wait, 3),
-            within_service_level=int(wait <= queue.service_level_s),
+            self._ctx.day(interaction.answered_at),
+            **answer_figures(interaction, queue),
         )
         self._arm_idle(interaction, queue)
 

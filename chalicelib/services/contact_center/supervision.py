@@ -8,9 +8,12 @@ timeline (who, what, when). A hand-over to another agent is one conditional
 transaction (``ContactCenterRepository.hand_over``): the interaction's version and
 the new agent's room are checked in the same write, so a move racing an agent's
 reject or an offer's timeout ends with exactly one owner and no agent above a cap.
-Who is a member of the interaction's conversation then follows the interaction as
-stored (``Context.follow_members``), so a move racing an accept leaves the
-conversation with its one owner, whichever membership write lands last.
+The hand-over's audit entry and the figures it changes are written in that same
+transaction: they exist exactly when it happened. Who is a member of the
+interaction's conversation then follows the interaction as stored
+(``Context.follow_members``), so a move racing an accept leaves the conversation
+with its one owner, whichever membership write lands last; the steps after the
+write are safe to repeat and a retried take-over runs them again.
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ from chalicelib.domain.contact_center import (
     WRAP_UP,
     AgentProfile,
     Interaction,
+)
+from chalicelib.domain.contact_center_figures import (
+    FiguresChange,
+    answer_figures,
+    answer_key,
+    handling_figures,
 )
 from chalicelib.domain.contact_center_messages import OfferTimeout
 from chalicelib.domain.contact_center_supervision import (
@@ -85,7 +94,12 @@ class SupervisionService:
         return interaction
 
     def _entry(
-        self, caller: Caller, interaction: Interaction, kind: str, text: str = "", **detail: str
+        self,
+        caller: Caller,
+        interaction: Interaction,
+        kind: str,
+        text: str = "",
+        **detail: str,
     ) -> TimelineEntry:
         return TimelineEntry(
             interaction_id=interaction.interaction_id,
@@ -188,13 +202,20 @@ class SupervisionService:
     def barge(self, caller: Caller, interaction_id: str) -> dict[str, Any]:
         """The supervisor becomes its agent (active at once). It uses one of their slots:
         they need a routing profile with a free slot (their status does not matter:
-        a supervisor set away still takes over)."""
+        a supervisor set away still takes over).
+
+        The take-over, its audit entry and its figures are one write (the previous
+        agent's handling up to now for an active one, else the answer), the answer
+        marked counted in it; the members, search and the idle timer follow it, and
+        a retry that finds the interaction theirs runs those again (``answered``)."""
         self._supervised(caller, interaction_id, *LIVE)  # 404 / 403 before "not an agent"
         me = self._ctx.agent_of(caller)
         for _ in range(RETRIES):
             interaction = self._supervised(caller, interaction_id, *LIVE)
+            queue = self._ctx.queue(interaction.company_id, interaction.queue_id)
             if interaction.agent_id == me.agent_id:  # theirs already: active, or accept it
-                if interaction.state == ACTIVE:
+                if interaction.state == ACTIVE:  # the first try may have failed after
+                    self._routing.answered(interaction, queue)  # its write: these again
                     return self._ctx.view(interaction)
                 return self._agents.accept(caller, interaction_id)
             now = self._ctx.epoch()
@@ -209,26 +230,54 @@ class SupervisionService:
                 answered_at=now,
                 offered_at=now,
             )
-            outcome = self._hand_over(interaction, after, available=False, now=now)
+            # answered once, handled once: taking over an active one adds the previous
+            # agent's handling time (handled when it ends: the time adds up), and its
+            # answer key is marked so that the supervisor's is not a second answer
+            counted = (
+                handling_figures(interaction, now, handled=0)
+                if was_active
+                else answer_figures(after, queue)
+            )
+            entry = replace(
+                self._entry(caller, after, BARGE, previous=interaction.agent_id or ""), at=now
+            )
+            outcome = self._hand_over(
+                interaction,
+                after,
+                available=False,
+                now=now,
+                entry=entry,
+                figures=self._figures(after, now, counted, answer_key(after)),
+            )
             if outcome == "refused":
                 raise Conflict("you have no free slot", code="agent_at_capacity")
             if outcome == "handed":
-                queue = self._ctx.queue(after.company_id, after.queue_id)
-                if was_active:  # the previous agent's handling ends; the supervisor's starts
-                    self._ctx.follow_members(after.interaction_id)
-                    self._handling_ended(interaction, now, handled=0)
-                    self._ctx.handled.answered(after)
-                else:
-                    self._routing.answered(after, queue, now)
-                self._audit(caller, after, BARGE, previous=interaction.agent_id or "")
+                _log(entry)
+                if was_active:  # search keeps what the previous agent handled
+                    self._ctx.handled.left(interaction)
+                self._routing.answered(after, queue)
                 return self._ctx.view(after)
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
+    def _figures(
+        self, after: Interaction, now: float, increments: dict[str, float], once_key: str = ""
+    ) -> FiguresChange:
+        day = self._ctx.day(now)
+        return FiguresChange(after.company_id, after.queue_id, day, increments, once_key)
+
     def _hand_over(
-        self, before: Interaction, after: Interaction, *, available: bool, now: float
+        self,
+        before: Interaction,
+        after: Interaction,
+        *,
+        available: bool,
+        now: float,
+        entry: TimelineEntry,
+        figures: FiguresChange | None = None,
     ) -> str:
-        """The repository's hand-over, the previous agent's slot freed in the same write;
-        after it, the previous agent's queues are routed again (a slot freed)."""
+        """The repository's hand-over, the previous agent's slot freed, the audit entry
+        and the figures written in the same transaction; after it, the previous
+        agent's queues are routed again (a slot freed)."""
         counted = 1 if before.counts_toward_capacity() else 0
         held = 1 if before.agent_id else 0
         outcome = self._repo.hand_over(
@@ -238,26 +287,13 @@ class SupervisionService:
             assigned_at=now,
             from_load=-counted,
             from_total=-held,
+            entry=entry,
+            figures=figures,
         )
         if outcome == "handed" and before.agent_id:
             previous = self._repo.get_agent(before.agent_id)
             self._ctx.route_later(before.company_id, previous.queues if previous else [])
         return outcome
-
-    def _handling_ended(self, interaction: Interaction, now: float, *, handled: int) -> None:
-        """The agent who had it active hands it on: search keeps what they handled, and
-        the queue's figures of the day get their handling time, from their answer to
-        now. A move to a named agent counts it as ``handled`` too (the new agent's
-        accept is a new answer, as after a transfer to a queue); a take-over does not
-        (answered once, it is handled once, when it ends: the time adds up)."""
-        self._ctx.handled.left(interaction)
-        if interaction.answered_at:
-            increments = {"handle_total_s": round(now - interaction.answered_at, 3)}
-            if handled:
-                increments["handled"] = handled
-            self._repo.add_figures(
-                interaction.company_id, interaction.queue_id, self._ctx.day(now), **increments
-            )
 
     # -- moving: to a queue, or offered to a named agent ---------------------------------
 
@@ -330,21 +366,34 @@ class SupervisionService:
                 answered_at=0.0 if was_active else interaction.answered_at,
                 last_agent_id=None,
             )
-            outcome = self._hand_over(interaction, after, available=True, now=now)
+            # an active one: its handling ends here, counted handled (the new agent's
+            # accept is a new answer, as after a transfer to a queue), and a new wait
+            # starts in its queue (offered)
+            moved = {**handling_figures(interaction, now, handled=1), "offered": 1}
+            entry = replace(
+                self._entry(caller, interaction, TRANSFER, agent_id=target.agent_id), at=now
+            )
+            outcome = self._hand_over(
+                interaction,
+                after,
+                available=True,
+                now=now,
+                entry=entry,
+                figures=self._figures(after, now, moved) if was_active else None,
+            )
             if outcome == "refused":
                 raise Conflict(
                     "that agent is not available or has no free slot", code="agent_unavailable"
                 )
             if outcome != "handed":
                 continue
+            _log(entry)
             self._ctx.timer(
                 OfferTimeout(after.interaction_id, after.offer_no), queue.offer_timeout_s
             )
-            if was_active:  # the previous agent's handling ends here
+            if was_active:  # the previous agent leaves the conversation
                 self._ctx.follow_members(after.interaction_id)
-                self._handling_ended(interaction, now, handled=1)
-                self._routing.count_moved_in(after)
-            self._audit(caller, interaction, TRANSFER, agent_id=target.agent_id)
+                self._ctx.handled.left(interaction)
             return self._ctx.view(after, queue)
         raise Conflict("the interaction changed meanwhile; try again", code="concurrent_update")
 
