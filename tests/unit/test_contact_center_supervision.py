@@ -221,3 +221,150 @@ def test_a_take_over_keeps_the_previous_agents_handling_time_in_the_days_figures
     [today] = w.cc.supervisor.stats(w.caller("u-alice"), SUPPORT)["days"]
     # answered once, handled once: bob's 40 s and alice's 60 s
     assert (today["answered"], today["average_handle_s"]) == (1, 100)
+
+
+# -- the steps after a hand-over's write: a retry repairs them, each counted once -------
+
+
+def fail_once_after_the_write(w: Any) -> list[str]:
+    """The first membership write after here fails (as a Lambda timing out after the
+    hand-over committed would leave it): the steps after the commit do not run."""
+    repo = w.conversation_repo
+    original = repo.replace_members
+    failed: list[str] = []
+
+    def replace_members(conversation: Any, people: list[str], name: str) -> Any:
+        if not failed:
+            failed.append(conversation.conversation_id)
+            raise RuntimeError("the function timed out")
+        return original(conversation, people, name)
+
+    repo.replace_members = replace_members
+    return failed
+
+
+def today(w: Any) -> Any:
+    [figures] = w.cc_repo.figures("acme", SUPPORT, [w.cc.supervision._ctx.day(w.now)])
+    return figures
+
+
+def kinds(w: Any, interaction_id: str) -> list[str]:
+    return [e.kind for e in w.cc_repo.timeline(interaction_id, 50)]
+
+
+def test_a_take_over_retried_after_a_failure_past_its_write_is_audited_once_and_repaired() -> None:
+    w = world()
+    ix = active_with_bob(w)
+    w.now += 40
+    failed = fail_once_after_the_write(w)
+    alice = w.caller("u-alice")
+    with pytest.raises(RuntimeError):
+        w.cc.supervision.barge(alice, ix)
+    assert failed
+    w.now += 5
+    view = w.cc.supervision.barge(alice, ix)  # the client's retry
+    assert (view["state"], view["agent_id"]) == (ACTIVE, "u-alice")
+    assert members(w, ix) == ["u-alice"]
+    assert kinds(w, ix) == ["barge"]
+    figures = today(w)
+    assert (figures.answered, figures.handled, figures.handle_total_s) == (1, 0, 40)
+    w.cc.supervision.barge(alice, ix)  # and again: nothing more
+    assert kinds(w, ix) == ["barge"]
+    assert (today(w).answered, today(w).handle_total_s) == (1, 40)
+
+
+def test_a_take_over_of_a_waiting_one_retried_after_a_failure_counts_its_answer_once() -> None:
+    w = world()
+    w.text(CUSTOMER)
+    w.runner.run()
+    ix = only_open(w).interaction_id
+    w.now += 30
+    fail_once_after_the_write(w)
+    alice = w.caller("u-alice")
+    with pytest.raises(RuntimeError):
+        w.cc.supervision.barge(alice, ix)
+    w.cc.supervision.barge(alice, ix)
+    w.cc.supervision.barge(alice, ix)
+    assert members(w, ix) == ["u-alice"]
+    assert kinds(w, ix) == ["barge"]
+    figures = today(w)
+    assert (figures.answered, figures.wait_total_s) == (1, 30)
+
+
+def test_an_accept_retried_after_a_failure_past_its_write_makes_the_agent_a_member_once() -> None:
+    w = world()
+    ix = offered_to_bob(w)
+    w.now += 12
+    fail_once_after_the_write(w)
+    bob = w.caller("u-bob")
+    with pytest.raises(RuntimeError):
+        w.cc.agents.accept(bob, ix)
+    assert members(w, ix) == []
+    w.cc.agents.accept(bob, ix)
+    w.cc.agents.accept(bob, ix)
+    assert members(w, ix) == ["u-bob"]
+    figures = today(w)
+    assert (figures.answered, figures.wait_total_s) == (1, 12)
+
+
+def test_a_move_to_a_named_agent_failing_past_its_write_is_audited_and_counted_once() -> None:
+    w = world()
+    available(w, "u-carol")
+    w.cc.agents.set_status(w.caller("u-carol"), "away")
+    ix = active_with_bob(w)
+    available(w, "u-carol")
+    w.now += 25
+    fail_once_after_the_write(w)
+    with pytest.raises(RuntimeError):
+        w.cc.supervision.transfer(w.caller("u-alice"), ix, TransferInteraction(agent_id="u-carol"))
+    assert kinds(w, ix) == ["transfer"]
+    figures = today(w)
+    assert (figures.offered, figures.handled, figures.handle_total_s) == (2, 1, 25)
+    w.cc.agents.accept(w.caller("u-carol"), ix)
+    assert members(w, ix) == ["u-carol"]
+
+
+def test_an_end_retried_by_its_timer_after_a_failure_clears_the_members_and_counts_once() -> None:
+    w = world()
+    ix = active_with_bob(w)
+    w.now += 50
+    w.cc.agents.end(w.caller("u-bob"), ix)  # wrap-up
+    fail_once_after_the_write(w)
+    with pytest.raises(RuntimeError):
+        w.cc.agents.close(ix)
+    assert members(w, ix) == ["u-bob"]
+    assert not w.cc.agents.close(ix)  # the timer's redelivery: ended already
+    assert not w.cc.agents.close(ix)
+    assert members(w, ix) == []
+    figures = today(w)
+    assert (figures.handled, figures.handle_total_s) == (1, 50)
+
+
+# -- an ended interaction's late membership write and the customer's next one -----------
+
+
+def test_a_late_membership_write_of_an_ended_interaction_leaves_the_next_ones_agent() -> None:
+    """Bob closes the customer's first interaction; its membership write is held until
+    the customer has texted again and bob accepted the new interaction on the same
+    conversation: the late write of the ended one must not take bob out."""
+    w = world()
+    first = active_with_bob(w)
+    repo = w.conversation_repo
+    original = repo.replace_members
+    second: list[str] = []
+
+    def replace_members(conversation: Any, people: list[str], name: str) -> Any:
+        if people == [] and not second:  # the ended interaction's write, held
+            second.append("")
+            w.text(CUSTOMER, "one more thing")
+            w.runner.run()
+            second[0] = only_open(w).interaction_id
+            w.cc.agents.accept(w.caller("u-bob"), second[0])
+        return original(conversation, people, name)
+
+    repo.replace_members = replace_members
+    w.cc.agents.end(w.caller("u-bob"), first, EndInteraction(disposition="resolved"))
+    assert second and second[0] != first
+    assert w.cc_repo.get_interaction(second[0]).state == ACTIVE
+    assert members(w, second[0]) == ["u-bob"]
+    assert members(w, first) == ["u-bob"]  # the same conversation
