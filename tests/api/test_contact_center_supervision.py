@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib.domain.contact_center import AgentProfile
 from chalicelib.domain.model import User
+from chalicelib.services.contact_center import supervision
 from tests.api.conftest import running_api
 from tests.api.test_contact_center import Center, body, error
 from tests.contact_center_support import CHANNEL, SALES, SUPPORT
@@ -444,12 +445,24 @@ def test_the_live_list_shows_one_moved_to_an_agent_outside_the_queue(center: Cen
     assert error(bad) == (400, "invalid_cursor")
 
 
-def test_a_monitor_pages_back_through_the_transcript_with_its_cursor(center: Center) -> None:
+def test_a_monitor_pages_back_through_the_transcript_with_its_cursor(
+    center: Center, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(supervision, "TRANSCRIPT_LIMIT", 2)  # a page of two texts
     offer = active_with(center)
+    for n in range(1, 4):
+        assert center.text(f"text {n}").status_code == 200
     path = f"/interactions/{offer['id']}/monitor"
-    shown = body(center.call("POST", path, "sam"))
-    assert [m["text"] for m in shown["messages"]] == ["hello"]
-    assert shown["messages_cursor"] is None
+    pages = []
+    cursor = ""
+    for _ in range(3):
+        shown = body(center.call("POST", path + cursor, "sam"))
+        pages.append([m["text"] for m in shown["messages"]])
+        if shown["messages_cursor"] is None:
+            break
+        cursor = f"?cursor={shown['messages_cursor']}"
+    # the newest page first, each page oldest first, back to the interaction's first text
+    assert pages == [["text 2", "text 3"], ["hello", "text 1"]]
     assert error(center.call("POST", f"{path}?cursor=bm90LWEtY3Vyc29y", "sam")) == (
         400,
         "invalid_cursor",
