@@ -6,6 +6,7 @@ import type { Interaction, TimelineEntry } from "../src/lib/cc_types.ts";
 import type { Message } from "../src/lib/types.ts";
 import { FakeApi, ME } from "./fake_api.ts";
 import { Store } from "../src/lib/store.ts";
+import { LIVE_PAGES } from "../src/lib/store_cc_live.ts";
 
 const IX: Interaction = {
   id: "i1",
@@ -72,4 +73,28 @@ test("a note carries the client_id it is given, so sending it again posts it onc
   const sent = api.requests.filter((r) => r.path === "/interactions/i1/notes").map((r) => r.body);
   assert.deepEqual(sent, [{ text: "offer the refund", client_id: "n-1" }, { text: "offer the refund", client_id: "n-1" }]);
   assert.deepEqual(store.state.cc.live.timelines.get("i1")!.map((e) => e.id), ["t1"]);
+});
+
+test("a queue's live list follows every page of the server's, each interaction once", async () => {
+  const ix = (n: number): Interaction => ({ ...IX, id: `i${n}`, state: "waiting", agent_id: null });
+  const api = new FakeApi()
+    .on("GET", "/queues/q1/interactions", { items: [ix(1), ix(2)], next_cursor: "c1" })
+    .on("GET", "/queues/q1/interactions?cursor=c1", { items: [ix(3), ix(2)], next_cursor: "c2" })
+    .on("GET", "/queues/q1/interactions?cursor=c2", { items: [ix(4)], next_cursor: null });
+  const store = new Store(api, ME);
+  await store.cc.live.loadQueue("q1");
+  assert.deepEqual(store.state.cc.live.byQueue.get("q1")!.map((i) => i.id), ["i1", "i3", "i2", "i4"]);
+  assert.equal(store.state.cc.live.more.has("q1"), false);
+});
+
+test("a queue with more live pages than one load reads says more exist", async () => {
+  const api = new FakeApi();
+  for (let n = 0; n < LIVE_PAGES + 2; n++) {
+    const path = n === 0 ? "/queues/q1/interactions" : `/queues/q1/interactions?cursor=c${n}`;
+    api.on("GET", path, { items: [{ ...IX, id: `i${n}` }], next_cursor: `c${n + 1}` });
+  }
+  const store = new Store(api, ME);
+  await store.cc.live.loadQueue("q1");
+  assert.equal(store.state.cc.live.byQueue.get("q1")!.length, LIVE_PAGES);
+  assert.equal(store.state.cc.live.more.has("q1"), true);
 });

@@ -16,6 +16,9 @@ import type { Store } from "./store";
 import type { Message } from "./types";
 
 export const MONITOR_RENEW_MS = 120_000; // the server's monitor record lives 300 s
+/** Pages of a queue's live list read in one load (the server's page holds 200): a queue
+ * with more open interactions lists the longest in the queue and says more exist. */
+export const LIVE_PAGES = 10;
 
 export interface Monitored {
   interaction: Interaction;
@@ -25,8 +28,10 @@ export interface Monitored {
 }
 
 export interface LiveState {
-  /** queue id → its live interactions, as last read */
+  /** queue id → its live interactions, as last read (every page, up to LIVE_PAGES) */
   byQueue: Map<string, Interaction[]>;
+  /** queue ids whose live list had more pages than were read */
+  more: Set<string>;
   monitored: Monitored | null;
   /** interaction id → its timeline (read, then live) */
   timelines: Map<string, TimelineEntry[]>;
@@ -34,7 +39,7 @@ export interface LiveState {
 }
 
 export function emptyLive(): LiveState {
-  return { byQueue: new Map(), monitored: null, timelines: new Map(), error: null };
+  return { byQueue: new Map(), more: new Set(), monitored: null, timelines: new Map(), error: null };
 }
 
 /** `entries` with `next` added once (by id), in time order. */
@@ -77,11 +82,25 @@ export class CcLive {
   async loadQueue(queueId: string): Promise<void> {
     if (!this.wanted.includes(queueId)) this.wanted = [...this.wanted, queueId];
     try {
-      const page = await this.store.api.get<Page<Interaction>>(`/queues/${enc(queueId)}/interactions`);
-      const byQueue = new Map(this.state.byQueue).set(queueId, page.items);
+      const path = `/queues/${enc(queueId)}/interactions`;
+      let page = await this.store.api.get<Page<Interaction>>(path);
+      // every page, in order (longest in the queue first); one that moved while the
+      // pages were read is listed once, where it was read last
+      const found = new Map<string, Interaction>();
+      const take = (items: Interaction[]) => items.forEach((i) => { found.delete(i.id); found.set(i.id, i); });
+      take(page.items);
+      for (let read = 1; page.next_cursor && read < LIVE_PAGES; read++) {
+        page = await this.store.api.get<Page<Interaction>>(`${path}?cursor=${encodeURIComponent(page.next_cursor)}`);
+        take(page.items);
+      }
+      const items = [...found.values()];
+      const byQueue = new Map(this.state.byQueue).set(queueId, items);
+      const more = new Set(this.state.more);
+      if (page.next_cursor) more.add(queueId);
+      else more.delete(queueId);
       const monitored = this.state.monitored;
-      const fresh = monitored && page.items.find((i) => i.id === monitored.interaction.id);
-      this.patch({ byQueue, error: null, ...(fresh ? { monitored: { ...monitored, interaction: { ...monitored.interaction, ...fresh } } } : {}) });
+      const fresh = monitored && items.find((i) => i.id === monitored.interaction.id);
+      this.patch({ byQueue, more, error: null, ...(fresh ? { monitored: { ...monitored, interaction: { ...monitored.interaction, ...fresh } } } : {}) });
     } catch (error) {
       this.patch({ error: (error as Error).message });
     }

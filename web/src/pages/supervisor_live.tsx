@@ -130,6 +130,9 @@ export function LiveQueue({ stats }: { stats: QueueStats }) {
           ))}
         </ul>
       )}
+      {state.cc.live.more.has(stats.queue_id) && (
+        <p class="hint" role="status">More than {items.length} open interactions: the longest in the queue are listed.</p>
+      )}
       <table>
         <caption>Agents' status</caption>
         <tbody>
