@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.contact_center import ACTIVE, ENDED, OFFERED, AgentProfile
+from chalicelib.domain.contact_center import ACTIVE, ENDED, OFFERED, AgentProfile, Queue
 from chalicelib.domain.contact_center_figures import FiguresChange
 from chalicelib.domain.contact_center_supervision import NOTE, TimelineEntry
 from chalicelib.domain.errors import ValidationError
+from chalicelib.services.contact_center.live_backfill import relist_open
 from tests.adapters.test_contact_center_repository import interaction, repo  # noqa: F401
+from tests.fakes.contact_center import MemoryContactCenterRepository
 from tests.serial_moto import serial_dynamodb  # noqa: F401  (a fixture)
 
 
@@ -109,3 +111,44 @@ def test_a_hand_over_writes_its_audit_entry_and_figures_in_the_same_write_or_nei
         "answered#ix-001", "acme", "q-support", "2026-01-01", answered=1
     )
     assert repo.figures("acme", "q-support", ["2026-01-01"])[0].answered == 1
+
+
+def test_the_operators_relist_puts_interactions_open_before_the_live_list_in_it_once(
+    repo: Any,  # noqa: F811
+) -> None:
+    """Items written before the live list existed carry none of its keys: the backfill
+    finds them through the waiting index and the agents' pointers, gives them their
+    place once and leaves their data and version alone; an ended one stays out."""
+    repo.put_queue(Queue("q-support", "acme", "Support"))
+    repo.put_agent(AgentProfile("u-dan", "acme", queues=["q-support"], status="available"))
+    for n in (1, 2, 3):
+        repo.create_interaction(interaction(n))
+    two = repo.get_interaction("ix-002")
+    assert (
+        repo.hand_over(
+            two, replace(two, state=OFFERED, agent_id="u-dan"), available=True, assigned_at=3000.0
+        )
+        == "handed"
+    )
+    three = repo.get_interaction("ix-003")
+    assert repo.transition(three, replace(three, state=ENDED))
+    if isinstance(repo, MemoryContactCenterRepository):
+        before = {n: repo.get_interaction(f"ix-00{n}") for n in (1, 2)}
+    else:
+        from chalicelib.adapters.dynamodb.contact_center_items import InteractionItem
+        from chalicelib.adapters.dynamodb.keys_contact_center import IX_SK, ix_pk
+
+        for n in (1, 2):  # as stored before the live list: no place in it
+            item = InteractionItem.get(ix_pk(f"ix-00{n}"), IX_SK)
+            item.update(actions=[InteractionItem.gsi2pk.remove()])
+        assert repo.live("acme", "q-support", 10, None).items == []
+        before = {n: repo.get_interaction(f"ix-00{n}") for n in (1, 2)}
+    first = relist_open(repo, "acme")
+    assert (first.found, first.listed, first.moved_on) == (2, 2, 0)
+    again = relist_open(repo, "acme")
+    assert (again.found, again.listed) == (2, 2)
+    listed = repo.live("acme", "q-support", 10, None).items
+    assert [i.interaction_id for i in listed] == ["ix-001", "ix-002"]
+    assert {n: repo.get_interaction(f"ix-00{n}") for n in (1, 2)} == before
+    stale = replace(before[1], version=before[1].version - 1)
+    assert not repo.relist(stale)  # moved on since read: its own write listed it

@@ -490,6 +490,16 @@ class MemoryContactCenterRepository:
         page, next_cursor = _paginate(keys, limit, cursor, f"cc-live:{company_id}:{queue_id}")
         return Page([i for _, i in page], next_cursor)
 
+    def relist(self, interaction: Interaction) -> bool:
+        """(The fake's live list is every open interaction: nothing to add.)"""
+        with self._lock:
+            stored = self.interactions.get(interaction.interaction_id)
+            return (
+                stored is not None
+                and stored.version == interaction.version
+                and stored.state != ENDED
+            )
+
     def add_note(self, entry: TimelineEntry, client_id: str) -> TimelineEntry:
         with self._lock:
             key = (entry.interaction_id, entry.by, client_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.cursors import decode_cursor
@@ -46,7 +46,13 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
     timeline_sk,
 )
 from chalicelib.adapters.dynamodb.models import get_item, page_of, shared_connection
-from chalicelib.domain.contact_center import AVAILABLE, Interaction, check_change, listed_agent
+from chalicelib.domain.contact_center import (
+    AVAILABLE,
+    ENDED,
+    Interaction,
+    check_change,
+    listed_agent,
+)
 from chalicelib.domain.contact_center_figures import FiguresChange
 from chalicelib.domain.contact_center_supervision import MAX_MONITORS, Monitor, TimelineEntry
 from chalicelib.domain.errors import ConcurrentUpdate
@@ -131,6 +137,26 @@ class SupervisionStore:
         items = list(InteractionItem.gsi2.query(key, limit=limit + 1, last_evaluated_key=start))
         page, next_cursor = page_of(items, limit, LIVE_KEYS, LIVE_TAG)
         return Page([cc_interaction(i) for i in page], next_cursor)
+
+    def relist(self, interaction: Interaction) -> bool:
+        """Only the live list's keys are set (as ``cc_interaction_item`` writes them):
+        the data and version stay, so the stream's consumers see no change."""
+        listed = cc_interaction_item(interaction, interaction.version)
+        item = InteractionItem(ix_pk(interaction.interaction_id), IX_SK)
+        try:
+            item.update(
+                actions=[
+                    InteractionItem.gsi2pk.set(listed.gsi2pk),
+                    InteractionItem.gsi1sk.set(listed.gsi1sk),
+                ],
+                condition=(InteractionItem.version == interaction.version)
+                & (InteractionItem.state != ENDED),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     # -- the timeline ------------------------------------------------------------------
 

@@ -260,6 +260,13 @@ class ContactCenterRepository(Protocol):
         ``limit`` and the cursor of the next (None at the end). One Query per page."""
         ...
 
+    def relist(self, interaction: Interaction) -> bool:
+        """Give a stored open interaction its place in its queue's live list (the index
+        keys its next write would carry) if it is still at ``interaction.version``;
+        nothing else changes, not even its version. False when it moved on or ended
+        (its own write keeps the list). An operator's backfill, never a request's."""
+        ...
+
     def add_timeline(self, entry: TimelineEntry) -> None:
         """Store an entry (the same id and time again: the same item)."""
         ...
