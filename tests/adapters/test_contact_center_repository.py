@@ -34,14 +34,17 @@ from tests.serial_moto import serial_dynamodb  # noqa: F401  (a fixture)
 
 @pytest.fixture(params=["dynamodb", "memory"])
 def repo(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Either repository, with acme's Support queue (an interaction needs its queue)."""
     if request.param == "memory":
-        yield MemoryContactCenterRepository()
-        return
-    request.getfixturevalue("serial_dynamodb")
-    from chalicelib.adapters import dynamodb
+        made: Any = MemoryContactCenterRepository()
+    else:
+        request.getfixturevalue("serial_dynamodb")
+        from chalicelib.adapters import dynamodb
 
-    dynamodb.bind_models("texting-test-messaging", "us-east-1")
-    yield dynamodb.DynamoContactCenterRepository()
+        dynamodb.bind_models("texting-test-messaging", "us-east-1")
+        made = dynamodb.DynamoContactCenterRepository()
+    made.put_queue(Queue("q-support", "acme", "Support"))
+    yield made
 
 
 def interaction(
@@ -131,6 +134,7 @@ def test_waiting_is_the_queue_in_arrival_order_and_offers_leave_it(repo: Any) ->
     repo.put_agent(agent("a1"))
     for n in (3, 1, 2):
         repo.create_interaction(interaction(n))
+    repo.put_queue(Queue("q-sales", "acme", "Sales"))
     repo.create_interaction(interaction(4, queue="q-sales"))
     assert [i.interaction_id for i in repo.waiting("acme", "q-support", 10)] == [
         "ix-001",
@@ -238,6 +242,7 @@ def test_a_figure_counted_once_per_key_is_not_counted_again(repo: Any) -> None:
 def test_queues_of_two_companies_with_the_same_id_never_mix(repo: Any) -> None:
     repo.put_agent(agent("a1"))
     repo.put_agent(agent("g1", company_id="globex"))
+    repo.put_queue(Queue("q-support", "globex", "Support"))
     repo.create_interaction(interaction(1))
     repo.create_interaction(replace(interaction(2), company_id="globex"))
     repo.add_figures("globex", "q-support", "2026-01-01", offered=5)
@@ -402,6 +407,34 @@ def test_a_new_interaction_stores_its_new_customer_and_counts_offered_in_the_sam
     assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 1
 
 
+def test_an_interaction_whose_queue_was_deleted_is_refused_and_writes_nothing(
+    repo: Any,
+) -> None:
+    repo.put_queue(Queue("q-gone", "acme", "Gone"))
+    assert repo.delete_queue("acme", "q-gone")
+    customer = Customer("c1", "acme", "+14155551234", "", "t0")
+    with pytest.raises(Conflict) as refused:
+        repo.create_interaction(
+            interaction(1, queue="q-gone", phone=customer.phone, customer_id="c1"),
+            new_customer=customer,
+            offered_day="2026-01-01",
+        )
+    assert refused.value.code == "queue_not_found"
+    assert repo.get_interaction("ix-001") is None
+    assert repo.open_interaction("+14155550180", customer.phone) is None
+    assert repo.customer_by_phone("acme", customer.phone) is None
+    assert repo.figures("acme", "q-gone", ["2026-01-01"])[0].offered == 0
+
+
+def test_a_waiting_check_is_claimed_once_per_interaction_and_offer(repo: Any) -> None:
+    assert repo.claim_waiting_check("ix-001", 0) is True
+    assert repo.claim_waiting_check("ix-001", 0) is False
+    assert repo.claim_waiting_check("ix-001", 1) is True
+    assert repo.claim_waiting_check("ix-002", 0) is True
+    repo.release_waiting_check("ix-001", 0)
+    assert repo.claim_waiting_check("ix-001", 0) is True
+
+
 def test_admission_reads_the_interaction_its_queue_and_the_queue_state_at_once(
     repo: Any,
 ) -> None:
@@ -471,6 +504,7 @@ def test_a_create_cancelled_by_a_concurrent_figure_count_is_tried_again(
 
     dynamodb.bind_models("texting-test-messaging", "us-east-1")
     repo = dynamodb.DynamoContactCenterRepository()
+    repo.put_queue(Queue("q-support", "acme", "Support"))
     left = [2]
     pauses: list[float] = []
 

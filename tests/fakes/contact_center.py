@@ -60,6 +60,7 @@ class MemoryContactCenterRepository:
         self.replies: dict[str, dict[str, CannedReply]] = {}
         self.day_figures: dict[tuple[str, str, str], DayFigures] = {}
         self.figures_once: set[tuple[str, str, str]] = set()
+        self.checks_armed: set[tuple[str, int]] = set()
         self.queue_states: dict[tuple[str, str], QueueState] = {}
         self.timelines: dict[str, dict[tuple[float, str], TimelineEntry]] = {}
         self.monitor_items: dict[tuple[str, str], Monitor] = {}
@@ -168,6 +169,8 @@ class MemoryContactCenterRepository:
                 (new_customer.company_id, new_customer.phone) in self.phones
             ):
                 raise Conflict("the phone has a customer", code="customer_exists")
+            if (interaction.company_id, interaction.queue_id) not in self.queues:
+                raise Conflict("the queue is gone", code="queue_not_found")
             if interaction.agent_id:
                 agent = (
                     self._room(interaction.agent_id)
@@ -268,6 +271,17 @@ class MemoryContactCenterRepository:
             ]
         found.sort(key=lambda i: (i.enqueued_at, i.interaction_id))
         return found[:limit]
+
+    def claim_waiting_check(self, interaction_id: str, offer_no: int) -> bool:
+        with self._lock:
+            if (interaction_id, offer_no) in self.checks_armed:
+                return False
+            self.checks_armed.add((interaction_id, offer_no))
+            return True
+
+    def release_waiting_check(self, interaction_id: str, offer_no: int) -> None:
+        with self._lock:
+            self.checks_armed.discard((interaction_id, offer_no))
 
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
         with self._lock:

@@ -56,6 +56,7 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
     open_pk,
     queue_agent_sk,
     queue_members_pk,
+    waiting_check_sk,
     waiting_gsi,
 )
 from chalicelib.adapters.dynamodb.models import (
@@ -237,6 +238,8 @@ class DynamoContactCenterRepository(
                 existing = self.open_interaction(interaction.channel, interaction.customer_phone)
                 if existing is not None:
                     return existing, False
+                if _refused(exc, QUEUE_AT):
+                    raise Conflict("the queue is gone", code="queue_not_found") from exc
                 if new_customer is not None and _refused(exc, phone_at):
                     raise Conflict("the phone has a customer", code="customer_exists") from exc
                 if interaction.agent_id and not _conflict(exc):
@@ -249,8 +252,16 @@ class DynamoContactCenterRepository(
     def _create_writes(
         self, tx: TransactWrite, marker: str, interaction: Interaction, require_room: bool
     ) -> int:
-        """The open marker, the interaction and (outbound) the agent's load and list.
-        Returns how many items that is (the index of the next one)."""
+        """The check that its queue exists (a check in the same call costs no request;
+        PynamoDB sends checks first: ``QUEUE_AT``), the open marker, the interaction and
+        (outbound) the agent's load and list. Returns how many items that is (the index
+        of the next one)."""
+        tx.condition_check(
+            ConfigItem,
+            co_pk(interaction.company_id),
+            cc_queue_sk(interaction.queue_id),
+            condition=ConfigItem.pk.exists(),
+        )
         tx.save(
             PointerItem(marker, OPEN_SK, target=interaction.interaction_id),
             condition=PointerItem.pk.does_not_exist(),
@@ -260,7 +271,7 @@ class DynamoContactCenterRepository(
             condition=InteractionItem.pk.does_not_exist(),
         )
         if not interaction.agent_id:
-            return 2
+            return 3
         condition = AgentItem.pk.exists()
         if require_room:
             condition = condition & self._agent_room()
@@ -272,7 +283,7 @@ class DynamoContactCenterRepository(
         tx.save(
             PointerItem(agent_pk(interaction.agent_id), agent_ix_sk(interaction.interaction_id))
         )
-        return 4
+        return 5
 
     def get_interaction(self, interaction_id: str) -> Interaction | None:
         item = get_item(InteractionItem, ix_pk(interaction_id), IX_SK, consistent=True)
@@ -333,6 +344,21 @@ class DynamoContactCenterRepository(
     def waiting(self, company_id: str, queue_id: str, limit: int) -> list[Interaction]:
         items = InteractionItem.gsi1.query(waiting_gsi(company_id, queue_id), limit=limit)
         return [cc_interaction(i) for i in items]
+
+    def claim_waiting_check(self, interaction_id: str, offer_no: int) -> bool:
+        marker = FiguresOnceItem(
+            ix_pk(interaction_id), waiting_check_sk(offer_no), expires_at=_week_from_now()
+        )
+        try:
+            marker.save(condition=FiguresOnceItem.pk.does_not_exist())
+        except PutError as exc:
+            if conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def release_waiting_check(self, interaction_id: str, offer_no: int) -> None:
+        FiguresOnceItem(ix_pk(interaction_id), waiting_check_sk(offer_no)).delete()
 
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
         pointers = PointerItem.query(agent_pk(agent_id), PointerItem.sk.startswith(IX_PREFIX))
@@ -395,6 +421,7 @@ def _conflict(exc: TransactWriteError) -> bool:
     return any(r is not None and r.code == "TransactionConflict" for r in reasons)
 
 
+QUEUE_AT = 0  # the create's check that its queue exists: the transaction's first item
 CONFLICT_ATTEMPTS = 4  # a create another transaction cancelled is tried this often
 CONFLICT_PAUSE_S = 0.05
 

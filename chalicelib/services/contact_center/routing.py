@@ -29,6 +29,7 @@ from chalicelib.domain.errors import ConcurrentUpdate, Conflict
 from chalicelib.domain.model import BusinessNumber, Conversation, Message
 from chalicelib.services.contact_center.common import (
     CUSTOMER_EXISTS,
+    QUEUE_GONE,
     RETRIES,
     Context,
     Touched,
@@ -113,6 +114,14 @@ class RoutingService:
                     offered_day=self._ctx.day(interaction.arrived_at),
                 )
             except Conflict as conflict:
+                if conflict.code == QUEUE_GONE:
+                    # the channel names a deleted queue: the text stays in the number's
+                    # conversation and opens nothing until the channel gets a queue again
+                    logger.warning(
+                        "a channel's queue is gone: no interaction opened",
+                        extra={"channel": channel.e164, "queue_id": channel.queue_id},
+                    )
+                    return None
                 if conflict.code != CUSTOMER_EXISTS:
                     raise
                 known = None  # another text made the record meanwhile: read it by phone
