@@ -36,7 +36,7 @@ from chalicelib.domain.contact_center_records import (
     QueueState,
 )
 from chalicelib.domain.contact_center_supervision import MAX_MONITORS, Monitor, TimelineEntry
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.model import Page
 from tests.fakes.paging import _paginate
 
@@ -84,8 +84,14 @@ class MemoryContactCenterRepository:
             found = [copy.deepcopy(q) for (c, _), q in self.queues.items() if c == company_id]
         return sorted(found, key=lambda q: q.queue_id)
 
+    def _require_queues(self, company_id: str, queue_ids: Iterable[str]) -> None:
+        """As the adapter's checks in the same write: every named queue exists."""
+        if any((company_id, q) not in self.queues for q in queue_ids):
+            raise NotFound("no such queue", code="queue_not_found")
+
     def put_channel(self, channel: Channel) -> None:
         with self._lock:
+            self._require_queues(channel.company_id, [channel.queue_id])
             self.channels[channel.e164] = copy.deepcopy(channel)
 
     def get_channel(self, e164: str) -> Channel | None:
@@ -100,6 +106,9 @@ class MemoryContactCenterRepository:
     def put_agent(self, agent: AgentProfile) -> None:
         with self._lock:
             stored = self.agents.get(agent.agent_id)
+            self._require_queues(
+                agent.company_id, set(agent.queues) - set(stored.queues if stored else [])
+            )
             if stored is None:
                 self.agents[agent.agent_id] = copy.deepcopy(agent)
                 return
@@ -351,6 +360,7 @@ class MemoryContactCenterRepository:
 
     def put_canned(self, reply: CannedReply) -> None:
         with self._lock:
+            self._require_queues(reply.company_id, reply.queues)
             self.replies.setdefault(reply.company_id, {})[reply.reply_id] = copy.deepcopy(reply)
 
     def canned_page(

@@ -14,12 +14,15 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.dynamodb.contact_center_batched import BatchedReads, queue_of
-from chalicelib.adapters.dynamodb.contact_center_config import ConfigStore
+from chalicelib.adapters.dynamodb.contact_center_batched import BatchedReads
+from chalicelib.adapters.dynamodb.contact_center_config import (
+    ConfigStore,
+    check_queues,
+    queue_refusals,
+)
 from chalicelib.adapters.dynamodb.contact_center_customers import CustomerStore, customer_writes
 from chalicelib.adapters.dynamodb.contact_center_items import (
     AgentItem,
-    ChannelItem,
     ConfigItem,
     FiguresItem,
     FiguresOnceItem,
@@ -27,7 +30,6 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     PointerItem,
     agent_room,
     cc_agent,
-    cc_fields,
     cc_interaction,
     cc_interaction_item,
     cc_number,
@@ -37,8 +39,6 @@ from chalicelib.adapters.dynamodb.contact_center_supervision import SupervisionS
 from chalicelib.adapters.dynamodb.keys import PROFILE_SK, co_pk
 from chalicelib.adapters.dynamodb.keys_contact_center import (
     AGENT_PREFIX,
-    CC_QUEUE_PREFIX,
-    CHANNEL_SK,
     DAY_PREFIX,
     IX_PREFIX,
     IX_SK,
@@ -46,9 +46,7 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
     agent_ix_sk,
     agent_pk,
     cc_queue_sk,
-    channel_pk,
     company_agents_gsi,
-    company_channels_gsi,
     day_sk,
     figures_once_sk,
     figures_pk,
@@ -67,9 +65,7 @@ from chalicelib.adapters.dynamodb.models import (
 from chalicelib.domain.contact_center import (
     AVAILABLE,
     AgentProfile,
-    Channel,
     Interaction,
-    Queue,
     check_change,
     holds_open_marker,
     listed_agent,
@@ -87,43 +83,14 @@ class DynamoContactCenterRepository(
     """The contact center's items in the messaging table. No Scan: every read is a
     GetItem, a Query on a key designed for it, or a BatchGetItem."""
 
-    # -- configuration -----------------------------------------------------------
-
-    def put_queue(self, queue: Queue) -> None:
-        ConfigItem(
-            co_pk(queue.company_id), cc_queue_sk(queue.queue_id), data=queue.to_dict()
-        ).save()
-
-    def get_queue(self, company_id: str, queue_id: str) -> Queue | None:
-        item = get_item(ConfigItem, co_pk(company_id), cc_queue_sk(queue_id))
-        return queue_of(company_id, item) if item else None
-
-    def list_queues(self, company_id: str) -> list[Queue]:
-        items = ConfigItem.query(co_pk(company_id), ConfigItem.sk.startswith(CC_QUEUE_PREFIX))
-        return [Queue(company_id=company_id, **cc_fields(Queue, i.data)) for i in items]
-
-    def put_channel(self, channel: Channel) -> None:
-        ChannelItem(
-            channel_pk(channel.e164),
-            CHANNEL_SK,
-            company_id=channel.company_id,
-            queue_id=channel.queue_id,
-            gsi1pk=company_channels_gsi(channel.company_id),
-            gsi1sk=channel.e164,
-        ).save()
-
-    def get_channel(self, e164: str) -> Channel | None:
-        item = get_item(ChannelItem, channel_pk(e164), CHANNEL_SK)
-        return Channel(e164, item.company_id, item.queue_id) if item else None
-
-    def list_channels(self, company_id: str) -> list[Channel]:
-        items = ChannelItem.gsi1.query(company_channels_gsi(company_id))
-        return [Channel(i.gsi1sk, i.company_id, i.queue_id) for i in items]
+    # -- configuration (queues, channels: ``ConfigStore``) -----------------------------
 
     def put_agent(self, agent: AgentProfile) -> None:
         stored = get_item(AgentItem, agent_pk(agent.agent_id), PROFILE_SK, consistent=True)
         old_queues = set(stored.queues or []) if stored else set()
-        with TransactWrite(connection=shared_connection()) as tx:
+        added = set(agent.queues) - old_queues  # each must exist: checked in the write
+        with queue_refusals(len(added)), TransactWrite(connection=shared_connection()) as tx:
+            check_queues(tx, agent.company_id, sorted(added))
             if stored is None:
                 tx.save(
                     AgentItem(

@@ -114,13 +114,8 @@ class RoutingService:
                     offered_day=self._ctx.day(interaction.arrived_at),
                 )
             except Conflict as conflict:
-                if conflict.code == QUEUE_GONE:
-                    # the channel names a deleted queue: the text stays in the number's
-                    # conversation and opens nothing until the channel gets a queue again
-                    logger.warning(
-                        "a channel's queue is gone: no interaction opened",
-                        extra={"channel": channel.e164, "queue_id": channel.queue_id},
-                    )
+                if conflict.code == QUEUE_GONE:  # the text is kept; it opens nothing
+                    logger.warning("a channel's queue is gone", extra={"channel": channel.e164})
                     return None
                 if conflict.code != CUSTOMER_EXISTS:
                     raise
