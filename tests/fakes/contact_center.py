@@ -385,6 +385,11 @@ class MemoryContactCenterRepository:
         )
         return first_matching(iter(ordered), keep, limit)
 
+    def copy_canned(self, company_id: str, after: str | None, limit: int) -> list[str]:
+        with self._lock:  # each scope's list is worked out from the reply: nothing to copy
+            ids = sorted(self.replies.get(company_id, {}))
+        return [r for r in ids if after is None or r > after][:limit]
+
     def delete_canned(self, company_id: str, reply_id: str) -> bool:
         with self._lock:
             return self.replies.get(company_id, {}).pop(reply_id, None) is not None

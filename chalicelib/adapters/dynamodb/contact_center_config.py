@@ -77,8 +77,8 @@ def check_queues(tx: TransactWrite, company_id: str, queue_ids: Iterable[str]) -
     return len(named)
 
 
-def refused_queue(exc: TransactWriteError, checks: int) -> bool:
-    """Whether one of the first ``checks`` items (the queues' checks) failed."""
+def refused_check(exc: TransactWriteError, checks: int) -> bool:
+    """Whether one of the transaction's first ``checks`` items (its checks) failed."""
     reasons = getattr(exc.cause, "cancellation_reasons", None) or []
     return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons[:checks])
 
@@ -90,7 +90,7 @@ def queue_refusals(checks: int) -> Iterator[None]:
     try:
         yield
     except TransactWriteError as exc:
-        if refused_queue(exc, checks):
+        if refused_check(exc, checks):
             raise NotFound("no such queue", code="queue_not_found") from exc
         raise
 
@@ -203,6 +203,36 @@ class ConfigStore:
         merged = heapq.merge(*streams, key=lambda r: r.reply_id)
         return first_matching(merged, keep, limit)
 
+    def copy_canned(self, company_id: str, after: str | None, limit: int) -> list[str]:
+        """The per-scope copies of up to ``limit`` replies after ``after`` (in id
+        order), as the replies are: each reply's copies in one transaction conditional
+        on the reply as read (one saved meanwhile wrote its own copies: skipped).
+        Idempotent. Returns the ids of the replies read; fewer than ``limit``: the end."""
+        pk = co_pk(company_id)
+        start = {"pk": {"S": pk}, "sk": {"S": canned_sk(after)}} if after else None
+        items = ConfigItem.query(
+            pk, ConfigItem.sk.startswith(CANNED_PREFIX), last_evaluated_key=start, limit=limit
+        )
+        read: list[str] = []
+        for item in items:
+            reply = _reply(item)
+            read.append(reply.reply_id)
+            try:
+                with TransactWrite(connection=shared_connection()) as tx:
+                    tx.condition_check(
+                        ConfigItem, pk, item.sk, condition=ConfigItem.data == item.data
+                    )
+                    for scope in reply.scopes():
+                        tx.save(
+                            ConfigItem(
+                                canned_scope_pk(company_id, scope), reply.reply_id, data=item.data
+                            )
+                        )
+            except TransactWriteError as exc:
+                if not refused_check(exc, 1):  # the reply changed (or went) meanwhile
+                    raise
+        return read
+
     def delete_canned(self, company_id: str, reply_id: str) -> bool:
         """The reply and its copies at once; False when there was none."""
         key = (co_pk(company_id), canned_sk(reply_id))
@@ -246,5 +276,5 @@ __all__ = [
     "check_queues",
     "first_matching",
     "queue_refusals",
-    "refused_queue",
+    "refused_check",
 ]

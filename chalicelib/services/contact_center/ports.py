@@ -194,6 +194,12 @@ class ContactCenterRepository(Protocol):
         ``EVERY_QUEUE`` for the replies limited to none), each once."""
         ...
 
+    def copy_canned(self, company_id: str, after: str | None, limit: int) -> list[str]:
+        """Write the per-scope copies of up to ``limit`` of the company's replies after
+        ``after`` (id order), as each reply is now (a reply saved meanwhile is skipped:
+        its save wrote them). Idempotent. The ids read; fewer than ``limit``: the end."""
+        ...
+
     def delete_canned(self, company_id: str, reply_id: str) -> bool:
         """Remove the reply from every scope; False when there was none."""
         ...
