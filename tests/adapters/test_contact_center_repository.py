@@ -27,21 +27,24 @@ from chalicelib.domain.contact_center_records import (
     Customer,
     QueueState,
 )
-from chalicelib.domain.errors import Conflict, ValidationError
+from chalicelib.domain.errors import Conflict, NotFound, ValidationError
 from tests.fakes.contact_center import MemoryContactCenterRepository
 from tests.serial_moto import serial_dynamodb  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
 def repo(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Either repository, with acme's Support queue (an interaction needs its queue)."""
     if request.param == "memory":
-        yield MemoryContactCenterRepository()
-        return
-    request.getfixturevalue("serial_dynamodb")
-    from chalicelib.adapters import dynamodb
+        made: Any = MemoryContactCenterRepository()
+    else:
+        request.getfixturevalue("serial_dynamodb")
+        from chalicelib.adapters import dynamodb
 
-    dynamodb.bind_models("texting-test-messaging", "us-east-1")
-    yield dynamodb.DynamoContactCenterRepository()
+        dynamodb.bind_models("texting-test-messaging", "us-east-1")
+        made = dynamodb.DynamoContactCenterRepository()
+    made.put_queue(Queue("q-support", "acme", "Support"))
+    yield made
 
 
 def interaction(
@@ -100,6 +103,7 @@ def test_configuration_round_trips(repo: Any) -> None:
 def test_an_agent_profile_update_keeps_status_and_load_and_moves_queue_membership(
     repo: Any,
 ) -> None:
+    repo.put_queue(Queue("q-sales", "acme", "Sales"))
     repo.put_agent(agent("a1", queues=["q-support", "q-sales"]))
     repo.set_agent_status("a1", AVAILABLE, 10.0)
     ix, _ = repo.create_interaction(interaction(1))
@@ -131,6 +135,7 @@ def test_waiting_is_the_queue_in_arrival_order_and_offers_leave_it(repo: Any) ->
     repo.put_agent(agent("a1"))
     for n in (3, 1, 2):
         repo.create_interaction(interaction(n))
+    repo.put_queue(Queue("q-sales", "acme", "Sales"))
     repo.create_interaction(interaction(4, queue="q-sales"))
     assert [i.interaction_id for i in repo.waiting("acme", "q-support", 10)] == [
         "ix-001",
@@ -237,6 +242,7 @@ def test_a_figure_counted_once_per_key_is_not_counted_again(repo: Any) -> None:
 
 def test_queues_of_two_companies_with_the_same_id_never_mix(repo: Any) -> None:
     repo.put_agent(agent("a1"))
+    repo.put_queue(Queue("q-support", "globex", "Support"))
     repo.put_agent(agent("g1", company_id="globex"))
     repo.create_interaction(interaction(1))
     repo.create_interaction(replace(interaction(2), company_id="globex"))
@@ -310,7 +316,13 @@ def canned(repo: Any, company_id: str, scopes: list[str] | None = None) -> list[
         cursor = page.next_cursor
 
 
+def abc_queues(repo: Any) -> None:
+    for queue_id in ("q-a", "q-b", "q-c"):
+        repo.put_queue(Queue(queue_id, "acme", queue_id))
+
+
 def test_canned_replies_page_by_id_and_each_scope_lists_exactly_its_own(repo: Any) -> None:
+    abc_queues(repo)
     for n, queues in enumerate(([], ["q-a"], ["q-a", "q-b"], ["q-b"], [], ["q-c"])):
         repo.put_canned(CannedReply(f"r{n}", "acme", f"s{n}", "T", f"text {n}", queues))
     repo.put_canned(CannedReply("r9", "globex", "s9", "T", "other company", []))
@@ -330,6 +342,7 @@ def test_canned_replies_page_by_id_and_each_scope_lists_exactly_its_own(repo: An
 
 
 def test_a_replys_scopes_follow_its_queues_and_a_delete_takes_it_from_all(repo: Any) -> None:
+    abc_queues(repo)
     repo.put_canned(CannedReply("r1", "acme", "hi", "T", "hello", ["q-a", "q-b"]))
     repo.put_canned(CannedReply("r1", "acme", "hi", "T", "hello", ["q-b", "q-c"]))
     assert canned(repo, "acme", ["q-a"]) == []
@@ -353,6 +366,28 @@ def test_a_queue_and_a_channel_are_deleted_once_and_only_by_their_company(repo: 
     assert repo.delete_queue("globex", "q-a") is False
     assert repo.delete_queue("acme", "q-a") is True
     assert (repo.get_queue("acme", "q-a"), repo.delete_queue("acme", "q-a")) == (None, False)
+
+
+def test_nothing_new_names_a_deleted_queue(repo: Any) -> None:
+    """A channel, a reply or a profile saved at the instant a queue is deleted: the
+    check that the queue exists is in their write, so one of the two loses."""
+    repo.put_queue(Queue("q-gone", "acme", "Gone"))
+    repo.put_agent(agent("a1"))
+    assert repo.delete_queue("acme", "q-gone")
+    saves = (
+        lambda: repo.put_channel(Channel("+14155550180", "acme", "q-gone")),
+        lambda: repo.put_canned(CannedReply("r1", "acme", "hi", "T", "hello", ["q-gone"])),
+        lambda: repo.put_agent(agent("a1", queues=["q-support", "q-gone"])),
+        lambda: repo.put_agent(agent("a2", queues=["q-gone"])),
+    )
+    for save in saves:
+        with pytest.raises(NotFound) as refused:
+            save()
+        assert refused.value.code == "queue_not_found"
+    assert repo.get_channel("+14155550180") is None
+    assert canned(repo, "acme") == [] and repo.get_agent("a2") is None
+    assert repo.get_agent("a1").queues == ["q-support"]
+    assert repo.agents_of_queue("acme", "q-gone") == []
 
 
 def test_a_text_to_a_channel_reads_its_channel_open_interaction_and_customer_at_once(
@@ -400,6 +435,34 @@ def test_a_new_interaction_stores_its_new_customer_and_counts_offered_in_the_sam
     )
     assert not created_again and again.interaction_id == "ix-001"
     assert repo.figures("acme", "q-support", ["2026-01-01"])[0].offered == 1
+
+
+def test_an_interaction_whose_queue_was_deleted_is_refused_and_writes_nothing(
+    repo: Any,
+) -> None:
+    repo.put_queue(Queue("q-gone", "acme", "Gone"))
+    assert repo.delete_queue("acme", "q-gone")
+    customer = Customer("c1", "acme", "+14155551234", "", "t0")
+    with pytest.raises(Conflict) as refused:
+        repo.create_interaction(
+            interaction(1, queue="q-gone", phone=customer.phone, customer_id="c1"),
+            new_customer=customer,
+            offered_day="2026-01-01",
+        )
+    assert refused.value.code == "queue_not_found"
+    assert repo.get_interaction("ix-001") is None
+    assert repo.open_interaction("+14155550180", customer.phone) is None
+    assert repo.customer_by_phone("acme", customer.phone) is None
+    assert repo.figures("acme", "q-gone", ["2026-01-01"])[0].offered == 0
+
+
+def test_a_waiting_check_is_claimed_once_per_interaction_and_offer(repo: Any) -> None:
+    assert repo.claim_waiting_check("ix-001", 0) is True
+    assert repo.claim_waiting_check("ix-001", 0) is False
+    assert repo.claim_waiting_check("ix-001", 1) is True
+    assert repo.claim_waiting_check("ix-002", 0) is True
+    repo.release_waiting_check("ix-001", 0)
+    assert repo.claim_waiting_check("ix-001", 0) is True
 
 
 def test_admission_reads_the_interaction_its_queue_and_the_queue_state_at_once(
@@ -471,6 +534,7 @@ def test_a_create_cancelled_by_a_concurrent_figure_count_is_tried_again(
 
     dynamodb.bind_models("texting-test-messaging", "us-east-1")
     repo = dynamodb.DynamoContactCenterRepository()
+    repo.put_queue(Queue("q-support", "acme", "Support"))
     left = [2]
     pauses: list[float] = []
 

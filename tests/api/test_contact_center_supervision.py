@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.contact_center import AgentProfile
+from chalicelib.domain.contact_center import AgentProfile, Queue
 from chalicelib.domain.model import User
 from chalicelib.services.contact_center import supervision
 from tests.api.conftest import running_api
@@ -200,6 +200,7 @@ def test_another_companys_people_and_ids_are_not_found(center: Center) -> None:
             "queue_not_found",
         )
     # an agent id of another company is not found, as any other id
+    center.cc.repo.put_queue(Queue("q-g", "globex", "G"))
     center.cc.repo.put_agent(AgentProfile("u-erin", "globex", queues=["q-g"], status="available"))
     assert error(center.call("POST", f"{path}/transfer", "sam", {"agent_id": "u-erin"})) == (
         404,

@@ -316,3 +316,21 @@ def test_asking_for_a_large_line_again_creates_nothing_and_resets_no_one(line: A
 
     assert (created, again.created_at) == (False, stored.created_at)
     assert conversations.get_membership(last, conversation_id).read_seq == 1
+
+
+def test_a_small_lines_assignment_marks_each_copy_so_an_older_spread_leaves_it(
+    line: Api,
+) -> None:
+    conversation_id = texted(line)
+    read = line.services.adapters.conversations.get(conversation_id)
+    assert body(patch(line, conversation_id, "bob", {"assignee": "u-bob"}))["assignee"] == "u-bob"
+
+    # an older assignment's copies (a line that was past 99 people then) arrive late
+    older = replace(read, assignee="u-carol", version=read.version)
+    shared_lines_adapter.spread_member_views(older, ["u-bob", "u-carol"])
+
+    copies = line.services.adapters.conversations.get_memberships(
+        conversation_id, ["u-bob", "u-carol"]
+    )
+    assert {m.assignee for m in copies.values()} == {"u-bob"}
+    assert view(line, "bob", "mine") == [conversation_id]

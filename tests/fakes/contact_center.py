@@ -37,7 +37,7 @@ from chalicelib.domain.contact_center_records import (
     QueueState,
 )
 from chalicelib.domain.contact_center_supervision import MAX_MONITORS, Monitor, TimelineEntry
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.model import Page
 from tests.fakes.paging import _paginate
 
@@ -61,6 +61,7 @@ class MemoryContactCenterRepository:
         self.replies: dict[str, dict[str, CannedReply]] = {}
         self.day_figures: dict[tuple[str, str, str], DayFigures] = {}
         self.figures_once: set[tuple[str, str, str]] = set()
+        self.checks_armed: set[tuple[str, int]] = set()
         self.queue_states: dict[tuple[str, str], QueueState] = {}
         self.timelines: dict[str, dict[tuple[float, str], TimelineEntry]] = {}
         self.monitor_items: dict[tuple[str, str], Monitor] = {}
@@ -84,8 +85,14 @@ class MemoryContactCenterRepository:
             found = [copy.deepcopy(q) for (c, _), q in self.queues.items() if c == company_id]
         return sorted(found, key=lambda q: q.queue_id)
 
+    def _require_queues(self, company_id: str, queue_ids: Iterable[str]) -> None:
+        """As the adapter's checks in the same write: every named queue exists."""
+        if any((company_id, q) not in self.queues for q in queue_ids):
+            raise NotFound("no such queue", code="queue_not_found")
+
     def put_channel(self, channel: Channel) -> None:
         with self._lock:
+            self._require_queues(channel.company_id, [channel.queue_id])
             self.channels[channel.e164] = copy.deepcopy(channel)
 
     def get_channel(self, e164: str) -> Channel | None:
@@ -100,6 +107,9 @@ class MemoryContactCenterRepository:
     def put_agent(self, agent: AgentProfile) -> None:
         with self._lock:
             stored = self.agents.get(agent.agent_id)
+            self._require_queues(
+                agent.company_id, set(agent.queues) - set(stored.queues if stored else [])
+            )
             if stored is None:
                 self.agents[agent.agent_id] = copy.deepcopy(agent)
                 return
@@ -169,6 +179,8 @@ class MemoryContactCenterRepository:
                 (new_customer.company_id, new_customer.phone) in self.phones
             ):
                 raise Conflict("the phone has a customer", code="customer_exists")
+            if (interaction.company_id, interaction.queue_id) not in self.queues:
+                raise Conflict("the queue is gone", code="queue_not_found")
             if interaction.agent_id:
                 agent = (
                     self._room(interaction.agent_id)
@@ -270,6 +282,17 @@ class MemoryContactCenterRepository:
         found.sort(key=lambda i: (i.enqueued_at, i.interaction_id))
         return found[:limit]
 
+    def claim_waiting_check(self, interaction_id: str, offer_no: int) -> bool:
+        with self._lock:
+            if (interaction_id, offer_no) in self.checks_armed:
+                return False
+            self.checks_armed.add((interaction_id, offer_no))
+            return True
+
+    def release_waiting_check(self, interaction_id: str, offer_no: int) -> None:
+        with self._lock:
+            self.checks_armed.discard((interaction_id, offer_no))
+
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
         with self._lock:
             found = [
@@ -338,6 +361,7 @@ class MemoryContactCenterRepository:
 
     def put_canned(self, reply: CannedReply) -> None:
         with self._lock:
+            self._require_queues(reply.company_id, reply.queues)
             self.replies.setdefault(reply.company_id, {})[reply.reply_id] = copy.deepcopy(reply)
 
     def canned_page(
@@ -361,6 +385,11 @@ class MemoryContactCenterRepository:
             key=lambda r: r.reply_id,
         )
         return first_matching(iter(ordered), keep, limit)
+
+    def copy_canned(self, company_id: str, after: str | None, limit: int) -> list[str]:
+        with self._lock:  # each scope's list is worked out from the reply: nothing to copy
+            ids = sorted(self.replies.get(company_id, {}))
+        return [r for r in ids if after is None or r > after][:limit]
 
     def delete_canned(self, company_id: str, reply_id: str) -> bool:
         with self._lock:

@@ -14,12 +14,15 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.dynamodb.contact_center_batched import BatchedReads, queue_of
-from chalicelib.adapters.dynamodb.contact_center_config import ConfigStore
+from chalicelib.adapters.dynamodb.contact_center_batched import BatchedReads
+from chalicelib.adapters.dynamodb.contact_center_config import (
+    ConfigStore,
+    check_queues,
+    queue_refusals,
+)
 from chalicelib.adapters.dynamodb.contact_center_customers import CustomerStore, customer_writes
 from chalicelib.adapters.dynamodb.contact_center_items import (
     AgentItem,
-    ChannelItem,
     ConfigItem,
     FiguresItem,
     FiguresOnceItem,
@@ -27,7 +30,6 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     PointerItem,
     agent_room,
     cc_agent,
-    cc_fields,
     cc_interaction,
     cc_interaction_item,
     cc_number,
@@ -37,8 +39,6 @@ from chalicelib.adapters.dynamodb.contact_center_supervision import SupervisionS
 from chalicelib.adapters.dynamodb.keys import PROFILE_SK, co_pk
 from chalicelib.adapters.dynamodb.keys_contact_center import (
     AGENT_PREFIX,
-    CC_QUEUE_PREFIX,
-    CHANNEL_SK,
     DAY_PREFIX,
     IX_PREFIX,
     IX_SK,
@@ -46,9 +46,7 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
     agent_ix_sk,
     agent_pk,
     cc_queue_sk,
-    channel_pk,
     company_agents_gsi,
-    company_channels_gsi,
     day_sk,
     figures_once_sk,
     figures_pk,
@@ -56,6 +54,7 @@ from chalicelib.adapters.dynamodb.keys_contact_center import (
     open_pk,
     queue_agent_sk,
     queue_members_pk,
+    waiting_check_sk,
     waiting_gsi,
 )
 from chalicelib.adapters.dynamodb.models import (
@@ -66,9 +65,7 @@ from chalicelib.adapters.dynamodb.models import (
 from chalicelib.domain.contact_center import (
     AVAILABLE,
     AgentProfile,
-    Channel,
     Interaction,
-    Queue,
     check_change,
     holds_open_marker,
     listed_agent,
@@ -86,43 +83,14 @@ class DynamoContactCenterRepository(
     """The contact center's items in the messaging table. No Scan: every read is a
     GetItem, a Query on a key designed for it, or a BatchGetItem."""
 
-    # -- configuration -----------------------------------------------------------
-
-    def put_queue(self, queue: Queue) -> None:
-        ConfigItem(
-            co_pk(queue.company_id), cc_queue_sk(queue.queue_id), data=queue.to_dict()
-        ).save()
-
-    def get_queue(self, company_id: str, queue_id: str) -> Queue | None:
-        item = get_item(ConfigItem, co_pk(company_id), cc_queue_sk(queue_id))
-        return queue_of(company_id, item) if item else None
-
-    def list_queues(self, company_id: str) -> list[Queue]:
-        items = ConfigItem.query(co_pk(company_id), ConfigItem.sk.startswith(CC_QUEUE_PREFIX))
-        return [Queue(company_id=company_id, **cc_fields(Queue, i.data)) for i in items]
-
-    def put_channel(self, channel: Channel) -> None:
-        ChannelItem(
-            channel_pk(channel.e164),
-            CHANNEL_SK,
-            company_id=channel.company_id,
-            queue_id=channel.queue_id,
-            gsi1pk=company_channels_gsi(channel.company_id),
-            gsi1sk=channel.e164,
-        ).save()
-
-    def get_channel(self, e164: str) -> Channel | None:
-        item = get_item(ChannelItem, channel_pk(e164), CHANNEL_SK)
-        return Channel(e164, item.company_id, item.queue_id) if item else None
-
-    def list_channels(self, company_id: str) -> list[Channel]:
-        items = ChannelItem.gsi1.query(company_channels_gsi(company_id))
-        return [Channel(i.gsi1sk, i.company_id, i.queue_id) for i in items]
+    # -- configuration (queues, channels: ``ConfigStore``) -----------------------------
 
     def put_agent(self, agent: AgentProfile) -> None:
         stored = get_item(AgentItem, agent_pk(agent.agent_id), PROFILE_SK, consistent=True)
         old_queues = set(stored.queues or []) if stored else set()
-        with TransactWrite(connection=shared_connection()) as tx:
+        added = set(agent.queues) - old_queues  # each must exist: checked in the write
+        with queue_refusals(len(added)), TransactWrite(connection=shared_connection()) as tx:
+            check_queues(tx, agent.company_id, sorted(added))
             if stored is None:
                 tx.save(
                     AgentItem(
@@ -237,6 +205,8 @@ class DynamoContactCenterRepository(
                 existing = self.open_interaction(interaction.channel, interaction.customer_phone)
                 if existing is not None:
                     return existing, False
+                if _refused(exc, QUEUE_AT):
+                    raise Conflict("the queue is gone", code="queue_not_found") from exc
                 if new_customer is not None and _refused(exc, phone_at):
                     raise Conflict("the phone has a customer", code="customer_exists") from exc
                 if interaction.agent_id and not _conflict(exc):
@@ -249,8 +219,16 @@ class DynamoContactCenterRepository(
     def _create_writes(
         self, tx: TransactWrite, marker: str, interaction: Interaction, require_room: bool
     ) -> int:
-        """The open marker, the interaction and (outbound) the agent's load and list.
-        Returns how many items that is (the index of the next one)."""
+        """The check that its queue exists (a check in the same call costs no request;
+        PynamoDB sends checks first: ``QUEUE_AT``), the open marker, the interaction and
+        (outbound) the agent's load and list. Returns how many items that is (the index
+        of the next one)."""
+        tx.condition_check(
+            ConfigItem,
+            co_pk(interaction.company_id),
+            cc_queue_sk(interaction.queue_id),
+            condition=ConfigItem.pk.exists(),
+        )
         tx.save(
             PointerItem(marker, OPEN_SK, target=interaction.interaction_id),
             condition=PointerItem.pk.does_not_exist(),
@@ -260,7 +238,7 @@ class DynamoContactCenterRepository(
             condition=InteractionItem.pk.does_not_exist(),
         )
         if not interaction.agent_id:
-            return 2
+            return 3
         condition = AgentItem.pk.exists()
         if require_room:
             condition = condition & self._agent_room()
@@ -272,7 +250,7 @@ class DynamoContactCenterRepository(
         tx.save(
             PointerItem(agent_pk(interaction.agent_id), agent_ix_sk(interaction.interaction_id))
         )
-        return 4
+        return 5
 
     def get_interaction(self, interaction_id: str) -> Interaction | None:
         item = get_item(InteractionItem, ix_pk(interaction_id), IX_SK, consistent=True)
@@ -333,6 +311,21 @@ class DynamoContactCenterRepository(
     def waiting(self, company_id: str, queue_id: str, limit: int) -> list[Interaction]:
         items = InteractionItem.gsi1.query(waiting_gsi(company_id, queue_id), limit=limit)
         return [cc_interaction(i) for i in items]
+
+    def claim_waiting_check(self, interaction_id: str, offer_no: int) -> bool:
+        marker = FiguresOnceItem(
+            ix_pk(interaction_id), waiting_check_sk(offer_no), expires_at=_week_from_now()
+        )
+        try:
+            marker.save(condition=FiguresOnceItem.pk.does_not_exist())
+        except PutError as exc:
+            if conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def release_waiting_check(self, interaction_id: str, offer_no: int) -> None:
+        FiguresOnceItem(ix_pk(interaction_id), waiting_check_sk(offer_no)).delete()
 
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
         pointers = PointerItem.query(agent_pk(agent_id), PointerItem.sk.startswith(IX_PREFIX))
@@ -395,6 +388,7 @@ def _conflict(exc: TransactWriteError) -> bool:
     return any(r is not None and r.code == "TransactionConflict" for r in reasons)
 
 
+QUEUE_AT = 0  # the create's check that its queue exists: the transaction's first item
 CONFLICT_ATTEMPTS = 4  # a create another transaction cancelled is tried this often
 CONFLICT_PAUSE_S = 0.05
 

@@ -6,25 +6,30 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor
+from chalicelib.adapters.dynamodb.contact_center_batched import queue_of
 from chalicelib.adapters.dynamodb.contact_center_items import ChannelItem, ConfigItem, cc_fields
 from chalicelib.adapters.dynamodb.keys import co_pk
 from chalicelib.adapters.dynamodb.keys_contact_center import (
     CANNED_PREFIX,
+    CC_QUEUE_PREFIX,
     CHANNEL_SK,
     canned_scope_pk,
     canned_sk,
     cc_queue_sk,
     channel_pk,
+    company_channels_gsi,
 )
 from chalicelib.adapters.dynamodb.models import conditional_failed, get_item, shared_connection
+from chalicelib.domain.contact_center import Channel, Queue
 from chalicelib.domain.contact_center_records import CannedReply
-from chalicelib.domain.errors import ConcurrentUpdate
+from chalicelib.domain.errors import ConcurrentUpdate, NotFound
 from chalicelib.domain.model import Page
 
 CANNED_LIST = "canned"  # the cursor's tag: a reply id, the last one answered
@@ -60,12 +65,81 @@ def first_matching(
     return Page(found, None)
 
 
+def check_queues(tx: TransactWrite, company_id: str, queue_ids: Iterable[str]) -> int:
+    """In a transaction: each of the queues exists (a queue deleted meanwhile refuses
+    the whole write, so nothing new names it). PynamoDB sends checks first: they are
+    the transaction's first items. Returns how many there are."""
+    named = list(dict.fromkeys(queue_ids))
+    for queue_id in named:
+        tx.condition_check(
+            ConfigItem, co_pk(company_id), cc_queue_sk(queue_id), condition=ConfigItem.pk.exists()
+        )
+    return len(named)
+
+
+def refused_check(exc: TransactWriteError, checks: int) -> bool:
+    """Whether one of the transaction's first ``checks`` items (its checks) failed."""
+    reasons = getattr(exc.cause, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons[:checks])
+
+
+@contextmanager
+def queue_refusals(checks: int) -> Iterator[None]:
+    """Around a transaction whose first ``checks`` items are ``check_queues``: a queue
+    deleted meanwhile is NotFound(``queue_not_found``); any other refusal goes on."""
+    try:
+        yield
+    except TransactWriteError as exc:
+        if refused_check(exc, checks):
+            raise NotFound("no such queue", code="queue_not_found") from exc
+        raise
+
+
 def _reply(item: ConfigItem) -> CannedReply:
     return CannedReply(**cc_fields(CannedReply, item.data))
 
 
 class ConfigStore:
-    """Canned replies and the removal of set-up items, on the messaging table."""
+    """Queues, channels, canned replies and the removal of set-up items, on the
+    messaging table."""
+
+    # -- queues and channels -------------------------------------------------------------
+
+    def put_queue(self, queue: Queue) -> None:
+        ConfigItem(
+            co_pk(queue.company_id), cc_queue_sk(queue.queue_id), data=queue.to_dict()
+        ).save()
+
+    def get_queue(self, company_id: str, queue_id: str) -> Queue | None:
+        item = get_item(ConfigItem, co_pk(company_id), cc_queue_sk(queue_id))
+        return queue_of(company_id, item) if item else None
+
+    def list_queues(self, company_id: str) -> list[Queue]:
+        items = ConfigItem.query(co_pk(company_id), ConfigItem.sk.startswith(CC_QUEUE_PREFIX))
+        return [Queue(company_id=company_id, **cc_fields(Queue, i.data)) for i in items]
+
+    def put_channel(self, channel: Channel) -> None:
+        """The channel, if its queue exists (checked in the same write)."""
+        with queue_refusals(1), TransactWrite(connection=shared_connection()) as tx:
+            check_queues(tx, channel.company_id, [channel.queue_id])
+            tx.save(
+                ChannelItem(
+                    channel_pk(channel.e164),
+                    CHANNEL_SK,
+                    company_id=channel.company_id,
+                    queue_id=channel.queue_id,
+                    gsi1pk=company_channels_gsi(channel.company_id),
+                    gsi1sk=channel.e164,
+                )
+            )
+
+    def get_channel(self, e164: str) -> Channel | None:
+        item = get_item(ChannelItem, channel_pk(e164), CHANNEL_SK)
+        return Channel(e164, item.company_id, item.queue_id) if item else None
+
+    def list_channels(self, company_id: str) -> list[Channel]:
+        items = ChannelItem.gsi1.query(company_channels_gsi(company_id))
+        return [Channel(i.gsi1sk, i.company_id, i.queue_id) for i in items]
 
     # -- canned replies ----------------------------------------------------------------
 
@@ -77,8 +151,10 @@ class ConfigStore:
         stored = get_item(ConfigItem, *key, consistent=True)
         before = set(_reply(stored).scopes()) if stored else set()
         data = dataclasses.asdict(reply)
+        checks = len(set(reply.queues))
         try:
-            with TransactWrite(connection=shared_connection()) as tx:
+            with queue_refusals(checks), TransactWrite(connection=shared_connection()) as tx:
+                check_queues(tx, reply.company_id, reply.queues)
                 tx.save(
                     ConfigItem(*key, data=data),
                     condition=ConfigItem.pk.does_not_exist()
@@ -127,6 +203,36 @@ class ConfigStore:
         merged = heapq.merge(*streams, key=lambda r: r.reply_id)
         return first_matching(merged, keep, limit)
 
+    def copy_canned(self, company_id: str, after: str | None, limit: int) -> list[str]:
+        """The per-scope copies of up to ``limit`` replies after ``after`` (in id
+        order), as the replies are: each reply's copies in one transaction conditional
+        on the reply as read (one saved meanwhile wrote its own copies: skipped).
+        Idempotent. Returns the ids of the replies read; fewer than ``limit``: the end."""
+        pk = co_pk(company_id)
+        start = {"pk": {"S": pk}, "sk": {"S": canned_sk(after)}} if after else None
+        items = ConfigItem.query(
+            pk, ConfigItem.sk.startswith(CANNED_PREFIX), last_evaluated_key=start, limit=limit
+        )
+        read: list[str] = []
+        for item in items:
+            reply = _reply(item)
+            read.append(reply.reply_id)
+            try:
+                with TransactWrite(connection=shared_connection()) as tx:
+                    tx.condition_check(
+                        ConfigItem, pk, item.sk, condition=ConfigItem.data == item.data
+                    )
+                    for scope in reply.scopes():
+                        tx.save(
+                            ConfigItem(
+                                canned_scope_pk(company_id, scope), reply.reply_id, data=item.data
+                            )
+                        )
+            except TransactWriteError as exc:
+                if not refused_check(exc, 1):  # the reply changed (or went) meanwhile
+                    raise
+        return read
+
     def delete_canned(self, company_id: str, reply_id: str) -> bool:
         """The reply and its copies at once; False when there was none."""
         key = (co_pk(company_id), canned_sk(reply_id))
@@ -163,4 +269,12 @@ def _delete(item: ConfigItem | ChannelItem, condition: object) -> bool:
     return True
 
 
-__all__ = ["ConfigStore", "canned_after", "canned_cursor", "first_matching"]
+__all__ = [
+    "ConfigStore",
+    "canned_after",
+    "canned_cursor",
+    "check_queues",
+    "first_matching",
+    "queue_refusals",
+    "refused_check",
+]

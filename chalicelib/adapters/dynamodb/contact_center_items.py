@@ -131,7 +131,8 @@ class MonitorItem(_Item):
 
 
 class FiguresOnceItem(_Item):
-    """Marks a figure counted (``add_figures_once``); TTL removes it after a week."""
+    """Marks a figure counted (``add_figures_once``) or a waiting check armed
+    (``claim_waiting_check``); TTL removes it after a week."""
 
     expires_at = NumberAttribute()
 

@@ -60,6 +60,7 @@ stream translation build and recognise keys only through these functions.
 | a change counted once in reports (TTL) | CCRPT#{company}#ONCE | {interaction}#{version} or SPELL#{agent}#{seq}#{chunk} |  |  |
 | interaction's timeline entry (notes, supervisors' actions) | CCIX#{interaction} | TL#{at:017.6f}#{entry} |  |  |
 | a private note's client key (the first note, returned to a retry) | CCIX#{interaction} | NOTE#{author}#{client_id} |  |  |
+| an interaction's first waiting check at an offer is armed (TTL) | CCIX#{interaction} | WCHECK#{offer_no} |  |  |
 | supervisor monitoring a conversation (TTL) | CCMON#{conversation} | MON#{user} |  |  |
 | interaction an agent handled (search) | USER#{agent} | CCHANDLED#{answered:017.6f}#{interaction} |  |  |
 | interaction a queue handled (search) | CCQ#{company}#{queue} | HANDLED#{answered:017.6f}#{interaction} |  |  |

@@ -106,6 +106,11 @@ def history_sk(at: str, interaction_id: str) -> str:
     return f"{HIST_PREFIX}{at}#{interaction_id}"
 
 
+def waiting_check_sk(offer_no: int) -> str:
+    """Under ``ix_pk``: the interaction's first waiting check at that offer is armed."""
+    return f"WCHECK#{offer_no}"
+
+
 def figures_pk(company_id: str, queue_id: str) -> str:
     return f"CCSTAT#{company_id}#{queue_id}"
 

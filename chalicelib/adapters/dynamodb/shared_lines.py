@@ -56,11 +56,15 @@ def member_view_actions(conversation: Conversation, user_id: str) -> list[Any]:
 
 
 def update_member_views(tx: TransactWrite, conversation: Conversation, members: list[str]) -> None:
-    """Inside a transaction: each existing member's view follows ``conversation``."""
+    """Inside a transaction: each existing member's view follows ``conversation``, marked
+    with its version (a later spread of an older version leaves it alone)."""
     for user_id in members:
         tx.update(
             MembershipItem(user_pk(user_id), membership_sk(conversation.conversation_id)),
-            actions=member_view_actions(conversation, user_id),
+            actions=[
+                *member_view_actions(conversation, user_id),
+                MembershipItem.view_version.set(conversation.version),
+            ],
             condition=MembershipItem.pk.exists(),
         )
 

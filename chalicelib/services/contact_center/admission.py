@@ -108,7 +108,7 @@ class AdmissionService:
             interaction.company_id, [interaction.queue_id], queue
         )
         if interaction.interaction_id not in offered:
-            self._routing.arm_waiting_check(interaction, queue)
+            self._watch(interaction, queue)
         return routed
 
     def _entry(self, interaction: Interaction, queue: Queue, now: float) -> str:
@@ -131,15 +131,7 @@ class AdmissionService:
         moves = bool(target) and target != queue.queue_id
         overflow = self._repo.get_queue(queue.company_id, str(target)) if moves else None
         if overflow is not None:
-            moved = replace(interaction, queue_id=overflow.queue_id, overflowed=True)
-            if self._repo.transition(interaction, moved):
-                logger.info(
-                    "queue full: overflowed",
-                    extra={"interaction_id": interaction.interaction_id, "queue_id": target},
-                )
-                self._routing.count_moved_in(moved, interaction.queue_id)
-                return self._route_and_watch(moved, overflow)
-            return NOTHING_TOUCHED
+            return self._overflow(interaction, queue, overflow)
         # the conditional end first: if another router offered it meanwhile, an agent
         # has it and the customer must not be told the queue is full
         if not self.end_unanswered(interaction, QUEUE_FULL):
@@ -147,6 +139,44 @@ class AdmissionService:
         self._repo.add_figures(queue.company_id, queue.queue_id, self._ctx.day(), turned_away=1)
         self._replies.send(interaction, "full", queue.full_message)
         return touched(queue.company_id, [queue.queue_id])
+
+    def _overflow(self, interaction: Interaction, queue: Queue, overflow: Queue) -> Touched:
+        """To the overflow queue. A move that lost its race to the customer's next text
+        is read again and retried while it still waits in the full queue; one that
+        keeps losing is watched there (the waiting check), never left unwatched."""
+        for _ in range(RETRIES):
+            moved = replace(interaction, queue_id=overflow.queue_id, overflowed=True)
+            if self._repo.transition(interaction, moved):
+                logger.info(
+                    "queue full: overflowed",
+                    extra={
+                        "interaction_id": interaction.interaction_id,
+                        "queue_id": moved.queue_id,
+                    },
+                )
+                self._routing.count_moved_in(moved, interaction.queue_id)
+                return self._route_and_watch(moved, overflow)
+            fresh = self._repo.get_interaction(interaction.interaction_id)
+            if fresh is None or fresh.state != WAITING or fresh.queue_id != queue.queue_id:
+                return NOTHING_TOUCHED  # offered, ended or moved meanwhile: watched there
+            interaction = fresh
+        self._watch(interaction, queue)
+        return NOTHING_TOUCHED
+
+    def _watch(self, interaction: Interaction, queue: Queue) -> None:
+        """Admit's waiting check, one chain per wait: an interaction offered since (a
+        redelivered ``admit``) is watched by the release that sent it back, and a
+        marker per (interaction, offer) stops a redelivered ``admit`` arming a second
+        chain. The marker goes again if the timer could not be sent (the retry arms it)."""
+        if interaction.offer_no > 0:
+            return
+        if not self._repo.claim_waiting_check(interaction.interaction_id, interaction.offer_no):
+            return
+        try:
+            self._routing.arm_waiting_check(interaction, queue)
+        except Exception:
+            self._repo.release_waiting_check(interaction.interaction_id, interaction.offer_no)
+            raise
 
     def end_unanswered(self, interaction: Interaction, disposition: str) -> bool:
         """Waiting → ended with no agent: the transcript is filed to a case of the

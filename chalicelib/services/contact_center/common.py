@@ -36,6 +36,7 @@ logger = Logger(service="texting")
 MAX_TIMER_S = 900  # SQS's longest delay; longer timers re-arm themselves
 RETRIES = 8  # optimistic writes that lost a race are retried (re-read) this often
 CUSTOMER_EXISTS = "customer_exists"  # create_interaction's Conflict: the phone got a record
+QUEUE_GONE = "queue_not_found"  # create_interaction's Conflict: its queue was deleted
 
 # (company, queue) pairs whose figures a routing message changed: its handler returns
 # them and the supervisors of those queues hear of it (``queue.updated``)

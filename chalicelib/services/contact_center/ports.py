@@ -87,7 +87,9 @@ class ContactCenterRepository(Protocol):
         In the same write, ``new_customer`` (the record of the interaction's customer,
         made now) is stored — Conflict(``customer_exists``) when the phone got a
         record meanwhile — and with ``offered_day`` the queue's ``offered`` figure of
-        that day goes up by one: counted with the create, so exactly once."""
+        that day goes up by one: counted with the create, so exactly once. The
+        interaction's queue must exist, checked in the same write: Conflict
+        (``queue_not_found``) when it was deleted."""
         ...
 
     def channel_text(self, e164: str, company_id: str, phone: str) -> ChannelText | None:
@@ -128,6 +130,15 @@ class ContactCenterRepository(Protocol):
 
     def waiting(self, company_id: str, queue_id: str, limit: int) -> list[Interaction]:
         """The queue's waiting interactions, longest waiting first."""
+        ...
+
+    def claim_waiting_check(self, interaction_id: str, offer_no: int) -> bool:
+        """Mark the first waiting check of the interaction at ``offer_no`` armed (a
+        marker that expires after a week). False when it was marked before."""
+        ...
+
+    def release_waiting_check(self, interaction_id: str, offer_no: int) -> None:
+        """Remove that mark (its timer could not be sent)."""
         ...
 
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
@@ -182,6 +193,12 @@ class ContactCenterRepository(Protocol):
         else 400 ``invalid_cursor``), at most ``limit`` replies that ``keep`` holds: all
         of the company's (``scopes`` None), or those of ``scopes`` (queue ids, and
         ``EVERY_QUEUE`` for the replies limited to none), each once."""
+        ...
+
+    def copy_canned(self, company_id: str, after: str | None, limit: int) -> list[str]:
+        """Write the per-scope copies of up to ``limit`` of the company's replies after
+        ``after`` (id order), as each reply is now (a reply saved meanwhile is skipped:
+        its save wrote them). Idempotent. The ids read; fewer than ``limit``: the end."""
         ...
 
     def delete_canned(self, company_id: str, reply_id: str) -> bool:

@@ -30,6 +30,7 @@ from chalicelib.domain.errors import ConcurrentUpdate, Conflict
 from chalicelib.domain.model import BusinessNumber, Conversation, Message
 from chalicelib.services.contact_center.common import (
     CUSTOMER_EXISTS,
+    QUEUE_GONE,
     RETRIES,
     Context,
     Touched,
@@ -114,6 +115,9 @@ class RoutingService:
                     offered_day=self._ctx.day(interaction.arrived_at),
                 )
             except Conflict as conflict:
+                if conflict.code == QUEUE_GONE:  # the text is kept; it opens nothing
+                    logger.warning("a channel's queue is gone", extra={"channel": channel.e164})
+                    return None
                 if conflict.code != CUSTOMER_EXISTS:
                     raise
                 known = None  # another text made the record meanwhile: read it by phone

@@ -10,6 +10,7 @@ from typing import Protocol
 from chalicelib.domain import consent, sms
 from chalicelib.domain.compliance import RECIPIENT_OPTED_OUT, UNREGISTERED_ERRORS
 from chalicelib.domain.contact_center_reads import ChannelText
+from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.model import (
     SMS,
     BusinessNumber,
@@ -127,6 +128,10 @@ class CarrierWebhooks:
             text=text.body,
         )
         conversation, client_seq = self._conversation(number, external, now, members, draft)
+        if channel is None and sorted(conversation.members) != sorted(members):
+            # a line's conversation with another line's members: the number was a channel
+            # (its members were the agent, or nobody) and is a plain number again
+            conversation = self._rejoin(conversation, members)
         # A provider retry finds the text stored; the keyword action below is repeated
         # (it is conditional) in case the first attempt failed before recording it. It
         # is dated by the stored text, so every attempt writes the same history keys.
@@ -170,6 +175,26 @@ class CarrierWebhooks:
             )
         )
         return conversation, ClientSeq(None) if made else None
+
+    def _rejoin(self, conversation: Conversation, members: list[str]) -> Conversation:
+        """The conversation's members become the number's users (a shared line's rule).
+        Only when they differ, so an ordinary text writes nothing more; a change that
+        keeps racing is left to the next text (the text itself is stored regardless)."""
+        for _ in range(3):
+            try:
+                return self._conversations.replace_members(
+                    conversation, list(members), conversation.name
+                )
+            except ConcurrentUpdate:
+                fresh = self._conversations.get(conversation.conversation_id)
+                if fresh is None or sorted(fresh.members) == sorted(members):
+                    return fresh or conversation
+                conversation = fresh
+        logger.warning(
+            "a conversation's members could not follow its number's users",
+            extra={"conversation_id": conversation.conversation_id},
+        )
+        return conversation
 
     def _keyword_action(
         self,
