@@ -109,13 +109,13 @@ def months(start: int, end: int) -> list[str]:
     return found
 
 
-def _tally(item: ReportItem, scope: str, company_id: str) -> Tally:
+def tally_of(item: ReportItem, scope: str, company_id: str) -> Tally:
     names = AGENT_FIGURES if scope == AGENT else QUEUE_FIGURES
     figures = {n: float(v) for n in names if (v := getattr(item, n, None)) is not None}
     return Tally(scope, company_id, item.subject, int(item.interval), figures)
 
 
-def _add_tallies(tx: TransactWrite, tallies: list[Tally]) -> None:
+def add_tallies(tx: TransactWrite, tallies: list[Tally]) -> None:
     listed = {
         (t.company_id, report_month(t.interval), t.subject) for t in tallies if t.scope == AGENT
     }
@@ -170,7 +170,7 @@ class DynamoReportStore:
         marker = ReportOnceItem(pk, sk, expires_at=int(time.time()) + ONCE_TTL_SECONDS)
         with TransactWrite(connection=shared_connection()) as tx:
             tx.save(marker, condition=ReportOnceItem.pk.does_not_exist())
-            _add_tallies(tx, tallies)
+            add_tallies(tx, tallies)
 
     # -- staffed time ------------------------------------------------------------------
 
@@ -198,7 +198,7 @@ class DynamoReportStore:
                 report_agent_pk(company_id, agent_id, month),
                 ReportItem.sk.between(report_interval_sk(start), report_interval_sk(end - 1)),
             )
-            yield from (_tally(i, AGENT, company_id) for i in items)
+            yield from (tally_of(i, AGENT, company_id) for i in items)
 
     def agents_with_figures(
         self, company_id: str, start: int, end: int, first: str = ""
@@ -225,4 +225,4 @@ class DynamoReportStore:
             ReportItem.sk.between(report_interval_sk(start), report_interval_sk(end - 1)),
             limit=limit,
         )
-        return [_tally(i, QUEUE, company_id) for i in items]
+        return [tally_of(i, QUEUE, company_id) for i in items]
