@@ -182,9 +182,9 @@ def summary(figures: dict[str, Any]) -> list[str]:
     for size, day in figures["per_day"].items():
         lines.append(
             f"   a day of {int(size):,} interactions: agents' report"
+            f" (an admin's; {len(AGENTS)} of {len(AGENTS) + WITHOUT_FIGURES} profiles have figures)"
             f" {_requests(day['agents_report'])} requests {json.dumps(day['agents_report']['requests'])},"
             f" queues' report {_requests(day['queues_report'])} requests;"
-            f" (an admin's, {len(AGENTS)} agents with figures of {len(AGENTS) + WITHOUT_FIGURES});"
             f" a supervisor of {SUPERVISED} of the {len(AGENTS)} agents:"
             f" {_requests(day['supervisor_agents_report'])} requests"
         )
