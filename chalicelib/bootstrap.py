@@ -250,7 +250,7 @@ def bootstrap(
             scopes=ScopeReader(a.conversations, a.handled_interactions, a.contact_center),
         ),
         search_indexer=search_indexer,
-        reports=_reports(a),
+        reports=_reports(a, epoch),
         shared_lines=SharedLineService(conversations, a.shared_lines) if a.shared_lines else None,
     )
 
@@ -322,13 +322,13 @@ def _contact_center(
     )
 
 
-def _reports(a: Adapters) -> ReportService | None:
+def _reports(a: Adapters, epoch: Callable[[], float]) -> ReportService | None:
     """Reports read the contact center's set-up; without one there is nothing to count."""
     if a.reports is None or a.contact_center is None:
         return None
     from chalicelib.services.reports import ReportService
 
-    return ReportService(a.reports, a.contact_center)
+    return ReportService(a.reports, a.contact_center, epoch)  # open spells up to now
 
 
 def _dropped(changes: list[IndexChange]) -> None:

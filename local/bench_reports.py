@@ -5,7 +5,10 @@
 2. the AWS requests (and read capacity) of one day's per-agent report and of its
    per-queue report, at two sizes of that day: the requests must not grow with the
    interactions; and of the per-agent report read by a supervisor of 3 agents in this
-   company of 50 (it reads only their partitions: fewer requests than the admin's). The day's figures are what ``ReportService.count`` makes of every
+   company of 50 (it reads only their partitions: fewer requests than the admin's),
+   whose admin's report pages over the month's list of agents with figures, so the
+   company's 500 more profiles without any figure cost no Query. The day's figures
+   are what ``ReportService.count`` makes of every
    change (counted in memory, then written as the items: moto copies every table on
    each transaction, so thousands of counted changes on it would measure moto);
 3. export speed: CSV rows per second over 92 days of 50 agents, page by page as the
@@ -26,6 +29,7 @@ from chalicelib.domain.reports import Tally
 
 AGENTS = [f"u-agent{n:02d}" for n in range(50)]
 SUPERVISED = 3  # the first agents are also in the supervisor's one queue
+WITHOUT_FIGURES = 500  # more profiles of the company, offline, never counted
 SIZES = (1_000, 20_000)  # interactions in the measured day
 EXPORT_DAYS = 92
 DAY0 = 1_800_000_000 - 1_800_000_000 % 86400  # a UTC midnight
@@ -56,7 +60,11 @@ def _interactions(repo: Any, reports: Any, day_start: int, count: int, tag: str)
 
 def _seed(center: Any, day_start: int, count: int, tag: str) -> None:
     """A day's figures as counting ``count`` interactions makes them, written as items."""
-    from chalicelib.adapters.dynamodb.reports import ReportItem, item_keys
+    from chalicelib.adapters.dynamodb.keys_contact_center import (
+        report_month,
+        report_month_agents_pk,
+    )
+    from chalicelib.adapters.dynamodb.reports import ReportItem, ReportMonthAgentItem, item_keys
     from chalicelib.services.reports import ReportService
     from tests.fakes.reports import MemoryReportStore
 
@@ -69,6 +77,9 @@ def _seed(center: Any, day_start: int, count: int, tag: str) -> None:
             for name, value in figures.items():
                 setattr(item, name, value)
             batch.save(item)
+        listed = {(c, report_month(at), a) for c, scope, a, at in memory.items if scope == "agent"}
+        for company, month, agent in listed:  # the months' lists of agents with figures
+            batch.save(ReportMonthAgentItem(report_month_agents_pk(company, month), agent))
 
 
 def main() -> dict[str, Any]:
@@ -99,6 +110,8 @@ def main() -> dict[str, Any]:
         repo.put_agent(
             AgentProfile("u-sup", "acme", name="Sup", role="supervisor", queues=["q-small"])
         )
+        for n in range(WITHOUT_FIGURES):
+            repo.put_agent(AgentProfile(f"u-other{n:03d}", "acme", name=f"Other {n}"))
         supervisor = Caller("u-sup", "acme", "supervisor")
         reports = ReportService(dynamodb.DynamoReportStore(), repo)
         admin = Caller("u-admin", "acme", "admin")
@@ -169,6 +182,7 @@ def summary(figures: dict[str, Any]) -> list[str]:
     for size, day in figures["per_day"].items():
         lines.append(
             f"   a day of {int(size):,} interactions: agents' report"
+            f" (an admin's; {len(AGENTS)} of {len(AGENTS) + WITHOUT_FIGURES} profiles have figures)"
             f" {_requests(day['agents_report'])} requests {json.dumps(day['agents_report']['requests'])},"
             f" queues' report {_requests(day['queues_report'])} requests;"
             f" a supervisor of {SUPERVISED} of the {len(AGENTS)} agents:"

@@ -61,7 +61,7 @@ class CenterWorld(World):
 
     def __init__(self, repo: Any = None, **overrides: Any) -> None:
         super().__init__(**overrides)
-        self.cc_repo = repo or MemoryContactCenterRepository()
+        self.cc_repo = repo or MemoryContactCenterRepository(lambda: self.now)
         self.routing_queue = MemoryRoutingQueue(lambda: self.now)
         self.handled_repo = fakes.MemoryHandledInteractions()  # search's records
         self.services = bootstrap(

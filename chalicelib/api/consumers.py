@@ -162,9 +162,8 @@ def _outbox_record(record: Any) -> None:
         # the reports' figures (once per change: a retried record adds nothing again)
         svc.reports.count(change.old, change.new, _written_at(record.raw_event))
     if change is not None and change.kind == "agent" and svc.reports is not None:
-        # the agent's staffed time (once per record: its sequence number)
-        seq = int(record.raw_event.get("dynamodb", {}).get("SequenceNumber") or 0)
-        svc.reports.count_agent(change.old, change.new, _written_at(record.raw_event), seq)
+        # the spell the agent's old profile stood for (once per profile version)
+        svc.reports.count_agent(change.old, change.new)
 
 
 def _written_at(raw: dict[str, Any]) -> float:

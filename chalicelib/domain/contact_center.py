@@ -170,6 +170,9 @@ class AgentProfile:
     total: int = 0
     last_assigned_at: float = 0.0  # for "longest idle": the earliest goes first
     status_changed_at: float = 0.0
+    # when this version of the profile was written (every write sets it): a stream
+    # record's old and new values bound the spell the old version stood for (reports)
+    state_since: float = 0.0
 
     @property
     def hard_cap(self) -> int:

@@ -1,11 +1,19 @@
 """Reports: each agent's staffed time, counted from the changes of its profile.
 
-An agent is in one routing state at a time: ``busy`` (available and holding at least
-one open interaction: offered, active or in wrap-up), ``available`` (available and
-holding none: idle), ``away``, or ``offline``. A change of the profile that moves the
-agent from one state to another closes a spell that ran from the previous such change;
-the spell's seconds are split across the 15-minute intervals it crossed, so a day in
-any zone sums whole intervals as the other figures do. Offline time is not counted.
+An agent is in one routing state at a time: ``busy`` (available and using at least one
+slot: an offered, active or wrapping-up interaction; ``load > 0``), ``available``
+(available and using none: idle, even while it keeps idle threads open), ``away``, or
+``offline``. Every write of an agent's profile stamps ``state_since`` on it, so a
+stream record of one change holds a whole spell: the old version's state from the old
+``state_since`` to the new one. Each record is counted on its own, once per version
+(a marker keyed by the new ``state_since``), in any order and whatever the fate of
+the records around it. The spell's seconds are split across the 15-minute intervals
+it crossed, so a day in any zone sums whole intervals as the other figures do.
+Offline time is not counted; an agent left ``available`` (over a weekend, say) counts
+as idle until it changes.
+
+The spell still open (the profile's current state since its ``state_since``) is not
+stored: a report adds it up to the moment it is read (``open_spell``).
 
 Occupancy follows Amazon Connect's definition: the share of staffed time spent on
 contacts, contact time / (contact time + idle available time), here
@@ -13,8 +21,6 @@ contacts, contact time / (contact time + idle available time), here
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from chalicelib.domain.contact_center import AVAILABLE, AWAY, AgentProfile
 from chalicelib.domain.reports import (
@@ -42,7 +48,7 @@ LONGEST_SPELL_S = MAX_DAYS * 86400  # a longer spell counts its last MAX_DAYS on
 def routing_state(agent: AgentProfile) -> str:
     """The state an agent's profile puts it in for staffed time."""
     if agent.status == AVAILABLE:
-        return BUSY if agent.total > 0 else IDLE
+        return BUSY if agent.load > 0 else IDLE
     return AWAY_STATE if agent.status == AWAY else OFFLINE_STATE
 
 
@@ -70,11 +76,19 @@ def spell_tallies(agent: AgentProfile, state: str, since: float, until: float) -
     return tallies
 
 
-@dataclass(frozen=True)
-class Clock:
-    """An agent's current spell: its state, since when, and the sequence number of
-    the stream record that started it (a record at or before it was counted)."""
+def spell_of_change(old: AgentProfile | None, new: AgentProfile) -> list[Tally]:
+    """The spell one stored change of a profile closes: the old version's state from
+    its ``state_since`` to the new version's. None for a new profile, or an old version
+    written before profiles kept ``state_since``."""
+    if old is None or not old.state_since:
+        return []
+    return spell_tallies(old, routing_state(old), old.state_since, new.state_since)
 
-    state: str
-    since: float
-    seq: int
+
+def open_spell(agent: AgentProfile, now: float, start: int, end: int) -> list[Tally]:
+    """The agent's own intervals of its current spell, up to ``now``, that start in
+    [start, end): what a report adds to the stored figures when it is read."""
+    if not agent.state_since:
+        return []
+    tallies = spell_tallies(agent, routing_state(agent), agent.state_since, now)
+    return [t for t in tallies if t.scope == AGENT and start <= t.interval < end]

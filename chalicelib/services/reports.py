@@ -6,21 +6,25 @@ change adds are ``domain.reports.tallies_of_change``. Nothing in routing counts 
 reports, and a retried stream record counts once (the store's marker).
 
 Staffed time (occupancy): the stream also carries every change of an agent's profile
-to ``count_agent``; a change that moves the agent between routing states closes a
-spell, added once per change (the agent's clock item, ``domain.report_time``).
+to ``count_agent``; each change closes the spell its old version stood for (the old
+``state_since`` to the new), added once per profile version (``domain.report_time``).
 
 Reading: a day is the sum of its 15-minute intervals (in the zone the caller names),
-read per agent (one Query per agent per UTC month of the range: a supervisor reads
-only their agents') and per queue page for queues, so the cost follows the number of
-agents and queues read, never the number of interactions.
+read per agent (one Query per agent per UTC month of the range) and per queue page
+for queues, so the cost follows the number of agents and queues read, never the
+number of interactions. A supervisor reads only their agents'; an admin pages over
+the month's list of agents with figures, so agents without any cost nothing. An
+agent's spell still open is added up to the time of reading (from its profile).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -35,12 +39,7 @@ from chalicelib.domain.contact_center import (
 from chalicelib.domain.contact_center_config import DEFAULT_SERVICE_LEVEL_S
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationError
 from chalicelib.domain.model import Page
-from chalicelib.domain.report_time import (
-    OFFLINE_STATE,
-    Clock,
-    routing_state,
-    spell_tallies,
-)
+from chalicelib.domain.report_time import open_spell, spell_of_change
 from chalicelib.domain.reports import (
     Tally,
     agent_day_row,
@@ -69,15 +68,18 @@ class ReportStore(Protocol):
         lazily (a reader that stops early reads no further)."""
         ...
 
-    def clock(self, company_id: str, agent_id: str) -> Clock | None:
-        """The agent's current staffed-time spell (None before its first change)."""
+    def add_spell(
+        self, company_id: str, agent_id: str, closed_at: float, tallies: list[Tally]
+    ) -> bool:
+        """Add a closed spell's tallies at most once per (agent, ``closed_at``: the
+        profile version that closed it): False when counted before."""
         ...
 
-    def add_spell(
-        self, company_id: str, agent_id: str, was: Clock | None, now: Clock, tallies: list[Tally]
-    ) -> bool:
-        """Add a closed spell's tallies and move the clock from ``was`` to ``now``, only
-        if it is still ``was``: False when it moved (the change was counted)."""
+    def agents_with_figures(
+        self, company_id: str, start: int, end: int, first: str = ""
+    ) -> Iterable[str]:
+        """The ids from ``first`` on, in order, of the agents with figures in any UTC month
+        that intervals in [start, end) fall in, read lazily."""
         ...
 
     def queue_intervals(
@@ -159,9 +161,12 @@ class _Scope:
 class ReportService:
     """Counts interactions' changes into figures, and reads them back as report rows."""
 
-    def __init__(self, store: ReportStore, center: CenterDirectory) -> None:
+    def __init__(
+        self, store: ReportStore, center: CenterDirectory, now: Callable[[], float] = time.time
+    ) -> None:
         self._store = store
         self._center = center
+        self._now = now
 
     # -- counting (the table's stream) --------------------------------------------------
 
@@ -171,26 +176,14 @@ class ReportService:
         tallies = tallies_of_change(old, new, at, self._threshold(new.company_id))
         return self._store.add_once(new.company_id, new.interaction_id, new.version, tallies)
 
-    def count_agent(self, old: AgentProfile | None, new: AgentProfile, at: float, seq: int) -> bool:
-        """Close the agent's spell when this stored change of its profile moves it to
-        another routing state (busy, available, away, offline); once per change: ``seq``
-        is the stream record's sequence number, and a record at or before the clock's
-        was counted. ``at`` is the record's time; a status change uses its own time."""
-        before = routing_state(old) if old is not None else OFFLINE_STATE
-        after = routing_state(new)
-        if before == after:
+    def count_agent(self, old: AgentProfile | None, new: AgentProfile) -> bool:
+        """Add the spell this stored change of an agent's profile closes (its old state
+        from the old ``state_since`` to the new one); once per profile version, whatever
+        the order the records come in. True when something was added."""
+        tallies = spell_of_change(old, new)
+        if not tallies:
             return False
-        if (old is None or old.status != new.status) and new.status_changed_at:
-            at = new.status_changed_at
-        found = self._store.clock(new.company_id, new.agent_id)
-        if found is not None and found.seq >= seq:
-            return False  # the stream delivered this record again
-        tallies: list[Tally] = []
-        if found is not None and old is not None and found.state == before:
-            at = max(at, found.since)
-            tallies = spell_tallies(old, before, found.since, at)
-        now = Clock(after, at, seq)
-        return self._store.add_spell(new.company_id, new.agent_id, found, now, tallies)
+        return self._store.add_spell(new.company_id, new.agent_id, new.state_since, tallies)
 
     def _threshold(self, company_id: str) -> Any:
         def service_level_s(queue_id: str) -> int:
@@ -218,42 +211,74 @@ class ReportService:
     def agents(self, caller: Caller, query: ReportQuery) -> Page[dict[str, Any]]:
         """One row per agent per day with any figure: agents by id, each one's days in
         order. A supervisor sees the agents of the queues they supervise, and reads only
-        their intervals; an admin every agent of the company. Each agent's intervals are
-        read lazily from the page's first day, so a page reads only as far as its rows
-        (and the rest of its last row's day)."""
+        their intervals; an admin every agent of the company with figures in the range's
+        months (their list, paged) or a spell open now. Each agent's intervals are read
+        lazily from the page's first day, so a page reads only as far as its rows (and
+        the rest of its last row's day); its open spell is added up to now."""
         scope = self._scope(caller)
-        agent_ids = (
-            sorted(scope.agents)
-            if scope.agents is not None
-            else sorted(a.agent_id for a in self._center.list_agents(caller.company_id))
-        )
         after_agent, after_day = "", None
         if query.cursor:
             after_agent, day_text = _decode(query.cursor, 2)
             after_day = self._cursor_day(day_text, query)
+        range_start, range_end = (
+            day_bounds(query.first, query.zone)[0],
+            day_bounds(query.last, query.zone)[1],
+        )
+        now = self._now()
+        if scope.agents is not None:
+            profiles = self._center.get_agents(sorted(scope.agents))
+            stored: Iterable[str] = sorted(scope.agents)
+        else:
+            profiles = {a.agent_id: a for a in self._center.list_agents(caller.company_id)}
+            stored = self._store.agents_with_figures(
+                caller.company_id, range_start, range_end, after_agent
+            )
+        open_now = sorted(
+            a for a, p in profiles.items() if open_spell(p, now, range_start, range_end)
+        )
+        with_figures: set[str] = set()
+
+        def listed() -> Iterable[str]:
+            for agent_id in stored:
+                with_figures.add(agent_id)
+                yield agent_id
+
         found: list[tuple[date, str, dict[str, float]]] = []
-        range_end = day_bounds(query.last, query.zone)[1]
-        for agent_id in agent_ids:
-            if agent_id < after_agent:
+        last = None
+        for agent_id in heapq.merge(listed(), open_now):
+            if agent_id == last or agent_id < after_agent:
                 continue
+            last = agent_id
             first = query.first
             if agent_id == after_agent and after_day is not None:
                 first = after_day + timedelta(days=1)
                 if first > query.last:
                     continue
             start = day_bounds(first, query.zone)[0]
-            tallies = self._store.agent_intervals(caller.company_id, agent_id, start, range_end)
+            tallies: Iterable[Tally] = []
+            if agent_id in with_figures:
+                tallies = self._store.agent_intervals(caller.company_id, agent_id, start, range_end)
+            if agent_id in profiles:
+                spell = open_spell(profiles[agent_id], now, start, range_end)
+                tallies = heapq.merge(tallies, spell, key=lambda t: t.interval)
             for day, figures in _days(tallies, query.zone):
                 if len(found) == query.limit:
                     last_day, last_agent, _ = found[-1]
-                    return self._agent_page(found, _encode(last_agent, last_day.isoformat()))
+                    return self._agent_page(
+                        found, profiles, _encode(last_agent, last_day.isoformat())
+                    )
                 found.append((day, agent_id, figures))
-        return self._agent_page(found, None)
+        return self._agent_page(found, profiles, None)
 
     def _agent_page(
-        self, found: list[tuple[date, str, dict[str, float]]], cursor: str | None
+        self,
+        found: list[tuple[date, str, dict[str, float]]],
+        profiles: dict[str, AgentProfile],
+        cursor: str | None,
     ) -> Page[dict[str, Any]]:
-        profiles = self._center.get_agents(sorted({agent_id for _, agent_id, _ in found}))
+        missing = sorted({a for _, a, _ in found} - set(profiles))
+        if missing:  # an admin's agents with figures whose profile is gone
+            profiles = {**profiles, **self._center.get_agents(missing)}
         rows = [
             agent_day_row(a, profiles[a].name if a in profiles else "", day, figures)
             for day, a, figures in found

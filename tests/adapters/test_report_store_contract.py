@@ -14,7 +14,6 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters import dynamodb
 from chalicelib.adapters.dynamodb import reports as reports_adapter
 from chalicelib.adapters.dynamodb.reports import CONFLICT_ATTEMPTS, CONFLICT_PAUSE_S
-from chalicelib.domain.report_time import Clock
 from chalicelib.domain.reports import AGENT, QUEUE, Tally
 from chalicelib.services.reports import ReportStore
 from tests.fakes.reports import MemoryReportStore
@@ -77,30 +76,41 @@ def test_an_agents_intervals_are_read_across_months(store: ReportStore) -> None:
     ]
 
 
-def test_a_spell_moves_the_clock_once(store: ReportStore) -> None:
-    assert store.clock("acme", "bob") is None
-    started = Clock("available", T0, 10)
-    assert store.add_spell("acme", "bob", None, started, []) is True
-    assert store.add_spell("acme", "bob", None, started, []) is False  # moved already
-    assert store.clock("acme", "bob") == started
-    busy = Clock("busy", T0 + 60, 11)
+def test_a_spell_is_added_once_per_profile_version_that_closed_it(store: ReportStore) -> None:
     spell = [agent("bob", T0, available_s=60), queue("q1", T0, available_s=60)]
-    assert store.add_spell("acme", "bob", started, busy, spell) is True
-    assert store.add_spell("acme", "bob", started, busy, spell) is False  # a retried record
-    assert store.clock("acme", "bob") == busy
+    assert store.add_spell("acme", "bob", T0 + 60.25, spell) is True
+    assert store.add_spell("acme", "bob", T0 + 60.25, spell) is False  # a retried record
+    later = [agent("bob", T0, busy_s=30)]  # the next version's spell, counted before
+    assert store.add_spell("acme", "bob", T0 + 90.5, later) is True
+    carols = [agent("carol", T0, available_s=60), queue("q1", T0, available_s=60)]
+    assert store.add_spell("acme", "carol", T0 + 60.25, carols) is True  # another agent's
     [bob] = store.agent_intervals("acme", "bob", T0, T0 + 900)
-    assert bob.figures == {"available_s": 60}
+    assert bob.figures == {"available_s": 60, "busy_s": 30}
     [q1] = store.queue_intervals("acme", "q1", T0, T0 + 900, 10)
-    assert q1.figures == {"available_s": 60}
+    assert q1.figures == {"available_s": 120}
 
 
 def test_a_spell_of_more_items_than_a_transaction_adds_every_one_once(store: ReportStore) -> None:
-    started = Clock("available", T0, 1)
-    store.add_spell("acme", "bob", None, started, [])
     spell = [agent("bob", T0 + n * 900, available_s=900) for n in range(250)]
-    assert store.add_spell("acme", "bob", started, Clock("offline", T0 + 250 * 900, 2), spell)
+    assert store.add_spell("acme", "bob", T0 + 250 * 900, spell) is True
+    assert store.add_spell("acme", "bob", T0 + 250 * 900, spell) is False
     found = list(store.agent_intervals("acme", "bob", T0, T0 + 250 * 900))
     assert len(found) == 250 and all(t.figures == {"available_s": 900} for t in found)
+
+
+def test_the_agents_with_figures_are_listed_per_month_in_order(store: ReportStore) -> None:
+    store.add_once("acme", "ix1", 1, [agent("carol", T0, offered=1)])
+    store.add_once("acme", "ix2", 1, [agent("bob", T0 - 900, offered=1)])  # December
+    store.add_once("acme", "ix3", 1, [agent("bob", T0 + 900, offered=1), agent("dan", T0)])
+    store.add_once("acme", "ix4", 1, [queue("q1", T0, offered=1)])  # a queue's: not listed
+    store.add_once("globex", "ix5", 1, [Tally(AGENT, "globex", "eve", T0, {"offered": 1})])
+    store.add_once("acme", "ix6", 1, [agent("fay", T0 + 40 * 86400, offered=1)])  # February
+    january = (T0, T0 + 86400)
+    assert list(store.agents_with_figures("acme", *january)) == ["bob", "carol", "dan"]
+    assert list(store.agents_with_figures("acme", *january, "carol")) == ["carol", "dan"]
+    both = (T0 - 86400, T0 + 86400)  # December and January: bob once
+    assert list(store.agents_with_figures("acme", *both)) == ["bob", "carol", "dan"]
+    assert list(store.agents_with_figures("acme", T0 - 86400, T0)) == ["bob"]
 
 
 def test_queue_intervals_are_one_queues_oldest_first_up_to_the_limit(store: ReportStore) -> None:

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from chalicelib.adapters.dynamodb.reports import DynamoReportStore
 from chalicelib.domain.contact_center import AgentProfile
 from chalicelib.domain.reports import AGENT_COLUMNS, QUEUE_COLUMNS
 from tests.api.conftest import running_api
@@ -162,17 +161,51 @@ def test_92_days_in_a_zone_are_accepted(center: Center) -> None:
     assert report(center, "alice", **params).status_code == 200
 
 
-def test_an_agents_staffed_time_and_occupancy_are_counted_from_the_stream(center: Center) -> None:
-    answered_and_ended(center)  # bob: available, offered, answered, ended
+@pytest.fixture
+def written_at(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The time the DynamoDB adapter stamps on each write of an agent's profile, moved
+    by the test (from 20 minutes ago)."""
+    from chalicelib.adapters.dynamodb import contact_center_items
+
+    moment = [datetime.now(UTC).timestamp() - 1200]
+    monkeypatch.setattr(contact_center_items, "written_at", lambda: moment[0])
+    return moment
+
+
+def bobs_rows(center: Center) -> list[dict[str, Any]]:
+    return [r for r in body(report(center, "alice"))["items"] if r["agent_id"] == "u-bob"]
+
+
+def test_an_agents_staffed_time_and_occupancy_are_counted_from_the_stream(
+    center: Center, written_at: list[float]
+) -> None:
+    assert center.call("PUT", "/agent/status", "bob", {"status": "offline"}).status_code == 200
+    started = written_at[0] = written_at[0] + 1
+    assert center.call("PUT", "/agent/status", "bob", {"status": "available"}).status_code == 200
+    written_at[0] = started + 120  # idle until the offer
+    offer = center.offered_to("bob")
+    written_at[0] = started + 420  # busy until the end
+    assert center.call("POST", f"/interactions/{offer['id']}/accept", "bob").status_code == 200
+    ended = center.call("POST", f"/interactions/{offer['id']}/end", "bob", {"disposition": "ok"})
+    assert ended.status_code == 200
+    written_at[0] = started + 480  # idle again until offline
     assert center.call("PUT", "/agent/status", "bob", {"status": "offline"}).status_code == 200
     center.outbox()
-    [bob] = [r for r in body(report(center, "alice"))["items"] if r["agent_id"] == "u-bob"]
-    clock = DynamoReportStore().clock("acme", "u-bob")  # the agent's records were counted
-    assert clock is not None and clock.state == "offline"
-    assert bob["occupancy"] is None or 0 <= bob["occupancy"] <= 1
-    first = dict(bob)
+    rows = bobs_rows(center)  # one, or two across midnight
+    idle, busy = (sum(r[name] for r in rows) for name in ("available_s", "busy_s"))
+    assert busy > 0 and idle > 0
+    assert (idle, busy) == (180, 300)
     assert center.path is not None
     center.path.iterators.clear()  # every record again, the agent's too
     assert center.path.run_outbox() > 0
-    [again] = [r for r in body(report(center, "alice"))["items"] if r["agent_id"] == "u-bob"]
-    assert again == first
+    assert bobs_rows(center) == rows
+
+
+def test_an_available_agents_open_spell_shows_before_it_closes(
+    center: Center, written_at: list[float]
+) -> None:
+    assert center.call("PUT", "/agent/status", "bob", {"status": "offline"}).status_code == 200
+    assert center.call("PUT", "/agent/status", "bob", {"status": "available"}).status_code == 200
+    center.outbox()  # nothing closed a spell of bob's since
+    idle = sum(r["available_s"] for r in bobs_rows(center))
+    assert 1195 <= idle <= 1300  # from 20 minutes ago up to the time of reading

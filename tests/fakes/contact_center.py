@@ -47,8 +47,9 @@ PROFILE_FIELDS = ("name", "role", "skills", "queues", "max_concurrent", "company
 class MemoryContactCenterRepository:
     """Dictionaries behind one lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._lock = threading.RLock()
+        self._clock = clock  # what every write of an agent stamps as ``state_since``
         self.queues: dict[tuple[str, str], Queue] = {}
         self.channels: dict[str, Channel] = {}
         self.agents: dict[str, AgentProfile] = {}
@@ -111,10 +112,13 @@ class MemoryContactCenterRepository:
                 agent.company_id, set(agent.queues) - set(stored.queues if stored else [])
             )
             if stored is None:
-                self.agents[agent.agent_id] = copy.deepcopy(agent)
+                self.agents[agent.agent_id] = copy.deepcopy(
+                    replace(agent, state_since=self._clock())
+                )
                 return
             for name in PROFILE_FIELDS:
                 setattr(stored, name, copy.deepcopy(getattr(agent, name)))
+            stored.state_since = self._clock()
 
     def get_agent(self, agent_id: str) -> AgentProfile | None:
         with self._lock:
@@ -150,6 +154,7 @@ class MemoryContactCenterRepository:
                 old = copy.deepcopy(agent)
                 agent.status = status
                 agent.status_changed_at = now
+                agent.state_since = self._clock()
                 self.changes.append(("agent", old, copy.deepcopy(agent)))
             return copy.deepcopy(agent)
 
@@ -190,6 +195,7 @@ class MemoryContactCenterRepository:
                 was = copy.deepcopy(agent)
                 agent.load += 1
                 agent.total += 1
+                agent.state_since = self._clock()
                 self.changes.append(("agent", was, copy.deepcopy(agent)))
             if new_customer is not None:
                 self._add_customer(new_customer)
@@ -261,6 +267,7 @@ class MemoryContactCenterRepository:
                 agent.total += total
                 if assigned_at is not None:
                     agent.last_assigned_at = assigned_at
+                agent.state_since = self._clock()
                 self.changes.append(("agent", was, copy.deepcopy(agent)))
             new = replace(copy.deepcopy(after), version=before.version + 1)
             self.interactions[new.interaction_id] = new
@@ -486,12 +493,14 @@ class MemoryContactCenterRepository:
             target.load += 1
             target.total += 1
             target.last_assigned_at = assigned_at
+            target.state_since = self._clock()
             self.changes.append(("agent", was, copy.deepcopy(target)))
             previous = self.agents.get(before.agent_id) if before.agent_id else None
             if previous is not None:
                 was = copy.deepcopy(previous)
                 previous.load += from_load
                 previous.total += from_total
+                previous.state_since = self._clock()
                 self.changes.append(("agent", was, copy.deepcopy(previous)))
             new = replace(copy.deepcopy(after), version=before.version + 1)
             self.interactions[new.interaction_id] = new

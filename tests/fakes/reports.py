@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.report_time import Clock
+from chalicelib.adapters.dynamodb.keys_contact_center import report_month
 from chalicelib.domain.reports import AGENT, QUEUE, Tally, merged
 
 
@@ -10,7 +10,6 @@ class MemoryReportStore:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str, str, int], dict[str, float]] = {}
         self.counted: set[tuple[str, str, int]] = set()
-        self.clocks: dict[tuple[str, str], Clock] = {}
 
     def add_once(
         self, company_id: str, interaction_id: str, version: int, tallies: list[Tally]
@@ -30,18 +29,25 @@ class MemoryReportStore:
             for name, value in tally.figures.items():
                 figures[name] = figures.get(name, 0) + value
 
-    def clock(self, company_id: str, agent_id: str) -> Clock | None:
-        return self.clocks.get((company_id, agent_id))
-
     def add_spell(
-        self, company_id: str, agent_id: str, was: Clock | None, now: Clock, tallies: list[Tally]
+        self, company_id: str, agent_id: str, closed_at: float, tallies: list[Tally]
     ) -> bool:
-        found = self.clocks.get((company_id, agent_id))
-        if found != was:
-            return False
-        self._add(company_id, tallies)
-        self.clocks[(company_id, agent_id)] = now
-        return True
+        return self.add_once(company_id, f"SPELL#{agent_id}#{closed_at:.6f}", 0, tallies)
+
+    def agents_with_figures(
+        self, company_id: str, start: int, end: int, first: str = ""
+    ) -> list[str]:
+        wanted = {report_month(at) for at in range(start, end, 86400)} | {report_month(end - 1)}
+        return sorted(
+            {
+                subject
+                for (company, kind, subject, interval) in self.items
+                if company == company_id
+                and kind == AGENT
+                and subject >= first
+                and report_month(interval) in wanted
+            }
+        )
 
     def _found(self, company_id: str, scope: str, start: int, end: int) -> list[Tally]:
         return [

@@ -4,6 +4,7 @@ counted as the stream consumer counts it; then the rows a supervisor or an admin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,7 +52,7 @@ class Reporting:
     def __init__(self, w: CenterWorld) -> None:
         self.w = w
         self.store = MemoryReportStore()
-        self.reports = ReportService(self.store, w.cc_repo)
+        self.reports = ReportService(self.store, w.cc_repo, lambda: w.now)
         self.seen = 0
         w.cc_repo.changes = self.changes = _Stamped(lambda: w.now)
 
@@ -62,7 +63,7 @@ class Reporting:
             if kind == "interaction":
                 self.reports.count(old, new, at)
             elif kind == "agent":
-                self.reports.count_agent(old, new, at, seq)
+                self.reports.count_agent(old, new)
         self.seen += len(changes)
 
     def agents(self, who: str = "u-alice", **query: Any) -> dict[str, dict[str, Any]]:
@@ -442,7 +443,7 @@ def test_a_supervisor_reads_only_the_intervals_of_their_agents() -> None:
             read.append(agent_id)
             return store.agent_intervals(company_id, agent_id, start, end)
 
-    r.reports = ReportService(Watched(), r.w.cc_repo)
+    r.reports = ReportService(Watched(), r.w.cc_repo, lambda: r.w.now)
     r.w.cc_repo.put_agent(
         AgentProfile(
             "u-carol", "acme", name="Carol", role="supervisor", skills={"sales": 4}, queues=[SALES]
@@ -452,3 +453,101 @@ def test_a_supervisor_reads_only_the_intervals_of_their_agents() -> None:
     rows = r.agents("u-carol", last=date(2027, 1, 17))
     assert {row["agent_id"] for row in rows.values()} == theirs & {"u-bob", "u-carol"}
     assert sorted(read) == sorted(theirs)  # one read per agent of hers, none of the others
+
+
+def _bobs_changes(r: Reporting) -> None:
+    """Bob: available, 100 s idle, offered (busy), 50 s later ended (idle), 30 s later
+    offline: 130 s available, 50 s busy."""
+    available(r.w, "u-bob")
+    r.w.now += 100
+    ix = offered_to_bob(r)
+    r.w.now += 50
+    r.w.cc.agents.accept(r.w.caller("u-bob"), ix)
+    r.w.cc.agents.end(r.w.caller("u-bob"), ix, EndInteraction(disposition="resolved"))
+    r.w.now += 30
+    r.w.cc.agents.set_status(r.w.caller("u-bob"), "offline")
+
+
+def test_an_agents_record_that_failed_counts_when_retried_after_later_ones() -> None:
+    r = Reporting(world())
+    _bobs_changes(r)
+    agent_changes = [n for n, (kind, _, _) in enumerate(r.changes) if kind == "agent"]
+    failed = agent_changes[1]  # the offer's: Lambda retries it after the batch went on
+    every = list(r.changes)
+    r.changes[failed] = ("skipped", None, None)
+    r.count()
+    r.changes[:] = every
+    r.seen = 0  # the retry (and the stream delivering the rest again)
+    bob = r.agents()[f"u-bob {DAY}"]
+    assert (bob["available_s"], bob["busy_s"]) == (130, 50)
+
+
+def test_an_agents_records_count_the_same_in_any_order() -> None:
+    r = Reporting(world())
+    _bobs_changes(r)
+    for kind, old, new in reversed(r.changes):
+        if kind == "agent":
+            r.reports.count_agent(old, new)
+    r.seen = len(r.changes)
+    bob = r.agents()[f"u-bob {DAY}"]
+    assert (bob["available_s"], bob["busy_s"]) == (130, 50)
+
+
+def test_an_available_agent_with_only_idle_threads_open_is_idle_not_busy() -> None:
+    from chalicelib.domain.report_time import routing_state
+
+    holding = AgentProfile("u-bob", "acme", status="available", load=0, total=2)
+    assert routing_state(holding) == "available"
+    assert routing_state(replace(holding, load=1)) == "busy"
+
+
+def test_a_spell_still_open_counts_up_to_the_time_of_reading() -> None:
+    r = Reporting(world())
+    available(r.w, "u-bob")
+    r.w.now += 600  # still available: no change closed the spell
+    bob = r.agents()[f"u-bob {DAY}"]
+    assert (bob["available_s"], bob["busy_s"], bob["occupancy"]) == (600, 0, 0.0)
+    r.w.now += 400
+    assert r.agents()[f"u-bob {DAY}"]["available_s"] == 1000
+    r.w.cc.agents.set_status(r.w.caller("u-bob"), "offline")
+    r.w.now += 5000  # closed: the stored spell alone, counted once
+    assert r.agents()[f"u-bob {DAY}"]["available_s"] == 1000
+
+
+def test_an_agent_left_available_over_a_weekend_counts_as_idle_each_day() -> None:
+    r = Reporting(world())
+    friday_five_pm = 1_800_000_000 + 9 * 3600  # 2027-01-15T17:00Z
+    r.w.now = friday_five_pm
+    available(r.w, "u-bob")
+    r.w.now = friday_five_pm + (2 * 24 + 16) * 3600  # Monday 09:00Z
+    rows = r.agents(last=date(2027, 1, 18))
+    assert [rows[f"u-bob 2027-01-{d}"]["available_s"] for d in (15, 16, 17, 18)] == [
+        7 * 3600,
+        86400,
+        86400,
+        9 * 3600,
+    ]
+
+
+def test_an_admins_report_reads_only_the_agents_with_figures() -> None:
+    r = Reporting(world())
+    idle = [f"u-x{n:03d}" for n in range(60)]
+    for agent_id in idle:  # profiles without a figure, offline
+        r.w.cc_repo.put_agent(AgentProfile(agent_id, "acme", queues=[SUPPORT]))
+    seeded(r.store, 1, ["u-bob"])
+    read: list[str] = []
+    store = r.store
+
+    class Watched(MemoryReportStore):
+        def agent_intervals(self, company_id: str, agent_id: str, start: int, end: int) -> Any:
+            read.append(agent_id)
+            return store.agent_intervals(company_id, agent_id, start, end)
+
+        def agents_with_figures(
+            self, company_id: str, start: int, end: int, first: str = ""
+        ) -> Any:
+            return store.agents_with_figures(company_id, start, end, first)
+
+    r.reports = ReportService(Watched(), r.w.cc_repo, lambda: r.w.now)
+    assert {row["agent_id"] for row in r.agents().values()} == {"u-bob"}
+    assert read == ["u-bob"]

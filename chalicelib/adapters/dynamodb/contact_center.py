@@ -33,6 +33,8 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     cc_interaction,
     cc_interaction_item,
     cc_number,
+    written,
+    written_at,
 )
 from chalicelib.adapters.dynamodb.contact_center_state import QueueStateStore
 from chalicelib.adapters.dynamodb.contact_center_supervision import SupervisionStore
@@ -108,6 +110,7 @@ class DynamoContactCenterRepository(
                         total=agent.total,
                         last_assigned_at=agent.last_assigned_at,
                         status_changed_at=agent.status_changed_at,
+                        state_since=written_at(),
                         gsi1pk=company_agents_gsi(agent.company_id),
                         gsi1sk=agent.agent_id,
                     ),
@@ -123,6 +126,7 @@ class DynamoContactCenterRepository(
                         AgentItem.queues.set(list(agent.queues)),
                         AgentItem.max_concurrent.set(agent.max_concurrent),
                         AgentItem.hard_cap.set(agent.hard_cap),
+                        written(),
                     ],
                     condition=AgentItem.pk.exists(),
                 )
@@ -163,7 +167,11 @@ class DynamoContactCenterRepository(
         item = AgentItem(agent_pk(agent_id), PROFILE_SK)
         try:
             item.update(
-                actions=[AgentItem.status.set(status), AgentItem.status_changed_at.set(now)],
+                actions=[
+                    AgentItem.status.set(status),
+                    AgentItem.status_changed_at.set(now),
+                    written(),
+                ],
                 condition=AgentItem.pk.exists() & (AgentItem.status != status),
             )
         except Exception as exc:  # UpdateError: no such agent, or no change
@@ -244,7 +252,7 @@ class DynamoContactCenterRepository(
             condition = condition & self._agent_room()
         tx.update(
             AgentItem(agent_pk(interaction.agent_id), PROFILE_SK),
-            actions=[AgentItem.load.add(1), AgentItem.total.add(1)],
+            actions=[AgentItem.load.add(1), AgentItem.total.add(1), written()],
             condition=condition,
         )
         tx.save(
@@ -283,7 +291,11 @@ class DynamoContactCenterRepository(
                     condition = AgentItem.pk.exists()
                     if require_room:
                         condition = condition & self._agent_room()
-                    actions: list[Any] = [AgentItem.load.add(load), AgentItem.total.add(total)]
+                    actions: list[Any] = [
+                        AgentItem.load.add(load),
+                        AgentItem.total.add(total),
+                        written(),
+                    ]
                     if assigned_at is not None:
                         actions.append(AgentItem.last_assigned_at.set(assigned_at))
                     tx.update(

@@ -7,6 +7,7 @@ comes from ``keys``.
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
 
 from pynamodb.attributes import (
@@ -56,6 +57,7 @@ class AgentItem(_Item):
     total = NumberAttribute(default=0)
     last_assigned_at = NumberAttribute(default=0)
     status_changed_at = NumberAttribute(default=0)
+    state_since = NumberAttribute(null=True)  # every write sets it: ``written()``
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     gsi1 = Gsi1()
@@ -179,6 +181,7 @@ def cc_agent(item: AgentItem) -> AgentProfile:
         total=int(item.total),
         last_assigned_at=float(item.last_assigned_at or 0),
         status_changed_at=float(item.status_changed_at or 0),
+        state_since=float(item.state_since or 0),
     )
 
 
@@ -207,6 +210,19 @@ def cc_interaction_item(interaction: Interaction, version: int) -> InteractionIt
 
 def cc_number(name: str, value: Any) -> Any:
     return float(value or 0) if name.endswith("_s") else int(value or 0)
+
+
+def written_at() -> float:
+    """The time a write of an agent's profile stamps on it (``written``)."""
+    return time.time()
+
+
+def written() -> Any:
+    """The action every write of an agent's profile carries: when this version of the
+    profile began. A stream record then holds the whole spell its old version stood
+    for (old ``state_since`` → new), so reports count each record on its own, in any
+    order (``domain.report_time``)."""
+    return AgentItem.state_since.set(written_at())
 
 
 def agent_room() -> Any:

@@ -27,6 +27,7 @@ from chalicelib.adapters.dynamodb.contact_center_items import (
     cc_fields,
     cc_interaction,
     cc_interaction_item,
+    written,
 )
 from chalicelib.adapters.dynamodb.keys import PROFILE_SK
 from chalicelib.adapters.dynamodb.keys_contact_center import (
@@ -98,13 +99,18 @@ class SupervisionStore:
                         AgentItem.load.add(1),
                         AgentItem.total.add(1),
                         AgentItem.last_assigned_at.set(assigned_at),
+                        written(),
                     ],
                     condition=condition,
                 )
                 if from_agent:
                     tx.update(
                         AgentItem(agent_pk(from_agent), PROFILE_SK),
-                        actions=[AgentItem.load.add(from_load), AgentItem.total.add(from_total)],
+                        actions=[
+                            AgentItem.load.add(from_load),
+                            AgentItem.total.add(from_total),
+                            written(),
+                        ],
                         condition=AgentItem.pk.exists(),
                     )
                     tx.delete(PointerItem(agent_pk(from_agent), agent_ix_sk(before.interaction_id)))

@@ -55,9 +55,10 @@ stream translation build and recognise keys only through these functions.
 | a figure counted once (TTL) | CCSTAT#{company}#{queue} | ONCE#{key} |  |  |
 | queue's last published state | CCQSTATE#{company}#{queue} | STATE |  |  |
 | an agent's report figures of a 15-minute interval | CCRPT#{company}#A#{agent}#{yyyy-mm} | {interval:010d} |  |  |
-| an agent's current staffed-time spell (reports) | CCRPT#{company}#A#{agent} | CLOCK |  |  |
+| the agents with report figures in a UTC month | CCRPT#{company}#M#{yyyy-mm} | {agent} |  |  |
 | a queue's report figures of a 15-minute interval | CCRPT#{company}#Q#{queue} | {interval:010d} |  |  |
-| a change counted once in reports (TTL) | CCRPT#{company}#ONCE | {interaction}#{version} or SPELL#{agent}#{seq}#{chunk} |  |  |
+| agents' report figures before the per-agent rows (read by the copy only) | CCRPT#{company}#AGENTS | {interval:010d}#{agent} |  |  |
+| a change counted once in reports (TTL) | CCRPT#{company}#ONCE | {interaction}#{version} or SPELL#{agent}#{state_since}#{chunk} |  |  |
 | interaction's timeline entry (notes, supervisors' actions) | CCIX#{interaction} | TL#{at:017.6f}#{entry} |  |  |
 | a private note's client key (the first note, returned to a retry) | CCIX#{interaction} | NOTE#{author}#{client_id} |  |  |
 | an interaction's first waiting check at an offer is armed (TTL) | CCIX#{interaction} | WCHECK#{offer_no} |  |  |

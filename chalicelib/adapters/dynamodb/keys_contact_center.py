@@ -161,9 +161,6 @@ def queue_handled_sk(answered_at: float, interaction_id: str) -> str:
 # -- reports (15-minute figures, counted from the table's stream) -----------------------
 
 
-REPORT_CLOCK_SK = "CLOCK"
-
-
 def report_month(interval: int) -> str:
     """The UTC month (``yyyy-mm``) an interval starting at ``interval`` is in."""
     return time.strftime("%Y-%m", time.gmtime(interval))
@@ -174,14 +171,22 @@ def report_agent_pk(company_id: str, agent_id: str, month: str) -> str:
     return f"CCRPT#{company_id}#A#{agent_id}#{month}"
 
 
-def report_clock_pk(company_id: str, agent_id: str) -> str:
-    """The agent's current staffed-time spell (with ``REPORT_CLOCK_SK``)."""
-    return f"CCRPT#{company_id}#A#{agent_id}"
+def report_month_agents_pk(company_id: str, month: str) -> str:
+    """The agents with figures in one UTC month (sort key: the agent's id): an admin's
+    report pages over these instead of every profile of the company."""
+    return f"CCRPT#{company_id}#M#{month}"
 
 
-def report_spell_id(agent_id: str, seq: int) -> str:
-    """Stands for the interaction id in a spell's once-marker (a long spell's chunks)."""
-    return f"SPELL#{agent_id}#{seq}"
+def report_spell_id(agent_id: str, since: float) -> str:
+    """Stands for the interaction id in a spell's once-marker: the profile version that
+    closed it (its ``state_since``), with a long spell's chunk as the version."""
+    return f"SPELL#{agent_id}#{since:.6f}"
+
+
+def report_old_agents_pk(company_id: str) -> str:
+    """Where agents' figures were kept before they were partitioned per agent and month
+    (sort key ``{interval:010d}#{agent}``): read only by the copy (``report_copy``)."""
+    return f"CCRPT#{company_id}#AGENTS"
 
 
 def report_queue_pk(company_id: str, queue_id: str) -> str:

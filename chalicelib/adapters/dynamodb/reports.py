@@ -3,8 +3,10 @@ interval, added to with UpdateItem ADD inside one transaction with a marker, so 
 retried stream record counts once. Reads are Queries on a key range: a day is at
 most 96 intervals of each agent or queue, whatever the number of interactions.
 An agent's intervals are partitioned per agent and UTC month, so reading some agents
-touches only theirs; each agent's current staffed-time spell is its clock item, moved
-in the transaction that adds the spell it closes (the clock's condition is the marker).
+touches only theirs; every transaction that adds to an agent's month also puts the
+agent's item in that month's list of agents with figures (an idempotent Put), which
+an admin's report pages over. A spell of staffed time is added like a change of an
+interaction: with a marker keyed by the profile version that closed it.
 
 Under a burst, two transactions adding to the same interval item at once cancel
 each other (``TransactionConflict``): the write is tried again in place a few times,
@@ -14,8 +16,9 @@ the whole record (and the offers behind it published late)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from heapq import merge
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -23,18 +26,16 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamodb.keys_contact_center import (
-    REPORT_CLOCK_SK,
     report_agent_pk,
-    report_clock_pk,
     report_interval_sk,
     report_month,
+    report_month_agents_pk,
     report_once_pk,
     report_once_sk,
     report_queue_pk,
     report_spell_id,
 )
 from chalicelib.adapters.dynamodb.models import _Item, get_item, register, shared_connection
-from chalicelib.domain.report_time import Clock
 from chalicelib.domain.reports import (
     AGENT,
     AGENT_FIGURES,
@@ -79,15 +80,11 @@ class ReportOnceItem(_Item):
     expires_at = NumberAttribute()
 
 
-class ReportClockItem(_Item):
-    """An agent's current staffed-time spell (``domain.report_time.Clock``)."""
-
-    state = UnicodeAttribute()
-    since = NumberAttribute()
-    seq = NumberAttribute()
+class ReportMonthAgentItem(_Item):
+    """An agent has figures in a UTC month (sort key: its id); nothing else."""
 
 
-register(ReportItem, ReportOnceItem, ReportClockItem)
+register(ReportItem, ReportOnceItem, ReportMonthAgentItem)
 
 
 def item_keys(tally: Tally) -> tuple[str, str]:
@@ -112,13 +109,18 @@ def months(start: int, end: int) -> list[str]:
     return found
 
 
-def _tally(item: ReportItem, scope: str, company_id: str) -> Tally:
+def tally_of(item: ReportItem, scope: str, company_id: str) -> Tally:
     names = AGENT_FIGURES if scope == AGENT else QUEUE_FIGURES
     figures = {n: float(v) for n in names if (v := getattr(item, n, None)) is not None}
     return Tally(scope, company_id, item.subject, int(item.interval), figures)
 
 
-def _add_tallies(tx: TransactWrite, tallies: list[Tally]) -> None:
+def add_tallies(tx: TransactWrite, tallies: list[Tally]) -> None:
+    listed = {
+        (t.company_id, report_month(t.interval), t.subject) for t in tallies if t.scope == AGENT
+    }
+    for company_id, month, agent_id in sorted(listed):
+        tx.save(ReportMonthAgentItem(report_month_agents_pk(company_id, month), agent_id))
     for tally in tallies:
         actions: list[Any] = [
             ReportItem.subject.set(tally.subject),
@@ -168,65 +170,21 @@ class DynamoReportStore:
         marker = ReportOnceItem(pk, sk, expires_at=int(time.time()) + ONCE_TTL_SECONDS)
         with TransactWrite(connection=shared_connection()) as tx:
             tx.save(marker, condition=ReportOnceItem.pk.does_not_exist())
-            _add_tallies(tx, tallies)
+            add_tallies(tx, tallies)
 
     # -- staffed time ------------------------------------------------------------------
 
-    def clock(self, company_id: str, agent_id: str) -> Clock | None:
-        item = get_item(
-            ReportClockItem, report_clock_pk(company_id, agent_id), REPORT_CLOCK_SK, consistent=True
-        )
-        if item is None:
-            return None
-        return Clock(item.state, float(item.since), int(item.seq))
-
     def add_spell(
-        self,
-        company_id: str,
-        agent_id: str,
-        was: Clock | None,
-        now: Clock,
-        tallies: list[Tally],
+        self, company_id: str, agent_id: str, closed_at: float, tallies: list[Tally]
     ) -> bool:
-        """Adds a closed spell's tallies and moves the agent's clock from ``was`` to
-        ``now``, only if the clock is still ``was``: False when it moved (counted). A
-        spell of more than ``SPELL_CHUNK`` items writes its first chunks each with a
-        marker, then the last with the clock, so a retry adds no chunk twice."""
+        """Adds a closed spell's tallies once per (agent, ``closed_at``: the profile
+        version that closed it): in chunks of ``SPELL_CHUNK`` items, each with its own
+        marker, so a retry after any chunk adds none twice. False when all were counted."""
+        spell_id = report_spell_id(agent_id, closed_at)
         items = merged(tallies)
-        chunks = [items[n : n + SPELL_CHUNK] for n in range(0, len(items), SPELL_CHUNK)] or [[]]
-        for number, chunk in enumerate(chunks[:-1]):
-            self.add_once(company_id, report_spell_id(agent_id, now.seq), number, chunk)
-        attempt = 1
-        while True:
-            try:
-                self._move(company_id, agent_id, was, now, chunks[-1])
-                return True
-            except TransactWriteError as exc:
-                found = self.clock(company_id, agent_id)
-                if found is not None and found.seq >= now.seq:
-                    return False  # counted before
-                if not _conflict(exc) or attempt == CONFLICT_ATTEMPTS:
-                    raise
-            _pause(CONFLICT_PAUSE_S * 2 ** (attempt - 1))
-            attempt += 1
-
-    @staticmethod
-    def _move(
-        company_id: str, agent_id: str, was: Clock | None, now: Clock, tallies: list[Tally]
-    ) -> None:
-        clock = ReportClockItem(
-            report_clock_pk(company_id, agent_id),
-            REPORT_CLOCK_SK,
-            state=now.state,
-            since=now.since,
-            seq=now.seq,
-        )
-        condition = (
-            ReportClockItem.pk.does_not_exist() if was is None else ReportClockItem.seq == was.seq
-        )
-        with TransactWrite(connection=shared_connection()) as tx:
-            tx.save(clock, condition=condition)
-            _add_tallies(tx, tallies)
+        chunks = [items[n : n + SPELL_CHUNK] for n in range(0, len(items), SPELL_CHUNK)]
+        added = [self.add_once(company_id, spell_id, n, chunk) for n, chunk in enumerate(chunks)]
+        return any(added)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -240,7 +198,23 @@ class DynamoReportStore:
                 report_agent_pk(company_id, agent_id, month),
                 ReportItem.sk.between(report_interval_sk(start), report_interval_sk(end - 1)),
             )
-            yield from (_tally(i, AGENT, company_id) for i in items)
+            yield from (tally_of(i, AGENT, company_id) for i in items)
+
+    def agents_with_figures(
+        self, company_id: str, start: int, end: int, first: str = ""
+    ) -> Iterator[str]:
+        """The agents (ids from ``first`` on, in order, each once) with figures in a UTC
+        month of [start, end): one lazy Query per month, merged."""
+        since = ReportMonthAgentItem.sk >= first if first else None
+        listed: list[Iterable[str]] = [
+            (i.sk for i in ReportMonthAgentItem.query(report_month_agents_pk(company_id, m), since))
+            for m in months(start, end)
+        ]
+        last = None
+        for agent_id in merge(*listed):
+            if agent_id != last:
+                yield agent_id
+            last = agent_id
 
     def queue_intervals(
         self, company_id: str, queue_id: str, start: int, end: int, limit: int
@@ -251,4 +225,4 @@ class DynamoReportStore:
             ReportItem.sk.between(report_interval_sk(start), report_interval_sk(end - 1)),
             limit=limit,
         )
-        return [_tally(i, QUEUE, company_id) for i in items]
+        return [tally_of(i, QUEUE, company_id) for i in items]
