@@ -292,7 +292,12 @@ def test_a_delete_for_everyone_below_the_last_message_reads_no_members_views(
     say(pipeline, conv, "u-alice", "later")
     settle(pipeline)
     repo, read = repository(), []
-    monkeypatch.setattr(repo, "get_memberships", lambda *args: read.append(args) or {})
+
+    def get_memberships(*args: Any) -> dict[str, Any]:
+        read.append(args)
+        return {}
+
+    monkeypatch.setattr(repo, "get_memberships", get_memberships)
     pipeline.call("DELETE", f"/conversations/{conv}/messages/{oops['id']}", "u-alice", None)
     assert read == []
     assert texts(pipeline, conv, "u-bob") == ["later", ""]
