@@ -248,6 +248,7 @@ class Message:
             "text": text[:limit],
             "created_at": self.created_at,
             "deleted": self.deleted,
+            "channel": self.channel,  # a private note shows as one in the list too
         }
 
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ServerFrame } from "../src/lib/frames.ts";
 import { ApiError } from "../src/lib/http.ts";
-import { previewOf } from "../src/lib/store_rules.ts";
+import { previewLine, previewOf } from "../src/lib/store_rules.ts";
 import { Store } from "../src/lib/store.ts";
 import { conversation, FakeApi, ME, message, shown, storeWith } from "./fake_api.ts";
 
@@ -322,5 +322,16 @@ describe("delete for me", () => {
     }
     assert.equal(store.state.conversations.get("d1")?.last_message?.text, "text 1");
     assert.ok(api.requests.some((r) => r.method === "GET" && r.path === "/conversations/d1"));
+  });
+});
+
+describe("notes", () => {
+  test("a note that is the last message shows in the list as a note, not as a text of mine", async () => {
+    const { store } = await storeWith([message(1)]);
+    await store.handle(created(message(2, { sender: "me", channel: "note", text: "called back" })));
+    const last = store.state.conversations.get("d1")!.last_message;
+    assert.equal(last?.channel, "note");
+    assert.equal(previewLine(last, "me"), "Note: called back");
+    assert.equal(previewLine(previewOf(message(3, { sender: "me", text: "hi" })), "me"), "You: hi");
   });
 });

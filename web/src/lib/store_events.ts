@@ -8,7 +8,7 @@
  */
 import { type ServerFrame, unhandled } from "./frames";
 import type { Store } from "./store";
-import { newerPresence, previewAfterUpdate, unread } from "./store_rules";
+import { newerPresence, previewAfterUpdate, previewOf, unread } from "./store_rules";
 import type { Message, Presence } from "./types";
 
 export class LiveEvents {
@@ -188,14 +188,7 @@ export class LiveEvents {
         // hidden until the next message: one the user has not read (a list read in the
         // meantime may already carry it as the last one) or their own
         ...(created && (mine || message.seq > current.read_seq) ? { hidden: false } : {}),
-        last_message: {
-          id: message.id,
-          seq: message.seq,
-          sender: message.sender,
-          text: message.text,
-          created_at: message.created_at,
-          deleted: message.deleted,
-        },
+        last_message: previewOf(message),
       });
       if (created && !known && !mine) {
         const flash = new Set(this.store.state.flash);

@@ -96,7 +96,7 @@ export function unread(lastSeq: number, readSeq: number): number {
 
 /** What a conversation list shows of a message. */
 export function previewOf(m: Message): LastMessage {
-  return { id: m.id, seq: m.seq, sender: m.sender, text: m.text, created_at: m.created_at, deleted: m.deleted };
+  return { id: m.id, seq: m.seq, sender: m.sender, text: m.text, created_at: m.created_at, deleted: m.deleted, channel: m.channel };
 }
 
 /**
@@ -126,4 +126,13 @@ export function previewAfterUpdate(
   if (update.cleared_seq !== undefined && update.cleared_seq >= lastSeq) return null;
   if (update.last_message === undefined || lastSeq <= old.last_seq) return undefined;
   return update.last_message;
+}
+
+/** A list row's line for its last message: a note says so (never "You:", as a text would). */
+export function previewLine(last: LastMessage | null, meId: string): string {
+  if (!last) return "No messages yet";
+  if (last.deleted) return "Message deleted";
+  const body = last.text || "Attachment";
+  if (last.channel === "note") return `Note: ${body}`;
+  return `${last.sender === meId ? "You: " : ""}${body}`;
 }
