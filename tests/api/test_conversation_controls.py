@@ -355,6 +355,24 @@ def test_a_hide_cancelled_by_a_conflicting_write_is_tried_again(
     assert preview_of(pipeline, conv, "u-bob") == "kept"
 
 
+def test_my_own_change_leaves_out_the_preview_while_my_own_one_stands(
+    pipeline: Pipeline,
+) -> None:
+    # Given bob hid the last message (his list shows his own preview), then mutes
+    assert connect("bob-desk", KEYS.token("u-bob"))["statusCode"] == 200
+    conv = im(pipeline)
+    say(pipeline, conv, "u-alice", "kept")
+    gone = say(pipeline, conv, "u-alice", "gone for me")
+    settle(pipeline)
+    pipeline.call("POST", f"/conversations/{conv}/messages/{gone['id']}/hide", "u-bob", None)
+    pipeline.call("PATCH", f"/conversations/{conv}", "u-bob", {"muted": True})
+    settle(pipeline)
+    # Then his devices' frame carries his fields but no last_message to replace his own
+    own = [c for c in pipeline.frames("bob-desk", "conversation.updated") if c.get("muted")]
+    assert own and "last_message" not in own[-1]
+    assert preview_of(pipeline, conv, "u-bob") == "kept"
+
+
 def test_hiding_an_older_message_leaves_the_preview_and_hiding_every_message_empties_it(
     pipeline: Pipeline,
 ) -> None:
