@@ -222,10 +222,10 @@ def conversation_samples() -> list[dict[str, Any]]:
     return [
         _conversation().to_dict(),
         _conversation(conversation_id="g1", name="team", last_message=preview).to_dict(),
-        _conversation(
+        _conversation(  # a preview stored before previews named their channel
             conversation_id="s1",
             type=SMS,
-            last_message=preview,
+            last_message={k: v for k, v in preview.items() if k != "channel"},
             business_number="+14155550100",
             external_number="+14155550199",
         ).to_dict(),

@@ -248,6 +248,7 @@ class Message:
             "text": text[:limit],
             "created_at": self.created_at,
             "deleted": self.deleted,
+            "channel": self.channel,  # a private note shows as one in the list too
         }
 
 
@@ -322,9 +323,10 @@ class Membership:
     activity_at: str = ""
     cleared_seq: int = 0  # messages up to this seq are deleted for this member ("delete for me")
     assignee: str | None = None  # the conversation's, copied here: pushes go to them first
-    # while the last message is one the member hid: {"through_seq", "message"}, what
-    # their list shows instead (domain/membership.py)
+    # while the last message is one the member hid: {"through_seq", "seq"}, which message
+    # their list shows instead (domain/membership.py); never a copy of its text
     preview: dict[str, Any] | None = None
+    hides: int = 0  # counts the member's hides here: each one writes if it is still the count
 
 
 @dataclass

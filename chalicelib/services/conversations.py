@@ -106,11 +106,13 @@ class ConversationService:
     def views_of(self, caller: Caller, page: Page[Membership]) -> Page[dict[str, Any]]:
         """A page of the caller's entries as the conversations they see (one batch read)."""
         conversations = self._repo.get_many(m.conversation_id for m in page.items)
-        items = [
-            self.view(conversations[m.conversation_id], m)
-            for m in page.items
-            if m.conversation_id in conversations
-        ]
+        items = self._members.views(
+            [
+                (conversations[m.conversation_id], m)
+                for m in page.items
+                if m.conversation_id in conversations
+            ]
+        )
         self._with_peer_presence(caller, items)
         self._members.with_contacts(caller.user_id, items)
         return Page(items, page.next_cursor)
@@ -358,8 +360,6 @@ class ConversationService:
         if message.deleted:
             return message
         deleted = self._repo.mark_deleted(conversation_id, message.seq, self._clock())
-        if deleted is not None:
-            self._members.deleted(self.visible(caller, conversation_id), deleted)
         return deleted or message
 
     def hide_message(self, caller: Caller, conversation_id: str, message_id: str) -> dict[str, Any]:

@@ -5,20 +5,32 @@ is ever shown to them again (history, catch-up, sync, ``last_message``, a single
 message); a message they hid for themselves is never shown to them again; the
 other members see both as before. Every read that applies these costs what its
 page costs: the membership is one item, and the hidden messages of a page are
-one Query of the page's range.
+one Query of the page's range. A member's own list preview names a message, never
+copies its text: a page of the list reads the messages those previews name in one
+consistent BatchGetItem, and only when some row has one (domain/membership.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.membership import member_view, preview_after_hiding, shown_preview
+from chalicelib.domain.errors import ConcurrentUpdate, NotFound
+from chalicelib.domain.membership import (
+    hides_what_is_shown,
+    member_view,
+    own_preview_key,
+    preview_after_hiding,
+    resolve,
+)
 from chalicelib.domain.model import SMS, Conversation, Membership, Message, Page
 from chalicelib.services.ports import ContactRepository, ConversationRepository
 
 # How far back a hide looks for the message the member's list shows instead: one page.
 # Past it (a member who hid all of the newest) the list shows no message.
 PREVIEW_LOOKBACK = 20
+# A hide writes only if none of the member's other hides (nor another write to their
+# membership) got in since it read: it reads again and tries again, this many times.
+HIDE_ATTEMPTS = 5
 
 
 class MemberState:
@@ -30,9 +42,17 @@ class MemberState:
         self._repo = repo
         self._contacts = contacts
 
-    @staticmethod
-    def view(conversation: Conversation, membership: Membership | None) -> dict[str, Any]:
-        return member_view(conversation, membership)
+    def view(self, conversation: Conversation, membership: Membership | None) -> dict[str, Any]:
+        return self.views([(conversation, membership)])[0]
+
+    def views(self, rows: list[tuple[Conversation, Membership | None]]) -> list[dict[str, Any]]:
+        """Each conversation as its member sees it. Rows whose own preview stands name
+        the message to show: those messages are read in one consistent BatchGetItem
+        (one key a row, so at most 100 for the largest page; no read when no row has
+        one), so a message deleted for everyone since shows as deleted, with no text."""
+        keys = [key for c, m in rows if (key := own_preview_key(c, m)) is not None]
+        resolved = resolve(keys, self._repo.get_messages(keys)) if keys else {}
+        return [member_view(c, m, resolved) for c, m in rows]
 
     def with_contacts(self, user_id: str, views: list[dict[str, Any]]) -> None:
         """SMS conversations name the member's own contact of the external number (one
@@ -72,52 +92,50 @@ class MemberState:
 
     def hide(self, user_id: str, conversation: Conversation, message: Message) -> dict[str, Any]:
         """Hide one message for the member; when it is the one their list shows, the
-        same write stores what their list shows instead (one page read here, so that a
-        list read costs nothing more)."""
+        same write names the one it shows instead. The member's hides write one at a
+        time (``hides``): one that lost the race reads again, so two at once never
+        leave a hidden message in the preview nor move it back to an older head."""
         view = hidden_view(message)
-        self._repo.hide_message(
-            user_id,
-            message.company_id,
-            message.conversation_id,
-            message.seq,
-            view,
-            preview=self._preview_after_hiding(user_id, conversation, message.seq),
-        )
-        return view
-
-    def deleted(self, conversation: Conversation, message: Message) -> None:
-        """A message deleted for everyone leaves the members' own previews too (the
-        conversation's own one follows in the repository). Only a message below the
-        last can be one: one batch read of the members' views, then a write for each
-        member whose preview shows it."""
-        if message.seq >= conversation.last_seq:
-            return
-        views = self._repo.get_memberships(conversation.conversation_id, conversation.members)
-        for membership in views.values():
-            own = membership.preview
-            if shown_preview(conversation, membership) is None or own is None:
-                continue
-            if (own.get("message") or {}).get("id") == message.message_id:
-                self._repo.set_preview(
-                    membership.user_id,
-                    conversation.conversation_id,
-                    {**own, "message": message.preview()},
-                )
+        conversation_id = message.conversation_id
+        for attempt in range(HIDE_ATTEMPTS):
+            if attempt:
+                conversation = self._repo.get(conversation_id) or conversation
+            membership = self._repo.get_membership(user_id, conversation_id)
+            if membership is None:
+                raise NotFound("no such conversation", code="conversation_not_found")
+            preview = self._preview_after_hiding(user_id, conversation, membership, message.seq)
+            if self._repo.hide_message(
+                user_id,
+                message.company_id,
+                conversation_id,
+                message.seq,
+                view,
+                preview=preview,
+                hides=membership.hides,
+            ):
+                return view
+        raise ConcurrentUpdate("the conversation changed meanwhile; try again")
 
     def _preview_after_hiding(
-        self, user_id: str, conversation: Conversation, seq: int
+        self, user_id: str, conversation: Conversation, membership: Membership, seq: int
     ) -> dict[str, Any] | None:
-        membership = self._repo.get_membership(user_id, conversation.conversation_id)
-        if membership is None or seq <= membership.cleared_seq:
-            return None
-        if seq != int((shown_preview(conversation, membership) or {}).get("seq", -1)):
+        """One consistent page of the newest messages and of their hidden range, read
+        only when the hidden message is the one the list shows (or will, once the
+        conversation's head reaches it)."""
+        if not hides_what_is_shown(conversation, membership, seq):
             return None  # not what the list shows: nothing to read
         newest = self._repo.list_messages(
-            conversation.conversation_id, PREVIEW_LOOKBACK, None, above_seq=membership.cleared_seq
+            conversation.conversation_id,
+            PREVIEW_LOOKBACK,
+            None,
+            above_seq=membership.cleared_seq,
+            consistent=True,
         ).items
         seqs = [m.seq for m in newest]
         hidden = (
-            self._repo.hidden_seqs(user_id, conversation.conversation_id, min(seqs), max(seqs))
+            self._repo.hidden_seqs(
+                user_id, conversation.conversation_id, min(seqs), max(seqs), consistent=True
+            )
             if seqs
             else set()
         )

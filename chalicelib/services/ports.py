@@ -208,9 +208,11 @@ class ConversationRepository(Protocol):
         cursor: str | None,
         after_seq: int | None = None,
         above_seq: int = 0,
+        consistent: bool = False,
     ) -> Page[Message]:
         """Newest first, only messages after ``above_seq`` (a member's ``cleared_seq``);
-        with ``after_seq``, the stored messages after it, oldest first."""
+        with ``after_seq``, the stored messages after it, oldest first. ``consistent``:
+        a strongly consistent Query (a hide's choice of the member's own preview)."""
         ...
 
     def mark_deleted(self, conversation_id: str, seq: int, deleted_at: str) -> Message | None: ...
@@ -267,17 +269,21 @@ class ConversationRepository(Protocol):
         seq: int,
         view: dict[str, Any],
         preview: dict[str, Any] | None = None,
-    ) -> None:
-        """One member deleted message ``seq`` for themselves (idempotent); ``view`` is
-        what their devices are told. ``preview``: the member's own list preview, written
-        to their membership in the same transaction (only by the first hide of ``seq``)."""
+        hides: int = 0,
+    ) -> bool:
+        """One member deletes message ``seq`` for themselves; ``view`` is what their
+        devices are told. ``preview`` (their own list preview, ``{"through_seq",
+        "seq"}``) is written in the same transaction, which holds only while the
+        membership's ``hides`` is still ``hides`` (and counts one more), so a member's
+        hides write one at a time. True: hidden, now or before (idempotent: the first
+        hide's preview stays). False: nothing written, the membership changed since it
+        was read or another write to it got in the way (read again and retry). Raises
+        NotFound (``conversation_not_found``) when the caller is not a member (left)."""
         ...
 
-    def set_preview(self, user_id: str, conversation_id: str, preview: dict[str, Any]) -> None:
-        """Replace a member's own list preview (a message in it was deleted for everyone)."""
-        ...
-
-    def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
+    def hidden_seqs(
+        self, user_id: str, conversation_id: str, low: int, high: int, consistent: bool = False
+    ) -> set[int]:
         """The seqs from ``low`` to ``high`` (both included) the member hid: one Query
         of that range (a page's), whatever the history's length."""
         ...

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters import dynamodb
 from chalicelib.domain.contacts import Contact, Phone
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, NotFound
 from tests.adapters.test_repository_contract import conversation, message, repos  # noqa: F401
 
 
@@ -38,10 +39,11 @@ def test_clear_moves_forward_only_hides_and_reads(repos: dict[str, Any]) -> None
 def test_hidden_messages_are_found_by_range_per_member(repos: dict[str, Any]) -> None:
     repo = repos["conversations"]
     repo.create(conversation())
-    repo.hide_message("u-bob", "acme", "g1", 2, {"id": "g1.2", "hidden": True})
-    repo.hide_message("u-bob", "acme", "g1", 2, {"id": "g1.2", "hidden": True})
-    repo.hide_message("u-bob", "acme", "g1", 40, {"id": "g1.40", "hidden": True})
-    repo.hide_message("u-bob", "acme", "g2", 3, {"id": "g2.3", "hidden": True})
+    repo.create(conversation("g2"))
+    assert repo.hide_message("u-bob", "acme", "g1", 2, {"id": "g1.2", "hidden": True})
+    assert repo.hide_message("u-bob", "acme", "g1", 2, {"id": "g1.2", "hidden": True})
+    assert repo.hide_message("u-bob", "acme", "g1", 40, {"id": "g1.40", "hidden": True}, hides=1)
+    assert repo.hide_message("u-bob", "acme", "g2", 3, {"id": "g2.3", "hidden": True})
     assert repo.hidden_seqs("u-bob", "g1", 1, 10) == {2}
     assert repo.hidden_seqs("u-bob", "g1", 1, 100) == {2, 40}
     assert repo.hidden_seqs("u-alice", "g1", 1, 100) == set()
@@ -51,21 +53,75 @@ def test_hidden_messages_are_found_by_range_per_member(repos: dict[str, Any]) ->
 def test_a_hide_writes_the_members_own_preview_once(repos: dict[str, Any]) -> None:
     repo = repos["conversations"]
     repo.create(conversation())
-    own = {"through_seq": 3, "message": {"id": "g1.2", "seq": 2, "text": "two", "deleted": False}}
-    repo.hide_message("u-bob", "acme", "g1", 3, {"id": "g1.3", "hidden": True}, preview=own)
-    assert repo.get_membership("u-bob", "g1").preview == own
+    own = {"through_seq": 3, "seq": 2}
+    assert repo.hide_message("u-bob", "acme", "g1", 3, {"id": "g1.3"}, preview=own)
+    bob = repo.get_membership("u-bob", "g1")
+    assert (bob.preview, bob.hides) == (own, 1)
     assert repo.get_membership("u-alice", "g1").preview is None
     # a repeated hide is harmless: the preview written then stays
-    repo.hide_message("u-bob", "acme", "g1", 3, {"id": "g1.3", "hidden": True}, preview={})
+    assert repo.hide_message("u-bob", "acme", "g1", 3, {"id": "g1.3"}, preview={}, hides=1)
     assert repo.get_membership("u-bob", "g1").preview == own
     assert repo.hidden_seqs("u-bob", "g1", 1, 10) == {3}
     # and a hide with nothing shown before it
-    repo.hide_message("u-alice", "acme", "g1", 3, {"id": "g1.3"}, preview={"through_seq": 3})
+    assert repo.hide_message("u-alice", "acme", "g1", 3, {"id": "g1.3"}, preview={"through_seq": 3})
     assert repo.get_membership("u-alice", "g1").preview == {"through_seq": 3}
-    repo.set_preview("u-bob", "g1", {"through_seq": 3})
+
+
+def test_a_hide_read_before_another_one_of_the_members_writes_nothing(
+    repos: dict[str, Any],
+) -> None:
+    # Given bob's hide of 3 was counted while a second hide had read the count before it
+    repo = repos["conversations"]
+    repo.create(conversation())
+    assert repo.hide_message("u-bob", "acme", "g1", 3, {"id": "g1.3"}, preview={"through_seq": 3})
+    # Then the second one writes neither its marker nor its preview: it reads again
+    stale = repo.hide_message(
+        "u-bob", "acme", "g1", 2, {"id": "g1.2"}, preview={"through_seq": 3, "seq": 2}, hides=0
+    )
+    assert stale is False
+    assert repo.hidden_seqs("u-bob", "g1", 1, 10) == {3}
     assert repo.get_membership("u-bob", "g1").preview == {"through_seq": 3}
-    repo.set_preview("u-nobody", "g1", {"through_seq": 3})  # not a member: nothing written
-    assert repo.get_membership("u-nobody", "g1") is None
+    assert repo.hide_message("u-bob", "acme", "g1", 2, {"id": "g1.2"}, hides=1)
+    assert repo.hidden_seqs("u-bob", "g1", 1, 10) == {2, 3}
+
+
+def test_a_hide_by_someone_who_left_is_not_found_and_writes_nothing(
+    repos: dict[str, Any],
+) -> None:
+    repo = repos["conversations"]
+    repo.create(conversation())
+    with pytest.raises(NotFound) as raised:
+        repo.hide_message("u-carol", "acme", "g1", 1, {"id": "g1.1"}, preview={"through_seq": 1})
+    assert raised.value.code == "conversation_not_found"
+    assert repo.hidden_seqs("u-carol", "g1", 1, 10) == set()
+    assert repo.get_membership("u-carol", "g1") is None
+
+
+def test_a_hide_cancelled_by_a_conflicting_write_to_the_membership_asks_for_a_retry(
+    tables: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DynamoDB cancels a transaction that meets another one on the same item
+    (``TransactionConflict``; moto never conflicts): nothing is written and the hide
+    answers False, so the service reads again and retries rather than failing (500)."""
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.adapters.dynamodb import hidden_messages as adapter
+
+    class ConflictingWrite(TransactWrite):
+        def _commit(self) -> Any:
+            reasons = [None, CancellationReason("TransactionConflict")]
+            error = {"Error": {"Code": "TransactionCanceledException", "Message": "x"}}
+            cause = VerboseClientError(error, "TransactWriteItems", cancellation_reasons=reasons)
+            raise TransactWriteError("cancelled", cause=cause)
+
+    repo = dynamodb.DynamoConversationRepository()
+    repo.create(conversation())
+    monkeypatch.setattr(adapter, "TransactWrite", ConflictingWrite)
+    assert repo.hide_message("u-bob", "acme", "g1", 1, {"id": "g1.1"}) is False
+    monkeypatch.undo()
+    assert repo.hidden_seqs("u-bob", "g1", 1, 10) == set()
+    assert repo.hide_message("u-bob", "acme", "g1", 1, {"id": "g1.1"}) is True
 
 
 def test_a_contact_is_found_by_any_of_its_numbers(repos: dict[str, Any]) -> None:

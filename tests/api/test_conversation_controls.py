@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.services.common import Caller
 from tests.api.test_event_pipeline import Pipeline, pipeline  # noqa: F401
 from tests.api.test_websocket import connect
 from tests.support import KEYS
@@ -160,6 +161,216 @@ def test_a_message_deleted_for_everyone_leaves_the_preview_of_whoever_hid_the_on
     pipeline.call("DELETE", f"/conversations/{conv}/messages/{oops['id']}", "u-alice", None)
     entry = pipeline.call("GET", f"/conversations/{conv}", "u-bob", None)["last_message"]
     assert (entry["id"], entry["text"], entry["deleted"]) == (oops["id"], "", True)
+
+
+def repository() -> Any:
+    """The conversations repository the app runs on (moto), to interleave writes with."""
+    from chalicelib import bootstrap
+
+    return bootstrap.services().adapters.conversations
+
+
+def hide_now(conv: str, who: str, message_id: str) -> None:
+    """A hide that lands while another request is under way (the service, no HTTP)."""
+    from chalicelib import bootstrap
+
+    bootstrap.services().conversations.hide_message(Caller(who, "acme"), conv, message_id)
+
+
+def before_the_hide_writes(monkeypatch: pytest.MonkeyPatch, meanwhile: Any) -> None:
+    """Runs ``meanwhile`` once, after a hide has read and before it writes."""
+    repo = repository()
+    write = repo.hide_message
+    pending = [meanwhile]
+
+    def hide_message(*args: Any, **kwargs: Any) -> Any:
+        if pending:
+            pending.pop()()
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(repo, "hide_message", hide_message)
+
+
+def test_a_message_deleted_for_everyone_while_a_hide_reads_never_shows_its_text(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given bob hides the last message while alice deletes the one before it for everyone
+    conv = im(pipeline)
+    oops = say(pipeline, conv, "u-alice", "wrong customer's address")
+    after = say(pipeline, conv, "u-alice", "ignore that")
+    settle(pipeline)
+    delete = f"/conversations/{conv}/messages/{oops['id']}"
+    before_the_hide_writes(monkeypatch, lambda: pipeline.call("DELETE", delete, "u-alice", None))
+    pipeline.call("POST", f"/conversations/{conv}/messages/{after['id']}/hide", "u-bob", None)
+    # Then bob's list shows that message deleted, without its text
+    entry = pipeline.call("GET", f"/conversations/{conv}", "u-bob", None)["last_message"]
+    assert (entry["id"], entry["text"], entry["deleted"]) == (oops["id"], "", True)
+    assert preview_of(pipeline, conv, "u-bob") == ""
+
+
+def test_a_delete_retried_after_a_failure_leaves_no_text_in_anyones_own_preview(
+    pipeline: Pipeline,
+) -> None:
+    conv = im(pipeline)
+    oops = say(pipeline, conv, "u-alice", "wrong customer's address")
+    after = say(pipeline, conv, "u-alice", "ignore that")
+    settle(pipeline)
+    pipeline.call("POST", f"/conversations/{conv}/messages/{after['id']}/hide", "u-bob", None)
+    # the first DELETE stopped right after marking the message deleted; the client retries
+    repository().mark_deleted(conv, oops["seq"], "2026-01-01T00:00:00.000Z")
+    pipeline.call("DELETE", f"/conversations/{conv}/messages/{oops['id']}", "u-alice", None)
+    assert preview_of(pipeline, conv, "u-bob") == ""
+
+
+def test_a_delete_for_everyone_never_puts_back_a_preview_the_member_moved_past(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given bob's list shows "second" (he hid "third"); alice deletes "second" for
+    # everyone while bob hides it for himself, and the delete reads the members' views
+    # as an eventually consistent read may still answer: from before bob's hide
+    conv = im(pipeline)
+    say(pipeline, conv, "u-alice", "first")
+    second = say(pipeline, conv, "u-alice", "second")
+    third = say(pipeline, conv, "u-alice", "third")
+    settle(pipeline)
+    pipeline.call("POST", f"/conversations/{conv}/messages/{third['id']}/hide", "u-bob", None)
+    repo = repository()
+    stale = repo.get_memberships(conv, ["u-alice", "u-bob"])
+    mark_deleted = repo.mark_deleted
+
+    def deleted_while_bob_hides(*args: Any) -> Any:
+        found = mark_deleted(*args)
+        hide_now(conv, "u-bob", second["id"])
+        return found
+
+    monkeypatch.setattr(repo, "mark_deleted", deleted_while_bob_hides)
+    monkeypatch.setattr(repo, "get_memberships", lambda *_: stale)
+    pipeline.call("DELETE", f"/conversations/{conv}/messages/{second['id']}", "u-alice", None)
+    # Then bob's list shows the one he still sees, not the deleted one he hid
+    assert preview_of(pipeline, conv, "u-bob") == "first"
+
+
+def test_two_hides_at_once_never_leave_a_hidden_message_in_the_preview(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conv = im(pipeline)
+    say(pipeline, conv, "u-alice", "first")
+    second = say(pipeline, conv, "u-alice", "second")
+    third = say(pipeline, conv, "u-alice", "third")
+    settle(pipeline)
+    before_the_hide_writes(monkeypatch, lambda: hide_now(conv, "u-bob", second["id"]))
+    pipeline.call("POST", f"/conversations/{conv}/messages/{third['id']}/hide", "u-bob", None)
+    assert preview_of(pipeline, conv, "u-bob") == "first"
+
+
+def test_a_slower_hide_never_moves_the_preview_back_to_an_older_head(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given bob hides "third" while "fourth" arrives and he hides that one too
+    conv = im(pipeline)
+    say(pipeline, conv, "u-alice", "first")
+    say(pipeline, conv, "u-alice", "second")
+    third = say(pipeline, conv, "u-alice", "third")
+    settle(pipeline)
+
+    def fourth_arrives_and_is_hidden() -> None:
+        fourth = say(pipeline, conv, "u-alice", "fourth")
+        hide_now(conv, "u-bob", fourth["id"])
+
+    before_the_hide_writes(monkeypatch, fourth_arrives_and_is_hidden)
+    pipeline.call("POST", f"/conversations/{conv}/messages/{third['id']}/hide", "u-bob", None)
+    # Then his list shows neither hidden one
+    assert preview_of(pipeline, conv, "u-bob") == "second"
+    assert preview_of(pipeline, conv, "u-alice") == "fourth"
+
+
+def test_a_delete_for_everyone_below_the_last_message_reads_no_members_views(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conv = im(pipeline)
+    oops = say(pipeline, conv, "u-alice", "oops")
+    say(pipeline, conv, "u-alice", "later")
+    settle(pipeline)
+    repo, read = repository(), []
+
+    def get_memberships(*args: Any) -> dict[str, Any]:
+        read.append(args)
+        return {}
+
+    monkeypatch.setattr(repo, "get_memberships", get_memberships)
+    pipeline.call("DELETE", f"/conversations/{conv}/messages/{oops['id']}", "u-alice", None)
+    assert read == []
+    assert texts(pipeline, conv, "u-bob") == ["later", ""]
+
+
+def test_a_hide_by_a_member_who_left_meanwhile_is_not_found(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.adapters.dynamodb.keys import membership_sk, user_pk
+    from chalicelib.adapters.dynamodb.models import MembershipItem
+
+    conv = im(pipeline)
+    sent = say(pipeline, conv, "u-alice", "bye")
+    settle(pipeline)
+    gone = MembershipItem(user_pk("u-bob"), membership_sk(conv))
+    before_the_hide_writes(monkeypatch, gone.delete)
+    hidden = pipeline.call(
+        "POST", f"/conversations/{conv}/messages/{sent['id']}/hide", "u-bob", None
+    )
+    assert hidden["error"]["code"] == "conversation_not_found"
+    assert repository().hidden_seqs("u-bob", conv, 1, 10) == set()
+
+
+def test_a_hide_cancelled_by_a_conflicting_write_is_tried_again(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.adapters.dynamodb import hidden_messages as adapter
+
+    conflicts = [1]
+
+    class ConflictingWrite(TransactWrite):
+        def _commit(self) -> Any:
+            if conflicts:
+                conflicts.pop()
+                reasons = [None, CancellationReason("TransactionConflict")]
+                error = {"Error": {"Code": "TransactionCanceledException", "Message": "x"}}
+                cause = VerboseClientError(
+                    error, "TransactWriteItems", cancellation_reasons=reasons
+                )
+                raise TransactWriteError("cancelled", cause=cause)
+            return super()._commit()
+
+    conv = im(pipeline)
+    say(pipeline, conv, "u-alice", "kept")
+    sent = say(pipeline, conv, "u-alice", "gone for me")
+    settle(pipeline)
+    monkeypatch.setattr(adapter, "TransactWrite", ConflictingWrite)
+    hidden = pipeline.call(
+        "POST", f"/conversations/{conv}/messages/{sent['id']}/hide", "u-bob", None
+    )
+    assert hidden["hidden"] is True and conflicts == []
+    assert preview_of(pipeline, conv, "u-bob") == "kept"
+
+
+def test_my_own_change_leaves_out_the_preview_while_my_own_one_stands(
+    pipeline: Pipeline,
+) -> None:
+    # Given bob hid the last message (his list shows his own preview), then mutes
+    assert connect("bob-desk", KEYS.token("u-bob"))["statusCode"] == 200
+    conv = im(pipeline)
+    say(pipeline, conv, "u-alice", "kept")
+    gone = say(pipeline, conv, "u-alice", "gone for me")
+    settle(pipeline)
+    pipeline.call("POST", f"/conversations/{conv}/messages/{gone['id']}/hide", "u-bob", None)
+    pipeline.call("PATCH", f"/conversations/{conv}", "u-bob", {"muted": True})
+    settle(pipeline)
+    # Then his devices' frame carries his fields but no last_message to replace his own
+    own = [c for c in pipeline.frames("bob-desk", "conversation.updated") if c.get("muted")]
+    assert own and "last_message" not in own[-1]
+    assert preview_of(pipeline, conv, "u-bob") == "kept"
 
 
 def test_hiding_an_older_message_leaves_the_preview_and_hiding_every_message_empties_it(

@@ -109,7 +109,7 @@ def test_missed_messages_notice_at_sign_in(
     dave = signed_in("dave")
     expect(
         dave.get_by_role("status").filter(
-            has_text=re.compile(r"missed 2 messages in 1 conversation")
+            has_text=re.compile(r"2 missed messages in 1 conversation")
         )
     ).to_be_visible()
     expect(conversation(dave, "Bob Baker").get_by_label("2 unread")).to_be_visible()

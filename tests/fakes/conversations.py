@@ -142,6 +142,7 @@ class MemoryConversationRepository:
         cursor: str | None,
         after_seq: int | None = None,
         above_seq: int = 0,
+        consistent: bool = False,
     ) -> Page[Message]:
         # With after_seq: the stored messages after it, oldest first, holes stepped over
         # (a transcript, not a catch-up: see messages_after).
@@ -298,21 +299,25 @@ class MemoryConversationRepository:
         seq: int,
         view: dict[str, Any],
         preview: dict[str, Any] | None = None,
-    ) -> None:
+        hides: int = 0,
+    ) -> bool:
         key = (user_id, conversation_id, seq)
         if key in self.hidden:
-            return
+            return True
+        membership = self.memberships.get((user_id, conversation_id))
+        if membership is None:
+            raise NotFound("no such conversation", code="conversation_not_found")
+        if membership.hides != hides:
+            return False
         self.hidden[key] = copy.deepcopy(view)
-        membership = self.memberships.get((user_id, conversation_id))
-        if preview is not None and membership is not None:
+        membership.hides += 1
+        if preview is not None:
             membership.preview = copy.deepcopy(preview)
+        return True
 
-    def set_preview(self, user_id: str, conversation_id: str, preview: dict[str, Any]) -> None:
-        membership = self.memberships.get((user_id, conversation_id))
-        if membership is not None:
-            membership.preview = copy.deepcopy(preview)
-
-    def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
+    def hidden_seqs(
+        self, user_id: str, conversation_id: str, low: int, high: int, consistent: bool = False
+    ) -> set[int]:
         return {
             s
             for (u, c, s) in self.hidden

@@ -7,8 +7,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ServerFrame } from "../src/lib/frames.ts";
 import { ApiError } from "../src/lib/http.ts";
-import { previewOf } from "../src/lib/store_rules.ts";
-import { message, shown, storeWith } from "./fake_api.ts";
+import { previewLine, previewOf } from "../src/lib/store_rules.ts";
+import { Store } from "../src/lib/store.ts";
+import { conversation, FakeApi, ME, message, shown, storeWith } from "./fake_api.ts";
 
 const created = (data: ReturnType<typeof message>): ServerFrame => ({ type: "message.created", data });
 const updated = (data: ReturnType<typeof message>): ServerFrame => ({ type: "message.updated", data });
@@ -273,5 +274,64 @@ describe("delete for me", () => {
     store.patchConversation("d1", { hidden: true });
     await store.handle(created(message(2)));
     assert.equal(store.state.conversations.get("d1")?.hidden, false);
+  });
+
+  test("a shared conversation change never brings back a message I hid into my preview", async () => {
+    const { store } = await storeWith([message(1), message(2)], { last_message: previewOf(message(2)) });
+    store.forgetMessage("d1", "m2");
+    // the conversation's own last message (m2) rides on a rename seen by every member
+    await store.handle({ type: "conversation.updated", data: { id: "d1", name: "Team", last_seq: 2, last_message: previewOf(message(2)) } });
+    const after = store.state.conversations.get("d1")!;
+    assert.deepEqual([after.name, after.last_message?.id], ["Team", "m1"]);
+    // a change that comes with a newer message takes its preview
+    await store.handle({ type: "conversation.updated", data: { id: "d1", name: "Team", last_seq: 3, last_message: previewOf(message(3)) } });
+    assert.equal(store.state.conversations.get("d1")?.last_message?.id, "m3");
+  });
+
+  test("a delete for me of everything on another device empties the preview", async () => {
+    const { store } = await storeWith([message(1)], { last_message: previewOf(message(1)) });
+    await store.handle({ type: "conversation.updated", data: { id: "d1", last_seq: 1, cleared_seq: 1, last_message: null, removed: [] } });
+    assert.equal(store.state.conversations.get("d1")?.last_message, null);
+  });
+
+  test("a hide heard before its message was shown moves the head only: no preview, no alert", async () => {
+    const { store } = await storeWith([message(1)], { last_message: previewOf(message(1)) });
+    const alerts: string[] = [];
+    store.onIncoming = (_conversation, m) => alerts.push(m.id);
+    await store.handle(updated(message(2, { text: "", hidden: true })));
+    await store.handle(created(message(2, { text: "the hidden text" })));
+    const after = store.state.conversations.get("d1")!;
+    assert.deepEqual([after.last_seq, after.last_message?.id, after.last_message?.text], [2, "m1", "text 1"]);
+    assert.deepEqual(alerts, []);
+    assert.equal(store.state.flash.has("d1"), false);
+    assert.deepEqual(shown(store).map((m) => m.id), ["m1"]);
+  });
+
+  test("a hide on another device of a conversation not opened here reads its preview from the server", async () => {
+    const api = new FakeApi();
+    const listed = conversation({ last_seq: 2, read_seq: 2, last_message: previewOf(message(2)) });
+    api.on("GET", "/conversations?limit=100", { items: [listed], next_cursor: null });
+    api.on("GET", "/conversations/d1", { ...listed, last_message: previewOf(message(1)) });
+    const store = new Store(api, ME);
+    store.later = () => undefined;
+    await store.loadMoreConversations();
+    await store.handle(updated(message(2, { text: "", hidden: true })));
+    const deadline = Date.now() + 2000;
+    while (store.state.conversations.get("d1")?.last_message?.id !== "m1" && Date.now() < deadline) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(store.state.conversations.get("d1")?.last_message?.text, "text 1");
+    assert.ok(api.requests.some((r) => r.method === "GET" && r.path === "/conversations/d1"));
+  });
+});
+
+describe("notes", () => {
+  test("a note that is the last message shows in the list as a note, not as a text of mine", async () => {
+    const { store } = await storeWith([message(1)]);
+    await store.handle(created(message(2, { sender: "me", channel: "note", text: "called back" })));
+    const last = store.state.conversations.get("d1")!.last_message;
+    assert.equal(last?.channel, "note");
+    assert.equal(previewLine(last, "me"), "Note: called back");
+    assert.equal(previewLine(previewOf(message(3, { sender: "me", text: "hi" })), "me"), "You: hi");
   });
 });

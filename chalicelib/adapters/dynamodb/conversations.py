@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.cursors import decode_cursor
+from chalicelib.adapters.dynamodb.hidden_messages import DynamoHiddenMessages
 from chalicelib.adapters.dynamodb.keys import (
     META_SK,
     activity_sort,
     conv_pk,
     convs_gsi,
-    hidden_sk,
     membership_sk,
     msg_sk,
     number_convs_gsi,
@@ -29,7 +29,6 @@ from chalicelib.adapters.dynamodb.message_log import DynamoMessageLog
 from chalicelib.adapters.dynamodb.models import (
     GSI1_KEYS,
     ConversationItem,
-    HiddenMessageItem,
     MembershipItem,
     MessageItem,
     conditional_failed,
@@ -73,7 +72,7 @@ def membership_item(conversation: Conversation, user_id: str) -> MembershipItem:
     )
 
 
-class DynamoConversationRepository(DynamoMessageLog):
+class DynamoConversationRepository(DynamoHiddenMessages, DynamoMessageLog):
     """Conversations, messages and memberships in the messaging table."""
 
     def create(self, conversation: Conversation) -> tuple[Conversation, bool]:
@@ -330,66 +329,3 @@ class DynamoConversationRepository(DynamoMessageLog):
             self.set_flags(user_id, conversation_id, hidden=True)  # cleared that far already
             return
         self.advance_read(user_id, conversation_id, seq)  # forward only, on its own
-
-    def hide_message(
-        self,
-        user_id: str,
-        company_id: str,
-        conversation_id: str,
-        seq: int,
-        view: dict[str, Any],
-        preview: dict[str, Any] | None = None,
-    ) -> None:
-        item = HiddenMessageItem(
-            user_pk(user_id),
-            hidden_sk(conversation_id, seq),
-            user_id=user_id,
-            company_id=company_id,
-            conversation_id=conversation_id,
-            seq=seq,
-            view=view,
-        )
-        if preview is None:
-            try:
-                item.save(condition=HiddenMessageItem.pk.does_not_exist())
-            except PutError as exc:
-                if not conditional_failed(exc):
-                    raise  # an existing one: hidden already, and its event went out then
-            return
-        try:
-            with TransactWrite(connection=shared_connection()) as tx:
-                tx.save(item, condition=HiddenMessageItem.pk.does_not_exist())
-                tx.update(
-                    MembershipItem(user_pk(user_id), membership_sk(conversation_id)),
-                    actions=[MembershipItem.preview.set(preview)],
-                    condition=MembershipItem.pk.exists(),
-                )
-        except TransactWriteError:
-            # Ask the table rather than the order of cancellation reasons (emulators
-            # disagree on it): hidden already, its preview written then.
-            if get_item(HiddenMessageItem, item.pk, item.sk, consistent=True) is None:
-                raise
-
-    def set_preview(self, user_id: str, conversation_id: str, preview: dict[str, Any]) -> None:
-        try:
-            MembershipItem(user_pk(user_id), membership_sk(conversation_id)).update(
-                actions=[MembershipItem.preview.set(preview)],
-                condition=MembershipItem.pk.exists(),
-            )
-        except UpdateError as exc:
-            if not conditional_failed(exc):
-                raise  # no membership (left meanwhile): no preview to mend
-
-    def hidden_seqs(self, user_id: str, conversation_id: str, low: int, high: int) -> set[int]:
-        if high < low:
-            return set()
-        return {
-            int(i.seq)
-            for i in HiddenMessageItem.query(
-                user_pk(user_id),
-                HiddenMessageItem.sk.between(
-                    hidden_sk(conversation_id, low), hidden_sk(conversation_id, high)
-                ),
-                attributes_to_get=["seq"],
-            )
-        }

@@ -120,6 +120,7 @@ def to_membership(item: MembershipItem) -> Membership:
         cleared_seq=int(item.cleared_seq or 0),
         assignee=item.assignee or None,
         preview=dict(item.preview) if item.preview else None,
+        hides=int(item.hides or 0),
     )
 
 

@@ -204,6 +204,7 @@ class DynamoMessageLog:
         cursor: str | None,
         after_seq: int | None = None,
         above_seq: int = 0,
+        consistent: bool = False,
     ) -> Page[Message]:
         """Newest first, after ``above_seq``; with ``after_seq``, the stored messages after
         it, oldest first, stepping over holes (a transcript, not a catch-up: see
@@ -234,6 +235,7 @@ class DynamoMessageLog:
                 scan_index_forward=forward,
                 limit=limit + 1,
                 last_evaluated_key=start,
+                consistent_read=consistent,
             )
         )
         next_cursor = None

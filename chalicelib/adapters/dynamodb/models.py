@@ -233,6 +233,7 @@ class MembershipItem(_Item):
     cleared_seq = NumberAttribute(null=True)  # "delete for me": messages up to it are gone
     assignee = UnicodeAttribute(null=True)  # the conversation's (a shared line's)
     preview = JSONAttribute(null=True)  # the member's own list preview (Membership.preview)
+    hides = NumberAttribute(null=True)  # Membership.hides: hides write in turn
     view_version = NumberAttribute(null=True)  # the conversation version the copy is of
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)

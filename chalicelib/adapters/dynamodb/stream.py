@@ -31,7 +31,7 @@ from chalicelib.adapters.dynamodb.models import (
     MessageItem,
     UserItem,
 )
-from chalicelib.domain.membership import member_view
+from chalicelib.domain.membership import member_view, own_preview
 from chalicelib.domain.model import Conversation, Event, utcnow_iso
 
 MembersLookup = Callable[[str], "Conversation | None"]
@@ -207,6 +207,8 @@ def _member_events(ddb: dict[str, Any], lookup: MembersLookup) -> list[Event]:
     if conversation is None:
         return []
     data = member_view(conversation, new)
+    if own_preview(conversation, new) is not None:
+        del data["last_message"]  # the member's own preview: their devices keep theirs
     data["removed"] = []
     change = ddb.get("SequenceNumber") or f"{new.muted}.{new.hidden}.{new.cleared_seq}"
     return [

@@ -44,6 +44,7 @@ export interface Conversation {
     text: string;
     created_at: string;
     deleted: boolean;
+    channel?: string;
   };
   assignee: null | string;
   labels: string[];

@@ -420,6 +420,21 @@ export class Store {
     const conversation = this.state.conversations.get(conversationId);
     const preview = conversation && previewWithout(conversation, thread?.items || [], messageId);
     if (preview !== undefined) this.patchConversation(conversationId, { last_message: preview });
+    // no thread here to find the one before it: the server knows (the member's own preview)
+    if (preview === null && !thread?.loaded) void this.refreshPreview(conversationId);
+  }
+
+  /** The caller's list preview as the server has it, unless the conversation moved on. */
+  private async refreshPreview(id: string): Promise<void> {
+    try {
+      const fresh = await this.api.get<Conversation>(`/conversations/${enc(id)}`);
+      const now = this.state.conversations.get(id);
+      if (now && fresh.last_seq === now.last_seq && !now.last_message) {
+        this.patchConversation(id, { last_message: fresh.last_message });
+      }
+    } catch {
+      /* no preview until the next list read or message */
+    }
   }
 
   /** A conversation deleted for the caller: out of the list and its history dropped; a new

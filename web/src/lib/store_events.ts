@@ -3,11 +3,12 @@
  * type of the contact center goes to `store.cc`). A `message.created` whose seq skips
  * one fetches the gap; an older copy of a deleted message stays deleted; the sender's
  * typing indicator ends with their message; a conversation's shared change keeps the
- * caller's own read horizon.
+ * caller's own read horizon and own preview; a message the caller hid before it was
+ * shown moves only the conversation's head (no preview, no alert).
  */
 import { type ServerFrame, unhandled } from "./frames";
 import type { Store } from "./store";
-import { newerPresence, unread } from "./store_rules";
+import { newerPresence, previewAfterUpdate, previewOf, unread } from "./store_rules";
 import type { Message, Presence } from "./types";
 
 export class LiveEvents {
@@ -47,11 +48,13 @@ export class LiveEvents {
           break;
         }
         // the caller's own membership (read horizon, mute, hide) is not in a shared event
-        const { read_seq, unread_count, muted, hidden, removed: _, ...shared } = data;
+        const { read_seq, unread_count, muted, hidden, removed: _, last_message, ...shared } = data;
         const old = this.store.state.conversations.get(data.id);
         if (old) {
+          const preview = previewAfterUpdate(old, data);
           this.store.patchConversation(data.id, {
             ...shared,
+            ...(preview !== undefined ? { last_message: preview } : {}),
             unread_count: unread(shared.last_seq ?? old.last_seq, old.read_seq),
           });
         } else await this.store.ensureConversation(data.id);
@@ -161,6 +164,18 @@ export class LiveEvents {
       this.store.set({ typing });
     }
     const current = this.store.state.conversations.get(id)!;
+    if (this.store.forgotten.has(message.id)) {
+      // hidden for the caller before its message.created reached this device: the head
+      // moves (the server's unread counts it), never the preview, and no alert
+      if (message.seq > current.last_seq) {
+        this.store.patchConversation(id, {
+          last_seq: message.seq,
+          unread_count: unread(message.seq, current.read_seq),
+          updated_at: message.created_at,
+        });
+      }
+      return;
+    }
     if (message.seq > current.last_seq || (current.last_message?.id === message.id)) {
       const mine = message.sender === this.store.state.me.user_id;
       const last_seq = Math.max(current.last_seq, message.seq);
@@ -173,14 +188,7 @@ export class LiveEvents {
         // hidden until the next message: one the user has not read (a list read in the
         // meantime may already carry it as the last one) or their own
         ...(created && (mine || message.seq > current.read_seq) ? { hidden: false } : {}),
-        last_message: {
-          id: message.id,
-          seq: message.seq,
-          sender: message.sender,
-          text: message.text,
-          created_at: message.created_at,
-          deleted: message.deleted,
-        },
+        last_message: previewOf(message),
       });
       if (created && !known && !mine) {
         const flash = new Set(this.store.state.flash);

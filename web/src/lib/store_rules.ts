@@ -9,7 +9,10 @@
  *   with the same client_id and sender, and never shown beside it.
  * - Messages are kept sorted by seq, one copy per id; placeholders last.
  * - A message deleted for the caller only is not the list's preview: the newest one
- *   still shown takes its place (none known: no preview until the server's next word).
+ *   still shown takes its place (none known: the server's word is read).
+ * - A shared conversation change carries the conversation's own last message: it never
+ *   replaces the caller's own preview (which steps over what they hid) unless the
+ *   conversation moved on past it.
  *
  * store_rules.test.ts holds them to it (`make web-unit`).
  */
@@ -93,7 +96,7 @@ export function unread(lastSeq: number, readSeq: number): number {
 
 /** What a conversation list shows of a message. */
 export function previewOf(m: Message): LastMessage {
-  return { id: m.id, seq: m.seq, sender: m.sender, text: m.text, created_at: m.created_at, deleted: m.deleted };
+  return { id: m.id, seq: m.seq, sender: m.sender, text: m.text, created_at: m.created_at, deleted: m.deleted, channel: m.channel };
 }
 
 /**
@@ -106,4 +109,30 @@ export function previewWithout(conversation: Conversation, shown: Message[], hid
   const left = shown.filter((m) => !m.pending && m.id !== hiddenId && m.seq <= conversation.last_seq);
   const newest = left.reduce<Message | undefined>((top, m) => (!top || m.seq > top.seq ? m : top), undefined);
   return newest ? previewOf(newest) : null;
+}
+
+/**
+ * The preview after a `conversation.updated` frame: the frame's only when the
+ * conversation moved past the one shown (`last_seq`), or when the caller's own change
+ * deleted everything for them (`cleared_seq` up to `last_seq`); else the one shown
+ * stays (undefined), since a shared frame's is the conversation's own, which may be a
+ * message the caller hid.
+ */
+export function previewAfterUpdate(
+  old: Conversation,
+  update: { last_seq?: number; last_message?: LastMessage | null; cleared_seq?: number },
+): LastMessage | null | undefined {
+  const lastSeq = update.last_seq ?? old.last_seq;
+  if (update.cleared_seq !== undefined && update.cleared_seq >= lastSeq) return null;
+  if (update.last_message === undefined || lastSeq <= old.last_seq) return undefined;
+  return update.last_message;
+}
+
+/** A list row's line for its last message: a note says so (never "You:", as a text would). */
+export function previewLine(last: LastMessage | null, meId: string): string {
+  if (!last) return "No messages yet";
+  if (last.deleted) return "Message deleted";
+  const body = last.text || "Attachment";
+  if (last.channel === "note") return `Note: ${body}`;
+  return `${last.sender === meId ? "You: " : ""}${body}`;
 }

@@ -60,7 +60,9 @@ export interface Message extends Omit<Gen.Message, "deleted" | "deleted_at" | "e
   media_keys?: string[];
 }
 
-export type LastMessage = Pick<Message, "id" | "seq" | "sender" | "text" | "created_at" | "deleted">;
+/** What a conversation list shows of a message; `channel` "note": a private note (older
+ * previews may lack it). */
+export type LastMessage = Pick<Message, "id" | "seq" | "sender" | "text" | "created_at" | "deleted" | "channel">;
 
 /**
  * A conversation (generated), with its type narrowed and the caller's own membership

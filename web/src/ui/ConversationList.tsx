@@ -7,6 +7,7 @@ import { Component } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useApp } from "../context";
 import type { State } from "../lib/store";
+import { previewLine } from "../lib/store_rules";
 import { time } from "../lib/text";
 import type { Conversation, Presence } from "../lib/types";
 import { PresenceDot } from "./Presence";
@@ -45,11 +46,7 @@ class Row extends Component<RowProps> {
 
   render({ conversation: c, index, title, meId, presence, isPeer, active, flash, tabStop, setSize, assigneeName }: RowProps) {
     const unread = c.unread_count > 0;
-    const preview = c.last_message
-      ? c.last_message.deleted
-        ? "Message deleted"
-        : `${c.last_message.sender === meId ? "You: " : ""}${c.last_message.text || "Attachment"}`
-      : "No messages yet";
+    const preview = previewLine(c.last_message, meId);
     return (
       <li class={`conv${unread ? " unread" : ""}${active ? " active" : ""}${flash ? " flash" : ""}`}
         style={{ top: `${index * ROW_HEIGHT}px` }} aria-setsize={setSize} aria-posinset={index + 1}>

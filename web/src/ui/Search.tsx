@@ -123,7 +123,9 @@ export function SearchBox() {
           }
         }} />
       {open && query.trim() && (
-        <div class="search-results">
+        // a tap must not take the focus from the box first: Safari does not focus a tapped
+        // button, so the folded search (:focus-within) would close before the click lands
+        <div class="search-results" onMouseDown={(e) => e.preventDefault()}>
           {error && <p class="error" role="alert">{error}</p>}
           {hits === null && !error && <p class="hint" role="status">Searching…</p>}
           {hits?.length === 0 && <p class="hint" role="status">No messages match.</p>}

@@ -157,10 +157,8 @@ export function Shell() {
       {state.missed && (
         // one line: on a phone the conversation keeps the screen
         <div class="missed" role="status">
-          <span class="missed-text">
-            You missed {state.missed.total} message{state.missed.total === 1 ? "" : "s"} in{" "}
-            {state.missed.conversations.length} conversation{state.missed.conversations.length === 1 ? "" : "s"} while
-            you were away.
+          <span class="missed-text" title={missedText(state.missed.total, state.missed.conversations.length)}>
+            {missedText(state.missed.total, state.missed.conversations.length)}
           </span>
           <button type="button" class="secondary icon-button" aria-label="Dismiss" title="Dismiss"
             onClick={() => store.set({ missed: null })}>
@@ -175,4 +173,10 @@ export function Shell() {
       )}
     </div>
   );
+}
+
+/** The missed notice, counts first: on a phone with large text the line is cut at its
+ * end, never its numbers (the whole sentence is its title and is read out in full). */
+function missedText(total: number, conversations: number): string {
+  return `${total} missed message${total === 1 ? "" : "s"} in ${conversations} conversation${conversations === 1 ? "" : "s"} while you were away.`;
 }

@@ -88,7 +88,7 @@ function Bubble({ message, conversation, found, onPerson }: {
       <Body message={message} />
       {mine && !message.deleted && (
         <footer>
-          {note && !message.failed ? (
+          {note && !message.failed && !message.pending ? (
             <span class="note-hint">Not sent to the customer</span>
           ) : (
             <span class={`ticks ${message.status}`} title={label}>
