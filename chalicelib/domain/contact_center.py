@@ -433,3 +433,18 @@ def estimate_wait_s(position: int, average_handle_s: float, slots: int) -> int:
         return 0
     per_slot = max(1, slots)
     return int(math.ceil(position / per_slot) * max(0.0, average_handle_s))
+
+
+WAITING_CHECK_S = 60  # a waiting interaction re-triggers routing this often
+
+
+def waiting_check_delay(queue: Queue, interaction: Interaction, now: float) -> int:
+    """Seconds to the next check of a waiting interaction: every minute, or sooner
+    when the queue overflows sooner or an agent's skip (a reject or a timed-out
+    offer) ends sooner, so that agent may be offered it again at once."""
+    delay = WAITING_CHECK_S
+    if queue.overflow_after_s > 0:
+        delay = min(delay, queue.overflow_after_s)
+    skip_ends = [at + queue.offer_timeout_s - now for at in interaction.rejected.values()]
+    due = [math.ceil(left) for left in skip_ends if left > 0]
+    return min([delay, *due])

@@ -47,6 +47,8 @@ def test_a_note_stored_again_under_its_client_key_returns_the_first_and_writes_n
 def test_the_live_list_holds_every_open_interaction_of_the_queue_whoever_holds_it(
     repo: Any,  # noqa: F811
 ) -> None:
+    repo.put_queue(Queue("q-support", "acme", "Support"))
+    repo.put_queue(Queue("q-sales", "acme", "Sales"))
     repo.put_agent(AgentProfile("u-dan", "acme", queues=["q-sales"], status="available"))
     for n in range(1, 6):
         repo.create_interaction(interaction(n))
@@ -76,6 +78,7 @@ def test_the_live_list_holds_every_open_interaction_of_the_queue_whoever_holds_i
 
 
 def test_a_live_lists_cursor_only_pages_its_own_queue(repo: Any) -> None:  # noqa: F811
+    repo.put_queue(Queue("q-support", "acme", "Support"))
     for n in range(1, 4):
         repo.create_interaction(interaction(n))
     cursor = repo.live("acme", "q-support", 1, None).next_cursor
@@ -89,6 +92,8 @@ def test_a_live_lists_cursor_only_pages_its_own_queue(repo: Any) -> None:  # noq
 def test_a_hand_over_writes_its_audit_entry_and_figures_in_the_same_write_or_neither(
     repo: Any,  # noqa: F811
 ) -> None:
+    repo.put_queue(Queue("q-support", "acme", "Support"))
+    repo.put_queue(Queue("q-sales", "acme", "Sales"))
     repo.put_agent(AgentProfile("u-dan", "acme", queues=["q-sales"], status="available"))
     repo.create_interaction(interaction(1))
     waiting = repo.get_interaction("ix-001")

@@ -22,6 +22,7 @@ from chalicelib.domain.contact_center import (
     beyond_cap,
     estimate_wait_s,
     queue_position,
+    waiting_check_delay,
 )
 from chalicelib.domain.contact_center_config import is_open
 from chalicelib.domain.contact_center_messages import WaitingCheck
@@ -38,7 +39,7 @@ from chalicelib.services.contact_center.common import (
 )
 from chalicelib.services.contact_center.records import RecordService
 from chalicelib.services.contact_center.replies import AutoReplies
-from chalicelib.services.contact_center.routing import RoutingService, waiting_check_delay
+from chalicelib.services.contact_center.routing import RoutingService
 
 POSITION_COUNTED = 500  # the position told to a customer reads at most this many
 

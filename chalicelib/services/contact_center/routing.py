@@ -8,7 +8,6 @@ may run at once: a router that loses a race reads again and retries.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 from chalicelib.domain.contact_center import (
@@ -21,6 +20,7 @@ from chalicelib.domain.contact_center import (
     Queue,
     choose_agent,
     should_overflow,
+    waiting_check_delay,
     waiting_order,
 )
 from chalicelib.domain.contact_center_figures import answer_figures, answer_key
@@ -41,22 +41,9 @@ from chalicelib.services.contact_center.records import RecordService
 
 HEAD_DEPTH = 5  # waiting interactions read per queue per round
 MAX_ROUNDS = 500  # assignments (and lost races) per routing message
-WAITING_CHECK_S = 60  # a waiting interaction re-triggers routing this often
 # releases after which that agent is skipped for the offer timeout (not a transfer,
 # nor an agent going away or offline)
 SKIPPING_REASONS = ("rejected", "timeout")
-
-
-def waiting_check_delay(queue: Queue, interaction: Interaction, now: float) -> int:
-    """Seconds to the next check of a waiting interaction: every minute, or sooner
-    when the queue overflows sooner or an agent's skip (a reject or a timed-out
-    offer) ends sooner, so that agent may be offered it again at once."""
-    delay = WAITING_CHECK_S
-    if queue.overflow_after_s > 0:
-        delay = min(delay, queue.overflow_after_s)
-    skip_ends = [at + queue.offer_timeout_s - now for at in interaction.rejected.values()]
-    due = [math.ceil(left) for left in skip_ends if left > 0]
-    return min([delay, *due])
 
 
 class RoutingService:
