@@ -145,11 +145,16 @@ def _scope_clause(request: SearchRequest) -> dict[str, Any]:
 
 
 def search_body(request: SearchRequest) -> dict[str, Any]:
-    """The ``_search`` body: scope and filters first (never scored), then the words."""
-    filters: list[dict[str, Any]] = [
-        {"term": {"company_id": request.company_id}},
-        _scope_clause(request),
-    ]
+    """The ``_search`` body: scope and filters first (never scored), then the words.
+
+    The company is not a clause: the scope's conversations are the company's own (a
+    conversation id is a random or company-derived id), and a ``company_id`` term
+    matches nearly every document of a large company, which an engine that evaluates
+    each clause over the whole index (the local one) pays for on every keystroke (half
+    its time over 100,000 messages; docs/architecture.md, "Measured"). The company is
+    still checked: each hit's ``company_id`` comes back and ``search`` drops any other
+    company's, so an id shared by two companies never leaks either way."""
+    filters: list[dict[str, Any]] = [_scope_clause(request)]
     if request.channel:
         filters.append({"term": {"channel": request.channel}})
     if request.sender:
@@ -168,7 +173,7 @@ def search_body(request: SearchRequest) -> dict[str, Any]:
         # not every OpenSearch-protocol engine guarantees (docs/architecture.md)
         "sort": [{"created_at": "desc"}, {"doc_id": "desc"}],
         "track_total_hits": False,  # never shown: counting every match is wasted work
-        "_source": ["conversation_id", "seq", "text"],
+        "_source": ["company_id", "conversation_id", "seq", "text"],
         "highlight": {
             "pre_tags": [MARK_OPEN],
             "post_tags": [MARK_CLOSE],
@@ -317,7 +322,11 @@ class OpenSearchIndex:
             return SearchPage([], False)
         answer = self.request("POST", f"/{quote(self.alias)}/_search", search_body(request))
         raw_hits = answer.get("hits", {}).get("hits", [])
-        hits = [_hit(raw) for raw in raw_hits[: request.limit]]
+        hits = [
+            _hit(raw)
+            for raw in raw_hits[: request.limit]
+            if (raw.get("_source") or {}).get("company_id") == request.company_id
+        ]
         return SearchPage(hits, len(raw_hits) > request.limit)
 
     def refresh(self) -> None:
