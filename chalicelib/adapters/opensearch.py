@@ -33,6 +33,7 @@ from chalicelib.domain.search import (
     highlight_html,
     plain_fragment,
 )
+from chalicelib.domain.search_scope import OPEN_END
 from chalicelib.services.search_ports import IndexHealth, SearchUnavailable
 
 MAPPING_VERSION = 1  # bump with any change below: a new index, backfilled, then swapped
@@ -115,9 +116,11 @@ def _scope_clause(request: SearchRequest) -> dict[str, Any]:
     """Whole conversations by id. Parts of conversations (an interaction handled, a
     "delete for me" horizon) by their message ids when they are bounded and short
     (a handled interaction: ids are term lookups, which every engine answers
-    quickly), else as their conversation and sequence range (an open-ended horizon:
-    a range clause, which osmem evaluates over every document, about 0.1 s each
-    over 100,000 messages; Lucene intersects it with the conversation's postings)."""
+    quickly); a part open at its end whose start is near (a horizon after a few
+    hundred messages) as its conversation but the ids before it; else as their
+    conversation and sequence range (a range clause, which osmem evaluates over
+    every document, about 0.1 s each over 100,000 messages; Lucene intersects it
+    with the conversation's postings)."""
     should: list[dict[str, Any]] = []
     if request.conversation_ids:
         should.append({"terms": {"conversation_id": list(request.conversation_ids)}})
@@ -126,6 +129,17 @@ def _scope_clause(request: SearchRequest) -> dict[str, Any]:
         size = r.last - r.first + 1
         if size <= MAX_LISTED_RANGE and len(listed) + size <= MAX_LISTED_IDS:
             listed += [f"{r.conversation_id}.{seq}" for seq in range(r.first, r.last + 1)]
+            continue
+        if r.last == OPEN_END and r.first - 1 <= MAX_LISTED_RANGE:
+            before = [f"{r.conversation_id}.{seq}" for seq in range(r.first)]
+            should.append(
+                {
+                    "bool": {
+                        "filter": [{"term": {"conversation_id": r.conversation_id}}],
+                        "must_not": [{"terms": {"doc_id": before}}] if before else [],
+                    }
+                }
+            )
             continue
         should.append(
             {
