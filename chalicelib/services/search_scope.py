@@ -6,13 +6,14 @@ and handled interactions (the ones they answered; a supervisor also those answer
 from the queues their routing profile lists; an admin those of every queue of the
 company). Every read is a Query or GetItem bounded by a count, never by history.
 
-A queue's handled interactions (and the company's queue list an admin's scope starts
-from) are kept for ``QUEUE_READS_TTL_S`` in the warm function: a search is sent per
-keystroke, and an admin's scope reads every queue of the company, so without it one
-person typing a word cost a Query per queue per letter. What is kept only ever grants
+For an admin, each queue's handled interactions (and the company's queue list) are
+kept for ``QUEUE_READS_TTL_S`` in the warm function: a search is sent per pause in
+typing, and an admin's scope reads every queue of the company, so without it one
+admin typing a word cost a Query per queue per search. What is kept only ever grants
 less than a fresh read would (a handled record is only added to, never withdrawn; who
-the caller is, their role and their memberships are read every time), so the delay
-is at most ``QUEUE_READS_TTL_S`` before a newly handled interaction is found.
+the caller is, their role and their memberships are read every time), and they are
+kept per admin, so an admin's first search reads afresh and a newly handled
+interaction is found at most ``QUEUE_READS_TTL_S`` late.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 SCOPE_PAGE = 500  # memberships read per Query while building the scope
 MAX_RANGES = 300  # conversations searched in part: each is two clauses of the query
 HANDLED_READ = 200  # handled interactions read per agent and per queue (the newest)
-QUEUE_READS_TTL_S = 10.0  # a queue's handled reads are kept this long (one person typing)
+QUEUE_READS_TTL_S = 3.0  # an admin's queue reads are kept this long (a word being typed)
 QUEUE_READS_KEPT = 500  # queues kept at most; past it the oldest reads are dropped
 
 
@@ -55,8 +56,8 @@ class ScopeReader:
         self._handled = handled
         self._cc = contact_center
         self._clock = clock
-        # (company, queue or "" for the company's queue list) -> (read at, what was read)
-        self._kept: dict[tuple[str, str], tuple[float, list[Any]]] = {}
+        # (company, admin, queue or "" for the queue list) -> (read at, what was read)
+        self._kept: dict[tuple[str, str, str], tuple[float, list[Any]]] = {}
 
     def scope(self, caller: Caller) -> Scope:
         handled = self._handled_by(caller)
@@ -100,7 +101,7 @@ class ScopeReader:
         queues: list[str] = []
         if caller.is_admin:
             queues = self._kept_read(
-                caller.company_id,
+                caller,
                 "",
                 lambda: [q.queue_id for q in self._cc.list_queues(caller.company_id)],  # type: ignore[union-attr]
             )
@@ -112,21 +113,20 @@ class ScopeReader:
                 found[(h.interaction_id, h.answered_at)] = h
         handled = self._handled
         for queue_id in dict.fromkeys(queues):
-            for h in self._kept_read(
-                caller.company_id,
-                queue_id,
-                partial(handled.by_queue, caller.company_id, queue_id, HANDLED_READ),
-            ):
+            read = partial(handled.by_queue, caller.company_id, queue_id, HANDLED_READ)
+            # only an admin's reads are kept: they read every queue; a supervisor's few
+            # queues are read fresh, so what their agents just ended is found at once
+            kept = self._kept_read(caller, queue_id, read) if caller.is_admin else None
+            for h in read() if kept is None else kept:
                 found[(h.interaction_id, h.answered_at)] = h
         mine = (h for h in found.values() if h.company_id == caller.company_id)
         return sorted(mine, key=lambda h: h.answered_at, reverse=True)
 
-    def _kept_read(
-        self, company_id: str, queue_id: str, read: Callable[[], list[Any]]
-    ) -> list[Any]:
-        """``read()``, or what it returned less than ``QUEUE_READS_TTL_S`` ago."""
+    def _kept_read(self, caller: Caller, queue_id: str, read: Callable[[], list[Any]]) -> list[Any]:
+        """``read()``, or what it returned to this caller less than ``QUEUE_READS_TTL_S``
+        ago (kept per caller: anyone's first search reads afresh)."""
         now = self._clock()
-        key = (company_id, queue_id)
+        key = (caller.company_id, caller.user_id, queue_id)
         kept = self._kept.get(key)
         if kept is not None and now - kept[0] < QUEUE_READS_TTL_S:
             return kept[1]
