@@ -219,6 +219,8 @@ def _print_search(figures: dict[str, Any]) -> None:
         f"   query over {query['documents']:,} messages: p50 {query['p50_ms']} ms,"
         f" p95 {query['p95_ms']} ms (goal p95 <= 100 ms)"
     )
+    for shape, figures_of in query.get("shapes", {}).items():
+        print(f"     {shape}: p50 {figures_of['p50_ms']} ms, p95 {figures_of['p95_ms']} ms")
     print(f"   send -> searchable: p50 {lag['p50_ms']} ms, p95 {lag['p95_ms']} ms (goal <= 2 s)")
     print(
         f"   one search: {json.dumps(cost['search_aws_requests'])} + 1 engine request;"

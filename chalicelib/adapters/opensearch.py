@@ -33,6 +33,7 @@ from chalicelib.domain.search import (
     highlight_html,
     plain_fragment,
 )
+from chalicelib.domain.search_scope import OPEN_END
 from chalicelib.services.search_ports import IndexHealth, SearchUnavailable
 
 MAPPING_VERSION = 1  # bump with any change below: a new index, backfilled, then swapped
@@ -115,9 +116,11 @@ def _scope_clause(request: SearchRequest) -> dict[str, Any]:
     """Whole conversations by id. Parts of conversations (an interaction handled, a
     "delete for me" horizon) by their message ids when they are bounded and short
     (a handled interaction: ids are term lookups, which every engine answers
-    quickly), else as their conversation and sequence range (an open-ended horizon:
-    a range clause, which osmem evaluates over every document, about 0.1 s each
-    over 100,000 messages; Lucene intersects it with the conversation's postings)."""
+    quickly); a part open at its end whose start is near (a horizon after a few
+    hundred messages) as its conversation but the ids before it; else as their
+    conversation and sequence range (a range clause, which osmem evaluates over
+    every document, about 0.1 s each over 100,000 messages; Lucene intersects it
+    with the conversation's postings)."""
     should: list[dict[str, Any]] = []
     if request.conversation_ids:
         should.append({"terms": {"conversation_id": list(request.conversation_ids)}})
@@ -126,6 +129,17 @@ def _scope_clause(request: SearchRequest) -> dict[str, Any]:
         size = r.last - r.first + 1
         if size <= MAX_LISTED_RANGE and len(listed) + size <= MAX_LISTED_IDS:
             listed += [f"{r.conversation_id}.{seq}" for seq in range(r.first, r.last + 1)]
+            continue
+        if r.last == OPEN_END and r.first - 1 <= MAX_LISTED_RANGE:
+            before = [f"{r.conversation_id}.{seq}" for seq in range(r.first)]
+            should.append(
+                {
+                    "bool": {
+                        "filter": [{"term": {"conversation_id": r.conversation_id}}],
+                        "must_not": [{"terms": {"doc_id": before}}] if before else [],
+                    }
+                }
+            )
             continue
         should.append(
             {
@@ -145,11 +159,16 @@ def _scope_clause(request: SearchRequest) -> dict[str, Any]:
 
 
 def search_body(request: SearchRequest) -> dict[str, Any]:
-    """The ``_search`` body: scope and filters first (never scored), then the words."""
-    filters: list[dict[str, Any]] = [
-        {"term": {"company_id": request.company_id}},
-        _scope_clause(request),
-    ]
+    """The ``_search`` body: scope and filters first (never scored), then the words.
+
+    The company is not a clause: the scope's conversations are the company's own (a
+    conversation id is a random or company-derived id), and a ``company_id`` term
+    matches nearly every document of a large company, which an engine that evaluates
+    each clause over the whole index (the local one) pays for on every keystroke (half
+    its time over 100,000 messages; docs/architecture.md, "Measured"). The company is
+    still checked: each hit's ``company_id`` comes back and ``search`` drops any other
+    company's, so an id shared by two companies never leaks either way."""
+    filters: list[dict[str, Any]] = [_scope_clause(request)]
     if request.channel:
         filters.append({"term": {"channel": request.channel}})
     if request.sender:
@@ -168,7 +187,7 @@ def search_body(request: SearchRequest) -> dict[str, Any]:
         # not every OpenSearch-protocol engine guarantees (docs/architecture.md)
         "sort": [{"created_at": "desc"}, {"doc_id": "desc"}],
         "track_total_hits": False,  # never shown: counting every match is wasted work
-        "_source": ["conversation_id", "seq", "text"],
+        "_source": ["company_id", "conversation_id", "seq", "text"],
         "highlight": {
             "pre_tags": [MARK_OPEN],
             "post_tags": [MARK_CLOSE],
@@ -317,7 +336,11 @@ class OpenSearchIndex:
             return SearchPage([], False)
         answer = self.request("POST", f"/{quote(self.alias)}/_search", search_body(request))
         raw_hits = answer.get("hits", {}).get("hits", [])
-        hits = [_hit(raw) for raw in raw_hits[: request.limit]]
+        hits = [
+            _hit(raw)
+            for raw in raw_hits[: request.limit]
+            if (raw.get("_source") or {}).get("company_id") == request.company_id
+        ]
         return SearchPage(hits, len(raw_hits) > request.limit)
 
     def refresh(self) -> None:

@@ -5,11 +5,23 @@ SMS conversations of their shared lines, the contact-center threads they hold no
 and handled interactions (the ones they answered; a supervisor also those answered
 from the queues their routing profile lists; an admin those of every queue of the
 company). Every read is a Query or GetItem bounded by a count, never by history.
+
+For an admin, each queue's handled interactions (and the company's queue list) are
+kept for ``QUEUE_READS_TTL_S`` in the warm function: a search is sent per pause in
+typing, and an admin's scope reads every queue of the company, so without it one
+admin typing a word cost a Query per queue per search. What is kept only ever grants
+less than a fresh read would (a handled record is only added to, never withdrawn; who
+the caller is, their role and their memberships are read every time), and they are
+kept per admin, so an admin's first search reads afresh and a newly handled
+interaction is found at most ``QUEUE_READS_TTL_S`` late.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.contact_center import SUPERVISOR
 from chalicelib.domain.model import Membership
@@ -25,6 +37,8 @@ if TYPE_CHECKING:
 SCOPE_PAGE = 500  # memberships read per Query while building the scope
 MAX_RANGES = 300  # conversations searched in part: each is two clauses of the query
 HANDLED_READ = 200  # handled interactions read per agent and per queue (the newest)
+QUEUE_READS_TTL_S = 3.0  # an admin's queue reads are kept this long (a word being typed)
+QUEUE_READS_KEPT = 500  # queues kept at most; past it the oldest reads are dropped
 
 
 class ScopeReader:
@@ -36,10 +50,14 @@ class ScopeReader:
         conversations: ConversationRepository,
         handled: HandledInteractions | None = None,
         contact_center: ContactCenterRepository | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._repo = conversations
         self._handled = handled
         self._cc = contact_center
+        self._clock = clock
+        # (company, admin, queue or "" for the queue list) -> (read at, what was read)
+        self._kept: dict[tuple[str, str, str], tuple[float, list[Any]]] = {}
 
     def scope(self, caller: Caller) -> Scope:
         handled = self._handled_by(caller)
@@ -82,15 +100,39 @@ class ScopeReader:
             agent = None
         queues: list[str] = []
         if caller.is_admin:
-            queues = [q.queue_id for q in self._cc.list_queues(caller.company_id)]
+            queues = self._kept_read(
+                caller,
+                "",
+                lambda: [q.queue_id for q in self._cc.list_queues(caller.company_id)],  # type: ignore[union-attr]
+            )
         elif agent is not None and agent.role == SUPERVISOR:
             queues = list(agent.queues)
         found: dict[tuple[str, float], HandledInteraction] = {}
         if agent is not None:
             for h in self._handled.by_agent(caller.user_id, HANDLED_READ):
                 found[(h.interaction_id, h.answered_at)] = h
+        handled = self._handled
         for queue_id in dict.fromkeys(queues):
-            for h in self._handled.by_queue(caller.company_id, queue_id, HANDLED_READ):
+            read = partial(handled.by_queue, caller.company_id, queue_id, HANDLED_READ)
+            # only an admin's reads are kept: they read every queue; a supervisor's few
+            # queues are read fresh, so what their agents just ended is found at once
+            kept = self._kept_read(caller, queue_id, read) if caller.is_admin else None
+            for h in read() if kept is None else kept:
                 found[(h.interaction_id, h.answered_at)] = h
         mine = (h for h in found.values() if h.company_id == caller.company_id)
         return sorted(mine, key=lambda h: h.answered_at, reverse=True)
+
+    def _kept_read(self, caller: Caller, queue_id: str, read: Callable[[], list[Any]]) -> list[Any]:
+        """``read()``, or what it returned to this caller less than ``QUEUE_READS_TTL_S``
+        ago (kept per caller: anyone's first search reads afresh)."""
+        now = self._clock()
+        key = (caller.company_id, caller.user_id, queue_id)
+        kept = self._kept.get(key)
+        if kept is not None and now - kept[0] < QUEUE_READS_TTL_S:
+            return kept[1]
+        value = read()
+        if len(self._kept) >= QUEUE_READS_KEPT:
+            for old in sorted(self._kept, key=lambda k: self._kept[k][0])[: QUEUE_READS_KEPT // 2]:
+                del self._kept[old]
+        self._kept[key] = (now, value)
+        return value

@@ -201,6 +201,27 @@ def test_ranges_find_only_their_messages_alongside_whole_conversations(
     assert index.search(other).hits == []  # another company's range finds nothing
 
 
+def test_a_horizon_finds_what_follows_it_however_long_the_conversation(
+    index: SearchIndex, put: Callable[..., None]
+) -> None:
+    # Given a conversation with messages early on and after its 700th
+    put(
+        *(
+            _message("d2", n, f"budget {n}", created_at=f"2024-05-01T10:00:00.{n:03d}Z")
+            for n in (1, 2, 3, 700, 701, 702)
+        )
+    )
+
+    def after(first: int) -> list[str]:
+        request = SearchRequest(CO, (), parse_query("budget "), ranges=(SeqRange("d2", first),))
+        return sorted(hit.doc_id for hit in index.search(request).hits)
+
+    # Then a horizon near the start and one far into it each find only what follows
+    assert after(3) == ["d2.3", "d2.700", "d2.701", "d2.702"]
+    assert after(701) == ["d2.701", "d2.702"]
+    assert after(1) == ["d2.1", "d2.2", "d2.3", "d2.700", "d2.701", "d2.702"]
+
+
 def test_filters_channel_sender_and_days(index: SearchIndex, put: Callable[..., None]) -> None:
     put(
         _message("d1", 1, "invoice sent"),

@@ -22,7 +22,7 @@ from chalicelib.domain.search_scope import (
 from chalicelib.services.common import Caller
 from chalicelib.services.contact_center.commands import EndInteraction
 from chalicelib.services.search import SearchCommand, SearchService
-from chalicelib.services.search_scope import ScopeReader
+from chalicelib.services.search_scope import QUEUE_READS_TTL_S, ScopeReader
 from tests.contact_center_support import CUSTOMER, SALES, SUPPORT, available, only_open, world
 from tests.support import World, create_im, seed_people, send
 
@@ -257,3 +257,39 @@ def test_a_transcript_is_found_by_its_agent_and_supervisor_only(search_index: An
     assert texts(service, w.caller("u-sue"), "sink ") == ["my sink is leaking"]
     assert texts(service, w.caller("u-carol"), "sink ") == []
     assert texts(service, w.caller("u-sam"), "sink ") == []
+
+
+class CountingHandled:
+    """The handled records, counting the queue reads made (one Query each on AWS)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.queue_reads = 0
+
+    def by_agent(self, agent_id: str, limit: int) -> list[HandledInteraction]:
+        return list(self.inner.by_agent(agent_id, limit))
+
+    def by_queue(self, company_id: str, queue_id: str, limit: int) -> list[HandledInteraction]:
+        self.queue_reads += 1
+        return list(self.inner.by_queue(company_id, queue_id, limit))
+
+
+def test_an_admin_typing_reads_each_queue_once_until_the_reads_are_old() -> None:
+    # Given an admin's scope read for every keystroke of a word, on a clock we move
+    w = world()
+    conversation, _ = handled_conversation(w)
+    now = [100.0]
+    counting = CountingHandled(w.handled_repo)
+    scopes = ScopeReader(w.conversation_repo, counting, w.cc_repo, clock=lambda: now[0])
+    queues = len(w.cc_repo.list_queues("acme"))
+    assert queues >= 2
+    # When they search five times within the TTL (a word typed, 0.5 s apart)
+    for _ in range(5):
+        assert scopes.scope(w.caller("u-alice")).ranges == (SeqRange(conversation, 1, 2),)
+        now[0] += 0.5
+    # Then every queue was read once, not once a letter
+    assert counting.queue_reads == queues
+    # And once the reads are older than the TTL, the next search reads them again
+    now[0] += QUEUE_READS_TTL_S
+    assert scopes.scope(w.caller("u-alice")).ranges == (SeqRange(conversation, 1, 2),)
+    assert counting.queue_reads == 2 * queues
