@@ -457,7 +457,9 @@ def test_an_interaction_whose_queue_was_deleted_is_refused_and_writes_nothing(
 
 
 def test_a_waiting_check_is_claimed_once_per_interaction_and_offer(repo: Any) -> None:
+    assert repo.waiting_check_armed("ix-001", 0) is False
     assert repo.claim_waiting_check("ix-001", 0) is True
+    assert repo.waiting_check_armed("ix-001", 0) is True
     assert repo.claim_waiting_check("ix-001", 0) is False
     assert repo.claim_waiting_check("ix-001", 1) is True
     assert repo.claim_waiting_check("ix-002", 0) is True

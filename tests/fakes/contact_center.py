@@ -300,6 +300,10 @@ class MemoryContactCenterRepository:
         with self._lock:
             self.checks_armed.discard((interaction_id, offer_no))
 
+    def waiting_check_armed(self, interaction_id: str, offer_no: int) -> bool:
+        with self._lock:
+            return (interaction_id, offer_no) in self.checks_armed
+
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
         with self._lock:
             found = [

@@ -324,6 +324,58 @@ def test_a_move_to_a_named_agent_failing_past_its_write_is_audited_and_counted_o
     assert members(w, ix) == ["u-carol"]
 
 
+def test_a_move_to_a_named_agent_cut_off_before_its_offer_timer_arms_it_when_retried() -> None:
+    w = world()
+    ix = active_with_bob(w)
+    available(w, "u-carol")
+    ctx = w.cc.supervision._ctx
+    timer = ctx.timer
+    cut: list[str] = []
+
+    def timer_cut_off_once(message: Any, seconds: float) -> None:
+        if message.KIND == "offer_timeout" and not cut:
+            cut.append(message.interaction_id)
+            raise RuntimeError("the function timed out")
+        timer(message, seconds)
+
+    ctx.timer = timer_cut_off_once
+    move = TransferInteraction(agent_id="u-carol")
+    with pytest.raises(RuntimeError):
+        w.cc.supervision.transfer(w.caller("u-alice"), ix, move)
+    offer_no = w.cc_repo.get_interaction(ix).offer_no  # the move's offer (bob's was 1)
+
+    def timers_of_the_move() -> list[dict[str, Any]]:
+        return [
+            t
+            for t in w.runner.timers("offer_timeout")
+            if (t["interaction_id"], t["offer_no"]) == (ix, offer_no)
+        ]
+
+    assert offer_no == 2 and timers_of_the_move() == []
+    again = w.cc.supervision.transfer(w.caller("u-alice"), ix, move)  # the client retries
+    assert (again["state"], again["agent_id"]) == (OFFERED, "u-carol")
+    assert len(timers_of_the_move()) == 1
+    assert members(w, ix) == []  # bob left; carol joins when she accepts
+    assert kinds(w, ix) == ["transfer"]  # audited once
+
+
+def test_an_end_with_its_disposition_retried_after_a_failure_clears_the_members_once() -> None:
+    w = world()
+    ix = active_with_bob(w)
+    w.now += 40
+    fail_once_after_the_write(w)
+    done = EndInteraction(disposition="resolved")
+    with pytest.raises(RuntimeError):
+        w.cc.agents.end(w.caller("u-bob"), ix, done)
+    assert members(w, ix) == ["u-bob"]
+    again = w.cc.agents.end(w.caller("u-bob"), ix, done)  # the client retries
+    assert again["state"] == "ended"
+    w.cc.agents.end(w.caller("u-bob"), ix, done)
+    assert members(w, ix) == []
+    figures = today(w)
+    assert (figures.handled, figures.handle_total_s) == (1, 40)
+
+
 def test_an_end_retried_by_its_timer_after_a_failure_clears_the_members_and_counts_once() -> None:
     w = world()
     ix = active_with_bob(w)

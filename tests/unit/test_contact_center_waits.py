@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from chalicelib.domain.contact_center import WAITING, Interaction
 from chalicelib.domain.model import sms_conversation_id
 from tests.contact_center_support import (
@@ -119,3 +121,29 @@ def test_an_admit_redelivered_after_an_offer_went_back_to_the_queue_arms_nothing
     admit = next(m for m in w.runner.handled if m["kind"] == "admit")
     w.cc.handle(admit)
     assert len(checks_of(w, back.interaction_id)) == before
+
+
+class Killed(BaseException):
+    """The invocation cut off (a timeout, a crash): no ``except Exception`` runs."""
+
+
+def test_an_admit_cut_off_before_its_waiting_check_was_sent_arms_it_when_redelivered() -> None:
+    w = world(abandon_after_s=600)  # nobody is available: the customer waits
+    arm = w.cc.routing.arm_waiting_check
+    cut = {"left": 1}
+
+    def cut_off_once(*args: Any, **kwargs: Any) -> None:
+        if cut["left"]:
+            cut["left"] -= 1
+            raise Killed()
+        arm(*args, **kwargs)
+
+    w.cc.routing.arm_waiting_check = cut_off_once  # type: ignore[method-assign]
+    w.text(CUSTOMER)
+    with pytest.raises(Killed):
+        w.runner.run()
+    waiting = only_open(w)
+    assert checks_of(w, waiting.interaction_id) == []
+    admit = next(m for m in w.runner.handled if m["kind"] == "admit")
+    w.cc.handle(admit)  # SQS delivers it again
+    assert len(checks_of(w, waiting.interaction_id)) == 1

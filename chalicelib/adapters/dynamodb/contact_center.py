@@ -339,6 +339,10 @@ class DynamoContactCenterRepository(
     def release_waiting_check(self, interaction_id: str, offer_no: int) -> None:
         FiguresOnceItem(ix_pk(interaction_id), waiting_check_sk(offer_no)).delete()
 
+    def waiting_check_armed(self, interaction_id: str, offer_no: int) -> bool:
+        key = (ix_pk(interaction_id), waiting_check_sk(offer_no))
+        return get_item(FiguresOnceItem, *key, consistent=True) is not None
+
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
         pointers = PointerItem.query(agent_pk(agent_id), PointerItem.sk.startswith(IX_PREFIX))
         keys = [(ix_pk(p.sk.removeprefix(IX_PREFIX)), IX_SK) for p in pointers]

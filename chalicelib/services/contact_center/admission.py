@@ -167,17 +167,16 @@ class AdmissionService:
     def _watch(self, interaction: Interaction, queue: Queue) -> None:
         """Admit's waiting check, one chain per wait: an interaction offered since (a
         redelivered ``admit``) is watched by the release that sent it back, and a
-        marker per (interaction, offer) stops a redelivered ``admit`` arming a second
-        chain. The marker goes again if the timer could not be sent (the retry arms it)."""
+        marker per (interaction, offer), written once the timer is sent, stops a
+        redelivered ``admit`` arming a second chain. The timer goes first: an
+        ``admit`` cut off between the two is redelivered and arms it again (at worst
+        a second chain, never none)."""
         if interaction.offer_no > 0:
             return
-        if not self._repo.claim_waiting_check(interaction.interaction_id, interaction.offer_no):
+        if self._repo.waiting_check_armed(interaction.interaction_id, interaction.offer_no):
             return
-        try:
-            self._routing.arm_waiting_check(interaction, queue)
-        except Exception:
-            self._repo.release_waiting_check(interaction.interaction_id, interaction.offer_no)
-            raise
+        self._routing.arm_waiting_check(interaction, queue)
+        self._repo.claim_waiting_check(interaction.interaction_id, interaction.offer_no)
 
     def end_unanswered(self, interaction: Interaction, disposition: str) -> bool:
         """Waiting → ended with no agent: the transcript is filed to a case of the

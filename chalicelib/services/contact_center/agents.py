@@ -211,7 +211,11 @@ class AgentService:
         command = command or EndInteraction()
         disposition, notes, case_id = command.disposition, command.notes, command.case_id
         for _ in range(RETRIES):
-            interaction = self._own(caller, interaction_id, ACTIVE, WRAP_UP)
+            interaction = self._own(caller, interaction_id, ACTIVE, WRAP_UP, ENDED)
+            if interaction.state == ENDED:  # a repeated end: the first may have failed
+                self._records.refile(interaction)  # after its write, so what follows
+                self._ended(interaction)  # the write runs again (each step once)
+                return self._ctx.view(interaction)
             self._records.check_case(interaction, case_id)
             after = replace(
                 interaction,

@@ -141,6 +141,11 @@ class ContactCenterRepository(Protocol):
         """Remove that mark (its timer could not be sent)."""
         ...
 
+    def waiting_check_armed(self, interaction_id: str, offer_no: int) -> bool:
+        """Whether the first waiting check of the interaction at ``offer_no`` is marked
+        armed (a strongly consistent read)."""
+        ...
+
     def agent_interactions(self, agent_id: str) -> list[Interaction]:
         """The agent's interactions that are not ended."""
         ...

@@ -18,6 +18,7 @@ write are safe to repeat and a retried take-over runs them again.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -348,10 +349,20 @@ class SupervisionService:
                 interaction = self._supervised(caller, interaction_id, *LIVE)
             elif interaction.state != ACTIVE or interaction.agent_id != caller.user_id:
                 raise Conflict(f"the interaction is {interaction.state}", code="invalid_state")
-            if interaction.agent_id == target.agent_id:
-                raise Conflict("it is theirs already", code="invalid_state")
             queue = self._ctx.queue(interaction.company_id, interaction.queue_id)
             now = self._ctx.epoch()
+            if interaction.agent_id == target.agent_id and interaction.state == OFFERED:
+                # a repeated move (the first may have failed after its write): the
+                # offer's timer (a twin finds it answered or back) and the members
+                expires = (
+                    interaction.offer_expires_at or interaction.offered_at + queue.offer_timeout_s
+                )
+                left = max(1, math.ceil(expires - now))
+                self._ctx.timer(OfferTimeout(interaction_id, interaction.offer_no), left)
+                self._ctx.follow_members(interaction_id)
+                return self._ctx.view(interaction, queue)
+            if interaction.agent_id == target.agent_id:
+                raise Conflict("it is theirs already", code="invalid_state")
             was_active = interaction.state == ACTIVE
             after = replace(
                 interaction,
