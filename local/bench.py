@@ -356,10 +356,12 @@ def main() -> None:
     for part, label in (
         ("inbound", "inbound text to a channel"),
         ("routing", "routing it"),
-        ("outbox", "its offer event (outbox)"),
+        ("offer_event", "its offer event (outbox)"),
     ):
-        calls = ", ".join(f"{k} {v}" for k, v in sorted(cc[part].items()))
-        print(f"   {label}: {sum(cc[part].values())} requests ({calls})")
+        operations = cc["per_operation"][part]
+        calls = ", ".join(f"{k} {v}" for k, v in sorted(operations.items()))
+        print(f"   {label}: {sum(operations.values())} requests ({calls})")
+    print(f"   requests per routed text: {cc['requests']}")
     print(
         f"   burst of {cc['burst']} texts, 3 agents: {cc['offered']} offered; inbound → offer"
         f" p50 {cc['p50_ms']:.0f} ms, p95 {cc['p95_ms']:.0f} ms"

@@ -141,6 +141,13 @@ def parse_query(raw: str, region: str = "US") -> ParsedQuery:
     return parsed
 
 
+def _inside_a_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] has a letter or digit right before or after it."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return before.isalnum() or after.isalnum()
+
+
 def _without_phones(text: str, region: str, found: list[str]) -> str:
     """Numbers written anywhere in ``text`` (spaces and brackets included) go to
     ``found`` in E.164; the rest of the text is returned."""
@@ -154,6 +161,8 @@ def _without_phones(text: str, region: str, found: list[str]) -> str:
     except Exception:  # a library corner case: the digits stay words
         return text
     for match in matches:
+        if _inside_a_word(text, match.start, match.end):
+            continue  # "lag1234567abc" is one word, as the analyzer indexes it
         found.append(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
         kept.append(text[last : match.start])
         last = match.end

@@ -133,6 +133,17 @@ def test_emoji_and_phone_numbers_in_any_format_are_findable(
     assert _ask(index, "2125550199") == ["d1.3"]
 
 
+def test_digits_inside_a_word_stay_part_of_that_word(
+    index: SearchIndex, put: Callable[..., None]
+) -> None:
+    """A code such as "lag1234567abc" is one word, not a phone number with letters
+    around it (the bench's send-to-searchable probe missed one such word in twenty)."""
+    put(_message("d1", 1, "bench lag1234567abc"), _message("d1", 2, "ref x4155550100 ok"))
+    assert _ask(index, "lag1234567abc") == ["d1.1"]
+    assert _ask(index, "lag1234567") == ["d1.1"]  # typed so far
+    assert _ask(index, "x4155550100") == ["d1.2"]
+
+
 def test_the_highlight_marks_matches_and_escapes_everything_else(
     index: SearchIndex, put: Callable[..., None]
 ) -> None:
