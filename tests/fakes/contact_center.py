@@ -296,10 +296,6 @@ class MemoryContactCenterRepository:
             self.checks_armed.add((interaction_id, offer_no))
             return True
 
-    def release_waiting_check(self, interaction_id: str, offer_no: int) -> None:
-        with self._lock:
-            self.checks_armed.discard((interaction_id, offer_no))
-
     def waiting_check_armed(self, interaction_id: str, offer_no: int) -> bool:
         with self._lock:
             return (interaction_id, offer_no) in self.checks_armed

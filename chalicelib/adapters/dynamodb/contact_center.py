@@ -336,9 +336,6 @@ class DynamoContactCenterRepository(
             raise
         return True
 
-    def release_waiting_check(self, interaction_id: str, offer_no: int) -> None:
-        FiguresOnceItem(ix_pk(interaction_id), waiting_check_sk(offer_no)).delete()
-
     def waiting_check_armed(self, interaction_id: str, offer_no: int) -> bool:
         key = (ix_pk(interaction_id), waiting_check_sk(offer_no))
         return get_item(FiguresOnceItem, *key, consistent=True) is not None

@@ -137,10 +137,6 @@ class ContactCenterRepository(Protocol):
         marker that expires after a week). False when it was marked before."""
         ...
 
-    def release_waiting_check(self, interaction_id: str, offer_no: int) -> None:
-        """Remove that mark (its timer could not be sent)."""
-        ...
-
     def waiting_check_armed(self, interaction_id: str, offer_no: int) -> bool:
         """Whether the first waiting check of the interaction at ``offer_no`` is marked
         armed (a strongly consistent read)."""
