@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings
 
+SQLITE_SCHEME = "sqlite:"  # SEARCH_ENDPOINT of the local stack's embedded search index
+
 if TYPE_CHECKING:  # services are imported when first built, not at import time
     from chalicelib.adapters.providers import TwilioCredentials
     from chalicelib.services.compliance.ports import (
@@ -209,18 +211,9 @@ def build_adapters(
     need("registration_source", registration_source)
     need("sms_account", sms_account)
     if settings.search_enabled:  # tests pass their own index, on or off
-        from chalicelib.adapters.opensearch import OpenSearchIndex
         from chalicelib.adapters.search_failures import SqsSearchFailures
 
-        need(
-            "search_index",
-            lambda: OpenSearchIndex(
-                settings.search_endpoint,
-                settings.search_alias,
-                region=settings.region,
-                sign=settings.search_sigv4,
-            ),
-        )
+        need("search_index", lambda: search_index(settings))
         need("search_failures", lambda: SqsSearchFailures(settings.resource_prefix))
     made.setdefault("search_index", None)
     made.setdefault("search_failures", None)
@@ -242,3 +235,22 @@ def build_adapters(
     need("providers", providers)
     need("fetcher", fetcher)
     return Adapters(**{f.name: made[f.name] for f in fields(Adapters)})  # type: ignore[arg-type]
+
+
+def search_index(settings: Settings) -> object:
+    """The stage's OpenSearch domain (an https endpoint, signed on AWS); the local
+    stack's embedded index when the endpoint is ``sqlite:{path}`` (local/search_engine.py)."""
+    if settings.search_endpoint.startswith(SQLITE_SCHEME):
+        from chalicelib.adapters.sqlite_search import SqliteSearchIndex
+
+        return SqliteSearchIndex(
+            settings.search_endpoint[len(SQLITE_SCHEME) :], settings.search_alias
+        )
+    from chalicelib.adapters.opensearch import OpenSearchIndex
+
+    return OpenSearchIndex(
+        settings.search_endpoint,
+        settings.search_alias,
+        region=settings.region,
+        sign=settings.search_sigv4,
+    )

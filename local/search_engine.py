@@ -1,17 +1,25 @@
-"""The local stack's search engine: an OpenSearch-protocol server on loopback.
+"""The local stack's search engine.
 
-By default an in-memory ``osmem-server`` (requirements-dev.txt) is started and
-stopped with the stack. The way out, if that package goes away or misbehaves:
-set ``SEARCH_ENDPOINT`` to any OpenSearch (a local ``opensearch`` process, say)
-and the stack uses it instead; ``SEARCH_ENABLED=false`` runs the stack without
-search, as a stage with the flag off.
+By default an embedded SQLite FTS5 index (``chalicelib/adapters/sqlite_search.py``)
+in a file of its own, made at start and removed at stop: the fastest of the engines
+this machine can run (docs/architecture.md, "Search"), held to the same contract
+suite as the production adapter. ``SEARCH_LOCAL_ENGINE=osmem`` starts an in-memory
+``osmem-server`` (requirements-dev.txt) instead, so the whole stack runs on the
+OpenSearch adapter AWS runs; ``SEARCH_ENDPOINT`` set to any OpenSearch (a local
+``opensearch`` process, say) uses that, the way out if osmem goes away or
+misbehaves; ``SEARCH_ENABLED=false`` runs the stack without search, as a stage with
+the flag off.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import MutableMapping
 from typing import Any
+
+ENGINES = ("sqlite", "osmem")
 
 # osmem is a Go program: a less eager garbage collector (Go's GOGC, 100 by default)
 # cut its query p95 by about a quarter over 100,000 messages, for more memory
@@ -34,36 +42,57 @@ def start_osmem() -> Any:
 
 
 class LocalSearch:
-    """What ``start`` started (``server`` is None when the engine was given)."""
+    """What ``start`` started (``server`` is None when the engine was given; ``folder``
+    is the embedded index's, removed at stop)."""
 
-    def __init__(self, endpoint: str, server: Any = None) -> None:
+    def __init__(self, endpoint: str, server: Any = None, folder: str | None = None) -> None:
         self.endpoint = endpoint
         self.server = server
+        self.folder = folder
+
+    @property
+    def engine(self) -> str:
+        if self.folder is not None:
+            return "sqlite"
+        return "osmem" if self.server is not None else "given"
 
     def stop(self) -> None:
         if self.server is not None:
             self.server.close()
             self.server = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 def start(prefix: str, env: MutableMapping[str, str] | None = None) -> LocalSearch | None:
     """Start (or find) the engine, create the index behind its alias, and set the
     environment the app's settings read. None when search is off."""
     from chalicelib.adapters.opensearch import OpenSearchIndex
+    from chalicelib.bootstrap_adapters import SQLITE_SCHEME
     from chalicelib.settings import _flag
 
     env = os.environ if env is None else env
     if not _flag(env.get("SEARCH_ENABLED"), True):
         env["SEARCH_ENABLED"] = "false"
         return None
+    alias = env.get("SEARCH_INDEX") or f"{prefix}-messages"
     given = env.get("SEARCH_ENDPOINT", "")
-    if given:
+    engine = env.get("SEARCH_LOCAL_ENGINE", "") or "sqlite"
+    if engine not in ENGINES:
+        raise ValueError(f"SEARCH_LOCAL_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if given.startswith(SQLITE_SCHEME):
         local = LocalSearch(given)
+    elif given:
+        local = LocalSearch(given)
+        OpenSearchIndex(local.endpoint, alias).ensure()
+    elif engine == "sqlite":
+        folder = tempfile.mkdtemp(prefix=f"{prefix}-search-")
+        local = LocalSearch(f"{SQLITE_SCHEME}{folder}/{alias}.sqlite3", folder=folder)
     else:
         server = start_osmem()
         local = LocalSearch(server.url, server)
-    alias = env.get("SEARCH_INDEX") or f"{prefix}-messages"
-    OpenSearchIndex(local.endpoint, alias).ensure()
+        OpenSearchIndex(local.endpoint, alias).ensure()
     env.update(
         {
             "SEARCH_ENABLED": "true",

@@ -1,7 +1,7 @@
-"""The SearchIndex port, held against every adapter that ships (today one: OpenSearch
-over HTTP, run here on a real OpenSearch-protocol engine). Ids, order, highlight
-markers, phrases, prefix, folding, CJK, emoji, numbers, deletion and scope — never
-exact scores."""
+"""The SearchIndex port, held against every adapter that ships: OpenSearch over HTTP
+(what AWS runs), here on a real OpenSearch-protocol engine, and SQLite FTS5 (the
+local stack's default engine). Ids, order, highlight markers, phrases, prefix,
+folding, CJK, emoji, numbers, deletion and scope — never exact scores."""
 
 from __future__ import annotations
 
@@ -37,8 +37,12 @@ def _message(conversation: str, seq: int, text: str, **kw: Any) -> Message:
     )
 
 
-@pytest.fixture(params=["opensearch"])
-def index(request: pytest.FixtureRequest) -> SearchIndex:
+@pytest.fixture(params=["opensearch", "sqlite"])
+def index(request: pytest.FixtureRequest, tmp_path: Any) -> SearchIndex:
+    if request.param == "sqlite":
+        from chalicelib.adapters.sqlite_search import SqliteSearchIndex
+
+        return SqliteSearchIndex(str(tmp_path / "search.sqlite3"), "texting-test-messages")
     return request.getfixturevalue("search_index")
 
 
