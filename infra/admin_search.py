@@ -32,6 +32,10 @@ from typing import Any
 import boto3
 
 PREFIX_DEFAULT = "texting-{stage}"
+EMBEDDED_HAS_NO_VERSIONS = (
+    "the local stack's embedded index has no alias or versions: its schema changes"
+    " with the code, in a new file the stack makes at start"
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,17 @@ class Target:
 
 
 def index_of(target: Target, name: str | None = None) -> Any:
+    """The index behind the alias (or the physical index ``name``); on the local
+    stack's embedded index (``sqlite:{path}``) there is only the one file."""
     from chalicelib.adapters.opensearch import OpenSearchIndex
+    from chalicelib.bootstrap_adapters import SQLITE_SCHEME
 
+    if target.endpoint.startswith(SQLITE_SCHEME):
+        from chalicelib.adapters.sqlite_search import SqliteSearchIndex
+
+        if name:
+            sys.exit(EMBEDDED_HAS_NO_VERSIONS)
+        return SqliteSearchIndex(target.endpoint[len(SQLITE_SCHEME) :], target.alias)
     return OpenSearchIndex(
         target.endpoint, name or target.alias, region=target.region, sign=target.signed
     )
@@ -197,6 +210,10 @@ def main(argv: list[str] | None = None) -> None:
     answer: Any
     if args.command == "status":
         answer = status(target, session)
+    elif args.command in ("ensure", "create-index", "swap") and target.endpoint.startswith(
+        "sqlite:"
+    ):
+        sys.exit(EMBEDDED_HAS_NO_VERSIONS)
     elif args.command == "ensure":
         answer = {"index": index_of(target).ensure(replicas=args.replicas)}
     elif args.command == "create-index":

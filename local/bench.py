@@ -216,12 +216,24 @@ def search() -> dict[str, Any]:
 def _print_search(figures: dict[str, Any]) -> None:
     query, lag, cost, package = (figures[k] for k in ("query", "lag", "cost", "package"))
     print(
-        f"   query over {query['documents']:,} messages: p50 {query['p50_ms']} ms,"
+        f"   query over {query['documents']:,} messages on the local stack's engine"
+        f" ({query.get('engine', '?')}): p50 {query['p50_ms']} ms,"
         f" p95 {query['p95_ms']} ms (goal p95 <= 100 ms)"
     )
-    for shape, figures_of in query.get("shapes", {}).items():
-        print(f"     {shape}: p50 {figures_of['p50_ms']} ms, p95 {figures_of['p95_ms']} ms")
+    for engine, of_engine in query.get("engines", {}).items():
+        shapes = ", ".join(
+            f"{shape} {f['p50_ms']}/{f['p95_ms']}" for shape, f in of_engine["shapes"].items()
+        )
+        print(
+            f"     {engine}: p50/p95 ms {shapes}; supervisor (ranges)"
+            f" {of_engine['with_ranges_p50_ms']}/{of_engine['with_ranges_p95_ms']};"
+            f" {of_engine['indexed_per_s']} messages/s indexed"
+        )
+    if "same_hits" in query:
+        print(f"     same hits on both engines: {query['same_hits']} queries")
     print(f"   send -> searchable: p50 {lag['p50_ms']} ms, p95 {lag['p95_ms']} ms (goal <= 2 s)")
+    for engine, of_engine in lag.get("engines", {}).items():
+        print(f"     {engine}: p50 {of_engine['p50_ms']} ms, p95 {of_engine['p95_ms']} ms")
     print(
         f"   one search: {json.dumps(cost['search_aws_requests'])} + 1 engine request;"
         f" ${cost['usd_per_1m_searches']} per 1M searches"

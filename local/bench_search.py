@@ -2,13 +2,17 @@
 
 1. Query latency over 100,000 indexed messages (words of a 5,000-word vocabulary
    with Zipf frequencies): the adapter's search (scope of a typical person: 200
-   conversations of their company) on the local engine, p50/p95 of 300 queries of
-   one to three words drawn the same way, the last as a prefix (as typed); the same
-   queries by shape (``words``: ended with a space, so no prefix; ``phrase``: in
-   quotes); and the same typed queries for a supervisor (100 conversations whole
-   and 300 handled interactions as sequence ranges). Also the index rate.
+   conversations of their company), p50/p95 of 300 queries of one to three words
+   drawn the same way, the last as a prefix (as typed); the same queries by shape
+   (``words``: ended with a space, so no prefix; ``phrase``: in quotes); and the same
+   typed queries for a supervisor (100 conversations whole and 300 handled
+   interactions as sequence ranges). Also the index rate. Run on both local engines
+   one after the other, the same messages and queries: the local stack's default
+   (SQLite FTS5, the headline) and osmem under the OpenSearch adapter AWS runs; and
+   whether both found the same hits for every query.
 2. Index lag on the local stack: a message sent over REST until the other member's
-   ``GET /search`` finds it (polled every 20 ms), p50/p95 of 20 sends.
+   ``GET /search`` finds it (polled every 20 ms), p50/p95 of 20 sends, on each
+   local engine.
 3. AWS requests per search and per indexed batch (moto, metered), and what 1M of
    each costs at us-east-1 list prices.
 4. The Lambda package: total, and the share of the search modules (search adds no
@@ -135,45 +139,60 @@ def _document(n: int, rng: random.Random, vocabulary: tuple[list[str], list[floa
     )
 
 
-def query_latency() -> dict[str, Any]:
+def _engine(name: str, documents: list[Any]) -> tuple[Any, Any, float]:
+    """An empty index on ``name`` (sqlite: the local stack's default; osmem: the
+    OpenSearch adapter AWS runs), filled with ``documents``: (index, server, seconds)."""
+    import tempfile
+
     from chalicelib.adapters.opensearch import OpenSearchIndex
+    from chalicelib.adapters.sqlite_search import SqliteSearchIndex
+    from local.search_engine import start_osmem
+
+    server: Any = None
+    if name == "sqlite":
+        folder = tempfile.mkdtemp(prefix="bench-search-")
+        index: Any = SqliteSearchIndex(f"{folder}/bench-messages.sqlite3", "bench-messages")
+    else:
+        server = start_osmem()
+        index = OpenSearchIndex(server.url, "bench-messages")
+        index.ensure()
+    began = time.perf_counter()
+    for start in range(0, len(documents), 2000):
+        index.write(documents[start : start + 2000], [])
+    index.refresh()
+    return index, server, time.perf_counter() - began
+
+
+def query_latency() -> dict[str, Any]:
+    """Both engines over the same messages and the same queries, one after the other;
+    the headline figures are the local stack's default engine's (sqlite)."""
     from chalicelib.domain.search import SearchRequest, parse_query
     from chalicelib.domain.search_scope import SeqRange
     from chalicelib.services.search_ports import SearchUnavailable
-    from local.search_engine import start_osmem
 
     rng = random.Random(19)
     vocabulary = _vocabulary(rng)
-    server = start_osmem()
-    try:
-        index = OpenSearchIndex(server.url, "bench-messages")
-        index.ensure()
-        began = time.perf_counter()
-        for start in range(0, DOCUMENTS, 2000):
-            batch = [_document(n, rng, vocabulary) for n in range(start, start + 2000)]
-            index.write(batch, [])
-        index.refresh()
-        indexing_s = time.perf_counter() - began
-        # a scope holds only the caller's company's conversations (c…0 are globex's)
-        acme = [n for n in range(CONVERSATIONS) if n % 10]
-        scope = tuple(f"c{n:05d}" for n in rng.sample(acme, SCOPE))
-        # a supervisor: fewer conversations whole, and handled interactions as ranges
-        ranged = tuple(
-            SeqRange(f"c{n:05d}", 1 + n % 5, 6 + n % 9) for n in rng.sample(acme, RANGES)
-        )
-        typed = []
-        for _ in range(QUERIES):
-            words = rng.choices(vocabulary[0], vocabulary[1], k=rng.randint(1, 3))
-            words[-1] = words[-1][: max(3, len(words[-1]) - rng.randint(0, 3))]
-            typed.append(" ".join(words))
-        shapes = {
-            "typed": [parse_query(q) for q in typed],
-            "words": [parse_query(q + " ") for q in typed],
-            "phrase": [parse_query(f'"{q}"') for q in typed],
-        }
-        queries = shapes["typed"]
+    documents = [_document(n, rng, vocabulary) for n in range(DOCUMENTS)]
+    # a scope holds only the caller's company's conversations (c…0 are globex's)
+    acme = [n for n in range(CONVERSATIONS) if n % 10]
+    scope = tuple(f"c{n:05d}" for n in rng.sample(acme, SCOPE))
+    # a supervisor: fewer conversations whole, and handled interactions as ranges
+    ranged = tuple(SeqRange(f"c{n:05d}", 1 + n % 5, 6 + n % 9) for n in rng.sample(acme, RANGES))
+    typed = []
+    for _ in range(QUERIES):
+        words = rng.choices(vocabulary[0], vocabulary[1], k=rng.randint(1, 3))
+        words[-1] = words[-1][: max(3, len(words[-1]) - rng.randint(0, 3))]
+        typed.append(" ".join(words))
+    shapes = {
+        "typed": [parse_query(q) for q in typed],
+        "words": [parse_query(q + " ") for q in typed],
+        "phrase": [parse_query(f'"{q}"') for q in typed],
+    }
 
+    def measure(name: str) -> tuple[dict[str, Any], list[list[str]]]:
+        index, server, indexing_s = _engine(name, documents)
         timeouts = {"person": 0, "supervisor": 0}
+        found: list[list[str]] = []
 
         def latencies(
             who: str, whole: tuple[str, ...], ranges: tuple[Any, ...], asked: list[Any]
@@ -183,34 +202,50 @@ def query_latency() -> dict[str, Any]:
                 request = SearchRequest("acme", whole, query, limit=20, ranges=ranges)
                 started = time.perf_counter()
                 try:
-                    index.search(request)
+                    hits = [hit.doc_id for hit in index.search(request).hits]
                 except SearchUnavailable:  # the adapter's 5 s timeout: counted, not fatal
                     timeouts[who] += 1
+                    hits = ["timeout"]
                 samples.append((time.perf_counter() - started) * 1000)
+                found.append(hits)
             return samples
 
-        by_shape = {name: latencies("person", scope, (), asked) for name, asked in shapes.items()}
+        try:
+            by_shape = {n: latencies("person", scope, (), asked) for n, asked in shapes.items()}
+            supervisor = latencies("supervisor", scope[: SCOPE // 2], ranged, shapes["typed"])
+            documents_indexed = index.health().documents
+        finally:
+            if server is not None:
+                server.close()
         samples = by_shape["typed"]
-        supervisor = latencies("supervisor", scope[: SCOPE // 2], ranged, queries)
         return {
-            "documents": index.health().documents,
+            "documents": documents_indexed,
             "indexing_s": round(indexing_s, 1),
             "indexed_per_s": round(DOCUMENTS / indexing_s),
             "shapes": {
-                name: {
+                shape: {
                     "p50_ms": round(statistics.median(s), 1),
                     "p95_ms": round(_pct(s, 0.95), 1),
                 }
-                for name, s in by_shape.items()
+                for shape, s in by_shape.items()
             },
             "p50_ms": round(statistics.median(samples), 1),
             "p95_ms": round(_pct(samples, 0.95), 1),
             "with_ranges_p50_ms": round(statistics.median(supervisor), 1),
             "with_ranges_p95_ms": round(_pct(supervisor, 0.95), 1),
             "timeouts": timeouts,
-        }
-    finally:
-        server.close()
+        }, found
+
+    default, default_hits = measure("sqlite")
+    protocol, protocol_hits = measure("osmem")
+    same = sum(a == b for a, b in zip(default_hits, protocol_hits, strict=True))
+    return {
+        **default,
+        "engine": "sqlite",
+        "engines": {"sqlite": default, "osmem": protocol},
+        # every query asked of both: the same hits in the same order?
+        "same_hits": f"{same} of {len(default_hits)}",
+    }
 
 
 def search_cost() -> dict[str, Any]:
@@ -291,7 +326,24 @@ def search_cost() -> dict[str, Any]:
 
 
 def index_lag() -> dict[str, Any]:
-    """Send → searchable on the local stack (its stream poller, indexer and engine)."""
+    """Send → searchable on the local stack, on its default engine (sqlite) and on osmem."""
+    import os
+
+    default = _index_lag()
+    before = os.environ.get("SEARCH_LOCAL_ENGINE")
+    os.environ["SEARCH_LOCAL_ENGINE"] = "osmem"
+    try:
+        protocol = _index_lag()
+    finally:
+        if before is None:
+            del os.environ["SEARCH_LOCAL_ENGINE"]
+        else:
+            os.environ["SEARCH_LOCAL_ENGINE"] = before
+    return {**default, "engine": "sqlite", "engines": {"sqlite": default, "osmem": protocol}}
+
+
+def _index_lag() -> dict[str, Any]:
+    """Send → searchable on a local stack (its stream poller, indexer and engine)."""
     import requests
 
     from local.launcher import local_stack

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -94,9 +95,15 @@ def _prefix_clause(prefix: str) -> dict[str, Any]:
     differently (punctuation, CJK, letters such as ø that ASCII folding maps but
     Unicode decomposition does not) keeps ``match_phrase_prefix``, which analyzes it."""
     folded = fold(prefix)
-    if _PLAIN_WORD.fullmatch(folded):
+    # letters and digits only: folding maps "x²" to "x2", but the analyzer drops "²"
+    if _PLAIN_WORD.fullmatch(folded) and all(_letter_or_digit(c) for c in prefix):
         return {"prefix": {"text": {"value": folded}}}
     return {"match_phrase_prefix": {"text": {"query": prefix, "max_expansions": 50}}}
+
+
+def _letter_or_digit(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "LM" or category == "Nd"
 
 
 def _clauses(query: ParsedQuery) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
 """The search index port: what the search service and the indexer need from an engine.
 
-One adapter ships (``chalicelib.adapters.opensearch``): the same code talks to the
-stage's OpenSearch domain (signed) and to the local stack's OpenSearch-protocol
-engine, and ``tests/adapters/test_search_index_contract.py`` holds it to this port.
+Two adapters ship: ``chalicelib.adapters.opensearch`` (the stage's OpenSearch domain,
+signed; in the tests and on request in the local stack, an OpenSearch-protocol
+engine) and ``chalicelib.adapters.sqlite_search`` (the local stack's default: SQLite
+FTS5 in a file). ``tests/adapters/test_search_index_contract.py`` holds both to this
+port and ``test_search_engines_agree.py`` to each other.
 """
 
 from __future__ import annotations

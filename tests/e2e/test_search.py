@@ -1,6 +1,8 @@
 """Search on the local stack: a message sent over REST is found through GET /search
-within 5 seconds (stream → search_indexer → the local OpenSearch-protocol engine),
-only by the people in its conversation, and a deleted one is gone within 5 seconds;
+within 5 seconds (stream → search_indexer → the engine), only by the people in its
+conversation, and a deleted one is gone within 5 seconds — on the stack's default
+engine (the embedded SQLite index) and on a stack of its own running the OpenSearch
+adapter AWS runs (``SEARCH_LOCAL_ENGINE=osmem``);
 an SMS on a shared line is found by everyone on the line and nobody else; a
 contact-center transcript by the agent who handled it and its queue's supervisor,
 not by another agent."""
@@ -9,12 +11,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from tests.e2e.clients import Api, Stack, user
+from tests.e2e.clients import Api, Stack, login, user
+from tests.e2e.conftest import running_stack
 from tests.e2e.test_sms import phone_sends, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -38,9 +41,32 @@ def _until(check: Callable[[], bool], seconds: float = WITHIN_S) -> float:
     raise AssertionError(f"not true within {seconds} s")
 
 
+@pytest.fixture(scope="module")
+def osmem_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack whose search runs on osmem through the OpenSearch adapter."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SEARCH_LOCAL_ENGINE", "osmem")
+        with running_stack(tmp_path_factory, "osmem-stack") as state:
+            yield state
+
+
+@pytest.fixture(params=["sqlite", "osmem"])
+def on_engine(
+    request: pytest.FixtureRequest, stack: Stack, api: ApiFactory
+) -> tuple[Stack, ApiFactory]:
+    """(stack, api factory) on the default engine, then on osmem."""
+    if request.param == "sqlite":
+        return stack, api
+    other: Stack = request.getfixturevalue("osmem_stack")
+    return other, lambda username: Api(
+        other["rest_url"], login(other, username) if username else None
+    )
+
+
 def test_a_sent_message_is_searchable_within_5_s_and_gone_when_deleted(
-    stack: Stack, api: ApiFactory
+    on_engine: tuple[Stack, ApiFactory],
 ) -> None:
+    stack, api = on_engine
     bob = user(stack, "bob")
     alice_api, bob_api = api("alice"), api("bob")
     word = f"zebra{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,96 @@
+"""The local stack's choice of search engine (``local/search_engine.py``) and the
+adapter the app builds for it (``bootstrap_adapters.search_index``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chalicelib.adapters.opensearch import OpenSearchIndex
+from chalicelib.adapters.sqlite_search import SqliteSearchIndex
+from chalicelib.bootstrap_adapters import search_index
+from chalicelib.domain.search import SearchDocument, SearchRequest, parse_query
+from local import search_engine
+from tests.support import settings
+
+DOC = SearchDocument("d1.1", "co1", "d1", 1, "im", "a", "2024-05-01T10:00:00.000Z", "hello")
+
+
+def test_the_default_is_an_embedded_index_in_a_folder_removed_at_stop() -> None:
+    env: dict[str, str] = {}
+    local = search_engine.start("texting-x", env)
+    assert local is not None and local.engine == "sqlite"
+    assert env["SEARCH_ENABLED"] == "true" and env["SEARCH_INDEX"] == "texting-x-messages"
+    index = search_index(
+        settings(
+            search_enabled=True,
+            search_endpoint=env["SEARCH_ENDPOINT"],
+            search_index=env["SEARCH_INDEX"],
+        )
+    )
+    assert isinstance(index, SqliteSearchIndex)
+    index.write([DOC], [])
+    found = index.search(SearchRequest("co1", ("d1",), parse_query("hello ")))
+    assert [hit.doc_id for hit in found.hits] == ["d1.1"]
+    folder = Path(env["SEARCH_ENDPOINT"].removeprefix("sqlite:")).parent
+    assert folder.is_dir()
+    local.stop()
+    assert not folder.exists()
+
+
+def test_osmem_runs_the_stack_on_the_opensearch_adapter() -> None:
+    env = {"SEARCH_LOCAL_ENGINE": "osmem"}
+    local = search_engine.start("texting-y", env)
+    assert local is not None and local.engine == "osmem"
+    try:
+        index = search_index(
+            settings(
+                search_enabled=True,
+                search_endpoint=env["SEARCH_ENDPOINT"],
+                search_index=env["SEARCH_INDEX"],
+                search_sigv4=False,
+            )
+        )
+        assert isinstance(index, OpenSearchIndex)
+        assert index.health().index == "texting-y-messages-v1"
+    finally:
+        local.stop()
+
+
+def test_an_unknown_engine_or_search_off() -> None:
+    with pytest.raises(ValueError, match="SEARCH_LOCAL_ENGINE"):
+        search_engine.start("texting-z", {"SEARCH_LOCAL_ENGINE": "lucene"})
+    env = {"SEARCH_ENABLED": "false"}
+    assert search_engine.start("texting-z", env) is None
+    assert env["SEARCH_ENABLED"] == "false"
+
+
+def test_an_embedded_index_that_cannot_be_opened_is_search_unavailable(tmp_path: Path) -> None:
+    from chalicelib.services.search_ports import SearchUnavailable
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    gone = SqliteSearchIndex(str(blocker / "search.sqlite3"), "nothing")
+    with pytest.raises(SearchUnavailable):
+        gone.write([DOC], [])
+    with pytest.raises(SearchUnavailable):
+        gone.search(SearchRequest("co1", ("d1",), parse_query("x")))
+    assert gone.health().status == "unreachable"
+
+
+def test_admin_search_reads_the_embedded_index_and_refuses_versions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra import admin_search
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    path = tmp_path / "texting-x-messages.sqlite3"
+    SqliteSearchIndex(str(path), "texting-x-messages").write([DOC], [])
+    common = ["--prefix", "texting-x", "--endpoint", f"sqlite:{path}", "--region", "us-east-1"]
+    admin_search.main([*common, "status"])
+    assert '"documents": 1' in capsys.readouterr().out
+    for command in (["swap", "--version", "2"], ["create-index", "--version", "2"], ["ensure"]):
+        with pytest.raises(SystemExit, match="no alias or versions"):
+            admin_search.main([*common, *command])
