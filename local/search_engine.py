@@ -65,9 +65,13 @@ class LocalSearch:
             self.folder = None
 
 
-def start(prefix: str, env: MutableMapping[str, str] | None = None) -> LocalSearch | None:
+def start(
+    prefix: str, env: MutableMapping[str, str] | None = None, folder: str | None = None
+) -> LocalSearch | None:
     """Start (or find) the engine, create the index behind its alias, and set the
-    environment the app's settings read. None when search is off."""
+    environment the app's settings read. None when search is off. The embedded index
+    lives in ``folder`` (the stack's state folder's ``search``; emptied first: what
+    a stack that was killed left there is stale) or in a new temporary folder."""
     from chalicelib.adapters.opensearch import OpenSearchIndex
     from chalicelib.bootstrap_adapters import SQLITE_SCHEME
     from chalicelib.settings import _flag
@@ -87,8 +91,16 @@ def start(prefix: str, env: MutableMapping[str, str] | None = None) -> LocalSear
         local = LocalSearch(given)
         OpenSearchIndex(local.endpoint, alias).ensure()
     elif engine == "sqlite":
-        folder = tempfile.mkdtemp(prefix=f"{prefix}-search-")
-        local = LocalSearch(f"{SQLITE_SCHEME}{folder}/{alias}.sqlite3", folder=folder)
+        from chalicelib.adapters.sqlite_search import SqliteSearchIndex
+
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+        else:
+            folder = tempfile.mkdtemp(prefix=f"{prefix}-search-")
+        path = os.path.join(folder, f"{alias}.sqlite3")
+        SqliteSearchIndex(path, alias).ensure()  # before the consumers' process opens it
+        local = LocalSearch(f"{SQLITE_SCHEME}{path}", folder=folder)
     else:
         server = start_osmem()
         local = LocalSearch(server.url, server)

@@ -5,19 +5,23 @@ and the highlight OpenSearch returns, computed in Python.
 - **Words** as Unicode word segmentation finds them (Lucene's standard tokenizer):
   letters, decimal digits and ``_`` run together; ``.``, ``'`` and U+2019 stay inside
   a word between two letters or two digits ("e.g", "don't", "3.14"), ``:`` between
-  letters, ``,`` between digits ("1,000"); anything else separates.
-- **Folding**: case, then accents (NFKD without combining marks: café → cafe,
-  Grüße → grusse, full-width letters → ASCII) and the Latin letters Unicode does not decompose
-  (ø → o, æ → ae, ł → l: ASCII folding's common cases).
+  letters, ``,`` or ``;`` between digits ("1,000"); anything else separates.
+- **Folding**: case, then accents where ASCII folding removes them: a letter that
+  decomposes to an ASCII letter loses its marks (café → cafe, Grüße → grusse,
+  full-width letters → ASCII), and the Latin letters Unicode does not decompose are
+  mapped (ø → o, æ → ae, ł → l); Greek, Cyrillic and other scripts keep their marks.
 - **Chinese, Japanese, Korean**: a run of Han, kana or Hangul is cut into
   overlapping pairs of characters (``cjk_bigram``; a lone character is itself),
-  width-normalised (NFKC) but never decomposed, so ガ stays ガ.
+  width-normalised first (NFKC: a half-width kana and its voicing mark are one
+  character) but never decomposed, so ガ stays ガ.
 
 Positions count tokens, so a phrase is consecutive positions here as in Lucene.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import unicodedata
 from dataclasses import dataclass
 
@@ -44,11 +48,15 @@ _LATIN = str.maketrans(
         "\u2018": "'",
     }
 )
-_JOINERS = frozenset(".'\u2019")  # inside a word of letters, or of digits
+_JOINERS = frozenset(".'\u2019")
+_VOICING = frozenset(
+    "\uff9e\uff9f\u3099\u309a"
+)  # kana voicing marks, full and half width  # inside a word of letters, or of digits
 FRAGMENT_CHARS = 160
 _LEAD_CHARS = 40  # context kept before the first match of a long text
 
 
+@functools.lru_cache(maxsize=8192)
 def is_cjk(char: str) -> bool:
     code = ord(char)
     return (
@@ -63,6 +71,7 @@ def is_cjk(char: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def _is_word(char: str) -> bool:
     """Letters, decimal digits, marks and connectors (``_``): not ², ½ or CJK."""
     category = unicodedata.category(char)
@@ -71,7 +80,7 @@ def _is_word(char: str) -> bool:
 
 def _joins(text: str, at: int) -> bool:
     """Whether ``text[at]`` sits inside a word: ``.``, ``'`` or U+2019 between two
-    letters or two digits, ``:`` between letters, ``,`` between digits."""
+    letters or two digits, ``:`` between letters, ``,`` or ``;`` between digits."""
     if at + 1 >= len(text) or not (_is_word(text[at - 1]) and _is_word(text[at + 1])):
         return False
     char, before, after = text[at], text[at - 1], text[at + 1]
@@ -79,12 +88,45 @@ def _joins(text: str, at: int) -> bool:
     digits = before.isdecimal() and after.isdecimal()
     if char in _JOINERS:
         return letters or digits
-    return (char == ":" and letters) or (char == "," and digits)
+    return (char == ":" and letters) or (char in ",;" and digits)
 
 
 def fold_word(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold().translate(_LATIN))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_LATIN)
+    """Case, then what ASCII folding maps: a letter whose compatibility decomposition
+    starts with an ASCII letter loses its marks (é → e, ǅ → dz, ﬁ → fi, full-width
+    Latin → ASCII), as do the Latin letters in ``_LATIN``; other scripts keep theirs
+    (й, έ and Devanagari stay as written)."""
+    text = word.casefold().translate(_LATIN)
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1  # a letter and the marks that follow it
+        cluster = text[i:j]
+        decomposed = unicodedata.normalize("NFKD", cluster)
+        if decomposed and decomposed[0] < "\x80":
+            out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
+        else:
+            out.append(unicodedata.normalize("NFC", cluster))
+        i = j
+    return "".join(out).translate(_LATIN)
+
+
+def _cjk_chars(run: str, at: int) -> list[tuple[str, int, int]]:
+    """A run of CJK characters width-normalised (NFKC) with each character's offsets:
+    a half-width kana and its voicing mark (ｶﾞ) become one character (ガ), as
+    ``cjk_width`` joins them before the pairs are made."""
+    out: list[tuple[str, int, int]] = []
+    i, n = 0, len(run)
+    while i < n:
+        j = i + 1
+        while j < n and run[j] in _VOICING:
+            j += 1
+        for char in unicodedata.normalize("NFKC", run[i:j]):
+            out.append((char, at + i, at + j))
+        i = j
+    return out
 
 
 @dataclass(frozen=True)
@@ -104,13 +146,11 @@ def analyze(text: str) -> list[Token]:
             j = i
             while j < n and is_cjk(text[j]):
                 j += 1
-            run = text[i:j]
-            if len(run) == 1:
-                tokens.append(Token(unicodedata.normalize("NFKC", run), i, j))
-            for k in range(len(run) - 1):
-                tokens.append(
-                    Token(unicodedata.normalize("NFKC", run[k : k + 2]), i + k, i + k + 2)
-                )
+            chars = _cjk_chars(text[i:j], i)
+            if len(chars) == 1:
+                tokens.append(Token(*chars[0]))
+            for (a, start, _), (b, _, end) in itertools.pairwise(chars):
+                tokens.append(Token(a + b, start, end))
             i = j
             continue
         if not _is_word(char):
@@ -191,9 +231,11 @@ def highlight(text: str, query: ParsedQuery) -> str | None:
             spans.append([start, end])
     begin = 0
     if len(text) > FRAGMENT_CHARS:
-        begin = max(0, spans[0][0] - _LEAD_CHARS)
-        space = text.rfind(" ", 0, begin + 1)
-        begin = space + 1 if begin and space >= 0 and begin - space < _LEAD_CHARS else begin
+        # a little before the first match, and a whole fragment even near the end
+        begin = max(0, min(spans[0][0] - _LEAD_CHARS, len(text) - FRAGMENT_CHARS))
+        if begin and not text[begin - 1].isspace():
+            space = text.find(" ", begin, spans[0][0])  # start at a word, not inside one
+            begin = space + 1 if space >= 0 else begin
     end = min(len(text), begin + FRAGMENT_CHARS)
     out, at = [], begin
     for start, stop in spans:

@@ -22,9 +22,11 @@ message id, as on OpenSearch; the cursor is ``[created_ms, doc_id]``, its sort v
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
-from datetime import datetime
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,24 +43,27 @@ from chalicelib.domain.search import (
 )
 from chalicelib.services.search_ports import IndexHealth, SearchUnavailable
 
-SCHEMA_VERSION = 1  # bump with any change to the tables or the analysis: a new file
+# bump with any change to the tables or the analysis: a file of another version is
+# refused (the local stack makes a new one at every start)
+SCHEMA_VERSION = 1
+MATCH_SCOPE_MAX = 200  # conversations asked inside the match; more: a column test
 BUSY_TIMEOUT_MS = 5000
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS docs (
-    rowid INTEGER PRIMARY KEY,
-    doc_id TEXT NOT NULL UNIQUE,
-    company_id TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    channel TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    created_ms INTEGER NOT NULL,
-    text TEXT NOT NULL
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(
-    terms, conversation, keys, tokenize = 'ascii', prefix = '3 5 7', detail = full
-);
-"""
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS docs (
+        rowid INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL UNIQUE,
+        company_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        text TEXT NOT NULL
+    )""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(
+        terms, conversation, keys, tokenize = 'ascii', prefix = '3 5 7', detail = full
+    )""",
+)
 
 
 def _token(term: str) -> str:
@@ -70,11 +75,14 @@ def _phrase(tokens: list[str], prefix: bool = False) -> str:
 
 
 def epoch_ms(instant: str) -> int:
-    """An ISO-8601 instant ("…Z" or with an offset) as epoch milliseconds."""
+    """An ISO-8601 instant ("…Z", with an offset, or none: UTC, as OpenSearch reads
+    it) as epoch milliseconds."""
     try:
         parsed = datetime.fromisoformat(instant.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError("not an ISO-8601 instant", code="invalid_date") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
     return round(parsed.timestamp() * 1000)
 
 
@@ -104,6 +112,37 @@ def match_expression(query: ParsedQuery) -> str | None:
     return text or None
 
 
+def _prepare(db: sqlite3.Connection, path: str) -> None:
+    """WAL mode and the tables, once per file (retried while another process does the
+    same: the WAL switch fails at once on a lock); a file of another schema version
+    is refused, never read with the wrong analysis."""
+    for attempt in range(50):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                (version,) = db.execute("PRAGMA user_version").fetchone()
+                if version == 0:
+                    for statement in SCHEMA:
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == 49:
+                raise
+            time.sleep(0.02)
+            continue
+        if version not in (0, SCHEMA_VERSION):
+            raise sqlite3.DatabaseError(
+                f"{path} holds schema version {version}, not {SCHEMA_VERSION}"
+            )
+        return
+
+
 class SqliteSearchIndex:
     """``SearchIndex`` in one SQLite file; safe across threads (one connection each)."""
 
@@ -124,8 +163,7 @@ class SqliteSearchIndex:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             with self._lock:
                 if not self._ready:
-                    db.execute("PRAGMA journal_mode = WAL")
-                    db.executescript(SCHEMA)
+                    _prepare(db, self.path)
                     self._ready = True
         except (sqlite3.Error, OSError) as error:
             raise SearchUnavailable(
@@ -134,25 +172,23 @@ class SqliteSearchIndex:
         self._local.db = db
         return db
 
+    def ensure(self) -> str:
+        """Make the file, its tables and WAL mode now (before several processes open
+        it: switching to WAL does not wait for a lock); returns the index's name."""
+        self._db()
+        return f"{self.alias}-v{SCHEMA_VERSION}"
+
     # -- the port --------------------------------------------------------------------
 
     def write(self, documents: list[SearchDocument], deletions: list[str]) -> None:
         if not documents and not deletions:
             return
-        rows = [
-            (
-                (d.doc_id, d.company_id, d.conversation_id, d.seq, d.channel, d.sender),
-                (epoch_ms(d.created_at), d.text),
-                (
-                    " ".join(_token(t) for t in terms(d.text)),
-                    _token(d.conversation_id),
-                    " ".join(
-                        [_token(f"s{s}") for s in d.symbols] + [_token(f"p{p}") for p in d.phones]
-                    ),
-                ),
-            )
-            for d in documents
-        ]
+        try:
+            rows = self._rows(documents)
+        except (ValueError, UnicodeError, OverflowError) as error:
+            raise SearchUnavailable(
+                f"the search engine refused {len(documents)} writes ({type(error).__name__})"
+            ) from error
         db = self._db()
         try:
             db.execute("BEGIN IMMEDIATE")
@@ -174,7 +210,7 @@ class SqliteSearchIndex:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        except sqlite3.Error as error:
+        except (sqlite3.Error, UnicodeError, OverflowError) as error:
             raise SearchUnavailable(
                 f"the search engine refused {len(rows) + len(deletions)} writes "
                 f"({type(error).__name__})"
@@ -187,6 +223,23 @@ class SqliteSearchIndex:
             db.execute("DELETE FROM words WHERE rowid = ?", found)
             db.execute("DELETE FROM docs WHERE rowid = ?", found)
 
+    @staticmethod
+    def _rows(documents: list[SearchDocument]) -> list[tuple[Any, ...]]:
+        return [
+            (
+                (d.doc_id, d.company_id, d.conversation_id, d.seq, d.channel, d.sender),
+                (epoch_ms(d.created_at), d.text),
+                (
+                    " ".join(_token(t) for t in terms(d.text)),
+                    _token(d.conversation_id),
+                    " ".join(
+                        [_token(f"s{s}") for s in d.symbols] + [_token(f"p{p}") for p in d.phones]
+                    ),
+                ),
+            )
+            for d in documents
+        ]
+
     def search(self, request: SearchRequest) -> SearchPage:
         if not (request.conversation_ids or request.ranges) or request.query.empty:
             return SearchPage([], False)
@@ -196,9 +249,19 @@ class SqliteSearchIndex:
         asked = dict.fromkeys(
             [*request.conversation_ids, *(r.conversation_id for r in request.ranges)]
         )
-        scope = " OR ".join(_phrase([c]) for c in asked)
-        where = ["words MATCH ?", "d.company_id = ?"]
-        args: list[Any] = [f"{words} AND conversation : ({scope})", request.company_id]
+        if len(asked) <= MATCH_SCOPE_MAX:
+            # inside the match: FTS5 intersects the scope's postings with the words'
+            scope = " OR ".join(_phrase([c]) for c in asked)
+            where = ["words MATCH ?", "d.company_id = ?"]
+            args: list[Any] = [f"{words} AND conversation : ({scope})", request.company_id]
+        else:
+            # an OR of hundreds of conversations costs FTS5 more than testing each match
+            where = [
+                "words MATCH ?",
+                "d.company_id = ?",
+                "d.conversation_id IN (SELECT value FROM json_each(?))",
+            ]
+            args = [words, request.company_id, json.dumps(list(asked))]
         if request.channel:
             where.append("d.channel = ?")
             args.append(request.channel)
@@ -237,7 +300,7 @@ class SqliteSearchIndex:
         )
         try:
             rows = db.execute(sql, (*args, request.limit + 1)).fetchall()
-        except sqlite3.Error as error:
+        except (sqlite3.Error, UnicodeError, OverflowError) as error:
             raise SearchUnavailable(
                 f"the search engine answered an error ({type(error).__name__})"
             ) from error
@@ -270,7 +333,9 @@ def _cursor(cursor: tuple[Any, ...]) -> tuple[int, str]:
         len(cursor) == 2
         and isinstance(cursor[0], int)
         and not isinstance(cursor[0], bool)
+        and -(2**63) <= cursor[0] < 2**63
         and isinstance(cursor[1], str)
+        and not any("\ud800" <= c <= "\udfff" for c in cursor[1])
     ):
         return cursor[0], cursor[1]
     raise ValidationError("cursor is not one this API gave", code="invalid_cursor")

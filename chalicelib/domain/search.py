@@ -283,6 +283,8 @@ def day_bounds(after: str | None, before: str | None) -> tuple[str | None, str |
     end = day(before, "before") if before else None
     if start and end and end < start:
         raise ValidationError("before is earlier than after", code="invalid_date")
+    if end and end == date.max:
+        end = None  # up to the last day there is: no bound
     return (
         f"{start.isoformat()}T00:00:00.000Z" if start else None,
         f"{date.fromordinal(end.toordinal() + 1).isoformat()}T00:00:00.000Z" if end else None,
@@ -303,11 +305,25 @@ def decode_cursor(raw: str) -> tuple[Any, ...]:
     if (
         not isinstance(value, list)
         or not 1 <= len(value) <= 4
-        or not all(
-            (isinstance(v, (int, float)) and not isinstance(v, bool))
-            or (isinstance(v, str) and len(v) <= 256)
-            for v in value
-        )
+        or not all(_cursor_value(v) for v in value)
     ):
         raise ValidationError("cursor is not one this API gave", code="invalid_cursor")
     return tuple(value)
+
+
+def _cursor_value(value: Any) -> bool:
+    """A sort value an engine could have given: a 64-bit integer, a finite float, a
+    short string of real characters (no lone surrogate)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return value == value and abs(value) != float("inf")
+    if isinstance(value, str) and len(value) <= 256:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    return False

@@ -94,3 +94,46 @@ def test_admin_search_reads_the_embedded_index_and_refuses_versions(
     for command in (["swap", "--version", "2"], ["create-index", "--version", "2"], ["ensure"]):
         with pytest.raises(SystemExit, match="no alias or versions"):
             admin_search.main([*common, *command])
+
+
+def test_a_file_of_another_schema_version_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    from chalicelib.services.search_ports import SearchUnavailable
+
+    path = tmp_path / "old.sqlite3"
+    SqliteSearchIndex(str(path), "x").write([DOC], [])
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(SearchUnavailable):
+        SqliteSearchIndex(str(path), "x").search(
+            SearchRequest("co1", ("d1",), parse_query("hello "))
+        )
+
+
+WRITER = """
+import sys
+from chalicelib.adapters.sqlite_search import SqliteSearchIndex
+from chalicelib.domain.search import SearchDocument
+n = int(sys.argv[2])
+doc = SearchDocument(f"d1.{n}", "co1", "d1", n, "im", "a", "2024-05-01T10:00:00.000Z", "hello")
+SqliteSearchIndex(sys.argv[1], "x").write([doc], [])
+"""
+
+
+def test_processes_opening_a_new_file_at_once_all_write(tmp_path: Path) -> None:
+    """The local stack's API and its consumers are separate processes on one file."""
+    import subprocess
+    import sys
+
+    path = str(tmp_path / "fresh.sqlite3")
+    root = str(Path(__file__).resolve().parents[2])
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, path, str(n)], cwd=root)
+        for n in range(1, 7)
+    ]
+    assert [w.wait(timeout=60) for w in writers] == [0] * 6
+    found = SqliteSearchIndex(path, "x").search(
+        SearchRequest("co1", ("d1",), parse_query("hello "), limit=10)
+    )
+    assert sorted(hit.doc_id for hit in found.hits) == [f"d1.{n}" for n in range(1, 7)]

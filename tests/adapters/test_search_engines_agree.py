@@ -3,7 +3,12 @@ FTS5, with its analysis in Python) and the OpenSearch adapter (here on osmem) ar
 given the same awkward messages and asked the same queries, and must return the
 same messages in the same order. The contract suite pins each behaviour by name;
 this sweeps the tokenizer's corners (joined words, numbers, folding, widths, CJK,
-emoji, numbers written in full) where a hand-written analyzer could drift."""
+emoji, numbers written in full) where a hand-written analyzer could drift.
+
+Left out on purpose, where osmem departs from Lucene (what AWS runs) and the
+embedded analysis follows Lucene: half-width kana with a voicing mark (ｶﾞ is ガ to
+Lucene's ``cjk_width``; osmem keeps them apart), Korean by pairs of syllables, Thai
+words, a dotted capital I. ``test_search_analysis.py`` pins those."""
 
 from __future__ import annotations
 
@@ -61,6 +66,10 @@ TEXTS = [
     "v1.2 and 1.2.3",
     "#hashtag @mention",
     "lag1234567abc",
+    "データ full-width",
+    "καλημέρα",
+    "мой дом",
+    "1;2 and 3;4",
 ]
 QUERIES = [
     *(word + end for text in TEXTS for word in text.split() for end in ("", " ")),
@@ -108,6 +117,12 @@ QUERIES = [
     "(415) 555-0100",
     "🎉",
     "party 🎉",
+    "ガス ",
+    "データ ",
+    "καλημερα ",
+    "мои ",
+    "1 ",
+    "3;4 ",
     "budget OR *",
     "* ",
 ]
@@ -155,7 +170,7 @@ def test_both_engines_find_the_same_messages_in_the_same_order(
         if expected != got:
             differ.append((q, expected, got))
     assert asked > 150
-    assert differ == []
+    assert differ == [], "\n".join(map(repr, differ))
 
 
 def test_both_engines_mark_the_same_words(engines: tuple[SearchIndex, SearchIndex]) -> None:

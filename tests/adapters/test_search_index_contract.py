@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.domain.model import Message
 from chalicelib.domain.search import (
+    MAX_SCOPE,
     SearchDocument,
     SearchRequest,
     day_bounds,
@@ -214,6 +215,23 @@ def test_ranges_find_only_their_messages_alongside_whole_conversations(
     assert ask((), SeqRange("d2", 4, 3)) == []  # an empty range holds nothing
     other = SearchRequest("co2", (), parse_query("budget "), ranges=(SeqRange("d2", 1),))
     assert index.search(other).hits == []  # another company's range finds nothing
+
+
+def test_the_largest_scope_finds_exactly_what_it_holds(
+    index: SearchIndex, put: Callable[..., None]
+) -> None:
+    """MAX_SCOPE conversations whole and 300 handled ranges besides (the most a
+    supervisor's search asks), around messages in and out of them."""
+    put(
+        *(_message(f"w{n}", 1, f"ledger {n}") for n in (0, 999, 1999, 2000)),
+        *(_message(f"r{n}", seq, f"ledger r{n}.{seq}") for n in (0, 299) for seq in (1, 5, 9)),
+    )
+    whole = tuple(f"w{n}" for n in range(MAX_SCOPE))
+    ranges = tuple(SeqRange(f"r{n}", 2, 8) for n in range(300))
+    request = SearchRequest(CO, whole, parse_query("ledger "), ranges=ranges, limit=50)
+    assert sorted(hit.doc_id for hit in index.search(request).hits) == sorted(
+        ["w0.1", "w999.1", "w1999.1", "r0.5", "r299.5"]
+    )
 
 
 def test_a_horizon_finds_what_follows_it_however_long_the_conversation(

@@ -215,6 +215,60 @@ def test_bad_parameters_are_400_with_a_code(
     assert body(response)["error"]["code"] == code
 
 
+@pytest.fixture(params=["opensearch", "sqlite"])
+def on_each_engine(
+    request: pytest.FixtureRequest, aws: Any, tmp_path: Any
+) -> Iterator[tuple[Api, Indexer]]:
+    """The API on each adapter that ships: OpenSearch (on osmem) and SQLite FTS5."""
+    if request.param == "sqlite":
+        from chalicelib.adapters.sqlite_search import SqliteSearchIndex
+
+        index: Any = SqliteSearchIndex(str(tmp_path / "search.sqlite3"), "texting-test-messages")
+    else:
+        index = request.getfixturevalue("search_index")
+    with running_api({"search_index": index}) as api:
+        yield api, Indexer(index)
+
+
+def _cursor(*values: Any) -> str:
+    import base64
+
+    raw = json.dumps(list(values)).encode("utf-8", "surrogatepass")
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        _cursor(10**30, "x"),  # beyond 64 bits
+        _cursor(1, "\ud800"),  # a lone surrogate
+        _cursor(float("nan"), "x"),
+        _cursor(True, "x"),
+        _cursor([1], "x"),
+    ],
+    ids=["huge", "surrogate", "nan", "bool", "list"],
+)
+def test_a_made_up_cursor_is_400_on_every_engine(
+    on_each_engine: tuple[Api, Indexer], cursor: str
+) -> None:
+    api, indexer = on_each_engine
+    say(api, "alice", start(api, "alice", ["u-bob"]), "cursor check")
+    indexer.run()
+    response = find(api, "alice", q="cursor", cursor=cursor)
+    assert response.status_code == 400, response.body
+    assert body(response)["error"]["code"] == "invalid_cursor"
+
+
+def test_the_last_day_there_is_is_a_bound_like_any_other(
+    on_each_engine: tuple[Api, Indexer],
+) -> None:
+    api, indexer = on_each_engine
+    say(api, "alice", start(api, "alice", ["u-bob"]), "calendar edge")
+    indexer.run()
+    assert found(api, "alice", "calendar ", before="9999-12-31") == ["calendar edge"]
+    assert found(api, "alice", "calendar ", after="9999-12-31") == []
+
+
 def test_pages_are_newest_first_and_continue_without_repeats(
     searching: tuple[Api, Indexer],
 ) -> None:

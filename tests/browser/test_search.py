@@ -83,6 +83,12 @@ def test_slash_search_arrows_and_enter_open_the_conversation_at_the_message(
     screenshot(grace, "search-results")
     assert_accessible(grace, "search results")
 
+    # A space after the letters finishes the word: only whole words match it now
+    box.press("Space")
+    expect(grace.get_by_role("status").filter(has_text="No messages match.")).to_be_visible()
+    box.press("Backspace")
+    expect(hit).to_have_count(1)
+
     # When he moves to it with ↓ and opens it with Enter
     box.press("ArrowDown")
     expect(hit.get_by_role("button")).to_be_focused()

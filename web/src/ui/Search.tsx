@@ -45,8 +45,10 @@ export function SearchBox() {
   }, []);
 
   useEffect(() => {
-    const q = query.trim();
-    if (!q) {
+    // a space after the last word means it is finished (a whole word, no longer a
+    // prefix), as GET /search reads it: keep one
+    const q = query.trimStart().replace(/\s+$/, " ");
+    if (!q.trim()) {
       setHits(null);
       setError("");
       return;
