@@ -132,7 +132,8 @@ def _prepare(db: sqlite3.Connection, path: str) -> None:
                 db.execute("ROLLBACK")
                 raise
         except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or attempt == 49:
+            busy = error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            if not busy or attempt == 49:
                 raise
             time.sleep(0.02)
             continue
