@@ -227,6 +227,8 @@ def _print_search(figures: dict[str, Any]) -> None:
         print(
             f"     {engine}: p50/p95 ms {shapes}; supervisor (ranges)"
             f" {of_engine['with_ranges_p50_ms']}/{of_engine['with_ranges_p95_ms']};"
+            f" widest scope {of_engine.get('widest_scope_p50_ms')}/"
+            f"{of_engine.get('widest_scope_p95_ms')};"
             f" {of_engine['indexed_per_s']} messages/s indexed"
         )
     if "same_hits" in query:

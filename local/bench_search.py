@@ -6,7 +6,8 @@
    drawn the same way, the last as a prefix (as typed); the same queries by shape
    (``words``: ended with a space, so no prefix; ``phrase``: in quotes); and the same
    typed queries for a supervisor (100 conversations whole and 300 handled
-   interactions as sequence ranges). Also the index rate. Run on both local engines
+   interactions as sequence ranges) and for the widest scope a search asks (2,000
+   conversations whole). Also the index rate. Run on both local engines
    one after the other, the same messages and queries: the local stack's default
    (SQLite FTS5, the headline) and osmem under the OpenSearch adapter AWS runs; and
    whether both found the same hits for every query.
@@ -166,7 +167,7 @@ def _engine(name: str, documents: list[Any]) -> tuple[Any, Any, float]:
 def query_latency() -> dict[str, Any]:
     """Both engines over the same messages and the same queries, one after the other;
     the headline figures are the local stack's default engine's (sqlite)."""
-    from chalicelib.domain.search import SearchRequest, parse_query
+    from chalicelib.domain.search import MAX_SCOPE, SearchRequest, parse_query
     from chalicelib.domain.search_scope import SeqRange
     from chalicelib.services.search_ports import SearchUnavailable
 
@@ -178,6 +179,8 @@ def query_latency() -> dict[str, Any]:
     scope = tuple(f"c{n:05d}" for n in rng.sample(acme, SCOPE))
     # a supervisor: fewer conversations whole, and handled interactions as ranges
     ranged = tuple(SeqRange(f"c{n:05d}", 1 + n % 5, 6 + n % 9) for n in rng.sample(acme, RANGES))
+    # the widest scope a search asks (MAX_SCOPE conversations: an admin, a busy person)
+    widest = tuple(f"c{n:05d}" for n in rng.sample(acme, MAX_SCOPE))
     typed = []
     for _ in range(QUERIES):
         words = rng.choices(vocabulary[0], vocabulary[1], k=rng.randint(1, 3))
@@ -191,7 +194,7 @@ def query_latency() -> dict[str, Any]:
 
     def measure(name: str) -> tuple[dict[str, Any], list[list[str]]]:
         index, server, indexing_s = _engine(name, documents)
-        timeouts = {"person": 0, "supervisor": 0}
+        timeouts = {"person": 0, "supervisor": 0, "admin": 0}
         found: list[list[str]] = []
 
         def latencies(
@@ -213,6 +216,7 @@ def query_latency() -> dict[str, Any]:
         try:
             by_shape = {n: latencies("person", scope, (), asked) for n, asked in shapes.items()}
             supervisor = latencies("supervisor", scope[: SCOPE // 2], ranged, shapes["typed"])
+            admin = latencies("admin", widest, (), shapes["typed"])
             documents_indexed = index.health().documents
         finally:
             if server is not None:
@@ -233,6 +237,8 @@ def query_latency() -> dict[str, Any]:
             "p95_ms": round(_pct(samples, 0.95), 1),
             "with_ranges_p50_ms": round(statistics.median(supervisor), 1),
             "with_ranges_p95_ms": round(_pct(supervisor, 0.95), 1),
+            "widest_scope_p50_ms": round(statistics.median(admin), 1),
+            "widest_scope_p95_ms": round(_pct(admin, 0.95), 1),
             "timeouts": timeouts,
         }, found
 
