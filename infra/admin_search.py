@@ -89,7 +89,8 @@ def index_of(target: Target, name: str | None = None) -> Any:
 
         if name:
             sys.exit(EMBEDDED_HAS_NO_VERSIONS)
-        return SqliteSearchIndex(target.endpoint[len(SQLITE_SCHEME) :], target.alias)
+        path = target.endpoint[len(SQLITE_SCHEME) :]
+        return SqliteSearchIndex(path, target.alias, create=False)  # a typo is unreachable
     return OpenSearchIndex(
         target.endpoint, name or target.alias, region=target.region, sign=target.signed
     )
@@ -126,10 +127,13 @@ def backfill(
     per_second: float,
     since: str | None = None,
     into: str | None = None,
-    out: Any = sys.stderr,
+    out: Any = None,
 ) -> dict[str, int]:
-    """Index the companies' history (into the alias, or the physical index ``into``)."""
+    """Index the companies' history (into the alias, or the physical index ``into``);
+    progress goes to ``out`` (standard error as it is when called)."""
     from chalicelib.services.search_backfill import Checkpoint, Progress, SearchBackfill
+
+    out = out or sys.stderr
 
     def report(progress: Progress) -> None:
         print(

@@ -142,7 +142,9 @@ def _document(n: int, rng: random.Random, vocabulary: tuple[list[str], list[floa
 
 def _engine(name: str, documents: list[Any]) -> tuple[Any, Any, float]:
     """An empty index on ``name`` (sqlite: the local stack's default; osmem: the
-    OpenSearch adapter AWS runs), filled with ``documents``: (index, server, seconds)."""
+    OpenSearch adapter AWS runs), filled with ``documents``: (index, what to close,
+    seconds): osmem's server, or the embedded index's folder."""
+    import shutil
     import tempfile
 
     from chalicelib.adapters.opensearch import OpenSearchIndex
@@ -153,6 +155,12 @@ def _engine(name: str, documents: list[Any]) -> tuple[Any, Any, float]:
     if name == "sqlite":
         folder = tempfile.mkdtemp(prefix="bench-search-")
         index: Any = SqliteSearchIndex(f"{folder}/bench-messages.sqlite3", "bench-messages")
+
+        class Folder:
+            def close(self) -> None:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        server = Folder()
     else:
         server = start_osmem()
         index = OpenSearchIndex(server.url, "bench-messages")

@@ -65,14 +65,60 @@ class LocalSearch:
             self.folder = None
 
 
+OWNER_FILE = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sweep(parent: str) -> None:
+    """Remove the ``search-*`` folders of stacks that are gone (killed before they
+    could remove their own); a running stack's folder is left alone."""
+    for name in os.listdir(parent):
+        folder = os.path.join(parent, name)
+        if not (name.startswith("search-") and os.path.isdir(folder)):
+            continue
+        try:
+            with open(os.path.join(folder, OWNER_FILE)) as owner:
+                pid = int(owner.read().strip())
+        except (OSError, ValueError):
+            continue  # not one of ours, or not written yet
+        if not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _own_folder(prefix: str, parent: str | None) -> str:
+    """A new folder for this stack's embedded index: ``search-*`` under ``parent``
+    (the stack's state folder; folders left by killed stacks are swept first) or a
+    temporary one; its owner's pid is written in it."""
+    if parent:
+        parent = os.path.abspath(parent)
+        os.makedirs(parent, exist_ok=True)
+        _sweep(parent)
+        folder = tempfile.mkdtemp(prefix="search-", dir=parent)
+    else:
+        folder = tempfile.mkdtemp(prefix=f"{prefix}-search-")
+    with open(os.path.join(folder, OWNER_FILE), "w") as owner:
+        owner.write(str(os.getpid()))
+    return folder
+
+
 def start(
-    prefix: str, env: MutableMapping[str, str] | None = None, folder: str | None = None
+    prefix: str, env: MutableMapping[str, str] | None = None, state_dir: str | None = None
 ) -> LocalSearch | None:
     """Start (or find) the engine, create the index behind its alias, and set the
     environment the app's settings read. None when search is off. The embedded index
-    lives in ``folder`` (the stack's state folder's ``search``; emptied first: what
-    a stack that was killed left there is stale) or in a new temporary folder."""
+    lives in a folder of this stack's own (in ``state_dir`` when given), removed at
+    stop; an absolute path, since the consumers' process runs in another folder."""
     from chalicelib.adapters.opensearch import OpenSearchIndex
+    from chalicelib.adapters.sqlite_search import SqliteSearchIndex
     from chalicelib.bootstrap_adapters import SQLITE_SCHEME
     from chalicelib.settings import _flag
 
@@ -86,18 +132,14 @@ def start(
     if engine not in ENGINES:
         raise ValueError(f"SEARCH_LOCAL_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
     if given.startswith(SQLITE_SCHEME):
-        local = LocalSearch(given)
+        path = os.path.abspath(given[len(SQLITE_SCHEME) :])
+        SqliteSearchIndex(path, alias).ensure()  # a file it cannot use fails the start
+        local = LocalSearch(f"{SQLITE_SCHEME}{path}")
     elif given:
         local = LocalSearch(given)
         OpenSearchIndex(local.endpoint, alias).ensure()
     elif engine == "sqlite":
-        from chalicelib.adapters.sqlite_search import SqliteSearchIndex
-
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)
-            os.makedirs(folder)
-        else:
-            folder = tempfile.mkdtemp(prefix=f"{prefix}-search-")
+        folder = _own_folder(prefix, state_dir)
         path = os.path.join(folder, f"{alias}.sqlite3")
         SqliteSearchIndex(path, alias).ensure()  # before the consumers' process opens it
         local = LocalSearch(f"{SQLITE_SCHEME}{path}", folder=folder)

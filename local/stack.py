@@ -328,9 +328,7 @@ async def start(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
 
     from local import search_engine
 
-    stack.search = await asyncio.to_thread(
-        search_engine.start, prefix, None, str(Path(args.state_dir) / "search")
-    )
+    stack.search = await asyncio.to_thread(search_engine.start, prefix, None, args.state_dir)
     if stack.search is not None:
         log.info("search engine serving on %s", stack.search.endpoint)
 

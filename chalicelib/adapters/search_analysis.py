@@ -48,10 +48,8 @@ _LATIN = str.maketrans(
         "\u2018": "'",
     }
 )
-_JOINERS = frozenset(".'\u2019")
-_VOICING = frozenset(
-    "\uff9e\uff9f\u3099\u309a"
-)  # kana voicing marks, full and half width  # inside a word of letters, or of digits
+_JOINERS = frozenset(".'\u2019")  # inside a word of letters, or of digits
+_VOICING = frozenset("\uff9e\uff9f\u3099\u309a")  # kana voicing marks (full, half width)
 FRAGMENT_CHARS = 160
 _LEAD_CHARS = 40  # context kept before the first match of a long text
 
@@ -105,7 +103,7 @@ def fold_word(word: str) -> str:
             j += 1  # a letter and the marks that follow it
         cluster = text[i:j]
         decomposed = unicodedata.normalize("NFKD", cluster)
-        if decomposed and decomposed[0] < "\x80":
+        if decomposed and decomposed[0].translate(_LATIN)[:1] < "\x80":  # ǿ is ø + ́
             out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
         else:
             out.append(unicodedata.normalize("NFC", cluster))

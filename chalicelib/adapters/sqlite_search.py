@@ -45,7 +45,7 @@ from chalicelib.services.search_ports import IndexHealth, SearchUnavailable
 
 # bump with any change to the tables or the analysis: a file of another version is
 # refused (the local stack makes a new one at every start)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: folding as ASCII folding does, kana voicing marks, ';' in numbers
 MATCH_SCOPE_MAX = 200  # conversations asked inside the match; more: a column test
 BUSY_TIMEOUT_MS = 5000
 SCHEMA = (
@@ -113,17 +113,18 @@ def match_expression(query: ParsedQuery) -> str | None:
 
 
 def _prepare(db: sqlite3.Connection, path: str) -> None:
-    """WAL mode and the tables, once per file (retried while another process does the
-    same: the WAL switch fails at once on a lock); a file of another schema version
-    is refused, never read with the wrong analysis."""
+    """The tables and WAL mode, once per file. A file holding anything else (another
+    schema version, another program's tables) is refused before anything is written
+    to it, never read with the wrong analysis. Retried while another process does the
+    same (switching to WAL can fail at once on a lock rather than wait)."""
     for attempt in range(50):
         try:
+            _check_version(db, path)
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 db.execute("PRAGMA journal_mode = WAL")
             db.execute("BEGIN IMMEDIATE")
             try:
-                (version,) = db.execute("PRAGMA user_version").fetchone()
-                if version == 0:
+                if _check_version(db, path) == 0:  # still empty: this process makes it
                     for statement in SCHEMA:
                         db.execute(statement)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -131,25 +132,33 @@ def _prepare(db: sqlite3.Connection, path: str) -> None:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            return
         except sqlite3.OperationalError as error:
-            busy = error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            # the extended code's low byte is the primary one (SQLITE_BUSY_RECOVERY is busy)
+            busy = error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
             if not busy or attempt == 49:
                 raise
             time.sleep(0.02)
-            continue
-        if version not in (0, SCHEMA_VERSION):
-            raise sqlite3.DatabaseError(
-                f"{path} holds schema version {version}, not {SCHEMA_VERSION}"
-            )
-        return
+
+
+def _check_version(db: sqlite3.Connection, path: str) -> int:
+    """0 for an empty file, SCHEMA_VERSION for one of ours; anything else is refused."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    (tables,) = db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    if (version, bool(tables)) in ((0, False), (SCHEMA_VERSION, True)):
+        return int(version)
+    raise sqlite3.DatabaseError(f"{path} is not a search index of schema version {SCHEMA_VERSION}")
 
 
 class SqliteSearchIndex:
     """``SearchIndex`` in one SQLite file; safe across threads (one connection each)."""
 
-    def __init__(self, path: str, alias: str) -> None:
+    def __init__(self, path: str, alias: str, *, create: bool = True) -> None:
+        """``create=False`` (the operator's tool) opens only a file that is there: a
+        mistyped path is unreachable, not a new empty index."""
         self.path = path
         self.alias = alias
+        self.create = create
         self._local = threading.local()
         self._ready = False
         self._lock = threading.Lock()
@@ -159,8 +168,14 @@ class SqliteSearchIndex:
         if db is not None:
             return db
         try:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            if self.create:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                target, uri = self.path, False
+            else:
+                target, uri = f"{Path(self.path).absolute().as_uri()}?mode=rw", True
+            db = sqlite3.connect(
+                target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, uri=uri
+            )
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             with self._lock:
                 if not self._ready:

@@ -3,6 +3,7 @@ adapter the app builds for it (``bootstrap_adapters.search_index``)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,10 @@ def test_admin_search_reads_the_embedded_index_and_refuses_versions(
     for command in (["swap", "--version", "2"], ["create-index", "--version", "2"], ["ensure"]):
         with pytest.raises(SystemExit, match="no alias or versions"):
             admin_search.main([*common, *command])
+    typo = ["--prefix", "texting-x", "--endpoint", f"sqlite:{path}x", "--region", "us-east-1"]
+    admin_search.main([*typo, "status"])
+    assert '"status": "unreachable"' in capsys.readouterr().out
+    assert not Path(f"{path}x").exists()  # nothing made where nothing was
 
 
 def test_a_file_of_another_schema_version_is_refused(tmp_path: Path) -> None:
@@ -121,7 +126,7 @@ SqliteSearchIndex(sys.argv[1], "x").write([doc], [])
 """
 
 
-def test_processes_opening_a_new_file_at_once_all_write(tmp_path: Path) -> None:
+def test_processes_writing_to_one_new_file_at_once_all_land(tmp_path: Path) -> None:
     """The local stack's API and its consumers are separate processes on one file."""
     import subprocess
     import sys
@@ -137,3 +142,76 @@ def test_processes_opening_a_new_file_at_once_all_write(tmp_path: Path) -> None:
         SearchRequest("co1", ("d1",), parse_query("hello "), limit=10)
     )
     assert sorted(hit.doc_id for hit in found.hits) == [f"d1.{n}" for n in range(1, 7)]
+
+
+def test_each_stack_has_its_own_folder_and_a_killed_stacks_is_swept(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left = tmp_path / "search-left"
+    left.mkdir()
+    (left / search_engine.OWNER_FILE).write_text(str(dead.pid))
+    live = tmp_path / "search-live"
+    live.mkdir()
+    (live / search_engine.OWNER_FILE).write_text(str(os.getpid()))
+    first = search_engine.start("texting-a", {}, str(tmp_path))
+    second = search_engine.start("texting-a", {}, str(tmp_path))
+    assert first is not None and second is not None
+    assert first.folder != second.folder
+    assert first.folder and Path(first.folder).is_absolute()
+    assert not left.exists()  # its stack is gone
+    assert live.exists()  # this process is alive: not a leftover
+    first.stop()
+    assert second.folder and Path(second.folder).is_dir()
+    second.stop()
+
+
+def test_a_given_embedded_file_is_made_absolute_and_checked_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    monkeypatch.chdir(tmp_path)
+    env = {"SEARCH_ENDPOINT": "sqlite:kept/index.sqlite3"}
+    assert search_engine.start("texting-b", env) is not None
+    assert env["SEARCH_ENDPOINT"] == f"sqlite:{tmp_path}/kept/index.sqlite3"
+    foreign = tmp_path / "foreign.sqlite3"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE notes (body TEXT)")
+    from chalicelib.services.search_ports import SearchUnavailable
+
+    with pytest.raises(SearchUnavailable):
+        search_engine.start("texting-b", {"SEARCH_ENDPOINT": f"sqlite:{foreign}"})
+    with sqlite3.connect(foreign) as db:  # left as it was: no WAL, no tables of ours
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert [r[0] for r in db.execute("SELECT name FROM sqlite_master")] == ["notes"]
+
+
+def test_preparing_a_file_waits_out_another_process_that_holds_it(tmp_path: Path) -> None:
+    """Switching to WAL can answer SQLITE_BUSY at once (no busy wait) when another
+    process holds the file: the preparation tries again."""
+    import sqlite3
+
+    from chalicelib.adapters import sqlite_search
+
+    class Busy:
+        def __init__(self, db: sqlite3.Connection, times: int) -> None:
+            self.db, self.times = db, times
+
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+            if sql.startswith("PRAGMA journal_mode =") and self.times:
+                self.times -= 1
+                error = sqlite3.OperationalError("database is locked")
+                error.sqlite_errorcode = 261  # type: ignore[attr-defined]  # SQLITE_BUSY_RECOVERY
+                raise error
+            return self.db.execute(sql, *args)
+
+    path = str(tmp_path / "busy.sqlite3")
+    db = sqlite3.connect(path, isolation_level=None)
+    flaky = Busy(db, 3)
+    sqlite_search._prepare(flaky, path)  # type: ignore[arg-type]
+    assert flaky.times == 0
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == sqlite_search.SCHEMA_VERSION

@@ -5,6 +5,7 @@ queries (4xx, never 5xx), filters and pagination."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -231,8 +232,6 @@ def on_each_engine(
 
 
 def _cursor(*values: Any) -> str:
-    import base64
-
     raw = json.dumps(list(values)).encode("utf-8", "surrogatepass")
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -245,8 +244,13 @@ def _cursor(*values: Any) -> str:
         _cursor(float("nan"), "x"),
         _cursor(True, "x"),
         _cursor([1], "x"),
+        _cursor(1),  # the wrong shape: engines answer these with an error of their own
+        _cursor("x", "y"),
+        _cursor(1, "x", 3),
+        _cursor(1.5, "x"),
+        base64.urlsafe_b64encode(b"[" * 700 + b"]" * 700).decode(),  # deeply nested
     ],
-    ids=["huge", "surrogate", "nan", "bool", "list"],
+    ids=["huge", "surrogate", "nan", "bool", "list", "one", "strings", "three", "float", "deep"],
 )
 def test_a_made_up_cursor_is_400_on_every_engine(
     on_each_engine: tuple[Api, Indexer], cursor: str

@@ -44,10 +44,10 @@ export function SearchBox() {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
+  // a space after the last word means it is finished (a whole word, no longer a
+  // prefix), as GET /search reads it: keep one (more spaces ask nothing new)
+  const q = query.trimStart().replace(/\s+$/, " ");
   useEffect(() => {
-    // a space after the last word means it is finished (a whole word, no longer a
-    // prefix), as GET /search reads it: keep one
-    const q = query.trimStart().replace(/\s+$/, " ");
     if (!q.trim()) {
       setHits(null);
       setError("");
@@ -74,7 +74,7 @@ export function SearchBox() {
       live = false;
       clearTimeout(timer);
     };
-  }, [query]);
+  }, [q]);
 
   if (disabled) return null;
 
