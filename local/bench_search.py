@@ -29,6 +29,7 @@ import random
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -140,10 +141,11 @@ def _document(n: int, rng: random.Random, vocabulary: tuple[list[str], list[floa
     )
 
 
-def _engine(name: str, documents: list[Any]) -> tuple[Any, Any, float]:
+def _engine(name: str, documents: list[Any]) -> tuple[Any, Callable[[], None], float]:
     """An empty index on ``name`` (sqlite: the local stack's default; osmem: the
-    OpenSearch adapter AWS runs), filled with ``documents``: (index, what to close,
-    seconds): osmem's server, or the embedded index's folder."""
+    OpenSearch adapter AWS runs), filled with ``documents``: (index, what ends it,
+    seconds): stopping osmem's server, or removing the embedded index's folder."""
+    import functools
     import shutil
     import tempfile
 
@@ -151,25 +153,20 @@ def _engine(name: str, documents: list[Any]) -> tuple[Any, Any, float]:
     from chalicelib.adapters.sqlite_search import SqliteSearchIndex
     from local.search_engine import start_osmem
 
-    server: Any = None
     if name == "sqlite":
         folder = tempfile.mkdtemp(prefix="bench-search-")
         index: Any = SqliteSearchIndex(f"{folder}/bench-messages.sqlite3", "bench-messages")
-
-        class Folder:
-            def close(self) -> None:
-                shutil.rmtree(folder, ignore_errors=True)
-
-        server = Folder()
+        close = functools.partial(shutil.rmtree, folder, ignore_errors=True)
     else:
         server = start_osmem()
         index = OpenSearchIndex(server.url, "bench-messages")
         index.ensure()
+        close = server.close
     began = time.perf_counter()
     for start in range(0, len(documents), 2000):
         index.write(documents[start : start + 2000], [])
     index.refresh()
-    return index, server, time.perf_counter() - began
+    return index, close, time.perf_counter() - began
 
 
 def query_latency() -> dict[str, Any]:
@@ -201,7 +198,7 @@ def query_latency() -> dict[str, Any]:
     }
 
     def measure(name: str) -> tuple[dict[str, Any], list[list[str]]]:
-        index, server, indexing_s = _engine(name, documents)
+        index, close, indexing_s = _engine(name, documents)
         timeouts = {"person": 0, "supervisor": 0, "admin": 0}
         found: list[list[str]] = []
 
@@ -227,8 +224,7 @@ def query_latency() -> dict[str, Any]:
             admin = latencies("admin", widest, (), shapes["typed"])
             documents_indexed = index.health().documents
         finally:
-            if server is not None:
-                server.close()
+            close()
         samples = by_shape["typed"]
         return {
             "documents": documents_indexed,

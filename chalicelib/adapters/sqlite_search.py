@@ -188,11 +188,16 @@ class SqliteSearchIndex:
         self._local.db = db
         return db
 
+    @property
+    def name(self) -> str:
+        """The index behind the alias, as ``health`` reports it."""
+        return f"{self.alias}-v{SCHEMA_VERSION}"
+
     def ensure(self) -> str:
         """Make the file, its tables and WAL mode now (before several processes open
         it: switching to WAL does not wait for a lock); returns the index's name."""
         self._db()
-        return f"{self.alias}-v{SCHEMA_VERSION}"
+        return self.name
 
     # -- the port --------------------------------------------------------------------
 
@@ -340,19 +345,13 @@ class SqliteSearchIndex:
             (count,) = self._db().execute("SELECT count(*) FROM docs").fetchone()
         except (sqlite3.Error, SearchUnavailable):
             return IndexHealth("unreachable", 0, "")
-        return IndexHealth("green", int(count), f"{self.alias}-v{SCHEMA_VERSION}")
+        return IndexHealth("green", int(count), self.name)
 
 
 def _cursor(cursor: tuple[Any, ...]) -> tuple[int, str]:
-    """This adapter's sort values (``[created_ms, doc_id]``), else the API's 400."""
-    if (
-        len(cursor) == 2
-        and isinstance(cursor[0], int)
-        and not isinstance(cursor[0], bool)
-        and -(2**63) <= cursor[0] < 2**63
-        and isinstance(cursor[1], str)
-        and not any("\ud800" <= c <= "\udfff" for c in cursor[1])
-    ):
+    """This adapter's sort values (``[created_ms, doc_id]``; ``decode_cursor`` has
+    checked each value), else the API's 400."""
+    if len(cursor) == 2 and type(cursor[0]) is int and isinstance(cursor[1], str):
         return cursor[0], cursor[1]
     raise ValidationError("cursor is not one this API gave", code="invalid_cursor")
 
