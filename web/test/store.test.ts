@@ -14,6 +14,12 @@ import { conversation, FakeApi, ME, message, shown, storeWith } from "./fake_api
 const created = (data: ReturnType<typeof message>): ServerFrame => ({ type: "message.created", data });
 const updated = (data: ReturnType<typeof message>): ServerFrame => ({ type: "message.updated", data });
 
+/** Waits (a bounded number of turns) until the held request `key` has been made. */
+async function inFlight(api: FakeApi, key: string): Promise<void> {
+  for (let turn = 0; turn < 100 && !api.held.has(key); turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.ok(api.held.has(key), `${key} was never asked`);
+}
+
 describe("delivery statuses only move forward", () => {
   test("a delivered after a sent shows delivered", async () => {
     const { store } = await storeWith([message(1, { sender: "me", status: "sent" })]);
@@ -134,6 +140,49 @@ describe("re-sync during a send", () => {
     await store.handle(created(message(3)));
     assert.deepEqual(api.requests.find((r) => r.path === "/sync")?.body, { conversations: { d1: 1 }, limit: 100 });
     assert.deepEqual(shown(store).map((m) => m.seq), [1, 2, 3]);
+  });
+
+  test("a catch-up while a gap's sync is in flight ends only once the gap is shown", async () => {
+    const { store, api } = await storeWith([message(1)]);
+    api.hold("POST", "/sync");
+    const live = store.handle(created(message(4))); // the gap's sync: in flight
+    let caughtUp = false;
+    api.on("POST", "/sync", {
+      conversations: { d1: { messages: [], next_cursor: null, through_seq: 4, last_seq: 4, read_seq: 1, unread_count: 3 } },
+    });
+    const catching = store.catchUp().then(() => { caughtUp = true; });
+    await inFlight(api, "POST /sync");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(caughtUp, false, "the reconnect's catch-up must not end while the gap is being read");
+    api.held.get("POST /sync")!.resolve({
+      conversations: { d1: { messages: [message(2), message(3)], next_cursor: null, through_seq: 4, last_seq: 4, read_seq: 1, unread_count: 3 } },
+    });
+    await Promise.all([live, catching]);
+    assert.deepEqual(shown(store).map((m) => m.seq), [1, 2, 3, 4]);
+    const syncs = api.requests.filter((r) => r.path === "/sync").map((r) => r.body);
+    assert.deepEqual(syncs, [{ conversations: { d1: 1 }, limit: 100 }, { conversations: { d1: 4 }, limit: 100 }]);
+  });
+
+  test("a sync in flight that read before the newest message is asked again after it", async () => {
+    const { store, api } = await storeWith([message(1)]);
+    api.hold("POST", "/sync");
+    const first = store.handle(created(message(3)));
+    api.on("POST", "/sync", {
+      conversations: { d1: { messages: [message(4)], next_cursor: null, through_seq: 5, last_seq: 5, read_seq: 1, unread_count: 4 } },
+    });
+    await inFlight(api, "POST /sync");
+    const second = store.handle(created(message(5)));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // the sync in flight read before message 4 was stored: it brings 2 only
+    api.held.get("POST /sync")!.resolve({
+      conversations: { d1: { messages: [message(2)], next_cursor: null, through_seq: 3, last_seq: 3, read_seq: 1, unread_count: 2 } },
+    });
+    await Promise.all([first, second]);
+    assert.deepEqual(shown(store).map((m) => m.seq), [1, 2, 3, 4, 5]);
+    assert.deepEqual(api.requests.filter((r) => r.path === "/sync").map((r) => r.body), [
+      { conversations: { d1: 1 }, limit: 100 },
+      { conversations: { d1: 3 }, limit: 100 },
+    ]);
   });
 
   test("a message arriving while the thread's first page is read is kept", async () => {

@@ -8,6 +8,12 @@
  * `last_seq`): what follows arrives live, unless this device missed that too, so it
  * asks again a few seconds later, a bounded number of times (the server closes a
  * number whose send died).
+ *
+ * A sync asked for a conversation whose sync is already in flight waits for that one
+ * and then asks again (the one in flight may have read before what the caller knows
+ * of), so `sync` settles only when everything sent before the call is shown: the
+ * reconnect's catch-up, which a live message's gap may have started first, ends with
+ * nothing missing, and "Connected" means caught up.
  */
 import { enc, type Page } from "./http";
 import type { Store } from "./store";
@@ -38,7 +44,7 @@ export function horizons(
 
 export class Sync {
   private readonly store: Store;
-  private syncing = new Set<string>();
+  private inFlight = new Map<string, Promise<void>>(); // per conversation: its sync under way
   private through = new Map<string, number>(); // per conversation: numbers accounted for
   private resyncs = new Map<string, number>(); // per conversation: re-syncs while a send is in flight
   /** how a re-sync waits (tests run it at once) */
@@ -76,32 +82,49 @@ export class Sync {
   }
 
   async sync(ids: string[]): Promise<void> {
-    const wanted = ids.filter((id) => !this.syncing.has(id));
-    if (!wanted.length) return;
-    wanted.forEach((id) => this.syncing.add(id));
+    const unique = [...new Set(ids)];
+    const busy = unique.filter((id) => this.inFlight.has(id));
+    const free = unique.filter((id) => !this.inFlight.has(id));
+    await Promise.all([free.length ? this.start(free) : undefined, busy.length ? this.again(busy) : undefined]);
+  }
+
+  /** After the syncs in flight end, whatever they settled to: a sync started since
+   * (which read after this call) is waited for, the others are asked again. */
+  private async again(ids: string[]): Promise<void> {
+    await Promise.allSettled(ids.map((id) => this.inFlight.get(id)));
+    const busy = ids.filter((id) => this.inFlight.has(id));
+    const free = ids.filter((id) => !this.inFlight.has(id));
+    await Promise.all([free.length ? this.start(free) : undefined, ...busy.map((id) => this.inFlight.get(id))]);
+  }
+
+  private start(ids: string[]): Promise<void> {
+    const run = this.fetch(ids);
+    ids.forEach((id) => this.inFlight.set(id, run));
+    const done = () => ids.forEach((id) => this.inFlight.get(id) === run && this.inFlight.delete(id));
+    run.then(done, done);
+    return run;
+  }
+
+  private async fetch(wanted: string[]): Promise<void> {
     const api = this.store.api;
-    try {
-      const request: Record<string, number> = {};
-      for (const id of wanted) request[id] = this.syncFrom(id);
-      const result = await api.post<SyncResult>("/sync", { conversations: request, limit: 100 });
-      for (const [id, entry] of Object.entries(result.conversations)) {
-        if (entry.error) continue;
-        this.store.putMessages(id, entry.messages);
-        this.stepThrough(id, entry.through_seq);
-        let cursor: string | null = entry.next_cursor;
-        while (cursor) {
-          const more = await api.get<Page<Message> & { through_seq?: number }>(
-            `/conversations/${enc(id)}/messages?after_seq=${request[id]}&limit=100&cursor=${enc(cursor)}`,
-          );
-          this.store.putMessages(id, more.items);
-          this.stepThrough(id, more.through_seq);
-          cursor = more.next_cursor;
-        }
-        this.store.patchConversation(id, horizons(this.store.state.conversations.get(id), entry));
-        this.resyncWhileInFlight(id, entry.last_seq);
+    const request: Record<string, number> = {};
+    for (const id of wanted) request[id] = this.syncFrom(id);
+    const result = await api.post<SyncResult>("/sync", { conversations: request, limit: 100 });
+    for (const [id, entry] of Object.entries(result.conversations)) {
+      if (entry.error) continue;
+      this.store.putMessages(id, entry.messages);
+      this.stepThrough(id, entry.through_seq);
+      let cursor: string | null = entry.next_cursor;
+      while (cursor) {
+        const more = await api.get<Page<Message> & { through_seq?: number }>(
+          `/conversations/${enc(id)}/messages?after_seq=${request[id]}&limit=100&cursor=${enc(cursor)}`,
+        );
+        this.store.putMessages(id, more.items);
+        this.stepThrough(id, more.through_seq);
+        cursor = more.next_cursor;
       }
-    } finally {
-      wanted.forEach((id) => this.syncing.delete(id));
+      this.store.patchConversation(id, horizons(this.store.state.conversations.get(id), entry));
+      this.resyncWhileInFlight(id, entry.last_seq);
     }
   }
 

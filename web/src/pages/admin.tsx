@@ -11,6 +11,7 @@ import { useApp, useStoreState } from "../context";
 import { enc } from "../lib/api";
 import type { User } from "../lib/types";
 import { ContactCenterSetup } from "./admin_cc";
+import { useKeyedState } from "../ui/keyed";
 import { RegistrationsSection, SandboxSection, TextingPolicySection } from "./admin_texting";
 
 interface Company { company_id: string; name: string; sms_enabled: boolean; im_enabled: boolean; help_text: string }
@@ -42,8 +43,8 @@ function CompanySection() {
   const [company, error, reload] = useLoad(() => api.get<Company>("/admin/company"));
   const [help, setHelp] = useState<string | null>(null);
   const [note, setNote] = useState("");
-  const [pending, setPending] = useState<Partial<Company>>({});
-  useEffect(() => setPending({}), [company]);
+  // switches flipped while their change is saved: until the company is read again (keyed.ts)
+  const [pending, setPending] = useKeyedState<Partial<Company>>(company, () => ({}));
   async function patch(body: Partial<Company>) {
     setPending((old) => ({ ...old, ...body }));
     try {

@@ -8,6 +8,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useApp } from "../context";
 import type { Page } from "../lib/api";
+import { useKeyedState } from "../ui/keyed";
 
 interface TextingPolicy {
   sender_name: string; stop_reply: string; start_reply: string; quiet_hours: boolean;
@@ -46,9 +47,11 @@ export function TextingPolicySection() {
   const [policy, error, reload] = useLoaded(() => api.get<TextingPolicy>("/admin/texting-policy"));
   const [company] = useLoaded(() => api.get<{ help_text: string }>("/admin/company"));
   const helpText = company?.help_text || "";
-  const [draft, setDraft] = useState<Partial<TextingPolicy>>({});
+  // the changes typed over the policy as loaded; a policy read again (after a save) starts
+  // them over, in the same render (keyed.ts)
+  const [draft, setDraft] = useKeyedState<Partial<TextingPolicy>>(policy, () => ({}));
+  const change = (changes: Partial<TextingPolicy>) => setDraft((old) => ({ ...old, ...changes }));
   const [note, setNote] = useState("");
-  useEffect(() => setDraft({}), [policy]);
   async function save(body: Partial<TextingPolicy>) {
     try {
       await api.put("/admin/texting-policy", body);
@@ -68,23 +71,23 @@ export function TextingPolicySection() {
         <form class="stack" onSubmit={(e) => { e.preventDefault(); void save(draft); }}>
           <label for="sender-name">Business name in replies</label>
           <input id="sender-name" value={value("sender_name") || ""} placeholder="The company's name"
-            onInput={(e) => setDraft({ ...draft, sender_name: e.currentTarget.value })} />
+            onInput={(e) => change({ sender_name: e.currentTarget.value })} />
           <label for="stop-reply">STOP confirmation</label>
           <textarea id="stop-reply" value={value("stop_reply") || ""} placeholder="The default confirmation, naming the business"
-            onInput={(e) => setDraft({ ...draft, stop_reply: e.currentTarget.value })} />
+            onInput={(e) => change({ stop_reply: e.currentTarget.value })} />
           <label for="start-reply">START confirmation</label>
           <textarea id="start-reply" value={value("start_reply") || ""} placeholder="The default confirmation, naming the business"
-            onInput={(e) => setDraft({ ...draft, start_reply: e.currentTarget.value })} />
+            onInput={(e) => change({ start_reply: e.currentTarget.value })} />
           <p>HELP reply: {helpText || "the default, naming the business"} (set under Company)</p>
           <label class="check"><input type="checkbox" checked={!!value("quiet_hours")}
-            onChange={(e) => setDraft({ ...draft, quiet_hours: e.currentTarget.checked })} />
+            onChange={(e) => change({ quiet_hours: e.currentTarget.checked })} />
             Quiet hours: automated texts to US numbers only from 8am to 8pm in the customer's time</label>
           <label for="number-countries">Countries whose business numbers may text</label>
           <input id="number-countries" value={(value("number_countries") || []).join(", ")}
-            onInput={(e) => setDraft({ ...draft, number_countries: e.currentTarget.value.split(/[\s,]+/).filter(Boolean) })} />
+            onInput={(e) => change({ number_countries: e.currentTarget.value.split(/[\s,]+/).filter(Boolean) })} />
           <label for="toll-free-rule">Toll-free numbers</label>
           <select id="toll-free-rule" value={value("toll_free") || "verified"}
-            onChange={(e) => setDraft({ ...draft, toll_free: e.currentTarget.value })}>
+            onChange={(e) => change({ toll_free: e.currentTarget.value })}>
             <option value="verified">Text once verified</option>
             <option value="never">Never text</option>
           </select>

@@ -18,6 +18,7 @@ import { draftKey, readDraft, writeDraft } from "../lib/drafts";
 import { bytes } from "../lib/text";
 import type { Conversation, SmsPreview } from "../lib/types";
 import "./conversation.css";
+import { useKeyedState } from "./keyed";
 
 const TYPING_EVERY_MS = 3000;
 const PREVIEW_DEBOUNCE_MS = 300;
@@ -60,11 +61,13 @@ export function Composer({ conversation, peerOffline, attachRef }: {
 }) {
   const { api, store, realtime } = useApp();
   const key = draftKey(store.state.me.user_id, conversation.id);
-  const [text, setText] = useState(() => readDraft(key));
-  const [preview, setPreview] = useState<SmsPreview | null>(null);
+  // the box, its attachments and their reasons belong to one conversation's draft, and
+  // start over with the next one in the same render (keyed.ts)
+  const [text, setText] = useKeyedState(key, () => readDraft(key));
+  const [preview, setPreview] = useKeyedState<SmsPreview | null>(key, null);
   const [previewError, setPreviewError] = useState("");
-  const [pending, setPending] = useState<Pending[]>([]);
-  const [reason, setReason] = useState("");
+  const [pending, setPending] = useKeyedState<Pending[]>(key, () => []);
+  const [reason, setReason] = useKeyedState(key, "");
   const lastTyping = useRef(0);
   const box = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
@@ -73,13 +76,6 @@ export function Composer({ conversation, peerOffline, attachRef }: {
   const limits = useLimits();
   const sms = conversation.type === "sms";
   const offline = store.state.connection === "offline"; // sending waits for the connection (docs/web.md)
-
-  useEffect(() => {
-    setText(readDraft(key));
-    setPreview(null);
-    setPending([]);
-    setReason("");
-  }, [key]);
 
   useEffect(() => {
     if (!sms || !text.trim()) {

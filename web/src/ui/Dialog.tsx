@@ -3,7 +3,7 @@
  * and a click outside close it, and focus goes back to what opened it.
  */
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import "./conversation.css";
 
 let counter = 0;
@@ -17,7 +17,8 @@ export function Dialog({ title, onClose, children, alert = false, wide = false }
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const id = useRef(`dialog-${++counter}`);
-  useEffect(() => {
+  // before the first paint: the dialog is never drawn closed, and focus moves with it
+  useLayoutEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     const dialog = ref.current!;
     if (!dialog.open) dialog.showModal();

@@ -10,6 +10,7 @@ import { messageCoWorker, textNumber } from "../lib/contact_book";
 import { numbersOf, uniqueContacts } from "../lib/conversation_api";
 import { looksLikePhone } from "../lib/text";
 import "./conversation.css";
+import { useKeyedState } from "./keyed";
 
 const MAX_SUGGESTIONS = 8;
 
@@ -27,11 +28,12 @@ export function NewConversation({ onClose, onOpened }: { onClose: () => void; on
   const [from, setFrom] = useState(state.me.numbers[0] || "");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
-  const [active, setActive] = useState(-1);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
 
   const query = to.trim().toLowerCase();
+  // the highlighted suggestion belongs to the query it was chosen in (keyed.ts)
+  const [active, setActive] = useKeyedState(query, -1);
   const digits = to.replace(/\D/g, "");
   const phone = looksLikePhone(to);
   const numberMatches = (n: string) => digits.length >= 3 && n.replace(/\D/g, "").includes(digits);
@@ -65,7 +67,6 @@ export function NewConversation({ onClose, onOpened }: { onClose: () => void; on
     }
   }
   const shown = suggestions.slice(0, MAX_SUGGESTIONS);
-  useEffect(() => setActive(-1), [query]);
 
   async function start(choice?: Suggestion) {
     setBusy(true);

@@ -3,10 +3,11 @@
  * views above the list, and in a thread the assignee with an "Assign to" control,
  * labels, a "Note" compose mode and the "X is replying" collision warning.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { useApp } from "../context";
 import { assign, isSharedLine, type LineView, sendNote, setLabels } from "../lib/store_shared";
 import type { Conversation } from "../lib/types";
+import { useKeyedState } from "./keyed";
 
 const VIEWS: [LineView, string][] = [["mine", "Mine"], ["unassigned", "Unassigned"], ["all", "All"]];
 
@@ -26,9 +27,9 @@ export function AssigneeBar({ conversation }: { conversation: Conversation }) {
   const { store } = useApp();
   const [error, setError] = useState("");
   const saved = (conversation.labels || []).join(", ");
-  const [labels, setLabelText] = useState(saved);
-  // labels someone else saved replace the box's text, so saving never restores stale ones
-  useEffect(() => setLabelText(saved), [saved]);
+  // labels someone else saved replace the box's text, so saving never restores stale
+  // ones; what is typed belongs to the labels it was typed over (keyed.ts)
+  const [labels, setLabelText] = useKeyedState(`${conversation.id}\n${saved}`, saved);
   if (!isSharedLine(conversation)) return null;
   const assignee = conversation.assignee;
   async function onAssign(value: string) {

@@ -8,6 +8,7 @@ import { messageElementId } from "../lib/search";
 import { splitEntities, time } from "../lib/text";
 import type { Conversation, Message } from "../lib/types";
 import { type Attacher, Composer } from "./Composer";
+import { useKeyedState } from "./keyed";
 import { Consent } from "./Consent";
 import { ContactCardDialog, type Person } from "./ContactCard";
 import { ConversationControls } from "./ConversationControls";
@@ -146,17 +147,19 @@ export function Thread({ id, back }: { id: string; back?: ComponentChildren }) {
   const thread = state.threads.get(id);
   const log = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
-  const [error, setError] = useState("");
-  const [found, setFound] = useState<string | null>(null);
-  const [person, setPerson] = useState<Person | null>(null);
+  // what belongs to the conversation shown starts over with it, in the same render (keyed.ts)
+  const [error, setError] = useKeyedState(id, "");
+  const [found, setFound] = useKeyedState<string | null>(id, null);
+  const [person, setPerson] = useKeyedState<Person | null>(id, null);
   const [dragging, setDragging] = useState(false);
   const attacher = useRef<Attacher>(null);
+  const shownId = useRef(id);
+  if (shownId.current !== id) {
+    shownId.current = id;
+    stick.current = true;
+  }
 
   useEffect(() => {
-    stick.current = true;
-    setFound(null);
-    setPerson(null);
-    setError("");
     store.loadThread(id).catch((e) => setError(e.message));
   }, [id]);
 
