@@ -103,7 +103,9 @@ def test_missed_messages_notice_at_sign_in(
         # the notice reaches the device after its socket opens (the connection's event
         # goes through the queue): one closed before it came would leave it for the next
         expect(
-            first.get_by_role("status").filter(has_text=f"{waiting} missed message")
+            first.get_by_role("status").filter(
+                has_text=re.compile(rf"^{waiting} missed messages? in ")
+            )
         ).to_be_visible()
     first.context.close()
     poll(lambda: presence(bob, dave_id) == "offline", "dave is offline")

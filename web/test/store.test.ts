@@ -159,8 +159,36 @@ describe("re-sync during a send", () => {
     });
     await Promise.all([live, catching]);
     assert.deepEqual(shown(store).map((m) => m.seq), [1, 2, 3, 4]);
+    // nothing is behind once the sync in flight ended: it is not asked again
     const syncs = api.requests.filter((r) => r.path === "/sync").map((r) => r.body);
-    assert.deepEqual(syncs, [{ conversations: { d1: 1 }, limit: 100 }, { conversations: { d1: 4 }, limit: 100 }]);
+    assert.deepEqual(syncs, [{ conversations: { d1: 1 }, limit: 100 }]);
+  });
+
+  test("a live message that skips one is listed and alerts, though its gap's sync moves last_seq", async () => {
+    const { store, api } = await storeWith([message(1)]);
+    const alerts: string[] = [];
+    store.onIncoming = (_conversation, m) => alerts.push(m.id);
+    api.on("POST", "/sync", {
+      conversations: { d1: { messages: [message(2)], next_cursor: null, through_seq: 3, last_seq: 3, read_seq: 1, unread_count: 2 } },
+    });
+    await store.handle(created(message(3)));
+    assert.deepEqual(alerts, ["m3"]);
+    const listed = store.state.conversations.get("d1")!;
+    assert.deepEqual([listed.last_seq, listed.last_message?.id, listed.unread_count], [3, "m3", 2]);
+  });
+
+  test("a gap's sync that fails leaves the message shown and asks again at the next gap", async () => {
+    const { store, api } = await storeWith([message(1)]);
+    api.on("POST", "/sync", () => {
+      throw new ApiError(0, "network_error", "The server cannot be reached.");
+    });
+    await store.handle(created(message(3))); // settles: no rejection left unhandled
+    assert.deepEqual(shown(store).map((m) => m.seq), [1, 3]);
+    api.on("POST", "/sync", {
+      conversations: { d1: { messages: [message(2), message(4)], next_cursor: null, through_seq: 5, last_seq: 5, read_seq: 1, unread_count: 4 } },
+    });
+    await store.handle(created(message(5)));
+    assert.deepEqual(shown(store).map((m) => m.seq), [1, 2, 3, 4, 5]);
   });
 
   test("a sync in flight that read before the newest message is asked again after it", async () => {

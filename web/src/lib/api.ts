@@ -5,6 +5,10 @@ import { ApiError, type Page } from "./http";
 
 export { ApiError, enc, type Page } from "./http";
 
+/** API Gateway ends every request by 29 s: past this, an answer is not coming (a socket
+ * left on a network the device has left), and the caller's retry or catch-up goes on. */
+export const REQUEST_TIMEOUT_MS = 35_000;
+
 export class Api {
   readonly config: Config;
   readonly session: Session;
@@ -29,8 +33,10 @@ export class Api {
           ...(body === undefined ? {} : { "Content-Type": "application/json" }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
-    } catch {
+    } catch (error) {
+      if ((error as Error)?.name === "TimeoutError") throw new ApiError(0, "network_error", "The server did not answer in time.");
       throw new ApiError(0, "network_error", "The server cannot be reached.");
     }
     if (response.status === 401 && !retried) {

@@ -144,16 +144,19 @@ export class LiveEvents {
     if (!conversation) return;
     const thread = this.store.state.threads.get(id);
     const known = thread?.items.some((m) => m.id === message.id) ?? false;
-    if (thread?.loaded) {
-      if (message.seq > this.store.syncFrom(id) + 1 && !known) {
-        this.store.putMessages(id, [message]);
-        await this.store.sync([id]); // an event went missing: fetch the gap
-      } else {
-        this.store.putMessages(id, [message]);
-      }
-    } else if (thread) {
-      this.store.putMessages(id, [message]); // its first page is being read: kept, never lost to the race
-    }
+    // a seq that skips one: an event went missing, and the gap is fetched once the
+    // message itself is shown and listed (the sync moves the conversation's last_seq,
+    // which would hide the message from the list's head and its alert)
+    const gap = !!thread?.loaded && !known && message.seq > this.store.syncFrom(id) + 1;
+    // a thread whose first page is being read keeps it too: never lost to the race
+    if (thread) this.store.putMessages(id, [message]);
+    this.list(message, created, known);
+    if (gap) await this.store.sync([id]).catch(() => undefined); // the next gap or reconnect asks again
+  }
+
+  /** The conversation's head, preview and alert for a live message already shown. */
+  private list(message: Message, created: boolean, known: boolean): void {
+    const id = message.conversation_id;
     // The typing indicator of the sender ends with their message.
     const who = this.store.state.typing.get(id);
     if (who?.has(message.sender)) {

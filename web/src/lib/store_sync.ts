@@ -9,11 +9,11 @@
  * asks again a few seconds later, a bounded number of times (the server closes a
  * number whose send died).
  *
- * A sync asked for a conversation whose sync is already in flight waits for that one
- * and then asks again (the one in flight may have read before what the caller knows
- * of), so `sync` settles only when everything sent before the call is shown: the
- * reconnect's catch-up, which a live message's gap may have started first, ends with
- * nothing missing, and "Connected" means caught up.
+ * A sync asked for a conversation whose sync is already in flight waits for that one,
+ * and asks again if the conversation is still behind what this device knows of it (its
+ * `last_seq`, from the list's head and live messages): the one in flight may have read
+ * before what the caller is asking for. So the reconnect's catch-up, which a live
+ * message's gap may have started first, never ends with a gap it could have fetched.
  */
 import { enc, type Page } from "./http";
 import type { Store } from "./store";
@@ -89,11 +89,13 @@ export class Sync {
   }
 
   /** After the syncs in flight end, whatever they settled to: a sync started since
-   * (which read after this call) is waited for, the others are asked again. */
+   * (which read after this call) is waited for; a conversation still behind its known
+   * `last_seq` is asked again. */
   private async again(ids: string[]): Promise<void> {
     await Promise.allSettled(ids.map((id) => this.inFlight.get(id)));
-    const busy = ids.filter((id) => this.inFlight.has(id));
-    const free = ids.filter((id) => !this.inFlight.has(id));
+    const behind = ids.filter((id) => this.syncFrom(id) < (this.store.state.conversations.get(id)?.last_seq ?? Infinity));
+    const busy = behind.filter((id) => this.inFlight.has(id));
+    const free = behind.filter((id) => !this.inFlight.has(id));
     await Promise.all([free.length ? this.start(free) : undefined, ...busy.map((id) => this.inFlight.get(id))]);
   }
 

@@ -11,8 +11,8 @@ import { useApp, useStoreState } from "../context";
 import { enc } from "../lib/api";
 import type { User } from "../lib/types";
 import { ContactCenterSetup } from "./admin_cc";
-import { useKeyedState } from "../ui/keyed";
 import { RegistrationsSection, SandboxSection, TextingPolicySection } from "./admin_texting";
+import { useLoad, without } from "./use_load";
 
 interface Company { company_id: string; name: string; sms_enabled: boolean; im_enabled: boolean; help_text: string }
 interface NumberRow {
@@ -24,36 +24,30 @@ interface UsageRow { day: string; scope: string; outbound: { messages: number; s
 
 const policyId = (p: Policy) => p.policy_id || p.id || "";
 
-function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): [T | null, string, () => void] {
-  const [value, setValue] = useState<T | null>(null);
-  const [error, setError] = useState("");
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let current = true; // a slower, older response must not overwrite a newer one
-    load().then((v) => { if (current) { setValue(v); setError(""); } }, (e) => current && setError(e.message));
-    return () => {
-      current = false;
-    };
-  }, [...deps, tick]);
-  return [value, error, () => setTick((t) => t + 1)];
-}
-
 function CompanySection() {
   const { api } = useApp();
-  const [company, error, reload] = useLoad(() => api.get<Company>("/admin/company"));
+  const [company, error, reload, setCompany] = useLoad(() => api.get<Company>("/admin/company"));
   const [help, setHelp] = useState<string | null>(null);
   const [note, setNote] = useState("");
-  // switches flipped while their change is saved: until the company is read again (keyed.ts)
-  const [pending, setPending] = useKeyedState<Partial<Company>>(company, () => ({}));
+  // what was flipped and is being saved; a switch shows it until the save's own answer
+  // (the company as stored) agrees, so neither a reload nor another switch's answer
+  // shows an older value meanwhile
+  const [pending, setPending] = useState<Partial<Company>>({});
+  const saving = useRef(0);
   async function patch(body: Partial<Company>) {
     setPending((old) => ({ ...old, ...body }));
+    saving.current++;
     try {
-      await api.patch("/admin/company", body);
+      const saved = await api.patch<Company>("/admin/company", body);
+      setCompany(saved);
       setNote("Saved.");
-      reload();
+      setPending((old) => without(old, (key) => old[key] === saved[key]));
     } catch (e) {
-      setPending({});
+      setPending((old) => without(old, (key) => key in body && old[key] === body[key]));
       setNote((e as Error).message);
+    } finally {
+      // answers may come back out of order: once none is awaited, the company as stored
+      if (--saving.current === 0) reload();
     }
   }
   return (

@@ -8,7 +8,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useApp } from "../context";
 import type { Page } from "../lib/api";
-import { useKeyedState } from "../ui/keyed";
+import { useLoad, without } from "./use_load";
 
 interface TextingPolicy {
   sender_name: string; stop_reply: string; start_reply: string; quiet_hours: boolean;
@@ -30,33 +30,24 @@ const STATUSES: Record<string, string> = {
   draft: "Draft", pending: "In review", needs_updates: "Needs updates", approved: "Approved", rejected: "Rejected",
 };
 
-function useLoaded<T>(load: () => Promise<T>): [T | null, string, () => void] {
-  const [value, setValue] = useState<T | null>(null);
-  const [error, setError] = useState("");
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let current = true;
-    load().then((v) => { if (current) { setValue(v); setError(""); } }, (e) => current && setError(e.message));
-    return () => { current = false; };
-  }, [tick]);
-  return [value, error, () => setTick((t) => t + 1)];
-}
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export function TextingPolicySection() {
   const { api } = useApp();
-  const [policy, error, reload] = useLoaded(() => api.get<TextingPolicy>("/admin/texting-policy"));
-  const [company] = useLoaded(() => api.get<{ help_text: string }>("/admin/company"));
+  const [policy, error, , setPolicy] = useLoad(() => api.get<TextingPolicy>("/admin/texting-policy"));
+  const [company] = useLoad(() => api.get<{ help_text: string }>("/admin/company"));
   const helpText = company?.help_text || "";
-  // the changes typed over the policy as loaded; a policy read again (after a save) starts
-  // them over, in the same render (keyed.ts)
-  const [draft, setDraft] = useKeyedState<Partial<TextingPolicy>>(policy, () => ({}));
+  // the changes typed over the policy as stored; a save's answer (the policy as stored)
+  // takes out what it saved, and keeps what was typed while it was on its way
+  const [draft, setDraft] = useState<Partial<TextingPolicy>>({});
   const change = (changes: Partial<TextingPolicy>) => setDraft((old) => ({ ...old, ...changes }));
   const [note, setNote] = useState("");
   async function save(body: Partial<TextingPolicy>) {
     try {
-      await api.put("/admin/texting-policy", body);
+      const saved = await api.put<TextingPolicy>("/admin/texting-policy", body);
+      setPolicy(saved);
+      setDraft((old) => without(old, (key) => key in body && same(old[key], body[key])));
       setNote("Texting policy saved.");
-      reload();
     } catch (e) {
       setNote((e as Error).message);
     }
@@ -101,7 +92,7 @@ export function TextingPolicySection() {
 
 export function RegistrationsSection() {
   const { api, store } = useApp();
-  const [items, error, reload] = useLoaded(() => api.get<Page<Registration>>("/admin/registrations"));
+  const [items, error, reload] = useLoad(() => api.get<Page<Registration>>("/admin/registrations"));
   useEffect(() => store.onFrame((frame) => {
     if (frame.type === "registration.needs_updates") reload();
   }), [store]);
@@ -136,7 +127,7 @@ export function RegistrationsSection() {
 
 export function SandboxSection() {
   const { api } = useApp();
-  const [account, error] = useLoaded(() => api.get<SmsAccount>("/admin/sms-account"));
+  const [account, error] = useLoad(() => api.get<SmsAccount>("/admin/sms-account"));
   return (
     <section aria-labelledby="sandbox-title" class="card">
       <h2 id="sandbox-title">End User Messaging account</h2>

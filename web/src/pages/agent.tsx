@@ -14,6 +14,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { useApp, useStoreState } from "../context";
 import { splitEntities, time } from "../lib/text";
 import type { SmsPreview } from "../lib/types";
+import { useKeyedState } from "../ui/keyed";
 import type { Canned, Customer, Interaction, Queue } from "./cc";
 
 const OFFER_SECONDS = 30; // when an offer carries no offer_expires_at
@@ -290,7 +291,8 @@ function Outbound({ channels }: { channels: string[] }) {
 
 function CustomerLookup({ phone }: { phone: string }) {
   const { store } = useApp();
-  const [number, setNumber] = useState(phone);
+  // the box starts over with the customer's number in the render it changes in (keyed.ts)
+  const [number, setNumber] = useKeyedState(phone, phone);
   const [found, setFound] = useState<Customer[] | null>(null);
   const [error, setError] = useState("");
   const look = (value: string) => {
@@ -299,10 +301,7 @@ function CustomerLookup({ phone }: { phone: string }) {
     store.cc.findCustomers(value).then(setFound, (e) => setError(e.message));
   };
   useEffect(() => {
-    if (phone) {
-      setNumber(phone);
-      look(phone);
-    }
+    if (phone) look(phone);
   }, [phone]);
   return (
     <section class="card lookup" aria-label="Customer lookup">

@@ -65,7 +65,7 @@ export function Composer({ conversation, peerOffline, attachRef }: {
   // start over with the next one in the same render (keyed.ts)
   const [text, setText] = useKeyedState(key, () => readDraft(key));
   const [preview, setPreview] = useKeyedState<SmsPreview | null>(key, null);
-  const [previewError, setPreviewError] = useState("");
+  const [previewError, setPreviewError] = useKeyedState(key, "");
   const [pending, setPending] = useKeyedState<Pending[]>(key, () => []);
   const [reason, setReason] = useKeyedState(key, "");
   const lastTyping = useRef(0);
@@ -89,7 +89,7 @@ export function Composer({ conversation, peerOffline, attachRef }: {
         .catch((e) => setPreviewError(e.message));
     }, PREVIEW_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [text, sms, conversation.external_number]);
+  }, [key, text, sms, conversation.external_number]);
 
   function change(value: string) {
     setText(value);

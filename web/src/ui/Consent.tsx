@@ -7,7 +7,6 @@ import { useEffect, useState } from "preact/hooks";
 import { useApp } from "../context";
 import { enc } from "../lib/api";
 import { time } from "../lib/text";
-import { useKeyedState } from "./keyed";
 
 interface ConsentView {
   opted_out: boolean;
@@ -18,13 +17,13 @@ interface ConsentView {
 
 export function Consent({ conversationId }: { conversationId: string }) {
   const { api } = useApp();
-  // the record shown is the conversation's own, from the render it changes in (keyed.ts)
-  const [consent, setConsent] = useKeyedState<ConsentView | null>(conversationId, null);
+  const [consent, setConsent] = useState<ConsentView | null>(null);
   const [how, setHow] = useState("");
-  const [error, setError] = useKeyedState(conversationId, "");
+  const [error, setError] = useState("");
   const path = `/conversations/${enc(conversationId)}/consent`;
   useEffect(() => {
     let current = true;
+    setConsent(null);
     api.get<ConsentView>(path).then((c) => current && setConsent(c), (e) => current && setError(e.message));
     return () => { current = false; };
   }, [conversationId]);

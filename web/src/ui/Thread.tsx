@@ -147,7 +147,8 @@ export function Thread({ id, back }: { id: string; back?: ComponentChildren }) {
   const thread = state.threads.get(id);
   const log = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
-  // what belongs to the conversation shown starts over with it, in the same render (keyed.ts)
+  // what belongs to the conversation shown starts over with it, in the same render
+  // (keyed.ts); the header's forms and dialogs and the consent box are keyed by it too
   const [error, setError] = useKeyedState(id, "");
   const [found, setFound] = useKeyedState<string | null>(id, null);
   const [person, setPerson] = useKeyedState<Person | null>(id, null);
@@ -198,7 +199,7 @@ export function Thread({ id, back }: { id: string; back?: ComponentChildren }) {
     if (found) document.getElementById(messageElementId(found))?.focus({ preventScroll: true });
   }, [found]);
 
-  const [noting, setNoting] = useState(false);
+  const [noting, setNoting] = useKeyedState(id, false);
   if (!conversation) return <section class="thread"><header class="thread-head">{back}<p role="status">Loading…</p></header></section>;
   const title = store.title(conversation);
   const peer = store.peerId(conversation);
@@ -248,12 +249,12 @@ export function Thread({ id, back }: { id: string; back?: ComponentChildren }) {
           </div>
         </div>
         {external && <a class="button secondary" href={`tel:${external}`}>Call</a>}
-        {external && !state.contacts.has(external) && <AddContact conversation={conversation} />}
-        <ConversationControls conversation={conversation} />
+        {external && !state.contacts.has(external) && <AddContact key={id} conversation={conversation} />}
+        <ConversationControls key={id} conversation={conversation} />
       </header>
       <AssigneeBar key={id} conversation={conversation} />
       {person && <ContactCardDialog person={person} onClose={() => setPerson(null)} />}
-      {conversation.type === "sms" && <Consent conversationId={id} />}
+      {conversation.type === "sms" && <Consent key={id} conversationId={id} />}
       <div class="log" ref={log} role="log" aria-live="polite" aria-label="Messages" tabIndex={0}
         onScroll={() => {
           const el = log.current!;
@@ -278,7 +279,7 @@ export function Thread({ id, back }: { id: string; back?: ComponentChildren }) {
       {shared && (
         <button type="button" class="secondary note-toggle" aria-pressed={noting} onClick={() => setNoting(!noting)}>Note</button>
       )}
-      {shared && noting ? <NoteComposer conversation={conversation} />
+      {shared && noting ? <NoteComposer key={id} conversation={conversation} />
         : <Composer conversation={conversation} peerOffline={peerOffline} attachRef={attacher} />}
     </section>
   );
