@@ -10,6 +10,7 @@ import type { State } from "../lib/store";
 import { previewLine } from "../lib/store_rules";
 import { time } from "../lib/text";
 import type { Conversation, Presence } from "../lib/types";
+import { useKeyedState } from "./keyed";
 import { PresenceDot } from "./Presence";
 import { LineViews } from "./SharedLine";
 import { inView, isSharedLine, type LineView } from "../lib/store_shared";
@@ -50,7 +51,7 @@ class Row extends Component<RowProps> {
     return (
       <li class={`conv${unread ? " unread" : ""}${active ? " active" : ""}${flash ? " flash" : ""}`}
         style={{ top: `${index * ROW_HEIGHT}px` }} aria-setsize={setSize} aria-posinset={index + 1}>
-        <button type="button" data-index={index} tabIndex={tabStop ? 0 : -1} aria-current={active ? "true" : undefined}
+        <button type="button" data-index={index} data-conversation={c.id} tabIndex={tabStop ? 0 : -1} aria-current={active ? "true" : undefined}
           onClick={() => this.props.onOpen()} onFocus={() => this.props.onFocus()}>
           <span class="conv-top">
             {isPeer ? <PresenceDot presence={presence} name={title} />
@@ -75,8 +76,7 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
-  const [focusIndex, setFocusIndex] = useState(0);
-  const focusPending = useRef(false);
+  const focusPending = useRef<string | null>(null); // the conversation the keys moved to
   const frame = useRef(0);
   const [view, setView] = useState<LineView>("all");
   const order = inView(state.order, state.conversations, view, state.me.user_id);
@@ -96,15 +96,23 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
     if (state.listCursor && !state.listLoading && end > order.length - 30) void store.loadMoreConversations();
   }, [scrollTop, height, order.length, state.listCursor, state.listLoading]);
 
+  // The list's one tab stop is a conversation, not a place: a list reordered by a new
+  // message elsewhere keeps it on the same conversation. It follows the open
+  // conversation whenever that changes, in the same render (keyed.ts).
+  const [focusId, setFocusId] = useKeyedState<string | null>(state.activeId, null);
   const active = state.activeId ? order.indexOf(state.activeId) : -1;
-  useEffect(() => {
-    if (active >= 0) setFocusIndex(active);
-  }, [active]);
+  const focused = focusId === null ? -1 : order.indexOf(focusId);
+  const focusIndex = focused >= 0 ? focused : Math.max(active, 0);
 
-  useEffect(() => {
-    if (!focusPending.current) return;
-    focusPending.current = false;
-    scroller.current?.querySelector<HTMLElement>(`[data-index="${focusIndex}"]`)?.focus();
+  // Focus follows the keys in the render that shows the row (a layout effect: one left
+  // over from an earlier render, run after paint, would focus where the list was)
+  useLayoutEffect(() => {
+    const wanted = focusPending.current;
+    if (wanted === null) return;
+    const row = scroller.current?.querySelector<HTMLElement>(`[data-conversation="${CSS.escape(wanted)}"]`);
+    if (!row) return;
+    focusPending.current = null;
+    row.focus();
   });
 
   function onScroll() {
@@ -119,8 +127,8 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
     if (top < el.scrollTop) el.scrollTop = top;
     else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
     setScrollTop(el.scrollTop);
-    setFocusIndex(next);
-    focusPending.current = true;
+    setFocusId(order[next] ?? null);
+    focusPending.current = order[next] ?? null;
   }
 
   function onKeyDown(event: KeyboardEvent) {
@@ -152,7 +160,7 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
         assigneeName={c.assignee ? store.userName(c.assignee) : ""}
         active={state.activeId === id} flash={state.flash.has(id)} tabStop={index === tabStop}
         setSize={state.listCursor ? -1 : order.length}
-        onOpen={() => { setFocusIndex(index); onOpen(id); }} onFocus={() => setFocusIndex(index)} />,
+        onOpen={() => { setFocusId(id); onOpen(id); }} onFocus={() => setFocusId(id)} />,
     );
   }
 
