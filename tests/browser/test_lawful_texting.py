@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import REPO_ROOT, assert_accessible, screenshot
+from tests.browser.test_reconnect import poll
 from tests.e2e.clients import Api, Stack, user
 
 pytestmark = pytest.mark.e2e
@@ -57,6 +58,23 @@ def test_an_admin_sets_the_texting_policy_and_sees_registrations_and_the_account
         "never",
     )
     expect(policy.get_by_text("HELP reply:")).to_be_visible()
+
+    # The countries are typed key by key ("US, " on the way to "US, CA" stays as typed)
+    before = saved["number_countries"]
+    countries = policy.get_by_role("textbox", name="Countries whose business numbers may text")
+    countries.fill("")
+    countries.press_sequentially("US, CA")
+    expect(countries).to_have_value("US, CA")
+    policy.get_by_role("button", name="Save texting policy").click()
+    poll(
+        lambda: admin.get("/admin/texting-policy").json()["number_countries"] == ["US", "CA"],
+        "the countries saved as typed",
+    )
+    expect(countries).to_have_value("US, CA")
+    restored = admin.session.put(
+        f"{stack['rest_url']}/admin/texting-policy", json={"number_countries": before}, timeout=30
+    )
+    assert restored.status_code == 200, restored.text
 
     registrations = alice.get_by_role("region", name="Registrations")
     row = registrations.get_by_role("row").filter(

@@ -1,13 +1,9 @@
 /** The public REST API, as one signed-in user. Errors carry the API's stable `code`. */
 import { freshToken, recheck, type Session } from "./auth";
 import type { Config } from "./config";
-import { ApiError, type Page } from "./http";
+import { ApiError, type Page, REQUEST_TIMEOUT_MS } from "./http";
 
 export { ApiError, enc, type Page } from "./http";
-
-/** API Gateway ends every request by 29 s: past this, an answer is not coming (a socket
- * left on a network the device has left), and the caller's retry or catch-up goes on. */
-export const REQUEST_TIMEOUT_MS = 35_000;
 
 export class Api {
   readonly config: Config;
@@ -47,7 +43,14 @@ export class Api {
       return this.request<T>(method, path, body, true);
     }
     if (response.status === 204) return undefined as T;
-    const data = await response.json().catch(() => null);
+    let data;
+    try {
+      data = await response.json();
+    } catch (error) {
+      // the answer began but did not finish in time: no answer, not an empty one
+      if ((error as Error)?.name === "TimeoutError") throw new ApiError(0, "network_error", "The server did not answer in time.");
+      data = null;
+    }
     if (!response.ok) {
       const error = data?.error || {};
       throw new ApiError(response.status, error.code || "http_error", error.message || `HTTP ${response.status}`);

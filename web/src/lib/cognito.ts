@@ -7,6 +7,7 @@
  * read the same, and a reset code is "sent if an account exists" whatever Cognito says.
  */
 import { type Config, cognitoEndpoint } from "./config";
+import { REQUEST_TIMEOUT_MS } from "./http";
 
 export class AuthError extends Error {
   constructor(
@@ -99,6 +100,7 @@ export async function call<T>(config: Config, operation: string, body: Record<st
         "X-Amz-Target": `AWSCognitoIdentityProviderService.${operation}`,
       },
       body: JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch {
     throw new AuthError(MESSAGES.network, "network");

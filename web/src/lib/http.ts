@@ -17,3 +17,8 @@ export interface Page<T> {
 }
 
 export const enc = encodeURIComponent;
+
+/** API Gateway ends every request by 29 s (and Cognito's API answers in far less): past
+ * this, an answer is not coming (a socket left on a network the device has left), and
+ * the caller's retry or catch-up goes on. */
+export const REQUEST_TIMEOUT_MS = 35_000;

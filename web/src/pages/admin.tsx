@@ -12,7 +12,7 @@ import { enc } from "../lib/api";
 import type { User } from "../lib/types";
 import { ContactCenterSetup } from "./admin_cc";
 import { RegistrationsSection, SandboxSection, TextingPolicySection } from "./admin_texting";
-import { useLoad, without } from "./use_load";
+import { useLoad } from "./use_load";
 
 interface Company { company_id: string; name: string; sms_enabled: boolean; im_enabled: boolean; help_text: string }
 interface NumberRow {
@@ -26,28 +26,27 @@ const policyId = (p: Policy) => p.policy_id || p.id || "";
 
 function CompanySection() {
   const { api } = useApp();
-  const [company, error, reload, setCompany] = useLoad(() => api.get<Company>("/admin/company"));
-  const [help, setHelp] = useState<string | null>(null);
+  const [company, error, , setCompany] = useLoad(() => api.get<Company>("/admin/company"));
+  const [help, setHelp] = useState<string | null>(null); // the HELP reply as typed, until saved
   const [note, setNote] = useState("");
-  // what was flipped and is being saved; a switch shows it until the save's own answer
-  // (the company as stored) agrees, so neither a reload nor another switch's answer
-  // shows an older value meanwhile
+  // A change is saved one at a time (the switches and Save wait, a moment): the switch
+  // flipped shows its new value until the save's answer, the company as stored, is shown.
   const [pending, setPending] = useState<Partial<Company>>({});
-  const saving = useRef(0);
+  const [saving, setSaving] = useState(false);
   async function patch(body: Partial<Company>) {
-    setPending((old) => ({ ...old, ...body }));
-    saving.current++;
+    setPending(body);
+    setSaving(true);
     try {
       const saved = await api.patch<Company>("/admin/company", body);
       setCompany(saved);
+      // the box follows what was stored (trimmed), unless typed in since
+      if ("help_text" in body) setHelp((typed) => (typed === body.help_text ? null : typed));
       setNote("Saved.");
-      setPending((old) => without(old, (key) => old[key] === saved[key]));
     } catch (e) {
-      setPending((old) => without(old, (key) => key in body && old[key] === body[key]));
       setNote((e as Error).message);
     } finally {
-      // answers may come back out of order: once none is awaited, the company as stored
-      if (--saving.current === 0) reload();
+      setPending({});
+      setSaving(false);
     }
   }
   return (
@@ -57,14 +56,14 @@ function CompanySection() {
       {company && (
         <>
           <p>{company.name}</p>
-          <label class="check"><input type="checkbox" checked={pending.sms_enabled ?? company.sms_enabled}
+          <label class="check"><input type="checkbox" checked={pending.sms_enabled ?? company.sms_enabled} disabled={saving}
             onChange={(e) => void patch({ sms_enabled: e.currentTarget.checked })} /> SMS enabled for the company</label>
-          <label class="check"><input type="checkbox" checked={pending.im_enabled ?? company.im_enabled}
+          <label class="check"><input type="checkbox" checked={pending.im_enabled ?? company.im_enabled} disabled={saving}
             onChange={(e) => void patch({ im_enabled: e.currentTarget.checked })} /> Instant messaging enabled</label>
           <form class="inline-form" onSubmit={(e) => { e.preventDefault(); void patch({ help_text: help ?? company.help_text }); }}>
             <label for="help-text">HELP reply</label>
             <input id="help-text" value={help ?? company.help_text} onInput={(e) => setHelp(e.currentTarget.value)} />
-            <button type="submit">Save</button>
+            <button type="submit" disabled={saving}>Save</button>
           </form>
         </>
       )}

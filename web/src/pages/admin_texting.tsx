@@ -31,6 +31,7 @@ const STATUSES: Record<string, string> = {
 };
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const countries = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
 export function TextingPolicySection() {
   const { api } = useApp();
@@ -41,15 +42,24 @@ export function TextingPolicySection() {
   // takes out what it saved, and keeps what was typed while it was on its way
   const [draft, setDraft] = useState<Partial<TextingPolicy>>({});
   const change = (changes: Partial<TextingPolicy>) => setDraft((old) => ({ ...old, ...changes }));
+  // the countries as typed ("US, " on the way to "US, CA"), until saved
+  const [countriesText, setCountriesText] = useState<string | null>(null);
   const [note, setNote] = useState("");
+  const [saving, setSaving] = useState(false); // one save at a time: answers never cross
   async function save(body: Partial<TextingPolicy>) {
+    setSaving(true);
     try {
       const saved = await api.put<TextingPolicy>("/admin/texting-policy", body);
       setPolicy(saved);
       setDraft((old) => without(old, (key) => key in body && same(old[key], body[key])));
+      if ("number_countries" in body) {
+        setCountriesText((typed) => (typed !== null && same(countries(typed), body.number_countries) ? null : typed));
+      }
       setNote("Texting policy saved.");
     } catch (e) {
       setNote((e as Error).message);
+    } finally {
+      setSaving(false);
     }
   }
   const value = <K extends keyof TextingPolicy>(key: K): TextingPolicy[K] | undefined =>
@@ -74,15 +84,18 @@ export function TextingPolicySection() {
             onChange={(e) => change({ quiet_hours: e.currentTarget.checked })} />
             Quiet hours: automated texts to US numbers only from 8am to 8pm in the customer's time</label>
           <label for="number-countries">Countries whose business numbers may text</label>
-          <input id="number-countries" value={(value("number_countries") || []).join(", ")}
-            onInput={(e) => change({ number_countries: e.currentTarget.value.split(/[\s,]+/).filter(Boolean) })} />
+          <input id="number-countries" value={countriesText ?? (value("number_countries") || []).join(", ")}
+            onInput={(e) => {
+              setCountriesText(e.currentTarget.value);
+              change({ number_countries: countries(e.currentTarget.value) });
+            }} />
           <label for="toll-free-rule">Toll-free numbers</label>
           <select id="toll-free-rule" value={value("toll_free") || "verified"}
             onChange={(e) => change({ toll_free: e.currentTarget.value })}>
             <option value="verified">Text once verified</option>
             <option value="never">Never text</option>
           </select>
-          <button type="submit" disabled={Object.keys(draft).length === 0}>Save texting policy</button>
+          <button type="submit" disabled={saving || Object.keys(draft).length === 0}>Save texting policy</button>
         </form>
       )}
       {note && <p role="status">{note}</p>}

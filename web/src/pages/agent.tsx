@@ -292,13 +292,21 @@ function Outbound({ channels }: { channels: string[] }) {
 function CustomerLookup({ phone }: { phone: string }) {
   const { store } = useApp();
   // the box starts over with the customer's number in the render it changes in (keyed.ts)
+  // The box and what it found start over with the customer's number in the render it
+  // changes in (keyed.ts): an answer about the previous number is dropped, and of two
+  // lookups only the last one asked shows.
   const [number, setNumber] = useKeyedState(phone, phone);
-  const [found, setFound] = useState<Customer[] | null>(null);
-  const [error, setError] = useState("");
+  const [found, setFound] = useKeyedState<Customer[] | null>(phone, null);
+  const [error, setError] = useKeyedState(phone, "");
+  const asked = useRef(0);
   const look = (value: string) => {
     if (!value.trim()) return;
     setError("");
-    store.cc.findCustomers(value).then(setFound, (e) => setError(e.message));
+    const mine = ++asked.current;
+    store.cc.findCustomers(value).then(
+      (customers) => mine === asked.current && setFound(customers),
+      (e) => mine === asked.current && setError(e.message),
+    );
   };
   useEffect(() => {
     if (phone) look(phone);

@@ -104,15 +104,19 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
   const focused = focusId === null ? -1 : order.indexOf(focusId);
   const focusIndex = focused >= 0 ? focused : Math.max(active, 0);
 
-  // Focus follows the keys in the render that shows the row (a layout effect: one left
-  // over from an earlier render, run after paint, would focus where the list was)
+  // Focus follows the keys: at once to a row on screen, else in the render that shows it
+  // (the one the key's scroll causes; a layout effect, so never an after-paint effect of
+  // an earlier render). A row the list moves while it has the focus (a message in that
+  // very conversation sends it to the top) is taken out and put back, and the browser
+  // drops the focus to the page: the render that did it gives it back.
+  const rowOf = (id: string) => scroller.current?.querySelector<HTMLElement>(`[data-conversation="${CSS.escape(id)}"]`);
+  const held = useRef(false);
+  const focusedNow = document.activeElement; // before this render changes the DOM
+  held.current = !!focusedNow && focusedNow !== scroller.current && !!scroller.current?.contains(focusedNow);
   useLayoutEffect(() => {
-    const wanted = focusPending.current;
-    if (wanted === null) return;
-    const row = scroller.current?.querySelector<HTMLElement>(`[data-conversation="${CSS.escape(wanted)}"]`);
-    if (!row) return;
+    const wanted = focusPending.current ?? (held.current && document.activeElement === document.body ? focusId : null);
     focusPending.current = null;
-    row.focus();
+    if (wanted !== null) rowOf(wanted)?.focus();
   });
 
   function onScroll() {
@@ -127,8 +131,12 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
     if (top < el.scrollTop) el.scrollTop = top;
     else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
     setScrollTop(el.scrollTop);
-    setFocusId(order[next] ?? null);
-    focusPending.current = order[next] ?? null;
+    const id = order[next];
+    if (id === undefined) return;
+    setFocusId(id);
+    const row = rowOf(id);
+    if (row) row.focus();
+    else focusPending.current = id; // scrolled to: rendered next
   }
 
   function onKeyDown(event: KeyboardEvent) {
