@@ -40,6 +40,7 @@ def test_arrow_keys_keep_their_place_when_a_message_reorders_the_list(
         # moves a row with insertBefore, which takes the browser's focus off it
         carol.context.add_init_script("delete Element.prototype.moveBefore")
         carol.reload()
+    assert carol.evaluate("'moveBefore' in Element.prototype") is atomic_moves
     expect(carol.get_by_role("status").filter(has_text="Connected")).to_be_visible()
     tag = uuid.uuid4().hex[:6]
     groups: dict[str, str] = {}

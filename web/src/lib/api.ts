@@ -47,8 +47,12 @@ export class Api {
     try {
       data = await response.json();
     } catch (error) {
-      // the answer began but did not finish in time: no answer, not an empty one
-      if ((error as Error)?.name === "TimeoutError") throw new ApiError(0, "network_error", "The server did not answer in time.");
+      // a body that is not JSON reads as none; one that never finished (cut off, or past
+      // the time limit) is no answer at all, not an empty one
+      if (!(error instanceof SyntaxError)) {
+        const late = (error as Error)?.name === "TimeoutError";
+        throw new ApiError(0, "network_error", late ? "The server did not answer in time." : "The server cannot be reached.");
+      }
       data = null;
     }
     if (!response.ok) {

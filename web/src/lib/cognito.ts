@@ -105,7 +105,11 @@ export async function call<T>(config: Config, operation: string, body: Record<st
   } catch {
     throw new AuthError(MESSAGES.network, "network");
   }
-  const data = await response.json().catch(() => ({}));
+  // a body that is not JSON reads as none; one cut off or past the time limit is the network's
+  const data = await response.json().catch((error) => {
+    if (error instanceof SyntaxError) return {};
+    throw new AuthError(MESSAGES.network, "network");
+  });
   if (!response.ok) {
     const code = String(data.__type || "Error").split("#").pop() || "Error";
     // Cognito's own message is kept for the console, never shown (it may name the user).

@@ -29,11 +29,13 @@ function CompanySection() {
   const [company, error, , setCompany] = useLoad(() => api.get<Company>("/admin/company"));
   const [help, setHelp] = useState<string | null>(null); // the HELP reply as typed, until saved
   const [note, setNote] = useState("");
-  // A change is saved one at a time (the switches and Save wait, a moment): the switch
-  // flipped shows its new value until the save's answer, the company as stored, is shown.
+  // A change is saved one at a time (the switches and Save wait, a moment; marked
+  // aria-disabled, not disabled, which would take the keyboard's focus off them): the
+  // switch flipped shows its new value until the save's answer, the company as stored.
   const [pending, setPending] = useState<Partial<Company>>({});
   const [saving, setSaving] = useState(false);
   async function patch(body: Partial<Company>) {
+    if (saving) return;
     setPending(body);
     setSaving(true);
     try {
@@ -56,14 +58,16 @@ function CompanySection() {
       {company && (
         <>
           <p>{company.name}</p>
-          <label class="check"><input type="checkbox" checked={pending.sms_enabled ?? company.sms_enabled} disabled={saving}
+          <label class="check"><input type="checkbox" checked={pending.sms_enabled ?? company.sms_enabled} aria-disabled={saving}
+            onClick={(e) => saving && e.preventDefault()}
             onChange={(e) => void patch({ sms_enabled: e.currentTarget.checked })} /> SMS enabled for the company</label>
-          <label class="check"><input type="checkbox" checked={pending.im_enabled ?? company.im_enabled} disabled={saving}
+          <label class="check"><input type="checkbox" checked={pending.im_enabled ?? company.im_enabled} aria-disabled={saving}
+            onClick={(e) => saving && e.preventDefault()}
             onChange={(e) => void patch({ im_enabled: e.currentTarget.checked })} /> Instant messaging enabled</label>
           <form class="inline-form" onSubmit={(e) => { e.preventDefault(); void patch({ help_text: help ?? company.help_text }); }}>
             <label for="help-text">HELP reply</label>
             <input id="help-text" value={help ?? company.help_text} onInput={(e) => setHelp(e.currentTarget.value)} />
-            <button type="submit" disabled={saving}>Save</button>
+            <button type="submit" aria-disabled={saving}>Save</button>
           </form>
         </>
       )}

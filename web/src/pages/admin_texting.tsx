@@ -45,8 +45,11 @@ export function TextingPolicySection() {
   // the countries as typed ("US, " on the way to "US, CA"), until saved
   const [countriesText, setCountriesText] = useState<string | null>(null);
   const [note, setNote] = useState("");
-  const [saving, setSaving] = useState(false); // one save at a time: answers never cross
+  // one save at a time, so answers never cross (aria-disabled while one is on its way:
+  // disabled would take the keyboard's focus off the button)
+  const [saving, setSaving] = useState(false);
   async function save(body: Partial<TextingPolicy>) {
+    if (saving) return;
     setSaving(true);
     try {
       const saved = await api.put<TextingPolicy>("/admin/texting-policy", body);
@@ -95,7 +98,7 @@ export function TextingPolicySection() {
             <option value="verified">Text once verified</option>
             <option value="never">Never text</option>
           </select>
-          <button type="submit" disabled={saving || Object.keys(draft).length === 0}>Save texting policy</button>
+          <button type="submit" disabled={Object.keys(draft).length === 0} aria-disabled={saving}>Save texting policy</button>
         </form>
       )}
       {note && <p role="status">{note}</p>}

@@ -291,7 +291,6 @@ function Outbound({ channels }: { channels: string[] }) {
 
 function CustomerLookup({ phone }: { phone: string }) {
   const { store } = useApp();
-  // the box starts over with the customer's number in the render it changes in (keyed.ts)
   // The box and what it found start over with the customer's number in the render it
   // changes in (keyed.ts): an answer about the previous number is dropped, and of two
   // lookups only the last one asked shows.
@@ -302,6 +301,7 @@ function CustomerLookup({ phone }: { phone: string }) {
   const look = (value: string) => {
     if (!value.trim()) return;
     setError("");
+    setFound(null);
     const mine = ++asked.current;
     store.cc.findCustomers(value).then(
       (customers) => mine === asked.current && setFound(customers),

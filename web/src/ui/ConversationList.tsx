@@ -108,15 +108,20 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
   // (the one the key's scroll causes; a layout effect, so never an after-paint effect of
   // an earlier render). A row the list moves while it has the focus (a message in that
   // very conversation sends it to the top) is taken out and put back, and the browser
-  // drops the focus to the page: the render that did it gives it back.
+  // drops the focus to the page: the render that did it gives it back (to the tab stop's
+  // row if the conversation left the list).
   const rowOf = (id: string) => scroller.current?.querySelector<HTMLElement>(`[data-conversation="${CSS.escape(id)}"]`);
   const held = useRef(false);
   const focusedNow = document.activeElement; // before this render changes the DOM
   held.current = !!focusedNow && focusedNow !== scroller.current && !!scroller.current?.contains(focusedNow);
   useLayoutEffect(() => {
-    const wanted = focusPending.current ?? (held.current && document.activeElement === document.body ? focusId : null);
+    const lost = held.current && document.activeElement === document.body;
+    const wanted = focusPending.current ?? (lost ? focusId : null);
     focusPending.current = null;
-    if (wanted !== null) rowOf(wanted)?.focus();
+    const row = wanted === null ? null : rowOf(wanted);
+    // its conversation left the list (assigned away from this view): the tab stop's row
+    if (row) row.focus();
+    else if (lost) scroller.current?.querySelector<HTMLElement>('button[tabindex="0"]')?.focus();
   });
 
   function onScroll() {
@@ -148,7 +153,8 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
       PageDown: focusIndex + Math.floor(height / ROW_HEIGHT),
       PageUp: focusIndex - Math.floor(height / ROW_HEIGHT),
     };
-    if (event.key in keys && !event.altKey) {
+    // the rows' keys only (the view buttons above them keep theirs)
+    if (event.key in keys && !event.altKey && (event.target as HTMLElement).dataset?.conversation) {
       event.preventDefault();
       moveTo(keys[event.key]!);
     }
@@ -157,8 +163,14 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(order.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
   const tabStop = Math.min(focusIndex, Math.max(0, order.length - 1));
+  // the rows in view, and the tab stop's row wherever it is: Tab always finds the list, and
+  // the focused row stays in the page when new messages push it out of view
+  const shown = [];
+  if (order.length && tabStop < first) shown.push(tabStop);
+  for (let index = first; index < last; index++) shown.push(index);
+  if (order.length && tabStop >= last) shown.push(tabStop);
   const rows = [];
-  for (let index = first; index < last; index++) {
+  for (const index of shown) {
     const id = order[index]!;
     const c = state.conversations.get(id)!;
     const peer = store.peerId(c);
