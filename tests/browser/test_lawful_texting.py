@@ -59,6 +59,21 @@ def test_an_admin_sets_the_texting_policy_and_sees_registrations_and_the_account
     )
     expect(policy.get_by_text("HELP reply:")).to_be_visible()
 
+    # A HELP reply saved in the Company section shows in the texting policy's HELP line
+    help_before = admin.get("/admin/company").json()["help_text"]
+    help_text = f"Acme Plumbing help ({uuid.uuid4().hex[:6]}): call {{number}}"
+    company = alice.get_by_role("region", name="Company")
+    try:
+        company.get_by_role("textbox", name="HELP reply").fill(help_text)
+        company.get_by_role("button", name="Save").click()
+        expect(policy.get_by_text("HELP reply:")).to_contain_text(help_text)
+        assert admin.get("/admin/company").json()["help_text"] == help_text
+    finally:
+        restored_help = admin.session.patch(
+            f"{stack['rest_url']}/admin/company", json={"help_text": help_before}, timeout=30
+        )
+        assert restored_help.status_code == 200, restored_help.text
+
     # The countries are typed key by key ("ca, " on the way to "ca, us, gb" stays as
     # typed), saved, and the box then shows them as stored
     before = saved["number_countries"]

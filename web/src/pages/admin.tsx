@@ -24,9 +24,14 @@ interface UsageRow { day: string; scope: string; outbound: { messages: number; s
 
 const policyId = (p: Policy) => p.policy_id || p.id || "";
 
-function CompanySection() {
+/** The company's switches and HELP reply; the page reads the company once, and the
+ * texting policy's section shows the HELP reply from the same copy. */
+function CompanySection({ company, error, setCompany }: {
+  company: Company | null;
+  error: string;
+  setCompany: (company: Company) => void;
+}) {
   const { api } = useApp();
-  const [company, error, , setCompany] = useLoad(() => api.get<Company>("/admin/company"));
   const [help, setHelp] = useState<string | null>(null); // the HELP reply as typed, until saved
   const [note, setNote] = useState("");
   // A change is saved one at a time (the switches and Save wait, a moment; marked
@@ -356,18 +361,19 @@ export default function AdminPage() {
   const state = useStoreState(store);
   const [users, usersError, reloadUsers] = useLoad(() => api.all<User>("/directory?limit=100", 10));
   const [policies, , reloadPolicies] = useLoad(() => api.all<Policy>("/admin/policies?limit=100", 10));
+  const [company, companyError, , setCompany] = useLoad(() => api.get<Company>("/admin/company"));
   if (state.me.role !== "admin") return <p role="alert">Only company admins can open this page.</p>;
   return (
     <div class="admin">
       <h1>Admin</h1>
       {usersError && <p class="error" role="alert">{usersError}</p>}
-      <CompanySection />
+      <CompanySection company={company} error={companyError} setCompany={setCompany} />
       <NumbersSection users={users || []} />
       <InviteSection users={users || []} reload={reloadUsers} />
       <UsersSection users={users || []} policies={policies || []} reload={reloadUsers} />
       <PoliciesSection policies={policies || []} reload={() => { reloadPolicies(); reloadUsers(); }} />
       <ContactCenterSetup />
-      <TextingPolicySection />
+      <TextingPolicySection helpText={company?.help_text || ""} />
       <RegistrationsSection />
       <SandboxSection />
       <UsageSection />

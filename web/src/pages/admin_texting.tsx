@@ -33,11 +33,11 @@ const STATUSES: Record<string, string> = {
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const countries = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
-export function TextingPolicySection() {
+/** `helpText`: the company's HELP reply, from the page's copy of the company (the Company
+ * section's save updates it). */
+export function TextingPolicySection({ helpText }: { helpText: string }) {
   const { api } = useApp();
   const [policy, error, , setPolicy] = useLoad(() => api.get<TextingPolicy>("/admin/texting-policy"));
-  const [company] = useLoad(() => api.get<{ help_text: string }>("/admin/company"));
-  const helpText = company?.help_text || "";
   // the changes typed over the policy as stored; a save's answer (the policy as stored)
   // takes out what it saved, and keeps what was typed while it was on its way
   const [draft, setDraft] = useState<Partial<TextingPolicy>>({});
