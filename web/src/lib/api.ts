@@ -5,6 +5,12 @@ import { ApiError, type Page, REQUEST_TIMEOUT_MS } from "./http";
 
 export { ApiError, enc, type Page } from "./http";
 
+/** A request or its answer that did not get through, past the time limit or not. */
+function unreachable(error: unknown): ApiError {
+  const late = (error as Error)?.name === "TimeoutError";
+  return new ApiError(0, "network_error", late ? "The server did not answer in time." : "The server cannot be reached.");
+}
+
 export class Api {
   readonly config: Config;
   readonly session: Session;
@@ -32,8 +38,7 @@ export class Api {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
-      if ((error as Error)?.name === "TimeoutError") throw new ApiError(0, "network_error", "The server did not answer in time.");
-      throw new ApiError(0, "network_error", "The server cannot be reached.");
+      throw unreachable(error);
     }
     if (response.status === 401 && !retried) {
       // Refused although the token looked fresh: an admin may have disabled the account
@@ -49,10 +54,7 @@ export class Api {
     } catch (error) {
       // a body that is not JSON reads as none; one that never finished (cut off, or past
       // the time limit) is no answer at all, not an empty one
-      if (!(error instanceof SyntaxError)) {
-        const late = (error as Error)?.name === "TimeoutError";
-        throw new ApiError(0, "network_error", late ? "The server did not answer in time." : "The server cannot be reached.");
-      }
+      if (!(error instanceof SyntaxError)) throw unreachable(error);
       data = null;
     }
     if (!response.ok) {

@@ -111,11 +111,10 @@ export function ConversationList({ state, onOpen }: { state: State; onOpen: (id:
   // drops the focus to the page: the render that did it gives it back (to the tab stop's
   // row if the conversation left the list).
   const rowOf = (id: string) => scroller.current?.querySelector<HTMLElement>(`[data-conversation="${CSS.escape(id)}"]`);
-  const held = useRef(false);
   const focusedNow = document.activeElement; // before this render changes the DOM
-  held.current = !!focusedNow && focusedNow !== scroller.current && !!scroller.current?.contains(focusedNow);
+  const held = !!focusedNow && focusedNow !== scroller.current && !!scroller.current?.contains(focusedNow);
   useLayoutEffect(() => {
-    const lost = held.current && document.activeElement === document.body;
+    const lost = held && document.activeElement === document.body;
     const wanted = focusPending.current ?? (lost ? focusId : null);
     focusPending.current = null;
     const row = wanted === null ? null : rowOf(wanted);
