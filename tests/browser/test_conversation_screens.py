@@ -139,6 +139,8 @@ def test_a_picture_attached_to_a_text_reaches_the_phone_and_shows_by_its_file_na
     # and the log shows it as a picture named by its file name, full size on click
     picture = messages(alice).get_by_role("img", name="storefront.png", exact=True)
     expect(picture).to_be_visible()
+    # the picture's own bytes, decoded (24 px wide), from the first frame it shows
+    expect(picture).to_have_js_property("naturalWidth", 24)
     picture.click()
     viewer = alice.get_by_role("dialog", name="storefront.png")
     expect(viewer).to_be_visible()

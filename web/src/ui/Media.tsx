@@ -21,6 +21,14 @@ export function mediaName(media: MediaItem): string {
   return media.content_type.startsWith("image/") ? "Picture" : KINDS[media.content_type] || "File";
 }
 
+/** Resolves once the picture at `url` is decoded (or cannot be: it then shows as the
+ * browser shows a broken picture). */
+function decoded(url: string): Promise<void> {
+  const probe = new Image();
+  probe.src = url;
+  return probe.decode().catch(() => undefined);
+}
+
 export function MediaView({ message, media }: { message: Message; media: MediaItem }) {
   const { api } = useApp();
   const [link, setLink] = useState<{ url: string; content_type: string } | null>(null);
@@ -39,6 +47,9 @@ export function MediaView({ message, media }: { message: Message; media: MediaIt
         const bytes = await fetch(found.url, { cache: "no-store" });
         if (!bytes.ok) throw new Error(`HTTP ${bytes.status}`);
         blob = URL.createObjectURL(await bytes.blob());
+        // shown once decoded, at its own size from the first frame: a thumbnail that grew
+        // from its alt text to the picture moved under a pointer about to click it
+        await decoded(blob);
         if (gone) URL.revokeObjectURL(blob);
         else setShown(blob);
       }
